@@ -1,0 +1,55 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
+from rest_framework.throttling import SimpleRateThrottle
+
+User = get_user_model()
+
+
+class TokenLoginThrottle(SimpleRateThrottle):
+    """Limits token requests per username AND address, so one attacker cannot lock out everyone."""
+
+    scope = "auth_token"
+
+    def get_cache_key(self, request, view):
+        username = str(request.data.get("username", "")).lower()[:150] if hasattr(request, "data") else ""
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
+
+
+class TokenView(ObtainAuthToken):
+    """``POST username, password`` → ``{"token": …}`` for ``Authorization: Token …``."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenLoginThrottle]
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                   "password": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "is_active", "roles"]
+
+    def get_roles(self, user) -> list[str]:
+        return [g.name for g in user.groups.all()]
+
+
+class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = User.objects.exclude(username="system").prefetch_related("groups").order_by("username")
+    serializer_class = UserSerializer
+    search_fields = ["username", "first_name", "last_name"]
+    action_permissions = {"list": "auth.view_user", "retrieve": "auth.view_user"}
+
+
+def register(router):
+    router.register("users", UserViewSet, basename="user")

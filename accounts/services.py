@@ -1,0 +1,102 @@
+"""Staff users: create, change roles, deactivate (which ends their sessions and tokens)."""
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from creditportal.core import access
+from creditportal.core.errors import ValidationFailed
+
+User = get_user_model()
+USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
+
+
+def _user_state(user) -> dict:
+    return {
+        **{f: getattr(user, f) for f in USER_FIELDS},
+        "roles": sorted(user.groups.values_list("name", flat=True)),
+    }
+
+
+def _check_roles(roles):
+    unknown = set(roles) - set(access.ROLES)
+    if unknown:
+        raise ValidationFailed(_("Unknown role(s): %(roles)s") % {"roles": ", ".join(sorted(unknown))},
+                               field_errors={"roles": _("Choose from the listed roles.")})
+
+
+@transaction.atomic
+def user_create(*, actor, username, password, roles, first_name="", last_name="", email="") -> User:
+    access.require(actor, "auth.add_user")
+    _check_roles(roles)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed(_("A user with this username already exists."),
+                               field_errors={"username": _("This username is taken.")})
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email, is_active=True)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field_errors={"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=user, after=_user_state(user))
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor, user, roles, first_name, last_name, email) -> User:
+    access.require(actor, "auth.change_user")
+    _check_roles(roles)
+    if user.username == "system":
+        raise ValidationFailed(_("The system user cannot be changed."))
+    before = _user_state(user)
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.save(update_fields=["first_name", "last_name", "email"])
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, before=before, after=_user_state(user))
+    return user
+
+
+def end_sessions_and_tokens(user) -> int:
+    """Delete every session and API token of ``user``; returns the number of sessions ended."""
+    Token.objects.filter(user=user).delete()
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user) -> User:
+    access.require(actor, "auth.change_user")
+    if user.pk == actor.pk:
+        raise ValidationFailed(_("You cannot deactivate yourself."))
+    if user.username == "system":
+        raise ValidationFailed(_("The system user cannot be deactivated."))
+    before = _user_state(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    end_sessions_and_tokens(user)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, verb="deactivate", before=before,
+                 after=_user_state(user))
+    return user
+
+
+@transaction.atomic
+def user_activate(*, actor, user) -> User:
+    access.require(actor, "auth.change_user")
+    before = _user_state(user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, verb="activate", before=before,
+                 after=_user_state(user))
+    return user

@@ -1,0 +1,19 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+from .forms import LoginForm, PasswordChangeForm
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm, success_url=reverse_lazy("accounts:password_done")),
+         name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_done"),
+    path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
+    path("users/<int:pk>/deactivate/", views.UserActiveView.as_view(), name="user_deactivate"),
+    path("users/<int:pk>/activate/", views.UserActiveView.as_view(activate=True), name="user_activate"),
+]

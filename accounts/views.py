@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, ListView, View
+
+from creditportal.core.errors import ServiceError
+from creditportal.core.views import PortalPermissionMixin, report_service_error
+
+from . import services
+from .forms import ROLE_LABELS, UserEditForm, UserForm
+
+User = get_user_model()
+
+
+class UserListView(PortalPermissionMixin, ListView):
+    permission_required = "auth.view_user"
+    template_name = "accounts/user_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = User.objects.exclude(username="system").prefetch_related("groups").order_by("username")
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            queryset = queryset.filter(username__icontains=q)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["role_labels"] = ROLE_LABELS
+        return context
+
+
+class UserCreateView(PortalPermissionMixin, FormView):
+    permission_required = "auth.add_user"
+    template_name = "accounts/user_form.html"
+    form_class = UserForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            user = services.user_create(actor=self.request.user, username=data["username"], password=data["password"],
+                                        roles=data["roles"], first_name=data["first_name"],
+                                        last_name=data["last_name"], email=data["email"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("User %(name)s created.") % {"name": user.username})
+        return redirect("accounts:user_list")
+
+
+class UserEditView(PortalPermissionMixin, FormView):
+    permission_required = "auth.change_user"
+    template_name = "accounts/user_form.html"
+    form_class = UserEditForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.target = get_object_or_404(User.objects.exclude(username="system"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"username": self.target.username, "first_name": self.target.first_name,
+                "last_name": self.target.last_name, "email": self.target.email,
+                "roles": list(self.target.groups.values_list("name", flat=True))}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["target"] = self.target
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.user_update(actor=self.request.user, user=self.target, roles=data["roles"],
+                                 first_name=data["first_name"], last_name=data["last_name"], email=data["email"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("User %(name)s saved.") % {"name": self.target.username})
+        return redirect("accounts:user_list")
+
+
+class UserActiveView(PortalPermissionMixin, View):
+    """POST only: deactivate (ending sessions and tokens) or reactivate a user."""
+
+    permission_required = "auth.change_user"
+    activate = False
+
+    def post(self, request, pk):
+        target = get_object_or_404(User.objects.exclude(username="system"), pk=pk)
+        try:
+            if self.activate:
+                services.user_activate(actor=request.user, user=target)
+                messages.success(request, _("User %(name)s reactivated.") % {"name": target.username})
+            else:
+                services.user_deactivate(actor=request.user, user=target)
+                messages.success(request, _("User %(name)s deactivated; their sessions and tokens ended.")
+                                 % {"name": target.username})
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect(reverse("accounts:user_list"))

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CreditPortalConfig(AppConfig):
+    name = "creditportal"
+    verbose_name = _("Credit portal")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from creditportal.core import access
+
+        # Role groups are created by a migration (accounts); their permissions are granted after every
+        # migrate, when the permissions of all apps exist.
+        post_migrate.connect(access.sync_role_permissions, dispatch_uid="creditportal.sync_roles")

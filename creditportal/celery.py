@@ -1,0 +1,32 @@
+"""The Celery application.
+
+Reliability choices, deliberately:
+
+* ``task_acks_late`` + ``task_reject_on_worker_lost``: a task is acknowledged only after it finished,
+  so a worker killed mid-task (SIGKILL, OOM) leaves it on the broker to be delivered again. That is safe
+  only because every task here is idempotent (they call services keyed by natural keys, e.g. one rating
+  per customer and batch).
+* ``worker_prefetch_multiplier = 1``: a worker holds one unacknowledged task at a time, so a crash
+  re-delivers little and long batches spread over workers.
+* Tasks are sent with ``transaction.on_commit`` (see ``creditportal.core.tasks.enqueue``) so a rolled
+  back transaction never runs a task.
+* Retries: tasks that touch the database retry on operational errors with exponential back-off and a
+  cap; no countdown ever exceeds the Redis visibility timeout set in settings.
+"""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditportal.settings")
+
+app = Celery("creditportal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_retry_delay=10,
+    broker_connection_retry_on_startup=True,
+    task_ignore_result=True,
+)
+app.autodiscover_tasks()

@@ -1,0 +1,184 @@
+"""Who may do what: the one server-side table of roles and permissions, and the checks that use it.
+
+Roles are Django groups (created by the ``accounts`` migration); this table grants each group its
+Django permissions after every ``migrate``. Pages (``PermissionRequiredMixin``), the API
+(``core.api.ActionPermission``) and services (``require``) all check these permissions, so hiding a
+button is never the only guard. Object-level rules (a relationship manager's own portfolio, four-eyes)
+live in each model's ``visible_to`` queryset method and in the services.
+
+Entries are ``app_label.codename``; ``*`` matches any run of characters (``customers.view_*``).
+"""
+from __future__ import annotations
+
+import fnmatch
+import logging
+
+from django.utils.translation import gettext as _
+
+from .errors import NotAllowed
+
+security_log = logging.getLogger("creditportal.security")
+
+RELATIONSHIP_MANAGER = "relationship_manager"
+CREDIT_ANALYST = "credit_analyst"
+APPROVER = "approver"
+COLLECTOR = "collector"
+RISK_ADMIN = "risk_admin"
+AUDITOR = "auditor"
+SYSTEM = "system"  # the named system user's group: nightly jobs and dunning act through it
+
+ROLES = [RELATIONSHIP_MANAGER, CREDIT_ANALYST, APPROVER, COLLECTOR, RISK_ADMIN, AUDITOR]
+
+# Read access every staff role has (a relationship manager's is further limited to their portfolio).
+_READ_ALL = [
+    "customers.view_*",
+    "ratings.view_*",
+    "credit.view_*",
+    "collection.view_*",
+    "monitoring.view_*",
+    "reports.view_*",
+    "creditportal.view_fxrate",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    RELATIONSHIP_MANAGER: [
+        *_READ_ALL,
+        "customers.add_customer", "customers.change_customer",
+        "customers.add_contact", "customers.change_contact", "customers.delete_contact",
+        "customers.add_customerdocument", "customers.delete_customerdocument",
+        "customers.add_negativerecord", "customers.change_negativerecord",
+        "customers.add_financialstatement", "customers.change_financialstatement",
+        "customers.add_customergroup", "customers.change_customergroup",
+        "ratings.change_behaviourinput",
+        "credit.add_creditapplication", "credit.change_creditapplication",
+        "credit.submit_creditapplication", "credit.withdraw_creditapplication",
+        "credit.add_order", "credit.suspend_facility",
+        "collection.add_invoice", "collection.add_payment", "collection.add_collectionactivity",
+        "monitoring.handle_alert",
+        "reports.download_report",
+    ],
+    CREDIT_ANALYST: [
+        *_READ_ALL,
+        "customers.view_all_customers",
+        "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
+        "ratings.add_expertscore", "ratings.override_rating",
+        "credit.review_creditapplication",
+        "monitoring.handle_alert", "monitoring.add_watchlistentry", "monitoring.change_watchlistentry",
+        "monitoring.classify_exposure",
+        "reports.download_report",
+    ],
+    APPROVER: [
+        *_READ_ALL,
+        "customers.view_all_customers",
+        "ratings.approve_rating", "ratings.approve_override", "ratings.approve_ratingmodel",
+        "credit.approve_creditapplication", "credit.approve_creditpolicy",
+        "credit.suspend_facility", "credit.change_facility",
+        "collection.approve_writeoff",
+        "monitoring.approve_classification", "monitoring.handle_alert",
+        "reports.download_report",
+    ],
+    COLLECTOR: [
+        *_READ_ALL,
+        "customers.view_all_customers",
+        "collection.add_collectioncase", "collection.change_collectioncase",
+        "collection.add_collectionactivity", "collection.add_promisetopay",
+        "collection.propose_writeoff", "collection.add_payment",
+        "monitoring.handle_alert",
+        "reports.download_report",
+    ],
+    RISK_ADMIN: [
+        *_READ_ALL,
+        "customers.view_all_customers", "customers.reassign_customer",
+        "ratings.add_ratingscale", "ratings.change_ratingscale",
+        "ratings.add_ratingmodel", "ratings.change_ratingmodel", "ratings.add_ratingfactor",
+        "ratings.change_ratingfactor", "ratings.delete_ratingfactor", "ratings.run_rating_batch",
+        "credit.add_creditpolicy", "credit.change_creditpolicy", "credit.add_authoritylevel",
+        "credit.change_authoritylevel", "credit.add_approverauthority", "credit.change_approverauthority",
+        "credit.add_grouplimit", "credit.change_grouplimit",
+        "collection.add_dunningpolicy", "collection.change_dunningpolicy",
+        "monitoring.add_warningrule", "monitoring.change_warningrule", "monitoring.run_provisions",
+        "creditportal.add_fxrate", "creditportal.change_fxrate",
+        "auth.view_user", "auth.add_user", "auth.change_user",
+        "audit.view_auditevent",
+        "reports.download_report",
+    ],
+    AUDITOR: [
+        *_READ_ALL,
+        "customers.view_all_customers",
+        "audit.view_auditevent", "audit.export_auditevent",
+        "reports.download_report", "reports.request_report_batch",
+        "auth.view_user",
+    ],
+    SYSTEM: [
+        *_READ_ALL,
+        "customers.view_all_customers",
+        "ratings.add_rating", "ratings.run_rating_batch",
+        "credit.suspend_facility", "credit.change_facility",
+        "collection.add_collectioncase", "collection.add_collectionactivity", "collection.run_dunning",
+        "monitoring.add_alert", "monitoring.classify_exposure", "monitoring.run_provisions",
+    ],
+}
+
+
+def expand(patterns, all_permissions):
+    """The set of ``app.codename`` strings matched by ``patterns`` among ``all_permissions``."""
+    matched = set()
+    for pattern in patterns:
+        if "*" in pattern:
+            matched.update(fnmatch.filter(all_permissions, pattern))
+        elif pattern in all_permissions:
+            matched.add(pattern)
+    return matched
+
+
+def unknown_entries(all_permissions):
+    """Entries of the table that match no existing permission (typos); a test keeps this empty."""
+    return sorted(
+        {p for patterns in ROLE_PERMISSIONS.values() for p in patterns if not expand([p], all_permissions)}
+    )
+
+
+def sync_role_permissions(sender=None, using="default", **kwargs):
+    """Give every role group exactly the permissions of the table (idempotent; runs after migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    permissions = {
+        f"{app}.{codename}": pk
+        for pk, app, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        wanted = {permissions[name] for name in expand(patterns, permissions)}
+        group.permissions.set(wanted)
+
+
+def has(user, permission: str) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(permission))
+
+
+def require(user, permission: str, message: str | None = None) -> None:
+    """Raise ``NotAllowed`` unless ``user`` holds ``permission``; log the refusal."""
+    if not has(user, permission):
+        security_log.warning("refused: user=%s permission=%s", getattr(user, "username", None), permission)
+        raise NotAllowed(message or _("You do not have the permission to do this."))
+
+
+def require_other_person(actor, maker, message: str | None = None) -> None:
+    """Four-eyes: the person who made something cannot check it."""
+    if maker is not None and actor is not None and getattr(maker, "pk", maker) == actor.pk:
+        security_log.warning("refused four-eyes: user=%s", actor.username)
+        raise NotAllowed(message or _("Four-eyes rule: you cannot approve what you made yourself."))
+
+
+def roles_of(user) -> list[str]:
+    if not user or not user.is_authenticated:
+        return []
+    if not hasattr(user, "_portal_roles"):
+        user._portal_roles = [g.name for g in user.groups.all()]
+    return user._portal_roles
+
+
+def has_role(user, role: str) -> bool:
+    return role in roles_of(user)

@@ -1,0 +1,46 @@
+"""The API's error format: JSON with a message a person can act on; 409 for the wrong state."""
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import NotAllowed, ServiceError
+
+
+def exception_handler(exc, context):
+    """JSON errors with a message a person can act on; 409 for a transition from the wrong state."""
+    if isinstance(exc, ServiceError):
+        body = {"detail": str(exc.message), "code": exc.code}
+        if exc.field_errors:
+            body["errors"] = {k: [str(m) for m in (v if isinstance(v, (list, tuple)) else [v])] for k, v in exc.field_errors.items()}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, TransitionNotAllowed):
+        return Response(
+            {"detail": _("This action is not allowed in the object's current state."), "code": "conflict"},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, NotAllowed):
+        return Response({"detail": str(exc.message), "code": "permission_denied"}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            errors = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+            detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+            return Response({"detail": detail, "code": "invalid", "errors": errors}, status=400)
+        return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+        # Field errors from a serializer: keep them per field and add a one-line summary.
+        errors = response.data
+        summary = "; ".join(
+            f"{field}: {' '.join(str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))}"
+            for field, msgs in errors.items()
+        )
+        response.data = {"detail": summary, "code": "invalid", "errors": errors}
+    elif response is not None and isinstance(response.data, list):
+        response.data = {"detail": " ".join(str(m) for m in response.data), "code": "invalid"}
+    return response

@@ -1,0 +1,58 @@
+"""The navigation menu: each app declares its entries in ``<app>/navigation.py`` as ``MENU``.
+
+An entry is shown only to users holding its permission, so the menu shows what the role may do (the
+server still checks every request).
+"""
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    permission: str | None = None  # None: any signed-in user
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    label: str
+    items: list = field(default_factory=list)
+    order: int = 100
+
+
+@cache
+def all_groups():
+    groups = []
+    for app in settings.LOCAL_APPS:
+        try:
+            module = import_module(f"{app}.navigation")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.navigation":
+                raise
+            continue
+        groups.extend(getattr(module, "MENU", []))
+    return sorted(groups, key=lambda g: g.order)
+
+
+def menu_for(user):
+    """[(group label, [(item label, url)])] that ``user`` may use."""
+    if not user.is_authenticated:
+        return []
+    result = []
+    for group in all_groups():
+        items = []
+        for item in group.items:
+            if item.permission and not user.has_perm(item.permission):
+                continue
+            try:
+                items.append((item.label, reverse(item.url_name)))
+            except NoReverseMatch:
+                continue
+        if items:
+            result.append((group.label, items))
+    return result

@@ -1,0 +1,80 @@
+"""``python manage.py load_demo``: demo logins for every role and a small portfolio (idempotent).
+
+Users and FX rates are created here; each app adds its own demo data in ``<app>/demo.py``
+(``load(context)``), called in the design brief's dependency order.
+"""
+import datetime as dt
+from decimal import Decimal
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from creditportal.core import access, clock
+from creditportal.models import FxRate
+
+DEMO_USERS = [
+    # username, first name, last name, role
+    ("rm", "Li", "Wei", access.RELATIONSHIP_MANAGER),
+    ("rm2", "Zhang", "Min", access.RELATIONSHIP_MANAGER),
+    ("analyst", "Wang", "Fang", access.CREDIT_ANALYST),
+    ("analyst2", "Chen", "Jing", access.CREDIT_ANALYST),
+    ("approver1", "Liu", "Yang", access.APPROVER),
+    ("approver2", "Zhao", "Lei", access.APPROVER),
+    ("approver3", "Sun", "Hua", access.APPROVER),
+    ("collector", "Zhou", "Qiang", access.COLLECTOR),
+    ("riskadmin", "Wu", "Xia", access.RISK_ADMIN),
+    ("riskadmin2", "Xu", "Ming", access.RISK_ADMIN),
+    ("auditor", "Hu", "Jun", access.AUDITOR),
+]
+
+FX_TO_CNY = {"USD": "7.1000", "EUR": "7.7500", "HKD": "0.9100", "JPY": "0.0480", "GBP": "9.0500"}
+
+APP_ORDER = ["customers", "ratings", "credit", "collection", "monitoring", "reports", "validation"]
+
+
+class Command(BaseCommand):
+    help = "Load demo users (one per role and level) and a small demo portfolio. Safe to run twice."
+
+    def handle(self, *args, **options):
+        access.sync_role_permissions()
+        with transaction.atomic():
+            users = self.load_users()
+            self.load_fx_rates()
+        context = {"users": users, "today": clock.today(), "stdout": self.stdout}
+        for app in APP_ORDER:
+            try:
+                module = import_module(f"{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.load(context)
+            self.stdout.write(f"  demo data: {app}")
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo loaded. Logins: {', '.join(u for u, *_ in DEMO_USERS)}; password: the DEMO_PASSWORD setting."
+        ))
+
+    def load_users(self):
+        User = get_user_model()
+        users = {}
+        for username, first, last, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"}
+            )
+            if created or not user.has_usable_password():
+                user.set_password(settings.DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        return users
+
+    def load_fx_rates(self):
+        start = clock.today() - dt.timedelta(days=400)
+        for currency, rate in FX_TO_CNY.items():
+            FxRate.objects.get_or_create(valid_on=start, base_currency=currency, quote_currency="CNY",
+                                         defaults={"rate": Decimal(rate)})

@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_healthz_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"]["ok"] and body["broker"]["ok"]
+
+
+@pytest.mark.django_db
+def test_healthz_down_when_broker_unreachable(client, monkeypatch):
+    from creditportal.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_healthz_down_when_database_unreachable(client, monkeypatch):
+    from creditportal import views
+
+    def broken():
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(views.connection, "cursor", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_language_switch_renders_chinese_and_english(client, users):
+    client.force_login(users["rm"])
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "退出登录" in client.get(reverse("home")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Log out" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_login_page_in_chinese_by_default(client):
+    assert "登录" in client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+
+@pytest.mark.django_db
+def test_openapi_schema_and_docs_page(client, users):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"openapi: 3" in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"http://" not in docs.content.replace(b"http://testserver", b"")
+    assert b"https://" not in docs.content
