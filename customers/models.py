@@ -1,0 +1,401 @@
+"""Customers and their credit files: master data, groups, contacts, documents, negative records, statements.
+
+Object scoping lives in one queryset method per model, ``visible_to(user)``: a user holding
+``customers.view_all_customers`` sees every customer; any other user holding ``customers.view_customer``
+(a relationship manager) sees only the customers whose ``relationship_manager`` they are; everyone else
+sees nothing. Pages, API views and file downloads all start from it.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from creditportal.core.money import AmountField, CurrencyField
+
+# --- Reference lists --------------------------------------------------------------------------
+
+# GB/T 4754-2017 sections, with the range of their two-digit divisions.
+INDUSTRY_SECTIONS = [
+    ("A", _("Agriculture, forestry, animal husbandry and fishery"), (1, 5)),
+    ("B", _("Mining"), (6, 12)),
+    ("C", _("Manufacturing"), (13, 43)),
+    ("D", _("Electricity, heat, gas and water production and supply"), (44, 46)),
+    ("E", _("Construction"), (47, 50)),
+    ("F", _("Wholesale and retail trade"), (51, 52)),
+    ("G", _("Transport, storage and postal services"), (53, 60)),
+    ("H", _("Accommodation and catering"), (61, 62)),
+    ("I", _("Information transmission, software and IT services"), (63, 65)),
+    ("J", _("Finance"), (66, 69)),
+    ("K", _("Real estate"), (70, 70)),
+    ("L", _("Leasing and business services"), (71, 72)),
+    ("M", _("Scientific research and technical services"), (73, 75)),
+    ("N", _("Water conservancy, environment and public facilities management"), (76, 79)),
+    ("O", _("Resident services, repair and other services"), (80, 82)),
+    ("P", _("Education"), (83, 83)),
+    ("Q", _("Health and social work"), (84, 85)),
+    ("R", _("Culture, sports and entertainment"), (86, 90)),
+    ("S", _("Public administration, social security and social organisations"), (91, 96)),
+    ("T", _("International organisations"), (97, 97)),
+]
+INDUSTRY_SECTION_CHOICES = [(code, label) for code, label, _range in INDUSTRY_SECTIONS]
+INDUSTRY_DIVISION_RANGES = {code: rng for code, _label, rng in INDUSTRY_SECTIONS}
+
+
+def division_matches_section(section: str, division: str) -> bool:
+    if not division:
+        return True
+    if len(division) != 2 or not division.isdigit() or section not in INDUSTRY_DIVISION_RANGES:
+        return False
+    low, high = INDUSTRY_DIVISION_RANGES[section]
+    return low <= int(division) <= high
+
+
+class LegalForm(models.TextChoices):
+    LIMITED_LIABILITY = "limited_liability", _("Limited liability company")
+    JOINT_STOCK = "joint_stock", _("Joint-stock company")
+    STATE_OWNED = "state_owned", _("State-owned enterprise")
+    COLLECTIVE = "collective", _("Collective enterprise")
+    PARTNERSHIP = "partnership", _("Partnership")
+    SOLE_PROPRIETORSHIP = "sole_proprietorship", _("Sole proprietorship")
+    FOREIGN_INVESTED = "foreign_invested", _("Foreign-invested enterprise")
+    FOREIGN_COMPANY = "foreign_company", _("Company registered abroad")
+    OTHER = "other", _("Other")
+
+
+class CustomerSize(models.TextChoices):
+    MICRO = "micro", _("Micro")
+    SMALL = "small", _("Small")
+    MEDIUM = "medium", _("Medium")
+    LARGE = "large", _("Large")
+
+
+class CustomerStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class GroupRelation(models.TextChoices):
+    PARENT = "parent", _("Parent company")
+    SUBSIDIARY = "subsidiary", _("Subsidiary")
+    COMMON_CONTROL = "common_control", _("Under common control")
+    GUARANTEE_LINK = "guarantee_link", _("Guarantee link")
+
+
+# --- Scoping ----------------------------------------------------------------------------------
+
+def _can_see_all(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("customers.view_all_customers"))
+
+
+def _can_see_own(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("customers.view_customer"))
+
+
+class ScopedQuerySet(models.QuerySet):
+    """``visible_to(user)`` for a model reached from ``Customer`` through ``customer_path``."""
+
+    customer_path = "customer"
+
+    def visible_to(self, user):
+        if _can_see_all(user):
+            return self
+        if _can_see_own(user):
+            prefix = f"{self.customer_path}__" if self.customer_path else ""
+            return self.filter(**{f"{prefix}relationship_manager": user})
+        return self.none()
+
+
+class CustomerQuerySet(ScopedQuerySet):
+    customer_path = ""
+
+
+class CustomerGroupQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Every viewer sees the groups; the members listed are filtered by ``Customer.visible_to``."""
+        if _can_see_all(user) or _can_see_own(user):
+            return self
+        return self.none()
+
+
+# --- Models -----------------------------------------------------------------------------------
+
+class CustomerGroup(models.Model):
+    """A group of related companies (关联企业)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    parent_company = models.ForeignKey(
+        "Customer", verbose_name=_("parent company"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="parent_of_groups",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CustomerGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer group")
+        verbose_name_plural = _("customer groups")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, null=True, unique=True,
+        help_text=_("18 characters with the check digit of GB 32100-2015."),
+    )
+    is_foreign = models.BooleanField(_("registered abroad"), default=False)
+    registration_number = models.CharField(_("foreign registration number"), max_length=64, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="CN", help_text=_("ISO 3166 two-letter code."))
+    legal_form = models.CharField(_("legal form"), max_length=32, choices=LegalForm.choices,
+                                  default=LegalForm.LIMITED_LIABILITY)
+    industry_section = models.CharField(_("industry section"), max_length=1, choices=INDUSTRY_SECTION_CHOICES)
+    industry_division = models.CharField(_("industry division"), max_length=2, blank=True,
+                                         help_text=_("Two-digit GB/T 4754 division, where known."))
+    size = models.CharField(_("size"), max_length=10, choices=CustomerSize.choices)
+    registered_capital = AmountField(_("registered capital"), null=True, blank=True)
+    registered_capital_currency = CurrencyField(verbose_name=_("registered capital currency"))
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=CustomerStatus.choices,
+                              default=CustomerStatus.PROSPECT, db_index=True)
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("relationship manager"), on_delete=models.PROTECT,
+        related_name="managed_customers",
+    )
+    group = models.ForeignKey(CustomerGroup, verbose_name=_("group of related companies"), on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="members")
+    group_relation = models.CharField(_("relation within the group"), max_length=20, choices=GroupRelation.choices,
+                                      blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "id"]
+        permissions = [
+            ("view_all_customers", "Can view every customer (not only the own portfolio)"),
+            ("reassign_customer", "Can reassign a customer to another relationship manager"),
+        ]
+        indexes = [models.Index(fields=["relationship_manager", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_foreign=True) | ~models.Q(credit_code=None),
+                name="customer_domestic_has_credit_code",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def identifier(self) -> str:
+        return self.registration_number if self.is_foreign else (self.credit_code or "")
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class DocumentType(models.TextChoices):
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    TAX_REGISTRATION = "tax_registration", _("Tax registration")
+    AUDITED_REPORT = "audited_report", _("Audited report")
+    BANK_STATEMENT = "bank_statement", _("Bank statement")
+    SITE_VISIT_REPORT = "site_visit_report", _("Site-visit report")
+    CREDIT_BUREAU_REPORT = "credit_bureau_report", _("Credit-bureau report")
+    OTHER = "other", _("Other")
+
+
+def document_upload_to(instance, filename):
+    """A server-chosen name: the customer's folder and a random name with the checked extension."""
+    extension = os.path.splitext(filename)[1].lower()
+    return f"customer_documents/{instance.customer_id}/{uuid.uuid4().hex}{extension}"
+
+
+class CustomerDocument(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="documents")
+    doc_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer document")
+        verbose_name_plural = _("customer documents")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.title or self.original_name
+
+    def is_expired(self, on_date) -> bool:
+        return self.expires_on is not None and self.expires_on < on_date
+
+
+class NegativeRecordKind(models.TextChoices):
+    LITIGATION = "litigation", _("Litigation")
+    TAX_PENALTY = "tax_penalty", _("Tax penalty")
+    DEFAULT_ELSEWHERE = "default_elsewhere", _("Default elsewhere")
+    ADMINISTRATIVE_PENALTY = "administrative_penalty", _("Administrative penalty")
+
+
+class NegativeRecord(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="negative_records")
+    kind = models.CharField(_("kind"), max_length=32, choices=NegativeRecordKind.choices)
+    occurred_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=200)
+    amount = AmountField(_("amount"), null=True, blank=True)
+    currency = CurrencyField()
+    description = models.TextField(_("description"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("negative record")
+        verbose_name_plural = _("negative records")
+        ordering = ["-occurred_on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class PeriodType(models.TextChoices):
+    ANNUAL = "annual", _("Annual")
+    INTERIM = "interim", _("Interim")
+
+
+class StatementUnit(models.IntegerChoices):
+    YUAN = 1, _("yuan (元)")
+    THOUSAND = 1000, _("thousand yuan (千元)")
+    TEN_THOUSAND = 10000, _("ten thousand yuan (万元)")
+
+
+# Line items of a statement, in the order of the entry form, the import template and the tables.
+BALANCE_SHEET_ITEMS = [
+    "cash", "receivables", "inventory", "current_assets", "total_assets",
+    "short_term_debt", "current_liabilities", "long_term_debt", "total_liabilities", "equity",
+]
+INCOME_ITEMS = [
+    "revenue", "cost_of_sales", "operating_profit", "interest_expense", "profit_before_tax", "net_profit",
+]
+CASH_FLOW_ITEMS = ["operating_cash_flow", "investing_cash_flow", "financing_cash_flow"]
+LINE_ITEMS = BALANCE_SHEET_ITEMS + INCOME_ITEMS + CASH_FLOW_ITEMS
+REQUIRED_LINE_ITEMS = ["total_assets", "total_liabilities", "equity"]
+
+
+def _line(label, **kwargs):
+    return models.DecimalField(label, max_digits=20, decimal_places=2, null=True, blank=True, **kwargs)
+
+
+class FinancialStatement(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="statements")
+    period_end = models.DateField(_("period end"))
+    period_type = models.CharField(_("period type"), max_length=10, choices=PeriodType.choices,
+                                   default=PeriodType.ANNUAL)
+    audited = models.BooleanField(_("audited"), default=False)
+    consolidated = models.BooleanField(_("consolidated"), default=False)
+    currency = CurrencyField()
+    unit = models.PositiveIntegerField(_("unit"), choices=StatementUnit.choices, default=StatementUnit.YUAN)
+
+    # Balance sheet
+    cash = _line(_("cash and equivalents"))
+    receivables = _line(_("accounts receivable"))
+    inventory = _line(_("inventory"))
+    current_assets = _line(_("current assets"))
+    total_assets = models.DecimalField(_("total assets"), max_digits=20, decimal_places=2)
+    short_term_debt = _line(_("short-term borrowings"))
+    current_liabilities = _line(_("current liabilities"))
+    long_term_debt = _line(_("long-term borrowings"))
+    total_liabilities = models.DecimalField(_("total liabilities"), max_digits=20, decimal_places=2)
+    equity = models.DecimalField(_("owners' equity"), max_digits=20, decimal_places=2)
+    # Income statement
+    revenue = _line(_("revenue"))
+    cost_of_sales = _line(_("cost of sales"))
+    operating_profit = _line(_("operating profit"))
+    interest_expense = _line(_("interest expense"))
+    profit_before_tax = _line(_("profit before tax"))
+    net_profit = _line(_("net profit"))
+    # Cash-flow statement
+    operating_cash_flow = _line(_("net cash flow from operating activities"))
+    investing_cash_flow = _line(_("net cash flow from investing activities"))
+    financing_cash_flow = _line(_("net cash flow from financing activities"))
+
+    source = models.CharField(_("source"), max_length=10, default="manual",
+                              choices=[("manual", _("entered")), ("import", _("imported"))])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("financial statement")
+        verbose_name_plural = _("financial statements")
+        ordering = ["customer_id", "-period_end", "period_type", "-consolidated"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "period_end", "period_type", "consolidated"],
+                                    name="statement_unique_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.period_end} {self.period_type}"
+
+    def values_in_yuan(self) -> dict[str, Decimal | None]:
+        """Every line item multiplied by the statement's unit (``None`` stays ``None``)."""
+        unit = Decimal(int(self.unit))
+        return {
+            name: (value * unit if value is not None else None)
+            for name in LINE_ITEMS
+            for value in [getattr(self, name)]
+        }
