@@ -1,0 +1,233 @@
+"""The receivables arithmetic as plain functions: allocation, aging buckets, late fees, dunning levels, DSO.
+
+No database access here: services and selectors feed these functions with rows and store the results,
+so the rules are unit-tested on their own (``tests/collection/test_logic.py``).
+
+Conventions
+-----------
+* Days past due = business date − due date, in calendar days. Due today → 0 (current); due yesterday → 1.
+* Late fee / penalty interest: simple interest, actual calendar days (actual/actual per day, no year
+  basis: the policy states a *daily* rate). For each invoice the outstanding balance is followed through
+  time: each day after the due date (the due date itself is free) until and including the as-of date
+  carries ``balance × daily rate``, where the balance of a day is the amount still unpaid at the end of
+  the previous day (a payment received on day d stops interest from day d+1 on the amount paid; the day
+  it arrives still counts). Exact ``Decimal`` products are summed and the invoice's fee is rounded once,
+  half up, to the cent; a letter's total is the sum of the rounded invoice fees.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+# (key, first day past due, last day past due); ``None`` = open end.
+BUCKETS: list[tuple[str, int | None, int | None]] = [
+    ("current", None, 0),
+    ("d1_30", 1, 30),
+    ("d31_60", 31, 60),
+    ("d61_90", 61, 90),
+    ("d91_180", 91, 180),
+    ("d181_360", 181, 360),
+    ("over_360", 361, None),
+]
+BUCKET_KEYS = [key for key, _low, _high in BUCKETS]
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def days_past_due(due_date: dt.date, as_of: dt.date) -> int:
+    """Calendar days since the due date (negative before it)."""
+    return (as_of - due_date).days
+
+
+def bucket_for(days: int) -> str:
+    """The aging bucket of an item ``days`` past due (0 or less is current)."""
+    for key, low, high in BUCKETS:
+        if (low is None or days >= low) and (high is None or days <= high):
+            return key
+    raise AssertionError("buckets cover every integer")  # pragma: no cover
+
+
+def bucket_date_bounds(key: str, as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """Due-date range (inclusive; ``None`` = open) of bucket ``key`` on ``as_of``, for database filters."""
+    for k, low, high in BUCKETS:
+        if k == key:
+            latest = as_of - dt.timedelta(days=low) if low is not None else None
+            earliest = as_of - dt.timedelta(days=high) if high is not None else None
+            return earliest, latest
+    raise KeyError(key)
+
+
+# --- Allocation -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open invoice as the allocator sees it."""
+
+    id: int
+    due_date: dt.date
+    issue_date: dt.date
+    outstanding: Decimal
+    customer_id: int | None = None
+    currency: str = "CNY"
+
+
+class AllocationError(ValueError):
+    """``code`` says which rule failed; ``item_id`` the invoice, when one is at fault."""
+
+    def __init__(self, code: str, item_id: int | None = None):
+        super().__init__(code)
+        self.code = code
+        self.item_id = item_id
+
+
+def allocate_oldest_first(amount: Decimal, items: list[OpenItem]) -> tuple[list[tuple[int, Decimal]], Decimal]:
+    """Spread ``amount`` over ``items`` oldest due date first (then oldest issue date, then id).
+
+    Returns ``([(item id, allocated)], unallocated remainder)``. Items with nothing outstanding are skipped.
+    """
+    if amount <= ZERO:
+        raise AllocationError("not_positive")
+    remaining = amount
+    result = []
+    for item in sorted(items, key=lambda i: (i.due_date, i.issue_date, i.id)):
+        if remaining <= ZERO:
+            break
+        if item.outstanding <= ZERO:
+            continue
+        share = min(item.outstanding, remaining)
+        result.append((item.id, share))
+        remaining -= share
+    return result, remaining
+
+
+def check_explicit_allocation(amount: Decimal, lines: list[tuple[int, Decimal]], items: dict[int, OpenItem], *,
+                              customer_id: int | None = None, currency: str | None = None) -> Decimal:
+    """Validate an explicit allocation; returns the unallocated remainder or raises ``AllocationError``.
+
+    Rules: every line positive; each invoice once; the invoice exists, belongs to the payment's customer and
+    currency and is open; no line exceeds what the invoice still owes; the lines together do not exceed
+    the payment.
+    """
+    if amount <= ZERO:
+        raise AllocationError("not_positive")
+    seen = set()
+    total = ZERO
+    for item_id, share in lines:
+        if share <= ZERO:
+            raise AllocationError("line_not_positive", item_id)
+        if item_id in seen:
+            raise AllocationError("duplicate_invoice", item_id)
+        seen.add(item_id)
+        item = items.get(item_id)
+        if item is None:
+            raise AllocationError("unknown_invoice", item_id)
+        if customer_id is not None and item.customer_id != customer_id:
+            raise AllocationError("other_customer", item_id)
+        if currency is not None and item.currency != currency:
+            raise AllocationError("other_currency", item_id)
+        if share > item.outstanding:
+            raise AllocationError("over_invoice", item_id)
+        total += share
+    if total > amount:
+        raise AllocationError("over_payment")
+    return amount - total
+
+
+# --- Late fees ------------------------------------------------------------------------------
+
+def late_fee(*, principal: Decimal, due_date: dt.date, as_of: dt.date, daily_rate: Decimal,
+             payments: list[tuple[dt.date, Decimal]] = ()) -> Decimal:
+    """Penalty interest on one invoice (see the module's conventions), rounded half up to the cent."""
+    if daily_rate < ZERO or principal < ZERO:
+        raise ValueError("negative rate or principal")
+    if as_of <= due_date or daily_rate == ZERO:
+        return ZERO.quantize(CENT)
+    # Balance at the start of day d = principal − payments received before d.
+    events = sorted((d, a) for d, a in payments)
+    balance = principal
+    for paid_on, paid in events:
+        if paid_on <= due_date:
+            balance -= paid
+    balance = max(balance, ZERO)
+    later = [(d, a) for d, a in events if d > due_date]
+    total = ZERO
+    day = due_date + dt.timedelta(days=1)  # first chargeable day
+    for paid_on, paid in later:
+        if paid_on > as_of:
+            break
+        # Days day..paid_on carry the current balance (the payment day still counts).
+        n = (paid_on - day).days + 1
+        if n > 0:
+            total += balance * daily_rate * n
+            day = paid_on + dt.timedelta(days=1)
+        balance = max(balance - paid, ZERO)
+    n = (as_of - day).days + 1
+    if n > 0:
+        total += balance * daily_rate * n
+    return cents(total)
+
+
+# --- Dunning --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LevelRule:
+    id: int
+    order: int
+    days_past_due: int  # negative: a reminder that many days before the due date
+
+
+def level_reached(max_days_past_due: int | None, levels: list[LevelRule]) -> LevelRule | None:
+    """The highest level whose threshold ``max_days_past_due`` reaches (``None`` when none)."""
+    if max_days_past_due is None:
+        return None
+    reached = [lv for lv in levels if max_days_past_due >= lv.days_past_due]
+    return max(reached, key=lambda lv: (lv.order, lv.days_past_due)) if reached else None
+
+
+def level_to_raise(*, max_days_past_due: int | None, overdue_amount: Decimal, tolerance: Decimal,
+                   levels: list[LevelRule], current_order: int | None) -> LevelRule | None:
+    """The level a customer must be raised to now, or ``None`` (nothing to do).
+
+    A customer whose overdue amount is at or below the small-amount tolerance is not dunned for overdue
+    levels (pre-due reminders, ``days_past_due < 0``, are not subject to the tolerance, since nothing is
+    overdue then). Only a level above the customer's current open level is returned: running twice creates
+    nothing new, and a customer is raised straight to the highest level reached.
+    """
+    candidates = levels
+    if overdue_amount <= tolerance:
+        candidates = [lv for lv in levels if lv.days_past_due < 0]
+    target = level_reached(max_days_past_due, candidates)
+    if target is None:
+        return None
+    if current_order is not None and target.order <= current_order:
+        return None
+    return target
+
+
+# --- Key figures ----------------------------------------------------------------------------
+
+def dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
+    """Days sales outstanding (countback-free, the textbook ratio): receivables / sales × days, 1 decimal."""
+    if sales <= ZERO:
+        return None
+    return (receivables / sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def weighted_days_late(numerator: Decimal, denominator: Decimal) -> int | None:
+    """Amount-weighted mean days late, rounded half up to whole days (``None`` when nothing was paid)."""
+    if denominator <= ZERO:
+        return None
+    return int((numerator / denominator).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def net_collection_rate(received: Decimal, claim_payouts: Decimal, due: Decimal) -> Decimal | None:
+    """(received − claim payouts) / due, or ``None`` when nothing fell due."""
+    if due <= ZERO:
+        return None
+    return (received - claim_payouts) / due
