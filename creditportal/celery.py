@@ -30,3 +30,9 @@ app.conf.update(
     task_ignore_result=True,
 )
 app.autodiscover_tasks()
+app.autodiscover_tasks(["creditportal"])
+
+# Apps add their own entries from their AppConfig.ready(); this one is the project's.
+app.conf.beat_schedule = {
+    "clear-expired-sessions": {"task": "creditportal.clear_expired_sessions", "schedule": 24 * 60 * 60},
+}

@@ -12,9 +12,12 @@ def test_healthz_up(client):
 
 @pytest.mark.django_db
 def test_healthz_down_when_broker_unreachable(client, monkeypatch):
-    from creditportal.celery import app
+    from kombu import Connection
 
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    from creditportal import views
+
+    monkeypatch.setattr(views.celery_app, "connection_for_write",
+                        lambda: Connection("redis://127.0.0.1:1/0", connect_timeout=1))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False
