@@ -1,0 +1,19 @@
+"""The rating mathematics as plain Python (no Django, no ``creditportal`` import).
+
+* :mod:`.scale`      master scale: grades with score ranges and PD, roll-up to letters, validation
+* :mod:`.behaviour`  the three behaviour indicators of the trade-credit model and their combination
+* :mod:`.scorecard`  weighted factors, caps and vetoes, the result and its explanation
+
+Everything works on ``Decimal`` and plain dicts, so a stored snapshot (canonical JSON) re-runs to the
+identical result: ``evaluate(model_definition, inputs)``.
+"""
+from .behaviour import (BehaviourFacts, BehaviourResult, combine_letters, competitor_share_letter,
+                        days_late_letter, evaluate_behaviour, net_collection_letter)
+from .scale import Grade, Scale, ScaleError
+from .scorecard import EngineError, ModelDefinition, RatingResult, evaluate
+
+__all__ = [
+    "BehaviourFacts", "BehaviourResult", "combine_letters", "competitor_share_letter", "days_late_letter",
+    "evaluate_behaviour", "net_collection_letter", "Grade", "Scale", "ScaleError", "EngineError",
+    "ModelDefinition", "RatingResult", "evaluate",
+]
