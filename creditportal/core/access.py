@@ -36,13 +36,14 @@ _READ_ALL = [
     "credit.view_*",
     "collection.view_*",
     "monitoring.view_*",
-    "reports.view_*",
     "creditportal.view_fxrate",
 ]
+# Reports (stored PDFs, batches) for every role but the collector: collectors work receivables, not credit files.
+_READ_REPORTS = ["reports.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RELATIONSHIP_MANAGER: [
-        *_READ_ALL,
+        *_READ_ALL, *_READ_REPORTS,
         "customers.add_customer", "customers.change_customer",
         "customers.add_contact", "customers.change_contact", "customers.delete_contact",
         "customers.add_customerdocument", "customers.delete_customerdocument",
@@ -58,7 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.download_report",
     ],
     CREDIT_ANALYST: [
-        *_READ_ALL,
+        *_READ_ALL, *_READ_REPORTS,
         "customers.view_all_customers",
         "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
         "ratings.add_expertscore", "ratings.override_rating",
@@ -68,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.download_report",
     ],
     APPROVER: [
-        *_READ_ALL,
+        *_READ_ALL, *_READ_REPORTS,
         "customers.view_all_customers",
         "ratings.approve_rating", "ratings.approve_override", "ratings.approve_ratingmodel",
         "credit.approve_creditapplication", "credit.approve_creditpolicy",
@@ -84,33 +85,34 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collection.add_collectionactivity", "collection.add_promisetopay",
         "collection.propose_writeoff", "collection.add_payment",
         "monitoring.handle_alert",
-        "reports.download_report",
     ],
     RISK_ADMIN: [
-        *_READ_ALL,
+        *_READ_ALL, *_READ_REPORTS,
         "customers.view_all_customers", "customers.reassign_customer",
         "ratings.add_ratingscale", "ratings.change_ratingscale",
         "ratings.add_ratingmodel", "ratings.change_ratingmodel", "ratings.add_ratingfactor",
         "ratings.change_ratingfactor", "ratings.delete_ratingfactor", "ratings.run_rating_batch",
+        "ratings.change_ratingspolicy",
         "credit.add_creditpolicy", "credit.change_creditpolicy", "credit.add_authoritylevel",
         "credit.change_authoritylevel", "credit.add_approverauthority", "credit.change_approverauthority",
         "credit.add_grouplimit", "credit.change_grouplimit",
         "collection.add_dunningpolicy", "collection.change_dunningpolicy",
         "monitoring.add_warningrule", "monitoring.change_warningrule", "monitoring.run_provisions",
+        "monitoring.change_provisionrate",
         "creditportal.add_fxrate", "creditportal.change_fxrate",
         "auth.view_user", "auth.add_user", "auth.change_user",
         "audit.view_auditevent",
         "reports.download_report",
     ],
     AUDITOR: [
-        *_READ_ALL,
+        *_READ_ALL, *_READ_REPORTS,
         "customers.view_all_customers",
         "audit.view_auditevent", "audit.export_auditevent",
         "reports.download_report", "reports.request_report_batch",
         "auth.view_user",
     ],
     SYSTEM: [
-        *_READ_ALL,
+        *_READ_ALL, *_READ_REPORTS,
         "customers.view_all_customers",
         "ratings.add_rating", "ratings.run_rating_batch",
         "credit.suspend_facility", "credit.change_facility",

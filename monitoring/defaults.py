@@ -1,0 +1,62 @@
+"""The shipped warning rules and provision rates (used by the data migration and by tests).
+
+Plain data: a risk admin changes thresholds, severities and the enabled flag on the rules page; the
+codes stay, so a re-run of the migration never duplicates a rule.
+"""
+from decimal import Decimal
+
+# code, name, metric, comparison, threshold, window_days, periods, severity, recommended action, description
+DEFAULT_RULES = [
+    ("overdue-30", "Invoices overdue more than 30 days", "overdue_days", ">", "30", 0, 6, "high", "reduce_limit",
+     "The oldest open invoice is more than N days past due."),
+    ("overdue-90", "Invoices overdue more than 90 days", "overdue_days", ">", "90", 0, 6, "critical", "suspend",
+     "The oldest open invoice is more than 90 days past due: the exposure is substandard or worse."),
+    ("utilisation-90", "Limit utilisation above 90%", "utilisation", ">", "0.90", 0, 6, "medium", "reduce_limit",
+     "Open invoices and reserved orders use more than X of the customer's active limits."),
+    ("rating-downgrade", "Rating downgraded by 2 notches or more", "downgrade_notches", ">=", "2", 365, 6, "high",
+     "reduce_limit", "The last approved rating is N notches or more below the one it replaced (within the window)."),
+    ("downgrade-proposed", "Downgrade proposed", "downgrade_proposed", ">=", "1", 0, 6, "medium", "rerate",
+     "A proposed or submitted rating is at least N notches below the current grade."),
+    ("current-ratio-drop", "Current ratio down more than 20% year on year", "current_ratio_change", "<", "-0.20",
+     0, 6, "medium", "rerate", "The current ratio of the latest annual statement against the previous year's."),
+    ("negative-equity", "Negative equity", "equity", "<", "0", 0, 6, "critical", "suspend",
+     "The latest statement shows negative owners' equity."),
+    ("loss-after-profit", "A loss after a profit", "loss_after_profit", ">=", "1", 0, 6, "high", "rerate",
+     "The latest annual statement shows a net loss where the previous year showed a profit."),
+    ("order-volume-z", "Order volume far from its trailing average", "order_volume_z", ">", "3", 30, 6, "medium",
+     "none", "The absolute z-score of the last window's order volume against the trailing windows."),
+    ("large-orders-late-payment", "Large orders while payments are late", "large_orders_late", ">", "1.5", 30, 6,
+     "high", "reduce_limit", "订单量大但付款不及时: order volume z-score above the threshold while an invoice is overdue."),
+    ("new-negative-record", "New negative record", "negative_records", ">", "0", 30, 6, "high", "rerate",
+     "A negative record (litigation, penalty, default elsewhere) dated within the window."),
+    ("review-overdue", "Rating review overdue", "review_overdue_days", ">", "0", 0, 6, "medium", "rerate",
+     "The current rating is past its next-review date."),
+    ("facility-near-expiry", "Facility expires within 30 days", "facility_expiry_days", "<=", "30", 0, 6, "low",
+     "none", "An active facility expires within N days."),
+    ("covenant-breached", "Covenant breached", "covenant_breaches", ">", "0", 90, 6, "high", "rerate",
+     "A covenant breach was recorded within the window."),
+    ("collateral-coverage", "Collateral coverage below the policy's requirement", "collateral_coverage_gap", ">",
+     "0", 0, 6, "high", "ask_collateral",
+     "Lendable collateral value over the limit is below the coverage the credit policy requires for the grade."),
+    ("revaluation-overdue", "Collateral revaluation overdue", "revaluation_overdue_days", ">", "0", 0, 6, "medium",
+     "ask_collateral", "A collateral of an open facility is past its revaluation date."),
+    ("document-expired", "Document expired", "expired_documents", ">", "0", 0, 6, "low", "none",
+     "A document of the credit file is past its expiry date."),
+]
+
+DEFAULT_RATES = {
+    "normal": Decimal("0.0100"),
+    "special_mention": Decimal("0.0200"),
+    "substandard": Decimal("0.2500"),
+    "doubtful": Decimal("0.5000"),
+    "loss": Decimal("1.0000"),
+}
+
+
+def rule_dicts():
+    keys = ["code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+            "recommended_action", "description"]
+    for row in DEFAULT_RULES:
+        data = dict(zip(keys, row))
+        data["threshold"] = Decimal(data["threshold"])
+        yield data

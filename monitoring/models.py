@@ -1,0 +1,400 @@
+"""Monitoring: warning rules and their alerts, the watchlist, asset classification and provisions.
+
+State machines use django-fsm-2 (``FSMField(protected=True)`` + ``FSMModelMixin`` +
+``ConcurrentTransitionMixin``); transitions only change the state: permission checks, row locks and the
+audit record live in ``monitoring.services``. Object scoping (``visible_to(user)``) follows the customer's
+own rule; configuration (rules, rates) is readable by every staff member holding the view permission.
+
+Other apps' objects (facilities, ratings) are referred to by id in ``detail`` only: the one foreign key
+downward is to ``customers.Customer``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+from creditportal.core.money import AmountField, CurrencyField
+from customers.models import Customer
+
+from . import logic
+
+
+class CustomerScopedQuerySet(models.QuerySet):
+    """``visible_to(user)`` through the customer: a relationship manager sees their own portfolio only."""
+
+    customer_path = "customer"
+
+    def visible_to(self, user):
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        if user.has_perm("customers.view_all_customers"):
+            return self
+        if user.has_perm("customers.view_customer"):
+            return self.filter(**{f"{self.customer_path}__relationship_manager": user})
+        return self.none()
+
+
+class StaffQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        perm = f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"
+        if user and user.is_authenticated and user.is_active and user.has_perm(perm):
+            return self
+        return self.none()
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("low")
+    MEDIUM = "medium", _("medium")
+    HIGH = "high", _("high")
+    CRITICAL = "critical", _("critical")
+
+
+SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+
+
+class Comparison(models.TextChoices):
+    GT = ">", ">"
+    GTE = ">=", "≥"
+    LT = "<", "<"
+    LTE = "<=", "≤"
+
+
+class RecommendedAction(models.TextChoices):
+    NONE = "none", _("none")
+    RERATE = "rerate", _("re-rate the customer")
+    REDUCE_LIMIT = "reduce_limit", _("reduce the limit")
+    SUSPEND = "suspend", _("suspend deliveries")
+    ASK_COLLATERAL = "ask_collateral", _("ask for collateral")
+
+
+class Metric(models.TextChoices):
+    """What a rule measures for each customer (computed set-wise in ``monitoring.metrics``)."""
+
+    OVERDUE_DAYS = "overdue_days", _("days past due (oldest open invoice)")
+    UTILISATION = "utilisation", _("limit utilisation (fraction)")
+    DOWNGRADE_NOTCHES = "downgrade_notches", _("notches downgraded by the last approved rating")
+    DOWNGRADE_PROPOSED = "downgrade_proposed", _("notches of a proposed downgrade")
+    CURRENT_RATIO_CHANGE = "current_ratio_change", _("current ratio change year on year (fraction)")
+    EQUITY = "equity", _("owners' equity (yuan, latest statement)")
+    LOSS_AFTER_PROFIT = "loss_after_profit", _("loss after a profit (1 = yes)")
+    ORDER_VOLUME_Z = "order_volume_z", _("order volume z-score against the trailing average")
+    LARGE_ORDERS_LATE = "large_orders_late", _("order volume z-score while payments are late")
+    NEGATIVE_RECORDS = "negative_records", _("new negative records in the window")
+    REVIEW_OVERDUE_DAYS = "review_overdue_days", _("days the rating review is overdue")
+    FACILITY_EXPIRY_DAYS = "facility_expiry_days", _("days until a facility expires")
+    COVENANT_BREACHES = "covenant_breaches", _("covenant breaches in the window")
+    COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("collateral coverage below the requirement (fraction)")
+    REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("days a collateral revaluation is overdue")
+    EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
+
+
+class WarningRule(models.Model):
+    """An early-warning rule: a customer fires it when ``metric comparison threshold`` holds.
+
+    ``window_days`` is the look-back (or look-ahead) period the metric uses where it has one (new
+    negative records, breaches, the order-volume period); ``periods`` the number of trailing periods of
+    the z-score rules.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    metric = models.CharField(_("metric"), max_length=40, choices=Metric.choices)
+    comparison = models.CharField(_("comparison"), max_length=2, choices=Comparison.choices)
+    threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=4)
+    window_days = models.PositiveIntegerField(_("window (days)"), default=30)
+    periods = models.PositiveSmallIntegerField(_("trailing periods"), default=6)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    recommended_action = models.CharField(_("recommended action"), max_length=20, choices=RecommendedAction.choices,
+                                          default=RecommendedAction.NONE)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    description = models.TextField(_("description"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("warning rule")
+        verbose_name_plural = _("warning rules")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(comparison__in=[">", ">=", "<", "<="]),
+                                   name="monitoring_rule_comparison_known"),
+            models.CheckConstraint(condition=Q(periods__gte=2), name="monitoring_rule_periods_min"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def fires(self, value) -> bool:
+        return logic.compare(value, self.comparison, self.threshold)
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    RESOLVED = "resolved", _("resolved")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+ACTIVE_ALERT_STATES = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]
+
+
+class AlertQuerySet(CustomerScopedQuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_ALERT_STATES)
+
+
+class Alert(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """One alert per rule and customer while it is open or acknowledged; re-evaluation updates it."""
+
+    rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="alerts")
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, db_index=True)
+    status = FSMField(_("status"), default=AlertStatus.OPEN, choices=AlertStatus.choices, protected=True,
+                      db_index=True)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    recommended_action = models.CharField(_("recommended action"), max_length=20, choices=RecommendedAction.choices,
+                                          default=RecommendedAction.NONE)
+    still_firing = models.BooleanField(_("condition still holds"), default=True)
+    raised_on = models.DateField(_("raised on"), db_index=True)
+    last_seen_on = models.DateField(_("last seen on"))
+    times_seen = models.PositiveIntegerField(_("evaluations that fired"), default=1)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+                              null=True, blank=True, related_name="monitoring_alerts")
+    comment = models.TextField(_("comment"), blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    action_taken = models.CharField(_("action taken"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_on", "-id"]
+        permissions = [("handle_alert", "Can acknowledge, resolve and dismiss alerts")]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "customer"], condition=Q(status__in=["open", "acknowledged"]),
+                                    name="monitoring_one_active_alert_per_rule_customer"),
+        ]
+        indexes = [models.Index(fields=["status", "severity"]), models.Index(fields=["customer", "status"])]
+
+    def __str__(self):
+        return f"{self.rule} · {self.customer}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ALERT_STATES
+
+    @transition(field=status, source=AlertStatus.OPEN, target=AlertStatus.ACKNOWLEDGED)
+    def acknowledge(self):
+        pass
+
+    @transition(field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.RESOLVED)
+    def resolve(self):
+        pass
+
+    @transition(field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.DISMISSED)
+    def dismiss(self):
+        pass
+
+
+class WatchlistQuerySet(CustomerScopedQuerySet):
+    def current(self, on_date):
+        return self.filter(since__lte=on_date).filter(Q(until__isnull=True) | Q(until__gte=on_date))
+
+
+class WatchlistEntry(models.Model):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="watchlist_entries")
+    reason = models.TextField(_("reason"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+                              related_name="watchlist_entries")
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: until taken off."))
+    alert = models.ForeignKey(Alert, verbose_name=_("from alert"), on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WatchlistQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("watchlist entry")
+        verbose_name_plural = _("watchlist entries")
+        ordering = ["-since", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                                   name="monitoring_watchlist_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} ({self.since})"
+
+
+# --- Asset classification and provisions ------------------------------------------------------------
+
+class Tier(models.TextChoices):
+    NORMAL = logic.NORMAL, _("normal (正常)")
+    SPECIAL_MENTION = logic.SPECIAL_MENTION, _("special mention (关注)")
+    SUBSTANDARD = logic.SUBSTANDARD, _("substandard (次级)")
+    DOUBTFUL = logic.DOUBTFUL, _("doubtful (可疑)")
+    LOSS = logic.LOSS, _("loss (损失)")
+
+
+class ClassificationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed")
+    PENDING = "pending_approval", _("reclassification pending approval")
+
+
+class ClassificationQuerySet(CustomerScopedQuerySet):
+    pass
+
+
+class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """A customer's tier for one month (by debtor: it applies to all the customer's exposures).
+
+    ``floor_tier`` follows from the days past due; ``tier`` is what applies (never better than the
+    floor). A manual reclassification is requested (``requested_tier`` + reason) and applies only when a
+    second person of the approver group approves it.
+    """
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="asset_classifications")
+    period = models.DateField(_("month end"), db_index=True)
+    days_past_due = models.IntegerField(_("days past due"), default=0)
+    exposure = AmountField(_("exposure (reporting currency)"), default=Decimal("0"))
+    currency = CurrencyField(verbose_name=_("reporting currency"))
+    floor_tier = models.CharField(_("floor by days past due"), max_length=20, choices=Tier.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, db_index=True)
+    manual = models.BooleanField(_("classified manually"), default=False)
+    reason = models.TextField(_("reason for the manual tier"), blank=True)
+    status = FSMField(_("status"), default=ClassificationStatus.CONFIRMED, choices=ClassificationStatus.choices,
+                      protected=True, db_index=True)
+    requested_tier = models.CharField(_("requested tier"), max_length=20, choices=Tier.choices, blank=True)
+    request_reason = models.TextField(_("reason for the request"), blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    classified_at = models.DateTimeField(_("classified at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ClassificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("asset classification")
+        verbose_name_plural = _("asset classifications")
+        ordering = ["-period", "customer_id"]
+        permissions = [
+            ("classify_exposure", "Can classify exposures and request a reclassification"),
+            ("approve_classification", "Can approve a manual reclassification (four-eyes)"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "period"], name="monitoring_one_classification_per_month"),
+        ]
+        indexes = [models.Index(fields=["period", "tier"])]
+
+    def __str__(self):
+        return f"{self.customer} {self.period:%Y-%m}: {self.get_tier_display()}"
+
+    @transition(field=status, source=ClassificationStatus.CONFIRMED, target=ClassificationStatus.PENDING)
+    def request_reclassification(self):
+        pass
+
+    @transition(field=status, source=ClassificationStatus.PENDING, target=ClassificationStatus.CONFIRMED)
+    def approve(self):
+        pass
+
+    @transition(field=status, source=ClassificationStatus.PENDING, target=ClassificationStatus.CONFIRMED)
+    def reject(self):
+        pass
+
+
+class ProvisionRate(models.Model):
+    """The provision rate of one tier (configurable; defaults in the design brief)."""
+
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, unique=True)
+    rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4,
+                               help_text=_("A fraction: 0.25 = 25% of the exposure."))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provision rate")
+        verbose_name_plural = _("provision rates")
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=1),
+                                              name="monitoring_provision_rate_fraction")]
+
+    def __str__(self):
+        return f"{self.get_tier_display()}: {self.rate}"
+
+
+class ProvisionRun(models.Model):
+    """The provisions of one month end: one line per customer with exposure; totals by tier."""
+
+    period = models.DateField(_("month end"), unique=True)
+    currency = CurrencyField(verbose_name=_("reporting currency"))
+    rates = models.JSONField(_("rates used"), default=dict)
+    totals = models.JSONField(_("totals by tier"), default=dict)
+    total_exposure = AmountField(_("total exposure"), default=Decimal("0"))
+    total_provision = AmountField(_("total provision"), default=Decimal("0"))
+    customer_count = models.PositiveIntegerField(_("customers"), default=0)
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("run by"), on_delete=models.PROTECT,
+                               related_name="+")
+    run_at = models.DateTimeField(_("run at"))
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provision run")
+        verbose_name_plural = _("provision runs")
+        ordering = ["-period"]
+        permissions = [("run_provisions", "Can run the month-end classification and provisions")]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}"
+
+
+class ProvisionLineQuerySet(CustomerScopedQuerySet):
+    pass
+
+
+class ProvisionLine(models.Model):
+    run = models.ForeignKey(ProvisionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="lines")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    exposure = AmountField(_("exposure"))
+    rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4)
+    amount = AmountField(_("provision"))
+
+    objects = ProvisionLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provision line")
+        verbose_name_plural = _("provision lines")
+        ordering = ["run_id", "-amount", "customer_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="monitoring_provision_line_once")]
+
+    def __str__(self):
+        return f"{self.run} {self.customer_id} {self.amount}"
