@@ -1,0 +1,256 @@
+"""Reads shared by pages, API, services and tasks: set-wise, a constant number of queries per call."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, Sum
+
+from creditportal.core import clock
+from creditportal.core.money import MissingRate, RateTable
+
+from . import providers, rules
+from .models import (
+    ApproverAuthority,
+    AuthorityLevel,
+    CreditApplication,
+    CreditPolicy,
+    Decision,
+    Delegation,
+    Facility,
+    GroupLimit,
+    Order,
+)
+
+ZERO = Decimal("0")
+OPEN_FACILITY_STATES = [Facility.Status.ACTIVE, Facility.Status.SUSPENDED]
+
+
+# --- Ratings (owned by the ratings app, read through its selectors) ---------------------------
+
+def current_rating(customer):
+    """The customer's approved current rating (``.grade``, ``.is_expired``…), or None."""
+    from ratings import selectors as rating_selectors
+
+    return rating_selectors.current_rating(customer)
+
+
+def current_ratings(customer_ids) -> dict:
+    from ratings import selectors as rating_selectors
+
+    return rating_selectors.current_ratings(list(customer_ids))
+
+
+def grade_rank(grade: str) -> int:
+    try:
+        from ratings.selectors import grade_rank as ratings_grade_rank
+    except ImportError:  # the ratings app without the helper: the default master scale
+        return rules.default_grade_rank(grade)
+    return ratings_grade_rank(grade)
+
+
+def rating_is_expired(rating, on_date=None) -> bool:
+    if rating is None:
+        return True
+    expired = getattr(rating, "is_expired", None)
+    if callable(expired):
+        expired = expired()
+    if expired is None:
+        due = getattr(rating, "review_due", None)
+        expired = due is not None and due < (on_date or clock.today())
+    return bool(expired)
+
+
+# --- Policy and matrix ------------------------------------------------------------------------
+
+def policy_in_force(on_date: dt.date | None = None):
+    """The policy that governs ``on_date``: the latest activated one whose effective date has come."""
+    on_date = on_date or clock.today()
+    return (
+        CreditPolicy.objects.filter(status__in=[CreditPolicy.Status.IN_FORCE, CreditPolicy.Status.SUPERSEDED],
+                                    effective_from__lte=on_date)
+        .prefetch_related("rules").order_by("-effective_from", "-version").first()
+    )
+
+
+def matrix_levels() -> list[rules.Level]:
+    return [lv.as_level() for lv in AuthorityLevel.objects.order_by("number")]
+
+
+def own_level(user) -> int | None:
+    row = (ApproverAuthority.objects.filter(user=user, active=True).select_related("level").first()
+           if user and user.pk else None)
+    return row.level.number if row else None
+
+
+def effective_authority(user, on_date: dt.date | None = None):
+    """``(level, delegator)``: the user's authority on ``on_date`` (own level or a delegated one, capped at
+    the delegator's own level today; delegations count only within their period). ``delegator`` is the
+    person whose authority is used when it is a delegated level that exceeds the user's own."""
+    on_date = on_date or clock.today()
+    if not (user and user.pk):
+        return None, None
+    mine = own_level(user)
+    delegations = list(
+        Delegation.objects.active_on(on_date).filter(delegate=user).select_related("level", "delegator")
+    )
+    delegator_levels = dict(
+        ApproverAuthority.objects.filter(user_id__in=[d.delegator_id for d in delegations], active=True)
+        .values_list("user_id", "level__number")
+    )
+    best, best_delegator = mine, None
+    for delegation in delegations:
+        cap = delegator_levels.get(delegation.delegator_id)
+        if not cap:
+            continue  # the delegator no longer has authority: nothing to lend
+        level = min(delegation.level.number, cap)
+        if best is None or level > best:
+            best, best_delegator = level, delegation.delegator
+    return best, best_delegator
+
+
+def approvers_for_level(level: int, on_date=None) -> set[int]:
+    """Ids of users whose effective authority on ``on_date`` reaches ``level``."""
+    on_date = on_date or clock.today()
+    ids = set(ApproverAuthority.objects.filter(active=True, level__number__gte=level).values_list("user_id", flat=True))
+    active = ApproverAuthority.objects.filter(active=True)
+    levels = dict(active.values_list("user_id", "level__number"))
+    for delegate_id, delegator_id, lvl in Delegation.objects.active_on(on_date).values_list(
+            "delegate_id", "delegator_id", "level__number"):
+        cap = levels.get(delegator_id)
+        if cap and min(cap, lvl) >= level:
+            ids.add(delegate_id)
+    return ids
+
+
+# --- Exposure ----------------------------------------------------------------------------------
+
+def group_member_ids(customer) -> list[int]:
+    from customers.models import Customer
+
+    if customer.group_id:
+        return list(Customer.objects.filter(group_id=customer.group_id).values_list("id", flat=True))
+    return [customer.pk]
+
+
+def group_exposure(customer, *, exclude_facility_ids=(), table: RateTable | None = None) -> Decimal:
+    """Approved limits of the customer's related companies (its group, itself included: its other
+    facilities) in the reporting currency; the facility an application replaces is left out."""
+    table = table or RateTable(clock.today())
+    rows = (Facility.objects.filter(customer_id__in=group_member_ids(customer), status__in=OPEN_FACILITY_STATES)
+            .exclude(pk__in=list(exclude_facility_ids)).values("currency").annotate(total=Sum("limit")))
+    return sum((table.convert(r["total"], r["currency"]) for r in rows), ZERO)
+
+
+def group_limit_for(customer):
+    if not customer.group_id:
+        return None
+    return GroupLimit.objects.filter(group_id=customer.group_id, active=True).first()
+
+
+# --- Utilisation ------------------------------------------------------------------------------
+
+def utilisation(facilities, *, table: RateTable | None = None) -> dict[int, Decimal]:
+    """``{facility_id: open invoices + reserved orders}`` in each facility's currency (3 queries at most)."""
+    facilities = list(facilities)
+    if not facilities:
+        return {}
+    table = table or RateTable(clock.today())
+    currency_of = {f.pk: f.currency for f in facilities}
+    result = {pk: ZERO for pk in currency_of}
+    for pk, amount in providers.open_amounts_by_facility(currency_of).items():
+        if pk in result:
+            result[pk] += amount
+    rows = (Order.objects.filter(facility_id__in=list(currency_of), status=Order.Status.RESERVED)
+            .values("facility_id", "currency").annotate(total=Sum("amount")))
+    for row in rows:
+        pk = row["facility_id"]
+        result[pk] += table.convert(row["total"], row["currency"], currency_of[pk])
+    return result
+
+
+def group_utilisation(group_id: int, currency: str, *, table: RateTable | None = None) -> Decimal:
+    """What the group's facilities use, in ``currency`` (the group limit's)."""
+    table = table or RateTable(clock.today())
+    facilities = list(Facility.objects.filter(customer__group_id=group_id).exclude(status=Facility.Status.CLOSED)
+                      .only("id", "currency"))
+    used = utilisation(facilities, table=table)
+    currency_of = {f.pk: f.currency for f in facilities}
+    return sum((table.convert(amount, currency_of[pk], currency) for pk, amount in used.items()), ZERO)
+
+
+def status_reasons(facility, rating, on_date) -> list[str]:
+    reasons = []
+    if facility.status == Facility.Status.SUSPENDED:
+        reasons.append("suspended")
+    elif facility.status == Facility.Status.CLOSED:
+        reasons.append("closed")
+    if facility.status == Facility.Status.EXPIRED or facility.expiry_date < on_date:
+        reasons.append("expired")
+    if facility.start_date > on_date:
+        reasons.append("not_started")
+    if rating_is_expired(rating, on_date):
+        reasons.append("rating_expired")
+    return reasons
+
+
+def limit_check(facility, amount: Decimal, currency: str, *, on_date=None) -> rules.LimitCheck:
+    """Would an order of ``amount`` ``currency`` on ``facility`` be allowed now? (see ``rules.limit_decision``)"""
+    on_date = on_date or clock.today()
+    table = RateTable(on_date)
+    try:
+        amount_fc = table.convert(amount, currency, facility.currency)
+    except MissingRate:
+        return rules.LimitCheck(False, ("missing_fx_rate",))
+    used = utilisation([facility], table=table)[facility.pk]
+    group_limit = group_limit_for(facility.customer)
+    extra = {}
+    if group_limit is not None and (group_limit.expiry_date is None or group_limit.expiry_date >= on_date):
+        extra = {
+            "group_limit": group_limit.limit,
+            "group_utilised": group_utilisation(facility.customer.group_id, group_limit.currency, table=table),
+            "group_amount": table.convert(amount, currency, group_limit.currency),
+        }
+    reasons = status_reasons(facility, current_rating(facility.customer), on_date)
+    result = rules.limit_decision(amount=amount_fc, limit=facility.limit, utilised=used, status_reasons=reasons,
+                                  **extra)
+    return result
+
+
+# --- Work queue -------------------------------------------------------------------------------
+
+def work_queue(user, *, on_date=None):
+    """Applications awaiting an action of ``user``, oldest first (by the time they entered their state)."""
+    from creditportal.core import access
+
+    S = CreditApplication.Status
+    if not (user and user.is_authenticated):
+        return CreditApplication.objects.none()
+    base = CreditApplication.objects.visible_to(user).select_related("customer")
+    condition = Q(pk__in=[])
+    if access.has(user, "credit.submit_creditapplication"):
+        condition |= Q(status__in=[S.DRAFT, S.RETURNED], created_by=user)
+    if access.has(user, "credit.review_creditapplication"):
+        condition |= Q(status=S.SUBMITTED) & ~Q(created_by=user)
+        condition |= Q(status=S.UNDER_REVIEW, reviewer=user)
+    if access.has(user, "credit.approve_creditapplication"):
+        level, _delegator = effective_authority(user, on_date)
+        if level:
+            condition |= (Q(status=S.PENDING_APPROVAL, current_level__lte=level) & ~Q(created_by=user)
+                          & ~Q(reviewer=user)
+                          & ~Q(pk__in=Decision.objects.filter(action=Decision.Action.APPROVE, voided=False, actor=user)
+                               .values("application_id")))
+    return base.filter(condition).distinct().order_by("status_changed_at", "id")
+
+
+def age_days(application, today=None) -> int:
+    since = application.status_changed_at or application.created_at
+    from django.utils import timezone
+
+    return max(((today or clock.today()) - timezone.localtime(since).date()).days, 0)
+
+
+def reporting_currency() -> str:
+    return settings.REPORTING_CURRENCY

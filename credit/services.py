@@ -1,0 +1,1076 @@
+"""Every write and business rule of the credit app.
+
+Services are ``<entity>_<action>(*, actor, ...)``, run in one transaction, check the actor's permission
+(``access.require``) and the object scope (``visible_to``), lock the row before a transition
+(``select_for_update``) and re-check the state — and for approvals the level — after the lock, write the
+audit trail in the same transaction and publish events on commit:
+
+    credit.application_decided   application_id          (approved/rejected/withdrawn)
+    credit.facility_changed      facility_id             (opened, limit changed, suspended, resumed, ...)
+    credit.covenant_breached     breach_id, covenant_id, customer_id, application_id
+
+Public entry points used by other apps: ``facility_suspend(*, actor, facility, reason)`` and
+``facility_resume(*, actor, facility, reason)`` (collection's dunning, acting as the system user),
+``limit_check`` / ``order_record`` / ``order_release``.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from audit.models import AuditEvent
+from audit.services import audit_record, snapshot
+from creditportal.core import access, clock
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.events import publish_on_commit
+from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
+from customers.models import Customer
+
+from . import rules, selectors
+from .models import (
+    ApproverAuthority,
+    AuthorityLevel,
+    Collateral,
+    Covenant,
+    CovenantBreach,
+    CreditApplication,
+    CreditPolicy,
+    Decision,
+    Delegation,
+    Facility,
+    GroupLimit,
+    Guarantor,
+    Order,
+    PolicyGradeRule,
+)
+
+S = CreditApplication.Status
+ZERO = Decimal("0")
+
+VIOLATION_LABELS = {
+    "grade_not_eligible": _lazy("The policy does not lend to this grade."),
+    "max_limit": _lazy("The amount exceeds the policy's maximum limit for the grade."),
+    "max_equity_share": _lazy("The amount exceeds the policy's share of equity."),
+    "max_revenue_share": _lazy("The amount exceeds the policy's share of revenue."),
+    "equity_unknown": _lazy("No statement with equity: the equity cap cannot be checked."),
+    "revenue_unknown": _lazy("No statement with revenue: the revenue cap cannot be checked."),
+    "max_term": _lazy("The term exceeds the policy's maximum term."),
+    "min_coverage": _lazy("Collateral and guarantees cover less than the policy requires."),
+    "group_limit": _lazy("The amount exceeds what the group limit leaves free."),
+    "no_policy": _lazy("No credit policy is in force."),
+}
+
+LIMIT_REASON_LABELS = {
+    "suspended": _lazy("The facility is suspended."),
+    "closed": _lazy("The facility is closed."),
+    "expired": _lazy("The facility has expired."),
+    "not_started": _lazy("The facility has not started yet."),
+    "rating_expired": _lazy("The customer has no approved, current rating."),
+    "over_free_limit": _lazy("The amount exceeds the free limit."),
+    "over_group_limit": _lazy("The amount exceeds the free group limit."),
+    "amount_not_positive": _lazy("The amount must be positive."),
+    "missing_fx_rate": _lazy("No FX rate for this currency."),
+}
+
+
+def violation_text(code: str) -> str:
+    return str(VIOLATION_LABELS.get(code, code))
+
+
+def limit_reason_text(code: str) -> str:
+    return str(LIMIT_REASON_LABELS.get(code, code))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _locked(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _transition(obj, method_name: str):
+    try:
+        getattr(obj, method_name)()
+    except TransitionNotAllowed as exc:
+        raise Conflict(_("This action is not allowed in the object's current state (%(state)s).")
+                       % {"state": obj.get_status_display()}) from exc
+
+
+def _save(obj, **kwargs):
+    try:
+        obj.save(**kwargs)
+    except ConcurrentTransition as exc:
+        raise Conflict(_("Someone else changed this object at the same time; reload and try again.")) from exc
+
+
+def _positive(value, field: str) -> Decimal:
+    try:
+        amount = to_decimal(value)
+    except ValueError as exc:
+        raise ValidationFailed(_("Enter a number."), field_errors={field: _("Enter a number.")}) from exc
+    if amount <= 0:
+        raise ValidationFailed(_("The amount must be positive."), field_errors={field: _("Must be positive.")})
+    return amount
+
+
+def _currency(value, field="currency") -> str:
+    if value not in CURRENCY_CODES:
+        raise ValidationFailed(_("Unknown currency."), field_errors={field: _("Unknown currency.")})
+    return value
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _require_visible_customer(actor, customer):
+    if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+        raise NotAllowed(_("This customer is not in your portfolio."))
+
+
+def _require_visible(actor, queryset, obj):
+    if not queryset.visible_to(actor).filter(pk=obj.pk).exists():
+        raise NotAllowed(_("You may not act on this object."))
+
+
+# --- Credit policy ----------------------------------------------------------------------------
+
+RULE_FIELDS = ["grade", "eligible", "max_limit", "max_limit_hard", "max_equity_share", "max_revenue_share",
+               "share_hard", "max_term_months", "term_hard", "min_coverage", "coverage_hard", "pricing_spread_bps",
+               "review_months"]
+
+
+def _policy_state(policy) -> dict:
+    return {**snapshot(policy), "rules": [snapshot(r) for r in policy.rules.all()]}
+
+
+def _set_rules(policy, rule_dicts):
+    seen = set()
+    policy.rules.all().delete()
+    for data in rule_dicts:
+        data = {k: v for k, v in dict(data).items() if k in RULE_FIELDS}
+        grade = data.get("grade")
+        if grade not in rules.DEFAULT_GRADES or grade in seen:
+            raise ValidationFailed(_("Each grade may have one rule."), field_errors={"rules": _("Check the grades.")})
+        seen.add(grade)
+        for share in ("max_equity_share", "max_revenue_share", "min_coverage"):
+            if data.get(share) is not None and to_decimal(data[share]) < 0:
+                raise ValidationFailed(_("Shares cannot be negative."), field_errors={"rules": share})
+        PolicyGradeRule.objects.create(policy=policy, **data)
+
+
+@transaction.atomic
+def policy_create(*, actor, name, effective_from, rules=(), notes="") -> CreditPolicy:
+    access.require(actor, "credit.add_creditpolicy")
+    last = CreditPolicy.objects.select_for_update().order_by("-version").first()
+    policy = CreditPolicy.objects.create(name=name, effective_from=effective_from, notes=notes, created_by=actor,
+                                         version=(last.version + 1) if last else 1)
+    _set_rules(policy, rules)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=policy, after=_policy_state(policy))
+    return policy
+
+
+@transaction.atomic
+def policy_update(*, actor, policy, rules=None, **fields) -> CreditPolicy:
+    access.require(actor, "credit.change_creditpolicy")
+    policy = _locked(CreditPolicy, policy.pk)
+    if policy.status != CreditPolicy.Status.DRAFT:
+        raise Conflict(_("A policy in force cannot be edited; create a new version instead."))
+    before = _policy_state(policy)
+    for name in ("name", "effective_from", "notes"):
+        if name in fields:
+            setattr(policy, name, fields[name])
+    policy.save(update_fields=["name", "effective_from", "notes"])
+    if rules is not None:
+        _set_rules(policy, rules)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=policy, before=before, after=_policy_state(policy))
+    return policy
+
+
+@transaction.atomic
+def policy_activate(*, actor, policy) -> CreditPolicy:
+    """Put a draft in force (four-eyes: someone in the approver group other than its maker)."""
+    access.require(actor, "credit.approve_creditpolicy")
+    policy = _locked(CreditPolicy, policy.pk)
+    access.require_other_person(actor, policy.created_by_id,
+                                _("Four-eyes rule: a policy must be put in force by someone other than its maker."))
+    if policy.status != CreditPolicy.Status.DRAFT:
+        raise Conflict(_("Only a draft policy can be put in force."))
+    if not policy.rules.exists():
+        raise ValidationFailed(_("A policy needs at least one grade rule."))
+    for older in CreditPolicy.objects.select_for_update().filter(status=CreditPolicy.Status.IN_FORCE,
+                                                                  effective_from__lte=policy.effective_from):
+        older.supersede()
+        _save(older)
+        audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=older, verb="supersede",
+                     before={"status": "in_force"}, after={"status": older.status, "by_version": policy.version})
+    _transition(policy, "activate")
+    policy.activated_by = actor
+    policy.activated_at = timezone.now()
+    _save(policy)
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=policy, verb="activate",
+                 before={"status": "draft"}, after={"status": policy.status})
+    return policy
+
+
+# --- Authority matrix -------------------------------------------------------------------------
+
+def _check_matrix_monotonic():
+    previous = None
+    for level in AuthorityLevel.objects.order_by("number"):
+        cap = level.max_amount
+        if previous is not None:
+            prev_cap = previous.max_amount
+            if prev_cap is None or (cap is not None and cap < prev_cap):
+                raise ValidationFailed(_("A higher level must be allowed at least the amount of the level below it."),
+                                       field_errors={"max_amount": _("Check the amounts of the levels.")})
+        previous = level
+
+
+@transaction.atomic
+def authority_level_save(*, actor, level=None, number, name, max_amount=None, weakest_grade="") -> AuthorityLevel:
+    access.require(actor, "credit.change_authoritylevel" if level else "credit.add_authoritylevel")
+    if max_amount is not None:
+        max_amount = _positive(max_amount, "max_amount")
+    if weakest_grade and weakest_grade not in rules.DEFAULT_GRADES:
+        raise ValidationFailed(_("Unknown grade."), field_errors={"weakest_grade": _("Unknown grade.")})
+    before = snapshot(level) if level else None
+    if level is None:
+        if AuthorityLevel.objects.filter(number=number).exists():
+            raise ValidationFailed(_("This level exists already."), field_errors={"number": _("Taken.")})
+        level = AuthorityLevel(number=number)
+    else:
+        level = _locked(AuthorityLevel, level.pk)
+        level.number = number
+    level.name, level.max_amount, level.weakest_grade = name, max_amount, weakest_grade or ""
+    try:
+        with transaction.atomic():
+            level.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(_("This level exists already."), field_errors={"number": _("Taken.")}) from exc
+    _check_matrix_monotonic()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE, obj=level,
+                 before=before, after=snapshot(level))
+    return level
+
+
+@transaction.atomic
+def approver_authority_set(*, actor, user, level, active=True) -> ApproverAuthority:
+    existing = ApproverAuthority.objects.select_for_update().filter(user=user).first()
+    access.require(actor, "credit.change_approverauthority" if existing else "credit.add_approverauthority")
+    if not access.has_role(user, access.APPROVER):
+        raise ValidationFailed(_("Only users of the approver group can be given an authority level."),
+                               field_errors={"user": _("Not an approver.")})
+    before = snapshot(existing) if existing else None
+    row = existing or ApproverAuthority(user=user, level=level)
+    row.level, row.active = level, active
+    row.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if existing else AuditEvent.Action.CREATE, obj=row,
+                 before=before, after=snapshot(row))
+    return row
+
+
+@transaction.atomic
+def delegation_create(*, actor, delegator, delegate, start_date, end_date, reason, level=None) -> Delegation:
+    """Lend ``delegator``'s authority (or a lower level) to ``delegate`` from ``start_date`` to ``end_date``."""
+    access.require(actor, "credit.add_delegation")
+    if actor.pk != delegator.pk:
+        access.require(actor, "credit.change_delegation",
+                       _("Only the approver themself or a risk admin can delegate an approver's authority."))
+    own = ApproverAuthority.objects.filter(user=delegator, active=True).select_related("level").first()
+    if own is None:
+        raise ValidationFailed(_("The delegator has no authority to delegate."),
+                               field_errors={"delegator": _("No authority level.")})
+    level = level or own.level
+    if level.number > own.level.number:
+        raise ValidationFailed(_("A delegation cannot exceed the delegator's own authority."),
+                               field_errors={"level": _("Above the delegator's level.")})
+    if delegate.pk == delegator.pk:
+        raise ValidationFailed(_("Delegate to someone else."), field_errors={"delegate": _("Choose another person.")})
+    if not (delegate.is_active and access.has_role(delegate, access.APPROVER)):
+        raise ValidationFailed(_("The stand-in must be an active user of the approver group."),
+                               field_errors={"delegate": _("Not an approver.")})
+    if end_date < start_date:
+        raise ValidationFailed(_("The period ends before it starts."), field_errors={"end_date": _("Before the start.")})
+    if not reason:
+        raise ValidationFailed(_("Give a reason for the delegation."), field_errors={"reason": _("Required.")})
+    delegation = Delegation.objects.create(delegator=delegator, delegate=delegate, level=level, start_date=start_date,
+                                           end_date=end_date, reason=reason, created_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=delegation, after=snapshot(delegation))
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(*, actor, delegation) -> Delegation:
+    delegation = _locked(Delegation, delegation.pk)
+    if actor.pk != delegation.delegator_id:
+        access.require(actor, "credit.change_delegation")
+    else:
+        access.require(actor, "credit.add_delegation")
+    before = snapshot(delegation)
+    delegation.revoked = True
+    delegation.save(update_fields=["revoked"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=delegation, verb="revoke", before=before,
+                 after=snapshot(delegation))
+    return delegation
+
+
+@transaction.atomic
+def group_limit_save(*, actor, group, limit, currency, expiry_date=None, active=True) -> GroupLimit:
+    existing = GroupLimit.objects.select_for_update().filter(group=group).first()
+    access.require(actor, "credit.change_grouplimit" if existing else "credit.add_grouplimit")
+    limit = to_decimal(limit)
+    if limit < 0:
+        raise ValidationFailed(_("The amount must be positive."), field_errors={"limit": _("Must be positive.")})
+    before = snapshot(existing) if existing else None
+    row = existing or GroupLimit(group=group)
+    row.limit, row.currency, row.expiry_date, row.active = limit, _currency(currency), expiry_date, active
+    row.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if existing else AuditEvent.Action.CREATE, obj=row,
+                 before=before, after=snapshot(row))
+    publish_on_commit("credit.facility_changed", facility_id=None)
+    return row
+
+
+# --- Applications: data -----------------------------------------------------------------------
+
+CHANGE_TYPES = {CreditApplication.Type.INCREASE, CreditApplication.Type.RENEWAL, CreditApplication.Type.DECREASE}
+
+
+def _application_state(app) -> dict:
+    return {
+        **snapshot(app),
+        "collaterals": [snapshot(c) for c in app.collaterals.all()],
+        "guarantors": [snapshot(g) for g in app.guarantors.all()],
+        "covenants": [snapshot(c) for c in app.covenants.all()],
+    }
+
+
+def _set_collaterals(app, items):
+    app.collaterals.all().delete()
+    for data in items:
+        market_value = _positive(data.get("market_value"), "collaterals")
+        haircut = to_decimal(data.get("haircut", "0"))
+        if haircut < 0 or haircut > 1:
+            raise ValidationFailed(_("A haircut is a fraction between 0 and 1."),
+                                   field_errors={"collaterals": _("Check the haircut.")})
+        valuation_date = data.get("valuation_date") or clock.today()
+        if isinstance(valuation_date, str):
+            valuation_date = dt.date.fromisoformat(valuation_date)
+        due = data.get("revaluation_due") or add_months(valuation_date, 12)
+        if isinstance(due, str):
+            due = dt.date.fromisoformat(due)
+        if data.get("kind") not in Collateral.Kind.values:
+            raise ValidationFailed(_("Unknown collateral type."), field_errors={"collaterals": _("Unknown type.")})
+        Collateral.objects.create(application=app, kind=data["kind"], description=data.get("description", ""),
+                                  market_value=market_value, currency=_currency(data.get("currency", app.currency)),
+                                  haircut=haircut, valuation_date=valuation_date, revaluation_due=due)
+
+
+def _set_guarantors(app, items):
+    app.guarantors.all().delete()
+    for data in items:
+        customer = data.get("customer")
+        if isinstance(customer, int):
+            customer = Customer.objects.filter(pk=customer).first()
+        name = data.get("outside_name", "") or ""
+        if customer is None and not name:
+            raise ValidationFailed(_("A guarantor is a customer or a named outside party."),
+                                   field_errors={"guarantors": _("Name the guarantor.")})
+        if customer is not None and customer.pk == app.customer_id:
+            raise ValidationFailed(_("A customer cannot guarantee itself."), field_errors={"guarantors": _("Same customer.")})
+        Guarantor.objects.create(application=app, customer=customer, outside_name=name,
+                                 amount=_positive(data.get("amount"), "guarantors"),
+                                 currency=_currency(data.get("currency", app.currency)))
+
+
+def _set_covenants(app, items):
+    app.covenants.all().delete()
+    for data in items:
+        if data.get("ratio") not in Covenant.Ratio.values or data.get("comparison") not in Covenant.Comparison.values:
+            raise ValidationFailed(_("Choose a ratio and a comparison."), field_errors={"covenants": _("Check the covenant.")})
+        Covenant.objects.create(application=app, ratio=data["ratio"], comparison=data["comparison"],
+                                threshold=to_decimal(data.get("threshold")),
+                                frequency=data.get("frequency") or Covenant.Frequency.EACH_STATEMENT)
+
+
+def _validate_application(app):
+    if app.application_type in CHANGE_TYPES:
+        if app.facility_id is None:
+            raise ValidationFailed(_("An increase, renewal or decrease names the facility it changes."),
+                                   field_errors={"facility": _("Choose the facility.")})
+        if app.facility.customer_id != app.customer_id:
+            raise ValidationFailed(_("The facility belongs to another customer."),
+                                   field_errors={"facility": _("Another customer's facility.")})
+        if app.facility.currency != app.currency:
+            raise ValidationFailed(_("Use the facility's currency."), field_errors={"currency": app.facility.currency})
+        if app.application_type == CreditApplication.Type.DECREASE and app.amount >= app.facility.limit:
+            raise ValidationFailed(_("A decrease asks for less than the current limit."),
+                                   field_errors={"amount": _("Not below the current limit.")})
+        if app.application_type == CreditApplication.Type.INCREASE and app.amount <= app.facility.limit:
+            raise ValidationFailed(_("An increase asks for more than the current limit."),
+                                   field_errors={"amount": _("Not above the current limit.")})
+    elif app.facility_id is not None:
+        app.facility = None
+    if not (app.purpose or "").strip():
+        raise ValidationFailed(_("State the purpose."), field_errors={"purpose": _("Required.")})
+    if app.term_months < 1 or app.term_months > 600:
+        raise ValidationFailed(_("The term is in months, 1 to 600."), field_errors={"term_months": _("1 to 600.")})
+
+
+APPLICATION_FIELDS = ["application_type", "facility", "amount", "currency", "term_months", "product", "purpose",
+                      "conditions"]
+
+
+@transaction.atomic
+def application_create(*, actor, customer, amount, currency, term_months, purpose,
+                       application_type=CreditApplication.Type.NEW, product=CreditApplication.Product.TRADE_CREDIT,
+                       facility=None, conditions="", collaterals=(), guarantors=(), covenants=()) -> CreditApplication:
+    access.require(actor, "credit.add_creditapplication")
+    _require_visible_customer(actor, customer)
+    app = CreditApplication(customer=customer, application_type=application_type, facility=facility,
+                            amount=_positive(amount, "amount"), currency=_currency(currency),
+                            term_months=int(term_months), product=product, purpose=purpose, conditions=conditions,
+                            created_by=actor, status_changed_at=timezone.now())
+    _validate_application(app)
+    app.save()
+    _set_collaterals(app, collaterals)
+    _set_guarantors(app, guarantors)
+    _set_covenants(app, covenants)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=app, after=_application_state(app))
+    return app
+
+
+@transaction.atomic
+def application_update(*, actor, application, collaterals=None, guarantors=None, covenants=None,
+                       **fields) -> CreditApplication:
+    access.require(actor, "credit.change_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _locked(CreditApplication, application.pk)
+    if app.status not in (S.DRAFT, S.RETURNED):
+        raise Conflict(_("Only a draft or returned application can be changed."))
+    before = _application_state(app)
+    for name in APPLICATION_FIELDS:
+        if name in fields:
+            value = fields[name]
+            if name == "amount":
+                value = _positive(value, "amount")
+            elif name == "currency":
+                value = _currency(value)
+            elif name == "term_months":
+                value = int(value)
+            setattr(app, name, value)
+    _validate_application(app)
+    _save(app)
+    if collaterals is not None:
+        _set_collaterals(app, collaterals)
+    if guarantors is not None:
+        _set_guarantors(app, guarantors)
+    if covenants is not None:
+        _set_covenants(app, covenants)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=app, before=before, after=_application_state(app))
+    return app
+
+
+# --- Applications: analysis (policy check, coverage, required levels) -----------------------
+
+def secured_amount(app, table: RateTable) -> Decimal:
+    """Lendable collateral value plus guarantees, in the application's currency."""
+    total = ZERO
+    for c in app.collaterals.all():
+        total += table.convert(c.lendable_value, c.currency, app.currency)
+    for g in app.guarantors.all():
+        total += table.convert(g.amount, g.currency, app.currency)
+    return total
+
+
+def latest_statement_figures(customer, table: RateTable):
+    """(equity, revenue) of the customer's latest statement, in the reporting currency (None if missing)."""
+    statement = customer.statements.order_by("-period_end", "-consolidated").first()
+    if statement is None:
+        return None, None
+    values = statement.values_in_yuan()
+    equity = values.get("equity")
+    revenue = values.get("revenue")
+    if statement.period_type != "annual" and revenue is not None:
+        revenue = None  # a revenue cap is about a year's revenue
+    convert = lambda v: None if v is None else table.convert(v, statement.currency)  # noqa: E731
+    return convert(equity), convert(revenue)
+
+
+def analyse(app, *, grade: str | None, on_date=None) -> dict:
+    """The policy check, coverage, exposure and required levels for ``app`` (nothing saved)."""
+    on_date = on_date or clock.today()
+    table = RateTable(on_date)
+    try:
+        amount_reporting = table.convert(app.amount, app.currency)
+        secured = secured_amount(app, table)
+    except MissingRate as exc:
+        raise ValidationFailed(_("No FX rate for the currency: %(error)s") % {"error": exc}) from exc
+    coverage = rules.coverage_ratio(secured, app.amount)
+    policy = selectors.policy_in_force(on_date)
+    exclude = [app.facility_id] if app.facility_id else []
+    exposure = selectors.group_exposure(app.customer, exclude_facility_ids=exclude, table=table)
+    group_limit = selectors.group_limit_for(app.customer)
+    group_free = None
+    if group_limit is not None:
+        group_free = max(table.convert(group_limit.limit, group_limit.currency) - exposure, ZERO)
+    if policy is None:
+        result = rules.PolicyResult((rules.Violation("no_policy", rules.HARD),))
+    else:
+        rule_row = next((r for r in policy.rules.all() if r.grade == grade), None)
+        equity, revenue = latest_statement_figures(app.customer, table)
+        rule = rule_row.as_rule() if rule_row else None
+        if rule is None:
+            result = rules.PolicyResult((rules.Violation("grade_not_eligible", rules.HARD, "", grade or ""),))
+        else:
+            check_amount = amount_reporting
+            result = rules.policy_check(rule=rule, amount=check_amount, term_months=app.term_months, coverage=coverage,
+                                        equity=equity, revenue=revenue, group_limit_free=group_free)
+    decrease = app.application_type == CreditApplication.Type.DECREASE
+    needs = rules.required_levels(levels=selectors.matrix_levels(), amount=amount_reporting, group_exposure=exposure,
+                                  grade=grade, exception=bool(result.soft) and not decrease, decrease=decrease,
+                                  grade_rank=selectors.grade_rank)
+    return {
+        "policy": policy,
+        "policy_result": result,
+        "coverage": coverage,
+        "secured": secured,
+        "amount_reporting": amount_reporting,
+        "group_exposure": exposure,
+        "required": needs,
+    }
+
+
+def _policy_result_json(analysis) -> dict:
+    result = analysis["policy_result"]
+    return {
+        "violations": [{**v.as_dict(), "message": violation_text(v.code)} for v in result.violations],
+        "blocked": result.blocked,
+        "needs_exception": result.needs_exception,
+        "coverage": None if analysis["coverage"] is None else str(analysis["coverage"]),
+        "policy_version": analysis["policy"].version if analysis["policy"] else None,
+        "checked_on": clock.today(),
+    }
+
+
+# --- Applications: workflow --------------------------------------------------------------------
+
+def _decide(app, actor, action, *, level=None, comment="", on_behalf_of=None):
+    return Decision.objects.create(application=app, action=action, actor=actor, level=level, comment=comment,
+                                   on_behalf_of=on_behalf_of)
+
+
+def _audit_transition(actor, app, verb, before_status, **extra):
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=app, verb=verb,
+                 before={"status": before_status},
+                 after={"status": app.status, "current_level": app.current_level,
+                        "required_levels": app.required_levels, **extra})
+
+
+def _lock_application(application, expected_states) -> CreditApplication:
+    """Lock the row, then re-check that it is still in the state (and level) the caller saw."""
+    app = _locked(CreditApplication, application.pk)
+    if app.status != application.status or app.status not in expected_states:
+        raise Conflict(_("The application has changed in the meantime (now: %(state)s); reload and try again.")
+                       % {"state": app.get_status_display()})
+    if app.current_level != application.current_level:
+        raise Conflict(_("Another approver has acted on this level in the meantime; reload and try again."))
+    return app
+
+
+def _mark_waiting(app):
+    app.status_changed_at = timezone.now()
+
+
+@transaction.atomic
+def application_submit(*, actor, application, exception_reason="") -> CreditApplication:
+    access.require(actor, "credit.submit_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, [S.DRAFT, S.RETURNED])
+    rating = selectors.current_rating(app.customer)
+    if rating is None or selectors.rating_is_expired(rating):
+        raise ValidationFailed(_("The customer needs an approved, unexpired rating before credit can be applied for."),
+                               code="rating_required")
+    analysis = analyse(app, grade=rating.grade)
+    result = analysis["policy_result"]
+    app.policy_result = _policy_result_json(analysis)
+    if result.blocked:
+        messages = "; ".join(violation_text(v.code) for v in result.hard)
+        raise ValidationFailed(_("The policy check blocks this application: %(list)s") % {"list": messages},
+                               code="policy_violation",
+                               field_errors={"policy": [violation_text(v.code) for v in result.violations]})
+    if result.soft and not (exception_reason or "").strip():
+        raise ValidationFailed(
+            _("The application breaks soft policy rules and needs an exception: give the reason. %(list)s")
+            % {"list": "; ".join(violation_text(v.code) for v in result.soft)},
+            code="exception_required", field_errors={"exception_reason": _("Explain why an exception is justified.")})
+    before = app.status
+    _transition(app, "submit")
+    app.policy = analysis["policy"]
+    app.policy_exception = bool(result.soft)
+    app.exception_reason = exception_reason if result.soft else ""
+    app.rating_grade = rating.grade
+    app.rating_id = getattr(rating, "pk", None)
+    app.amount_reporting = analysis["amount_reporting"]
+    app.group_exposure = analysis["group_exposure"]
+    app.current_level = 0
+    app.required_levels = analysis["required"].levels or 0
+    app.return_reason = ""
+    _mark_waiting(app)
+    _save(app)
+    _decide(app, actor, Decision.Action.SUBMIT, comment=exception_reason or "")
+    _audit_transition(actor, app, "submit", before, policy_result=app.policy_result)
+    return app
+
+
+def _require_not_maker(actor, app, message=None):
+    access.require_other_person(actor, app.created_by_id,
+                                message or _("Four-eyes rule: you cannot review or approve your own application."))
+
+
+@transaction.atomic
+def application_start_review(*, actor, application) -> CreditApplication:
+    access.require(actor, "credit.review_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, [S.SUBMITTED])
+    _require_not_maker(actor, app)
+    before = app.status
+    _transition(app, "start_review")
+    app.reviewer = actor
+    _mark_waiting(app)
+    _save(app)
+    _decide(app, actor, Decision.Action.START_REVIEW)
+    _audit_transition(actor, app, "start_review", before)
+    return app
+
+
+@transaction.atomic
+def application_recommend(*, actor, application, opinion) -> CreditApplication:
+    access.require(actor, "credit.review_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, [S.UNDER_REVIEW])
+    _require_not_maker(actor, app)
+    if app.reviewer_id != actor.pk:
+        raise NotAllowed(_("Only the analyst who reviews this application can recommend it."))
+    if not (opinion or "").strip():
+        raise ValidationFailed(_("The analyst's opinion is required."), field_errors={"opinion": _("Required.")})
+    rating_grade = app.rating_grade or None
+    analysis = analyse(app, grade=rating_grade)
+    needs = analysis["required"]
+    exception = app.policy_exception or bool(analysis["policy_result"].soft)
+    if exception and app.application_type != CreditApplication.Type.DECREASE:
+        needs = rules.required_levels(levels=selectors.matrix_levels(), amount=analysis["amount_reporting"],
+                                      group_exposure=analysis["group_exposure"], grade=rating_grade, exception=True)
+    if not needs.levels:
+        raise ValidationFailed(_("No level of the authority matrix may approve this amount and grade."),
+                               code="beyond_matrix")
+    before = app.status
+    _transition(app, "recommend")
+    app.analyst_opinion = opinion
+    _decide(app, actor, Decision.Action.RECOMMEND, comment=opinion)
+    _transition(app, "route_to_approval")
+    app.required_levels = needs.levels
+    app.current_level = 1
+    app.group_exposure = analysis["group_exposure"]
+    app.amount_reporting = analysis["amount_reporting"]
+    _mark_waiting(app)
+    _save(app)
+    _decide(app, actor, Decision.Action.ROUTE, comment=",".join(needs.reasons), level=needs.levels)
+    _audit_transition(actor, app, "recommend", before, reasons=list(needs.reasons))
+    return app
+
+
+def approval_refusal(actor, app, on_date=None):
+    """Why ``actor`` may not approve/reject/return ``app`` at its current level now (None: they may)."""
+    if not access.has(actor, "credit.approve_creditapplication"):
+        return _("You do not have the permission to do this.")
+    if app.created_by_id == actor.pk:
+        return _("Four-eyes rule: you cannot review or approve your own application.")
+    if app.reviewer_id == actor.pk:
+        return _("Four-eyes rule: the analyst who recommended the application cannot approve it.")
+    level, delegator = selectors.effective_authority(actor, on_date)
+    if not level or level < app.current_level:
+        return _("This needs level %(level)s authority; yours is %(yours)s.") % {
+            "level": app.current_level, "yours": level or "-"}
+    return None
+
+
+def _approval_authority(actor, app):
+    refusal = approval_refusal(actor, app)
+    if refusal:
+        raise NotAllowed(refusal)
+    level, delegator = selectors.effective_authority(actor)
+    own = selectors.own_level(actor)
+    on_behalf_of = delegator if delegator is not None and (own or 0) < app.current_level else None
+    return on_behalf_of
+
+
+@transaction.atomic
+def application_approve(*, actor, application, comment="", expected_level=None) -> CreditApplication:
+    """Approve the current level k of n: k+1 only after k; the last level approves and opens the facility.
+
+    ``expected_level`` (optional) is the level the approver saw: a different level after the lock is 409.
+    """
+    access.require(actor, "credit.approve_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, [S.PENDING_APPROVAL])
+    if expected_level is not None and int(expected_level) != app.current_level:
+        raise Conflict(_("The application is now at level %(level)s; reload and try again.")
+                       % {"level": app.current_level})
+    on_behalf_of = _approval_authority(actor, app)
+    valid = Decision.objects.filter(application=app, action=Decision.Action.APPROVE, voided=False)
+    if valid.filter(actor=actor).exists() or (on_behalf_of and valid.filter(actor=on_behalf_of).exists()) \
+            or valid.filter(on_behalf_of=actor).exists():
+        raise NotAllowed(_("Four-eyes rule: one person cannot approve two levels of one application."))
+    before = app.status
+    level = app.current_level
+    _decide(app, actor, Decision.Action.APPROVE, level=level, comment=comment, on_behalf_of=on_behalf_of)
+    if level < app.required_levels:
+        _transition(app, "approve_level")
+        app.current_level = level + 1
+        _mark_waiting(app)
+        _save(app)
+        _audit_transition(actor, app, "approve", before, level=level)
+        return app
+    _transition(app, "approve_final")
+    app.decided_at = timezone.now()
+    _mark_waiting(app)
+    _save(app)
+    _audit_transition(actor, app, "approve", before, level=level, final=True)
+    _open_facility(actor, app)
+    publish_on_commit("credit.application_decided", application_id=app.pk)
+    return app
+
+
+def _open_facility(actor, app):
+    today = clock.today()
+    before = app.status
+    if app.application_type in CHANGE_TYPES:
+        facility = _locked(Facility, app.facility_id)
+        facility_before = snapshot(facility)
+        facility.limit = app.amount
+        if app.application_type == CreditApplication.Type.RENEWAL:
+            facility.expiry_date = add_months(today, app.term_months)
+        facility.application = app
+        _save(facility)
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=facility, verb=app.application_type,
+                     before=facility_before, after=snapshot(facility))
+    else:
+        facility = Facility.objects.create(
+            customer=app.customer, application=app, product=app.product, limit=app.amount, currency=app.currency,
+            start_date=today, expiry_date=add_months(today, app.term_months),
+            temporary=app.application_type == CreditApplication.Type.TEMPORARY)
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=facility, after=snapshot(facility))
+    _transition(app, "open_facility")
+    if app.facility_id is None:
+        app.facility = facility
+    _save(app)
+    _decide(app, actor, Decision.Action.OPEN_FACILITY, comment=f"#{facility.pk}")
+    _audit_transition(actor, app, "open_facility", before, facility_id=facility.pk)
+    publish_on_commit("credit.facility_changed", facility_id=facility.pk)
+    return facility
+
+
+def _reviewer_or_approver(actor, app):
+    """Reject/return: the reviewing analyst before approval, an approver with authority during it."""
+    if app.status == S.PENDING_APPROVAL:
+        access.require(actor, "credit.approve_creditapplication")
+        _approval_authority(actor, app)
+        return app.current_level
+    access.require(actor, "credit.review_creditapplication")
+    _require_not_maker(actor, app)
+    if app.status in (S.UNDER_REVIEW, S.RECOMMENDED) and app.reviewer_id not in (None, actor.pk):
+        raise NotAllowed(_("Only the analyst who reviews this application can do this."))
+    return None
+
+
+@transaction.atomic
+def application_reject(*, actor, application, comment, expected_level=None) -> CreditApplication:
+    if not access.has(actor, "credit.approve_creditapplication"):
+        access.require(actor, "credit.review_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, [S.UNDER_REVIEW, S.RECOMMENDED, S.PENDING_APPROVAL])
+    if expected_level is not None and int(expected_level) != app.current_level:
+        raise Conflict(_("The application is now at level %(level)s; reload and try again.")
+                       % {"level": app.current_level})
+    level = _reviewer_or_approver(actor, app)
+    if not (comment or "").strip():
+        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"comment": _("Required.")})
+    before = app.status
+    _transition(app, "reject")
+    app.decided_at = timezone.now()
+    _mark_waiting(app)
+    _save(app)
+    _decide(app, actor, Decision.Action.REJECT, level=level, comment=comment)
+    _audit_transition(actor, app, "reject", before, comment=comment)
+    publish_on_commit("credit.application_decided", application_id=app.pk)
+    return app
+
+
+@transaction.atomic
+def application_return(*, actor, application, reason, expected_level=None) -> CreditApplication:
+    """Back to the manager with a reason; approvals already given are voided."""
+    if not access.has(actor, "credit.approve_creditapplication"):
+        access.require(actor, "credit.review_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, [S.SUBMITTED, S.UNDER_REVIEW, S.RECOMMENDED, S.PENDING_APPROVAL])
+    if expected_level is not None and int(expected_level) != app.current_level:
+        raise Conflict(_("The application is now at level %(level)s; reload and try again.")
+                       % {"level": app.current_level})
+    level = _reviewer_or_approver(actor, app)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Give the reason for the return."), field_errors={"reason": _("Required.")})
+    before = app.status
+    voided = Decision.objects.filter(application=app, action=Decision.Action.APPROVE, voided=False).update(voided=True)
+    _transition(app, "return_to_manager")
+    app.return_reason = reason
+    app.current_level = 0
+    app.reviewer = None
+    _mark_waiting(app)
+    _save(app)
+    _decide(app, actor, Decision.Action.RETURN, level=level, comment=reason)
+    _audit_transition(actor, app, "return", before, reason=reason, approvals_voided=voided)
+    return app
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application, comment="") -> CreditApplication:
+    access.require(actor, "credit.withdraw_creditapplication")
+    _require_visible(actor, CreditApplication.objects, application)
+    app = _lock_application(application, CreditApplication.OPEN_STATES)
+    if actor.pk not in (app.created_by_id, app.customer.relationship_manager_id):
+        raise NotAllowed(_("Only the manager who filed the application can withdraw it."))
+    before = app.status
+    _transition(app, "withdraw")
+    app.decided_at = timezone.now()
+    _mark_waiting(app)
+    _save(app)
+    _decide(app, actor, Decision.Action.WITHDRAW, comment=comment)
+    _audit_transition(actor, app, "withdraw", before)
+    publish_on_commit("credit.application_decided", application_id=app.pk)
+    return app
+
+
+ACTIONS = ["submit", "start_review", "recommend", "approve", "reject", "return", "withdraw"]
+
+
+def available_actions(actor, app) -> list[str]:
+    """The workflow actions ``actor`` may take on ``app`` now (pages and API show only these)."""
+    result = []
+    st = app.status
+    if st in (S.DRAFT, S.RETURNED) and access.has(actor, "credit.submit_creditapplication"):
+        result.append("submit")
+    reviewer = access.has(actor, "credit.review_creditapplication") and app.created_by_id != actor.pk
+    if st == S.SUBMITTED and reviewer:
+        result.append("start_review")
+    if st == S.UNDER_REVIEW and reviewer and app.reviewer_id == actor.pk:
+        result += ["recommend", "reject", "return"]
+    if st == S.SUBMITTED and reviewer:
+        result.append("return")
+    if st == S.PENDING_APPROVAL and approval_refusal(actor, app) is None and not app.decisions.filter(
+            action=Decision.Action.APPROVE, voided=False, actor=actor).exists():
+        result += ["approve", "reject", "return"]
+    if st in CreditApplication.OPEN_STATES and access.has(actor, "credit.withdraw_creditapplication") and \
+            actor.pk in (app.created_by_id, app.customer.relationship_manager_id):
+        result.append("withdraw")
+    return result
+
+
+# --- Facilities -------------------------------------------------------------------------------
+
+def _facility_transition(*, actor, facility, method, reason, permission, verb):
+    access.require(actor, permission)
+    _require_visible(actor, Facility.objects, facility)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Give a reason."), field_errors={"reason": _("Required.")})
+    locked = _locked(Facility, facility.pk)
+    before = locked.status
+    _transition(locked, method)
+    locked.status_reason = reason[:300]
+    _save(locked)
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb=verb,
+                 before={"status": before}, after={"status": locked.status, "reason": reason})
+    publish_on_commit("credit.facility_changed", facility_id=locked.pk)
+    return locked
+
+
+@transaction.atomic
+def facility_suspend(*, actor, facility, reason) -> Facility:
+    """Suspend deliveries (暂停交货): no new orders until resumed."""
+    return _facility_transition(actor=actor, facility=facility, method="suspend", reason=reason,
+                                permission="credit.suspend_facility", verb="suspend")
+
+
+@transaction.atomic
+def facility_resume(*, actor, facility, reason) -> Facility:
+    return _facility_transition(actor=actor, facility=facility, method="resume", reason=reason,
+                                permission="credit.suspend_facility", verb="resume")
+
+
+@transaction.atomic
+def facility_close(*, actor, facility, reason) -> Facility:
+    return _facility_transition(actor=actor, facility=facility, method="close", reason=reason,
+                                permission="credit.change_facility", verb="close")
+
+
+@transaction.atomic
+def facility_reduce_limit(*, actor, facility, new_limit, reason) -> Facility:
+    access.require(actor, "credit.change_facility")
+    _require_visible(actor, Facility.objects, facility)
+    locked = _locked(Facility, facility.pk)
+    new_limit = to_decimal(new_limit)
+    if new_limit < 0 or new_limit >= locked.limit:
+        raise ValidationFailed(_("The new limit must be lower than the current one and not negative."),
+                               field_errors={"new_limit": _("Lower than %(limit)s.") % {"limit": locked.limit}})
+    if locked.status not in (Facility.Status.ACTIVE, Facility.Status.SUSPENDED):
+        raise Conflict(_("Only an active or suspended facility can be changed."))
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Give a reason."), field_errors={"reason": _("Required.")})
+    before = locked.limit
+    locked.limit = new_limit
+    locked.status_reason = reason[:300]
+    _save(locked)
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, verb="reduce_limit",
+                 before={"limit": before}, after={"limit": new_limit, "reason": reason})
+    publish_on_commit("credit.facility_changed", facility_id=locked.pk)
+    return locked
+
+
+def facilities_expire_due(*, actor, on_date=None) -> int:
+    """Expire every open facility whose expiry date has passed (nightly; idempotent; chunks of 200)."""
+    access.require(actor, "credit.change_facility")
+    on_date = on_date or clock.today()
+    count = 0
+    while True:
+        ids = list(Facility.objects.filter(status__in=selectors.OPEN_FACILITY_STATES, expiry_date__lt=on_date)
+                   .order_by("pk").values_list("pk", flat=True)[:200])
+        if not ids:
+            return count
+        with transaction.atomic():
+            for facility in Facility.objects.select_for_update().filter(pk__in=ids):
+                if facility.status not in selectors.OPEN_FACILITY_STATES:
+                    continue
+                before = facility.status
+                facility.expire()
+                facility.status_reason = _("expired on %(date)s") % {"date": facility.expiry_date}
+                _save(facility)
+                audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=facility, verb="expire",
+                             before={"status": before}, after={"status": facility.status})
+                publish_on_commit("credit.facility_changed", facility_id=facility.pk)
+                count += 1
+
+
+# --- Limit control ----------------------------------------------------------------------------
+
+def limit_check(*, actor, facility, amount, currency) -> rules.LimitCheck:
+    """May an order or drawdown of ``amount`` ``currency`` go on ``facility`` now, and if not, why not."""
+    access.require(actor, "credit.view_facility")
+    _require_visible(actor, Facility.objects, facility)
+    amount = to_decimal(amount)
+    return selectors.limit_check(facility, amount, _currency(currency))
+
+
+@transaction.atomic
+def order_record(*, actor, facility, amount, currency, reference) -> Order:
+    """Record an order: reserves the limit. Locks the facility row (and the group limit row) so that
+    concurrent orders never take the facility or the group above its limit."""
+    access.require(actor, "credit.add_order")
+    _require_visible(actor, Facility.objects, facility)
+    amount = _positive(amount, "amount")
+    currency = _currency(currency)
+    if not (reference or "").strip():
+        raise ValidationFailed(_("Give the order reference."), field_errors={"reference": _("Required.")})
+    locked = Facility.objects.select_for_update().select_related("customer").get(pk=facility.pk)
+    if locked.customer.group_id:
+        list(GroupLimit.objects.select_for_update().filter(group_id=locked.customer.group_id))
+    check = selectors.limit_check(locked, amount, currency)
+    if not check.allowed:
+        raise ValidationFailed(
+            _("The order is refused: %(reasons)s") % {"reasons": " ".join(limit_reason_text(r) for r in check.reasons)},
+            code="limit_refused", field_errors={"amount": [limit_reason_text(r) for r in check.reasons]})
+    if Order.objects.filter(facility=locked, reference=reference).exists():
+        raise ValidationFailed(_("This order reference is recorded already."),
+                               field_errors={"reference": _("Already recorded.")})
+    order = Order.objects.create(facility=locked, reference=reference, amount=amount, currency=currency,
+                                 created_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=order, after=snapshot(order))
+    publish_on_commit("credit.facility_changed", facility_id=locked.pk)
+    return order
+
+
+@transaction.atomic
+def order_release(*, actor, order, reason="", cancel=False) -> Order:
+    """Release an order's reservation (invoiced: the invoice now counts) or cancel it."""
+    access.require(actor, "credit.change_order")
+    _require_visible(actor, Order.objects, order)
+    locked = _locked(Order, order.pk)
+    if locked.status != Order.Status.RESERVED:
+        raise Conflict(_("The order is no longer reserved."))
+    locked.status = Order.Status.CANCELLED if cancel else Order.Status.RELEASED
+    locked.released_at = timezone.now()
+    locked.save(update_fields=["status", "released_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, verb="cancel" if cancel else "release",
+                 before={"status": "reserved"}, after={"status": locked.status, "reason": reason})
+    publish_on_commit("credit.facility_changed", facility_id=locked.facility_id)
+    return locked
+
+
+# --- Covenants --------------------------------------------------------------------------------
+
+def covenants_test_statement(*, actor, statement_id) -> list[CovenantBreach]:
+    """Test the covenants of the customer's opened facilities against a newly saved statement.
+
+    ``each_statement``, ``quarterly`` and ``half_yearly`` covenants are tested on every statement,
+    ``yearly`` ones on annual statements only. A breach is recorded once per covenant and statement
+    (idempotent) and published as ``credit.covenant_breached``.
+    """
+    from customers.models import FinancialStatement
+
+    access.require(actor, "credit.view_covenant")
+    statement = FinancialStatement.objects.filter(pk=statement_id).first()
+    if statement is None:
+        return []
+    ratios = rules.statement_ratios(statement.values_in_yuan())
+    covenants = Covenant.objects.filter(application__customer_id=statement.customer_id,
+                                        application__status=S.FACILITY_OPENED).select_related("application")
+    breaches = []
+    today = clock.today()
+    with transaction.atomic():
+        for covenant in covenants.select_for_update(of=("self",)):
+            if covenant.frequency == Covenant.Frequency.YEARLY and statement.period_type != "annual":
+                continue
+            value = ratios.get(covenant.ratio)
+            holds = rules.covenant_holds(value, covenant.comparison, covenant.threshold)
+            covenant.last_tested_on = today
+            covenant.save(update_fields=["last_tested_on"])
+            if holds is not False:
+                continue
+            breach, created = CovenantBreach.objects.get_or_create(
+                covenant=covenant, statement_id=statement.pk,
+                defaults={"customer_id": statement.customer_id, "value": value, "tested_on": today})
+            if created:
+                audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=breach, after=snapshot(breach))
+                publish_on_commit("credit.covenant_breached", breach_id=breach.pk, covenant_id=covenant.pk,
+                                  customer_id=statement.customer_id, application_id=covenant.application_id)
+                breaches.append(breach)
+    return breaches
+
+
+def system_actor():
+    from accounts.system import system_user
+
+    return system_user()
+
+
+User = get_user_model()

@@ -1,0 +1,2 @@
+def customer_credit_tab(customer, user):
+    return {}
