@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import SimpleRateThrottle
@@ -51,5 +53,35 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
     action_permissions = {"list": "auth.view_user", "retrieve": "auth.view_user"}
 
 
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        from .models import Notification
+
+        model = Notification
+        fields = ["id", "title", "body", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    action_permissions = {"list": None, "retrieve": None, "read": None}
+
+    def get_queryset(self):
+        from .models import Notification
+
+        return Notification.objects.visible_to(self.request.user)
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        from . import services
+
+        notification = services.notification_mark_read(actor=request.user, notification=self.get_object())
+        return Response(self.get_serializer(notification).data)
+
+
 def register(router):
     router.register("users", UserViewSet, basename="user")
+    router.register("notifications", NotificationViewSet, basename="notification")

@@ -1,8 +1,10 @@
 """Staff users: create, change roles, deactivate (which ends their sessions and tokens)."""
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +13,9 @@ from rest_framework.authtoken.models import Token
 from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import access
-from creditportal.core.errors import ValidationFailed
+from creditportal.core.errors import NotAllowed, ValidationFailed
+
+from .models import Notification
 
 User = get_user_model()
 USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
@@ -100,3 +104,24 @@ def user_activate(*, actor, user) -> User:
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, verb="activate", before=before,
                  after=_user_state(user))
     return user
+
+
+def notification_send(*, recipient, title, url="", body="", email=True):
+    """Put a notification in ``recipient``'s inbox and, if they have an address, e-mail it on commit."""
+    if recipient is None or not recipient.is_active or recipient.username == settings.SYSTEM_USERNAME:
+        return None
+    notification = Notification.objects.create(recipient=recipient, title=str(title)[:255], body=str(body),
+                                               url=url)
+    if email and recipient.email:
+        transaction.on_commit(lambda: send_mail(str(title), f"{body}\n\n{url}".strip(), None, [recipient.email],
+                                                fail_silently=True))
+    return notification
+
+
+def notification_mark_read(*, actor, notification):
+    if notification.recipient_id != actor.pk:
+        raise NotAllowed(_("This notification is not yours."))
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+        notification.read_at = timezone.now()
+    return notification

@@ -15,5 +15,7 @@ urlpatterns = [
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:pk>/deactivate/", views.UserActiveView.as_view(), name="user_deactivate"),
+    path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),
     path("users/<int:pk>/activate/", views.UserActiveView.as_view(activate=True), name="user_activate"),
 ]

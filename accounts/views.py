@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, View
 
@@ -100,3 +102,25 @@ class UserActiveView(PortalPermissionMixin, View):
         except ServiceError as error:
             messages.error(request, error.message)
         return redirect(reverse("accounts:user_list"))
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    template_name = "accounts/notification_list.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        from .models import Notification
+
+        return Notification.objects.visible_to(self.request.user)
+
+
+class NotificationOpenView(LoginRequiredMixin, View):
+    """Opening a notification marks it read and follows its link."""
+
+    def get(self, request, pk):
+        from .models import Notification
+
+        notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
+        services.notification_mark_read(actor=request.user, notification=notification)
+        target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
+        return redirect(target or "accounts:notification_list")
