@@ -2,6 +2,37 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _ratings_tab_context(customer, user):
+    from . import selectors
+    from .models import Rating
+
+    ratings = list(Rating.objects.visible_to(user).filter(customer=customer)
+                   .select_related("model", "created_by", "approved_by").order_by("-created_at", "-id")[:50])
+    current = next((r for r in ratings if r.state == "approved"), None)
+    return {"ratings": ratings, "current": current, "chart": selectors.grade_history(customer)}
+
+
+def _register_beat():
+    from celery.schedules import crontab
+
+    from creditportal.celery import app
+
+    from .tasks import NIGHTLY_TASK
+
+    schedule = dict(app.conf.beat_schedule or {})
+    schedule["ratings-nightly-batch"] = {"task": NIGHTLY_TASK, "schedule": crontab(hour=1, minute=30)}
+    app.conf.beat_schedule = schedule
+
+
 class RatingsConfig(AppConfig):
     name = "ratings"
     verbose_name = _("Ratings")
+
+    def ready(self):
+        _register_beat()
+        try:
+            from customers.tabs import register_tab
+        except ImportError:  # pragma: no cover - the customers app provides it
+            return
+        register_tab("ratings", _("Ratings"), "ratings/customer_tab.html", _ratings_tab_context,
+                     permission="ratings.view_rating", order=100)

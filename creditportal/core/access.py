@@ -55,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.submit_creditapplication", "credit.withdraw_creditapplication",
         "credit.add_order", "credit.change_order", "credit.suspend_facility",
         "collection.add_invoice", "collection.add_payment", "collection.add_collectionactivity",
+        "collection.add_claimpayout",
         "monitoring.handle_alert",
         "reports.download_report",
     ],
@@ -116,7 +117,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_all_customers",
         "ratings.add_rating", "ratings.run_rating_batch",
         "credit.suspend_facility", "credit.change_facility", "credit.change_order",
-        "collection.add_collectioncase", "collection.add_collectionactivity", "collection.run_dunning",
+        "collection.add_collectioncase", "collection.change_collectioncase", "collection.add_collectionactivity",
+        "collection.run_dunning",
         "monitoring.add_alert", "monitoring.classify_exposure", "monitoring.run_provisions",
     ],
 }

@@ -1,0 +1,246 @@
+"""Reads shared by pages, API, tasks and other apps (set-wise, a constant number of queries).
+
+For other apps (credit and above):
+    current_rating(customer) -> Rating | None          the approved, not superseded rating
+    current_ratings(customer_ids) -> {customer_id: Rating}   one query
+    Rating.is_expired / .grade / .letter / .pd
+    grade_rank(grade) -> int (0 = best), notches_between(a, b) -> int (> 0 when b is better than a)
+    work_queue_for(user) -> dict of lists (see the function)
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from creditportal.core import clock
+from creditportal.core.canonical import jsonable, sha256_of
+from customers import selectors as customer_selectors
+from customers.models import Customer
+
+from .engine.behaviour import evaluate_behaviour
+from .engine.scale import DEFAULT_GRADES
+from .models import (EDITABLE_STATES, BehaviourInput, FactorKind, Rating, RatingModel, RatingModelState,
+                     RatingScale, RatingsPolicy, RatingState)
+from .providers import behaviour_facts_for
+
+CHUNK = 500
+_DEFAULT_ORDER = {code: i for i, (code, *_rest) in enumerate(DEFAULT_GRADES)}
+
+
+# --- Grades -----------------------------------------------------------------------------------
+
+def grade_order() -> dict[str, int]:
+    """Grade → rank (0 = best) of the master scale (the shipped order when no master scale exists)."""
+    scale = RatingScale.objects.filter(is_master=True).prefetch_related("grades").first()
+    if scale is None:
+        return dict(_DEFAULT_ORDER)
+    return {g.code: i for i, g in enumerate(sorted(scale.grades.all(), key=lambda g: g.position))}
+
+
+def grade_rank(grade: str) -> int:
+    """0 for the best grade of the master scale, growing as grades get worse (no query for shipped grades)."""
+    if grade in _DEFAULT_ORDER:
+        return _DEFAULT_ORDER[grade]
+    order = grade_order()
+    if grade not in order:
+        raise ValueError(f"unknown grade {grade!r}")
+    return order[grade]
+
+
+def notches_between(from_grade: str, to_grade: str) -> int:
+    """How many notches ``to_grade`` is better than ``from_grade`` (negative: worse)."""
+    return grade_rank(from_grade) - grade_rank(to_grade)
+
+
+# --- Current ratings --------------------------------------------------------------------------
+
+def current_ratings(customer_ids) -> dict[int, Rating]:
+    """``{customer_id: approved rating}`` (one query)."""
+    ids = [getattr(c, "pk", c) for c in customer_ids]
+    return {r.customer_id: r for r in Rating.objects.filter(customer_id__in=ids, state=RatingState.APPROVED)}
+
+
+def current_rating(customer) -> Rating | None:
+    return Rating.objects.filter(customer_id=getattr(customer, "pk", customer), state=RatingState.APPROVED).first()
+
+
+def history_of(customer, user):
+    return (Rating.objects.visible_to(user).filter(customer=customer)
+            .select_related("model", "created_by", "approved_by").order_by("-created_at", "-id"))
+
+
+def grade_history(customer) -> list[dict]:
+    """Approved (current and superseded) ratings, oldest first, for the grade-over-time chart."""
+    rows = (Rating.objects.filter(customer=customer, state__in=[RatingState.APPROVED, RatingState.SUPERSEDED])
+            .order_by("approved_at", "id").values("id", "approved_on", "grade", "score"))
+    return [{"id": r["id"], "date": r["approved_on"].isoformat() if r["approved_on"] else "", "grade": r["grade"],
+             "rank": grade_rank(r["grade"]), "score": str(r["score"])} for r in rows]
+
+
+# --- Models -----------------------------------------------------------------------------------
+
+def active_models() -> list[RatingModel]:
+    return list(RatingModel.objects.filter(state=RatingModelState.ACTIVE).select_related("scale")
+                .prefetch_related("factors", "scale__grades"))
+
+
+def model_for(customer, models=None) -> RatingModel | None:
+    """The most specific active model that applies to the customer (industry and size)."""
+    candidates = [m for m in (models if models is not None else active_models()) if m.applies_to(customer)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda m: (m.specificity, bool(m.industries), m.version, m.pk))
+
+
+def definition_of(model: RatingModel) -> dict:
+    return model.definition(list(model.factors.all()), list(model.scale.grades.all()))
+
+
+# --- Inputs -----------------------------------------------------------------------------------
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    return months_before(day, -months)
+
+
+def _text(value):
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsPolicy | None = None) -> dict[int, dict]:
+    """The quantitative inputs of each customer (set-wise: a fixed number of queries per chunk).
+
+    ``{customer_id: {"customer", "statement", "ratios", "financials", "behaviour", "negative"}}``; the
+    snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``.
+    """
+    on_date = on_date or clock.today()
+    policy = policy or RatingsPolicy.current()
+    customers = list(customers)
+    result = {}
+    for start in range(0, len(customers), CHUNK):
+        chunk = customers[start:start + CHUNK]
+        ids = [c.pk for c in chunk]
+        ratios = customer_selectors.latest_ratios_for(ids)
+        negative = customer_selectors.negative_records_for(ids, since=months_before(on_date, 36))
+        window_start = months_before(on_date, policy.behaviour_window_months)
+        facts = behaviour_facts_for(ids, window_start, on_date)
+        answers = dict(BehaviourInput.objects.filter(customer_id__in=ids).values_list("customer_id", "competitor_share"))
+        for customer in chunk:
+            latest = ratios.get(customer.pk)
+            records = negative.get(customer.pk, [])
+            behaviour = evaluate_behaviour(facts.get(customer.pk), answers.get(customer.pk)).as_dict()
+            behaviour["window"] = {"start": window_start.isoformat(), "end": on_date.isoformat()}
+            result[customer.pk] = jsonable({
+                "customer": {"id": customer.pk, "industry_section": customer.industry_section,
+                             "size": customer.size},
+                "statement": None if latest is None else {
+                    "id": latest["statement_id"], "period_end": latest["period_end"],
+                    "period_type": latest["period_type"], "consolidated": latest["consolidated"],
+                    "currency": latest["currency"]},
+                "ratios": {} if latest is None else {k: _text(v) for k, v in latest["ratios"].items()},
+                "financials": {} if latest is None else {
+                    "negative_equity": "yes" if latest.get("negative_equity") else "no",
+                    "loss_after_profit": "yes" if latest.get("loss_after_profit") else "no"},
+                "behaviour": behaviour,
+                "negative": {"count_3y": len(records),
+                             "records": [{"id": r["id"], "kind": r["kind"], "occurred_on": r["occurred_on"],
+                                          "source": r["source"]} for r in records[:20]]},
+            })
+    return result
+
+
+def quantitative_hash(inputs: dict) -> str:
+    """The hash of the inputs the nightly batch watches (everything but expert scores and the date)."""
+    return sha256_of({k: v for k, v in inputs.items() if k not in ("expert_scores", "as_of")})
+
+
+def stale_inputs_for(customer_ids, *, on_date: dt.date | None = None, policy: RatingsPolicy | None = None
+                     ) -> dict[int, list[str]]:
+    """Reasons that block a rating per customer: stale or missing statements, expired documents."""
+    from django.utils.translation import gettext as _
+
+    on_date = on_date or clock.today()
+    policy = policy or RatingsPolicy.current()
+    flags = customer_selectors.credit_file_flags_for(customer_ids, on_date)
+    stale_before = months_before(on_date, policy.stale_statement_months)
+    result = {}
+    for customer_id, flag in flags.items():
+        problems = []
+        latest = flag.get("latest_period_end")
+        if latest is None:
+            problems.append(_("No financial statement is on file."))
+        elif latest < stale_before:
+            problems.append(_("The latest financial statement (%(date)s) is older than %(months)s months.")
+                            % {"date": latest.isoformat(), "months": policy.stale_statement_months})
+        if policy.block_on_expired_documents and flag.get("expired_document_ids"):
+            problems.append(_("%(count)s document(s) of the credit file are past their expiry date.")
+                            % {"count": len(flag["expired_document_ids"])})
+        result[customer_id] = problems
+    return result
+
+
+def expert_scores_by_factor(rating: Rating) -> dict[str, list]:
+    scores = {}
+    for s in rating.expert_scores.all().order_by("factor_code", "expert_id"):
+        scores.setdefault(s.factor_code, []).append(s.score)
+    return scores
+
+
+def qualitative_codes(definition: dict) -> list[str]:
+    return [f["code"] for f in definition.get("factors", []) if f.get("kind") == FactorKind.QUALITATIVE]
+
+
+# --- Work queue -------------------------------------------------------------------------------
+
+def work_queue_for(user, *, limit: int | None = None) -> dict[str, list[Rating]]:
+    """What waits for ``user``:
+
+    ``to_approve``   submitted ratings the user may approve (not their own; overrides only for approvers)
+    ``proposed``     proposed ratings from the nightly batch (for analysts)
+    ``my_drafts``    the user's drafts (returned ones included)
+    ``reviews_due``  current ratings whose review falls due within the policy's notice period or is past
+    """
+    base = Rating.objects.visible_to(user).select_related("customer", "model")
+    queue = {"to_approve": [], "proposed": [], "my_drafts": [], "reviews_due": []}
+    if not (user and user.is_authenticated):
+        return queue
+
+    def cut(qs):
+        return list(qs[:limit] if limit else qs)
+
+    if user.has_perm("ratings.approve_rating"):
+        qs = (base.filter(state=RatingState.SUBMITTED).exclude(created_by=user).exclude(submitted_by=user)
+              .exclude(overridden_by=user))
+        if not user.has_perm("ratings.approve_override"):
+            qs = qs.filter(override_grade="")
+        queue["to_approve"] = cut(qs.order_by("submitted_at", "id"))
+    if user.has_perm("ratings.add_rating"):
+        queue["proposed"] = cut(base.filter(state=RatingState.PROPOSED).order_by("created_at", "id"))
+        queue["my_drafts"] = cut(base.filter(state__in=EDITABLE_STATES, created_by=user)
+                                 .exclude(state=RatingState.PROPOSED).order_by("-updated_at"))
+        policy = RatingsPolicy.current()
+        horizon = clock.today() + dt.timedelta(days=policy.review_notice_days)
+        queue["reviews_due"] = cut(base.filter(state=RatingState.APPROVED, review_due__lte=horizon)
+                                   .order_by("review_due", "id"))
+    return queue
+
+
+def customers_for_batch() -> list[int]:
+    """Customers with a current rating: the nightly batch watches their inputs."""
+    return list(Rating.objects.filter(state=RatingState.APPROVED).order_by("customer_id")
+                .values_list("customer_id", flat=True))
+
+
+def customers_by_id(ids) -> list[Customer]:
+    return list(Customer.objects.filter(pk__in=ids).only("id", "name", "industry_section", "size").order_by("pk"))

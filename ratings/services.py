@@ -1,0 +1,740 @@
+"""Every write and business rule of ratings. Services are ``<entity>_<action>(*, actor, ...)``, run in one
+transaction, check permissions with ``access.require`` (four-eyes with ``access.require_other_person``),
+lock rows before transitions and write the audit trail in the same transaction.
+
+Events (``creditportal.core.events``, delivered on commit):
+    ratings.rating_approved     rating_id, customer_id
+    ratings.downgrade_proposed  rating_id, customer_id
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from accounts.system import system_user
+from audit.models import AuditEvent
+from audit.services import audit_changes, audit_record, snapshot
+from creditportal.core import access, clock
+from creditportal.core.canonical import jsonable, sha256_of
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.events import publish_on_commit
+from creditportal.core.tasks import enqueue
+from customers.models import Customer
+from customers.services import require_visible
+
+from . import selectors
+from .engine import evaluate
+from .engine.scale import Scale, ScaleError
+from .engine.scorecard import EngineError, Factor, ModelDefinition
+from .models import (BatchStatus, BehaviourInput, CompetitorShare, ExpertScore, FactorKind, Rating, RatingBatch,
+                     RatingFactor, RatingModel, RatingModelState, RatingScale, RatingsPolicy, RatingState,
+                     ScaleGrade)
+
+log = logging.getLogger(__name__)
+
+RATING_AUDIT_FIELDS = ["state", "score", "model_grade", "grade", "letter", "pd", "override_grade", "override_reason",
+                       "overridden_by", "submitted_by", "approved_by", "approved_on", "review_due", "decision_note",
+                       "inputs_sha256"]
+
+
+def _rating_state(rating) -> dict:
+    return snapshot(rating, fields=RATING_AUDIT_FIELDS)
+
+
+def _transition(actor, rating, name, before, verb=None):
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=rating, verb=verb or name,
+                 before=before, after=_rating_state(rating))
+
+
+def _lock(rating: Rating) -> Rating:
+    return Rating.objects.select_for_update().get(pk=rating.pk)
+
+
+def _require_transition(rating, method_name: str):
+    if not can_proceed(getattr(rating, method_name)):
+        raise Conflict(_("This rating is %(state)s: the action is not allowed in this state.")
+                       % {"state": rating.get_state_display()})
+
+
+def _require_editable(rating):
+    if not rating.is_editable:
+        raise Conflict(_("This rating is %(state)s and can no longer be changed.")
+                       % {"state": rating.get_state_display()})
+
+
+def _reason(text, field="reason") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_("Give a reason."), field_errors={field: _("A reason is required.")})
+    return text
+
+
+# --- Computing a rating -----------------------------------------------------------------------
+
+def _evaluate(definition: dict, inputs: dict) -> dict:
+    try:
+        return evaluate(definition, inputs).as_dict()
+    except (EngineError, ScaleError) as exc:
+        raise ValidationFailed(_("The rating model cannot rate these inputs: %(error)s") % {"error": exc}) from exc
+
+
+def _apply_result(rating: Rating, result: dict, scale: Scale):
+    rating.result = result
+    rating.score = Decimal(result["score"])
+    rating.model_grade = result["grade"]
+    final = rating.override_grade or result["grade"]
+    grade = scale.get(final)
+    rating.grade, rating.letter, rating.pd = grade.code, grade.letter, grade.pd
+
+
+def _recompute(rating: Rating, *, expert_scores: dict | None = None):
+    inputs = dict(rating.inputs)
+    if expert_scores is not None:
+        inputs["expert_scores"] = {k: [str(s) for s in v] for k, v in sorted(expert_scores.items())}
+    rating.inputs = jsonable(inputs)
+    rating.inputs_sha256 = sha256_of(rating.inputs)
+    rating.quantitative_sha256 = selectors.quantitative_hash(rating.inputs)
+    _apply_result(rating, _evaluate(rating.model_definition, rating.inputs),
+                  Scale.from_dict(rating.model_definition["scale"]))
+
+
+def reproduce(rating: Rating) -> dict:
+    """Re-run the engine on the rating's stored snapshot (identical to ``rating.result``)."""
+    return evaluate(rating.model_definition, rating.inputs).as_dict()
+
+
+@transaction.atomic
+def rating_start(*, actor, customer: Customer) -> Rating:
+    """An analyst starts a rating: computes the inputs and a first result with the applicable model."""
+    access.require(actor, "ratings.add_rating")
+    require_visible(actor, customer)
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    if Rating.objects.filter(customer=customer).open().exists():
+        raise Conflict(_("This customer already has a rating in progress; continue that one."))
+    model = selectors.model_for(customer)
+    if model is None:
+        raise ValidationFailed(_("No active rating model applies to this customer."))
+    definition = selectors.definition_of(model)
+    inputs = selectors.gather_inputs([customer])[customer.pk]
+    previous = selectors.current_rating(customer)
+    expert = {}
+    if previous is not None:  # carry the experts' last view forward; they can change it
+        codes = set(selectors.qualitative_codes(definition))
+        expert = {k: v for k, v in (previous.inputs.get("expert_scores") or {}).items() if k in codes}
+    inputs = {**inputs, "as_of": clock.today().isoformat(), "expert_scores": {}}
+    rating = Rating(customer=customer, model=model, model_definition=jsonable(definition), inputs=inputs,
+                    created_by=actor, origin="manual")
+    _recompute(rating, expert_scores={})
+    rating.save()
+    if expert and previous is not None:
+        _copy_expert_scores(previous, rating)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=rating, after=_rating_state(rating))
+    return rating
+
+
+def _copy_expert_scores(source: Rating, target: Rating):
+    codes = set(selectors.qualitative_codes(target.model_definition))
+    rows = [ExpertScore(rating=target, factor_code=s.factor_code, expert_id=s.expert_id, score=s.score,
+                        comment=s.comment) for s in source.expert_scores.all() if s.factor_code in codes]
+    ExpertScore.objects.bulk_create(rows)
+    _recompute(target, expert_scores=selectors.expert_scores_by_factor(target))
+    target.save()
+
+
+@transaction.atomic
+def rating_refresh_inputs(*, actor, rating: Rating) -> Rating:
+    """Re-read the customer's inputs for an open draft (after statements or behaviour changed)."""
+    access.require(actor, "ratings.change_rating")
+    require_visible(actor, rating.customer)
+    rating = _lock(rating)
+    _require_editable(rating)
+    before = _rating_state(rating)
+    fresh = selectors.gather_inputs([rating.customer])[rating.customer_id]
+    rating.inputs = {**fresh, "as_of": clock.today().isoformat(), "expert_scores": rating.inputs.get("expert_scores", {})}
+    _recompute(rating)
+    rating.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rating, verb="refresh_inputs", before=before,
+                 after=_rating_state(rating))
+    return rating
+
+
+@transaction.atomic
+def expert_score_set(*, actor, rating: Rating, factor_code: str, score, comment: str = "") -> ExpertScore:
+    """An analyst scores a qualitative factor 1–5 (one score per analyst and factor; scoring again replaces it)."""
+    access.require(actor, "ratings.add_expertscore")
+    require_visible(actor, rating.customer)
+    rating = _lock(rating)
+    _require_editable(rating)
+    if factor_code not in selectors.qualitative_codes(rating.model_definition):
+        raise ValidationFailed(_("This factor is not scored by experts."),
+                               field_errors={"factor_code": _("Choose a qualitative factor of the model.")})
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise ValidationFailed(_("An expert score is a whole number from 1 to 5."),
+                               field_errors={"score": _("Enter 1, 2, 3, 4 or 5.")})
+    existing = ExpertScore.objects.filter(rating=rating, factor_code=factor_code, expert=actor).first()
+    before_rating = _rating_state(rating)
+    if existing:
+        before = snapshot(existing)
+        existing.score, existing.comment = score, (comment or "").strip()
+        existing.save(update_fields=["score", "comment", "updated_at"])
+        audit_changes(actor=actor, obj=existing, before=before)
+        expert_score = existing
+    else:
+        expert_score = ExpertScore.objects.create(rating=rating, factor_code=factor_code, expert=actor, score=score,
+                                                  comment=(comment or "").strip())
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=expert_score, after=snapshot(expert_score))
+    _recompute(rating, expert_scores=selectors.expert_scores_by_factor(rating))
+    rating.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rating, verb="expert_score",
+                 before=before_rating, after=_rating_state(rating))
+    return expert_score
+
+
+@transaction.atomic
+def rating_override(*, actor, rating: Rating, grade: str, reason: str) -> Rating:
+    """Override the model's grade (reason required, at most the policy's number of notches).
+
+    An empty ``grade`` (or the model's own grade) removes the override.
+    """
+    access.require(actor, "ratings.override_rating")
+    require_visible(actor, rating.customer)
+    rating = _lock(rating)
+    _require_editable(rating)
+    scale = Scale.from_dict(rating.model_definition["scale"])
+    before = _rating_state(rating)
+    grade = (grade or "").strip()
+    if not grade or grade == rating.model_grade:
+        rating.override_grade, rating.override_reason, rating.overridden_by = "", "", None
+    else:
+        try:
+            scale.get(grade)
+        except ScaleError as exc:
+            raise ValidationFailed(_("Unknown grade."), field_errors={"grade": _("Choose a grade of the scale.")}) from exc
+        reason = _reason(reason)
+        limit = RatingsPolicy.current().max_override_notches
+        notches = abs(scale.notches_between(rating.model_grade, grade))
+        if notches > limit:
+            raise ValidationFailed(
+                _("An override may move the grade at most %(limit)s notch(es); this one moves it %(notches)s.")
+                % {"limit": limit, "notches": notches}, field_errors={"grade": _("Too far from the model's grade.")})
+        rating.override_grade, rating.override_reason, rating.overridden_by = grade, reason, actor
+    _apply_result(rating, rating.result, scale)
+    rating.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rating, verb="override", before=before,
+                 after=_rating_state(rating))
+    return rating
+
+
+@transaction.atomic
+def rating_submit(*, actor, rating: Rating) -> Rating:
+    """Submit for approval; refused on stale inputs and without every qualitative factor scored."""
+    access.require(actor, "ratings.submit_rating")
+    require_visible(actor, rating.customer)
+    rating = _lock(rating)
+    _require_transition(rating, "submit")
+    problems = list(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, []))
+    scored = rating.inputs.get("expert_scores") or {}
+    missing = [f["name"] for f in rating.model_definition["factors"]
+               if f["kind"] == FactorKind.QUALITATIVE and not scored.get(f["code"])]
+    if missing:
+        problems.append(_("Expert scores are missing for: %(factors)s.") % {"factors": ", ".join(missing)})
+    if problems:
+        raise ValidationFailed(_("The rating cannot be submitted: %(problems)s") % {"problems": " ".join(problems)},
+                               field_errors={"__all__": problems})
+    before = _rating_state(rating)
+    rating.submit()
+    rating.submitted_by, rating.submitted_at = actor, timezone.now()
+    rating.save()
+    _transition(actor, rating, "submit", before)
+    return rating
+
+
+def _require_checker(actor, rating: Rating):
+    message = _("Four-eyes rule: you made, submitted or overrode this rating, so someone else must decide on it.")
+    for maker in rating.makers():
+        access.require_other_person(actor, maker, message)
+
+
+@transaction.atomic
+def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
+    """Approve: becomes the customer's current rating, supersedes the previous one, sets the review date."""
+    access.require(actor, "ratings.approve_rating")
+    require_visible(actor, rating.customer)
+    rating = _lock(rating)
+    _require_transition(rating, "approve")
+    _require_checker(actor, rating)
+    if rating.is_overridden:
+        access.require(actor, "ratings.approve_override",
+                       _("A rating with an overridden grade is approved by the approver group."))
+    before = _rating_state(rating)
+    previous = (Rating.objects.select_for_update().filter(customer_id=rating.customer_id, state=RatingState.APPROVED)
+                .exclude(pk=rating.pk).first())
+    if previous is not None:
+        previous_before = _rating_state(previous)
+        previous.supersede()
+        previous.superseded_at = timezone.now()
+        previous.save()
+        _transition(actor, previous, "supersede", previous_before)
+    today = clock.today()
+    rating.approve()
+    rating.approved_by, rating.approved_at, rating.approved_on = actor, timezone.now(), today
+    rating.review_due = selectors.months_after(today, RatingsPolicy.current().review_months(rating.letter))
+    rating.decision_note = (note or "").strip()
+    rating.save()
+    _transition(actor, rating, "approve", before)
+    publish_on_commit("ratings.rating_approved", rating_id=rating.pk, customer_id=rating.customer_id)
+    return rating
+
+
+@transaction.atomic
+def rating_return(*, actor, rating: Rating, reason: str) -> Rating:
+    """Send a submitted rating back to its maker (it becomes a draft again)."""
+    access.require(actor, "ratings.approve_rating")
+    require_visible(actor, rating.customer)
+    reason = _reason(reason)
+    rating = _lock(rating)
+    _require_transition(rating, "return_to_maker")
+    _require_checker(actor, rating)
+    before = _rating_state(rating)
+    rating.return_to_maker()
+    rating.decision_note = reason
+    rating.returned_count += 1
+    rating.save()
+    _transition(actor, rating, "return", before)
+    return rating
+
+
+@transaction.atomic
+def rating_reject(*, actor, rating: Rating, reason: str) -> Rating:
+    """Reject a submitted rating (a checker) or dismiss a proposed one (an analyst)."""
+    require_visible(actor, rating.customer)
+    reason = _reason(reason)
+    rating = _lock(rating)
+    _require_transition(rating, "reject")
+    if rating.state == RatingState.PROPOSED:
+        access.require(actor, "ratings.add_rating")
+    else:
+        access.require(actor, "ratings.approve_rating")
+        _require_checker(actor, rating)
+    before = _rating_state(rating)
+    rating.reject()
+    rating.decision_note = reason
+    rating.save()
+    _transition(actor, rating, "reject", before)
+    return rating
+
+
+# --- Behaviour input --------------------------------------------------------------------------
+
+@transaction.atomic
+def behaviour_input_set(*, actor, customer: Customer, competitor_share: str, note: str = "") -> BehaviourInput:
+    access.require(actor, "ratings.change_behaviourinput")
+    require_visible(actor, customer)
+    if competitor_share not in CompetitorShare.values:
+        raise ValidationFailed(_("Choose one of the listed answers."),
+                               field_errors={"competitor_share": _("Choose one of the listed answers.")})
+    existing = BehaviourInput.objects.select_for_update().filter(customer=customer).first()
+    if existing:
+        before = snapshot(existing)
+        existing.competitor_share, existing.note, existing.updated_by = competitor_share, note.strip(), actor
+        existing.save()
+        audit_changes(actor=actor, obj=existing, before=before)
+        return existing
+    created = BehaviourInput.objects.create(customer=customer, competitor_share=competitor_share,
+                                            note=note.strip(), updated_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=created, after=snapshot(created))
+    return created
+
+
+# --- Configuration: scales, models, factors, policy -------------------------------------------
+
+def _check_scale(grades: list[dict], score_min, score_max) -> list[dict]:
+    rows = [{"code": str(g["code"]).strip(), "letter": str(g["letter"]).strip(), "min_score": str(g["min_score"]),
+             "max_score": str(g["max_score"]), "pd": str(g["pd"])} for g in grades]
+    try:
+        Scale(rows, str(score_min), str(score_max))
+    except (ScaleError, ArithmeticError, ValueError) as exc:
+        raise ValidationFailed(_("The scale is not valid: %(error)s") % {"error": exc},
+                               field_errors={"grades": str(exc)}) from exc
+    return rows
+
+
+def _scale_state(scale):
+    return {**snapshot(scale), "grades": scale.as_engine_dict()["grades"]}
+
+
+@transaction.atomic
+def scale_create(*, actor, code: str, name: str, grades: list[dict], score_min="0", score_max="100",
+                 is_master=False) -> RatingScale:
+    access.require(actor, "ratings.add_ratingscale")
+    rows = _check_scale(grades, score_min, score_max)
+    if RatingScale.objects.filter(code=code).exists():
+        raise ValidationFailed(_("A scale with this code exists."), field_errors={"code": _("This code is taken.")})
+    if is_master:
+        RatingScale.objects.filter(is_master=True).update(is_master=False)
+    scale = RatingScale.objects.create(code=code, name=name, score_min=score_min, score_max=score_max,
+                                       is_master=is_master)
+    ScaleGrade.objects.bulk_create([ScaleGrade(scale=scale, position=i, **row) for i, row in enumerate(rows, 1)])
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=scale, after=_scale_state(scale))
+    return scale
+
+
+@transaction.atomic
+def scale_update(*, actor, scale: RatingScale, name: str, grades: list[dict]) -> RatingScale:
+    """Change a scale's grades; refused while an active model uses it (make a new scale and model version)."""
+    access.require(actor, "ratings.change_ratingscale")
+    scale = RatingScale.objects.select_for_update().get(pk=scale.pk)
+    if scale.models.filter(state=RatingModelState.ACTIVE).exists():
+        raise Conflict(_("An active rating model uses this scale; create a new scale and a new model version."))
+    rows = _check_scale(grades, scale.score_min, scale.score_max)
+    before = _scale_state(scale)
+    scale.name = name
+    scale.save()
+    scale.grades.all().delete()
+    ScaleGrade.objects.bulk_create([ScaleGrade(scale=scale, position=i, **row) for i, row in enumerate(rows, 1)])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=scale, before=before, after=_scale_state(scale))
+    return scale
+
+
+def _model_state(model: RatingModel) -> dict:
+    return {**snapshot(model), "definition": selectors.definition_of(model)}
+
+
+def _require_draft(model: RatingModel):
+    if not model.is_editable:
+        raise Conflict(_("Version %(version)s is %(state)s and cannot be changed; create a new version.")
+                       % {"version": model.version, "state": model.get_state_display()})
+
+
+@transaction.atomic
+def model_create(*, actor, code: str, name: str, scale: RatingScale, description="", industries=(), sizes=(),
+                 caps=()) -> RatingModel:
+    access.require(actor, "ratings.add_ratingmodel")
+    if RatingModel.objects.filter(code=code).exists():
+        raise ValidationFailed(_("A model with this code exists; create a new version of it instead."),
+                               field_errors={"code": _("This code is taken.")})
+    model = RatingModel.objects.create(code=code, version=1, name=name, description=description, scale=scale,
+                                       industries=sorted(industries), sizes=sorted(sizes),
+                                       caps=_check_caps(list(caps), scale), created_by=actor, changed_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=model, after=_model_state(model))
+    return model
+
+
+def _check_caps(caps: list, scale: RatingScale) -> list:
+    try:
+        ModelDefinition({"scale": scale.as_engine_dict(), "caps": caps,
+                         "factors": [{"code": "x", "kind": "qualitative", "weight": "100"}]})
+    except (EngineError, ScaleError, KeyError, TypeError) as exc:
+        raise ValidationFailed(_("Caps and vetoes are not valid: %(error)s") % {"error": exc},
+                               field_errors={"caps": str(exc)}) from exc
+    return jsonable(caps)
+
+
+@transaction.atomic
+def model_update(*, actor, model: RatingModel, name: str, description: str = "", industries=(), sizes=(),
+                 caps=None) -> RatingModel:
+    access.require(actor, "ratings.change_ratingmodel")
+    model = RatingModel.objects.select_for_update().get(pk=model.pk)
+    _require_draft(model)
+    before = snapshot(model)
+    model.name, model.description = name, description
+    model.industries, model.sizes = sorted(industries), sorted(sizes)
+    if caps is not None:
+        model.caps = _check_caps(list(caps), model.scale)
+    model.changed_by = actor
+    model.save()
+    audit_changes(actor=actor, obj=model, before=before)
+    return model
+
+
+@transaction.atomic
+def model_new_version(*, actor, model: RatingModel) -> RatingModel:
+    """A new draft version: a copy of ``model`` with its factors."""
+    access.require(actor, "ratings.add_ratingmodel")
+    latest = RatingModel.objects.filter(code=model.code).order_by("-version").first()
+    copy = RatingModel.objects.create(code=model.code, version=latest.version + 1, name=model.name,
+                                      description=model.description, scale=model.scale, industries=model.industries,
+                                      sizes=model.sizes, caps=model.caps, created_by=actor, changed_by=actor,
+                                      previous=model)
+    RatingFactor.objects.bulk_create([
+        RatingFactor(model=copy, **{f.name: getattr(f, f.attname) for f in RatingFactor._meta.concrete_fields
+                                    if f.name not in ("id", "model")})
+        for f in model.factors.all()])
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=copy, verb="new_version",
+                 after=_model_state(copy))
+    return copy
+
+
+FACTOR_FIELDS = ["position", "code", "name", "group", "kind", "source", "weight", "method", "direction", "thresholds",
+                 "low", "high", "points", "missing_points"]
+
+
+def _check_factor(factor: RatingFactor):
+    try:
+        Factor.from_dict(factor.as_engine_dict())
+    except (EngineError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ValidationFailed(_("The factor is not valid: %(error)s") % {"error": exc}) from exc
+
+
+@transaction.atomic
+def factor_save(*, actor, model: RatingModel, factor: RatingFactor | None = None, **fields) -> RatingFactor:
+    """Add or change a factor of a draft model (weights are checked when the model is activated)."""
+    access.require(actor, "ratings.change_ratingfactor" if factor else "ratings.add_ratingfactor")
+    model = RatingModel.objects.select_for_update().get(pk=model.pk)
+    _require_draft(model)
+    unknown = set(fields) - set(FACTOR_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown factor fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    before = snapshot(factor) if factor else None
+    target = factor or RatingFactor(model=model)
+    for name, value in fields.items():
+        setattr(target, name, value)
+    _check_factor(target)
+    if model.factors.filter(code=target.code).exclude(pk=target.pk).exists():
+        raise ValidationFailed(_("The model has a factor with this code."), field_errors={"code": _("This code is taken.")})
+    target.save()
+    model.changed_by = actor
+    model.save(update_fields=["changed_by", "updated_at"])
+    if before is None:
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=target, after=snapshot(target))
+    else:
+        audit_changes(actor=actor, obj=target, before=before)
+    return target
+
+
+@transaction.atomic
+def factor_delete(*, actor, factor: RatingFactor) -> None:
+    access.require(actor, "ratings.delete_ratingfactor")
+    model = RatingModel.objects.select_for_update().get(pk=factor.model_id)
+    _require_draft(model)
+    before = snapshot(factor)
+    audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=factor, before=before)
+    factor.delete()
+    model.changed_by = actor
+    model.save(update_fields=["changed_by", "updated_at"])
+
+
+@transaction.atomic
+def model_activate(*, actor, model: RatingModel) -> RatingModel:
+    """Activate a draft version (a second person in the approver group); retires the active one of the code."""
+    access.require(actor, "ratings.approve_ratingmodel",
+                   _("A rating model version is activated by the approver group."))
+    model = RatingModel.objects.select_for_update().get(pk=model.pk)
+    _require_transition_model(model, "activate")
+    message = _("Four-eyes rule: someone who did not make or change this version must activate it.")
+    access.require_other_person(actor, model.created_by_id, message)
+    access.require_other_person(actor, model.changed_by_id, message)
+    try:
+        ModelDefinition(selectors.definition_of(model))
+    except (EngineError, ScaleError) as exc:
+        raise ValidationFailed(_("The model cannot be activated: %(error)s") % {"error": exc}) from exc
+    for old in RatingModel.objects.select_for_update().filter(code=model.code, state=RatingModelState.ACTIVE):
+        before = snapshot(old)
+        old.retire()
+        old.retired_at = timezone.now()
+        old.save()
+        audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=old, verb="retire", before=before,
+                     after=snapshot(old))
+    before = snapshot(model)
+    model.activate()
+    model.activated_by, model.activated_at = actor, timezone.now()
+    model.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=model, verb="activate", before=before,
+                 after=snapshot(model))
+    return model
+
+
+@transaction.atomic
+def model_retire(*, actor, model: RatingModel) -> RatingModel:
+    access.require(actor, "ratings.approve_ratingmodel")
+    model = RatingModel.objects.select_for_update().get(pk=model.pk)
+    _require_transition_model(model, "retire")
+    before = snapshot(model)
+    model.retire()
+    model.retired_at = timezone.now()
+    model.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=model, verb="retire", before=before,
+                 after=snapshot(model))
+    return model
+
+
+def _require_transition_model(model, name):
+    if not can_proceed(getattr(model, name)):
+        raise Conflict(_("Version %(version)s is %(state)s: the action is not allowed in this state.")
+                       % {"version": model.version, "state": model.get_state_display()})
+
+
+POLICY_FIELDS = ["review_months_a", "review_months_b", "review_months_c", "review_months_d", "review_notice_days",
+                 "stale_statement_months", "block_on_expired_documents", "max_override_notches",
+                 "behaviour_window_months"]
+
+
+@transaction.atomic
+def policy_update(*, actor, **fields) -> RatingsPolicy:
+    access.require(actor, "ratings.change_ratingspolicy")
+    policy = RatingsPolicy.objects.select_for_update().order_by("pk").first() or RatingsPolicy()
+    before = snapshot(policy) if policy.pk else None
+    for name, value in fields.items():
+        if name not in POLICY_FIELDS:
+            raise ValidationFailed(_("Unknown policy field %(name)s.") % {"name": name})
+        setattr(policy, name, value)
+    for name in POLICY_FIELDS[:4] + ["stale_statement_months", "behaviour_window_months"]:
+        if int(getattr(policy, name)) < 1:
+            raise ValidationFailed(_("Months must be at least 1."), field_errors={name: _("At least 1.")})
+    policy.updated_by = actor
+    policy.save()
+    if before is None:
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=policy, after=snapshot(policy))
+    else:
+        audit_changes(actor=actor, obj=policy, before=before)
+    return policy
+
+
+# --- The re-rating batch ----------------------------------------------------------------------
+
+@transaction.atomic
+def batch_start(*, actor, kind: str = "manual", in_worker: bool = True) -> RatingBatch:
+    """Record a batch and run it in the worker (after commit); ``in_worker=False``: the caller runs it."""
+    access.require(actor, "ratings.run_rating_batch")
+    running = RatingBatch.objects.select_for_update().filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]).first()
+    if running is not None:
+        raise Conflict(_("A re-rating batch is already queued or running (started %(when)s).")
+                       % {"when": running.created_at.strftime("%Y-%m-%d %H:%M")})
+    batch = RatingBatch.objects.create(kind=kind, business_date=clock.today(), started_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.RUN, obj=batch, verb="batch_start", after=snapshot(batch))
+    if in_worker:
+        from .tasks import run_rating_batch
+
+        enqueue(run_rating_batch, batch.pk)
+    return batch
+
+
+def batch_run(*, batch_id: int, chunk_size: int | None = None) -> RatingBatch:
+    """Run a recorded batch as the system user: for customers with a current rating whose quantitative
+    inputs changed, re-compute the rating; where the model's grade would change, create a proposed rating.
+
+    Set-wise: each chunk costs a fixed number of queries whatever its size. Idempotent: one rating per
+    batch and customer, and no customer gets a second proposal for the same inputs.
+    """
+    actor = system_user()
+    access.require(actor, "ratings.run_rating_batch")
+    with transaction.atomic():
+        batch = RatingBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.is_done:
+            return batch
+        customer_ids = selectors.customers_for_batch()
+        batch.status, batch.started_at, batch.total = BatchStatus.RUNNING, timezone.now(), len(customer_ids)
+        batch.processed = batch.changed = batch.proposed = batch.downgrades = batch.error_count = 0
+        batch.errors = []
+        batch.save()
+    chunk_size = chunk_size or selectors.CHUNK
+    models = selectors.active_models()
+    definitions = {m.pk: jsonable(selectors.definition_of(m)) for m in models}
+    policy = RatingsPolicy.current()
+    try:
+        for start in range(0, len(customer_ids), chunk_size):
+            _batch_chunk(batch, customer_ids[start:start + chunk_size], actor, models, definitions, policy)
+    except Exception as exc:  # noqa: BLE001 - recorded on the batch, then re-raised for the worker's log
+        RatingBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, finished_at=timezone.now(),
+                                                        errors=[{"error": str(exc)[:500]}])
+        raise
+    with transaction.atomic():
+        batch = RatingBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
+        batch.save()
+        audit_record(actor=actor, action=AuditEvent.Action.RUN, obj=batch, verb="batch_finished",
+                     after=snapshot(batch))
+    return batch
+
+
+@transaction.atomic
+def _batch_chunk(batch, ids, actor, models, definitions, policy):
+    on_date = batch.business_date
+    customers = selectors.customers_by_id(ids)
+    current = selectors.current_ratings(ids)
+    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=policy)
+    seen = set(Rating.objects.filter(customer_id__in=ids).values_list("customer_id", "quantitative_sha256"))
+    open_ids = set(Rating.objects.filter(customer_id__in=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
+                                                                         RatingState.SUBMITTED])
+                   .values_list("customer_id", flat=True))
+    already = set(Rating.objects.filter(batch=batch, customer_id__in=ids).values_list("customer_id", flat=True))
+    new_ratings, errors, changed, downgrades = [], [], 0, []
+    for customer in customers:
+        rating = current.get(customer.pk)
+        if rating is None or customer.pk in already:
+            continue
+        try:
+            model = selectors.model_for(customer, models)
+            if model is None:
+                raise ValidationFailed(_("No active rating model applies to this customer."))
+            definition = definitions[model.pk]
+            codes = set(selectors.qualitative_codes(definition))
+            inputs = {**inputs_by_customer[customer.pk], "as_of": on_date.isoformat(),
+                      "expert_scores": {k: v for k, v in (rating.inputs.get("expert_scores") or {}).items()
+                                        if k in codes}}
+            qhash = selectors.quantitative_hash(inputs)
+            if qhash == rating.quantitative_sha256 or (customer.pk, qhash) in seen:
+                continue
+            changed += 1
+            if customer.pk in open_ids:
+                continue
+            result = _evaluate(definition, inputs)
+            if result["grade"] == rating.model_grade and model.pk == rating.model_id:
+                continue
+            proposal = Rating(customer=customer, model=model, model_definition=definition, inputs=jsonable(inputs),
+                              origin="batch", batch=batch, created_by=actor)
+            _recompute(proposal)
+            proposal.state_is_downgrade = selectors.grade_rank(proposal.grade) > selectors.grade_rank(rating.grade)
+            new_ratings.append(proposal)
+        except Exception as exc:  # noqa: BLE001 - one customer's failure must not stop the batch
+            log.warning("rating batch %s: customer %s failed: %s", batch.pk, customer.pk, exc)
+            errors.append({"customer_id": customer.pk, "error": str(getattr(exc, "message", exc))[:300]})
+    try:
+        with transaction.atomic():
+            created = Rating.objects.bulk_create(new_ratings)
+    except IntegrityError:  # a concurrent run made some of them: keep the batch idempotent
+        created = []
+        for proposal in new_ratings:
+            try:
+                with transaction.atomic():
+                    proposal.save()
+                created.append(proposal)
+            except IntegrityError:
+                continue
+    AuditEvent.objects.bulk_create([
+        AuditEvent(actor_id=actor.pk, actor_username=actor.username, action=AuditEvent.Action.CREATE,
+                   verb="batch_proposal", object_type="ratings.rating", object_id=str(r.pk), object_repr=str(r)[:255],
+                   after=jsonable(_rating_state(r)))
+        for r in created])
+    for r in created:
+        if getattr(r, "state_is_downgrade", False):
+            downgrades.append(r)
+            publish_on_commit("ratings.downgrade_proposed", rating_id=r.pk, customer_id=r.customer_id)
+    fresh = RatingBatch.objects.select_for_update().get(pk=batch.pk)
+    fresh.processed += len(ids)
+    fresh.changed += changed
+    fresh.proposed += len(created)
+    fresh.downgrades += len(downgrades)
+    fresh.error_count += len(errors)
+    fresh.errors = (fresh.errors or []) + errors[: max(0, 200 - len(fresh.errors or []))]
+    fresh.save(update_fields=["processed", "changed", "proposed", "downgrades", "error_count", "errors"])
+
+
+def nightly_batch_start() -> int | None:
+    """The nightly batch (system user); nothing when today's nightly batch exists or a batch is running."""
+    actor = system_user()
+    if RatingBatch.objects.filter(kind="nightly", business_date=clock.today()).exists():
+        return None
+    try:
+        return batch_start(actor=actor, kind="nightly").pk
+    except Conflict:
+        return None

@@ -1,0 +1,28 @@
+"""Thin Celery tasks: they take ids and call one service."""
+from celery import shared_task
+from django.db import OperationalError
+
+from creditportal.core import clock
+from creditportal.core.locks import run_once
+
+NIGHTLY_TASK = "ratings.nightly_batch"
+
+
+@shared_task(name="ratings.run_rating_batch", bind=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=5)
+def run_rating_batch(self, batch_id: int):
+    """Run a recorded re-rating batch (idempotent: a finished batch is left alone; one rating per customer)."""
+    from . import services
+
+    return services.batch_run(batch_id=batch_id).pk
+
+
+@shared_task(name=NIGHTLY_TASK)
+def nightly_batch():
+    """Beat: once per business date, the system user starts the re-rating batch."""
+    from . import services
+
+    with run_once(f"ratings-nightly:{clock.today().isoformat()}") as first:
+        if not first:
+            return None
+        return services.nightly_batch_start()
