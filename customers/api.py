@@ -1,0 +1,387 @@
+"""API of the customers app. Viewsets are thin: querysets from ``visible_to``, writes through services."""
+from django.http import FileResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from creditportal.core import clock
+from creditportal.core.money import CURRENCIES
+
+from . import selectors, services
+from .filtersets import (
+    ContactFilterSet, CustomerDocumentFilterSet, CustomerFilterSet, CustomerGroupFilterSet,
+    FinancialStatementFilterSet, NegativeRecordFilterSet,
+)
+from .models import Contact, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord
+from .ratios import RATIO_KEYS
+
+
+def _reload(queryset, obj):
+    """The saved object again through the view's queryset (annotations, related rows)."""
+    return queryset.get(pk=obj.pk)
+
+
+# --- Customers --------------------------------------------------------------------------------
+
+@extend_schema_field({"type": "string", "enum": [code for code, _label in CURRENCIES],
+                     "description": "ISO 4217 code"})
+class CurrencyCodeField(serializers.ChoiceField):
+    """A currency code (described inline, so the schema keeps one ``CurrencyEnum``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=CURRENCIES, **kwargs)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    registered_capital_currency = CurrencyCodeField(required=False)
+    relationship_manager = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    group_name = serializers.CharField(source="group.name", read_only=True, default=None)
+    latest_period_end = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", *services.CUSTOMER_FIELDS, "group_name", "relationship_manager", "latest_period_end",
+                  "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"credit_code": {"validators": [], "required": False, "allow_null": True},
+                        "group": {"queryset": CustomerGroup.objects.all()}}
+
+
+class ReassignSerializer(serializers.Serializer):
+    relationship_manager = serializers.SlugRelatedField(slug_field="username",
+                                                        queryset=services.relationship_managers())
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Customers of the caller's portfolio (everyone's for readers with ``view_all_customers``)."""
+
+    serializer_class = CustomerSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilterSet
+    action_permissions = {
+        "list": "customers.view_customer", "retrieve": "customers.view_customer",
+        "create": "customers.add_customer", "update": "customers.change_customer",
+        "partial_update": "customers.change_customer", "reassign": "customers.reassign_customer",
+    }
+
+    def get_queryset(self):
+        return selectors.customer_list(self.request.user).order_by("name", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = _reload(self.get_queryset(),
+                                      services.customer_create(actor=self.request.user, **serializer.validated_data))
+
+    def perform_update(self, serializer):
+        customer = services.customer_update(actor=self.request.user, customer=serializer.instance,
+                                            **serializer.validated_data)
+        serializer.instance = _reload(self.get_queryset(), customer)
+
+    @extend_schema(request=ReassignSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        customer = self.get_object()
+        payload = ReassignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.customer_reassign(actor=request.user, customer=customer,
+                                   relationship_manager=payload.validated_data["relationship_manager"])
+        return Response(CustomerSerializer(_reload(self.get_queryset(), customer)).data)
+
+
+# --- Groups -----------------------------------------------------------------------------------
+
+class CustomerGroupSerializer(serializers.ModelSerializer):
+    parent_company = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), allow_null=True,
+                                                        required=False)
+
+    class Meta:
+        model = CustomerGroup
+        fields = ["id", "name", "parent_company", "notes", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class CustomerGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                           mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CustomerGroupSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerGroupFilterSet
+    action_permissions = {
+        "list": "customers.view_customergroup", "retrieve": "customers.view_customergroup",
+        "create": "customers.add_customergroup", "update": "customers.change_customergroup",
+        "partial_update": "customers.change_customergroup",
+    }
+
+    def get_queryset(self):
+        return CustomerGroup.objects.visible_to(self.request.user).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.group_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        group = serializer.instance
+        data = {"name": group.name, "parent_company": group.parent_company, "notes": group.notes,
+                **serializer.validated_data}
+        serializer.instance = services.group_update(actor=self.request.user, group=group, **data)
+
+
+# --- Children: shared behaviour ---------------------------------------------------------------
+
+@extend_schema_field(OpenApiTypes.INT)
+class CustomerField(serializers.PrimaryKeyRelatedField):
+    """A customer id, accepted only among the customers the caller can see (others: "does not exist")."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Customer.objects.visible_to(request.user if request else None)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    customer = CustomerField()
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", *services.CONTACT_FIELDS, "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ContactViewSet(viewsets.ModelViewSet):
+    serializer_class = ContactSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ContactFilterSet
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    action_permissions = {
+        "list": "customers.view_contact", "retrieve": "customers.view_contact",
+        "create": "customers.add_contact", "update": "customers.change_contact",
+        "partial_update": "customers.change_contact", "destroy": "customers.delete_contact",
+    }
+
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.request.user).order_by("customer_id", "-is_primary", "name", "id")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = services.contact_create(actor=self.request.user, customer=customer, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("customer", None)  # a contact does not move to another customer
+        serializer.instance = services.contact_update(actor=self.request.user, contact=serializer.instance, **data)
+
+    def perform_destroy(self, instance):
+        services.contact_delete(actor=self.request.user, contact=instance)
+
+
+class NegativeRecordSerializer(serializers.ModelSerializer):
+    customer = CustomerField()
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = NegativeRecord
+        fields = ["id", "customer", *services.NEGATIVE_RECORD_FIELDS, "recorded_by", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class NegativeRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                            mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = NegativeRecordSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = NegativeRecordFilterSet
+    action_permissions = {
+        "list": "customers.view_negativerecord", "retrieve": "customers.view_negativerecord",
+        "create": "customers.add_negativerecord", "update": "customers.change_negativerecord",
+        "partial_update": "customers.change_negativerecord",
+    }
+
+    def get_queryset(self):
+        return NegativeRecord.objects.visible_to(self.request.user).select_related("recorded_by").order_by(
+            "-occurred_on", "-id")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = services.negative_record_create(actor=self.request.user, customer=customer, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("customer", None)
+        serializer.instance = services.negative_record_update(actor=self.request.user, record=serializer.instance,
+                                                              **data)
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+class CustomerDocumentSerializer(serializers.ModelSerializer):
+    customer = CustomerField()
+    file = serializers.FileField(write_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    expired = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CustomerDocument
+        fields = ["id", "customer", "doc_type", "title", "file", "original_name", "content_type", "size", "sha256",
+                  "expires_on", "expired", "uploaded_by", "uploaded_at", "download_url"]
+        read_only_fields = ["original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+    def get_expired(self, document) -> bool:
+        return document.is_expired(clock.today())
+
+    def get_download_url(self, document) -> str:
+        from django.urls import reverse
+
+        return reverse("customer-document-download", kwargs={"pk": document.pk})
+
+
+class CustomerDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                              mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Documents of the credit file: upload as ``multipart/form-data``; the download is audited."""
+
+    serializer_class = CustomerDocumentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerDocumentFilterSet
+    action_permissions = {
+        "list": "customers.view_customerdocument", "retrieve": "customers.view_customerdocument",
+        "create": "customers.add_customerdocument", "destroy": "customers.delete_customerdocument",
+        "download": "customers.view_customerdocument",
+    }
+
+    def get_queryset(self):
+        return CustomerDocument.objects.visible_to(self.request.user).select_related("uploaded_by").order_by(
+            "-uploaded_at", "-id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.document_upload(
+            actor=self.request.user, customer=data["customer"], doc_type=data["doc_type"],
+            uploaded_file=data["file"], title=data.get("title", ""), expires_on=data.get("expires_on"))
+
+    def perform_destroy(self, instance):
+        services.document_delete(actor=self.request.user, document=instance)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        handle = services.document_open(actor=request.user, document=document)
+        return FileResponse(handle, as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+
+
+# --- Financial statements ---------------------------------------------------------------------
+
+RatiosSerializer = inline_serializer("StatementRatios", {
+    key: serializers.DecimalField(max_digits=24, decimal_places=4, allow_null=True, read_only=True)
+    for key in RATIO_KEYS
+})
+
+
+class FinancialStatementSerializer(serializers.ModelSerializer):
+    customer = CustomerField()
+    ratios = serializers.SerializerMethodField()
+    negative_equity = serializers.SerializerMethodField()
+    loss_after_profit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FinancialStatement
+        fields = ["id", "customer", *services.STATEMENT_FIELDS, "source", "ratios", "negative_equity",
+                  "loss_after_profit", "created_at", "updated_at"]
+        read_only_fields = ["source", "created_at", "updated_at"]
+        validators = []  # the service reports a duplicate period with a clear message
+
+    def _analysis(self, statement):
+        analyses = self.context.setdefault("analyses", {})
+        if statement.pk not in analyses:
+            analyses.update(selectors.ratios_for_statements([statement]))
+        return analyses.get(statement.pk, {})
+
+    @extend_schema_field(RatiosSerializer)
+    def get_ratios(self, statement):
+        ratios = self._analysis(statement).get("ratios", {})
+        return {k: (format(v, "f") if v is not None else None) for k, v in ratios.items()}
+
+    def get_negative_equity(self, statement) -> bool:
+        return bool(self._analysis(statement).get("negative_equity"))
+
+    def get_loss_after_profit(self, statement) -> bool:
+        return bool(self._analysis(statement).get("loss_after_profit"))
+
+
+class StatementImportSerializer(serializers.Serializer):
+    customer = CustomerField()
+    file = serializers.FileField()
+
+
+class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                                mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Statements with their ratios (read-only, computed); ``import`` takes a CSV/XLSX file."""
+
+    serializer_class = FinancialStatementSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FinancialStatementFilterSet
+    action_permissions = {
+        "list": "customers.view_financialstatement", "retrieve": "customers.view_financialstatement",
+        "create": "customers.add_financialstatement", "update": "customers.change_financialstatement",
+        "partial_update": "customers.change_financialstatement",
+        "import_file": "customers.add_financialstatement",
+    }
+
+    def get_queryset(self):
+        return FinancialStatement.objects.visible_to(self.request.user).order_by("customer_id", "-period_end", "id")
+
+    def get_serializer(self, *args, **kwargs):
+        # Ratios of a whole page in one query (growth needs each customer's other periods).
+        instance = args[0] if args else kwargs.get("instance")
+        if kwargs.get("many") and instance is not None:
+            instance = list(instance)
+            args = (instance, *args[1:]) if args else args
+            if not args:
+                kwargs["instance"] = instance
+            context = self.get_serializer_context()
+            context["analyses"] = selectors.ratios_for_statements(instance)
+            kwargs["context"] = context
+        return super().get_serializer(*args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = services.statement_create(actor=self.request.user, customer=customer, **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("customer", None)
+        serializer.instance = services.statement_update(actor=self.request.user, statement=serializer.instance,
+                                                        **data)
+
+    @extend_schema(
+        request={"multipart/form-data": StatementImportSerializer},
+        responses={201: FinancialStatementSerializer(many=True),
+                   400: inline_serializer("StatementImportRejected", {
+                       "detail": serializers.CharField(), "code": serializers.CharField(),
+                       "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+                   })},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request):
+        payload = StatementImportSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        created = services.statements_import(actor=request.user, customer=payload.validated_data["customer"],
+                                             uploaded_file=payload.validated_data["file"])
+        serializer = self.get_serializer(created, many=True)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+def register(router):
+    router.register("customers", CustomerViewSet, basename="customer")
+    router.register("customer-groups", CustomerGroupViewSet, basename="customer-group")
+    router.register("contacts", ContactViewSet, basename="contact")
+    router.register("customer-documents", CustomerDocumentViewSet, basename="customer-document")
+    router.register("negative-records", NegativeRecordViewSet, basename="negative-record")
+    router.register("financial-statements", FinancialStatementViewSet, basename="financial-statement")

@@ -1,0 +1,211 @@
+"""Reads shared by pages, API and other apps' batches: set-wise, a constant number of queries.
+
+For other apps:
+    latest_ratios_for(customer_ids)          → {customer_id: {"period_end", "ratios", "statement_id",
+                                                "negative_equity", "loss_after_profit", ...}}
+    credit_file_flags_for(customer_ids, on_date=None)
+                                             → {customer_id: {"latest_period_end", "statements_stale",
+                                                "expired_document_ids"}}
+    negative_records_for(customer_ids, since=None) → {customer_id: [record dicts]}
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Max
+
+from creditportal.core import clock
+
+from . import ratios as ratio_math
+from .models import (
+    LINE_ITEMS, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord, PeriodType,
+)
+
+CHUNK = 2000
+STALE_AFTER_MONTHS = 18
+_STATEMENT_VALUE_FIELDS = ["id", "customer_id", "period_end", "period_type", "consolidated", "unit", "currency",
+                           "audited", *LINE_ITEMS]
+
+
+def _chunks(ids):
+    ids = sorted({int(i) for i in ids})
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def period_days(period_end: dt.date, period_type: str) -> int:
+    """Days covered by a statement: a year for annual ones, the year to date for interim ones."""
+    if period_type == PeriodType.ANNUAL:
+        return 365
+    return (period_end - dt.date(period_end.year, 1, 1)).days + 1
+
+
+def _in_yuan(row: dict) -> dict:
+    unit = int(row["unit"])
+    return {item: (row[item] * unit if row[item] is not None else None) for item in LINE_ITEMS}
+
+
+def _previous(row, candidates):
+    for other in candidates:
+        if (other["period_type"] == row["period_type"] and other["consolidated"] == row["consolidated"]
+                and ratio_math.is_previous_period(row["period_end"], other["period_end"])):
+            return other
+    return None
+
+
+def _primary_order(row):
+    # Newest period first; for one period, annual before interim and consolidated before parent-only.
+    return (-row["period_end"].toordinal(), row["period_type"] != PeriodType.ANNUAL, not row["consolidated"])
+
+
+def analyse_rows(rows: list[dict]) -> dict[int, dict]:
+    """Ratios and flags for statement rows (dicts of ``_STATEMENT_VALUE_FIELDS``), growth from the same
+    customer's rows a year before. ``{statement_id: {"ratios", "negative_equity", "loss_after_profit"}}``."""
+    by_customer = defaultdict(list)
+    for row in rows:
+        by_customer[row["customer_id"]].append(row)
+    result = {}
+    for customer_rows in by_customer.values():
+        customer_rows.sort(key=_primary_order)
+        for row in customer_rows:
+            previous = _previous(row, customer_rows)
+            current_values = _in_yuan(row)
+            previous_values = _in_yuan(previous) if previous else None
+            result[row["id"]] = {
+                "ratios": ratio_math.compute_ratios(current_values, previous_values,
+                                                    days=period_days(row["period_end"], row["period_type"])),
+                "previous_statement_id": previous["id"] if previous else None,
+                **ratio_math.flags(current_values, previous_values),
+            }
+    return result
+
+
+def ratios_for_statements(statements) -> dict[int, dict]:
+    """``analyse_rows`` for statement objects or ids: one query for them and their customers' other periods."""
+    ids = [getattr(s, "pk", s) for s in statements]
+    if not ids:
+        return {}
+    customer_ids = set(FinancialStatement.objects.filter(pk__in=ids).values_list("customer_id", flat=True))
+    rows = list(FinancialStatement.objects.filter(customer_id__in=customer_ids).values(*_STATEMENT_VALUE_FIELDS))
+    analysed = analyse_rows(rows)
+    return {i: analysed[i] for i in ids if i in analysed}
+
+
+def latest_ratios_for(customer_ids) -> dict[int, dict]:
+    """The latest statement's ratios of each customer (set-wise: one query per 2,000 customers).
+
+    The latest statement is the newest period end; for one period the annual one before the interim one
+    and the consolidated one before the parent-only one. Customers without statements are absent.
+    Returns ``{customer_id: {"period_end": date, "period_type": str, "consolidated": bool,
+    "statement_id": int, "currency": str, "ratios": {key: Decimal | None}, "negative_equity": bool,
+    "loss_after_profit": bool}}``.
+    """
+    result = {}
+    for chunk in _chunks(customer_ids):
+        rows = list(FinancialStatement.objects.filter(customer_id__in=chunk).values(*_STATEMENT_VALUE_FIELDS))
+        by_customer = defaultdict(list)
+        for row in rows:
+            by_customer[row["customer_id"]].append(row)
+        for customer_id, customer_rows in by_customer.items():
+            customer_rows.sort(key=_primary_order)
+            latest = customer_rows[0]
+            previous = _previous(latest, customer_rows)
+            current_values = _in_yuan(latest)
+            previous_values = _in_yuan(previous) if previous else None
+            result[customer_id] = {
+                "period_end": latest["period_end"],
+                "period_type": latest["period_type"],
+                "consolidated": latest["consolidated"],
+                "statement_id": latest["id"],
+                "currency": latest["currency"],
+                "ratios": ratio_math.compute_ratios(
+                    current_values, previous_values, days=period_days(latest["period_end"], latest["period_type"])),
+                **ratio_math.flags(current_values, previous_values),
+            }
+    return result
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    import calendar
+
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def credit_file_flags_for(customer_ids, on_date: dt.date | None = None) -> dict[int, dict]:
+    """Per customer: the latest period end, whether statements are stale (none, or the newest older than
+    18 months) and the ids of documents past their expiry date. Two queries per 2,000 customers."""
+    on_date = on_date or clock.today()
+    stale_before = _months_before(on_date, STALE_AFTER_MONTHS)
+    result = {}
+    for chunk in _chunks(customer_ids):
+        latest = dict(FinancialStatement.objects.filter(customer_id__in=chunk).values("customer_id")
+                      .annotate(latest=Max("period_end")).values_list("customer_id", "latest"))
+        expired = defaultdict(list)
+        for doc_id, customer_id in CustomerDocument.objects.filter(
+                customer_id__in=chunk, expires_on__lt=on_date).values_list("id", "customer_id"):
+            expired[customer_id].append(doc_id)
+        for customer_id in chunk:
+            period_end = latest.get(customer_id)
+            result[customer_id] = {
+                "latest_period_end": period_end,
+                "statements_stale": period_end is None or period_end < stale_before,
+                "expired_document_ids": expired.get(customer_id, []),
+            }
+    return result
+
+
+def negative_records_for(customer_ids, since: dt.date | None = None) -> dict[int, list[dict]]:
+    """Negative records per customer (newest first), optionally only those on or after ``since``."""
+    result = defaultdict(list)
+    for chunk in _chunks(customer_ids):
+        queryset = NegativeRecord.objects.filter(customer_id__in=chunk)
+        if since:
+            queryset = queryset.filter(occurred_on__gte=since)
+        for row in queryset.values("id", "customer_id", "kind", "occurred_on", "source", "amount", "currency"):
+            result[row["customer_id"]].append(row)
+    return dict(result)
+
+
+# --- Pages and API ----------------------------------------------------------------------------
+
+def customer_list(user):
+    """The customers ``user`` may see, with what the list shows (constant number of queries)."""
+    return (Customer.objects.visible_to(user)
+            .select_related("relationship_manager", "group")
+            .annotate(latest_period_end=Max("statements__period_end")))
+
+
+def customers_of_group(group: CustomerGroup, user):
+    return customer_list(user).filter(group=group)
+
+
+def statements_table(customer: Customer, *, limit: int = 6):
+    """The customer's statements, newest first, with ratios: ``[(statement, analysis)]``."""
+    statements = list(FinancialStatement.objects.filter(customer=customer).order_by(
+        "-period_end", "period_type", "-consolidated"))
+    rows = [{f: getattr(s, f) for f in _STATEMENT_VALUE_FIELDS if f not in ("id", "customer_id")}
+            | {"id": s.pk, "customer_id": s.customer_id} for s in statements]
+    analysed = analyse_rows(rows)
+    return [(s, analysed[s.pk]) for s in statements][: limit if limit else None]
+
+
+def documents_of(customer: Customer):
+    return CustomerDocument.objects.filter(customer=customer).select_related("uploaded_by")
+
+
+def groups_with_counts(user):
+    from django.db.models import Count, Q
+
+    visible = Customer.objects.visible_to(user).values("pk")
+    return (CustomerGroup.objects.visible_to(user).select_related("parent_company")
+            .annotate(member_count=Count("members", filter=Q(members__in=visible))))
+
+
+__all__ = [
+    "latest_ratios_for", "credit_file_flags_for", "negative_records_for", "ratios_for_statements",
+    "customer_list", "statements_table", "documents_of", "groups_with_counts",
+]
