@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, View
@@ -57,9 +58,10 @@ class UserEditView(PortalPermissionMixin, FormView):
     template_name = "accounts/user_form.html"
     form_class = UserEditForm
 
-    def dispatch(self, request, *args, **kwargs):
-        self.target = get_object_or_404(User.objects.exclude(username="system"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def target(self):
+        # Looked up after the permission check (a refused role never learns whether the id exists).
+        return get_object_or_404(User.objects.exclude(username="system"), pk=self.kwargs["pk"])
 
     def get_initial(self):
         return {"username": self.target.username, "first_name": self.target.first_name,
