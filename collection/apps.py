@@ -1,7 +1,24 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+DAILY_TASK = "collection.daily"
+
 
 class CollectionConfig(AppConfig):
     name = "collection"
     verbose_name = _("Collection")
+
+    def ready(self):
+        from celery.schedules import crontab
+
+        from creditportal.celery import app as celery_app
+        from credit.providers import register_open_receivables
+        from ratings.providers import register_payment_behaviour
+
+        from .providers import OpenReceivables, PaymentBehaviour
+
+        register_payment_behaviour(PaymentBehaviour())
+        register_open_receivables(OpenReceivables())
+        schedule = dict(celery_app.conf.beat_schedule or {})
+        schedule["collection-daily"] = {"task": DAILY_TASK, "schedule": crontab(hour=2, minute=30)}
+        celery_app.conf.beat_schedule = schedule

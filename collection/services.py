@@ -1,0 +1,1189 @@
+"""Every write of the collection app: receivables, imports, dunning, cases, promises, write-offs.
+
+Services take keyword-only arguments with an explicit ``actor``, run in one transaction, check the
+permission with ``access.require``, write the audit trail in the same transaction and send side effects
+(mail, PDFs, other apps' reactions) only after commit.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils.translation import gettext as _
+
+from accounts.system import system_user
+from audit.models import AuditEvent
+from audit.services import audit_record, snapshot
+from creditportal.core import access, clock, events
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.money import CURRENCY_CODES, RateTable, to_decimal
+from creditportal.core.tasks import enqueue
+from customers.models import Customer
+
+from . import logic
+from .models import (
+    ACTIVE_CASE_STATES,
+    ESCALATION_KINDS,
+    CaseState,
+    ClaimPayout,
+    ClaimPayoutKind,
+    CollectionActivity,
+    CollectionCase,
+    DunningAction,
+    DunningActionKind,
+    DunningLevel,
+    DunningPolicy,
+    EscalationChannel,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PromiseState,
+    PromiseToPay,
+    WriteOff,
+    WriteOffItem,
+    WriteOffState,
+)
+
+User = get_user_model()
+ZERO = Decimal("0")
+COLLECTOR_GROUP = access.COLLECTOR
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _amount(value, field_name="amount") -> Decimal:
+    try:
+        amount = to_decimal(value)
+    except ValueError as exc:
+        raise ValidationFailed(_("Enter a valid amount."), field_errors={field_name: _("Enter a number.")}) from exc
+    if amount <= ZERO:
+        raise ValidationFailed(_("The amount must be greater than zero."),
+                               field_errors={field_name: _("Must be greater than zero.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed(_("Amounts have at most two decimals."),
+                               field_errors={field_name: _("At most two decimals.")})
+    return amount
+
+
+def _currency(code, field_name="currency") -> str:
+    if code not in CURRENCY_CODES:
+        raise ValidationFailed(_("Unknown currency."), field_errors={field_name: _("Choose a listed currency.")})
+    return code
+
+
+def _visible_customer(actor, customer) -> Customer:
+    customer_id = getattr(customer, "pk", customer)
+    found = Customer.objects.visible_to(actor).filter(pk=customer_id).first()
+    if found is None:
+        raise NotAllowed(_("This customer is not in your portfolio."))
+    return found
+
+
+def _visible_case(actor, case) -> CollectionCase:
+    if not CollectionCase.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotAllowed(_("This case is not in your portfolio."))
+    return case
+
+
+def _locked_case(case) -> CollectionCase:
+    return CollectionCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _case_state(case) -> dict:
+    return snapshot(case, fields=["state", "assigned_to", "escalation_channel", "closed_on", "next_action_on",
+                                  "broken_promises"])
+
+
+def _transition_case(*, actor, case, name, verb=None, **changes) -> CollectionCase:
+    """Lock ``case``, run transition ``name`` (409 when not allowed from its current state), save, audit."""
+    from django_fsm import can_proceed
+
+    locked = _locked_case(case)
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise Conflict(_("This action is not allowed while the case is “%(state)s”.")
+                       % {"state": locked.get_state_display()})
+    before = _case_state(locked)
+    method()
+    for key, value in changes.items():
+        setattr(locked, key, value)
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb=verb or name,
+                 before=before, after=_case_state(locked))
+    return locked
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+INVOICE_FIELDS = ["number", "customer", "issue_date", "due_date", "amount", "currency", "status", "description"]
+
+
+def _check_invoice(number, issue_date, due_date, amount, currency):
+    errors = {}
+    if not number or not str(number).strip():
+        errors["number"] = _("Enter the invoice number.")
+    if issue_date and due_date and due_date < issue_date:
+        errors["due_date"] = _("The due date cannot be before the issue date.")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
+    return _amount(amount), _currency(currency)
+
+
+def _facility_for(customer, facility):
+    if facility is None:
+        return None
+    facility_id = getattr(facility, "pk", facility)
+    from credit.models import Facility
+
+    found = Facility.objects.filter(pk=facility_id, customer_id=customer.pk).first()
+    if found is None:
+        raise ValidationFailed(_("The facility does not belong to this customer."),
+                               field_errors={"facility": _("Choose one of the customer's facilities.")})
+    return found
+
+
+@transaction.atomic
+def invoice_create(*, actor, customer, number, issue_date, due_date, amount, currency="CNY", description="",
+                   facility=None) -> Invoice:
+    access.require(actor, "collection.add_invoice")
+    customer = _visible_customer(actor, customer)
+    amount, currency = _check_invoice(number, issue_date, due_date, amount, currency)
+    number = str(number).strip()
+    if Invoice.objects.filter(number=number).exists():
+        raise ValidationFailed(_("An invoice with this number already exists."),
+                               field_errors={"number": _("This number is taken.")})
+    invoice = Invoice(number=number, customer=customer, issue_date=issue_date, due_date=due_date, amount=amount,
+                      currency=currency, description=description, created_by=actor)
+    if facility is not None:
+        invoice.facility = _facility_for(customer, facility)
+    invoice.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=invoice, after=snapshot(invoice))
+    return invoice
+
+
+# --- payments and allocation ------------------------------------------------------------------
+
+ALLOCATION_MESSAGES = {
+    "not_positive": lambda: _("The payment amount must be greater than zero."),
+    "line_not_positive": lambda: _("Each allocated amount must be greater than zero."),
+    "duplicate_invoice": lambda: _("An invoice is listed twice in the allocation."),
+    "unknown_invoice": lambda: _("The invoice does not exist or is not open."),
+    "other_customer": lambda: _("The invoice belongs to another customer; a payment can only settle its own "
+                                "customer's invoices."),
+    "other_currency": lambda: _("The invoice is in another currency than the payment."),
+    "over_invoice": lambda: _("The allocation exceeds what the invoice still owes."),
+    "over_payment": lambda: _("The allocations together exceed the payment."),
+}
+
+
+def _allocation_error(error: logic.AllocationError, numbers: dict) -> ValidationFailed:
+    message = ALLOCATION_MESSAGES[error.code]()
+    if error.item_id is not None and error.item_id in numbers:
+        message = f"{numbers[error.item_id]}: {message}"
+    return ValidationFailed(message, code=error.code, field_errors={"allocations": message})
+
+
+def _apply_allocations(*, payment, lines, invoices_by_id, received_on):
+    """Write the allocation rows and move each invoice's paid total (invoices are locked by the caller)."""
+    rows = []
+    for invoice_id, share in lines:
+        invoice = invoices_by_id[invoice_id]
+        invoice.paid_amount += share
+        if invoice.outstanding == ZERO:
+            invoice.settle()
+            invoice.paid_on = received_on
+        invoice.save(update_fields=["paid_amount", "status", "paid_on"])
+        rows.append(PaymentAllocation(payment=payment, invoice=invoice, amount=share))
+    PaymentAllocation.objects.bulk_create(rows)
+    payment.allocated_amount = sum((share for _id, share in lines), ZERO)
+    payment.save(update_fields=["allocated_amount"])
+
+
+@transaction.atomic
+def payment_post(*, actor, customer, amount, received_on, currency="CNY", reference="", allocations=None,
+                 case=None) -> Payment:
+    """Record a payment and allocate it: oldest due first by default, or as ``allocations`` says.
+
+    ``allocations`` is ``[(invoice id, amount)]``. Over-allocation, a negative amount, an invoice of another
+    customer or currency are refused and nothing is saved. Whatever is not allocated stays on the payment
+    (an unapplied cash balance). Publishes ``collection.payment_posted`` after commit.
+    """
+    access.require(actor, "collection.add_payment")
+    customer = _visible_customer(actor, customer)
+    amount, currency = _amount(amount), _currency(currency)
+    if received_on is None:
+        raise ValidationFailed(_("Enter the date received."), field_errors={"received_on": _("Required.")})
+    if received_on > clock.today():
+        raise ValidationFailed(_("A payment cannot be received in the future."),
+                               field_errors={"received_on": _("Not after today.")})
+    explicit = allocations is not None and len(allocations) > 0
+    if explicit:
+        try:
+            lines = [(int(getattr(inv, "pk", inv)), to_decimal(share)) for inv, share in allocations]
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed(_("The allocation is not valid."), field_errors={"allocations": str(exc)}) from exc
+        ids = [i for i, _s in lines]
+        # Lock every named invoice (any customer, to tell "other customer" from "unknown").
+        locked = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    else:
+        locked = list(Invoice.objects.select_for_update().filter(customer=customer, currency=currency,
+                                                                 status=InvoiceStatus.OPEN).order_by("pk"))
+    invoices_by_id = {inv.pk: inv for inv in locked}
+    numbers = {inv.pk: inv.number for inv in locked}
+    items = {inv.pk: logic.OpenItem(inv.pk, inv.due_date, inv.issue_date, inv.outstanding, inv.customer_id,
+                                    inv.currency)
+             for inv in locked if inv.status == InvoiceStatus.OPEN}
+    try:
+        if explicit:
+            logic.check_explicit_allocation(amount, lines, items, customer_id=customer.pk, currency=currency)
+        else:
+            lines, _rest = logic.allocate_oldest_first(amount, list(items.values()))
+    except logic.AllocationError as error:
+        raise _allocation_error(error, numbers) from None
+    payment = Payment.objects.create(customer=customer, received_on=received_on, amount=amount, currency=currency,
+                                     reference=reference, case=case, created_by=actor)
+    _apply_allocations(payment=payment, lines=lines, invoices_by_id=invoices_by_id, received_on=received_on)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=payment,
+                 after={**snapshot(payment), "allocations": [[i, s] for i, s in lines]})
+    _after_payment(customer_ids=[customer.pk], as_of=clock.today())
+    events.publish_on_commit("collection.payment_posted", payment_id=payment.pk, customer_id=customer.pk)
+    return payment
+
+
+def _after_payment(*, customer_ids, as_of):
+    """What a payment settles at once: kept promises, fully paid cases, dunning of paid customers."""
+    promises_evaluate(customer_ids=customer_ids, as_of=as_of, detect_broken=False)
+    cases_settle_paid(customer_ids=customer_ids)
+    dunning_close_settled(customer_ids=customer_ids, as_of=as_of)
+
+
+@transaction.atomic
+def claim_payout_create(*, actor, customer, amount, paid_on, reason, currency="CNY", kind=ClaimPayoutKind.CLAIM,
+                        invoice=None) -> ClaimPayout:
+    access.require(actor, "collection.add_claimpayout")
+    customer = _visible_customer(actor, customer)
+    amount, currency = _amount(amount), _currency(currency)
+    if not reason or not reason.strip():
+        raise ValidationFailed(_("Give the reason of the claim."), field_errors={"reason": _("Required.")})
+    if kind not in ClaimPayoutKind.values:
+        raise ValidationFailed(_("Unknown kind."), field_errors={"kind": _("Choose a listed kind.")})
+    if invoice is not None:
+        invoice_id = getattr(invoice, "pk", invoice)
+        invoice = Invoice.objects.filter(pk=invoice_id, customer=customer).first()
+        if invoice is None:
+            raise ValidationFailed(_("The invoice belongs to another customer."),
+                                   field_errors={"invoice": _("Choose an invoice of this customer.")})
+    claim = ClaimPayout.objects.create(customer=customer, amount=amount, currency=currency, paid_on=paid_on,
+                                       reason=reason.strip(), kind=kind, invoice=invoice, created_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=claim, after=snapshot(claim))
+    return claim
+
+
+# --- CSV imports ------------------------------------------------------------------------------
+
+INVOICE_COLUMNS = ["number", "customer_id", "issue_date", "due_date", "amount", "currency"]
+PAYMENT_COLUMNS = ["customer_id", "received_on", "amount", "currency", "reference", "invoice_number"]
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list = field(default_factory=list)  # [(row number, message)]
+
+
+class ImportRefused(ValidationFailed):
+    def __init__(self, errors):
+        self.rows = errors
+        lines = "; ".join(_("row %(row)s: %(msg)s") % {"row": r, "msg": m} for r, m in errors[:50])
+        super().__init__(_("Nothing was imported: %(n)s bad row(s). %(lines)s") % {"n": len(errors), "lines": lines},
+                         code="import_refused",
+                         field_errors={"file": [_("row %(row)s: %(msg)s") % {"row": r, "msg": m} for r, m in errors]})
+
+
+def _read_csv(content, required_columns):
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(_("The file is not UTF-8 text."), field_errors={"file": _("Use UTF-8 CSV.")}) from exc
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required_columns if c not in header]
+    if missing:
+        raise ValidationFailed(_("Missing column(s): %(cols)s") % {"cols": ", ".join(missing)},
+                               field_errors={"file": _("Columns needed: %(cols)s") % {"cols": ", ".join(required_columns)}})
+    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    if not rows:
+        raise ValidationFailed(_("The file has no rows."), field_errors={"file": _("The file is empty.")})
+    return rows
+
+
+def _parse_date(text):
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def invoices_import(*, actor, content) -> ImportResult:
+    """Import invoices from CSV (columns ``INVOICE_COLUMNS``): any bad row → nothing imported, every bad row listed."""
+    access.require(actor, "collection.add_invoice")
+    rows = _read_csv(content, INVOICE_COLUMNS)
+    visible = set(Customer.objects.visible_to(actor).filter(
+        pk__in=[int(r["customer_id"]) for r in rows if r["customer_id"].isdigit()]).values_list("pk", flat=True))
+    numbers = [r["number"] for r in rows]
+    taken = set(Invoice.objects.filter(number__in=numbers).values_list("number", flat=True))
+    errors, seen, objects = [], set(), []
+    for index, row in enumerate(rows, start=2):
+        problems = []
+        number = row["number"]
+        if not number:
+            problems.append(_("invoice number missing"))
+        elif number in taken:
+            problems.append(_("invoice number %(n)s already exists") % {"n": number})
+        elif number in seen:
+            problems.append(_("invoice number %(n)s appears twice in the file") % {"n": number})
+        seen.add(number)
+        customer_id = int(row["customer_id"]) if row["customer_id"].isdigit() else None
+        if customer_id is None or customer_id not in visible:
+            problems.append(_("unknown customer or not in your portfolio"))
+        issue, due = _parse_date(row["issue_date"]), _parse_date(row["due_date"])
+        if issue is None:
+            problems.append(_("issue date is not a date (YYYY-MM-DD)"))
+        if due is None:
+            problems.append(_("due date is not a date (YYYY-MM-DD)"))
+        if issue and due and due < issue:
+            problems.append(_("due date before issue date"))
+        try:
+            amount = to_decimal(row["amount"])
+            if amount <= ZERO:
+                problems.append(_("amount must be greater than zero"))
+            elif amount != amount.quantize(Decimal("0.01")):
+                problems.append(_("amount has more than two decimals"))
+        except ValueError:
+            amount = None
+            problems.append(_("amount is not a number"))
+        currency = row["currency"] or "CNY"
+        if currency not in CURRENCY_CODES:
+            problems.append(_("unknown currency %(c)s") % {"c": currency})
+        if problems:
+            errors.append((index, "; ".join(str(p) for p in problems)))
+            continue
+        objects.append(Invoice(number=number, customer_id=customer_id, issue_date=issue, due_date=due,
+                               amount=amount, currency=currency, created_by=actor))
+    if errors:
+        raise ImportRefused(errors)
+    Invoice.objects.bulk_create(objects, batch_size=1000)
+    audit_record(actor=actor, action=AuditEvent.Action.UPLOAD, verb="invoices_import",
+                 object_type="collection.invoice", object_repr=_("invoice import"),
+                 after={"count": len(objects), "numbers": [o.number for o in objects][:1000]})
+    return ImportResult(created=len(objects))
+
+
+@transaction.atomic
+def payments_import(*, actor, content) -> ImportResult:
+    """Import payments from CSV (columns ``PAYMENT_COLUMNS``; ``invoice_number`` optional: empty = oldest first).
+
+    Every row is checked first (customer, date, amount, currency, invoice of the same customer, what is
+    still owed given the rows above it); any bad row → nothing imported, every bad row listed.
+    """
+    access.require(actor, "collection.add_payment")
+    rows = _read_csv(content, PAYMENT_COLUMNS[:4])
+    visible = set(Customer.objects.visible_to(actor).filter(
+        pk__in=[int(r["customer_id"]) for r in rows if r["customer_id"].isdigit()]).values_list("pk", flat=True))
+    invoice_numbers = [r.get("invoice_number", "") for r in rows if r.get("invoice_number")]
+    invoices = {inv.number: inv for inv in Invoice.objects.filter(number__in=invoice_numbers)}
+    owed = {inv.number: inv.outstanding for inv in invoices.values()}
+    errors, good = [], []
+    today = clock.today()
+    for index, row in enumerate(rows, start=2):
+        problems = []
+        customer_id = int(row["customer_id"]) if row["customer_id"].isdigit() else None
+        if customer_id is None or customer_id not in visible:
+            problems.append(_("unknown customer or not in your portfolio"))
+        received = _parse_date(row["received_on"])
+        if received is None:
+            problems.append(_("date received is not a date (YYYY-MM-DD)"))
+        elif received > today:
+            problems.append(_("date received is in the future"))
+        try:
+            amount = to_decimal(row["amount"])
+            if amount <= ZERO:
+                problems.append(_("amount must be greater than zero"))
+            elif amount != amount.quantize(Decimal("0.01")):
+                problems.append(_("amount has more than two decimals"))
+        except ValueError:
+            amount = None
+            problems.append(_("amount is not a number"))
+        currency = row["currency"] or "CNY"
+        if currency not in CURRENCY_CODES:
+            problems.append(_("unknown currency %(c)s") % {"c": currency})
+        number = row.get("invoice_number", "")
+        if number:
+            invoice = invoices.get(number)
+            if invoice is None or invoice.status != InvoiceStatus.OPEN:
+                problems.append(_("invoice %(n)s does not exist or is not open") % {"n": number})
+            else:
+                if customer_id is not None and invoice.customer_id != customer_id:
+                    problems.append(_("invoice %(n)s belongs to another customer") % {"n": number})
+                if invoice.currency != currency:
+                    problems.append(_("invoice %(n)s is in another currency") % {"n": number})
+                if amount is not None and amount > owed[number]:
+                    problems.append(_("amount exceeds what invoice %(n)s still owes") % {"n": number})
+                elif amount is not None and not problems:
+                    owed[number] -= amount
+        if problems:
+            errors.append((index, "; ".join(str(p) for p in problems)))
+            continue
+        good.append((customer_id, received, amount, currency, row.get("reference", ""), number))
+    if errors:
+        raise ImportRefused(errors)
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in={g[0] for g in good})}
+    for customer_id, received, amount, currency, reference, number in good:
+        allocations = [(invoices[number].pk, amount)] if number else None
+        payment_post(actor=actor, customer=customers[customer_id], amount=amount, received_on=received,
+                     currency=currency, reference=reference, allocations=allocations)
+    audit_record(actor=actor, action=AuditEvent.Action.UPLOAD, verb="payments_import",
+                 object_type="collection.payment", object_repr=_("payment import"), after={"count": len(good)})
+    return ImportResult(created=len(good))
+
+
+# --- dunning policy (risk admin) --------------------------------------------------------------
+
+POLICY_FIELDS = ["name", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
+                 "letter_language"]
+
+
+def _check_policy_values(values):
+    rate = values.get("late_fee_daily_rate")
+    if rate is not None and not (ZERO <= to_decimal(rate) < Decimal("0.01")):
+        raise ValidationFailed(_("The daily rate must be between 0 and 1% a day."),
+                               field_errors={"late_fee_daily_rate": _("Between 0 and 0.01.")})
+    tolerance = values.get("small_amount_tolerance")
+    if tolerance is not None and to_decimal(tolerance) < ZERO:
+        raise ValidationFailed(_("The tolerance cannot be negative."),
+                               field_errors={"small_amount_tolerance": _("Not negative.")})
+
+
+def _deactivate_others(policy):
+    DunningPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
+
+
+@transaction.atomic
+def dunning_policy_create(*, actor, **values) -> DunningPolicy:
+    access.require(actor, "collection.add_dunningpolicy")
+    _check_policy_values(values)
+    if DunningPolicy.objects.filter(name=values.get("name")).exists():
+        raise ValidationFailed(_("A policy with this name exists."), field_errors={"name": _("Choose another name.")})
+    policy = DunningPolicy(updated_by=actor, **{k: v for k, v in values.items() if k in POLICY_FIELDS})
+    if policy.is_active:
+        _deactivate_others(policy)
+    policy.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=policy, after=snapshot(policy))
+    return policy
+
+
+@transaction.atomic
+def dunning_policy_update(*, actor, policy, **values) -> DunningPolicy:
+    access.require(actor, "collection.change_dunningpolicy")
+    _check_policy_values(values)
+    policy = DunningPolicy.objects.select_for_update().get(pk=policy.pk)
+    before = snapshot(policy)
+    for key, value in values.items():
+        if key in POLICY_FIELDS:
+            setattr(policy, key, value)
+    if DunningPolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
+        raise ValidationFailed(_("A policy with this name exists."), field_errors={"name": _("Choose another name.")})
+    policy.updated_by = actor
+    if policy.is_active:
+        _deactivate_others(policy)
+    policy.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=policy, before=before, after=snapshot(policy))
+    return policy
+
+
+@transaction.atomic
+def dunning_level_save(*, actor, policy, order, name, days_past_due, action, level=None) -> DunningLevel:
+    access.require(actor, "collection.change_dunningpolicy")
+    if action not in DunningActionKind.values:
+        raise ValidationFailed(_("Unknown action."), field_errors={"action": _("Choose a listed action.")})
+    others = DunningLevel.objects.filter(policy=policy).exclude(pk=getattr(level, "pk", None))
+    if others.filter(order=order).exists():
+        raise ValidationFailed(_("Another level has this order."), field_errors={"order": _("Already used.")})
+    if others.filter(days_past_due=days_past_due).exists():
+        raise ValidationFailed(_("Another level starts at this number of days."),
+                               field_errors={"days_past_due": _("Already used.")})
+    # Levels must rise with their order: a higher level needs more days past due.
+    if others.filter(order__lt=order, days_past_due__gt=days_past_due).exists() or \
+            others.filter(order__gt=order, days_past_due__lt=days_past_due).exists():
+        raise ValidationFailed(_("A higher level must start at more days past due than a lower one."),
+                               field_errors={"days_past_due": _("Out of order with the other levels.")})
+    before = snapshot(level) if level else None
+    level = level or DunningLevel(policy=policy)
+    level.order, level.name, level.days_past_due, level.action = order, name, days_past_due, action
+    level.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
+                 obj=level, before=before, after=snapshot(level))
+    return level
+
+
+@transaction.atomic
+def dunning_level_delete(*, actor, level) -> None:
+    access.require(actor, "collection.change_dunningpolicy")
+    if level.actions.exists():
+        raise Conflict(_("This level has dunning actions; it cannot be deleted."))
+    audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=level, before=snapshot(level))
+    level.delete()
+
+
+# --- dunning run ------------------------------------------------------------------------------
+
+def active_policy():
+    return DunningPolicy.objects.filter(is_active=True).prefetch_related("levels").first()
+
+
+def _least_loaded_collectors():
+    """Active collectors ordered by their number of active cases (fewest first), in one query."""
+    return list(
+        User.objects.filter(groups__name=COLLECTOR_GROUP, is_active=True)
+        .annotate(load=Count("collection_cases", filter=Q(collection_cases__state__in=ACTIVE_CASE_STATES)))
+        .order_by("load", "pk")
+    )
+
+
+class _RoundRobin:
+    """Hands out collectors least-loaded first, counting the cases handed out in this run."""
+
+    def __init__(self):
+        self.loads = [[u.load, u.pk, u] for u in _least_loaded_collectors()]
+
+    def next(self):
+        if not self.loads:
+            return None
+        self.loads.sort(key=lambda x: (x[0], x[1]))
+        self.loads[0][0] += 1
+        return self.loads[0][2]
+
+
+def _advisory_lock(key: int):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+DUNNING_LOCK_KEY = 0x0D0111
+
+
+@dataclass
+class DunningRunResult:
+    created: int = 0
+    closed: int = 0
+    cases_opened: int = 0
+    action_ids: list = field(default_factory=list)
+
+
+def _overdue_by_customer(as_of, min_days, customer_ids=None):
+    """One GROUP BY: per customer, the oldest due date of open invoices at or past the first threshold,
+    and the overdue total in the reporting currency."""
+    from .selectors import reporting_amount
+
+    table = RateTable(as_of)
+    outstanding = reporting_amount(table)
+    threshold = as_of - dt.timedelta(days=min_days)
+    qs = Invoice.objects.filter(status=InvoiceStatus.OPEN, due_date__lte=threshold)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    rows = qs.values("customer_id").annotate(
+        oldest_due=Min("due_date"),
+        overdue=Sum(outstanding, filter=Q(due_date__lt=as_of)),
+    )
+    return {r["customer_id"]: (r["oldest_due"], r["overdue"] or ZERO) for r in rows}
+
+
+@transaction.atomic
+def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
+    """Raise each customer to the highest dunning level its open invoices reach (set-wise, idempotent).
+
+    One action per customer and level; a customer already at (or above) the level reached gets nothing
+    new; a customer with nothing left to dun (paid) has its open actions closed; a customer whose reached
+    level fell (an old invoice was paid) has the higher actions closed. Reaching the policy's case level
+    opens a collection case assigned to the least-loaded collector; escalation levels escalate the case.
+    """
+    actor = actor or system_user()
+    access.require(actor, "collection.run_dunning")
+    as_of = as_of or clock.today()
+    result = DunningRunResult()
+    policy = active_policy()
+    if policy is None:
+        return result
+    levels = sorted(policy.levels.all(), key=lambda lv: lv.order)
+    if not levels:
+        return result
+    _advisory_lock(DUNNING_LOCK_KEY)
+    rules = [logic.LevelRule(lv.pk, lv.order, lv.days_past_due) for lv in levels]
+    by_id = {lv.pk: lv for lv in levels}
+    min_days = min(lv.days_past_due for lv in levels)
+    state = _overdue_by_customer(as_of, min_days)
+    current = dict(DunningAction.objects.open().values("customer_id").annotate(top=Max("level_order"))
+                   .values_list("customer_id", "top"))
+
+    # Close what is no longer due: customers with nothing to dun, and levels above the one reached now.
+    reached_order = {}
+    for customer_id, (oldest_due, overdue) in state.items():
+        days = logic.days_past_due(oldest_due, as_of)
+        top = logic.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
+                                   tolerance=policy.small_amount_tolerance, levels=rules, current_order=None)
+        reached_order[customer_id] = top.order if top else -1
+    to_close = defaultdict(list)
+    for customer_id, top in current.items():
+        if customer_id not in reached_order:
+            to_close[-1].append(customer_id)
+        elif top > reached_order[customer_id]:
+            to_close[reached_order[customer_id]].append(customer_id)
+    for order, ids in to_close.items():
+        result.closed += DunningAction.objects.open().filter(customer_id__in=ids, level_order__gt=order) \
+            .update(closed_on=as_of)
+        for customer_id in ids:
+            current.pop(customer_id, None)
+            remaining = order if order >= 0 else None
+            if remaining is not None:
+                current[customer_id] = remaining
+
+    targets = {}
+    for customer_id, (oldest_due, overdue) in state.items():
+        days = logic.days_past_due(oldest_due, as_of)
+        target = logic.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
+                                      tolerance=policy.small_amount_tolerance, levels=rules,
+                                      current_order=current.get(customer_id))
+        if target is not None:
+            targets[customer_id] = (by_id[target.id], days, overdue)
+    if not targets:
+        if result.closed:
+            audit_record(actor=actor, action=AuditEvent.Action.RUN, verb="dunning_run",
+                         object_type="collection.dunningaction", object_repr=_("dunning run"),
+                         after={"as_of": as_of, "created": 0, "closed": result.closed})
+        return result
+
+    # The invoices each action is about (one query), and existing active cases (one query).
+    invoice_ids = defaultdict(list)
+    threshold = as_of - dt.timedelta(days=min_days)
+    for customer_id, invoice_id in Invoice.objects.filter(
+            status=InvoiceStatus.OPEN, customer_id__in=list(targets), due_date__lte=threshold
+    ).order_by("due_date", "pk").values_list("customer_id", "pk"):
+        invoice_ids[customer_id].append(invoice_id)
+    cases = {c.customer_id: c for c in CollectionCase.objects.active().filter(customer_id__in=list(targets))
+             .select_related("assigned_to")}
+    robin = _RoundRobin()
+    reporting = settings.REPORTING_CURRENCY
+    new_actions = []
+    for customer_id, (level, days, overdue) in sorted(targets.items()):
+        assigned = None
+        if level.action == DunningActionKind.PHONE_CALL:
+            case = cases.get(customer_id)
+            assigned = case.assigned_to if case and case.assigned_to else robin.next()
+        new_actions.append(DunningAction(
+            customer_id=customer_id, level=level, level_order=level.order, action=level.action, business_date=as_of,
+            max_days_past_due=days, overdue_amount=overdue.quantize(Decimal("0.01")), currency=reporting,
+            invoice_ids=invoice_ids[customer_id], assigned_to=assigned,
+        ))
+    try:
+        with transaction.atomic():
+            created = DunningAction.objects.bulk_create(new_actions, batch_size=1000)
+    except IntegrityError as exc:
+        raise Conflict(_("Another dunning run is under way; try again later.")) from exc
+    if created and created[0].pk is None:  # backends that do not return keys
+        created = list(DunningAction.objects.filter(business_date=as_of, closed_on__isnull=True,
+                                                    customer_id__in=list(targets)))
+    result.created = len(created)
+    result.action_ids = [a.pk for a in created]
+
+    # Cases: open at the configured level (or an escalation level), escalate at escalation levels.
+    opened = []
+    for action in created:
+        opens = (policy.case_open_order is not None and action.level_order >= policy.case_open_order) \
+            or action.action in ESCALATION_KINDS
+        if opens and action.customer_id not in cases:
+            case = CollectionCase(customer_id=action.customer_id, assigned_to=robin.next(), opened_on=as_of,
+                                  opened_by=actor, dunning_action=action, next_action_on=as_of)
+            opened.append((case, action))
+    if opened:
+        CollectionCase.objects.bulk_create([c for c, _a in opened], batch_size=500)
+        if opened[0][0].pk is None:
+            fresh = {c.customer_id: c for c in CollectionCase.objects.active().filter(
+                customer_id__in=[c.customer_id for c, _a in opened])}
+            opened = [(fresh[c.customer_id], a) for c, a in opened]
+        through = CollectionCase.invoices.through
+        through.objects.bulk_create([through(collectioncase_id=c.pk, invoice_id=i)
+                                     for c, a in opened for i in a.invoice_ids], batch_size=2000)
+        for case, _action in opened:
+            cases[case.customer_id] = case
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case, verb="opened_by_dunning",
+                         after=_case_state(case))
+        result.cases_opened = len(opened)
+    for action in created:
+        if action.action in ESCALATION_KINDS:
+            case = cases[action.customer_id]
+            if case.escalation_channel != action.action:
+                _transition_case(actor=actor, case=case, name="escalate", verb=f"escalate_{action.action}",
+                                 escalation_channel=action.action)
+    audit_record(actor=actor, action=AuditEvent.Action.RUN, verb="dunning_run",
+                 object_type="collection.dunningaction", object_repr=_("dunning run"),
+                 after={"as_of": as_of, "created": result.created, "closed": result.closed,
+                        "cases_opened": result.cases_opened, "action_ids": result.action_ids[:5000]})
+    from . import tasks
+
+    for action in created:
+        if action.action not in (DunningActionKind.PHONE_CALL, *ESCALATION_KINDS):
+            enqueue(tasks.execute_dunning_action, action.pk)
+    return result
+
+
+@transaction.atomic
+def dunning_close_settled(*, customer_ids, as_of) -> int:
+    """Close the open dunning actions of customers with no overdue open invoice left (a payment stopped it)."""
+    still_overdue = Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN,
+                                           due_date__lt=as_of).values("customer_id")
+    return DunningAction.objects.open().filter(customer_id__in=customer_ids, level__days_past_due__gte=0) \
+        .exclude(customer_id__in=still_overdue).update(closed_on=as_of)
+
+
+def _customer_emails(customer) -> list[str]:
+    emails = [c.email for c in customer.contacts.all() if c.email]
+    return emails[:3]
+
+
+def dunning_action_execute(*, action_id) -> DunningAction | None:
+    """Carry out a dunning action's side effect once (mail with the letter, suspend deliveries)."""
+    from django.core.mail import EmailMessage
+
+    from .letters import letter_pdf, letter_subject
+
+    with transaction.atomic():
+        action = DunningAction.objects.select_for_update().select_related("customer", "level__policy") \
+            .filter(pk=action_id).first()
+        if action is None or action.outcome != DunningAction.Outcome.PENDING or action.closed_on:
+            return action
+        actor = system_user()
+        customer = action.customer
+        if action.action == DunningActionKind.SUSPEND_DELIVERIES:
+            note = _suspend_deliveries(actor=actor, customer=customer, action=action)
+            outcome = DunningAction.Outcome.DONE
+        else:
+            recipients = _customer_emails(customer)
+            if not recipients:
+                outcome, note = DunningAction.Outcome.SKIPPED, "no e-mail address"
+            else:
+                language = action.level.policy.letter_language
+                message = EmailMessage(subject=letter_subject(action, language=language),
+                                       body=letter_subject(action, language=language),
+                                       from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
+                message.attach(f"dunning-{action.pk}.pdf", letter_pdf(action, language=language), "application/pdf")
+                transaction.on_commit(message.send)
+                outcome, note = DunningAction.Outcome.DONE, f"mailed to {', '.join(recipients)}"
+        action.outcome, action.outcome_note = outcome, note[:300]
+        action.save(update_fields=["outcome", "outcome_note"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=action, verb="dunning_executed",
+                     after={"outcome": outcome, "note": note})
+    return action
+
+
+def _suspend_deliveries(*, actor, customer, action) -> str:
+    from credit.models import Facility
+    from credit.services import facility_suspend
+
+    suspended = []
+    for facility in Facility.objects.filter(customer=customer, status=Facility.Status.ACTIVE):
+        facility_suspend(actor=actor, facility=facility,
+                         reason=_("Dunning level %(level)s: %(days)s days past due")
+                         % {"level": action.level_order, "days": action.max_days_past_due})
+        suspended.append(str(facility.pk))
+    return "suspended facilities " + ", ".join(suspended) if suspended else "no active facility"
+
+
+@transaction.atomic
+def dunning_task_complete(*, actor, action, note="") -> DunningAction:
+    """A collector marks a phone-call task as done."""
+    access.require(actor, "collection.change_collectioncase")
+    action = DunningAction.objects.select_for_update().get(pk=action.pk)
+    if action.outcome != DunningAction.Outcome.PENDING:
+        raise Conflict(_("This task is already done."))
+    action.outcome, action.outcome_note = DunningAction.Outcome.DONE, note[:300]
+    action.save(update_fields=["outcome", "outcome_note"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=action, verb="task_done", after={"note": note})
+    return action
+
+
+# --- collection cases -------------------------------------------------------------------------
+
+def _check_collector(user):
+    if user is None:
+        return None
+    if not (user.is_active and user.groups.filter(name=COLLECTOR_GROUP).exists()):
+        raise ValidationFailed(_("Assign the case to an active collector."),
+                               field_errors={"assigned_to": _("Choose a collector.")})
+    return user
+
+
+@transaction.atomic
+def case_open(*, actor, customer, assigned_to=None, note="", invoices=None) -> CollectionCase:
+    """Open a case by hand for the customer's overdue invoices (or ``invoices``); least-loaded collector by default."""
+    access.require(actor, "collection.add_collectioncase")
+    customer = _visible_customer(actor, customer)
+    if CollectionCase.objects.active().filter(customer=customer).exists():
+        raise Conflict(_("This customer already has an active collection case."))
+    today = clock.today()
+    open_invoices = Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN)
+    if invoices is not None:
+        chosen = list(open_invoices.filter(pk__in=[getattr(i, "pk", i) for i in invoices]))
+        if len(chosen) != len(invoices):
+            raise ValidationFailed(_("Choose open invoices of this customer."),
+                                   field_errors={"invoices": _("Only open invoices of this customer.")})
+    else:
+        chosen = list(open_invoices.filter(due_date__lt=today))
+    if not chosen:
+        raise ValidationFailed(_("The customer has no overdue open invoice to collect."))
+    assigned_to = _check_collector(assigned_to) if assigned_to else _RoundRobin().next()
+    case = CollectionCase(customer=customer, assigned_to=assigned_to, opened_on=today, opened_by=actor, note=note,
+                          next_action_on=today)
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:
+        raise Conflict(_("This customer already has an active collection case.")) from exc
+    case.invoices.set(chosen)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=case,
+                 after={**_case_state(case), "invoices": [i.pk for i in chosen]})
+    return case
+
+
+@transaction.atomic
+def case_assign(*, actor, case, collector) -> CollectionCase:
+    access.require(actor, "collection.change_collectioncase")
+    _visible_case(actor, case)
+    _check_collector(collector)
+    locked = _locked_case(case)
+    if locked.state not in ACTIVE_CASE_STATES:
+        raise Conflict(_("Only an active case can be reassigned."))
+    before = _case_state(locked)
+    locked.assigned_to = collector
+    locked.save(update_fields=["assigned_to"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, verb="reassign", before=before,
+                 after=_case_state(locked))
+    return locked
+
+
+def _require_case_change(actor, case):
+    access.require(actor, "collection.change_collectioncase")
+    _visible_case(actor, case)
+
+
+@transaction.atomic
+def case_start(*, actor, case) -> CollectionCase:
+    _require_case_change(actor, case)
+    return _transition_case(actor=actor, case=case, name="start")
+
+
+@transaction.atomic
+def case_escalate(*, actor, case, channel) -> CollectionCase:
+    _require_case_change(actor, case)
+    if channel not in EscalationChannel.values:
+        raise ValidationFailed(_("Choose agency, arbitration or litigation."),
+                               field_errors={"channel": _("Choose a listed channel.")})
+    return _transition_case(actor=actor, case=case, name="escalate", verb=f"escalate_{channel}",
+                            escalation_channel=channel)
+
+
+@transaction.atomic
+def case_close(*, actor, case, note="") -> CollectionCase:
+    _require_case_change(actor, case)
+    locked = _locked_case(case)
+    if locked.state in ACTIVE_CASE_STATES and locked.invoices.filter(status=InvoiceStatus.OPEN).exists():
+        if not note.strip():
+            raise ValidationFailed(_("Give a reason to close a case whose invoices are still open."),
+                                   field_errors={"note": _("Required while invoices are open.")})
+    return _transition_case(actor=actor, case=locked, name="close", closed_on=clock.today(),
+                            note=(locked.note + "\n" + note).strip() if note else locked.note)
+
+
+@transaction.atomic
+def case_mark_paid(*, actor, case) -> CollectionCase:
+    _require_case_change(actor, case)
+    if case.invoices.filter(status=InvoiceStatus.OPEN).exists():
+        raise Conflict(_("The case still has open invoices."))
+    return _transition_case(actor=actor, case=case, name="mark_paid", closed_on=clock.today())
+
+
+def cases_settle_paid(*, customer_ids) -> int:
+    """Move active cases whose invoices are all settled to paid (a consequence of the payment, no extra right)."""
+    open_case_ids = Invoice.objects.filter(status=InvoiceStatus.OPEN, cases__isnull=False).values("cases")
+    done = list(CollectionCase.objects.active().filter(customer_id__in=customer_ids)
+                .exclude(pk__in=open_case_ids).filter(invoices__isnull=False).distinct())
+    actor = system_user()
+    for case in done:
+        _transition_case(actor=actor, case=case, name="mark_paid", closed_on=clock.today())
+    if done:
+        PromiseToPay.objects.filter(case__in=done, state=PromiseState.PENDING).update(state=PromiseState.KEPT,
+                                                                                      resolved_on=clock.today())
+    return len(done)
+
+
+@transaction.atomic
+def activity_add(*, actor, case, kind, outcome, occurred_on=None, next_step="", next_action_on=None
+                 ) -> CollectionActivity:
+    access.require(actor, "collection.add_collectionactivity")
+    _visible_case(actor, case)
+    occurred_on = occurred_on or clock.today()
+    if occurred_on > clock.today():
+        raise ValidationFailed(_("An activity cannot be in the future."),
+                               field_errors={"occurred_on": _("Not after today.")})
+    if next_action_on and next_action_on < occurred_on:
+        raise ValidationFailed(_("The next action date cannot be before the activity."),
+                               field_errors={"next_action_on": _("On or after the activity date.")})
+    if not outcome or not outcome.strip():
+        raise ValidationFailed(_("Describe the outcome."), field_errors={"outcome": _("Required.")})
+    activity = CollectionActivity.objects.create(case=case, kind=kind, occurred_on=occurred_on, outcome=outcome,
+                                                 next_step=next_step, next_action_on=next_action_on, created_by=actor)
+    locked = _locked_case(case)
+    locked.next_action_on = next_action_on
+    locked.save(update_fields=["next_action_on"])
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=activity, after=snapshot(activity))
+    if locked.state == CaseState.OPEN and access.has(actor, "collection.change_collectioncase"):
+        _transition_case(actor=actor, case=locked, name="start")
+    return activity
+
+
+@transaction.atomic
+def promise_add(*, actor, case, promised_date, amount, currency="CNY", note="") -> PromiseToPay:
+    access.require(actor, "collection.add_promisetopay")
+    _visible_case(actor, case)
+    amount, currency = _amount(amount), _currency(currency)
+    today = clock.today()
+    if promised_date is None or promised_date < today:
+        raise ValidationFailed(_("The promised date cannot be in the past."),
+                               field_errors={"promised_date": _("Today or later.")})
+    locked = _locked_case(case)
+    PromiseToPay.objects.filter(case=locked, state=PromiseState.PENDING).update(state=PromiseState.CANCELLED,
+                                                                                resolved_on=today)
+    promise = PromiseToPay.objects.create(case=locked, made_on=today, promised_date=promised_date, amount=amount,
+                                          currency=currency, note=note, created_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=promise, after=snapshot(promise))
+    _transition_case(actor=actor, case=locked, name="promise", next_action_on=promised_date)
+    return promise
+
+
+@transaction.atomic
+def promises_evaluate(*, as_of=None, customer_ids=None, detect_broken=True) -> dict:
+    """Decide pending promises from payments (set-wise): kept when the customer's payments received from the
+    day the promise was made until the promised date reach its amount; broken when the promised date has
+    passed without that. A broken promise moves its case back to work (a second one escalates it to an
+    agency), publishes ``collection.promise_broken`` and mails the collector.
+    """
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    as_of = as_of or clock.today()
+    paid = (Payment.objects.filter(customer_id=OuterRef("case__customer_id"), currency=OuterRef("currency"),
+                                   received_on__gte=OuterRef("made_on"), received_on__lte=OuterRef("promised_date"),
+                                   is_recovery=False)
+            .values("customer_id").annotate(total=Sum("amount")).values("total"))
+    pending = PromiseToPay.objects.filter(state=PromiseState.PENDING)
+    if customer_ids is not None:
+        pending = pending.filter(case__customer_id__in=customer_ids)
+    pending = pending.annotate(paid=Coalesce(Subquery(paid), Value(ZERO),
+                                             output_field=DecimalField(max_digits=18, decimal_places=2)))
+    kept_ids = list(pending.filter(paid__gte=F("amount")).values_list("pk", flat=True))
+    broken = []
+    if detect_broken:
+        broken = list(pending.filter(paid__lt=F("amount"), promised_date__lt=as_of)
+                      .select_related("case", "case__assigned_to", "case__customer"))
+    if kept_ids:
+        PromiseToPay.objects.filter(pk__in=kept_ids).update(state=PromiseState.KEPT, resolved_on=as_of)
+    actor = system_user()
+    for promise in broken:
+        locked = PromiseToPay.objects.select_for_update().get(pk=promise.pk)
+        if locked.state != PromiseState.PENDING:
+            continue
+        locked.break_()
+        locked.resolved_on = as_of
+        locked.save()
+        audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="promise_broken",
+                     after={"state": locked.state, "paid": promise.paid})
+        case = _locked_case(promise.case)
+        case.broken_promises += 1
+        case.save(update_fields=["broken_promises"])
+        if case.state == CaseState.PROMISE_TO_PAY:
+            if case.broken_promises >= 2:
+                _transition_case(actor=actor, case=case, name="escalate", verb="escalate_after_broken_promises",
+                                 escalation_channel=EscalationChannel.AGENCY, next_action_on=as_of)
+            else:
+                _transition_case(actor=actor, case=case, name="promise_broken", next_action_on=as_of)
+        events.publish_on_commit("collection.promise_broken", promise_id=locked.pk, case_id=case.pk)
+        _notify_collector_broken(promise, case)
+    return {"kept": len(kept_ids), "broken": len([p for p in broken])}
+
+
+def _notify_collector_broken(promise, case):
+    collector = case.assigned_to
+    if not collector or not collector.email:
+        return
+    from django.core.mail import send_mail
+
+    subject = _("Broken promise to pay: %(customer)s") % {"customer": promise.case.customer}
+    body = _("The promise to pay %(currency)s %(amount)s by %(date)s on case %(case)s was not kept.") % {
+        "currency": promise.currency, "amount": promise.amount, "date": promise.promised_date, "case": case.pk}
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [collector.email],
+                                            fail_silently=True))
+
+
+# --- write-offs -------------------------------------------------------------------------------
+
+def approver_limit(user, on_date):
+    """The write-off authority of ``user`` in the reporting currency: a Decimal, ``None`` = unlimited,
+    ``False`` = no authority. Read from credit's authority matrix (own level or an active delegation);
+    an approver with no entry in the matrix falls back to the ``approver`` group (unlimited)."""
+    try:
+        from credit.models import ApproverAuthority, Delegation
+    except ImportError:  # pragma: no cover
+        return None if access.has_role(user, access.APPROVER) else False
+    levels = []
+    own = ApproverAuthority.objects.filter(user=user, active=True).select_related("level").first()
+    if own:
+        levels.append(own.level)
+    levels += [d.level for d in Delegation.objects.active_on(on_date).filter(delegate=user).select_related("level")]
+    if not levels:
+        return None if access.has_role(user, access.APPROVER) else False
+    if any(level.max_amount is None for level in levels):
+        return None
+    return max(level.max_amount for level in levels)
+
+
+@transaction.atomic
+def writeoff_propose(*, actor, case, reason) -> WriteOff:
+    """A collector proposes to write off what the case's invoices still owe."""
+    access.require(actor, "collection.propose_writeoff")
+    _visible_case(actor, case)
+    if not reason or not reason.strip():
+        raise ValidationFailed(_("Give the reason for the write-off."), field_errors={"reason": _("Required.")})
+    locked = _locked_case(case)
+    if locked.state not in (CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY, CaseState.ESCALATED):
+        raise Conflict(_("A write-off can be proposed only for a case in progress or escalated."))
+    if locked.write_offs.filter(state=WriteOffState.PROPOSED).exists():
+        raise Conflict(_("A write-off of this case is already waiting for approval."))
+    invoices = list(locked.invoices.filter(status=InvoiceStatus.OPEN).order_by("pk"))
+    currencies = {i.currency for i in invoices}
+    if not invoices:
+        raise ValidationFailed(_("The case has no open invoice to write off."))
+    if len(currencies) > 1:
+        raise ValidationFailed(_("The case's invoices are in several currencies; write them off one currency at "
+                                 "a time."))
+    total = sum((i.outstanding for i in invoices), ZERO)
+    writeoff = WriteOff.objects.create(case=locked, amount=total, currency=invoices[0].currency, reason=reason,
+                                       proposed_by=actor, proposed_on=clock.today())
+    WriteOffItem.objects.bulk_create([WriteOffItem(write_off=writeoff, invoice=i, amount=i.outstanding)
+                                      for i in invoices])
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=writeoff,
+                 after={**snapshot(writeoff), "invoices": [i.pk for i in invoices]})
+    return writeoff
+
+
+def _locked_writeoff(writeoff):
+    return WriteOff.objects.select_for_update().select_related("case").get(pk=writeoff.pk)
+
+
+@transaction.atomic
+def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
+    """Four-eyes approval by an approver whose authority covers the amount; closes the invoices and the case."""
+    access.require(actor, "collection.approve_writeoff")
+    locked = _locked_writeoff(writeoff)
+    _visible_case(actor, locked.case)
+    access.require_other_person(actor, locked.proposed_by)
+    if locked.state != WriteOffState.PROPOSED:
+        raise Conflict(_("This write-off was already decided."))
+    today = clock.today()
+    limit = approver_limit(actor, today)
+    amount_reporting = RateTable(today).convert(locked.amount, locked.currency)
+    if limit is False or (limit is not None and amount_reporting > limit):
+        raise NotAllowed(_("The write-off of %(amount)s exceeds your approval authority.")
+                         % {"amount": f"{settings.REPORTING_CURRENCY} {amount_reporting:,}"})
+    items = list(locked.items.all())
+    invoices = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=[it.invoice_id for it in items])}
+    for item in items:
+        invoice = invoices[item.invoice_id]
+        if invoice.status != InvoiceStatus.OPEN or invoice.outstanding != item.amount:
+            raise Conflict(_("Invoice %(n)s changed since the proposal (a payment arrived); propose again.")
+                           % {"n": invoice.number})
+    for item in items:
+        invoice = invoices[item.invoice_id]
+        invoice.written_off_amount += item.amount
+        invoice.write_off()
+        invoice.save(update_fields=["written_off_amount", "status"])
+    before = snapshot(locked)
+    locked.approve()
+    locked.decided_by, locked.decided_on, locked.decision_note = actor, today, note
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before,
+                 after=snapshot(locked))
+    _transition_case(actor=actor, case=locked.case, name="write_off", closed_on=today)
+    PromiseToPay.objects.filter(case=locked.case, state=PromiseState.PENDING).update(
+        state=PromiseState.CANCELLED, resolved_on=today)
+    dunning_close_settled(customer_ids=[locked.case.customer_id], as_of=today)
+    return locked
+
+
+@transaction.atomic
+def writeoff_reject(*, actor, writeoff, note="") -> WriteOff:
+    access.require(actor, "collection.approve_writeoff")
+    locked = _locked_writeoff(writeoff)
+    _visible_case(actor, locked.case)
+    access.require_other_person(actor, locked.proposed_by)
+    if locked.state != WriteOffState.PROPOSED:
+        raise Conflict(_("This write-off was already decided."))
+    if not note.strip():
+        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
+    before = snapshot(locked)
+    locked.reject()
+    locked.decided_by, locked.decided_on, locked.decision_note = actor, clock.today(), note
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
+                 after=snapshot(locked))
+    return locked
+
+
+@transaction.atomic
+def recovery_record(*, actor, case, amount, received_on, currency="CNY", reference="") -> Payment:
+    """Money recovered after a write-off (账销案存): recorded against the written-off case, not on invoices."""
+    access.require(actor, "collection.add_payment")
+    _visible_case(actor, case)
+    amount, currency = _amount(amount), _currency(currency)
+    if case.state != CaseState.WRITTEN_OFF:
+        raise Conflict(_("Recoveries are recorded on written-off cases; post an ordinary payment instead."))
+    if received_on > clock.today():
+        raise ValidationFailed(_("A payment cannot be received in the future."),
+                               field_errors={"received_on": _("Not after today.")})
+    payment = Payment.objects.create(customer_id=case.customer_id, received_on=received_on, amount=amount,
+                                     currency=currency, reference=reference, case=case, is_recovery=True,
+                                     created_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=payment, verb="recovery", after=snapshot(payment))
+    events.publish_on_commit("collection.payment_posted", payment_id=payment.pk, customer_id=case.customer_id)
+    return payment
+
+
+# --- daily job --------------------------------------------------------------------------------
+
+def daily_run(*, as_of=None) -> dict:
+    """The nightly collection job, as the system user: dunning, then promises due."""
+    as_of = as_of or clock.today()
+    actor = system_user()
+    run = dunning_run(actor=actor, as_of=as_of)
+    promises = promises_evaluate(as_of=as_of)
+    return {"created": run.created, "closed": run.closed, "cases_opened": run.cases_opened, **promises}

@@ -1,0 +1,58 @@
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from creditportal.core import clock
+
+TODAY = dt.date(2026, 6, 30)
+
+
+@pytest.fixture
+def today():
+    clock.set_today(TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def make_customer(users):
+    from customers.models import Customer
+
+    counter = {"n": 0}
+
+    def make(name="华东机械有限公司", rm=None, industry="C", **extra):
+        counter["n"] += 1
+        return Customer.objects.create(name=name, name_en=extra.pop("name_en", f"Customer {counter['n']}"),
+                                       is_foreign=True, registration_number=f"REG{counter['n']}",
+                                       industry_section=industry, size="medium",
+                                       relationship_manager=rm or users["rm"], status="active", **extra)
+
+    return make
+
+
+@pytest.fixture
+def customer(make_customer):
+    return make_customer()
+
+
+@pytest.fixture
+def make_invoice(users, today):
+    from collection import services
+
+    counter = {"n": 0}
+
+    def make(customer, amount="1000.00", days_past_due=0, issue_days_before_due=30, currency="CNY", number=None):
+        counter["n"] += 1
+        due = today - dt.timedelta(days=days_past_due)
+        return services.invoice_create(actor=users["rm"], customer=customer, number=number or f"INV-{counter['n']:04d}",
+                                       issue_date=due - dt.timedelta(days=issue_days_before_due), due_date=due,
+                                       amount=D(amount), currency=currency)
+
+    return make
+
+
+@pytest.fixture
+def policy(db):
+    from collection.models import DunningPolicy
+
+    return DunningPolicy.objects.get(name="Standard")
