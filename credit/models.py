@@ -287,7 +287,9 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     policy_result = models.JSONField(_("policy check"), default=dict, blank=True)
     policy_exception = models.BooleanField(_("policy exception"), default=False)
     exception_reason = models.TextField(_("reason for the exception"), blank=True)
-    rating_grade = models.CharField(_("grade used"), max_length=4, blank=True)
+    rating = models.ForeignKey("ratings.Rating", verbose_name=_("rating used"), on_delete=models.PROTECT, null=True,
+                               blank=True, related_name="+")
+    rating_grade = models.CharField(_("grade used"), max_length=8, blank=True)
     group_exposure = AmountField(_("group exposure (reporting currency)"), default=Decimal("0"))
     amount_reporting = AmountField(_("amount (reporting currency)"), default=Decimal("0"))
     analyst_opinion = models.TextField(_("analyst's opinion"), blank=True)

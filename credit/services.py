@@ -29,6 +29,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from audit.models import AuditEvent
 from audit.services import audit_record, snapshot
 from creditportal.core import access, clock
+from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
@@ -554,14 +555,14 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
 
 def _policy_result_json(analysis) -> dict:
     result = analysis["policy_result"]
-    return {
+    return jsonable({
         "violations": [{**v.as_dict(), "message": violation_text(v.code)} for v in result.violations],
         "blocked": result.blocked,
         "needs_exception": result.needs_exception,
         "coverage": None if analysis["coverage"] is None else str(analysis["coverage"]),
         "policy_version": analysis["policy"].version if analysis["policy"] else None,
         "checked_on": clock.today(),
-    }
+    })
 
 
 # --- Applications: workflow --------------------------------------------------------------------
