@@ -194,13 +194,14 @@ def level_to_raise(*, max_days_past_due: int | None, overdue_amount: Decimal, to
                    levels: list[LevelRule], current_order: int | None) -> LevelRule | None:
     """The level a customer must be raised to now, or ``None`` (nothing to do).
 
-    A customer whose overdue amount is at or below the small-amount tolerance is not dunned for overdue
-    levels (pre-due reminders, ``days_past_due < 0``, are not subject to the tolerance, since nothing is
-    overdue then). Only a level above the customer's current open level is returned: running twice creates
+    A customer whose overdue amount is positive but at or below the small-amount tolerance is not dunned
+    at all; a customer with nothing overdue can only reach the pre-due reminder levels (``days_past_due < 0``). Only a level above the customer's current open level is returned: running twice creates
     nothing new, and a customer is raised straight to the highest level reached.
     """
     candidates = levels
-    if overdue_amount <= tolerance:
+    if overdue_amount > ZERO and overdue_amount <= tolerance:
+        return None
+    if overdue_amount <= ZERO:
         candidates = [lv for lv in levels if lv.days_past_due < 0]
     target = level_reached(max_days_past_due, candidates)
     if target is None:

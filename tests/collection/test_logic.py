@@ -135,10 +135,17 @@ def test_level_to_raise_only_upward_and_skips_to_highest():
     assert logic.level_to_raise(max_days_past_due=70, current_order=3, **kwargs).order == 4
 
 
-def test_small_amount_tolerance_stops_overdue_levels():
+def test_small_amount_tolerance_stops_dunning():
     assert logic.level_to_raise(max_days_past_due=45, overdue_amount=D("100"), tolerance=D("100"), levels=LEVELS,
+                                current_order=None) is None
+    assert logic.level_to_raise(max_days_past_due=45, overdue_amount=D("100.01"), tolerance=D("100"), levels=LEVELS,
+                                current_order=None).order == 3
+
+
+def test_nothing_overdue_reaches_only_pre_due_levels():
+    assert logic.level_to_raise(max_days_past_due=-2, overdue_amount=D("0"), tolerance=D("100"), levels=LEVELS,
                                 current_order=None).order == 0
-    assert logic.level_to_raise(max_days_past_due=45, overdue_amount=D("100"), tolerance=D("100"), levels=LEVELS,
+    assert logic.level_to_raise(max_days_past_due=-2, overdue_amount=D("0"), tolerance=D("100"), levels=LEVELS,
                                 current_order=0) is None
 
 

@@ -1,0 +1,488 @@
+"""REST API of the collection app: receivables, cases with their transitions, promises, activities, aging, dunning."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from creditportal.core import clock
+from customers.models import Customer
+
+from . import selectors, services
+from .filtersets import CaseFilterSet, InvoiceFilterSet, PaymentFilterSet
+from .models import (
+    ClaimPayout,
+    CollectionActivity,
+    CollectionCase,
+    DunningAction,
+    DunningLevel,
+    DunningPolicy,
+    EscalationChannel,
+    Invoice,
+    Payment,
+    PromiseToPay,
+    WriteOff,
+)
+
+User = get_user_model()
+VIEW = "collection.view_invoice"
+
+
+def _customer(user, customer_id):
+    return get_object_or_404(Customer.objects.visible_to(user), pk=customer_id)
+
+
+# --- serializers ------------------------------------------------------------------------------
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    outstanding = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    customer = serializers.IntegerField(source="customer_id")
+    facility = serializers.IntegerField(source="facility_id", required=False, allow_null=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "customer", "facility", "issue_date", "due_date", "amount", "currency",
+                  "paid_amount", "written_off_amount", "outstanding", "paid_on", "status", "description"]
+        read_only_fields = ["paid_amount", "written_off_amount", "paid_on", "status"]
+
+
+class AllocationLineSerializer(serializers.Serializer):
+    invoice = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    allocations = AllocationLineSerializer(many=True, required=False, write_only=True)
+    allocated = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = ["id", "customer", "received_on", "amount", "currency", "reference", "allocated_amount",
+                  "is_recovery", "case", "allocations", "allocated"]
+        read_only_fields = ["allocated_amount", "is_recovery", "case"]
+
+    def get_allocated(self, payment) -> list[dict]:
+        return [{"invoice": a.invoice_id, "amount": str(a.amount)} for a in payment.allocations.all()]
+
+
+class ClaimPayoutSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    invoice = serializers.IntegerField(source="invoice_id", required=False, allow_null=True)
+
+    class Meta:
+        model = ClaimPayout
+        fields = ["id", "customer", "invoice", "kind", "paid_on", "amount", "currency", "reason"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    customer = serializers.IntegerField(source="customer_id")
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = CollectionCase
+        fields = ["id", "customer", "assigned_to", "state", "escalation_channel", "opened_on", "closed_on",
+                  "next_action_on", "broken_promises", "invoices", "note"]
+        read_only_fields = ["state", "escalation_channel", "opened_on", "closed_on", "next_action_on",
+                            "broken_promises"]
+
+
+class CaseOpenSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    assigned_to = serializers.CharField(required=False, allow_blank=True, help_text="collector's username")
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CollectionActivity
+        fields = ["id", "case", "kind", "occurred_on", "outcome", "next_step", "next_action_on", "created_by"]
+
+
+class PromiseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PromiseToPay
+        fields = ["id", "case", "made_on", "promised_date", "amount", "currency", "state", "resolved_on", "note"]
+        read_only_fields = ["made_on", "state", "resolved_on"]
+
+
+class WriteOffSerializer(serializers.ModelSerializer):
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WriteOff
+        fields = ["id", "case", "amount", "currency", "reason", "state", "proposed_by", "proposed_on", "decided_by",
+                  "decided_on", "decision_note"]
+
+
+class DunningLevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DunningLevel
+        fields = ["id", "order", "name", "days_past_due", "action"]
+
+
+class DunningPolicySerializer(serializers.ModelSerializer):
+    levels = DunningLevelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DunningPolicy
+        fields = ["id", "name", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
+                  "letter_language", "levels"]
+
+
+class DunningActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DunningAction
+        fields = ["id", "customer", "level", "level_order", "action", "business_date", "max_days_past_due",
+                  "overdue_amount", "currency", "invoice_ids", "outcome", "outcome_note", "assigned_to", "closed_on"]
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- viewsets ---------------------------------------------------------------------------------
+
+class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilterSet
+    ordering_fields = ["due_date", "issue_date", "amount", "number"]
+    search_fields = ["number", "customer__name"]
+    action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
+                          "import_csv": "collection.add_invoice"}
+
+    def get_queryset(self):
+        return Invoice.objects.visible_to(self.request.user).with_outstanding().order_by("due_date", "pk")
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        invoice = services.invoice_create(
+            actor=request.user, customer=_customer(request.user, d["customer_id"]), number=d["number"],
+            issue_date=d["issue_date"], due_date=d["due_date"], amount=d["amount"], currency=d.get("currency", "CNY"),
+            description=d.get("description", ""), facility=d.get("facility_id"))
+        return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": inline_serializer("CsvUpload", {"file": serializers.FileField()})},
+                   responses=inline_serializer("ImportResult", {"created": serializers.IntegerField()}))
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_csv(self, request):
+        upload = request.FILES.get("file")
+        content = upload.read() if upload else request.data.get("content", "")
+        result = services.invoices_import(actor=request.user, content=content)
+        return Response({"created": result.created}, status=status.HTTP_201_CREATED)
+
+
+class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilterSet
+    ordering_fields = ["received_on", "amount"]
+    action_permissions = {"list": "collection.view_payment", "retrieve": "collection.view_payment",
+                          "create": "collection.add_payment", "import_csv": "collection.add_payment"}
+
+    def get_queryset(self):
+        return Payment.objects.visible_to(self.request.user).prefetch_related("allocations").order_by("-received_on",
+                                                                                                       "-pk")
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        allocations = [(line["invoice"], line["amount"]) for line in d.get("allocations", [])] or None
+        payment = services.payment_post(actor=request.user, customer=_customer(request.user, d["customer_id"]),
+                                        amount=d["amount"], received_on=d["received_on"],
+                                        currency=d.get("currency", "CNY"), reference=d.get("reference", ""),
+                                        allocations=allocations)
+        payment = Payment.objects.prefetch_related("allocations").get(pk=payment.pk)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": inline_serializer("PaymentCsvUpload",
+                                                                     {"file": serializers.FileField()})},
+                   responses=inline_serializer("PaymentImportResult", {"created": serializers.IntegerField()}))
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_csv(self, request):
+        upload = request.FILES.get("file")
+        content = upload.read() if upload else request.data.get("content", "")
+        result = services.payments_import(actor=request.user, content=content)
+        return Response({"created": result.created}, status=status.HTTP_201_CREATED)
+
+
+class ClaimPayoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ClaimPayoutSerializer
+    action_permissions = {"list": "collection.view_claimpayout", "retrieve": "collection.view_claimpayout",
+                          "create": "collection.add_claimpayout"}
+
+    def get_queryset(self):
+        return ClaimPayout.objects.visible_to(self.request.user).order_by("-paid_on", "-pk")
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        claim = services.claim_payout_create(actor=request.user, customer=_customer(request.user, d["customer_id"]),
+                                             amount=d["amount"], currency=d.get("currency", "CNY"),
+                                             paid_on=d["paid_on"], reason=d["reason"], kind=d.get("kind", "claim"),
+                                             invoice=d.get("invoice_id"))
+        return Response(ClaimPayoutSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+CASE_CHANGE = "collection.change_collectioncase"
+
+
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Collection cases; every transition is a POST action named after it (409 from the wrong state)."""
+
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilterSet
+    ordering_fields = ["opened_on", "next_action_on"]
+    action_permissions = {
+        "list": "collection.view_collectioncase", "retrieve": "collection.view_collectioncase",
+        "create": "collection.add_collectioncase", "start": CASE_CHANGE, "escalate": CASE_CHANGE,
+        "close": CASE_CHANGE, "mark_paid": CASE_CHANGE, "assign": CASE_CHANGE,
+        "propose_writeoff": "collection.propose_writeoff", "recovery": "collection.add_payment",
+    }
+
+    def get_queryset(self):
+        return (CollectionCase.objects.visible_to(self.request.user).select_related("assigned_to")
+                .prefetch_related("invoices").order_by("opened_on", "pk"))
+
+    def _done(self, case, code=status.HTTP_200_OK):
+        return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data, status=code)
+
+    @extend_schema(request=CaseOpenSerializer, responses=CaseSerializer)
+    def create(self, request):
+        s = CaseOpenSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        collector = None
+        if d.get("assigned_to"):
+            collector = User.objects.filter(username=d["assigned_to"]).first()
+            if collector is None:
+                raise serializers.ValidationError({"assigned_to": ["Unknown user."]})
+        case = services.case_open(actor=request.user, customer=_customer(request.user, d["customer"]),
+                                  assigned_to=collector, note=d.get("note", ""))
+        return self._done(case, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._done(services.case_start(actor=request.user, case=self.get_object()))
+
+    @extend_schema(request=inline_serializer("Escalate", {"channel": serializers.ChoiceField(
+        choices=EscalationChannel.choices)}), responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        return self._done(services.case_escalate(actor=request.user, case=self.get_object(),
+                                                 channel=request.data.get("channel", "")))
+
+    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._done(services.case_close(actor=request.user, case=self.get_object(),
+                                              note=str(request.data.get("note", ""))))
+
+    @extend_schema(request=None, responses=CaseSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request, pk=None):
+        return self._done(services.case_mark_paid(actor=request.user, case=self.get_object()))
+
+    @extend_schema(request=inline_serializer("Assign", {"collector": serializers.CharField()}), responses=CaseSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        case = self.get_object()
+        collector = User.objects.filter(username=request.data.get("collector", "")).first()
+        if collector is None:
+            raise serializers.ValidationError({"collector": ["Unknown user."]})
+        return self._done(services.case_assign(actor=request.user, case=case, collector=collector))
+
+    @extend_schema(request=inline_serializer("Propose", {"reason": serializers.CharField()}),
+                   responses=WriteOffSerializer)
+    @action(detail=True, methods=["post"], url_path="propose-writeoff")
+    def propose_writeoff(self, request, pk=None):
+        writeoff = services.writeoff_propose(actor=request.user, case=self.get_object(),
+                                             reason=str(request.data.get("reason", "")))
+        return Response(WriteOffSerializer(writeoff).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=inline_serializer("Recovery", {"amount": serializers.DecimalField(18, 2),
+                                                          "received_on": serializers.DateField(),
+                                                          "reference": serializers.CharField(required=False)}),
+                   responses=PaymentSerializer)
+    @action(detail=True, methods=["post"])
+    def recovery(self, request, pk=None):
+        case = self.get_object()
+        s = inline_serializer("RecoveryIn", {"amount": serializers.DecimalField(18, 2),
+                                             "received_on": serializers.DateField(),
+                                             "currency": serializers.CharField(required=False, default="CNY"),
+                                             "reference": serializers.CharField(required=False, default="")})(
+            data=request.data)
+        s.is_valid(raise_exception=True)
+        payment = services.recovery_record(actor=request.user, case=case, **s.validated_data)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = WriteOffSerializer
+    action_permissions = {"list": "collection.view_writeoff", "retrieve": "collection.view_writeoff",
+                          "approve": "collection.approve_writeoff", "reject": "collection.approve_writeoff"}
+
+    def get_queryset(self):
+        return WriteOff.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
+
+    @extend_schema(request=NoteSerializer, responses=WriteOffSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        w = services.writeoff_approve(actor=request.user, writeoff=self.get_object(),
+                                      note=str(request.data.get("note", "")))
+        return Response(WriteOffSerializer(w).data)
+
+    @extend_schema(request=NoteSerializer, responses=WriteOffSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        w = services.writeoff_reject(actor=request.user, writeoff=self.get_object(),
+                                     note=str(request.data.get("note", "")))
+        return Response(WriteOffSerializer(w).data)
+
+
+def _visible_case(user, case_id):
+    return get_object_or_404(CollectionCase.objects.visible_to(user), pk=case_id)
+
+
+class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ActivitySerializer
+    filterset_fields = ["case", "kind"]
+    action_permissions = {"list": "collection.view_collectionactivity",
+                          "retrieve": "collection.view_collectionactivity",
+                          "create": "collection.add_collectionactivity"}
+
+    def get_queryset(self):
+        return CollectionActivity.objects.visible_to(self.request.user).select_related("created_by")
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        activity = services.activity_add(actor=request.user, case=_visible_case(request.user, d["case"].pk),
+                                         kind=d["kind"], outcome=d["outcome"], occurred_on=d.get("occurred_on"),
+                                         next_step=d.get("next_step", ""), next_action_on=d.get("next_action_on"))
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+
+class PromiseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = PromiseSerializer
+    filterset_fields = ["case", "state"]
+    action_permissions = {"list": "collection.view_promisetopay", "retrieve": "collection.view_promisetopay",
+                          "create": "collection.add_promisetopay"}
+
+    def get_queryset(self):
+        return PromiseToPay.objects.visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        promise = services.promise_add(actor=request.user, case=_visible_case(request.user, d["case"].pk),
+                                       promised_date=d["promised_date"], amount=d["amount"],
+                                       currency=d.get("currency", "CNY"), note=d.get("note", ""))
+        return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)
+
+
+class DunningPolicyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Dunning policies (risk admin writes; everyone with collection read rights reads)."""
+
+    serializer_class = DunningPolicySerializer
+    action_permissions = {"list": "collection.view_dunningpolicy", "retrieve": "collection.view_dunningpolicy",
+                          "create": "collection.add_dunningpolicy", "update": "collection.change_dunningpolicy",
+                          "partial_update": "collection.change_dunningpolicy",
+                          "levels": "collection.change_dunningpolicy"}
+
+    def get_queryset(self):
+        return DunningPolicy.objects.prefetch_related("levels")
+
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        policy = services.dunning_policy_create(actor=request.user, **s.validated_data)
+        return Response(self.get_serializer(policy).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        policy = self.get_object()
+        s = self.get_serializer(policy, data=request.data, partial=partial)
+        s.is_valid(raise_exception=True)
+        policy = services.dunning_policy_update(actor=request.user, policy=policy, **s.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
+
+    @extend_schema(request=DunningLevelSerializer, responses=DunningLevelSerializer)
+    @action(detail=True, methods=["post"])
+    def levels(self, request, pk=None):
+        policy = self.get_object()
+        s = DunningLevelSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        level = None
+        if request.data.get("id"):
+            level = get_object_or_404(DunningLevel, pk=request.data["id"], policy=policy)
+        level = services.dunning_level_save(actor=request.user, policy=policy, level=level, **s.validated_data)
+        return Response(DunningLevelSerializer(level).data, status=status.HTTP_201_CREATED)
+
+
+class DunningActionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = DunningActionSerializer
+    filterset_fields = ["customer", "action", "outcome"]
+    action_permissions = {"list": "collection.view_dunningaction", "retrieve": "collection.view_dunningaction"}
+
+    def get_queryset(self):
+        return DunningAction.objects.visible_to(self.request.user)
+
+
+class AgingViewSet(viewsets.ViewSet):
+    """Aging by bucket per customer (paginated) and for the portfolio, in the reporting currency, with DSO.
+
+    Filters: ``manager``, ``collector`` (user ids), ``industry`` (section letter), ``customer``; ``sort``.
+    """
+
+    action_permissions = {"list": VIEW}
+
+    @extend_schema(responses=inline_serializer("Aging", {"portfolio": serializers.DictField(),
+                                                          "results": serializers.ListField()}))
+    def list(self, request):
+        from .filtersets import AgingFilterForm
+
+        form = AgingFilterForm(request.GET or None)
+        filters = form.filters() if form.is_valid() else {}
+        as_of = clock.today()
+        qs = selectors.aging_queryset(user=request.user, as_of=as_of, **filters)
+        rows, _missing, finish = selectors.aging_by_customer(qs, as_of=as_of, sort=request.GET.get("sort", "-total"))
+        from creditportal.core.api import StandardPagination
+
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        portfolio = selectors.aging_portfolio(qs, as_of=as_of)
+
+        def plain(row):
+            return {k: (str(v) if v is not None and not isinstance(v, (int, str)) else v) for k, v in row.items()}
+
+        response = paginator.get_paginated_response([plain(finish(r)) for r in page])
+        response.data["portfolio"] = plain(portfolio)
+        response.data["as_of"] = as_of.isoformat()
+        return response
+
+
+def register(router):
+    router.register("invoices", InvoiceViewSet, basename="invoice")
+    router.register("payments", PaymentViewSet, basename="payment")
+    router.register("claim-payouts", ClaimPayoutViewSet, basename="claim-payout")
+    router.register("collection-cases", CaseViewSet, basename="collection-case")
+    router.register("write-offs", WriteOffViewSet, basename="write-off")
+    router.register("activities", ActivityViewSet, basename="collection-activity")
+    router.register("promises", PromiseViewSet, basename="promise")
+    router.register("dunning-policies", DunningPolicyViewSet, basename="dunning-policy")
+    router.register("dunning-actions", DunningActionViewSet, basename="dunning-action")
+    router.register("aging", AgingViewSet, basename="aging")

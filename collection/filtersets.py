@@ -1,0 +1,75 @@
+"""Filters shared by the pages and the API."""
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from creditportal.core.forms import PortalForm
+from customers.models import INDUSTRY_SECTION_CHOICES
+
+from .models import CaseState, CollectionCase, Invoice, InvoiceStatus, Payment
+
+User = get_user_model()
+
+
+def _role_users(role):
+    return User.objects.filter(groups__name=role, is_active=True).order_by("username")
+
+
+class InvoiceFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("search"))
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("status"))
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer id"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("due from"))
+    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due until"))
+    currency = django_filters.CharFilter(label=_("currency"))
+
+    class Meta:
+        model = Invoice
+        fields = ["q", "status", "customer", "overdue", "due_from", "due_to", "currency"]
+
+    def search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(number__icontains=value) | Q(customer__name__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        from creditportal.core import clock
+
+        if value:
+            return queryset.filter(status=InvoiceStatus.OPEN, due_date__lt=clock.today())
+        return queryset
+
+
+class PaymentFilterSet(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer id"))
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("from"))
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", label=_("to"))
+
+    class Meta:
+        model = Payment
+        fields = ["customer", "received_from", "received_to"]
+
+
+class CaseFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=CaseState.choices, label=_("state"))
+    assigned_to = django_filters.ModelChoiceFilter(queryset=_role_users("collector"), label=_("collector"))
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer id"))
+
+    class Meta:
+        model = CollectionCase
+        fields = ["state", "assigned_to", "customer"]
+
+
+class AgingFilterForm(PortalForm):
+    manager = forms.ModelChoiceField(queryset=_role_users("relationship_manager"), required=False,
+                                     label=_("relationship manager"))
+    collector = forms.ModelChoiceField(queryset=_role_users("collector"), required=False, label=_("collector"))
+    industry = forms.ChoiceField(choices=[("", "---------"), *INDUSTRY_SECTION_CHOICES], required=False,
+                                 label=_("industry"))
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        return {"manager": data.get("manager"), "collector": data.get("collector"),
+                "industry": data.get("industry") or None}
