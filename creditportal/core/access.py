@@ -43,7 +43,10 @@ _READ_REPORTS = ["reports.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RELATIONSHIP_MANAGER: [
-        *_READ_ALL, *_READ_REPORTS,
+        # Not "customers.view_*": that would match view_all_customers and open every portfolio.
+        *[p for p in _READ_ALL if p != "customers.view_*"], *_READ_REPORTS,
+        "customers.view_customer", "customers.view_customergroup", "customers.view_contact",
+        "customers.view_customerdocument", "customers.view_negativerecord", "customers.view_financialstatement",
         "customers.add_customer", "customers.change_customer",
         "customers.add_contact", "customers.change_contact", "customers.delete_contact",
         "customers.add_customerdocument", "customers.delete_customerdocument",
