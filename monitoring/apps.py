@@ -1,7 +1,63 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Events after which the rules are evaluated again for the customer concerned (see creditportal.core.events).
+CUSTOMER_EVENTS = [
+    "customers.statement_saved",
+    "customers.negative_record_added",
+    "ratings.rating_approved",
+    "ratings.downgrade_proposed",
+    "credit.covenant_breached",
+    "collection.payment_posted",
+]
+FACILITY_EVENTS = ["credit.facility_changed"]
+
+
+def on_customer_event(customer_id=None, **payload):
+    """Enqueue a re-evaluation of the customer (ids only; the worker does the work)."""
+    from creditportal.core.tasks import enqueue
+
+    from .tasks import evaluate_customers
+
+    if customer_id:
+        enqueue(evaluate_customers, customer_ids=[int(customer_id)])
+
+
+def on_facility_event(facility_id=None, customer_id=None, **payload):
+    from creditportal.core.tasks import enqueue
+
+    from .tasks import evaluate_customers, evaluate_facility
+
+    if customer_id:
+        enqueue(evaluate_customers, customer_ids=[int(customer_id)])
+    elif facility_id:
+        enqueue(evaluate_facility, facility_id=int(facility_id))
+
 
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self):
+        from celery.schedules import crontab
+
+        from creditportal.celery import app as celery_app
+        from creditportal.core import events
+
+        # After collection's daily run (02:30), so the day's aging is in place.
+        schedule = dict(celery_app.conf.beat_schedule or {})
+        schedule["monitoring-evaluate-daily"] = {"task": "monitoring.evaluate_daily",
+                                                 "schedule": crontab(hour=3, minute=30)}
+        celery_app.conf.beat_schedule = schedule
+        for event in CUSTOMER_EVENTS:
+            events.subscribe(event, on_customer_event)
+        for event in FACILITY_EVENTS:
+            events.subscribe(event, on_facility_event)
+        try:
+            from customers.tabs import register_tab
+        except ImportError:  # pragma: no cover
+            return
+        from .selectors import customer_alerts_tab
+
+        register_tab("alerts", _("Alerts"), "monitoring/customer_tab.html", customer_alerts_tab,
+                     permission="monitoring.view_alert", order=700)

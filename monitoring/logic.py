@@ -241,7 +241,7 @@ def top_n(amounts: Mapping, n: int = 10, total: Decimal | None = None) -> list[t
 def migration_matrix(pairs: Iterable[tuple[str | None, str | None]], grades: Sequence[str]):
     """Counts of (grade at the start → grade at the end) over ``grades`` (strongest first).
 
-    ``pairs`` holds one (from, to) per customer; ``None`` on either side is "not rated" (its own row or
+    ``pairs`` holds one (from, to) per customer, or (from, to, count) rows counted in the database; ``None`` on either side is "not rated" (its own row or
     column, key ``"NR"``). Returns ``{"grades", "rows": [{"from", "cells": [{"to", "count"}], "total"}],
     "upgrades", "downgrades", "unchanged"}``.
     """
@@ -249,18 +249,20 @@ def migration_matrix(pairs: Iterable[tuple[str | None, str | None]], grades: Seq
     counts = defaultdict(int)
     upgrades = downgrades = unchanged = 0
     rank = {g: i for i, g in enumerate(grades)}
-    for start, end in pairs:
+    for pair in pairs:
+        start, end = pair[0], pair[1]
+        n = pair[2] if len(pair) > 2 else 1
         a, b = start or "NR", end or "NR"
         if a not in keys or b not in keys:
             continue
-        counts[(a, b)] += 1
+        counts[(a, b)] += n
         if a in rank and b in rank:
             if rank[b] < rank[a]:
-                upgrades += 1
+                upgrades += n
             elif rank[b] > rank[a]:
-                downgrades += 1
+                downgrades += n
             else:
-                unchanged += 1
+                unchanged += n
     rows = []
     for a in keys:
         cells = [{"to": b, "count": counts[(a, b)]} for b in keys]

@@ -103,6 +103,8 @@ def test_migration_matrix():
     assert cell[("A", "A")] == 1 and cell[("A", "B")] == 1 and cell[("C", "B")] == 1
     assert cell[("NR", "A")] == 1 and cell[("B", "NR")] == 1
     assert (result["upgrades"], result["downgrades"], result["unchanged"]) == (1, 1, 1)
+    counted = L.migration_matrix([("A", "B", 3), ("B", "B", 2)], grades)
+    assert (counted["downgrades"], counted["unchanged"]) == (3, 2)
     assert L.notches("A", "C", grades) == 2 and L.notches("C", "A", grades) == -2 and L.notches("X", "A", grades) is None
 
 

@@ -1,0 +1,654 @@
+"""Every write of the monitoring app: rule evaluation and alerts, watchlist, classification, provisions.
+
+Services take keyword-only arguments with an explicit ``actor``, check the permission with
+``access.require``, run in one transaction and write the audit trail in it. Automatic work (the daily
+evaluation, the month-end run) acts as ``accounts.system.system_user()`` through these same services.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from audit.models import AuditEvent
+from audit.services import audit_record, object_type_of, snapshot
+from creditportal.core import access, clock, request_context
+from creditportal.core.canonical import jsonable
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.money import RateTable
+from customers.models import Customer, CustomerStatus
+
+from . import logic, metrics
+from .models import (
+    ACTIVE_ALERT_STATES, Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric,
+    ProvisionLine, ProvisionRate, ProvisionRun, RecommendedAction, Severity, Tier, WarningRule, WatchlistEntry,
+)
+
+CHUNK = 1000
+ZERO = Decimal("0")
+
+
+def _chunks(ids, size=CHUNK):
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _require_visible_customer(actor, customer_id):
+    if not Customer.objects.visible_to(actor).filter(pk=customer_id).exists():
+        raise NotAllowed(_("This customer is not in your portfolio."))
+
+
+def _bulk_audit(actor, action, objects, *, verb="", after_fn=None):
+    """One audit event per object, written in one INSERT (batch jobs)."""
+    ip = request_context.client_ip()
+    events = [
+        AuditEvent(actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", "") or "",
+                   action=action, verb=verb[:100], object_type=object_type_of(obj), object_id=str(obj.pk),
+                   object_repr=str(obj)[:255], after=jsonable(after_fn(obj)) if after_fn else None, ip_address=ip)
+        for obj in objects
+    ]
+    if events:
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+
+
+# --- Evaluation -----------------------------------------------------------------------------------
+
+def evaluation_customer_ids(customer_ids=None):
+    queryset = Customer.objects.exclude(status__in=[CustomerStatus.CLOSED, CustomerStatus.PROSPECT])
+    if customer_ids is not None:
+        queryset = queryset.filter(pk__in=list(customer_ids))
+    return list(queryset.order_by("pk").values_list("pk", flat=True))
+
+
+def alerts_evaluate(*, actor, on_date=None, customer_ids=None, rule_ids=None) -> dict:
+    """Evaluate the enabled rules for the customers (all active ones by default), set-wise in chunks.
+
+    One active (open or acknowledged) alert per rule and customer: a rule that fires again updates it
+    (value, detail, severity, last seen); an active alert whose condition no longer holds is marked
+    ``still_firing=False`` (a person resolves it). Returns counts ``{"created", "updated", "cleared"}``.
+    """
+    access.require(actor, "monitoring.add_alert")
+    on_date = on_date or clock.today()
+    rules = list(WarningRule.objects.filter(enabled=True, **({"pk__in": list(rule_ids)} if rule_ids else {}))
+                 .order_by("pk"))
+    summary = {"created": 0, "updated": 0, "cleared": 0, "customers": 0, "rules": len(rules)}
+    if not rules:
+        return summary
+    table = RateTable(on_date)
+    grades = metrics.grade_order()
+    for chunk in _chunks(evaluation_customer_ids(customer_ids)):
+        for attempt in range(2):
+            try:
+                with transaction.atomic():
+                    counts = _evaluate_chunk(actor, rules, chunk, on_date, table, grades)
+                break
+            except IntegrityError:  # another evaluation created the same alert at the same time: redo
+                if attempt:
+                    raise
+        for key in ("created", "updated", "cleared"):
+            summary[key] += counts[key]
+        summary["customers"] += len(chunk)
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditEvent.Action.RUN, verb="alerts_evaluate",
+                     object_type="monitoring.warningrule", object_repr=f"evaluation {on_date}",
+                     after={"on_date": on_date, **summary})
+    return summary
+
+
+def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
+    ctx = metrics.EvaluationContext(chunk, on_date, table=table, grades=grades)
+    fired = {}
+    for rule in rules:
+        for customer_id, (value, detail) in metrics.compute(rule.metric, ctx, rule).items():
+            if rule.fires(value):
+                fired[(rule.pk, customer_id)] = (value, detail)
+    existing = {
+        (a.rule_id, a.customer_id): a
+        for a in Alert.objects.select_for_update().filter(rule__in=rules, customer_id__in=chunk,
+                                                          status__in=ACTIVE_ALERT_STATES)
+    }
+    rule_by_id = {r.pk: r for r in rules}
+    to_create, to_update, cleared = [], [], []
+    for key, (value, detail) in fired.items():
+        rule = rule_by_id[key[0]]
+        alert = existing.get(key)
+        if alert is None:
+            to_create.append(Alert(rule=rule, customer_id=key[1], severity=rule.severity, value=value,
+                                   detail=jsonable(detail), recommended_action=rule.recommended_action,
+                                   raised_on=on_date, last_seen_on=on_date, still_firing=True))
+        else:
+            if alert.last_seen_on < on_date:
+                alert.times_seen += 1
+            alert.value, alert.detail, alert.severity = value, jsonable(detail), rule.severity
+            alert.recommended_action = rule.recommended_action
+            alert.last_seen_on = max(alert.last_seen_on, on_date)
+            alert.still_firing = True
+            to_update.append(alert)
+    for key, alert in existing.items():
+        if key not in fired and alert.still_firing:
+            alert.still_firing = False
+            cleared.append(alert)
+    if to_create:
+        Alert.objects.bulk_create(to_create, batch_size=500)
+        _bulk_audit(actor, AuditEvent.Action.CREATE, to_create, verb="alert_raised",
+                    after_fn=lambda a: {"rule": a.rule.code, "customer_id": a.customer_id, "value": a.value,
+                                        "severity": a.severity})
+    if to_update or cleared:
+        Alert.objects.bulk_update(to_update + cleared, ["value", "detail", "severity", "recommended_action",
+                                                        "last_seen_on", "times_seen", "still_firing",
+                                                        "updated_at"], batch_size=500)
+    return {"created": len(to_create), "updated": len(to_update), "cleared": len(cleared)}
+
+
+# --- Alert workflow -------------------------------------------------------------------------------
+
+def _alert_state(alert) -> dict:
+    return {"status": alert.status, "comment": alert.comment, "action_taken": alert.action_taken}
+
+
+def _locked_alert(actor, alert) -> Alert:
+    access.require(actor, "monitoring.handle_alert")
+    _require_visible_customer(actor, alert.customer_id)
+    return Alert.objects.select_for_update().select_related("rule", "customer").get(pk=alert.pk)
+
+
+def _alert_transition(*, actor, alert, method, comment, comment_required):
+    comment = (comment or "").strip()
+    if comment_required and not comment:
+        raise ValidationFailed(_("Please give a comment."), field_errors={"comment": _("A comment is required.")})
+    locked = _locked_alert(actor, alert)
+    transition = getattr(locked, method)
+    if not can_proceed(transition):
+        raise Conflict(_("This alert is %(status)s: it cannot be changed this way.")
+                       % {"status": locked.get_status_display()})
+    before = _alert_state(locked)
+    transition()
+    if comment:
+        locked.comment = f"{locked.comment}\n{comment}".strip() if locked.comment else comment
+    locked.handled_by, locked.handled_at = actor, timezone.now()
+    if locked.owner_id is None:
+        locked.owner = actor
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb=method, before=before,
+                 after=_alert_state(locked))
+    return locked
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor, alert, comment="") -> Alert:
+    return _alert_transition(actor=actor, alert=alert, method="acknowledge", comment=comment, comment_required=False)
+
+
+@transaction.atomic
+def alert_resolve(*, actor, alert, comment) -> Alert:
+    return _alert_transition(actor=actor, alert=alert, method="resolve", comment=comment, comment_required=True)
+
+
+@transaction.atomic
+def alert_dismiss(*, actor, alert, comment) -> Alert:
+    return _alert_transition(actor=actor, alert=alert, method="dismiss", comment=comment, comment_required=True)
+
+
+def available_actions(alert, user) -> list[str]:
+    """The workflow actions ``user`` may take on ``alert`` now (for the page and the API)."""
+    if not access.has(user, "monitoring.handle_alert"):
+        return []
+    return [name for name in ("acknowledge", "resolve", "dismiss") if can_proceed(getattr(alert, name))]
+
+
+def recommended_actions_for(alert, user) -> list[str]:
+    """Recommended actions ``user`` may start from the alert (the services check again)."""
+    if not alert.is_active:
+        return []
+    needed = {
+        RecommendedAction.RERATE: "ratings.add_rating",
+        RecommendedAction.REDUCE_LIMIT: "credit.change_facility",
+        RecommendedAction.SUSPEND: "credit.suspend_facility",
+        RecommendedAction.ASK_COLLATERAL: "monitoring.handle_alert",
+    }
+    return [action for action, perm in needed.items() if access.has(user, perm)]
+
+
+def _facility_for(alert, facility_id=None):
+    from credit.models import Facility
+
+    queryset = Facility.objects.filter(customer_id=alert.customer_id, status__in=[Facility.Status.ACTIVE])
+    if facility_id:
+        queryset = queryset.filter(pk=facility_id)
+    facility = queryset.order_by("-limit", "pk").first()
+    if facility is None:
+        raise ValidationFailed(_("The customer has no active facility to act on."))
+    return facility
+
+
+def _call(module, names, **kwargs):
+    """Call the first service of ``module`` that exists among ``names`` (the owning app's own checks apply)."""
+    for name in names:
+        service = getattr(module, name, None)
+        if service is not None:
+            return service(**kwargs)
+    raise ValidationFailed(_("This action is not available yet."))
+
+
+@transaction.atomic
+def alert_start_action(*, actor, alert, action, comment="", facility_id=None, new_limit=None) -> Alert:
+    """Start the alert's recommended action through the owning app's service (with its permission
+    checks), record it on the alert and acknowledge an open alert."""
+    locked = _locked_alert(actor, alert)
+    if not locked.is_active:
+        raise Conflict(_("This alert is closed; no action can be started from it."))
+    reason = (comment or "").strip() or _("Alert: %(rule)s") % {"rule": locked.rule.name}
+    if action == RecommendedAction.SUSPEND:
+        from credit import services as credit_services
+
+        facility = _facility_for(locked, facility_id)
+        _call(credit_services, ["facility_suspend"], actor=actor, facility=facility, reason=reason)
+        taken = _("facility #%(id)s suspended") % {"id": facility.pk}
+    elif action == RecommendedAction.REDUCE_LIMIT:
+        from credit import services as credit_services
+
+        facility = _facility_for(locked, facility_id)
+        try:
+            amount = Decimal(str(new_limit))
+        except (InvalidOperation, TypeError):
+            raise ValidationFailed(_("Enter the new, lower limit."), field_errors={"new_limit": _("Enter a number.")})
+        if amount < 0 or amount >= facility.limit:
+            raise ValidationFailed(_("The new limit must be below the current limit (%(limit)s).")
+                                   % {"limit": facility.limit}, field_errors={"new_limit": _("Too high.")})
+        _call(credit_services, ["facility_reduce_limit", "facility_limit_reduce", "facility_change_limit"],
+              actor=actor, facility=facility, new_limit=amount, reason=reason)
+        taken = _("limit of facility #%(id)s reduced to %(limit)s") % {"id": facility.pk, "limit": amount}
+    elif action == RecommendedAction.RERATE:
+        from ratings import services as rating_services
+
+        rating = _call(rating_services, ["rating_start", "rating_create", "rating_draft_create"], actor=actor,
+                       customer=locked.customer)
+        taken = _("re-rating started (rating #%(id)s)") % {"id": getattr(rating, "pk", "?")}
+    elif action == RecommendedAction.ASK_COLLATERAL:
+        access.require(actor, "monitoring.handle_alert")
+        taken = _("collateral requested from the customer")
+    else:
+        raise ValidationFailed(_("Unknown action."), field_errors={"action": _("Choose a listed action.")})
+    before = _alert_state(locked)
+    if locked.status == AlertStatus.OPEN:
+        locked.acknowledge()
+    locked.action_taken = f"{locked.action_taken}; {taken}".strip("; ") if locked.action_taken else taken
+    if comment:
+        locked.comment = f"{locked.comment}\n{comment}".strip() if locked.comment else comment
+    locked.handled_by, locked.handled_at = actor, timezone.now()
+    if locked.owner_id is None:
+        locked.owner = actor
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=locked, verb=f"action_{action}", before=before,
+                 after=_alert_state(locked))
+    return locked
+
+
+# --- Warning rules and rates ---------------------------------------------------------------------
+
+RULE_FIELDS = ["name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+               "recommended_action", "enabled", "description"]
+
+
+def _clean_rule(fields: dict) -> dict:
+    errors = {}
+    if "metric" in fields and fields["metric"] not in Metric.values:
+        errors["metric"] = _("Choose a listed metric.")
+    if "comparison" in fields and fields["comparison"] not in Comparison.values:
+        errors["comparison"] = _("Choose a listed comparison.")
+    if "severity" in fields and fields["severity"] not in Severity.values:
+        errors["severity"] = _("Choose a listed severity.")
+    if "recommended_action" in fields and fields["recommended_action"] not in RecommendedAction.values:
+        errors["recommended_action"] = _("Choose a listed action.")
+    if "threshold" in fields:
+        try:
+            fields["threshold"] = Decimal(str(fields["threshold"]))
+            if not fields["threshold"].is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, TypeError):
+            errors["threshold"] = _("Enter a number.")
+    if "periods" in fields and (fields["periods"] is None or int(fields["periods"]) < 2):
+        errors["periods"] = _("At least two trailing periods.")
+    if "window_days" in fields and (fields["window_days"] is None or int(fields["window_days"]) < 0):
+        errors["window_days"] = _("Enter zero or more days.")
+    if errors:
+        raise ValidationFailed(_("Please correct the rule."), field_errors=errors)
+    return fields
+
+
+@transaction.atomic
+def warning_rule_create(*, actor, code, **fields) -> WarningRule:
+    access.require(actor, "monitoring.add_warningrule")
+    fields = _clean_rule({k: v for k, v in fields.items() if k in RULE_FIELDS})
+    if not code or WarningRule.objects.filter(code=code).exists():
+        raise ValidationFailed(_("Choose another code."), field_errors={"code": _("This code is taken.")})
+    rule = WarningRule.objects.create(code=code, updated_by=actor, **fields)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=rule, after=snapshot(rule))
+    return rule
+
+
+@transaction.atomic
+def warning_rule_update(*, actor, rule, **fields) -> WarningRule:
+    access.require(actor, "monitoring.change_warningrule")
+    fields = _clean_rule({k: v for k, v in fields.items() if k in RULE_FIELDS})
+    rule = WarningRule.objects.select_for_update().get(pk=rule.pk)
+    before = snapshot(rule)
+    for key, value in fields.items():
+        setattr(rule, key, value)
+    rule.updated_by = actor
+    rule.save()
+    after = snapshot(rule)
+    changed = sorted(k for k in after if before.get(k) != after.get(k) and k not in ("updated_at",))
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rule,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return rule
+
+
+def current_rates() -> dict[str, Decimal]:
+    rates = dict(logic.DEFAULT_PROVISION_RATES)
+    rates.update(dict(ProvisionRate.objects.values_list("tier", "rate")))
+    return rates
+
+
+@transaction.atomic
+def provision_rates_update(*, actor, rates: dict) -> dict[str, Decimal]:
+    access.require(actor, "monitoring.change_provisionrate")
+    errors, clean = {}, {}
+    for tier, value in rates.items():
+        if tier not in logic.TIERS:
+            errors[tier] = _("Unknown tier.")
+            continue
+        try:
+            rate = Decimal(str(value))
+        except (InvalidOperation, TypeError):
+            errors[tier] = _("Enter a number.")
+            continue
+        if not (0 <= rate <= 1):
+            errors[tier] = _("A rate is a fraction between 0 and 1.")
+        clean[tier] = rate
+    if errors:
+        raise ValidationFailed(_("Please correct the rates."), field_errors=errors)
+    before = {k: str(v) for k, v in current_rates().items()}
+    for tier, rate in clean.items():
+        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": rate, "updated_by": actor})
+    after = {k: str(v) for k, v in current_rates().items()}
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="monitoring.provisionrate",
+                 object_repr="provision rates", before=before, after=after)
+    return current_rates()
+
+
+# --- Watchlist -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def watchlist_add(*, actor, customer, reason, owner=None, since=None, until=None, alert=None) -> WatchlistEntry:
+    access.require(actor, "monitoring.add_watchlistentry")
+    _require_visible_customer(actor, customer.pk)
+    reason = (reason or "").strip()
+    since = since or clock.today()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Give the reason for the closer watch.")
+    if until is not None and until < since:
+        errors["until"] = _("The end cannot be before the start.")
+    if errors:
+        raise ValidationFailed(_("Please correct the entry."), field_errors=errors)
+    if WatchlistEntry.objects.filter(customer=customer).current(since).exists():
+        raise ValidationFailed(_("The customer is already on the watchlist."))
+    entry = WatchlistEntry.objects.create(customer=customer, reason=reason, owner=owner or actor, since=since,
+                                          until=until, alert=alert, created_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=entry, after=snapshot(entry))
+    return entry
+
+
+@transaction.atomic
+def watchlist_update(*, actor, entry, reason=None, owner=None, until=None, clear_until=False) -> WatchlistEntry:
+    access.require(actor, "monitoring.change_watchlistentry")
+    _require_visible_customer(actor, entry.customer_id)
+    entry = WatchlistEntry.objects.select_for_update().get(pk=entry.pk)
+    before = snapshot(entry)
+    if reason is not None:
+        if not reason.strip():
+            raise ValidationFailed(_("Give the reason for the closer watch."),
+                                   field_errors={"reason": _("Required.")})
+        entry.reason = reason.strip()
+    if owner is not None:
+        entry.owner = owner
+    if until is not None or clear_until:
+        if until is not None and until < entry.since:
+            raise ValidationFailed(_("The end cannot be before the start."),
+                                   field_errors={"until": _("Before the start.")})
+        entry.until = until
+    entry.save()
+    after = snapshot(entry)
+    changed = sorted(k for k in after if before.get(k) != after.get(k) and k != "updated_at")
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=entry,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return entry
+
+
+def watchlist_end(*, actor, entry) -> WatchlistEntry:
+    return watchlist_update(actor=actor, entry=entry, until=max(clock.today(), entry.since))
+
+
+# --- Asset classification --------------------------------------------------------------------------
+
+def month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def default_period(today: dt.date | None = None) -> dt.date:
+    """The month end to classify: today if it is a month end, else the last day of the previous month."""
+    today = today or clock.today()
+    if today == month_end(today):
+        return today
+    return today.replace(day=1) - dt.timedelta(days=1)
+
+
+def _exposures(customer_ids, as_of, table) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """({customer_id: open receivables in the reporting currency}, {customer_id: days past due}) (1 query).
+
+    Exposure is the outstanding amount of open invoices; the days past due of each invoice give its
+    floor and (by debtor) the worst one counts for the customer.
+    """
+    from collection.models import Invoice, InvoiceStatus
+    from django.db.models import F, Min, Sum
+
+    rows = (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN)
+            .values("customer_id", "currency")
+            .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount")),
+                      oldest=Min("due_date")))
+    exposure, dpd = {}, {}
+    for row in rows:
+        cid = row["customer_id"]
+        exposure[cid] = exposure.get(cid, ZERO) + table.convert(row["total"] or ZERO, row["currency"])
+        days = max((as_of - row["oldest"]).days, 0)
+        dpd[cid] = max(dpd.get(cid, 0), days)
+    return exposure, dpd
+
+
+def _classify_period(actor, period: dt.date) -> dict:
+    """Classify every customer with exposure (or an earlier classification) for the month ``period``."""
+    as_of = min(period, clock.today())
+    table = RateTable(as_of)
+    previous_period = period.replace(day=1) - dt.timedelta(days=1)
+    candidates = set(Customer.objects.filter(invoices__status="open").values_list("pk", flat=True).distinct())
+    candidates |= set(AssetClassification.objects.filter(period__in=[period, previous_period])
+                      .values_list("customer_id", flat=True))
+    created = updated = 0
+    for chunk in _chunks(sorted(candidates)):
+        exposure, dpd = _exposures(chunk, as_of, table)
+        existing = {c.customer_id: c for c in AssetClassification.objects.select_for_update()
+                    .filter(period=period, customer_id__in=chunk)}
+        carried = {c.customer_id: c for c in AssetClassification.objects
+                   .filter(period=previous_period, customer_id__in=chunk, manual=True)}
+        to_create, to_update = [], []
+        for cid in chunk:
+            days = dpd.get(cid, 0)
+            floor = logic.floor_tier(days)
+            row = existing.get(cid)
+            if row is None:
+                tier, manual, reason = floor, False, ""
+                before = carried.get(cid)
+                if before is not None and not logic.is_better_than(before.tier, floor):
+                    tier, manual, reason = before.tier, before.tier != floor, before.reason
+                to_create.append(AssetClassification(
+                    customer_id=cid, period=period, days_past_due=days, exposure=exposure.get(cid, ZERO),
+                    currency=table.reporting_currency, floor_tier=floor, tier=tier, manual=manual, reason=reason))
+            else:
+                row.days_past_due, row.exposure, row.floor_tier = days, exposure.get(cid, ZERO), floor
+                if row.manual:
+                    row.tier = logic.worse_tier(row.tier, floor)
+                    row.manual = row.tier != floor
+                else:
+                    row.tier = floor
+                to_update.append(row)
+        if to_create:
+            AssetClassification.objects.bulk_create(to_create, batch_size=500)
+            created += len(to_create)
+        if to_update:
+            AssetClassification.objects.bulk_update(to_update, ["days_past_due", "exposure", "floor_tier", "tier",
+                                                                "manual", "updated_at"], batch_size=500)
+            updated += len(to_update)
+    return {"period": period, "created": created, "updated": updated}
+
+
+@transaction.atomic
+def classification_run(*, actor, period=None) -> dict:
+    """The monthly classification by debtor (floor by days past due; manual tiers carried forward)."""
+    if not (access.has(actor, "monitoring.classify_exposure") or access.has(actor, "monitoring.run_provisions")):
+        access.require(actor, "monitoring.classify_exposure")
+    period = month_end(period or default_period())
+    result = _classify_period(actor, period)
+    audit_record(actor=actor, action=AuditEvent.Action.RUN, verb="classification_run",
+                 object_type="monitoring.assetclassification", object_repr=f"classification {period:%Y-%m}",
+                 after=result)
+    return result
+
+
+def _classification_state(c) -> dict:
+    return {"tier": c.tier, "floor_tier": c.floor_tier, "manual": c.manual, "status": c.status,
+            "requested_tier": c.requested_tier, "reason": c.reason}
+
+
+def _locked_classification(actor, classification):
+    _require_visible_customer(actor, classification.customer_id)
+    return AssetClassification.objects.select_for_update().get(pk=classification.pk)
+
+
+@transaction.atomic
+def classification_request(*, actor, classification, tier, reason) -> AssetClassification:
+    """Ask for a manual tier (worse than or equal to the floor, with a reason); a second person approves."""
+    access.require(actor, "monitoring.classify_exposure")
+    locked = _locked_classification(actor, classification)
+    reason = (reason or "").strip()
+    errors = {}
+    if tier not in logic.TIERS:
+        errors["tier"] = _("Choose a listed tier.")
+    elif logic.is_better_than(tier, locked.floor_tier):
+        errors["tier"] = _("A tier better than the floor (%(floor)s) is not allowed.") % {
+            "floor": Tier(locked.floor_tier).label}
+    elif tier == locked.tier:
+        errors["tier"] = _("This is already the tier.")
+    if not reason:
+        errors["reason"] = _("Give the reason for the manual classification.")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
+    if not can_proceed(locked.request_reclassification):
+        raise Conflict(_("A reclassification of this exposure is already waiting for approval."))
+    before = _classification_state(locked)
+    locked.request_reclassification()
+    locked.requested_tier, locked.request_reason = tier, reason
+    locked.requested_by, locked.requested_at = actor, timezone.now()
+    locked.approved_by, locked.approved_at = None, None
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="request_reclassification",
+                 before=before, after=_classification_state(locked))
+    return locked
+
+
+@transaction.atomic
+def classification_approve(*, actor, classification, comment="") -> AssetClassification:
+    """Four-eyes: an approver other than the requester applies the requested tier."""
+    access.require(actor, "monitoring.approve_classification")
+    locked = _locked_classification(actor, classification)
+    if not can_proceed(locked.approve):
+        raise Conflict(_("No reclassification is waiting for approval."))
+    access.require_other_person(actor, locked.requested_by_id,
+                                _("Four-eyes rule: you cannot approve a reclassification you requested."))
+    if logic.is_better_than(locked.requested_tier, locked.floor_tier):
+        raise ValidationFailed(_("The requested tier is now better than the floor; request again."))
+    before = _classification_state(locked)
+    locked.approve()
+    locked.tier = locked.requested_tier
+    locked.manual = locked.tier != locked.floor_tier
+    locked.reason = locked.request_reason
+    locked.requested_tier = ""
+    locked.approved_by, locked.approved_at = actor, timezone.now()
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve_reclassification",
+                 before=before, after={**_classification_state(locked), "comment": comment})
+    return locked
+
+
+@transaction.atomic
+def classification_reject(*, actor, classification, comment="") -> AssetClassification:
+    access.require(actor, "monitoring.approve_classification")
+    locked = _locked_classification(actor, classification)
+    if not can_proceed(locked.reject):
+        raise Conflict(_("No reclassification is waiting for approval."))
+    access.require_other_person(actor, locked.requested_by_id,
+                                _("Four-eyes rule: you cannot decide on a reclassification you requested."))
+    before = _classification_state(locked)
+    locked.reject()
+    locked.requested_tier = ""
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject_reclassification",
+                 before=before, after={**_classification_state(locked), "comment": comment})
+    return locked
+
+
+# --- Provisions ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def provision_run(*, actor, period=None) -> ProvisionRun:
+    """The month-end run: classify the month, then provision = exposure × tier rate, one line per customer.
+
+    Running a month again replaces its lines (idempotent)."""
+    access.require(actor, "monitoring.run_provisions")
+    period = month_end(period or default_period())
+    _classify_period(actor, period)
+    rates = current_rates()
+    rows = list(AssetClassification.objects.filter(period=period, exposure__gt=0)
+                .values_list("customer_id", "tier", "exposure"))
+    exposures = {cid: exposure for cid, _tier, exposure in rows}
+    tiers = {cid: tier for cid, tier, _exposure in rows}
+    lines = logic.provision_lines(exposures, tiers, rates)
+    totals = logic.totals_by_tier(lines)
+    run, created = ProvisionRun.objects.select_for_update().get_or_create(
+        period=period, defaults={"run_by": actor, "run_at": timezone.now(),
+                                 "currency": settings.REPORTING_CURRENCY})
+    before = None if created else {"total_exposure": run.total_exposure, "total_provision": run.total_provision}
+    run.lines.all().delete()
+    ProvisionLine.objects.bulk_create(
+        [ProvisionLine(run=run, customer_id=l.customer_id, tier=l.tier, exposure=l.exposure, rate=l.rate,
+                       amount=l.amount) for l in lines], batch_size=1000)
+    run.rates = jsonable(rates)
+    run.totals = jsonable(totals)
+    run.total_exposure = sum((l.exposure for l in lines), ZERO)
+    run.total_provision = sum((l.amount for l in lines), ZERO)
+    run.customer_count = len(lines)
+    run.run_by, run.run_at = actor, timezone.now()
+    run.currency = settings.REPORTING_CURRENCY
+    run.save()
+    audit_record(actor=actor, action=AuditEvent.Action.RUN, obj=run, verb="provision_run", before=before,
+                 after={"period": period, "total_exposure": run.total_exposure,
+                        "total_provision": run.total_provision, "customers": run.customer_count})
+    return run

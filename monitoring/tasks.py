@@ -1,0 +1,59 @@
+"""Thin Celery tasks: they take ids and call one service, acting as the system user."""
+from celery import shared_task
+from django.db import OperationalError
+
+from creditportal.core import clock
+from creditportal.core.locks import run_once
+
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 600, "max_retries": 5}
+
+
+def _system():
+    from accounts.system import system_user
+
+    return system_user()
+
+
+@shared_task(name="monitoring.evaluate_daily", **RETRY)
+def evaluate_daily():
+    """Evaluate every rule for the portfolio once per business date; on a month end, classify and provision."""
+    from . import services
+
+    today = clock.today()
+    with run_once(f"monitoring.evaluate_daily:{today.isoformat()}") as first:
+        if not first:
+            return False
+        actor = _system()
+        services.alerts_evaluate(actor=actor, on_date=today)
+        if today == services.month_end(today):
+            services.provision_run(actor=actor, period=today)
+        return True
+
+
+@shared_task(name="monitoring.evaluate_customers", **RETRY)
+def evaluate_customers(customer_ids):
+    """Re-evaluate the rules for some customers right after an event (idempotent)."""
+    from . import services
+
+    ids = [int(i) for i in customer_ids or [] if i]
+    if ids:
+        services.alerts_evaluate(actor=_system(), customer_ids=ids)
+    return len(ids)
+
+
+@shared_task(name="monitoring.evaluate_facility", **RETRY)
+def evaluate_facility(facility_id):
+    from credit.models import Facility
+
+    customer_id = Facility.objects.filter(pk=facility_id).values_list("customer_id", flat=True).first()
+    return evaluate_customers(customer_ids=[customer_id] if customer_id else [])
+
+
+@shared_task(name="monitoring.month_end_run", **RETRY)
+def month_end_run(period_iso=None):
+    import datetime as dt
+
+    from . import services
+
+    period = dt.date.fromisoformat(period_iso) if period_iso else None
+    return services.provision_run(actor=_system(), period=period).pk
