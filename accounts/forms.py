@@ -6,14 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from creditportal.core import access
 from creditportal.core.forms import PortalForm, PortalFormMixin
 
-ROLE_LABELS = {
-    access.RELATIONSHIP_MANAGER: _("Relationship manager"),
-    access.CREDIT_ANALYST: _("Credit analyst"),
-    access.APPROVER: _("Approver"),
-    access.COLLECTOR: _("Collector"),
-    access.RISK_ADMIN: _("Risk admin"),
-    access.AUDITOR: _("Auditor"),
-}
+ROLE_LABELS = access.ROLE_LABELS
 ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in access.ROLES]
 
 

@@ -8,7 +8,7 @@ def portal(request):
     user = getattr(request, "user", None)
     return {
         "menu": menu_for(user) if user is not None else [],
-        "user_roles": access.roles_of(user) if user is not None else [],
+        "user_roles": [access.ROLE_LABELS.get(r, r) for r in access.roles_of(user)] if user is not None else [],
         "business_date": clock.today(),
         "reporting_currency": settings.REPORTING_CURRENCY,
         "unread_notifications": _unread(user),

@@ -14,6 +14,7 @@ import fnmatch
 import logging
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import NotAllowed
 
@@ -28,6 +29,15 @@ AUDITOR = "auditor"
 SYSTEM = "system"  # the named system user's group: nightly jobs and dunning act through it
 
 ROLES = [RELATIONSHIP_MANAGER, CREDIT_ANALYST, APPROVER, COLLECTOR, RISK_ADMIN, AUDITOR]
+ROLE_LABELS = {
+    RELATIONSHIP_MANAGER: gettext_lazy("Relationship manager"),
+    CREDIT_ANALYST: gettext_lazy("Credit analyst"),
+    APPROVER: gettext_lazy("Approver"),
+    COLLECTOR: gettext_lazy("Collector"),
+    RISK_ADMIN: gettext_lazy("Risk admin"),
+    AUDITOR: gettext_lazy("Auditor"),
+    SYSTEM: gettext_lazy("System"),
+}
 
 # Read access every staff role has (a relationship manager's is further limited to their portfolio).
 _READ_ALL = [
