@@ -1,0 +1,57 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from customers import services
+from customers.validators import complete_credit_code
+
+_counter = {"n": 0}
+
+
+def next_code():
+    _counter["n"] += 1
+    return complete_credit_code(f"91310000{_counter['n']:09d}")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_customer(users):
+    def make(manager=None, **fields):
+        manager = manager or users["rm"]
+        data = dict(name=f"测试客户{_counter['n']}有限公司", credit_code=next_code(), industry_section="C",
+                    industry_division="30", size="medium", legal_form="limited_liability", status="active")
+        data.update(fields)
+        return services.customer_create(actor=manager, **data)
+
+    return make
+
+
+BALANCED = dict(
+    cash=Decimal("100"), receivables=Decimal("200"), inventory=Decimal("150"), current_assets=Decimal("600"),
+    total_assets=Decimal("1000"), short_term_debt=Decimal("100"), current_liabilities=Decimal("300"),
+    long_term_debt=Decimal("200"), total_liabilities=Decimal("500"), equity=Decimal("500"),
+    revenue=Decimal("1200"), cost_of_sales=Decimal("900"), operating_profit=Decimal("130"),
+    interest_expense=Decimal("20"), profit_before_tax=Decimal("120"), net_profit=Decimal("90"),
+    operating_cash_flow=Decimal("110"), investing_cash_flow=Decimal("-40"), financing_cash_flow=Decimal("10"),
+)
+
+
+def statement_data(year=2023, **overrides):
+    data = dict(period_end=dt.date(year, 12, 31), period_type="annual", audited=True, consolidated=False,
+                currency="CNY", unit=1, **BALANCED)
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_statement(users):
+    def make(customer, actor=None, **overrides):
+        return services.statement_create(actor=actor or customer.relationship_manager, customer=customer,
+                                         **statement_data(**overrides))
+
+    return make
