@@ -316,6 +316,8 @@ def rating_return(*, actor, rating: Rating, reason: str) -> Rating:
 @transaction.atomic
 def rating_reject(*, actor, rating: Rating, reason: str) -> Rating:
     """Reject a submitted rating (a checker) or dismiss a proposed one (an analyst)."""
+    if not access.has(actor, "ratings.add_rating"):
+        access.require(actor, "ratings.approve_rating")
     require_visible(actor, rating.customer)
     reason = _reason(reason)
     rating = _lock(rating)
@@ -691,7 +693,7 @@ def _batch_chunk(batch, ids, actor, models, definitions, policy):
             if result["grade"] == rating.model_grade and model.pk == rating.model_id:
                 continue
             proposal = Rating(customer=customer, model=model, model_definition=definition, inputs=jsonable(inputs),
-                              origin="batch", batch=batch, created_by=actor)
+                              origin="batch", batch=batch, created_by=actor, state=RatingState.PROPOSED)
             _recompute(proposal)
             proposal.state_is_downgrade = selectors.grade_rank(proposal.grade) > selectors.grade_rank(rating.grade)
             new_ratings.append(proposal)

@@ -1,0 +1,227 @@
+"""The rating workflow through the services: start, expert scores, override, submit, four-eyes, approve."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from audit.models import AuditEvent
+from creditportal.core.errors import Conflict, ValidationFailed
+from ratings import selectors, services
+from ratings.engine import evaluate
+from ratings.models import Rating, RatingState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_start_computes_inputs_and_result(users, make_customer):
+    customer = make_customer()
+    rating = services.rating_start(actor=users["analyst"], customer=customer)
+    assert rating.state == RatingState.DRAFT
+    assert rating.inputs["ratios"]["current_ratio"] == "2.4000"
+    assert rating.inputs["behaviour"]["result"] is None  # no invoices: not available
+    assert rating.result["factors"] and rating.grade == rating.result["grade"]
+    assert len(rating.inputs_sha256) == 64
+    assert AuditEvent.objects.filter(object_type="ratings.rating", object_id=str(rating.pk), action="create").exists()
+
+
+def test_expert_scores_mean_and_spread(users, scored_rating):
+    rating = scored_rating(score=4)
+    services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code="management", score=2)
+    rating.refresh_from_db()
+    row = {f["code"]: f for f in rating.result["factors"]}["management"]
+    assert row["experts"]["mean"] == "3.00" and row["experts"]["spread"] == "2" and row["experts"]["count"] == 2
+    # scoring again replaces the expert's own score
+    services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code="management", score=4)
+    rating.refresh_from_db()
+    assert {f["code"]: f for f in rating.result["factors"]}["management"]["experts"]["count"] == 2
+    with pytest.raises(ValidationFailed):
+        services.expert_score_set(actor=users["analyst"], rating=rating, factor_code="management", score=6)
+    with pytest.raises(ValidationFailed):
+        services.expert_score_set(actor=users["analyst"], rating=rating, factor_code="current_ratio", score=3)
+
+
+def test_reproducible_from_the_stored_snapshot(users, scored_rating):
+    rating = scored_rating()
+    stored = Rating.objects.get(pk=rating.pk)
+    assert services.reproduce(stored) == stored.result
+    assert evaluate(stored.model_definition, stored.inputs).as_dict() == stored.result
+    from creditportal.core.canonical import sha256_of
+    assert sha256_of(stored.inputs) == stored.inputs_sha256
+
+
+def test_submit_and_approve_by_another_analyst(users, scored_rating, today):
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    approved = services.rating_approve(actor=users["analyst2"], rating=rating)
+    assert approved.state == RatingState.APPROVED
+    assert selectors.current_rating(approved.customer) == approved
+    months = {"A": 12, "B": 6, "C": 3, "D": 1}[approved.letter]
+    assert approved.review_due == selectors.months_after(today, months)
+    assert not approved.is_expired
+
+
+def test_self_approval_refused(users, scored_rating):
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    with pytest.raises(PermissionDenied):
+        services.rating_approve(actor=users["analyst"], rating=rating)
+    rating.refresh_from_db()
+    assert rating.state == RatingState.SUBMITTED
+
+
+def test_submitter_cannot_approve_a_proposal_they_submitted(users, scored_rating):
+    rating = scored_rating(maker="analyst")
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    with pytest.raises(PermissionDenied):
+        services.rating_return(actor=users["analyst"], rating=rating, reason="x")
+
+
+def test_override_needs_reason_and_is_limited(users, scored_rating):
+    rating = scored_rating()
+    target = {"AAA": "AA", "D": "C"}.get(rating.model_grade) or "AAA"
+    from ratings.engine import Scale
+    one_up = Scale.default().shift(rating.model_grade, 1) or Scale.default().shift(rating.model_grade, -1)
+    with pytest.raises(ValidationFailed):
+        services.rating_override(actor=users["analyst"], rating=rating, grade=one_up.code, reason="  ")
+    far = Scale.default().shift(rating.model_grade, -3) or Scale.default().shift(rating.model_grade, 3)
+    with pytest.raises(ValidationFailed):
+        services.rating_override(actor=users["analyst"], rating=rating, grade=far.code, reason="too far")
+    rating = services.rating_override(actor=users["analyst"], rating=rating, grade=one_up.code,
+                                      reason="Parent guarantee not captured by the model")
+    assert rating.grade == one_up.code and rating.model_grade != rating.grade and rating.is_overridden
+    assert target
+
+
+def test_override_approval_needs_the_approver_group(users, scored_rating):
+    rating = scored_rating()
+    from ratings.engine import Scale
+    other = Scale.default().shift(rating.model_grade, -1)
+    services.rating_override(actor=users["analyst"], rating=rating, grade=other.code, reason="Weak parent")
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    with pytest.raises(PermissionDenied):
+        services.rating_approve(actor=users["analyst2"], rating=rating)
+    approved = services.rating_approve(actor=users["approver1"], rating=rating)
+    assert approved.state == RatingState.APPROVED and approved.grade == other.code
+
+
+def test_overrider_cannot_approve(users, scored_rating, make_user):
+    rating = scored_rating()
+    from ratings.engine import Scale
+    other = Scale.default().shift(rating.model_grade, -1)
+    services.rating_override(actor=users["analyst2"], rating=rating, grade=other.code, reason="Weak parent")
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    both = make_user("both", "approver")
+    both.groups.add(*users["analyst2"].groups.all())
+    with pytest.raises(PermissionDenied):
+        services.rating_approve(actor=users["analyst2"], rating=rating)
+
+
+def test_approval_supersedes_previous_and_approved_is_immutable(users, approved_rating, scored_rating, make_customer):
+    first = approved_rating()
+    with pytest.raises(Conflict):
+        services.expert_score_set(actor=users["analyst"], rating=first, factor_code="management", score=1)
+    with pytest.raises(Conflict):
+        services.rating_override(actor=users["analyst"], rating=first, grade="D", reason="x")
+    second = scored_rating(first.customer)
+    services.rating_submit(actor=users["analyst"], rating=second)
+    services.rating_approve(actor=users["analyst2"], rating=second)
+    first.refresh_from_db()
+    assert first.state == RatingState.SUPERSEDED
+    assert selectors.current_ratings([first.customer_id])[first.customer_id].pk == second.pk
+
+
+def test_return_and_reject(users, scored_rating, make_customer):
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    with pytest.raises(ValidationFailed):
+        services.rating_return(actor=users["analyst2"], rating=rating, reason="")
+    rating = services.rating_return(actor=users["analyst2"], rating=rating, reason="Check the 2025 statement")
+    assert rating.state == RatingState.DRAFT and rating.returned_count == 1
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    rating = services.rating_reject(actor=users["analyst2"], rating=rating, reason="Wrong customer")
+    assert rating.state == RatingState.REJECTED
+
+
+def test_wrong_state_transition_is_a_conflict(users, approved_rating):
+    rating = approved_rating()
+    with pytest.raises(Conflict):
+        services.rating_submit(actor=users["analyst"], rating=rating)
+    with pytest.raises(Conflict):
+        services.rating_approve(actor=users["approver1"], rating=rating)
+
+
+def test_stale_inputs_block_submission(users, make_customer, scored_rating):
+    customer = make_customer(period_end=dt.date(2024, 6, 30))  # 24 months before the business date
+    rating = scored_rating(customer)
+    with pytest.raises(ValidationFailed, match="older than 18 months"):
+        services.rating_submit(actor=users["analyst"], rating=rating)
+    assert selectors.stale_inputs_for([customer.pk])[customer.pk]
+
+
+def test_missing_expert_scores_block_submission(users, make_customer):
+    rating = services.rating_start(actor=users["analyst"], customer=make_customer())
+    with pytest.raises(ValidationFailed, match="Expert scores are missing"):
+        services.rating_submit(actor=users["analyst"], rating=rating)
+
+
+def test_one_open_rating_per_customer(users, make_customer):
+    customer = make_customer()
+    services.rating_start(actor=users["analyst"], customer=customer)
+    with pytest.raises(Conflict):
+        services.rating_start(actor=users["analyst2"], customer=customer)
+
+
+def test_behaviour_indicators_from_the_provider(users, make_customer):
+    from ratings.providers import register_payment_behaviour
+
+    customer = make_customer()
+
+    class Fake:
+        def behaviour_for(self, customer_ids, start, end):
+            return {customer.pk: {"invoice_count": 3, "amount_due": Decimal("1000"),
+                                  "amount_received": Decimal("960"), "claim_payouts": Decimal("0"),
+                                  "days_late_numerator": Decimal("9600"), "days_late_denominator": Decimal("960"),
+                                  "max_days_late": 25}}
+
+    from ratings import providers
+    previous = providers.payment_behaviour()
+    register_payment_behaviour(Fake())
+    try:
+        services.behaviour_input_set(actor=users["rm"], customer=customer, competitor_share="ours_main")
+        rating = services.rating_start(actor=users["analyst"], customer=customer)
+    finally:
+        register_payment_behaviour(previous)
+    behaviour = rating.inputs["behaviour"]
+    assert behaviour["letters"] == "BDB" and behaviour["result"] == "D"
+    assert behaviour["days_late"] == 10 and behaviour["max_days_late"] == 25
+    assert rating.grade == "D"  # the veto cap
+
+
+@pytest.mark.parametrize("role", ["auditor", "collector", "rm"])
+def test_roles_that_may_not_rate(users, make_customer, role):
+    with pytest.raises(PermissionDenied):
+        services.rating_start(actor=users[role], customer=make_customer())
+
+
+def test_auditor_refused_every_write(users, scored_rating):
+    rating = scored_rating()
+    auditor = users["auditor"]
+    calls = [
+        lambda: services.rating_start(actor=auditor, customer=rating.customer),
+        lambda: services.expert_score_set(actor=auditor, rating=rating, factor_code="management", score=3),
+        lambda: services.rating_override(actor=auditor, rating=rating, grade="D", reason="x"),
+        lambda: services.rating_submit(actor=auditor, rating=rating),
+        lambda: services.rating_approve(actor=auditor, rating=rating),
+        lambda: services.rating_return(actor=auditor, rating=rating, reason="x"),
+        lambda: services.rating_reject(actor=auditor, rating=rating, reason="x"),
+        lambda: services.behaviour_input_set(actor=auditor, customer=rating.customer, competitor_share="half"),
+        lambda: services.batch_start(actor=auditor),
+        lambda: services.model_new_version(actor=auditor, model=rating.model),
+        lambda: services.model_activate(actor=auditor, model=rating.model),
+        lambda: services.policy_update(actor=auditor, max_override_notches=3),
+        lambda: services.scale_update(actor=auditor, scale=rating.model.scale, name="x", grades=[]),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
