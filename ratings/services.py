@@ -468,9 +468,9 @@ def model_new_version(*, actor, model: RatingModel) -> RatingModel:
                                       sizes=model.sizes, caps=model.caps, created_by=actor, changed_by=actor,
                                       previous=model)
     RatingFactor.objects.bulk_create([
-        RatingFactor(model=copy, **{f.name: getattr(f, f.attname) for f in RatingFactor._meta.concrete_fields
-                                    if f.name not in ("id", "model")})
-        for f in model.factors.all()])
+        RatingFactor(model=copy, **{field.attname: getattr(factor, field.attname)
+                                    for field in RatingFactor._meta.concrete_fields if field.name not in ("id", "model")})
+        for factor in model.factors.all()])
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=copy, verb="new_version",
                  after=_model_state(copy))
     return copy

@@ -1,0 +1,307 @@
+"""API of ratings: scales, models, ratings (with their explanation) and expert scores.
+
+Viewsets are thin: querysets from ``visible_to``, writes through services, deny-by-default
+``action_permissions``. A transition not allowed from the rating's state answers 409.
+"""
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from customers.models import Customer
+
+from . import services
+from .models import ExpertScore, Rating, RatingFactor, RatingModel, RatingScale, ScaleGrade
+
+
+# --- Scales -----------------------------------------------------------------------------------
+
+class ScaleGradeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScaleGrade
+        fields = ["position", "code", "letter", "min_score", "max_score", "pd"]
+        read_only_fields = ["position"]
+
+
+class RatingScaleSerializer(serializers.ModelSerializer):
+    grades = ScaleGradeSerializer(many=True)
+
+    class Meta:
+        model = RatingScale
+        fields = ["id", "code", "name", "score_min", "score_max", "is_master", "grades", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class RatingScaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = RatingScaleSerializer
+    action_permissions = {"list": "ratings.view_ratingscale", "retrieve": "ratings.view_ratingscale",
+                          "create": "ratings.add_ratingscale", "update": "ratings.change_ratingscale",
+                          "partial_update": "ratings.change_ratingscale"}
+
+    def get_queryset(self):
+        return RatingScale.objects.visible_to(self.request.user).prefetch_related("grades")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        scale = services.scale_create(actor=request.user, code=data["code"], name=data["name"], grades=data["grades"],
+                                      score_min=data.get("score_min", "0"), score_max=data.get("score_max", "100"),
+                                      is_master=data.get("is_master", False))
+        return Response(self.get_serializer(self.get_queryset().get(pk=scale.pk)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        scale = self.get_object()
+        serializer = self.get_serializer(scale, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grades = data.get("grades") or [ScaleGradeSerializer(g).data for g in scale.grades.all()]
+        services.scale_update(actor=request.user, scale=scale, name=data.get("name", scale.name), grades=grades)
+        return Response(self.get_serializer(self.get_queryset().get(pk=scale.pk)).data)
+
+
+# --- Models -----------------------------------------------------------------------------------
+
+class RatingFactorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RatingFactor
+        fields = ["id", "position", "code", "name", "group", "kind", "source", "weight", "method", "direction",
+                  "thresholds", "low", "high", "points", "missing_points"]
+
+
+class RatingModelSerializer(serializers.ModelSerializer):
+    factors = RatingFactorSerializer(many=True, read_only=True)
+    scale = serializers.SlugRelatedField(slug_field="code", queryset=RatingScale.objects.all())
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    activated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RatingModel
+        fields = ["id", "code", "version", "name", "description", "scale", "industries", "sizes", "caps", "state",
+                  "factors", "created_by", "activated_by", "activated_at", "retired_at", "created_at"]
+        read_only_fields = ["version", "state", "activated_at", "retired_at", "created_at"]
+
+
+class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = RatingModelSerializer
+    filterset_fields = ["code", "state"]
+    action_permissions = {
+        "list": "ratings.view_ratingmodel", "retrieve": "ratings.view_ratingmodel",
+        "create": "ratings.add_ratingmodel", "update": "ratings.change_ratingmodel",
+        "partial_update": "ratings.change_ratingmodel", "new_version": "ratings.add_ratingmodel",
+        "activate": "ratings.approve_ratingmodel", "retire": "ratings.approve_ratingmodel",
+        "factors": "ratings.add_ratingfactor",
+    }
+
+    def get_queryset(self):
+        return (RatingModel.objects.visible_to(self.request.user)
+                .select_related("scale", "created_by", "activated_by").prefetch_related("factors"))
+
+    def _out(self, model, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(self.get_queryset().get(pk=model.pk)).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        model = services.model_create(actor=request.user, code=d["code"], name=d["name"], scale=d["scale"],
+                                      description=d.get("description", ""), industries=d.get("industries", []),
+                                      sizes=d.get("sizes", []), caps=d.get("caps", []))
+        return self._out(model, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        model = self.get_object()
+        serializer = self.get_serializer(model, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        services.model_update(actor=request.user, model=model, name=d.get("name", model.name),
+                              description=d.get("description", model.description),
+                              industries=d.get("industries", model.industries), sizes=d.get("sizes", model.sizes),
+                              caps=d.get("caps"))
+        return self._out(model)
+
+    @extend_schema(request=None, responses=RatingModelSerializer)
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        return self._out(services.model_new_version(actor=request.user, model=self.get_object()),
+                         status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=RatingModelSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        return self._out(services.model_activate(actor=request.user, model=self.get_object()))
+
+    @extend_schema(request=None, responses=RatingModelSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk=None):
+        return self._out(services.model_retire(actor=request.user, model=self.get_object()))
+
+    @extend_schema(request=RatingFactorSerializer, responses=RatingModelSerializer)
+    @action(detail=True, methods=["post"])
+    def factors(self, request, pk=None):
+        """Add a factor to a draft version (or change it: give the ``id`` of an existing one)."""
+        model = self.get_object()
+        serializer = RatingFactorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        factor = None
+        if request.data.get("id"):
+            factor = get_object_or_404(RatingFactor, pk=request.data["id"], model=model)
+        services.factor_save(actor=request.user, model=model, factor=factor, **serializer.validated_data)
+        return self._out(model)
+
+
+# --- Ratings ----------------------------------------------------------------------------------
+
+class RatingSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    model = serializers.CharField(source="model.__str__", read_only=True)
+    model_id = serializers.IntegerField(read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    overridden_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    explanation = serializers.JSONField(source="result", read_only=True)
+    behaviour = serializers.SerializerMethodField()
+    is_expired = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["id", "customer", "customer_name", "model", "model_id", "state", "origin", "score", "model_grade",
+                  "grade", "letter", "pd", "override_grade", "override_reason", "overridden_by", "behaviour",
+                  "explanation", "inputs", "inputs_sha256", "created_by", "submitted_by", "submitted_at",
+                  "approved_by", "approved_at", "review_due", "is_expired", "decision_note", "created_at"]
+        read_only_fields = fields
+
+    def get_behaviour(self, rating) -> dict:
+        b = rating.behaviour
+        return {"letters": b.get("letters"), "result": b.get("result")}
+
+
+class RatingCreateSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OverrideSerializer(serializers.Serializer):
+    grade = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = RatingSerializer
+    filterset_fields = ["customer", "state", "grade", "letter"]
+    action_permissions = {
+        "list": "ratings.view_rating", "retrieve": "ratings.view_rating", "create": "ratings.add_rating",
+        "submit": "ratings.submit_rating", "approve": "ratings.approve_rating", "return_": "ratings.approve_rating",
+        "reject": "ratings.view_rating",  # the service decides: a checker, or an analyst dismissing a proposal
+        "override": "ratings.override_rating", "refresh_inputs": "ratings.change_rating",
+    }
+
+    def get_queryset(self):
+        return (Rating.objects.visible_to(self.request.user)
+                .select_related("customer", "model", "created_by", "submitted_by", "approved_by", "overridden_by")
+                .order_by("-created_at", "-id"))
+
+    def _out(self, rating, code=status.HTTP_200_OK):
+        return Response(RatingSerializer(self.get_queryset().get(pk=rating.pk)).data, status=code)
+
+    @extend_schema(request=RatingCreateSerializer, responses=RatingSerializer)
+    def create(self, request, *args, **kwargs):
+        data = RatingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=data.validated_data["customer"])
+        return self._out(services.rating_start(actor=request.user, customer=customer), status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=RatingSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._out(services.rating_submit(actor=request.user, rating=self.get_object()))
+
+    @extend_schema(request=NoteSerializer, responses=RatingSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(services.rating_approve(actor=request.user, rating=self.get_object(),
+                                                 note=data.validated_data["note"]))
+
+    @extend_schema(request=ReasonSerializer, responses=RatingSerializer)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(services.rating_return(actor=request.user, rating=self.get_object(),
+                                                reason=data.validated_data["reason"]))
+
+    @extend_schema(request=ReasonSerializer, responses=RatingSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(services.rating_reject(actor=request.user, rating=self.get_object(),
+                                                reason=data.validated_data["reason"]))
+
+    @extend_schema(request=OverrideSerializer, responses=RatingSerializer)
+    @action(detail=True, methods=["post"])
+    def override(self, request, pk=None):
+        data = OverrideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(services.rating_override(actor=request.user, rating=self.get_object(),
+                                                  grade=data.validated_data["grade"],
+                                                  reason=data.validated_data["reason"]))
+
+    @extend_schema(request=None, responses=RatingSerializer)
+    @action(detail=True, methods=["post"], url_path="refresh-inputs")
+    def refresh_inputs(self, request, pk=None):
+        return self._out(services.rating_refresh_inputs(actor=request.user, rating=self.get_object()))
+
+
+# --- Expert scores ----------------------------------------------------------------------------
+
+class ExpertScoreSerializer(serializers.ModelSerializer):
+    expert = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rating = serializers.IntegerField(source="rating_id")
+
+    class Meta:
+        model = ExpertScore
+        fields = ["id", "rating", "factor_code", "expert", "score", "comment", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ExpertScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                         viewsets.GenericViewSet):
+    """Scoring a factor again replaces the expert's own score (POST is an upsert)."""
+
+    serializer_class = ExpertScoreSerializer
+    filterset_fields = ["rating", "factor_code"]
+    action_permissions = {"list": "ratings.view_expertscore", "retrieve": "ratings.view_expertscore",
+                          "create": "ratings.add_expertscore"}
+
+    def get_queryset(self):
+        return ExpertScore.objects.visible_to(self.request.user).select_related("expert").order_by("rating_id", "id")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        rating = get_object_or_404(Rating.objects.visible_to(request.user), pk=d["rating_id"])
+        score = services.expert_score_set(actor=request.user, rating=rating, factor_code=d["factor_code"],
+                                          score=d["score"], comment=d.get("comment", ""))
+        return Response(self.get_serializer(score).data, status=status.HTTP_201_CREATED)
+
+
+def register(router):
+    router.register("rating-scales", RatingScaleViewSet, basename="rating-scale")
+    router.register("rating-models", RatingModelViewSet, basename="rating-model")
+    router.register("ratings", RatingViewSet, basename="rating")
+    router.register("expert-scores", ExpertScoreViewSet, basename="expert-score")
