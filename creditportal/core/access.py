@@ -50,6 +50,8 @@ _READ_ALL = [
 ]
 # Reports (stored PDFs, batches) for every role but the collector: collectors work receivables, not credit files.
 _READ_REPORTS = ["reports.view_*"]
+# Model validation results (backtests, simulations): read by the credit roles and the auditor.
+_READ_VALIDATION = ["validation.view_*"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RELATIONSHIP_MANAGER: [
@@ -73,7 +75,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.download_report",
     ],
     CREDIT_ANALYST: [
-        *_READ_ALL, *_READ_REPORTS,
+        *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
         "customers.view_all_customers",
         "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
         "ratings.add_expertscore", "ratings.override_rating",
@@ -83,7 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.download_report",
     ],
     APPROVER: [
-        *_READ_ALL, *_READ_REPORTS,
+        *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
         "customers.view_all_customers",
         "ratings.approve_rating", "ratings.approve_override", "ratings.approve_ratingmodel",
         "credit.approve_creditapplication", "credit.approve_creditpolicy",
@@ -101,7 +103,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.handle_alert",
     ],
     RISK_ADMIN: [
-        *_READ_ALL, *_READ_REPORTS,
+        *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
+        "validation.run_validation", "validation.run_simulation", "validation.add_outcomeimport",
+        "validation.change_defaultdefinition",
         "customers.view_all_customers", "customers.reassign_customer",
         "ratings.add_ratingscale", "ratings.change_ratingscale",
         "ratings.add_ratingmodel", "ratings.change_ratingmodel", "ratings.add_ratingfactor",
@@ -119,7 +123,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.download_report",
     ],
     AUDITOR: [
-        *_READ_ALL, *_READ_REPORTS,
+        *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
         "customers.view_all_customers",
         "audit.view_auditevent", "audit.export_auditevent",
         "reports.download_report", "reports.request_report_batch",
