@@ -1,2 +1,27 @@
+from django.urls import path
+
+from . import views
+
 app_name = "monitoring"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("exposure/", views.ExposureListView.as_view(), name="exposure_list"),
+    path("alerts/", views.AlertListView.as_view(), name="alert_list"),
+    path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert_detail"),
+    path("alerts/<int:pk>/action/", views.AlertStartActionView.as_view(), name="alert_action"),
+    path("alerts/<int:pk>/watch/", views.AlertWatchView.as_view(), name="alert_watch"),
+    path("alerts/<int:pk>/<slug:transition>/", views.AlertTransitionView.as_view(), name="alert_transition"),
+    path("rules/", views.RuleListView.as_view(), name="rule_list"),
+    path("rules/new/", views.RuleFormView.as_view(), name="rule_create"),
+    path("rules/<int:pk>/", views.RuleFormView.as_view(), name="rule_edit"),
+    path("watchlist/", views.WatchlistView.as_view(), name="watchlist"),
+    path("watchlist/add/<int:customer_pk>/", views.WatchlistAddView.as_view(), name="watchlist_add"),
+    path("watchlist/<int:pk>/end/", views.WatchlistEndView.as_view(), name="watchlist_end"),
+    path("classifications/", views.ClassificationListView.as_view(), name="classification_list"),
+    path("classifications/run/", views.ClassificationRunView.as_view(), name="classification_run"),
+    path("classifications/<int:pk>/", views.ClassificationDetailView.as_view(), name="classification_detail"),
+    path("provisions/", views.ProvisionRunListView.as_view(), name="provision_run_list"),
+    path("provisions/run/", views.ProvisionRunView.as_view(), name="provision_run"),
+    path("provisions/rates/", views.ProvisionRatesView.as_view(), name="provision_rates"),
+    path("provisions/<int:pk>/", views.ProvisionRunDetailView.as_view(), name="provision_run_detail"),
+]

@@ -1,0 +1,391 @@
+"""API of the monitoring app. Viewsets are thin: querysets from ``visible_to`` (through the selectors),
+every write through a service; each action is mapped to a permission (deny by default)."""
+import datetime as dt
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from creditportal.core.canonical import jsonable
+from creditportal.core.errors import ValidationFailed
+from customers.models import Customer
+
+from . import selectors, services
+from .models import (
+    Alert, AssetClassification, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
+    WarningRule, WatchlistEntry,
+)
+
+
+def _date(value, field):
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed(f"{field}: YYYY-MM-DD", field_errors={field: "YYYY-MM-DD"})
+
+
+# --- Alerts ------------------------------------------------------------------------------------------
+
+class AlertSerializer(serializers.ModelSerializer):
+    rule_code = serializers.CharField(source="rule.code", read_only=True)
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "rule", "rule_code", "rule_name", "customer", "customer_name", "severity", "status", "value",
+                  "detail", "recommended_action", "still_firing", "raised_on", "last_seen_on", "times_seen", "owner",
+                  "comment", "handled_by", "handled_at", "action_taken", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StartActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[a for a in RecommendedAction.values if a != "none"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    facility_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    new_limit = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True,
+                                         default=None)
+
+
+ALERT_FILTERS = [
+    OpenApiParameter("status", str, description="active (default), all, open, acknowledged, resolved, dismissed"),
+    OpenApiParameter("severity", str, enum=Severity.values),
+    OpenApiParameter("rule", str, description="rule code"),
+    OpenApiParameter("customer", int),
+    OpenApiParameter("mine", bool),
+    OpenApiParameter("age", str, description="d0_7, d8_30, d31_90, over_90"),
+    OpenApiParameter("q", str),
+    OpenApiParameter("sort", str, enum=list(selectors.ALERT_SORTS)),
+]
+
+
+@extend_schema(parameters=ALERT_FILTERS)
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Alerts of the caller's portfolio; POST ``acknowledge``, ``resolve``, ``dismiss`` (409 from the wrong state)."""
+
+    serializer_class = AlertSerializer
+    filter_backends = []
+    action_permissions = {
+        "list": "monitoring.view_alert", "retrieve": "monitoring.view_alert",
+        "acknowledge": "monitoring.handle_alert", "resolve": "monitoring.handle_alert",
+        "dismiss": "monitoring.handle_alert", "start_action": "monitoring.handle_alert",
+    }
+
+    def get_queryset(self):
+        params = self.request.query_params if self.action == "list" else {"status": "all"}
+        return selectors.alert_list(self.request.user, params)
+
+    def _transition(self, request, service):
+        alert = self.get_object()
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        service(actor=request.user, alert=alert, comment=payload.validated_data["comment"])
+        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @extend_schema(request=CommentSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._transition(request, services.alert_acknowledge)
+
+    @extend_schema(request=CommentSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._transition(request, services.alert_resolve)
+
+    @extend_schema(request=CommentSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        return self._transition(request, services.alert_dismiss)
+
+    @extend_schema(request=StartActionSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"], url_path="start-action")
+    def start_action(self, request, pk=None):
+        alert = self.get_object()
+        payload = StartActionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.alert_start_action(actor=request.user, alert=alert, **payload.validated_data)
+        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+
+# --- Warning rules -----------------------------------------------------------------------------------
+
+class WarningRuleSerializer(serializers.ModelSerializer):
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    comparison = serializers.ChoiceField(choices=Comparison.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    recommended_action = serializers.ChoiceField(choices=RecommendedAction.choices, required=False)
+
+    class Meta:
+        model = WarningRule
+        fields = ["id", "code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+                  "recommended_action", "enabled", "description", "updated_at"]
+        read_only_fields = ["updated_at"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = WarningRuleSerializer
+    filter_backends = []
+    action_permissions = {
+        "list": "monitoring.view_warningrule", "retrieve": "monitoring.view_warningrule",
+        "create": "monitoring.add_warningrule", "update": "monitoring.change_warningrule",
+        "partial_update": "monitoring.change_warningrule",
+    }
+
+    def get_queryset(self):
+        return selectors.rules_list(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.warning_rule_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("code", None)  # the code is the rule's identity
+        serializer.instance = services.warning_rule_update(actor=self.request.user, rule=serializer.instance, **data)
+
+
+# --- Classifications ------------------------------------------------------------------------------------
+
+class ClassificationSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AssetClassification
+        fields = ["id", "customer", "customer_name", "period", "days_past_due", "exposure", "currency", "floor_tier",
+                  "tier", "manual", "reason", "status", "requested_tier", "request_reason", "requested_by",
+                  "requested_at", "approved_by", "approved_at", "classified_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ReclassifySerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=Tier.choices)
+    reason = serializers.CharField()
+
+
+class RunSerializer(serializers.Serializer):
+    period = serializers.DateField(required=False, allow_null=True, default=None,
+                                   help_text="Any day of the month (default: the last month end).")
+
+
+@extend_schema(parameters=[OpenApiParameter("period", OpenApiTypes.DATE), OpenApiParameter("tier", str),
+                           OpenApiParameter("status", str), OpenApiParameter("customer", int),
+                           OpenApiParameter("manual", bool), OpenApiParameter("all", bool)])
+class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Monthly asset classifications; POST ``reclassify`` (worse than the floor, with a reason), then another
+    person of the approver group POSTs ``approve`` or ``reject``; POST ``run`` classifies a month."""
+
+    serializer_class = ClassificationSerializer
+    filter_backends = []
+    action_permissions = {
+        "list": "monitoring.view_assetclassification", "retrieve": "monitoring.view_assetclassification",
+        "reclassify": "monitoring.classify_exposure", "approve": "monitoring.approve_classification",
+        "reject": "monitoring.approve_classification", "run": "monitoring.classify_exposure",
+    }
+
+    def get_queryset(self):
+        params = self.request.query_params if self.action == "list" else {"all": "1"}
+        return selectors.classification_list(self.request.user, params)
+
+    def _reply(self, obj):
+        return Response(ClassificationSerializer(self.get_queryset().get(pk=obj.pk)).data)
+
+    @extend_schema(request=ReclassifySerializer, responses=ClassificationSerializer)
+    @action(detail=True, methods=["post"])
+    def reclassify(self, request, pk=None):
+        obj = self.get_object()
+        payload = ReclassifySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.classification_request(actor=request.user, classification=obj, **payload.validated_data)
+        return self._reply(obj)
+
+    @extend_schema(request=CommentSerializer, responses=ClassificationSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        obj = self.get_object()
+        services.classification_approve(actor=request.user, classification=obj,
+                                        comment=str(request.data.get("comment", "")))
+        return self._reply(obj)
+
+    @extend_schema(request=CommentSerializer, responses=ClassificationSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        obj = self.get_object()
+        services.classification_reject(actor=request.user, classification=obj,
+                                       comment=str(request.data.get("comment", "")))
+        return self._reply(obj)
+
+    @extend_schema(request=RunSerializer, responses=inline_serializer(
+        "ClassificationRunResult", {"period": serializers.DateField(), "created": serializers.IntegerField(),
+                                    "updated": serializers.IntegerField()}))
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        payload = RunSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = services.classification_run(actor=request.user, period=payload.validated_data["period"])
+        return Response(jsonable(result))
+
+
+# --- Provision runs ------------------------------------------------------------------------------------
+
+class ProvisionRunSerializer(serializers.ModelSerializer):
+    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ProvisionRun
+        fields = ["id", "period", "currency", "rates", "totals", "total_exposure", "total_provision",
+                  "customer_count", "run_by", "run_at"]
+        read_only_fields = fields
+
+
+class ProvisionLineSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = ProvisionLine
+        fields = ["customer", "customer_name", "tier", "exposure", "rate", "amount"]
+        read_only_fields = fields
+
+
+class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Month-end provision runs (POST to run a month; running it again replaces its lines); ``comparison``
+    gives the movement by tier against the previous month; ``lines`` the customers' lines."""
+
+    serializer_class = ProvisionRunSerializer
+    filter_backends = []
+    action_permissions = {
+        "list": "monitoring.view_provisionrun", "retrieve": "monitoring.view_provisionrun",
+        "create": "monitoring.run_provisions", "comparison": "monitoring.view_provisionrun",
+        "lines": ("monitoring.view_provisionrun", "monitoring.view_provisionline"),
+    }
+
+    def get_queryset(self):
+        return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by").order_by("-period")
+
+    @extend_schema(request=RunSerializer, responses=ProvisionRunSerializer)
+    def create(self, request):
+        payload = RunSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = services.provision_run(actor=request.user, period=payload.validated_data["period"])
+        return Response(ProvisionRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def comparison(self, request, pk=None):
+        run = self.get_object()
+        data = selectors.provision_comparison(run)
+        data["previous"] = data["previous"].pk if data["previous"] else None
+        return Response(jsonable(data))
+
+    @extend_schema(responses=ProvisionLineSerializer(many=True),
+                   parameters=[OpenApiParameter("tier", str, enum=Tier.values)])
+    @action(detail=True, methods=["get"])
+    def lines(self, request, pk=None):
+        run = self.get_object()
+        queryset = selectors.provision_lines(request.user, run, request.query_params)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ProvisionLineSerializer(page, many=True).data)
+
+
+# --- Watchlist --------------------------------------------------------------------------------------------
+
+class WatchlistSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WatchlistEntry
+        fields = ["id", "customer", "customer_name", "reason", "owner", "since", "until", "alert", "created_at"]
+        read_only_fields = ["owner", "alert", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
+
+
+class WatchlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = WatchlistSerializer
+    filter_backends = []
+    action_permissions = {
+        "list": "monitoring.view_watchlistentry", "retrieve": "monitoring.view_watchlistentry",
+        "create": "monitoring.add_watchlistentry", "update": "monitoring.change_watchlistentry",
+        "partial_update": "monitoring.change_watchlistentry", "end": "monitoring.change_watchlistentry",
+    }
+
+    def get_queryset(self):
+        from creditportal.core import clock
+
+        queryset = WatchlistEntry.objects.visible_to(self.request.user).select_related("customer", "owner")
+        if self.action == "list" and self.request.query_params.get("all") != "1":
+            queryset = queryset.current(clock.today())
+        return queryset.order_by("-since", "-id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.watchlist_add(actor=self.request.user, customer=data["customer"],
+                                                     reason=data.get("reason", ""), since=data.get("since"),
+                                                     until=data.get("until"))
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.watchlist_update(actor=self.request.user, entry=serializer.instance,
+                                                        reason=data.get("reason"), until=data.get("until"))
+
+    @extend_schema(request=None, responses=WatchlistSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        entry = services.watchlist_end(actor=request.user, entry=self.get_object())
+        return Response(WatchlistSerializer(entry, context={"request": request}).data)
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------
+
+class DashboardView(APIView):
+    """The portfolio dashboard's figures (reporting currency), each with the URL of the list behind it."""
+
+    required_permission = ("monitoring.view_alert", "customers.view_all_customers")
+
+    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        data = selectors.dashboard(request.user, start=_date(request.query_params.get("start"), "start"),
+                                   end=_date(request.query_params.get("end"), "end"))
+        data["provision_run"] = data["provision_run"].pk if data["provision_run"] else None
+        return Response(jsonable(data))
+
+
+class DashboardViewSet(viewsets.ViewSet):
+    """``/api/v1/dashboard/`` through the router (one ``list`` action)."""
+
+    action_permissions = {"list": ("monitoring.view_alert", "customers.view_all_customers")}
+
+    @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
+                   responses=OpenApiTypes.OBJECT)
+    def list(self, request):
+        return DashboardView().get(request)
+
+
+def register(router):
+    router.register("alerts", AlertViewSet, basename="alert")
+    router.register("warning-rules", WarningRuleViewSet, basename="warning-rule")
+    router.register("classifications", ClassificationViewSet, basename="classification")
+    router.register("provision-runs", ProvisionRunViewSet, basename="provision-run")
+    router.register("watchlist", WatchlistViewSet, basename="watchlist")
+    router.register("dashboard", DashboardViewSet, basename="dashboard")

@@ -1,0 +1,65 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from creditportal.core.forms import PortalForm, PortalModelForm
+
+from .models import RecommendedAction, Severity, Tier, WarningRule
+
+
+class CommentForm(PortalForm):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class StartActionForm(PortalForm):
+    action = forms.ChoiceField(label=_("Action"), choices=[c for c in RecommendedAction.choices if c[0] != "none"])
+    new_limit = forms.DecimalField(label=_("New limit (for a reduction)"), required=False, max_digits=18,
+                                   decimal_places=2, min_value=0)
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WarningRuleForm(PortalModelForm):
+    class Meta:
+        model = WarningRule
+        fields = ["code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+                  "recommended_action", "enabled", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+    def validate_unique(self):  # the service checks the code
+        pass
+
+
+class WatchlistForm(PortalForm):
+    customer = forms.IntegerField(label=_("Customer id"), widget=forms.HiddenInput, required=False)
+    customer_name = forms.CharField(label=_("Customer"), disabled=True, required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    until = forms.DateField(label=_("Until (optional)"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ReclassifyForm(PortalForm):
+    tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RunForm(PortalForm):
+    period = forms.DateField(label=_("Month (any day of it)"), required=False,
+                             widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RatesForm(PortalForm):
+    def __init__(self, *args, rates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for tier, label in Tier.choices:
+            self.fields[tier] = forms.DecimalField(label=label, max_digits=6, decimal_places=4, min_value=0,
+                                                   max_value=1, initial=(rates or {}).get(tier))
+        from creditportal.core.forms import style_fields
+
+        style_fields(self)
+
+
+SEVERITY_CHOICES = [("", _("any severity")), *Severity.choices]

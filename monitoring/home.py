@@ -1,0 +1,32 @@
+"""Home-page panels: my open alerts; reclassifications awaiting my approval."""
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from creditportal.core import access, clock
+
+from . import selectors
+
+
+def home_panels(user):
+    panels = []
+    today = clock.today()
+    if access.has(user, "monitoring.handle_alert"):
+        alerts, count = selectors.my_open_alerts(user)
+        panels.append({
+            "title": _("My open alerts"), "count": count,
+            "url": reverse("monitoring:alert_list") + "?status=open&mine=1",
+            "items": [{"label": f"[{a.get_severity_display()}] {a.customer.name} · {a.rule.name}",
+                       "url": reverse("monitoring:alert_detail", args=[a.pk]),
+                       "age_days": (today - a.raised_on).days} for a in alerts],
+        })
+    if access.has(user, "monitoring.approve_classification"):
+        queryset = selectors.reclassifications_awaiting(user)
+        rows = list(queryset[:10])
+        panels.append({
+            "title": _("Reclassifications awaiting my approval"), "count": queryset.count(),
+            "url": reverse("monitoring:classification_list") + "?status=pending_approval&all=1",
+            "items": [{"label": f"{c.customer.name}: {c.get_tier_display()} → {c.get_requested_tier_display()}",
+                       "url": reverse("monitoring:classification_detail", args=[c.pk]),
+                       "age_days": (today - c.requested_at.date()).days if c.requested_at else None} for c in rows],
+        })
+    return panels

@@ -1,0 +1,453 @@
+"""Pages of the monitoring app: thin views over the selectors and services."""
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, TemplateView, View
+
+from creditportal.core import access, clock
+from creditportal.core.canonical import jsonable
+from creditportal.core.errors import ServiceError
+from creditportal.core.views import PortalPermissionMixin, report_service_error
+from customers.models import INDUSTRY_SECTION_CHOICES, Customer
+
+from . import logic, selectors, services
+from .forms import CommentForm, RatesForm, ReclassifyForm, RunForm, StartActionForm, WarningRuleForm, WatchlistForm
+from .models import (
+    Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRun, Severity, Tier, WarningRule,
+    WatchlistEntry,
+)
+
+
+def _query_without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- Alerts ------------------------------------------------------------------------------------------
+
+class AlertListView(PortalPermissionMixin, ListView):
+    permission_required = "monitoring.view_alert"
+    template_name = "monitoring/alert_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.alert_list(self.request.user, self.request.GET)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            query=_query_without_page(self.request), params=self.request.GET,
+            severities=Severity.choices, statuses=[("active", _("active")), ("all", _("all")), *AlertStatus.choices],
+            rules=WarningRule.objects.order_by("name").values_list("code", "name"),
+            sorts=[("", _("severity, newest")), ("-raised", _("newest")), ("raised", _("oldest")),
+                   ("customer", _("customer")), ("rule", _("rule"))],
+        )
+        return context
+
+
+class AlertDetailView(PortalPermissionMixin, DetailView):
+    permission_required = "monitoring.view_alert"
+    template_name = "monitoring/alert_detail.html"
+    context_object_name = "alert"
+
+    def get_queryset(self):
+        return Alert.objects.visible_to(self.request.user).select_related("rule", "customer", "owner", "handled_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        alert = self.object
+        user = self.request.user
+        context.update(
+            actions=services.available_actions(alert, user),
+            recommended=services.recommended_actions_for(alert, user),
+            comment_form=CommentForm(), action_form=StartActionForm(initial={"action": alert.recommended_action}),
+            can_watch=access.has(user, "monitoring.add_watchlistentry") and alert.is_active,
+            watch_form=WatchlistForm(initial={"reason": alert.rule.name}),
+            detail_rows=sorted((alert.detail or {}).items()),
+        )
+        return context
+
+
+class AlertTransitionView(PortalPermissionMixin, View):
+    permission_required = "monitoring.handle_alert"
+    SERVICES = {"acknowledge": services.alert_acknowledge, "resolve": services.alert_resolve,
+                "dismiss": services.alert_dismiss}
+
+    def post(self, request, pk, transition):
+        alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
+        service = self.SERVICES.get(transition)
+        if service is None:
+            raise Http404
+        form = CommentForm(request.POST)
+        form.is_valid()
+        try:
+            service(actor=request.user, alert=alert, comment=form.cleaned_data.get("comment", ""))
+            messages.success(request, _("Alert updated."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:alert_detail", pk=pk)
+
+
+class AlertStartActionView(PortalPermissionMixin, View):
+    permission_required = "monitoring.handle_alert"
+
+    def post(self, request, pk):
+        alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
+        form = StartActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose an action."))
+            return redirect("monitoring:alert_detail", pk=pk)
+        try:
+            services.alert_start_action(actor=request.user, alert=alert, action=form.cleaned_data["action"],
+                                        comment=form.cleaned_data["comment"],
+                                        new_limit=form.cleaned_data.get("new_limit"))
+            messages.success(request, _("Action started and recorded on the alert."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("You do not have the permission to do this."))
+        return redirect("monitoring:alert_detail", pk=pk)
+
+
+class AlertWatchView(PortalPermissionMixin, View):
+    permission_required = "monitoring.add_watchlistentry"
+
+    def post(self, request, pk):
+        alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
+        form = WatchlistForm(request.POST)
+        form.is_valid()
+        try:
+            services.watchlist_add(actor=request.user, customer=alert.customer,
+                                   reason=form.cleaned_data.get("reason", ""), until=form.cleaned_data.get("until"),
+                                   alert=alert)
+            messages.success(request, _("Customer added to the watchlist."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:alert_detail", pk=pk)
+
+
+# --- Rules and rates -----------------------------------------------------------------------------------
+
+class RuleListView(PortalPermissionMixin, ListView):
+    permission_required = "monitoring.view_warningrule"
+    template_name = "monitoring/rule_list.html"
+
+    def get_queryset(self):
+        return selectors.rules_list(self.request.user)
+
+
+class RuleFormView(PortalPermissionMixin, FormView):
+    template_name = "monitoring/rule_form.html"
+    form_class = WarningRuleForm
+
+    def get_permission_required(self):
+        return ["monitoring.change_warningrule" if "pk" in self.kwargs else "monitoring.add_warningrule"]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.rule = get_object_or_404(WarningRule, pk=kwargs["pk"]) if "pk" in kwargs else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.rule or WarningRule()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rule"] = self.rule
+        return context
+
+    def form_valid(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            if self.rule:
+                services.warning_rule_update(actor=self.request.user, rule=self.rule, **data)
+            else:
+                services.warning_rule_create(actor=self.request.user, code=form.cleaned_data["code"], **data)
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Rule saved."))
+        return redirect("monitoring:rule_list")
+
+
+# --- Watchlist ---------------------------------------------------------------------------------------------
+
+class WatchlistView(PortalPermissionMixin, ListView):
+    permission_required = "monitoring.view_watchlistentry"
+    template_name = "monitoring/watchlist.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = WatchlistEntry.objects.visible_to(self.request.user).select_related("customer", "owner", "alert")
+        if self.request.GET.get("all") != "1":
+            queryset = queryset.current(clock.today())
+        return queryset.order_by("-since", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = _query_without_page(self.request)
+        context["can_change"] = access.has(self.request.user, "monitoring.change_watchlistentry")
+        context["today"] = clock.today()
+        return context
+
+
+class WatchlistAddView(PortalPermissionMixin, FormView):
+    permission_required = "monitoring.add_watchlistentry"
+    template_name = "monitoring/watchlist_form.html"
+    form_class = WatchlistForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=kwargs["customer_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"customer": self.customer.pk, "customer_name": self.customer.name}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["customer"] = self.customer
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.watchlist_add(actor=self.request.user, customer=self.customer,
+                                   reason=form.cleaned_data["reason"], until=form.cleaned_data.get("until"))
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Customer added to the watchlist."))
+        return redirect("monitoring:watchlist")
+
+
+class WatchlistEndView(PortalPermissionMixin, View):
+    permission_required = "monitoring.change_watchlistentry"
+
+    def post(self, request, pk):
+        entry = get_object_or_404(WatchlistEntry.objects.visible_to(request.user), pk=pk)
+        try:
+            services.watchlist_end(actor=request.user, entry=entry)
+            messages.success(request, _("Taken off the watchlist."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:watchlist")
+
+
+# --- Classification ---------------------------------------------------------------------------------------
+
+class ClassificationListView(PortalPermissionMixin, ListView):
+    permission_required = "monitoring.view_assetclassification"
+    template_name = "monitoring/classification_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.classification_list(self.request.user, self.request.GET)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            query=_query_without_page(self.request), params=self.request.GET, tiers=Tier.choices,
+            statuses=ClassificationStatus.choices,
+            periods=AssetClassification.objects.order_by("-period").values_list("period", flat=True).distinct()[:24],
+            can_run=access.has(user, "monitoring.classify_exposure"), run_form=RunForm(),
+        )
+        return context
+
+
+class ClassificationRunView(PortalPermissionMixin, View):
+    permission_required = "monitoring.classify_exposure"
+
+    def post(self, request):
+        form = RunForm(request.POST)
+        form.is_valid()
+        try:
+            result = services.classification_run(actor=request.user, period=form.cleaned_data.get("period"))
+            messages.success(request, _("Month %(period)s classified: %(created)s new, %(updated)s updated.")
+                             % {"period": f"{result['period']:%Y-%m}", "created": result["created"],
+                                "updated": result["updated"]})
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:classification_list")
+
+
+class ClassificationDetailView(PortalPermissionMixin, DetailView):
+    permission_required = "monitoring.view_assetclassification"
+    template_name = "monitoring/classification_detail.html"
+    context_object_name = "classification"
+
+    def get_queryset(self):
+        return AssetClassification.objects.visible_to(self.request.user).select_related(
+            "customer", "requested_by", "approved_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj, user = self.object, self.request.user
+        worse = [(t, l) for t, l in Tier.choices if not logic.is_better_than(t, obj.floor_tier) and t != obj.tier]
+        form = kwargs.get("form") or ReclassifyForm()
+        form.fields["tier"].choices = worse
+        context.update(
+            form=form,
+            can_request=(access.has(user, "monitoring.classify_exposure")
+                         and obj.status == ClassificationStatus.CONFIRMED and bool(worse)),
+            can_decide=(access.has(user, "monitoring.approve_classification")
+                        and obj.status == ClassificationStatus.PENDING and obj.requested_by_id != user.pk),
+            history=AssetClassification.objects.visible_to(user).filter(customer=obj.customer)
+            .order_by("-period")[:12],
+        )
+        return context
+
+    def post(self, request, pk):
+        self.object = get_object_or_404(self.get_queryset(), pk=pk)
+        decision = request.POST.get("decision")
+        try:
+            if decision in ("approve", "reject"):
+                service = services.classification_approve if decision == "approve" else services.classification_reject
+                service(actor=request.user, classification=self.object, comment=request.POST.get("comment", ""))
+                messages.success(request, _("Decision recorded."))
+                return redirect("monitoring:classification_detail", pk=pk)
+            form = ReclassifyForm(request.POST)
+            form.fields["tier"].choices = Tier.choices
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(form=form))
+            services.classification_request(actor=request.user, classification=self.object,
+                                            tier=form.cleaned_data["tier"], reason=form.cleaned_data["reason"])
+            messages.success(request, _("Reclassification requested; another person must approve it."))
+        except ServiceError as error:
+            form = ReclassifyForm(request.POST)
+            report_service_error(request, form, error)
+            messages.error(request, error.message)
+        return redirect("monitoring:classification_detail", pk=pk)
+
+
+# --- Provisions ------------------------------------------------------------------------------------------
+
+class ProvisionRunListView(PortalPermissionMixin, ListView):
+    permission_required = "monitoring.view_provisionrun"
+    template_name = "monitoring/provision_run_list.html"
+    paginate_by = 24
+
+    def get_queryset(self):
+        return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by").order_by("-period")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(can_run=access.has(user, "monitoring.run_provisions"), run_form=RunForm(),
+                       can_rates=access.has(user, "monitoring.change_provisionrate"),
+                       rates_form=RatesForm(rates=services.current_rates()), rates=services.current_rates(),
+                       tiers=Tier.choices)
+        return context
+
+
+class ProvisionRunView(PortalPermissionMixin, View):
+    permission_required = "monitoring.run_provisions"
+
+    def post(self, request):
+        form = RunForm(request.POST)
+        form.is_valid()
+        try:
+            run = services.provision_run(actor=request.user, period=form.cleaned_data.get("period"))
+            messages.success(request, _("Provisions for %(period)s computed.") % {"period": f"{run.period:%Y-%m}"})
+            return redirect("monitoring:provision_run_detail", pk=run.pk)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:provision_run_list")
+
+
+class ProvisionRatesView(PortalPermissionMixin, View):
+    permission_required = "monitoring.change_provisionrate"
+
+    def post(self, request):
+        form = RatesForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("A rate is a fraction between 0 and 1."))
+            return redirect("monitoring:provision_run_list")
+        try:
+            services.provision_rates_update(actor=request.user, rates=form.cleaned_data)
+            messages.success(request, _("Provision rates saved; they apply from the next run."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:provision_run_list")
+
+
+class ProvisionRunDetailView(PortalPermissionMixin, DetailView):
+    permission_required = "monitoring.view_provisionrun"
+    template_name = "monitoring/provision_run_detail.html"
+    context_object_name = "run"
+
+    def get_queryset(self):
+        return ProvisionRun.objects.visible_to(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context_data(**kwargs)
+        lines = selectors.provision_lines(self.request.user, self.object, self.request.GET)
+        page = Paginator(lines, 50).get_page(self.request.GET.get("page"))
+        context.update(comparison=selectors.provision_comparison(self.object), page_obj=page, lines=page.object_list,
+                       tiers=Tier.choices, tier=self.request.GET.get("tier", ""),
+                       query=_query_without_page(self.request))
+        return context
+
+
+# --- Exposure list and dashboard ----------------------------------------------------------------------------
+
+class DashboardAccessMixin(PortalPermissionMixin):
+    """Risk staff and auditors: readers of the whole portfolio."""
+
+    permission_required = ("monitoring.view_alert", "customers.view_all_customers")
+
+
+class ExposureListView(DashboardAccessMixin, ListView):
+    template_name = "monitoring/exposure_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        try:
+            return selectors.exposure_list(self.request.user, self.request.GET)
+        except (ValueError, KeyError):
+            raise Http404
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(query=_query_without_page(self.request), params=self.request.GET,
+                       industries=dict(INDUSTRY_SECTION_CHOICES))
+        return context
+
+
+def _parse_date(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class DashboardView(DashboardAccessMixin, TemplateView):
+    template_name = "monitoring/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = selectors.dashboard(self.request.user, start=_parse_date(self.request.GET.get("start")),
+                                   end=_parse_date(self.request.GET.get("end")))
+        chart = {
+            "grades": {"labels": [r["grade"] for r in data["by_grade"]],
+                       "values": [str(r["exposure"]) for r in data["by_grade"]]},
+            "industries": {"labels": [r["label"] or r["code"] for r in data["by_industry"]],
+                           "values": [str(r["exposure"]) for r in data["by_industry"]]},
+            "alerts": {"labels": [str(r["label"]) for r in data["alerts"]], "values": [r["total"] for r in data["alerts"]]},
+            "provisions": {"labels": [str(r["label"]) for r in data["provisions"]],
+                           "values": [str(r["provision"]) for r in data["provisions"]]},
+            "aging": {"labels": [r["bucket"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
+        }
+        context.update(data=data, chart_data=chart, age_labels={
+            "d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"), "over_90": _("over 90 days")})
+        return context
