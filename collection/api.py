@@ -159,7 +159,7 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                           "import_csv": "collection.add_invoice"}
 
     def get_queryset(self):
-        return Invoice.objects.visible_to(self.request.user).with_outstanding().order_by("due_date", "pk")
+        return Invoice.objects.visible_to(self.request.user).order_by("due_date", "pk")
 
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)

@@ -17,6 +17,12 @@ class CollectionConfig(AppConfig):
 
         from .providers import OpenReceivables, PaymentBehaviour
 
+        from customers.tabs import register_tab
+
+        from .selectors import customer_tab
+
+        register_tab("collections", _("Collections"), "collection/customer_tab.html", customer_tab,
+                     permission="collection.view_invoice", order=400)
         register_payment_behaviour(PaymentBehaviour())
         register_open_receivables(OpenReceivables())
         schedule = dict(celery_app.conf.beat_schedule or {})

@@ -35,7 +35,7 @@ class InvoiceQuerySet(ScopedQuerySet):
         return self.filter(status=InvoiceStatus.OPEN)
 
     def with_outstanding(self):
-        return self.annotate(outstanding=F("amount") - F("paid_amount") - F("written_off_amount"))
+        return self.annotate(open_amount=F("amount") - F("paid_amount") - F("written_off_amount"))
 
 
 class Invoice(ConcurrentTransitionMixin, models.Model):

@@ -295,3 +295,18 @@ def case_totals(case) -> dict:
 
 def active_case_states():
     return [CaseState(s) for s in ACTIVE_CASE_STATES]
+
+
+def customer_tab(customer, user) -> dict:
+    """Context of the customer page's "Collections" tab (the customer is already checked as visible)."""
+    as_of = clock.today()
+    qs = aging_queryset(user=user, as_of=as_of, customer=customer)
+    aging = aging_portfolio(qs, as_of=as_of)
+    labels = [("current", "0"), ("d1_30", "1–30"), ("d31_60", "31–60"), ("d61_90", "61–90"),
+              ("d91_180", "91–180"), ("d181_360", "181–360"), ("over_360", "> 360")]
+    return {"collections": {
+        "aging": aging, "buckets": labels,
+        "open_invoices": Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN).order_by("due_date")[:50],
+        "active_case": CollectionCase.objects.active().filter(customer=customer).select_related("assigned_to").first(),
+        "dunning": DunningAction.objects.filter(customer=customer).order_by("-business_date", "-pk")[:20],
+    }}

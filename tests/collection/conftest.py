@@ -44,7 +44,7 @@ def make_invoice(users, today):
     def make(customer, amount="1000.00", days_past_due=0, issue_days_before_due=30, currency="CNY", number=None):
         counter["n"] += 1
         due = today - dt.timedelta(days=days_past_due)
-        return services.invoice_create(actor=users["rm"], customer=customer, number=number or f"INV-{counter['n']:04d}",
+        return services.invoice_create(actor=customer.relationship_manager, customer=customer, number=number or f"INV-{counter['n']:04d}",
                                        issue_date=due - dt.timedelta(days=issue_days_before_due), due_date=due,
                                        amount=D(amount), currency=currency)
 

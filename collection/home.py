@@ -1,0 +1,32 @@
+"""The collector's work-queue panels on the home page."""
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from creditportal.core import clock
+
+from . import selectors
+
+
+def home_panels(user):
+    if not user.has_perm("collection.change_collectioncase"):
+        return []
+    queue = selectors.work_queue(user, limit=5)
+    today = clock.today()
+    url = reverse("collection:work_queue")
+
+    def case_item(case, label=None):
+        return {"label": label or case.customer.name, "url": reverse("collection:case_detail", args=[case.pk]),
+                "age_days": (today - case.opened_on).days}
+
+    calls = [case_item(c) for c in queue["calls"]] + [
+        {"label": _("Call %(customer)s") % {"customer": a.customer.name}, "url": url,
+         "age_days": (today - a.business_date).days} for a in queue["call_tasks"]]
+    return [
+        {"title": _("Calls due today"), "items": calls[:5], "count": len(calls), "url": url},
+        {"title": _("Promises due"), "count": len(queue["promises_due"]), "url": url,
+         "items": [case_item(p.case, f"{p.case.customer.name} · {p.currency} {p.amount}") for p in queue["promises_due"]]},
+        {"title": _("Broken promises"), "count": len(queue["broken"]), "url": url,
+         "items": [case_item(p.case) for p in queue["broken"]]},
+        {"title": _("Oldest cases"), "count": len(queue["oldest"]), "url": url,
+         "items": [case_item(c) for c in queue["oldest"]]},
+    ]
