@@ -311,6 +311,7 @@ class WatchlistSerializer(serializers.ModelSerializer):
         model = WatchlistEntry
         fields = ["id", "customer", "customer_name", "reason", "owner", "since", "until", "alert", "created_at"]
         read_only_fields = ["owner", "alert", "created_at"]
+        extra_kwargs = {"since": {"required": False}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import (Case, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value,
+from django.db.models import (BigIntegerField, Case, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value,
                               When)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -212,7 +212,7 @@ def provision_comparison(run: ProvisionRun) -> dict:
     previous = ProvisionRun.objects.filter(period__lt=run.period).order_by("-period").first()
     rows = logic.movement_by_tier(run.totals or {}, previous.totals if previous else None)
     for row in rows:
-        row["label"] = Tier(row["tier"]).label
+        row["label"] = str(Tier(row["tier"]).label)
     totals = {
         "exposure": run.total_exposure, "provision": run.total_provision,
         "previous_exposure": previous.total_exposure if previous else ZERO,
@@ -290,7 +290,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
     # Exposure by industry (one query).
     labels = dict(INDUSTRY_SECTION_CHOICES)
     industry_rows = [
-        {"code": row["customer__industry_section"], "label": labels.get(row["customer__industry_section"], ""),
+        {"code": row["customer__industry_section"], "label": str(labels.get(row["customer__industry_section"], "")),
          "exposure": row["exposure"] or ZERO, "customers": row["customers"],
          "url": _url("monitoring:exposure_list", industry=row["customer__industry_section"])}
         for row in invoices.values("customer__industry_section")
@@ -310,7 +310,9 @@ def dashboard(user, *, start=None, end=None) -> dict:
         for row in invoices.values("customer_id", "customer__name").annotate(total=Sum(value))
         .order_by("-total", "customer_id")[:10]
     ]
-    group_key = Coalesce(F("customer__group_id") * Value(-1), F("customer_id"))  # a lone customer is its own group
+    # a customer outside any group counts as its own group (negative ids keep groups and customers apart)
+    group_key = Coalesce(ExpressionWrapper(F("customer__group_id") * Value(-1), output_field=BigIntegerField()),
+                         F("customer_id"), output_field=BigIntegerField())
     per_group = invoices.annotate(obligor=group_key).values("obligor").annotate(total=Sum(value)).order_by()
     g_squares, g_total = _hhi_sql(per_group, "total")
     group_hhi = (g_squares / (g_total * g_total)).quantize(logic.RATIO_EXP) if g_total else ZERO
@@ -336,7 +338,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
     alerts = []
     for severity, label in Severity.choices[::-1]:
         row = alert_rows.get(severity, {})
-        alerts.append({"severity": severity, "label": label, "total": row.get("total", 0),
+        alerts.append({"severity": severity, "label": str(label), "total": row.get("total", 0),
                        "url": _url("monitoring:alert_list", severity=severity),
                        "ages": [{"key": key, "count": row.get(key, 0),
                                  "url": _url("monitoring:alert_list", severity=severity, age=key)}
@@ -347,7 +349,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
     provisions = []
     for tier, label in Tier.choices:
         totals = (run.totals or {}).get(tier, {}) if run else {}
-        provisions.append({"tier": tier, "label": label, "count": totals.get("count", 0),
+        provisions.append({"tier": tier, "label": str(label), "count": totals.get("count", 0),
                            "exposure": Decimal(totals.get("exposure") or 0),
                            "provision": Decimal(totals.get("provision") or 0),
                            "url": (_url("monitoring:provision_run_detail", run.pk, tier=tier) if run else "")})
