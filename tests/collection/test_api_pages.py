@@ -244,3 +244,22 @@ def test_aging_exports(users, client_for, setup):
 
     rows = list(load_workbook(BytesIO(r.content)).active.iter_rows(values_only=True))
     assert rows[1][0] == "华东机械有限公司"
+
+
+def test_demo_load_is_idempotent(users, make_customer, today):
+    from collection import demo
+    from collection.models import CollectionCase, Invoice, PromiseToPay
+
+    customers = {"jinghua_tech": make_customer("北京京华软件科技有限公司"),
+                 "xibei_energy": make_customer("西北新能源发展有限公司", rm=users["rm2"]),
+                 "lingnan_food": make_customer("广州岭南食品有限公司", rm=users["rm2"]),
+                 "huadong_parent": make_customer("华东建材集团有限公司")}
+    context = {"users": users, "customers": customers}
+    demo.load(context)
+    counts = (Invoice.objects.count(), CollectionCase.objects.count(), PromiseToPay.objects.count())
+    assert counts[0] == 13 and counts[2] == 1
+    assert CollectionCase.objects.get(customer=customers["xibei_energy"]).state == "escalated"
+    assert CollectionCase.objects.get(customer=customers["jinghua_tech"]).state == "promise_to_pay"
+    assert Invoice.objects.filter(status="paid").exists()
+    demo.load(context)
+    assert counts == (Invoice.objects.count(), CollectionCase.objects.count(), PromiseToPay.objects.count())
