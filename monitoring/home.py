@@ -1,5 +1,6 @@
 """Home-page panels: my open alerts; reclassifications awaiting my approval."""
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, clock
@@ -27,6 +28,6 @@ def home_panels(user):
             "url": reverse("monitoring:classification_list") + "?status=pending_approval&all=1",
             "items": [{"label": f"{c.customer.name}: {c.get_tier_display()} → {c.get_requested_tier_display()}",
                        "url": reverse("monitoring:classification_detail", args=[c.pk]),
-                       "age_days": (today - c.requested_at.date()).days if c.requested_at else None} for c in rows],
+                       "age_days": (today - timezone.localdate(c.requested_at)).days if c.requested_at else None} for c in rows],
         })
     return panels
