@@ -229,15 +229,6 @@ def _facility_for(alert, facility_id=None):
     return facility
 
 
-def _call(module, names, **kwargs):
-    """Call the first service of ``module`` that exists among ``names`` (the owning app's own checks apply)."""
-    for name in names:
-        service = getattr(module, name, None)
-        if service is not None:
-            return service(**kwargs)
-    raise ValidationFailed(_("This action is not available yet."))
-
-
 @transaction.atomic
 def alert_start_action(*, actor, alert, action, comment="", facility_id=None, new_limit=None) -> Alert:
     """Start the alert's recommended action through the owning app's service (with its permission
@@ -250,7 +241,7 @@ def alert_start_action(*, actor, alert, action, comment="", facility_id=None, ne
         from credit import services as credit_services
 
         facility = _facility_for(locked, facility_id)
-        _call(credit_services, ["facility_suspend"], actor=actor, facility=facility, reason=reason)
+        credit_services.facility_suspend(actor=actor, facility=facility, reason=reason)
         taken = _("facility #%(id)s suspended") % {"id": facility.pk}
     elif action == RecommendedAction.REDUCE_LIMIT:
         from credit import services as credit_services
@@ -260,17 +251,12 @@ def alert_start_action(*, actor, alert, action, comment="", facility_id=None, ne
             amount = Decimal(str(new_limit))
         except (InvalidOperation, TypeError):
             raise ValidationFailed(_("Enter the new, lower limit."), field_errors={"new_limit": _("Enter a number.")})
-        if amount < 0 or amount >= facility.limit:
-            raise ValidationFailed(_("The new limit must be below the current limit (%(limit)s).")
-                                   % {"limit": facility.limit}, field_errors={"new_limit": _("Too high.")})
-        _call(credit_services, ["facility_reduce_limit", "facility_limit_reduce", "facility_change_limit"],
-              actor=actor, facility=facility, new_limit=amount, reason=reason)
+        credit_services.facility_reduce_limit(actor=actor, facility=facility, new_limit=amount, reason=reason)
         taken = _("limit of facility #%(id)s reduced to %(limit)s") % {"id": facility.pk, "limit": amount}
     elif action == RecommendedAction.RERATE:
         from ratings import services as rating_services
 
-        rating = _call(rating_services, ["rating_start", "rating_create", "rating_draft_create"], actor=actor,
-                       customer=locked.customer)
+        rating = rating_services.rating_start(actor=actor, customer=locked.customer)
         taken = _("re-rating started (rating #%(id)s)") % {"id": getattr(rating, "pk", "?")}
     elif action == RecommendedAction.ASK_COLLATERAL:
         access.require(actor, "monitoring.handle_alert")

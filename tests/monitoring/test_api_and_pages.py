@@ -178,3 +178,26 @@ def test_pages_render(build, system, users, client_for, alert):
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
+
+
+def test_recommended_actions_go_through_the_owning_services(build, system, users):
+    from creditportal.core.errors import NotAllowed
+
+    customer = build.customer()
+    facility = build.facility(customer, "10000")
+    build.invoice(customer, "9500", days_past_due=100)
+    services.alerts_evaluate(actor=system, customer_ids=[customer.pk])
+    alert = Alert.objects.get(customer=customer, rule__code="overdue-90")
+    # the analyst may handle alerts but not suspend a facility: credit's own check refuses
+    with pytest.raises(NotAllowed):
+        services.alert_start_action(actor=users["analyst"], alert=alert, action="suspend", comment="stop")
+    facility.refresh_from_db()
+    assert facility.status == "active"
+    alert = services.alert_start_action(actor=users["approver1"], alert=alert, action="suspend", comment="stop")
+    facility.refresh_from_db()
+    assert facility.status == "suspended" and alert.status == "acknowledged" and str(facility.pk) in alert.action_taken
+    other = Alert.objects.get(customer=customer, rule__code="utilisation-90")
+    services.alert_start_action(actor=users["approver1"], alert=other, action="reduce_limit", new_limit="8000",
+                                comment="cut")
+    facility.refresh_from_db()
+    assert facility.limit == D("8000")
