@@ -217,10 +217,11 @@ def recommended_actions_for(alert, user) -> list[str]:
     return [action for action, perm in needed.items() if access.has(user, perm)]
 
 
-def _facility_for(alert, facility_id=None):
+def _facility_for(alert, facility_id=None, *, include_suspended=False):
     from credit.models import Facility
 
-    queryset = Facility.objects.filter(customer_id=alert.customer_id, status__in=[Facility.Status.ACTIVE])
+    states = [Facility.Status.ACTIVE, Facility.Status.SUSPENDED] if include_suspended else [Facility.Status.ACTIVE]
+    queryset = Facility.objects.filter(customer_id=alert.customer_id, status__in=states)
     if facility_id:
         queryset = queryset.filter(pk=facility_id)
     facility = queryset.order_by("-limit", "pk").first()
@@ -246,7 +247,7 @@ def alert_start_action(*, actor, alert, action, comment="", facility_id=None, ne
     elif action == RecommendedAction.REDUCE_LIMIT:
         from credit import services as credit_services
 
-        facility = _facility_for(locked, facility_id)
+        facility = _facility_for(locked, facility_id, include_suspended=True)
         try:
             amount = Decimal(str(new_limit))
         except (InvalidOperation, TypeError):
