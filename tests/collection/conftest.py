@@ -56,3 +56,12 @@ def policy(db):
     from collection.models import DunningPolicy
 
     return DunningPolicy.objects.get(name="Standard")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English; pages and API follow the request's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

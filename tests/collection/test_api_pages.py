@@ -51,7 +51,7 @@ def test_api_payment_and_over_allocation_message(users, api_for, customer, make_
     api = api_for(users["rm"])
     r = api.post("/api/v1/payments/", {"customer": customer.pk, "received_on": str(today), "amount": "150.00",
                                        "allocations": [{"invoice": inv.pk, "amount": "150.00"}]}, format="json")
-    assert r.status_code == 400 and "still owes" in r.json()["detail"]
+    assert r.status_code == 400 and r.json()["code"] == "over_invoice" and "INV-" in r.json()["detail"]
     assert Payment.objects.count() == 0
     r = api.post("/api/v1/payments/", {"customer": customer.pk, "received_on": str(today), "amount": "-1"},
                  format="json")
