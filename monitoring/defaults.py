@@ -60,3 +60,12 @@ def rule_dicts():
         data = dict(zip(keys, row))
         data["threshold"] = Decimal(data["threshold"])
         yield data
+
+
+def ensure_defaults(warning_rule_model, provision_rate_model):
+    """Create the shipped rules and rates that are missing (keyed by code and tier; never overwrites)."""
+    for data in rule_dicts():
+        code = data.pop("code")
+        warning_rule_model.objects.get_or_create(code=code, defaults=data)
+    for tier, rate in DEFAULT_RATES.items():
+        provision_rate_model.objects.get_or_create(tier=tier, defaults={"rate": rate})

@@ -15,6 +15,19 @@ def _code():
     return f"{next(_seq):06d}"
 
 
+@pytest.fixture(autouse=True)
+def _shipped_defaults(request):
+    """The shipped rules and rates (a data migration) again, since transactional tests flush every table."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from monitoring.defaults import ensure_defaults
+    from monitoring.models import ProvisionRate, WarningRule
+
+    ensure_defaults(WarningRule, ProvisionRate)
+
+
 @pytest.fixture
 def today():
     clock.set_today(TODAY)
@@ -51,6 +64,13 @@ class Builder:
         from ratings.models import Rating, RatingModel
 
         model = RatingModel.objects.order_by("pk").first()
+        if model is None:  # a transactional test elsewhere flushed the shipped model
+            from ratings.models import RatingScale
+
+            scale, _created = RatingScale.objects.get_or_create(code="test-master", defaults={"name": "test",
+                                                                                              "is_master": True})
+            model = RatingModel.objects.create(code="test", name="test", scale=scale,
+                                               created_by=self.users["riskadmin"])
         approved_on = approved_on or TODAY - dt.timedelta(days=10)
         return Rating.objects.create(
             customer=customer, model=model, state=state, model_definition={}, inputs={}, inputs_sha256="x" * 64,

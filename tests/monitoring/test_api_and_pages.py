@@ -201,3 +201,69 @@ def test_recommended_actions_go_through_the_owning_services(build, system, users
                                 comment="cut")
     facility.refresh_from_db()
     assert facility.limit == D("8000")
+
+
+def test_customer_page_alerts_tab(build, system, users, client_for, alert):
+    response = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[alert.customer_id]) + "?tab=alerts")
+    assert response.status_code == 200
+    assert alert.rule.name in response.content.decode()
+
+
+def _alerts(build, system, n):
+    customers = [build.customer() for _ in range(n)]
+    for c in customers:
+        build.invoice(c, "100", days_past_due=100)
+    services.alerts_evaluate(actor=system, customer_ids=[c.pk for c in customers])
+
+
+def test_alert_list_query_count_is_constant(build, system, users, client_for, api_for,
+                                            django_assert_max_num_queries):
+    _alerts(build, system, 2)
+    client, api = client_for(users["analyst"]), api_for(users["analyst"])
+    with django_assert_max_num_queries(20) as page_small:
+        assert client.get(reverse("monitoring:alert_list")).status_code == 200
+    with django_assert_max_num_queries(20) as api_small:
+        assert api.get("/api/v1/alerts/").status_code == 200
+    _alerts(build, system, 12)
+    with django_assert_max_num_queries(len(page_small.captured_queries)):
+        assert client.get(reverse("monitoring:alert_list")).status_code == 200
+    with django_assert_max_num_queries(len(api_small.captured_queries)):
+        assert api.get("/api/v1/alerts/").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_acknowledging_at_once_give_one_transition(users):
+    import threading
+
+    from django.db import connection
+
+    from accounts.system import system_user
+    from creditportal.core import clock
+    from creditportal.core.errors import Conflict
+    from .conftest import Builder
+
+    clock.set_today(TODAY)
+    build = Builder(users)
+    customer = build.customer()
+    build.invoice(customer, days_past_due=40)
+    services.alerts_evaluate(actor=system_user(), customer_ids=[customer.pk])
+    alert = Alert.objects.get(customer=customer, rule__code="overdue-30")
+    results, barrier = [], threading.Barrier(2)
+
+    def act(user):
+        try:
+            barrier.wait()
+            services.alert_acknowledge(actor=user, alert=alert, comment=user.username)
+            results.append("ok")
+        except Conflict:
+            results.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(users[name],)) for name in ("analyst", "analyst2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict", "ok"]
