@@ -280,7 +280,7 @@ class ContactFormView(CustomerChildFormView):
         return ["customers.change_contact" if self.child else "customers.add_contact"]
 
     def get_title(self):
-        return f"{_('Edit contact') if self.child else _('New contact')} · {self.customer.name}"
+        return (_("Edit contact") if self.child else _("New contact")) + " · " + self.customer.name
 
     def save(self, form):
         data = {k: form.cleaned_data[k] for k in services.CONTACT_FIELDS}
@@ -309,7 +309,7 @@ class NegativeRecordFormView(CustomerChildFormView):
         return ["customers.change_negativerecord" if self.child else "customers.add_negativerecord"]
 
     def get_title(self):
-        return f"{_('Edit negative record') if self.child else _('New negative record')} · {self.customer.name}"
+        return (_("Edit negative record") if self.child else _("New negative record")) + " · " + self.customer.name
 
     def save(self, form):
         data = {k: form.cleaned_data[k] for k in services.NEGATIVE_RECORD_FIELDS}
@@ -326,7 +326,7 @@ class DocumentUploadView(CustomerChildFormView):
     template_name = "customers/simple_form.html"
 
     def get_title(self):
-        return f"{_('Upload a document')} · {self.customer.name}"
+        return _("Upload a document") + " · " + self.customer.name
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "multipart": True}
@@ -367,7 +367,7 @@ class StatementFormView(CustomerChildFormView):
         return ["customers.change_financialstatement" if self.child else "customers.add_financialstatement"]
 
     def get_title(self):
-        return f"{_('Edit financial statement') if self.child else _('New financial statement')} · {self.customer.name}"
+        return (_("Edit financial statement") if self.child else _("New financial statement")) + " · " + self.customer.name
 
     def save(self, form):
         data = form.service_kwargs()
@@ -384,7 +384,7 @@ class StatementImportView(CustomerChildFormView):
     template_name = "customers/statement_import.html"
 
     def get_title(self):
-        return f"{_('Import financial statements')} · {self.customer.name}"
+        return _("Import financial statements") + " · " + self.customer.name
 
     def form_valid(self, form):
         try:

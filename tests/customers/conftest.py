@@ -19,6 +19,16 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English; one test checks the Chinese pages explicitly."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def make_customer(users):
     def make(manager=None, **fields):
