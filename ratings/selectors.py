@@ -244,3 +244,19 @@ def customers_for_batch() -> list[int]:
 
 def customers_by_id(ids) -> list[Customer]:
     return list(Customer.objects.filter(pk__in=ids).only("id", "name", "industry_section", "size").order_by("pk"))
+
+
+def allowed_actions(user, rating: Rating) -> dict[str, bool]:
+    """Which buttons to show (the services enforce the same rules; this only hides what would be refused)."""
+    state = rating.state
+    maker = user.pk in rating.makers()
+    checker = (state == RatingState.SUBMITTED and not maker and user.has_perm("ratings.approve_rating"))
+    return {
+        "score": state in EDITABLE_STATES and user.has_perm("ratings.add_expertscore"),
+        "override": state in EDITABLE_STATES and user.has_perm("ratings.override_rating"),
+        "refresh": state in EDITABLE_STATES and user.has_perm("ratings.change_rating"),
+        "submit": state in EDITABLE_STATES and user.has_perm("ratings.submit_rating"),
+        "approve": checker and (not rating.is_overridden or user.has_perm("ratings.approve_override")),
+        "return": checker,
+        "reject": checker or (state == RatingState.PROPOSED and user.has_perm("ratings.add_rating")),
+    }

@@ -1,0 +1,117 @@
+import json
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from creditportal.core.forms import PortalForm, PortalModelForm
+from customers.models import INDUSTRY_SECTION_CHOICES, CustomerSize
+
+from .models import LETTERS, CompetitorShare, FactorDirection, FactorKind, FactorMethod, RatingsPolicy
+from .services import POLICY_FIELDS
+
+SCORES = [(i, str(i)) for i in range(1, 6)]
+
+
+class JSONTextField(forms.CharField):
+    """A JSON value typed into a text area."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "class": "font-monospace"})
+
+    def __init__(self, *args, empty=None, **kwargs):
+        self.empty = empty
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, dict)):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return self.empty() if callable(self.empty) else self.empty
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter valid JSON.")) from exc
+
+
+class ExpertScoreForm(PortalForm):
+    factor_code = forms.ChoiceField(label=_("Factor"))
+    score = forms.TypedChoiceField(label=_("Score (1 weak – 5 strong)"), choices=SCORES, coerce=int)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+    def __init__(self, *args, factors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["factor_code"].choices = [(f["code"], f["name"]) for f in factors]
+
+
+class OverrideForm(PortalForm):
+    grade = forms.ChoiceField(label=_("Overridden grade"), required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, grades=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = [("", _("— the model's grade —"))] + [(g, g) for g in grades]
+
+
+class ReasonForm(PortalForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class BehaviourInputForm(PortalForm):
+    competitor_share = forms.ChoiceField(label=_("Share of competitors' products in the customer's business"),
+                                         choices=CompetitorShare.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class GradeRowForm(PortalForm):
+    code = forms.CharField(label=_("Grade"), max_length=8)
+    letter = forms.ChoiceField(label=_("Letter"), choices=LETTERS)
+    min_score = forms.DecimalField(label=_("Score from"), max_digits=7, decimal_places=2)
+    max_score = forms.DecimalField(label=_("Score below"), max_digits=7, decimal_places=2)
+    pd = forms.DecimalField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
+
+
+GradeFormSet = forms.formset_factory(GradeRowForm, extra=0, min_num=1, validate_min=True)
+
+
+class ScaleForm(PortalForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+
+class RatingModelForm(PortalForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    industries = forms.MultipleChoiceField(label=_("Industries (none: every industry)"), required=False,
+                                           choices=INDUSTRY_SECTION_CHOICES, widget=forms.CheckboxSelectMultiple)
+    sizes = forms.MultipleChoiceField(label=_("Sizes (none: every size)"), required=False,
+                                      choices=CustomerSize.choices, widget=forms.CheckboxSelectMultiple)
+    caps = JSONTextField(label=_("Caps and vetoes (JSON)"), empty=list,
+                         help_text=_('e.g. [{"code": "behaviour_veto", "source": "behaviour.result", "op": "eq", '
+                                     '"value": "D", "max_grade": "D"}]'))
+
+
+class FactorForm(PortalForm):
+    position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    group = forms.CharField(label=_("Group (6C / financial group)"), max_length=40, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=FactorKind.choices)
+    source = forms.CharField(label=_("Input"), max_length=80, required=False,
+                             help_text=_("e.g. ratios.current_ratio, behaviour.result, negative.count_3y, customer.size"))
+    weight = forms.DecimalField(label=_("Weight (%)"), max_digits=5, decimal_places=2, min_value=0)
+    method = forms.ChoiceField(label=_("Method"), choices=[("", "—")] + list(FactorMethod.choices), required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=FactorDirection.choices)
+    thresholds = JSONTextField(label=_("Thresholds [[bound, points], …]"), empty=list)
+    low = forms.DecimalField(label=_("Band low"), required=False, max_digits=14, decimal_places=4)
+    high = forms.DecimalField(label=_("Band high"), required=False, max_digits=14, decimal_places=4)
+    points = JSONTextField(label=_("Points per category {category: points}"), empty=dict)
+    missing_points = forms.DecimalField(label=_("Points when missing"), max_digits=5, decimal_places=2, initial=0)
+
+
+class PolicyForm(PortalModelForm):
+    class Meta:
+        model = RatingsPolicy
+        fields = POLICY_FIELDS

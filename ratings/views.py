@@ -1,0 +1,509 @@
+"""Rating pages. Objects are looked up through ``visible_to(user)``; every write goes through a service."""
+import json
+
+from django.contrib import messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView, TemplateView, View
+
+from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.views import PortalPermissionMixin, report_service_error
+from customers.models import Customer
+from customers.ratios import RATIO_KINDS
+
+from . import selectors, services
+from .forms import (BehaviourInputForm, ExpertScoreForm, FactorForm, GradeFormSet, OverrideForm, PolicyForm,
+                    RatingModelForm, ReasonForm, ScaleForm)
+from .models import (BehaviourInput, ExpertScore, Rating, RatingBatch, RatingFactor, RatingModel, RatingScale,
+                     RatingsPolicy, RatingState)
+
+
+def visible_customer(user, pk):
+    return get_object_or_404(Customer.objects.visible_to(user), pk=pk)
+
+
+def visible_rating(user, pk):
+    return get_object_or_404(Rating.objects.visible_to(user).select_related(
+        "customer", "model", "created_by", "submitted_by", "approved_by", "overridden_by"), pk=pk)
+
+
+# --- Work queue and lists ---------------------------------------------------------------------
+
+class WorkQueueView(PortalPermissionMixin, TemplateView):
+    permission_required = "ratings.view_rating"
+    template_name = "ratings/work_queue.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["queue"] = selectors.work_queue_for(self.request.user, limit=100)
+        return context
+
+
+class RatingListView(PortalPermissionMixin, ListView):
+    permission_required = "ratings.view_rating"
+    template_name = "ratings/rating_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = Rating.objects.visible_to(self.request.user).select_related("customer", "model").order_by("-created_at", "-id")
+        state = self.request.GET.get("state")
+        if state in RatingState.values:
+            qs = qs.filter(state=state)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["states"] = RatingState.choices
+        return context
+
+
+# --- Starting and working on a rating ---------------------------------------------------------
+
+class RatingStartView(PortalPermissionMixin, TemplateView):
+    """GET: the computed inputs and what blocks a rating; POST: start the rating."""
+
+    permission_required = "ratings.add_rating"
+    template_name = "ratings/rating_start.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = visible_customer(self.request.user, self.kwargs["customer_pk"])
+        model = selectors.model_for(customer)
+        context.update(customer=customer, model=model, inputs=selectors.gather_inputs([customer])[customer.pk],
+                       blockers=selectors.stale_inputs_for([customer.pk]).get(customer.pk, []),
+                       open_rating=Rating.objects.filter(customer=customer).open().first(),
+                       current=selectors.current_rating(customer), ratio_kinds=RATIO_KINDS)
+        return context
+
+    def post(self, request, customer_pk):
+        customer = visible_customer(request.user, customer_pk)
+        try:
+            rating = services.rating_start(actor=request.user, customer=customer)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("ratings:rating_start", customer_pk=customer.pk)
+        messages.success(request, _("Rating started. Score the qualitative factors, then submit it."))
+        return redirect("ratings:rating_detail", pk=rating.pk)
+
+
+class RatingDetailView(PortalPermissionMixin, DetailView):
+    permission_required = "ratings.view_rating"
+    template_name = "ratings/rating_detail.html"
+    context_object_name = "rating"
+
+    def get_object(self, queryset=None):
+        return visible_rating(self.request.user, self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rating = self.object
+        user = self.request.user
+        definition = rating.model_definition
+        qualitative = [f for f in definition["factors"] if f["kind"] == "qualitative"]
+        scores = list(ExpertScore.objects.filter(rating=rating).select_related("expert").order_by("factor_code", "expert_id"))
+        by_factor = {f["code"]: f for f in rating.result.get("factors", [])}
+        experts = [{"factor": f, "row": by_factor.get(f["code"], {}),
+                    "scores": [s for s in scores if s.factor_code == f["code"]]} for f in qualitative]
+        grades = [g["code"] for g in definition["scale"]["grades"]]
+        context.update(
+            allowed=selectors.allowed_actions(user, rating),
+            experts=experts,
+            score_form=kwargs.get("score_form") or ExpertScoreForm(factors=qualitative),
+            override_form=kwargs.get("override_form") or OverrideForm(
+                grades=grades, initial={"grade": rating.override_grade, "reason": rating.override_reason}),
+            reason_form=ReasonForm(),
+            blockers=(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, [])
+                      if rating.is_editable else []),
+            behaviour=rating.behaviour, ratio_kinds=RATIO_KINDS,
+            reproduced=services.reproduce(rating) == rating.result,
+        )
+        return context
+
+
+class _RatingAction(PortalPermissionMixin, View):
+    """POST-only action on a rating; the service decides and its refusal is shown as a message."""
+
+    permission_required = "ratings.view_rating"
+    success_message = ""
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponseNotAllowed(["POST"])
+
+    def post(self, request, pk):
+        rating = visible_rating(request.user, pk)
+        try:
+            self.act(request, rating)
+        except (ServiceError, NotAllowed) as error:
+            messages.error(request, error.message)
+        else:
+            if self.success_message:
+                messages.success(request, self.success_message)
+        return redirect("ratings:rating_detail", pk=rating.pk)
+
+    def act(self, request, rating):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class RatingSubmitView(_RatingAction):
+    permission_required = "ratings.submit_rating"
+
+    def act(self, request, rating):
+        services.rating_submit(actor=request.user, rating=rating)
+        messages.success(request, _("Rating submitted for approval."))
+
+
+class RatingApproveView(_RatingAction):
+    permission_required = "ratings.approve_rating"
+
+    def act(self, request, rating):
+        services.rating_approve(actor=request.user, rating=rating, note=request.POST.get("reason", ""))
+        messages.success(request, _("Rating approved: it is now the customer's current rating."))
+
+
+class RatingReturnView(_RatingAction):
+    permission_required = "ratings.approve_rating"
+
+    def act(self, request, rating):
+        services.rating_return(actor=request.user, rating=rating, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Rating returned to its maker."))
+
+
+class RatingRejectView(_RatingAction):
+    def act(self, request, rating):
+        services.rating_reject(actor=request.user, rating=rating, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Rating rejected."))
+
+
+class RatingRefreshView(_RatingAction):
+    permission_required = "ratings.change_rating"
+
+    def act(self, request, rating):
+        services.rating_refresh_inputs(actor=request.user, rating=rating)
+        messages.success(request, _("Inputs re-read and the result recomputed."))
+
+
+class ExpertScoreView(PortalPermissionMixin, View):
+    permission_required = "ratings.add_expertscore"
+
+    def post(self, request, pk):
+        rating = visible_rating(request.user, pk)
+        qualitative = [f for f in rating.model_definition["factors"] if f["kind"] == "qualitative"]
+        form = ExpertScoreForm(request.POST, factors=qualitative)
+        if form.is_valid():
+            try:
+                services.expert_score_set(actor=request.user, rating=rating, **form.cleaned_data)
+            except ServiceError as error:
+                report_service_error(request, form, error)
+            else:
+                messages.success(request, _("Expert score saved."))
+                return redirect("ratings:rating_detail", pk=rating.pk)
+        view = RatingDetailView(request=request, kwargs={"pk": pk}, args=())
+        view.object = rating
+        return render(request, view.template_name, view.get_context_data(score_form=form), status=400)
+
+
+class OverrideView(PortalPermissionMixin, View):
+    permission_required = "ratings.override_rating"
+
+    def post(self, request, pk):
+        rating = visible_rating(request.user, pk)
+        grades = [g["code"] for g in rating.model_definition["scale"]["grades"]]
+        form = OverrideForm(request.POST, grades=grades)
+        if form.is_valid():
+            try:
+                services.rating_override(actor=request.user, rating=rating, **form.cleaned_data)
+            except ServiceError as error:
+                report_service_error(request, form, error)
+            else:
+                messages.success(request, _("Override saved."))
+                return redirect("ratings:rating_detail", pk=rating.pk)
+        view = RatingDetailView(request=request, kwargs={"pk": pk}, args=())
+        view.object = rating
+        return render(request, view.template_name, view.get_context_data(override_form=form), status=400)
+
+
+class CustomerHistoryView(PortalPermissionMixin, TemplateView):
+    permission_required = "ratings.view_rating"
+    template_name = "ratings/history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        customer = visible_customer(self.request.user, self.kwargs["customer_pk"])
+        chart = selectors.grade_history(customer)
+        order = sorted(selectors.grade_order().items(), key=lambda kv: kv[1])
+        context.update(customer=customer, ratings=selectors.history_of(customer, self.request.user),
+                       chart_json=json.dumps({"points": chart, "grades": [g for g, _r in order]}))
+        return context
+
+
+class BehaviourInputView(PortalPermissionMixin, FormView):
+    permission_required = "ratings.change_behaviourinput"
+    template_name = "ratings/simple_form.html"
+    form_class = BehaviourInputForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.customer = visible_customer(request.user, kwargs["customer_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        existing = BehaviourInput.objects.filter(customer=self.customer).first()
+        return {"competitor_share": existing.competitor_share, "note": existing.note} if existing else {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(title=_("Competitors' share: %(name)s") % {"name": self.customer.name},
+                       back=reverse("ratings:customer_history", args=[self.customer.pk]))
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.behaviour_input_set(actor=self.request.user, customer=self.customer, **form.cleaned_data)
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Answer saved."))
+        return redirect("ratings:customer_history", customer_pk=self.customer.pk)
+
+
+# --- Configuration ----------------------------------------------------------------------------
+
+class ScaleListView(PortalPermissionMixin, ListView):
+    permission_required = "ratings.view_ratingscale"
+    template_name = "ratings/scale_list.html"
+
+    def get_queryset(self):
+        return RatingScale.objects.visible_to(self.request.user).prefetch_related("grades")
+
+
+class ScaleEditView(PortalPermissionMixin, TemplateView):
+    permission_required = "ratings.change_ratingscale"
+    template_name = "ratings/scale_form.html"
+
+    def get_scale(self):
+        return get_object_or_404(RatingScale.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        scale = self.get_scale()
+        context["scale"] = scale
+        context["form"] = kwargs.get("form") or ScaleForm(initial={"name": scale.name})
+        context["formset"] = kwargs.get("formset") or GradeFormSet(
+            initial=[{"code": g.code, "letter": g.letter, "min_score": g.min_score, "max_score": g.max_score,
+                      "pd": g.pd} for g in scale.grades.all()], prefix="grades")
+        return context
+
+    def post(self, request, pk):
+        scale = self.get_scale()
+        form = ScaleForm(request.POST)
+        formset = GradeFormSet(request.POST, prefix="grades")
+        if form.is_valid() and formset.is_valid():
+            grades = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            try:
+                services.scale_update(actor=request.user, scale=scale, name=form.cleaned_data["name"], grades=grades)
+            except ServiceError as error:
+                report_service_error(request, form, error)
+            else:
+                messages.success(request, _("Scale saved."))
+                return redirect("ratings:scale_list")
+        return self.render_to_response(self.get_context_data(form=form, formset=formset), status=400)
+
+
+class ModelListView(PortalPermissionMixin, ListView):
+    permission_required = "ratings.view_ratingmodel"
+    template_name = "ratings/model_list.html"
+
+    def get_queryset(self):
+        return RatingModel.objects.visible_to(self.request.user).select_related("scale", "created_by", "activated_by")
+
+
+class ModelDetailView(PortalPermissionMixin, DetailView):
+    permission_required = "ratings.view_ratingmodel"
+    template_name = "ratings/model_detail.html"
+    context_object_name = "model"
+
+    def get_queryset(self):
+        return RatingModel.objects.visible_to(self.request.user).select_related("scale", "created_by", "changed_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        factors = list(self.object.factors.all())
+        context.update(factors=factors, total_weight=sum(f.weight for f in factors),
+                       grades=list(self.object.scale.grades.all()),
+                       can_activate=(self.object.is_editable and self.request.user.has_perm("ratings.approve_ratingmodel")
+                                     and self.request.user.pk not in (self.object.created_by_id, self.object.changed_by_id)))
+        return context
+
+
+class ModelEditView(PortalPermissionMixin, FormView):
+    permission_required = "ratings.change_ratingmodel"
+    template_name = "ratings/simple_form.html"
+    form_class = RatingModelForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.model_obj = get_object_or_404(RatingModel.objects.visible_to(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        m = self.model_obj
+        return {"name": m.name, "description": m.description, "industries": m.industries, "sizes": m.sizes,
+                "caps": m.caps}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(title=_("Edit %(model)s") % {"model": self.model_obj},
+                       back=reverse("ratings:model_detail", args=[self.model_obj.pk]))
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.model_update(actor=self.request.user, model=self.model_obj, **form.cleaned_data)
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Model saved."))
+        return redirect("ratings:model_detail", pk=self.model_obj.pk)
+
+
+class ModelActionView(PortalPermissionMixin, View):
+    """POST: new version (copy), activate (four-eyes, approver group) or retire."""
+
+    action = "new_version"
+
+    def get_permission_required(self):
+        return ["ratings.add_ratingmodel" if self.action == "new_version" else "ratings.approve_ratingmodel"]
+
+    def post(self, request, pk):
+        model = get_object_or_404(RatingModel.objects.visible_to(request.user), pk=pk)
+        try:
+            if self.action == "new_version":
+                model = services.model_new_version(actor=request.user, model=model)
+                messages.success(request, _("Version %(version)s created as a draft.") % {"version": model.version})
+            elif self.action == "activate":
+                services.model_activate(actor=request.user, model=model)
+                messages.success(request, _("Version activated."))
+            else:
+                services.model_retire(actor=request.user, model=model)
+                messages.success(request, _("Version retired."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("ratings:model_detail", pk=model.pk)
+
+
+class FactorEditView(PortalPermissionMixin, FormView):
+    template_name = "ratings/simple_form.html"
+    form_class = FactorForm
+
+    def get_permission_required(self):
+        return ["ratings.change_ratingfactor" if "factor_pk" in self.kwargs else "ratings.add_ratingfactor"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.model_obj = get_object_or_404(RatingModel.objects.visible_to(request.user), pk=kwargs["pk"])
+            self.factor = (get_object_or_404(RatingFactor, pk=kwargs["factor_pk"], model=self.model_obj)
+                           if "factor_pk" in kwargs else None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        if not self.factor:
+            return {"direction": "higher", "missing_points": 0}
+        return {name: getattr(self.factor, name) for name in services.FACTOR_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(title=_("Factor of %(model)s") % {"model": self.model_obj},
+                       back=reverse("ratings:model_detail", args=[self.model_obj.pk]))
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.factor_save(actor=self.request.user, model=self.model_obj, factor=self.factor, **form.cleaned_data)
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Factor saved."))
+        return redirect("ratings:model_detail", pk=self.model_obj.pk)
+
+
+class FactorDeleteView(PortalPermissionMixin, View):
+    permission_required = "ratings.delete_ratingfactor"
+
+    def post(self, request, pk, factor_pk):
+        model = get_object_or_404(RatingModel.objects.visible_to(request.user), pk=pk)
+        factor = get_object_or_404(RatingFactor, pk=factor_pk, model=model)
+        try:
+            services.factor_delete(actor=request.user, factor=factor)
+            messages.success(request, _("Factor removed."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("ratings:model_detail", pk=model.pk)
+
+
+class PolicyEditView(PortalPermissionMixin, FormView):
+    permission_required = "ratings.change_ratingspolicy"
+    template_name = "ratings/simple_form.html"
+    form_class = PolicyForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = RatingsPolicy.current()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Ratings policy")
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.policy_update(actor=self.request.user, **form.cleaned_data)
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Policy saved."))
+        return redirect("ratings:policy")
+
+
+# --- Batches ----------------------------------------------------------------------------------
+
+class BatchListView(PortalPermissionMixin, ListView):
+    permission_required = "ratings.view_ratingbatch"
+    template_name = "ratings/batch_list.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
+
+    def post(self, request):
+        if not request.user.has_perm("ratings.run_rating_batch"):
+            from django.core.exceptions import PermissionDenied
+            raise PermissionDenied
+        try:
+            batch = services.batch_start(actor=request.user, kind="manual")
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("ratings:batch_list")
+        messages.success(request, _("Batch started."))
+        return redirect("ratings:batch_detail", pk=batch.pk)
+
+
+class BatchDetailView(PortalPermissionMixin, DetailView):
+    permission_required = "ratings.view_ratingbatch"
+    context_object_name = "batch"
+
+    def get_template_names(self):
+        if self.request.headers.get("HX-Request"):
+            return ["ratings/_batch_progress.html"]
+        return ["ratings/batch_detail.html"]
+
+    def get_queryset(self):
+        return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["proposals"] = (Rating.objects.visible_to(self.request.user).filter(batch=self.object)
+                                .select_related("customer")[:200])
+        return context

@@ -1,0 +1,130 @@
+"""Rating pages: rendering, buttons only when allowed, four-eyes and refusals through the pages."""
+import pytest
+from django.urls import reverse
+
+from ratings.models import Rating, RatingBatch, RatingModel, RatingState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_start_page_shows_inputs_and_starts(users, make_customer, client_for):
+    customer = make_customer()
+    client = client_for(users["analyst"])
+    page = client.get(reverse("ratings:rating_start", args=[customer.pk]))
+    assert page.status_code == 200 and b"current_ratio" in page.content and b"not available" in page.content
+    response = client.post(reverse("ratings:rating_start", args=[customer.pk]))
+    rating = Rating.objects.get(customer=customer)
+    assert response.status_code == 302 and response["Location"] == reverse("ratings:rating_detail", args=[rating.pk])
+    detail = client.get(response["Location"])
+    assert detail.status_code == 200
+    assert b"To move one notch up" in detail.content and b"Submit for approval" in detail.content
+
+
+def test_expert_score_and_override_forms(users, scored_rating, client_for):
+    rating = scored_rating()
+    client = client_for(users["analyst2"])
+    ok = client.post(reverse("ratings:rating_score", args=[rating.pk]),
+                     {"factor_code": "management", "score": "2", "comment": "new CFO"})
+    assert ok.status_code == 302
+    assert rating.expert_scores.filter(expert=users["analyst2"]).count() == 1
+    no_reason = client.post(reverse("ratings:rating_override", args=[rating.pk]), {"grade": "D", "reason": ""})
+    assert no_reason.status_code == 400 and "reason" in no_reason.content.decode().lower()
+    rating.refresh_from_db()
+    assert not rating.override_grade
+
+
+def test_self_approval_refused_on_the_page(users, scored_rating, client_for):
+    rating = scored_rating()
+    client = client_for(users["analyst"])
+    client.post(reverse("ratings:rating_submit", args=[rating.pk]))
+    rating.refresh_from_db()
+    assert rating.state == RatingState.SUBMITTED
+    page = client.get(reverse("ratings:rating_detail", args=[rating.pk]))
+    assert b"ratings/%d/approve/" % rating.pk not in page.content  # no approve button for the maker
+    response = client.post(reverse("ratings:rating_approve", args=[rating.pk]), follow=True,
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "alert-danger" in response.content.decode()
+    rating.refresh_from_db()
+    assert rating.state == RatingState.SUBMITTED
+    other = client_for(users["analyst2"])
+    page = other.get(reverse("ratings:rating_detail", args=[rating.pk]))
+    assert b"/approve/" in page.content
+    other.post(reverse("ratings:rating_approve", args=[rating.pk]))
+    rating.refresh_from_db()
+    assert rating.state == RatingState.APPROVED
+
+
+def test_auditor_sees_pages_but_every_write_is_refused(users, scored_rating, client_for, make_customer):
+    rating = scored_rating()
+    client = client_for(users["auditor"])
+    for name, args in [("ratings:work_queue", []), ("ratings:rating_list", []), ("ratings:rating_detail", [rating.pk]),
+                       ("ratings:customer_history", [rating.customer_id]), ("ratings:model_list", []),
+                       ("ratings:scale_list", []), ("ratings:batch_list", [])]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    page = client.get(reverse("ratings:rating_detail", args=[rating.pk])).content
+    assert b"Submit for approval" not in page and b"Save score" not in page
+    model = RatingModel.objects.get(code="corporate", state="active")
+    for name, args in [("ratings:rating_start", [rating.customer_id]), ("ratings:rating_submit", [rating.pk]),
+                       ("ratings:rating_approve", [rating.pk]), ("ratings:rating_return", [rating.pk]),
+                       ("ratings:rating_score", [rating.pk]), ("ratings:rating_override", [rating.pk]),
+                       ("ratings:rating_refresh", [rating.pk]), ("ratings:model_new_version", [model.pk]),
+                       ("ratings:model_activate", [model.pk]), ("ratings:policy", []),
+                       ("ratings:behaviour_input", [rating.customer_id]), ("ratings:batch_list", [])]:
+        assert client.post(reverse(name, args=args), {"reason": "x", "grade": "D"}).status_code == 403, name
+    client.post(reverse("ratings:rating_reject", args=[rating.pk]), {"reason": "x"})
+    rating.refresh_from_db()
+    assert rating.state == RatingState.DRAFT
+
+
+def test_history_page_has_the_chart(users, approved_rating, client_for):
+    rating = approved_rating()
+    page = client_for(users["rm"]).get(reverse("ratings:customer_history", args=[rating.customer_id]))
+    assert page.status_code == 200
+    assert b"chart.umd.min.js" in page.content and b"grade-chart-data" in page.content
+
+
+def test_configuration_pages_for_the_risk_admin(users, client_for):
+    client = client_for(users["riskadmin"])
+    model = RatingModel.objects.get(code="corporate", state="active")
+    assert client.get(reverse("ratings:model_detail", args=[model.pk])).status_code == 200
+    scale = model.scale
+    assert client.get(reverse("ratings:scale_edit", args=[scale.pk])).status_code == 200
+    assert client.get(reverse("ratings:policy")).status_code == 200
+    response = client.post(reverse("ratings:model_new_version", args=[model.pk]))
+    copy = RatingModel.objects.get(code="corporate", version=model.version + 1)
+    assert response.status_code == 302 and copy.state == "draft"
+    assert client.get(reverse("ratings:factor_edit", args=[copy.pk, copy.factors.first().pk])).status_code == 200
+    # the active scale cannot be changed
+    data = {"name": "x", "grades-TOTAL_FORMS": "1", "grades-INITIAL_FORMS": "0", "grades-MIN_NUM_FORMS": "1",
+            "grades-MAX_NUM_FORMS": "1000", "grades-0-code": "A", "grades-0-letter": "A", "grades-0-min_score": "0",
+            "grades-0-max_score": "100", "grades-0-pd": "0.01"}
+    assert client.post(reverse("ratings:scale_edit", args=[scale.pk]), data).status_code == 400
+
+
+def test_batch_page_progress(users, client_for):
+    client = client_for(users["riskadmin"])
+    response = client.post(reverse("ratings:batch_list"))
+    batch = RatingBatch.objects.get()
+    assert response.status_code == 302
+    page = client.get(reverse("ratings:batch_detail", args=[batch.pk]))
+    assert b"progress-bar" in page.content and b"hx-trigger" in page.content
+    partial = client.get(reverse("ratings:batch_detail", args=[batch.pk]), HTTP_HX_REQUEST="true")
+    assert b"<html" not in partial.content and b"progress-bar" in partial.content
+
+
+def test_work_queue_and_home_panels(users, scored_rating, client_for):
+    rating = scored_rating()
+    from ratings import services
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    page = client_for(users["analyst2"]).get(reverse("ratings:work_queue"))
+    assert rating.customer.name.encode() in page.content
+    home = client_for(users["analyst2"]).get("/")
+    assert "Ratings awaiting my approval" in home.content.decode()
+
+
+def test_detail_page_query_count(users, scored_rating, client_for, django_assert_max_num_queries):
+    rating = scored_rating()
+    client = client_for(users["analyst2"])
+    client.get(reverse("ratings:rating_detail", args=[rating.pk]))
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("ratings:rating_detail", args=[rating.pk])).status_code == 200
