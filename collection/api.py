@@ -18,9 +18,9 @@ from .models import (
     CollectionActivity,
     CollectionCase,
     DunningAction,
+    DunningActionKind,
     DunningLevel,
     DunningPolicy,
-    EscalationChannel,
     Invoice,
     Payment,
     PromiseToPay,
@@ -41,6 +41,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
     outstanding = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
     customer = serializers.IntegerField(source="customer_id")
     facility = serializers.IntegerField(source="facility_id", required=False, allow_null=True)
+    status = serializers.CharField(read_only=True, help_text="open, paid or written_off")
 
     class Meta:
         model = Invoice
@@ -123,6 +124,8 @@ class WriteOffSerializer(serializers.ModelSerializer):
 
 
 class DunningLevelSerializer(serializers.ModelSerializer):
+    action = serializers.CharField(help_text=", ".join(DunningActionKind.values))
+
     class Meta:
         model = DunningLevel
         fields = ["id", "order", "name", "days_past_due", "action"]
@@ -138,13 +141,15 @@ class DunningPolicySerializer(serializers.ModelSerializer):
 
 
 class DunningActionSerializer(serializers.ModelSerializer):
+    action = serializers.CharField(read_only=True, help_text=", ".join(DunningActionKind.values))
+
     class Meta:
         model = DunningAction
         fields = ["id", "customer", "level", "level_order", "action", "business_date", "max_days_past_due",
                   "overdue_amount", "currency", "invoice_ids", "outcome", "outcome_note", "assigned_to", "closed_on"]
 
 
-class NoteSerializer(serializers.Serializer):
+class CollectionNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -276,14 +281,14 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def start(self, request, pk=None):
         return self._done(services.case_start(actor=request.user, case=self.get_object()))
 
-    @extend_schema(request=inline_serializer("Escalate", {"channel": serializers.ChoiceField(
-        choices=EscalationChannel.choices)}), responses=CaseSerializer)
+    @extend_schema(request=inline_serializer("Escalate", {"channel": serializers.CharField(
+        help_text="agency, arbitration or litigation")}), responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         return self._done(services.case_escalate(actor=request.user, case=self.get_object(),
                                                  channel=request.data.get("channel", "")))
 
-    @extend_schema(request=NoteSerializer, responses=CaseSerializer)
+    @extend_schema(request=CollectionNoteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._done(services.case_close(actor=request.user, case=self.get_object(),
@@ -336,14 +341,14 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return WriteOff.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
 
-    @extend_schema(request=NoteSerializer, responses=WriteOffSerializer)
+    @extend_schema(request=CollectionNoteSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         w = services.writeoff_approve(actor=request.user, writeoff=self.get_object(),
                                       note=str(request.data.get("note", "")))
         return Response(WriteOffSerializer(w).data)
 
-    @extend_schema(request=NoteSerializer, responses=WriteOffSerializer)
+    @extend_schema(request=CollectionNoteSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         w = services.writeoff_reject(actor=request.user, writeoff=self.get_object(),

@@ -213,8 +213,8 @@ ESCALATION_KINDS = {DunningActionKind.AGENCY, DunningActionKind.ARBITRATION, Dun
 
 
 class Language(models.TextChoices):
-    ZH = "zh-hans", "简体中文"
-    EN = "en", "English"
+    ZH = "zh-hans", _("Chinese letter")
+    EN = "en", _("English letter")
 
 
 class DunningPolicy(models.Model):
