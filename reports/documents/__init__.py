@@ -1,0 +1,1 @@
+"""The documents: each module gathers one document's data (``*_context``) for its template."""

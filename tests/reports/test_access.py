@@ -1,0 +1,48 @@
+"""Who reaches the reports: the role matrix over the reports' routes, scoping by portfolio, refusals."""
+import pytest
+
+from creditportal.core import access
+from tests.security.test_role_matrix import WRITE_METHODS, _cases
+
+REPORT_ROUTE_NAMES = ("reports:", "rating-report", "application-memo", "portfolio-report", "stored-report",
+                      "report-batch")
+
+
+def _report_cases():
+    return [c for c in _cases() if c[0] and c[0].startswith(REPORT_ROUTE_NAMES)]
+
+
+def test_reports_routes_are_covered():
+    names = {c[0] for c in _report_cases()}
+    assert {"reports:workspace", "reports:rating_report", "rating-report-report", "report-batch-for-period",
+            "stored-report-download"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [*access.ROLES, None], ids=[*access.ROLES, "anonymous"])
+def test_reports_role_matrix(role, make_user, client):
+    user = make_user("matrix-user", role) if role else None
+    if user:
+        client.force_login(user)
+    wrong = []
+    for name, url, method, needed in _report_cases():
+        perms = needed if isinstance(needed, (list, tuple)) else [needed]
+        allowed = bool(user) and all(user.has_perm(p) for p in perms)
+        response = getattr(client, method)(url, **({"content_type": "application/json", "data": "{}"}
+                                                      if method in WRITE_METHODS else {}))
+        status = response.status_code
+        refused = status in (401, 403) or (status == 302 and "/accounts/login/" in response.get("Location", ""))
+        if status >= 500 or allowed == refused:
+            wrong.append((name, method, url, status))
+    assert wrong == []
+
+
+def test_no_report_route_writes():
+    """The auditor's workspace is read-only: no reports route takes POST, PUT, PATCH or DELETE."""
+    assert [c for c in _report_cases() if c[2] in WRITE_METHODS] == []
+
+
+def test_collector_has_no_report_rights(make_user):
+    collector = make_user("col", access.COLLECTOR)
+    assert not collector.has_perm("reports.download_report")
+    assert not collector.has_perm("reports.view_storedreport")
