@@ -1,0 +1,14 @@
+from django.utils.translation import gettext_lazy as _
+
+from creditportal.core.navigation import MenuGroup, MenuItem
+
+MENU = [
+    MenuGroup(_("Credit"), [
+        MenuItem(_("My work queue"), "credit:queue", "credit.view_creditapplication"),
+        MenuItem(_("Applications"), "credit:application_list", "credit.view_creditapplication"),
+        MenuItem(_("New application"), "credit:application_create", "credit.add_creditapplication"),
+        MenuItem(_("Facilities"), "credit:facility_list", "credit.view_facility"),
+        MenuItem(_("Credit policies"), "credit:policy_list", "credit.view_creditpolicy"),
+        MenuItem(_("Authority matrix"), "credit:matrix", "credit.view_authoritylevel"),
+    ], order=30),
+]
