@@ -1,0 +1,22 @@
+import pytest
+
+from ratings import demo
+from ratings.models import Rating, RatingState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_ratings_are_idempotent(users, make_customer):
+    customers = {"huadong_parent": make_customer("A"), "haixin_trade": make_customer("B"),
+                 "xibei_energy": make_customer("C")}
+    context = demo.load({"users": users, "customers": customers})
+    states = {k: r.state for k, r in context["ratings"].items()}
+    assert states == {"huadong_parent": RatingState.APPROVED, "haixin_trade": RatingState.SUBMITTED,
+                      "xibei_energy": RatingState.APPROVED}
+    approved = context["ratings"]["huadong_parent"]
+    assert approved.created_by == users["analyst"] and approved.approved_by == users["analyst2"]
+    overridden = context["ratings"]["xibei_energy"]
+    assert overridden.override_grade and overridden.approved_by == users["approver1"]
+    count = Rating.objects.count()
+    demo.load({"users": users, "customers": customers})
+    assert Rating.objects.count() == count
