@@ -60,3 +60,12 @@ def test_aging_is_one_query_whatever_the_size(users, make_customer, make_invoice
         rows, _missing, finish = selectors.aging_by_customer(qs, as_of=today)
         result = [finish(r) for r in rows]
     assert len(result) == 5 and all(r["total"] == D("40.00") for r in result)
+
+
+def test_aging_collector_filter(users, make_customer, make_invoice, make_user, today):
+    a, b = make_customer("甲"), make_customer("乙")
+    make_invoice(a, "100.00", days_past_due=10)
+    make_invoice(b, "200.00", days_past_due=10)
+    services.case_open(actor=users["collector"], customer=a, assigned_to=users["collector"])
+    qs = selectors.aging_queryset(user=users["analyst"], as_of=today, collector=users["collector"])
+    assert selectors.aging_portfolio(qs, as_of=today)["total"] == D("100.00")

@@ -91,3 +91,23 @@ def test_dunning_letter_pdf_has_chinese_name_invoices_and_fee(users, customer, m
         assert "150.00" in text  # 10,000 × 0.05% × 30 days
     zh = "".join(p.extract_text() for p in PdfReader(io.BytesIO(letter_pdf(action, language="zh-hans"))).pages)
     assert "逾期" in zh or "催款" in zh
+
+
+def test_dunning_run_is_set_wise(users, make_customer, make_invoice, today, policy, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run_for(n, offset):
+        for i in range(n):
+            c = make_customer(f"批量{offset + i}")
+            make_invoice(c, "1000.00", days_past_due=35)  # level 3: an action and a case each
+        with CaptureQueriesContext(connection) as ctx:
+            result = services.dunning_run(as_of=today)
+        return result, len(ctx.captured_queries)
+
+    small, q_small = run_for(2, 0)
+    DunningAction.objects.update(closed_on=today)
+    CollectionCase.objects.all().delete()
+    big, q_big = run_for(12, 100)
+    assert small.created == 2 and big.created == 14  # the first two get a new cycle too
+    assert q_big == q_small
