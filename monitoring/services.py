@@ -7,11 +7,12 @@ evaluation, the month-end run) acts as ``accounts.system.system_user()`` through
 from __future__ import annotations
 
 import calendar
+import logging
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from audit.services import audit_record, object_type_of, snapshot
 from creditportal.core import access, clock, request_context
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
-from creditportal.core.money import RateTable
+from creditportal.core.money import MissingRate, RateTable
 from customers.models import Customer, CustomerStatus
 
 from . import logic, metrics
@@ -33,6 +34,7 @@ from .models import (
 
 CHUNK = 1000
 ZERO = Decimal("0")
+log = logging.getLogger("creditportal.monitoring")
 
 
 def _chunks(ids, size=CHUNK):
@@ -106,8 +108,16 @@ def alerts_evaluate(*, actor, on_date=None, customer_ids=None, rule_ids=None) ->
 def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
     ctx = metrics.EvaluationContext(chunk, on_date, table=table, grades=grades)
     fired = {}
+    failed_rules = set()
     for rule in rules:
-        for customer_id, (value, detail) in metrics.compute(rule.metric, ctx, rule).items():
+        try:
+            with transaction.atomic():  # a savepoint: one failing metric does not stop the others
+                values = metrics.compute(rule.metric, ctx, rule)
+        except (DatabaseError, LookupError, ArithmeticError, ValueError):
+            log.exception("monitoring: metric %s of rule %s failed", rule.metric, rule.code)
+            failed_rules.add(rule.pk)
+            continue
+        for customer_id, (value, detail) in values.items():
             if rule.fires(value):
                 fired[(rule.pk, customer_id)] = (value, detail)
     existing = {
@@ -133,7 +143,7 @@ def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
             alert.still_firing = True
             to_update.append(alert)
     for key, alert in existing.items():
-        if key not in fired and alert.still_firing:
+        if key not in fired and alert.still_firing and key[0] not in failed_rules:
             alert.still_firing = False
             cleared.append(alert)
     if to_create:
@@ -513,7 +523,10 @@ def classification_run(*, actor, period=None) -> dict:
     if not (access.has(actor, "monitoring.classify_exposure") or access.has(actor, "monitoring.run_provisions")):
         access.require(actor, "monitoring.classify_exposure")
     period = month_end(period or default_period())
-    result = _classify_period(actor, period)
+    try:
+        result = _classify_period(actor, period)
+    except MissingRate as exc:
+        raise ValidationFailed(_("An FX rate is missing: %(error)s") % {"error": exc}) from exc
     audit_record(actor=actor, action=AuditEvent.Action.RUN, verb="classification_run",
                  object_type="monitoring.assetclassification", object_repr=f"classification {period:%Y-%m}",
                  after=result)
@@ -611,7 +624,10 @@ def provision_run(*, actor, period=None) -> ProvisionRun:
     Running a month again replaces its lines (idempotent)."""
     access.require(actor, "monitoring.run_provisions")
     period = month_end(period or default_period())
-    _classify_period(actor, period)
+    try:
+        _classify_period(actor, period)
+    except MissingRate as exc:
+        raise ValidationFailed(_("An FX rate is missing: %(error)s") % {"error": exc}) from exc
     rates = current_rates()
     rows = list(AssetClassification.objects.filter(period=period, exposure__gt=0)
                 .values_list("customer_id", "tier", "exposure"))

@@ -126,3 +126,21 @@ def test_only_allowed_roles_classify_and_run(build, system):
             services.classification_request(actor=build.users[name], classification=row, tier="loss", reason="x")
     with pytest.raises(NotAllowed):
         services.provision_run(actor=build.users["analyst"], period=TODAY)
+
+
+def test_exposure_in_the_reporting_currency(build, system):
+    import datetime as dt
+
+    from creditportal.models import FxRate
+
+    FxRate.objects.create(valid_on=TODAY - dt.timedelta(days=5), base_currency="USD", quote_currency="CNY",
+                          rate=D("7.1"))
+    customer = build.customer()
+    build.invoice(customer, "100", currency="USD", days_past_due=0)
+    build.invoice(customer, "50", days_past_due=0)
+    run = services.provision_run(actor=system, period=TODAY)
+    assert run.total_exposure == D("760.00") and run.total_provision == D("7.60")
+    other = build.customer()
+    build.invoice(other, "100", currency="GBP")
+    with pytest.raises(ValidationFailed):
+        services.provision_run(actor=system, period=TODAY)
