@@ -191,6 +191,8 @@ def status_reasons(facility, rating, on_date) -> list[str]:
         reasons.append("expired")
     if facility.start_date > on_date:
         reasons.append("not_started")
+    if getattr(facility.customer, "status", None) in ("suspended", "closed"):
+        reasons.append("customer_suspended")
     if rating_is_expired(rating, on_date):
         reasons.append("rating_expired")
     return reasons

@@ -75,6 +75,7 @@ LIMIT_REASON_LABELS = {
     "expired": _lazy("The facility has expired."),
     "not_started": _lazy("The facility has not started yet."),
     "rating_expired": _lazy("The customer has no approved, current rating."),
+    "customer_suspended": _lazy("The customer is suspended or closed."),
     "over_free_limit": _lazy("The amount exceeds the free limit."),
     "over_group_limit": _lazy("The amount exceeds the free group limit."),
     "amount_not_positive": _lazy("The amount must be positive."),
