@@ -225,7 +225,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # One name for the currency choices, whatever the field is called (currency, registered_capital_currency…).
+    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "creditportal.core.money.CURRENCIES"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------

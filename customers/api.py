@@ -9,7 +9,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core import clock
-from creditportal.core.money import CURRENCIES
 
 from . import selectors, services
 from .filtersets import (
@@ -27,17 +26,7 @@ def _reload(queryset, obj):
 
 # --- Customers --------------------------------------------------------------------------------
 
-@extend_schema_field({"type": "string", "enum": [code for code, _label in CURRENCIES],
-                     "description": "ISO 4217 code"})
-class CurrencyCodeField(serializers.ChoiceField):
-    """A currency code (described inline, so the schema keeps one ``CurrencyEnum``)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=CURRENCIES, **kwargs)
-
-
 class CustomerSerializer(serializers.ModelSerializer):
-    registered_capital_currency = CurrencyCodeField(required=False)
     relationship_manager = serializers.SlugRelatedField(slug_field="username", read_only=True)
     group_name = serializers.CharField(source="group.name", read_only=True, default=None)
     latest_period_end = serializers.DateField(read_only=True, allow_null=True)
@@ -284,6 +273,7 @@ RatiosSerializer = inline_serializer("StatementRatios", {
 
 class FinancialStatementSerializer(serializers.ModelSerializer):
     customer = CustomerField()
+    source = serializers.CharField(read_only=True)  # plain text: keeps the schema's enum names unambiguous
     ratios = serializers.SerializerMethodField()
     negative_equity = serializers.SerializerMethodField()
     loss_after_profit = serializers.SerializerMethodField()

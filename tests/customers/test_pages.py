@@ -215,3 +215,20 @@ def test_detail_page_constant_queries(users, client_for, make_customer, make_sta
     for tab in ["financials", "ratios"]:
         with django_assert_max_num_queries(12):
             client.get(reverse("customers:customer_detail", args=[customer.pk]) + f"?tab={tab}")
+
+
+def test_home_panel_lists_files_to_update(users, client_for, make_customer, make_statement):
+    stale = make_customer(name="过期报表有限公司")
+    fresh = make_customer(name="最新报表有限公司")
+    from creditportal.core import clock
+
+    clock.set_today(dt.date(2024, 6, 1))
+    make_statement(stale, year=2021)
+    make_statement(fresh, year=2023)
+    from customers.home import home_panels
+
+    panel = home_panels(users["rm"])[0]
+    labels = " ".join(i["label"] for i in panel["items"])
+    assert "过期报表有限公司" in labels and "最新报表有限公司" not in labels
+    assert home_panels(users["auditor"]) == []
+    assert client_for(users["rm"]).get(reverse("home")).status_code == 200
