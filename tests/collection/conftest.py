@@ -53,8 +53,15 @@ def make_invoice(users, today):
 
 @pytest.fixture
 def policy(db):
+    """The default policy shipped by the data migration (re-created if a transactional test flushed it)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
     from collection.models import DunningPolicy
 
+    if not DunningPolicy.objects.filter(name="Standard").exists():
+        import_module("collection.migrations.0002_default_dunning_policy").forwards(apps, None)
     return DunningPolicy.objects.get(name="Standard")
 
 

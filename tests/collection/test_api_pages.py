@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup(users, customer, make_invoice, today):
+def setup(users, customer, make_invoice, today, policy):
     invoice = make_invoice(customer, "1000.00", days_past_due=40)
     make_invoice(customer, "500.00", days_past_due=5)
     case = services.case_open(actor=users["collector"], customer=customer)
