@@ -46,11 +46,11 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommentSerializer(serializers.Serializer):
+class AlertCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StartActionSerializer(serializers.Serializer):
+class AlertStartActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[a for a in RecommendedAction.values if a != "none"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     facility_id = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -88,31 +88,31 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _transition(self, request, service):
         alert = self.get_object()
-        payload = CommentSerializer(data=request.data)
+        payload = AlertCommentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         service(actor=request.user, alert=alert, comment=payload.validated_data["comment"])
         return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
 
-    @extend_schema(request=CommentSerializer, responses=AlertSerializer)
+    @extend_schema(request=AlertCommentSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._transition(request, services.alert_acknowledge)
 
-    @extend_schema(request=CommentSerializer, responses=AlertSerializer)
+    @extend_schema(request=AlertCommentSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         return self._transition(request, services.alert_resolve)
 
-    @extend_schema(request=CommentSerializer, responses=AlertSerializer)
+    @extend_schema(request=AlertCommentSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         return self._transition(request, services.alert_dismiss)
 
-    @extend_schema(request=StartActionSerializer, responses=AlertSerializer)
+    @extend_schema(request=AlertStartActionSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"], url_path="start-action")
     def start_action(self, request, pk=None):
         alert = self.get_object()
-        payload = StartActionSerializer(data=request.data)
+        payload = AlertStartActionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.alert_start_action(actor=request.user, alert=alert, **payload.validated_data)
         return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
@@ -176,7 +176,7 @@ class ReclassifySerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class RunSerializer(serializers.Serializer):
+class MonthRunSerializer(serializers.Serializer):
     period = serializers.DateField(required=False, allow_null=True, default=None,
                                    help_text="Any day of the month (default: the last month end).")
 
@@ -212,7 +212,7 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         services.classification_request(actor=request.user, classification=obj, **payload.validated_data)
         return self._reply(obj)
 
-    @extend_schema(request=CommentSerializer, responses=ClassificationSerializer)
+    @extend_schema(request=AlertCommentSerializer, responses=ClassificationSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         obj = self.get_object()
@@ -220,7 +220,7 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                                         comment=str(request.data.get("comment", "")))
         return self._reply(obj)
 
-    @extend_schema(request=CommentSerializer, responses=ClassificationSerializer)
+    @extend_schema(request=AlertCommentSerializer, responses=ClassificationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         obj = self.get_object()
@@ -228,12 +228,12 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
                                        comment=str(request.data.get("comment", "")))
         return self._reply(obj)
 
-    @extend_schema(request=RunSerializer, responses=inline_serializer(
+    @extend_schema(request=MonthRunSerializer, responses=inline_serializer(
         "ClassificationRunResult", {"period": serializers.DateField(), "created": serializers.IntegerField(),
                                     "updated": serializers.IntegerField()}))
     @action(detail=False, methods=["post"])
     def run(self, request):
-        payload = RunSerializer(data=request.data)
+        payload = MonthRunSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         result = services.classification_run(actor=request.user, period=payload.validated_data["period"])
         return Response(jsonable(result))
@@ -275,9 +275,9 @@ class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by").order_by("-period")
 
-    @extend_schema(request=RunSerializer, responses=ProvisionRunSerializer)
+    @extend_schema(request=MonthRunSerializer, responses=ProvisionRunSerializer)
     def create(self, request):
-        payload = RunSerializer(data=request.data)
+        payload = MonthRunSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         run = services.provision_run(actor=request.user, period=payload.validated_data["period"])
         return Response(ProvisionRunSerializer(run).data, status=status.HTTP_201_CREATED)
