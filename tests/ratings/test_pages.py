@@ -128,3 +128,10 @@ def test_detail_page_query_count(users, scored_rating, client_for, django_assert
     client.get(reverse("ratings:rating_detail", args=[rating.pk]))
     with django_assert_max_num_queries(25):
         assert client.get(reverse("ratings:rating_detail", args=[rating.pk])).status_code == 200
+
+
+def test_ratings_tab_on_the_customer_page(users, approved_rating, client_for):
+    rating = approved_rating()
+    page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[rating.customer_id]) + "?tab=ratings")
+    assert page.status_code == 200
+    assert reverse("ratings:rating_detail", args=[rating.pk]).encode() in page.content
