@@ -267,3 +267,21 @@ def test_two_people_acknowledging_at_once_give_one_transition(users):
     for t in threads:
         t.join()
     assert sorted(results) == ["conflict", "ok"]
+
+
+def test_home_panels(build, system, users, client_for):
+    from monitoring.home import home_panels
+
+    customer = build.customer()
+    build.invoice(customer, "100", days_past_due=100)
+    services.alerts_evaluate(actor=system, customer_ids=[customer.pk])
+    services.classification_run(actor=system, period=TODAY)
+    row = AssetClassification.objects.get(customer=customer)
+    services.classification_request(actor=users["analyst"], classification=row, tier="loss", reason="fraud")
+    panels = {p["title"]: p for p in home_panels(users["approver1"])}
+    awaiting = [p for p in panels.values() if p["count"] == 1 and "classification" in p["url"]]
+    assert awaiting and awaiting[0]["items"][0]["url"].endswith(f"/{row.pk}/")
+    rm_panels = home_panels(users["rm"])
+    assert rm_panels[0]["count"] == 2  # the customer's two overdue alerts fall to its manager
+    assert home_panels(users["auditor"]) == []
+    assert client_for(users["approver1"]).get(reverse("home")).status_code == 200
