@@ -152,6 +152,9 @@ def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
                     after_fn=lambda a: {"rule": a.rule.code, "customer_id": a.customer_id, "value": a.value,
                                         "severity": a.severity})
     if to_update or cleared:
+        now = timezone.now()
+        for alert in to_update + cleared:
+            alert.updated_at = now
         Alert.objects.bulk_update(to_update + cleared, ["value", "detail", "severity", "recommended_action",
                                                         "last_seen_on", "times_seen", "still_firing",
                                                         "updated_at"], batch_size=500)
