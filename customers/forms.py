@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from creditportal.core.forms import PortalForm, PortalModelForm
 
 from .models import (
-    CASH_FLOW_ITEMS, INCOME_ITEMS, BALANCE_SHEET_ITEMS, Contact, Customer, CustomerDocument, CustomerGroup,
+    BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_ITEMS, Contact, Customer, CustomerGroup,
     DocumentType, FinancialStatement, NegativeRecord,
 )
 from .services import CONTACT_FIELDS, CUSTOMER_FIELDS, NEGATIVE_RECORD_FIELDS, STATEMENT_FIELDS, relationship_managers

@@ -1,8 +1,6 @@
 """The API: scoped querysets, services behind writes, ratios in statements, constant queries."""
 import datetime as dt
 
-import pytest
-
 from customers.models import Customer, FinancialStatement
 
 from .conftest import next_code, statement_data

@@ -1,7 +1,6 @@
 """Customer pages: portfolio scoping (404), forms keep input, tabs are lazy, constant queries."""
 import datetime as dt
 
-import pytest
 from django.urls import reverse
 
 from customers import services, tabs

@@ -3,8 +3,6 @@ import ast
 import pathlib
 from decimal import Decimal
 
-import pytest
-
 from customers.ratios import RATIO_KEYS, compute_ratios, flags
 
 D = Decimal
