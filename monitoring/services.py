@@ -48,13 +48,13 @@ def _require_visible_customer(actor, customer_id):
         raise NotAllowed(_("This customer is not in your portfolio."))
 
 
-def _bulk_audit(actor, action, objects, *, verb="", after_fn=None):
+def _bulk_audit(actor, action, objects, *, verb="", after_fn=None, repr_fn=str):
     """One audit event per object, written in one INSERT (batch jobs)."""
     ip = request_context.client_ip()
     events = [
         AuditEvent(actor_id=getattr(actor, "pk", None), actor_username=getattr(actor, "username", "") or "",
                    action=action, verb=verb[:100], object_type=object_type_of(obj), object_id=str(obj.pk),
-                   object_repr=str(obj)[:255], after=jsonable(after_fn(obj)) if after_fn else None, ip_address=ip)
+                   object_repr=repr_fn(obj)[:255], after=jsonable(after_fn(obj)) if after_fn else None, ip_address=ip)
         for obj in objects
     ]
     if events:
@@ -149,6 +149,7 @@ def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
     if to_create:
         Alert.objects.bulk_create(to_create, batch_size=500)
         _bulk_audit(actor, AuditEvent.Action.CREATE, to_create, verb="alert_raised",
+                    repr_fn=lambda a: f"{a.rule.name} · customer {a.customer_id}",
                     after_fn=lambda a: {"rule": a.rule.code, "customer_id": a.customer_id, "value": a.value,
                                         "severity": a.severity})
     if to_update or cleared:

@@ -207,3 +207,20 @@ def test_evaluation_is_refused_to_people(build):
 
     with pytest.raises(NotAllowed):
         services.alerts_evaluate(actor=build.users["analyst"])
+
+
+def test_evaluation_queries_do_not_grow_with_the_portfolio(build, system, django_assert_max_num_queries):
+    def portfolio(n):
+        for i in range(n):
+            c = build.customer()
+            build.invoice(c, "100", days_past_due=40 + i)
+            build.facility(c, "110")
+            build.rating(c, "BBB", review_due=TODAY - dt.timedelta(days=1))
+            build.negative_record(c)
+
+    portfolio(2)
+    with django_assert_max_num_queries(200) as small:
+        services.alerts_evaluate(actor=system)
+    portfolio(15)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        services.alerts_evaluate(actor=system)
