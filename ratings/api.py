@@ -184,15 +184,15 @@ class RatingCreateSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class RatingReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NoteSerializer(serializers.Serializer):
+class RatingNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class OverrideSerializer(serializers.Serializer):
+class RatingOverrideSerializer(serializers.Serializer):
     grade = serializers.CharField(allow_blank=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -227,34 +227,34 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def submit(self, request, pk=None):
         return self._out(services.rating_submit(actor=request.user, rating=self.get_object()))
 
-    @extend_schema(request=NoteSerializer, responses=RatingSerializer)
+    @extend_schema(request=RatingNoteSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = NoteSerializer(data=request.data)
+        data = RatingNoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._out(services.rating_approve(actor=request.user, rating=self.get_object(),
                                                  note=data.validated_data["note"]))
 
-    @extend_schema(request=ReasonSerializer, responses=RatingSerializer)
+    @extend_schema(request=RatingReasonSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        data = ReasonSerializer(data=request.data)
+        data = RatingReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._out(services.rating_return(actor=request.user, rating=self.get_object(),
                                                 reason=data.validated_data["reason"]))
 
-    @extend_schema(request=ReasonSerializer, responses=RatingSerializer)
+    @extend_schema(request=RatingReasonSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = ReasonSerializer(data=request.data)
+        data = RatingReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._out(services.rating_reject(actor=request.user, rating=self.get_object(),
                                                 reason=data.validated_data["reason"]))
 
-    @extend_schema(request=OverrideSerializer, responses=RatingSerializer)
+    @extend_schema(request=RatingOverrideSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
-        data = OverrideSerializer(data=request.data)
+        data = RatingOverrideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._out(services.rating_override(actor=request.user, rating=self.get_object(),
                                                   grade=data.validated_data["grade"],

@@ -225,3 +225,27 @@ def test_auditor_refused_every_write(users, scored_rating):
     for call in calls:
         with pytest.raises(PermissionDenied):
             call()
+
+
+def test_reviews_falling_due_are_listed_before_their_date(users, approved_rating, today):
+    from creditportal.core import clock
+
+    rating = approved_rating()
+    assert rating.pk not in {r.pk for r in selectors.work_queue_for(users["analyst"])["reviews_due"]}
+    clock.set_today(rating.review_due - dt.timedelta(days=10))  # inside the 30-day notice period
+    assert rating.pk in {r.pk for r in selectors.work_queue_for(users["analyst"])["reviews_due"]}
+    assert not Rating.objects.get(pk=rating.pk).is_expired
+    clock.set_today(rating.review_due + dt.timedelta(days=1))
+    assert Rating.objects.get(pk=rating.pk).is_expired
+
+
+def test_grade_helpers():
+    assert selectors.grade_rank("AAA") == 0 and selectors.grade_rank("D") == 9
+    assert selectors.notches_between("BBB", "A") == 1 and selectors.notches_between("A", "BB") == -2
+
+
+def test_current_ratings_is_one_query(users, approved_rating, make_customer, django_assert_num_queries):
+    ratings = [approved_rating(make_customer()) for _ in range(3)]
+    with django_assert_num_queries(1):
+        current = selectors.current_ratings([r.customer_id for r in ratings])
+    assert {r.pk for r in current.values()} == {r.pk for r in ratings}
