@@ -131,10 +131,11 @@ def factor_chart_svg(rows: list[dict], *, font_family: str) -> str:
     width = label_width + bar_width + 70
     height = top + row_height * len(rows) + 10
     scale_max = max([dec(r["weight"]) or Decimal(0) for r in rows] + [Decimal(1)])
+    caption = escape(_("Contribution to the score (points)"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{escape(font_family)}" font-size="9">',
-        f'<text x="{label_width}" y="11" fill="#555">{escape(_("Contribution to the score (points)"))}</text>',
+        f'<text x="{label_width}" y="11" fill="#555">{caption}</text>',
     ]
     for i, row in enumerate(rows):
         y = top + i * row_height
