@@ -35,7 +35,7 @@ class CollateralForm(PortalForm):
     market_value = forms.DecimalField(label=_("Market value"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     haircut = forms.DecimalField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
-                                 help_text=_("A fraction: 0.3 = 30% off the market value."))
+                                 help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
     valuation_date = forms.DateField(label=_("Valuation date"), widget=DATE)
     revaluation_due = forms.DateField(label=_("Revaluation due"), widget=DATE, required=False)
 

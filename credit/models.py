@@ -102,7 +102,7 @@ class PolicyGradeRule(models.Model):
     max_term_months = models.PositiveIntegerField(_("maximum term (months)"), null=True, blank=True)
     term_hard = models.BooleanField(_("maximum term is a hard rule"), default=False)
     min_coverage = models.DecimalField(_("required collateral/guarantee coverage"), max_digits=6, decimal_places=4,
-                                       null=True, blank=True, help_text=_("A fraction: 0.5 = 50% of the amount."))
+                                       null=True, blank=True, help_text=_("A fraction of the amount: 0.5 is half of it."))
     coverage_hard = models.BooleanField(_("coverage is a hard rule"), default=False)
     pricing_spread_bps = models.PositiveIntegerField(_("pricing spread (basis points)"), default=0)
     review_months = models.PositiveIntegerField(_("review frequency (months)"), default=12)
@@ -385,7 +385,7 @@ class Collateral(models.Model):
     market_value = AmountField(_("market value"))
     currency = CurrencyField()
     haircut = models.DecimalField(_("haircut"), max_digits=5, decimal_places=4,
-                                  help_text=_("A fraction: 0.3 = 30% off the market value."))
+                                  help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
     valuation_date = models.DateField(_("valuation date"))
     revaluation_due = models.DateField(_("revaluation due"))
 

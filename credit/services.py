@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.models import AuditEvent
@@ -57,29 +57,29 @@ S = CreditApplication.Status
 ZERO = Decimal("0")
 
 VIOLATION_LABELS = {
-    "grade_not_eligible": _lazy("The policy does not lend to this grade."),
-    "max_limit": _lazy("The amount exceeds the policy's maximum limit for the grade."),
-    "max_equity_share": _lazy("The amount exceeds the policy's share of equity."),
-    "max_revenue_share": _lazy("The amount exceeds the policy's share of revenue."),
-    "equity_unknown": _lazy("No statement with equity: the equity cap cannot be checked."),
-    "revenue_unknown": _lazy("No statement with revenue: the revenue cap cannot be checked."),
-    "max_term": _lazy("The term exceeds the policy's maximum term."),
-    "min_coverage": _lazy("Collateral and guarantees cover less than the policy requires."),
-    "group_limit": _lazy("The amount exceeds what the group limit leaves free."),
-    "no_policy": _lazy("No credit policy is in force."),
+    "grade_not_eligible": gettext_lazy("The policy does not lend to this grade."),
+    "max_limit": gettext_lazy("The amount exceeds the policy's maximum limit for the grade."),
+    "max_equity_share": gettext_lazy("The amount exceeds the policy's share of equity."),
+    "max_revenue_share": gettext_lazy("The amount exceeds the policy's share of revenue."),
+    "equity_unknown": gettext_lazy("No statement with equity: the equity cap cannot be checked."),
+    "revenue_unknown": gettext_lazy("No statement with revenue: the revenue cap cannot be checked."),
+    "max_term": gettext_lazy("The term exceeds the policy's maximum term."),
+    "min_coverage": gettext_lazy("Collateral and guarantees cover less than the policy requires."),
+    "group_limit": gettext_lazy("The amount exceeds what the group limit leaves free."),
+    "no_policy": gettext_lazy("No credit policy is in force."),
 }
 
 LIMIT_REASON_LABELS = {
-    "suspended": _lazy("The facility is suspended."),
-    "closed": _lazy("The facility is closed."),
-    "expired": _lazy("The facility has expired."),
-    "not_started": _lazy("The facility has not started yet."),
-    "rating_expired": _lazy("The customer has no approved, current rating."),
-    "customer_suspended": _lazy("The customer is suspended or closed."),
-    "over_free_limit": _lazy("The amount exceeds the free limit."),
-    "over_group_limit": _lazy("The amount exceeds the free group limit."),
-    "amount_not_positive": _lazy("The amount must be positive."),
-    "missing_fx_rate": _lazy("No FX rate for this currency."),
+    "suspended": gettext_lazy("The facility is suspended."),
+    "closed": gettext_lazy("The facility is closed."),
+    "expired": gettext_lazy("The facility has expired."),
+    "not_started": gettext_lazy("The facility has not started yet."),
+    "rating_expired": gettext_lazy("The customer has no approved, current rating."),
+    "customer_suspended": gettext_lazy("The customer is suspended or closed."),
+    "over_free_limit": gettext_lazy("The amount exceeds the free limit."),
+    "over_group_limit": gettext_lazy("The amount exceeds the free group limit."),
+    "amount_not_positive": gettext_lazy("The amount must be positive."),
+    "missing_fx_rate": gettext_lazy("No FX rate for this currency."),
 }
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
@@ -119,8 +120,8 @@ def _visible_application(user, pk):
 
 
 ACTION_LABELS = {
-    "submit": _("Submit"), "start_review": _("Start the review"), "recommend": _("Recommend"),
-    "approve": _("Approve"), "reject": _("Reject"), "return": _("Return to the manager"), "withdraw": _("Withdraw"),
+    "submit": gettext_lazy("Submit"), "start_review": gettext_lazy("Start the review"), "recommend": gettext_lazy("Recommend"),
+    "approve": gettext_lazy("Approve"), "reject": gettext_lazy("Reject"), "return": gettext_lazy("Return to the manager"), "withdraw": gettext_lazy("Withdraw"),
 }
 
 

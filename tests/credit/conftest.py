@@ -135,3 +135,13 @@ def _fixed_business_date():
     clock.set_today(dt.date(2026, 6, 15))
     yield
     clock.set_today(None)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English; one test checks the Chinese pages explicitly."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

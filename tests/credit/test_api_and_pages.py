@@ -242,3 +242,15 @@ def test_list_endpoints_have_constant_queries(setup, api_for, new_application, d
         assert len(client.get("/api/v1/applications/").data["results"]) == 5
     with django_assert_max_num_queries(12):
         assert len(client.get("/api/v1/facilities/").data["results"]) == 5
+
+
+def test_pages_are_translated_into_chinese(setup, client_for, new_application, settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    app = new_application()
+    client = client_for(setup.users["rm"])
+    with translation.override("zh-hans"):
+        page = client.get(reverse("credit:application_detail", args=[app.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = page.content.decode()
+    assert "政策检查" in text and "审批记录" in text

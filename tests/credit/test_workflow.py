@@ -143,8 +143,6 @@ def test_roles_without_the_permission_are_refused(setup, new_application, to_pen
             services.application_start_review(actor=u[name], application=app)
 
 
-@pytest.mark.xfail(reason="the shared access table's 'customers.view_*' also grants view_all_customers to "
-                          "relationship managers (reported)", strict=False)
 def test_other_portfolio_manager_cannot_touch(setup, new_application):
     app = new_application()
     with pytest.raises(NotAllowed):
