@@ -456,13 +456,14 @@ def default_period(today: dt.date | None = None) -> dt.date:
 def _exposures(customer_ids, as_of, table) -> tuple[dict[int, Decimal], dict[int, int]]:
     """({customer_id: open receivables in the reporting currency}, {customer_id: days past due}) (1 query).
 
-    Exposure is the outstanding amount of open invoices; the days past due of each invoice give its
-    floor and (by debtor) the worst one counts for the customer.
+    Exposure is the outstanding amount of the invoices issued by ``as_of`` and still open; the days past
+    due of each invoice give its floor and (by debtor) the worst one counts for the customer. (A month
+    classified after its end uses today's open amounts: payments received since then are not undone.)
     """
     from collection.models import Invoice, InvoiceStatus
     from django.db.models import F, Min, Sum
 
-    rows = (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN)
+    rows = (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN, issue_date__lte=as_of)
             .values("customer_id", "currency")
             .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount")),
                       oldest=Min("due_date")))
