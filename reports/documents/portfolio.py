@@ -8,6 +8,8 @@ reporting currency with the FX table of the report's date.
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 import datetime as dt
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -17,7 +19,6 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from creditportal.core import clock
-from creditportal.core.canonical import sha256_of
 from creditportal.core.money import MissingRate, RateTable
 from creditportal.core.pdf import PDF_FONT_FAMILY
 
@@ -162,7 +163,7 @@ def portfolio_report_context(month: dt.date, *, user=None) -> dict:
     }
     font = PDF_FONT_FAMILY.replace('"', "'")
     number = portfolio_number(month)
-    sha = sha256_of({k: v for k, v in data.items()})
+    sha = hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
     data.update({
         "report_number": number,
         "title": _("Monthly portfolio report"),

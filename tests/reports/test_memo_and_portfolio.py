@@ -1,0 +1,56 @@
+"""The credit approval memo (stored once decided) and the monthly portfolio report (stored once the month is over)."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from audit.models import AuditEvent
+from reports.models import StoredReport
+
+from .test_rating_report import pdf_text
+
+
+@pytest.mark.django_db
+def test_approval_memo_is_stored_once_decided(make_customer, users, api_for, tmp_path, today):
+    from credit.models import Collateral, CreditApplication, Decision
+
+    customer = make_customer()
+    application = CreditApplication.objects.create(
+        customer=customer, amount=Decimal("5000000"), currency="CNY", term_months=12, purpose="流动资金周转",
+        status="approved", created_by=users["rm"], reviewer=users["analyst"], rating_grade="A",
+        policy_result={"violations": [{"code": "max_term", "severity": "soft", "limit": "6", "actual": "12",
+                                       "message": "term"}], "blocked": False, "needs_exception": True,
+                       "coverage": "0.6", "policy_version": 1, "checked_on": "2026-10-01"},
+        policy_exception=True, exception_reason="长期合作客户", decided_at=dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc))
+    Collateral.objects.create(application=application, kind="deposit", market_value=Decimal("3000000"),
+                              currency="CNY", haircut=Decimal("0"), valuation_date=dt.date(2026, 10, 1),
+                              revaluation_due=dt.date(2027, 10, 1))
+    Decision.objects.create(application=application, action="submit", actor=users["rm"])
+    Decision.objects.create(application=application, action="approve", actor=users["approver1"], level=1,
+                            comment="同意授信")
+    api = api_for(users["auditor"])
+    first = api.get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=zh-hans")
+    assert first.status_code == 200
+    second = api.get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=zh-hans")
+    assert first.content == second.content
+    assert StoredReport.objects.filter(kind="approval_memo").count() == 1
+    text = pdf_text(first.content, tmp_path)
+    for expected in ("授信审批备忘录", "华夏精密制造有限公司", "同意授信", "长期合作客户", "5,000,000.00"):
+        assert expected in text, expected
+    assert AuditEvent.objects.filter(action="download", object_type="credit.creditapplication").count() == 2
+    assert api_for(users["rm2"]).get(f"/api/v1/applications/{application.pk}/memo.pdf").status_code == 404
+    assert api_for(users["collector"]).get(f"/api/v1/applications/{application.pk}/memo.pdf").status_code == 403
+
+
+@pytest.mark.django_db
+def test_portfolio_report_of_a_finished_month(users, api_for, client_for, tmp_path, today, make_customer):
+    make_customer()
+    response = api_for(users["auditor"]).get("/api/v1/portfolio-reports/2026-09/report.pdf?lang=en")
+    assert response.status_code == 200
+    text = pdf_text(response.content, tmp_path)
+    assert "Monthly portfolio report" in text and "PR-202609" in text
+    stored = StoredReport.objects.get(kind="portfolio_report")
+    assert bytes(stored.content) == response.content
+    assert client_for(users["auditor"]).get("/reports/portfolio/2026-9.pdf?lang=en").content == response.content
+    assert api_for(users["rm"]).get("/api/v1/portfolio-reports/2026-09/report.pdf").status_code == 403
+    assert api_for(users["auditor"]).get("/api/v1/portfolio-reports/2027-01/report.pdf").status_code == 400
