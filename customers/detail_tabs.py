@@ -52,7 +52,10 @@ def financials_context(customer, user):
                 cells.append({"value": shown, "trend": _trend(value, previous)})
             rows.append({"label": line_item_label(name), "cells": cells})
         sections.append({"label": label, "rows": rows})
-    return {"statements": statements, "sections": sections}
+    stale_before = selectors.months_before(clock.today(), selectors.STALE_AFTER_MONTHS)
+    stale = not statements or max(s.period_end for s in statements) < stale_before
+    return {"statements": statements, "sections": sections, "stale": stale,
+            "stale_months": selectors.STALE_AFTER_MONTHS}
 
 
 def ratios_context(customer, user):

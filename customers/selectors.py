@@ -126,7 +126,7 @@ def latest_ratios_for(customer_ids) -> dict[int, dict]:
     return result
 
 
-def _months_before(day: dt.date, months: int) -> dt.date:
+def months_before(day: dt.date, months: int) -> dt.date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
     month += 1
@@ -139,7 +139,7 @@ def credit_file_flags_for(customer_ids, on_date: dt.date | None = None) -> dict[
     """Per customer: the latest period end, whether statements are stale (none, or the newest older than
     18 months) and the ids of documents past their expiry date. Two queries per 2,000 customers."""
     on_date = on_date or clock.today()
-    stale_before = _months_before(on_date, STALE_AFTER_MONTHS)
+    stale_before = months_before(on_date, STALE_AFTER_MONTHS)
     result = {}
     for chunk in _chunks(customer_ids):
         latest = dict(FinancialStatement.objects.filter(customer_id__in=chunk).values("customer_id")
