@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from creditportal.core import clock
 from creditportal.core.money import MissingRate, RateTable
@@ -112,7 +113,7 @@ def _receivables(as_of, convert):
     for due, amount_, paid, written_off, currency in rows.iterator(chunk_size=2000):
         outstanding = convert(amount_ - paid - written_off, currency)
         totals[bucket_for((as_of - due).days)] += outstanding
-    labels = {"current": _("current"), "d1_30": "1–30", "d31_60": "31–60", "d61_90": "61–90",
+    labels = {"current": pgettext("aging bucket", "current"), "d1_30": "1–30", "d31_60": "31–60", "d61_90": "61–90",
               "d91_180": "91–180", "d181_360": "181–360", "over_360": "> 360"}
     total = sum(totals.values(), ZERO)
     overdue = total - totals["current"]
@@ -149,6 +150,39 @@ def _monitoring(end):
             "alerts_total": sum(alerts.values()), "provisions": provisions}
 
 
+def _dashboard(month, end):
+    """The monitoring dashboard's figures for the month (exposure by grade and industry, concentration,
+    grade migration over the month), seen by the system user (the report is the same for every reader)."""
+    from accounts.system import system_user
+    from monitoring.selectors import dashboard
+
+    figures = dashboard(system_user(), start=month - dt.timedelta(days=1), end=end)
+    total = figures["total_exposure"]
+    migration = figures["migration"]
+    used = [g for g in migration["grades"]
+            if any(r["total"] for r in migration["rows"] if r["from"] == g)
+            or any(c["to"] == g and c["count"] for r in migration["rows"] for c in r["cells"])]
+    return {
+        "total_exposure": common.amount(total),
+        "by_grade": [{"grade": r["grade"], "exposure": common.amount(r["exposure"]),
+                      "share": common.percent(r["exposure"] / total, 1) if total else common.DASH,
+                      "customers": r["customers_with_exposure"], "raw": r["exposure"]}
+                     for r in figures["by_grade"] if r["exposure"] or r["customers_with_exposure"]],
+        "by_industry": [{"label": f"{r['code']} · {r['label']}", "exposure": common.amount(r["exposure"]),
+                         "share": common.percent(r["share"], 1), "customers": r["customers"]}
+                        for r in figures["by_industry"][:10]],
+        "top_customers": [{"name": r["name"], "exposure": common.amount(r["exposure"]),
+                           "share": common.percent(r["share"], 1)} for r in figures["top_customers"]],
+        "customer_hhi": common.plain(figures["customer_hhi"], 4),
+        "group_hhi": common.plain(figures["group_hhi"], 4),
+        "migration": {"grades": used,
+                      "rows": [{"from": r["from"], "cells": [c["count"] for c in r["cells"] if c["to"] in used]}
+                               for r in migration["rows"] if r["from"] in used],
+                      "upgrades": migration["upgrades"], "downgrades": migration["downgrades"],
+                      "unchanged": migration["unchanged"]},
+    }
+
+
 def portfolio_report_context(month: dt.date, *, user=None) -> dict:
     month = month.replace(day=1)
     end = month_end(month)
@@ -159,7 +193,7 @@ def portfolio_report_context(month: dt.date, *, user=None) -> dict:
     data = {
         "month": f"{month:%Y-%m}", "as_of": common.date_text(as_of), "currency": convert.currency,
         "customers": _customers(), "ratings": ratings, "credit": _credit(month, end, convert),
-        "receivables": receivables, "monitoring": _monitoring(end),
+        "receivables": receivables, "monitoring": _monitoring(end), "dashboard": _dashboard(month, end),
     }
     font = PDF_FONT_FAMILY.replace('"', "'")
     number = portfolio_number(month)

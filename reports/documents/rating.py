@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from audit.models import AuditEvent
 from creditportal.core.pdf import PDF_FONT_FAMILY
@@ -207,9 +208,10 @@ def _warnings(rating: Rating) -> list[dict]:
 
 def _verb_text(verb: str) -> str:
     labels = {
-        "create": _("created"), "submit": _("submitted"), "approve": _("approved"),
-        "return": _("returned to the maker"), "return_to_maker": _("returned to the maker"),
-        "reject": _("rejected"), "override": _("grade overridden"), "supersede": _("superseded"),
+        "create": pgettext("rating trail", "created"), "submit": pgettext("rating trail", "submitted"),
+        "approve": pgettext("rating trail", "approved"), "return": _("returned to the maker"),
+        "return_to_maker": _("returned to the maker"), "reject": pgettext("rating trail", "rejected"),
+        "override": _("grade overridden"), "supersede": pgettext("rating trail", "superseded"),
     }
     return str(labels.get(verb, verb.replace("_", " ")))
 
