@@ -273,7 +273,7 @@ def _summary(rating: Rating, factors: list[dict], behaviour: dict, caps: list[di
     if ranked:
         lines.append(_("Strongest factor: %(best)s; weakest factor: %(worst)s.") % {
             "best": ranked[-1]["name"], "worst": ranked[0]["name"]})
-    if behaviour["available"]:
+    if behaviour["available"] and behaviour["result"] != common.DASH:
         lines.append(_("Payment behaviour: %(letters)s → %(result)s.") % {
             "letters": behaviour["letters"] or common.DASH, "result": behaviour["result"]})
     for cap in caps:
