@@ -1,0 +1,180 @@
+"""List API under concurrent load: customers, applications, invoices at page size 20 and 500.
+
+The production WSGI server (gunicorn, 2 sync workers) serves ``bench.wsgi`` (every production route and
+middleware, plus ``/bench/baseline/``, a minimal Django JSON view); ``wrk`` loads it with 8 connections,
+each request authenticated with a token (``Authorization: Token …``) of the credit analyst ``analyst``.
+Reported: requests/s, p50 and p99 latency, non-2xx responses, and each endpoint's query count at both page
+sizes (Django's test client in this process, same settings). The baseline runs through the same
+middleware on the same server. Target: page size 20 ≥ 0.25× the baseline's requests/s; query count equal
+for both page sizes.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+
+from bench.core import BASE_DIR, VENV_BIN
+
+NAME = "api"
+ENDPOINTS = {"customers": "/api/v1/customers/", "applications": "/api/v1/applications/",
+             "invoices": "/api/v1/invoices/"}
+PAGE_SIZES = [20, 500]
+CONNECTIONS = 8
+USERNAME = "analyst"
+
+
+def token_for(username=USERNAME) -> str:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.get(username=username)
+    return Token.objects.get_or_create(user=user)[0].key
+
+
+def query_count(path: str, token: str) -> tuple[int, int, int]:
+    """(status, queries, bytes) of one GET through Django's test client."""
+    from django.test import Client
+
+    from bench.core import QueryCounter
+
+    client = Client()
+    with QueryCounter() as queries:
+        response = client.get(path, HTTP_AUTHORIZATION=f"Token {token}")
+    return response.status_code, queries.count, len(response.content)
+
+
+def _server_env():
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env.pop("DJANGO_TESTING", None)  # production behaviour (DEBUG off); plain http on localhost
+    env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    env["DJANGO_SECURE"] = "false"
+    env["DJANGO_DEBUG"] = "false"
+    env.setdefault("LOG_LEVEL", "WARNING")
+    return env
+
+
+def start_server(port: int, workers: int = 2):
+    log = open(BASE_DIR / "var" / "bench-gunicorn.log", "w")
+    cmd = [str(VENV_BIN / "gunicorn"), "bench.wsgi:application", "--workers", str(workers), "--bind",
+           f"127.0.0.1:{port}", "--log-level", "warning"]
+    process = subprocess.Popen(cmd, cwd=BASE_DIR, env=_server_env(), stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn stopped at start (var/bench-gunicorn.log)")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/baseline/", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    stop_server(process)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def stop_server(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return shutil.which("wrk")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _latency_ms(text: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s|m)", text.strip())
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(output: str) -> dict:
+    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for pct in ("50", "99"):
+        match = re.search(rf"^\s+{pct}%\s+(\S+)", output, re.M)
+        result[f"p{pct}_ms"] = round(_latency_ms(match.group(1)), 2) if match else None
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    result["non_2xx"] = int(bad.group(1)) if bad else 0
+    requests = re.search(r"(\d+) requests in", output)
+    result["requests"] = int(requests.group(1)) if requests else None
+    errors = re.search(r"Socket errors: (.*)", output)
+    result["socket_errors"] = errors.group(1).strip() if errors else ""
+    return result
+
+
+def load(wrk: str, url: str, token: str, seconds: int, connections: int = CONNECTIONS) -> dict:
+    cmd = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s",
+           "-H", f"Authorization: Token {token}", url]
+    output = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def run(ctx) -> dict:
+    token = token_for()
+    counts = {}
+    for name, path in ENDPOINTS.items():
+        for size in PAGE_SIZES:
+            status, queries, size_bytes = query_count(f"{path}?page_size={size}", token)
+            counts[f"{name}@{size}"] = {"status": status, "queries": queries, "bytes": size_bytes}
+            ctx.log(f"  {name} page_size={size}: HTTP {status}, {queries} queries, {size_bytes:,} bytes")
+    status, queries, _b = query_count("/bench/baseline/", token)
+    counts["baseline"] = {"status": status, "queries": queries}
+    equal_counts = {name: counts[f"{name}@20"]["queries"] == counts[f"{name}@500"]["queries"] for name in ENDPOINTS}
+    result = {"title": "List API under load", "user": USERNAME, "connections": CONNECTIONS,
+              "server": "gunicorn, 2 sync workers, bench.wsgi (production middleware, token auth)",
+              "query_counts": counts, "equal_query_counts": equal_counts, "load": {}}
+    if ctx.smoke:
+        result["targets"] = {f"{n}: query count equal for 20 and 500": ok for n, ok in equal_counts.items()}
+        return result
+
+    wrk = ensure_wrk()
+    server = start_server(ctx.port)
+    base = f"http://127.0.0.1:{ctx.port}"
+    try:
+        load(wrk, f"{base}/bench/baseline/", token, 2)  # warm both workers
+        runs = [("baseline", "/bench/baseline/")]
+        for name, path in ENDPOINTS.items():
+            for size in PAGE_SIZES:
+                runs.append((f"{name}@{size}", f"{path}?page_size={size}"))
+        for label, path in runs:
+            figures = load(wrk, base + path, token, ctx.wrk_seconds)
+            result["load"][label] = figures
+            ctx.log(f"  {label}: {figures['requests_per_s']:.1f} req/s, p50 {figures['p50_ms']} ms, "
+                    f"p99 {figures['p99_ms']} ms, non-2xx {figures['non_2xx']}")
+        # The baseline again at the end: the machine is shared, its load drifts.
+        again = load(wrk, f"{base}/bench/baseline/", token, ctx.wrk_seconds)
+        result["load"]["baseline (again)"] = again
+    finally:
+        stop_server(server)
+    baseline_rps = (result["load"]["baseline"]["requests_per_s"] + again["requests_per_s"]) / 2
+    result["baseline_requests_per_s"] = round(baseline_rps, 1)
+    targets = {}
+    for name in ENDPOINTS:
+        figures = result["load"][f"{name}@20"]
+        ratio = figures["requests_per_s"] / baseline_rps if baseline_rps else 0
+        figures["ratio_to_baseline"] = round(ratio, 3)
+        result["load"][f"{name}@500"]["ratio_to_baseline"] = round(
+            result["load"][f"{name}@500"]["requests_per_s"] / baseline_rps, 3) if baseline_rps else 0
+        targets[f"{name} page 20: ≥ 0.25× baseline req/s"] = ratio >= 0.25 and figures["non_2xx"] == 0
+        targets[f"{name}: query count equal for 20 and 500"] = equal_counts[name]
+    result["targets"] = targets
+    return result

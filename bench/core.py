@@ -1,0 +1,181 @@
+"""Shared parts of the benchmarks: the run context, timing, the machine's description, results on disk."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+BASE_DIR = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+VENV_BIN = BASE_DIR / ".venv" / "bin"
+
+SIZES = {
+    # customers expected in the portfolio, how long / how often each measurement runs
+    "small": {"customers": 2000, "repeat": 3, "wrk_seconds": 5, "orm_sample": 500},
+    "full": {"customers": 100_000, "repeat": 5, "wrk_seconds": 10, "orm_sample": 2000},
+    "smoke": {"customers": None, "repeat": 1, "wrk_seconds": 0, "orm_sample": 10},
+}
+
+
+@dataclass
+class Context:
+    size: str = "small"
+    smoke: bool = False  # tests: run each code path once, no subprocesses, no timing loops
+    port: int = 8600
+    log: callable = print
+    workers: int = 2
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def repeat(self) -> int:
+        return SIZES[self.size]["repeat"]
+
+    @property
+    def wrk_seconds(self) -> int:
+        return SIZES[self.size]["wrk_seconds"]
+
+    @property
+    def orm_sample(self) -> int:
+        return SIZES[self.size]["orm_sample"]
+
+
+def timed(fn, *args, **kwargs):
+    """(seconds, result) of one call."""
+    t0 = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - t0, result
+
+
+def median_time(fn, repeat: int, warmup: int = 1) -> tuple[float, list[float]]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(max(1, repeat)):
+        seconds, _r = timed(fn)
+        times.append(seconds)
+    return statistics.median(times), times
+
+
+def interleaved(fns: dict, repeat: int, warmup: int = 1) -> dict[str, float]:
+    """Median seconds of each function, measured alternately (so a burst of load from elsewhere on the
+    machine hits both sides of a ratio alike)."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(max(1, repeat)):
+        for name, fn in fns.items():
+            seconds, _r = timed(fn)
+            times[name].append(seconds)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+class QueryCounter:
+    """Counts the queries run on the default connection (an execute wrapper: unlike
+    ``CaptureQueriesContext`` it is not reset by ``request_started`` inside a test-client request)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        from django.db import connection
+
+        self._cm = connection.execute_wrapper(self)
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+# --- machine --------------------------------------------------------------------------------------
+
+def _read(path):
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
+                   if line.startswith("MemTotal")), 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        pg = cursor.fetchone()[0].split(" on ")[0]
+    try:
+        import redis
+        from django.conf import settings
+
+        redis_version = redis.Redis.from_url(settings.CELERY_BROKER_URL).info("server")["redis_version"]
+    except Exception as exc:  # noqa: BLE001 - described, not fatal
+        redis_version = f"unavailable ({exc.__class__.__name__})"
+    try:
+        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("\n")[0].strip()
+    except OSError:
+        wrk = "not installed"
+    import django
+
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "postgresql": pg,
+        "redis": redis_version,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "wrk": wrk or "unknown",
+    }
+
+
+def portfolio_size() -> dict:
+    from django.db import connection
+
+    tables = {"customers": "customers_customer", "statements": "customers_financialstatement",
+              "ratings": "ratings_rating", "applications": "credit_creditapplication",
+              "facilities": "credit_facility", "invoices": "collection_invoice", "payments": "collection_payment",
+              "alerts": "monitoring_alert"}
+    result = {}
+    with connection.cursor() as cursor:
+        for name, table in tables.items():
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+            result[name] = cursor.fetchone()[0]
+    return result
+
+
+# --- results --------------------------------------------------------------------------------------
+
+def save_result(name: str, result: dict):
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def load_results() -> dict[str, dict]:
+    results = {}
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        results[path.stem] = json.loads(path.read_text())
+    return results
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "n/a"}[met]

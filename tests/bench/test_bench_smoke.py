@@ -1,0 +1,107 @@
+"""Smoke test of the benchmark suite: the generator at a tiny size, then every benchmark's code path once.
+
+No timing is asserted (benchmarks are not tests); this only proves that the generator and each
+benchmark still run against the apps as they are. Takes well under a minute; PostgreSQL only (the
+generator loads with COPY). The Celery worker, gunicorn and wrk are not started here: the re-rating
+batch runs in-process and the API is exercised through Django's test client (query counts).
+"""
+import datetime as dt
+
+import pytest
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8600/bench/baseline/
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.51ms    1.20ms  20.11ms   80.00%
+  Latency Distribution
+     50%    4.12ms
+     75%    5.01ms
+     90%    6.00ms
+     99%    1.02s
+  1600 requests in 5.00s, 300.00KB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    320.12
+Transfer/sec:     60.00KB
+"""
+
+
+@pytest.fixture
+def portfolio():
+    from customers.models import Customer
+    from customers.validators import is_valid_credit_code
+    from demo import generator
+
+    plan = generator.Plan(customers=30, invoices_per_customer=4, seed=7, log=lambda *_: None)
+    counts = generator.generate(plan)
+    assert counts["customers"] == 30
+    assert counts["invoices"] > 0 and counts["ratings"] > 0 and counts["financial statements"] == 90
+    codes = list(Customer.objects.values_list("credit_code", flat=True))
+    assert all(is_valid_credit_code(code) for code in codes) and len(set(codes)) == 30
+    return counts
+
+
+@pytest.fixture
+def ctx():
+    from bench.core import Context
+
+    return Context(size="smoke", smoke=True, log=lambda *_: None)
+
+
+def test_generator_is_balanced_deterministic_and_refuses_a_full_portfolio(portfolio):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.db.models import F
+
+    from collection.models import Invoice
+    from customers.models import FinancialStatement
+    from ratings.models import Rating
+
+    assert not FinancialStatement.objects.exclude(total_assets=F("total_liabilities") + F("equity")).exists()
+    assert not Invoice.objects.filter(paid_amount__gt=F("amount")).exists()
+    assert Rating.objects.filter(state="approved").values("customer").distinct().count() == \
+        Rating.objects.filter(state="approved").count()
+    with pytest.raises(CommandError):
+        call_command("generate_portfolio", customers=5)
+
+
+def test_rerating_paths(portfolio, ctx):
+    from bench.benchmarks import rerating
+
+    result = rerating.run(ctx)
+    assert result["customers"] > 0
+    assert result["batch"]["status"] == "finished"
+    assert result["floor_rows"]["ratings"] == result["customers"]
+
+
+@pytest.mark.urls("bench.urls")
+def test_api_paths(portfolio, ctx):
+    from bench.benchmarks import api
+
+    result = api.run(ctx)
+    for label, figures in result["query_counts"].items():
+        assert figures["status"] == 200, label
+    assert api.parse_wrk(WRK_OUTPUT) == {"requests_per_s": 320.12, "p50_ms": 4.12, "p99_ms": 1020.0,
+                                         "non_2xx": 3, "requests": 1600, "socket_errors": ""}
+
+
+def test_aging_dashboard_and_pdf_paths(portfolio, ctx):
+    from bench.benchmarks import aging, dashboard, pdf
+
+    assert aging.run(ctx)["same_first_page"] is True
+    assert dashboard.run(ctx)["queries"] > 0
+    assert pdf.run(ctx)["pdf_bytes"] > 1000
+
+
+def test_report_renders(tmp_path, monkeypatch):
+    from bench import core, report
+
+    monkeypatch.setattr(core, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(report, "BENCH_DIR", tmp_path)
+    machine = {"date": dt.date.today().isoformat(), "cores": 2, "cpu": "x", "load_average": "0"}
+    core.save_result("aging", {"title": "Aging report", "report_ms": 2, "sql_ms": 1, "ratio": 2,
+                               "machine": machine, "targets": {"≤ 1.5×": False}})
+    with open(report.write(), encoding="utf-8") as handle:
+        text = handle.read()
+    assert "**missed**" in text and "Aging report" in text
