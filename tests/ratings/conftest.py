@@ -8,6 +8,16 @@ from creditportal.core import clock
 TODAY = dt.date(2026, 6, 30)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English (pages and API follow the request's language otherwise)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def today():
     clock.set_today(TODAY)

@@ -135,3 +135,10 @@ def test_ratings_tab_on_the_customer_page(users, approved_rating, client_for):
     page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[rating.customer_id]) + "?tab=ratings")
     assert page.status_code == 200
     assert reverse("ratings:rating_detail", args=[rating.pk]).encode() in page.content
+
+
+def test_pages_in_chinese(users, scored_rating, client_for):
+    rating = scored_rating()
+    client = client_for(users["analyst"])
+    page = client.get(reverse("ratings:rating_detail", args=[rating.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "结果与解释" in page.content.decode()
