@@ -3,7 +3,7 @@ every write through a service; each action is mapped to a permission (deny by de
 import datetime as dt
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,9 +15,31 @@ from customers.models import Customer
 
 from . import selectors, services
 from .models import (
-    Alert, AssetClassification, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
+    Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
     WarningRule, WatchlistEntry,
 )
+
+
+def inline_choices(choices, *, blank=False):
+    """A ChoiceField whose enum is written inline in the schema (no shared component name to collide)."""
+    values = [value for value, _label in choices] + ([""] if blank else [])
+
+    @extend_schema_field({"type": "string", "enum": values})
+    class InlineChoiceField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("allow_blank", blank)
+            super().__init__(choices=list(choices) + ([("", "")] if blank else []), **kwargs)
+
+    return InlineChoiceField
+
+
+SeverityField = inline_choices(Severity.choices)
+TierField = inline_choices(Tier.choices)
+AlertStatusField = inline_choices(AlertStatus.choices)
+ClassificationStatusField = inline_choices(ClassificationStatus.choices)
+ActionField = inline_choices(RecommendedAction.choices)
+MetricField = inline_choices(Metric.choices)
+ComparisonField = inline_choices(Comparison.choices)
 
 
 def _date(value, field):
@@ -37,6 +59,9 @@ class AlertSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     handled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    severity = SeverityField(read_only=True)
+    status = AlertStatusField(read_only=True)
+    recommended_action = ActionField(read_only=True)
 
     class Meta:
         model = Alert
@@ -51,7 +76,7 @@ class AlertCommentSerializer(serializers.Serializer):
 
 
 class AlertStartActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[a for a in RecommendedAction.values if a != "none"])
+    action = inline_choices([c for c in RecommendedAction.choices if c[0] != "none"])()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     facility_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     new_limit = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True,
@@ -121,10 +146,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 # --- Warning rules -----------------------------------------------------------------------------------
 
 class WarningRuleSerializer(serializers.ModelSerializer):
-    metric = serializers.ChoiceField(choices=Metric.choices)
-    comparison = serializers.ChoiceField(choices=Comparison.choices)
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    recommended_action = serializers.ChoiceField(choices=RecommendedAction.choices, required=False)
+    metric = MetricField()
+    comparison = ComparisonField()
+    severity = SeverityField()
+    recommended_action = ActionField(required=False)
 
     class Meta:
         model = WarningRule
@@ -162,6 +187,11 @@ class ClassificationSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # one enum name per choice set in the schema: only ``tier`` carries it; the others are plain codes
+    floor_tier = serializers.CharField(read_only=True, help_text="A tier code (see tier).")
+    tier = TierField(read_only=True)
+    requested_tier = serializers.CharField(read_only=True, help_text="A tier code, or empty.")
+    status = ClassificationStatusField(read_only=True)
 
     class Meta:
         model = AssetClassification
@@ -172,7 +202,7 @@ class ClassificationSerializer(serializers.ModelSerializer):
 
 
 class ReclassifySerializer(serializers.Serializer):
-    tier = serializers.ChoiceField(choices=Tier.choices)
+    tier = TierField()
     reason = serializers.CharField()
 
 
@@ -253,6 +283,7 @@ class ProvisionRunSerializer(serializers.ModelSerializer):
 
 class ProvisionLineSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    tier = TierField(read_only=True)
 
     class Meta:
         model = ProvisionLine
