@@ -203,6 +203,28 @@ def qualitative_codes(definition: dict) -> list[str]:
 
 # --- Work queue -------------------------------------------------------------------------------
 
+def work_queue_querysets(user) -> dict:
+    """The work queue as querysets (see ``work_queue_for``); only the parts the user may act on."""
+    base = Rating.objects.visible_to(user).select_related("customer", "model")
+    queues = {}
+    if not (user and user.is_authenticated):
+        return queues
+    if user.has_perm("ratings.approve_rating"):
+        qs = (base.filter(state=RatingState.SUBMITTED).exclude(created_by=user).exclude(submitted_by=user)
+              .exclude(overridden_by=user))
+        if not user.has_perm("ratings.approve_override"):
+            qs = qs.filter(override_grade="")
+        queues["to_approve"] = qs.order_by("submitted_at", "id")
+    if user.has_perm("ratings.add_rating"):
+        queues["proposed"] = base.filter(state=RatingState.PROPOSED).order_by("created_at", "id")
+        queues["my_drafts"] = (base.filter(state__in=EDITABLE_STATES, created_by=user)
+                               .exclude(state=RatingState.PROPOSED).order_by("-updated_at"))
+        policy = RatingsPolicy.current()
+        horizon = clock.today() + dt.timedelta(days=policy.review_notice_days)
+        queues["reviews_due"] = base.filter(state=RatingState.APPROVED, review_due__lte=horizon).order_by("review_due", "id")
+    return queues
+
+
 def work_queue_for(user, *, limit: int | None = None) -> dict[str, list[Rating]]:
     """What waits for ``user``:
 
@@ -211,28 +233,9 @@ def work_queue_for(user, *, limit: int | None = None) -> dict[str, list[Rating]]
     ``my_drafts``    the user's drafts (returned ones included)
     ``reviews_due``  current ratings whose review falls due within the policy's notice period or is past
     """
-    base = Rating.objects.visible_to(user).select_related("customer", "model")
     queue = {"to_approve": [], "proposed": [], "my_drafts": [], "reviews_due": []}
-    if not (user and user.is_authenticated):
-        return queue
-
-    def cut(qs):
-        return list(qs[:limit] if limit else qs)
-
-    if user.has_perm("ratings.approve_rating"):
-        qs = (base.filter(state=RatingState.SUBMITTED).exclude(created_by=user).exclude(submitted_by=user)
-              .exclude(overridden_by=user))
-        if not user.has_perm("ratings.approve_override"):
-            qs = qs.filter(override_grade="")
-        queue["to_approve"] = cut(qs.order_by("submitted_at", "id"))
-    if user.has_perm("ratings.add_rating"):
-        queue["proposed"] = cut(base.filter(state=RatingState.PROPOSED).order_by("created_at", "id"))
-        queue["my_drafts"] = cut(base.filter(state__in=EDITABLE_STATES, created_by=user)
-                                 .exclude(state=RatingState.PROPOSED).order_by("-updated_at"))
-        policy = RatingsPolicy.current()
-        horizon = clock.today() + dt.timedelta(days=policy.review_notice_days)
-        queue["reviews_due"] = cut(base.filter(state=RatingState.APPROVED, review_due__lte=horizon)
-                                   .order_by("review_due", "id"))
+    for key, qs in work_queue_querysets(user).items():
+        queue[key] = list(qs[:limit] if limit else qs)
     return queue
 
 

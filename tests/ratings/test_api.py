@@ -129,3 +129,13 @@ def test_bad_scale_refused(users, api_for):
     response = api_for(users["riskadmin"]).post("/api/v1/rating-scales/", {"code": "tiny", "name": "Tiny",
                                                                           "grades": grades}, format="json")
     assert response.status_code == 400 and "gap" in response.json()["detail"]
+
+
+def test_rating_list_query_count_is_constant(users, approved_rating, make_customer, api_for,
+                                             django_assert_max_num_queries):
+    for _ in range(4):
+        approved_rating(make_customer())
+    client = api_for(users["analyst"])
+    with django_assert_max_num_queries(6):
+        response = client.get("/api/v1/ratings/")
+    assert response.status_code == 200 and response.json()["count"] == 4

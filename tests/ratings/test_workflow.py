@@ -249,3 +249,18 @@ def test_current_ratings_is_one_query(users, approved_rating, make_customer, dja
     with django_assert_num_queries(1):
         current = selectors.current_ratings([r.customer_id for r in ratings])
     assert {r.pk for r in current.values()} == {r.pk for r in ratings}
+
+
+def test_approval_publishes_rating_approved(users, scored_rating, django_capture_on_commit_callbacks, monkeypatch):
+    from collections import defaultdict
+
+    from creditportal.core import events
+
+    monkeypatch.setattr(events, "_subscribers", defaultdict(list))
+    received = []
+    events.subscribe("ratings.rating_approved", lambda **payload: received.append(payload))
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rating_approve(actor=users["analyst2"], rating=rating)
+    assert received == [{"rating_id": rating.pk, "customer_id": rating.customer_id}]
