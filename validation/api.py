@@ -64,7 +64,7 @@ class ValidationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], url_path="report.pdf")
     def report(self, request, pk=None):
-        from .reports import validation_report_pdf
+        from .report_pdf import validation_report_pdf
 
         run = self.get_object()
         services.report_downloaded(actor=request.user, run=run)

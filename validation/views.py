@@ -68,7 +68,7 @@ class RunReportView(PortalPermissionMixin, View):
     permission_required = "validation.view_validationrun"
 
     def get(self, request, pk):
-        from .reports import validation_report_pdf
+        from .report_pdf import validation_report_pdf
 
         run = get_object_or_404(selectors.runs_for(request.user), pk=pk)
         services.report_downloaded(actor=request.user, run=run)

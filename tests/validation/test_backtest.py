@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import translation
 
 from creditportal.core.errors import NotAllowed, ValidationFailed
 from ratings.engine import validation as metrics
@@ -122,7 +123,7 @@ def test_outcome_import_all_or_nothing(users, today, make_customer):
            f"99999999,,2024-01-05,70,,,0\n"              # unknown customer
            f",EXT-9,05/01/2024,abc,ZZ,,maybe\n"         # four problems in one row
            f",,2024-01-05,,,,0\n")                      # neither id nor score
-    with pytest.raises(ValidationFailed) as caught:
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
         services.outcomes_import(actor=users["riskadmin"], uploaded_file=_upload(bad))
     rows = caught.value.field_errors["file"]
     assert [line.split(":")[0] for line in rows] == ["line 3", "line 4", "line 5"]

@@ -68,7 +68,7 @@ def test_auditor_reads_the_report_and_pdf_but_cannot_run(users, finished_run, cl
 def test_pdf_in_chinese_renders_text(users, finished_run):
     from pypdf import PdfReader
 
-    from validation.reports import validation_report_pdf
+    from validation.report_pdf import validation_report_pdf
 
     data = validation_report_pdf(finished_run, language="zh-hans")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
