@@ -29,7 +29,13 @@ class RatingsConfig(AppConfig):
     verbose_name = _("Ratings")
 
     def ready(self):
+        from creditportal.core.events import subscribe
+
+        from .tasks import on_new_data
+
         _register_beat()
+        for event in ("customers.statement_saved", "customers.negative_record_added", "collection.payment_posted"):
+            subscribe(event, on_new_data)
         try:
             from customers.tabs import register_tab
         except ImportError:  # pragma: no cover - the customers app provides it

@@ -660,7 +660,8 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None) -> RatingBatch:
 
 @transaction.atomic
 def _batch_chunk(batch, ids, actor, models, definitions, policy):
-    on_date = batch.business_date
+    """Re-rate one chunk; with ``batch=None`` (a single customer's new data) nothing is counted."""
+    on_date = batch.business_date if batch is not None else clock.today()
     customers = selectors.customers_by_id(ids)
     current = selectors.current_ratings(ids)
     inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=policy)
@@ -668,7 +669,8 @@ def _batch_chunk(batch, ids, actor, models, definitions, policy):
     open_ids = set(Rating.objects.filter(customer_id__in=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
                                                                          RatingState.SUBMITTED])
                    .values_list("customer_id", flat=True))
-    already = set(Rating.objects.filter(batch=batch, customer_id__in=ids).values_list("customer_id", flat=True))
+    already = (set(Rating.objects.filter(batch=batch, customer_id__in=ids).values_list("customer_id", flat=True))
+               if batch is not None else set())
     new_ratings, errors, changed, downgrades = [], [], 0, []
     for customer in customers:
         rating = current.get(customer.pk)
@@ -714,13 +716,15 @@ def _batch_chunk(batch, ids, actor, models, definitions, policy):
                 continue
     AuditEvent.objects.bulk_create([
         AuditEvent(actor_id=actor.pk, actor_username=actor.username, action=AuditEvent.Action.CREATE,
-                   verb="batch_proposal", object_type="ratings.rating", object_id=str(r.pk), object_repr=str(r)[:255],
+                   verb="batch_proposal" if batch is not None else "new_data_proposal", object_type="ratings.rating", object_id=str(r.pk), object_repr=str(r)[:255],
                    after=jsonable(_rating_state(r)))
         for r in created])
     for r in created:
         if getattr(r, "state_is_downgrade", False):
             downgrades.append(r)
             publish_on_commit("ratings.downgrade_proposed", rating_id=r.pk, customer_id=r.customer_id)
+    if batch is None:
+        return created
     fresh = RatingBatch.objects.select_for_update().get(pk=batch.pk)
     fresh.processed += len(ids)
     fresh.changed += changed
@@ -729,6 +733,19 @@ def _batch_chunk(batch, ids, actor, models, definitions, policy):
     fresh.error_count += len(errors)
     fresh.errors = (fresh.errors or []) + errors[: max(0, 200 - len(fresh.errors or []))]
     fresh.save(update_fields=["processed", "changed", "proposed", "downgrades", "error_count", "errors"])
+
+
+def rating_recheck(*, customer_id: int) -> Rating | None:
+    """New data for one customer (a statement, a payment): re-rate its quantitative part as the system user
+    and propose a rating if the model's grade would change (the same rule as the nightly batch)."""
+    actor = system_user()
+    access.require(actor, "ratings.add_rating")
+    if not Rating.objects.filter(customer_id=customer_id, state=RatingState.APPROVED).exists():
+        return None
+    models = selectors.active_models()
+    definitions = {m.pk: jsonable(selectors.definition_of(m)) for m in models}
+    created = _batch_chunk(None, [customer_id], actor, models, definitions, RatingsPolicy.current())
+    return created[0] if created else None
 
 
 def nightly_batch_start() -> int | None:

@@ -26,3 +26,19 @@ def nightly_batch():
         if not first:
             return None
         return services.nightly_batch_start()
+
+
+@shared_task(name="ratings.recheck_customer", bind=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=5)
+def recheck_customer(self, customer_id: int):
+    """New data for a customer: propose a rating if the model's grade would change (idempotent)."""
+    from . import services
+
+    rating = services.rating_recheck(customer_id=customer_id)
+    return rating.pk if rating else None
+
+
+def on_new_data(customer_id=None, **payload):
+    """Event handler (runs after commit): re-check the customer in the worker."""
+    if customer_id:
+        recheck_customer.delay(customer_id)
