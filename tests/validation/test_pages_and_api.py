@@ -73,6 +73,7 @@ def test_pdf_in_chinese_renders_text(users, finished_run):
     data = validation_report_pdf(finished_run, language="zh-hans")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "AUC" in text and str(finished_run.pk) in text
+    assert "模型验证报告" in text and "按等级校准" in text          # Chinese renders (CJK font embedded)
 
 
 def test_relationship_manager_is_refused(users, finished_run, client_for, api_for):
