@@ -77,7 +77,7 @@ def alert_list(user, params=None):
     if params.get("q"):
         queryset = queryset.filter(Q(customer__name__icontains=params["q"]) | Q(rule__name__icontains=params["q"]))
     order = ALERT_SORTS.get(params.get("sort") or "", None)
-    return queryset.order_by(*( [order, "-id"] if order else ["-severity_rank", "-raised_on", "-id"]))
+    return queryset.order_by(*([order, "-id"] if order else ["-severity_rank", "-raised_on", "-id"]))
 
 
 def customer_alerts_tab(customer, user) -> dict:

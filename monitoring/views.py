@@ -65,12 +65,15 @@ class AlertDetailView(PortalPermissionMixin, DetailView):
         context = super().get_context_data(**kwargs)
         alert = self.object
         user = self.request.user
+        watch_form = WatchlistForm(initial={"reason": alert.rule.name})
+        for name in ("customer", "customer_name"):
+            del watch_form.fields[name]
         context.update(
             actions=services.available_actions(alert, user),
             recommended=services.recommended_actions_for(alert, user),
             comment_form=CommentForm(), action_form=StartActionForm(initial={"action": alert.recommended_action}),
             can_watch=access.has(user, "monitoring.add_watchlistentry") and alert.is_active,
-            watch_form=WatchlistForm(initial={"reason": alert.rule.name}),
+            watch_form=watch_form,
             detail_rows=sorted((alert.detail or {}).items()),
         )
         return context
