@@ -1,0 +1,50 @@
+"""Read-only admin: every write goes through ``monitoring.services`` (pages and API)."""
+from django.contrib import admin
+
+from .models import Alert, AssetClassification, ProvisionRate, ProvisionRun, WarningRule, WatchlistEntry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "metric", "comparison", "threshold", "severity", "enabled"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["id", "rule", "customer", "severity", "status", "raised_on", "last_seen_on"]
+    list_filter = ["status", "severity"]
+    list_select_related = ["rule", "customer"]
+
+
+@admin.register(WatchlistEntry)
+class WatchlistEntryAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "owner", "since", "until"]
+    list_select_related = ["customer", "owner"]
+
+
+@admin.register(AssetClassification)
+class AssetClassificationAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "period", "days_past_due", "floor_tier", "tier", "status"]
+    list_filter = ["period", "tier", "status"]
+    list_select_related = ["customer"]
+
+
+@admin.register(ProvisionRate)
+class ProvisionRateAdmin(ReadOnlyAdmin):
+    list_display = ["tier", "rate"]
+
+
+@admin.register(ProvisionRun)
+class ProvisionRunAdmin(ReadOnlyAdmin):
+    list_display = ["period", "customer_count", "total_exposure", "total_provision", "run_at"]
