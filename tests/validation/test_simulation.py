@@ -128,3 +128,24 @@ def test_simulation_task_runs_after_commit(users, today, generous_draft, django_
         sim = services.simulation_start(actor=users["riskadmin"], rating_model=generous_draft)
     sim.refresh_from_db()
     assert sim.status == RunStatus.FINISHED
+
+
+def test_simulation_reads_set_wise(users, today, generous_draft, make_customer, make_facility, make_rating,
+                                   policy_in_force, django_assert_num_queries):
+    """Per chunk a fixed number of queries, whatever the number of customers in it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(n_customers):
+        Simulation.objects.all().delete()
+        for _ in range(n_customers):
+            c = make_customer()
+            make_facility(c, "100000")
+        sim = services.simulation_start(actor=users["riskadmin"], rating_model=generous_draft, in_worker=False)
+        with CaptureQueriesContext(connection) as ctx:
+            services.simulation_execute(simulation_id=sim.pk, chunk_size=1000)
+        return len(ctx.captured_queries)
+
+    few = queries_for(2)
+    many = queries_for(12)      # 14 customers in all now, still one chunk
+    assert many == few
