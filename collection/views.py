@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
@@ -371,15 +372,17 @@ class DunningPolicyListView(PortalPermissionMixin, ListView):
         return DunningPolicy.objects.prefetch_related("levels")
 
 
-class DunningPolicyFormView(ServiceFormView):
+class DunningPolicyCreateView(ServiceFormView):
+    permission_required = "collection.add_dunningpolicy"
     form_class = forms.DunningPolicyForm
     title = gettext_lazy("Dunning policy")
     success_message = gettext_lazy("Dunning policy saved.")
 
-    def dispatch(self, request, *args, **kwargs):
-        self.policy = get_object_or_404(DunningPolicy, pk=kwargs["pk"]) if "pk" in kwargs else None
-        self.permission_required = "collection.change_dunningpolicy" if self.policy else "collection.add_dunningpolicy"
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def policy(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(DunningPolicy, pk=self.kwargs["pk"])
 
     def get_initial(self):
         if not self.policy:
@@ -395,17 +398,29 @@ class DunningPolicyFormView(ServiceFormView):
         return reverse("collection:policy_list")
 
 
+class DunningPolicyEditView(DunningPolicyCreateView):
+    permission_required = "collection.change_dunningpolicy"
+
+
 class DunningLevelFormView(ServiceFormView):
     permission_required = "collection.change_dunningpolicy"
     form_class = forms.DunningLevelForm
     title = gettext_lazy("Dunning level")
     success_message = gettext_lazy("Dunning level saved.")
 
-    def dispatch(self, request, *args, **kwargs):
-        self.policy = get_object_or_404(DunningPolicy, pk=kwargs["pk"])
-        self.level = get_object_or_404(DunningLevel, pk=kwargs["level_pk"], policy=self.policy) \
-            if "level_pk" in kwargs else None
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def policy(self):
+        return get_object_or_404(DunningPolicy, pk=self.kwargs["pk"])
+
+    @cached_property
+    def level(self):
+        if "level_pk" not in self.kwargs:
+            return None
+        return get_object_or_404(DunningLevel, pk=self.kwargs["level_pk"], policy=self.policy)
+
+    def get(self, request, *args, **kwargs):
+        self.policy  # 404 before showing the form
+        return super().get(request, *args, **kwargs)
 
     def get_initial(self):
         if not self.level:
@@ -530,11 +545,19 @@ class CaseOpenView(ServiceFormView):
 class CaseActionView(ServiceFormView):
     """A form on one case (transition, activity, promise, write-off proposal, recovery)."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.case = get_object_or_404(CollectionCase.objects.visible_to(request.user)
-                                          .select_related("customer"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def case(self):
+        """Looked up after the permission check (another portfolio → 404)."""
+        return get_object_or_404(CollectionCase.objects.visible_to(self.request.user).select_related("customer"),
+                                 pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.case
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.case
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -655,11 +678,18 @@ class WriteOffDecideView(ServiceFormView):
     form_class = forms.NoteForm
     approve = True
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.writeoff = get_object_or_404(WriteOff.objects.visible_to(request.user).select_related("case"),
-                                              pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def writeoff(self):
+        return get_object_or_404(WriteOff.objects.visible_to(self.request.user).select_related("case"),
+                                 pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.writeoff
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.writeoff
+        return super().post(request, *args, **kwargs)
 
     @property
     def title(self):
