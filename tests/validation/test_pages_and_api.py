@@ -162,3 +162,15 @@ def test_default_definition_page(users, today, client_for):
     assert DefaultDefinition.current().as_dict() == {"default_grades": ["C", "D"], "days_past_due": 60,
                                                      "horizon_months": 12}
     assert client_for(users["auditor"]).get("/validation/default-definition/").status_code == 403
+
+
+def test_pages_render_in_chinese(users, finished_run, today, draft_model, client_for):
+    sim = services.simulation_start(actor=users["riskadmin"], rating_model=draft_model, in_worker=False)
+    services.simulation_execute(simulation_id=sim.pk)
+    client = client_for(users["approver1"])
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/validation/runs/{finished_run.pk}/").content.decode()
+    assert "按等级校准" in page and "评级迁移" in page
+    page = client.get(f"/validation/simulations/{sim.pk}/").content.decode()
+    assert "相对当前启用版本的等级变动" in page and "启用此版本" in page
+    assert "模型验证" in client.get("/validation/").content.decode()
