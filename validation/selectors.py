@@ -52,11 +52,19 @@ def active_version_of(model: RatingModel) -> RatingModel | None:
 # --- Backtest data -------------------------------------------------------------------------------
 
 def sample_ratings(model: RatingModel, start: dt.date, end: dt.date) -> list[dict]:
-    """Approved (current or superseded) ratings of ``model`` approved in ``start … end`` (one query)."""
-    return list(Rating.objects.filter(model=model, state__in=RATED_STATES, approved_on__gte=start,
+    """Approved (current or superseded) ratings of the model's code (any version) approved in
+    ``start … end`` (two queries: the stored inputs only for other versions, which are scored again)."""
+    rows = list(Rating.objects.filter(model__code=model.code, state__in=RATED_STATES, approved_on__gte=start,
                                       approved_on__lte=end)
                 .order_by("approved_on", "id")
-                .values("id", "customer_id", "approved_on", "score", "grade", "model_grade"))
+                .values("id", "customer_id", "model_id", "approved_on", "score", "grade", "model_grade"))
+    others = [r["id"] for r in rows if r["model_id"] != model.pk]
+    inputs = {}
+    for ids in chunks(others):
+        inputs.update(Rating.objects.filter(pk__in=ids).values_list("id", "inputs"))
+    for r in rows:
+        r["inputs"] = inputs.get(r["id"])
+    return rows
 
 
 def rated_history(customer_ids, *, until: dt.date) -> dict[int, list[tuple[dt.date, str]]]:

@@ -293,22 +293,35 @@ def grade_on(history, day: dt.date) -> str | None:
     return grade
 
 
-def _portal_sample(run: ValidationRun, definition: dict, today: dt.date) -> tuple[list[dict], list]:
+def _portal_sample(run: ValidationRun, definition: dict, today: dt.date,
+                   model_def: ModelDefinition) -> tuple[list[dict], list, list[str]]:
+    """The portal's ratings of the model's code in the period with their outcomes. Ratings made with
+    another version of the model are scored again, in memory, from their stored inputs with the version
+    under test (so a draft can be backtested on history before it goes live)."""
     horizon = definition["horizon_months"]
     ratings = selectors.sample_ratings(run.model, run.period_start, run.period_end)
     customer_ids = sorted({r["customer_id"] for r in ratings})
     latest_end = min(months_after(run.period_end, horizon), today)
     history = selectors.rated_history(customer_ids, until=latest_end)
     invoices = selectors.overdue_invoices(customer_ids, days_past_due=definition["days_past_due"], until=latest_end)
-    sample, migration = [], []
+    sample, migration, problems = [], [], []
     for r in ratings:
+        score, grade, rescored = r["score"], r["grade"], r["model_id"] != run.model_id
+        if rescored:
+            try:
+                result = evaluate(model_def, r["inputs"] or {}, explain=False)
+            except (EngineError, ScaleError, ArithmeticError, TypeError, ValueError) as exc:
+                problems.append(f"rating {r['id']}: {exc}")
+                continue
+            score, grade = result.score, result.grade
         window_end = months_after(r["approved_on"], horizon)
         end = min(window_end, today)
         cid = r["customer_id"]
         bad = defaulted_after(r["approved_on"], end, history.get(cid, []), invoices.get(cid, []), definition)
-        sample.append({"score": r["score"], "grade": r["grade"], "defaulted": bad, "complete": window_end <= today})
-        migration.append((r["grade"], grade_on(history.get(cid, []), end)))
-    return sample, migration
+        sample.append({"score": score, "grade": grade, "defaulted": bad, "complete": window_end <= today,
+                       "rescored": rescored})
+        migration.append((grade, grade_on(history.get(cid, []), end)))
+    return sample, migration, problems
 
 
 def _import_sample(run: ValidationRun, model_def: ModelDefinition) -> tuple[list[dict], list[str]]:
@@ -375,10 +388,11 @@ def compute_backtest(run: ValidationRun, *, today: dt.date | None = None) -> dic
         sample, problems = _import_sample(run, model_def)
         migration_pairs = []
     else:
-        sample, migration_pairs = _portal_sample(run, definition, today)
+        sample, migration_pairs, problems = _portal_sample(run, definition, today, model_def)
     scores = [s["score"] for s in sample]
     flags = [s["defaulted"] for s in sample]
     results = {"count": len(sample), "defaults": sum(flags), "incomplete_windows": sum(1 for s in sample if not s["complete"]),
+               "rescored": sum(1 for s in sample if s.get("rescored")),
                "default_rate": (sum(flags) / len(sample)) if sample else None, "auc": None, "gini": None, "ks": None,
                "ks_at_score": None, "problems": problems[:100], "definition": definition}
     if sample and 0 < sum(flags) < len(flags):

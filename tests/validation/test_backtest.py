@@ -148,3 +148,21 @@ def test_backtest_on_imported_outcomes(users, today, active_model):
 def test_outcome_import_refused_to_an_auditor(users, today):
     with pytest.raises(NotAllowed):
         services.outcomes_import(actor=users["auditor"], uploaded_file=_upload(CSV_GOOD))
+
+
+def test_a_draft_is_backtested_on_history_by_scoring_the_stored_inputs_again(users, active_model, history):
+    from decimal import Decimal
+
+    from ratings import services as rating_services
+    from ratings.models import Rating
+
+    draft = rating_services.model_new_version(actor=users["riskadmin"], model=active_model)
+    for factor in draft.factors.all():
+        rating_services.factor_save(actor=users["riskadmin"], model=draft, factor=factor, missing_points=Decimal("100"))
+    ratings_before = list(Rating.objects.order_by("pk").values_list("pk", "score", "grade"))
+    run = _run(users, draft)
+    assert (run.sample_size, run.results["rescored"], run.default_count) == (6, 6, 3)
+    # the stored inputs are empty: the generous draft gives every rating full points
+    assert {row["grade"]: row["count"] for row in run.results["calibration"] if row["count"]} == {"AAA": 6}
+    assert run.auc == 0.5
+    assert list(Rating.objects.order_by("pk").values_list("pk", "score", "grade")) == ratings_before
