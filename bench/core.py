@@ -19,7 +19,7 @@ SIZES = {
     # customers expected in the portfolio, how long / how often each measurement runs
     # time_budget: the ORM loop stops after it (per customer figures from what it did);
     # batch_budget: the Celery batch is measured up to it, then projected from its progress counters.
-    "small": {"customers": 2000, "repeat": 3, "wrk_seconds": 5, "orm_sample": 500, "time_budget": 240,
+    "small": {"customers": 2000, "repeat": 3, "wrk_seconds": 8, "orm_sample": 500, "time_budget": 240,
               "batch_budget": 900},
     "full": {"customers": 100_000, "repeat": 5, "wrk_seconds": 10, "orm_sample": 2000, "time_budget": 240,
              "batch_budget": 600},

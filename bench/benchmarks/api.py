@@ -62,7 +62,7 @@ def _server_env():
 def start_server(port: int, workers: int = 2):
     log = open(BASE_DIR / "var" / "bench-gunicorn.log", "w")
     cmd = [str(VENV_BIN / "gunicorn"), "bench.wsgi:application", "--workers", str(workers), "--bind",
-           f"127.0.0.1:{port}", "--log-level", "warning"]
+           f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120"]
     process = subprocess.Popen(cmd, cwd=BASE_DIR, env=_server_env(), stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     deadline = time.time() + 60

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8600/bench/baseline/
   2 threads and 8 connections
@@ -28,7 +27,7 @@ Transfer/sec:     60.00KB
 
 
 @pytest.fixture
-def portfolio():
+def portfolio(db):
     from customers.models import Customer
     from customers.validators import is_valid_credit_code
     from demo import generator
@@ -49,49 +48,45 @@ def ctx():
     return Context(size="smoke", smoke=True, log=lambda *_: None)
 
 
-def test_generator_is_balanced_deterministic_and_refuses_a_full_portfolio(portfolio):
+@pytest.mark.postgres
+@pytest.mark.urls("bench.urls")
+def test_generator_and_every_benchmark_path(portfolio, ctx):
+    """One tiny portfolio (generated once: it is the slow part), then each benchmark's code path."""
     from django.core.management import call_command
     from django.core.management.base import CommandError
     from django.db.models import F
 
+    from bench.benchmarks import aging, api, dashboard, pdf, rerating
     from collection.models import Invoice
     from customers.models import FinancialStatement
     from ratings.models import Rating
 
+    # The data are sound, and a second run refuses to mix with them.
     assert not FinancialStatement.objects.exclude(total_assets=F("total_liabilities") + F("equity")).exists()
     assert not Invoice.objects.filter(paid_amount__gt=F("amount")).exists()
-    assert Rating.objects.filter(state="approved").values("customer").distinct().count() == \
-        Rating.objects.filter(state="approved").count()
+    approved = Rating.objects.filter(state="approved")
+    assert approved.values("customer").distinct().count() == approved.count()
     with pytest.raises(CommandError):
         call_command("generate_portfolio", customers=5)
 
-
-def test_rerating_paths(portfolio, ctx):
-    from bench.benchmarks import rerating
-
     result = rerating.run(ctx)
-    assert result["customers"] > 0
-    assert result["batch"]["status"] == "finished"
+    assert result["customers"] > 0 and result["batch"]["status"] == "finished"
     assert result["floor_rows"]["ratings"] == result["customers"]
-
-
-@pytest.mark.urls("bench.urls")
-def test_api_paths(portfolio, ctx):
-    from bench.benchmarks import api
 
     result = api.run(ctx)
     for label, figures in result["query_counts"].items():
         assert figures["status"] == 200, label
-    assert api.parse_wrk(WRK_OUTPUT) == {"requests_per_s": 320.12, "p50_ms": 4.12, "p99_ms": 1020.0,
-                                         "non_2xx": 3, "requests": 1600, "socket_errors": ""}
-
-
-def test_aging_dashboard_and_pdf_paths(portfolio, ctx):
-    from bench.benchmarks import aging, dashboard, pdf
 
     assert aging.run(ctx)["same_first_page"] is True
     assert dashboard.run(ctx)["queries"] > 0
     assert pdf.run(ctx)["pdf_bytes"] > 1000
+
+
+def test_wrk_output_is_parsed():
+    from bench.benchmarks import api
+
+    assert api.parse_wrk(WRK_OUTPUT) == {"requests_per_s": 320.12, "p50_ms": 4.12, "p99_ms": 1020.0,
+                                         "non_2xx": 3, "requests": 1600, "socket_errors": ""}
 
 
 def test_report_renders(tmp_path, monkeypatch):
