@@ -38,6 +38,12 @@ class RunCreateView(PortalPermissionMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("model", "").isdigit():
+            initial["model"] = int(self.request.GET["model"])
+        return initial
+
     def form_valid(self, form):
         data = form.cleaned_data
         try:
