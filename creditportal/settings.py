@@ -225,8 +225,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # One name for the currency choices, whatever the field is called (currency, registered_capital_currency…).
-    "ENUM_NAME_OVERRIDES": {"CurrencyEnum": "creditportal.core.money.CURRENCIES"},
+    # One name per choice set: the currency whatever the field is called, and the several "status" sets.
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "creditportal.core.money.CURRENCIES",
+        "CreditPolicyStatusEnum": "credit.models.CreditPolicy.Status",
+        "ApplicationStatusEnum": "credit.models.CreditApplication.Status",
+        "FacilityStatusEnum": "credit.models.Facility.Status",
+        "OrderStatusEnum": "credit.models.Order.Status",
+        "CustomerStatusEnum": "customers.models.CustomerStatus",
+        "InvoiceStatusEnum": "collection.models.InvoiceStatus",
+        "AlertStatusEnum": "monitoring.models.AlertStatus",
+        "ClassificationStatusEnum": "monitoring.models.ClassificationStatus",
+        "RatingBatchStatusEnum": "ratings.models.BatchStatus",
+        "JobStatusEnum": "validation.models.RunStatus",  # the same choices as reports' ReportBatch.Status
+        "GradeEnum": "credit.models.GRADE_CHOICES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
