@@ -47,6 +47,15 @@ class InvoiceForm(UserScopedForm):
     amount = forms.DecimalField(max_digits=18, decimal_places=2, label=_("amount"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))
     description = forms.CharField(max_length=200, required=False, label=_("description"))
+    facility = forms.ModelChoiceField(queryset=None, required=False, label=_("facility"),
+                                      help_text=_("The customer's facility the invoice draws on (optional)."))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        from credit.models import Facility
+
+        self.fields["facility"].queryset = Facility.objects.visible_to(user).filter(status="active") \
+            .select_related("customer")
 
 
 class PaymentForm(UserScopedForm):

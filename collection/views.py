@@ -165,7 +165,8 @@ class InvoiceCreateView(ServiceFormView):
     def perform(self, d):
         return services.invoice_create(actor=self.request.user, customer=d["customer"], number=d["number"],
                                        issue_date=d["issue_date"], due_date=d["due_date"], amount=d["amount"],
-                                       currency=d["currency"], description=d["description"])
+                                       currency=d["currency"], description=d["description"],
+                                       facility=d.get("facility"))
 
     def success_url_for(self, invoice):
         messages.success(self.request, _("Invoice %(n)s saved.") % {"n": invoice.number})

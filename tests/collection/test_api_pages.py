@@ -263,3 +263,36 @@ def test_demo_load_is_idempotent(users, make_customer, today):
     assert Invoice.objects.filter(status="paid").exists()
     demo.load(context)
     assert counts == (Invoice.objects.count(), CollectionCase.objects.count(), PromiseToPay.objects.count())
+
+
+def test_risk_admin_writes_dunning_policy_others_refused(users, api_for, policy):
+    api = api_for(users["riskadmin"])
+    r = api.patch(f"/api/v1/dunning-policies/{policy.pk}/", {"small_amount_tolerance": "250.00"}, format="json")
+    assert r.status_code == 200 and r.json()["small_amount_tolerance"] == "250.00"
+    r = api.post(f"/api/v1/dunning-policies/{policy.pk}/levels/", {"order": 5, "name": "诉讼", "days_past_due": 180,
+                                                                    "action": "litigation"}, format="json")
+    assert r.status_code == 201
+    r = api.post(f"/api/v1/dunning-policies/{policy.pk}/levels/", {"order": 6, "name": "bad", "days_past_due": 10,
+                                                                    "action": "litigation"}, format="json")
+    assert r.status_code == 400  # a higher level must start later
+    for role in ("rm", "collector", "approver1", "auditor"):
+        assert api_for(users[role]).patch(f"/api/v1/dunning-policies/{policy.pk}/", {"name": "x"},
+                                          format="json").status_code == 403
+
+
+def test_invoice_page_create_with_facility(users, client_for, customer, today):
+    from credit.models import Facility
+
+    facility = Facility.objects.create(customer=customer, limit=D("1000"), currency="CNY", start_date=today,
+                                       expiry_date=today)
+    client = client_for(users["rm"])
+    assert client.get(reverse("collection:invoice_create")).status_code == 200
+    r = client.post(reverse("collection:invoice_create"), {
+        "customer": customer.pk, "number": "PG-1", "issue_date": str(today), "due_date": str(today),
+        "amount": "10.00", "currency": "CNY", "facility": facility.pk})
+    assert r.status_code == 302
+    assert Invoice.objects.get(number="PG-1").facility == facility
+    r = client.post(reverse("collection:invoice_create"), {
+        "customer": customer.pk, "number": "PG-1", "issue_date": str(today), "due_date": str(today),
+        "amount": "10.00", "currency": "CNY"})
+    assert r.status_code == 200 and "PG-1" in r.content.decode()  # refused, input kept
