@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core import clock
-from customers.models import Customer, CustomerSize, INDUSTRY_SECTION_CHOICES
+from customers.models import Customer
 
 LETTERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 

@@ -142,3 +142,20 @@ def test_pages_in_chinese(users, scored_rating, client_for):
     client = client_for(users["analyst"])
     page = client.get(reverse("ratings:rating_detail", args=[rating.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "结果与解释" in page.content.decode()
+
+
+def test_proposed_rating_page_offers_submit_and_dismiss(users, approved_rating, client_for):
+    import datetime as dt
+
+    from customers.models import FinancialStatement
+    from ratings import services
+
+    from .conftest import STATEMENTS
+
+    rating = approved_rating()
+    FinancialStatement.objects.create(customer=rating.customer, period_end=dt.date(2026, 3, 31),
+                                      period_type="interim", created_by=users["rm"], **STATEMENTS["weak"])
+    proposal = services.rating_recheck(customer_id=rating.customer_id)
+    assert proposal is not None and proposal.state == RatingState.PROPOSED
+    page = client_for(users["analyst"]).get(reverse("ratings:rating_detail", args=[proposal.pk])).content.decode()
+    assert "Submit for approval" in page and reverse("ratings:rating_reject", args=[proposal.pk]) in page
