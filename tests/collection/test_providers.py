@@ -124,3 +124,14 @@ def test_beat_entry_registered():
     from creditportal.celery import app
 
     assert app.conf.beat_schedule["collection-daily"]["task"] == "collection.daily"
+
+
+def test_daily_task_runs_once_per_business_date(users, customer, make_invoice, today, policy):
+    from collection import tasks
+    from collection.models import DunningAction
+
+    make_invoice(customer, "1000.00", days_past_due=20)
+    result = tasks.daily()
+    assert result["created"] == 1
+    assert tasks.daily() is None  # the same business date: nothing runs twice
+    assert DunningAction.objects.count() == 1
