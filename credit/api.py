@@ -9,7 +9,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from creditportal.core.api import ActionPermission
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -34,21 +33,8 @@ from .models import (
 User = get_user_model()
 
 
-class AnyOfActionPermission(ActionPermission):
-    """Like ``ActionPermission`` (deny by default), and a ``frozenset`` value means "any one of these"."""
-
-    def has_permission(self, request, view):
-        mapping = getattr(view, "action_permissions", {}) or {}
-        needed = mapping.get(getattr(view, "action", None))
-        if isinstance(needed, frozenset):
-            user = request.user
-            return bool(user and user.is_authenticated and user.is_active
-                        and any(user.has_perm(p) for p in needed))
-        return super().has_permission(request, view)
-
-
 class CreditViewSetMixin:
-    permission_classes = [AnyOfActionPermission]
+    """Deny by default (``ActionPermission`` from the settings): every action is mapped below."""
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -164,8 +150,9 @@ class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retri
         "start_review": "credit.review_creditapplication",
         "recommend": "credit.review_creditapplication",
         "approve": "credit.approve_creditapplication",
-        "reject": frozenset({"credit.review_creditapplication", "credit.approve_creditapplication"}),
-        "return_application": frozenset({"credit.review_creditapplication", "credit.approve_creditapplication"}),
+        # an analyst before approval, an approver during it: the service checks which applies
+        "reject": "credit.decide_creditapplication",
+        "return_application": "credit.decide_creditapplication",
         "withdraw": "credit.withdraw_creditapplication",
         "queue": "credit.view_creditapplication",
     }
@@ -336,7 +323,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     action_permissions = {
         "list": "credit.view_facility",
         "retrieve": "credit.view_facility",
-        "check": "credit.view_facility",
+        "check": "credit.check_facility",
         "suspend": "credit.suspend_facility",
         "resume": "credit.suspend_facility",
         "reduce_limit": "credit.change_facility",

@@ -314,6 +314,7 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             ("withdraw_creditapplication", "Can withdraw a credit application"),
             ("review_creditapplication", "Can review and recommend a credit application"),
             ("approve_creditapplication", "Can approve, reject or return a credit application at a level"),
+            ("decide_creditapplication", "Can take workflow actions on credit applications (the service checks which)"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_application_amount_positive"),
@@ -565,7 +566,8 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
         ordering = ["customer_id", "-start_date", "-id"]
-        permissions = [("suspend_facility", "Can suspend and resume a facility (suspend deliveries)")]
+        permissions = [("suspend_facility", "Can suspend and resume a facility (suspend deliveries)"),
+                       ("check_facility", "Can run a limit check on a facility")]
         constraints = [
             models.CheckConstraint(condition=models.Q(expiry_date__gte=models.F("start_date")),
                                    name="credit_facility_period_order"),

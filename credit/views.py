@@ -2,6 +2,7 @@
 goes through a service, whose refusals are shown to the user."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -170,7 +171,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
 class ApplicationActionView(PortalPermissionMixin, View):
     """POST ``<pk>/<action>/``: one workflow action through its service; only what the user may do now."""
 
-    permission_required = "credit.view_creditapplication"
+    permission_required = "credit.decide_creditapplication"
 
     def post(self, request, pk, action):
         app = _visible_application(request.user, pk)
@@ -211,7 +212,7 @@ class ApplicationItemView(PortalPermissionMixin, View):
 
     def post(self, request, pk, kind):
         if kind not in ("collateral", "guarantor", "covenant"):
-            raise PermissionDenied
+            raise Http404
         app = _visible_application(request.user, pk)
         if kind == "collateral":
             form = CollateralForm(request.POST)
@@ -281,42 +282,37 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         facility = _visible_facility(self.request.user, kwargs["pk"])
         used = selectors.utilisation([facility])[facility.pk]
+        check = None
+        if "amount" in self.request.GET:   # the limit check: a read, so a GET form
+            check_form = LimitCheckForm(self.request.GET)
+            if check_form.is_valid():
+                check = services.limit_check(actor=self.request.user, facility=facility, **check_form.cleaned_data)
+        else:
+            check_form = LimitCheckForm(initial={"currency": facility.currency})
         context.update({
             "facility": facility,
             "utilised": used,
             "free": rules.free_limit(facility.limit, used),
             "percent": rules.utilisation_share(facility.limit, used),
             "orders": list(facility.orders.select_related("created_by")[:50]),
-            "check_form": kwargs.get("check_form") or LimitCheckForm(initial={"currency": facility.currency}),
+            "check_form": check_form,
             "order_form": OrderForm(initial={"currency": facility.currency}),
             "reason_form": FacilityReasonForm(),
-            "check": kwargs.get("check"),
-            "check_reasons": [services.limit_reason_text(r) for r in kwargs["check"].reasons]
-            if kwargs.get("check") else [],
+            "check": check,
+            "check_reasons": [services.limit_reason_text(r) for r in check.reasons] if check else [],
             "group_limit": selectors.group_limit_for(facility.customer),
         })
         return context
 
-    def post(self, request, pk):
-        """The limit check form (a read: answers allowed or why not)."""
-        facility = _visible_facility(request.user, pk)
-        form = LimitCheckForm(request.POST)
-        check = None
-        if form.is_valid():
-            check = services.limit_check(actor=request.user, facility=facility, **form.cleaned_data)
-        return self.render_to_response(self.get_context_data(pk=pk, check=check, check_form=form))
-
 
 class FacilityActionView(PortalPermissionMixin, View):
-    permission_required = "credit.view_facility"
+    """POST ``<pk>/<action>/``; each subclass is one group of actions with the permission it needs."""
 
-    ACTION_PERMISSIONS = {"order": "credit.add_order", "suspend": "credit.suspend_facility",
-                          "resume": "credit.suspend_facility", "reduce_limit": "credit.change_facility",
-                          "close": "credit.change_facility", "release": "credit.change_order",
-                          "cancel": "credit.change_order"}
+    permission_required = None
+    actions = ()
 
     def post(self, request, pk, action):
-        if action not in self.ACTION_PERMISSIONS or not access.has(request.user, self.ACTION_PERMISSIONS[action]):
+        if action not in self.actions:
             raise PermissionDenied
         facility = _visible_facility(request.user, pk)
         try:
@@ -341,17 +337,35 @@ class FacilityActionView(PortalPermissionMixin, View):
                     services.facility_reduce_limit(actor=request.user, facility=facility, reason=reason,
                                                    new_limit=form.cleaned_data.get("new_limit") or facility.limit)
                 messages.success(request, _("The facility is saved."))
-            elif action in ("release", "cancel"):
+            else:
                 order = get_object_or_404(Order.objects.visible_to(request.user), pk=request.POST.get("order"),
                                           facility=facility)
                 services.order_release(actor=request.user, order=order, cancel=action == "cancel")
-            else:
-                raise PermissionDenied
         except ServiceError as error:
             _error(request, error)
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
         return redirect("credit:facility_detail", pk=pk)
+
+
+class FacilityOrderView(FacilityActionView):
+    permission_required = "credit.add_order"
+    actions = ("order",)
+
+
+class FacilitySuspendView(FacilityActionView):
+    permission_required = "credit.suspend_facility"
+    actions = ("suspend", "resume")
+
+
+class FacilityChangeView(FacilityActionView):
+    permission_required = "credit.change_facility"
+    actions = ("reduce_limit", "close")
+
+
+class FacilityOrderReleaseView(FacilityActionView):
+    permission_required = "credit.change_order"
+    actions = ("release", "cancel")
 
 
 # --- Configuration pages ----------------------------------------------------------------------
@@ -379,6 +393,10 @@ class PolicyDetailView(PortalPermissionMixin, TemplateView):
                                    and access.has(self.request.user, "credit.approve_creditpolicy"))
         return context
 
+
+class PolicyActivateView(PortalPermissionMixin, View):
+    permission_required = "credit.approve_creditpolicy"
+
     def post(self, request, pk):
         policy = get_object_or_404(CreditPolicy.objects.visible_to(request.user), pk=pk)
         try:
@@ -391,13 +409,9 @@ class PolicyDetailView(PortalPermissionMixin, TemplateView):
         return redirect("credit:policy_detail", pk=pk)
 
 
-class MatrixView(PortalPermissionMixin, FormView):
+class MatrixView(PortalPermissionMixin, TemplateView):
     permission_required = "credit.view_authoritylevel"
     template_name = "credit/matrix.html"
-    form_class = DelegationForm
-
-    def get_initial(self):
-        return {"delegator": self.request.user.pk, "start_date": clock.today(), "end_date": clock.today()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -412,12 +426,21 @@ class MatrixView(PortalPermissionMixin, FormView):
             "my_authority": selectors.effective_authority(self.request.user),
             "may_delegate": access.has(self.request.user, "credit.add_delegation"),
         })
+        context.setdefault("form", DelegationForm(initial={"delegator": self.request.user.pk, "start_date": today,
+                                                          "end_date": today}))
         return context
 
-    def post(self, request, *args, **kwargs):
-        if not access.has(request.user, "credit.add_delegation"):
-            raise PermissionDenied
-        return super().post(request, *args, **kwargs)
+
+class DelegationCreateView(PortalPermissionMixin, FormView):
+    permission_required = "credit.add_delegation"
+    template_name = "credit/matrix.html"
+    form_class = DelegationForm
+
+    def get_context_data(self, **kwargs):
+        view = MatrixView()
+        view.request = self.request
+        view.kwargs = {}
+        return view.get_context_data(**super().get_context_data(**kwargs))
 
     def form_valid(self, form):
         try:

@@ -155,7 +155,7 @@ def test_auditor_is_refused_every_api_action(setup, api_for, new_application, to
     assert auditor.get(f"/api/v1/applications/{app.pk}/").data["available_actions"] == []
     base = f"/api/v1/applications/{app.pk}/"
     posts = [base + a + "/" for a in ("submit", "start-review", "recommend", "approve", "reject", "return", "withdraw")]
-    posts += [f"/api/v1/facilities/{f.pk}/{a}/" for a in ("suspend", "resume", "reduce-limit", "close")]
+    posts += [f"/api/v1/facilities/{f.pk}/{a}/" for a in ("check", "suspend", "resume", "reduce-limit", "close")]
     posts += ["/api/v1/applications/", "/api/v1/orders/", "/api/v1/credit-policies/", "/api/v1/authority-levels/",
               "/api/v1/approver-authorities/", "/api/v1/delegations/", "/api/v1/group-limits/",
               f"/api/v1/credit-policies/{setup.policy.pk}/activate/"]
@@ -179,12 +179,13 @@ def test_auditor_is_refused_every_page_action(setup, client_for, new_application
         assert response.status_code == 403, action
     for kind in ("collateral", "guarantor", "covenant"):
         assert client.post(reverse("credit:application_item", args=[app.pk, kind]), {}).status_code == 403
-    for action in ("order", "suspend", "resume", "reduce_limit", "close", "cancel"):
-        response = client.post(reverse("credit:facility_action", args=[f.pk, action]), {"reason": "x"})
-        assert response.status_code == 403, action
+    for name in ("order", "suspend", "resume", "reduce_limit", "close", "cancel_order"):
+        response = client.post(reverse(f"credit:facility_{name}", args=[f.pk]), {"reason": "x"})
+        assert response.status_code == 403, name
     assert client.get(reverse("credit:application_create")).status_code == 403
-    assert client.post(reverse("credit:policy_detail", args=[setup.policy.pk])).status_code == 403
-    assert client.post(reverse("credit:matrix"), {"reason": "x"}).status_code == 403
+    assert client.post(reverse("credit:policy_activate", args=[setup.policy.pk])).status_code == 403
+    assert client.post(reverse("credit:delegation_create"), {"reason": "x"}).status_code == 403
+    assert client.post(reverse("credit:delegation_revoke", args=[1])).status_code == 403
     app.refresh_from_db()
     assert app.status == CreditApplication.Status.PENDING_APPROVAL
     f.refresh_from_db()
@@ -228,7 +229,7 @@ def test_manager_files_an_application_on_the_page(setup, client_for):
                                 start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
     detail = client.get(reverse("credit:facility_detail", args=[f.pk]))
     assert detail.status_code == 200 and b"progress-bar" in detail.content
-    checked = client.post(reverse("credit:facility_detail", args=[f.pk]), {"amount": "2000", "currency": "CNY"})
+    checked = client.get(reverse("credit:facility_detail", args=[f.pk]), {"amount": "2000", "currency": "CNY"})
     assert "free limit" in checked.content.decode()
 
 
