@@ -98,3 +98,22 @@ def test_auditor_workspace_shows_no_write_actions(make_customer, users, client_f
             assert f'{word}"' not in html and f"{word}/" not in html, (url, word)
     listing = client.get("/reports/?what=ratings&outcome=grade:BB").content.decode()
     assert "华夏精密制造有限公司" in listing and "report.pdf?lang=en" in listing and "report.pdf?lang=zh-hans" in listing
+
+
+@pytest.mark.django_db
+def test_workspace_queries_do_not_grow_with_rows(make_customer, users, client_for, today,
+                                                 django_assert_max_num_queries):
+    from ratings.models import Rating, RatingModel
+
+    model = RatingModel.objects.first()
+    for i in range(6):
+        Rating.objects.create(
+            customer=make_customer(f"客户{i}"), model=model, state="approved", model_definition={}, inputs={},
+            inputs_sha256="0" * 64, quantitative_sha256="0" * 64, result={}, score="50", model_grade="BB",
+            grade="BB", letter="B", pd="0.02", created_by=users["analyst"], approved_by=users["analyst2"],
+            approved_on=dt.date(2026, 8, 1))
+    client = client_for(users["auditor"])
+    client.get("/reports/")  # warm caches (menu, permissions)
+    with django_assert_max_num_queries(14):
+        response = client.get("/reports/?what=ratings")
+    assert response.content.decode().count("report.pdf?lang=en") == 6
