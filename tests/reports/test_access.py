@@ -46,3 +46,13 @@ def test_collector_has_no_report_rights(make_user):
     collector = make_user("col", access.COLLECTOR)
     assert not collector.has_perm("reports.download_report")
     assert not collector.has_perm("reports.view_storedreport")
+
+
+def test_report_urls_resolve_beside_the_owning_apps_routes():
+    from django.urls import resolve
+
+    assert resolve("/api/v1/ratings/5/report.pdf").url_name == "rating-report-report"
+    assert resolve("/api/v1/applications/5/memo.pdf").url_name == "application-memo-memo"
+    assert resolve("/api/v1/portfolio-reports/2026-09/report.pdf").url_name == "portfolio-report-report"
+    assert resolve("/reports/ratings/5/report.pdf").url_name == "rating_report"
+    assert resolve("/api/v1/ratings/5/").url_name != "rating-report-report"
