@@ -1,0 +1,43 @@
+"""Read-only admin views of the credit data (every write goes through the services and pages/API)."""
+from django.contrib import admin
+
+from .models import (
+    ApproverAuthority,
+    AuthorityLevel,
+    CovenantBreach,
+    CreditApplication,
+    CreditPolicy,
+    Delegation,
+    Facility,
+    GroupLimit,
+    Order,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditApplication)
+class CreditApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "customer", "application_type", "amount", "currency", "status", "current_level",
+                    "required_levels", "created_at"]
+    list_filter = ["status", "application_type", "product"]
+    search_fields = ["customer__name"]
+
+
+@admin.register(Facility)
+class FacilityAdmin(ReadOnlyAdmin):
+    list_display = ["id", "customer", "limit", "currency", "start_date", "expiry_date", "status"]
+    list_filter = ["status"]
+
+
+for model in (CreditPolicy, AuthorityLevel, ApproverAuthority, Delegation, GroupLimit, Order, CovenantBreach):
+    admin.site.register(model, ReadOnlyAdmin)
