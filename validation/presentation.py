@@ -1,6 +1,4 @@
 """Turns stored results (plain JSON) into rows for the page and the PDF, with labels in the active language."""
-from decimal import Decimal
-
 from django.utils.translation import gettext_lazy as _
 
 from .models import Simulation
@@ -73,7 +71,3 @@ def simulation_context(sim, user) -> dict:
     context["can_activate"] = context["can_activate"] and sim.status == "finished"
     context["subject_draft"] = subject_draft
     return context
-
-
-def dec(value):
-    return Decimal(str(value)) if value not in (None, "") else None
