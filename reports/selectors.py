@@ -23,7 +23,7 @@ def application_for_memo(application_id):
 
     return (CreditApplication.objects
             .select_related("customer", "customer__relationship_manager", "policy", "created_by", "reviewer",
-                            "facility")
+                            "facility", "rating")
             .filter(pk=application_id).first())
 
 

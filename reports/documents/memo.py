@@ -31,7 +31,8 @@ def approval_memo_context(application) -> dict:
     guarantors = list(application.guarantors.select_related("customer"))
     covenants = list(application.covenants.all())
     decisions = list(application.decisions.select_related("actor", "on_behalf_of").order_by("at", "id"))
-    rating = current_rating(customer)
+    # The rating the decision rested on (kept on the application); the current one when none was kept.
+    rating = getattr(application, "rating", None) or current_rating(customer)
     policy = application.policy_result or {}
     violations = [{"text": _violation_text(v.get("code", ""), v.get("message", "")),
                    "severity": _("hard rule") if v.get("severity") == "hard" else _("soft rule"),
