@@ -161,8 +161,12 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsP
 
 
 def quantitative_hash(inputs: dict) -> str:
-    """The hash of the inputs the nightly batch watches (everything but expert scores and the date)."""
-    return sha256_of({k: v for k, v in inputs.items() if k not in ("expert_scores", "as_of")})
+    """The hash of the inputs the nightly batch watches: everything but the expert scores and the dates
+    (the rating date and the behaviour window move every day without the data changing)."""
+    watched = {k: v for k, v in inputs.items() if k not in ("expert_scores", "as_of")}
+    if isinstance(watched.get("behaviour"), dict):
+        watched["behaviour"] = {k: v for k, v in watched["behaviour"].items() if k != "window"}
+    return sha256_of(watched)
 
 
 def stale_inputs_for(customer_ids, *, on_date: dt.date | None = None, policy: RatingsPolicy | None = None

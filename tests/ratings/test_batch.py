@@ -151,3 +151,12 @@ def test_new_statement_event_proposes_a_rating(users, make_customer, approved_ra
     assert proposal.batch is None and proposal.created_by.username == "system"
     on_new_data(statement_id=1, customer_id=customer.pk)  # the same data twice: nothing new
     assert Rating.objects.filter(customer=customer, state=RatingState.PROPOSED).count() == 1
+
+
+def test_a_new_business_date_alone_is_not_a_change(users, make_customer, approved_rating):
+    from creditportal.core import clock
+
+    _rated_customers(2, make_customer, approved_rating)
+    clock.set_today(clock.today() + dt.timedelta(days=1))
+    batch = _run(users)
+    assert batch.changed == 0 and batch.proposed == 0
