@@ -233,7 +233,7 @@ def _check_matrix_monotonic():
         cap = level.max_amount
         if previous is not None:
             prev_cap = previous.max_amount
-            if prev_cap is None or (cap is not None and cap < prev_cap):
+            if cap is not None and (prev_cap is None or cap < prev_cap):
                 raise ValidationFailed(_("A higher level must be allowed at least the amount of the level below it."),
                                        field_errors={"max_amount": _("Check the amounts of the levels.")})
         previous = level
@@ -340,7 +340,6 @@ def group_limit_save(*, actor, group, limit, currency, expiry_date=None, active=
     row.save()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE if existing else AuditEvent.Action.CREATE, obj=row,
                  before=before, after=snapshot(row))
-    publish_on_commit("credit.facility_changed", facility_id=None)
     return row
 
 

@@ -255,3 +255,37 @@ def test_pages_are_translated_into_chinese(setup, client_for, new_application, s
         page = client.get(reverse("credit:application_detail", args=[app.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
     assert "政策检查" in text and "审批记录" in text
+
+
+def test_risk_admin_configures_through_the_api_and_an_approver_activates(setup, api_for):
+    from customers.models import CustomerGroup
+
+    admin, u = api_for(setup.users["riskadmin"]), setup.users
+    created = admin.post("/api/v1/credit-policies/", {
+        "name": "2027", "effective_from": "2026-07-01",
+        "rules": [{"grade": "A", "max_limit": "1000000", "max_term_months": 12}]}, format="json")
+    assert created.status_code == 201, created.data
+    pk = created.data["id"]
+    assert created.data["status"] == "draft" and created.data["rules"][0]["grade"] == "A"
+    assert admin.patch(f"/api/v1/credit-policies/{pk}/", {"name": "2027 v2"}, format="json").status_code == 200
+    assert admin.post(f"/api/v1/credit-policies/{pk}/activate/").status_code == 403
+    activated = api_for(u["approver2"]).post(f"/api/v1/credit-policies/{pk}/activate/")
+    assert activated.status_code == 200 and activated.data["status"] == "in_force"
+    assert admin.patch(f"/api/v1/credit-policies/{pk}/", {"name": "x"}, format="json").status_code == 409
+    level = admin.post("/api/v1/authority-levels/", {"number": 4, "name": "Board", "max_amount": None}, format="json")
+    assert level.status_code == 201, level.data
+    moved = admin.patch(f"/api/v1/approver-authorities/{setup.users['approver3'].credit_authority.pk}/",
+                        {"level": 4}, format="json")
+    assert moved.status_code == 200 and moved.data["level"] == 4
+    group = CustomerGroup.objects.create(name="G")
+    assert admin.post("/api/v1/group-limits/", {"group": group.pk, "limit": "1000", "currency": "CNY"},
+                      format="json").status_code == 201
+    delegation = api_for(u["approver2"]).post("/api/v1/delegations/", {
+        "delegator": "approver2", "delegate": "approver1", "start_date": "2026-06-15", "end_date": "2026-06-30",
+        "reason": "Leave"}, format="json")
+    assert delegation.status_code == 201 and delegation.data["in_force_today"] is True
+    for url in ("/api/v1/credit-policies/", "/api/v1/authority-levels/", "/api/v1/approver-authorities/",
+                "/api/v1/delegations/", "/api/v1/group-limits/", "/api/v1/covenant-breaches/"):
+        assert api_for(u["collector"]).get(url).status_code == 200, url
+    assert api_for(u["rm"]).post("/api/v1/authority-levels/", {"number": 5, "name": "x"},
+                                 format="json").status_code == 403
