@@ -730,6 +730,9 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
         raise Conflict(_("The application is now at level %(level)s; reload and try again.")
                        % {"level": app.current_level})
     on_behalf_of = _approval_authority(actor, app)
+    if selectors.rating_is_expired(selectors.current_rating(app.customer)):
+        raise ValidationFailed(_("The customer needs an approved, unexpired rating before credit can be applied for."),
+                               code="rating_required")
     valid = Decision.objects.filter(application=app, action=Decision.Action.APPROVE, voided=False)
     if valid.filter(actor=actor).exists() or (on_behalf_of and valid.filter(actor=on_behalf_of).exists()) \
             or valid.filter(on_behalf_of=actor).exists():

@@ -164,6 +164,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
                                             initial={"currency": app.currency}) if editable else None,
             "covenant_form": CovenantForm() if editable else None,
             "violations": (app.policy_result or {}).get("violations", []),
+            "today": clock.today(),
         })
         return context
 

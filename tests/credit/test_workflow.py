@@ -359,3 +359,12 @@ def test_policy_four_eyes_and_versions(setup):
 def test_matrix_amounts_must_grow_with_the_level(setup):
     with pytest.raises(ValidationFailed):
         services.authority_level_save(actor=setup.users["riskadmin"], number=4, name="too small", max_amount="1")
+
+
+def test_a_rating_that_expires_during_approval_blocks_the_approval(setup, new_application, to_pending, ratings_stub):
+    from types import SimpleNamespace
+
+    app = to_pending(new_application())
+    ratings_stub[setup.customer.pk] = SimpleNamespace(pk=None, grade="A", is_expired=True)
+    with pytest.raises(ValidationFailed, match="rating"):
+        approve(app, setup.users["approver1"])
