@@ -22,7 +22,7 @@ SIZES = {
     "small": {"customers": 2000, "repeat": 3, "wrk_seconds": 8, "orm_sample": 500, "time_budget": 240,
               "batch_budget": 900},
     "full": {"customers": 100_000, "repeat": 5, "wrk_seconds": 10, "orm_sample": 2000, "time_budget": 240,
-             "batch_budget": 600},
+             "batch_budget": 420},
     "smoke": {"customers": None, "repeat": 1, "wrk_seconds": 0, "orm_sample": 10, "time_budget": None,
               "batch_budget": None},
 }
@@ -134,9 +134,10 @@ def machine() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         pg = cursor.fetchone()[0].split(" on ")[0]
+    from django.conf import settings
+
     try:
         import redis
-        from django.conf import settings
 
         redis_version = redis.Redis.from_url(settings.CELERY_BROKER_URL).info("server")["redis_version"]
     except Exception as exc:  # noqa: BLE001 - described, not fatal
@@ -158,6 +159,8 @@ def machine() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "wrk": wrk or "unknown",
+        "broker": settings.CELERY_BROKER_URL,
+        "database": connection.settings_dict.get("NAME"),
     }
 
 

@@ -13,6 +13,7 @@ def _machine_block(machine: dict) -> list[str]:
         f"load average at the start: {machine.get('load_average')} (the machine is shared with other work)",
         f"- {machine.get('postgresql')}; Redis {machine.get('redis')}; Python {machine.get('python')}, "
         f"Django {machine.get('django')}; {machine.get('wrk')}",
+        f"- database `{machine.get('database')}`; Celery broker `{machine.get('broker')}`",
     ]
 
 

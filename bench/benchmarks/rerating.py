@@ -233,6 +233,8 @@ def start_worker(concurrency: int, log_path):
 
 
 def stop_worker(process):
+    from creditportal.celery import app
+
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -240,6 +242,7 @@ def stop_worker(process):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    app.control.purge()  # a batch stopped by the time budget goes back to the queue (acks_late): drop it
 
 
 def run_batch_celery(timeout: float) -> tuple[float, dict]:
