@@ -332,7 +332,7 @@ class ProvisionRate(models.Model):
 
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, unique=True)
     rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4,
-                               help_text=_("A fraction: 0.25 = 25% of the exposure."))
+                               help_text=_("A fraction of the exposure, e.g. 0.25 for a quarter."))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
