@@ -193,10 +193,10 @@ class ReportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.batches_for(self.request.user)
 
-    @extend_schema(parameters=[BatchRequestSerializer], responses={200: ReportBatchSerializer, 202: ReportBatchSerializer})
-    @action(detail=False, methods=["get"], url_path="for-period")
+    @extend_schema(request=BatchRequestSerializer, responses={200: ReportBatchSerializer, 202: ReportBatchSerializer})
+    @action(detail=False, methods=["post"], url_path="for-period")
     def for_period(self, request):
-        params = BatchRequestSerializer(data=request.query_params)
+        params = BatchRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
         batch = services.report_batch_request(

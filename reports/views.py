@@ -187,16 +187,15 @@ class BatchListView(PortalPermissionMixin, TemplateView):
 
 
 class BatchRequestView(PortalPermissionMixin, View):
-    """``GET /reports/batches/request?kind=…&period_start=…&period_end=…&language=…``: the period's ZIP job.
+    """``POST /reports/batches/request`` (kind, period_start, period_end, language): the period's ZIP job.
 
-    A GET on purpose: the batch is a read of documents that exist or are generated once on first read,
-    and asking again finds the same batch (see ``services.report_batch_request``).
+    Asking again for the same period finds the same batch (see ``services.report_batch_request``).
     """
 
     permission_required = "reports.request_report_batch"
 
-    def get(self, request):
-        form = BatchRequestForm(request.GET)
+    def post(self, request):
+        form = BatchRequestForm(request.POST)
         if form.is_valid():
             try:
                 batch = services.report_batch_request(actor=request.user, **form.cleaned_data)

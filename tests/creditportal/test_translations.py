@@ -13,6 +13,14 @@ def test_there_are_translation_files():
 
 
 @pytest.mark.parametrize("path", PO_FILES, ids=lambda p: p.parts[-5])
+def test_translations_compile_with_matching_placeholders(path):
+    import subprocess
+
+    result = subprocess.run(["msgfmt", "--check-format", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("path", PO_FILES, ids=lambda p: p.parts[-5])
 def test_every_string_is_translated(path):
     po = polib.pofile(str(path))
     missing = [e.msgid for e in po if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]

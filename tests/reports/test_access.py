@@ -37,9 +37,9 @@ def test_reports_role_matrix(role, make_user, client):
     assert wrong == []
 
 
-def test_no_report_route_writes():
-    """The auditor's workspace is read-only: no reports route takes POST, PUT, PATCH or DELETE."""
-    assert [c for c in _report_cases() if c[2] in WRITE_METHODS] == []
+def test_the_only_report_route_that_posts_is_asking_for_a_batch():
+    """The auditor's workspace writes no business data: the one POST asks for a batch of documents."""
+    assert {c[3] for c in _report_cases() if c[2] in WRITE_METHODS} == {"reports.request_report_batch"}
 
 
 def test_collector_has_no_report_rights(make_user):

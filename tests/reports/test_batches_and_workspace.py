@@ -1,3 +1,4 @@
+from urllib.parse import parse_qsl
 """Batches (one PDF per rating of the period, idempotent, audited) and the auditor's read-only workspace."""
 import datetime as dt
 import io
@@ -23,7 +24,7 @@ def test_batch_zip_has_one_pdf_per_rating_of_the_period(make_customer, approve_r
     client = client_for(users["auditor"])
     query = "kind=rating_reports&period_start=2026-07-01&period_end=2026-09-30&language=en"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(f"/reports/batches/request?{query}")
+        response = client.post("/reports/batches/request", dict(parse_qsl(query)))
     assert response.status_code == 302
     batch = ReportBatch.objects.get()
     assert batch.status == ReportBatch.Status.DONE and (batch.total, batch.completed) == (2, 2)
@@ -45,9 +46,9 @@ def test_batch_zip_has_one_pdf_per_rating_of_the_period(make_customer, approve_r
 
     # Asking again gives the same batch; building again changes nothing; a rebuild gives the same ZIP.
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.get(f"/reports/batches/request?{query}").url.endswith(f"/reports/batches/{batch.pk}/")
+        assert client.post("/reports/batches/request", dict(parse_qsl(query))).url.endswith(f"/reports/batches/{batch.pk}/")
     api = api_for(users["auditor"])
-    assert api.get(f"/api/v1/report-batches/for-period/?{query}").json()["id"] == batch.pk
+    assert api.post("/api/v1/report-batches/for-period/", dict(parse_qsl(query)), format="json").json()["id"] == batch.pk
     assert ReportBatch.objects.count() == 1
     services.report_batch_build(batch_id=batch.pk)
     first_sha = batch.sha256
@@ -58,7 +59,7 @@ def test_batch_zip_has_one_pdf_per_rating_of_the_period(make_customer, approve_r
     assert StoredReport.objects.count() == 2  # the PDFs were generated once
 
     # Others may not ask or download
-    assert client_for(users["rm"]).get(f"/reports/batches/request?{query}").status_code == 403
+    assert client_for(users["rm"]).post("/reports/batches/request", dict(parse_qsl(query))).status_code == 403
     assert api_for(users["analyst"]).get(f"/api/v1/report-batches/{batch.pk}/download/").status_code == 403
 
 
@@ -92,8 +93,9 @@ def test_auditor_workspace_shows_no_write_actions(make_customer, users, client_f
         assert response.status_code == 200, url
         html = response.content.decode()
         forms = POST_FORM.findall(html)
-        # only the language switch and the log-out button post anything
-        assert all("set_language" in f or "/i18n/" in f or "logout" in f for f in forms), (url, forms)
+        # only the language switch, the log-out button and asking for a batch of reports post anything
+        assert all("set_language" in f or "/i18n/" in f or "logout" in f or "/reports/batches/request" in f
+                   for f in forms), (url, forms)
         for word in ("/approve", "/edit", "/delete", "/new", "/submit", "/override"):
             assert f'{word}"' not in html and f"{word}/" not in html, (url, word)
     listing = client.get("/reports/?what=ratings&outcome=grade:BB").content.decode()
