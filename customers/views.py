@@ -277,7 +277,7 @@ class ContactFormView(CustomerChildFormView):
     tab = "contacts"
 
     def get_permission_required(self):
-        return ["customers.change_contact" if self.child else "customers.add_contact"]
+        return ["customers.change_contact" if "child_pk" in self.kwargs else "customers.add_contact"]
 
     def get_title(self):
         return (_("Edit contact") if self.child else _("New contact")) + " · " + self.customer.name
@@ -306,7 +306,7 @@ class NegativeRecordFormView(CustomerChildFormView):
     tab = "negative"
 
     def get_permission_required(self):
-        return ["customers.change_negativerecord" if self.child else "customers.add_negativerecord"]
+        return ["customers.change_negativerecord" if "child_pk" in self.kwargs else "customers.add_negativerecord"]
 
     def get_title(self):
         return (_("Edit negative record") if self.child else _("New negative record")) + " · " + self.customer.name
@@ -364,7 +364,7 @@ class StatementFormView(CustomerChildFormView):
     template_name = "customers/statement_form.html"
 
     def get_permission_required(self):
-        return ["customers.change_financialstatement" if self.child else "customers.add_financialstatement"]
+        return ["customers.change_financialstatement" if "child_pk" in self.kwargs else "customers.add_financialstatement"]
 
     def get_title(self):
         return (_("Edit financial statement") if self.child else _("New financial statement")) + " · " + self.customer.name

@@ -308,6 +308,12 @@ class ClassificationDetailView(PortalPermissionMixin, DetailView):
         )
         return context
 
+    def get_permission_required(self):
+        # Reading needs view; a POST requests a reclassification or decides one.
+        if self.request.method == "POST":
+            return {"monitoring.classify_exposure", "monitoring.approve_classification"}
+        return ["monitoring.view_assetclassification"]
+
     def post(self, request, pk):
         self.object = get_object_or_404(self.get_queryset(), pk=pk)
         decision = request.POST.get("decision")

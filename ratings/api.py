@@ -203,7 +203,8 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     action_permissions = {
         "list": "ratings.view_rating", "retrieve": "ratings.view_rating", "create": "ratings.add_rating",
         "submit": "ratings.submit_rating", "approve": "ratings.approve_rating", "return_": "ratings.approve_rating",
-        "reject": "ratings.view_rating",  # the service decides: a checker, or an analyst dismissing a proposal
+        # A checker rejects a submitted rating; an analyst dismisses a proposal (the service tells which).
+        "reject": {"ratings.approve_rating", "ratings.change_rating"},
         "override": "ratings.override_rating", "refresh_inputs": "ratings.change_rating",
     }
 

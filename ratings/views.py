@@ -171,6 +171,9 @@ class RatingReturnView(_RatingAction):
 
 
 class RatingRejectView(_RatingAction):
+    # A checker rejects a submitted rating; an analyst dismisses a proposal (the service tells which).
+    permission_required = {"ratings.approve_rating", "ratings.change_rating"}
+
     def act(self, request, rating):
         services.rating_reject(actor=request.user, rating=rating, reason=request.POST.get("reason", ""))
         messages.success(request, _("Rating rejected."))
@@ -474,13 +477,14 @@ class BatchListView(PortalPermissionMixin, ListView):
     template_name = "ratings/batch_list.html"
     paginate_by = 30
 
+    def get_permission_required(self):
+        # Reading the list needs view; starting a batch (POST) needs run_rating_batch.
+        return ["ratings.run_rating_batch" if self.request.method == "POST" else "ratings.view_ratingbatch"]
+
     def get_queryset(self):
         return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
 
     def post(self, request):
-        if not request.user.has_perm("ratings.run_rating_batch"):
-            from django.core.exceptions import PermissionDenied
-            raise PermissionDenied
         try:
             batch = services.batch_start(actor=request.user, kind="manual")
         except ServiceError as error:

@@ -18,7 +18,8 @@ class ActionPermission(BasePermission):
     """Deny by default: a view must map each of its actions to a Django permission.
 
     Viewsets set ``action_permissions = {"list": "app.view_x", "create": "app.add_x", "approve": …}``;
-    plain API views set ``required_permission``. ``None`` as a value means "any signed-in user".
+    plain API views set ``required_permission``. ``None`` as a value means "any signed-in user"; a list
+    means all of them, a set any one of them.
     An action that the map does not name is refused.
     """
 
@@ -43,8 +44,12 @@ class ActionPermission(BasePermission):
             return False
         if needed is None:
             return True
-        needs = needed if isinstance(needed, (list, tuple)) else [needed]
-        allowed = all(user.has_perm(p) for p in needs)
+        if isinstance(needed, (set, frozenset)):  # any one of these
+            allowed = any(user.has_perm(p) for p in needed)
+            needs = sorted(needed)
+        else:
+            needs = needed if isinstance(needed, (list, tuple)) else [needed]
+            allowed = all(user.has_perm(p) for p in needs)
         if not allowed:
             security_log.warning("refused: user=%s permission=%s", user.username, needs)
         return allowed
