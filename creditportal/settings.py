@@ -239,6 +239,14 @@ SPECTACULAR_SETTINGS = {
         "RatingBatchStatusEnum": "ratings.models.BatchStatus",
         "JobStatusEnum": "validation.models.RunStatus",  # the same choices as reports' ReportBatch.Status
         "GradeEnum": "credit.models.GRADE_CHOICES",
+        "ClaimPayoutKindEnum": "collection.models.ClaimPayoutKind",
+        "ActivityKindEnum": "collection.models.ActivityKind",
+        "CollateralKindEnum": "credit.models.Collateral.Kind",
+        "NegativeRecordKindEnum": "customers.models.NegativeRecordKind",
+        "FactorKindEnum": "ratings.models.FactorKind",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportBatchKindEnum": "reports.models.ReportBatch.Kind",
+        "SimulationKindEnum": "validation.models.Simulation.Kind",
     },
 }
 
