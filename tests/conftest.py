@@ -26,6 +26,12 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
     for item in items:
+        # A transactional test empties every table when it ends, including the rows data migrations ship
+        # (master scale, default model, dunning policy, warning rules): restore them for the next one.
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+                            append=False)
         if "postgres" in item.keywords and not on_postgres and not IN_CI:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
         if "redis" in item.keywords and not on_redis and not IN_CI:
