@@ -315,6 +315,8 @@ def _read_csv(content, required_columns):
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ValidationFailed(_("The file is not UTF-8 text."), field_errors={"file": _("Use UTF-8 CSV.")}) from exc
+    if "\x00" in content:  # a NUL byte cannot be stored in PostgreSQL text: refuse the file, not a 500
+        raise ValidationFailed(_("The file is not UTF-8 text."), field_errors={"file": _("Use UTF-8 CSV.")})
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required_columns if c not in header]
@@ -1035,16 +1037,19 @@ def promises_evaluate(*, as_of=None, customer_ids=None, detect_broken=True) -> d
 
 
 def _notify_collector_broken(promise, case):
+    """The case's collector finds the broken promise in the inbox (and by e-mail, on commit)."""
     collector = case.assigned_to
-    if not collector or not collector.email:
+    if not collector:
         return
-    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from accounts.services import notification_send
 
     subject = _("Broken promise to pay: %(customer)s") % {"customer": promise.case.customer}
     body = _("The promise to pay %(currency)s %(amount)s by %(date)s on case %(case)s was not kept.") % {
         "currency": promise.currency, "amount": promise.amount, "date": promise.promised_date, "case": case.pk}
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [collector.email],
-                                            fail_silently=True))
+    notification_send(recipient=collector, title=subject, body=body,
+                      url=reverse("collection:case_detail", args=[case.pk]))
 
 
 # --- write-offs -------------------------------------------------------------------------------

@@ -590,6 +590,45 @@ def _lock_application(application, expected_states) -> CreditApplication:
     return app
 
 
+def _notify(recipient_ids, title, app, exclude=()):
+    """In-app notification (and e-mail) to each user in ``recipient_ids`` about ``app`` (same transaction)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from accounts.services import notification_send
+
+    ids = set(recipient_ids) - {pk for pk in exclude if pk}
+    if not ids:
+        return
+    url = reverse("credit:application_detail", args=[app.pk])
+    body = f"{app.customer} · {app.amount} {app.currency}"
+    for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
+        notification_send(recipient=user, title=title, url=url, body=body)
+
+
+def _notify_queue(app):
+    """Tell the people who may act next that ``app`` waits for them."""
+    from django.contrib.auth import get_user_model
+
+    if app.status == S.SUBMITTED:
+        analysts = get_user_model().objects.filter(groups__name=access.CREDIT_ANALYST).values_list("pk", flat=True)
+        _notify(analysts, _("Credit application %(number)s awaits review") % {"number": app.pk}, app,
+                exclude=[app.created_by_id])
+    elif app.status == S.PENDING_APPROVAL and app.current_level:
+        level = app.current_level
+        ids = selectors.approvers_for_level(level) - selectors.approvers_for_level(level + 1)
+        if not ids:
+            ids = selectors.approvers_for_level(level)
+        done = Decision.objects.filter(application=app, action=Decision.Action.APPROVE, voided=False)
+        excluded = [app.created_by_id, app.reviewer_id, *done.values_list("actor_id", flat=True)]
+        _notify(ids, _("Credit application %(number)s awaits your approval (level %(level)s)")
+                % {"number": app.pk, "level": level}, app, exclude=excluded)
+
+
+def _notify_maker(app, title):
+    _notify([app.created_by_id], title % {"number": app.pk}, app)
+
+
 def _mark_waiting(app):
     app.status_changed_at = timezone.now()
 
@@ -632,6 +671,7 @@ def application_submit(*, actor, application, exception_reason="") -> CreditAppl
     _save(app)
     _decide(app, actor, Decision.Action.SUBMIT, comment=exception_reason or "")
     _audit_transition(actor, app, "submit", before, policy_result=app.policy_result)
+    _notify_queue(app)
     return app
 
 
@@ -689,6 +729,7 @@ def application_recommend(*, actor, application, opinion) -> CreditApplication:
     _save(app)
     _decide(app, actor, Decision.Action.ROUTE, comment=",".join(needs.reasons), level=needs.levels)
     _audit_transition(actor, app, "recommend", before, reasons=list(needs.reasons))
+    _notify_queue(app)
     return app
 
 
@@ -746,6 +787,7 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
         _mark_waiting(app)
         _save(app)
         _audit_transition(actor, app, "approve", before, level=level)
+        _notify_queue(app)
         return app
     _transition(app, "approve_final")
     app.decided_at = timezone.now()
@@ -753,6 +795,7 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
     _save(app)
     _audit_transition(actor, app, "approve", before, level=level, final=True)
     _open_facility(actor, app)
+    _notify_maker(app, _("Credit application %(number)s is approved"))
     publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
@@ -818,6 +861,7 @@ def application_reject(*, actor, application, comment, expected_level=None) -> C
     _save(app)
     _decide(app, actor, Decision.Action.REJECT, level=level, comment=comment)
     _audit_transition(actor, app, "reject", before, comment=comment)
+    _notify_maker(app, _("Credit application %(number)s is rejected"))
     publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
@@ -845,6 +889,7 @@ def application_return(*, actor, application, reason, expected_level=None) -> Cr
     _save(app)
     _decide(app, actor, Decision.Action.RETURN, level=level, comment=reason)
     _audit_transition(actor, app, "return", before, reason=reason, approvals_voided=voided)
+    _notify_maker(app, _("Credit application %(number)s is returned to you"))
     return app
 
 

@@ -51,6 +51,23 @@ def _transition(actor, rating, name, before, verb=None):
                  before=before, after=_rating_state(rating))
 
 
+def _notify(recipient_ids, title, rating):
+    """In-app notification (and e-mail) about ``rating`` to each user in ``recipient_ids`` (same transaction)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from accounts.services import notification_send
+
+    url = reverse("ratings:rating_detail", args=[rating.pk])
+    for user in get_user_model().objects.filter(pk__in=set(recipient_ids), is_active=True).order_by("pk"):
+        notification_send(recipient=user, title=title, url=url, body=str(rating.customer))
+
+
+def _notify_decided(actor, rating, title):
+    if rating.created_by_id and rating.created_by_id != actor.pk:
+        _notify([rating.created_by_id], title % {"customer": rating.customer}, rating)
+
+
 def _lock(rating: Rating) -> Rating:
     return Rating.objects.select_for_update().get(pk=rating.pk)
 
@@ -255,6 +272,11 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
     rating.submitted_by, rating.submitted_at = actor, timezone.now()
     rating.save()
     _transition(actor, rating, "submit", before)
+    from django.contrib.auth import get_user_model
+
+    analysts = (get_user_model().objects.filter(groups__name=access.CREDIT_ANALYST)
+                .exclude(pk__in=rating.makers()).values_list("pk", flat=True))
+    _notify(analysts, _("Rating of %(customer)s awaits your approval") % {"customer": rating.customer}, rating)
     return rating
 
 
@@ -291,6 +313,7 @@ def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
     rating.decision_note = (note or "").strip()
     rating.save()
     _transition(actor, rating, "approve", before)
+    _notify_decided(actor, rating, _("Your rating of %(customer)s is approved"))
     publish_on_commit("ratings.rating_approved", rating_id=rating.pk, customer_id=rating.customer_id)
     return rating
 
@@ -310,6 +333,7 @@ def rating_return(*, actor, rating: Rating, reason: str) -> Rating:
     rating.returned_count += 1
     rating.save()
     _transition(actor, rating, "return", before)
+    _notify_decided(actor, rating, _("Your rating of %(customer)s is returned to you"))
     return rating
 
 
@@ -332,6 +356,7 @@ def rating_reject(*, actor, rating: Rating, reason: str) -> Rating:
     rating.decision_note = reason
     rating.save()
     _transition(actor, rating, "reject", before)
+    _notify_decided(actor, rating, _("Your rating of %(customer)s is rejected"))
     return rating
 
 
