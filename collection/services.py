@@ -318,12 +318,19 @@ def _read_csv(content, required_columns):
     if "\x00" in content:  # a NUL byte cannot be stored in PostgreSQL text: refuse the file, not a 500
         raise ValidationFailed(_("The file is not UTF-8 text."), field_errors={"file": _("Use UTF-8 CSV.")})
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in required_columns if c not in header]
-    if missing:
-        raise ValidationFailed(_("Missing column(s): %(cols)s") % {"cols": ", ".join(missing)},
-                               field_errors={"file": _("Columns needed: %(cols)s") % {"cols": ", ".join(required_columns)}})
-    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in required_columns if c not in header]
+        if missing:
+            raise ValidationFailed(_("Missing column(s): %(cols)s") % {"cols": ", ".join(missing)},
+                                   field_errors={"file": _("Columns needed: %(cols)s") % {"cols": ", ".join(required_columns)}})
+        rows = list(reader)
+    except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+        raise ValidationFailed(_("The file is not a CSV file."), field_errors={"file": _("Use UTF-8 CSV.")}) from exc
+    if any(None in row for row in rows):  # more cells than the header has columns
+        raise ValidationFailed(_("A row has more cells than the header has columns."),
+                               field_errors={"file": _("Use UTF-8 CSV.")})
+    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in rows]
     if not rows:
         raise ValidationFailed(_("The file has no rows."), field_errors={"file": _("The file is empty.")})
     return rows

@@ -178,10 +178,13 @@ def _csv_rows(data: bytes):
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    for row in reader:
-        if len(row) > MAX_COLUMNS:
-            raise ImportFileError(_("Too many columns."))
-        yield row
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise ImportFileError(_("Too many columns."))
+            yield row
+    except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+        raise ImportFileError(_("This is not a CSV text file.")) from exc
 
 
 def _check_zip(data: bytes):
