@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from creditportal.core.forms import PortalForm
 from creditportal.core.money import CURRENCIES
 
-from .models import AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
+from . import rules
+from .models import GRADE_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -97,3 +98,98 @@ class DelegationForm(PortalForm):
 
 def facility_choices(queryset):
     return queryset.filter(status__in=[Facility.Status.ACTIVE, Facility.Status.SUSPENDED])
+
+
+# --- Configuration: policies, authority matrix, group limits -------------------------------------
+
+AMOUNT = {"max_digits": 18, "decimal_places": 2}
+SHARE = {"max_digits": 6, "decimal_places": 4, "min_value": 0, "max_value": 1}
+
+
+class PolicyForm(PortalForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    effective_from = forms.DateField(label=_("Effective from"), widget=DATE)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class PolicyCreateForm(PolicyForm):
+    copy_in_force = forms.BooleanField(label=_("Copy the grade rules of the policy in force"), required=False,
+                                       initial=True)
+
+
+class PolicyRuleForm(PortalForm):
+    """One grade's row of a draft policy; ``include`` off leaves the grade out of the policy."""
+
+    grade = forms.ChoiceField(choices=GRADE_CHOICES, widget=forms.HiddenInput)
+    include = forms.BooleanField(label=_("In the policy"), required=False)
+    eligible = forms.BooleanField(label=_("Eligible"), required=False)
+    max_limit = forms.DecimalField(label=_("Maximum limit"), min_value=0, required=False, **AMOUNT)
+    max_limit_hard = forms.BooleanField(label=_("Hard"), required=False)
+    max_equity_share = forms.DecimalField(label=_("Share of equity"), required=False, **SHARE,
+                                          help_text=_("A fraction: 0.5 is half."))
+    max_revenue_share = forms.DecimalField(label=_("Share of revenue"), required=False, **SHARE)
+    share_hard = forms.BooleanField(label=_("Hard"), required=False)
+    max_term_months = forms.IntegerField(label=_("Maximum term (months)"), min_value=1, max_value=600,
+                                         required=False)
+    term_hard = forms.BooleanField(label=_("Hard"), required=False)
+    min_coverage = forms.DecimalField(label=_("Required coverage"), max_digits=6, decimal_places=4, min_value=0,
+                                      max_value=10, required=False)
+    coverage_hard = forms.BooleanField(label=_("Hard"), required=False)
+    pricing_spread_bps = forms.IntegerField(label=_("Spread (bp)"), min_value=0, max_value=100000)
+    review_months = forms.IntegerField(label=_("Review (months)"), min_value=1, max_value=120)
+
+    def rule(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("include", None)
+        return data
+
+
+class BasePolicyRuleFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        grades = [f.cleaned_data.get("grade") for f in self.forms if hasattr(f, "cleaned_data")]
+        if len(grades) != len(set(grades)):
+            raise forms.ValidationError(_("Each grade may have one rule."))
+
+
+PolicyRuleFormSet = forms.formset_factory(PolicyRuleForm, formset=BasePolicyRuleFormSet, extra=0,
+                                          max_num=len(rules.DEFAULT_GRADES), validate_max=True,
+                                          absolute_max=len(rules.DEFAULT_GRADES))
+
+
+class AuthorityLevelForm(PortalForm):
+    number = forms.IntegerField(label=_("Level"), min_value=1, max_value=99)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    max_amount = forms.DecimalField(label=_("Maximum amount (reporting currency)"), min_value=0, required=False,
+                                    help_text=_("Empty: no upper limit."), **AMOUNT)
+    weakest_grade = forms.ChoiceField(label=_("Weakest grade it may approve"), required=False,
+                                      choices=[("", "—")] + GRADE_CHOICES)
+
+
+def approver_users():
+    return get_user_model().objects.filter(groups__name="approver", is_active=True).order_by("username")
+
+
+class ApproverAuthorityForm(PortalForm):
+    user = forms.ModelChoiceField(label=_("Approver"), queryset=None)
+    level = forms.ModelChoiceField(label=_("Level"), queryset=AuthorityLevel.objects.all())
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = approver_users()
+
+
+class GroupLimitForm(PortalForm):
+    group = forms.ModelChoiceField(label=_("Group of related companies"), queryset=None)
+    limit = forms.DecimalField(label=_("Group limit"), min_value=0, **AMOUNT)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+    expiry_date = forms.DateField(label=_("Expiry"), widget=DATE, required=False)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if groups is None:   # editing: the group is fixed
+            del self.fields["group"]
+        else:
+            self.fields["group"].queryset = groups

@@ -10,5 +10,7 @@ MENU = [
         MenuItem(_("Facilities"), "credit:facility_list", "credit.view_facility"),
         MenuItem(_("Credit policies"), "credit:policy_list", "credit.view_creditpolicy"),
         MenuItem(_("Authority matrix"), "credit:matrix", "credit.view_authoritylevel"),
+        MenuItem(_("Group limits"), "credit:group_limit_list", "credit.view_grouplimit"),
+        MenuItem(_("New credit policy"), "credit:policy_create", "credit.add_creditpolicy"),
     ], order=30),
 ]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
@@ -11,12 +12,18 @@ from django.views.generic import FormView, ListView, TemplateView, View
 from creditportal.core import access, clock
 from creditportal.core.errors import NotAllowed, ServiceError
 from creditportal.core.views import PortalPermissionMixin, report_service_error
-from customers.models import Customer
+from customers.models import Customer, CustomerGroup
 
 from . import rules, selectors, services
 from .forms import (
     ActionForm,
     ApplicationForm,
+    ApproverAuthorityForm,
+    AuthorityLevelForm,
+    GroupLimitForm,
+    PolicyCreateForm,
+    PolicyForm,
+    PolicyRuleFormSet,
     CollateralForm,
     CovenantForm,
     DelegationForm,
@@ -378,6 +385,11 @@ class PolicyListView(PortalPermissionMixin, ListView):
     def get_queryset(self):
         return CreditPolicy.objects.visible_to(self.request.user).select_related("created_by", "activated_by")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_add"] = access.has(self.request.user, "credit.add_creditpolicy")
+        return context
+
 
 class PolicyDetailView(PortalPermissionMixin, TemplateView):
     permission_required = "credit.view_creditpolicy"
@@ -390,6 +402,8 @@ class PolicyDetailView(PortalPermissionMixin, TemplateView):
         context["policy"] = policy
         context["rules"] = list(policy.rules.all())
         context["in_force"] = selectors.policy_in_force()
+        context["may_change"] = access.has(self.request.user, "credit.change_creditpolicy")
+        context["may_add"] = access.has(self.request.user, "credit.add_creditpolicy")
         context["may_activate"] = (policy.status == CreditPolicy.Status.DRAFT and policy.created_by_id != self.request.user.pk
                                    and access.has(self.request.user, "credit.approve_creditpolicy"))
         return context
@@ -426,6 +440,10 @@ class MatrixView(PortalPermissionMixin, TemplateView):
             "group_limits": list(GroupLimit.objects.visible_to(self.request.user).select_related("group")),
             "my_authority": selectors.effective_authority(self.request.user),
             "may_delegate": access.has(self.request.user, "credit.add_delegation"),
+            "may_add_level": access.has(self.request.user, "credit.add_authoritylevel"),
+            "may_change_level": access.has(self.request.user, "credit.change_authoritylevel"),
+            "may_assign": access.has(self.request.user, "credit.add_approverauthority")
+            and access.has(self.request.user, "credit.change_approverauthority"),
         })
         context.setdefault("form", DelegationForm(initial={"delegator": self.request.user.pk, "start_date": today,
                                                           "end_date": today}))
@@ -466,6 +484,240 @@ class DelegationRevokeView(PortalPermissionMixin, View):
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
         return redirect("credit:matrix")
+
+
+# --- Configuration: create and edit (risk admins) ---------------------------------------------
+
+class ConfigFormView(PortalPermissionMixin, FormView):
+    """A form page that saves through one service call (``save(data)``); the service's refusal is shown
+    next to the field it names (or above the form) and the user's input stays in the form."""
+
+    template_name = "credit/config_form.html"
+    title = ""
+    cancel_url = "credit:matrix"
+    success_message = gettext_lazy("Saved.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("title", self.title)
+        context.setdefault("cancel_url", self.cancel_url)
+        return context
+
+    def save(self, data):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            saved = self.save(dict(form.cleaned_data))
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        messages.success(self.request, self.success_message)
+        return self.after_save(saved)
+
+    def after_save(self, saved):
+        return redirect(self.cancel_url)
+
+
+class PolicyCreateView(ConfigFormView):
+    permission_required = "credit.add_creditpolicy"
+    form_class = PolicyCreateForm
+    title = gettext_lazy("New credit policy (draft)")
+    cancel_url = "credit:policy_list"
+    success_message = gettext_lazy("Policy draft saved; now set its grade rules.")
+
+    def get_initial(self):
+        return {"effective_from": clock.today()}
+
+    def save(self, data):
+        copy = data.pop("copy_in_force", False)
+        in_force = selectors.policy_in_force() if copy else None
+        copied = [{f: getattr(r, f) for f in services.RULE_FIELDS} for r in in_force.rules.all()] if in_force else []
+        return services.policy_create(actor=self.request.user, rules=copied, **data)
+
+    def after_save(self, policy):
+        return redirect("credit:policy_edit", pk=policy.pk)
+
+
+RULE_COLUMNS = [
+    ("eligible", None), ("max_limit", "max_limit_hard"), ("max_equity_share", None),
+    ("max_revenue_share", "share_hard"), ("max_term_months", "term_hard"), ("min_coverage", "coverage_hard"),
+    ("pricing_spread_bps", None), ("review_months", None),
+]
+
+
+class PolicyEditView(PortalPermissionMixin, TemplateView):
+    """A draft's name, date and notes, and one row per grade (a formset); a policy in force is read-only
+    here and the service refuses any change to it."""
+
+    permission_required = "credit.change_creditpolicy"
+    template_name = "credit/policy_edit.html"
+
+    @cached_property
+    def policy(self):
+        # Looked up after the permission check.
+        return get_object_or_404(CreditPolicy.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def _forms(self, data=None):
+        policy = self.policy
+        existing = {r.grade: r for r in policy.rules.all()}
+        initial = []
+        for grade in rules.DEFAULT_GRADES:
+            rule = existing.get(grade)
+            row = {"grade": grade, "include": rule is not None or not existing, "eligible": True,
+                   "max_limit_hard": True, "pricing_spread_bps": 0, "review_months": 12}
+            if rule is not None:
+                row.update({f: getattr(rule, f) for f in services.RULE_FIELDS})
+            initial.append(row)
+        form = PolicyForm(data, initial={"name": policy.name, "effective_from": policy.effective_from,
+                                         "notes": policy.notes})
+        formset = PolicyRuleFormSet(data, initial=initial, prefix="rules")
+        return form, formset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "form" not in context:
+            context["form"], context["formset"] = self._forms()
+        formset = context["formset"]
+        context.update({
+            "policy": self.policy,
+            "editable": self.policy.status == CreditPolicy.Status.DRAFT,
+            "rows": [(f, [(f[name], f[hard] if hard else None) for name, hard in RULE_COLUMNS])
+                     for f in formset.forms],
+            "headers": [PolicyRuleFormSet.form.base_fields[name].label for name, _hard in RULE_COLUMNS],
+        })
+        return context
+
+    def post(self, request, pk):
+        form, formset = self._forms(request.POST)
+        if form.is_valid() and formset.is_valid():
+            rule_dicts = [f.rule() for f in formset.forms if f.cleaned_data.get("include")]
+            try:
+                services.policy_update(actor=request.user, policy=self.policy, rules=rule_dicts, **form.cleaned_data)
+            except ServiceError as error:
+                report_service_error(request, form, error)
+            except NotAllowed as error:
+                raise PermissionDenied(error.message) from error
+            else:
+                messages.success(request, _("The policy draft is saved."))
+                return redirect("credit:policy_detail", pk=pk)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+
+class AuthorityLevelCreateView(ConfigFormView):
+    permission_required = "credit.add_authoritylevel"
+    form_class = AuthorityLevelForm
+    title = gettext_lazy("New authority level")
+    success_message = gettext_lazy("The authority level is saved.")
+
+    def get_initial(self):
+        last = AuthorityLevel.objects.order_by("-number").first()
+        return {"number": (last.number + 1) if last else 1}
+
+    def save(self, data):
+        return services.authority_level_save(actor=self.request.user, **data)
+
+
+class AuthorityLevelEditView(AuthorityLevelCreateView):
+    permission_required = "credit.change_authoritylevel"
+    title = gettext_lazy("Edit authority level")
+
+    @cached_property
+    def level(self):
+        # Looked up after the permission check.
+        return get_object_or_404(AuthorityLevel.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        level = self.level
+        return {"number": level.number, "name": level.name, "max_amount": level.max_amount,
+                "weakest_grade": level.weakest_grade}
+
+    def save(self, data):
+        return services.authority_level_save(actor=self.request.user, level=self.level, **data)
+
+
+class ApproverAuthorityView(ConfigFormView):
+    """Give an approver a level (or change it); the service asks for add or change as the case may be."""
+
+    permission_required = {"credit.add_approverauthority", "credit.change_approverauthority"}
+    form_class = ApproverAuthorityForm
+    title = gettext_lazy("Assign an approver to a level")
+    success_message = gettext_lazy("The approver's authority is saved.")
+
+    def get_initial(self):
+        initial = {"active": True}
+        user_id = self.request.GET.get("user")
+        if user_id and user_id.isdigit():
+            row = ApproverAuthority.objects.visible_to(self.request.user).filter(user_id=user_id).first()
+            initial["user"] = int(user_id)
+            if row:
+                initial.update(level=row.level_id, active=row.active)
+        return initial
+
+    def save(self, data):
+        return services.approver_authority_set(actor=self.request.user, **data)
+
+
+class GroupLimitListView(PortalPermissionMixin, ListView):
+    permission_required = "credit.view_grouplimit"
+    template_name = "credit/group_limit_list.html"
+
+    def get_queryset(self):
+        return GroupLimit.objects.visible_to(self.request.user).select_related("group").order_by("group__name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["may_add"] = access.has(user, "credit.add_grouplimit")
+        context["may_change"] = access.has(user, "credit.change_grouplimit")
+        context["today"] = clock.today()
+        return context
+
+
+class GroupLimitCreateView(ConfigFormView):
+    permission_required = "credit.add_grouplimit"
+    form_class = GroupLimitForm
+    title = gettext_lazy("New group limit")
+    cancel_url = "credit:group_limit_list"
+    success_message = gettext_lazy("The group limit is saved.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["groups"] = CustomerGroup.objects.visible_to(self.request.user).filter(
+            credit_limit__isnull=True).order_by("name")
+        return kwargs
+
+    def get_initial(self):
+        return {"currency": "CNY", "active": True}
+
+    def save(self, data):
+        return services.group_limit_save(actor=self.request.user, **data)
+
+
+class GroupLimitEditView(ConfigFormView):
+    permission_required = "credit.change_grouplimit"
+    form_class = GroupLimitForm
+    cancel_url = "credit:group_limit_list"
+    success_message = gettext_lazy("The group limit is saved.")
+
+    @cached_property
+    def group_limit(self):
+        # Looked up after the permission check.
+        return get_object_or_404(GroupLimit.objects.visible_to(self.request.user).select_related("group"),
+                                 pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", _("Group limit: %(group)s") % {"group": self.group_limit.group.name})
+        return super().get_context_data(**kwargs)
+
+    def get_initial(self):
+        row = self.group_limit
+        return {"limit": row.limit, "currency": row.currency, "expiry_date": row.expiry_date, "active": row.active}
+
+    def save(self, data):
+        return services.group_limit_save(actor=self.request.user, group=self.group_limit.group, **data)
 
 
 # --- Customer tab -----------------------------------------------------------------------------
