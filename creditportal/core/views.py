@@ -1,11 +1,14 @@
 """Helpers for the server-rendered pages: permission mixins and turning service errors into messages."""
 import functools
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 
 from .errors import ServiceError
+
+security_log = logging.getLogger("creditportal.security")
 
 
 class PortalPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -28,6 +31,8 @@ class PortalPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
+            security_log.warning("refused: user=%s permission=%s page=%s %s", self.request.user.username,
+                                 self.get_permission_required(), self.request.method, self.request.path)
             raise PermissionDenied
         return super().handle_no_permission()
 
