@@ -116,3 +116,133 @@ def test_customer_statements_rating_and_pdf(users, page, login, shoot):
     download = info.value
     with open(download.path(), "rb") as handle:
         assert handle.read(4) == b"%PDF"
+
+
+# --- set-up through the services ---------------------------------------------------------------------
+
+GOOD_STATEMENT = dict(cash=D("2000"), receivables=D("1500"), inventory=D("1000"), current_assets=D("6000"),
+                      total_assets=D("10000"), short_term_debt=D("500"), current_liabilities=D("2500"),
+                      long_term_debt=D("500"), total_liabilities=D("3500"), equity=D("6500"), revenue=D("20000"),
+                      cost_of_sales=D("15000"), operating_profit=D("2000"), interest_expense=D("100"),
+                      profit_before_tax=D("1900"), net_profit=D("1500"), operating_cash_flow=D("1200"))
+
+
+def rated_customer(users, name="华东贸易有限公司", number="REG-E2E-1"):
+    """A customer with a statement and an approved rating (analyst makes, analyst2 approves)."""
+    from customers.models import Customer, FinancialStatement
+    from ratings import services
+
+    customer = Customer.objects.create(name=name, is_foreign=True, registration_number=number, country="HK",
+                                       industry_section="C", size="medium", relationship_manager=users["rm"],
+                                       status="active")
+    FinancialStatement.objects.create(customer=customer, period_end=dt.date(2025, 12, 31), created_by=users["rm"],
+                                      **GOOD_STATEMENT)
+    rating = services.rating_start(actor=users["analyst"], customer=customer)
+    for code in QUALITATIVE:
+        services.expert_score_set(actor=users["analyst"], rating=rating, factor_code=code, score=4)
+    rating = services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_approve(actor=users["analyst2"], rating=rating)
+    return customer
+
+
+def credit_setup(users):
+    """Authority matrix (5m / 20m / unlimited CNY; approver1..3) and a credit policy in force."""
+    from credit import services
+
+    admin = users["riskadmin"]
+    levels = [
+        services.authority_level_save(actor=admin, number=1, name="Branch", max_amount=5 * M, weakest_grade="C"),
+        services.authority_level_save(actor=admin, number=2, name="Head office", max_amount=20 * M,
+                                      weakest_grade="C"),
+        services.authority_level_save(actor=admin, number=3, name="Committee", max_amount=None, weakest_grade="D"),
+    ]
+    for i, level in enumerate(levels, start=1):
+        services.approver_authority_set(actor=admin, user=users[f"approver{i}"], level=level)
+    rules = [{"grade": g, "max_limit": str(100 * M), "max_term_months": 36, "min_coverage": None,
+              "pricing_spread_bps": 100, "review_months": 12}
+             for g in ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]]
+    policy = services.policy_create(actor=admin, name="Policy 2026", effective_from=dt.date(2020, 1, 1), rules=rules)
+    services.policy_activate(actor=users["approver1"], policy=policy)
+
+
+def act(page, app_pk, label, comment=None):
+    """Press one workflow button on the application page (with the comment/reason when given)."""
+    page.goto(f"/credit/applications/{app_pk}/")
+    if comment is not None:
+        page.fill("#action-form textarea[name=comment]", comment)
+    with page.expect_navigation():
+        page.click(f"#action-form button:text-is('{label}')")
+    alerts = page.locator(".alert-danger")
+    assert alerts.count() == 0, alerts.first.inner_text()
+
+
+def test_application_two_levels_return_and_limit_check(users, page, login, shoot):
+    from credit.models import CreditApplication, Facility
+
+    clock.set_today(dt.date(2026, 6, 30))
+    credit_setup(users)
+    customer = rated_customer(users)
+
+    # The manager files an application over level 1's 5m: two levels must approve.
+    login("rm")
+    page.goto(f"/credit/applications/new/?customer={customer.pk}")
+    page.fill("input[name=amount]", "8000000")
+    page.fill("input[name=term_months]", "12")
+    page.fill("textarea[name=purpose]", "Working capital for the 2026 season")
+    shoot("application-form")
+    with page.expect_navigation():
+        page.click("main button[type=submit]:text-is('Save')")
+    app = CreditApplication.objects.get(customer=customer)
+    act(page, app.pk, "Submit")
+
+    login("analyst")
+    act(page, app.pk, "Start the review")
+    act(page, app.pk, "Recommend", comment="Sound trading history; recommend.")
+    app.refresh_from_db()
+    assert (app.status, app.current_level, app.required_levels) == ("pending_approval", 1, 2)
+
+    login("approver1")
+    act(page, app.pk, "Approve")
+    login("approver2")
+    shoot("level-2-sees-application")
+    act(page, app.pk, "Return to the manager", comment="Add the warehouse as collateral.")
+    app.refresh_from_db()
+    assert app.status == "returned"
+
+    # The manager corrects it (adds the collateral asked for) and submits it again.
+    login("rm")
+    page.goto(f"/credit/applications/{app.pk}/")
+    shoot("returned")
+    page.click("summary:has-text('collateral')")
+    form = page.locator(f"form[action='/credit/applications/{app.pk}/add/collateral/']")
+    form.locator("input[name=description]").fill("Warehouse, Fuzhou")
+    form.locator("input[name=market_value]").fill("6000000")
+    form.locator("input[name=haircut]").fill("0.3")
+    form.locator("input[name=valuation_date]").fill("2026-06-01")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert app.collaterals.count() == 1
+    act(page, app.pk, "Submit")
+
+    login("analyst")
+    act(page, app.pk, "Start the review")
+    act(page, app.pk, "Recommend", comment="Now secured by the warehouse.")
+    login("approver1")
+    act(page, app.pk, "Approve")
+    login("approver2")
+    act(page, app.pk, "Approve")
+    app.refresh_from_db()
+    assert app.status == "facility_opened" and app.facility_id
+    shoot("approved")
+    facility = Facility.objects.get(pk=app.facility_id)
+    assert facility.limit == D("8000000.00")
+
+    # An order over the free limit is refused by the limit check on the facility page.
+    login("rm")
+    page.goto(f"/credit/facilities/{facility.pk}/")
+    page.fill("form[method=get] input[name=amount]", "9000000")
+    with page.expect_navigation():
+        page.click("form[method=get] button:text-is('Check')")
+    assert page.locator(".alert-danger").is_visible()
+    assert "Not allowed" in page.locator(".alert-danger").inner_text()
+    shoot("limit-refused")
