@@ -309,6 +309,8 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         verbose_name = _("credit application")
         verbose_name_plural = _("credit applications")
         ordering = ["-created_at", "-id"]
+        # The list's order (API and pages): without it every page sorts all applications (issue 10, bench).
+        indexes = [models.Index(fields=["-created_at", "-id"], name="credit_app_created_idx")]
         permissions = [
             ("submit_creditapplication", "Can submit a credit application"),
             ("withdraw_creditapplication", "Can withdraw a credit application"),
