@@ -246,3 +246,96 @@ def test_application_two_levels_return_and_limit_check(users, page, login, shoot
     assert page.locator(".alert-danger").is_visible()
     assert "Not allowed" in page.locator(".alert-danger").inner_text()
     shoot("limit-refused")
+
+
+def save_form(page):
+    with page.expect_navigation():
+        page.click("main form button[type=submit]:text-is('Save')")
+    errors = page.locator(".invalid-feedback, .alert-danger")
+    assert errors.count() == 0 or not errors.first.is_visible(), errors.first.inner_text()
+
+
+def test_overdue_dunning_case_broken_promise_escalation_write_off(users, page, login, shoot):
+    from collection import services
+    from accounts.models import Notification
+    from collection.models import CollectionCase, DunningAction, WriteOff
+    from customers.models import Customer
+
+    clock.set_today(dt.date(2026, 5, 1))
+    customer = Customer.objects.create(name="南方五金有限公司", is_foreign=True, registration_number="REG-E2E-3",
+                                       country="HK", industry_section="C", size="medium",
+                                       relationship_manager=users["rm"], status="active")
+    for number, amount in [("INV-E2E-1", "30000.00"), ("INV-E2E-2", "20000.00")]:
+        services.invoice_create(actor=users["rm"], customer=customer, number=number, issue_date=dt.date(2026, 5, 1),
+                                due_date=dt.date(2026, 5, 31), amount=D(amount), currency="CNY")
+
+    # Time passes: the invoices are 20 days overdue, the nightly run dunns them (there is no page button: the
+    # dunning run is the nightly job).
+    clock.set_today(dt.date(2026, 6, 20))
+    services.daily_run()
+    first_level = max(DunningAction.objects.filter(customer=customer).values_list("level_order", flat=True))
+    assert not CollectionCase.objects.filter(customer=customer).exists()
+    # 35 days overdue: the level rises to the formal letter and a case opens.
+    clock.set_today(dt.date(2026, 7, 5))
+    services.daily_run()
+    second_level = max(DunningAction.objects.filter(customer=customer).values_list("level_order", flat=True))
+    assert second_level > first_level
+    case = CollectionCase.objects.get(customer=customer)
+    assert case.assigned_to == users["collector"]
+
+    login("collector")
+    page.goto("/collection/dunning/")
+    assert "南方五金有限公司" in page.content()
+    shoot("dunning-list")
+    page.goto("/collection/")
+    shoot("work-queue")
+    page.goto(f"/collection/cases/{case.pk}/")
+    shoot("case-opened")
+    page.click("main a:text-is('Start')")
+    save_form(page)
+    # The customer promises to pay in three days ...
+    page.click("main a:text-is('Record a promise')")
+    page.fill("input[name=promised_date]", "2026-07-08")
+    page.fill("input[name=amount]", "50000")
+    save_form(page)
+    case.refresh_from_db()
+    assert case.state == "promise_to_pay"
+    shoot("promise")
+
+    # ... and does not: the nightly run finds the promise broken and tells the collector.
+    clock.set_today(dt.date(2026, 7, 10))
+    services.daily_run()
+    case.refresh_from_db()
+    assert case.broken_promises == 1 and case.state == "in_progress"
+    page.goto(f"/collection/cases/{case.pk}/")
+    page.goto("/accounts/notifications/")
+    # (the nightly job writes the title in the site's language, Chinese by default)
+    assert page.locator("a[href*='/accounts/notifications/']").count() >= 1
+    assert Notification.objects.filter(recipient=users["collector"], url=f"/collection/cases/{case.pk}/").exists()
+    shoot("broken-promise-notification")
+
+    # The collector escalates the case and proposes the write-off.
+    page.goto(f"/collection/cases/{case.pk}/")
+    page.click("main a:text-is('Escalate')")
+    page.select_option("select[name=channel]", "litigation")
+    save_form(page)
+    case.refresh_from_db()
+    assert case.state == "escalated"
+    page.click("main a:text-is('Propose write-off')")
+    page.fill("textarea[name=reason]", "Customer insolvent; the liquidator confirms no dividend.")
+    save_form(page)
+    write_off = WriteOff.objects.get(case=case)
+    assert write_off.state == "proposed" and write_off.proposed_by == users["collector"]
+    shoot("write-off-proposed")
+
+    # A second person, an approver, approves it.
+    login("approver1")
+    page.goto(f"/collection/cases/{case.pk}/")
+    shoot("approver-sees-proposal")
+    page.click("main a:text-is('Approve')")
+    save_form(page)
+    write_off.refresh_from_db()
+    case.refresh_from_db()
+    assert write_off.state == "approved" and write_off.decided_by == users["approver1"]
+    assert case.state == "written_off"
+    shoot("written-off")
