@@ -26,16 +26,46 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
     for item in items:
-        # A transactional test empties every table when it ends, including the rows data migrations ship
-        # (master scale, default model, dunning policy, warning rules): restore them for the next one.
-        marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
-            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                            append=False)
         if "postgres" in item.keywords and not on_postgres and not IN_CI:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
         if "redis" in item.keywords and not on_redis and not IN_CI:
             item.add_marker(pytest.mark.skip(reason="needs Redis"))
+
+
+def replay_data_migrations():
+    """Run every data migration (``RunPython``) again, in migration order; they are idempotent.
+
+    A transactional test empties every table when it ends, including the rows data migrations ship
+    (roles and the system user, the master scale and default model, the dunning policy, warning rules).
+    """
+    from django.apps import apps as global_apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(connection)
+    nodes = []
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in nodes:
+                nodes.append(node)
+    with connection.schema_editor(atomic=True) as editor:
+        for node in nodes:
+            for operation in loader.graph.nodes[node].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(global_apps, editor)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(username="system").exists():  # an earlier test flushed the tables
+        replay_data_migrations()
 
 
 @pytest.fixture(autouse=True)
