@@ -339,3 +339,98 @@ def test_overdue_dunning_case_broken_promise_escalation_write_off(users, page, l
     assert write_off.state == "approved" and write_off.decided_by == users["approver1"]
     assert case.state == "written_off"
     shoot("written-off")
+
+
+ALLOWED_POSTS = ("/i18n/setlang/", "/accounts/logout/", "/reports/batches/request")
+
+
+def writes_on_page(page):
+    """Forms that post (and htmx attributes that write) on the current page, except the allowed ones."""
+    actions = page.eval_on_selector_all(
+        "form", "forms => forms.filter(f => (f.getAttribute('method') || 'get').toLowerCase() !== 'get')"
+                "       .map(f => f.getAttribute('action') || location.pathname)")
+    htmx = page.eval_on_selector_all("[hx-post],[hx-put],[hx-patch],[hx-delete]",
+                                     "nodes => nodes.map(n => n.outerHTML.slice(0, 120))")
+    return [a for a in actions if not any(a.rstrip("/").endswith(ok.rstrip("/")) for ok in ALLOWED_POSTS)] + htmx
+
+
+def download(page, click):
+    with page.expect_download() as info:
+        click()
+    with open(info.value.path(), "rb") as handle:
+        return info.value.suggested_filename, handle.read()
+
+
+def test_auditor_finds_rating_and_decisions_downloads_and_cannot_write(users, page, login, shoot):
+    from credit import services as credit
+    from ratings.models import Rating
+
+    clock.set_today(dt.date(2026, 6, 30))
+    credit_setup(users)
+    customer = rated_customer(users, name="华东贸易有限公司", number="REG-E2E-4")
+    rating = Rating.objects.get(customer=customer, state="approved")
+    app = credit.application_create(actor=users["rm"], customer=customer, amount="1000000", currency="CNY",
+                                    term_months=12, purpose="Working capital for the 2026 season")
+    app = credit.application_submit(actor=users["rm"], application=app)
+    app = credit.application_start_review(actor=users["analyst"], application=app)
+    app = credit.application_recommend(actor=users["analyst"], application=app, opinion="Recommend.")
+    app = credit.application_approve(actor=users["approver1"], application=app, comment="Approved at level 1.")
+
+    login("auditor")
+    visited = {}
+    page.goto("/")
+    visited["home"] = writes_on_page(page)
+    # The rating, found by the customer's name in the reports workspace.
+    page.goto("/reports/")
+    page.fill("input[name=customer]", "华东贸易")
+    with page.expect_navigation():
+        page.click("main form button:text-is('Search')")
+    row = page.locator("tbody tr", has_text="华东贸易有限公司")
+    assert row.count() == 1 and rating.grade in row.inner_text() and "analyst2" in row.inner_text()
+    visited["workspace-ratings"] = writes_on_page(page)
+    shoot("workspace-ratings")
+    name, content = download(page, lambda: row.locator("a:text-is('English')").click())
+    assert content.startswith(b"%PDF"), name
+
+    # The decisions on the application.
+    page.select_option("select[name=what]", "decisions")
+    with page.expect_navigation():
+        page.click("main form button:text-is('Search')")
+    text = page.locator("main table").inner_text()
+    assert "approver1" in text and "analyst" in text and f"#{app.pk}" in text
+    visited["workspace-decisions"] = writes_on_page(page)
+    shoot("workspace-decisions")
+    approve_row = page.locator("tbody tr", has_text="approver1").first
+    name, content = download(page, lambda: approve_row.locator("a:text-is('English')").click())
+    assert content.startswith(b"%PDF"), name
+
+    # The rating's audit trail, exported as CSV.
+    page.goto("/reports/")
+    page.locator("tbody tr", has_text="华东贸易有限公司").locator("a:text-is('Audit trail')").click()
+    page.wait_for_load_state()
+    assert "/audit/" in page.url
+    visited["audit-trail"] = writes_on_page(page)
+    shoot("audit-trail")
+    name, content = download(page, lambda: page.click("a:text-is('Export CSV')"))
+    text = content.decode("utf-8-sig")
+    assert name.endswith(".csv") and "approve" in text and "analyst2" in text, text[:300]
+
+    # Nothing the auditor sees writes: no form posts (except language, log out, report batches), no htmx write.
+    for url in ["/reports/batches/", "/reports/stored/", "/reports/portfolio/", f"/customers/{customer.pk}/",
+                f"/ratings/{rating.pk}/", f"/credit/applications/{app.pk}/", f"/credit/facilities/{app.facility_id}/",
+                "/customers/", "/credit/applications/", "/collection/", "/accounts/notifications/"]:
+        response = page.goto(url)
+        if response.status == 200:
+            visited[url] = writes_on_page(page)
+    assert {f"/ratings/{rating.pk}/", f"/credit/applications/{app.pk}/", f"/customers/{customer.pk}/",
+            "/reports/batches/"} <= set(visited), sorted(visited)
+    page.goto(f"/ratings/{rating.pk}/")
+    shoot("rating-page-as-auditor")
+    assert {where: found for where, found in visited.items() if found} == {}
+    # ... and the write URLs refuse the auditor.
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    for url in [f"/ratings/{rating.pk}/approve/", f"/credit/applications/{app.pk}/approve/", "/customers/new/",
+                f"/ratings/start/{customer.pk}/"]:
+        response = page.request.post(url, headers={"X-CSRFToken": csrf, "Referer": page.url},
+                                     form={"csrfmiddlewaretoken": csrf}, max_redirects=0)
+        assert response.status == 403, (url, response.status)
