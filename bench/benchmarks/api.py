@@ -128,6 +128,22 @@ def load(wrk: str, url: str, token: str, seconds: int, connections: int = CONNEC
     return parse_wrk(output)
 
 
+def wait_idle(base: str, timeout: float = 90):
+    """wrk stops sending, but the workers still finish the requests it left: wait until the baseline
+    answers fast again, so a slow endpoint does not eat into the next one's measurement."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        t0 = time.perf_counter()
+        try:
+            with urllib.request.urlopen(f"{base}/bench/baseline/", timeout=timeout) as response:
+                response.read()
+        except OSError:
+            pass
+        if time.perf_counter() - t0 < 0.2:
+            return
+        time.sleep(0.5)
+
+
 def run(ctx) -> dict:
     token = token_for()
     counts = {}
@@ -156,11 +172,13 @@ def run(ctx) -> dict:
             for size in PAGE_SIZES:
                 runs.append((f"{name}@{size}", f"{path}?page_size={size}"))
         for label, path in runs:
+            wait_idle(base)
             figures = load(wrk, base + path, token, ctx.wrk_seconds)
             result["load"][label] = figures
             ctx.log(f"  {label}: {figures['requests_per_s']:.1f} req/s, p50 {figures['p50_ms']} ms, "
                     f"p99 {figures['p99_ms']} ms, non-2xx {figures['non_2xx']}")
         # The baseline again at the end: the machine is shared, its load drifts.
+        wait_idle(base)
         again = load(wrk, f"{base}/bench/baseline/", token, ctx.wrk_seconds)
         result["load"]["baseline (again)"] = again
     finally:
