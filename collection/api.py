@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -455,8 +456,10 @@ class AgingViewSet(viewsets.ViewSet):
 
     action_permissions = {"list": VIEW}
 
-    @extend_schema(responses=inline_serializer("Aging", {"portfolio": serializers.DictField(),
-                                                          "results": serializers.ListField()}))
+    # One object (a page of customers plus the portfolio), not a list: a plain object type keeps
+    # drf-spectacular from wrapping the ``list`` action's answer in an array.
+    @extend_schema(responses=OpenApiTypes.OBJECT, description="Paginated ``results`` (one row per customer) with "
+                   "``count``, ``next``, ``previous``, the ``portfolio`` totals and ``as_of``.")
     def list(self, request):
         from .filtersets import AgingFilterForm
 

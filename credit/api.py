@@ -195,7 +195,7 @@ class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retri
         return self._detail(app)
 
     @extend_schema(request=None, responses=ApplicationSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # a plain list (at most 200), not a page
     def queue(self, request):
         """What awaits the caller's action, oldest first."""
         rows = list(selectors.work_queue(request.user)[:200])
@@ -446,7 +446,7 @@ class PolicyRuleSerializer(serializers.ModelSerializer):
 class PolicySerializer(serializers.ModelSerializer):
     rules = PolicyRuleSerializer(many=True, required=False)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    activated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    activated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CreditPolicy

@@ -75,7 +75,7 @@ class RatingModelSerializer(serializers.ModelSerializer):
     factors = RatingFactorSerializer(many=True, read_only=True)
     scale = serializers.SlugRelatedField(slug_field="code", queryset=RatingScale.objects.all())
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    activated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    activated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = RatingModel
