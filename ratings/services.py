@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -628,10 +628,18 @@ def policy_update(*, actor, **fields) -> RatingsPolicy:
 
 # --- The re-rating batch ----------------------------------------------------------------------
 
+BATCH_START_LOCK = 7_301_001  # pg_advisory_xact_lock key: one re-rating batch start at a time
+
+
 @transaction.atomic
 def batch_start(*, actor, kind: str = "manual", in_worker: bool = True) -> RatingBatch:
     """Record a batch and run it in the worker (after commit); ``in_worker=False``: the caller runs it."""
     access.require(actor, "ratings.run_rating_batch")
+    if connection.vendor == "postgresql":
+        # select_for_update below locks nothing when no batch exists: two starts at once would both pass and
+        # both propose a rating per customer. A transaction-scoped advisory lock makes the starts take turns.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BATCH_START_LOCK])
     running = RatingBatch.objects.select_for_update().filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]).first()
     if running is not None:
         raise Conflict(_("A re-rating batch is already queued or running (started %(when)s).")
