@@ -47,6 +47,17 @@ def audit_record(*, actor, action, obj=None, verb="", object_type="", object_id=
     )
 
 
+def audit_record_many(*, actor, action, objs, verb="", after=None) -> list[AuditEvent]:
+    """Append one event per object in one INSERT (set-wise services); ``after(obj)`` gives each event's data."""
+    actor_id, username, ip = getattr(actor, "pk", None), getattr(actor, "username", "") or "", request_context.client_ip()
+    return AuditEvent.objects.bulk_create([
+        AuditEvent(actor_id=actor_id, actor_username=username, action=action, verb=verb[:100],
+                   object_type=object_type_of(obj), object_id=str(obj.pk), object_repr=str(obj)[:255],
+                   after=jsonable(after(obj)) if after is not None else None, ip_address=ip)
+        for obj in objs
+    ])
+
+
 def audit_changes(*, actor, obj, before: dict, verb="") -> AuditEvent | None:
     """Record an update with only the fields that changed; nothing when nothing changed."""
     after = snapshot(obj)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.system import system_user
 from audit.models import AuditEvent
-from audit.services import audit_record, snapshot
+from audit.services import audit_record, audit_record_many, snapshot
 from creditportal.core import access, clock, events
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import CURRENCY_CODES, RateTable, to_decimal
@@ -943,8 +943,8 @@ def cases_settle_paid(*, customer_ids) -> int:
     for case in done:
         _transition_case(actor=actor, case=case, name="mark_paid", closed_on=clock.today())
     if done:
-        PromiseToPay.objects.filter(case__in=done, state=PromiseState.PENDING).update(state=PromiseState.KEPT,
-                                                                                      resolved_on=clock.today())
+        _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case__in=done), name="keep",
+                          resolved_on=clock.today(), verb="promise_kept")
     return len(done)
 
 
@@ -973,6 +973,21 @@ def activity_add(*, actor, case, kind, outcome, occurred_on=None, next_step="", 
     return activity
 
 
+def _promises_resolve(*, actor, promises, name, resolved_on, verb) -> list[PromiseToPay]:
+    """Keep or cancel the pending ones of ``promises`` set-wise: lock them, run the django-fsm transition
+    ``name`` on each, save the states in one UPDATE and write one audit event per promise in one INSERT.
+    The caller holds the transaction (and the rights: a consequence of its own action)."""
+    locked = list(promises.filter(state=PromiseState.PENDING).select_for_update().order_by("pk"))
+    for promise in locked:
+        getattr(promise, name)()
+        promise.resolved_on = resolved_on
+    if locked:
+        PromiseToPay.objects.bulk_update(locked, ["state", "resolved_on"])
+        audit_record_many(actor=actor, action=AuditEvent.Action.TRANSITION, objs=locked, verb=verb,
+                          after=lambda p: {"state": p.state, "resolved_on": p.resolved_on})
+    return locked
+
+
 @transaction.atomic
 def promise_add(*, actor, case, promised_date, amount, currency="CNY", note="") -> PromiseToPay:
     access.require(actor, "collection.add_promisetopay")
@@ -983,8 +998,8 @@ def promise_add(*, actor, case, promised_date, amount, currency="CNY", note="") 
         raise ValidationFailed(_("The promised date cannot be in the past."),
                                field_errors={"promised_date": _("Today or later.")})
     locked = _locked_case(case)
-    PromiseToPay.objects.filter(case=locked, state=PromiseState.PENDING).update(state=PromiseState.CANCELLED,
-                                                                                resolved_on=today)
+    _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case=locked), name="cancel",
+                      resolved_on=today, verb="promise_replaced")
     promise = PromiseToPay.objects.create(case=locked, made_on=today, promised_date=promised_date, amount=amount,
                                           currency=currency, note=note, created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=promise, after=snapshot(promise))
@@ -1017,9 +1032,10 @@ def promises_evaluate(*, as_of=None, customer_ids=None, detect_broken=True) -> d
     if detect_broken:
         broken = list(pending.filter(paid__lt=F("amount"), promised_date__lt=as_of)
                       .select_related("case", "case__assigned_to", "case__customer"))
-    if kept_ids:
-        PromiseToPay.objects.filter(pk__in=kept_ids).update(state=PromiseState.KEPT, resolved_on=as_of)
     actor = system_user()
+    if kept_ids:
+        _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(pk__in=kept_ids), name="keep",
+                          resolved_on=as_of, verb="promise_kept")
     for promise in broken:
         locked = PromiseToPay.objects.select_for_update().get(pk=promise.pk)
         if locked.state != PromiseState.PENDING:
@@ -1148,8 +1164,8 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before,
                  after=snapshot(locked))
     _transition_case(actor=actor, case=locked.case, name="write_off", closed_on=today)
-    PromiseToPay.objects.filter(case=locked.case, state=PromiseState.PENDING).update(
-        state=PromiseState.CANCELLED, resolved_on=today)
+    _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case=locked.case), name="cancel",
+                      resolved_on=today, verb="promise_cancelled_by_write_off")
     dunning_close_settled(customer_ids=[locked.case.customer_id], as_of=today)
     return locked
 

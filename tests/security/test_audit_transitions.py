@@ -67,11 +67,6 @@ SERVICES = {
 }
 
 
-# Found by this test and not fixed yet (recorded in SECURITY.md): promises are kept / cancelled set-wise with
-# ``queryset.update(state=...)``, bypassing the transition and writing no audit event per promise.
-KNOWN_GAPS = {("collection.PromiseToPay", "keep"), ("collection.PromiseToPay", "cancel")}
-
-
 def all_transitions():
     found = set()
     for model in apps.get_models():
@@ -127,8 +122,6 @@ def test_every_transition_has_an_audited_service():
     assert stale == [], f"SERVICES names transitions that no longer exist: {stale}"
     graphs, problems = {}, []
     for (label, transition), service in sorted(SERVICES.items()):
-        if (label, transition) in KNOWN_GAPS:
-            continue
         app = label.split(".")[0]
         if app not in graphs:
             graphs[app] = ModuleGraph(importlib.import_module(f"{app}.services"))
@@ -140,15 +133,6 @@ def test_every_transition_has_an_audited_service():
         elif not graph.audits(service):
             problems.append(f"{label}.{transition}: {service} writes no audit event")
     assert problems == [], problems
-
-
-def test_known_gaps_are_still_gaps():
-    """When a known gap is fixed (the service calls the transition and audits), remove it from KNOWN_GAPS."""
-    graph = ModuleGraph(importlib.import_module("collection.services"))
-    for label, transition in KNOWN_GAPS:
-        assert not any(f".{transition}(" in ast.unparse(fn) for fn in graph.functions.values()
-                       if isinstance(fn, ast.FunctionDef)), transition
-
 
 
 @pytest.mark.django_db
