@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import weakref
 import os
 from decimal import Decimal
 
@@ -444,16 +445,33 @@ def document_upload(*, actor, customer: Customer, doc_type, uploaded_file, title
         content_type=content_type, size=uploaded_file.size, sha256=digest.hexdigest(), expires_on=expires_on,
         uploaded_by=actor,
     )
-    document.file.save(name, uploaded_file, save=False)
-    stored_name, storage = document.file.name, document.file.storage
-    try:
+    with transaction.atomic():
+        document.file.save(name, uploaded_file, save=False)
+        _delete_file_unless_committed(document.file.storage, document.file.name)
         document.save()
         audit_record(actor=actor, action=AuditEvent.Action.UPLOAD, obj=document,
                      after=snapshot(document, exclude=()))
-    except Exception:
-        storage.delete(stored_name)
-        raise
     return document
+
+
+def _delete_file_unless_committed(storage, name) -> None:
+    """Delete the stored file again if the transaction that records it (this one or any outer one) rolls back.
+
+    Django has no rollback hook, but a rollback (of the transaction or of the savepoint the callback was
+    registered in) drops the pending ``on_commit`` callbacks: the callback below is then freed without having
+    run, and its finalizer deletes the file. On commit it runs first and the file stays.
+    """
+    committed = []
+
+    def file_committed():
+        committed.append(True)
+
+    def delete_unless_committed():
+        if not committed:
+            storage.delete(name)
+
+    weakref.finalize(file_committed, delete_unless_committed)
+    transaction.on_commit(file_committed)
 
 
 def document_open(*, actor, document: CustomerDocument):
