@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "creditportal.core.schema.AutoSchema",  # documents the error answers
     "EXCEPTION_HANDLER": "creditportal.core.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth_token": env("API_TOKEN_THROTTLE", default="5/min")},
     "COERCE_DECIMAL_TO_STRING": True,
@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "creditportal.core.schema.require_digits_in_decimals"],
     # One name per choice set: the currency whatever the field is called, and the several "status" sets.
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "creditportal.core.money.CURRENCIES",

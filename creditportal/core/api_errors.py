@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -43,4 +43,18 @@ def exception_handler(exc, context):
         response.data = {"detail": summary, "code": "invalid", "errors": errors}
     elif response is not None and isinstance(response.data, list):
         response.data = {"detail": " ".join(str(m) for m in response.data), "code": "invalid"}
+    elif response is not None and isinstance(response.data, dict) and "code" not in response.data:
+        # DRF's own answers (401, 403, 404, 405, 406, 415, 429) carry only "detail": add its code.
+        detail = response.data["detail"]
+        response.data["code"] = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer (documented on every operation by ``creditportal.core.schema``)."""
+
+    detail = serializers.CharField(help_text="A message a person can act on (in the request's language).")
+    code = serializers.CharField(help_text='A stable code: "invalid", "not_authenticated", "permission_denied", '
+                                           '"not_found", "conflict", "throttled", …')
+    errors = serializers.DictField(child=serializers.JSONField(), required=False,
+                                   help_text="Per field: its messages (400 only).")

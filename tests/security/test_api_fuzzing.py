@@ -1,8 +1,10 @@
 """schemathesis against the project's own OpenAPI schema, in-process (WSGI), once per role.
 
-Every operation gets a few generated requests per role (token authentication): zero 5xx responses and zero
-responses that violate the schema. Bounded: ``MAX_EXAMPLES`` per operation and role, derandomised, so the
-whole module runs in a couple of minutes on 2 cores. ``FUZZ_MAX_EXAMPLES`` raises it for a deeper run.
+Every operation gets a few generated requests per role (token authentication) and every default check of
+schemathesis but one (``EXCLUDED_CHECKS``) runs on each answer: no 5xx, every status documented (the error
+answers are documented once by ``creditportal.core.schema``), bodies, headers and content types as
+documented, authentication not ignored. Bounded: ``MAX_EXAMPLES`` per operation and role, derandomised, so the
+whole module runs in about a minute on 2 cores. ``FUZZ_MAX_EXAMPLES`` raises it for a deeper run.
 """
 import os
 
@@ -10,22 +12,20 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings as hsettings
 
 schemathesis = pytest.importorskip("schemathesis")
+from schemathesis.checks import positive_data_acceptance  # noqa: E402
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "2"))
 ROLES = ["rm", "analyst", "approver1", "collector", "riskadmin", "auditor"]
+# Default checks left out, and why.
+# positive_data_acceptance (ST202) wants every schema-valid request accepted, but a schema cannot say that an id
+# must name an existing object visible to the user, nor the business rules (a domestic customer needs a credit
+# code, a promise date not in the past, a CSV in UTF-8): those are refused with a documented 400. Invalid input
+# that the schema itself allows is caught by the other checks (a 5xx, an undocumented status or body).
+EXCLUDED_CHECKS = [positive_data_acceptance]
 # Operations left out, and why.
 SKIP = {
     ("POST", "/api/v1/auth/token/"),  # the login throttle and lock-out have their own tests
 }
-
-
-def _checks():
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
-
-    # status_code_conformance is left out: the schema documents only the success status of each operation,
-    # not the 400/403/404/409 error answers (recorded in SECURITY.md as a finding).
-    return [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
 @pytest.fixture
@@ -54,7 +54,6 @@ def test_no_server_error_and_no_schema_violation(role, users, schema, settings):
                                "DEFAULT_THROTTLE_RATES": {}}
     token, _ = Token.objects.get_or_create(user=users[role])
     headers = {"Authorization": f"Token {token.key}"}
-    checks = _checks()
     failures, ran = [], 0
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -67,7 +66,7 @@ def test_no_server_error_and_no_schema_violation(role, users, schema, settings):
         @given(case=operation.as_strategy())
         def run(case):
             response = case.call(headers=headers)
-            case.validate_response(response, checks=checks, headers=headers)
+            case.validate_response(response, headers=headers, excluded_checks=EXCLUDED_CHECKS)
 
         try:
             run()
