@@ -14,36 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from customers.models import Customer
+from creditportal.core.querysets import StaffQuerySet
+from customers.models import Customer, ScopedQuerySet
 
 from . import rules
 
 GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
-
-
-class CustomerScopedQuerySet(models.QuerySet):
-    """``visible_to(user)`` through the customer (``customer_path``): the customer's own scoping rule."""
-
-    customer_path = "customer"
-
-    def visible_to(self, user):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if user.has_perm("customers.view_all_customers"):
-            return self
-        if user.has_perm("customers.view_customer"):
-            return self.filter(**{f"{self.customer_path}__relationship_manager": user})
-        return self.none()
-
-
-class StaffQuerySet(models.QuerySet):
-    """Configuration (policies, matrix, group limits): readable by every staff member with the view perm."""
-
-    def visible_to(self, user):
-        if user and user.is_authenticated and user.is_active and user.has_perm(
-                f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"):
-            return self
-        return self.none()
 
 
 # --- Credit policy ----------------------------------------------------------------------------
@@ -234,7 +210,7 @@ class GroupLimit(models.Model):
 
 # --- Applications -----------------------------------------------------------------------------
 
-class ApplicationQuerySet(CustomerScopedQuerySet):
+class ApplicationQuerySet(ScopedQuerySet):
     pass
 
 
@@ -480,7 +456,7 @@ class CovenantBreach(models.Model):
     tested_on = models.DateField(_("tested on"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("covenant breach")
@@ -562,7 +538,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = CustomerScopedQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("facility")
@@ -595,7 +571,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class OrderQuerySet(CustomerScopedQuerySet):
+class OrderQuerySet(ScopedQuerySet):
     customer_path = "facility__customer"
 
 

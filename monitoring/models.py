@@ -19,32 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from customers.models import Customer
+from creditportal.core.querysets import StaffQuerySet
+from customers.models import Customer, ScopedQuerySet
 
 from . import logic
-
-
-class CustomerScopedQuerySet(models.QuerySet):
-    """``visible_to(user)`` through the customer: a relationship manager sees their own portfolio only."""
-
-    customer_path = "customer"
-
-    def visible_to(self, user):
-        if not (user and user.is_authenticated and user.is_active):
-            return self.none()
-        if user.has_perm("customers.view_all_customers"):
-            return self
-        if user.has_perm("customers.view_customer"):
-            return self.filter(**{f"{self.customer_path}__relationship_manager": user})
-        return self.none()
-
-
-class StaffQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        perm = f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"
-        if user and user.is_authenticated and user.is_active and user.has_perm(perm):
-            return self
-        return self.none()
 
 
 class Severity(models.TextChoices):
@@ -146,7 +124,7 @@ class AlertStatus(models.TextChoices):
 ACTIVE_ALERT_STATES = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]
 
 
-class AlertQuerySet(CustomerScopedQuerySet):
+class AlertQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_ALERT_STATES)
 
@@ -211,7 +189,7 @@ class Alert(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class WatchlistQuerySet(CustomerScopedQuerySet):
+class WatchlistQuerySet(ScopedQuerySet):
     def current(self, on_date):
         return self.filter(since__lte=on_date).filter(Q(until__isnull=True) | Q(until__gte=on_date))
 
@@ -261,7 +239,7 @@ class ClassificationStatus(models.TextChoices):
     PENDING = "pending_approval", _("reclassification pending approval")
 
 
-class ClassificationQuerySet(CustomerScopedQuerySet):
+class ClassificationQuerySet(ScopedQuerySet):
     pass
 
 
@@ -376,7 +354,7 @@ class ProvisionRun(models.Model):
         return f"{self.period:%Y-%m}"
 
 
-class ProvisionLineQuerySet(CustomerScopedQuerySet):
+class ProvisionLineQuerySet(ScopedQuerySet):
     pass
 
 

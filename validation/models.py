@@ -11,15 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class StaffQuerySet(models.QuerySet):
-    """Validation results are portfolio-level: readable by every role holding the view permission."""
-
-    def visible_to(self, user):
-        if user and user.is_authenticated and user.is_active and user.has_perm(
-                f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"):
-            return self
-        return self.none()
+from creditportal.core.querysets import StaffQuerySet
 
 
 class DefaultDefinition(models.Model):

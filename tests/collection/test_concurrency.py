@@ -1,37 +1,15 @@
 """Races on PostgreSQL: two approvers at once, two collectors at once → exactly one transition, the other 409."""
 import datetime as dt
-import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from collection import services
 from collection.models import CollectionCase, Invoice, WriteOff
 from creditportal.core.errors import Conflict
+from tests.threads import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def test_two_approvers_approve_one_write_off_once(users, customer, make_invoice, today):

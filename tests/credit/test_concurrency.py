@@ -1,38 +1,15 @@
 """Races on PostgreSQL: two approvers at once give exactly one transition; many orders never exceed a limit."""
 import datetime as dt
-import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from credit import selectors, services
 from credit.models import CreditApplication, Decision, Facility, GroupLimit, Order
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from tests.threads import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(functions):
-    """Run the callables in threads released together; return their results or exceptions in order."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def worker(i, fn):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 @pytest.mark.parametrize("first, second", [("approver2", "approver3"), ("approver2", "approver2b")])

@@ -11,7 +11,7 @@ from tests.credit.conftest import (  # noqa: F401 - fixtures
     _english, _fixed_business_date, customer, fx, make_customer, matrix, new_application, policy, ratings_stub,
     setup, to_pending)
 
-from ._threads import run_at_once
+from tests.threads import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from ratings.models import Rating, RatingBatch
 from tests.ratings.conftest import (  # noqa: F401 - fixtures
     STATEMENTS, _english, approved_rating, make_customer, scored_rating, today)
 
-from ._threads import run_at_once
+from tests.threads import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
