@@ -1,19 +1,13 @@
 from django.contrib import admin
 
+from creditportal.core.readonly_admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "actor_username", "action", "verb", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_username", "object_repr", "object_id"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,8 @@
 """Read-only admin views of the credit data (every write goes through the services and pages/API)."""
 from django.contrib import admin
 
+from creditportal.core.readonly_admin import ReadOnlyAdmin
+
 from .models import (
     ApproverAuthority,
     AuthorityLevel,
@@ -12,17 +14,6 @@ from .models import (
     GroupLimit,
     Order,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditApplication)

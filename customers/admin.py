@@ -1,18 +1,9 @@
 """Read-only admin views: every write goes through the services (and the audit trail)."""
 from django.contrib import admin
 
+from creditportal.core.readonly_admin import ReadOnlyAdmin
+
 from .models import Contact, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Customer)

@@ -1,18 +1,9 @@
 """Read-only admin: every write goes through ``monitoring.services`` (pages and API)."""
 from django.contrib import admin
 
+from creditportal.core.readonly_admin import ReadOnlyAdmin
+
 from .models import Alert, AssetClassification, ProvisionRate, ProvisionRun, WarningRule, WatchlistEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WarningRule)
