@@ -1,9 +1,9 @@
-"""A relationship manager reaches no other portfolio's objects by guessing ids, through any API route.
+"""A relationship manager reaches no other portfolio's objects by guessing ids, through the API or the pages.
 
 The demo portfolio is loaded (two relationship managers, every kind of object). For every API route that
 names one object (``/api/v1/<things>/{id}/`` and its detail actions, file downloads included) whose model is
 scoped with ``visible_to``, the ids of objects outside the manager's portfolio are tried: each answer is 404
-(or 403), never the object.
+(or 403), never the object. The same for every page whose URL names one object by pk.
 """
 import re
 
@@ -87,3 +87,46 @@ def test_a_relationship_manager_cannot_reach_another_portfolio_by_id(demo):
     assert len(tried) >= 10, sorted(tried)
     assert any("download" in path for path in tried), sorted(tried)
 
+
+
+
+def page_routes():
+    """(url name, model) of every page whose only URL argument is the pk of an object that the API also serves
+    by id: the path segment before the pk names it (``credit/applications/<pk>/`` → ``/api/v1/applications/``)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    api = {path.split("/")[3]: path for path in detail_routes() if path.count("/") == 5}
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "view_class") and pattern.name:
+                route = prefix + str(pattern.pattern)
+                match = re.search(r"([a-z-]+)/<(?:int:)?pk>/", route)
+                if namespace and match and set(pattern.pattern.converters) <= {"pk"} and match.group(1) in api \
+                        and "get" in pattern.callback.view_class.http_method_names \
+                        and hasattr(pattern.callback.view_class, "get"):
+                    yield f"{namespace}:{pattern.name}", route_model(api[match.group(1)])
+
+    yield from walk(get_resolver().url_patterns, "", None)
+
+
+def test_a_relationship_manager_cannot_open_another_portfolio_page_by_id(demo, client):
+    from django.urls import reverse
+
+    client.force_login(demo)
+    tried, refused = {}, []
+    for name, model in page_routes():
+        if model is None or not hasattr(model.objects, "visible_to"):
+            continue
+        hidden = list(outside_portfolio(model, demo).values_list("pk", flat=True)[:2])
+        if not hidden:
+            continue
+        tried[name] = len(hidden)
+        for pk in hidden:
+            response = client.get(reverse(name, kwargs={"pk": pk}))
+            if response.status_code not in (403, 404):
+                refused.append(f"{name} pk={pk}: {response.status_code}")
+    assert refused == [], refused
+    assert len(tried) >= 10, sorted(tried)
