@@ -5,6 +5,7 @@ names one object (``/api/v1/<things>/{id}/`` and its detail actions, file downlo
 scoped with ``visible_to``, the ids of objects outside the manager's portfolio are tried: each answer is 404
 (or 403), never the object. The same for every page whose URL names one object by pk.
 """
+import io
 import re
 
 import pytest
@@ -19,7 +20,7 @@ DETAIL = re.compile(r"^/api/v1/[a-z-]+/\{id\}/(?:[a-z-]+/)?$")
 @pytest.fixture
 def demo(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+    call_command("load_demo", stdout=io.StringIO())
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
