@@ -116,8 +116,8 @@ def aging_queryset(*, user, as_of=None, manager=None, collector=None, industry=N
 def _rates_values(table: RateTable) -> tuple[str, list, list[str]]:
     """The FX rates into the reporting currency as a SQL ``VALUES`` list: (sql, params, missing currencies).
 
-    Joined once per invoice row (``LEFT JOIN``: an invoice in a currency without a rate gets a NULL amount,
-    which every ``SUM`` leaves out, as the ``CASE`` of ``reporting_amount`` does)."""
+    Joined to the invoices of the DSO sales (``LEFT JOIN``: an invoice in a currency without a rate gets a
+    NULL amount, which every ``SUM`` leaves out, as the ``CASE`` of ``reporting_amount`` does)."""
     rates, missing = rates_to_reporting(table)
     if not rates:  # a VALUES list cannot be empty; no currency has a rate: every amount is NULL
         return "SELECT NULL::varchar, NULL::numeric WHERE FALSE", [], missing
@@ -160,27 +160,40 @@ def _open_rows(qs, table) -> tuple[str, list, list[str]]:
     """``WITH r AS (rates), o AS (open invoices of ``qs``: customer, due date, outstanding converted once)``.
 
     ``qs`` keeps every filter of ``aging_queryset`` (visibility, manager, industry, collector, customer);
-    only its open invoices are read here, through the partial index on open invoices."""
+    only its open invoices are read here, by the partial index of open invoices in customer order. Each is
+    converted once, by a CASE on its currency (no join, so the GROUP BY customer streams in index order; a
+    currency without a rate gives NULL, which every SUM leaves out)."""
     rates_sql, rates_params, missing = _rates_values(table)
     inner = (qs.filter(status=InvoiceStatus.OPEN).order_by()
              .annotate(outstanding=F("amount") - F("paid_amount") - F("written_off_amount"))
              .values("customer_id", "due_date", "currency", "outstanding"))
     inner_sql, inner_params = _compiled(inner, "NULL::bigint AS customer_id, NULL::date AS due_date, "
                                                "NULL::varchar AS currency, NULL::numeric AS outstanding")
+    rate_case = ("CASE s.currency " + " ".join(["WHEN %s THEN %s::numeric"] * (len(rates_params) // 2)) + " END"
+                 if rates_params else "NULL::numeric")
     sql = (f"WITH r(currency, rate) AS ({rates_sql}), "
-           f"o AS (SELECT s.customer_id, s.due_date, s.outstanding * r.rate AS amount "
-           f"FROM ({inner_sql}) s LEFT JOIN r ON r.currency = s.currency) ")
-    return sql, [*rates_params, *inner_params], missing
+           f"o AS (SELECT s.customer_id, s.due_date, s.outstanding * {rate_case} AS amount "
+           f"FROM ({inner_sql}) s) ")
+    return sql, [*rates_params, *rates_params, *inner_params], missing
 
 
-def _sales_sql(as_of) -> tuple[str, list]:
-    """Invoiced sales of the DSO window (full amounts, converted once per row) of customer ``a.customer_id``.
+def _sales_join(as_of, *, per_row: bool) -> tuple[str, list]:
+    """Invoiced sales of the DSO window (full amounts, converted once per row) of each row ``a``, as
+    ``sales(amount)``.
 
     Every filter of ``aging_queryset`` is a property of the customer, so a customer's sales are all its
-    invoices issued in the window; read through the customer index, for the rows asked for only."""
-    return (f"SELECT SUM(i.amount * r.rate) FROM {Invoice._meta.db_table} i LEFT JOIN r ON r.currency = i.currency "
-            "WHERE i.customer_id = a.customer_id AND i.issue_date > %s AND i.issue_date <= %s",
-            [as_of - dt.timedelta(days=DSO_DAYS), as_of])
+    invoices issued in the window. For a page (``per_row``) they are read for its rows only (a LATERAL
+    subquery by the customer index); for every row (an export) in one GROUP BY over the window (the
+    issue-date index)."""
+    window = [as_of - dt.timedelta(days=DSO_DAYS), as_of]
+    invoices = Invoice._meta.db_table
+    if per_row:
+        return (f"LEFT JOIN LATERAL (SELECT SUM(i.amount * r.rate) AS amount FROM {invoices} i "
+                f"LEFT JOIN r ON r.currency = i.currency WHERE i.customer_id = a.customer_id "
+                f"AND i.issue_date > %s AND i.issue_date <= %s) sales ON TRUE ", window)
+    return (f"LEFT JOIN (SELECT i.customer_id, SUM(i.amount * r.rate) AS amount FROM {invoices} i "
+            f"LEFT JOIN r ON r.currency = i.currency WHERE i.issue_date > %s AND i.issue_date <= %s "
+            f"GROUP BY i.customer_id) sales ON sales.customer_id = a.customer_id ", window)
 
 
 def _finish(row, as_of):
@@ -229,7 +242,7 @@ class AgingRows:
         if limit is not None:
             cut = "LIMIT %s OFFSET %s"
             cut_params = [limit, offset]
-        sales_sql, sales_params = _sales_sql(self.as_of)
+        sales_sql, sales_params = _sales_join(self.as_of, per_row=limit is not None)
         user_table = Customer._meta.get_field("relationship_manager").related_model._meta.db_table
         sql = (with_sql + f", a AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id "
                f"HAVING SUM(o.amount) > 0), "
@@ -238,7 +251,7 @@ class AgingRows:
                f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, sales.amount "
                f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
                f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id "
-               f"LEFT JOIN LATERAL ({sales_sql}) sales(amount) ON TRUE "
+               f"{sales_sql}"
                f"ORDER BY {order_by}")
         return sql, [*params, *bucket_params, *cut_params, *sales_params]
 
