@@ -323,23 +323,25 @@ def _exposure_figures_sql(user, table: RateTable, today) -> dict:
         f"      LEFT JOIN {ratings} rt ON rt.customer_id = e.customer_id AND rt.state = %s), "
         f"gt AS MATERIALIZED (SELECT x.group_id, COUNT(*) AS members, SUM(x.exposure) AS total FROM x "
         f"      WHERE x.group_id IS NOT NULL GROUP BY x.group_id) "
-        # kind, key, id, count, amount, squares
-        f"SELECT 'grade', x.grade, NULL::bigint, COUNT(*), SUM(x.exposure), NULL::numeric FROM x GROUP BY x.grade "
-        f"UNION ALL SELECT 'industry', x.industry, NULL, COUNT(*), SUM(x.exposure), NULL FROM x GROUP BY x.industry "
-        f"UNION ALL SELECT 'customers', NULL, NULL, COUNT(*), SUM(x.exposure), SUM(x.exposure * x.exposure) FROM x "
+        # kind, key, id, count, amount, squares, squares of the customers outside any group
+        # by grade, by industry and the whole portfolio: one pass over x (GROUPING SETS)
+        f"SELECT CASE WHEN GROUPING(x.grade) = 0 THEN 'grade' WHEN GROUPING(x.industry) = 0 THEN 'industry' "
+        f"            ELSE 'customers' END, "
+        f"       CASE WHEN GROUPING(x.grade) = 0 THEN x.grade ELSE x.industry END, NULL::bigint, COUNT(*), "
+        f"       SUM(x.exposure), SUM(x.exposure * x.exposure), "
+        f"       SUM(x.exposure * x.exposure) FILTER (WHERE x.group_id IS NULL) "
+        f"      FROM x GROUP BY GROUPING SETS ((x.grade), (x.industry), ()) "
         # obligors: a group is one obligor, a customer outside any group its own: Σ total² = the squares of the
-        # customers outside groups + the squares of the group totals
-        f"UNION ALL SELECT 'obligors', NULL, NULL, NULL, SUM(o.total), SUM(o.squares) FROM ("
-        f"      SELECT x.exposure AS total, x.exposure * x.exposure AS squares FROM x WHERE x.group_id IS NULL "
-        f"      UNION ALL SELECT gt.total, gt.total * gt.total FROM gt) o "
-        f"UNION ALL SELECT 'customer', c.name, t.customer_id, NULL, t.exposure, NULL "
+        # customers outside groups (above) + the squares of the group totals
+        f"UNION ALL SELECT 'obligors', NULL, NULL, COUNT(*), SUM(gt.total), SUM(gt.total * gt.total), NULL FROM gt "
+        f"UNION ALL SELECT 'customer', c.name, t.customer_id, NULL, t.exposure, NULL, NULL "
         f"      FROM (SELECT x.customer_id, x.exposure FROM x ORDER BY x.exposure DESC, x.customer_id LIMIT 10) t "
         f"      JOIN {customers} c ON c.id = t.customer_id "
-        f"UNION ALL SELECT 'group', g.name, t.group_id, t.members, t.total, NULL "
+        f"UNION ALL SELECT 'group', g.name, t.group_id, t.members, t.total, NULL, NULL "
         f"      FROM (SELECT gt.group_id, gt.members, gt.total FROM gt ORDER BY gt.total DESC, gt.group_id LIMIT 10) t "
         f"      JOIN {groups} g ON g.id = t.group_id "
         # aging totals: open amounts by (currency, bucket), converted once per pair
-        f"UNION ALL SELECT 'bucket', b.bucket, NULL, NULL, SUM(b.total * COALESCE(r.rate, 0)), NULL "
+        f"UNION ALL SELECT 'bucket', b.bucket, NULL, NULL, SUM(b.total * COALESCE(r.rate, 0)), NULL, NULL "
         f"      FROM (SELECT s.currency, CASE {' '.join(bucket_cases)} END AS bucket, SUM(s.outstanding) AS total "
         f"            FROM s GROUP BY 1, 2) b LEFT JOIN r ON r.currency = b.currency GROUP BY b.bucket"
     )
@@ -352,19 +354,25 @@ def _exposure_figures_sql(user, table: RateTable, today) -> dict:
         cursor.execute("SET LOCAL work_mem = '32MB'")  # the per-customer table and its groupings in memory
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for kind, key, ident, count, amount, squares in rows:
+    ungrouped_squares, group_squares = ZERO, ZERO
+    for kind, key, ident, count, amount, squares, ungrouped in rows:
         if kind == "grade":
             figures["by_grade"][key or "NR"] = {"exposure": amount, "customers": count}
         elif kind == "industry":
             figures["by_industry"].append({"code": key, "exposure": amount, "customers": count})
-        elif kind in ("customers", "obligors"):
-            figures[kind] = (Decimal(squares or 0), Decimal(amount or 0))
+        elif kind == "customers":
+            figures["customers"] = (Decimal(squares or 0), Decimal(amount or 0))
+            ungrouped_squares = Decimal(ungrouped or 0)
+        elif kind == "obligors":
+            group_squares = Decimal(squares or 0)
         elif kind == "customer":
             figures["top_customers"].append({"id": ident, "name": key, "exposure": amount})
         elif kind == "group":
             figures["top_groups"].append({"id": ident, "name": key, "exposure": amount, "members": count})
         elif key is not None:
             figures["aging"][key] = amount
+    # every customer's exposure is in exactly one obligor: the obligors' total is the customers' total
+    figures["obligors"] = (ungrouped_squares + group_squares, figures["customers"][1])
     figures["by_industry"].sort(key=lambda r: (-(r["exposure"] or ZERO), r["code"] or ""))
     figures["top_customers"].sort(key=lambda r: (-r["exposure"], r["id"]))
     figures["top_groups"].sort(key=lambda r: (-r["exposure"], r["id"]))
