@@ -1,8 +1,11 @@
 """Reads shared by pages, API and tasks: aging (one GROUP BY in the database), DSO, work queue, behaviour facts.
 
-Amounts of several currencies are converted in the database: ``reporting_amount`` builds a
-``CASE currency WHEN 'USD' THEN amount × rate …`` from the FX rates valid on the business date (one
-query for the rates), so the aging sums, sorts and paginates without loading invoices into Python.
+Amounts of several currencies are converted in the database with the FX rates valid on the business date
+(one query for the rates), so the aging sums, sorts and paginates without loading invoices into Python.
+On PostgreSQL the aging is hand-shaped SQL (``AgingRows``, ``aging_portfolio``): the rates joined as a
+VALUES list so that each open invoice is converted once, GROUP BY ``customer_id`` alone over the partial
+index of open invoices, the names and the DSO sales read for the rows of the page only. Elsewhere
+``reporting_amount`` builds a ``CASE currency WHEN 'USD' THEN amount × rate …`` for the ORM.
 """
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -31,6 +36,7 @@ from django.db.models.functions import Greatest
 
 from creditportal.core import clock
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
+from customers.models import Customer
 
 from . import logic
 from .models import (
@@ -90,19 +96,6 @@ class DaysBetween(Func):
 
 # --- aging ------------------------------------------------------------------------------------
 
-def _bucket_sums(as_of, converted):
-    sums = {}
-    for key, _low, _high in logic.BUCKETS:
-        earliest, latest = logic.bucket_date_bounds(key, as_of)
-        cond = Q(status=InvoiceStatus.OPEN)
-        if earliest is not None:
-            cond &= Q(due_date__gte=earliest)
-        if latest is not None:
-            cond &= Q(due_date__lte=latest)
-        sums[key] = Sum(converted, filter=cond)
-    return sums
-
-
 def aging_queryset(*, user, as_of=None, manager=None, collector=None, industry=None, customer=None):
     """Invoices the user may see that matter for aging or DSO on ``as_of`` (open, or issued in the DSO window)."""
     as_of = as_of or clock.today()
@@ -120,18 +113,87 @@ def aging_queryset(*, user, as_of=None, manager=None, collector=None, industry=N
     return qs
 
 
-def _aggregates(as_of, table):
-    converted = reporting_amount(table)
-    full = reporting_amount(table, F("amount"))
-    window_start = as_of - dt.timedelta(days=DSO_DAYS)
-    return {
-        **_bucket_sums(as_of, converted),
-        "total": Sum(converted, filter=Q(status=InvoiceStatus.OPEN)),
-        "overdue": Sum(converted, filter=Q(status=InvoiceStatus.OPEN, due_date__lt=as_of)),
-        "sales": Sum(full, filter=Q(issue_date__gt=window_start, issue_date__lte=as_of)),
-        "open_count": Count("pk", filter=Q(status=InvoiceStatus.OPEN)),
-        "oldest_due": Min("due_date", filter=Q(status=InvoiceStatus.OPEN)),
-    }
+def _rates_values(table: RateTable) -> tuple[str, list, list[str]]:
+    """The FX rates into the reporting currency as a SQL ``VALUES`` list: (sql, params, missing currencies).
+
+    Joined to the invoices of the DSO sales (``LEFT JOIN``: an invoice in a currency without a rate gets a
+    NULL amount, which every ``SUM`` leaves out, as the ``CASE`` of ``reporting_amount`` does)."""
+    rates, missing = rates_to_reporting(table)
+    if not rates:  # a VALUES list cannot be empty; no currency has a rate: every amount is NULL
+        return "SELECT NULL::varchar, NULL::numeric WHERE FALSE", [], missing
+    sql = "VALUES " + ", ".join(["(%s::varchar, %s::numeric)"] * len(rates))
+    params = [v for code, rate in rates.items() for v in (code, rate)]
+    return sql, params, missing
+
+
+def _bucket_columns(as_of) -> tuple[str, list]:
+    """``SUM(CASE …)`` per bucket over the converted open amounts ``o.amount`` (each row converted once)."""
+    columns, params = [], []
+    for key, _low, _high in logic.BUCKETS:
+        cond = []
+        earliest, latest = logic.bucket_date_bounds(key, as_of)
+        if earliest is not None:
+            cond.append("o.due_date >= %s")
+            params.append(earliest)
+        if latest is not None:
+            cond.append("o.due_date <= %s")
+            params.append(latest)
+        columns.append(f"SUM(CASE WHEN {' AND '.join(cond) or 'TRUE'} THEN o.amount END) AS {key}")
+    columns.append("SUM(o.amount) AS total")
+    columns.append("SUM(CASE WHEN o.due_date < %s THEN o.amount END) AS overdue")
+    params.append(as_of)
+    columns.append("COUNT(*) AS open_count")
+    columns.append("MIN(o.due_date) AS oldest_due")
+    return ", ".join(columns), params
+
+
+def _compiled(queryset, empty_columns) -> tuple[str, list]:
+    """SQL of a values queryset; a queryset that is empty by construction (``none()``) gives no row."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return f"SELECT {empty_columns} WHERE FALSE", []
+    return sql, list(params)
+
+
+def _open_rows(qs, table) -> tuple[str, list, list[str]]:
+    """``WITH r AS (rates), o AS (open invoices of ``qs``: customer, due date, outstanding converted once)``.
+
+    ``qs`` keeps every filter of ``aging_queryset`` (visibility, manager, industry, collector, customer);
+    only its open invoices are read here, by the partial index of open invoices in customer order. Each is
+    converted once, by a CASE on its currency (no join, so the GROUP BY customer streams in index order; a
+    currency without a rate gives NULL, which every SUM leaves out)."""
+    rates_sql, rates_params, missing = _rates_values(table)
+    inner = (qs.filter(status=InvoiceStatus.OPEN).order_by()
+             .annotate(outstanding=F("amount") - F("paid_amount") - F("written_off_amount"))
+             .values("customer_id", "due_date", "currency", "outstanding"))
+    inner_sql, inner_params = _compiled(inner, "NULL::bigint AS customer_id, NULL::date AS due_date, "
+                                               "NULL::varchar AS currency, NULL::numeric AS outstanding")
+    rate_case = ("CASE s.currency " + " ".join(["WHEN %s THEN %s::numeric"] * (len(rates_params) // 2)) + " END"
+                 if rates_params else "NULL::numeric")
+    sql = (f"WITH r(currency, rate) AS ({rates_sql}), "
+           f"o AS (SELECT s.customer_id, s.due_date, s.outstanding * {rate_case} AS amount "
+           f"FROM ({inner_sql}) s) ")
+    return sql, [*rates_params, *rates_params, *inner_params], missing
+
+
+def _sales_join(as_of, *, per_row: bool) -> tuple[str, list]:
+    """Invoiced sales of the DSO window (full amounts, converted once per row) of each row ``a``, as
+    ``sales(amount)``.
+
+    Every filter of ``aging_queryset`` is a property of the customer, so a customer's sales are all its
+    invoices issued in the window. For a page (``per_row``) they are read for its rows only (a LATERAL
+    subquery by the customer index); for every row (an export) in one GROUP BY over the window (the
+    issue-date index)."""
+    window = [as_of - dt.timedelta(days=DSO_DAYS), as_of]
+    invoices = Invoice._meta.db_table
+    if per_row:
+        return (f"LEFT JOIN LATERAL (SELECT SUM(i.amount * r.rate) AS amount FROM {invoices} i "
+                f"LEFT JOIN r ON r.currency = i.currency WHERE i.customer_id = a.customer_id "
+                f"AND i.issue_date > %s AND i.issue_date <= %s) sales ON TRUE ", window)
+    return (f"LEFT JOIN (SELECT i.customer_id, SUM(i.amount * r.rate) AS amount FROM {invoices} i "
+            f"LEFT JOIN r ON r.currency = i.currency WHERE i.issue_date > %s AND i.issue_date <= %s "
+            f"GROUP BY i.customer_id) sales ON sales.customer_id = a.customer_id ", window)
 
 
 def _finish(row, as_of):
@@ -144,30 +206,187 @@ def _finish(row, as_of):
 
 SORTS = {"total": "total", "overdue": "overdue", "name": "customer__name", "oldest": "oldest_due",
          **{k: k for k in logic.BUCKET_KEYS}}
+_SORT_COLUMNS = {"customer__name": "c.name"}
+
+
+class AgingRows:
+    """The aging rows of one customer each, as the pages, the API and the exports read them.
+
+    Behaves as the sliced, counted and iterated queryset it replaces (``rows[a:b]``, ``rows.count()``,
+    ``rows.iterator()``, ``list(rows)``; Django's and DRF's paginators take it), but each read is one
+    hand-shaped query: the open invoices converted once per row (rates as a VALUES list), grouped by
+    ``customer_id`` alone, sorted and cut to the page, and only then joined to the names and the DSO sales of
+    the rows returned. A page also brings the number of rows (``COUNT(*) OVER ()``), so ``count()`` after a
+    page costs no query."""
+
+    ordered = True
+    COLUMNS = ["customer_id", *logic.BUCKET_KEYS, "total", "overdue", "open_count", "oldest_due", "rows_count",
+               "customer__name", "customer__relationship_manager__username", "customer__industry_section", "sales"]
+
+    def __init__(self, qs, *, as_of, table, order, descending):
+        self.qs, self.as_of, self.table = qs, as_of, table
+        self.order, self.descending = order, descending
+        self._count = None
+        self._cache = None
+
+    def _query(self, limit=None, offset=0) -> tuple[str, list]:
+        with_sql, params, _missing = _open_rows(self.qs, self.table)
+        buckets, bucket_params = _bucket_columns(self.as_of)
+        column = _SORT_COLUMNS.get(self.order, f"a.{self.order}")
+        direction = "DESC NULLS LAST" if self.descending else "ASC NULLS LAST"
+        order_by = f"{column} {direction}, a.customer_id"
+        customers = Customer._meta.db_table
+        name_join = f"JOIN {customers} c ON c.id = a.customer_id" if column.startswith("c.") else ""
+        cut = ""
+        cut_params = []
+        if limit is not None:
+            cut = "LIMIT %s OFFSET %s"
+            cut_params = [limit, offset]
+        sales_sql, sales_params = _sales_join(self.as_of, per_row=limit is not None)
+        user_table = Customer._meta.get_field("relationship_manager").related_model._meta.db_table
+        sql = (with_sql + f", a AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id "
+               f"HAVING SUM(o.amount) > 0), "
+               f"p AS (SELECT a.*, COUNT(*) OVER () AS rows_count FROM a {name_join} ORDER BY {order_by} {cut}) "
+               f"SELECT a.customer_id, {', '.join('a.' + k for k in logic.BUCKET_KEYS)}, a.total, a.overdue, "
+               f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, sales.amount "
+               f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
+               f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id "
+               f"{sales_sql}"
+               f"ORDER BY {order_by}")
+        return sql, [*params, *bucket_params, *cut_params, *sales_params]
+
+    def _fetch(self, limit=None, offset=0) -> list[dict]:
+        sql, params = self._query(limit, offset)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [dict(zip(self.COLUMNS, values)) for values in cursor.fetchall()]
+        if rows:
+            self._count = rows[0]["rows_count"]
+        elif offset == 0:
+            self._count = 0
+        for row in rows:
+            del row["rows_count"]
+        return rows
+
+    def count(self) -> int:
+        if self._cache is not None:
+            return len(self._cache)
+        if self._count is None:
+            with_sql, params, _missing = _open_rows(self.qs, self.table)
+            with connection.cursor() as cursor:
+                cursor.execute(with_sql + "SELECT COUNT(*) FROM (SELECT o.customer_id FROM o GROUP BY o.customer_id "
+                                          "HAVING SUM(o.amount) > 0) a", params)
+                self._count = cursor.fetchone()[0]
+        return self._count
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            if key < 0:
+                raise IndexError("negative indexing is not supported")
+            rows = self[key:key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        if not isinstance(key, slice) or key.step not in (None, 1) or (key.start or 0) < 0 \
+                or (key.stop is not None and key.stop < 0):
+            raise TypeError("AgingRows takes a non-negative slice")
+        if self._cache is not None:
+            return self._cache[key]
+        start = key.start or 0
+        if key.stop is None:
+            return self._fetch(None, 0)[start:]
+        if key.stop <= start:
+            return []
+        return self._fetch(key.stop - start, start)
+
+    def __iter__(self):
+        if self._cache is None:
+            self._cache = self._fetch()
+        return iter(self._cache)
+
+    def __len__(self):
+        if self._cache is None:
+            self._cache = self._fetch()
+        return len(self._cache)
+
+    def iterator(self, chunk_size=2000):
+        """Every row (one query; ``chunk_size`` is accepted for the queryset's signature)."""
+        yield from (self._cache if self._cache is not None else self._fetch())
+
+
+# Other databases than PostgreSQL (the embedded SQLite) read the aging through the ORM: one GROUP BY
+# customer with the currency CASE in each aggregate (the statement the PostgreSQL path replaces).
+
+def _orm_aggregates(as_of, table):
+    converted = reporting_amount(table)
+    full = reporting_amount(table, F("amount"))
+    window_start = as_of - dt.timedelta(days=DSO_DAYS)
+    sums = {}
+    for key, _low, _high in logic.BUCKETS:
+        earliest, latest = logic.bucket_date_bounds(key, as_of)
+        cond = Q(status=InvoiceStatus.OPEN)
+        if earliest is not None:
+            cond &= Q(due_date__gte=earliest)
+        if latest is not None:
+            cond &= Q(due_date__lte=latest)
+        sums[key] = Sum(converted, filter=cond)
+    return {
+        **sums,
+        "total": Sum(converted, filter=Q(status=InvoiceStatus.OPEN)),
+        "overdue": Sum(converted, filter=Q(status=InvoiceStatus.OPEN, due_date__lt=as_of)),
+        "sales": Sum(full, filter=Q(issue_date__gt=window_start, issue_date__lte=as_of)),
+        "open_count": Count("pk", filter=Q(status=InvoiceStatus.OPEN)),
+        "oldest_due": Min("due_date", filter=Q(status=InvoiceStatus.OPEN)),
+    }
+
+
+def _orm_aging_rows(qs, as_of, table, order, descending):
+    return (qs.values("customer_id", "customer__name", "customer__relationship_manager__username",
+                      "customer__industry_section")
+            .annotate(**_orm_aggregates(as_of, table))
+            .filter(total__gt=0)
+            .order_by(F(order).desc(nulls_last=True) if descending else F(order).asc(nulls_last=True), "customer_id"))
 
 
 def aging_by_customer(qs, *, as_of=None, sort="-total"):
-    """One GROUP BY customer with a CASE per bucket; returns (values queryset, missing currencies, finisher)."""
+    """Aging per customer: returns (``AgingRows``, missing currencies, finisher); ``AgingRows`` reads by page."""
     as_of = as_of or clock.today()
     table = RateTable(as_of)
     _rates, missing = rates_to_reporting(table)
     key = sort.lstrip("-")
     order = SORTS.get(key, "total")
     descending = sort.startswith("-")
-    rows = (qs.values("customer_id", "customer__name", "customer__relationship_manager__username",
-                      "customer__industry_section")
-            .annotate(**_aggregates(as_of, table))
-            .filter(total__gt=0)
-            .order_by(F(order).desc(nulls_last=True) if descending else F(order).asc(nulls_last=True), "customer_id"))
+    if connection.vendor == "postgresql":
+        rows = AgingRows(qs, as_of=as_of, table=table, order=order, descending=descending)
+    else:
+        rows = _orm_aging_rows(qs, as_of, table, order, descending)
     return rows, missing, lambda row: _finish(dict(row), as_of)
 
 
 def aging_portfolio(qs, *, as_of=None) -> dict:
+    """Totals of the aging: one pass over the open invoices (converted once per row) and one over the sales
+    of the DSO window (by the issue-date index)."""
     as_of = as_of or clock.today()
     table = RateTable(as_of)
-    row = qs.aggregate(**_aggregates(as_of, table), customers=Count("customer_id", distinct=True,
-                                                                   filter=Q(status=InvoiceStatus.OPEN)))
-    _rates, missing = rates_to_reporting(table)
+    if connection.vendor != "postgresql":
+        row = qs.aggregate(**_orm_aggregates(as_of, table), customers=Count("customer_id", distinct=True,
+                                                                           filter=Q(status=InvoiceStatus.OPEN)))
+        result = _finish(row, as_of)
+        result["missing_rates"] = rates_to_reporting(table)[1]
+        result["currency"] = settings.REPORTING_CURRENCY
+        return result
+    with_sql, params, missing = _open_rows(qs, table)
+    buckets, bucket_params = _bucket_columns(as_of)
+    window = (qs.order_by().filter(issue_date__gt=as_of - dt.timedelta(days=DSO_DAYS), issue_date__lte=as_of)
+              .values("amount", "currency"))
+    window_sql, window_params = _compiled(window, "NULL::numeric AS amount, NULL::varchar AS currency")
+    with connection.cursor() as cursor:
+        cursor.execute(with_sql + f"SELECT {buckets}, COUNT(DISTINCT o.customer_id) AS customers, "
+                                  f"(SELECT SUM(w.amount * r.rate) FROM ({window_sql}) w "
+                                  f"LEFT JOIN r ON r.currency = w.currency) AS sales FROM o",
+                       [*params, *bucket_params, *window_params])
+        names = [c.name for c in cursor.description]
+        row = dict(zip(names, cursor.fetchone()))
     result = _finish(row, as_of)
     result["missing_rates"] = missing
     result["currency"] = settings.REPORTING_CURRENCY
