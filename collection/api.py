@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import EstimatedCountPagination
 from customers.models import Customer
 
 from . import selectors, services
@@ -161,6 +162,7 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = InvoiceFilterSet
     ordering_fields = ["due_date", "issue_date", "amount", "number"]
     search_fields = ["number", "customer__name"]
+    pagination_class = EstimatedCountPagination  # ~1M rows: no full count per page (see its docstring)
     action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
                           "import_csv": "collection.add_invoice"}
 
@@ -191,6 +193,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet
     ordering_fields = ["received_on", "amount"]
+    pagination_class = EstimatedCountPagination
     action_permissions = {"list": "collection.view_payment", "retrieve": "collection.view_payment",
                           "create": "collection.add_payment", "import_csv": "collection.add_payment"}
 

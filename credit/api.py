@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import EstimatedCountPagination
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -140,6 +141,7 @@ class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retri
     filterset_fields = ["status", "customer", "application_type", "product"]
     search_fields = ["customer__name", "purpose"]
     ordering_fields = ["created_at", "amount", "status_changed_at"]
+    pagination_class = EstimatedCountPagination  # no count of every application per page
     action_permissions = {
         "list": "credit.view_creditapplication",
         "retrieve": "credit.view_creditapplication",
@@ -320,6 +322,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     filterset_fields = ["status", "customer", "currency"]
     search_fields = ["customer__name"]
     ordering_fields = ["expiry_date", "limit"]
+    pagination_class = EstimatedCountPagination
     action_permissions = {
         "list": "credit.view_facility",
         "retrieve": "credit.view_facility",
@@ -402,6 +405,7 @@ class OrderViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_fields = ["facility", "status"]
+    pagination_class = EstimatedCountPagination
     action_permissions = {
         "list": "credit.view_order",
         "retrieve": "credit.view_order",

@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import EstimatedCountPagination
 
 from . import selectors, services
 from .filtersets import (
@@ -52,6 +53,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     serializer_class = CustomerSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CustomerFilterSet
+    pagination_class = EstimatedCountPagination  # no count of every customer per page
     action_permissions = {
         "list": "customers.view_customer", "retrieve": "customers.view_customer",
         "create": "customers.add_customer", "update": "customers.change_customer",
