@@ -1,5 +1,6 @@
 """The API's common parts: deny-by-default permissions, pagination, token auth (errors: ``api_errors``)."""
 import logging
+import time
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
@@ -71,30 +72,46 @@ class StandardPagination(PageNumberPagination):
 ESTIMATE_COUNT_ABOVE = 50_000
 
 
+ESTIMATE_SECONDS = 60  # each process asks the catalogue at most once a minute per table
+_estimates: dict[tuple[str, str], tuple[float, int | None]] = {}
+
+
+def forget_table_estimates() -> None:
+    _estimates.clear()
+
+
+def table_estimate(using: str, table: str) -> int | None:
+    """The planner's row estimate of ``table`` (``pg_class.reltuples`` of the last ANALYZE — kept by
+    autovacuum — scaled to the table's current size in pages, as the planner does), remembered for
+    ``ESTIMATE_SECONDS`` in this process. ``None`` when the table was never analysed or not on PostgreSQL."""
+    now = time.monotonic()
+    remembered = _estimates.get((using, table))
+    if remembered and remembered[0] > now:
+        return remembered[1]
+    connection = connections[using]
+    estimate = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT CASE WHEN reltuples < 0 THEN NULL WHEN relpages = 0 THEN reltuples::bigint"
+                " ELSE (reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::int))::bigint"
+                " END FROM pg_class WHERE oid = to_regclass(%s)", [connection.ops.quote_name(table)])
+            row = cursor.fetchone()
+        estimate = int(row[0]) if row and row[0] is not None else None
+    _estimates[(using, table)] = (now + ESTIMATE_SECONDS, estimate)
+    return estimate
+
+
 def unfiltered_table_estimate(queryset):
-    """The planner's row estimate of the queryset's table (``pg_class.reltuples``, kept by ANALYZE and
-    autovacuum) when the queryset lists that whole table — no WHERE (so no visibility restriction either),
-    no DISTINCT, GROUP BY or set operation — otherwise ``None``. One cheap catalogue query."""
+    """``table_estimate`` of the queryset's table when the queryset lists that whole table — no WHERE (so
+    no visibility restriction either), no DISTINCT, GROUP BY or set operation — otherwise ``None``."""
     if not isinstance(queryset, QuerySet):
         return None
     query = queryset.query
     if (query.where or query.distinct or query.group_by is not None or query.combinator
             or query.low_mark or query.high_mark is not None or query.is_empty()):
         return None
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        # As the planner does: the density of the last ANALYZE times the table's current size in pages.
-        cursor.execute(
-            "SELECT CASE WHEN reltuples < 0 THEN NULL WHEN relpages = 0 THEN reltuples::bigint"
-            " ELSE (reltuples / relpages * (pg_relation_size(oid) / current_setting('block_size')::int))::bigint END"
-            " FROM pg_class WHERE oid = to_regclass(%s)",
-            [connection.ops.quote_name(queryset.model._meta.db_table)])
-        row = cursor.fetchone()
-    if not row or row[0] is None:  # never analysed
-        return None
-    return int(row[0])
+    return table_estimate(queryset.db, queryset.model._meta.db_table)
 
 
 class _KnownNextPage(Page):
