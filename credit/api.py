@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from creditportal.core.api import EstimatedCountPagination
+from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -82,12 +82,13 @@ APPLICATION_READ_FIELDS = ["id", "customer", "customer_name", "application_type"
                            "reviewer", "created_at", "status_changed_at", "decided_at"]
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = CreditApplication
         fields = APPLICATION_READ_FIELDS
         read_only_fields = APPLICATION_READ_FIELDS
@@ -389,11 +390,12 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
                                                       reason=request.data.get("reason", "")))
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = Order
         fields = ["id", "facility", "reference", "amount", "currency", "status", "created_by", "created_at",
                   "released_at"]

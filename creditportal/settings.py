@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "creditportal.core.api.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "creditportal.core.api.FilterBackend",  # django-filter's, skipped when only page parameters are given
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

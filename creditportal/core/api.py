@@ -1,6 +1,8 @@
 """The API's common parts: deny-by-default permissions, pagination, token auth (errors: ``api_errors``)."""
+import copy
 import logging
 import time
+from collections.abc import Mapping
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
@@ -8,8 +10,12 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.fields import Field, SkipField
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.relations import PKOnlyObject
+from rest_framework.serializers import ListSerializer, Serializer
 from rest_framework.permissions import BasePermission
 
 
@@ -59,6 +65,20 @@ class ActionPermission(BasePermission):
         if not allowed:
             security_log.warning("refused: user=%s permission=%s", user.username, needs)
         return allowed
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, minus the work when there is nothing to filter: a request whose only
+    parameters are the page's (``page``, ``page_size``, ``format``) gets the queryset as it is, without
+    building and validating the FilterSet's form (a quarter of a 20-row list's Python time). Any other
+    parameter goes through the FilterSet as before, so unknown or invalid values are still refused."""
+
+    PAGE_PARAMETERS = frozenset({"page", "page_size", "format"})
+
+    def filter_queryset(self, request, queryset, view):
+        if self.PAGE_PARAMETERS.issuperset(request.query_params.keys()):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class StandardPagination(PageNumberPagination):
@@ -200,3 +220,77 @@ class EstimatedCountPagination(StandardPagination):
                            "page=last counts exactly."}
         schema["required"] = [*schema.get("required", []), "count_exact"]
         return schema
+
+
+# --- Lists of model rows: the same serializer output with less work per row --------------------------
+
+_MISSING = object()
+
+
+class CachedFieldsMixin:
+    """For a ``ModelSerializer`` whose fields depend on its class only (``Meta`` and declared fields, not
+    on the instance, the context or the request): the fields are built from the model once per class and
+    copied for each serializer (DRF copies its declared fields the same way), instead of inspecting the
+    model and building every field again on each request."""
+
+    def get_fields(self):
+        cls = type(self)
+        templates = cls.__dict__.get("_field_templates")
+        if templates is None:
+            templates = super().get_fields()
+            cls._field_templates = templates
+        return copy.deepcopy(templates)
+
+
+class FastListSerializer(ListSerializer):
+    """``Meta.list_serializer_class`` for the big lists' serializers: the same output as DRF's
+    ``Serializer.to_representation`` row by row (each field's own ``to_representation``), with the fields
+    looked at once per list instead of once per row and plain ``getattr`` for plain attributes.
+
+    A field takes DRF's own path (``field.get_attribute``) whenever the quick one does not apply: a field
+    class with its own ``get_attribute`` (related fields), an attribute that is missing, a related row that
+    does not exist, or a callable value — so defaults, ``allow_null``, ``SkipField`` and
+    ``PKOnlyObject`` behave exactly as in DRF. A child serializer with its own ``to_representation``, or
+    rows that are not model instances, are serialised by DRF unchanged."""
+
+    def _plan(self):
+        plan = []
+        for field in self.child._readable_fields:
+            quick = type(field).get_attribute is Field.get_attribute
+            plan.append((field.field_name, field, tuple(field.source_attrs) if quick else None,
+                         field.to_representation))
+        return plan
+
+    def to_representation(self, data):
+        rows = data.all() if hasattr(data, "all") and not isinstance(data, (list, tuple)) else data
+        if type(self.child).to_representation is not Serializer.to_representation:
+            return [self.child.to_representation(row) for row in rows]
+        plan = self._plan()
+        result = []
+        for row in rows:
+            if isinstance(row, Mapping):
+                result.append(self.child.to_representation(row))
+                continue
+            item = {}
+            for name, field, attrs, to_representation in plan:
+                value = _MISSING
+                if attrs is not None:
+                    try:
+                        value = row
+                        for attr in attrs:
+                            value = getattr(value, attr)
+                    except Exception:  # missing attribute, absent related row: DRF decides below
+                        value = _MISSING
+                    if callable(value):
+                        value = _MISSING
+                if value is _MISSING:
+                    try:
+                        value = field.get_attribute(row)
+                    except SkipField:
+                        continue
+                    if isinstance(value, PKOnlyObject):
+                        item[name] = None if value.pk is None else to_representation(value)
+                        continue
+                item[name] = None if value is None else to_representation(value)
+            result.append(item)
+        return result

@@ -3,19 +3,19 @@
 Django's ``ModelBackend`` reads a user's permissions with two queries (the user's own, and those of the
 user's groups) the first time ``has_perm`` is called on a user object. The API's token authentication
 loads a fresh user object on every request, so every API request paid both queries.
-``CachedModelBackend`` keeps the permission set in the cache under
-
-    perms:<database>:<user id>:<user version>:<roles version>
+``CachedModelBackend`` keeps the permission set in the cache under ``perms:<database>:<user id>``,
+together with the two versions it was read under:
 
 - the **user version** is replaced (a new random value) whenever the user is saved (active flag,
   superuser flag, …), deleted, or their groups or own permissions change;
 - the **roles version** is replaced whenever any group's permissions change or a group is deleted
   (role changes are rare and concern many users at once).
 
-A changed version makes every older entry unreachable, so a revoked role or a deactivated user is
-refused on the very next request. Versions are bumped both at once and again when the transaction
-commits, so a request that reads the permissions between the change and its commit cannot keep the old
-set under the new version. A missing version (cache flushed or evicted) is started from a fresh random
+An entry stored under versions that are no longer the current ones is ignored and read again, so a
+revoked role or a deactivated user is refused on the very next request. Versions are bumped both at once
+and again when the transaction commits, so a request that reads the permissions between the change and
+its commit cannot keep the old set under the new version. The versions and the entry come in one cache
+round trip (``get_many``). A missing version (cache flushed or evicted) is started from a fresh random
 value, never from a reused one. The receivers that bump are in ``accounts/signals.py``.
 
 An inactive user has no permissions (``ModelBackend``'s rule) and is never looked up in the cache.
@@ -75,20 +75,25 @@ def bump_roles(using="default") -> None:
     _bump([_roles_version_key()], using=using)
 
 
-def _versions(user_id) -> tuple[str, str]:
-    user_key, roles_key = _user_version_key(user_id), _roles_version_key()
-    found = cache.get_many([user_key, roles_key])
-    missing = {key: _new_version() for key in (user_key, roles_key) if key not in found}
+def _permissions_entry_key(user_id) -> str:
+    return f"perms:{_prefix()}:{user_id}"
+
+
+def _read(user_id) -> tuple[tuple[str, str], object]:
+    """One cache round trip: ``((user version, roles version), cached entry or None)``."""
+    user_key, roles_key, entry_key = _user_version_key(user_id), _roles_version_key(), _permissions_entry_key(user_id)
+    found = cache.get_many([user_key, roles_key, entry_key])
+    missing = [key for key in (user_key, roles_key) if key not in found]
     if missing:
-        for key, value in missing.items():
-            cache.add(key, value, timeout=VERSION_TIMEOUT)  # another process may have started it first
-        found.update(cache.get_many(list(missing)))
-    return found.get(user_key, ""), found.get(roles_key, "")
+        for key in missing:
+            cache.add(key, _new_version(), timeout=VERSION_TIMEOUT)  # another process may have started it first
+        found.update(cache.get_many(missing))
+    return (found.get(user_key, ""), found.get(roles_key, "")), found.get(entry_key)
 
 
-def permissions_key(user_id) -> str:
-    user_version, roles_version = _versions(user_id)
-    return f"perms:{_prefix()}:{user_id}:{user_version}:{roles_version}"
+def versions(user_id) -> tuple[str, str]:
+    """The user's current (user version, roles version): a cached set counts only if stored under them."""
+    return _read(user_id)[0]
 
 
 class CachedModelBackend(ModelBackend):
@@ -99,11 +104,12 @@ class CachedModelBackend(ModelBackend):
             return set()
         if hasattr(user_obj, "_perm_cache"):
             return user_obj._perm_cache
-        key = permissions_key(user_obj.pk)
-        cached = cache.get(key)
-        if cached is not None:
-            user_obj._perm_cache = set(cached)
+        current, entry = _read(user_obj.pk)
+        if isinstance(entry, dict) and tuple(entry.get("versions", ())) == current:
+            user_obj._perm_cache = set(entry["permissions"])
             return user_obj._perm_cache
+        # Read the versions before the permissions: if they change meanwhile, this entry never counts.
         permissions = super().get_all_permissions(user_obj, obj)
-        cache.set(key, sorted(permissions), timeout=PERMISSIONS_TIMEOUT)
+        cache.set(_permissions_entry_key(user_obj.pk), {"versions": list(current), "permissions": sorted(permissions)},
+                  timeout=PERMISSIONS_TIMEOUT)
         return permissions

@@ -42,7 +42,7 @@ def test_a_warm_request_reads_no_permissions(analyst):
         assert client.get(LIST).status_code == 200
     assert len(permission_queries(first)) == 2  # the user's own and the groups' permissions, once
     assert permission_queries(second) == []
-    assert len(second) == len(first) - 2
+    assert len(second) <= len(first) - 2
 
 
 def test_the_cached_set_is_the_backends_set(analyst, users):
@@ -109,23 +109,23 @@ def test_an_inactive_user_has_no_permissions_even_with_a_warm_cache(analyst):
 
 
 def test_a_change_inside_a_transaction_is_bumped_again_when_it_commits(analyst, django_capture_on_commit_callbacks):
-    before = permcache.permissions_key(analyst.pk)
+    before = permcache.versions(analyst.pk)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         analyst.groups.clear()
-        during = permcache.permissions_key(analyst.pk)
+        during = permcache.versions(analyst.pk)
     assert during != before
     assert callbacks, "a second bump waits for the commit"
     for callback in callbacks:
         callback()
-    assert permcache.permissions_key(analyst.pk) not in (before, during)
+    assert permcache.versions(analyst.pk) not in (before, during)
 
 
 def test_a_lost_cache_starts_new_versions(analyst):
     client = token_client(analyst)
     assert client.get(LIST).status_code == 200
-    key = permcache.permissions_key(analyst.pk)
+    key = permcache.versions(analyst.pk)
     cache.clear()
-    assert permcache.permissions_key(analyst.pk) != key
+    assert permcache.versions(analyst.pk) != key
     assert client.get(LIST).status_code == 200
     analyst.groups.clear()
     assert client.get(LIST).status_code == 403
@@ -134,4 +134,4 @@ def test_a_lost_cache_starts_new_versions(analyst):
 def test_users_have_their_own_entries(users):
     assert fresh(users["analyst"]).has_perm("credit.view_creditapplication")
     assert not fresh(users["collector"]).has_perm("credit.approve_creditapplication")
-    assert permcache.permissions_key(users["analyst"].pk) != permcache.permissions_key(users["collector"].pk)
+    assert permcache.versions(users["analyst"].pk) != permcache.versions(users["collector"].pk)
