@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer
+from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, concrete_columns
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -166,6 +166,9 @@ class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retri
         if self.action in ("retrieve",) or self.action not in ("list", "queue"):
             qs = qs.prefetch_related("collaterals", "guarantors", "covenants", "decisions__actor",
                                      "decisions__on_behalf_of")
+        else:  # the list's columns only (not the policy check's JSON, nor every column of the joined rows)
+            qs = qs.only(*concrete_columns(CreditApplication, APPLICATION_READ_FIELDS), "customer__name",
+                         "created_by__username", "reviewer__username")
         return qs.order_by("-created_at", "-id")
 
     def get_serializer_class(self):

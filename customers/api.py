@@ -61,7 +61,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     }
 
     def get_queryset(self):
-        return selectors.customer_list(self.request.user).order_by("name", "id")
+        queryset = selectors.customer_list(self.request.user).order_by("name", "id")
+        if self.action == "list":  # the columns the list shows, not every column of the joined rows
+            queryset = queryset.only("id", *services.CUSTOMER_FIELDS, "relationship_manager", "created_at",
+                                     "updated_at", "relationship_manager__username", "group__name")
+        return queryset
 
     def perform_create(self, serializer):
         serializer.instance = _reload(self.get_queryset(),

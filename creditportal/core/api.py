@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.fields import Field, SkipField
+from rest_framework.fields import DateTimeField, Field, SkipField
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject
 from rest_framework.serializers import ListSerializer, Serializer
@@ -256,6 +256,10 @@ class FastListSerializer(ListSerializer):
     def _plan(self):
         plan = []
         for field in self.child._readable_fields:
+            if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
+                # The current time zone once for the list, not once per value (this field object belongs
+                # to this serializer only): the same output as DRF's ``enforce_timezone``.
+                field.timezone = field.default_timezone()
             quick = type(field).get_attribute is Field.get_attribute
             plan.append((field.field_name, field, tuple(field.source_attrs) if quick else None,
                          field.to_representation))
@@ -294,3 +298,9 @@ class FastListSerializer(ListSerializer):
                 item[name] = None if value is None else to_representation(value)
             result.append(item)
         return result
+
+
+def concrete_columns(model, names) -> list[str]:
+    """The names among ``names`` that are the model's own columns (for ``QuerySet.only`` in a list)."""
+    columns = {f.name for f in model._meta.concrete_fields}
+    return [name for name in names if name in columns]
