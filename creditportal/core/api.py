@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.authentication import TokenAuthentication
+from rest_framework import fields, relations
 from rest_framework.fields import DateTimeField, Field, SkipField
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject
@@ -227,11 +228,27 @@ class EstimatedCountPagination(StandardPagination):
 _MISSING = object()
 
 
+# Field classes whose instances hold no other field and are only ever re-bound (``bind`` replaces
+# attributes, it does not change shared ones): a shallow copy of an unbound template is a fresh field.
+_SCALAR_FIELDS = (
+    fields.BooleanField, fields.CharField, fields.ChoiceField, fields.DateField, fields.DateTimeField,
+    fields.DecimalField, fields.FloatField, fields.IntegerField, fields.JSONField, fields.ReadOnlyField,
+    fields.SerializerMethodField, fields.TimeField, fields.UUIDField, relations.PrimaryKeyRelatedField,
+    relations.SlugRelatedField,
+)
+
+
+def _fresh(field):
+    if isinstance(field, _SCALAR_FIELDS) and not isinstance(field, (fields.ListField, fields.DictField)):
+        return copy.copy(field)
+    return copy.deepcopy(field)  # nested serializers and container fields: DRF's own copy
+
+
 class CachedFieldsMixin:
     """For a ``ModelSerializer`` whose fields depend on its class only (``Meta`` and declared fields, not
     on the instance, the context or the request): the fields are built from the model once per class and
-    copied for each serializer (DRF copies its declared fields the same way), instead of inspecting the
-    model and building every field again on each request."""
+    each serializer gets fresh copies of those unbound templates (a shallow copy for scalar fields, DRF's
+    deep copy for the others), instead of inspecting the model and building every field on each request."""
 
     def get_fields(self):
         cls = type(self)
@@ -239,7 +256,7 @@ class CachedFieldsMixin:
         if templates is None:
             templates = super().get_fields()
             cls._field_templates = templates
-        return copy.deepcopy(templates)
+        return {name: _fresh(field) for name, field in templates.items()}
 
 
 class FastListSerializer(ListSerializer):
