@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and roles")
 
     def ready(self):
-        from . import signals  # noqa: F401  (records logins, failed logins and logouts in the audit trail)
+        from . import signals  # records logins, failed logins and logouts in the audit trail
+
+        signals.connect_permission_cache()  # keeps the cached permission sets (core.permcache) current

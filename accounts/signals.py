@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from creditportal.core import permcache
 
 security_log = logging.getLogger("creditportal.security")
 
@@ -32,3 +33,47 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     security_log.warning("login failed: user=%s", username)
     audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED, object_type="auth.user",
                  object_repr=str(username)[:255])
+
+
+# --- Permission cache (creditportal.core.permcache) ---------------------------------------------
+# Any change to who holds which permission makes the cached permission sets concerned unreachable, so it
+# takes effect on the very next request.
+
+def _user_model():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()
+
+
+def _on_user_saved_or_deleted(sender, instance, using="default", **kwargs):
+    permcache.bump_users([instance.pk], using=using)
+
+
+def _on_membership_changed(sender, instance, action, pk_set=None, using="default", **kwargs):
+    """``user.groups``, ``user.user_permissions`` and ``group.permissions``, changed from either side."""
+    if action not in ("post_add", "post_remove", "post_clear", "pre_clear"):
+        return
+    if isinstance(instance, _user_model()):
+        permcache.bump_users([instance.pk], using=using)
+    elif sender is _user_model().groups.through and action != "pre_clear" and pk_set:
+        permcache.bump_users(pk_set, using=using)  # group.user_set.add(...) / remove(...)
+    else:
+        permcache.bump_roles(using=using)  # a group's or a permission's holders changed, or a clear
+
+
+def _on_role_deleted(sender, instance, using="default", **kwargs):
+    permcache.bump_roles(using=using)
+
+
+def connect_permission_cache():
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    user_model = _user_model()
+    post_save.connect(_on_user_saved_or_deleted, sender=user_model, dispatch_uid="permcache_user_saved")
+    post_delete.connect(_on_user_saved_or_deleted, sender=user_model, dispatch_uid="permcache_user_deleted")
+    for through, uid in ((user_model.groups.through, "groups"), (user_model.user_permissions.through, "user_perms"),
+                         (Group.permissions.through, "group_perms")):
+        m2m_changed.connect(_on_membership_changed, sender=through, dispatch_uid=f"permcache_{uid}")
+    post_delete.connect(_on_role_deleted, sender=Group, dispatch_uid="permcache_group_deleted")
+    post_delete.connect(_on_role_deleted, sender=Permission, dispatch_uid="permcache_permission_deleted")

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer
 from customers.models import Customer
 
 from . import selectors, services
@@ -38,13 +39,14 @@ def _customer(user, customer_id):
 
 # --- serializers ------------------------------------------------------------------------------
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     outstanding = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
     customer = serializers.IntegerField(source="customer_id")
     facility = serializers.IntegerField(source="facility_id", required=False, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open, paid or written_off")
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = Invoice
         fields = ["id", "number", "customer", "facility", "issue_date", "due_date", "amount", "currency",
                   "paid_amount", "written_off_amount", "outstanding", "paid_on", "status", "description"]
@@ -56,12 +58,13 @@ class AllocationLineSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2)
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     customer = serializers.IntegerField(source="customer_id")
     allocations = AllocationLineSerializer(many=True, required=False, write_only=True)
     allocated = serializers.SerializerMethodField()
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = Payment
         fields = ["id", "customer", "received_on", "amount", "currency", "reference", "allocated_amount",
                   "is_recovery", "case", "allocations", "allocated"]
@@ -161,6 +164,7 @@ class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = InvoiceFilterSet
     ordering_fields = ["due_date", "issue_date", "amount", "number"]
     search_fields = ["number", "customer__name"]
+    pagination_class = EstimatedCountPagination  # ~1M rows: no full count per page (see its docstring)
     action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
                           "import_csv": "collection.add_invoice"}
 
@@ -191,6 +195,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet
     ordering_fields = ["received_on", "amount"]
+    pagination_class = EstimatedCountPagination
     action_permissions = {"list": "collection.view_payment", "retrieve": "collection.view_payment",
                           "create": "collection.add_payment", "import_csv": "collection.add_payment"}
 

@@ -75,6 +75,8 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
             # aging: invoiced sales of the DSO window (the last 90 days of issue dates)
             models.Index(fields=["issue_date"], include=["customer", "amount", "currency"],
                          name="invoice_issue_date_sales"),
+            # the list's order (API): a page is an index walk, not a sort of every invoice of the first due dates
+            models.Index(fields=["due_date", "id"], name="collection_inv_due_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
@@ -127,7 +129,8 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-received_on", "-id"]
-        indexes = [models.Index(fields=["customer", "received_on"])]
+        indexes = [models.Index(fields=["customer", "received_on"]),
+                   models.Index(fields=["-received_on", "-id"], name="collection_pay_received_idx")]  # list order
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(allocated_amount__lte=F("amount")), name="payment_not_over_allocated"),

@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, concrete_columns
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -81,12 +82,13 @@ APPLICATION_READ_FIELDS = ["id", "customer", "customer_name", "application_type"
                            "reviewer", "created_at", "status_changed_at", "decided_at"]
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = CreditApplication
         fields = APPLICATION_READ_FIELDS
         read_only_fields = APPLICATION_READ_FIELDS
@@ -140,6 +142,7 @@ class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retri
     filterset_fields = ["status", "customer", "application_type", "product"]
     search_fields = ["customer__name", "purpose"]
     ordering_fields = ["created_at", "amount", "status_changed_at"]
+    pagination_class = EstimatedCountPagination  # no count of every application per page
     action_permissions = {
         "list": "credit.view_creditapplication",
         "retrieve": "credit.view_creditapplication",
@@ -163,6 +166,9 @@ class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retri
         if self.action in ("retrieve",) or self.action not in ("list", "queue"):
             qs = qs.prefetch_related("collaterals", "guarantors", "covenants", "decisions__actor",
                                      "decisions__on_behalf_of")
+        else:  # the list's columns only (not the policy check's JSON, nor every column of the joined rows)
+            qs = qs.only(*concrete_columns(CreditApplication, APPLICATION_READ_FIELDS), "customer__name",
+                         "created_by__username", "reviewer__username")
         return qs.order_by("-created_at", "-id")
 
     def get_serializer_class(self):
@@ -320,6 +326,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     filterset_fields = ["status", "customer", "currency"]
     search_fields = ["customer__name"]
     ordering_fields = ["expiry_date", "limit"]
+    pagination_class = EstimatedCountPagination
     action_permissions = {
         "list": "credit.view_facility",
         "retrieve": "credit.view_facility",
@@ -386,11 +393,12 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
                                                       reason=request.data.get("reason", "")))
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = Order
         fields = ["id", "facility", "reference", "amount", "currency", "status", "created_by", "created_at",
                   "released_at"]
@@ -402,6 +410,7 @@ class OrderViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_fields = ["facility", "status"]
+    pagination_class = EstimatedCountPagination
     action_permissions = {
         "list": "credit.view_order",
         "retrieve": "credit.view_order",

@@ -601,6 +601,7 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="credit_order_created_idx")]  # the list's order
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_order_amount_positive"),
             models.UniqueConstraint(fields=["facility", "reference"], name="credit_order_unique_reference"),

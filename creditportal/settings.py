@@ -131,7 +131,8 @@ else:
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with the user's permission set cached between requests (versioned; see the module).
+    "creditportal.core.permcache.CachedModelBackend",
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
@@ -207,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "creditportal.core.api.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "creditportal.core.api.FilterBackend",  # django-filter's, skipped when only page parameters are given
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

@@ -1,6 +1,5 @@
 """API of the customers app. Viewsets are thin: querysets from ``visible_to``, writes through services."""
 from django.http import FileResponse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,6 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, FilterBackend
 
 from . import selectors, services
 from .filtersets import (
@@ -26,12 +26,13 @@ def _reload(queryset, obj):
 
 # --- Customers --------------------------------------------------------------------------------
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     relationship_manager = serializers.SlugRelatedField(slug_field="username", read_only=True)
     group_name = serializers.CharField(source="group.name", read_only=True, default=None)
     latest_period_end = serializers.DateField(read_only=True, allow_null=True)
 
     class Meta:
+        list_serializer_class = FastListSerializer
         model = Customer
         fields = ["id", *services.CUSTOMER_FIELDS, "group_name", "relationship_manager", "latest_period_end",
                   "created_at", "updated_at"]
@@ -50,8 +51,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     """Customers of the caller's portfolio (everyone's for readers with ``view_all_customers``)."""
 
     serializer_class = CustomerSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CustomerFilterSet
+    pagination_class = EstimatedCountPagination  # no count of every customer per page
     action_permissions = {
         "list": "customers.view_customer", "retrieve": "customers.view_customer",
         "create": "customers.add_customer", "update": "customers.change_customer",
@@ -59,7 +61,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     }
 
     def get_queryset(self):
-        return selectors.customer_list(self.request.user).order_by("name", "id")
+        queryset = selectors.customer_list(self.request.user).order_by("name", "id")
+        if self.action == "list":  # the columns the list shows, not every column of the joined rows
+            queryset = queryset.only("id", *services.CUSTOMER_FIELDS, "relationship_manager", "created_at",
+                                     "updated_at", "relationship_manager__username", "group__name")
+        return queryset
 
     def perform_create(self, serializer):
         serializer.instance = _reload(self.get_queryset(),
@@ -97,7 +103,7 @@ class CustomerGroupSerializer(serializers.ModelSerializer):
 class CustomerGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                            mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = CustomerGroupSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CustomerGroupFilterSet
     action_permissions = {
         "list": "customers.view_customergroup", "retrieve": "customers.view_customergroup",
@@ -140,7 +146,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class ContactViewSet(viewsets.ModelViewSet):
     serializer_class = ContactSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ContactFilterSet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     action_permissions = {
@@ -179,7 +185,7 @@ class NegativeRecordSerializer(serializers.ModelSerializer):
 class NegativeRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                             mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = NegativeRecordSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = NegativeRecordFilterSet
     action_permissions = {
         "list": "customers.view_negativerecord", "retrieve": "customers.view_negativerecord",
@@ -233,7 +239,7 @@ class CustomerDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     serializer_class = CustomerDocumentSerializer
     parser_classes = [MultiPartParser, FormParser]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = CustomerDocumentFilterSet
     action_permissions = {
         "list": "customers.view_customerdocument", "retrieve": "customers.view_customerdocument",
@@ -314,7 +320,7 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     serializer_class = FinancialStatementSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = FinancialStatementFilterSet
     action_permissions = {
         "list": "customers.view_financialstatement", "retrieve": "customers.view_financialstatement",

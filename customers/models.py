@@ -193,7 +193,11 @@ class Customer(models.Model):
             ("view_all_customers", "Can view every customer (not only the own portfolio)"),
             ("reassign_customer", "Can reassign a customer to another relationship manager"),
         ]
-        indexes = [models.Index(fields=["relationship_manager", "status"])]
+        indexes = [
+            models.Index(fields=["relationship_manager", "status"]),
+            # the list's order (API, pages): a page is an index walk instead of a sort of every customer
+            models.Index(fields=["name", "id"], name="customers_name_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_foreign=True) | ~models.Q(credit_code=None),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 
 from creditportal.core import clock
 
@@ -173,10 +173,18 @@ def negative_records_for(customer_ids, since: dt.date | None = None) -> dict[int
 # --- Pages and API ----------------------------------------------------------------------------
 
 def customer_list(user):
-    """The customers ``user`` may see, with what the list shows (constant number of queries)."""
+    """The customers ``user`` may see, with what the list shows (constant number of queries).
+
+    ``latest_period_end`` is a correlated subquery, not ``Max`` over a join: PostgreSQL then evaluates it
+    for the rows of the page only (through the statements' unique index on ``(customer, period_end, …)``)
+    after walking the ``(name, id)`` index to the page, and the list's count is a plain count of customers
+    instead of a count over all customers grouped with their statements.
+    """
+    latest = (FinancialStatement.objects.filter(customer=OuterRef("pk")).order_by("-period_end")
+              .values("period_end")[:1])
     return (Customer.objects.visible_to(user)
             .select_related("relationship_manager", "group")
-            .annotate(latest_period_end=Max("statements__period_end")))
+            .annotate(latest_period_end=Subquery(latest)))
 
 
 def customers_of_group(group: CustomerGroup, user):
