@@ -776,7 +776,7 @@ def _rate_customers(ids, actor, batch, context: BatchContext) -> dict:
     ``ratings.downgrades_proposed`` event for all the downgrades among the proposals."""
     on_date = batch.business_date if batch is not None else clock.today()
     customers = selectors.customers_by_id(ids)
-    current = selectors.current_ratings(ids)
+    current = selectors.current_ratings_for_batch(ids)
     inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=context.policy)
     seen = set(Rating.objects.filter(customer_id__in=ids).values_list("customer_id", "quantitative_sha256"))
     open_ids = set(Rating.objects.filter(customer_id__in=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
@@ -801,7 +801,7 @@ def _rate_customers(ids, actor, batch, context: BatchContext) -> dict:
                                        % {"error": context.broken.get(model.pk, "")})
             codes = codes_of[model.pk]
             inputs = {**inputs_by_customer[customer.pk], "as_of": as_of,
-                      "expert_scores": {k: v for k, v in (rating.inputs.get("expert_scores") or {}).items()
+                      "expert_scores": {k: v for k, v in (rating.expert_scores_snapshot or {}).items()
                                         if k in codes}}
             qhash = selectors.quantitative_hash(inputs)
             if qhash == rating.quantitative_sha256 or (customer.pk, qhash) in seen:
