@@ -7,6 +7,8 @@ trigger refuses UPDATE and DELETE too (TRUNCATE stays possible for test flushes)
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from creditportal.core.jsonfields import SnapshotJSONField
+
 
 class AuditTrailIsAppendOnly(Exception):
     pass
@@ -48,8 +50,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
-    before = models.JSONField(_("before"), null=True, blank=True)
-    after = models.JSONField(_("after"), null=True, blank=True)
+    before = SnapshotJSONField(_("before"), null=True, blank=True)
+    after = SnapshotJSONField(_("after"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -6,10 +6,11 @@ CUSTOMER_EVENTS = [
     "customers.statement_saved",
     "customers.negative_record_added",
     "ratings.rating_approved",
-    "ratings.downgrade_proposed",
     "credit.covenant_breached",
     "collection.payment_posted",
 ]
+# Events about several customers at once (payload ``customer_ids``): one task for all of them.
+CUSTOMERS_EVENTS = ["ratings.downgrades_proposed"]
 FACILITY_EVENTS = ["credit.facility_changed"]
 
 
@@ -21,6 +22,17 @@ def on_customer_event(customer_id=None, **payload):
 
     if customer_id:
         enqueue(evaluate_customers, customer_ids=[int(customer_id)])
+
+
+def on_customers_event(customer_ids=None, **payload):
+    """One re-evaluation task for a group of customers (e.g. a batch chunk's downgrades)."""
+    from creditportal.core.tasks import enqueue
+
+    from .tasks import evaluate_customers
+
+    ids = sorted({int(i) for i in customer_ids or [] if i})
+    if ids:
+        enqueue(evaluate_customers, customer_ids=ids)
 
 
 def on_facility_event(facility_id=None, customer_id=None, **payload):
@@ -51,6 +63,8 @@ class MonitoringConfig(AppConfig):
         celery_app.conf.beat_schedule = schedule
         for event in CUSTOMER_EVENTS:
             events.subscribe(event, on_customer_event)
+        for event in CUSTOMERS_EVENTS:
+            events.subscribe(event, on_customers_event)
         for event in FACILITY_EVENTS:
             events.subscribe(event, on_facility_event)
         try:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core import clock
+from creditportal.core.jsonfields import SnapshotJSONField
 from customers.models import Customer
 
 LETTERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
@@ -340,6 +341,8 @@ class RatingBatch(models.Model):
     downgrades = models.PositiveIntegerField(_("downgrades"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("error details"), default=list, blank=True)
+    chunk_count = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
 
     objects = ConfigQuerySet.as_manager()
 
@@ -361,6 +364,24 @@ class RatingBatch(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status in (BatchStatus.FINISHED, BatchStatus.FAILED)
+
+
+class RatingBatchChunk(models.Model):
+    """One slice of a batch's customers, run as its own Celery task. ``done_at`` is set in the same transaction
+    as the chunk's proposals and its share of the batch's counters, so a chunk delivered twice counts once."""
+    batch = models.ForeignKey(RatingBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField(_("chunk"))
+    customer_ids = models.JSONField(_("customers"), default=list)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rating batch chunk")
+        verbose_name_plural = _("rating batch chunks")
+        ordering = ["batch", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="ratingbatchchunk_unique_index")]
+
+    def __str__(self):
+        return f"{self.batch_id}/{self.index}"
 
 
 # --- Ratings ----------------------------------------------------------------------------------
@@ -399,11 +420,11 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                               choices=[("manual", _("by an analyst")), ("batch", _("nightly batch"))])
     batch = models.ForeignKey(RatingBatch, verbose_name=_("batch"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="ratings")
-    model_definition = models.JSONField(_("model definition"))
-    inputs = models.JSONField(_("input snapshot"))
+    model_definition = SnapshotJSONField(_("model definition"))
+    inputs = SnapshotJSONField(_("input snapshot"))
     inputs_sha256 = models.CharField(_("input snapshot SHA-256"), max_length=64)
     quantitative_sha256 = models.CharField(_("quantitative inputs SHA-256"), max_length=64, db_index=True)
-    result = models.JSONField(_("result"))
+    result = SnapshotJSONField(_("result"))
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2)
     model_grade = models.CharField(_("model grade"), max_length=8)
     grade = models.CharField(_("grade"), max_length=8)

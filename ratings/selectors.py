@@ -61,6 +61,17 @@ def current_ratings(customer_ids) -> dict[int, Rating]:
     return {r.customer_id: r for r in Rating.objects.filter(customer_id__in=ids, state=RatingState.APPROVED)}
 
 
+def current_ratings_for_batch(customer_ids) -> dict[int, Rating]:
+    """``{customer_id: approved rating}`` with only what the re-rating compares (one query): grades, model,
+    quantitative hash and the experts' scores (``rating.expert_scores_snapshot``), not the JSON snapshots."""
+    from django.db.models.fields.json import KeyTransform
+
+    rows = (Rating.objects.filter(customer_id__in=list(customer_ids), state=RatingState.APPROVED)
+            .only("id", "customer_id", "model_id", "state", "model_grade", "grade", "quantitative_sha256")
+            .annotate(expert_scores_snapshot=KeyTransform("expert_scores", "inputs")))
+    return {r.customer_id: r for r in rows}
+
+
 def current_rating(customer) -> Rating | None:
     return Rating.objects.filter(customer_id=getattr(customer, "pk", customer), state=RatingState.APPROVED).first()
 

@@ -4,14 +4,15 @@ lock rows before transitions and write the audit trail in the same transaction.
 
 Events (``creditportal.core.events``, delivered on commit):
     ratings.rating_approved     rating_id, customer_id
-    ratings.downgrade_proposed  rating_id, customer_id
+    ratings.downgrades_proposed  rating_ids, customer_ids   (one event per batch chunk / re-check)
 """
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -30,8 +31,9 @@ from customers.services import require_visible
 from . import selectors
 from .engine import evaluate
 from .engine.scale import Scale, ScaleError
-from .engine.scorecard import EngineError, Factor, ModelDefinition
+from .engine.scorecard import EngineError, Factor, ModelDefinition, grade_of
 from .models import (BatchStatus, BehaviourInput, CompetitorShare, ExpertScore, FactorKind, Rating, RatingBatch,
+                     RatingBatchChunk,
                      RatingFactor, RatingModel, RatingModelState, RatingScale, RatingsPolicy, RatingState,
                      ScaleGrade)
 
@@ -627,8 +629,16 @@ def policy_update(*, actor, **fields) -> RatingsPolicy:
 
 
 # --- The re-rating batch ----------------------------------------------------------------------
+#
+# ``batch_start`` records the batch; ``batch_run`` (task ``ratings.run_rating_batch``) splits the customers
+# into chunks (``RatingBatchChunk`` rows, made once) and sends one task per chunk
+# (``ratings.run_rating_chunk``), so every worker process takes its share. ``batch_chunk_run`` rates one chunk
+# in one transaction: its proposals, their audit events, ``done_at`` and the batch's counters (``F()``
+# updates) commit together, so a chunk delivered twice (a worker killed before the acknowledgement) does
+# nothing the second time. The transaction that completes the last chunk finishes the batch, exactly once.
 
 BATCH_START_LOCK = 7_301_001  # pg_advisory_xact_lock key: one re-rating batch start at a time
+MAX_BATCH_ERRORS = 200  # error details kept on the batch (the count is complete)
 
 
 @transaction.atomic
@@ -653,12 +663,31 @@ def batch_start(*, actor, kind: str = "manual", in_worker: bool = True) -> Ratin
     return batch
 
 
-def batch_run(*, batch_id: int, chunk_size: int | None = None) -> RatingBatch:
+class BatchContext:
+    """What every chunk of a batch shares: the active models, each definition as a snapshot dict (stored on the
+    proposals) and parsed once (``ModelDefinition``, for the engine), and the ratings policy."""
+
+    def __init__(self):
+        self.models = selectors.active_models()
+        self.definitions = {m.pk: jsonable(selectors.definition_of(m)) for m in self.models}
+        self.parsed = {}
+        self.broken = {}
+        for pk, definition in self.definitions.items():
+            try:
+                self.parsed[pk] = ModelDefinition(definition)
+            except (EngineError, ScaleError) as exc:
+                self.broken[pk] = str(exc)
+        self.policy = RatingsPolicy.current()
+
+
+def batch_run(*, batch_id: int, chunk_size: int | None = None, in_worker: bool = False) -> RatingBatch:
     """Run a recorded batch as the system user: for customers with a current rating whose quantitative
     inputs changed, re-compute the rating; where the model's grade would change, create a proposed rating.
 
-    Set-wise: each chunk costs a fixed number of queries whatever its size. Idempotent: one rating per
-    batch and customer, and no customer gets a second proposal for the same inputs.
+    The first call splits the customers into chunks; every call (a re-delivered task too) sends the chunks
+    not done yet to the workers (``in_worker``) or runs them here. Set-wise: each chunk costs a fixed
+    number of queries whatever its size. Idempotent: one rating per batch and customer, each chunk counted
+    once, and no customer gets a second proposal for the same inputs.
     """
     actor = system_user()
     access.require(actor, "ratings.run_rating_batch")
@@ -666,57 +695,113 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None) -> RatingBatch:
         batch = RatingBatch.objects.select_for_update().get(pk=batch_id)
         if batch.is_done:
             return batch
-        customer_ids = selectors.customers_for_batch()
-        batch.status, batch.started_at, batch.total = BatchStatus.RUNNING, timezone.now(), len(customer_ids)
-        batch.processed = batch.changed = batch.proposed = batch.downgrades = batch.error_count = 0
-        batch.errors = []
-        batch.save()
-    chunk_size = chunk_size or selectors.CHUNK
-    models = selectors.active_models()
-    definitions = {m.pk: jsonable(selectors.definition_of(m)) for m in models}
-    policy = RatingsPolicy.current()
+        if batch.status == BatchStatus.QUEUED:
+            customer_ids = selectors.customers_for_batch()
+            size = max(1, chunk_size or selectors.CHUNK)
+            chunks = [RatingBatchChunk(batch=batch, index=n, customer_ids=customer_ids[start:start + size])
+                      for n, start in enumerate(range(0, len(customer_ids), size))]
+            RatingBatchChunk.objects.bulk_create(chunks)
+            batch.status, batch.started_at, batch.total = BatchStatus.RUNNING, timezone.now(), len(customer_ids)
+            batch.chunk_count, batch.chunks_done = len(chunks), 0
+            batch.processed = batch.changed = batch.proposed = batch.downgrades = batch.error_count = 0
+            batch.errors = []
+            batch.save()
+            if not chunks:
+                _batch_finish(batch.pk, actor)
+        pending = list(RatingBatchChunk.objects.filter(batch_id=batch.pk, done_at__isnull=True)
+                       .order_by("index").values_list("index", flat=True))
+        if in_worker and pending:
+            from .tasks import run_rating_chunk
+
+            transaction.on_commit(lambda: _send_chunks(run_rating_chunk, batch.pk, pending))
+    if not in_worker:
+        context = BatchContext()
+        for index in pending:
+            batch_chunk_run(batch_id=batch.pk, index=index, context=context)
+    return RatingBatch.objects.get(pk=batch.pk)
+
+
+def _send_chunks(task, batch_id, indexes):
+    from celery import group
+
+    group(task.s(batch_id, index) for index in indexes).apply_async()
+
+
+def batch_chunk_run(*, batch_id: int, index: int, context: BatchContext | None = None) -> bool:
+    """Rate one chunk of a running batch (False: already done, or the batch is no longer running)."""
+    actor = system_user()
+    access.require(actor, "ratings.run_rating_batch")
     try:
-        for start in range(0, len(customer_ids), chunk_size):
-            _batch_chunk(batch, customer_ids[start:start + chunk_size], actor, models, definitions, policy)
+        with transaction.atomic():
+            chunk = (RatingBatchChunk.objects.select_for_update(of=("self",)).select_related("batch")
+                     .filter(batch_id=batch_id, index=index).first())
+            if chunk is None or chunk.done_at is not None or chunk.batch.status != BatchStatus.RUNNING:
+                return False
+            outcome = _rate_customers(chunk.customer_ids, actor, chunk.batch, context or BatchContext())
+            chunk.done_at = timezone.now()
+            chunk.save(update_fields=["done_at"])
+            counters = {"processed": len(chunk.customer_ids), "changed": outcome["changed"],
+                        "proposed": len(outcome["created"]), "downgrades": len(outcome["downgrades"]),
+                        "error_count": len(outcome["errors"]), "chunks_done": 1}
+            RatingBatch.objects.filter(pk=batch_id).update(**{k: F(k) + v for k, v in counters.items()})
+            if outcome["errors"]:
+                batch = RatingBatch.objects.select_for_update().only("errors").get(pk=batch_id)
+                kept = list(batch.errors or [])
+                batch.errors = kept + outcome["errors"][: max(0, MAX_BATCH_ERRORS - len(kept))]
+                batch.save(update_fields=["errors"])
+            _batch_finish(batch_id, actor)
+    except OperationalError:
+        raise  # the task retries (a lost connection, a deadlock): nothing of the chunk was kept
     except Exception as exc:  # noqa: BLE001 - recorded on the batch, then re-raised for the worker's log
-        RatingBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, finished_at=timezone.now(),
-                                                        errors=[{"error": str(exc)[:500]}])
+        RatingBatch.objects.filter(pk=batch_id, status=BatchStatus.RUNNING).update(
+            status=BatchStatus.FAILED, finished_at=timezone.now(),
+            errors=[{"chunk": index, "error": str(exc)[:500]}])
         raise
-    with transaction.atomic():
-        batch = RatingBatch.objects.select_for_update().get(pk=batch.pk)
-        batch.status, batch.finished_at = BatchStatus.FINISHED, timezone.now()
-        batch.save()
+    return True
+
+
+def _batch_finish(batch_id, actor):
+    """Finish the batch when its last chunk is done (inside that chunk's transaction: exactly once)."""
+    finished = (RatingBatch.objects.filter(pk=batch_id, status=BatchStatus.RUNNING, chunks_done=F("chunk_count"))
+                .update(status=BatchStatus.FINISHED, finished_at=timezone.now()))
+    if finished:
+        batch = RatingBatch.objects.get(pk=batch_id)
         audit_record(actor=actor, action=AuditEvent.Action.RUN, obj=batch, verb="batch_finished",
                      after=snapshot(batch))
-    return batch
 
 
-@transaction.atomic
-def _batch_chunk(batch, ids, actor, models, definitions, policy):
-    """Re-rate one chunk; with ``batch=None`` (a single customer's new data) nothing is counted."""
+def _rate_customers(ids, actor, batch, context: BatchContext) -> dict:
+    """Re-rate some customers (set-wise); with ``batch=None`` (a single customer's new data) the proposals
+    belong to no batch. Returns ``{"created", "changed", "errors", "downgrades"}``; publishes one
+    ``ratings.downgrades_proposed`` event for all the downgrades among the proposals."""
     on_date = batch.business_date if batch is not None else clock.today()
     customers = selectors.customers_by_id(ids)
-    current = selectors.current_ratings(ids)
-    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=policy)
+    current = selectors.current_ratings_for_batch(ids)
+    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=context.policy)
     seen = set(Rating.objects.filter(customer_id__in=ids).values_list("customer_id", "quantitative_sha256"))
     open_ids = set(Rating.objects.filter(customer_id__in=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
                                                                          RatingState.SUBMITTED])
                    .values_list("customer_id", flat=True))
     already = (set(Rating.objects.filter(batch=batch, customer_id__in=ids).values_list("customer_id", flat=True))
                if batch is not None else set())
-    new_ratings, errors, changed, downgrades = [], [], 0, []
+    new_ratings, errors, changed = [], [], 0
+    as_of = on_date.isoformat()
+    codes_of = {pk: set(selectors.qualitative_codes(d)) for pk, d in context.definitions.items()}
     for customer in customers:
         rating = current.get(customer.pk)
         if rating is None or customer.pk in already:
             continue
         try:
-            model = selectors.model_for(customer, models)
+            model = selectors.model_for(customer, context.models)
             if model is None:
                 raise ValidationFailed(_("No active rating model applies to this customer."))
-            definition = definitions[model.pk]
-            codes = set(selectors.qualitative_codes(definition))
-            inputs = {**inputs_by_customer[customer.pk], "as_of": on_date.isoformat(),
-                      "expert_scores": {k: v for k, v in (rating.inputs.get("expert_scores") or {}).items()
+            parsed = context.parsed.get(model.pk)
+            if parsed is None:
+                raise ValidationFailed(_("The rating model cannot rate these inputs: %(error)s")
+                                       % {"error": context.broken.get(model.pk, "")})
+            codes = codes_of[model.pk]
+            inputs = {**inputs_by_customer[customer.pk], "as_of": as_of,
+                      "expert_scores": {k: v for k, v in (rating.expert_scores_snapshot or {}).items()
                                         if k in codes}}
             qhash = selectors.quantitative_hash(inputs)
             if qhash == rating.quantitative_sha256 or (customer.pk, qhash) in seen:
@@ -724,16 +809,22 @@ def _batch_chunk(batch, ids, actor, models, definitions, policy):
             changed += 1
             if customer.pk in open_ids:
                 continue
-            result = _evaluate(definition, inputs)
-            if result["grade"] == rating.model_grade and model.pk == rating.model_id:
+            try:  # the grade alone (no explanation) decides whether there is anything to propose
+                grade = grade_of(parsed, inputs)
+            except (EngineError, ScaleError) as exc:
+                raise ValidationFailed(_("The rating model cannot rate these inputs: %(error)s")
+                                       % {"error": exc}) from exc
+            if grade == rating.model_grade and model.pk == rating.model_id:
                 continue
-            proposal = Rating(customer=customer, model=model, model_definition=definition, inputs=jsonable(inputs),
+            inputs = jsonable(inputs)
+            proposal = Rating(customer=customer, model=model, model_definition=context.definitions[model.pk],
+                              inputs=inputs, inputs_sha256=sha256_of(inputs), quantitative_sha256=qhash,
                               origin="batch", batch=batch, created_by=actor, state=RatingState.PROPOSED)
-            _recompute(proposal)
+            _apply_result(proposal, _evaluate(parsed, inputs), parsed.scale)
             proposal.state_is_downgrade = selectors.grade_rank(proposal.grade) > selectors.grade_rank(rating.grade)
             new_ratings.append(proposal)
         except Exception as exc:  # noqa: BLE001 - one customer's failure must not stop the batch
-            log.warning("rating batch %s: customer %s failed: %s", batch.pk, customer.pk, exc)
+            log.warning("rating batch %s: customer %s failed: %s", getattr(batch, "pk", None), customer.pk, exc)
             errors.append({"customer_id": customer.pk, "error": str(getattr(exc, "message", exc))[:300]})
     try:
         with transaction.atomic():
@@ -747,27 +838,20 @@ def _batch_chunk(batch, ids, actor, models, definitions, policy):
                 created.append(proposal)
             except IntegrityError:
                 continue
+    verb = "batch_proposal" if batch is not None else "new_data_proposal"
     AuditEvent.objects.bulk_create([
-        AuditEvent(actor_id=actor.pk, actor_username=actor.username, action=AuditEvent.Action.CREATE,
-                   verb="batch_proposal" if batch is not None else "new_data_proposal", object_type="ratings.rating", object_id=str(r.pk), object_repr=str(r)[:255],
+        AuditEvent(actor_id=actor.pk, actor_username=actor.username, action=AuditEvent.Action.CREATE, verb=verb,
+                   object_type="ratings.rating", object_id=str(r.pk), object_repr=str(r)[:255],
                    after=jsonable(_rating_state(r)))
         for r in created])
-    for r in created:
-        if getattr(r, "state_is_downgrade", False):
-            downgrades.append(r)
-            publish_on_commit("ratings.downgrade_proposed", rating_id=r.pk, customer_id=r.customer_id)
-    if batch is None:
-        return created
-    fresh = RatingBatch.objects.select_for_update().get(pk=batch.pk)
-    fresh.processed += len(ids)
-    fresh.changed += changed
-    fresh.proposed += len(created)
-    fresh.downgrades += len(downgrades)
-    fresh.error_count += len(errors)
-    fresh.errors = (fresh.errors or []) + errors[: max(0, 200 - len(fresh.errors or []))]
-    fresh.save(update_fields=["processed", "changed", "proposed", "downgrades", "error_count", "errors"])
+    downgrades = [r for r in created if getattr(r, "state_is_downgrade", False)]
+    if downgrades:
+        publish_on_commit("ratings.downgrades_proposed", rating_ids=[r.pk for r in downgrades],
+                          customer_ids=[r.customer_id for r in downgrades])
+    return {"created": created, "changed": changed, "errors": errors, "downgrades": downgrades}
 
 
+@transaction.atomic
 def rating_recheck(*, customer_id: int) -> Rating | None:
     """New data for one customer (a statement, a payment): re-rate its quantitative part as the system user
     and propose a rating if the model's grade would change (the same rule as the nightly batch)."""
@@ -775,9 +859,7 @@ def rating_recheck(*, customer_id: int) -> Rating | None:
     access.require(actor, "ratings.add_rating")
     if not Rating.objects.filter(customer_id=customer_id, state=RatingState.APPROVED).exists():
         return None
-    models = selectors.active_models()
-    definitions = {m.pk: jsonable(selectors.definition_of(m)) for m in models}
-    created = _batch_chunk(None, [customer_id], actor, models, definitions, RatingsPolicy.current())
+    created = _rate_customers([customer_id], actor, None, BatchContext())["created"]
     return created[0] if created else None
 
 

@@ -11,10 +11,20 @@ NIGHTLY_TASK = "ratings.nightly_batch"
 @shared_task(name="ratings.run_rating_batch", bind=True, autoretry_for=(OperationalError,), retry_backoff=True,
              retry_backoff_max=600, max_retries=5)
 def run_rating_batch(self, batch_id: int):
-    """Run a recorded re-rating batch (idempotent: a finished batch is left alone; one rating per customer)."""
+    """Split a recorded re-rating batch into chunks and send one ``run_rating_chunk`` per chunk not done yet
+    (idempotent: a finished batch is left alone; a re-delivery sends the unfinished chunks again)."""
     from . import services
 
-    return services.batch_run(batch_id=batch_id).pk
+    return services.batch_run(batch_id=batch_id, in_worker=True).pk
+
+
+@shared_task(name="ratings.run_rating_chunk", bind=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=5)
+def run_rating_chunk(self, batch_id: int, index: int):
+    """Rate one chunk of a batch (idempotent: a chunk already done does nothing; the last one finishes the batch)."""
+    from . import services
+
+    return services.batch_chunk_run(batch_id=batch_id, index=index)
 
 
 @shared_task(name=NIGHTLY_TASK)

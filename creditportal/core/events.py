@@ -9,7 +9,7 @@ Known events (publisher → payload):
     customers.statement_saved   statement_id, customer_id
     customers.negative_record_added  record_id, customer_id
     ratings.rating_approved     rating_id, customer_id
-    ratings.downgrade_proposed  rating_id, customer_id
+    ratings.downgrades_proposed  rating_ids, customer_ids (one event per batch chunk)
     credit.application_decided  application_id
     credit.facility_changed     facility_id
     collection.payment_posted   payment_id, customer_id

@@ -310,10 +310,19 @@ class ModelDefinition:
         if total != HUNDRED:
             raise EngineError(f"the factor weights add up to {total}%, not 100%")
         self.caps = [Cap.from_dict(c, self.scale) for c in data.get("caps", [])]
+        # A factor whose input no other factor reads (nor a path inside or around it): changing that input
+        # changes only its own contribution, so the notch-up check re-scores that factor alone.
+        self.alone = {f.code: not any(_overlap(f.source, g.source) for g in self.factors if g is not f)
+                      for f in self.factors}
 
     def as_dict(self) -> dict:
         return {"code": self.code, "version": self.version, "scale": self.scale.as_dict(),
                 "factors": [f.as_dict() for f in self.factors], "caps": [c.as_dict() for c in self.caps]}
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether two input paths read the same value (equal, or one inside the other)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def validate_definition(data: dict) -> list[str]:
@@ -439,7 +448,12 @@ def _notch_up(model, inputs, f: Factor, value, contribution, score, target):
     # Verify by re-running the model with the changed input (and nudge linear bands past rounding).
     for _attempt in range(3):
         changed = _set(inputs, f.source, [str(candidate)] if f.kind == "qualitative" else str(candidate))
-        if model.scale.rank(grade_of(model, changed)) <= model.scale.rank(target.code):
+        if model.alone.get(f.code):  # the same grade as grade_of(model, changed), re-scoring only this factor
+            new_score = score - contribution + f.contribution(f.points_for(f.read(changed)[0]))
+            new_grade = _final_grade(model, new_score, changed)[1]
+        else:
+            new_grade = grade_of(model, changed)
+        if model.scale.rank(new_grade) <= model.scale.rank(target.code):
             break
         if f.kind == "quantitative" and f.method == "linear":
             candidate += Decimal("0.0001") * (f.high - f.low) * (1 if f.direction == "higher" else -1)

@@ -239,3 +239,26 @@ def test_engine_does_not_import_django():
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": ""})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inputs_strategy())
+def test_notch_up_rescoring_one_factor_equals_rescoring_all(inputs):
+    """The notch-up check re-scores only the changed factor when no other factor reads its input: the
+    explanation is the same as re-running the whole model for each candidate."""
+    fast = ModelDefinition(model())
+    assert all(fast.alone.values())
+    slow = ModelDefinition(model())
+    slow.alone = {code: False for code in slow.alone}
+    assert evaluate(fast, inputs).as_dict() == evaluate(slow, inputs).as_dict()
+
+
+def test_factors_reading_the_same_input_are_rescored_together():
+    shared = model()
+    shared["factors"] = [*shared["factors"][:2], {**shared["factors"][2], "source": "ratios.debt_ratio"},
+                         *shared["factors"][3:]]
+    parsed = ModelDefinition(shared)
+    assert parsed.alone == {"cr": True, "debt": False, "dso": False, "mgmt": True, "behaviour": True}
+    slow = ModelDefinition(shared)
+    slow.alone = {code: False for code in slow.alone}
+    assert evaluate(parsed, INPUTS).as_dict() == evaluate(slow, INPUTS).as_dict()
