@@ -6,28 +6,43 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, View
 
 from creditportal.core.errors import ServiceError
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import services
+from .filtersets import UserFilterSet
 from .forms import ROLE_LABELS, UserEditForm, UserForm
 
 User = get_user_model()
 
 
-class UserListView(PortalPermissionMixin, ListView):
+def _roles(user):
+    return ", ".join(str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
+
+
+class UserListView(PortalListView):
     permission_required = "auth.view_user"
     template_name = "accounts/user_list.html"
     paginate_by = 50
+    filterset_class = UserFilterSet
+    default_sort = "username"
+    export_name = "users"
+    export_title = gettext_lazy("Users")
+    columns = [
+        Column("username", gettext_lazy("Username"), "username", sort="username"),
+        Column("name", gettext_lazy("Name"), "get_full_name", sort=("last_name", "first_name")),
+        Column("email", gettext_lazy("E-mail"), "email", sort="email"),
+        Column("roles", gettext_lazy("Roles"), _roles),
+        Column("active", gettext_lazy("Active"), "is_active", sort="is_active"),
+        Column("last_login", gettext_lazy("Last login"), "last_login", sort="last_login", kind="date"),
+    ]
 
-    def get_queryset(self):
-        queryset = User.objects.exclude(username="system").prefetch_related("groups").order_by("username")
-        q = self.request.GET.get("q", "").strip()
-        if q:
-            queryset = queryset.filter(username__icontains=q)
-        return queryset
+    def base_queryset(self):
+        return User.objects.exclude(username="system").prefetch_related("groups")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -239,6 +239,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     exportable as CSV/XLSX with the same filter and sort."""
 
     paginate_by = 25
+    max_page_size = 200
     filterset_class = None
     columns: list[Column] = []
     extra_sorts: dict[str, str] = {}
@@ -247,6 +248,14 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
 
     def base_queryset(self):
         raise NotImplementedError
+
+    def get_paginate_by(self, queryset):
+        """``?page_size=`` within 1..max_page_size; the class default otherwise."""
+        try:
+            size = int(self.request.GET.get("page_size", self.paginate_by))
+        except ValueError:
+            size = self.paginate_by
+        return max(1, min(size, self.max_page_size))
 
     def filterset_kwargs(self):
         return {}
@@ -260,6 +269,9 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         if self.filterset_class:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, **self.filterset_kwargs())
             qs = self.filterset.qs
+        if not self.request.GET.get("sort") and self._filterset_orders():
+            self.sort = ""  # the FilterSet's own OrderingFilter (``?ordering=``) has sorted the rows
+            return qs
         sort = self.request.GET.get("sort") or self.default_sort
         sorts = self.sorts()
         field = sorts.get(sort.lstrip("-"))
@@ -274,6 +286,14 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
             qs = qs.order_by("-pk")
         self.sort = sort
         return qs
+
+    def _filterset_orders(self):
+        import django_filters
+
+        if self.filterset is None or not self.filterset.is_bound:
+            return False
+        return any(isinstance(f, django_filters.OrderingFilter) and self.request.GET.get(name)
+                   for name, f in self.filterset.filters.items())
 
     def get(self, request, *args, **kwargs):
         fmt = self.requested_export()
