@@ -18,6 +18,8 @@ urlpatterns = [
     path("aging/export.csv", views.AgingExportView.as_view(export_format="csv"), name="aging_csv"),
     path("aging/export.xlsx", views.AgingExportView.as_view(export_format="xlsx"), name="aging_xlsx"),
     path("dunning/", views.DunningActionListView.as_view(), name="dunning_list"),
+    path("dunning/run-now/", views.DunningRunNowView.as_view(), name="dunning_run_now"),
+    path("dunning/run-now/status/", views.DunningRunStatusView.as_view(), name="dunning_run_status"),
     path("dunning/<int:pk>/letter.pdf", views.DunningLetterView.as_view(), name="dunning_letter"),
     path("dunning/<int:pk>/done/", views.DunningTaskDoneView.as_view(), name="dunning_task_done"),
     path("dunning/policies/", views.DunningPolicyListView.as_view(), name="policy_list"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -448,6 +448,41 @@ class DunningActionListView(SortedFilteredListView):
         if self.request.GET.get("open"):
             qs = qs.open()
         return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.has_perm("collection.run_dunning"):
+            context["can_run_dunning"] = True
+            context["run"] = services.dunning_run_now_status()
+        return context
+
+
+class DunningRunNowView(PortalPermissionMixin, View):
+    """POST: enqueue the nightly collection job for today (idempotent per business date); answers with the
+    progress block for htmx, or back to the dunning list."""
+
+    permission_required = "collection.run_dunning"
+
+    def post(self, request):
+        try:
+            run = services.dunning_run_now(actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("collection:dunning_list")
+        if request.headers.get("HX-Request"):
+            return render(request, "collection/_dunning_run.html", {"run": run, "can_run_dunning": True})
+        messages.success(request, _("Dunning run for %(date)s started.") % {"date": run["as_of"]})
+        return redirect("collection:dunning_list")
+
+
+class DunningRunStatusView(PortalPermissionMixin, View):
+    """GET: the progress block of today's run (polled by htmx every 2 seconds until it is done)."""
+
+    permission_required = "collection.run_dunning"
+
+    def get(self, request):
+        return render(request, "collection/_dunning_run.html",
+                      {"run": services.dunning_run_now_status(), "can_run_dunning": True})
 
 
 class DunningLetterView(PortalPermissionMixin, View):
