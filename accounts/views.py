@@ -15,7 +15,7 @@ from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import services
 from .filtersets import UserFilterSet
-from .forms import ROLE_LABELS, UserEditForm, UserForm
+from .forms import ROLE_LABELS, PreferenceForm, UserEditForm, UserForm
 
 User = get_user_model()
 
@@ -141,3 +141,58 @@ class NotificationOpenView(LoginRequiredMixin, View):
         services.notification_mark_read(actor=request.user, notification=notification)
         target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
         return redirect(target or "accounts:notification_list")
+
+
+# --- The user's own language ---------------------------------------------------------------------
+
+def _remember_language(request, language):
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    from .signals import SESSION_LANGUAGE_KEY
+
+    request.session[SESSION_LANGUAGE_KEY] = language
+    translation.activate(language)
+    return django_settings.LANGUAGE_COOKIE_NAME
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    """The user's own settings: the language of pages, notifications and e-mails."""
+
+    template_name = "accounts/profile.html"
+    form_class = PreferenceForm
+
+    def get_initial(self):
+        return {"language": services.language_of(self.request.user)}
+
+    def form_valid(self, form):
+        try:
+            preference = services.preference_set_language(actor=self.request.user,
+                                                          language=form.cleaned_data["language"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        cookie = _remember_language(self.request, preference.language)
+        messages.success(self.request, _("Your settings are saved."))
+        response = redirect("accounts:profile")
+        response.set_cookie(cookie, preference.language)
+        return response
+
+
+class LanguageSwitchView(View):
+    """The language switcher in the top bar: Django's ``set_language``, and for a logged-in user the choice is
+    saved as their preference (so notifications and e-mails follow it too)."""
+
+    def post(self, request):
+        from django.views.i18n import set_language
+
+        response = set_language(request)
+        language = request.POST.get("language")
+        if request.user.is_authenticated and language:
+            try:
+                services.preference_set_language(actor=request.user, language=language)
+            except ServiceError as error:
+                messages.error(request, error.message)
+                return response
+            _remember_language(request, language)
+        return response
