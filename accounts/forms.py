@@ -32,3 +32,14 @@ class LoginForm(PortalFormMixin, AuthenticationForm):
 
 class PasswordChangeForm(PortalFormMixin, auth_forms.PasswordChangeForm):
     pass
+
+
+class PreferenceForm(PortalForm):
+    language = forms.ChoiceField(label=_("Language"), help_text=_(
+        "Pages, notifications and e-mails reach you in this language."))
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES

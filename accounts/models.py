@@ -36,3 +36,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves: the language of their pages, notifications and e-mails."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference",
+                                verbose_name=_("user"))
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES,
+                                default=settings.LANGUAGE_CODE)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return f"{self.user} · {self.language}"

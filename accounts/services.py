@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -15,7 +16,7 @@ from audit.services import audit_record
 from creditportal.core import access
 from creditportal.core.errors import NotAllowed, ValidationFailed
 
-from .models import Notification
+from .models import Notification, UserPreference
 
 User = get_user_model()
 USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
@@ -106,14 +107,44 @@ def user_activate(*, actor, user) -> User:
     return user
 
 
+def language_of(user) -> str:
+    """The language ``user`` chose (profile page or language switcher); the site's default otherwise."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    preference = UserPreference.objects.filter(user_id=getattr(user, "pk", None)).values_list("language",
+                                                                                            flat=True).first()
+    return preference if preference in codes else settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def preference_set_language(*, actor, language) -> UserPreference:
+    """Save the language ``actor`` reads the portal, notifications and e-mails in (audited when it changes)."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language not in codes:
+        raise ValidationFailed(_("Choose one of the offered languages."), field_errors={"language": _(
+            "Choose one of the offered languages.")})
+    preference, created = UserPreference.objects.select_for_update().get_or_create(
+        user=actor, defaults={"language": language})
+    before = None if created else preference.language
+    if created or preference.language != language:
+        preference.language = language
+        preference.save(update_fields=["language", "updated_at"])
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=actor, verb="language",
+                     before={"language": before}, after={"language": language})
+    return preference
+
+
 def notification_send(*, recipient, title, url="", body="", email=True):
-    """Put a notification in ``recipient``'s inbox and, if they have an address, e-mail it on commit."""
+    """Put a notification in ``recipient``'s inbox and, if they have an address, e-mail it on commit.
+
+    ``title`` and ``body`` may be lazy text or ``creditportal.core.i18n.Message``: they are made in the
+    recipient's language (``language_of``), whatever language the acting user reads."""
     if recipient is None or not recipient.is_active or recipient.username == settings.SYSTEM_USERNAME:
         return None
-    notification = Notification.objects.create(recipient=recipient, title=str(title)[:255], body=str(body),
-                                               url=url)
+    with translation.override(language_of(recipient)):
+        title, body = str(title), str(body)
+    notification = Notification.objects.create(recipient=recipient, title=title[:255], body=body, url=url)
     if email and recipient.email:
-        transaction.on_commit(lambda: send_mail(str(title), f"{body}\n\n{url}".strip(), None, [recipient.email],
+        transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [recipient.email],
                                                 fail_silently=True))
     return notification
 

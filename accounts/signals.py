@@ -10,12 +10,18 @@ from audit.services import audit_record
 from creditportal.core import permcache
 
 security_log = logging.getLogger("creditportal.security")
+SESSION_LANGUAGE_KEY = "portal_language"
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session["login_at"] = int(time.time())
+        from .models import UserPreference
+
+        language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+        if language:
+            request.session[SESSION_LANGUAGE_KEY] = language
     security_log.info("login: user=%s", user.username)
     audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user, object_repr=user.username)
 

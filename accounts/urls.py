@@ -17,5 +17,7 @@ urlpatterns = [
     path("users/<int:pk>/deactivate/", views.UserActiveView.as_view(), name="user_deactivate"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("language/", views.LanguageSwitchView.as_view(), name="set_language"),
     path("users/<int:pk>/activate/", views.UserActiveView.as_view(activate=True), name="user_activate"),
 ]

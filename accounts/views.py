@@ -6,28 +6,43 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, View
 
 from creditportal.core.errors import ServiceError
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import services
-from .forms import ROLE_LABELS, UserEditForm, UserForm
+from .filtersets import UserFilterSet
+from .forms import ROLE_LABELS, PreferenceForm, UserEditForm, UserForm
 
 User = get_user_model()
 
 
-class UserListView(PortalPermissionMixin, ListView):
+def _roles(user):
+    return ", ".join(str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
+
+
+class UserListView(PortalListView):
     permission_required = "auth.view_user"
     template_name = "accounts/user_list.html"
     paginate_by = 50
+    filterset_class = UserFilterSet
+    default_sort = "username"
+    export_name = "users"
+    export_title = gettext_lazy("Users")
+    columns = [
+        Column("username", gettext_lazy("Username"), "username", sort="username"),
+        Column("name", gettext_lazy("Name"), "get_full_name", sort=("last_name", "first_name")),
+        Column("email", gettext_lazy("E-mail"), "email", sort="email"),
+        Column("roles", gettext_lazy("Roles"), _roles),
+        Column("active", gettext_lazy("Active"), "is_active", sort="is_active"),
+        Column("last_login", gettext_lazy("Last login"), "last_login", sort="last_login", kind="date"),
+    ]
 
-    def get_queryset(self):
-        queryset = User.objects.exclude(username="system").prefetch_related("groups").order_by("username")
-        q = self.request.GET.get("q", "").strip()
-        if q:
-            queryset = queryset.filter(username__icontains=q)
-        return queryset
+    def base_queryset(self):
+        return User.objects.exclude(username="system").prefetch_related("groups")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -126,3 +141,58 @@ class NotificationOpenView(LoginRequiredMixin, View):
         services.notification_mark_read(actor=request.user, notification=notification)
         target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
         return redirect(target or "accounts:notification_list")
+
+
+# --- The user's own language ---------------------------------------------------------------------
+
+def _remember_language(request, language):
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    from .signals import SESSION_LANGUAGE_KEY
+
+    request.session[SESSION_LANGUAGE_KEY] = language
+    translation.activate(language)
+    return django_settings.LANGUAGE_COOKIE_NAME
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    """The user's own settings: the language of pages, notifications and e-mails."""
+
+    template_name = "accounts/profile.html"
+    form_class = PreferenceForm
+
+    def get_initial(self):
+        return {"language": services.language_of(self.request.user)}
+
+    def form_valid(self, form):
+        try:
+            preference = services.preference_set_language(actor=self.request.user,
+                                                          language=form.cleaned_data["language"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        cookie = _remember_language(self.request, preference.language)
+        messages.success(self.request, _("Your settings are saved."))
+        response = redirect("accounts:profile")
+        response.set_cookie(cookie, preference.language)
+        return response
+
+
+class LanguageSwitchView(View):
+    """The language switcher in the top bar: Django's ``set_language``, and for a logged-in user the choice is
+    saved as their preference (so notifications and e-mails follow it too)."""
+
+    def post(self, request):
+        from django.views.i18n import set_language
+
+        response = set_language(request)
+        language = request.POST.get("language")
+        if request.user.is_authenticated and language:
+            try:
+                services.preference_set_language(actor=request.user, language=language)
+            except ServiceError as error:
+                messages.error(request, error.message)
+                return response
+            _remember_language(request, language)
+        return response

@@ -23,3 +23,12 @@ def daily():
              retry_backoff_max=600, max_retries=5)
 def execute_dunning_action(action_id):
     services.dunning_action_execute(action_id=action_id)
+
+
+@shared_task(name="collection.run_dunning_now", autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=5)
+def run_dunning_now(as_of):
+    """Started by "Run dunning now": the nightly job's service for that business date (idempotent)."""
+    import datetime as dt
+
+    services.dunning_run_now_execute(as_of=dt.date.fromisoformat(as_of))

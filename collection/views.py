@@ -2,12 +2,10 @@
 write goes through a service, whose refusals are shown next to the fields (the input is kept)."""
 from __future__ import annotations
 
-import csv
-import io
-
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -18,6 +16,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import clock
 from creditportal.core.errors import ServiceError
+from creditportal.core.lists import Column, ExportMixin, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import forms, logic, selectors, services
@@ -48,35 +47,12 @@ def _query_without(request, *keys):
     return query.urlencode()
 
 
-class SortedFilteredListView(PortalPermissionMixin, ListView):
-    """A list page: FilterSet from the query string, ``?sort=`` from a whitelist, 25 per page."""
-
-    paginate_by = 25
-    filterset_class = None
-    sorts: dict[str, str] = {}
-    default_sort = ""
-
-    def base_queryset(self):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        qs = self.base_queryset()
-        if self.filterset_class:
-            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs)
-            qs = self.filterset.qs
-        sort = self.request.GET.get("sort", self.default_sort)
-        field = self.sorts.get(sort.lstrip("-"))
-        if field:
-            qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "-pk")
-        self.sort = sort
-        return qs
+class SortedFilteredListView(PortalListView):
+    """A collection list page: the shared list machinery (filter, ``?sort=``, 25 per page, CSV/XLSX export)."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = getattr(self, "filterset", None)
-        context["query"] = _query_without(self.request)
-        context["sort_query"] = _query_without(self.request, "sort")
-        context["sort"] = self.sort
+        context["today"] = clock.today()
         return context
 
 
@@ -123,17 +99,22 @@ class InvoiceListView(SortedFilteredListView):
     permission_required = "collection.view_invoice"
     template_name = "collection/invoice_list.html"
     filterset_class = InvoiceFilterSet
-    sorts = {"number": "number", "customer": "customer__name", "due": "due_date", "amount": "amount",
-             "outstanding": "open_amount", "status": "status"}
     default_sort = "due"
+    export_name = "invoices"
+    export_title = gettext_lazy("Invoices")
+    columns = [
+        Column("number", gettext_lazy("Number"), "number", sort="number"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("issued", gettext_lazy("Issue date"), "issue_date", sort="issue_date", kind="date"),
+        Column("due", gettext_lazy("Due date"), "due_date", sort="due_date", kind="date"),
+        Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
+        Column("outstanding", gettext_lazy("Outstanding"), "open_amount", sort="open_amount", kind="money",
+               currency="currency"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+    ]
 
     def base_queryset(self):
         return Invoice.objects.visible_to(self.request.user).with_outstanding().select_related("customer")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["today"] = clock.today()
-        return context
 
 
 class InvoiceDetailView(PortalPermissionMixin, DetailView):
@@ -218,8 +199,18 @@ class PaymentListView(SortedFilteredListView):
     permission_required = "collection.view_payment"
     template_name = "collection/payment_list.html"
     filterset_class = PaymentFilterSet
-    sorts = {"date": "received_on", "amount": "amount", "customer": "customer__name"}
     default_sort = "-date"
+    export_name = "payments"
+    export_title = gettext_lazy("Payments")
+    columns = [
+        Column("date", gettext_lazy("Received on"), "received_on", sort="received_on", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
+        Column("allocated", gettext_lazy("Allocated"), "allocated_amount", sort="allocated_amount", kind="money",
+               currency="currency"),
+        Column("reference", gettext_lazy("Reference"), "reference", sort="reference"),
+        Column("recovery", gettext_lazy("Recovery"), "is_recovery"),
+    ]
 
     def base_queryset(self):
         return Payment.objects.visible_to(self.request.user).select_related("customer")
@@ -257,8 +248,17 @@ class PaymentCreateView(ServiceFormView):
 class ClaimPayoutListView(SortedFilteredListView):
     permission_required = "collection.view_claimpayout"
     template_name = "collection/claim_list.html"
-    sorts = {"date": "paid_on", "amount": "amount", "customer": "customer__name"}
     default_sort = "-date"
+    export_name = "claims"
+    export_title = gettext_lazy("Claim payouts")
+    columns = [
+        Column("date", gettext_lazy("Date"), "paid_on", sort="paid_on", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("kind", gettext_lazy("Kind"), "get_kind_display", sort="kind"),
+        Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
+        Column("invoice", gettext_lazy("Invoice"), "invoice.number"),
+        Column("reason", gettext_lazy("Reason"), "reason"),
+    ]
 
     def base_queryset(self):
         return ClaimPayout.objects.visible_to(self.request.user).select_related("customer", "invoice")
@@ -318,49 +318,39 @@ class AgingView(AgingMixin, PortalPermissionMixin, TemplateView):
         return context
 
 
-class AgingExportView(AgingMixin, PortalPermissionMixin, View):
+class AgingExportView(AgingMixin, ExportMixin, PortalPermissionMixin, View):
+    """The aging table as CSV/XLSX through the shared export machinery (cap, audit, refusal)."""
+
     permission_required = "collection.view_invoice"
-    fmt = "csv"
+    export_name = "aging"
+    export_title = gettext_lazy("Aging")
+    list_url_name = "collection:aging"
 
     def get(self, request):
-        _form, qs, rows, _missing, finish, as_of = self.aging()
-        header = [_("Customer"), _("Manager"), _("Industry"), *[str(v) for v in BUCKET_LABELS.values()], _("Total"),
-                  _("Overdue"), _("DSO"), _("Max days past due")]
+        self.form, self.qs, self.rows, _missing, self.finish, self.as_of = self.aging()
+        return self.export(self.export_format or "csv")
 
-        def lines():
-            for raw in rows.iterator(chunk_size=2000):
-                r = finish(raw)
-                yield [r["customer__name"], r["customer__relationship_manager__username"],
-                       r["customer__industry_section"], *[r[k] for k in BUCKET_LABELS], r["total"], r["overdue"],
-                       r["dso"] if r["dso"] is not None else "", r["max_days_past_due"]]
-            p = selectors.aging_portfolio(qs, as_of=as_of)
-            yield [_("Portfolio"), "", "", *[p[k] for k in BUCKET_LABELS], p["total"], p["overdue"],
-                   p["dso"] if p["dso"] is not None else "", p["max_days_past_due"]]
+    def export_object_type(self):
+        return "collection.invoice"
 
-        audit_record(actor=request.user, action=AuditEvent.Action.EXPORT, verb=f"aging_{self.fmt}",
-                     object_type="collection.invoice", object_repr=_("aging export"),
-                     after={k: v for k, v in request.GET.items()})
-        filename = f"aging-{as_of:%Y%m%d}.{self.fmt}"
-        if self.fmt == "xlsx":
-            from openpyxl import Workbook
+    def export_count(self):
+        return self.rows.count()
 
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet(_("Aging"))
-            sheet.append(header)
-            for line in lines():
-                sheet.append(line)
-            stream = io.BytesIO()
-            book.save(stream)
-            response = HttpResponse(stream.getvalue(), content_type=(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-        else:
-            stream = io.StringIO()
-            writer = csv.writer(stream)
-            writer.writerow(header)
-            writer.writerows(lines())
-            response = HttpResponse("\ufeff" + stream.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+    def export_header(self):
+        currency = settings.REPORTING_CURRENCY
+        return [_("Customer"), _("Manager"), _("Industry"),
+                *[f"{label} ({currency})" for label in BUCKET_LABELS.values()], _("Total") + f" ({currency})",
+                _("Overdue") + f" ({currency})", _("DSO"), _("Max days past due")]
+
+    def export_rows(self):
+        for raw in self.rows.iterator(chunk_size=2000):
+            r = self.finish(raw)
+            yield [r["customer__name"], r["customer__relationship_manager__username"],
+                   r["customer__industry_section"], *[r[k] for k in BUCKET_LABELS], r["total"], r["overdue"],
+                   r["dso"] if r["dso"] is not None else "", r["max_days_past_due"]]
+        p = selectors.aging_portfolio(self.qs, as_of=self.as_of)
+        yield [_("Portfolio"), "", "", *[p[k] for k in BUCKET_LABELS], p["total"], p["overdue"],
+               p["dso"] if p["dso"] is not None else "", p["max_days_past_due"]]
 
 
 # --- dunning ----------------------------------------------------------------------------------
@@ -438,14 +428,61 @@ class DunningLevelFormView(ServiceFormView):
 class DunningActionListView(SortedFilteredListView):
     permission_required = "collection.view_dunningaction"
     template_name = "collection/dunning_list.html"
-    sorts = {"date": "business_date", "level": "level_order", "amount": "overdue_amount", "customer": "customer__name"}
     default_sort = "-date"
+    export_name = "dunning-actions"
+    export_title = gettext_lazy("Dunning actions")
+    columns = [
+        Column("date", gettext_lazy("Date"), "business_date", sort="business_date", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("level", gettext_lazy("Level"), "level_order", sort="level_order", kind="number"),
+        Column("action", gettext_lazy("Action"), "get_action_display", sort="action"),
+        Column("dpd", gettext_lazy("Days past due"), "max_days_past_due", sort="max_days_past_due", kind="number"),
+        Column("amount", gettext_lazy("Overdue amount"), "overdue_amount", sort="overdue_amount", kind="money",
+               currency="currency"),
+        Column("assigned", gettext_lazy("Assigned to"), "assigned_to.username", sort="assigned_to__username"),
+        Column("outcome", gettext_lazy("Outcome"), "get_outcome_display", sort="outcome"),
+    ]
 
     def base_queryset(self):
         qs = DunningAction.objects.visible_to(self.request.user).select_related("customer", "assigned_to")
         if self.request.GET.get("open"):
             qs = qs.open()
         return qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.has_perm("collection.run_dunning"):
+            context["can_run_dunning"] = True
+            context["run"] = services.dunning_run_now_status()
+        return context
+
+
+class DunningRunNowView(PortalPermissionMixin, View):
+    """POST: enqueue the nightly collection job for today (idempotent per business date); answers with the
+    progress block for htmx, or back to the dunning list."""
+
+    permission_required = "collection.run_dunning"
+
+    def post(self, request):
+        try:
+            run = services.dunning_run_now(actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("collection:dunning_list")
+        if request.headers.get("HX-Request"):
+            return render(request, "collection/_dunning_run.html", {"run": run, "can_run_dunning": True})
+        messages.success(request, _("Dunning run for %(date)s started.") % {"date": run["as_of"]})
+        return redirect("collection:dunning_list")
+
+
+class DunningRunStatusView(PortalPermissionMixin, View):
+    """GET: the progress block of today's run (polled by htmx every 2 seconds until it is done)."""
+
+    permission_required = "collection.run_dunning"
+
+    def get(self, request):
+        return render(request, "collection/_dunning_run.html",
+                      {"run": services.dunning_run_now_status(), "can_run_dunning": True})
 
 
 class DunningLetterView(PortalPermissionMixin, View):
@@ -488,8 +525,17 @@ class CaseListView(SortedFilteredListView):
     permission_required = "collection.view_collectioncase"
     template_name = "collection/case_list.html"
     filterset_class = CaseFilterSet
-    sorts = {"opened": "opened_on", "next": "next_action_on", "customer": "customer__name", "state": "state"}
     default_sort = "opened"
+    export_name = "collection-cases"
+    export_title = gettext_lazy("Collection cases")
+    columns = [
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("opened", gettext_lazy("Opened on"), "opened_on", sort="opened_on", kind="date"),
+        Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
+        Column("collector", gettext_lazy("Collector"), "assigned_to.username", sort="assigned_to__username"),
+        Column("next", gettext_lazy("Next action"), "next_action_on", sort="next_action_on", kind="date"),
+        Column("broken", gettext_lazy("Broken promises"), "broken_promises", sort="broken_promises", kind="number"),
+    ]
 
     def base_queryset(self):
         return CollectionCase.objects.visible_to(self.request.user).select_related("customer", "assigned_to")
@@ -664,8 +710,19 @@ class RecoveryCreateView(CaseActionView):
 class WriteOffListView(SortedFilteredListView):
     permission_required = "collection.view_writeoff"
     template_name = "collection/writeoff_list.html"
-    sorts = {"proposed": "proposed_on", "amount": "amount", "state": "state"}
     default_sort = "-proposed"
+    export_name = "write-offs"
+    export_title = gettext_lazy("Write-offs")
+    columns = [
+        Column("proposed", gettext_lazy("Proposed on"), "proposed_on", sort="proposed_on", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "case.customer.name", sort="case__customer__name"),
+        Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
+        Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
+        Column("proposed_by", gettext_lazy("Proposed by"), "proposed_by.username"),
+        Column("decided_by", gettext_lazy("Decided by"), "decided_by.username"),
+        Column("decided_on", gettext_lazy("Decided on"), "decided_on", kind="date"),
+        Column("reason", gettext_lazy("Reason"), "reason"),
+    ]
 
     def base_queryset(self):
         qs = WriteOff.objects.visible_to(self.request.user).select_related("case__customer", "proposed_by",

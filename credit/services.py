@@ -32,6 +32,7 @@ from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
+from creditportal.core.i18n import Message
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
 from customers.models import Customer
 
@@ -612,7 +613,7 @@ def _notify_queue(app):
 
     if app.status == S.SUBMITTED:
         analysts = get_user_model().objects.filter(groups__name=access.CREDIT_ANALYST).values_list("pk", flat=True)
-        _notify(analysts, _("Credit application %(number)s awaits review") % {"number": app.pk}, app,
+        _notify(analysts, Message(gettext_lazy("Credit application %(number)s awaits review"), number=app.pk), app,
                 exclude=[app.created_by_id])
     elif app.status == S.PENDING_APPROVAL and app.current_level:
         level = app.current_level
@@ -621,8 +622,8 @@ def _notify_queue(app):
             ids = selectors.approvers_for_level(level)
         done = Decision.objects.filter(application=app, action=Decision.Action.APPROVE, voided=False)
         excluded = [app.created_by_id, app.reviewer_id, *done.values_list("actor_id", flat=True)]
-        _notify(ids, _("Credit application %(number)s awaits your approval (level %(level)s)")
-                % {"number": app.pk, "level": level}, app, exclude=excluded)
+        _notify(ids, Message(gettext_lazy("Credit application %(number)s awaits your approval (level %(level)s)"),
+                             number=app.pk, level=level), app, exclude=excluded)
 
 
 def _notify_maker(app, title):
@@ -795,7 +796,7 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
     _save(app)
     _audit_transition(actor, app, "approve", before, level=level, final=True)
     _open_facility(actor, app)
-    _notify_maker(app, _("Credit application %(number)s is approved"))
+    _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is approved")))
     publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
@@ -861,7 +862,7 @@ def application_reject(*, actor, application, comment, expected_level=None) -> C
     _save(app)
     _decide(app, actor, Decision.Action.REJECT, level=level, comment=comment)
     _audit_transition(actor, app, "reject", before, comment=comment)
-    _notify_maker(app, _("Credit application %(number)s is rejected"))
+    _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is rejected")))
     publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
@@ -889,7 +890,7 @@ def application_return(*, actor, application, reason, expected_level=None) -> Cr
     _save(app)
     _decide(app, actor, Decision.Action.RETURN, level=level, comment=reason)
     _audit_transition(actor, app, "return", before, reason=reason, approvals_voided=voided)
-    _notify_maker(app, _("Credit application %(number)s is returned to you"))
+    _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is returned to you")))
     return app
 
 

@@ -11,10 +11,12 @@ from django.views.generic import FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
 from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer, CustomerGroup
 
 from . import rules, selectors, services
+from .filtersets import ApplicationFilterSet, FacilityFilterSet
 from .forms import (
     ActionForm,
     ApplicationForm,
@@ -64,22 +66,27 @@ class QueueView(PortalPermissionMixin, TemplateView):
         return context
 
 
-class ApplicationListView(PortalPermissionMixin, ListView):
+class ApplicationListView(PortalListView):
     permission_required = "credit.view_creditapplication"
     template_name = "credit/application_list.html"
-    paginate_by = 25
+    filterset_class = ApplicationFilterSet
+    default_sort = "-created"
+    export_name = "credit-applications"
+    export_title = gettext_lazy("Credit applications")
+    columns = [
+        Column("id", "#", "pk", sort="id", kind="number"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("type", gettext_lazy("Type"), "get_application_type_display", sort="application_type"),
+        Column("product", gettext_lazy("Product"), "get_product_display", sort="product"),
+        Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
+        Column("term", gettext_lazy("Term (months)"), "term_months", sort="term_months", kind="number"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
+        Column("created", gettext_lazy("Created"), "created_at", sort="created_at", kind="date"),
+    ]
 
-    def get_queryset(self):
-        qs = CreditApplication.objects.visible_to(self.request.user).select_related("customer", "created_by")
-        status = self.request.GET.get("status")
-        if status in CreditApplication.Status.values:
-            qs = qs.filter(status=status)
-        return qs.order_by("-created_at", "-id")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["statuses"] = CreditApplication.Status.choices
-        return context
+    def base_queryset(self):
+        return CreditApplication.objects.visible_to(self.request.user).select_related("customer", "created_by")
 
 
 class ApplicationCreateView(PortalPermissionMixin, FormView):
@@ -257,24 +264,50 @@ class ApplicationItemView(PortalPermissionMixin, View):
 
 # --- Facilities -------------------------------------------------------------------------------
 
-class FacilityListView(PortalPermissionMixin, ListView):
+class FacilityListView(PortalListView):
     permission_required = "credit.view_facility"
     template_name = "credit/facility_list.html"
-    paginate_by = 25
+    filterset_class = FacilityFilterSet
+    default_sort = "customer"
+    export_name = "facilities"
+    export_title = gettext_lazy("Facilities")
+    columns = [
+        Column("id", "#", "pk", sort="id", kind="number"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("product", gettext_lazy("Product"), "get_product_display", sort="product"),
+        Column("limit", gettext_lazy("Limit"), "limit", sort="limit", kind="money", currency="currency"),
+        Column("utilised", gettext_lazy("Utilised"), "utilised", kind="money", currency="currency"),
+        Column("start", gettext_lazy("Start"), "start_date", sort="start_date", kind="date"),
+        Column("expiry", gettext_lazy("Expiry"), "expiry_date", sort="expiry_date", kind="date"),
+        Column("temporary", gettext_lazy("Temporary"), "temporary"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+    ]
 
-    def get_queryset(self):
-        qs = Facility.objects.visible_to(self.request.user).select_related("customer")
-        status = self.request.GET.get("status")
-        if status in Facility.Status.values:
-            qs = qs.filter(status=status)
-        return qs.order_by("customer__name", "-id")
+    def base_queryset(self):
+        return Facility.objects.visible_to(self.request.user).select_related("customer")
+
+    def export_rows(self):
+        """Utilisation is computed set-wise, one chunk of facilities at a time."""
+        columns = self.export_columns()
+        chunk = []
+        for facility in self.object_list.iterator(chunk_size=self.export_chunk):
+            chunk.append(facility)
+            if len(chunk) == self.export_chunk:
+                yield from self._rows(chunk, columns)
+                chunk = []
+        yield from self._rows(chunk, columns)
+
+    def _rows(self, facilities, columns):
+        used = selectors.utilisation(facilities) if facilities else {}
+        for facility in facilities:
+            facility.utilised = used[facility.pk]
+            yield [cell for c in columns for cell in c.cells(facility)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = list(context["object_list"])
         used = selectors.utilisation(rows)
         context["rows"] = [(f, used[f.pk], rules.utilisation_share(f.limit, used[f.pk])) for f in rows]
-        context["statuses"] = Facility.Status.choices
         return context
 
 

@@ -5,10 +5,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, View
 
 from creditportal.core import clock
 from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import selectors, services, statement_io
@@ -33,31 +35,32 @@ def _query_without_page(request):
 
 # --- Customers --------------------------------------------------------------------------------
 
-class CustomerListView(PortalPermissionMixin, ListView):
+class CustomerListView(PortalListView):
     permission_required = "customers.view_customer"
     template_name = "customers/customer_list.html"
-    paginate_by = 25
+    filterset_class = CustomerFilterSet
+    default_sort = "name"
+    export_name = "customers"
+    export_title = gettext_lazy("Customers")
+    columns = [
+        Column("name", gettext_lazy("Name"), "name", sort="name"),
+        Column("name_en", gettext_lazy("English name"), "name_en"),
+        Column("code", gettext_lazy("Code"), "identifier", sort="credit_code"),
+        Column("industry", gettext_lazy("Industry"), "get_industry_section_display", sort="industry_section"),
+        Column("size", gettext_lazy("Size"), "get_size_display", sort="size"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+        Column("manager", gettext_lazy("Manager"), "relationship_manager.username",
+               sort="relationship_manager__username"),
+        Column("group", gettext_lazy("Group"), "group.name", sort="group__name"),
+        Column("latest_statement", gettext_lazy("Latest statement"), "latest_period_end", sort="latest_period_end",
+               kind="date"),
+    ]
 
-    def get_paginate_by(self, queryset):
-        try:
-            size = int(self.request.GET.get("page_size", self.paginate_by))
-        except ValueError:
-            size = self.paginate_by
-        return max(1, min(size, 200))
+    def base_queryset(self):
+        return selectors.customer_list(self.request.user)
 
-    def get_queryset(self):
-        self.filterset = CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list(self.request.user),
-                                           request=self.request)
-        queryset = self.filterset.qs
-        if not self.request.GET.get("ordering"):
-            queryset = queryset.order_by("name", "id")
-        return queryset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["query"] = _query_without_page(self.request)
-        return context
+    def filterset_kwargs(self):
+        return {"request": self.request}
 
 
 class CustomerCreateView(PortalPermissionMixin, FormView):
@@ -157,19 +160,22 @@ class CustomerDetailView(PortalPermissionMixin, DetailView):
 
 # --- Groups -----------------------------------------------------------------------------------
 
-class GroupListView(PortalPermissionMixin, ListView):
+class GroupListView(PortalListView):
     permission_required = "customers.view_customergroup"
     template_name = "customers/group_list.html"
     paginate_by = 50
+    filterset_class = CustomerGroupFilterSet
+    default_sort = "name"
+    export_name = "customer-groups"
+    export_title = gettext_lazy("Groups of related companies")
+    columns = [
+        Column("name", gettext_lazy("Name"), "name", sort="name"),
+        Column("parent", gettext_lazy("Parent company"), "parent_company.name", sort="parent_company__name"),
+        Column("members", gettext_lazy("Members you can see"), "member_count", sort="member_count", kind="number"),
+    ]
 
-    def get_queryset(self):
-        self.filterset = CustomerGroupFilterSet(self.request.GET or None,
-                                                queryset=selectors.groups_with_counts(self.request.user))
-        return self.filterset.qs.order_by("name")
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "filter": self.filterset,
-                "query": _query_without_page(self.request)}
+    def base_queryset(self):
+        return selectors.groups_with_counts(self.request.user)
 
 
 class GroupDetailView(PortalPermissionMixin, DetailView):

@@ -9,11 +9,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import ServiceError
+from creditportal.core.lists import Column, ExportMixin, PortalListView, query_without
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
 
@@ -33,12 +35,26 @@ def _query_without_page(request):
 
 # --- Alerts ------------------------------------------------------------------------------------------
 
-class AlertListView(PortalPermissionMixin, ListView):
+class AlertListView(PortalListView):
+    """Filtered and sorted by ``selectors.alert_list`` (status, severity, rule, age, q, ``?sort=``); exportable."""
+
     permission_required = "monitoring.view_alert"
     template_name = "monitoring/alert_list.html"
-    paginate_by = 25
+    export_name = "alerts"
+    export_title = gettext_lazy("Alerts")
+    columns = [
+        Column("raised", gettext_lazy("Raised on"), "raised_on", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "customer.name"),
+        Column("rule", gettext_lazy("Rule"), "rule.name"),
+        Column("severity", gettext_lazy("Severity"), "get_severity_display"),
+        Column("status", gettext_lazy("Status"), "get_status_display"),
+        Column("value", gettext_lazy("Value"), "value", kind="number"),
+        Column("last_seen", gettext_lazy("Last seen on"), "last_seen_on", kind="date"),
+        Column("owner", gettext_lazy("Owner"), "owner.username"),
+        Column("action", gettext_lazy("Recommended action"), "get_recommended_action_display"),
+    ]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return selectors.alert_list(self.request.user, self.request.GET)
 
     def get_context_data(self, **kwargs):
@@ -184,16 +200,27 @@ class RuleFormView(PortalPermissionMixin, FormView):
 
 # --- Watchlist ---------------------------------------------------------------------------------------------
 
-class WatchlistView(PortalPermissionMixin, ListView):
+class WatchlistView(PortalListView):
     permission_required = "monitoring.view_watchlistentry"
     template_name = "monitoring/watchlist.html"
     paginate_by = 50
+    default_sort = "-since"
+    export_name = "watchlist"
+    export_title = gettext_lazy("Watchlist")
+    columns = [
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("reason", gettext_lazy("Reason"), "reason"),
+        Column("owner", gettext_lazy("Owner"), "owner.username", sort="owner__username"),
+        Column("since", gettext_lazy("Since"), "since", sort="since", kind="date"),
+        Column("until", gettext_lazy("Until"), "until", sort="until", kind="date"),
+        Column("alert", gettext_lazy("From alert"), "alert.pk"),
+    ]
 
-    def get_queryset(self):
+    def base_queryset(self):
         queryset = WatchlistEntry.objects.visible_to(self.request.user).select_related("customer", "owner", "alert")
         if self.request.GET.get("all") != "1":
             queryset = queryset.current(clock.today())
-        return queryset.order_by("-since", "-id")
+        return queryset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -246,12 +273,27 @@ class WatchlistEndView(PortalPermissionMixin, View):
 
 # --- Classification ---------------------------------------------------------------------------------------
 
-class ClassificationListView(PortalPermissionMixin, ListView):
+class ClassificationListView(PortalListView):
+    """Filtered by ``selectors.classification_list`` (period, tier, status, manual, customer); ``?sort=`` and
+    export through the shared list machinery."""
+
     permission_required = "monitoring.view_assetclassification"
     template_name = "monitoring/classification_list.html"
     paginate_by = 50
+    export_name = "asset-classification"
+    export_title = gettext_lazy("Asset classification")
+    columns = [
+        Column("period", gettext_lazy("Month end"), "period", sort="period", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("dpd", gettext_lazy("Days past due"), "days_past_due", sort="days_past_due", kind="number"),
+        Column("exposure", gettext_lazy("Exposure"), "exposure", sort="exposure", kind="money", currency="currency"),
+        Column("floor", gettext_lazy("Floor by days past due"), "get_floor_tier_display"),
+        Column("tier", gettext_lazy("Tier"), "get_tier_display", sort="tier"),
+        Column("manual", gettext_lazy("Classified manually"), "manual"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+    ]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return selectors.classification_list(self.request.user, self.request.GET)
 
     def get_context_data(self, **kwargs):
@@ -416,9 +458,21 @@ class DashboardAccessMixin(PortalPermissionMixin):
     permission_required = ("monitoring.view_alert", "customers.view_all_customers")
 
 
-class ExposureListView(DashboardAccessMixin, ListView):
+class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
+    """Filtered by ``selectors.exposure_list``; exported as CSV/XLSX through the shared machinery."""
+
     template_name = "monitoring/exposure_list.html"
     paginate_by = 50
+    export_name = "exposure"
+    export_title = gettext_lazy("Exposure by customer")
+    columns = [
+        Column("customer", gettext_lazy("Customer"), "name"),
+        Column("code", gettext_lazy("Code"), "identifier"),
+        Column("grade", gettext_lazy("Grade"), "grade"),
+        Column("industry", gettext_lazy("Industry"), "get_industry_section_display"),
+        Column("group", gettext_lazy("Group"), "group.name"),
+        Column("exposure", gettext_lazy("Exposure"), "exposure", kind="money"),
+    ]
 
     def get_queryset(self):
         try:
@@ -426,10 +480,31 @@ class ExposureListView(DashboardAccessMixin, ListView):
         except (ValueError, KeyError):
             raise Http404
 
+    def get(self, request, *args, **kwargs):
+        fmt = self.requested_export()
+        if fmt:
+            self.object_list = self.get_queryset()
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export_header(self):
+        return [h for c in self.columns for h in c.headers()]
+
+    def export_count(self):
+        return self.object_list.count()
+
+    def export_object_type(self):
+        return "customers.customer"
+
+    def export_rows(self):
+        for row in self.object_list.iterator(chunk_size=2000):
+            yield [cell for c in self.columns for cell in c.cells(row)]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(query=_query_without_page(self.request), params=self.request.GET,
-                       industries=dict(INDUSTRY_SECTION_CHOICES))
+                       industries=dict(INDUSTRY_SECTION_CHOICES), can_export=self.may_export(),
+                       export_query=query_without(self.request))
         return context
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from accounts.system import system_user
@@ -24,6 +25,7 @@ from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable, sha256_of
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
+from creditportal.core.i18n import Message
 from creditportal.core.tasks import enqueue
 from customers.models import Customer
 from customers.services import require_visible
@@ -278,7 +280,8 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
 
     analysts = (get_user_model().objects.filter(groups__name=access.CREDIT_ANALYST)
                 .exclude(pk__in=rating.makers()).values_list("pk", flat=True))
-    _notify(analysts, _("Rating of %(customer)s awaits your approval") % {"customer": rating.customer}, rating)
+    _notify(analysts, Message(gettext_lazy("Rating of %(customer)s awaits your approval"), customer=rating.customer),
+            rating)
     return rating
 
 
@@ -315,7 +318,7 @@ def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
     rating.decision_note = (note or "").strip()
     rating.save()
     _transition(actor, rating, "approve", before)
-    _notify_decided(actor, rating, _("Your rating of %(customer)s is approved"))
+    _notify_decided(actor, rating, Message(gettext_lazy("Your rating of %(customer)s is approved")))
     publish_on_commit("ratings.rating_approved", rating_id=rating.pk, customer_id=rating.customer_id)
     return rating
 
@@ -335,7 +338,7 @@ def rating_return(*, actor, rating: Rating, reason: str) -> Rating:
     rating.returned_count += 1
     rating.save()
     _transition(actor, rating, "return", before)
-    _notify_decided(actor, rating, _("Your rating of %(customer)s is returned to you"))
+    _notify_decided(actor, rating, Message(gettext_lazy("Your rating of %(customer)s is returned to you")))
     return rating
 
 

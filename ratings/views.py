@@ -6,14 +6,17 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
 from customers.ratios import RATIO_KINDS
 
 from . import selectors, services
+from .filtersets import RatingFilterSet
 from .forms import (BehaviourInputForm, ExpertScoreForm, FactorForm, GradeFormSet, OverrideForm, PolicyForm,
                     RatingModelForm, ReasonForm, ScaleForm)
 from .models import (BehaviourInput, ExpertScore, Rating, RatingBatch, RatingFactor, RatingModel, RatingScale,
@@ -41,22 +44,31 @@ class WorkQueueView(PortalPermissionMixin, TemplateView):
         return context
 
 
-class RatingListView(PortalPermissionMixin, ListView):
+class RatingListView(PortalListView):
     permission_required = "ratings.view_rating"
     template_name = "ratings/rating_list.html"
     paginate_by = 50
+    filterset_class = RatingFilterSet
+    default_sort = "-created"
+    export_name = "ratings"
+    export_title = gettext_lazy("Ratings")
+    columns = [
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("code", gettext_lazy("Code"), "customer.credit_code"),
+        Column("grade", gettext_lazy("Grade"), "grade", sort="grade"),
+        Column("letter", gettext_lazy("Letter"), "letter"),
+        Column("score", gettext_lazy("Score"), "score", sort="score", kind="number"),
+        Column("pd", gettext_lazy("Probability of default"), "pd", sort="pd", kind="number"),
+        Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
+        Column("model", gettext_lazy("Model"), "model.name"),
+        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
+        Column("approved", gettext_lazy("Approval date"), "approved_on", sort="approved_on", kind="date"),
+        Column("review", gettext_lazy("Next review"), "review_due", sort="review_due", kind="date"),
+        Column("created", gettext_lazy("Created"), "created_at", sort="created_at", kind="date"),
+    ]
 
-    def get_queryset(self):
-        qs = Rating.objects.visible_to(self.request.user).select_related("customer", "model").order_by("-created_at", "-id")
-        state = self.request.GET.get("state")
-        if state in RatingState.values:
-            qs = qs.filter(state=state)
-        return qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["states"] = RatingState.choices
-        return context
+    def base_queryset(self):
+        return Rating.objects.visible_to(self.request.user).select_related("customer", "model", "created_by")
 
 
 # --- Starting and working on a rating ---------------------------------------------------------

@@ -100,7 +100,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_all_customers",
         "collection.add_collectioncase", "collection.change_collectioncase",
         "collection.add_collectionactivity", "collection.add_promisetopay",
-        "collection.propose_writeoff", "collection.add_payment",
+        "collection.propose_writeoff", "collection.add_payment", "collection.run_dunning",
         "monitoring.handle_alert",
     ],
     RISK_ADMIN: [
@@ -115,7 +115,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.add_creditpolicy", "credit.change_creditpolicy", "credit.add_authoritylevel",
         "credit.change_authoritylevel", "credit.add_approverauthority", "credit.change_approverauthority",
         "credit.add_grouplimit", "credit.change_grouplimit", "credit.add_delegation", "credit.change_delegation",
-        "collection.add_dunningpolicy", "collection.change_dunningpolicy",
+        "collection.add_dunningpolicy", "collection.change_dunningpolicy", "collection.run_dunning",
         "monitoring.add_warningrule", "monitoring.change_warningrule", "monitoring.run_provisions",
         "monitoring.change_provisionrate",
         "creditportal.add_fxrate", "creditportal.change_fxrate",

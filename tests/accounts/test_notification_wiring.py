@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english_and_date():
+def _english_and_date(users):
+    """Everyone here chose English (notifications follow the recipient's language, default Chinese)."""
+    from accounts.models import UserPreference
+
+    UserPreference.objects.bulk_create([UserPreference(user=u, language="en") for u in users.values()])
     clock.set_today(dt.date(2026, 6, 15))
     with translation.override("en"):
         yield

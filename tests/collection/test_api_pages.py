@@ -236,7 +236,7 @@ def test_customer_tab(users, client_for, setup):
 def test_aging_exports(users, client_for, setup):
     client = client_for(users["analyst"])
     r = client.get(reverse("collection:aging_csv"))
-    assert r.status_code == 200 and "华东机械有限公司" in r.content.decode("utf-8-sig")
+    assert r.status_code == 200 and "华东机械有限公司" in b"".join(r.streaming_content).decode("utf-8-sig")
     r = client.get(reverse("collection:aging_xlsx"))
     from io import BytesIO
 

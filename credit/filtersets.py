@@ -1,0 +1,39 @@
+"""Filters of the credit list pages (the same query string filters the page and its CSV/XLSX export)."""
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import CreditApplication, Facility
+
+
+def _customer_search(queryset, name, value):
+    value = value.strip()
+    if not value:
+        return queryset
+    return queryset.filter(Q(customer__name__icontains=value) | Q(customer__credit_code__icontains=value))
+
+
+class ApplicationFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
+    status = django_filters.ChoiceFilter(choices=CreditApplication.Status.choices, label=_("Status"),
+                                         empty_label=_("All statuses"))
+    application_type = django_filters.ChoiceFilter(choices=CreditApplication.Type.choices, label=_("Type"))
+    product = django_filters.ChoiceFilter(choices=CreditApplication.Product.choices, label=_("Product"))
+    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
+    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
+
+    class Meta:
+        model = CreditApplication
+        fields = ["search", "status", "application_type", "product", "created_from", "created_to"]
+
+
+class FacilityFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
+    status = django_filters.ChoiceFilter(choices=Facility.Status.choices, label=_("Status"),
+                                         empty_label=_("All statuses"))
+    product = django_filters.ChoiceFilter(choices=CreditApplication.Product.choices, label=_("Product"))
+    expires_before = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lte", label=_("Expires by"))
+
+    class Meta:
+        model = Facility
+        fields = ["search", "status", "product", "expires_before"]

@@ -1,0 +1,330 @@
+"""One list machinery for every list page: filter, sort, paginate and export the same rows.
+
+A list page subclasses :class:`PortalListView` and declares
+
+* ``permission_required`` — who may see the list (and export it, unless ``export_permission`` differs);
+* ``base_queryset()`` — the rows the user may see (always ``Model.objects.visible_to(user)``);
+* ``filterset_class`` — the app's django-filter FilterSet (the query string filters pages and files alike);
+* ``columns`` — :class:`Column` entries: the header label (translated), how to read the value, the ORM field
+  a ``?sort=`` key orders by (whitelist: only columns with ``sort`` can be sorted), and the kind of value;
+* ``default_sort`` and ``export_name`` (the file name stem and the audit verb).
+
+``?export=csv`` / ``?export=xlsx`` (or a URL that passes ``export_format``) answers with the filtered and
+sorted rows as a UTF-8 CSV with BOM (streamed, so Excel opens Chinese) or an XLSX workbook (openpyxl
+write-only). Files hold ISO dates and money as amount + currency. More than ``EXPORT_MAX_ROWS`` rows are
+refused with a message asking to narrow the filter. Every export is recorded in the audit trail by the
+recorder the audit app registers (:func:`set_export_recorder`) — the shared machinery imports no app.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import ListView
+
+from . import clock
+from .views import PortalPermissionMixin
+
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_export_recorder: Callable[..., None] | None = None
+
+
+def set_export_recorder(recorder: Callable[..., None]) -> None:
+    """The audit app registers ``recorder(*, actor, verb, object_type, object_repr, after)`` here."""
+    global _export_recorder
+    _export_recorder = recorder
+
+
+def record_export(*, actor, verb: str, object_type: str, object_repr: str, after: dict) -> None:
+    if _export_recorder is None:  # never export without an audit trail
+        raise RuntimeError("No export recorder is registered (the audit app is not installed).")
+    _export_recorder(actor=actor, verb=verb, object_type=object_type, object_repr=object_repr, after=after)
+
+
+def export_max_rows() -> int:
+    return int(getattr(settings, "EXPORT_MAX_ROWS", 50_000))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list: ``value`` is a dotted path (``customer.name``, ``get_status_display``) or a
+    callable taking the row; ``sort`` the ORM field ``?sort=<key>`` orders by; ``kind`` one of
+    ``text``, ``number``, ``date``, ``money`` (``currency`` is then the path of the currency code)."""
+
+    key: str
+    label: Any
+    value: str | Callable[[Any], Any] | None = None
+    sort: str | None = None
+    kind: str = "text"
+    currency: str | Callable[[Any], Any] | None = None
+    export: bool = True
+
+    def read(self, row, path=None):
+        path = self.value if path is None else path
+        if path is None:
+            path = self.key
+        if callable(path):
+            return path(row)
+        value = row
+        for part in path.split("."):
+            if value is None:
+                return None
+            value = value.get(part) if isinstance(value, dict) else getattr(value, part)
+            if callable(value) and not isinstance(value, Model):
+                value = value()
+        return value
+
+    def headers(self) -> list[str]:
+        if self.kind == "money":
+            return [str(self.label), _("%(column)s currency") % {"column": self.label}]
+        return [str(self.label)]
+
+    def cells(self, row) -> list:
+        value = file_value(self.read(row))
+        if self.kind == "money":
+            currency = self.read(row, self.currency) if self.currency else settings.REPORTING_CURRENCY
+            return [value, file_value(currency)]
+        return [value]
+
+
+def file_value(value):
+    """A value as it goes into a file: ISO dates, plain numbers, text for the rest."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (int, Decimal, float)):
+        return value
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, Model):
+        return str(value)
+    return str(value)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_stream(header: list[str], rows):
+    """UTF-8 CSV with a BOM, one line at a time (a StreamingHttpResponse body)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(["" if v is None else v for v in row])
+
+
+def csv_response(header, rows, filename):
+    response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(header, rows, filename, sheet_title):
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(sheet_title)[:31] or "Sheet")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    stream = io.BytesIO()
+    book.save(stream)
+    response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def query_without(request, *keys):
+    query = request.GET.copy()
+    for key in ("page", "export", *keys):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+class ExportMixin:
+    """Export refused (403) without ``export_permission`` (default: the list's permission), capped, audited."""
+
+    export_format: str | None = None  # set by a URL such as ``export.csv``; otherwise ``?export=``
+    export_name = "list"
+    export_permission: str | None = None
+    export_title = gettext_lazy("Export")
+    list_url_name: str | None = None
+
+    def requested_export(self):
+        fmt = self.export_format or self.request.GET.get("export")
+        if fmt and fmt not in EXPORT_FORMATS:
+            return "invalid"
+        return fmt
+
+    def may_export(self):
+        needed = self.export_permission or self.get_permission_required()
+        if isinstance(needed, str):
+            needed = [needed]
+        if isinstance(needed, (set, frozenset)):
+            return any(self.request.user.has_perm(p) for p in needed)
+        return self.request.user.has_perms(needed)
+
+    def export_header(self) -> list[str]:
+        raise NotImplementedError
+
+    def export_rows(self):
+        raise NotImplementedError
+
+    def export_count(self) -> int:
+        raise NotImplementedError
+
+    def export_object_type(self) -> str:
+        return self.export_name
+
+    def back_to_list(self):
+        if self.list_url_name:
+            from django.urls import reverse
+
+            url = reverse(self.list_url_name)
+        else:
+            url = self.request.path
+        query = query_without(self.request)
+        return redirect(f"{url}?{query}" if query else url)
+
+    def export(self, fmt):
+        if fmt == "invalid":
+            messages.error(self.request, _("Files can be exported as CSV or XLSX only."))
+            return self.back_to_list()
+        if not self.may_export():
+            raise PermissionDenied
+        count = self.export_count()
+        limit = export_max_rows()
+        if count > limit:
+            messages.error(self.request, _("%(count)s rows match: an export holds at most %(limit)s. Narrow the "
+                                           "filter and export again.") % {"count": count, "limit": limit})
+            return self.back_to_list()
+        header = self.export_header()
+        record_export(actor=self.request.user, verb=f"{self.export_name}_{fmt}",
+                      object_type=self.export_object_type(),
+                      object_repr=_("%(list)s export") % {"list": self.export_title},
+                      after={**{k: v for k, v in self.request.GET.items() if k not in ("export", "page")},
+                             "format": fmt, "rows": count})
+        filename = f"{self.export_name}-{clock.today():%Y%m%d}"
+        if fmt == "xlsx":
+            return xlsx_response(header, self.export_rows(), filename, self.export_title)
+        return csv_response(header, self.export_rows(), filename)
+
+
+class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
+    """A list page: FilterSet from the query string, ``?sort=`` from the columns' whitelist, paginated,
+    exportable as CSV/XLSX with the same filter and sort."""
+
+    paginate_by = 25
+    max_page_size = 200
+    filterset_class = None
+    columns: list[Column] = []
+    extra_sorts: dict[str, str] = {}
+    default_sort = ""
+    export_chunk = 2000
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def get_paginate_by(self, queryset):
+        """``?page_size=`` within 1..max_page_size; the class default otherwise."""
+        try:
+            size = int(self.request.GET.get("page_size", self.paginate_by))
+        except ValueError:
+            size = self.paginate_by
+        return max(1, min(size, self.max_page_size))
+
+    def filterset_kwargs(self):
+        return {}
+
+    def sorts(self) -> dict[str, str]:
+        return {**{c.key: c.sort for c in self.columns if c.sort}, **self.extra_sorts}
+
+    def get_queryset(self):
+        qs = self.base_queryset()
+        self.filterset = None
+        if self.filterset_class:
+            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, **self.filterset_kwargs())
+            qs = self.filterset.qs
+        if not self.request.GET.get("sort") and self._filterset_orders():
+            self.sort = ""  # the FilterSet's own OrderingFilter (``?ordering=``) has sorted the rows
+            return qs
+        sort = self.request.GET.get("sort") or self.default_sort
+        sorts = self.sorts()
+        field = sorts.get(sort.lstrip("-"))
+        if not field:
+            sort = self.default_sort
+            field = sorts.get(sort.lstrip("-"))
+        if field:
+            fields = field if isinstance(field, (list, tuple)) else [field]
+            desc = sort.startswith("-")
+            qs = qs.order_by(*[f"-{f}" if desc else f for f in fields], "-pk" if desc else "pk")
+        elif not qs.ordered:
+            qs = qs.order_by("-pk")
+        self.sort = sort
+        return qs
+
+    def _filterset_orders(self):
+        import django_filters
+
+        if self.filterset is None or not self.filterset.is_bound:
+            return False
+        return any(isinstance(f, django_filters.OrderingFilter) and self.request.GET.get(name)
+                   for name, f in self.filterset.filters.items())
+
+    def get(self, request, *args, **kwargs):
+        fmt = self.requested_export()
+        if fmt:
+            self.object_list = self.get_queryset()
+            return self.export(fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export_columns(self):
+        return [c for c in self.columns if c.export]
+
+    def export_header(self):
+        return [h for c in self.export_columns() for h in c.headers()]
+
+    def export_count(self):
+        return self.object_list.count()
+
+    def export_object_type(self):
+        return self.object_list.model._meta.label_lower
+
+    def export_rows(self):
+        columns = self.export_columns()
+        for row in self.object_list.iterator(chunk_size=self.export_chunk):
+            yield [cell for c in columns for cell in c.cells(row)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["query"] = query_without(self.request)
+        context["sort_query"] = query_without(self.request, "sort")
+        context["sort"] = self.sort
+        context["export_query"] = query_without(self.request)
+        context["can_export"] = self.may_export()
+        return context

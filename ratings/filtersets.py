@@ -1,0 +1,24 @@
+"""Filters of the rating list page (the same query string filters the page and its CSV/XLSX export)."""
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Rating, RatingState
+
+
+class RatingFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label=_("Customer"))
+    state = django_filters.ChoiceFilter(choices=RatingState.choices, label=_("State"), empty_label=_("every state"))
+    grade = django_filters.CharFilter(field_name="grade", lookup_expr="iexact", label=_("Grade"))
+    approved_from = django_filters.DateFilter(field_name="approved_on", lookup_expr="gte", label=_("Approved from"))
+    approved_to = django_filters.DateFilter(field_name="approved_on", lookup_expr="lte", label=_("Approved to"))
+
+    class Meta:
+        model = Rating
+        fields = ["search", "state", "grade", "approved_from", "approved_to"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(customer__name__icontains=value) | Q(customer__credit_code__icontains=value))
