@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "creditportal.context_processors.portal",
             ],
+            "builtins": ["creditportal.core.formatting"],
         },
     },
 ]
@@ -181,6 +182,7 @@ LANGUAGE_CODE = env("DJANGO_LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["creditportal.formats"]
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "creditportal" / "locale"]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0003_alter_dunningpolicy_letter_language'),
+        ('collection', '0004_aging_indexes'),
         ('credit', '0006_list_order_index'),
         ('customers', '0002_list_order_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,0 +1,41 @@
+"""Template filters for numbers and money in the reader's language (a built-in: no ``{% load %}`` needed).
+
+    {{ invoice.amount|money:invoice.currency }}   → "CNY 1,234,567.89"
+    {{ ratio|amount }}                            → "1,234.57" (grouped, two decimals)
+
+Grouping and separators come from the active language's formats (``creditportal/formats``); files keep plain
+numbers (``creditportal.core.lists``)."""
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import formats
+
+register = template.Library()
+
+EMPTY = "—"
+
+
+def _number(value, places):
+    if value is None or value == "":
+        return None
+    try:
+        value = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def amount(value, places=2):
+    """A grouped amount with ``places`` decimals in the active language; "—" when there is none."""
+    text = _number(value, int(places))
+    return EMPTY if text is None else text
+
+
+@register.filter
+def money(value, currency=""):
+    """Currency code and grouped amount: "CNY 1,234,567.89"; "—" when there is no amount."""
+    text = _number(value, 2)
+    if text is None:
+        return EMPTY
+    return f"{currency} {text}".strip()
