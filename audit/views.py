@@ -48,4 +48,7 @@ class AuditEventListView(PortalListView):
 
 
 class AuditEventExportView(AuditEventListView):
+    """The old ``export.csv`` link: the gate asks for the export permission itself (not only the list's)."""
+
+    permission_required = "audit.export_auditevent"
     export_format = "csv"

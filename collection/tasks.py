@@ -27,7 +27,7 @@ def execute_dunning_action(action_id):
 
 @shared_task(name="collection.run_dunning_now", autoretry_for=(OperationalError,), retry_backoff=True,
              retry_backoff_max=600, max_retries=5)
-def run_dunning_now(as_of):
+def run_dunning_now(as_of: str):
     """Started by "Run dunning now": the nightly job's service for that business date (idempotent)."""
     import datetime as dt
 

@@ -341,7 +341,7 @@ def test_overdue_dunning_case_broken_promise_escalation_write_off(users, page, l
     shoot("written-off")
 
 
-ALLOWED_POSTS = ("/i18n/setlang/", "/accounts/logout/", "/reports/batches/request")
+ALLOWED_POSTS = ("/i18n/setlang/", "/accounts/language/", "/accounts/logout/", "/reports/batches/request")
 
 
 def writes_on_page(page):

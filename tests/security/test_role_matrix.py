@@ -18,7 +18,9 @@ ROLES = access.ROLES
 PUBLIC = {"healthz", "set_language", "accounts:login", "api-token", "api-schema", "api-docs", "api-redoc",
           "api-root"}
 # Any signed-in user (own data only, enforced by querysets).
+# The own language and profile are the user's preferences, not business data (an auditor may set them).
 SIGNED_IN = {"home", "accounts:logout", "accounts:password_change", "accounts:password_done",
+             "accounts:profile", "accounts:set_language",
              "accounts:notification_list", "accounts:notification_open", "notification-list",
              "notification-detail", "notification-read"}
 SKIP_PREFIXES = ("admin:",)  # Django admin: staff only, its own checks

@@ -50,12 +50,14 @@ def project_tasks():
 
 
 def dummy_arguments(task):
-    """An id, a list of ids or a language per parameter: the task never gets past its first query anyway."""
+    """An id, a list of ids, an ISO date or a language per parameter: the task never gets past its first query."""
     values = []
     for parameter in inspect.signature(task.run).parameters.values():
         if parameter.default is not inspect.Parameter.empty:
             break
-        if parameter.annotation in (str, "str"):
+        if parameter.name == "as_of" or parameter.name.endswith("_iso"):
+            values.append("2026-01-01")
+        elif parameter.annotation in (str, "str"):
             values.append("en")
         elif parameter.name.endswith("_ids") or parameter.annotation in (list, "list", "list[int]"):
             values.append([1])
