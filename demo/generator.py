@@ -460,6 +460,7 @@ def generate(plan: Plan) -> dict:
             step("ratings", _ratings, plan, rng, cursor, users, customers, templates, counts)
             step("applications, facilities, orders", _credit, plan, rng, cursor, users, customers, counts)
             step("invoices, payments, allocations", _receivables, plan, rng, cursor, users, customers, counts)
+            step("current ratings settled on own data", _settle_ratings, plan, cursor, customers, templates)
             step("alerts", _alerts, plan, rng, cursor, users, customers, counts)
             step("sequences", _sequences, cursor)
             t0 = time.perf_counter()
@@ -654,6 +655,58 @@ def _ratings(plan, rng, cursor, users, custs, templates, counts):
                 if current:
                     c.grade = grade["code"]
     counts["ratings"] = pk - first
+
+
+def _settle_ratings(plan, cursor, custs, templates):
+    """Each current rating becomes the model's result on the customer's own data as of the day before the
+    business date, as last night's batch left the portfolio (every proposal decided): the templates gave the
+    ratings a plausible history, this gives them the figures a real rating of this customer would show.
+    Tonight's batch then sees what moved in a day (invoices entering and leaving the behaviour window),
+    not a portfolio whose every rating disagrees with its data. Expert scores, dates and approvers stay."""
+    from creditportal.core.canonical import jsonable, sha256_of
+    from ratings import selectors
+    from ratings.engine import evaluate
+    from ratings.engine.scorecard import ModelDefinition
+    from ratings.models import Rating, RatingsPolicy
+    from ratings.providers import behaviour_facts_for
+
+    model, definition, _variants, grades = templates
+    parsed = ModelDefinition(definition)
+    last_night = plan.today - dt.timedelta(days=1)
+    policy = RatingsPolicy.current()
+    window_start, window_end = selectors.behaviour_window(last_night, policy)
+    facts = behaviour_facts_for(None, window_start, window_end)
+    by_id = {c.id: c for c in custs}
+    cursor.execute("SELECT id, customer_id, approved_on, inputs -> 'expert_scores', inputs ->> 'as_of' "
+                   "FROM ratings_rating WHERE state = 'approved' ORDER BY customer_id")
+    current = cursor.fetchall()
+    cursor.execute("CREATE TEMP TABLE settled_rating (id bigint PRIMARY KEY, inputs jsonb, inputs_sha256 text, "
+                   "quantitative_sha256 text, result jsonb, score numeric, model_grade text, grade text, "
+                   "letter text, pd numeric, review_due date) ON COMMIT DROP")
+    # One COPY per chunk, after the chunk's reads: the connection can't run a query in the middle of a COPY.
+    for start in range(0, len(current), selectors.BATCH_CHUNK):
+        rows = current[start:start + selectors.BATCH_CHUNK]
+        customers = selectors.customers_by_id([r[1] for r in rows])
+        inputs_by = selectors.gather_inputs(customers, on_date=last_night, policy=policy, behaviour=facts)
+        lines = []
+        for rating_id, customer_id, approved_on, experts, as_of in rows:
+            experts = json.loads(experts) if isinstance(experts, str) else experts  # raw jsonb is text here
+            inputs = {**inputs_by[customer_id], "expert_scores": experts or {}, "as_of": as_of}
+            result = jsonable(evaluate(parsed, inputs).as_dict())
+            grade = grades[result["grade"]]
+            review_due = _add_months(approved_on, REVIEW_MONTHS.get(grade["letter"], 1))
+            lines.append("\t".join(map(_fmt, (
+                rating_id, inputs, sha256_of(inputs), selectors.quantitative_hash(inputs), result,
+                result["score"], result["grade"], grade["code"], grade["letter"], grade["pd"],
+                review_due))) + "\n")
+            if customer_id in by_id:
+                by_id[customer_id].grade = grade["code"]
+        with cursor.copy("COPY settled_rating FROM STDIN") as copy:
+            copy.write("".join(lines))
+    cursor.execute("UPDATE ratings_rating r SET inputs = s.inputs, inputs_sha256 = s.inputs_sha256, "
+                   "quantitative_sha256 = s.quantitative_sha256, result = s.result, score = s.score, "
+                   "model_grade = s.model_grade, grade = s.grade, letter = s.letter, pd = s.pd, "
+                   "review_due = s.review_due FROM settled_rating s WHERE r.id = s.id")
 
 
 def _credit(plan, rng, cursor, users, custs, counts):

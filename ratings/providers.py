@@ -7,10 +7,10 @@ The collection app owns invoices, payments and claim payouts. At start-up (``App
 
 A provider has one method::
 
-    behaviour_for(customer_ids: list[int], window_start: date, window_end: date) -> dict[int, facts]
+    behaviour_for(customer_ids: list[int] | None, window_start: date, window_end: date) -> dict[int, facts]
 
 for the invoices falling due in ``window_start … window_end`` (both inclusive), in ONE set-wise pass (a
-constant number of queries for any number of customers). ``facts`` is a dict (or any object with these
+constant number of queries for any number of customers); ``customer_ids=None`` asks for every customer. ``facts`` is a dict (or any object with these
 attributes, or :class:`ratings.engine.behaviour.BehaviourFacts`); amounts are ``Decimal`` in the reporting
 currency (CNY), never floats:
 
@@ -58,10 +58,12 @@ def payment_behaviour() -> PaymentBehaviourProvider | None:
 
 
 def behaviour_facts_for(customer_ids, window_start: dt.date, window_end: dt.date) -> dict[int, BehaviourFacts]:
-    """``{customer_id: BehaviourFacts}`` for the customers with invoices due in the window."""
-    if _provider is None or not customer_ids:
+    """``{customer_id: BehaviourFacts}`` for the customers with invoices due in the window;
+    ``customer_ids=None``: every customer (one pass over the tables, for the whole-portfolio batch)."""
+    if _provider is None or (customer_ids is not None and not customer_ids):
         return {}
-    raw = _provider.behaviour_for(list(customer_ids), window_start, window_end) or {}
+    ids = None if customer_ids is None else list(customer_ids)
+    raw = _provider.behaviour_for(ids, window_start, window_end) or {}
     result = {}
     for customer_id, facts in raw.items():
         parsed = BehaviourFacts.from_any(facts)

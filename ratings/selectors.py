@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from creditportal.core import clock
@@ -25,6 +27,7 @@ from .models import (EDITABLE_STATES, BehaviourInput, FactorKind, Rating, Rating
 from .providers import behaviour_facts_for
 
 CHUNK = 500
+BATCH_CHUNK = 2000  # customers per task of the re-rating batch
 _DEFAULT_ORDER = {code: i for i, (code, *_rest) in enumerate(DEFAULT_GRADES)}
 
 
@@ -61,15 +64,33 @@ def current_ratings(customer_ids) -> dict[int, Rating]:
     return {r.customer_id: r for r in Rating.objects.filter(customer_id__in=ids, state=RatingState.APPROVED)}
 
 
-def current_ratings_for_batch(customer_ids) -> dict[int, Rating]:
-    """``{customer_id: approved rating}`` with only what the re-rating compares (one query): grades, model,
-    quantitative hash and the experts' scores (``rating.expert_scores_snapshot``), not the JSON snapshots."""
+@dataclass(frozen=True, slots=True)
+class BatchRating:
+    """What the re-rating compares of a customer's approved rating (a plain row: building 85k ``Rating``
+    instances, whose django-fsm ``__init__`` records the initial state, cost more than the comparison)."""
+    id: int
+    customer_id: int
+    model_id: int
+    model_grade: str
+    grade: str
+    quantitative_sha256: str
+    expert_scores_snapshot: dict | None
+
+
+def current_ratings_for_batch(customer_ids) -> dict[int, BatchRating]:
+    """``{customer_id: BatchRating}`` of the approved ratings (one query): grades, model, quantitative
+    hash and the experts' scores of the snapshot, not the JSON snapshots themselves."""
     from django.db.models.fields.json import KeyTransform
 
     rows = (Rating.objects.filter(customer_id__in=list(customer_ids), state=RatingState.APPROVED)
-            .only("id", "customer_id", "model_id", "state", "model_grade", "grade", "quantitative_sha256")
-            .annotate(expert_scores_snapshot=KeyTransform("expert_scores", "inputs")))
-    return {r.customer_id: r for r in rows}
+            .annotate(expert_scores_snapshot=KeyTransform("expert_scores", "inputs"))
+            .values_list("id", "customer_id", "model_id", "model_grade", "grade", "quantitative_sha256",
+                         "expert_scores_snapshot"))
+    result = {}
+    for *fields, experts in rows:
+        # A key of a JSON column comes back as JSON text from a values() query (psycopg 3 leaves it to Django).
+        result[fields[1]] = BatchRating(*fields, json.loads(experts) if isinstance(experts, str) else experts)
+    return result
 
 
 def current_rating(customer) -> Rating | None:
@@ -129,23 +150,31 @@ def _text(value):
     return str(value)
 
 
-def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsPolicy | None = None) -> dict[int, dict]:
+def behaviour_window(on_date: dt.date, policy: RatingsPolicy) -> tuple[dt.date, dt.date]:
+    """The payment-behaviour window of a rating on ``on_date`` (both ends inclusive)."""
+    return months_before(on_date, policy.behaviour_window_months), on_date
+
+
+def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsPolicy | None = None,
+                  behaviour: dict | None = None) -> dict[int, dict]:
     """The quantitative inputs of each customer (set-wise: a fixed number of queries per chunk).
 
     ``{customer_id: {"customer", "statement", "ratios", "financials", "behaviour", "negative"}}``; the
-    snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``.
+    snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``. ``behaviour``: the payment facts
+    already read for these customers and this window (``{customer_id: BehaviourFacts}``, e.g. by the batch
+    for the whole portfolio at once); without it they are read here.
     """
     on_date = on_date or clock.today()
     policy = policy or RatingsPolicy.current()
     customers = list(customers)
+    window_start, _end = behaviour_window(on_date, policy)
     result = {}
     for start in range(0, len(customers), CHUNK):
         chunk = customers[start:start + CHUNK]
         ids = [c.pk for c in chunk]
         ratios = customer_selectors.latest_ratios_for(ids)
         negative = customer_selectors.negative_records_for(ids, since=months_before(on_date, 36))
-        window_start = months_before(on_date, policy.behaviour_window_months)
-        facts = behaviour_facts_for(ids, window_start, on_date)
+        facts = behaviour if behaviour is not None else behaviour_facts_for(ids, window_start, on_date)
         answers = dict(BehaviourInput.objects.filter(customer_id__in=ids).values_list("customer_id", "competitor_share"))
         for customer in chunk:
             latest = ratios.get(customer.pk)

@@ -31,7 +31,9 @@ from customers.models import Customer
 from customers.services import require_visible
 
 from . import selectors
+from .providers import behaviour_facts_for
 from .engine import evaluate
+from .engine.behaviour import BehaviourFacts
 from .engine.scale import Scale, ScaleError
 from .engine.scorecard import EngineError, Factor, ModelDefinition, grade_of
 from .models import (BatchStatus, BehaviourInput, CompetitorShare, ExpertScore, FactorKind, Rating, RatingBatch,
@@ -700,9 +702,16 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None, in_worker: bool =
             return batch
         if batch.status == BatchStatus.QUEUED:
             customer_ids = selectors.customers_for_batch()
-            size = max(1, chunk_size or selectors.CHUNK)
-            chunks = [RatingBatchChunk(batch=batch, index=n, customer_ids=customer_ids[start:start + size])
-                      for n, start in enumerate(range(0, len(customer_ids), size))]
+            size = max(1, chunk_size or selectors.BATCH_CHUNK)
+            # Payment behaviour for the whole portfolio in one pass (hash joins over invoices, allocations and
+            # payments), handed to each chunk: per chunk it would cost one index probe per invoice.
+            window_start, window_end = selectors.behaviour_window(batch.business_date, RatingsPolicy.current())
+            facts = behaviour_facts_for(None, window_start, window_end) if customer_ids else {}
+            chunks = []
+            for n, start in enumerate(range(0, len(customer_ids), size)):
+                ids = customer_ids[start:start + size]
+                chunks.append(RatingBatchChunk(batch=batch, index=n, customer_ids=ids, behaviour={
+                    str(i): facts[i].as_dict() for i in ids if i in facts}))
             RatingBatchChunk.objects.bulk_create(chunks)
             batch.status, batch.started_at, batch.total = BatchStatus.RUNNING, timezone.now(), len(customer_ids)
             batch.chunk_count, batch.chunks_done = len(chunks), 0
@@ -740,7 +749,9 @@ def batch_chunk_run(*, batch_id: int, index: int, context: BatchContext | None =
                      .filter(batch_id=batch_id, index=index).first())
             if chunk is None or chunk.done_at is not None or chunk.batch.status != BatchStatus.RUNNING:
                 return False
-            outcome = _rate_customers(chunk.customer_ids, actor, chunk.batch, context or BatchContext())
+            behaviour = {int(k): BehaviourFacts.from_any(v) for k, v in (chunk.behaviour or {}).items()}
+            outcome = _rate_customers(chunk.customer_ids, actor, chunk.batch, context or BatchContext(),
+                                      behaviour=behaviour)
             chunk.done_at = timezone.now()
             chunk.save(update_fields=["done_at"])
             counters = {"processed": len(chunk.customer_ids), "changed": outcome["changed"],
@@ -773,14 +784,16 @@ def _batch_finish(batch_id, actor):
                      after=snapshot(batch))
 
 
-def _rate_customers(ids, actor, batch, context: BatchContext) -> dict:
+def _rate_customers(ids, actor, batch, context: BatchContext, behaviour: dict | None = None) -> dict:
     """Re-rate some customers (set-wise); with ``batch=None`` (a single customer's new data) the proposals
-    belong to no batch. Returns ``{"created", "changed", "errors", "downgrades"}``; publishes one
+    belong to no batch. ``behaviour``: their payment facts, already read (see ``gather_inputs``).
+    Returns ``{"created", "changed", "errors", "downgrades"}``; publishes one
     ``ratings.downgrades_proposed`` event for all the downgrades among the proposals."""
     on_date = batch.business_date if batch is not None else clock.today()
     customers = selectors.customers_by_id(ids)
     current = selectors.current_ratings_for_batch(ids)
-    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=context.policy)
+    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=context.policy,
+                                                 behaviour=behaviour)
     seen = set(Rating.objects.filter(customer_id__in=ids).values_list("customer_id", "quantitative_sha256"))
     open_ids = set(Rating.objects.filter(customer_id__in=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
                                                                          RatingState.SUBMITTED])

@@ -68,6 +68,7 @@ def test_generator_and_every_benchmark_path(portfolio, ctx):
     assert approved.values("customer").distinct().count() == approved.count()
     with pytest.raises(CommandError):
         call_command("generate_portfolio", customers=5)
+    _current_ratings_are_settled_on_own_data(approved)
 
     result = rerating.run(ctx)
     assert result["customers"] > 0 and result["batch"]["status"] == "finished"
@@ -100,3 +101,19 @@ def test_report_renders(tmp_path, monkeypatch):
     with open(report.write(), encoding="utf-8") as handle:
         text = handle.read()
     assert "**missed**" in text and "Aging report" in text
+
+
+def _current_ratings_are_settled_on_own_data(approved):
+    """Each current rating is the model's result on its customer's own data as of the day before the business
+    date (as last night's batch left it): its snapshot reproduces, and the quantitative inputs read again for
+    that day hash the same."""
+    from creditportal.core import clock
+    from ratings import selectors, services
+
+    last_night = clock.today() - dt.timedelta(days=1)
+    ratings = list(approved.select_related("customer"))
+    fresh = selectors.gather_inputs([r.customer for r in ratings], on_date=last_night)
+    for rating in ratings:
+        assert services.reproduce(rating) == rating.result
+        assert rating.inputs["customer"]["id"] == rating.customer_id
+        assert selectors.quantitative_hash(fresh[rating.customer_id]) == rating.quantitative_sha256

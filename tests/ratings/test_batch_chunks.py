@@ -119,7 +119,7 @@ def test_the_celery_task_fans_out_and_finishes(users, make_customer, approved_ra
     sent = []
     original = tasks.run_rating_chunk.run
     monkeypatch.setattr(tasks.run_rating_chunk, "run", lambda *a, **kw: sent.append(a) or original(*a, **kw))
-    monkeypatch.setattr(selectors, "CHUNK", 2)
+    monkeypatch.setattr(selectors, "BATCH_CHUNK", 2)
     with django_capture_on_commit_callbacks(execute=True):
         batch = services.batch_start(actor=users["riskadmin"])
     batch.refresh_from_db()

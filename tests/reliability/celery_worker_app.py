@@ -30,7 +30,7 @@ def _slow_batch(**kwargs):
         return
     from ratings import selectors, services
 
-    selectors.CHUNK = 1
+    selectors.BATCH_CHUNK = 1
     original = services._rate_customers
     pause = float(os.environ.get("TEST_CHUNK_PAUSE", "0.7"))
 
