@@ -706,6 +706,10 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None, in_worker: bool =
             # Payment behaviour for the whole portfolio in one pass (hash joins over invoices, allocations and
             # payments), handed to each chunk: per chunk it would cost one index probe per invoice.
             window_start, window_end = selectors.behaviour_window(batch.business_date, RatingsPolicy.current())
+            if connection.vendor == "postgresql" and customer_ids:
+                with connection.cursor() as cursor:  # the portfolio's groupings as in-memory hash aggregates
+                    cursor.execute("SET LOCAL work_mem = '128MB'")
+                    cursor.execute("SET LOCAL jit = off")
             facts = behaviour_facts_for(None, window_start, window_end) if customer_ids else {}
             chunks = []
             for n, start in enumerate(range(0, len(customer_ids), size)):
