@@ -12,8 +12,10 @@ Three measurements on the same data:
   inside a transaction that is rolled back. Compared per customer with the batch.
 
 Between runs the proposals and batches of earlier runs are removed, so every run does the same work. The
-batch runs twice: the first night (every customer's inputs differ from its stored rating's), then, once the
-queue is idle again, the next night with unchanged inputs (the first night's proposals kept): the steady state.
+batch runs twice: tonight (the generator left every current rating settled on its customer's data as of
+last night, so tonight sees one day's movement: invoices entering and leaving the behaviour window), then,
+once the queue is idle again, a second run on the same date with unchanged inputs (tonight's proposals
+kept): the steady state, where nothing moved.
 Targets (issue 10): the batch ≤ 60 s in all and ≤ 3× the floor; ≥ 20× faster per customer than the loop.
 """
 from __future__ import annotations
