@@ -371,10 +371,10 @@ class RatingBatchChunk(models.Model):
     as the chunk's proposals and its share of the batch's counters, so a chunk delivered twice counts once."""
     batch = models.ForeignKey(RatingBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField(_("chunk"))
-    customer_ids = models.JSONField(_("customers"), default=list)
+    customer_ids = SnapshotJSONField(_("customers"), default=list)
     # The payment behaviour of the chunk's customers, read for the whole portfolio in one pass when the batch
     # was split ({customer id: facts}); a re-delivered chunk uses the same facts.
-    behaviour = models.JSONField(_("payment behaviour"), default=dict, blank=True)
+    behaviour = SnapshotJSONField(_("payment behaviour"), default=dict, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
