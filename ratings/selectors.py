@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from creditportal.core import clock
-from creditportal.core.canonical import jsonable, sha256_of
+from creditportal.core.canonical import sha256_of
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -176,27 +176,30 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsP
         negative = customer_selectors.negative_records_for(ids, since=months_before(on_date, 36))
         facts = behaviour if behaviour is not None else behaviour_facts_for(ids, window_start, on_date)
         answers = dict(BehaviourInput.objects.filter(customer_id__in=ids).values_list("customer_id", "competitor_share"))
+        window = {"start": window_start.isoformat(), "end": on_date.isoformat()}
         for customer in chunk:
             latest = ratios.get(customer.pk)
             records = negative.get(customer.pk, [])
-            behaviour = evaluate_behaviour(facts.get(customer.pk), answers.get(customer.pk)).as_dict()
-            behaviour["window"] = {"start": window_start.isoformat(), "end": on_date.isoformat()}
-            result[customer.pk] = jsonable({
+            payment = evaluate_behaviour(facts.get(customer.pk), answers.get(customer.pk)).as_dict()
+            payment["window"] = dict(window)
+            # Built from JSON types directly (dates as ISO text, numbers as text): what ``jsonable`` would
+            # return, without a JSON round trip per customer.
+            result[customer.pk] = {
                 "customer": {"id": customer.pk, "industry_section": customer.industry_section,
                              "size": customer.size},
                 "statement": None if latest is None else {
-                    "id": latest["statement_id"], "period_end": latest["period_end"],
+                    "id": latest["statement_id"], "period_end": latest["period_end"].isoformat(),
                     "period_type": latest["period_type"], "consolidated": latest["consolidated"],
                     "currency": latest["currency"]},
                 "ratios": {} if latest is None else {k: _text(v) for k, v in latest["ratios"].items()},
                 "financials": {} if latest is None else {
                     "negative_equity": "yes" if latest.get("negative_equity") else "no",
                     "loss_after_profit": "yes" if latest.get("loss_after_profit") else "no"},
-                "behaviour": behaviour,
+                "behaviour": payment,
                 "negative": {"count_3y": len(records),
-                             "records": [{"id": r["id"], "kind": r["kind"], "occurred_on": r["occurred_on"],
+                             "records": [{"id": r["id"], "kind": r["kind"], "occurred_on": r["occurred_on"].isoformat(),
                                           "source": r["source"]} for r in records[:20]]},
-            })
+            }
     return result
 
 

@@ -172,3 +172,36 @@ def test_only_the_system_run_may_rate_chunks(users, make_customer, approved_rati
         services.batch_start(actor=users["analyst"], in_worker=False)
     assert not RatingBatch.objects.exists() and not RatingBatchChunk.objects.exists()
     assert not Rating.objects.filter(state=RatingState.PROPOSED).exists()
+
+
+def test_gather_inputs_gives_each_customer_its_own_facts_across_internal_chunks(users, make_customer, monkeypatch):
+    """More customers than one internal chunk, with the facts read here or handed in (as the batch does): every
+    customer gets its own payment facts, the same as when asked alone, as plain JSON types."""
+    from creditportal.core.canonical import jsonable
+    from ratings import providers
+    from ratings.engine.behaviour import BehaviourFacts
+
+    customers = [make_customer() for _ in range(5)]
+    late_days = {c.pk: 3 * n for n, c in enumerate(customers)}
+
+    class Fake:
+        def behaviour_for(self, customer_ids, start, end):
+            ids = late_days if customer_ids is None else customer_ids
+            return {i: {"invoice_count": 2, "amount_due": "1000.00", "amount_received": "1000.00",
+                        "claim_payouts": "0", "days_late_numerator": str(1000 * late_days[i]),
+                        "days_late_denominator": "1000.00", "max_days_late": late_days[i]} for i in ids}
+
+    previous = providers.payment_behaviour()
+    providers.register_payment_behaviour(Fake())
+    try:
+        today = dt.date(2026, 6, 30)
+        alone = {c.pk: selectors.gather_inputs([c], on_date=today)[c.pk] for c in customers}
+        monkeypatch.setattr(selectors, "CHUNK", 2)
+        read_here = selectors.gather_inputs(customers, on_date=today)
+        handed_in = selectors.gather_inputs(customers, on_date=today, behaviour={
+            i: BehaviourFacts.from_any(f) for i, f in Fake().behaviour_for(None, None, None).items()})
+    finally:
+        providers.register_payment_behaviour(previous)
+    assert read_here == alone == handed_in
+    assert [read_here[c.pk]["behaviour"]["max_days_late"] for c in customers] == [0, 3, 6, 9, 12]
+    assert jsonable(list(read_here.values())) == list(read_here.values())  # plain JSON types already
