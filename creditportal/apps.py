@@ -9,7 +9,7 @@ class CreditPortalConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from creditportal.core import access
+        from creditportal.core import access, lookups  # noqa: F401 - registers ``__any``
 
         # Role groups are created by a migration (accounts); their permissions are granted after every
         # migrate, when the permissions of all apps exist.

@@ -103,7 +103,7 @@ def latest_ratios_for(customer_ids) -> dict[int, dict]:
     """
     result = {}
     for chunk in _chunks(customer_ids):
-        rows = list(FinancialStatement.objects.filter(customer_id__in=chunk).values(*_STATEMENT_VALUE_FIELDS))
+        rows = list(FinancialStatement.objects.filter(customer_id__any=chunk).values(*_STATEMENT_VALUE_FIELDS))
         by_customer = defaultdict(list)
         for row in rows:
             by_customer[row["customer_id"]].append(row)
@@ -142,11 +142,11 @@ def credit_file_flags_for(customer_ids, on_date: dt.date | None = None) -> dict[
     stale_before = months_before(on_date, STALE_AFTER_MONTHS)
     result = {}
     for chunk in _chunks(customer_ids):
-        latest = dict(FinancialStatement.objects.filter(customer_id__in=chunk).values("customer_id")
+        latest = dict(FinancialStatement.objects.filter(customer_id__any=chunk).values("customer_id")
                       .annotate(latest=Max("period_end")).values_list("customer_id", "latest"))
         expired = defaultdict(list)
         for doc_id, customer_id in CustomerDocument.objects.filter(
-                customer_id__in=chunk, expires_on__lt=on_date).values_list("id", "customer_id"):
+                customer_id__any=chunk, expires_on__lt=on_date).values_list("id", "customer_id"):
             expired[customer_id].append(doc_id)
         for customer_id in chunk:
             period_end = latest.get(customer_id)
@@ -162,7 +162,7 @@ def negative_records_for(customer_ids, since: dt.date | None = None) -> dict[int
     """Negative records per customer (newest first), optionally only those on or after ``since``."""
     result = defaultdict(list)
     for chunk in _chunks(customer_ids):
-        queryset = NegativeRecord.objects.filter(customer_id__in=chunk)
+        queryset = NegativeRecord.objects.filter(customer_id__any=chunk)
         if since:
             queryset = queryset.filter(occurred_on__gte=since)
         for row in queryset.values("id", "customer_id", "kind", "occurred_on", "source", "amount", "currency"):

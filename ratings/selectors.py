@@ -82,7 +82,7 @@ def current_ratings_for_batch(customer_ids) -> dict[int, BatchRating]:
     hash and the experts' scores of the snapshot, not the JSON snapshots themselves."""
     from django.db.models.fields.json import KeyTransform
 
-    rows = (Rating.objects.filter(customer_id__in=list(customer_ids), state=RatingState.APPROVED)
+    rows = (Rating.objects.filter(customer_id__any=list(customer_ids), state=RatingState.APPROVED)
             .annotate(expert_scores_snapshot=KeyTransform("expert_scores", "inputs"))
             .values_list("id", "customer_id", "model_id", "model_grade", "grade", "quantitative_sha256",
                          "expert_scores_snapshot"))
@@ -175,7 +175,7 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsP
         ratios = customer_selectors.latest_ratios_for(ids)
         negative = customer_selectors.negative_records_for(ids, since=months_before(on_date, 36))
         facts = behaviour if behaviour is not None else behaviour_facts_for(ids, window_start, on_date)
-        answers = dict(BehaviourInput.objects.filter(customer_id__in=ids).values_list("customer_id", "competitor_share"))
+        answers = dict(BehaviourInput.objects.filter(customer_id__any=ids).values_list("customer_id", "competitor_share"))
         window = {"start": window_start.isoformat(), "end": on_date.isoformat()}
         for customer in chunk:
             latest = ratios.get(customer.pk)
@@ -293,7 +293,7 @@ def customers_for_batch() -> list[int]:
 
 
 def customers_by_id(ids) -> list[Customer]:
-    return list(Customer.objects.filter(pk__in=ids).only("id", "name", "industry_section", "size").order_by("pk"))
+    return list(Customer.objects.filter(pk__any=list(ids)).only("id", "name", "industry_section", "size").order_by("pk"))
 
 
 def allowed_actions(user, rating: Rating) -> dict[str, bool]:

@@ -798,11 +798,11 @@ def _rate_customers(ids, actor, batch, context: BatchContext, behaviour: dict | 
     current = selectors.current_ratings_for_batch(ids)
     inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=context.policy,
                                                  behaviour=behaviour)
-    seen = set(Rating.objects.filter(customer_id__in=ids).values_list("customer_id", "quantitative_sha256"))
-    open_ids = set(Rating.objects.filter(customer_id__in=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
+    seen = set(Rating.objects.filter(customer_id__any=ids).values_list("customer_id", "quantitative_sha256"))
+    open_ids = set(Rating.objects.filter(customer_id__any=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
                                                                          RatingState.SUBMITTED])
                    .values_list("customer_id", flat=True))
-    already = (set(Rating.objects.filter(batch=batch, customer_id__in=ids).values_list("customer_id", flat=True))
+    already = (set(Rating.objects.filter(batch=batch, customer_id__any=ids).values_list("customer_id", flat=True))
                if batch is not None else set())
     new_ratings, errors, changed = [], [], 0
     as_of = on_date.isoformat()
