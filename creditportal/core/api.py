@@ -321,3 +321,184 @@ def concrete_columns(model, names) -> list[str]:
     """The names among ``names`` that are the model's own columns (for ``QuerySet.only`` in a list)."""
     columns = {f.name for f in model._meta.concrete_fields}
     return [name for name in names if name in columns]
+
+
+# --- Lists from plain rows: the serializer's output without model instances ----------------------
+
+class RowPlanUnsupported(Exception):
+    """A serializer field whose value cannot be read as one column of a ``values_list`` row."""
+
+
+class RowPlan:
+    """How each readable field of a ``ModelSerializer`` is read from one column of a ``values_list`` row.
+
+    Built once per (serializer class, queryset annotations) from the serializer's own fields. Each field's
+    ``source`` is followed over the model's concrete columns and forward relations:
+
+    * a column (``amount``, ``customer_id``) or a column of a related row (``customer.name`` →
+      ``customer__name``) is read as it is and given to the field's own ``to_representation``, as DRF does;
+    * a related field (``PrimaryKeyRelatedField`` → the foreign key's column, ``SlugRelatedField`` →
+      ``<relation>__<slug_field>``) is read as the value DRF would output (the related row's primary key or
+      its slug), without loading the related row;
+    * an annotation of the queryset (``latest_period_end``) or an expression the view declares for a model
+      property (``row_expressions``: ``{"outstanding": F("amount") - …}``) is read as its column;
+    * ``None`` stays ``None`` (DRF outputs ``null`` without calling ``to_representation``). A path through a
+      nullable relation is accepted only when DRF would also output ``null`` for a missing related row
+      (``default=None``, or no default and ``allow_null``), so a null column means the same either way.
+
+    Anything else — a method field, a nested serializer, a many-relation, ``source="*"``, a field class
+    that overrides ``get_attribute`` — raises ``RowPlanUnsupported``: the view then keeps DRF's path."""
+
+    def __init__(self, child, annotations=(), expressions=None):
+        model = child.Meta.model
+        expressions = dict(expressions or {})
+        self.lookups = []           # values_list() arguments, in field order
+        self.expressions = {}       # alias → expression, annotated before values_list()
+        self.columns = []           # (field name, True if the value is given to field.to_representation)
+        for field in child._readable_fields:
+            lookup, convert = self._lookup(model, field, annotations, expressions)
+            if lookup in expressions:
+                alias = f"_row_{lookup}"
+                self.expressions[alias] = expressions[lookup]
+                lookup = alias
+            self.lookups.append(lookup)
+            self.columns.append((field.field_name, convert))
+
+    @staticmethod
+    def _lookup(model, field, annotations, expressions):
+        from django.core.exceptions import FieldDoesNotExist
+        from rest_framework.fields import empty
+        from rest_framework.serializers import BaseSerializer
+
+        name = field.field_name
+        if isinstance(field, (BaseSerializer, relations.ManyRelatedField, fields.SerializerMethodField,
+                              fields.HiddenField)) or field.source == "*":
+            raise RowPlanUnsupported(name)
+        is_related = isinstance(field, relations.RelatedField)
+        if is_related:
+            if type(field) is relations.PrimaryKeyRelatedField:
+                if field.pk_field is not None:
+                    raise RowPlanUnsupported(name)
+            elif type(field) is not relations.SlugRelatedField:
+                raise RowPlanUnsupported(name)
+        elif type(field).get_attribute is not Field.get_attribute:
+            raise RowPlanUnsupported(name)
+        attrs = list(field.source_attrs)
+        if len(attrs) == 1 and (attrs[0] in annotations or attrs[0] in expressions):
+            if is_related:
+                raise RowPlanUnsupported(name)
+            return attrs[0], True
+        path, through_nullable, current = [], False, model
+        for position, attr in enumerate(attrs):
+            last = position == len(attrs) - 1
+            try:
+                model_field = current._meta.get_field(attr)
+            except FieldDoesNotExist:
+                raise RowPlanUnsupported(name) from None
+            if not model_field.concrete or model_field.many_to_many:
+                raise RowPlanUnsupported(name)  # reverse or many relation, generic foreign key
+            if model_field.is_relation:
+                if attr == model_field.attname != model_field.name:  # "customer_id": the column itself
+                    if not last or is_related:
+                        raise RowPlanUnsupported(name)
+                    path.append(attr)
+                    return "__".join(path), True
+                if last:
+                    if not is_related:
+                        raise RowPlanUnsupported(name)  # e.g. a CharField showing str(related row)
+                    if isinstance(field, relations.SlugRelatedField):
+                        return "__".join([*path, attr, *field.slug_field.split("__")]), False
+                    if not model_field.target_field.primary_key:
+                        raise RowPlanUnsupported(name)
+                    return "__".join([*path, model_field.attname]), False
+                through_nullable = through_nullable or model_field.null
+                path.append(attr)
+                current = model_field.related_model
+                continue
+            if not last or is_related:
+                raise RowPlanUnsupported(name)
+            path.append(attr)
+        if through_nullable and not (field.default is None or (field.default is empty and field.allow_null)):
+            raise RowPlanUnsupported(name)
+        return "__".join(path), True
+
+    def rows(self, queryset):
+        """The queryset as ``values_list`` tuples in the plan's column order (filters, order, scope kept)."""
+        if self.expressions:
+            queryset = queryset.annotate(**self.expressions)
+        return queryset.values_list(*self.lookups)
+
+    def represent(self, rows, child):
+        """The list's output for ``rows`` (from ``rows()``), with ``child``'s bound fields (this request's
+        time zone and settings): one dict per row, the same as DRF's ``Serializer.to_representation``."""
+        readable = {field.field_name: field for field in child._readable_fields}
+        converters = []
+        for name, convert in self.columns:
+            field = readable[name]
+            if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
+                field.timezone = field.default_timezone()  # once per list (as FastListSerializer)
+            converters.append(field.to_representation if convert else None)
+        names = [name for name, _convert in self.columns]
+        plan = list(zip(names, converters))
+        result = []
+        for row in rows:
+            item = {}
+            for (name, convert), value in zip(plan, row):
+                item[name] = value if value is None or convert is None else convert(value)
+            result.append(item)
+        return result
+
+
+_row_plans: dict = {}
+
+
+def row_plan(child, queryset, expressions=None) -> RowPlan | None:
+    """The ``RowPlan`` of ``child``'s class for this queryset's annotations (remembered per process), or
+    ``None`` when a field cannot be read from a row (the caller keeps DRF's path)."""
+    annotations = frozenset(queryset.query.annotations)
+    key = (type(child), annotations, tuple(sorted((expressions or {}).items(), key=lambda kv: kv[0])))
+    try:
+        plan = _row_plans.get(key, _MISSING)
+    except TypeError:  # an unhashable expression: build it each time
+        return _build_plan(child, annotations, expressions)
+    if plan is _MISSING:
+        plan = _row_plans[key] = _build_plan(child, annotations, expressions)
+    return plan
+
+
+def _build_plan(child, annotations, expressions):
+    try:
+        return RowPlan(child, annotations, expressions)
+    except RowPlanUnsupported as exc:
+        logging.getLogger(__name__).warning("%s: field %s is not read from rows; DRF serialises the list",
+                                            type(child).__name__, exc)
+        return None
+
+
+class RowListMixin:
+    """For the big lists' viewsets: ``list`` reads the page as ``values_list`` rows of exactly the columns
+    the list serializer shows and builds each item with the serializer's own fields (``RowPlan``), instead of
+    loading model instances (and their joined rows) and running DRF's serializer over them.
+
+    Unchanged: authentication, ``action_permissions``, ``get_queryset`` (``visible_to``: a relationship
+    manager's rows only), filters, search, ordering, pagination (and its queries) and the JSON output.
+    ``row_expressions`` names an expression for each serializer field that is a model property (not a
+    column), e.g. ``{"outstanding": F("amount") - F("paid_amount")}``."""
+
+    row_expressions: dict = {}
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer(many=True)
+        child = getattr(serializer, "child", None)
+        plan = row_plan(child, queryset, self.row_expressions) if child is not None and isinstance(
+            queryset, QuerySet) and hasattr(getattr(child, "Meta", None), "model") else None
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        rows = plan.rows(queryset)
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(plan.represent(page, child))
+        from rest_framework.response import Response
+
+        return Response(plan.represent(rows, child))
