@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework import fields, relations
 from rest_framework.fields import DateTimeField, Field, SkipField
@@ -24,7 +25,84 @@ security_log = logging.getLogger("creditportal.security")
 
 
 class ActiveUserTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token …``; inactive users are refused (DRF does this) and their tokens deleted."""
+    """``Authorization: Token …``; inactive users are refused (DRF does this) and their tokens deleted.
+
+    DRF's lookup (the token with its user, ``select_related("user").get(key=key)``) as one statement
+    written once per token model and database (``_TokenStatement``) instead of building and compiling the
+    queryset on every request; the same answers: an unknown key → "Invalid token.", an inactive user →
+    "User inactive or deleted.". Permission checks then go through the backends as before."""
+
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        token = _token_statement(model).fetch(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return (token.user, token)
+
+
+class _TokenStatement:
+    """``SELECT <token columns>, <user columns> FROM token JOIN user … WHERE token.key = %s``, written from the
+    models' metadata (custom user model and table names included); the row becomes the token and its user
+    through ``Model.from_db`` with each column's database converters, as the ORM's ``select_related`` does."""
+
+    def __init__(self, token_model, using):
+        connection = connections[using]
+        qn = connection.ops.quote_name
+        user_fk = token_model._meta.get_field("user")
+        user_model = user_fk.related_model
+        self.using = using
+        self.token_model, self.user_model = token_model, user_model
+        self.token_fields = list(token_model._meta.concrete_fields)
+        self.user_fields = list(user_model._meta.concrete_fields)
+        token_table, user_table = token_model._meta.db_table, user_model._meta.db_table
+        columns = [f"t.{qn(f.column)}" for f in self.token_fields] + [f"u.{qn(f.column)}" for f in self.user_fields]
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {qn(token_table)} t"
+            f" INNER JOIN {qn(user_table)} u ON u.{qn(user_fk.target_field.column)} = t.{qn(user_fk.column)}"
+            f" WHERE t.{qn(token_model._meta.get_field('key').column)} = %s LIMIT 1"
+        )
+        self.converters = [self._converters(f, token_table, connection) for f in self.token_fields] + \
+            [self._converters(f, user_table, connection) for f in self.user_fields]
+        self.token_names = [f.attname for f in self.token_fields]
+        self.user_names = [f.attname for f in self.user_fields]
+        self.key_field = token_model._meta.get_field("key")
+
+    @staticmethod
+    def _converters(field, table, connection):
+        column = field.get_col(table)
+        return [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)], column
+
+    def fetch(self, key):
+        """The token with its user (``token.user`` loaded), or ``None`` for an unknown key."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [self.key_field.get_db_prep_value(key, connection)])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, (converters, column) in enumerate(self.converters):
+            for converter in converters:
+                values[index] = converter(values[index], column, connection)
+        split = len(self.token_fields)
+        token = self.token_model.from_db(self.using, self.token_names, values[:split])
+        token.user = self.user_model.from_db(self.using, self.user_names, values[split:])
+        return token
+
+
+_token_statements: dict = {}
+
+
+def _token_statement(token_model) -> _TokenStatement:
+    from django.db import router
+
+    using = router.db_for_read(token_model)
+    statement = _token_statements.get((token_model, using))
+    if statement is None:
+        statement = _token_statements[(token_model, using)] = _TokenStatement(token_model, using)
+    return statement
 
 
 class ActionPermission(BasePermission):
