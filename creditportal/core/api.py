@@ -4,6 +4,7 @@ import logging
 import time
 from collections.abc import Mapping
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connections
@@ -201,16 +202,23 @@ def table_estimate(using: str, table: str) -> int | None:
     return estimate
 
 
-def unfiltered_table_estimate(queryset):
-    """``table_estimate`` of the queryset's table when the queryset lists that whole table — no WHERE (so
-    no visibility restriction either), no DISTINCT, GROUP BY or set operation — otherwise ``None``."""
+def whole_table(queryset) -> tuple[str, str] | None:
+    """``(database, table)`` when the queryset lists that whole table — no WHERE (so no visibility
+    restriction either), no DISTINCT, GROUP BY or set operation — otherwise ``None``."""
     if not isinstance(queryset, QuerySet):
-        return None
+        return getattr(queryset, "whole_table", None)  # StatementRows: decided when it was compiled
     query = queryset.query
     if (query.where or query.distinct or query.group_by is not None or query.combinator
             or query.low_mark or query.high_mark is not None or query.is_empty()):
         return None
-    return table_estimate(queryset.db, queryset.model._meta.db_table)
+    return (queryset.db, queryset.model._meta.db_table)
+
+
+def unfiltered_table_estimate(queryset):
+    """``table_estimate`` of the queryset's table when the queryset lists that whole table (``whole_table``),
+    otherwise ``None``."""
+    table = whole_table(queryset)
+    return table_estimate(*table) if table else None
 
 
 class _KnownNextPage(Page):
@@ -244,7 +252,7 @@ class EstimatingPaginator(DjangoPaginator):
     def exact_count(self):
         """Count exactly whatever the size (``page=last`` needs the true number of pages)."""
         self.count_exact = True
-        self.__dict__["count"] = self.object_list.count() if isinstance(self.object_list, QuerySet) \
+        self.__dict__["count"] = self.object_list.count() if isinstance(self.object_list, (QuerySet, StatementRows)) \
             else len(self.object_list)
         self.__dict__.pop("num_pages", None)
         return self.count
@@ -500,6 +508,21 @@ class RowPlan:
             raise RowPlanUnsupported(name)
         return "__".join(path), True
 
+    def _template_converters(self, child):
+        """The converters built from the serializer class's unbound field templates (``CachedFieldsMixin``),
+        without building and binding the serializer's fields for the request — when every converted column
+        is one of DRF's scalar field classes (``_converter``); otherwise ``None``."""
+        templates = type(child).__dict__.get("_field_templates")
+        if templates is None:
+            return None
+        converters = []
+        for name, convert in self.columns:
+            converter = _converter(templates[name]) if convert else None
+            if convert and converter is None:
+                return None
+            converters.append(converter)
+        return converters
+
     def rows(self, queryset):
         """The queryset as ``values_list`` tuples in the plan's column order (filters, order, scope kept)."""
         if self.expressions:
@@ -509,13 +532,15 @@ class RowPlan:
     def represent(self, rows, child):
         """The list's output for ``rows`` (from ``rows()``), with ``child``'s bound fields (this request's
         time zone and settings): one dict per row, the same as DRF's ``Serializer.to_representation``."""
-        readable = {field.field_name: field for field in child._readable_fields}
-        converters = []
-        for name, convert in self.columns:
-            field = readable[name]
-            if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
-                field.timezone = field.default_timezone()  # once per list (as FastListSerializer)
-            converters.append(field.to_representation if convert else None)
+        converters = self._template_converters(child)
+        if converters is None:  # a field class without a known equivalent: the bound fields' own methods
+            readable = {field.field_name: field for field in child._readable_fields}
+            converters = []
+            for name, convert in self.columns:
+                field = readable[name]
+                if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
+                    field.timezone = field.default_timezone()  # once per list (as FastListSerializer)
+                converters.append((_converter(field) or field.to_representation) if convert else None)
         names = [name for name, _convert in self.columns]
         plan = list(zip(names, converters))
         result = []
@@ -525,6 +550,66 @@ class RowPlan:
                 item[name] = value if value is None or convert is None else convert(value)
             result.append(item)
         return result
+
+
+def _converter(field):
+    """For DRF's own scalar field classes an equivalent of ``field.to_representation`` for the value types a
+    column gives (str, int, bool, date, aware datetime, Decimal) — the same code path as DRF's for those
+    types, with the per-call look-ups (settings, format, decimal context, time zone) done once per list; any
+    other value goes to ``field.to_representation`` itself. ``None`` for other field classes."""
+    import datetime
+    import decimal
+
+    from rest_framework.settings import api_settings
+
+    to_representation = field.to_representation
+    kind = type(field)
+    if kind is fields.CharField:
+        return str
+    if kind is fields.IntegerField:
+        return int
+    if kind is fields.BigIntegerField:
+        return str if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING) else int
+    if kind is fields.BooleanField:
+        return lambda value: value if value is True or value is False else to_representation(value)
+    if kind is fields.ChoiceField:
+        get = field.choice_strings_to_values.get
+        return lambda value: get(value, value) if type(value) is str and value != "" else to_representation(value)
+    if kind is fields.DateField:
+        output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+        if output_format is not None and output_format.lower() == fields.ISO_8601:
+            date = datetime.date
+            return lambda value: value.isoformat() if type(value) is date else to_representation(value)
+    if kind is fields.DateTimeField:
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if output_format is not None and output_format.lower() == fields.ISO_8601 and zone is not None:
+            moment = datetime.datetime
+
+            def datetime_representation(value):
+                if type(value) is not moment or value.utcoffset() is None:
+                    return to_representation(value)
+                try:
+                    text = value.astimezone(zone).isoformat()
+                except OverflowError:
+                    return to_representation(value)  # DRF's error
+                return text[:-6] + "Z" if text.endswith("+00:00") else text
+            return datetime_representation
+    if kind is fields.DecimalField:
+        if (getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) and not field.localize
+                and not field.normalize_output and field.decimal_places is not None):
+            context = decimal.getcontext().copy()
+            if field.max_digits is not None:
+                context.prec = field.max_digits
+            exponent = decimal.Decimal(".1") ** field.decimal_places
+            rounding, number = field.rounding, decimal.Decimal
+
+            def decimal_representation(value):
+                if type(value) is not number:
+                    return to_representation(value)
+                return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+            return decimal_representation
+    return None
 
 
 _row_plans: dict = {}
@@ -553,10 +638,104 @@ def _build_plan(child, annotations, expressions):
         return None
 
 
+class _Statement:
+    """A list's rows query compiled once: its SQL and parameters without LIMIT/OFFSET, the column converters
+    of the ORM, whether it lists a whole table (estimated count), and its count statement once run."""
+
+    def __init__(self, queryset, plan):
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        self.sql, self.params = compiler.as_sql()  # EmptyResultSet for .none(): not cached (caller)
+        self.using = queryset.db
+        self.plan = plan
+        self.col_count = compiler.col_count
+        self.converters = sorted(compiler.get_converters(
+            [column[0] for column in compiler.select[:compiler.col_count]]).items())
+        self.whole_table = whole_table(queryset)
+        self.count_sql = None
+        self.expires = time.monotonic() + STATEMENT_SECONDS
+
+
+class StatementRows:
+    """The rows of a ``_Statement`` as the paginators read a queryset: ``rows[a:b]`` runs the statement with
+    ``LIMIT``/``OFFSET`` (the ORM's own SQL, so the same plan), ``count()`` the ORM's count statement
+    (run through the ORM the first time, then as recorded); ``whole_table`` for the estimated count."""
+
+    ordered = True
+
+    def __init__(self, statement, queryset=None, make_queryset=None):
+        self.statement = statement
+        self.whole_table = statement.whole_table
+        self._queryset = queryset
+        self._make_queryset = make_queryset
+
+    def _fetch(self, sql, params):
+        connection = connections[self.statement.using]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall(), connection
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice) or item.step is not None or (item.start or 0) < 0 or item.stop is None:
+            raise TypeError("StatementRows supports rows[start:stop] only")
+        start, stop = item.start or 0, item.stop
+        if stop <= start:
+            return []
+        statement = self.statement
+        sql = f"{statement.sql} LIMIT {int(stop - start)}" + (f" OFFSET {int(start)}" if start else "")
+        rows, connection = self._fetch(sql, statement.params)
+        count = statement.col_count
+        if not statement.converters:
+            return [row[:count] if len(row) > count else row for row in rows]
+        result = []
+        for row in rows:
+            row = list(row[:count])
+            for index, (converters, expression) in statement.converters:
+                value = row[index]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[index] = value
+            result.append(tuple(row))
+        return result
+
+    def count(self):
+        statement = self.statement
+        if statement.count_sql is not None:
+            rows, _connection = self._fetch(*statement.count_sql)
+            return rows[0][0]
+        queryset = self._queryset if self._queryset is not None else self._make_queryset()
+        recorded = []
+
+        def record(execute, sql, params, many, context):
+            recorded.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connections[statement.using].execute_wrapper(record):
+            count = queryset.count()
+        if len(recorded) == 1:
+            statement.count_sql = (recorded[0][0], tuple(recorded[0][1] or ()))
+        return count
+
+
+STATEMENT_SECONDS = 60
+STATEMENT_LIMIT = 1024
+_statements: dict = {}
+
+
+def forget_statements() -> None:
+    _statements.clear()
+
+
 class RowListMixin:
     """For the big lists' viewsets: ``list`` reads the page as ``values_list`` rows of exactly the columns
     the list serializer shows and builds each item with the serializer's own fields (``RowPlan``), instead of
     loading model instances (and their joined rows) and running DRF's serializer over them.
+
+    A request with no parameter but the page's (``page``, ``page_size``, ``format``) reuses the rows query
+    compiled for the same view, user and permission set in this process within ``STATEMENT_SECONDS``
+    (``_Statement``: SQL and parameters without the page's LIMIT/OFFSET), instead of building the queryset,
+    its values and its SQL again: ``get_queryset`` of these lists (``visible_to``) depends on the user and
+    their permissions only, and both are in the key — a changed role or permission gives a new key at once.
+    Any filter, search or ordering parameter takes the full path every time.
 
     Unchanged: authentication, ``action_permissions``, ``get_queryset`` (``visible_to``: a relationship
     manager's rows only), filters, search, ordering, pagination (and its queries) and the JSON output.
@@ -565,18 +744,49 @@ class RowListMixin:
 
     row_expressions: dict = {}
 
+    def _statement_key(self, request):
+        paginator = self.paginator
+        allowed = {"format"}
+        if paginator is not None:
+            allowed |= {getattr(paginator, "page_query_param", "page"),
+                        getattr(paginator, "page_size_query_param", None) or "page_size"}
+        if not allowed.issuperset(request.query_params.keys()):
+            return None
+        user = request.user
+        return (type(self), self.action, request.query_params.get("format"), user.pk, user.is_active,
+                user.is_superuser, frozenset(user.get_all_permissions()))
+
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        key = self._statement_key(request)
+        statement = _statements.get(key) if key is not None else None
         serializer = self.get_serializer(many=True)
         child = getattr(serializer, "child", None)
-        plan = row_plan(child, queryset, self.row_expressions) if child is not None and isinstance(
-            queryset, QuerySet) and hasattr(getattr(child, "Meta", None), "model") else None
-        if plan is None:
-            return super().list(request, *args, **kwargs)
-        rows = plan.rows(queryset)
+        queryset = None
+        if statement is None or statement.expires < time.monotonic():
+            queryset = self.filter_queryset(self.get_queryset())
+            plan = row_plan(child, queryset, self.row_expressions) if child is not None and isinstance(
+                queryset, QuerySet) and hasattr(getattr(child, "Meta", None), "model") else None
+            if plan is None:
+                return super().list(request, *args, **kwargs)
+            rows_queryset = plan.rows(queryset)
+            try:
+                statement = _Statement(rows_queryset, plan)
+            except EmptyResultSet:
+                statement = None
+            if statement is None:
+                rows = rows_queryset
+            else:
+                if key is not None:
+                    if len(_statements) >= STATEMENT_LIMIT:
+                        _statements.clear()
+                    _statements[key] = statement
+                rows = StatementRows(statement, queryset=rows_queryset)
+        else:
+            plan = statement.plan
+            rows = StatementRows(statement, make_queryset=lambda: plan.rows(self.filter_queryset(self.get_queryset())))
         page = self.paginate_queryset(rows)
         if page is not None:
             return self.get_paginated_response(plan.represent(page, child))
         from rest_framework.response import Response
 
-        return Response(plan.represent(rows, child))
+        return Response(plan.represent(rows if statement is None else rows[0:2**62], child))
