@@ -23,32 +23,44 @@ for app in settings.LOCAL_APPS:
 
 def grouped_by_prefix(patterns, prefixes):
     """The router's routes (~300 regexes, tried one after the other) grouped under one regex per registered
-    prefix (``^invoices`` → its routes without the prefix), in the same order: a request is matched against
-    the ~70 prefixes first and then the few routes of its own, instead of every route registered before it.
-    A prefix that matches but none of its routes falls through to the next group, as before, so the same
-    route answers each URL; names, reversing and the schema's paths are unchanged."""
+    prefix and the character after it (``^invoices/`` → the list and detail routes without it,
+    ``^invoices\\.`` → their format-suffix twins), keeping the order: a request is matched against ~90
+    groups first and then the few routes of its own, instead of every route registered before it.
+
+    Only routes of one registration (consecutive routes of one viewset) share a group, and a path cannot
+    match both a ``prefix/`` and a ``prefix.`` route, so the same route answers each URL as before; a group
+    that matches but none of its routes falls through to the next, as a single route does. Names,
+    reversing and the schema's paths are unchanged."""
     import re
 
     from django.urls import re_path
 
-    # plain prefixes only ("ratings/(?P<rating_pk>…)/report" is a regex: its routes stay as they are);
-    # the longest first, so "customer-groups" is not taken for "customer"
+    # plain prefixes only ("ratings/(?P<rating_pk>…)/report" is a regex: such routes are grouped under the
+    # plain part, or stay as they are); the longest first, so "customer-groups" is not taken for "customer"
     ordered = sorted((p for p in prefixes if re.fullmatch(r"[\w/-]+", p)), key=len, reverse=True)
-    groups = []
+    groups, block, owner = [], {}, object()
     for pattern in patterns:
         regex = str(pattern.pattern)
-        prefix = next((p for p in ordered if regex.startswith(f"^{p}") and regex[len(p) + 1:][:1] in ("/", "\\")),
-                      None)
-        if prefix is None:
+        viewset = getattr(pattern.callback, "cls", None)
+        if viewset is not owner:
+            block, owner = {}, viewset  # a new registration: groups are not shared across registrations
+        key = None
+        for prefix in ordered:
+            rest = regex[len(prefix) + 1:]
+            if regex.startswith(f"^{prefix}") and (rest.startswith("/") or rest.startswith("\\.")):
+                key = f"^{prefix}/" if rest.startswith("/") else f"^{prefix}\\."
+                rest = rest[1:] if rest.startswith("/") else rest[2:]
+                break
+        if key is None or viewset is None:
             groups.append((None, pattern))
             continue
-        route = re_path(f"^{regex[len(prefix) + 1:]}", pattern.callback, pattern.default_args, name=pattern.name)
-        if groups and groups[-1][0] == prefix:
-            groups[-1][1].append(route)
+        route = re_path(f"^{rest}", pattern.callback, pattern.default_args, name=pattern.name)
+        if key in block:
+            block[key].append(route)
         else:
-            groups.append((prefix, [route]))
-    return [pattern if prefix is None else re_path(f"^{prefix}", include(pattern))
-            for prefix, pattern in groups]
+            block[key] = [route]
+            groups.append((key, block[key]))
+    return [pattern if key is None else re_path(key, include(pattern)) for key, pattern in groups]
 
 
 PAGE_APPS = ["accounts", "audit", "customers", "ratings", "credit", "collection", "monitoring", "reports",
