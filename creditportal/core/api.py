@@ -43,6 +43,48 @@ class ActiveUserTokenAuthentication(TokenAuthentication):
         return (token.user, token)
 
 
+# --- Statements run as server-side prepared statements ------------------------------------------
+
+_preparing_cursor_class = None
+
+
+def _preparing_cursor_factory():
+    """psycopg 3's server-binding cursor that asks for every statement to be prepared (``prepare=True``)."""
+    global _preparing_cursor_class
+    if _preparing_cursor_class is None:
+        import psycopg
+
+        class PreparingCursor(psycopg.Cursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _preparing_cursor_class = PreparingCursor
+    return _preparing_cursor_class
+
+
+def prepared_cursor(using):
+    """A cursor of the connection ``using`` whose statements PostgreSQL parses and plans once per connection
+    and then only executes (psycopg 3 prepares each distinct statement on first use and keeps up to
+    ``prepared_max`` of them). Django disables psycopg's automatic preparing for every query (it would
+    break transaction-mode poolers without prepared-statement support); the few hot statements written
+    once here (token lookup, the big lists' pages) ask for it themselves, unless
+    ``settings.API_PREPARED_STATEMENTS`` is false. The cursor is Django's wrapper as ``connection.cursor()``
+    gives it (execute wrappers, query logging and counting, error translation all apply)."""
+    from django.conf import settings
+
+    connection = connections[using]
+    if not (connection.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True)):
+        return connection.cursor()
+    try:
+        factory = _preparing_cursor_factory()
+    except ImportError:  # psycopg2: no server-side binding
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(factory(connection.connection))
+
+
 class _TokenStatement:
     """``SELECT <token columns>, <user columns> FROM token JOIN user … WHERE token.key = %s``, written from the
     models' metadata (custom user model and table names included); the row becomes the token and its user
@@ -78,7 +120,7 @@ class _TokenStatement:
     def fetch(self, key):
         """The token with its user (``token.user`` loaded), or ``None`` for an unknown key."""
         connection = connections[self.using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(self.using) as cursor:
             cursor.execute(self.sql, [self.key_field.get_db_prep_value(key, connection)])
             row = cursor.fetchone()
         if row is None:
@@ -670,7 +712,7 @@ class StatementRows:
 
     def _fetch(self, sql, params):
         connection = connections[self.statement.using]
-        with connection.cursor() as cursor:
+        with prepared_cursor(self.statement.using) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall(), connection
 
