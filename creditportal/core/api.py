@@ -1,5 +1,7 @@
 """The API's common parts: deny-by-default permissions, pagination, token auth (errors: ``api_errors``)."""
 import copy
+import datetime
+import decimal
 import logging
 import time
 from collections.abc import Mapping
@@ -19,6 +21,7 @@ from rest_framework.fields import DateTimeField, Field, SkipField
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject
 from rest_framework.serializers import ListSerializer, Serializer
+from rest_framework.settings import api_settings
 from rest_framework.permissions import BasePermission
 
 
@@ -550,17 +553,31 @@ class RowPlan:
             raise RowPlanUnsupported(name)
         return "__".join(path), True
 
-    def _template_converters(self, child):
+    # Converters that depend on the request: the current time zone, the thread's decimal context.
+    _PER_REQUEST = (fields.DateTimeField, fields.DecimalField)
+
+    def _template_converters(self, child_class):
         """The converters built from the serializer class's unbound field templates (``CachedFieldsMixin``),
         without building and binding the serializer's fields for the request — when every converted column
-        is one of DRF's scalar field classes (``_converter``); otherwise ``None``."""
-        templates = type(child).__dict__.get("_field_templates")
+        is one of DRF's scalar field classes (``_converter``); otherwise ``None``. Those that do not depend
+        on the request are built once per plan."""
+        templates = child_class.__dict__.get("_field_templates")
         if templates is None:
             return None
+        fixed = self.__dict__.get("_fixed")
+        if fixed is None or fixed[0] is not templates:
+            fixed = (templates, {})
+            for name, convert in self.columns:
+                if convert and type(templates[name]) not in self._PER_REQUEST:
+                    fixed[1][name] = _converter(templates[name])
+            self._fixed = fixed
         converters = []
         for name, convert in self.columns:
-            converter = _converter(templates[name]) if convert else None
-            if convert and converter is None:
+            if not convert:
+                converters.append(None)
+                continue
+            converter = fixed[1][name] if name in fixed[1] else _converter(templates[name])
+            if converter is None:
                 return None
             converters.append(converter)
         return converters
@@ -571,11 +588,14 @@ class RowPlan:
             queryset = queryset.annotate(**self.expressions)
         return queryset.values_list(*self.lookups)
 
-    def represent(self, rows, child):
-        """The list's output for ``rows`` (from ``rows()``), with ``child``'s bound fields (this request's
-        time zone and settings): one dict per row, the same as DRF's ``Serializer.to_representation``."""
-        converters = self._template_converters(child)
+    def represent(self, rows, child_class, make_child):
+        """The list's output for ``rows`` (from ``rows()``): one dict per row, the same as DRF's
+        ``Serializer.to_representation``. Built from ``child_class``'s field templates when it can
+        (``_template_converters``), otherwise with the bound fields of ``make_child()`` (this request's
+        serializer: its time zone and settings)."""
+        converters = self._template_converters(child_class)
         if converters is None:  # a field class without a known equivalent: the bound fields' own methods
+            child = make_child()
             readable = {field.field_name: field for field in child._readable_fields}
             converters = []
             for name, convert in self.columns:
@@ -599,11 +619,6 @@ def _converter(field):
     column gives (str, int, bool, date, aware datetime, Decimal) — the same code path as DRF's for those
     types, with the per-call look-ups (settings, format, decimal context, time zone) done once per list; any
     other value goes to ``field.to_representation`` itself. ``None`` for other field classes."""
-    import datetime
-    import decimal
-
-    from rest_framework.settings import api_settings
-
     to_representation = field.to_representation
     kind = type(field)
     if kind is fields.CharField:
@@ -801,10 +816,14 @@ class RowListMixin:
     def list(self, request, *args, **kwargs):
         key = self._statement_key(request)
         statement = _statements.get(key) if key is not None else None
-        serializer = self.get_serializer(many=True)
-        child = getattr(serializer, "child", None)
+        child = None
+
+        def make_child():
+            return getattr(self.get_serializer(many=True), "child", None)
+
         queryset = None
         if statement is None or statement.expires < time.monotonic():
+            child = make_child()
             queryset = self.filter_queryset(self.get_queryset())
             plan = row_plan(child, queryset, self.row_expressions) if child is not None and isinstance(
                 queryset, QuerySet) and hasattr(getattr(child, "Meta", None), "model") else None
@@ -826,9 +845,10 @@ class RowListMixin:
         else:
             plan = statement.plan
             rows = StatementRows(statement, make_queryset=lambda: plan.rows(self.filter_queryset(self.get_queryset())))
+        child_class = type(child) if child is not None else self.get_serializer_class()
         page = self.paginate_queryset(rows)
         if page is not None:
-            return self.get_paginated_response(plan.represent(page, child))
+            return self.get_paginated_response(plan.represent(page, child_class, make_child))
         from rest_framework.response import Response
 
-        return Response(plan.represent(rows if statement is None else rows[0:2**62], child))
+        return Response(plan.represent(rows if statement is None else rows[0:2**62], child_class, make_child))
