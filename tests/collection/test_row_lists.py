@@ -219,6 +219,12 @@ def test_api_routes_grouped_by_prefix_resolve_as_before():
 
     assert len(grouped.url_patterns) < len(flat.url_patterns) / 3
     assert {s: resolved(grouped, s) for s in samples} == {s: resolved(flat, s) for s in samples}
+    # the installed resolver: the groups looked up by the path's first segment
+    from creditportal.urls import SegmentIndexedResolver, urlpatterns
+
+    installed = next(p for p in urlpatterns if isinstance(p, SegmentIndexedResolver))
+    samples |= {"", "nothing/", ".json", "nothing.json"}
+    assert {s: resolved(installed, "api/v1/" + s) for s in samples} == {s: resolved(flat, s) for s in samples}
 
 
 def test_redis_cache_reuses_its_client(settings):
