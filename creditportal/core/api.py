@@ -49,6 +49,7 @@ class ActiveUserTokenAuthentication(TokenAuthentication):
 # --- Statements run as server-side prepared statements ------------------------------------------
 
 _preparing_cursor_class = None
+PREPARE_ONLY_WHEN_ASKED = 1 << 30
 
 
 def _preparing_cursor_factory():
@@ -84,8 +85,14 @@ def prepared_cursor(using):
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django opens connections with prepare_threshold=None, which makes psycopg ignore prepare=True too.
+        # A threshold no statement reaches: only the statements that ask (these) are prepared; Django's own
+        # cursors bind on the client side and are never prepared anyway.
+        raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(factory(connection.connection))
+        return connection._prepare_cursor(factory(raw))
 
 
 class _TokenStatement:
