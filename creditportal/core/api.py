@@ -73,11 +73,14 @@ def prepared_cursor(using):
     break transaction-mode poolers without prepared-statement support); the few hot statements written
     once here (token lookup, the big lists' pages) ask for it themselves, unless
     ``settings.API_PREPARED_STATEMENTS`` is false. The cursor is Django's wrapper as ``connection.cursor()``
-    gives it (execute wrappers, query logging and counting, error translation all apply)."""
+    gives it (execute wrappers, query counting, error translation all apply)."""
     from django.conf import settings
 
     connection = connections[using]
-    if not (connection.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True)):
+    if not (connection.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True)) \
+            or connection.queries_logged:
+        # Queries being logged (DEBUG, a test capturing them): Django's cursor, so each logged statement
+        # carries its SQL with the parameters (psycopg does not keep the text of a prepared execution).
         return connection.cursor()
     try:
         factory = _preparing_cursor_factory()

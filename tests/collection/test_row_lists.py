@@ -232,3 +232,19 @@ def test_redis_cache_reuses_its_client(settings):
 
     cache = RedisCache("redis://127.0.0.1:6379/0", {})
     assert cache._cache.get_client("a") is cache._cache.get_client("b")
+
+
+def test_pages_and_tokens_run_as_prepared_statements(portfolio, users, monkeypatch):
+    from django.db import connection, connections
+
+    client = token_client(users["rm"])
+    expected = client.get("/api/v1/invoices/?page_size=1").content  # queries logged: Django's cursor
+    monkeypatch.setattr(type(connections["default"]), "queries_logged", property(lambda self: False))
+    for _ in range(2):
+        assert client.get("/api/v1/invoices/?page_size=1").content == expected
+    monkeypatch.undo()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"authtoken_token"' in sql for sql in prepared)
+    assert any('FROM "collection_invoice"' in sql and " LIMIT 1" in sql for sql in prepared), prepared
