@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -10,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
-from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer
+from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin
 from customers.models import Customer
 
 from . import selectors, services
@@ -159,12 +160,13 @@ class CollectionNoteSerializer(serializers.Serializer):
 
 # --- viewsets ---------------------------------------------------------------------------------
 
-class InvoiceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilterSet
     ordering_fields = ["due_date", "issue_date", "amount", "number"]
     search_fields = ["number", "customer__name"]
     pagination_class = EstimatedCountPagination  # ~1M rows: no full count per page (see its docstring)
+    row_expressions = {"outstanding": F("amount") - F("paid_amount") - F("written_off_amount")}  # the property
     action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
                           "import_csv": "collection.add_invoice"}
 

@@ -9,7 +9,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, concrete_columns
+from creditportal.core.api import (
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, concrete_columns,
+)
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -137,7 +139,7 @@ def _action_body(name: str, fields: dict):
     return inline_serializer(name, fields)
 
 
-class ApplicationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     filterset_fields = ["status", "customer", "application_type", "product"]
     search_fields = ["customer__name", "purpose"]

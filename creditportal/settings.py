@@ -116,12 +116,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The API's hot statements (token lookup, pages of the big lists) as prepared statements: parsed and planned
+# once per connection (creditportal/core/api.py:prepared_cursor). Turn off behind a transaction-mode pooler
+# without prepared-statement support.
+API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis when configured: throttling and locks must be shared between processes) ----
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    # Django's Redis cache, one client object per pool (core/cache.py)
+    # Django's Redis cache with one client object per pool (creditportal/core/cache.py)
     CACHES = {"default": {"BACKEND": "creditportal.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {

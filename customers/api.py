@@ -8,7 +8,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core import clock
-from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, FilterBackend
+from creditportal.core.api import (
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, FilterBackend, RowListMixin,
+)
 
 from . import selectors, services
 from .filtersets import (
@@ -46,7 +48,7 @@ class ReassignSerializer(serializers.Serializer):
                                                         queryset=services.relationship_managers())
 
 
-class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Customers of the caller's portfolio (everyone's for readers with ``view_all_customers``)."""
 

@@ -1,9 +1,12 @@
 """The API's common parts: deny-by-default permissions, pagination, token auth (errors: ``api_errors``)."""
 import copy
+import datetime
+import decimal
 import logging
 import time
 from collections.abc import Mapping
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connections
@@ -11,12 +14,14 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework import fields, relations
 from rest_framework.fields import DateTimeField, Field, SkipField
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject
 from rest_framework.serializers import ListSerializer, Serializer
+from rest_framework.settings import api_settings
 from rest_framework.permissions import BasePermission
 
 
@@ -24,7 +29,136 @@ security_log = logging.getLogger("creditportal.security")
 
 
 class ActiveUserTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token …``; inactive users are refused (DRF does this) and their tokens deleted."""
+    """``Authorization: Token …``; inactive users are refused (DRF does this) and their tokens deleted.
+
+    DRF's lookup (the token with its user, ``select_related("user").get(key=key)``) as one statement
+    written once per token model and database (``_TokenStatement``) instead of building and compiling the
+    queryset on every request; the same answers: an unknown key → "Invalid token.", an inactive user →
+    "User inactive or deleted.". Permission checks then go through the backends as before."""
+
+    def authenticate_credentials(self, key):
+        model = self.get_model()
+        token = _token_statement(model).fetch(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        return (token.user, token)
+
+
+# --- Statements run as server-side prepared statements ------------------------------------------
+
+_preparing_cursor_class = None
+PREPARE_ONLY_WHEN_ASKED = 1 << 30
+
+
+def _preparing_cursor_factory():
+    """psycopg 3's server-binding cursor that asks for every statement to be prepared (``prepare=True``)."""
+    global _preparing_cursor_class
+    if _preparing_cursor_class is None:
+        import psycopg
+
+        class PreparingCursor(psycopg.Cursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        _preparing_cursor_class = PreparingCursor
+    return _preparing_cursor_class
+
+
+def prepared_cursor(using):
+    """A cursor of the connection ``using`` whose statements PostgreSQL parses and plans once per connection
+    and then only executes (psycopg 3 prepares each distinct statement on first use and keeps up to
+    ``prepared_max`` of them). Django disables psycopg's automatic preparing for every query (it would
+    break transaction-mode poolers without prepared-statement support); the few hot statements written
+    once here (token lookup, the big lists' pages) ask for it themselves, unless
+    ``settings.API_PREPARED_STATEMENTS`` is false. The cursor is Django's wrapper as ``connection.cursor()``
+    gives it (execute wrappers, query counting, error translation all apply)."""
+    from django.conf import settings
+
+    connection = connections[using]
+    if not (connection.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True)) \
+            or connection.queries_logged:
+        # Queries being logged (DEBUG, a test capturing them): Django's cursor, so each logged statement
+        # carries its SQL with the parameters (psycopg does not keep the text of a prepared execution).
+        return connection.cursor()
+    try:
+        factory = _preparing_cursor_factory()
+    except ImportError:  # psycopg2: no server-side binding
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django opens connections with prepare_threshold=None, which makes psycopg ignore prepare=True too.
+        # A threshold no statement reaches: only the statements that ask (these) are prepared; Django's own
+        # cursors bind on the client side and are never prepared anyway.
+        raw.prepare_threshold = PREPARE_ONLY_WHEN_ASKED
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(factory(raw))
+
+
+class _TokenStatement:
+    """``SELECT <token columns>, <user columns> FROM token JOIN user … WHERE token.key = %s``, written from the
+    models' metadata (custom user model and table names included); the row becomes the token and its user
+    through ``Model.from_db`` with each column's database converters, as the ORM's ``select_related`` does."""
+
+    def __init__(self, token_model, using):
+        connection = connections[using]
+        qn = connection.ops.quote_name
+        user_fk = token_model._meta.get_field("user")
+        user_model = user_fk.related_model
+        self.using = using
+        self.token_model, self.user_model = token_model, user_model
+        self.token_fields = list(token_model._meta.concrete_fields)
+        self.user_fields = list(user_model._meta.concrete_fields)
+        token_table, user_table = token_model._meta.db_table, user_model._meta.db_table
+        columns = [f"t.{qn(f.column)}" for f in self.token_fields] + [f"u.{qn(f.column)}" for f in self.user_fields]
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {qn(token_table)} t"
+            f" INNER JOIN {qn(user_table)} u ON u.{qn(user_fk.target_field.column)} = t.{qn(user_fk.column)}"
+            f" WHERE t.{qn(token_model._meta.get_field('key').column)} = %s LIMIT 1"
+        )
+        self.converters = [self._converters(f, token_table, connection) for f in self.token_fields] + \
+            [self._converters(f, user_table, connection) for f in self.user_fields]
+        self.token_names = [f.attname for f in self.token_fields]
+        self.user_names = [f.attname for f in self.user_fields]
+        self.key_field = token_model._meta.get_field("key")
+
+    @staticmethod
+    def _converters(field, table, connection):
+        column = field.get_col(table)
+        return [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)], column
+
+    def fetch(self, key):
+        """The token with its user (``token.user`` loaded), or ``None`` for an unknown key."""
+        connection = connections[self.using]
+        with prepared_cursor(self.using) as cursor:
+            cursor.execute(self.sql, [self.key_field.get_db_prep_value(key, connection)])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for index, (converters, column) in enumerate(self.converters):
+            for converter in converters:
+                values[index] = converter(values[index], column, connection)
+        split = len(self.token_fields)
+        token = self.token_model.from_db(self.using, self.token_names, values[:split])
+        token.user = self.user_model.from_db(self.using, self.user_names, values[split:])
+        return token
+
+
+_token_statements: dict = {}
+
+
+def _token_statement(token_model) -> _TokenStatement:
+    from django.db import router
+
+    using = router.db_for_read(token_model)
+    statement = _token_statements.get((token_model, using))
+    if statement is None:
+        statement = _token_statements[(token_model, using)] = _TokenStatement(token_model, using)
+    return statement
 
 
 class ActionPermission(BasePermission):
@@ -123,16 +257,23 @@ def table_estimate(using: str, table: str) -> int | None:
     return estimate
 
 
-def unfiltered_table_estimate(queryset):
-    """``table_estimate`` of the queryset's table when the queryset lists that whole table — no WHERE (so
-    no visibility restriction either), no DISTINCT, GROUP BY or set operation — otherwise ``None``."""
+def whole_table(queryset) -> tuple[str, str] | None:
+    """``(database, table)`` when the queryset lists that whole table — no WHERE (so no visibility
+    restriction either), no DISTINCT, GROUP BY or set operation — otherwise ``None``."""
     if not isinstance(queryset, QuerySet):
-        return None
+        return getattr(queryset, "whole_table", None)  # StatementRows: decided when it was compiled
     query = queryset.query
     if (query.where or query.distinct or query.group_by is not None or query.combinator
             or query.low_mark or query.high_mark is not None or query.is_empty()):
         return None
-    return table_estimate(queryset.db, queryset.model._meta.db_table)
+    return (queryset.db, queryset.model._meta.db_table)
+
+
+def unfiltered_table_estimate(queryset):
+    """``table_estimate`` of the queryset's table when the queryset lists that whole table (``whole_table``),
+    otherwise ``None``."""
+    table = whole_table(queryset)
+    return table_estimate(*table) if table else None
 
 
 class _KnownNextPage(Page):
@@ -166,7 +307,7 @@ class EstimatingPaginator(DjangoPaginator):
     def exact_count(self):
         """Count exactly whatever the size (``page=last`` needs the true number of pages)."""
         self.count_exact = True
-        self.__dict__["count"] = self.object_list.count() if isinstance(self.object_list, QuerySet) \
+        self.__dict__["count"] = self.object_list.count() if isinstance(self.object_list, (QuerySet, StatementRows)) \
             else len(self.object_list)
         self.__dict__.pop("num_pages", None)
         return self.count
@@ -321,3 +462,403 @@ def concrete_columns(model, names) -> list[str]:
     """The names among ``names`` that are the model's own columns (for ``QuerySet.only`` in a list)."""
     columns = {f.name for f in model._meta.concrete_fields}
     return [name for name in names if name in columns]
+
+
+# --- Lists from plain rows: the serializer's output without model instances ----------------------
+
+class RowPlanUnsupported(Exception):
+    """A serializer field whose value cannot be read as one column of a ``values_list`` row."""
+
+
+class RowPlan:
+    """How each readable field of a ``ModelSerializer`` is read from one column of a ``values_list`` row.
+
+    Built once per (serializer class, queryset annotations) from the serializer's own fields. Each field's
+    ``source`` is followed over the model's concrete columns and forward relations:
+
+    * a column (``amount``, ``customer_id``) or a column of a related row (``customer.name`` →
+      ``customer__name``) is read as it is and given to the field's own ``to_representation``, as DRF does;
+    * a related field (``PrimaryKeyRelatedField`` → the foreign key's column, ``SlugRelatedField`` →
+      ``<relation>__<slug_field>``) is read as the value DRF would output (the related row's primary key or
+      its slug), without loading the related row;
+    * an annotation of the queryset (``latest_period_end``) or an expression the view declares for a model
+      property (``row_expressions``: ``{"outstanding": F("amount") - …}``) is read as its column;
+    * ``None`` stays ``None`` (DRF outputs ``null`` without calling ``to_representation``). A path through a
+      nullable relation is accepted only when DRF would also output ``null`` for a missing related row
+      (``default=None``, or no default and ``allow_null``), so a null column means the same either way.
+
+    Anything else — a method field, a nested serializer, a many-relation, ``source="*"``, a field class
+    that overrides ``get_attribute`` — raises ``RowPlanUnsupported``: the view then keeps DRF's path."""
+
+    def __init__(self, child, annotations=(), expressions=None):
+        model = child.Meta.model
+        expressions = dict(expressions or {})
+        self.lookups = []           # values_list() arguments, in field order
+        self.expressions = {}       # alias → expression, annotated before values_list()
+        self.columns = []           # (field name, True if the value is given to field.to_representation)
+        for field in child._readable_fields:
+            lookup, convert = self._lookup(model, field, annotations, expressions)
+            if lookup in expressions:
+                alias = f"_row_{lookup}"
+                self.expressions[alias] = expressions[lookup]
+                lookup = alias
+            self.lookups.append(lookup)
+            self.columns.append((field.field_name, convert))
+
+    @staticmethod
+    def _lookup(model, field, annotations, expressions):
+        from django.core.exceptions import FieldDoesNotExist
+        from rest_framework.fields import empty
+        from rest_framework.serializers import BaseSerializer
+
+        name = field.field_name
+        if isinstance(field, (BaseSerializer, relations.ManyRelatedField, fields.SerializerMethodField,
+                              fields.HiddenField)) or field.source == "*":
+            raise RowPlanUnsupported(name)
+        is_related = isinstance(field, relations.RelatedField)
+        if is_related:
+            if type(field) is relations.PrimaryKeyRelatedField:
+                if field.pk_field is not None:
+                    raise RowPlanUnsupported(name)
+            elif type(field) is not relations.SlugRelatedField:
+                raise RowPlanUnsupported(name)
+        elif type(field).get_attribute is not Field.get_attribute:
+            raise RowPlanUnsupported(name)
+        attrs = list(field.source_attrs)
+        if len(attrs) == 1 and (attrs[0] in annotations or attrs[0] in expressions):
+            if is_related:
+                raise RowPlanUnsupported(name)
+            return attrs[0], True
+        path, through_nullable, current = [], False, model
+        for position, attr in enumerate(attrs):
+            last = position == len(attrs) - 1
+            try:
+                model_field = current._meta.get_field(attr)
+            except FieldDoesNotExist:
+                raise RowPlanUnsupported(name) from None
+            if not model_field.concrete or model_field.many_to_many:
+                raise RowPlanUnsupported(name)  # reverse or many relation, generic foreign key
+            if model_field.is_relation:
+                if attr == model_field.attname != model_field.name:  # "customer_id": the column itself
+                    if not last or is_related:
+                        raise RowPlanUnsupported(name)
+                    path.append(attr)
+                    return "__".join(path), True
+                if last:
+                    if not is_related:
+                        raise RowPlanUnsupported(name)  # e.g. a CharField showing str(related row)
+                    if isinstance(field, relations.SlugRelatedField):
+                        return "__".join([*path, attr, *field.slug_field.split("__")]), False
+                    if not model_field.target_field.primary_key:
+                        raise RowPlanUnsupported(name)
+                    return "__".join([*path, model_field.attname]), False
+                through_nullable = through_nullable or model_field.null
+                path.append(attr)
+                current = model_field.related_model
+                continue
+            if not last or is_related:
+                raise RowPlanUnsupported(name)
+            path.append(attr)
+        if through_nullable and not (field.default is None or (field.default is empty and field.allow_null)):
+            raise RowPlanUnsupported(name)
+        return "__".join(path), True
+
+    # Converters that depend on the request: the current time zone, the thread's decimal context.
+    _PER_REQUEST = (fields.DateTimeField, fields.DecimalField)
+
+    def _template_converters(self, child_class):
+        """The converters built from the serializer class's unbound field templates (``CachedFieldsMixin``),
+        without building and binding the serializer's fields for the request — when every converted column
+        is one of DRF's scalar field classes (``_converter``); otherwise ``None``. Those that do not depend
+        on the request are built once per plan."""
+        templates = child_class.__dict__.get("_field_templates")
+        if templates is None:
+            return None
+        fixed = self.__dict__.get("_fixed")
+        if fixed is None or fixed[0] is not templates:
+            fixed = (templates, {})
+            for name, convert in self.columns:
+                if convert and type(templates[name]) not in self._PER_REQUEST:
+                    fixed[1][name] = _converter(templates[name])
+            self._fixed = fixed
+        converters = []
+        for name, convert in self.columns:
+            if not convert:
+                converters.append(None)
+                continue
+            converter = fixed[1][name] if name in fixed[1] else _converter(templates[name])
+            if converter is None:
+                return None
+            converters.append(converter)
+        return converters
+
+    def rows(self, queryset):
+        """The queryset as ``values_list`` tuples in the plan's column order (filters, order, scope kept)."""
+        if self.expressions:
+            queryset = queryset.annotate(**self.expressions)
+        return queryset.values_list(*self.lookups)
+
+    def represent(self, rows, child_class, make_child):
+        """The list's output for ``rows`` (from ``rows()``): one dict per row, the same as DRF's
+        ``Serializer.to_representation``. Built from ``child_class``'s field templates when it can
+        (``_template_converters``), otherwise with the bound fields of ``make_child()`` (this request's
+        serializer: its time zone and settings)."""
+        converters = self._template_converters(child_class)
+        if converters is None:  # a field class without a known equivalent: the bound fields' own methods
+            child = make_child()
+            readable = {field.field_name: field for field in child._readable_fields}
+            converters = []
+            for name, convert in self.columns:
+                field = readable[name]
+                if isinstance(field, DateTimeField) and not hasattr(field, "timezone"):
+                    field.timezone = field.default_timezone()  # once per list (as FastListSerializer)
+                converters.append((_converter(field) or field.to_representation) if convert else None)
+        names = [name for name, _convert in self.columns]
+        plan = list(zip(names, converters))
+        result = []
+        for row in rows:
+            item = {}
+            for (name, convert), value in zip(plan, row):
+                item[name] = value if value is None or convert is None else convert(value)
+            result.append(item)
+        return result
+
+
+def _converter(field):
+    """For DRF's own scalar field classes an equivalent of ``field.to_representation`` for the value types a
+    column gives (str, int, bool, date, aware datetime, Decimal) — the same code path as DRF's for those
+    types, with the per-call look-ups (settings, format, decimal context, time zone) done once per list; any
+    other value goes to ``field.to_representation`` itself. ``None`` for other field classes."""
+    to_representation = field.to_representation
+    kind = type(field)
+    if kind is fields.CharField:
+        return str
+    if kind is fields.IntegerField:
+        return int
+    if kind is fields.BigIntegerField:
+        return str if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING) else int
+    if kind is fields.BooleanField:
+        return lambda value: value if value is True or value is False else to_representation(value)
+    if kind is fields.ChoiceField:
+        get = field.choice_strings_to_values.get
+        return lambda value: get(value, value) if type(value) is str and value != "" else to_representation(value)
+    if kind is fields.DateField:
+        output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+        if output_format is not None and output_format.lower() == fields.ISO_8601:
+            date = datetime.date
+            return lambda value: value.isoformat() if type(value) is date else to_representation(value)
+    if kind is fields.DateTimeField:
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if output_format is not None and output_format.lower() == fields.ISO_8601 and zone is not None:
+            moment = datetime.datetime
+
+            def datetime_representation(value):
+                if type(value) is not moment or value.utcoffset() is None:
+                    return to_representation(value)
+                try:
+                    text = value.astimezone(zone).isoformat()
+                except OverflowError:
+                    return to_representation(value)  # DRF's error
+                return text[:-6] + "Z" if text.endswith("+00:00") else text
+            return datetime_representation
+    if kind is fields.DecimalField:
+        if (getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) and not field.localize
+                and not field.normalize_output and field.decimal_places is not None):
+            context = decimal.getcontext().copy()
+            if field.max_digits is not None:
+                context.prec = field.max_digits
+            exponent = decimal.Decimal(".1") ** field.decimal_places
+            rounding, number = field.rounding, decimal.Decimal
+
+            def decimal_representation(value):
+                if type(value) is not number:
+                    return to_representation(value)
+                return f"{value.quantize(exponent, rounding=rounding, context=context):f}"
+            return decimal_representation
+    return None
+
+
+_row_plans: dict = {}
+
+
+def row_plan(child, queryset, expressions=None) -> RowPlan | None:
+    """The ``RowPlan`` of ``child``'s class for this queryset's annotations (remembered per process), or
+    ``None`` when a field cannot be read from a row (the caller keeps DRF's path)."""
+    annotations = frozenset(queryset.query.annotations)
+    key = (type(child), annotations, tuple(sorted((expressions or {}).items(), key=lambda kv: kv[0])))
+    try:
+        plan = _row_plans.get(key, _MISSING)
+    except TypeError:  # an unhashable expression: build it each time
+        return _build_plan(child, annotations, expressions)
+    if plan is _MISSING:
+        plan = _row_plans[key] = _build_plan(child, annotations, expressions)
+    return plan
+
+
+def _build_plan(child, annotations, expressions):
+    try:
+        return RowPlan(child, annotations, expressions)
+    except RowPlanUnsupported as exc:
+        logging.getLogger(__name__).warning("%s: field %s is not read from rows; DRF serialises the list",
+                                            type(child).__name__, exc)
+        return None
+
+
+class _Statement:
+    """A list's rows query compiled once: its SQL and parameters without LIMIT/OFFSET, the column converters
+    of the ORM, whether it lists a whole table (estimated count), and its count statement once run."""
+
+    def __init__(self, queryset, plan):
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        self.sql, self.params = compiler.as_sql()  # EmptyResultSet for .none(): not cached (caller)
+        self.using = queryset.db
+        self.plan = plan
+        self.col_count = compiler.col_count
+        self.converters = sorted(compiler.get_converters(
+            [column[0] for column in compiler.select[:compiler.col_count]]).items())
+        self.whole_table = whole_table(queryset)
+        self.count_sql = None
+        self.expires = time.monotonic() + STATEMENT_SECONDS
+
+
+class StatementRows:
+    """The rows of a ``_Statement`` as the paginators read a queryset: ``rows[a:b]`` runs the statement with
+    ``LIMIT``/``OFFSET`` (the ORM's own SQL, so the same plan), ``count()`` the ORM's count statement
+    (run through the ORM the first time, then as recorded); ``whole_table`` for the estimated count."""
+
+    ordered = True
+
+    def __init__(self, statement, queryset=None, make_queryset=None):
+        self.statement = statement
+        self.whole_table = statement.whole_table
+        self._queryset = queryset
+        self._make_queryset = make_queryset
+
+    def _fetch(self, sql, params):
+        connection = connections[self.statement.using]
+        with prepared_cursor(self.statement.using) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall(), connection
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice) or item.step is not None or (item.start or 0) < 0 or item.stop is None:
+            raise TypeError("StatementRows supports rows[start:stop] only")
+        start, stop = item.start or 0, item.stop
+        if stop <= start:
+            return []
+        statement = self.statement
+        sql = f"{statement.sql} LIMIT {int(stop - start)}" + (f" OFFSET {int(start)}" if start else "")
+        rows, connection = self._fetch(sql, statement.params)
+        count = statement.col_count
+        if not statement.converters:
+            return [row[:count] if len(row) > count else row for row in rows]
+        result = []
+        for row in rows:
+            row = list(row[:count])
+            for index, (converters, expression) in statement.converters:
+                value = row[index]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[index] = value
+            result.append(tuple(row))
+        return result
+
+    def count(self):
+        statement = self.statement
+        if statement.count_sql is not None:
+            rows, _connection = self._fetch(*statement.count_sql)
+            return rows[0][0]
+        queryset = self._queryset if self._queryset is not None else self._make_queryset()
+        recorded = []
+
+        def record(execute, sql, params, many, context):
+            recorded.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connections[statement.using].execute_wrapper(record):
+            count = queryset.count()
+        if len(recorded) == 1:
+            statement.count_sql = (recorded[0][0], tuple(recorded[0][1] or ()))
+        return count
+
+
+STATEMENT_SECONDS = 60
+STATEMENT_LIMIT = 1024
+_statements: dict = {}
+
+
+def forget_statements() -> None:
+    _statements.clear()
+
+
+class RowListMixin:
+    """For the big lists' viewsets: ``list`` reads the page as ``values_list`` rows of exactly the columns
+    the list serializer shows and builds each item with the serializer's own fields (``RowPlan``), instead of
+    loading model instances (and their joined rows) and running DRF's serializer over them.
+
+    A request with no parameter but the page's (``page``, ``page_size``, ``format``) reuses the rows query
+    compiled for the same view, user and permission set in this process within ``STATEMENT_SECONDS``
+    (``_Statement``: SQL and parameters without the page's LIMIT/OFFSET), instead of building the queryset,
+    its values and its SQL again: ``get_queryset`` of these lists (``visible_to``) depends on the user and
+    their permissions only, and both are in the key — a changed role or permission gives a new key at once.
+    Any filter, search or ordering parameter takes the full path every time.
+
+    Unchanged: authentication, ``action_permissions``, ``get_queryset`` (``visible_to``: a relationship
+    manager's rows only), filters, search, ordering, pagination (and its queries) and the JSON output.
+    ``row_expressions`` names an expression for each serializer field that is a model property (not a
+    column), e.g. ``{"outstanding": F("amount") - F("paid_amount")}``."""
+
+    row_expressions: dict = {}
+
+    def _statement_key(self, request):
+        paginator = self.paginator
+        allowed = {"format"}
+        if paginator is not None:
+            allowed |= {getattr(paginator, "page_query_param", "page"),
+                        getattr(paginator, "page_size_query_param", None) or "page_size"}
+        if not allowed.issuperset(request.query_params.keys()):
+            return None
+        user = request.user
+        return (type(self), self.action, request.query_params.get("format"), user.pk, user.is_active,
+                user.is_superuser, frozenset(user.get_all_permissions()))
+
+    def list(self, request, *args, **kwargs):
+        key = self._statement_key(request)
+        statement = _statements.get(key) if key is not None else None
+        child = None
+
+        def make_child():
+            return getattr(self.get_serializer(many=True), "child", None)
+
+        queryset = None
+        if statement is None or statement.expires < time.monotonic():
+            child = make_child()
+            queryset = self.filter_queryset(self.get_queryset())
+            plan = row_plan(child, queryset, self.row_expressions) if child is not None and isinstance(
+                queryset, QuerySet) and hasattr(getattr(child, "Meta", None), "model") else None
+            if plan is None:
+                return super().list(request, *args, **kwargs)
+            rows_queryset = plan.rows(queryset)
+            try:
+                statement = _Statement(rows_queryset, plan)
+            except EmptyResultSet:
+                statement = None
+            if statement is None:
+                rows = rows_queryset
+            else:
+                if key is not None:
+                    if len(_statements) >= STATEMENT_LIMIT:
+                        _statements.clear()
+                    _statements[key] = statement
+                rows = StatementRows(statement, queryset=rows_queryset)
+        else:
+            plan = statement.plan
+            rows = StatementRows(statement, make_queryset=lambda: plan.rows(self.filter_queryset(self.get_queryset())))
+        child_class = type(child) if child is not None else self.get_serializer_class()
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(plan.represent(page, child_class, make_child))
+        from rest_framework.response import Response
+
+        return Response(plan.represent(rows if statement is None else rows[0:2**62], child_class, make_child))
