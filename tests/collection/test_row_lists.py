@@ -4,34 +4,14 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from rest_framework import mixins, serializers
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from creditportal.core import api as core_api
+from tests.row_lists import drf_path, fresh_statements, token_client  # noqa: F401 - fresh_statements: autouse
 
 LISTS = ["/api/v1/customers/", "/api/v1/invoices/"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_statements():
-    core_api.forget_statements()
-    core_api.forget_table_estimates()
-    yield
-    core_api.forget_statements()
-
-
-def token_client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}",
-                       HTTP_ACCEPT_LANGUAGE="en")
-    return client
-
-
-def drf_path(monkeypatch):
-    """The lists as DRF serialises them (model instances through the serializer), for comparison."""
-    monkeypatch.setattr(core_api.RowListMixin, "list",
-                        lambda self, request, *a, **k: mixins.ListModelMixin.list(self, request, *a, **k))
 
 
 @pytest.fixture

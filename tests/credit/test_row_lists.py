@@ -1,27 +1,10 @@
 """The application list read from plain rows (``creditportal.core.api.RowListMixin``): the same bytes as
 DRF's serializer path, a manager's own applications only, a flat query count."""
 import pytest
-from rest_framework import mixins
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from creditportal.core import api as core_api
+from tests.row_lists import drf_path, fresh_statements, token_client  # noqa: F401 - fresh_statements: autouse
 
 PATH = "/api/v1/applications/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_statements():
-    core_api.forget_statements()
-    yield
-    core_api.forget_statements()
-
-
-def token_client(user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}",
-                       HTTP_ACCEPT_LANGUAGE="en")
-    return client
 
 
 @pytest.fixture
@@ -39,8 +22,7 @@ def test_same_bytes_as_drf_serializers(applications, users, monkeypatch, query):
     for user in (users["analyst"], users["rm"], users["rm2"]):
         client = token_client(user)
         rows, again = client.get(PATH + query), client.get(PATH + query)
-        monkeypatch.setattr(core_api.RowListMixin, "list",
-                            lambda self, request, *a, **k: mixins.ListModelMixin.list(self, request, *a, **k))
+        drf_path(monkeypatch)
         drf = client.get(PATH + query)
         monkeypatch.undo()
         assert rows.status_code == drf.status_code == again.status_code
