@@ -214,6 +214,7 @@ def test_redis_cache_reuses_its_client(settings):
     assert cache._cache.get_client("a") is cache._cache.get_client("b")
 
 
+@pytest.mark.postgres
 def test_pages_and_tokens_run_as_prepared_statements(portfolio, users, monkeypatch):
     from django.db import connection, connections
 
