@@ -42,8 +42,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 
 # --- Permission cache (creditportal.core.permcache) ---------------------------------------------
-# Any change to who holds which permission makes the cached permission sets concerned unreachable, so it
-# takes effect on the very next request.
+# Any change to who holds which permission replaces the versions concerned in the same transaction, so it
+# takes effect on the very next request in every process.
 
 def _user_model():
     from django.contrib.auth import get_user_model
@@ -51,8 +51,14 @@ def _user_model():
     return get_user_model()
 
 
-def _on_user_saved_or_deleted(sender, instance, using="default", **kwargs):
+def _on_user_saved(sender, instance, using="default", update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a login changes nothing the permission set depends on
     permcache.bump_users([instance.pk], using=using)
+
+
+def _on_user_deleted(sender, instance, using="default", **kwargs):
+    permcache.forget_users([instance.pk], using=using)
 
 
 def _on_membership_changed(sender, instance, action, pk_set=None, using="default", **kwargs):
@@ -76,8 +82,8 @@ def connect_permission_cache():
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     user_model = _user_model()
-    post_save.connect(_on_user_saved_or_deleted, sender=user_model, dispatch_uid="permcache_user_saved")
-    post_delete.connect(_on_user_saved_or_deleted, sender=user_model, dispatch_uid="permcache_user_deleted")
+    post_save.connect(_on_user_saved, sender=user_model, dispatch_uid="permcache_user_saved")
+    post_delete.connect(_on_user_deleted, sender=user_model, dispatch_uid="permcache_user_deleted")
     for through, uid in ((user_model.groups.through, "groups"), (user_model.user_permissions.through, "user_perms"),
                          (Group.permissions.through, "group_perms")):
         m2m_changed.connect(_on_membership_changed, sender=through, dispatch_uid=f"permcache_{uid}")

@@ -116,6 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with the health check repeated at most every DATABASE_HEALTH_CHECK_INTERVAL
+        # seconds per connection instead of on every request (creditportal/db/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "creditportal.db.postgresql"
+DATABASE_HEALTH_CHECK_INTERVAL = env.int("DATABASE_HEALTH_CHECK_INTERVAL", default=10)
 # The API's hot statements (token lookup, pages of the big lists) as prepared statements: parsed and planned
 # once per connection (creditportal/core/api.py:prepared_cursor). Turn off behind a transaction-mode pooler
 # without prepared-statement support.

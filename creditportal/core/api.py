@@ -24,6 +24,8 @@ from rest_framework.serializers import ListSerializer, Serializer
 from rest_framework.settings import api_settings
 from rest_framework.permissions import BasePermission
 
+from creditportal.core import permcache
+
 
 security_log = logging.getLogger("creditportal.security")
 
@@ -114,6 +116,8 @@ class _TokenStatement:
         self.user_fields = list(user_model._meta.concrete_fields)
         token_table, user_table = token_model._meta.db_table, user_model._meta.db_table
         columns = [f"t.{qn(f.column)}" for f in self.token_fields] + [f"u.{qn(f.column)}" for f in self.user_fields]
+        # The user's permission versions with the row: the permission check needs no other round trip.
+        columns += permcache.version_columns_sql(connection, "u", user_model._meta.pk.column)
         self.sql = (
             f"SELECT {', '.join(columns)} FROM {qn(token_table)} t"
             f" INNER JOIN {qn(user_table)} u ON u.{qn(user_fk.target_field.column)} = t.{qn(user_fk.column)}"
@@ -138,13 +142,15 @@ class _TokenStatement:
             row = cursor.fetchone()
         if row is None:
             return None
-        values = list(row)
+        values = list(row[:-2])
         for index, (converters, column) in enumerate(self.converters):
             for converter in converters:
                 values[index] = converter(values[index], column, connection)
         split = len(self.token_fields)
         token = self.token_model.from_db(self.using, self.token_names, values[:split])
-        token.user = self.user_model.from_db(self.using, self.user_names, values[split:])
+        token.user = user = self.user_model.from_db(self.using, self.user_names, values[split:])
+        setattr(user, permcache.USER_VERSION, row[-2])
+        setattr(user, permcache.ROLES_VERSION, row[-1])
         return token
 
 

@@ -1,115 +1,152 @@
-"""The user's permission set, cached in the Django cache (Redis) between requests.
+"""The user's permission set, remembered by each process between requests.
 
 Django's ``ModelBackend`` reads a user's permissions with two queries (the user's own, and those of the
-user's groups) the first time ``has_perm`` is called on a user object. The API's token authentication
-loads a fresh user object on every request, so every API request paid both queries.
-``CachedModelBackend`` keeps the permission set in the cache under ``perms:<database>:<user id>``,
-together with the two versions it was read under:
+user's groups) the first time ``has_perm`` is called on a user object. Session and token authentication
+load a fresh user object on every request, so every request paid both queries. ``CachedModelBackend``
+remembers the set in the process, together with the two versions it was read under
+(``accounts.PermissionVersion`` rows):
 
-- the **user version** is replaced (a new random value) whenever the user is saved (active flag,
-  superuser flag, …), deleted, or their groups or own permissions change;
-- the **roles version** is replaced whenever any group's permissions change or a group is deleted
-  (role changes are rare and concern many users at once).
+- the **user version** (``user:<id>``) is replaced by a new random value whenever the user is saved
+  (active flag, superuser flag, …), or their groups or own permissions change; its row goes with the user;
+- the **roles version** (``roles``) is replaced whenever any group's permissions change or a group or a
+  permission is deleted (role changes are rare and concern many users at once).
 
-An entry stored under versions that are no longer the current ones is ignored and read again, so a
-revoked role or a deactivated user is refused on the very next request. Versions are bumped both at once
-and again when the transaction commits, so a request that reads the permissions between the change and
-its commit cannot keep the old set under the new version. The versions and the entry come in one cache
-round trip (``get_many``). A missing version (cache flushed or evicted) is started from a fresh random
-value, never from a reused one. The receivers that bump are in ``accounts/signals.py``.
+The versions are replaced **in the same transaction as the change** (the receivers are in
+``accounts/signals.py``), so they commit together: a set remembered under versions that are no longer the
+current ones is never used again, and a revoked role or a deactivated user is refused on the very next
+request in every process. The versions are read before the permissions, so a change committed between the
+two reads makes the new entry unusable rather than stale.
 
-An inactive user has no permissions (``ModelBackend``'s rule) and is never looked up in the cache.
+The current versions come with the user row: the API's token statement (``core/api.py``) and this
+backend's ``get_user`` (session authentication) read them in the same statement, as two primary-key
+lookups, so a warm request spends no query and no round trip on permissions. A user object loaded any
+other way reads them with one query on its first check. A missing version (a user inserted without the
+signals, a flushed test database) means "not remembered": the set is read from the database each time.
+
+An inactive user has no permissions (``ModelBackend``'s rule) and is never looked up.
 """
 from __future__ import annotations
 
-import uuid
+import secrets
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import connections
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
-PERMISSIONS_TIMEOUT = 15 * 60  # seconds; an entry is also unreachable as soon as a version changes
-VERSION_TIMEOUT = 7 * 24 * 3600
-ROLES_KEY = "permver:roles"
+ROLES = "roles"
+USER_VERSION = "permission_user_version"
+ROLES_VERSION = "permission_roles_version"
+MAX_REMEMBERED = 10_000  # users per process and database; the whole memory is dropped when it is full
 
-
-def _prefix() -> str:
-    # One Redis database may serve several PostgreSQL databases (tests, bench): user ids are not unique
-    # across them.
-    return str(settings.DATABASES["default"].get("NAME") or "")
+_remembered: dict[tuple[str, int], tuple[tuple[int, int], frozenset[str]]] = {}
 
 
-def _user_version_key(user_id) -> str:
-    return f"permver:{_prefix()}:user:{user_id}"
+def _version_model():
+    from accounts.models import PermissionVersion
+
+    return PermissionVersion
 
 
-def _roles_version_key() -> str:
-    return f"{ROLES_KEY}:{_prefix()}"
+def user_scope(user_id) -> str:
+    return f"user:{user_id}"
 
 
-def _new_version() -> str:
-    return uuid.uuid4().hex
-
-
-def _set_versions(keys) -> None:
-    cache.set_many({key: _new_version() for key in keys}, timeout=VERSION_TIMEOUT)
-
-
-def _bump(keys, using="default") -> None:
-    keys = list(keys)
-    if not keys:
+def _replace(scopes, using="default") -> None:
+    """New random values for ``scopes`` (rows created when missing), in the caller's transaction."""
+    scopes = sorted(set(scopes))  # one lock order for every writer
+    if not scopes:
         return
-    _set_versions(keys)
-    if connections[using].in_atomic_block:
-        transaction.on_commit(lambda: _set_versions(keys), using=using)
+    connection = connections[using]
+    table = connection.ops.quote_name(_version_model()._meta.db_table)
+    rows = ", ".join(["(%s, %s)"] * len(scopes))
+    params = [value for scope in scopes for value in (scope, secrets.randbits(62))]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (scope, value) VALUES {rows}"
+                       " ON CONFLICT (scope) DO UPDATE SET value = EXCLUDED.value", params)
 
 
 def bump_users(user_ids, using="default") -> None:
-    """Make the cached permission sets of these users unreachable (their groups, permissions or flags changed)."""
-    _bump((_user_version_key(user_id) for user_id in user_ids if user_id is not None), using=using)
+    """Make the remembered permission sets of these users unusable (their groups, permissions or flags changed)."""
+    _replace([user_scope(user_id) for user_id in user_ids if user_id is not None], using=using)
 
 
 def bump_roles(using="default") -> None:
-    """Make every cached permission set unreachable (a group's permissions changed)."""
-    _bump([_roles_version_key()], using=using)
+    """Make every remembered permission set unusable (a group's permissions changed)."""
+    _replace([ROLES], using=using)
 
 
-def _permissions_entry_key(user_id) -> str:
-    return f"perms:{_prefix()}:{user_id}"
+def forget_users(user_ids, using="default") -> None:
+    """Drop the versions of deleted users."""
+    scopes = [user_scope(user_id) for user_id in user_ids if user_id is not None]
+    _version_model().objects.using(using).filter(scope__in=scopes).delete()
 
 
-def _read(user_id) -> tuple[tuple[str, str], object]:
-    """One cache round trip: ``((user version, roles version), cached entry or None)``."""
-    user_key, roles_key, entry_key = _user_version_key(user_id), _roles_version_key(), _permissions_entry_key(user_id)
-    found = cache.get_many([user_key, roles_key, entry_key])
-    missing = [key for key in (user_key, roles_key) if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, _new_version(), timeout=VERSION_TIMEOUT)  # another process may have started it first
-        found.update(cache.get_many(missing))
-    return (found.get(user_key, ""), found.get(roles_key, "")), found.get(entry_key)
+def versions(user_id, using="default") -> tuple[int | None, int | None]:
+    """The user's current (user version, roles version) read from the database; ``None`` when missing."""
+    found = dict(_version_model().objects.using(using).filter(scope__in=[user_scope(user_id), ROLES])
+                 .values_list("scope", "value"))
+    return found.get(user_scope(user_id)), found.get(ROLES)
 
 
-def versions(user_id) -> tuple[str, str]:
-    """The user's current (user version, roles version): a cached set counts only if stored under them."""
-    return _read(user_id)[0]
+def version_subqueries(user_pk_reference="pk") -> dict:
+    """Annotations that read the user's versions with the user row (``USER_VERSION``, ``ROLES_VERSION``)."""
+    model = _version_model()
+    scope = Concat(Value("user:"), Cast(OuterRef(user_pk_reference), CharField()), output_field=CharField())
+    return {
+        USER_VERSION: Subquery(model.objects.filter(scope=scope).values("value")[:1]),
+        ROLES_VERSION: Subquery(model.objects.filter(scope=ROLES).values("value")[:1]),
+    }
+
+
+def version_columns_sql(connection, user_alias: str, user_pk_column: str) -> list[str]:
+    """The same two subqueries as SQL columns, for statements written by hand (the API's token lookup)."""
+    qn = connection.ops.quote_name
+    table = qn(_version_model()._meta.db_table)
+    return [
+        f"(SELECT pv.value FROM {table} pv WHERE pv.scope = 'user:' || CAST({user_alias}.{qn(user_pk_column)} AS TEXT))",
+        f"(SELECT pv.value FROM {table} pv WHERE pv.scope = '{ROLES}')",
+    ]
+
+
+def _memory_key(user_obj):
+    return connections[user_obj._state.db or "default"].settings_dict.get("NAME") or "", user_obj.pk
+
+
+def forget_remembered() -> None:
+    """Drop what this process remembers (tests)."""
+    _remembered.clear()
 
 
 class CachedModelBackend(ModelBackend):
-    """``ModelBackend`` whose ``get_all_permissions`` comes from the cache when it can (see the module)."""
+    """``ModelBackend`` whose ``get_all_permissions`` is remembered when it can be (see the module)."""
+
+    def get_user(self, user_id):
+        model = get_user_model()
+        try:
+            user = model._default_manager.annotate(**version_subqueries()).get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if hasattr(user_obj, "_perm_cache"):
             return user_obj._perm_cache
-        current, entry = _read(user_obj.pk)
-        if isinstance(entry, dict) and tuple(entry.get("versions", ())) == current:
-            user_obj._perm_cache = set(entry["permissions"])
+        if hasattr(user_obj, USER_VERSION):
+            current = (getattr(user_obj, USER_VERSION), getattr(user_obj, ROLES_VERSION))
+        else:
+            current = versions(user_obj.pk, using=user_obj._state.db or "default")
+        key = _memory_key(user_obj)
+        entry = _remembered.get(key)
+        if entry is not None and entry[0] == current and None not in current:
+            user_obj._perm_cache = set(entry[1])
             return user_obj._perm_cache
-        # Read the versions before the permissions: if they change meanwhile, this entry never counts.
         permissions = super().get_all_permissions(user_obj, obj)
-        cache.set(_permissions_entry_key(user_obj.pk), {"versions": list(current), "permissions": sorted(permissions)},
-                  timeout=PERMISSIONS_TIMEOUT)
+        if None not in current:
+            if len(_remembered) >= MAX_REMEMBERED:
+                _remembered.clear()
+            _remembered[key] = (current, frozenset(permissions))
         return permissions

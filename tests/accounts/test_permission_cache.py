@@ -1,15 +1,16 @@
-"""The cached permission set (creditportal.core.permcache): no permission queries on a warm request, and
+"""The remembered permission set (creditportal.core.permcache): no permission queries on a warm request, and
 every change of roles, permissions or the active flag takes effect on the very next request."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import services
+from accounts.models import PermissionVersion
 from creditportal.core import access, permcache
 
 LIST = "/api/v1/invoices/"
@@ -108,27 +109,69 @@ def test_an_inactive_user_has_no_permissions_even_with_a_warm_cache(analyst):
     assert not fresh(analyst).has_perm("collection.view_invoice")
 
 
-def test_a_change_inside_a_transaction_is_bumped_again_when_it_commits(analyst, django_capture_on_commit_callbacks):
+def test_a_change_replaces_the_versions_in_its_transaction_and_a_rollback_restores_them(analyst):
     before = permcache.versions(analyst.pk)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    assert fresh(analyst).has_perm("collection.view_invoice")  # remembered under `before`
+    with pytest.raises(RuntimeError), transaction.atomic():
         analyst.groups.clear()
         during = permcache.versions(analyst.pk)
-    assert during != before
-    assert callbacks, "a second bump waits for the commit"
-    for callback in callbacks:
-        callback()
-    assert permcache.versions(analyst.pk) not in (before, during)
+        assert during[0] != before[0] and during[1] == before[1]
+        assert not fresh(analyst).has_perm("collection.view_invoice")  # remembered under `during`
+        raise RuntimeError("roll back")
+    assert permcache.versions(analyst.pk) == before
+    assert fresh(analyst).has_perm("collection.view_invoice")
 
 
-def test_a_lost_cache_starts_new_versions(analyst):
+def test_a_missing_version_means_nothing_is_remembered(analyst):
     client = token_client(analyst)
     assert client.get(LIST).status_code == 200
-    key = permcache.versions(analyst.pk)
-    cache.clear()
-    assert permcache.versions(analyst.pk) != key
-    assert client.get(LIST).status_code == 200
-    analyst.groups.clear()
+    PermissionVersion.objects.filter(scope=permcache.user_scope(analyst.pk)).delete()
+    assert permcache.versions(analyst.pk)[0] is None
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(LIST).status_code == 200
+        assert len(permission_queries(queries)) == 2  # read every time
+    analyst.groups.clear()  # starts a new version
+    assert permcache.versions(analyst.pk)[0] is not None
     assert client.get(LIST).status_code == 403
+
+
+def test_a_login_keeps_the_versions(analyst, client):
+    before = permcache.versions(analyst.pk)
+    analyst.set_password("a-long-password-9")
+    analyst.save()
+    assert permcache.versions(analyst.pk) != before  # any other save replaces the user's version
+    before = permcache.versions(analyst.pk)
+    response = client.post(reverse("accounts:login"), {"username": analyst.username, "password": "a-long-password-9"})
+    assert response.status_code == 302
+    assert get_user_model().objects.get(pk=analyst.pk).last_login is not None
+    assert permcache.versions(analyst.pk) == before
+
+
+def test_a_deleted_user_takes_their_version_along(users):
+    user = get_user_model().objects.create_user("leaving", password="x")
+    assert permcache.versions(user.pk)[0] is not None
+    user_id = user.pk
+    user.delete()
+    assert not PermissionVersion.objects.filter(scope=permcache.user_scope(user_id)).exists()
+
+
+def test_a_warm_page_reads_no_permissions_and_no_versions(analyst, client):
+    client.force_login(analyst)
+    url = "/customers/"
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    assert permission_queries(warm) == []
+    assert not [q for q in warm.captured_queries if "accounts_permissionversion" in q["sql"]
+                and "auth_user" not in q["sql"]]  # the versions come with the session's user row
+
+
+def test_a_page_refuses_a_revoked_role_at_once(analyst, client):
+    client.force_login(analyst)
+    assert client.get("/customers/").status_code == 200
+    analyst.groups.clear()
+    assert client.get("/customers/").status_code == 403
 
 
 def test_users_have_their_own_entries(users):

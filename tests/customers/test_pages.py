@@ -194,7 +194,7 @@ def test_list_page_constant_queries(users, client_for, make_customer, make_state
 
     client = client_for(users["analyst"])
     url = reverse("customers:customer_list") + "?page_size=100&ordering=-latest_statement&status=active"
-    client.get(url)  # warm the user's cached permission set (core.permcache)
+    client.get(url)  # warm the permission set this process remembers (core.permcache)
     counts = []
     for total in (5, 50):
         _fill(users, make_customer, make_statement, total - Customer.objects.count(), total)

@@ -1,0 +1,1 @@
+"""Database backends of the portal (Django's, with what production needs changed; see each module)."""
