@@ -229,3 +229,21 @@ def test_pages_and_tokens_run_as_prepared_statements(portfolio, users, monkeypat
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('"authtoken_token"' in sql for sql in prepared)
     assert any('FROM "collection_invoice"' in sql and " LIMIT 1" in sql for sql in prepared), prepared
+
+
+def test_columns_output_as_they_are_only_where_drf_would_not_change_them():
+    from collection.models import Invoice
+    from customers.models import Customer
+
+    unchanged = core_api._unchanged_by
+    number, amount, customer = (Invoice._meta.get_field(name) for name in ("number", "amount", "customer"))
+    assert unchanged(serializers.CharField(), number)
+    assert not unchanged(serializers.CharField(), amount)  # str(Decimal): a conversion
+    assert not unchanged(serializers.IntegerField(), number)
+    assert unchanged(serializers.IntegerField(), customer)  # "customer_id": the key's integer column
+    assert unchanged(serializers.BooleanField(), Customer._meta.get_field("is_foreign"))
+    assert unchanged(serializers.ChoiceField(choices=[("a", "A")]), number)
+    assert not unchanged(serializers.ChoiceField(choices=[(1, "one")]), number)  # "1" → 1
+    assert not unchanged(serializers.BigIntegerField(coerce_to_string=True), Invoice._meta.pk)
+    assert not unchanged(serializers.DateField(), Invoice._meta.get_field("due_date"))
+    assert not unchanged(serializers.CharField(), None)  # an annotation: its type is not known
