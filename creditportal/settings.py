@@ -219,6 +219,7 @@ REST_FRAMEWORK = {
     # Deny by default: a viewset must say which permission each of its actions needs.
     "DEFAULT_PERMISSION_CLASSES": ["creditportal.core.api.ActionPermission"],
     "DEFAULT_PAGINATION_CLASS": "creditportal.core.api.StandardPagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "creditportal.core.api.CachedContentNegotiation",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "creditportal.core.api.FilterBackend",  # django-filter's, skipped when only page parameters are given

@@ -18,6 +18,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework import fields, relations
 from rest_framework.fields import DateTimeField, Field, SkipField
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.relations import PKOnlyObject
 from rest_framework.serializers import ListSerializer, Serializer
@@ -103,16 +104,21 @@ def prepared_cursor(using):
         return connection._prepare_cursor(cursor)
 
 
+_timestamptz_loader_class = None
+
+
 def _timestamptz_loader():
     """psycopg's own ``timestamptz`` loader (its C implementation with psycopg[binary]). Django registers a
     pure-Python subclass on every connection to set the zone to ``datetime.timezone.utc``; psycopg's gives the
     same instants in the connection's zone (UTC, which Django sets), and these statements' values are
     converted to the current zone for output or compared as instants — about 3× faster per value."""
-    import psycopg
-    from psycopg.adapt import PyFormat  # noqa: F401 (psycopg 3 only)
-    from psycopg.postgres import types
+    global _timestamptz_loader_class
+    if _timestamptz_loader_class is None:
+        import psycopg
+        from psycopg.postgres import types
 
-    return psycopg.adapters.get_loader(types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+        _timestamptz_loader_class = psycopg.adapters.get_loader(types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+    return _timestamptz_loader_class
 
 
 class _TokenStatement:
@@ -221,6 +227,30 @@ class ActionPermission(BasePermission):
         if not allowed:
             security_log.warning("refused: user=%s permission=%s", user.username, needs)
         return allowed
+
+
+class CachedContentNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, remembered per (renderer classes, ``format`` parameter, ``Accept`` header):
+    the same inputs always select the same renderer and media type, and parsing the header and matching it
+    against each renderer costs more than the rest of a small list's view code. A request DRF refuses
+    (unknown format, nothing acceptable) is never remembered: it raises every time."""
+
+    LIMIT = 512
+    _choices: dict = {}
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        format = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        key = (tuple(type(renderer) for renderer in renderers), format, request.META.get("HTTP_ACCEPT", "*/*"))
+        known = self._choices.get(key)
+        if known is not None:
+            return renderers[known[0]], known[1]
+        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        index = next((i for i, candidate in enumerate(renderers) if candidate is renderer), None)
+        if index is not None:
+            if len(self._choices) >= self.LIMIT:
+                self._choices.clear()
+            self._choices[key] = (index, media_type)
+        return renderer, media_type
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -72,3 +72,17 @@ def test_the_browsable_api_is_not_touched(users, make_customer):
     make_customer()
     response = token_client(users["analyst"]).get("/api/v1/customers/?format=api")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+
+
+def test_negotiation_is_remembered_per_accept_header_and_format(users, make_customer):
+    make_customer()
+    core_api.CachedContentNegotiation._choices.clear()
+    client = token_client(users["analyst"])
+    for _ in range(2):  # decided, then remembered: the same answers
+        assert client.get("/api/v1/customers/")["Content-Type"] == "application/json"
+        assert client.get("/api/v1/customers/?format=api")["Content-Type"].startswith("text/html")
+        assert client.get("/api/v1/customers/", HTTP_ACCEPT="text/html")["Content-Type"].startswith("text/html")
+        assert client.get("/api/v1/customers/", HTTP_ACCEPT="application/json; indent=2").content.startswith(b"{\n")
+        assert client.get("/api/v1/customers/", HTTP_ACCEPT="application/xml").status_code == 406  # never remembered
+        assert client.get("/api/v1/customers/?format=yaml").status_code == 404
+    assert len(core_api.CachedContentNegotiation._choices) == 4
