@@ -38,16 +38,24 @@ def _rerating(r) -> list[str]:
 
 
 def _api(r) -> list[str]:
-    lines = [f"Server: {r['server']}; user `{r['user']}`; wrk with {r['connections']} connections, 2 threads.", "",
-             "| endpoint | page size | req/s | ratio to baseline | p50 ms | p99 ms | non-2xx | queries | bytes |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rounds = r.get("rounds") or []
+    lines = [f"Server: {r['server']}; user `{r['user']}`; wrk with {r['connections']} connections, 2 threads."]
+    if rounds:
+        lines.append(f"Page size 20 in {len(rounds)} rounds (a baseline window, then each list; each ratio to its "
+                     "round's baseline); the round with the median ratio is shown, every round's ratio in the last "
+                     "column. Page size 500 once, against the median baseline.")
+    lines += ["", "| endpoint | page size | req/s | ratio to baseline | p50 ms | p99 ms | non-2xx | queries | bytes "
+                  "| ratio per round |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     load = r.get("load", {})
     counts = r.get("query_counts", {})
     for label in ["baseline", "baseline (again)"]:
         if label in load:
             f = load[label]
+            per_round = ", ".join(f"{x['baseline']['requests_per_s']:.0f}" for x in rounds) if label == "baseline" else ""
             lines.append(f"| {label} (minimal Django JSON view) | – | {f['requests_per_s']:.0f} | 1 | {f['p50_ms']} | "
-                         f"{f['p99_ms']} | {f['non_2xx']} | {counts.get('baseline', {}).get('queries', '')} | |")
+                         f"{f['p99_ms']} | {f['non_2xx']} | {counts.get('baseline', {}).get('queries', '')} | | "
+                         f"{per_round + ' req/s' if per_round else ''} |")
     for label, c in counts.items():
         if label == "baseline":
             continue
@@ -55,7 +63,7 @@ def _api(r) -> list[str]:
         f = load.get(label, {})
         lines.append(f"| {name} | {size} | {f.get('requests_per_s', '–')} | {f.get('ratio_to_baseline', '–')} | "
                      f"{f.get('p50_ms', '–')} | {f.get('p99_ms', '–')} | {f.get('non_2xx', '–')} | {c['queries']} | "
-                     f"{c.get('bytes', ''):,} |")
+                     f"{c.get('bytes', ''):,} | {', '.join(str(x) for x in f.get('round_ratios', []))} |")
     return lines
 
 

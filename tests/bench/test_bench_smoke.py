@@ -117,3 +117,43 @@ def _current_ratings_are_settled_on_own_data(approved):
         assert services.reproduce(rating) == rating.result
         assert rating.inputs["customer"]["id"] == rating.customer_id
         assert selectors.quantitative_hash(fresh[rating.customer_id]) == rating.quantitative_sha256
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("bench.urls")
+def test_api_rounds_ratio_each_list_to_its_own_rounds_baseline(monkeypatch, users, tmp_path):
+    """Page 20 in rounds: each list over the baseline window just before it, the median round counts; page 500
+    over the median baseline. No server: wrk's answers are made up."""
+    from bench import core, report
+    from bench.benchmarks import api
+
+    rates = iter([
+        1000, 300, 240, 400,   # round 1: baseline, customers, applications, invoices
+        2000, 520, 560, 600,   # round 2 (a faster machine for a while)
+        1000, 200, 260, 310,   # round 3
+        50, 40, 90,            # page 500
+        1200,                  # baseline again
+    ])
+    monkeypatch.setattr(api, "ensure_wrk", lambda: "wrk")
+    monkeypatch.setattr(api, "start_server", lambda port: None)
+    monkeypatch.setattr(api, "stop_server", lambda process: None)
+    monkeypatch.setattr(api, "wait_idle", lambda base: None)
+    monkeypatch.setattr(api, "load", lambda wrk, url, token, seconds: {  # 2 s: the warm-up, not counted
+        "requests_per_s": float(next(rates)) if seconds > 2 else 1.0, "p50_ms": 1.0, "p99_ms": 2.0, "non_2xx": 0,
+        "requests": 1, "socket_errors": ""})
+    result = api.run(core.Context(size="small", log=lambda message: None))
+    assert result["load"]["customers@20"]["round_ratios"] == [0.3, 0.26, 0.2]
+    assert result["load"]["customers@20"]["ratio_to_baseline"] == 0.26  # the median round (2)
+    assert result["load"]["applications@20"]["ratio_to_baseline"] == 0.26
+    assert result["load"]["invoices@20"]["ratio_to_baseline"] == 0.31
+    assert result["baseline_requests_per_s"] == 1100  # median of 1000, 2000, 1000, 1200
+    assert result["load"]["invoices@500"]["ratio_to_baseline"] == round(90 / 1100, 3)
+    assert result["targets"]["customers page 20: ≥ 0.25× baseline req/s"]
+    assert result["targets"]["invoices page 20: ≥ 0.25× baseline req/s"]
+
+    monkeypatch.setattr(core, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(report, "BENCH_DIR", tmp_path)
+    core.save_result("api", {**result, "machine": {"date": "2026-11-25", "cores": 2, "cpu": "x", "load_average": "0"}})
+    with open(report.write(), encoding="utf-8") as handle:
+        text = handle.read()
+    assert "0.3, 0.26, 0.2" in text and "1000, 2000, 1000 req/s" in text
