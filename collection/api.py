@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import F
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,7 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
-from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin
+from creditportal.core.api import (
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, referenced_object,
+)
 from customers.models import Customer
 
 from . import selectors, services
@@ -35,7 +37,8 @@ VIEW = "collection.view_invoice"
 
 
 def _customer(user, customer_id):
-    return get_object_or_404(Customer.objects.visible_to(user), pk=customer_id)
+    """The customer the request body names (400 when missing or not the caller's, as a related field)."""
+    return referenced_object(Customer.objects.visible_to(user), customer_id, "customer")
 
 
 # --- serializers ------------------------------------------------------------------------------
@@ -279,7 +282,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         if d.get("assigned_to"):
             collector = User.objects.filter(username=d["assigned_to"]).first()
             if collector is None:
-                raise serializers.ValidationError({"assigned_to": ["Unknown user."]})
+                raise serializers.ValidationError({"assigned_to": [_("Unknown user.")]})
         case = services.case_open(actor=request.user, customer=_customer(request.user, d["customer"]),
                                   assigned_to=collector, note=d.get("note", ""))
         return self._done(case, status.HTTP_201_CREATED)
@@ -365,7 +368,8 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _visible_case(user, case_id):
-    return get_object_or_404(CollectionCase.objects.visible_to(user), pk=case_id)
+    """The case the request body names (400 when it is not the caller's, as for a missing one)."""
+    return referenced_object(CollectionCase.objects.visible_to(user), case_id, "case")
 
 
 class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -441,7 +445,7 @@ class DunningPolicyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vie
         s.is_valid(raise_exception=True)
         level = None
         if request.data.get("id"):
-            level = get_object_or_404(DunningLevel, pk=request.data["id"], policy=policy)
+            level = referenced_object(DunningLevel.objects.filter(policy=policy), request.data["id"], "id")
         level = services.dunning_level_save(actor=request.user, policy=policy, level=level, **s.validated_data)
         return Response(DunningLevelSerializer(level).data, status=status.HTTP_201_CREATED)
 

@@ -3,12 +3,12 @@
 Viewsets are thin: querysets from ``visible_to``, writes through services, deny-by-default
 ``action_permissions``. A transition not allowed from the rating's state answers 409.
 """
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import referenced_object
 from customers.models import Customer
 
 from . import services
@@ -148,7 +148,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         serializer.is_valid(raise_exception=True)
         factor = None
         if request.data.get("id"):
-            factor = get_object_or_404(RatingFactor, pk=request.data["id"], model=model)
+            factor = referenced_object(RatingFactor.objects.filter(model=model), request.data["id"], "id")
         services.factor_save(actor=request.user, model=model, factor=factor, **serializer.validated_data)
         return self._out(model)
 
@@ -220,7 +220,8 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request, *args, **kwargs):
         data = RatingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=data.validated_data["customer"])
+        customer = referenced_object(Customer.objects.visible_to(request.user), data.validated_data["customer"],
+                                     "customer")
         return self._out(services.rating_start(actor=request.user, customer=customer), status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=RatingSerializer)
@@ -295,7 +296,7 @@ class ExpertScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        rating = get_object_or_404(Rating.objects.visible_to(request.user), pk=d["rating_id"])
+        rating = referenced_object(Rating.objects.visible_to(request.user), d["rating_id"], "rating")
         score = services.expert_score_set(actor=request.user, rating=rating, factor_code=d["factor_code"],
                                           score=d["score"], comment=d.get("comment", ""))
         return Response(self.get_serializer(score).data, status=status.HTTP_201_CREATED)

@@ -188,6 +188,20 @@ def _token_statement(token_model) -> _TokenStatement:
     return statement
 
 
+def referenced_object(queryset, pk, field: str):
+    """The object a request body names in ``field`` (a primary key), from ``queryset`` (the caller's
+    visible rows). One that does not exist, or that the caller may not see, is a 400 with DRF's own message
+    for a related field ("Invalid pk … - object does not exist."), the same for both so nothing leaks;
+    404 stays for the object the URL names."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        message = relations.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+        raise exceptions.ValidationError({field: [message.format(pk_value=pk)]}) from None
+
+
 class ActionPermission(BasePermission):
     """Deny by default: a view must map each of its actions to a Django permission.
 

@@ -296,3 +296,27 @@ def test_invoice_page_create_with_facility(users, client_for, customer, today):
         "customer": customer.pk, "number": "PG-1", "issue_date": str(today), "due_date": str(today),
         "amount": "10.00", "currency": "CNY"})
     assert r.status_code == 200 and "PG-1" in r.content.decode()  # refused, input kept
+
+
+def test_a_body_naming_a_missing_or_foreign_object_is_a_400_that_changes_nothing(users, api_for, make_customer,
+                                                                                  make_invoice, today):
+    """404 is for the object the URL names; a customer named in the body that does not exist, or that the
+    caller may not see, answers 400 on that field with DRF's related-field message — the same for both."""
+    other = make_customer(name="别人的客户有限公司", rm=users["rm2"])
+    make_invoice(other, "100.00", days_past_due=10)
+    api = api_for(users["rm"])
+    counts = (Invoice.objects.count(), Payment.objects.count(), CollectionCase.objects.count())
+    for customer_id in (other.pk, 999_999):
+        for url, body in [
+            ("/api/v1/invoices/", {"customer": customer_id, "number": "X-1", "issue_date": str(today),
+                                   "due_date": str(today), "amount": "10.00"}),
+            ("/api/v1/payments/", {"customer": customer_id, "received_on": str(today), "amount": "10.00"}),
+        ]:
+            response = api.post(url, body, format="json")
+            assert response.status_code == 400, (url, response.content)
+            [message] = response.json()["errors"]["customer"]  # DRF's message, in the caller's language
+            assert str(customer_id) in message and message in (f'Invalid pk "{customer_id}" - object does not exist.',
+                                                               f"无效主键 “{customer_id}” － 对象不存在。")
+    response = api_for(users["collector"]).post("/api/v1/collection-cases/", {"customer": 999_999}, format="json")
+    assert response.status_code == 400 and "customer" in response.json()["errors"]
+    assert (Invoice.objects.count(), Payment.objects.count(), CollectionCase.objects.count()) == counts

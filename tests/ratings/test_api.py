@@ -1,7 +1,7 @@
 """The ratings API: explanation in the JSON, transitions as POST actions, 409 and four-eyes."""
 import pytest
 
-from ratings.models import Rating, RatingState
+from ratings.models import ExpertScore, Rating, RatingState
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,15 @@ def test_rating_list_query_count_is_constant(users, approved_rating, make_custom
     with django_assert_max_num_queries(6):
         response = client.get("/api/v1/ratings/")
     assert response.status_code == 200 and response.json()["count"] == 4
+
+
+def test_a_rating_or_score_naming_a_missing_object_is_a_400(users, api_for):
+    api = api_for(users["analyst"])
+    before = (Rating.objects.count(), ExpertScore.objects.count())
+    response = api.post("/api/v1/ratings/", {"customer": 999_999}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["customer"] == ['Invalid pk "999999" - object does not exist.']
+    response = api.post("/api/v1/expert-scores/", {"rating": 999_999, "factor_code": "management", "score": 3},
+                        format="json")
+    assert response.status_code == 400 and response.json()["errors"]["rating"]
+    assert (Rating.objects.count(), ExpertScore.objects.count()) == before
