@@ -134,6 +134,7 @@ def test_api_rounds_ratio_each_list_to_its_own_rounds_baseline(monkeypatch, user
         50, 40, 90,            # page 500
         1200,                  # baseline again
     ])
+    monkeypatch.setattr(api, "ROUNDS", 3)
     monkeypatch.setattr(api, "ensure_wrk", lambda: "wrk")
     monkeypatch.setattr(api, "start_server", lambda port: None)
     monkeypatch.setattr(api, "stop_server", lambda process: None)
