@@ -647,6 +647,8 @@ class RowPlan:
             for (name, convert), source in zip(self.columns, self.sources):
                 if convert and _unchanged_by(templates[name], source):
                     fixed[1][name] = _IDENTITY
+                elif convert and _same_scale_decimal(templates[name], source):
+                    fixed[1][name] = _decimal_as_written(templates[name])
                 elif convert and type(templates[name]) not in self._PER_REQUEST:
                     fixed[1][name] = _converter(templates[name])
             self._fixed = fixed
@@ -731,6 +733,31 @@ def _unchanged_by(field, source) -> bool:
     if kind is fields.ChoiceField:
         return column in _TEXT_COLUMNS and all(key == value for key, value in field.choice_strings_to_values.items())
     return False
+
+
+def _same_scale_decimal(field, source) -> bool:
+    """Whether DRF's ``DecimalField`` (as a string) outputs a decimal column's values as they are written:
+    the column (``numeric(p, s)``) gives every value with exactly the field's decimal places and no more
+    digits than the field allows, so DRF's ``quantize`` changes nothing and cannot fail (tested against
+    DRF's output over the boundaries)."""
+    from django.db import models
+
+    if type(field) is not fields.DecimalField or not isinstance(source, models.DecimalField) \
+            or hasattr(source, "from_db_value") or source.get_internal_type() != "DecimalField":
+        return False
+    return (getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) and not field.localize
+            and not field.normalize_output and field.decimal_places == source.decimal_places
+            and (field.max_digits is None or source.max_digits <= field.max_digits))
+
+
+def _decimal_as_written(field):
+    """``f"{value:f}"``: what DRF's ``quantize`` and format give for a value the column wrote (its scale is
+    the column's: PostgreSQL stores ``numeric(p, s)`` at scale ``s``, Django's SQLite converter quantizes)."""
+    to_representation, number = field.to_representation, decimal.Decimal
+
+    def decimal_representation(value):
+        return f"{value:f}" if type(value) is number else to_representation(value)
+    return decimal_representation
 
 
 def _converter(field):

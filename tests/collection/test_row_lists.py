@@ -247,3 +247,20 @@ def test_columns_output_as_they_are_only_where_drf_would_not_change_them():
     assert not unchanged(serializers.BigIntegerField(coerce_to_string=True), Invoice._meta.pk)
     assert not unchanged(serializers.DateField(), Invoice._meta.get_field("due_date"))
     assert not unchanged(serializers.CharField(), None)  # an annotation: its type is not known
+
+
+def test_decimals_of_the_columns_scale_are_written_as_drf_writes_them():
+    from collection.models import Invoice
+
+    amount = Invoice._meta.get_field("amount")  # numeric(18, 2)
+    field = serializers.DecimalField(max_digits=18, decimal_places=2)
+    assert core_api._same_scale_decimal(field, amount)
+    convert = core_api._decimal_as_written(field)
+    for value in ["0.00", "0.01", "-12.30", "100.00", "9999999999999999.99", "-9999999999999999.99"]:
+        assert convert(D(value)) == field.to_representation(D(value)) == value
+    assert convert(5) == field.to_representation(5) == "5.00"  # not a Decimal: DRF's own path
+    assert not core_api._same_scale_decimal(serializers.DecimalField(max_digits=18, decimal_places=3), amount)
+    assert not core_api._same_scale_decimal(serializers.DecimalField(max_digits=10, decimal_places=2), amount)
+    assert not core_api._same_scale_decimal(serializers.DecimalField(max_digits=18, decimal_places=2,
+                                                                     coerce_to_string=False), amount)
+    assert not core_api._same_scale_decimal(field, None)  # an expression: its scale is not the column's
