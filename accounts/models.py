@@ -54,27 +54,3 @@ class UserPreference(models.Model):
     def __str__(self):
         return f"{self.user} · {self.language}"
 
-
-class PermissionVersion(models.Model):
-    """The version of a set of permission holders (``creditportal.core.permcache``).
-
-    ``scope`` is ``"roles"`` (any group's permissions) or ``"user:<id>"`` (one user's groups, own
-    permissions and flags). ``value`` is replaced by a new random number in the same transaction as each
-    change, so a permission set remembered under the old values is never used again once it commits.
-    """
-
-    ROLES = "roles"
-
-    scope = models.CharField(_("scope"), max_length=40, primary_key=True)
-    value = models.BigIntegerField(_("version"))
-
-    class Meta:
-        verbose_name = _("permission version")
-        verbose_name_plural = _("permission versions")
-
-    def __str__(self):
-        return f"{self.scope} · {self.value}"
-
-    @staticmethod
-    def user_scope(user_id) -> str:
-        return f"user:{user_id}"

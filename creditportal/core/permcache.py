@@ -4,7 +4,7 @@ Django's ``ModelBackend`` reads a user's permissions with two queries (the user'
 user's groups) the first time ``has_perm`` is called on a user object. Session and token authentication
 load a fresh user object on every request, so every request paid both queries. ``CachedModelBackend``
 remembers the set in the process, together with the two versions it was read under
-(``accounts.PermissionVersion`` rows):
+(``creditportal.models.PermissionVersion`` rows):
 
 - the **user version** (``user:<id>``) is replaced by a new random value whenever the user is saved
   (active flag, superuser flag, …), or their groups or own permissions change; its row goes with the user;
@@ -44,7 +44,7 @@ _remembered: dict[tuple[str, int], tuple[tuple[int, int], frozenset[str]]] = {}
 
 
 def _version_model():
-    from accounts.models import PermissionVersion
+    from creditportal.models import PermissionVersion
 
     return PermissionVersion
 

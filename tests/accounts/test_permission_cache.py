@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import services
-from accounts.models import PermissionVersion
+from creditportal.models import PermissionVersion
 from creditportal.core import access, permcache
 
 LIST = "/api/v1/invoices/"

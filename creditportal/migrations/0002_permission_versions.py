@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 def start_versions(apps, schema_editor):
     """A version for the roles and for every existing user (a missing one only means "not cached")."""
-    version_model = apps.get_model("accounts", "PermissionVersion")
+    version_model = apps.get_model("creditportal", "PermissionVersion")
     user_model = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     scopes = ["roles", *(f"user:{pk}" for pk in user_model.objects.using(schema_editor.connection.alias)
                                                          .values_list("pk", flat=True))]
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ('accounts', '0003_user_preference'),
+        ('creditportal', '0001_initial'),
     ]
 
     operations = [
