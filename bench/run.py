@@ -67,11 +67,31 @@ def ensure_redis():
     raise SystemExit("bench: the private redis-server did not start")
 
 
-def setup_django():
+def ensure_database():
+    """Create the benchmark database when it does not exist yet (a fresh machine has none)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    if not url.scheme.startswith("postgres"):
+        return
+    name = url.path.lstrip("/")
+    maintenance = url._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            print(f"bench: creating database {name}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup_django(create_database=False):
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     ensure_redis()
+    if create_database:
+        ensure_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     os.environ.setdefault("DJANGO_SECURE", "false")
@@ -93,7 +113,8 @@ def main(argv=None) -> int:
                         help="small: a 2,000-customer portfolio; full: 100,000 customers (default small)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
     parser.add_argument("--generate", action="store_true",
-                        help="(re)generate the portfolio of this size first (generate_portfolio --reset)")
+                        help="create the database if missing, migrate, and (re)generate the portfolio of this "
+                             "size first (generate_portfolio --reset)")
     parser.add_argument("--port", type=int, default=8600)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (default 2)")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite bench/RESULTS.md")
@@ -103,13 +124,14 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {BENCHMARKS}")
 
-    setup_django()
+    setup_django(create_database=args.generate)
     from bench import core, report
 
     expected = core.SIZES[args.size]["customers"]
     if args.generate:
         from django.core.management import call_command
 
+        call_command("migrate", verbosity=0)
         call_command("generate_portfolio", customers=expected, reset=True)
     size = core.portfolio_size()
     if size["customers"] == 0:

@@ -343,6 +343,25 @@ def _parse_date(text):
         return None
 
 
+def _import_amount_and_currency(row, problems):
+    """The ``amount`` and ``currency`` cells of an import row: (amount or None, currency); each problem is
+    appended to ``problems``."""
+    try:
+        amount = to_decimal(row["amount"])
+    except ValueError:
+        amount = None
+        problems.append(_("amount is not a number"))
+    else:
+        if amount <= ZERO:
+            problems.append(_("amount must be greater than zero"))
+        elif amount != amount.quantize(Decimal("0.01")):
+            problems.append(_("amount has more than two decimals"))
+    currency = row["currency"] or "CNY"
+    if currency not in CURRENCY_CODES:
+        problems.append(_("unknown currency %(c)s") % {"c": currency})
+    return amount, currency
+
+
 @transaction.atomic
 def invoices_import(*, actor, content) -> ImportResult:
     """Import invoices from CSV (columns ``INVOICE_COLUMNS``): any bad row → nothing imported, every bad row listed."""
@@ -373,18 +392,7 @@ def invoices_import(*, actor, content) -> ImportResult:
             problems.append(_("due date is not a date (YYYY-MM-DD)"))
         if issue and due and due < issue:
             problems.append(_("due date before issue date"))
-        try:
-            amount = to_decimal(row["amount"])
-            if amount <= ZERO:
-                problems.append(_("amount must be greater than zero"))
-            elif amount != amount.quantize(Decimal("0.01")):
-                problems.append(_("amount has more than two decimals"))
-        except ValueError:
-            amount = None
-            problems.append(_("amount is not a number"))
-        currency = row["currency"] or "CNY"
-        if currency not in CURRENCY_CODES:
-            problems.append(_("unknown currency %(c)s") % {"c": currency})
+        amount, currency = _import_amount_and_currency(row, problems)
         if problems:
             errors.append((index, "; ".join(str(p) for p in problems)))
             continue
@@ -425,18 +433,7 @@ def payments_import(*, actor, content) -> ImportResult:
             problems.append(_("date received is not a date (YYYY-MM-DD)"))
         elif received > today:
             problems.append(_("date received is in the future"))
-        try:
-            amount = to_decimal(row["amount"])
-            if amount <= ZERO:
-                problems.append(_("amount must be greater than zero"))
-            elif amount != amount.quantize(Decimal("0.01")):
-                problems.append(_("amount has more than two decimals"))
-        except ValueError:
-            amount = None
-            problems.append(_("amount is not a number"))
-        currency = row["currency"] or "CNY"
-        if currency not in CURRENCY_CODES:
-            problems.append(_("unknown currency %(c)s") % {"c": currency})
+        amount, currency = _import_amount_and_currency(row, problems)
         number = row.get("invoice_number", "")
         if number:
             invoice = invoices.get(number)
