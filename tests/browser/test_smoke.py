@@ -22,3 +22,27 @@ def test_language_switch_in_the_browser(users, page, login):
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
     assert "Log out" in page.content()
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_the_top_bar_fits_a_laptop_screen_for_every_role(users, browser, live_server, settings, width):
+    """A risk admin or auditor sees every menu group; on a laptop the bar wraps rather than pushing the page
+    (and "Notifications") off the right edge."""
+    settings.DEBUG = False
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800}, locale="en-US")
+    page = context.new_page()
+    try:
+        for username in ["rm", "analyst", "approver1", "collector", "riskadmin", "auditor"]:
+            page.context.clear_cookies()
+            page.goto("/accounts/login/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", "Secret-pass-123")
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{username}: the page scrolls sideways by {overflow}px at {width}px"
+            for link in page.locator("nav.navbar .nav-link").all():
+                box = link.bounding_box()
+                assert box and box["x"] + box["width"] <= width, f"{username}: {link.inner_text()!r} is off screen"
+    finally:
+        context.close()
