@@ -1,16 +1,20 @@
 """Filters of the user list (the same query string filters the page and its CSV/XLSX export)."""
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from creditportal.core import access
 
 
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Username"))
-    role = django_filters.ModelChoiceFilter(field_name="groups", queryset=Group.objects.order_by("name"),
-                                            label=_("Role"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    # Roles and status by their labels in the user's language (not the group names or "Unknown/Yes/No").
+    role = django_filters.ChoiceFilter(field_name="groups__name", label=_("Role"), empty_label=_("All roles"),
+                                       choices=[(role, access.ROLE_LABELS[role]) for role in access.ROLES])
+    is_active = django_filters.BooleanFilter(label=_("Status"), widget=forms.Select(
+        choices=[("", _("All")), ("true", _("active")), ("false", _("deactivated"))]))
 
     class Meta:
         model = get_user_model()

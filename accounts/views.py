@@ -46,7 +46,8 @@ class UserListView(PortalListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["role_labels"] = ROLE_LABELS
+        for user in context["object_list"]:
+            user.role_labels = [ROLE_LABELS.get(g.name, g.name) for g in user.groups.all()]
         return context
 
 

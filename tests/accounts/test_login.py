@@ -177,3 +177,29 @@ def test_every_role_table_entry_names_a_real_permission():
 
     names = {f"{a}.{c}" for a, c in Permission.objects.values_list("content_type__app_label", "codename")}
     assert access.unknown_entries(names) == []
+
+
+@pytest.mark.django_db
+def test_user_list_names_roles_and_status_in_the_users_language(client, users):
+    from django.utils import translation
+
+    from accounts import services as account_services
+
+    client.force_login(users["riskadmin"])
+    url = reverse("accounts:user_list")
+    with translation.override("en"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Credit analyst" in page and ">credit_analyst<" not in page
+    assert ">Unknown<" not in page and ">All roles<" in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "信用分析师" in page and ">credit_analyst<" not in page
+
+    # the role filter takes the role, the status filter active / deactivated
+    page = client.get(url, {"role": "approver"}).context["object_list"]
+    assert sorted(u.username for u in page) == ["approver1", "approver2", "approver3"]
+    account_services.user_deactivate(actor=users["riskadmin"], user=users["collector"])
+    page = client.get(url, {"is_active": "false"}).context["object_list"]
+    assert [u.username for u in page] == ["collector"]
+    page = client.get(url, {"is_active": "true"}).context["object_list"]
+    assert "collector" not in [u.username for u in page] and "rm" in [u.username for u in page]
