@@ -107,12 +107,17 @@ def user_activate(*, actor, user) -> User:
     return user
 
 
-def language_of(user) -> str:
-    """The language ``user`` chose (profile page or language switcher); the site's default otherwise."""
+def saved_language_of(user) -> str | None:
+    """The language ``user`` chose and saved (profile page or language switcher), or None."""
     codes = {code for code, _name in settings.LANGUAGES}
     preference = UserPreference.objects.filter(user_id=getattr(user, "pk", None)).values_list("language",
                                                                                             flat=True).first()
-    return preference if preference in codes else settings.LANGUAGE_CODE
+    return preference if preference in codes else None
+
+
+def language_of(user) -> str:
+    """The language ``user`` chose (profile page or language switcher); the site's default otherwise."""
+    return saved_language_of(user) or settings.LANGUAGE_CODE
 
 
 @transaction.atomic

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -163,8 +165,20 @@ class ProfileView(LoginRequiredMixin, FormView):
     template_name = "accounts/profile.html"
     form_class = PreferenceForm
 
+    @cached_property
+    def saved_language(self):
+        return services.saved_language_of(self.request.user)
+
     def get_initial(self):
-        return {"language": services.language_of(self.request.user)}
+        # Not chosen yet: offer the language the user is reading this page in, not the site's default.
+        return {"language": self.saved_language or translation.get_language()}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.saved_language:
+            context["default_language_name"] = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE,
+                                                                            settings.LANGUAGE_CODE)
+        return context
 
     def form_valid(self, form):
         try:

@@ -50,6 +50,20 @@ def test_profile_page_saves_and_pages_follow(client, users):
     assert bad.status_code == 200 and UserPreference.objects.get(user=users["collector"]).language == "en"
 
 
+def test_profile_offers_the_language_the_page_is_read_in_until_one_is_saved(client, users, settings):
+    """A user who never chose reads pages in the browser's language: the form must not claim the site default
+    (Chinese) is their choice, and says what notifications use until they save."""
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(users["auditor"])
+    page = client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["form"].initial["language"] == "en"
+    assert "You have not saved a language yet" in page.content.decode()
+    client.post(reverse("accounts:profile"), {"language": "en"})
+    page = client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.context["form"].initial["language"] == "en"
+    assert "You have not saved a language yet" not in page.content.decode()
+
+
 def test_language_switcher_saves_the_preference_of_a_logged_in_user(client, users):
     client.force_login(users["analyst"])
     r = client.post(reverse("accounts:set_language"), {"language": "en", "next": "/"})
