@@ -1067,11 +1067,12 @@ def _notify_collector_broken(promise, case):
 
     from django.utils.translation import gettext_lazy
 
+    from creditportal.core.formatting import LazyMoney
     from creditportal.core.i18n import Message
 
     subject = Message(gettext_lazy("Broken promise to pay: %(customer)s"), customer=promise.case.customer)
     body = Message(gettext_lazy("The promise to pay %(currency)s %(amount)s by %(date)s on case %(case)s was not "
-                                "kept."), currency=promise.currency, amount=promise.amount,
+                                "kept."), currency=promise.currency, amount=LazyMoney(promise.amount),
                    date=promise.promised_date, case=case.pk)
     notification_send(recipient=collector, title=subject, body=body,
                       url=reverse("collection:case_detail", args=[case.pk]))

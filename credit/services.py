@@ -32,6 +32,7 @@ from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
+from creditportal.core.formatting import LazyMoney
 from creditportal.core.i18n import Message
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
 from customers.models import Customer
@@ -602,7 +603,7 @@ def _notify(recipient_ids, title, app, exclude=()):
     if not ids:
         return
     url = reverse("credit:application_detail", args=[app.pk])
-    body = f"{app.customer} · {app.amount} {app.currency}"
+    body = Message("%(customer)s · %(amount)s", customer=str(app.customer), amount=LazyMoney(app.amount, app.currency))
     for user in get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("pk"):
         notification_send(recipient=user, title=title, url=url, body=body)
 

@@ -39,3 +39,18 @@ def money(value, currency=""):
     if text is None:
         return EMPTY
     return f"{currency} {text}".strip()
+
+
+class LazyMoney:
+    """An amount formatted by ``money`` when it is rendered, in the language active then: a parameter of a
+    ``creditportal.core.i18n.Message`` written in the recipient's language ("CNY 3,000,000.00")."""
+
+    def __init__(self, value, currency=""):
+        self.value = value
+        self.currency = currency
+
+    def __str__(self):
+        return money(self.value, self.currency)
+
+    def __repr__(self):
+        return f"LazyMoney({self.value!r}, {self.currency!r})"

@@ -108,6 +108,9 @@ def test_chinese_approver_gets_chinese_when_english_manager_submits(users, new_a
         expected = str(Message(translation.gettext_lazy(
             "Credit application %(number)s awaits your approval (level %(level)s)"), number=app.pk, level=1))
     assert title == expected and "awaits" not in title
+    # the amount reads as on the pages: currency code, grouped, two decimals
+    body = Notification.objects.get(recipient=users["approver1"]).body
+    assert body == f"{app.customer} · CNY 1,000,000.00"
     mail = [m for m in mailoutbox if m.to == ["approver1@example.cn"]]
     assert mail and mail[0].subject == expected
 

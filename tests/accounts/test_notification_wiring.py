@@ -159,7 +159,7 @@ def test_broken_promise_tells_the_collector(users, mailoutbox, django_capture_on
                             issue_date=dt.date(2026, 4, 21), due_date=dt.date(2026, 5, 21), amount="1000.00",
                             currency="CNY")
     case = services.case_open(actor=users["collector"], customer=collection_customer)
-    services.promise_add(actor=users["collector"], case=case, promised_date=dt.date(2026, 7, 2), amount="600.00")
+    services.promise_add(actor=users["collector"], case=case, promised_date=dt.date(2026, 7, 2), amount="1000.00")
     clear()
     clock.set_today(dt.date(2026, 7, 3))
     with django_capture_on_commit_callbacks(execute=True):
@@ -167,3 +167,7 @@ def test_broken_promise_tells_the_collector(users, mailoutbox, django_capture_on
     assert inbox(users["collector"]) == [(f"Broken promise to pay: {collection_customer}",
                                           f"/collection/cases/{case.pk}/")]
     assert [m.to for m in mailoutbox] == [["collector@example.cn"]]
+    from accounts.models import Notification
+
+    body = Notification.objects.get(recipient=users["collector"]).body
+    assert "CNY 1,000.00 by 2026-07-02" in body, body
