@@ -59,3 +59,26 @@ def test_openapi_schema_and_docs_page(client, users):
     assert docs.status_code == 200
     assert b"http://" not in docs.content.replace(b"http://testserver", b"")
     assert b"https://" not in docs.content
+
+
+@pytest.mark.django_db
+def test_error_pages_are_the_portals_in_the_readers_language(client, users, settings, monkeypatch):
+    """404 and 403 lead back home; an unexpected error shows the portal's own 500 page, not Django's bare one."""
+    from django.test import Client
+
+    settings.DEBUG = False
+    client.force_login(users["rm"])
+    page = client.get("/customers/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 404 and "Back to the home page" in page.content.decode()
+    page = client.get(reverse("accounts:user_list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 403 and "Back to the home page" in page.content.decode()
+
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("creditportal.core.views.PortalPermissionMixin.dispatch", broken)
+    failing = Client(raise_request_exception=False)
+    failing.force_login(users["riskadmin"])
+    for language, text in (("en", "Something went wrong"), ("zh-hans", "出错了")):
+        page = failing.get(reverse("accounts:user_list"), HTTP_ACCEPT_LANGUAGE=language)
+        assert page.status_code == 500 and text in page.content.decode(), language
