@@ -96,6 +96,25 @@ def test_password_change(client, users):
     assert response.status_code == 302
     users["rm"].refresh_from_db()
     assert users["rm"].check_password("Another-pass-456")
+    done = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert "Your password was changed." in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_pages_are_the_portals_not_the_admins(client, users):
+    """django.contrib.admin ships registration/password_change_*.html too; the portal's pages must win."""
+    client.force_login(users["rm"])
+    page = client.get(reverse("accounts:password_change"), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Django administration" not in html and 'id="mainnav"' in html
+    refused = client.post(reverse("accounts:password_change"), {
+        "old_password": PASSWORD, "new_password1": "123", "new_password2": "123"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = refused.content.decode()
+    assert refused.status_code == 200 and 'id="mainnav"' in html and "too short" in html
+    users["rm"].refresh_from_db()
+    assert users["rm"].check_password(PASSWORD)
+    done = client.get(reverse("accounts:password_done"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Django administration" not in done and 'id="mainnav"' in done
 
 
 @pytest.mark.django_db
