@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import FormView, ListView, View
 
 from creditportal.core.errors import ServiceError
@@ -36,7 +36,7 @@ class UserListView(PortalListView):
     export_title = gettext_lazy("Users")
     columns = [
         Column("username", gettext_lazy("Username"), "username", sort="username"),
-        Column("name", gettext_lazy("Name"), "get_full_name", sort=("last_name", "first_name")),
+        Column("name", pgettext_lazy("person", "Name"), "get_full_name", sort=("last_name", "first_name")),
         Column("email", gettext_lazy("E-mail"), "email", sort="email"),
         Column("roles", gettext_lazy("Roles"), _roles),
         Column("active", gettext_lazy("Active"), "is_active", sort="is_active"),

@@ -9,7 +9,8 @@ from creditportal.core.money import CURRENCIES
 from . import rules
 from .models import GRADE_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> reads only ISO dates: a localised value (2026/12/03 in Chinese) shows as empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ApplicationForm(PortalForm):

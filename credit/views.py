@@ -1,9 +1,10 @@
 """Credit pages. Objects are looked up through ``visible_to(user)`` (another portfolio → 404); every write
 goes through a service, whose refusals are shown to the user."""
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,6 +42,7 @@ from .models import (
     CovenantBreach,
     CreditApplication,
     CreditPolicy,
+    Decision,
     Delegation,
     Facility,
     GroupLimit,
@@ -134,6 +136,28 @@ def _visible_application(user, pk):
         pk=pk)
 
 
+# Why an application needs the levels it was sent to (``rules.required_levels``' reason codes).
+ROUTE_REASONS = {
+    "amount": gettext_lazy("the amount with the group's exposure"),
+    "grade": gettext_lazy("the rating grade"),
+    "policy_exception": gettext_lazy("a policy exception (the top level decides)"),
+    "decrease": gettext_lazy("a decrease of the limit (one level)"),
+    "no_matrix": gettext_lazy("no authority matrix"),
+    "beyond_matrix": gettext_lazy("beyond the authority matrix"),
+}
+
+
+def decision_rows(decisions):
+    """The timeline's decisions; a routing decision's comment (reason codes) is said in words."""
+    for decision in decisions:
+        decision.comment_text = decision.comment
+        if decision.action == Decision.Action.ROUTE and decision.comment:
+            codes = [c for c in decision.comment.split(",") if c]
+            decision.comment_text = _("Because of %(reasons)s.") % {
+                "reasons": ", ".join(str(ROUTE_REASONS.get(c, c)) for c in codes)}
+    return decisions
+
+
 ACTION_LABELS = {
     "submit": gettext_lazy("Submit"), "start_review": gettext_lazy("Start the review"), "recommend": gettext_lazy("Recommend"),
     "approve": gettext_lazy("Approve"), "reject": gettext_lazy("Reject"), "return": gettext_lazy("Return to the manager"), "withdraw": gettext_lazy("Withdraw"),
@@ -162,7 +186,8 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             access.has(user, "credit.change_creditapplication")
         context.update({
             "app": app,
-            "decisions": list(app.decisions.select_related("actor", "on_behalf_of")),
+            "decisions": decision_rows(list(app.decisions.select_related("actor", "on_behalf_of"))),
+            "reporting_currency": settings.REPORTING_CURRENCY,
             "collaterals": collaterals,
             "guarantors": guarantors,
             "covenants": list(app.covenants.all()),
@@ -172,11 +197,13 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "actions": [(a, ACTION_LABELS[a]) for a in actions],
             "action_form": ActionForm(initial={"level": app.current_level or None}),
             "editable": editable,
-            "collateral_form": CollateralForm(initial={"currency": app.currency, "haircut": "0.3",
-                                                       "valuation_date": clock.today()}) if editable else None,
-            "guarantor_form": GuarantorForm(customers=Customer.objects.visible_to(user).exclude(pk=app.customer_id),
-                                            initial={"currency": app.currency}) if editable else None,
-            "covenant_form": CovenantForm() if editable else None,
+            "collateral_form": kwargs.get("collateral_form") or (CollateralForm(
+                initial={"currency": app.currency, "haircut": "0.3", "valuation_date": clock.today()})
+                if editable else None),
+            "guarantor_form": kwargs.get("guarantor_form") or (GuarantorForm(
+                customers=guarantor_choices(user, app), initial={"currency": app.currency}) if editable else None),
+            "covenant_form": kwargs.get("covenant_form") or (CovenantForm() if editable else None),
+            "open_item": kwargs.get("open_item", ""),
             "violations": (app.policy_result or {}).get("violations", []),
             "today": clock.today(),
         })
@@ -220,8 +247,16 @@ class ApplicationActionView(PortalPermissionMixin, View):
         return redirect("credit:application_detail", pk=pk)
 
 
+def guarantor_choices(user, app):
+    """The customers a manager may name as guarantor of ``app``: their own, not the applicant itself."""
+    return Customer.objects.visible_to(user).exclude(pk=app.customer_id).order_by("name")
+
+
 class ApplicationItemView(PortalPermissionMixin, View):
-    """POST: add a collateral, guarantor or covenant to a draft (through ``application_update``)."""
+    """POST: add a collateral, guarantor or covenant to a draft (through ``application_update``).
+
+    A refusal (of the form or the service) shows the application page again with the errors next to the
+    fields of that form, which stays open and keeps what the user typed."""
 
     permission_required = "credit.change_creditapplication"
 
@@ -232,14 +267,13 @@ class ApplicationItemView(PortalPermissionMixin, View):
         if kind == "collateral":
             form = CollateralForm(request.POST)
         elif kind == "guarantor":
-            form = GuarantorForm(request.POST, customers=Customer.objects.visible_to(request.user))
+            form = GuarantorForm(request.POST, customers=guarantor_choices(request.user, app))
         elif kind == "covenant":
             form = CovenantForm(request.POST)
         else:
             raise PermissionDenied
         if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return redirect("credit:application_detail", pk=pk)
+            return self.redisplay(request, pk, kind, form)
         data = form.cleaned_data
         try:
             if kind == "collateral":
@@ -256,10 +290,31 @@ class ApplicationItemView(PortalPermissionMixin, View):
                          for c in app.covenants.all()] + [data]
                 services.application_update(actor=request.user, application=app, covenants=items)
         except ServiceError as error:
-            _error(request, error)
+            _place_item_error(form, kind, error)
+            return self.redisplay(request, pk, kind, form)
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
+        messages.success(request, _("Saved."))
         return redirect("credit:application_detail", pk=pk)
+
+    def redisplay(self, request, pk, kind, form):
+        page = ApplicationDetailView()
+        page.setup(request, pk=pk)
+        context = page.get_context_data(pk=pk, open_item=kind, **{f"{kind}_form": form})
+        return render(request, page.template_name, context, status=400)
+
+
+def _place_item_error(form, kind, error):
+    """A service error about the list of items (``collaterals.0.haircut``, ``guarantors``) on the added item's
+    field when the message names one, otherwise above that form."""
+    placed = False
+    for key, message in (error.field_errors or {}).items():
+        field = str(key).rsplit(".", 1)[-1]
+        if field in form.fields:
+            form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
 
 
 # --- Facilities -------------------------------------------------------------------------------
@@ -337,8 +392,8 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
             "percent": rules.utilisation_share(facility.limit, used),
             "orders": list(facility.orders.select_related("created_by")[:50]),
             "check_form": check_form,
-            "order_form": OrderForm(initial={"currency": facility.currency}),
-            "reason_form": FacilityReasonForm(),
+            "order_form": kwargs.get("order_form") or OrderForm(initial={"currency": facility.currency}),
+            "reason_form": kwargs.get("reason_form") or FacilityReasonForm(),
             "check": check,
             "check_reasons": [services.limit_reason_text(r) for r in check.reasons] if check else [],
             "group_limit": selectors.group_limit_for(facility.customer),
@@ -359,9 +414,11 @@ class FacilityActionView(PortalPermissionMixin, View):
         try:
             if action == "order":
                 form = OrderForm(request.POST)
-                if not form.is_valid():
-                    messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-                    return redirect("credit:facility_detail", pk=pk)
+                if not form.is_valid():  # the errors next to the fields, the input kept
+                    page = FacilityDetailView()
+                    page.setup(request, pk=pk)
+                    return render(request, page.template_name, page.get_context_data(pk=pk, order_form=form),
+                                  status=400)
                 services.order_record(actor=request.user, facility=facility, **form.cleaned_data)
                 messages.success(request, _("Order recorded; the limit is reserved."))
             elif action in ("suspend", "resume", "reduce_limit", "close"):

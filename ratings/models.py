@@ -441,15 +441,15 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                                    related_name="+")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"),
                                      on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_on = models.DateField(_("approval date"), null=True, blank=True)
     review_due = models.DateField(_("next review"), null=True, blank=True, db_index=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     returned_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
-    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

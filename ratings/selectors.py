@@ -310,3 +310,47 @@ def allowed_actions(user, rating: Rating) -> dict[str, bool]:
         "return": checker,
         "reject": checker or (state == RatingState.PROPOSED and user.has_perm("ratings.add_rating")),
     }
+
+
+# --- Inputs as pages show them ----------------------------------------------------------------
+
+def ratio_rows(ratios: dict | None) -> list[dict]:
+    """The ratios of an inputs snapshot as rows for pages, in the brief's groups: ``{"key", "label", "kind",
+    "value", "percent"}`` (``value`` a ``Decimal`` or ``None``; ``percent`` for percentage ratios), so a page
+    shows "Current ratio 2.00" or "Net margin 6.75%" and never the snapshot's keys."""
+    from customers.labels import RATIO_LABELS
+    from customers.ratios import RATIO_GROUPS, RATIO_KINDS
+
+    ratios = ratios or {}
+    ordered = [key for _group, keys in RATIO_GROUPS for key in keys if key in ratios]
+    ordered += sorted(set(ratios) - set(ordered))
+    rows = []
+    for key in ordered:
+        raw = ratios[key]
+        try:
+            value = None if raw in (None, "") else Decimal(str(raw))
+        except (ArithmeticError, ValueError):
+            value = None
+        kind = RATIO_KINDS.get(key, "times")
+        rows.append({"key": key, "label": RATIO_LABELS.get(key, key), "kind": kind, "value": value,
+                     "percent": (value * 100).quantize(Decimal("0.01"))
+                     if value is not None and kind == "percent" else None})
+    return rows
+
+
+def negative_record_rows(negative: dict | None) -> list[dict]:
+    """The negative records of an inputs snapshot with their kind's label (the snapshot stores the code)."""
+    from customers.models import NegativeRecordKind
+
+    labels = dict(NegativeRecordKind.choices)
+    return [{**record, "kind_label": labels.get(record.get("kind"), record.get("kind"))}
+            for record in (negative or {}).get("records", [])]
+
+
+def factor_value_label(factor: dict):
+    """A factor's value as a page shows it: the label of a customer's size instead of its code."""
+    if factor.get("source") == "customer.size":
+        from customers.models import CustomerSize
+
+        return dict(CustomerSize.choices).get(factor.get("value"), factor.get("value"))
+    return factor.get("value")

@@ -280,9 +280,11 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
     _transition(actor, rating, "submit", before)
     from django.contrib.auth import get_user_model
 
-    analysts = (get_user_model().objects.filter(groups__name=access.CREDIT_ANALYST)
-                .exclude(pk__in=rating.makers()).values_list("pk", flat=True))
-    _notify(analysts, Message(gettext_lazy("Rating of %(customer)s awaits your approval"), customer=rating.customer),
+    # Those who may approve it: another analyst, or for an overridden grade the approver group.
+    checkers = access.APPROVER if rating.is_overridden else access.CREDIT_ANALYST
+    recipients = (get_user_model().objects.filter(groups__name=checkers)
+                  .exclude(pk__in=rating.makers()).values_list("pk", flat=True))
+    _notify(recipients, Message(gettext_lazy("Rating of %(customer)s awaits your approval"), customer=rating.customer),
             rating)
     return rating
 
@@ -363,7 +365,7 @@ def rating_reject(*, actor, rating: Rating, reason: str) -> Rating:
     rating.decision_note = reason
     rating.save()
     _transition(actor, rating, "reject", before)
-    _notify_decided(actor, rating, _("Your rating of %(customer)s is rejected"))
+    _notify_decided(actor, rating, Message(gettext_lazy("Your rating of %(customer)s is rejected")))
     return rating
 
 

@@ -1,5 +1,6 @@
 """Rating pages. Objects are looked up through ``visible_to(user)``; every write goes through a service."""
 import json
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
@@ -83,7 +84,10 @@ class RatingStartView(PortalPermissionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         customer = visible_customer(self.request.user, self.kwargs["customer_pk"])
         model = selectors.model_for(customer)
-        context.update(customer=customer, model=model, inputs=selectors.gather_inputs([customer])[customer.pk],
+        inputs = selectors.gather_inputs([customer])[customer.pk]
+        context.update(customer=customer, model=model, inputs=inputs,
+                       ratio_rows=selectors.ratio_rows(inputs.get("ratios")),
+                       negative_rows=selectors.negative_record_rows(inputs.get("negative")),
                        blockers=selectors.stale_inputs_for([customer.pk]).get(customer.pk, []),
                        open_rating=Rating.objects.filter(customer=customer).open().first(),
                        current=selectors.current_rating(customer), ratio_kinds=RATIO_KINDS)
@@ -129,7 +133,11 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
             blockers=(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, [])
                       if rating.is_editable else []),
             behaviour=rating.behaviour, ratio_kinds=RATIO_KINDS,
+            factors=[{**f, "value_label": selectors.factor_value_label(f)} for f in rating.result.get("factors", [])],
+            ratio_rows=selectors.ratio_rows(rating.inputs.get("ratios")),
+            negative_rows=selectors.negative_record_rows(rating.inputs.get("negative")),
             reproduced=services.reproduce(rating) == rating.result,
+            pd_percent=(rating.pd * 100).quantize(Decimal("0.01")) if rating.pd is not None else None,
         )
         return context
 

@@ -232,3 +232,14 @@ def test_home_panel_lists_files_to_update(users, client_for, make_customer, make
     assert "过期报表有限公司" in labels and "最新报表有限公司" not in labels
     assert home_panels(users["auditor"]) == []
     assert client_for(users["rm"]).get(reverse("home")).status_code == 200
+
+
+def test_name_columns_say_name_of_a_company_in_chinese(users, client_for):
+    """"Name" of a company is 名称; 姓名 (a person's name) is kept for the users list only."""
+    page = client_for(users["rm"]).get(reverse("customers:customer_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert ">名称" in text and "姓名" not in text
+
+    users_page = client_for(users["riskadmin"]).get(reverse("accounts:user_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert users_page.status_code == 200 and "姓名" in users_page.content.decode()

@@ -11,7 +11,7 @@ def test_start_page_shows_inputs_and_starts(users, make_customer, client_for):
     customer = make_customer()
     client = client_for(users["analyst"])
     page = client.get(reverse("ratings:rating_start", args=[customer.pk]))
-    assert page.status_code == 200 and b"current_ratio" in page.content and b"not available" in page.content
+    assert page.status_code == 200 and b"Current ratio" in page.content and b"not available" in page.content
     response = client.post(reverse("ratings:rating_start", args=[customer.pk]))
     rating = Rating.objects.get(customer=customer)
     assert response.status_code == 302 and response["Location"] == reverse("ratings:rating_detail", args=[rating.pk])

@@ -1,0 +1,56 @@
+"""What the rating pages show a person: labels instead of snapshot keys, the override's reason, the PD."""
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from customers.models import NegativeRecord
+from ratings import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, name, pk, language="en"):
+    response = client.get(reverse(name, args=[pk]), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("language, label, margin", [("en", "Current ratio", "7.50%"), ("zh-hans", "流动比率", "7.50%")])
+def test_start_page_shows_ratio_labels_and_formatted_values(users, make_customer, client_for, language, label, margin):
+    customer = make_customer()  # "good": net margin 1500 / 20000 = 7.5 %, current ratio 6000 / 2500 = 2.40
+    page = _page(client_for(users["analyst"]), "ratings:rating_start", customer.pk, language)
+    assert label in page and margin in page and "2.40" in page
+    for key in ("current_ratio", "net_margin", "ocf_to_current_liabilities", "receivable_days"):
+        assert f">{key}<" not in page
+
+
+def test_detail_page_inputs_in_chinese_have_no_snapshot_keys(users, scored_rating, client_for, today):
+    NegativeRecord.objects.create(customer=scored_rating().customer, kind="litigation",
+                                  occurred_on=dt.date(2026, 1, 5), source="Court", recorded_by=users["rm"])
+    customer = NegativeRecord.objects.get().customer
+    rating = services.rating_refresh_inputs(actor=users["analyst"], rating=customer.ratings.get())
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, "zh-hans")
+    assert "资产负债率" in page and ">debt_to_assets<" not in page
+    assert "诉讼" in page and "· litigation ·" not in page          # the record's kind, not its code
+    assert "<strong>n/a</strong>" not in page and "<strong>不适用</strong>" in page  # no payment history
+    assert ">medium<" not in page and "中型" in page                # the size factor's value
+
+
+def test_rating_page_shows_the_override_and_its_reason_to_the_checker(users, scored_rating, client_for):
+    from ratings.engine import Scale
+
+    rating = scored_rating()
+    other = Scale.default().shift(rating.model_grade, -1).code
+    services.rating_override(actor=users["analyst"], rating=rating, grade=other, reason="Parent guarantee lapsed")
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    page = _page(client_for(users["approver1"]), "ratings:rating_detail", rating.pk)
+    assert "Parent guarantee lapsed" in page
+    assert f"Grade overridden from {rating.model_grade} to {other} by analyst" in page
+
+
+def test_probability_of_default_is_a_percentage(users, scored_rating, client_for):
+    rating = scored_rating()
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk)
+    percent = f"{(rating.pd * 100).quantize(rating.pd.__class__('0.01'))}%"
+    assert f"PD {percent})" in page and f"PD {rating.pd})" not in page
