@@ -510,14 +510,23 @@ def work_queue(user, *, as_of=None, limit=10) -> dict:
             "as_of": as_of}
 
 
-def case_totals(case) -> dict:
-    """Outstanding, written off and recovered amounts of one case (two queries)."""
-    agg = case.invoices.aggregate(amount=Sum("amount"), paid=Sum("paid_amount"), written=Sum("written_off_amount"))
-    recovered = case.payments.filter(is_recovery=True).aggregate(total=Sum("amount"))["total"] or ZERO
-    amount = agg["amount"] or ZERO
-    paid, written = agg["paid"] or ZERO, agg["written"] or ZERO
-    return {"amount": amount, "paid": paid, "written_off": written, "outstanding": amount - paid - written,
-            "recovered": recovered}
+def case_totals(case) -> list[dict]:
+    """Amount, paid, written off, outstanding and recovered of one case, one row per currency (an amount in
+    one currency is never added to one in another; two queries)."""
+    rows = {}
+
+    def row(currency):
+        return rows.setdefault(currency, {"currency": currency, "amount": ZERO, "paid": ZERO, "written_off": ZERO,
+                                          "outstanding": ZERO, "recovered": ZERO})
+
+    for agg in (case.invoices.order_by().values("currency")
+                .annotate(amount=Sum("amount"), paid=Sum("paid_amount"), written=Sum("written_off_amount"))):
+        r = row(agg["currency"])
+        r["amount"], r["paid"], r["written_off"] = agg["amount"] or ZERO, agg["paid"] or ZERO, agg["written"] or ZERO
+        r["outstanding"] = r["amount"] - r["paid"] - r["written_off"]
+    for agg in case.payments.filter(is_recovery=True).order_by().values("currency").annotate(total=Sum("amount")):
+        row(agg["currency"])["recovered"] = agg["total"] or ZERO
+    return [rows[c] for c in sorted(rows)]
 
 
 def active_case_states():

@@ -565,7 +565,8 @@ class CaseDetailView(PortalPermissionMixin, DetailView):
             "write_offs": case.write_offs.select_related("proposed_by", "decided_by"),
             "recoveries": case.payments.filter(is_recovery=True),
             "totals": selectors.case_totals(case),
-            "can": {name: can_proceed(getattr(case, name)) for name in ("start", "escalate", "close", "mark_paid")},
+            "can": {name: can_proceed(getattr(case, name)) for name in ("start", "escalate", "close", "mark_paid", "promise",
+                                                                        "write_off")},
             "pending_writeoff": case.write_offs.filter(state=WriteOffState.PROPOSED).first(),
         })
         return context
