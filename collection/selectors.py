@@ -33,6 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
@@ -508,6 +509,14 @@ def work_queue(user, *, as_of=None, limit=10) -> dict:
     oldest = list(mine.order_by("opened_on", "pk")[:limit])
     return {"calls": calls, "call_tasks": call_tasks, "promises_due": due, "broken": broken, "oldest": oldest,
             "as_of": as_of}
+
+
+# What people see for each aging bucket key (the aging page, its exports and the dashboard share them).
+AGING_BUCKET_LABELS = {
+    "current": gettext_lazy("Current"), "d1_30": gettext_lazy("1–30"), "d31_60": gettext_lazy("31–60"),
+    "d61_90": gettext_lazy("61–90"), "d91_180": gettext_lazy("91–180"), "d181_360": gettext_lazy("181–360"),
+    "over_360": gettext_lazy("> 360"),
+}
 
 
 def case_totals(case) -> list[dict]:

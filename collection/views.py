@@ -33,11 +33,7 @@ from .models import (
     WriteOffState,
 )
 
-BUCKET_LABELS = {
-    "current": gettext_lazy("Current"), "d1_30": gettext_lazy("1–30"), "d31_60": gettext_lazy("31–60"),
-    "d61_90": gettext_lazy("61–90"), "d91_180": gettext_lazy("91–180"), "d181_360": gettext_lazy("181–360"),
-    "over_360": gettext_lazy("> 360"),
-}
+BUCKET_LABELS = selectors.AGING_BUCKET_LABELS
 
 
 def _query_without(request, *keys):

@@ -90,7 +90,7 @@ class AlertDetailView(PortalPermissionMixin, DetailView):
             comment_form=CommentForm(), action_form=StartActionForm(initial={"action": alert.recommended_action}),
             can_watch=access.has(user, "monitoring.add_watchlistentry") and alert.is_active,
             watch_form=watch_form,
-            detail_rows=sorted((alert.detail or {}).items()),
+            detail_rows=selectors.alert_detail_rows(alert),
         )
         return context
 
@@ -530,7 +530,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
             "alerts": {"labels": [str(r["label"]) for r in data["alerts"]], "values": [r["total"] for r in data["alerts"]]},
             "provisions": {"labels": [str(r["label"]) for r in data["provisions"]],
                            "values": [str(r["provision"]) for r in data["provisions"]]},
-            "aging": {"labels": [r["bucket"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
+            "aging": {"labels": [r["label"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
         }
         context.update(data=data, chart_data=chart, age_labels={
             "d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"), "over_90": _("over 90 days")})
