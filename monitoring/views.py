@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
@@ -61,7 +61,7 @@ class AlertListView(PortalListView):
         context = super().get_context_data(**kwargs)
         context.update(
             query=_query_without_page(self.request), params=self.request.GET,
-            severities=Severity.choices, statuses=[("active", _("active")), ("all", _("all")), *AlertStatus.choices],
+            severities=Severity.choices, statuses=[("active", pgettext("alert status", "active")), ("all", _("all")), *AlertStatus.choices],
             rules=WarningRule.objects.order_by("name").values_list("code", "name"),
             sorts=[("", _("severity, newest")), ("-raised", _("newest")), ("raised", _("oldest")),
                    ("customer", _("customer")), ("rule", _("rule"))],
@@ -470,7 +470,7 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
         Column("code", gettext_lazy("Code"), "identifier"),
         Column("grade", gettext_lazy("Grade"), "grade"),
         Column("industry", gettext_lazy("Industry"), "get_industry_section_display"),
-        Column("group", gettext_lazy("Group"), "group.name"),
+        Column("group", pgettext_lazy("customer group", "Group"), "group.name"),
         Column("exposure", gettext_lazy("Exposure"), "exposure", kind="money"),
     ]
 
