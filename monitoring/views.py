@@ -84,10 +84,12 @@ class AlertDetailView(PortalPermissionMixin, DetailView):
         watch_form = WatchlistForm(initial={"reason": alert.rule.name})
         for name in ("customer", "customer_name"):
             del watch_form.fields[name]
+        recommended = services.recommended_actions_for(alert, user)
         context.update(
             actions=services.available_actions(alert, user),
-            recommended=services.recommended_actions_for(alert, user),
-            comment_form=CommentForm(), action_form=StartActionForm(initial={"action": alert.recommended_action}),
+            recommended=recommended,
+            comment_form=CommentForm(),
+            action_form=StartActionForm(actions=recommended, initial={"action": alert.recommended_action}),
             can_watch=access.has(user, "monitoring.add_watchlistentry") and alert.is_active,
             watch_form=watch_form,
             detail_rows=selectors.alert_detail_rows(alert),
@@ -120,7 +122,7 @@ class AlertStartActionView(PortalPermissionMixin, View):
 
     def post(self, request, pk):
         alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
-        form = StartActionForm(request.POST)
+        form = StartActionForm(request.POST, actions=services.recommended_actions_for(alert, request.user))
         if not form.is_valid():
             messages.error(request, _("Choose an action."))
             return redirect("monitoring:alert_detail", pk=pk)
