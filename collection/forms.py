@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.forms import PortalForm
 from creditportal.core.money import CURRENCIES
@@ -161,7 +162,7 @@ class DunningPolicyForm(PortalForm):
 
 
 class DunningLevelForm(PortalForm):
-    order = forms.IntegerField(min_value=0, label=_("order"))
+    order = forms.IntegerField(min_value=0, label=pgettext_lazy("dunning level", "order"))
     name = forms.CharField(max_length=100, label=_("name"))
     days_past_due = forms.IntegerField(label=_("days past due"))
     action = forms.ChoiceField(choices=DunningActionKind.choices, label=_("action"))

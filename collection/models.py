@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from creditportal.core.money import AmountField, CurrencyField
@@ -25,7 +26,7 @@ ZERO = Decimal("0")
 # --- Receivables ------------------------------------------------------------------------------
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("invoice status", "Open")
     PAID = "paid", _("Paid")
     WRITTEN_OFF = "written_off", _("Written off")
 
@@ -266,7 +267,7 @@ class DunningPolicy(models.Model):
 class DunningLevel(models.Model):
     policy = models.ForeignKey(DunningPolicy, verbose_name=_("policy"), on_delete=models.CASCADE,
                                related_name="levels")
-    order = models.PositiveSmallIntegerField(_("order"))
+    order = models.PositiveSmallIntegerField(pgettext_lazy("dunning level", "order"))
     name = models.CharField(_("name"), max_length=100)
     days_past_due = models.IntegerField(
         _("days past due"), help_text=_("Reached when the oldest open invoice is this many days past due; "
@@ -339,7 +340,7 @@ class DunningAction(models.Model):
 # --- Collection cases -------------------------------------------------------------------------
 
 class CaseState(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("case state", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     PROMISE_TO_PAY = "promise_to_pay", _("Promise to pay")
     ESCALATED = "escalated", _("Escalated")
@@ -435,7 +436,7 @@ class ActivityKind(models.TextChoices):
     CALL = "call", _("Call")
     VISIT = "visit", _("Visit")
     EMAIL = "email", _("E-mail")
-    LETTER = "letter", _("Letter")
+    LETTER = "letter", pgettext_lazy("activity kind", "Letter")
 
 
 class CaseChildQuerySet(ScopedQuerySet):
@@ -515,7 +516,7 @@ class PromiseToPay(ConcurrentTransitionMixin, models.Model):
 
 
 class WriteOffState(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", pgettext_lazy("write-off state", "Proposed")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
 

@@ -33,6 +33,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
@@ -510,14 +511,31 @@ def work_queue(user, *, as_of=None, limit=10) -> dict:
             "as_of": as_of}
 
 
-def case_totals(case) -> dict:
-    """Outstanding, written off and recovered amounts of one case (two queries)."""
-    agg = case.invoices.aggregate(amount=Sum("amount"), paid=Sum("paid_amount"), written=Sum("written_off_amount"))
-    recovered = case.payments.filter(is_recovery=True).aggregate(total=Sum("amount"))["total"] or ZERO
-    amount = agg["amount"] or ZERO
-    paid, written = agg["paid"] or ZERO, agg["written"] or ZERO
-    return {"amount": amount, "paid": paid, "written_off": written, "outstanding": amount - paid - written,
-            "recovered": recovered}
+# What people see for each aging bucket key (the aging page, its exports and the dashboard share them).
+AGING_BUCKET_LABELS = {
+    "current": gettext_lazy("Current"), "d1_30": gettext_lazy("1–30"), "d31_60": gettext_lazy("31–60"),
+    "d61_90": gettext_lazy("61–90"), "d91_180": gettext_lazy("91–180"), "d181_360": gettext_lazy("181–360"),
+    "over_360": gettext_lazy("> 360"),
+}
+
+
+def case_totals(case) -> list[dict]:
+    """Amount, paid, written off, outstanding and recovered of one case, one row per currency (an amount in
+    one currency is never added to one in another; two queries)."""
+    rows = {}
+
+    def row(currency):
+        return rows.setdefault(currency, {"currency": currency, "amount": ZERO, "paid": ZERO, "written_off": ZERO,
+                                          "outstanding": ZERO, "recovered": ZERO})
+
+    for agg in (case.invoices.order_by().values("currency")
+                .annotate(amount=Sum("amount"), paid=Sum("paid_amount"), written=Sum("written_off_amount"))):
+        r = row(agg["currency"])
+        r["amount"], r["paid"], r["written_off"] = agg["amount"] or ZERO, agg["paid"] or ZERO, agg["written"] or ZERO
+        r["outstanding"] = r["amount"] - r["paid"] - r["written_off"]
+    for agg in case.payments.filter(is_recovery=True).order_by().values("currency").annotate(total=Sum("amount")):
+        row(agg["currency"])["recovered"] = agg["total"] or ZERO
+    return [rows[c] for c in sorted(rows)]
 
 
 def active_case_states():

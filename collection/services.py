@@ -18,13 +18,14 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from accounts.system import system_user
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_record_many, snapshot
 from creditportal.core import access, clock, events
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
-from creditportal.core.money import CURRENCY_CODES, RateTable, to_decimal
+from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
 from creditportal.core.tasks import enqueue
 from customers.models import Customer
 
@@ -1108,7 +1109,7 @@ def writeoff_propose(*, actor, case, reason) -> WriteOff:
     if not reason or not reason.strip():
         raise ValidationFailed(_("Give the reason for the write-off."), field_errors={"reason": _("Required.")})
     locked = _locked_case(case)
-    if locked.state not in (CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY, CaseState.ESCALATED):
+    if not can_proceed(locked.write_off):  # the case's own state machine says when it can be written off
         raise Conflict(_("A write-off can be proposed only for a case in progress or escalated."))
     if locked.write_offs.filter(state=WriteOffState.PROPOSED).exists():
         raise Conflict(_("A write-off of this case is already waiting for approval."))
@@ -1116,12 +1117,23 @@ def writeoff_propose(*, actor, case, reason) -> WriteOff:
     currencies = {i.currency for i in invoices}
     if not invoices:
         raise ValidationFailed(_("The case has no open invoice to write off."))
+    today = clock.today()
     if len(currencies) > 1:
-        raise ValidationFailed(_("The case's invoices are in several currencies; write them off one currency at "
-                                 "a time."))
-    total = sum((i.outstanding for i in invoices), ZERO)
-    writeoff = WriteOff.objects.create(case=locked, amount=total, currency=invoices[0].currency, reason=reason,
-                                       proposed_by=actor, proposed_on=clock.today())
+        # One write-off per case: invoices in several currencies are totalled in the reporting currency at
+        # today's rates (each item keeps its invoice's own amount and currency).
+        currency = settings.REPORTING_CURRENCY
+        table = RateTable(today)
+        try:
+            total = sum((table.convert(i.outstanding, i.currency) for i in invoices), ZERO)
+        except MissingRate:
+            raise ValidationFailed(_("The case's invoices are in several currencies and an FX rate into %(currency)s "
+                                     "is missing for today; ask the risk administrator to enter it.")
+                                   % {"currency": currency})
+    else:
+        currency = invoices[0].currency
+        total = sum((i.outstanding for i in invoices), ZERO)
+    writeoff = WriteOff.objects.create(case=locked, amount=total, currency=currency, reason=reason,
+                                       proposed_by=actor, proposed_on=today)
     WriteOffItem.objects.bulk_create([WriteOffItem(write_off=writeoff, invoice=i, amount=i.outstanding)
                                       for i in invoices])
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=writeoff,

@@ -33,11 +33,7 @@ from .models import (
     WriteOffState,
 )
 
-BUCKET_LABELS = {
-    "current": gettext_lazy("Current"), "d1_30": gettext_lazy("1–30"), "d31_60": gettext_lazy("31–60"),
-    "d61_90": gettext_lazy("61–90"), "d91_180": gettext_lazy("91–180"), "d181_360": gettext_lazy("181–360"),
-    "over_360": gettext_lazy("> 360"),
-}
+BUCKET_LABELS = selectors.AGING_BUCKET_LABELS
 
 
 def _query_without(request, *keys):
@@ -565,7 +561,8 @@ class CaseDetailView(PortalPermissionMixin, DetailView):
             "write_offs": case.write_offs.select_related("proposed_by", "decided_by"),
             "recoveries": case.payments.filter(is_recovery=True),
             "totals": selectors.case_totals(case),
-            "can": {name: can_proceed(getattr(case, name)) for name in ("start", "escalate", "close", "mark_paid")},
+            "can": {name: can_proceed(getattr(case, name)) for name in ("start", "escalate", "close", "mark_paid", "promise",
+                                                                        "write_off")},
             "pending_writeoff": case.write_offs.filter(state=WriteOffState.PROPOSED).first(),
         })
         return context

@@ -16,6 +16,15 @@ class StartActionForm(PortalForm):
                                    decimal_places=2, min_value=0)
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, actions=None, **kwargs):
+        """``actions``: the recommended actions this user may start (``services.recommended_actions_for``);
+        only those are offered, and the new limit only to whoever may reduce one."""
+        super().__init__(*args, **kwargs)
+        if actions is not None:
+            self.fields["action"].choices = [c for c in self.fields["action"].choices if c[0] in actions]
+            if RecommendedAction.REDUCE_LIMIT not in actions:
+                del self.fields["new_limit"]
+
 
 class WarningRuleForm(PortalModelForm):
     class Meta:

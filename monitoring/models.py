@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
@@ -309,7 +310,7 @@ class ProvisionRate(models.Model):
     """The provision rate of one tier (configurable; defaults in the design brief)."""
 
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, unique=True)
-    rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4,
+    rate = models.DecimalField(pgettext_lazy("provision", "rate"), max_digits=6, decimal_places=4,
                                help_text=_("A fraction of the exposure, e.g. 0.25 for a quarter."))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
@@ -359,11 +360,11 @@ class ProvisionLineQuerySet(ScopedQuerySet):
 
 
 class ProvisionLine(models.Model):
-    run = models.ForeignKey(ProvisionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="lines")
+    run = models.ForeignKey(ProvisionRun, verbose_name=pgettext_lazy("provision run", "run"), on_delete=models.CASCADE, related_name="lines")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     exposure = AmountField(_("exposure"))
-    rate = models.DecimalField(_("rate"), max_digits=6, decimal_places=4)
+    rate = models.DecimalField(pgettext_lazy("provision", "rate"), max_digits=6, decimal_places=4)
     amount = AmountField(_("provision"))
 
     objects = ProvisionLineQuerySet.as_manager()

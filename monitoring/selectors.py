@@ -17,6 +17,7 @@ from django.db.models import (BigIntegerField, Case, Count, DecimalField, Expres
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
@@ -559,7 +560,9 @@ def dashboard(user, *, start=None, end=None) -> dict:
                            "url": (_url("monitoring:provision_run_detail", run.pk, tier=tier) if run else "")})
 
     # Aging totals (a conditional sum per bucket).
-    aging = [{"bucket": key, "amount": figures["aging"].get(key) or ZERO,
+    from collection.selectors import AGING_BUCKET_LABELS
+
+    aging = [{"bucket": key, "label": str(AGING_BUCKET_LABELS[key]), "amount": figures["aging"].get(key) or ZERO,
               "url": _url("monitoring:exposure_list", bucket=key)} for key, _e, _l in _bucket_bounds(today)]
 
     return {
@@ -575,6 +578,42 @@ def dashboard(user, *, start=None, end=None) -> dict:
         "provision_total": run.total_provision if run else ZERO,
         "aging": aging,
     }
+
+
+# Labels of the keys a metric stores in an alert's ``detail`` (``monitoring.metrics``), in display order.
+ALERT_DETAIL_LABELS = {
+    "oldest_due_date": gettext_lazy("due date of the oldest overdue invoice"),
+    "days_past_due": gettext_lazy("days past due"),
+    "used": gettext_lazy("utilisation"), "limit": gettext_lazy("limit"),
+    "from": gettext_lazy("grade before"), "to": gettext_lazy("grade after"),
+    "rating_id": gettext_lazy("rating no."), "state": gettext_lazy("rating state"),
+    "current_ratio": gettext_lazy("current ratio"), "previous_current_ratio": gettext_lazy("current ratio a year before"),
+    "net_profit": gettext_lazy("net profit"), "previous_net_profit": gettext_lazy("net profit a year before"),
+    "period_end": gettext_lazy("statement period end"), "statement_id": gettext_lazy("statement no."),
+    "volume": gettext_lazy("order volume in the window"), "trailing_average": gettext_lazy("trailing average"),
+    "z_score": gettext_lazy("z-score"),
+    "latest": gettext_lazy("latest"),
+    "review_due": gettext_lazy("review due"),
+    "facility_id": gettext_lazy("facility no."), "expiry_date": gettext_lazy("expiry date"),
+    "coverage": gettext_lazy("coverage"), "required": gettext_lazy("required coverage"),
+    "collateral_id": gettext_lazy("collateral no."), "revaluation_due": gettext_lazy("revaluation due"),
+    "doc_types": gettext_lazy("document types"),
+}
+
+
+def alert_detail_rows(alert) -> list[tuple[str, object]]:
+    """The alert's ``detail`` as (label, value) rows for people: known keys by their label in a fixed order,
+    any other key after them as it is; lists joined."""
+    detail = alert.detail or {}
+    order = list(ALERT_DETAIL_LABELS)
+    keys = sorted(detail, key=lambda k: (order.index(k) if k in order else len(order), k))
+    rows = []
+    for key in keys:
+        value = detail[key]
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        rows.append((str(ALERT_DETAIL_LABELS.get(key, key)), value))
+    return rows
 
 
 def rules_list(user):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
@@ -61,7 +61,7 @@ class AlertListView(PortalListView):
         context = super().get_context_data(**kwargs)
         context.update(
             query=_query_without_page(self.request), params=self.request.GET,
-            severities=Severity.choices, statuses=[("active", _("active")), ("all", _("all")), *AlertStatus.choices],
+            severities=Severity.choices, statuses=[("active", pgettext("alert status", "active")), ("all", _("all")), *AlertStatus.choices],
             rules=WarningRule.objects.order_by("name").values_list("code", "name"),
             sorts=[("", _("severity, newest")), ("-raised", _("newest")), ("raised", _("oldest")),
                    ("customer", _("customer")), ("rule", _("rule"))],
@@ -84,13 +84,15 @@ class AlertDetailView(PortalPermissionMixin, DetailView):
         watch_form = WatchlistForm(initial={"reason": alert.rule.name})
         for name in ("customer", "customer_name"):
             del watch_form.fields[name]
+        recommended = services.recommended_actions_for(alert, user)
         context.update(
             actions=services.available_actions(alert, user),
-            recommended=services.recommended_actions_for(alert, user),
-            comment_form=CommentForm(), action_form=StartActionForm(initial={"action": alert.recommended_action}),
+            recommended=recommended,
+            comment_form=CommentForm(),
+            action_form=StartActionForm(actions=recommended, initial={"action": alert.recommended_action}),
             can_watch=access.has(user, "monitoring.add_watchlistentry") and alert.is_active,
             watch_form=watch_form,
-            detail_rows=sorted((alert.detail or {}).items()),
+            detail_rows=selectors.alert_detail_rows(alert),
         )
         return context
 
@@ -120,7 +122,7 @@ class AlertStartActionView(PortalPermissionMixin, View):
 
     def post(self, request, pk):
         alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
-        form = StartActionForm(request.POST)
+        form = StartActionForm(request.POST, actions=services.recommended_actions_for(alert, request.user))
         if not form.is_valid():
             messages.error(request, _("Choose an action."))
             return redirect("monitoring:alert_detail", pk=pk)
@@ -470,7 +472,7 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
         Column("code", gettext_lazy("Code"), "identifier"),
         Column("grade", gettext_lazy("Grade"), "grade"),
         Column("industry", gettext_lazy("Industry"), "get_industry_section_display"),
-        Column("group", gettext_lazy("Group"), "group.name"),
+        Column("group", pgettext_lazy("customer group", "Group"), "group.name"),
         Column("exposure", gettext_lazy("Exposure"), "exposure", kind="money"),
     ]
 
@@ -530,7 +532,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
             "alerts": {"labels": [str(r["label"]) for r in data["alerts"]], "values": [r["total"] for r in data["alerts"]]},
             "provisions": {"labels": [str(r["label"]) for r in data["provisions"]],
                            "values": [str(r["provision"]) for r in data["provisions"]]},
-            "aging": {"labels": [r["bucket"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
+            "aging": {"labels": [r["label"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
         }
         context.update(data=data, chart_data=chart, age_labels={
             "d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"), "over_90": _("over 90 days")})

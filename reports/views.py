@@ -110,7 +110,8 @@ def _recent_months(count=12):
 
 
 class PortfolioListView(PortalPermissionMixin, TemplateView):
-    permission_required = "customers.view_all_customers"
+    # the page is there to download the reports: a collector (no report rights) had an empty list
+    permission_required = ("reports.download_report", "customers.view_all_customers")
     template_name = "reports/portfolio_list.html"
 
     def get_context_data(self, **kwargs):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.querysets import StaffQuerySet
 
@@ -54,7 +55,7 @@ class OutcomeImport(models.Model):
     sha256 = models.CharField(_("file SHA-256"), max_length=64)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT,
                                    related_name="+")
-    created_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("import time", "imported"), auto_now_add=True)
 
     objects = StaffQuerySet.as_manager()
 
@@ -97,7 +98,7 @@ class HistoricalOutcome(models.Model):
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")
-    FINISHED = "finished", _("finished")
+    FINISHED = "finished", pgettext_lazy("run status", "finished")
     FAILED = "failed", _("failed")
 
 

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 class MenuItem:
     label: str
     url_name: str
-    permission: str | None = None  # None: any signed-in user
+    permission: str | tuple[str, ...] | None = None  # None: any signed-in user; a tuple: all of them
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def menu_for(user):
     for group in all_groups():
         items = []
         for item in group.items:
-            if item.permission and not user.has_perm(item.permission):
+            needed = (item.permission,) if isinstance(item.permission, str) else item.permission
+            if needed and not user.has_perms(needed):
                 continue
             try:
                 items.append((item.label, reverse(item.url_name)))

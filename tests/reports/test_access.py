@@ -56,3 +56,24 @@ def test_report_urls_resolve_beside_the_owning_apps_routes():
     assert resolve("/api/v1/portfolio-reports/2026-09/report.pdf").url_name == "portfolio-report-report"
     assert resolve("/reports/ratings/5/report.pdf").url_name == "rating_report"
     assert resolve("/api/v1/ratings/5/").url_name != "rating-report-report"
+
+
+@pytest.mark.django_db
+def test_portfolio_reports_are_offered_only_to_who_can_download_them(users, client_for):
+    """A collector was offered "Portfolio reports" in the menu and got a list of months without one link."""
+    from django.urls import reverse
+
+    from creditportal.core.navigation import menu_for
+
+    url = reverse("reports:portfolio_list")
+
+    def in_menu(user):
+        return any(link == url for _group, items in menu_for(user) for _label, link in items)
+
+    assert not in_menu(users["collector"])
+    assert client_for(users["collector"]).get(url).status_code == 403
+    for role in ("analyst", "auditor", "riskadmin"):
+        assert in_menu(users[role])
+        page = client_for(users[role]).get(url)
+        assert page.status_code == 200
+        assert reverse("reports:portfolio_report", args=[2026, 1]).split("2026")[0] in page.content.decode()

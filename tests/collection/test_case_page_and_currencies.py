@@ -1,0 +1,81 @@
+"""The case page offers only what the case's state allows, and never adds amounts of different currencies;
+a case with invoices in several currencies can still be written off (in the reporting currency)."""
+import re
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from collection import services
+from collection.models import Invoice
+from collection.selectors import case_totals
+from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.models import FxRate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_currency_case(users, customer, make_invoice, today):
+    make_invoice(customer, "10000.00", days_past_due=40, currency="USD")
+    make_invoice(customer, "39000.00", days_past_due=10, currency="CNY")
+    return services.case_open(actor=users["collector"], customer=customer)
+
+
+def _buttons(client, case):
+    html = client.get(reverse("collection:case_detail", args=[case.pk])).content.decode()
+    return {
+        "promise": reverse("collection:promise_create", args=[case.pk]) in html,
+        "write_off": reverse("collection:writeoff_propose", args=[case.pk]) in html,
+        "activity": reverse("collection:activity_create", args=[case.pk]) in html,
+    }, html
+
+
+def test_write_off_and_promise_offered_only_when_the_case_allows_them(users, client_for, two_currency_case, today):
+    FxRate.objects.create(base_currency="USD", quote_currency="CNY", rate=D("7.1"), valid_on=today)
+    client = client_for(users["collector"])
+    case = two_currency_case
+    offered, _ = _buttons(client, case)
+    # an open case: a promise yes, a write-off not yet (the service refuses it, so the page must not offer it)
+    assert offered == {"promise": True, "write_off": False, "activity": True}
+    with pytest.raises(Conflict):
+        services.writeoff_propose(actor=users["collector"], case=case, reason="x")
+
+    case = services.case_escalate(actor=users["collector"], case=case, channel="litigation")
+    offered, _ = _buttons(client, case)
+    assert offered == {"promise": False, "write_off": True, "activity": True}  # no promise on an escalated case
+
+    writeoff = services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")
+    services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
+    case.refresh_from_db()
+    assert case.state == "written_off"
+    offered, _ = _buttons(client, case)
+    assert offered["promise"] is False and offered["write_off"] is False
+
+
+def test_case_totals_keep_currencies_apart(users, client_for, two_currency_case):
+    rows = case_totals(two_currency_case)
+    assert [(r["currency"], r["amount"], r["outstanding"]) for r in rows] == [
+        ("CNY", D("39000.00"), D("39000.00")), ("USD", D("10000.00"), D("10000.00"))]
+    _, html = _buttons(client_for(users["collector"]), two_currency_case)
+    totals = " ".join(re.findall(r'<p class="case-totals">(.*?)</p>', html, re.S))
+    assert "USD 10,000.00" in totals and "CNY 39,000.00" in totals
+    assert "49000" not in totals and "49,000" not in totals  # USD and CNY were added before
+
+
+def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer,
+                                                                                      two_currency_case, today):
+    case = services.case_start(actor=users["collector"], case=two_currency_case)
+    with pytest.raises(ValidationFailed, match="FX rate"):  # no USD rate yet: a clear error, nothing saved
+        services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")
+    assert not case.write_offs.exists()
+
+    FxRate.objects.create(base_currency="USD", quote_currency="CNY", rate=D("7.1"), valid_on=today)
+    writeoff = services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")
+    assert (writeoff.amount, writeoff.currency) == (D("110000.00"), "CNY")
+    assert sorted((it.invoice.currency, it.amount) for it in writeoff.items.select_related("invoice")) == [
+        ("CNY", D("39000.00")), ("USD", D("10000.00"))]
+    services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
+    assert set(Invoice.objects.filter(customer=customer).values_list("status", flat=True)) == {"written_off"}
+    assert sorted(Invoice.objects.filter(customer=customer).values_list("currency", "written_off_amount")) == [
+        ("CNY", D("39000.00")), ("USD", D("10000.00"))]

@@ -1,0 +1,49 @@
+"""What the translator of an app wrote is what its pages show.
+
+Django merges every app's catalogue into one, and for the same msgid (and context) the app listed first in
+INSTALLED_APPS wins: collection's "Start" (开始处理, a case) showed credit's "起始日" (a start date), its "Letter"
+showed ratings' "大类", monitoring's provision "rate" showed "汇率" and a rule's "Name" accounts' "姓名". A string
+whose meaning differs from another app's takes a context (pgettext / ``{% translate … context … %}``)."""
+from pathlib import Path
+
+import polib
+import pytest
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ["collection", "monitoring", "reports", "validation", "audit"]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_translation_of_the_app_is_the_one_shown(app):
+    po = polib.pofile(str(ROOT / app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    shown_otherwise = []
+    with translation.override("zh-hans"):
+        for entry in po:
+            if entry.obsolete or not entry.translated():
+                continue
+            if entry.msgid_plural:
+                shown = translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) if entry.msgctxt \
+                    else translation.ngettext(entry.msgid, entry.msgid_plural, 1)
+                wanted = entry.msgstr_plural[0]
+            else:
+                shown = translation.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt \
+                    else translation.gettext(entry.msgid)
+                wanted = entry.msgstr
+            if shown != wanted:
+                shown_otherwise.append((entry.msgctxt, entry.msgid, wanted, shown))
+    assert shown_otherwise == [], f"{app}: another app's translation wins for {shown_otherwise[:15]}"
+
+
+def test_the_words_people_saw_wrong(client_for, users):
+    """Spot checks of the strings named above, as the pages render them."""
+    from collection.models import ActivityKind, CaseState, InvoiceStatus, WriteOffState
+    from monitoring.models import ProvisionRate
+
+    with translation.override("zh-hans"):
+        assert str(CaseState.OPEN.label) == "待处理" and str(InvoiceStatus.OPEN.label) == "未结清"
+        assert str(ActivityKind.LETTER.label) == "信函"
+        assert str(WriteOffState.PROPOSED.label) == "待审批"
+        assert str(ProvisionRate._meta.get_field("rate").verbose_name) == "计提比例"
+        assert translation.pgettext("collection case", "Start") == "开始处理"
+        assert translation.pgettext("warning rule", "Name") == "名称"

@@ -1,0 +1,63 @@
+"""Pages show labels, not internal keys: the dashboard's aging panel and an alert's details (in Chinese)."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from monitoring import services
+from monitoring.models import Alert
+
+from .conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_aging_panel_shows_bucket_labels(build, system, users, client_for):
+    customer = build.customer()
+    build.invoice(customer, "1000", days_past_due=45)
+    services.provision_run(actor=system, period=TODAY)
+    response = client_for(users["riskadmin"]).get(reverse("monitoring:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    panel = html[html.index('id="h-aging"'):]
+    panel = panel[:panel.index("</section>")]
+    links = re.findall(r'<a href="[^"]*bucket=[^"]*">([^<]*)</a>', panel)
+    labels = ["未到期", "1–30 天", "31–60 天", "61–90 天", "91–180 天", "181–360 天", "360 天以上"]
+    assert links == labels
+    assert response.context["chart_data"]["aging"]["labels"] == labels  # the chart's axis too
+
+
+def test_alert_detail_labels_its_figures(build, system, users, client_for):
+    customer = build.customer()
+    build.invoice(customer, "1000", days_past_due=45)
+    services.alerts_evaluate(actor=system, customer_ids=[customer.pk])
+    alert = Alert.objects.get(customer=customer, rule__code="overdue-30")
+    assert "oldest_due_date" in alert.detail
+    html = client_for(users["analyst"]).get(reverse("monitoring:alert_detail", args=[alert.pk]),
+                                            HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "oldest_due_date" not in html
+    assert "最早逾期发票的到期日" in html
+
+
+def test_alert_offers_only_the_actions_the_user_may_start(build, system, users, client_for):
+    """The action list offered every recommended action (suspend deliveries to a collector, who was then
+    refused); now each user sees the ones their role may start, and the new limit only with a reduction."""
+    customer = build.customer()
+    build.invoice(customer, "1000", days_past_due=100)
+    services.alerts_evaluate(actor=system, customer_ids=[customer.pk])
+    alert = Alert.objects.get(customer=customer, rule__code="overdue-90")
+    assert alert.recommended_action == "suspend"
+    url = reverse("monitoring:alert_detail", args=[alert.pk])
+
+    def offered(user):
+        html = client_for(user).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        form = html[html.index(reverse("monitoring:alert_action", args=[alert.pk])):]
+        form = form[:form.index("</form>")]
+        return re.findall(r'<option value="([a-z_]+)"', form), 'name="new_limit"' in form
+
+    assert offered(users["collector"]) == (["ask_collateral"], False)
+    actions, new_limit = offered(users["approver1"])
+    assert set(actions) == {"suspend", "reduce_limit", "ask_collateral"} and new_limit
+    # a crafted post of an action the collector may not start changes nothing
+    client_for(users["collector"]).post(reverse("monitoring:alert_action", args=[alert.pk]), {"action": "suspend"})
+    alert.refresh_from_db()
+    assert alert.status == "open" and not alert.action_taken
