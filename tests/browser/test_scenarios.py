@@ -244,7 +244,8 @@ def test_application_two_levels_return_and_limit_check(users, page, login, shoot
     with page.expect_navigation():
         page.click("form[method=get] button:text-is('Check')")
     assert page.locator(".alert-danger").is_visible()
-    assert "Not allowed" in page.locator(".alert-danger").inner_text()
+    refusal = page.locator(".alert-danger").inner_text()
+    assert "would be refused" in refusal and "free limit" in refusal, refusal
     shoot("limit-refused")
 
 
