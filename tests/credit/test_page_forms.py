@@ -98,3 +98,68 @@ def test_group_exposure_is_an_amount_with_its_currency(setup, client_for, new_ap
     page = client_for(setup.users["approver1"]).get(reverse("credit:application_detail", args=[app.pk])).content
     assert '<dd class="col-sm-8">CNY 0.00</dd>' in page.decode()        # was a bare "0.00"
     assert b"in the reporting currency" not in page                      # no "(≈ 1000000.00 …)" copy of a CNY amount
+
+
+def test_manager_changes_a_returned_application_on_the_page_and_submits_it_again(setup, client_for, new_application):
+    """A returned application ("lower the amount") could only be withdrawn: the page had no way to change it."""
+    app = new_application(amount="3000000")
+    u = setup.users
+    app = services.application_submit(actor=u["rm"], application=app)
+    app = services.application_start_review(actor=u["analyst"], application=app)
+    app = services.application_return(actor=u["analyst"], application=app, reason="Lower it to 2m")
+    client = client_for(u["rm"])
+    detail = client.get(reverse("credit:application_detail", args=[app.pk])).content.decode()
+    assert reverse("credit:application_edit", args=[app.pk]) in detail
+    form = client.get(reverse("credit:application_edit", args=[app.pk])).content.decode()
+    assert 'value="3000000.00"' in form and 'name="customer"' not in form
+    bad = client.post(reverse("credit:application_edit", args=[app.pk]),
+                      {"application_type": "new", "amount": "2000000", "currency": "CNY", "term_months": "12",
+                       "product": "trade_credit", "purpose": "  "})
+    assert bad.status_code == 200 and 'value="2000000"' in bad.content.decode()   # refused, input kept
+    app.refresh_from_db()
+    assert app.amount == D("3000000")
+    ok = client.post(reverse("credit:application_edit", args=[app.pk]),
+                     {"application_type": "new", "amount": "2000000", "currency": "CNY", "term_months": "6",
+                      "product": "trade_credit", "purpose": "Stock for the season"})
+    assert ok.status_code == 302
+    app.refresh_from_db()
+    assert (app.amount, app.term_months, app.purpose) == (D("2000000"), 6, "Stock for the season")
+    client.post(reverse("credit:application_action", args=[app.pk, "submit"]))
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    # no longer editable: the page and the service refuse
+    assert reverse("credit:application_edit", args=[app.pk]) not in client.get(
+        reverse("credit:application_detail", args=[app.pk])).content.decode()
+    refused = client.post(reverse("credit:application_edit", args=[app.pk]),
+                          {"application_type": "new", "amount": "1", "currency": "CNY", "term_months": "6",
+                           "product": "trade_credit", "purpose": "x"})
+    assert refused.status_code == 200
+    app.refresh_from_db()
+    assert app.amount == D("2000000")
+
+
+def test_edit_page_is_refused_to_an_analyst_and_another_portfolio(setup, client_for, new_application, make_customer,
+                                                                 ratings_stub):
+    app = new_application()
+    assert client_for(setup.users["analyst"]).get(reverse("credit:application_edit", args=[app.pk])).status_code == 403
+    other = new_application(customer=make_customer(rm=setup.users["rm2"]), maker=setup.users["rm2"])
+    assert client_for(setup.users["rm"]).get(reverse("credit:application_edit", args=[other.pk])).status_code == 404
+
+
+def test_manager_removes_a_collateral_entered_by_mistake(setup, client_for, new_application):
+    app = new_application(collaterals=[
+        {"kind": "deposit", "market_value": "500", "currency": "CNY", "haircut": "0"},
+        {"kind": "real_estate", "market_value": "9000000", "currency": "CNY", "haircut": "0.3"}],
+        guarantors=[{"outside_name": "Zhang San", "amount": "1000", "currency": "CNY"}])
+    wrong = app.collaterals.get(kind="real_estate")
+    client = client_for(setup.users["rm"])
+    page = client.get(reverse("credit:application_detail", args=[app.pk])).content.decode()
+    url = reverse("credit:application_item_remove", args=[app.pk, "collateral", wrong.pk])
+    assert url in page
+    assert client.post(url).status_code == 302
+    assert list(app.collaterals.values_list("kind", flat=True)) == ["deposit"]
+    assert app.guarantors.count() == 1                               # the other items stay
+    assert client.post(url).status_code == 404                       # gone already
+    assert client_for(setup.users["analyst"]).post(
+        reverse("credit:application_item_remove", args=[app.pk, "guarantor", app.guarantors.get().pk])).status_code == 403
+    assert app.guarantors.count() == 1
