@@ -354,3 +354,19 @@ def factor_value_label(factor: dict):
 
         return dict(CustomerSize.choices).get(factor.get("value"), factor.get("value"))
     return factor.get("value")
+
+
+def behaviour_display(behaviour: dict | None) -> dict:
+    """The behaviour indicators of a snapshot as a page shows them: the net collection rate as a percentage and
+    the competitors' share by its label (the snapshot keeps a fraction and a code)."""
+    behaviour = behaviour or {}
+    rate = behaviour.get("net_collection_rate")
+    try:
+        percent = None if rate in (None, "") else (Decimal(str(rate)) * 100).quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError):
+        percent = None
+    share = behaviour.get("competitor_share")
+    from .models import CompetitorShare
+
+    return {"net_collection_percent": percent,
+            "competitor_share_label": dict(CompetitorShare.choices).get(share, share) if share else None}
