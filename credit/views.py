@@ -514,6 +514,9 @@ class FacilityActionView(PortalPermissionMixin, View):
                 order = get_object_or_404(Order.objects.visible_to(request.user), pk=request.POST.get("order"),
                                           facility=facility)
                 services.order_release(actor=request.user, order=order, cancel=action == "cancel")
+                messages.success(request, _("Order %(reference)s cancelled; its reservation is released.")
+                                 % {"reference": order.reference} if action == "cancel"
+                                 else _("Order %(reference)s released.") % {"reference": order.reference})
         except ServiceError as error:
             _error(request, error)
         except NotAllowed as error:

@@ -163,3 +163,17 @@ def test_manager_removes_a_collateral_entered_by_mistake(setup, client_for, new_
     assert client_for(setup.users["analyst"]).post(
         reverse("credit:application_item_remove", args=[app.pk, "guarantor", app.guarantors.get().pk])).status_code == 403
     assert app.guarantors.count() == 1
+
+
+def test_cancelling_an_order_says_so(setup, client_for):
+    from credit.models import Order
+
+    facility = Facility.objects.create(customer=setup.customer, limit=D("1000"), currency="CNY",
+                                       start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    order = services.order_record(actor=setup.users["rm"], facility=facility, amount="100", currency="CNY",
+                                  reference="PO-7")
+    response = client_for(setup.users["rm"]).post(reverse("credit:facility_cancel_order", args=[facility.pk]),
+                                                  {"order": order.pk}, follow=True)
+    assert "Order PO-7 cancelled; its reservation is released." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
