@@ -177,3 +177,23 @@ def test_cancelling_an_order_says_so(setup, client_for):
     assert "Order PO-7 cancelled; its reservation is released." in response.content.decode()
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
+
+
+def test_an_action_the_state_does_not_allow_says_so_and_not_that_it_changed(setup, api_for, new_application):
+    """Approving a draft answered "The application has changed in the meantime; reload and try again" although
+    nobody had changed it."""
+    from creditportal.core.errors import Conflict
+
+    app = new_application()
+    with pytest.raises(Conflict) as refused:
+        services.application_approve(actor=setup.users["approver1"], application=app)
+    assert "changed in the meantime" not in refused.value.message
+    assert "is draft: this action is not possible" in str(refused.value.message)
+    response = api_for(setup.users["approver1"]).post(f"/api/v1/applications/{app.pk}/approve/", {}, format="json")
+    assert response.status_code == 409 and "not possible in that state" in response.json()["detail"]
+    # a real race (the row moved on after the caller read it) still says so
+    stale = type(app).objects.get(pk=app.pk)
+    services.application_submit(actor=setup.users["rm"], application=app)
+    with pytest.raises(Conflict) as raced:
+        services.application_withdraw(actor=setup.users["rm"], application=stale, comment="")
+    assert "changed in the meantime" in raced.value.message
