@@ -158,6 +158,12 @@ class ApplicationEditView(PortalPermissionMixin, FormView):
         # Looked up after the permission check.
         return _visible_application(self.request.user, self.kwargs["pk"])
 
+    def get(self, request, *args, **kwargs):
+        if self.application.status not in (CreditApplication.Status.DRAFT, CreditApplication.Status.RETURNED):
+            messages.error(request, _("Only a draft or returned application can be changed."))
+            return redirect("credit:application_detail", pk=self.application.pk)
+        return super().get(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["customers"] = Customer.objects.none()

@@ -130,6 +130,9 @@ def test_manager_changes_a_returned_application_on_the_page_and_submits_it_again
     # no longer editable: the page and the service refuse
     assert reverse("credit:application_edit", args=[app.pk]) not in client.get(
         reverse("credit:application_detail", args=[app.pk])).content.decode()
+    shown = client.get(reverse("credit:application_edit", args=[app.pk]), follow=True)
+    assert shown.redirect_chain[-1][0] == reverse("credit:application_detail", args=[app.pk])
+    assert "Only a draft or returned application can be changed." in shown.content.decode()
     refused = client.post(reverse("credit:application_edit", args=[app.pk]),
                           {"application_type": "new", "amount": "1", "currency": "CNY", "term_months": "6",
                            "product": "trade_credit", "purpose": "x"})
