@@ -200,3 +200,11 @@ def test_an_action_the_state_does_not_allow_says_so_and_not_that_it_changed(setu
     with pytest.raises(Conflict) as raced:
         services.application_withdraw(actor=setup.users["rm"], application=stale, comment="")
     assert "changed in the meantime" in raced.value.message
+
+
+def test_matrix_and_policy_amounts_are_grouped(setup, client_for):
+    client = client_for(setup.users["approver1"])
+    matrix = client.get(reverse("credit:matrix")).content.decode()
+    assert "5,000,000.00" in matrix and "20,000,000.00" in matrix and "5000000.00" not in matrix
+    policy = client.get(reverse("credit:policy_detail", args=[setup.policy.pk])).content.decode()
+    assert "100,000,000.00" in policy and "100000000.00" not in policy
