@@ -283,3 +283,13 @@ def test_history_tab_shows_an_import_of_statements(users, client_for, make_custo
     page = response.content.decode()
     assert "导入报表" in page and "fy2024.csv" in page and "statements_import" not in page
     assert f"{created[0].pk}" in page
+
+
+def test_financials_tab_groups_the_amounts(users, client_for, make_customer, make_statement):
+    customer = make_customer()
+    make_statement(customer, unit=10000, total_assets="1234567", total_liabilities="234567", equity="1000000",
+                   current_assets=None, cash=None, receivables=None, inventory=None, current_liabilities=None,
+                   short_term_debt=None, long_term_debt=None)
+    page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[customer.pk]) + "?tab=financials")
+    text = page.content.decode()
+    assert "1,234,567.00" in text and "1234567.00" not in text   # in 万元, grouped
