@@ -293,3 +293,16 @@ def test_financials_tab_groups_the_amounts(users, client_for, make_customer, mak
     page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[customer.pk]) + "?tab=financials")
     text = page.content.decode()
     assert "1,234,567.00" in text and "1234567.00" not in text   # in 万元, grouped
+
+
+def test_top_bar_search_finds_the_customer(users, client_for, make_customer):
+    """The search box of the top bar ("Customer name or credit code") sent ?q=, which the list ignored: every
+    customer was listed and the list's own search box stayed empty."""
+    wanted, other = make_customer(name="上海搜索测试有限公司"), make_customer(name="别的客户有限公司")
+    client = client_for(users["rm"])
+    response = client.get(reverse("customers:customer_list"), {"q": wanted.credit_code}, follow=True)
+    page = response.content.decode()
+    assert wanted.name in page and other.name not in page
+    assert f'value="{wanted.credit_code}"' in page            # shown in the list's search box
+    by_name = client.get(reverse("customers:customer_list"), {"q": "搜索测试"}, follow=True).content.decode()
+    assert wanted.name in by_name and other.name not in by_name
