@@ -370,3 +370,24 @@ def behaviour_display(behaviour: dict | None) -> dict:
 
     return {"net_collection_percent": percent,
             "competitor_share_label": dict(CompetitorShare.choices).get(share, share) if share else None}
+
+
+def factor_group_label(group: str):
+    """A factor's group by its name when it is one of the brief's (the 6C and the financial groups); a group a
+    risk admin typed otherwise stays as typed."""
+    from django.utils.translation import pgettext_lazy
+
+    labels = {
+        "character": pgettext_lazy("factor group", "Character"),
+        "capacity": pgettext_lazy("factor group", "Capacity"),
+        "capital": pgettext_lazy("factor group", "Capital"),
+        "collateral": pgettext_lazy("factor group", "Collateral"),
+        "conditions": pgettext_lazy("factor group", "Conditions"),
+        "coverage": pgettext_lazy("factor group", "Coverage (insurance)"),
+        "solvency": pgettext_lazy("factor group", "Solvency"),
+        "efficiency": pgettext_lazy("factor group", "Operating efficiency"),
+        "profitability": pgettext_lazy("factor group", "Profitability"),
+        "cash_flow": pgettext_lazy("factor group", "Cash flow"),
+        "size": pgettext_lazy("factor group", "Size"),
+    }
+    return labels.get((group or "").strip().lower(), group)

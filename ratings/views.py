@@ -358,6 +358,8 @@ class ModelDetailView(PortalPermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         factors = list(self.object.factors.all())
+        for factor in factors:
+            factor.group_label = selectors.factor_group_label(factor.group)
         context.update(factors=factors, total_weight=sum(f.weight for f in factors),
                        grades=list(self.object.scale.grades.all()),
                        can_activate=(self.object.is_editable and self.request.user.has_perm("ratings.approve_ratingmodel")

@@ -98,3 +98,13 @@ def test_a_proposal_shows_the_expert_scores_it_carries_over(users, approved_rati
     assert proposal.state == RatingState.PROPOSED and not proposal.expert_scores.exists()
     page = _page(client_for(users["analyst"]), "ratings:rating_detail", proposal.pk)
     assert page.count("carried over from the previous rating") == 4 and "not scored" not in page
+
+
+def test_model_page_names_the_factor_groups(users, client_for):
+    """The factor group column was headed 集团 (a group of companies) and listed codes (capacity, capital)."""
+    from ratings.models import RatingModel
+
+    model = RatingModel.objects.get(code="corporate", state="active")
+    page = _page(client_for(users["approver1"]), "ratings:model_detail", model.pk, "zh-hans")
+    assert "因素分组" in page and ">集团<" not in page
+    assert "能力（Capacity）" in page and "<td>capacity</td>" not in page
