@@ -103,7 +103,13 @@ class ApplicationCreateView(PortalPermissionMixin, FormView):
         kwargs = super().get_form_kwargs()
         customers = Customer.objects.visible_to(self.request.user).order_by("name")
         kwargs["customers"] = customers
-        kwargs["facilities"] = facility_choices(Facility.objects.visible_to(self.request.user)).select_related("customer")
+        facilities = Facility.objects.visible_to(self.request.user)
+        chosen = self.request.GET.get("customer", "")
+        if self.request.method == "GET" and chosen.isdigit():
+            # opened from a customer's page: offer that customer's facilities (a POST accepts any visible one
+            # and the service says which customer a facility belongs to)
+            facilities = facilities.filter(customer_id=int(chosen))
+        kwargs["facilities"] = facility_choices(facilities).select_related("customer")
         return kwargs
 
     def get_initial(self):

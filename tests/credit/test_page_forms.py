@@ -1,6 +1,7 @@
 """The credit pages as people use them: dates in the Chinese UI, refused items shown next to their fields with
 the input kept, labels in words (not codes) and the Chinese words of the application's states."""
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -208,3 +209,25 @@ def test_matrix_and_policy_amounts_are_grouped(setup, client_for):
     assert "5,000,000.00" in matrix and "20,000,000.00" in matrix and "5000000.00" not in matrix
     policy = client.get(reverse("credit:policy_detail", args=[setup.policy.pk])).content.decode()
     assert "100,000,000.00" in policy and "100000000.00" not in policy
+
+
+def test_new_application_for_a_customer_offers_only_its_facilities(setup, client_for, make_customer, ratings_stub):
+    other = make_customer("另一客户有限公司")
+    mine = Facility.objects.create(customer=setup.customer, limit=D("1000"), currency="CNY",
+                                   start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    theirs = Facility.objects.create(customer=other, limit=D("2000"), currency="CNY",
+                                     start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    client = client_for(setup.users["rm"])
+    def facility_options(page):
+        select = re.search(r'<select name="facility".*?</select>', page, re.S).group(0)
+        return set(int(v) for v in re.findall(r'<option value="(\d+)"', select))
+
+    page = client.get(reverse("credit:application_create"), {"customer": setup.customer.pk}).content.decode()
+    assert facility_options(page) == {mine.pk}
+    everything = client.get(reverse("credit:application_create")).content.decode()
+    assert facility_options(everything) == {mine.pk, theirs.pk}
+    # picking another customer's facility is still refused with the reason
+    response = client.post(reverse("credit:application_create") + f"?customer={setup.customer.pk}", {
+        "customer": setup.customer.pk, "application_type": "increase", "facility": theirs.pk, "amount": "5000",
+        "currency": "CNY", "term_months": "12", "product": "trade_credit", "purpose": "Stock"})
+    assert response.status_code == 200 and "Another customer&#x27;s facility." in response.content.decode()
