@@ -108,3 +108,10 @@ def test_model_page_names_the_factor_groups(users, client_for):
     page = _page(client_for(users["approver1"]), "ratings:model_detail", model.pk, "zh-hans")
     assert "因素分组" in page and ">集团<" not in page
     assert "能力（Capacity）" in page and "<td>capacity</td>" not in page
+
+
+def test_one_expert_is_singular(users, scored_rating, client_for):
+    rating = scored_rating()  # one analyst scored every qualitative factor
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk)
+    assert "1 expert, spread 0" in page and "1 experts" not in page
+    assert "1 位专家，极差 0" in _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, "zh-hans")
