@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
-from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
@@ -222,6 +222,9 @@ class ExpertScoreView(PortalPermissionMixin, View):
         if form.is_valid():
             try:
                 services.expert_score_set(actor=request.user, rating=rating, **form.cleaned_data)
+            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
+                messages.error(request, error.message)
+                return redirect("ratings:rating_detail", pk=rating.pk)
             except ServiceError as error:
                 report_service_error(request, form, error)
             else:
@@ -242,6 +245,9 @@ class OverrideView(PortalPermissionMixin, View):
         if form.is_valid():
             try:
                 services.rating_override(actor=request.user, rating=rating, **form.cleaned_data)
+            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
+                messages.error(request, error.message)
+                return redirect("ratings:rating_detail", pk=rating.pk)
             except ServiceError as error:
                 report_service_error(request, form, error)
             else:

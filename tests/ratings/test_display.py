@@ -115,3 +115,19 @@ def test_one_expert_is_singular(users, scored_rating, client_for):
     page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk)
     assert "1 expert, spread 0" in page and "1 experts" not in page
     assert "1 位专家，极差 0" in _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, "zh-hans")
+
+
+def test_a_score_or_override_on_a_rating_approved_meanwhile_says_why(users, scored_rating, client_for):
+    """The score and override forms of a rating that someone approved in the meantime came back as a 400 page
+    without a word (the forms, which would hold the error, are not shown on an approved rating)."""
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_approve(actor=users["analyst2"], rating=rating)
+    client = client_for(users["analyst"])
+    for name, data in (("ratings:rating_score", {"factor_code": "management", "score": "2"}),
+                       ("ratings:rating_override", {"grade": "D", "reason": "late"})):
+        response = client.post(reverse(name, args=[rating.pk]), data, follow=True)
+        page = response.content.decode()
+        assert response.redirect_chain and "alert-danger" in page and "can no longer be changed" in page
+    rating.refresh_from_db()
+    assert rating.override_grade == "" and not rating.expert_scores.filter(score=2).exists()
