@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
-from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer, CustomerGroup
@@ -376,6 +376,9 @@ class ApplicationItemView(PortalPermissionMixin, View):
             related, items = _items(app, kind)
             services.application_update(actor=request.user, application=app,
                                         **{related: [item for _row, item in items] + [data]})
+        except Conflict as error:  # no longer a draft: the page has no form to show it in
+            _error(request, error)
+            return redirect("credit:application_detail", pk=pk)
         except ServiceError as error:
             _place_item_error(form, kind, error)
             return self.redisplay(request, pk, kind, form)

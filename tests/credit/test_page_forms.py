@@ -231,3 +231,15 @@ def test_new_application_for_a_customer_offers_only_its_facilities(setup, client
         "customer": setup.customer.pk, "application_type": "increase", "facility": theirs.pk, "amount": "5000",
         "currency": "CNY", "term_months": "12", "product": "trade_credit", "purpose": "Stock"})
     assert response.status_code == 200 and "Another customer&#x27;s facility." in response.content.decode()
+
+
+def test_adding_an_item_to_an_application_submitted_meanwhile_says_why(setup, client_for, new_application):
+    app = new_application()
+    services.application_submit(actor=setup.users["rm"], application=app)
+    response = client_for(setup.users["rm"]).post(
+        reverse("credit:application_item", args=[app.pk, "collateral"]),
+        {"kind": "deposit", "market_value": "500", "currency": "CNY", "haircut": "0", "valuation_date": "2026-06-01"},
+        follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain and "Only a draft or returned application can be changed." in page
+    assert app.collaterals.count() == 0
