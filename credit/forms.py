@@ -31,6 +31,14 @@ class ApplicationForm(PortalForm):
         self.fields["facility"].queryset = facilities
 
 
+class ApplicationEditForm(ApplicationForm):
+    """A draft's or returned application's terms; its customer stays."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["customer"]
+
+
 class CollateralForm(PortalForm):
     kind = forms.ChoiceField(label=_("Type"), choices=Collateral.Kind.choices)
     description = forms.CharField(label=_("Description"), required=False, max_length=300)

@@ -584,8 +584,11 @@ def _audit_transition(actor, app, verb, before_status, **extra):
 def _lock_application(application, expected_states) -> CreditApplication:
     """Lock the row, then re-check that it is still in the state (and level) the caller saw."""
     app = _locked(CreditApplication, application.pk)
-    if app.status != application.status or app.status not in expected_states:
+    if app.status != application.status:
         raise Conflict(_("The application has changed in the meantime (now: %(state)s); reload and try again.")
+                       % {"state": app.get_status_display()})
+    if app.status not in expected_states:  # nobody changed it: the action does not apply in this state
+        raise Conflict(_("The application is %(state)s: this action is not possible in that state.")
                        % {"state": app.get_status_display()})
     if app.current_level != application.current_level:
         raise Conflict(_("Another approver has acted on this level in the meantime; reload and try again."))

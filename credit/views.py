@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
-from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer, CustomerGroup
@@ -20,6 +21,7 @@ from . import rules, selectors, services
 from .filtersets import ApplicationFilterSet, FacilityFilterSet
 from .forms import (
     ActionForm,
+    ApplicationEditForm,
     ApplicationForm,
     ApproverAuthorityForm,
     AuthorityLevelForm,
@@ -101,7 +103,13 @@ class ApplicationCreateView(PortalPermissionMixin, FormView):
         kwargs = super().get_form_kwargs()
         customers = Customer.objects.visible_to(self.request.user).order_by("name")
         kwargs["customers"] = customers
-        kwargs["facilities"] = facility_choices(Facility.objects.visible_to(self.request.user)).select_related("customer")
+        facilities = Facility.objects.visible_to(self.request.user)
+        chosen = self.request.GET.get("customer", "")
+        if self.request.method == "GET" and chosen.isdigit():
+            # opened from a customer's page: offer that customer's facilities (a POST accepts any visible one
+            # and the service says which customer a facility belongs to)
+            facilities = facilities.filter(customer_id=int(chosen))
+        kwargs["facilities"] = facility_choices(facilities).select_related("customer")
         return kwargs
 
     def get_initial(self):
@@ -127,6 +135,95 @@ class ApplicationCreateView(PortalPermissionMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Application #%(id)s saved as a draft.") % {"id": app.pk})
         return redirect("credit:application_detail", pk=app.pk)
+
+
+ITEM_FIELDS = {
+    "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "valuation_date",
+                                   "revaluation_due")),
+    "guarantor": ("guarantors", ("customer", "outside_name", "amount", "currency")),
+    "covenant": ("covenants", ("ratio", "comparison", "threshold", "frequency")),
+}
+
+
+def _items(app, kind):
+    """The application's items of ``kind`` as the dicts ``application_update`` takes, with their rows."""
+    related, fields = ITEM_FIELDS[kind]
+    rows = list(getattr(app, related).all())
+    return related, [(row, {f: getattr(row, f) for f in fields}) for row in rows]
+
+
+class ApplicationEditView(PortalPermissionMixin, FormView):
+    """Change the terms of a draft or a returned application (amount, term, type, product, purpose...)."""
+
+    permission_required = "credit.change_creditapplication"
+    template_name = "credit/form.html"
+    form_class = ApplicationEditForm
+
+    @cached_property
+    def application(self):
+        # Looked up after the permission check.
+        return _visible_application(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if self.application.status not in (CreditApplication.Status.DRAFT, CreditApplication.Status.RETURNED):
+            messages.error(request, _("Only a draft or returned application can be changed."))
+            return redirect("credit:application_detail", pk=self.application.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["customers"] = Customer.objects.none()
+        kwargs["facilities"] = facility_choices(
+            Facility.objects.visible_to(self.request.user).filter(customer_id=self.application.customer_id)
+        ).select_related("customer")
+        return kwargs
+
+    def get_initial(self):
+        app = self.application
+        return {name: getattr(app, name) for name in services.APPLICATION_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Application #%(id)s · %(customer)s") % {"id": self.application.pk,
+                                                                     "customer": self.application.customer.name}
+        context["cancel_url"] = reverse("credit:application_detail", args=[self.application.pk])
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.application_update(actor=self.request.user, application=self.application, **form.cleaned_data)
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        except NotAllowed as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved."))
+        return redirect("credit:application_detail", pk=self.application.pk)
+
+
+class ApplicationItemRemoveView(PortalPermissionMixin, View):
+    """POST: take one collateral, guarantor or covenant off a draft or returned application."""
+
+    permission_required = "credit.change_creditapplication"
+
+    def post(self, request, pk, kind, item_pk):
+        if kind not in ITEM_FIELDS:
+            raise Http404
+        app = _visible_application(request.user, pk)
+        related, items = _items(app, kind)
+        if not any(row.pk == item_pk for row, _data in items):
+            raise Http404
+        try:
+            services.application_update(actor=request.user, application=app,
+                                        **{related: [data for row, data in items if row.pk != item_pk]})
+        except ServiceError as error:
+            _error(request, error)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        else:
+            messages.success(request, _("Removed."))
+        return redirect("credit:application_detail", pk=pk)
 
 
 def _visible_application(user, pk):
@@ -276,19 +373,12 @@ class ApplicationItemView(PortalPermissionMixin, View):
             return self.redisplay(request, pk, kind, form)
         data = form.cleaned_data
         try:
-            if kind == "collateral":
-                items = [{f: getattr(c, f) for f in ("kind", "description", "market_value", "currency", "haircut",
-                                                     "valuation_date", "revaluation_due")}
-                         for c in app.collaterals.all()] + [data]
-                services.application_update(actor=request.user, application=app, collaterals=items)
-            elif kind == "guarantor":
-                items = [{"customer": g.customer, "outside_name": g.outside_name, "amount": g.amount,
-                          "currency": g.currency} for g in app.guarantors.all()] + [data]
-                services.application_update(actor=request.user, application=app, guarantors=items)
-            else:
-                items = [{f: getattr(c, f) for f in ("ratio", "comparison", "threshold", "frequency")}
-                         for c in app.covenants.all()] + [data]
-                services.application_update(actor=request.user, application=app, covenants=items)
+            related, items = _items(app, kind)
+            services.application_update(actor=request.user, application=app,
+                                        **{related: [item for _row, item in items] + [data]})
+        except Conflict as error:  # no longer a draft: the page has no form to show it in
+            _error(request, error)
+            return redirect("credit:application_detail", pk=pk)
         except ServiceError as error:
             _place_item_error(form, kind, error)
             return self.redisplay(request, pk, kind, form)
@@ -439,6 +529,9 @@ class FacilityActionView(PortalPermissionMixin, View):
                 order = get_object_or_404(Order.objects.visible_to(request.user), pk=request.POST.get("order"),
                                           facility=facility)
                 services.order_release(actor=request.user, order=order, cancel=action == "cancel")
+                messages.success(request, _("Order %(reference)s cancelled; its reservation is released.")
+                                 % {"reference": order.reference} if action == "cancel"
+                                 else _("Order %(reference)s released.") % {"reference": order.reference})
         except ServiceError as error:
             _error(request, error)
         except NotAllowed as error:

@@ -3,7 +3,6 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.selectors import events_for
 from creditportal.core import clock
 
 from . import ratios as ratio_math
@@ -91,25 +90,84 @@ def negative_records_context(customer, user):
     return {"records": list(NegativeRecord.objects.filter(customer=customer).select_related("recorded_by"))}
 
 
-def history_context(customer, user):
-    from audit.models import AuditEvent
+# Keys of a snapshot that say nothing to a reader of the history (ids, bookkeeping, the stored file's name).
+HISTORY_HIDDEN_KEYS = {"id", "customer", "created_at", "updated_at", "uploaded_at", "sha256", "created_by",
+                       "uploaded_by", "recorded_by"}
+# Keys that are not fields of the object (what an import recorded).
+HISTORY_KEY_LABELS = {"file": _("File"), "statements": _("Financial statements")}
+HISTORY_VERBS = {"statements_import": _("statements imported"), "reassign": _("reassigned to another manager")}
 
-    object_ids = {
-        "customers.customer": [customer.pk],
-        "customers.financialstatement": list(customer.statements.values_list("pk", flat=True)),
-        "customers.contact": list(customer.contacts.values_list("pk", flat=True)),
-        "customers.customerdocument": list(customer.documents.values_list("pk", flat=True)),
-        "customers.negativerecord": list(customer.negative_records.values_list("pk", flat=True)),
-    }
+
+def _history_value(field, value):
+    from django.utils.formats import localize
+
+    if value is None or value == "":
+        return "—"
+    if field is not None and field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return localize(value) if not isinstance(value, str) else value
+
+
+def history_rows(events):
+    """Audit events as a person reads them: the object's kind and, per changed field, its label with the value
+    before and after (choices by their label), instead of the stored snapshots' keys and codes."""
+    from django.apps import apps
+
+    for event in events:
+        try:
+            model = apps.get_model(event.object_type)
+        except (LookupError, ValueError):
+            model = None
+        event.type_label = model._meta.verbose_name if model else event.object_type
+        event.verb_label = HISTORY_VERBS.get(event.verb, event.verb)
+        before, after = event.before or {}, event.after or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            event.changes = []
+            continue
+        keys = list(after) + [k for k in before if k not in after]
+        hidden = HISTORY_HIDDEN_KEYS | ({"file"} if event.object_type == "customers.customerdocument" else set())
+        changes = []
+        for key in keys:
+            if key in hidden or (key in before and key in after and before[key] == after[key]):
+                continue
+            try:
+                field = model._meta.get_field(key) if model else None
+            except Exception:
+                field = None
+            if field is not None and not getattr(field, "concrete", False):
+                field = None  # a reverse relation (an import lists the statements it created)
+            label = field.verbose_name if field is not None else HISTORY_KEY_LABELS.get(key, key)
+            if (key not in before and after.get(key) in (None, "")) or (key not in after and before.get(key) in (None, "")):
+                continue  # an empty value of a new or deleted object
+            changes.append({"label": label,
+                            "before": _history_value(field, before[key]) if key in before else None,
+                            "after": _history_value(field, after[key]) if key in after else None})
+        event.changes = changes
+    return events
+
+
+def history_context(customer, user):
     from django.db.models import Q
 
-    condition = Q()
-    for object_type, ids in object_ids.items():
-        if ids:
-            condition |= Q(object_type=object_type, object_id__in=[str(i) for i in ids])
-    own = events_for(customer)
-    events = AuditEvent.objects.filter(condition)[:200] if condition else own[:200]
-    return {"events": list(events)}
+    from audit.models import AuditEvent
+
+    # The customer's own events and those of its statements, contacts, documents and negative records, deleted
+    # ones included (their snapshot names the customer).
+    children = {
+        "customers.financialstatement": customer.statements, "customers.contact": customer.contacts,
+        "customers.customerdocument": customer.documents, "customers.negativerecord": customer.negative_records,
+    }
+    condition = Q(object_type="customers.customer", object_id=str(customer.pk))
+    for object_type, related in children.items():
+        ids = [str(pk) for pk in related.values_list("pk", flat=True)]
+        condition |= Q(object_type=object_type) & (Q(object_id__in=ids) | Q(after__customer=customer.pk)
+                                                   | Q(before__customer=customer.pk))
+    events = list(AuditEvent.objects.filter(condition).order_by("-occurred_at", "-id")[:200])
+    return {"events": history_rows(events)}
 
 
 def register_builtin_tabs():

@@ -129,7 +129,8 @@ def _rows_from_table(table) -> list[tuple[int, dict, dict]]:
         fields.append(aliases[text])
     missing = [c for c in REQUIRED_COLUMNS if c not in fields]
     if missing:
-        raise ImportFileError(_("Required column(s) missing: %(cols)s.") % {"cols": ", ".join(missing)})
+        raise ImportFileError(_("Required column(s) missing: %(cols)s.")
+                              % {"cols": ", ".join(f"{column_label(c)} ({c})" for c in missing)})
     rows = []
     limit = max_rows()
     for row_number, raw in enumerate(iterator, start=2):

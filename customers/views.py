@@ -56,6 +56,14 @@ class CustomerListView(PortalListView):
                kind="date"),
     ]
 
+    def get(self, request, *args, **kwargs):
+        # The search box of the top bar sends ``?q=``: this list's filter is ``search``.
+        if "q" in request.GET and "search" not in request.GET:
+            query = request.GET.copy()
+            query["search"] = query.pop("q")[-1]
+            return redirect(f"{request.path}?{query.urlencode()}")
+        return super().get(request, *args, **kwargs)
+
     def base_queryset(self):
         return selectors.customer_list(self.request.user)
 

@@ -354,3 +354,40 @@ def factor_value_label(factor: dict):
 
         return dict(CustomerSize.choices).get(factor.get("value"), factor.get("value"))
     return factor.get("value")
+
+
+def behaviour_display(behaviour: dict | None) -> dict:
+    """The behaviour indicators of a snapshot as a page shows them: the net collection rate as a percentage and
+    the competitors' share by its label (the snapshot keeps a fraction and a code)."""
+    behaviour = behaviour or {}
+    rate = behaviour.get("net_collection_rate")
+    try:
+        percent = None if rate in (None, "") else (Decimal(str(rate)) * 100).quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError):
+        percent = None
+    share = behaviour.get("competitor_share")
+    from .models import CompetitorShare
+
+    return {"net_collection_percent": percent,
+            "competitor_share_label": dict(CompetitorShare.choices).get(share, share) if share else None}
+
+
+def factor_group_label(group: str):
+    """A factor's group by its name when it is one of the brief's (the 6C and the financial groups); a group a
+    risk admin typed otherwise stays as typed."""
+    from django.utils.translation import pgettext_lazy
+
+    labels = {
+        "character": pgettext_lazy("factor group", "Character"),
+        "capacity": pgettext_lazy("factor group", "Capacity"),
+        "capital": pgettext_lazy("factor group", "Capital"),
+        "collateral": pgettext_lazy("factor group", "Collateral"),
+        "conditions": pgettext_lazy("factor group", "Conditions"),
+        "coverage": pgettext_lazy("factor group", "Coverage (insurance)"),
+        "solvency": pgettext_lazy("factor group", "Solvency"),
+        "efficiency": pgettext_lazy("factor group", "Operating efficiency"),
+        "profitability": pgettext_lazy("factor group", "Profitability"),
+        "cash_flow": pgettext_lazy("factor group", "Cash flow"),
+        "size": pgettext_lazy("factor group", "Size"),
+    }
+    return labels.get((group or "").strip().lower(), group)

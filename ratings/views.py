@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
-from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
@@ -88,6 +88,7 @@ class RatingStartView(PortalPermissionMixin, TemplateView):
         context.update(customer=customer, model=model, inputs=inputs,
                        ratio_rows=selectors.ratio_rows(inputs.get("ratios")),
                        negative_rows=selectors.negative_record_rows(inputs.get("negative")),
+                       behaviour_shown=selectors.behaviour_display(inputs.get("behaviour")),
                        blockers=selectors.stale_inputs_for([customer.pk]).get(customer.pk, []),
                        open_rating=Rating.objects.filter(customer=customer).open().first(),
                        current=selectors.current_rating(customer), ratio_kinds=RATIO_KINDS)
@@ -120,8 +121,11 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
         qualitative = [f for f in definition["factors"] if f["kind"] == "qualitative"]
         scores = list(ExpertScore.objects.filter(rating=rating).select_related("expert").order_by("factor_code", "expert_id"))
         by_factor = {f["code"]: f for f in rating.result.get("factors", [])}
+        snapshot_scores = rating.inputs.get("expert_scores") or {}
         experts = [{"factor": f, "row": by_factor.get(f["code"], {}),
-                    "scores": [s for s in scores if s.factor_code == f["code"]]} for f in qualitative]
+                    "scores": [s for s in scores if s.factor_code == f["code"]],
+                    # a proposal of the nightly batch carries the experts' last scores in its snapshot only
+                    "carried": snapshot_scores.get(f["code"], [])} for f in qualitative]
         grades = [g["code"] for g in definition["scale"]["grades"]]
         context.update(
             allowed=selectors.allowed_actions(user, rating),
@@ -136,6 +140,7 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
             factors=[{**f, "value_label": selectors.factor_value_label(f)} for f in rating.result.get("factors", [])],
             ratio_rows=selectors.ratio_rows(rating.inputs.get("ratios")),
             negative_rows=selectors.negative_record_rows(rating.inputs.get("negative")),
+            behaviour_shown=selectors.behaviour_display(rating.inputs.get("behaviour")),
             reproduced=services.reproduce(rating) == rating.result,
             pd_percent=(rating.pd * 100).quantize(Decimal("0.01")) if rating.pd is not None else None,
         )
@@ -217,6 +222,9 @@ class ExpertScoreView(PortalPermissionMixin, View):
         if form.is_valid():
             try:
                 services.expert_score_set(actor=request.user, rating=rating, **form.cleaned_data)
+            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
+                messages.error(request, error.message)
+                return redirect("ratings:rating_detail", pk=rating.pk)
             except ServiceError as error:
                 report_service_error(request, form, error)
             else:
@@ -237,6 +245,9 @@ class OverrideView(PortalPermissionMixin, View):
         if form.is_valid():
             try:
                 services.rating_override(actor=request.user, rating=rating, **form.cleaned_data)
+            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
+                messages.error(request, error.message)
+                return redirect("ratings:rating_detail", pk=rating.pk)
             except ServiceError as error:
                 report_service_error(request, form, error)
             else:
@@ -353,6 +364,8 @@ class ModelDetailView(PortalPermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         factors = list(self.object.factors.all())
+        for factor in factors:
+            factor.group_label = selectors.factor_group_label(factor.group)
         context.update(factors=factors, total_weight=sum(f.weight for f in factors),
                        grades=list(self.object.scale.grades.all()),
                        can_activate=(self.object.is_editable and self.request.user.has_perm("ratings.approve_ratingmodel")

@@ -1,6 +1,7 @@
 """The credit pages as people use them: dates in the Chinese UI, refused items shown next to their fields with
 the input kept, labels in words (not codes) and the Chinese words of the application's states."""
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -98,3 +99,147 @@ def test_group_exposure_is_an_amount_with_its_currency(setup, client_for, new_ap
     page = client_for(setup.users["approver1"]).get(reverse("credit:application_detail", args=[app.pk])).content
     assert '<dd class="col-sm-8">CNY 0.00</dd>' in page.decode()        # was a bare "0.00"
     assert b"in the reporting currency" not in page                      # no "(≈ 1000000.00 …)" copy of a CNY amount
+
+
+def test_manager_changes_a_returned_application_on_the_page_and_submits_it_again(setup, client_for, new_application):
+    """A returned application ("lower the amount") could only be withdrawn: the page had no way to change it."""
+    app = new_application(amount="3000000")
+    u = setup.users
+    app = services.application_submit(actor=u["rm"], application=app)
+    app = services.application_start_review(actor=u["analyst"], application=app)
+    app = services.application_return(actor=u["analyst"], application=app, reason="Lower it to 2m")
+    client = client_for(u["rm"])
+    detail = client.get(reverse("credit:application_detail", args=[app.pk])).content.decode()
+    assert reverse("credit:application_edit", args=[app.pk]) in detail
+    form = client.get(reverse("credit:application_edit", args=[app.pk])).content.decode()
+    assert 'value="3000000.00"' in form and 'name="customer"' not in form
+    bad = client.post(reverse("credit:application_edit", args=[app.pk]),
+                      {"application_type": "new", "amount": "2000000", "currency": "CNY", "term_months": "12",
+                       "product": "trade_credit", "purpose": "  "})
+    assert bad.status_code == 200 and 'value="2000000"' in bad.content.decode()   # refused, input kept
+    app.refresh_from_db()
+    assert app.amount == D("3000000")
+    ok = client.post(reverse("credit:application_edit", args=[app.pk]),
+                     {"application_type": "new", "amount": "2000000", "currency": "CNY", "term_months": "6",
+                      "product": "trade_credit", "purpose": "Stock for the season"})
+    assert ok.status_code == 302
+    app.refresh_from_db()
+    assert (app.amount, app.term_months, app.purpose) == (D("2000000"), 6, "Stock for the season")
+    client.post(reverse("credit:application_action", args=[app.pk, "submit"]))
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    # no longer editable: the page and the service refuse
+    assert reverse("credit:application_edit", args=[app.pk]) not in client.get(
+        reverse("credit:application_detail", args=[app.pk])).content.decode()
+    shown = client.get(reverse("credit:application_edit", args=[app.pk]), follow=True)
+    assert shown.redirect_chain[-1][0] == reverse("credit:application_detail", args=[app.pk])
+    assert "Only a draft or returned application can be changed." in shown.content.decode()
+    refused = client.post(reverse("credit:application_edit", args=[app.pk]),
+                          {"application_type": "new", "amount": "1", "currency": "CNY", "term_months": "6",
+                           "product": "trade_credit", "purpose": "x"})
+    assert refused.status_code == 200
+    app.refresh_from_db()
+    assert app.amount == D("2000000")
+
+
+def test_edit_page_is_refused_to_an_analyst_and_another_portfolio(setup, client_for, new_application, make_customer,
+                                                                 ratings_stub):
+    app = new_application()
+    assert client_for(setup.users["analyst"]).get(reverse("credit:application_edit", args=[app.pk])).status_code == 403
+    other = new_application(customer=make_customer(rm=setup.users["rm2"]), maker=setup.users["rm2"])
+    assert client_for(setup.users["rm"]).get(reverse("credit:application_edit", args=[other.pk])).status_code == 404
+
+
+def test_manager_removes_a_collateral_entered_by_mistake(setup, client_for, new_application):
+    app = new_application(collaterals=[
+        {"kind": "deposit", "market_value": "500", "currency": "CNY", "haircut": "0"},
+        {"kind": "real_estate", "market_value": "9000000", "currency": "CNY", "haircut": "0.3"}],
+        guarantors=[{"outside_name": "Zhang San", "amount": "1000", "currency": "CNY"}])
+    wrong = app.collaterals.get(kind="real_estate")
+    client = client_for(setup.users["rm"])
+    page = client.get(reverse("credit:application_detail", args=[app.pk])).content.decode()
+    url = reverse("credit:application_item_remove", args=[app.pk, "collateral", wrong.pk])
+    assert url in page
+    assert client.post(url).status_code == 302
+    assert list(app.collaterals.values_list("kind", flat=True)) == ["deposit"]
+    assert app.guarantors.count() == 1                               # the other items stay
+    assert client.post(url).status_code == 404                       # gone already
+    assert client_for(setup.users["analyst"]).post(
+        reverse("credit:application_item_remove", args=[app.pk, "guarantor", app.guarantors.get().pk])).status_code == 403
+    assert app.guarantors.count() == 1
+
+
+def test_cancelling_an_order_says_so(setup, client_for):
+    from credit.models import Order
+
+    facility = Facility.objects.create(customer=setup.customer, limit=D("1000"), currency="CNY",
+                                       start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    order = services.order_record(actor=setup.users["rm"], facility=facility, amount="100", currency="CNY",
+                                  reference="PO-7")
+    response = client_for(setup.users["rm"]).post(reverse("credit:facility_cancel_order", args=[facility.pk]),
+                                                  {"order": order.pk}, follow=True)
+    assert "Order PO-7 cancelled; its reservation is released." in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+
+
+def test_an_action_the_state_does_not_allow_says_so_and_not_that_it_changed(setup, api_for, new_application):
+    """Approving a draft answered "The application has changed in the meantime; reload and try again" although
+    nobody had changed it."""
+    from creditportal.core.errors import Conflict
+
+    app = new_application()
+    with pytest.raises(Conflict) as refused:
+        services.application_approve(actor=setup.users["approver1"], application=app)
+    assert "changed in the meantime" not in refused.value.message
+    assert "is draft: this action is not possible" in str(refused.value.message)
+    response = api_for(setup.users["approver1"]).post(f"/api/v1/applications/{app.pk}/approve/", {}, format="json")
+    assert response.status_code == 409 and "not possible in that state" in response.json()["detail"]
+    # a real race (the row moved on after the caller read it) still says so
+    stale = type(app).objects.get(pk=app.pk)
+    services.application_submit(actor=setup.users["rm"], application=app)
+    with pytest.raises(Conflict) as raced:
+        services.application_withdraw(actor=setup.users["rm"], application=stale, comment="")
+    assert "changed in the meantime" in raced.value.message
+
+
+def test_matrix_and_policy_amounts_are_grouped(setup, client_for):
+    client = client_for(setup.users["approver1"])
+    matrix = client.get(reverse("credit:matrix")).content.decode()
+    assert "5,000,000.00" in matrix and "20,000,000.00" in matrix and "5000000.00" not in matrix
+    policy = client.get(reverse("credit:policy_detail", args=[setup.policy.pk])).content.decode()
+    assert "100,000,000.00" in policy and "100000000.00" not in policy
+
+
+def test_new_application_for_a_customer_offers_only_its_facilities(setup, client_for, make_customer, ratings_stub):
+    other = make_customer("另一客户有限公司")
+    mine = Facility.objects.create(customer=setup.customer, limit=D("1000"), currency="CNY",
+                                   start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    theirs = Facility.objects.create(customer=other, limit=D("2000"), currency="CNY",
+                                     start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    client = client_for(setup.users["rm"])
+    def facility_options(page):
+        select = re.search(r'<select name="facility".*?</select>', page, re.S).group(0)
+        return set(int(v) for v in re.findall(r'<option value="(\d+)"', select))
+
+    page = client.get(reverse("credit:application_create"), {"customer": setup.customer.pk}).content.decode()
+    assert facility_options(page) == {mine.pk}
+    everything = client.get(reverse("credit:application_create")).content.decode()
+    assert facility_options(everything) == {mine.pk, theirs.pk}
+    # picking another customer's facility is still refused with the reason
+    response = client.post(reverse("credit:application_create") + f"?customer={setup.customer.pk}", {
+        "customer": setup.customer.pk, "application_type": "increase", "facility": theirs.pk, "amount": "5000",
+        "currency": "CNY", "term_months": "12", "product": "trade_credit", "purpose": "Stock"})
+    assert response.status_code == 200 and "Another customer&#x27;s facility." in response.content.decode()
+
+
+def test_adding_an_item_to_an_application_submitted_meanwhile_says_why(setup, client_for, new_application):
+    app = new_application()
+    services.application_submit(actor=setup.users["rm"], application=app)
+    response = client_for(setup.users["rm"]).post(
+        reverse("credit:application_item", args=[app.pk, "collateral"]),
+        {"kind": "deposit", "market_value": "500", "currency": "CNY", "haircut": "0", "valuation_date": "2026-06-01"},
+        follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain and "Only a draft or returned application can be changed." in page
+    assert app.collaterals.count() == 0

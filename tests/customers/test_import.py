@@ -145,3 +145,15 @@ def test_zip_bomb_is_not_opened(customer):
     with pytest.raises(services.ImportRejected) as info:
         services.statements_import(actor=customer.relationship_manager, customer=customer, uploaded_file=upload)
     assert "XLSX" in info.value.message
+
+
+def test_missing_required_column_is_named_in_the_readers_language(users, make_customer):
+    from django.utils import translation
+
+    customer = make_customer()
+    header = ",".join(c for c in statement_io.COLUMNS if c != "equity")
+    upload = SimpleUploadedFile("s.csv", (header + "\n2023-12-31\n").encode(), content_type="text/csv")
+    with translation.override("zh-hans"), pytest.raises(services.ImportRejected) as refused:
+        services.statements_import(actor=users["rm"], customer=customer, uploaded_file=upload)
+    assert "所有者权益合计 (equity)" in str(refused.value.message)
+    assert not FinancialStatement.objects.filter(customer=customer).exists()

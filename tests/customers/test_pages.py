@@ -243,3 +243,66 @@ def test_name_columns_say_name_of_a_company_in_chinese(users, client_for):
 
     users_page = client_for(users["riskadmin"]).get(reverse("accounts:user_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert users_page.status_code == 200 and "姓名" in users_page.content.decode()
+
+
+def test_history_tab_reads_as_labels_and_keeps_deleted_documents(users, client_for, make_customer, settings, tmp_path):
+    """The history showed Python dicts of field codes ({'status': 'suspended'}) and lost a document once deleted."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    customer = make_customer(status="prospect")
+    services.customer_update(actor=users["rm"], customer=customer, status="active")
+    document = services.document_upload(actor=users["rm"], customer=customer, doc_type="business_licence",
+                                        uploaded_file=SimpleUploadedFile("licence.pdf", b"%PDF-1.4 x",
+                                                                         content_type="application/pdf"),
+                                        title="营业执照", expires_on=None)
+    services.document_delete(actor=users["rm"], document=document)
+    page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[customer.pk]) + "?tab=history",
+                                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "潜在客户 → 正常" in page or "潜在客户 → 启用" in page        # the status by its label, before → after
+    assert "{&#x27;" not in page and "&#x27;status&#x27;" not in page    # no dict dumps
+    assert "customers.customer #" not in page
+    assert page.count("licence.pdf") >= 2                               # uploaded and deleted: both listed
+
+
+def test_history_tab_shows_an_import_of_statements(users, client_for, make_customer):
+    """An import's event lists the file and the statements it created (a reverse relation: was a 500)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from customers import statement_io
+
+    customer = make_customer()
+    header = ",".join(statement_io.COLUMNS)
+    row = {"period_end": "2024-12-31", "total_assets": "1000", "total_liabilities": "600", "equity": "400"}
+    body = header + "\n" + ",".join(row.get(c, "") for c in statement_io.COLUMNS) + "\n"
+    created = services.statements_import(actor=users["rm"], customer=customer,
+                                         uploaded_file=SimpleUploadedFile("fy2024.csv", body.encode()))
+    response = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[customer.pk]) + "?tab=history",
+                                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "导入报表" in page and "fy2024.csv" in page and "statements_import" not in page
+    assert f"{created[0].pk}" in page
+
+
+def test_financials_tab_groups_the_amounts(users, client_for, make_customer, make_statement):
+    customer = make_customer()
+    make_statement(customer, unit=10000, total_assets="1234567", total_liabilities="234567", equity="1000000",
+                   current_assets=None, cash=None, receivables=None, inventory=None, current_liabilities=None,
+                   short_term_debt=None, long_term_debt=None)
+    page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[customer.pk]) + "?tab=financials")
+    text = page.content.decode()
+    assert "1,234,567.00" in text and "1234567.00" not in text   # in 万元, grouped
+
+
+def test_top_bar_search_finds_the_customer(users, client_for, make_customer):
+    """The search box of the top bar ("Customer name or credit code") sent ?q=, which the list ignored: every
+    customer was listed and the list's own search box stayed empty."""
+    wanted, other = make_customer(name="上海搜索测试有限公司"), make_customer(name="别的客户有限公司")
+    client = client_for(users["rm"])
+    response = client.get(reverse("customers:customer_list"), {"q": wanted.credit_code}, follow=True)
+    page = response.content.decode()
+    assert wanted.name in page and other.name not in page
+    assert f'value="{wanted.credit_code}"' in page            # shown in the list's search box
+    by_name = client.get(reverse("customers:customer_list"), {"q": "搜索测试"}, follow=True).content.decode()
+    assert wanted.name in by_name and other.name not in by_name

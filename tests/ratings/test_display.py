@@ -54,3 +54,80 @@ def test_probability_of_default_is_a_percentage(users, scored_rating, client_for
     page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk)
     percent = f"{(rating.pd * 100).quantize(rating.pd.__class__('0.01'))}%"
     assert f"PD {percent})" in page and f"PD {rating.pd})" not in page
+
+
+def test_behaviour_inputs_show_a_percentage_and_the_answer_in_words(users, make_customer, client_for):
+    from decimal import Decimal
+
+    from ratings import providers
+    from ratings.providers import register_payment_behaviour
+
+    customer = make_customer()
+
+    class Fake:
+        def behaviour_for(self, customer_ids, start, end):
+            return {customer.pk: {"invoice_count": 3, "amount_due": Decimal("1000"), "amount_received": Decimal("960"),
+                                  "claim_payouts": Decimal("0"), "days_late_numerator": Decimal("0"),
+                                  "days_late_denominator": Decimal("960"), "max_days_late": 0}}
+
+    previous = providers.payment_behaviour()
+    register_payment_behaviour(Fake())
+    try:
+        services.behaviour_input_set(actor=users["rm"], customer=customer, competitor_share="ours_main")
+        page = _page(client_for(users["analyst"]), "ratings:rating_start", customer.pk, "zh-hans")
+    finally:
+        register_payment_behaviour(previous)
+    assert "96.00%" in page and "0.9600" not in page
+    assert "以我方产品为主" in page and "ours_main" not in page
+
+
+def test_a_proposal_shows_the_expert_scores_it_carries_over(users, approved_rating, client_for):
+    """A proposal of the nightly batch keeps the experts' last scores in its snapshot: the page said "not scored"
+    next to their mean."""
+    import datetime as dt
+
+    from customers.models import FinancialStatement
+    from ratings.models import RatingState
+
+    from .conftest import STATEMENTS
+
+    rating = approved_rating()  # every qualitative factor scored 4 by the analyst
+    FinancialStatement.objects.create(customer=rating.customer, period_end=dt.date(2026, 3, 31),
+                                      period_type="interim", created_by=users["rm"], **STATEMENTS["weak"])
+    proposal = services.rating_recheck(customer_id=rating.customer_id)
+    assert proposal.state == RatingState.PROPOSED and not proposal.expert_scores.exists()
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", proposal.pk)
+    assert page.count("carried over from the previous rating") == 4 and "not scored" not in page
+
+
+def test_model_page_names_the_factor_groups(users, client_for):
+    """The factor group column was headed 集团 (a group of companies) and listed codes (capacity, capital)."""
+    from ratings.models import RatingModel
+
+    model = RatingModel.objects.get(code="corporate", state="active")
+    page = _page(client_for(users["approver1"]), "ratings:model_detail", model.pk, "zh-hans")
+    assert "因素分组" in page and ">集团<" not in page
+    assert "能力（Capacity）" in page and "<td>capacity</td>" not in page
+
+
+def test_one_expert_is_singular(users, scored_rating, client_for):
+    rating = scored_rating()  # one analyst scored every qualitative factor
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk)
+    assert "1 expert, spread 0" in page and "1 experts" not in page
+    assert "1 位专家，极差 0" in _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, "zh-hans")
+
+
+def test_a_score_or_override_on_a_rating_approved_meanwhile_says_why(users, scored_rating, client_for):
+    """The score and override forms of a rating that someone approved in the meantime came back as a 400 page
+    without a word (the forms, which would hold the error, are not shown on an approved rating)."""
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_approve(actor=users["analyst2"], rating=rating)
+    client = client_for(users["analyst"])
+    for name, data in (("ratings:rating_score", {"factor_code": "management", "score": "2"}),
+                       ("ratings:rating_override", {"grade": "D", "reason": "late"})):
+        response = client.post(reverse(name, args=[rating.pk]), data, follow=True)
+        page = response.content.decode()
+        assert response.redirect_chain and "alert-danger" in page and "can no longer be changed" in page
+    rating.refresh_from_db()
+    assert rating.override_grade == "" and not rating.expert_scores.filter(score=2).exists()
