@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import pgettext_lazy
+
+from audit.models import AuditEvent
 from creditportal.core import clock
 from creditportal.core.canonical import sha256_of
 from customers import selectors as customer_selectors
@@ -391,3 +394,28 @@ def factor_group_label(group: str):
         "size": pgettext_lazy("factor group", "Size"),
     }
     return labels.get((group or "").strip().lower(), group)
+
+
+WORKFLOW_STEPS = {
+    "submit": pgettext_lazy("rating step", "Submitted for approval"),
+    "return": pgettext_lazy("rating step", "Returned to the maker"),
+    "reject": pgettext_lazy("rating step", "Rejected"),
+    "approve": pgettext_lazy("rating step", "Approved"),
+    "supersede": pgettext_lazy("rating step", "Superseded by a newer rating"),
+}
+
+
+def workflow_of(rating) -> list[dict]:
+    """Every step of ``rating``'s approval workflow, oldest first, from the audit trail (one query): who, when,
+    and the note or reason given then. The rating keeps only the latest note; a return's reason would be lost
+    on the page once the rating is approved."""
+    events = (AuditEvent.objects.filter(object_type="ratings.rating", object_id=str(rating.pk),
+                                        action=AuditEvent.Action.TRANSITION, verb__in=list(WORKFLOW_STEPS))
+              .order_by("occurred_at", "id").values("verb", "actor_username", "occurred_at", "after"))
+    steps = []
+    for event in events:
+        after = event["after"] or {}
+        note = after.get("decision_note", "") if event["verb"] in ("return", "reject", "approve") else ""
+        steps.append({"verb": event["verb"], "label": WORKFLOW_STEPS[event["verb"]], "actor": event["actor_username"], "at": event["occurred_at"],
+                      "note": note, "grade": after.get("grade")})
+    return steps

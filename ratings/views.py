@@ -143,6 +143,7 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
             behaviour_shown=selectors.behaviour_display(rating.inputs.get("behaviour")),
             reproduced=services.reproduce(rating) == rating.result,
             pd_percent=(rating.pd * 100).quantize(Decimal("0.01")) if rating.pd is not None else None,
+            workflow=selectors.workflow_of(rating),
         )
         return context
 

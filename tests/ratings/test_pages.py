@@ -159,3 +159,22 @@ def test_proposed_rating_page_offers_submit_and_dismiss(users, approved_rating, 
     assert proposal is not None and proposal.state == RatingState.PROPOSED
     page = client_for(users["analyst"]).get(reverse("ratings:rating_detail", args=[proposal.pk])).content.decode()
     assert "Submit for approval" in page and reverse("ratings:rating_reject", args=[proposal.pk]) in page
+
+
+def test_the_rating_page_keeps_every_steps_reason(users, scored_rating, client_for):
+    """The rating stores only its latest decision note: a return's reason must still be readable on the page
+    once the rating is resubmitted and approved with a note of its own."""
+    from ratings import services
+
+    rating = scored_rating()
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_return(actor=users["analyst2"], rating=rating, reason="Check the 2025 statement")
+    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_approve(actor=users["analyst2"], rating=rating, note="Statement checked")
+    page = client_for(users["auditor"]).get(reverse("ratings:rating_detail", args=[rating.pk]),
+                                            HTTP_ACCEPT_LANGUAGE="en")
+    steps = [(s["verb"], s["actor"], s["note"]) for s in page.context["workflow"]]
+    assert steps == [("submit", "analyst", ""), ("return", "analyst2", "Check the 2025 statement"),
+                     ("submit", "analyst", ""), ("approve", "analyst2", "Statement checked")]
+    html = page.content.decode()
+    assert "Check the 2025 statement" in html and "Returned to the maker" in html and "Statement checked" in html
