@@ -40,16 +40,21 @@ def page(browser, live_server, settings):
     context.close()
 
 
+def log_in(page, username, password="Secret-pass-123"):
+    """Log ``page`` in as ``username`` through the real login form (a fresh session)."""
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
 @pytest.fixture
 def login(page):
     def do_login(username, password="Secret-pass-123"):
-        page.context.clear_cookies()
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        return page
+        return log_in(page, username, password)
 
     return do_login
 

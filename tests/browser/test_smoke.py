@@ -2,6 +2,7 @@
 import pytest
 
 from creditportal.core import access
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,12 +34,7 @@ def test_the_top_bar_fits_a_laptop_screen_for_every_role(users, browser, live_se
     page = context.new_page()
     try:
         for username in ["rm", "analyst", "approver1", "collector", "riskadmin", "auditor"]:
-            page.context.clear_cookies()
-            page.goto("/accounts/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", "Secret-pass-123")
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            log_in(page, username)
             overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{username}: the page scrolls sideways by {overflow}px at {width}px"
             for link in page.locator("nav.navbar .nav-link").all():

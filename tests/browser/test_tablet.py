@@ -2,6 +2,8 @@
 the collapsed menu opens and leads somewhere. Screenshots in test-artifacts/screenshots/."""
 import pytest
 
+from tests.browser.conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TABLET = {"width": 768, "height": 1024}
@@ -30,12 +32,7 @@ def tablet(browser, live_server, settings):
 
 
 def _login(page, username):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "Secret-pass-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, username)
 
 
 @pytest.mark.parametrize("username", list(KEY_PAGES))
