@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditportal.core.formatting import shipped_text
 from creditportal.core.forms import PortalForm, PortalModelForm
 from customers.models import INDUSTRY_SECTION_CHOICES, CustomerSize
 
@@ -44,7 +45,7 @@ class ExpertScoreForm(PortalForm):
 
     def __init__(self, *args, factors=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["factor_code"].choices = [(f["code"], f["name"]) for f in factors]
+        self.fields["factor_code"].choices = [(f["code"], shipped_text(f["name"])) for f in factors]
 
 
 class OverrideForm(PortalForm):

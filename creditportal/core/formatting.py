@@ -54,3 +54,22 @@ class LazyMoney:
 
     def __repr__(self):
         return f"LazyMoney({self.value!r}, {self.currency!r})"
+
+
+def shipped_text(value):
+    """A name the portal ships in its data (the default rating model's factors and caps, the master scale)
+    in the reader's language when a catalogue translates it; a name a user wrote is shown as written.
+
+    The data keep the English text (rating snapshots reproduce with it); each app lists the texts it ships
+    with ``gettext_noop`` (``ratings/shipped.py``) so that they are extracted and translated."""
+    if not value:
+        return value
+    from django.utils.translation import gettext
+
+    return gettext(str(value))
+
+
+@register.filter
+def shipped(value):
+    """``shipped_text`` as a template filter: ``{{ factor.name|shipped }}``."""
+    return shipped_text(value)

@@ -178,3 +178,27 @@ def test_the_rating_page_keeps_every_steps_reason(users, scored_rating, client_f
                      ("submit", "analyst", ""), ("approve", "analyst2", "Statement checked")]
     html = page.content.decode()
     assert "Check the 2025 statement" in html and "Returned to the maker" in html and "Statement checked" in html
+
+
+def test_the_shipped_model_reads_in_the_readers_language(users, scored_rating, client_for):
+    """The default model's factor, cap and model names are English data (snapshots reproduce with them);
+    a Chinese reader sees them translated, an English reader as they are, and a name a user wrote as written."""
+    from ratings.models import RatingFactor
+
+    rating = scored_rating()
+    client = client_for(users["analyst"])
+    url = reverse("ratings:rating_detail", args=[rating.pk])
+    client.cookies["django_language"] = "zh-hans"
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "流动比率" in zh and "管理层素质" in zh and "企业客户评分卡" in zh
+    assert ">Current ratio<" not in zh and "Management quality" not in zh
+    client.cookies["django_language"] = "en"
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Current ratio<" in en and "流动比率" not in en
+
+    model = rating.model
+    model_page = reverse("ratings:model_detail", args=[model.pk])
+    client.cookies["django_language"] = "zh-hans"
+    assert "行为评价为 D（一票否决）" in client.get(model_page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    RatingFactor.objects.filter(model=model, code="current_ratio").update(name="流动性（自定义）")
+    assert "流动性（自定义）" in client.get(model_page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
