@@ -1181,6 +1181,9 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case=locked.case), name="cancel",
                       resolved_on=today, verb="promise_cancelled_by_write_off")
     dunning_close_settled(customer_ids=[locked.case.customer_id], as_of=today)
+    # the exposure is gone: the warning rules (overdue days, utilisation) are evaluated again
+    events.publish_on_commit("collection.writeoff_approved", writeoff_id=locked.pk,
+                             customer_id=locked.case.customer_id)
     return locked
 
 
