@@ -134,6 +134,8 @@ def _check_invoice(number, issue_date, due_date, amount, currency):
         errors["number"] = _("Enter the invoice number.")
     if issue_date and due_date and due_date < issue_date:
         errors["due_date"] = _("The due date cannot be before the issue date.")
+    if issue_date and issue_date > clock.today():
+        errors["issue_date"] = _("An invoice cannot be issued in the future.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     return _amount(amount), _currency(currency)
@@ -373,6 +375,7 @@ def invoices_import(*, actor, content) -> ImportResult:
     numbers = [r["number"] for r in rows]
     taken = set(Invoice.objects.filter(number__in=numbers).values_list("number", flat=True))
     errors, seen, objects = [], set(), []
+    today = clock.today()
     for index, row in enumerate(rows, start=2):
         problems = []
         number = row["number"]
@@ -393,6 +396,8 @@ def invoices_import(*, actor, content) -> ImportResult:
             problems.append(_("due date is not a date (YYYY-MM-DD)"))
         if issue and due and due < issue:
             problems.append(_("due date before issue date"))
+        if issue and issue > today:
+            problems.append(_("issue date after today"))
         amount, currency = _import_amount_and_currency(row, problems)
         if problems:
             errors.append((index, "; ".join(str(p) for p in problems)))
