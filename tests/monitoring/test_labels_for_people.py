@@ -61,3 +61,29 @@ def test_alert_offers_only_the_actions_the_user_may_start(build, system, users, 
     client_for(users["collector"]).post(reverse("monitoring:alert_action", args=[alert.pk]), {"action": "suspend"})
     alert.refresh_from_db()
     assert alert.status == "open" and not alert.action_taken
+
+
+def test_shipped_rules_read_in_both_languages_and_renamed_ones_are_kept(users, client_for):
+    """The shipped rules' names and descriptions were English only, on every alert of the Chinese UI."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from monitoring.defaults import DEFAULT_RULES
+    from monitoring.models import WarningRule
+
+    rule = WarningRule.objects.get(code="overdue-90")
+    assert rule.name == "逾期超过 90 天 Invoices overdue more than 90 days"
+    assert rule.description.startswith("最早未结发票逾期超过 90 天")
+    english = {row[0]: (row[1], row[-1]) for row in DEFAULT_RULES}
+    assert all("\u4e00" <= r.name[0] <= "\u9fff" for r in WarningRule.objects.filter(code__in=english))
+    html = client_for(users["analyst"]).get(reverse("monitoring:rule_list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+                                            ).content.decode()
+    assert "逾期超过 90 天" in html and "额度使用率超过 90%" in html
+    # the data migration: an untouched English rule gets both languages, a renamed one keeps its name
+    WarningRule.objects.filter(code="overdue-30").update(name=english["overdue-30"][0],
+                                                         description=english["overdue-30"][1])
+    WarningRule.objects.filter(code="negative-equity").update(name="资不抵债 (our wording)")
+    import_module("monitoring.migrations.0006_bilingual_default_rule_names").forwards(apps, None)
+    assert WarningRule.objects.get(code="overdue-30").name == "逾期超过 30 天 Invoices overdue more than 30 days"
+    assert WarningRule.objects.get(code="negative-equity").name == "资不抵债 (our wording)"
