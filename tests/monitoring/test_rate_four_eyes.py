@@ -81,3 +81,21 @@ def test_the_provisions_page_proposes_and_the_other_risk_admin_approves(users):
     assert services.current_rates()["substandard"] == D("0.3")
     assert _client(users["collector"]).post(reverse("monitoring:provision_rates_approve", args=[change.pk])
                                                ).status_code == 403
+
+
+def test_the_other_risk_admin_finds_the_proposal_on_the_home_page(users):
+    from monitoring.home import home_panels
+
+    url = reverse("monitoring:provision_run_list")
+
+    def rate_panels(user):
+        return [p for p in home_panels(user) if p["url"] == url]
+
+    assert rate_panels(users["riskadmin2"]) == []
+    services.provision_rates_propose(actor=users["riskadmin"], rates={"loss": "0.9"})
+    assert rate_panels(users["riskadmin"]) == []  # not to the proposer
+    assert rate_panels(users["collector"]) == []
+    (panel,) = rate_panels(users["riskadmin2"])
+    assert panel["count"] == 1 and "riskadmin" in panel["items"][0]["label"]
+    html = _client(users["riskadmin2"]).get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待我审批的拨备比例" in html
