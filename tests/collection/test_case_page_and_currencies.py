@@ -123,3 +123,14 @@ def _second_customer(customer, make_invoice):
                                     relationship_manager=customer.relationship_manager, status="active")
     make_invoice(other, "300.00", days_past_due=20)
     return other
+
+
+def test_work_queue_call_tasks_say_days_past_due_in_the_language(users, client_for, customer, make_invoice, policy,
+                                                                 today):
+    """A call task read "18d" in the Chinese work queue."""
+    make_invoice(customer, "1000.00", days_past_due=18)
+    services.dunning_run(as_of=today)
+    html = client_for(users["collector"]).get(reverse("collection:work_queue"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+                                              ).content.decode()
+    assert "逾期 18 天" in html
+    assert "18d<" not in html
