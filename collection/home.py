@@ -25,7 +25,7 @@ def home_panels(user):
     return panels + [
         {"title": _("Calls due today"), "items": calls[:5], "count": len(calls), "url": url},
         {"title": _("Promises due"), "count": len(queue["promises_due"]), "url": url,
-         "items": [case_item(p.case, f"{p.case.customer.name} · {p.currency} {p.amount}") for p in queue["promises_due"]]},
+         "items": [case_item(p.case, f"{p.case.customer.name} · {p.currency} {p.amount:,}") for p in queue["promises_due"]]},
         {"title": _("Broken promises"), "count": len(queue["broken"]), "url": url,
          "items": [case_item(p.case) for p in queue["broken"]]},
         {"title": _("Oldest cases"), "count": len(queue["oldest"]), "url": url,

@@ -134,3 +134,14 @@ def test_work_queue_call_tasks_say_days_past_due_in_the_language(users, client_f
                                               ).content.decode()
     assert "逾期 18 天" in html
     assert "18d<" not in html
+
+
+def test_home_panel_promises_show_grouped_amounts(users, customer, make_invoice, today):
+    """A promise due read "CNY 38000.00" on the collector's home page, unlike every other amount."""
+    from collection.home import home_panels
+
+    make_invoice(customer, "38000.00", days_past_due=10)
+    case = services.case_open(actor=users["collector"], customer=customer)
+    services.promise_add(actor=users["collector"], case=case, promised_date=today, amount="38000.00")
+    panel = [p for p in home_panels(users["collector"]) if p["items"] and "·" in p["items"][0]["label"]]
+    assert [i["label"] for i in panel[0]["items"]] == [f"{customer.name} · CNY 38,000.00"]
