@@ -532,6 +532,7 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(query=_query_without_page(self.request), params=self.request.GET,
+                       filter_labels=selectors.exposure_filter_labels(self.request.GET),
                        industries=dict(INDUSTRY_SECTION_CHOICES), can_export=self.may_export(),
                        export_query=query_without(self.request))
         return context

@@ -87,3 +87,16 @@ def test_shipped_rules_read_in_both_languages_and_renamed_ones_are_kept(users, c
     import_module("monitoring.migrations.0006_bilingual_default_rule_names").forwards(apps, None)
     assert WarningRule.objects.get(code="overdue-30").name == "逾期超过 30 天 Invoices overdue more than 30 days"
     assert WarningRule.objects.get(code="negative-equity").name == "资不抵债 (our wording)"
+
+
+def test_exposure_list_names_its_filters_and_industries(build, system, users, client_for):
+    """The list reached from the dashboard showed its filters as "bucket: d1_30" and the industry as "C"."""
+    customer = build.customer(industry="C")
+    build.invoice(customer, "1000", days_past_due=10)
+    client = client_for(users["riskadmin"])
+    html = client.get(reverse("monitoring:exposure_list") + "?bucket=d1_30&grade=NR",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    badges = re.findall(r'<span class="badge text-bg-light me-1">([^<]*)</span>', html)
+    assert badges == ["等级: 未评级", "账龄: 1–30 天"]
+    row = html[html.index(customer.name):]
+    assert "<td>制造业</td>" in row[:400]
