@@ -63,7 +63,7 @@ def test_case_totals_keep_currencies_apart(users, client_for, two_currency_case)
     assert "49000" not in totals and "49,000" not in totals  # USD and CNY were added before
 
 
-def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer,
+def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer, client_for,
                                                                                       two_currency_case, today):
     case = services.case_start(actor=users["collector"], case=two_currency_case)
     with pytest.raises(ValidationFailed, match="FX rate"):  # no USD rate yet: a clear error, nothing saved
@@ -75,6 +75,12 @@ def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_curr
     assert (writeoff.amount, writeoff.currency) == (D("110000.00"), "CNY")
     assert sorted((it.invoice.currency, it.amount) for it in writeoff.items.select_related("invoice")) == [
         ("CNY", D("39000.00")), ("USD", D("10000.00"))]
+    # the approver sees what is written off invoice by invoice, each in its own currency
+    page = client_for(users["approver1"]).get(reverse("collection:writeoff_approve", args=[writeoff.pk]),
+                                              HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    items = page[page.index('class="table table-sm w-auto writeoff-items"'):]
+    items = items[:items.index("</table>")]
+    assert "CNY 110,000.00" in page and "USD 10,000.00" in items and "CNY 39,000.00" in items
     services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
     assert set(Invoice.objects.filter(customer=customer).values_list("status", flat=True)) == {"written_off"}
     assert sorted(Invoice.objects.filter(customer=customer).values_list("currency", "written_off_amount")) == [
