@@ -184,6 +184,23 @@ def exposure_list(user, params=None, *, table: RateTable | None = None):
     return queryset.order_by("-exposure", "name", "pk")
 
 
+def currencies_without_rate(user, table: RateTable | None = None) -> list[str]:
+    """Currencies of the open invoices ``user`` sees that have no FX rate into the reporting currency today:
+    the exposure totals leave those invoices out (``converted`` counts them as 0), so pages must say so."""
+    from collection.models import Invoice, InvoiceStatus
+
+    table = table or RateTable(clock.today())
+    used = (Invoice.objects.filter(status=InvoiceStatus.OPEN, customer__in=Customer.objects.visible_to(user))
+            .order_by().values_list("currency", flat=True).distinct())
+    missing = []
+    for code in sorted(set(used)):
+        try:
+            table.rate(code, table.reporting_currency)
+        except MissingRate:
+            missing.append(code)
+    return missing
+
+
 def exposure_filter_labels(params) -> list[tuple[str, str]]:
     """The exposure list's filters as people read them: [(what, value)] ("账龄", "1–30 天"), not raw keys."""
     from collection.selectors import AGING_BUCKET_LABELS

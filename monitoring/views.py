@@ -533,6 +533,7 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.update(query=_query_without_page(self.request), params=self.request.GET,
                        filter_labels=selectors.exposure_filter_labels(self.request.GET),
+                       missing_rates=selectors.currencies_without_rate(self.request.user),
                        industries=dict(INDUSTRY_SECTION_CHOICES), can_export=self.may_export(),
                        export_query=query_without(self.request))
         return context
@@ -562,6 +563,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                            "values": [str(r["provision"]) for r in data["provisions"]]},
             "aging": {"labels": [r["label"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
         }
-        context.update(data=data, chart_data=chart, age_labels={
-            "d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"), "over_90": _("over 90 days")})
+        context.update(data=data, chart_data=chart, missing_rates=selectors.currencies_without_rate(self.request.user),
+                       age_labels={"d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"),
+                                   "over_90": _("over 90 days")})
         return context

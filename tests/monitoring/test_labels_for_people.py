@@ -100,3 +100,22 @@ def test_exposure_list_names_its_filters_and_industries(build, system, users, cl
     assert badges == ["等级: 未评级", "账龄: 1–30 天"]
     row = html[html.index(customer.name):]
     assert "<td>制造业</td>" in row[:400]
+
+
+def test_dashboard_and_exposure_say_which_currencies_have_no_rate(build, system, users, client_for):
+    """An invoice in a currency without an FX rate counted as 0 in the dashboard's and the exposure list's
+    totals without a word (the aging page warned); both now name the currency."""
+    from creditportal.models import FxRate
+
+    customer = build.customer()
+    build.invoice(customer, "1000", days_past_due=10, currency="GBP")
+    build.invoice(customer, "500", days_past_due=10, currency="CNY")
+    client = client_for(users["riskadmin"])
+    for name in ("monitoring:dashboard", "monitoring:exposure_list"):
+        html = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        warning = html[html.index('id="missing-rates"'):]
+        warning = warning[:warning.index("</div>")]
+        assert warning.endswith("left out of the totals: GBP")
+    FxRate.objects.create(base_currency="GBP", quote_currency="CNY", rate="9.05", valid_on=TODAY)
+    html = client.get(reverse("monitoring:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="missing-rates"' not in html
