@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from accounts.system import system_user
@@ -795,7 +796,7 @@ def dunning_action_execute(*, action_id) -> DunningAction | None:
         else:
             recipients = _customer_emails(customer)
             if not recipients:
-                outcome, note = DunningAction.Outcome.SKIPPED, "no e-mail address"
+                outcome, note = DunningAction.Outcome.SKIPPED, _system_note(gettext_lazy("no e-mail address"))
             else:
                 language = action.level.policy.letter_language
                 message = EmailMessage(subject=letter_subject(action, language=language),
@@ -803,7 +804,8 @@ def dunning_action_execute(*, action_id) -> DunningAction | None:
                                        from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
                 message.attach(f"dunning-{action.pk}.pdf", letter_pdf(action, language=language), "application/pdf")
                 transaction.on_commit(message.send)
-                outcome, note = DunningAction.Outcome.DONE, f"mailed to {', '.join(recipients)}"
+                outcome, note = DunningAction.Outcome.DONE, _system_note(gettext_lazy("mailed to %(to)s"),
+                                                                         to=", ".join(recipients))
         action.outcome, action.outcome_note = outcome, note[:300]
         action.save(update_fields=["outcome", "outcome_note"])
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=action, verb="dunning_executed",
@@ -821,7 +823,18 @@ def _suspend_deliveries(*, actor, customer, action) -> str:
                          reason=_("Dunning level %(level)s: %(days)s days past due")
                          % {"level": action.level_order, "days": action.max_days_past_due})
         suspended.append(str(facility.pk))
-    return "suspended facilities " + ", ".join(suspended) if suspended else "no active facility"
+    if suspended:
+        return _system_note(gettext_lazy("suspended facilities %(ids)s"), ids=", ".join(suspended))
+    return _system_note(gettext_lazy("no active facility"))
+
+
+def _system_note(message, **values) -> str:
+    """A note the nightly job stores for people to read: in the portal's language (it runs outside any
+    request), not in hard-coded English."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % values if values else str(message)
 
 
 @transaction.atomic
