@@ -1,4 +1,4 @@
-"""The collector's work-queue panels on the home page."""
+"""Home-page panels: the collector's work queue; the write-offs waiting for an approver."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -8,8 +8,9 @@ from . import selectors
 
 
 def home_panels(user):
+    panels = _writeoff_panels(user)
     if not user.has_perm("collection.change_collectioncase"):
-        return []
+        return panels
     queue = selectors.work_queue(user, limit=5)
     today = clock.today()
     url = reverse("collection:work_queue")
@@ -21,12 +22,28 @@ def home_panels(user):
     calls = [case_item(c) for c in queue["calls"]] + [
         {"label": _("Call %(customer)s") % {"customer": a.customer.name}, "url": url,
          "age_days": (today - a.business_date).days} for a in queue["call_tasks"]]
-    return [
+    return panels + [
         {"title": _("Calls due today"), "items": calls[:5], "count": len(calls), "url": url},
         {"title": _("Promises due"), "count": len(queue["promises_due"]), "url": url,
-         "items": [case_item(p.case, f"{p.case.customer.name} · {p.currency} {p.amount}") for p in queue["promises_due"]]},
+         "items": [case_item(p.case, f"{p.case.customer.name} · {p.currency} {p.amount:,}") for p in queue["promises_due"]]},
         {"title": _("Broken promises"), "count": len(queue["broken"]), "url": url,
          "items": [case_item(p.case) for p in queue["broken"]]},
         {"title": _("Oldest cases"), "count": len(queue["oldest"]), "url": url,
          "items": [case_item(c) for c in queue["oldest"]]},
     ]
+
+
+def _writeoff_panels(user):
+    """An approver's write-offs to decide (not their own proposals: four-eyes)."""
+    if not user.has_perm("collection.approve_writeoff"):
+        return []
+    today = clock.today()
+    queryset = selectors.writeoffs_awaiting(user)
+    rows = list(queryset[:5])
+    return [{
+        "title": _("Write-offs awaiting my approval"), "count": queryset.count(),
+        "url": reverse("collection:writeoff_list") + "?state=proposed",
+        "items": [{"label": f"{w.case.customer.name} · {w.currency} {w.amount:,}",
+                   "url": reverse("collection:case_detail", args=[w.case_id]),
+                   "age_days": (today - w.proposed_on).days} for w in rows],
+    }]

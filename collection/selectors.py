@@ -52,6 +52,8 @@ from .models import (
     PaymentAllocation,
     PromiseState,
     PromiseToPay,
+    WriteOff,
+    WriteOffState,
 )
 
 ZERO = Decimal("0")
@@ -536,6 +538,12 @@ def case_totals(case) -> list[dict]:
     for agg in case.payments.filter(is_recovery=True).order_by().values("currency").annotate(total=Sum("amount")):
         row(agg["currency"])["recovered"] = agg["total"] or ZERO
     return [rows[c] for c in sorted(rows)]
+
+
+def writeoffs_awaiting(user):
+    """Proposed write-offs ``user`` may decide: visible to them and not proposed by them (oldest first)."""
+    return (WriteOff.objects.visible_to(user).filter(state=WriteOffState.PROPOSED).exclude(proposed_by=user)
+            .select_related("case__customer").order_by("proposed_on", "pk"))
 
 
 def active_case_states():

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from accounts.system import system_user
@@ -134,6 +135,8 @@ def _check_invoice(number, issue_date, due_date, amount, currency):
         errors["number"] = _("Enter the invoice number.")
     if issue_date and due_date and due_date < issue_date:
         errors["due_date"] = _("The due date cannot be before the issue date.")
+    if issue_date and issue_date > clock.today():
+        errors["issue_date"] = _("An invoice cannot be issued in the future.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     return _amount(amount), _currency(currency)
@@ -373,6 +376,7 @@ def invoices_import(*, actor, content) -> ImportResult:
     numbers = [r["number"] for r in rows]
     taken = set(Invoice.objects.filter(number__in=numbers).values_list("number", flat=True))
     errors, seen, objects = [], set(), []
+    today = clock.today()
     for index, row in enumerate(rows, start=2):
         problems = []
         number = row["number"]
@@ -393,6 +397,8 @@ def invoices_import(*, actor, content) -> ImportResult:
             problems.append(_("due date is not a date (YYYY-MM-DD)"))
         if issue and due and due < issue:
             problems.append(_("due date before issue date"))
+        if issue and issue > today:
+            problems.append(_("issue date after today"))
         amount, currency = _import_amount_and_currency(row, problems)
         if problems:
             errors.append((index, "; ".join(str(p) for p in problems)))
@@ -790,7 +796,7 @@ def dunning_action_execute(*, action_id) -> DunningAction | None:
         else:
             recipients = _customer_emails(customer)
             if not recipients:
-                outcome, note = DunningAction.Outcome.SKIPPED, "no e-mail address"
+                outcome, note = DunningAction.Outcome.SKIPPED, _system_note(gettext_lazy("no e-mail address"))
             else:
                 language = action.level.policy.letter_language
                 message = EmailMessage(subject=letter_subject(action, language=language),
@@ -798,7 +804,8 @@ def dunning_action_execute(*, action_id) -> DunningAction | None:
                                        from_email=settings.DEFAULT_FROM_EMAIL, to=recipients)
                 message.attach(f"dunning-{action.pk}.pdf", letter_pdf(action, language=language), "application/pdf")
                 transaction.on_commit(message.send)
-                outcome, note = DunningAction.Outcome.DONE, f"mailed to {', '.join(recipients)}"
+                outcome, note = DunningAction.Outcome.DONE, _system_note(gettext_lazy("mailed to %(to)s"),
+                                                                         to=", ".join(recipients))
         action.outcome, action.outcome_note = outcome, note[:300]
         action.save(update_fields=["outcome", "outcome_note"])
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=action, verb="dunning_executed",
@@ -816,7 +823,18 @@ def _suspend_deliveries(*, actor, customer, action) -> str:
                          reason=_("Dunning level %(level)s: %(days)s days past due")
                          % {"level": action.level_order, "days": action.max_days_past_due})
         suspended.append(str(facility.pk))
-    return "suspended facilities " + ", ".join(suspended) if suspended else "no active facility"
+    if suspended:
+        return _system_note(gettext_lazy("suspended facilities %(ids)s"), ids=", ".join(suspended))
+    return _system_note(gettext_lazy("no active facility"))
+
+
+def _system_note(message, **values) -> str:
+    """A note the nightly job stores for people to read: in the portal's language (it runs outside any
+    request), not in hard-coded English."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % values if values else str(message)
 
 
 @transaction.atomic
@@ -1182,6 +1200,9 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case=locked.case), name="cancel",
                       resolved_on=today, verb="promise_cancelled_by_write_off")
     dunning_close_settled(customer_ids=[locked.case.customer_id], as_of=today)
+    # the exposure is gone: the warning rules (overdue days, utilisation) are evaluated again
+    events.publish_on_commit("collection.writeoff_approved", writeoff_id=locked.pk,
+                             customer_id=locked.case.customer_id)
     return locked
 
 

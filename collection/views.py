@@ -753,6 +753,8 @@ class WriteOffDecideView(ServiceFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["writeoff"] = self.writeoff
+        # what the approver writes off, invoice by invoice in its own currency (the total may be converted)
+        context["writeoff_items"] = self.writeoff.items.select_related("invoice").order_by("invoice__due_date", "pk")
         context["cancel_url"] = reverse("collection:case_detail", args=[self.writeoff.case_id])
         return context
 

@@ -8,6 +8,7 @@ CUSTOMER_EVENTS = [
     "ratings.rating_approved",
     "credit.covenant_breached",
     "collection.payment_posted",
+    "collection.writeoff_approved",
 ]
 # Events about several customers at once (payload ``customer_ids``): one task for all of them.
 CUSTOMERS_EVENTS = ["ratings.downgrades_proposed"]

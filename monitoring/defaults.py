@@ -44,6 +44,28 @@ DEFAULT_RULES = [
      "A document of the credit file is past its expiry date."),
 ]
 
+# A rule's name and description are shown as stored, in either language; the shipped rules carry both
+# ("中文 English", as the shipped dunning levels do). Rules a risk administrator renamed keep their text.
+CHINESE = {
+    "overdue-30": ("逾期超过 30 天", "最早未结发票逾期超过 N 天。"),
+    "overdue-90": ("逾期超过 90 天", "最早未结发票逾期超过 90 天：敞口为次级或更差。"),
+    "utilisation-90": ("额度使用率超过 90%", "未结发票和已占用订单超过客户有效额度的 X。"),
+    "rating-downgrade": ("评级下调 2 级或以上", "最近核准的评级比其替代的评级低 N 级或以上（窗口期内）。"),
+    "downgrade-proposed": ("拟下调评级", "拟定或已提交的评级比当前等级低至少 N 级。"),
+    "current-ratio-drop": ("流动比率同比下降超过 20%", "最新年报的流动比率与上一年相比。"),
+    "negative-equity": ("所有者权益为负", "最新报表显示所有者权益为负。"),
+    "loss-after-profit": ("由盈转亏", "最新年报出现净亏损，而上一年为盈利。"),
+    "order-volume-z": ("订单量偏离历史均值", "最近窗口期订单量相对历史各窗口期的 Z 值（绝对值）。"),
+    "large-orders-late-payment": ("订单量大但付款不及时", ""),
+    "new-negative-record": ("新增负面记录", "窗口期内新增的负面记录（诉讼、处罚、其他违约）。"),
+    "review-overdue": ("评级复审逾期", "当前评级已过下次复审日期。"),
+    "facility-near-expiry": ("授信额度 30 天内到期", "有效授信额度在 N 天内到期。"),
+    "covenant-breached": ("违反约定条款", "窗口期内记录了违反约定条款。"),
+    "collateral-coverage": ("担保覆盖率低于政策要求", "可抵押价值与额度之比低于授信政策对该等级要求的覆盖率。"),
+    "revaluation-overdue": ("押品重估逾期", "有效授信额度的押品已过重估日期。"),
+    "document-expired": ("文件过期", "信用档案中的文件已过有效期。"),
+}
+
 DEFAULT_RATES = {
     "normal": Decimal("0.0100"),
     "special_mention": Decimal("0.0200"),
@@ -53,12 +75,19 @@ DEFAULT_RATES = {
 }
 
 
+def bilingual(code, name, description):
+    """The shipped (name, description) of rule ``code``: the Chinese text before the English one."""
+    zh_name, zh_description = CHINESE.get(code, ("", ""))
+    return (f"{zh_name} {name}".strip(), f"{zh_description} {description}".strip())
+
+
 def rule_dicts():
     keys = ["code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
             "recommended_action", "description"]
     for row in DEFAULT_RULES:
         data = dict(zip(keys, row))
         data["threshold"] = Decimal(data["threshold"])
+        data["name"], data["description"] = bilingual(data["code"], data["name"], data["description"])
         yield data
 
 

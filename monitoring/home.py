@@ -1,11 +1,11 @@
-"""Home-page panels: my open alerts; reclassifications awaiting my approval."""
+"""Home-page panels: my open alerts; reclassifications and provision rates awaiting my approval."""
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, clock
 
-from . import selectors
+from . import selectors, services
 
 
 def home_panels(user):
@@ -29,5 +29,14 @@ def home_panels(user):
             "items": [{"label": f"{c.customer.name}: {c.get_tier_display()} → {c.get_requested_tier_display()}",
                        "url": reverse("monitoring:classification_detail", args=[c.pk]),
                        "age_days": (today - timezone.localdate(c.requested_at)).days if c.requested_at else None} for c in rows],
+        })
+    change = services.pending_rate_change() if access.has(user, "monitoring.change_provisionrate") else None
+    if change is not None and change.proposed_by_id != user.pk:  # four-eyes: not to the proposer
+        panels.append({
+            "title": _("Provision rates awaiting my approval"), "count": 1,
+            "url": reverse("monitoring:provision_run_list"),
+            "items": [{"label": _("proposed by %(user)s") % {"user": change.proposed_by.username},
+                       "url": reverse("monitoring:provision_run_list"),
+                       "age_days": (today - timezone.localdate(change.proposed_at)).days}],
         })
     return panels

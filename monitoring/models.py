@@ -329,6 +329,48 @@ class ProvisionRate(models.Model):
         return f"{self.get_tier_display()}: {self.rate}"
 
 
+class RateChangeState(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("rate change", "waiting for approval")
+    APPROVED = "approved", pgettext_lazy("rate change", "approved")
+    REJECTED = "rejected", pgettext_lazy("rate change", "rejected")
+
+
+class ProvisionRateChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """A change of the provision rates (four-eyes): one risk administrator proposes it, another approves it,
+    and only then do the rates apply (``rates``/``previous``: {tier: "0.0200"} of the changed tiers)."""
+
+    rates = models.JSONField(_("proposed rates"))
+    previous = models.JSONField(_("rates before"), default=dict)
+    state = FSMField(_("state"), default=RateChangeState.PROPOSED, choices=RateChangeState.choices, protected=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("provision rate change")
+        verbose_name_plural = _("provision rate changes")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["state"], condition=Q(state="proposed"),
+                                               name="monitoring_one_pending_rate_change")]
+
+    def __str__(self):
+        return _("Provision rate change %(id)s") % {"id": self.pk}
+
+    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.REJECTED)
+    def reject(self):
+        pass
+
+
 class ProvisionRun(models.Model):
     """The provisions of one month end: one line per customer with exposure; totals by tier."""
 

@@ -184,6 +184,49 @@ def exposure_list(user, params=None, *, table: RateTable | None = None):
     return queryset.order_by("-exposure", "name", "pk")
 
 
+def currencies_without_rate(user, table: RateTable | None = None) -> list[str]:
+    """Currencies of the open invoices ``user`` sees that have no FX rate into the reporting currency today:
+    the exposure totals leave those invoices out (``converted`` counts them as 0), so pages must say so."""
+    from collection.models import Invoice, InvoiceStatus
+
+    table = table or RateTable(clock.today())
+    used = (Invoice.objects.filter(status=InvoiceStatus.OPEN, customer__in=Customer.objects.visible_to(user))
+            .order_by().values_list("currency", flat=True).distinct())
+    missing = []
+    for code in sorted(set(used)):
+        try:
+            table.rate(code, table.reporting_currency)
+        except MissingRate:
+            missing.append(code)
+    return missing
+
+
+def exposure_filter_labels(params) -> list[tuple[str, str]]:
+    """The exposure list's filters as people read them: [(what, value)] ("账龄", "1–30 天"), not raw keys."""
+    from collection.selectors import AGING_BUCKET_LABELS
+    from customers.models import CustomerGroup
+
+    def grade(value):
+        return str(gettext_lazy("not rated")) if value == "NR" else value
+
+    industries = dict(INDUSTRY_SECTION_CHOICES)
+    labels = []
+    for key, what, show in (
+            ("grade", gettext_lazy("Grade"), grade),
+            ("industry", gettext_lazy("Industry"), lambda v: str(industries.get(v, v))),
+            ("group", gettext_lazy("Customer group"),
+             lambda v: CustomerGroup.objects.filter(pk=v).values_list("name", flat=True).first() or v
+             if str(v).isdigit() else v),
+            ("start", gettext_lazy("From"), str), ("end", gettext_lazy("Until"), str),
+            ("grade_from", gettext_lazy("Grade at the start"), grade),
+            ("grade_to", gettext_lazy("Grade at the end"), grade),
+            ("bucket", gettext_lazy("Aging"), lambda v: str(AGING_BUCKET_LABELS.get(v, v)))):
+        value = params.get(key)
+        if value:
+            labels.append((str(what), show(value)))
+    return labels
+
+
 # --- Classification and provisions -------------------------------------------------------------------
 
 def classification_list(user, params=None):

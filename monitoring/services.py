@@ -29,7 +29,8 @@ from customers.models import Customer, CustomerStatus
 from . import logic, metrics
 from .models import (
     ACTIVE_ALERT_STATES, Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric,
-    ProvisionLine, ProvisionRate, ProvisionRun, RecommendedAction, Severity, Tier, WarningRule, WatchlistEntry,
+    ProvisionLine, ProvisionRate, ProvisionRateChange, ProvisionRun, RateChangeState, RecommendedAction, Severity,
+    Tier, WarningRule, WatchlistEntry,
 )
 
 CHUNK = 1000
@@ -359,9 +360,7 @@ def current_rates() -> dict[str, Decimal]:
     return rates
 
 
-@transaction.atomic
-def provision_rates_update(*, actor, rates: dict) -> dict[str, Decimal]:
-    access.require(actor, "monitoring.change_provisionrate")
+def _clean_rates(rates: dict) -> dict[str, Decimal]:
     errors, clean = {}, {}
     for tier, value in rates.items():
         if tier not in logic.TIERS:
@@ -377,13 +376,82 @@ def provision_rates_update(*, actor, rates: dict) -> dict[str, Decimal]:
         clean[tier] = rate
     if errors:
         raise ValidationFailed(_("Please correct the rates."), field_errors=errors)
+    return clean
+
+
+def pending_rate_change():
+    return ProvisionRateChange.objects.filter(state=RateChangeState.PROPOSED).select_related("proposed_by").first()
+
+
+def _rate_change_state(change) -> dict:
+    return {"state": change.state, "rates": change.rates, "previous": change.previous,
+            "proposed_by": change.proposed_by.username,
+            "decided_by": change.decided_by.username if change.decided_by_id else None}
+
+
+@transaction.atomic
+def provision_rates_propose(*, actor, rates: dict) -> ProvisionRateChange:
+    """Propose new provision rates (four-eyes: they apply when another risk administrator approves them)."""
+    access.require(actor, "monitoring.change_provisionrate")
+    clean = _clean_rates(rates)
+    current = current_rates()
+    changed = {tier: rate for tier, rate in clean.items() if rate != current.get(tier)}
+    if not changed:
+        raise ValidationFailed(_("These are the rates in force; nothing to change."))
+    if ProvisionRateChange.objects.select_for_update().filter(state=RateChangeState.PROPOSED).exists():
+        raise Conflict(_("A change of the provision rates is already waiting for approval."))
+    change = ProvisionRateChange.objects.create(
+        rates={tier: str(rate) for tier, rate in changed.items()},
+        previous={tier: str(current.get(tier)) for tier in changed}, proposed_by=actor)
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=change, after=_rate_change_state(change))
+    return change
+
+
+def _locked_rate_change(change) -> ProvisionRateChange:
+    return ProvisionRateChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
+
+
+@transaction.atomic
+def provision_rates_approve(*, actor, change, note="") -> dict[str, Decimal]:
+    """A second risk administrator puts the proposed rates in force; they apply from the next run."""
+    access.require(actor, "monitoring.change_provisionrate")
+    locked = _locked_rate_change(change)
+    if locked.state != RateChangeState.PROPOSED:
+        raise Conflict(_("This change of the rates was already decided."))
+    access.require_other_person(actor, locked.proposed_by_id,
+                                _("Four-eyes rule: another risk administrator must approve the rates you proposed."))
+    before_change = _rate_change_state(locked)
     before = {k: str(v) for k, v in current_rates().items()}
-    for tier, rate in clean.items():
-        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": rate, "updated_by": actor})
+    for tier, rate in locked.rates.items():
+        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": Decimal(rate), "updated_by": actor})
+    locked.approve()
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note or ""
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before_change,
+                 after=_rate_change_state(locked))
     after = {k: str(v) for k, v in current_rates().items()}
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="monitoring.provisionrate",
                  object_repr="provision rates", before=before, after=after)
     return current_rates()
+
+
+@transaction.atomic
+def provision_rates_reject(*, actor, change, note="") -> ProvisionRateChange:
+    access.require(actor, "monitoring.change_provisionrate")
+    locked = _locked_rate_change(change)
+    if locked.state != RateChangeState.PROPOSED:
+        raise Conflict(_("This change of the rates was already decided."))
+    access.require_other_person(actor, locked.proposed_by_id,
+                                _("Four-eyes rule: another risk administrator must decide on the rates you proposed."))
+    if not (note or "").strip():
+        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
+    before = _rate_change_state(locked)
+    locked.reject()
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
+                 after=_rate_change_state(locked))
+    return locked
 
 
 # --- Watchlist -----------------------------------------------------------------------------------

@@ -23,5 +23,9 @@ urlpatterns = [
     path("provisions/", views.ProvisionRunListView.as_view(), name="provision_run_list"),
     path("provisions/run/", views.ProvisionRunView.as_view(), name="provision_run"),
     path("provisions/rates/", views.ProvisionRatesView.as_view(), name="provision_rates"),
+    path("provisions/rates/<int:pk>/approve/", views.ProvisionRateChangeDecideView.as_view(approve=True),
+         name="provision_rates_approve"),
+    path("provisions/rates/<int:pk>/reject/", views.ProvisionRateChangeDecideView.as_view(approve=False),
+         name="provision_rates_reject"),
     path("provisions/<int:pk>/", views.ProvisionRunDetailView.as_view(), name="provision_run_detail"),
 ]

@@ -22,8 +22,8 @@ from customers.models import INDUSTRY_SECTION_CHOICES, Customer
 from . import logic, selectors, services
 from .forms import CommentForm, RatesForm, ReclassifyForm, RunForm, StartActionForm, WarningRuleForm, WatchlistForm
 from .models import (
-    Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRun, Severity, Tier, WarningRule,
-    WatchlistEntry,
+    Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRateChange, ProvisionRun, Severity,
+    Tier, WarningRule, WatchlistEntry,
 )
 
 
@@ -394,10 +394,15 @@ class ProvisionRunListView(PortalPermissionMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        can_rates = access.has(user, "monitoring.change_provisionrate")
+        pending = services.pending_rate_change()
         context.update(can_run=access.has(user, "monitoring.run_provisions"), run_form=RunForm(),
-                       can_rates=access.has(user, "monitoring.change_provisionrate"),
+                       can_rates=can_rates,
                        rates_form=RatesForm(rates=services.current_rates()), rates=services.current_rates(),
-                       tiers=Tier.choices)
+                       tiers=Tier.choices, pending_change=pending,
+                       pending_rows=[(label, pending.previous.get(tier), pending.rates.get(tier))
+                                     for tier, label in Tier.choices if tier in pending.rates] if pending else [],
+                       can_decide_change=bool(pending and can_rates and pending.proposed_by_id != user.pk))
         return context
 
 
@@ -425,8 +430,30 @@ class ProvisionRatesView(PortalPermissionMixin, View):
             messages.error(request, _("A rate is a fraction between 0 and 1."))
             return redirect("monitoring:provision_run_list")
         try:
-            services.provision_rates_update(actor=request.user, rates=form.cleaned_data)
-            messages.success(request, _("Provision rates saved; they apply from the next run."))
+            services.provision_rates_propose(actor=request.user, rates=form.cleaned_data)
+            messages.success(request, _("New provision rates proposed; they apply once another risk administrator "
+                                        "approves them."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:provision_run_list")
+
+
+class ProvisionRateChangeDecideView(PortalPermissionMixin, View):
+    """Approve or reject the proposed provision rates (a risk administrator other than the proposer)."""
+
+    permission_required = "monitoring.change_provisionrate"
+    approve = True
+
+    def post(self, request, pk):
+        change = get_object_or_404(ProvisionRateChange.objects.visible_to(request.user), pk=pk)
+        note = request.POST.get("note", "")
+        try:
+            if self.approve:
+                services.provision_rates_approve(actor=request.user, change=change, note=note)
+                messages.success(request, _("Provision rates approved; they apply from the next run."))
+            else:
+                services.provision_rates_reject(actor=request.user, change=change, note=note)
+                messages.success(request, _("Proposed provision rates rejected."))
         except ServiceError as error:
             messages.error(request, error.message)
         return redirect("monitoring:provision_run_list")
@@ -505,6 +532,8 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(query=_query_without_page(self.request), params=self.request.GET,
+                       filter_labels=selectors.exposure_filter_labels(self.request.GET),
+                       missing_rates=selectors.currencies_without_rate(self.request.user),
                        industries=dict(INDUSTRY_SECTION_CHOICES), can_export=self.may_export(),
                        export_query=query_without(self.request))
         return context
@@ -534,6 +563,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
                            "values": [str(r["provision"]) for r in data["provisions"]]},
             "aging": {"labels": [r["label"] for r in data["aging"]], "values": [str(r["amount"]) for r in data["aging"]]},
         }
-        context.update(data=data, chart_data=chart, age_labels={
-            "d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"), "over_90": _("over 90 days")})
+        context.update(data=data, chart_data=chart, missing_rates=selectors.currencies_without_rate(self.request.user),
+                       age_labels={"d0_7": _("0–7 days"), "d8_30": _("8–30 days"), "d31_90": _("31–90 days"),
+                                   "over_90": _("over 90 days")})
         return context

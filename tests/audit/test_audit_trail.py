@@ -70,3 +70,20 @@ def test_auditor_cannot_write(client, users):
     writable = [p for p in users["auditor"].get_all_permissions()
                 if not p.split(".")[1].startswith(("view_", "export_", "download_", "request_report"))]
     assert writable == []
+
+
+@pytest.mark.django_db
+def test_the_trail_shows_model_names_and_json_snapshots(client, users):
+    """The page showed snapshots as Python dicts ({'paid_on': None, 'is_recovery': False}) and the object type
+    as a code (collection.invoice); the auditor sees JSON, as in the export, and the model's name."""
+    audit_record(actor=users["rm"], action=AuditEvent.Action.CREATE, object_type="collection.invoice",
+                 object_id="7", object_repr="INV-7", after={"paid_on": None, "is_recovery": False, "amount": "5.00"})
+    audit_record(actor=users["rm"], action=AuditEvent.Action.EXPORT, object_type="collection.invoice",
+                 object_repr="invoices", after={"rows": 3})
+    client.force_login(users["auditor"])
+    html = client.get(reverse("audit:event_list"), {"object_type": "collection.invoice"},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "{&quot;amount&quot;: &quot;5.00&quot;, &quot;is_recovery&quot;: false, &quot;paid_on&quot;: null}" in html
+    assert "None" not in html and "False" not in html
+    assert '<span class="text-muted small" title="collection.invoice">发票 #7</span>' in html
+    assert '<span class="text-muted small" title="collection.invoice">发票</span>' in html  # no id: no lone "#"

@@ -63,7 +63,7 @@ def test_case_totals_keep_currencies_apart(users, client_for, two_currency_case)
     assert "49000" not in totals and "49,000" not in totals  # USD and CNY were added before
 
 
-def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer,
+def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer, client_for,
                                                                                       two_currency_case, today):
     case = services.case_start(actor=users["collector"], case=two_currency_case)
     with pytest.raises(ValidationFailed, match="FX rate"):  # no USD rate yet: a clear error, nothing saved
@@ -75,7 +75,79 @@ def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_curr
     assert (writeoff.amount, writeoff.currency) == (D("110000.00"), "CNY")
     assert sorted((it.invoice.currency, it.amount) for it in writeoff.items.select_related("invoice")) == [
         ("CNY", D("39000.00")), ("USD", D("10000.00"))]
+    # the approver sees what is written off invoice by invoice, each in its own currency
+    page = client_for(users["approver1"]).get(reverse("collection:writeoff_approve", args=[writeoff.pk]),
+                                              HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    items = page[page.index('class="table table-sm w-auto writeoff-items"'):]
+    items = items[:items.index("</table>")]
+    assert "CNY 110,000.00" in page and "USD 10,000.00" in items and "CNY 39,000.00" in items
     services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
     assert set(Invoice.objects.filter(customer=customer).values_list("status", flat=True)) == {"written_off"}
     assert sorted(Invoice.objects.filter(customer=customer).values_list("currency", "written_off_amount")) == [
         ("CNY", D("39000.00")), ("USD", D("10000.00"))]
+
+
+def test_an_approver_finds_the_write_offs_waiting_on_the_home_page(users, client_for, make_user, customer,
+                                                                  make_invoice, today):
+    """The approver's home page listed ratings, applications and reclassifications to approve, but not the
+    write-off the collector proposed: nothing told the approver it was waiting."""
+    from django.contrib.auth.models import Group
+
+    from collection.home import home_panels
+
+    make_invoice(customer, "1000.00", days_past_due=40)
+    case = services.case_start(actor=users["collector"], case=services.case_open(actor=users["collector"],
+                                                                                 customer=customer))
+    services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")
+    panel = _writeoff_panel(home_panels(users["approver1"]))
+    assert panel["count"] == 1 and panel["items"][0]["url"] == reverse("collection:case_detail", args=[case.pk])
+    assert "CNY 1,000.00" in panel["items"][0]["label"]
+    html = client_for(users["approver1"]).get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待我审批的核销" in html and reverse("collection:case_detail", args=[case.pk]) in html
+    # not to the collector, and not to an approver for their own proposal
+    assert _writeoff_panel(home_panels(users["collector"])) is None
+    both = make_user("both", "collector")
+    both.groups.add(Group.objects.get(name="approver"))
+    both = type(both).objects.get(pk=both.pk)  # a fresh object: its permissions are read again
+    other = services.case_start(actor=both, case=services.case_open(
+        actor=both, customer=_second_customer(customer, make_invoice)))
+    services.writeoff_propose(actor=both, case=other, reason="small balance")
+    mine = _writeoff_panel(home_panels(both))
+    assert [i["url"] for i in mine["items"]] == [reverse("collection:case_detail", args=[case.pk])]
+
+
+def _writeoff_panel(panels):
+    found = [p for p in panels if p["url"] == reverse("collection:writeoff_list") + "?state=proposed"]
+    return found[0] if found else None
+
+
+def _second_customer(customer, make_invoice):
+    from customers.models import Customer
+
+    other = Customer.objects.create(name="华南机械有限公司", name_en="South machines", is_foreign=True,
+                                    registration_number="REG-other", industry_section="C", size="medium",
+                                    relationship_manager=customer.relationship_manager, status="active")
+    make_invoice(other, "300.00", days_past_due=20)
+    return other
+
+
+def test_work_queue_call_tasks_say_days_past_due_in_the_language(users, client_for, customer, make_invoice, policy,
+                                                                 today):
+    """A call task read "18d" in the Chinese work queue."""
+    make_invoice(customer, "1000.00", days_past_due=18)
+    services.dunning_run(as_of=today)
+    html = client_for(users["collector"]).get(reverse("collection:work_queue"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+                                              ).content.decode()
+    assert "逾期 18 天" in html
+    assert "18d<" not in html
+
+
+def test_home_panel_promises_show_grouped_amounts(users, customer, make_invoice, today):
+    """A promise due read "CNY 38000.00" on the collector's home page, unlike every other amount."""
+    from collection.home import home_panels
+
+    make_invoice(customer, "38000.00", days_past_due=10)
+    case = services.case_open(actor=users["collector"], customer=customer)
+    services.promise_add(actor=users["collector"], case=case, promised_date=today, amount="38000.00")
+    panel = [p for p in home_panels(users["collector"]) if p["items"] and "·" in p["items"][0]["label"]]
+    assert [i["label"] for i in panel[0]["items"]] == [f"{customer.name} · CNY 38,000.00"]

@@ -116,3 +116,19 @@ def test_dunning_run_is_set_wise(users, make_customer, make_invoice, today, poli
     big, q_big = run_for(12, 100)
     assert small.created >= 2 and big.created >= 12
     assert q_big == q_small
+
+
+def test_the_nightly_notes_are_in_the_portal_language(users, customer, make_customer, make_invoice, today, policy,
+                                                       django_capture_on_commit_callbacks, settings):
+    """The job wrote "mailed to …" / "no e-mail address" in English into the Chinese dunning list."""
+    from customers.models import Contact
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    Contact.objects.create(customer=customer, name="王会计", email="ap@example.cn", is_primary=True)
+    make_invoice(customer, "1000.00", days_past_due=35)
+    silent = make_customer("无邮箱有限公司")
+    make_invoice(silent, "1000.00", days_past_due=35)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dunning_run(as_of=today)
+    notes = dict(DunningAction.objects.values_list("customer__name", "outcome_note"))
+    assert notes == {customer.name: "已发送至 ap@example.cn", "无邮箱有限公司": "无电子邮箱地址"}

@@ -79,6 +79,9 @@ def test_page_button_progress_and_csrf(users, overdue, client, django_capture_on
     status = client.get(reverse("collection:dunning_run_status"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-run-state="done"' in status and "every 2s" not in status and "100%" in status
     assert DunningAction.objects.exists()
+    # the list under the panel was drawn before the run: the finished panel links to the refreshed list
+    assert f'<a href="{reverse("collection:dunning_list")}" class="dunning-run-reload">Show them in the list</a>' \
+        in status
 
     r = client.post(reverse("collection:dunning_run_now"), HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 302 and r["Location"] == reverse("collection:dunning_list")

@@ -74,6 +74,23 @@ def test_negative_invoice_refused(users, customer, today):
     assert Invoice.objects.count() == 0
 
 
+def test_invoice_issued_in_the_future_refused(users, customer, today):
+    """An invoice dated after the business date was accepted (it then aged as 'current' for months)."""
+    with pytest.raises(ValidationFailed) as exc:
+        services.invoice_create(actor=users["rm"], customer=customer, number="F1",
+                                issue_date=today + dt.timedelta(days=1), due_date=today + dt.timedelta(days=31),
+                                amount="10")
+    assert "issue_date" in exc.value.field_errors
+    services.invoice_create(actor=users["rm"], customer=customer, number="F2", issue_date=today,
+                            due_date=today + dt.timedelta(days=30), amount="10")
+    content = "number,customer_id,issue_date,due_date,amount,currency\n" \
+              f"F3,{customer.pk},{today + dt.timedelta(days=1)},{today + dt.timedelta(days=31)},10.00,CNY\n"
+    with pytest.raises(services.ImportRefused) as refused:
+        services.invoices_import(actor=users["rm"], content=content)
+    assert refused.value.rows == [(2, "issue date after today")]
+    assert list(Invoice.objects.values_list("number", flat=True)) == ["F2"]
+
+
 def test_other_portfolio_refused(users, customer, today):
     with pytest.raises(NotAllowed):
         services.invoice_create(actor=users["rm2"], customer=customer, number="X1", issue_date=today,

@@ -47,3 +47,4 @@ def test_the_words_people_saw_wrong(client_for, users):
         assert str(ProvisionRate._meta.get_field("rate").verbose_name) == "计提比例"
         assert translation.pgettext("collection case", "Start") == "开始处理"
         assert translation.pgettext("warning rule", "Name") == "名称"
+        assert translation.pgettext("difference", "Change") == "变动"  # Django admin's 修改 is "edit"

@@ -99,7 +99,8 @@ def test_provision_totals_on_known_data(build, system):
     assert run.totals["loss"]["provision"] == "1500.00"
     assert run.lines.count() == 4
     # configurable rates; a second run of the month replaces its lines
-    services.provision_rates_update(actor=build.users["riskadmin"], rates={"normal": "0.02"})
+    change = services.provision_rates_propose(actor=build.users["riskadmin"], rates={"normal": "0.02"})
+    services.provision_rates_approve(actor=build.users["riskadmin2"], change=change)
     run = services.provision_run(actor=build.users["riskadmin"], period=TODAY)
     assert run.total_provision == D("2800.00") and ProvisionRun.objects.count() == 1 and run.lines.count() == 4
 

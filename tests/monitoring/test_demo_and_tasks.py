@@ -46,3 +46,24 @@ def test_beat_entry_is_registered():
     from creditportal.celery import app
 
     assert app.conf.beat_schedule["monitoring-evaluate-daily"]["task"] == "monitoring.evaluate_daily"
+
+
+def test_approved_write_off_re_evaluates_the_customer(build, users, django_capture_on_commit_callbacks):
+    """After a write-off the customer owes nothing, but its "overdue more than 90 days" alert stayed firing
+    until the nightly run: the approval now sends an event that evaluates the customer again."""
+    from accounts.system import system_user
+    from collection import services as collection_services
+    from monitoring import services
+
+    customer = build.customer()
+    build.invoice(customer, "500", days_past_due=100)
+    services.alerts_evaluate(actor=system_user(), customer_ids=[customer.pk])
+    alert = Alert.objects.get(customer=customer, rule__code="overdue-90")
+    assert alert.still_firing
+    case = collection_services.case_open(actor=users["collector"], customer=customer)
+    case = collection_services.case_escalate(actor=users["collector"], case=case, channel="litigation")
+    writeoff = collection_services.writeoff_propose(actor=users["collector"], case=case, reason="insolvent")
+    with django_capture_on_commit_callbacks(execute=True):
+        collection_services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
+    alert.refresh_from_db()
+    assert not alert.still_firing

@@ -61,3 +61,61 @@ def test_alert_offers_only_the_actions_the_user_may_start(build, system, users, 
     client_for(users["collector"]).post(reverse("monitoring:alert_action", args=[alert.pk]), {"action": "suspend"})
     alert.refresh_from_db()
     assert alert.status == "open" and not alert.action_taken
+
+
+def test_shipped_rules_read_in_both_languages_and_renamed_ones_are_kept(users, client_for):
+    """The shipped rules' names and descriptions were English only, on every alert of the Chinese UI."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from monitoring.defaults import DEFAULT_RULES
+    from monitoring.models import WarningRule
+
+    rule = WarningRule.objects.get(code="overdue-90")
+    assert rule.name == "逾期超过 90 天 Invoices overdue more than 90 days"
+    assert rule.description.startswith("最早未结发票逾期超过 90 天")
+    english = {row[0]: (row[1], row[-1]) for row in DEFAULT_RULES}
+    assert all("\u4e00" <= r.name[0] <= "\u9fff" for r in WarningRule.objects.filter(code__in=english))
+    html = client_for(users["analyst"]).get(reverse("monitoring:rule_list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+                                            ).content.decode()
+    assert "逾期超过 90 天" in html and "额度使用率超过 90%" in html
+    # the data migration: an untouched English rule gets both languages, a renamed one keeps its name
+    WarningRule.objects.filter(code="overdue-30").update(name=english["overdue-30"][0],
+                                                         description=english["overdue-30"][1])
+    WarningRule.objects.filter(code="negative-equity").update(name="资不抵债 (our wording)")
+    import_module("monitoring.migrations.0006_bilingual_default_rule_names").forwards(apps, None)
+    assert WarningRule.objects.get(code="overdue-30").name == "逾期超过 30 天 Invoices overdue more than 30 days"
+    assert WarningRule.objects.get(code="negative-equity").name == "资不抵债 (our wording)"
+
+
+def test_exposure_list_names_its_filters_and_industries(build, system, users, client_for):
+    """The list reached from the dashboard showed its filters as "bucket: d1_30" and the industry as "C"."""
+    customer = build.customer(industry="C")
+    build.invoice(customer, "1000", days_past_due=10)
+    client = client_for(users["riskadmin"])
+    html = client.get(reverse("monitoring:exposure_list") + "?bucket=d1_30&grade=NR",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    badges = re.findall(r'<span class="badge text-bg-light me-1">([^<]*)</span>', html)
+    assert badges == ["等级: 未评级", "账龄: 1–30 天"]
+    row = html[html.index(customer.name):]
+    assert "<td>制造业</td>" in row[:400]
+
+
+def test_dashboard_and_exposure_say_which_currencies_have_no_rate(build, system, users, client_for):
+    """An invoice in a currency without an FX rate counted as 0 in the dashboard's and the exposure list's
+    totals without a word (the aging page warned); both now name the currency."""
+    from creditportal.models import FxRate
+
+    customer = build.customer()
+    build.invoice(customer, "1000", days_past_due=10, currency="GBP")
+    build.invoice(customer, "500", days_past_due=10, currency="CNY")
+    client = client_for(users["riskadmin"])
+    for name in ("monitoring:dashboard", "monitoring:exposure_list"):
+        html = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        warning = html[html.index('id="missing-rates"'):]
+        warning = warning[:warning.index("</div>")]
+        assert warning.endswith("left out of the totals: GBP")
+    FxRate.objects.create(base_currency="GBP", quote_currency="CNY", rate="9.05", valid_on=TODAY)
+    html = client.get(reverse("monitoring:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="missing-rates"' not in html

@@ -64,6 +64,8 @@ SERVICES = {
     ("monitoring.AssetClassification", "approve"): "classification_approve",
     ("monitoring.AssetClassification", "reject"): "classification_reject",
     ("monitoring.AssetClassification", "request_reclassification"): "classification_request",
+    ("monitoring.ProvisionRateChange", "approve"): "provision_rates_approve",
+    ("monitoring.ProvisionRateChange", "reject"): "provision_rates_reject",
 }
 
 
