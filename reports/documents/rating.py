@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from audit.models import AuditEvent
+from creditportal.core.formatting import shipped_text
 from creditportal.core.pdf import PDF_FONT_FAMILY
 from customers.labels import RATIO_GROUP_LABELS, RATIO_LABELS, line_item_label
 from customers.models import LINE_ITEMS, PeriodType
@@ -126,7 +127,8 @@ def _factors(rating: Rating) -> list[dict]:
         else:
             shown = str(value)
         rows.append({
-            "code": f.get("code"), "name": f.get("name") or definition.get(f.get("code"), {}).get("name", ""),
+            "code": f.get("code"),
+            "name": shipped_text(f.get("name") or definition.get(f.get("code"), {}).get("name", "")),
             "kind": {"quantitative": _("quantitative"), "qualitative": _("qualitative"),
                      "categorical": _("category")}.get(kind, kind),
             "value": shown, "available": f.get("available", value is not None),
@@ -191,7 +193,7 @@ def _experts(rating: Rating, factor_rows: list[dict]) -> list[dict]:
 
 
 def _caps(rating: Rating) -> list[dict]:
-    return [{"label": c.get("label") or c.get("code"), "max_grade": c.get("max_grade"),
+    return [{"label": shipped_text(c.get("label") or c.get("code")), "max_grade": c.get("max_grade"),
              "binding": c.get("binding", False)}
             for c in (rating.result or {}).get("caps", []) if c.get("triggered")]
 
@@ -310,7 +312,7 @@ def rating_report_context(rating: Rating) -> dict:
             "date": common.date_text(rating.approved_on or rating.approved_at),
             "approved_at": common.date_text(rating.approved_at),
             "review_due": common.date_text(rating.review_due),
-            "model_name": model.name, "model_code": model.code, "model_version": model.version,
+            "model_name": shipped_text(model.name), "model_code": model.code, "model_version": model.version,
             "state": rating.get_state_display(), "origin": rating.get_origin_display(),
             "as_of": common.date_text((rating.inputs or {}).get("as_of")),
         },

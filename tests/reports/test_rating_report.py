@@ -69,6 +69,8 @@ def test_rating_report_both_languages_stored_once_and_audited(make_customer, app
     assert CUSTOMER_NAME in text
     assert rating.grade in text
     assert "信用评级报告" in text            # the title, translated
+    assert "管理层素质" in text and "企业客户评分卡" in text  # the shipped model's names, translated
+    assert "Management quality" not in text
     assert rating.inputs_sha256 in text.replace("\n", "")  # the footer
     assert "1 / " in text or "第 1 页" in text
     fonts = embedded_fonts(first.content)
@@ -80,6 +82,7 @@ def test_rating_report_both_languages_stored_once_and_audited(make_customer, app
     text_en = pdf_text(english.content, tmp_path)
     assert "Credit rating report" in text_en or "CREDIT RATING REPORT" in text_en
     assert CUSTOMER_NAME in text_en and rating.grade in text_en
+    assert "Management quality" in text_en and "管理层素质" not in text_en
     assert any("WenQuanYi" in f or "CJK" in f for f in embedded_fonts(english.content))
     again = client_for(users["analyst"]).get(f"/reports/ratings/{rating.pk}/report.pdf?lang=en")
     assert again.content == english.content
