@@ -3,12 +3,18 @@ from django.contrib import admin
 
 from creditportal.core.readonly_admin import ReadOnlyAdmin
 
-from .models import Alert, AssetClassification, ProvisionRate, ProvisionRun, WarningRule, WatchlistEntry
+from .models import Alert, AssetClassification, ProvisionRate, ProvisionRun, WarningRule, WarningRuleChange, WatchlistEntry
 
 
 @admin.register(WarningRule)
 class WarningRuleAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "metric", "comparison", "threshold", "severity", "enabled"]
+
+
+@admin.register(WarningRuleChange)
+class WarningRuleChangeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "code", "state", "proposed_by", "proposed_at", "decided_by"]
+    list_filter = ["state", "kind"]
 
 
 @admin.register(Alert)

@@ -16,7 +16,7 @@ from customers.models import Customer
 from . import selectors, services
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
-    WarningRule, WatchlistEntry,
+    RateChangeState, RuleChangeKind, WarningRule, WarningRuleChange, WatchlistEntry,
 )
 
 
@@ -159,8 +159,32 @@ class WarningRuleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class WarningRuleChangeSerializer(serializers.ModelSerializer):
+    """A proposed new rule or change of a rule: ``values`` (proposed) and ``previous`` (in force) of the
+    fields it changes; it takes effect when another risk administrator approves it."""
+
+    kind = inline_choices(RuleChangeKind.choices)(read_only=True)
+    state = inline_choices(RateChangeState.choices)(read_only=True)
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = WarningRuleChange
+        fields = ["id", "kind", "code", "rule", "state", "values", "previous", "proposed_by", "proposed_at",
+                  "decided_by", "decided_at", "decision_note"]
+        read_only_fields = fields
+
+
+class RuleDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 help_text="Comment; the reason is required to reject.")
+
+
+class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Warning rules. POST (a new rule) and PUT/PATCH (a change, enabling or disabling included) do not change
+    the rules: they propose, and answer 202 with the proposal (``warning-rule-changes``), which takes effect
+    when another risk administrator approves it (four-eyes)."""
+
     serializer_class = WarningRuleSerializer
     filter_backends = []
     action_permissions = {
@@ -172,13 +196,61 @@ class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def get_queryset(self):
         return selectors.rules_list(self.request.user)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.warning_rule_create(actor=self.request.user, **serializer.validated_data)
+    def _proposed(self, change):
+        return Response(WarningRuleChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
 
-    def perform_update(self, serializer):
+    @extend_schema(responses={202: WarningRuleChangeSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._proposed(services.warning_rule_propose(actor=request.user, **serializer.validated_data))
+
+    @extend_schema(responses={202: WarningRuleChangeSerializer})
+    def update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        serializer = self.get_serializer(rule, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("code", None)  # the code is the rule's identity
-        serializer.instance = services.warning_rule_update(actor=self.request.user, rule=serializer.instance, **data)
+        return self._proposed(services.warning_rule_propose(actor=request.user, rule=rule, **data))
+
+    @extend_schema(responses={202: WarningRuleChangeSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class WarningRuleChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Proposed warning rules (open ones first); another risk administrator than the proposer POSTs
+    ``approve`` (it takes effect) or ``reject`` (with the reason in ``note``)."""
+
+    serializer_class = WarningRuleChangeSerializer
+    filter_backends = []
+    action_permissions = {
+        "list": "monitoring.view_warningrulechange", "retrieve": "monitoring.view_warningrulechange",
+        "approve": "monitoring.change_warningrule", "reject": "monitoring.change_warningrule",
+    }
+
+    def get_queryset(self):
+        return selectors.rule_changes_list(self.request.user)
+
+    def _decision(self, request):
+        payload = RuleDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data["note"]
+
+    @extend_schema(request=RuleDecisionSerializer, responses=WarningRuleChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        change = self.get_object()
+        services.warning_rule_change_approve(actor=request.user, change=change, note=self._decision(request))
+        return Response(WarningRuleChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
+
+    @extend_schema(request=RuleDecisionSerializer, responses=WarningRuleChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        change = self.get_object()
+        services.warning_rule_change_reject(actor=request.user, change=change, note=self._decision(request))
+        return Response(WarningRuleChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
 
 
 # --- Classifications ------------------------------------------------------------------------------------
@@ -417,6 +489,7 @@ class DashboardViewSet(viewsets.ViewSet):
 def register(router):
     router.register("alerts", AlertViewSet, basename="alert")
     router.register("warning-rules", WarningRuleViewSet, basename="warning-rule")
+    router.register("warning-rule-changes", WarningRuleChangeViewSet, basename="warning-rule-change")
     router.register("classifications", ClassificationViewSet, basename="classification")
     router.register("provision-runs", ProvisionRunViewSet, basename="provision-run")
     router.register("watchlist", WatchlistViewSet, basename="watchlist")

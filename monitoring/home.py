@@ -1,4 +1,4 @@
-"""Home-page panels: my open alerts; reclassifications and provision rates awaiting my approval."""
+"""Home-page panels: my open alerts; reclassifications, provision rates and warning rules awaiting my approval."""
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,4 +39,15 @@ def home_panels(user):
                        "url": reverse("monitoring:provision_run_list"),
                        "age_days": (today - timezone.localdate(change.proposed_at)).days}],
         })
+    if access.has(user, "monitoring.change_warningrule"):
+        proposals = [c for c in services.pending_rule_changes() if c.proposed_by_id != user.pk]  # not the proposer's
+        if proposals:
+            panels.append({
+                "title": _("Warning rules awaiting my approval"), "count": len(proposals),
+                "url": reverse("monitoring:rule_list"),
+                "items": [{"label": _("%(kind)s %(code)s, proposed by %(user)s") % {
+                               "kind": c.get_kind_display(), "code": c.code, "user": c.proposed_by.username},
+                           "url": reverse("monitoring:rule_change_detail", args=[c.pk]),
+                           "age_days": (today - timezone.localdate(c.proposed_at)).days} for c in proposals[:10]],
+            })
     return panels

@@ -72,6 +72,12 @@ class Metric(models.TextChoices):
     EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
 
 
+class RateChangeState(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("rate change", "waiting for approval")
+    APPROVED = "approved", pgettext_lazy("rate change", "approved")
+    REJECTED = "rejected", pgettext_lazy("rate change", "rejected")
+
+
 class WarningRule(models.Model):
     """An early-warning rule: a customer fires it when ``metric comparison threshold`` holds.
 
@@ -113,6 +119,66 @@ class WarningRule(models.Model):
 
     def fires(self, value) -> bool:
         return logic.compare(value, self.comparison, self.threshold)
+
+
+RULE_CHANGE_FIELDS = ["name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+                      "recommended_action", "enabled", "description"]
+
+
+class RuleChangeKind(models.TextChoices):
+    CREATE = "create", pgettext_lazy("rule change", "new rule")
+    UPDATE = "update", pgettext_lazy("rule change", "change of the rule")
+
+
+class WarningRuleChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """A proposed new warning rule or change of one (four-eyes): one risk administrator proposes it, another
+    approves it, and only then does it take effect (enabling or disabling a rule included).
+
+    ``values``/``previous``: {field: JSON value} of the changed fields (a new rule: every field; ``previous``
+    empty). One open proposal per rule code at a time."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RuleChangeKind.choices)
+    rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="changes")
+    code = models.SlugField(_("code"), max_length=60)
+    values = models.JSONField(_("proposed values"))
+    previous = models.JSONField(_("values before"), default=dict)
+    state = FSMField(_("state"), default=RateChangeState.PROPOSED, choices=RateChangeState.choices, protected=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("warning rule change")
+        verbose_name_plural = _("warning rule changes")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=Q(state="proposed"),
+                                    name="monitoring_one_pending_change_per_rule"),
+            models.CheckConstraint(condition=Q(kind="create") | Q(rule__isnull=False),
+                                   name="monitoring_rule_change_names_its_rule"),
+        ]
+
+    def __str__(self):
+        return _("Warning rule change %(id)s (%(code)s)") % {"id": self.pk, "code": self.code}
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == RateChangeState.PROPOSED
+
+    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.REJECTED)
+    def reject(self):
+        pass
 
 
 class AlertStatus(models.TextChoices):
@@ -327,12 +393,6 @@ class ProvisionRate(models.Model):
 
     def __str__(self):
         return f"{self.get_tier_display()}: {self.rate}"
-
-
-class RateChangeState(models.TextChoices):
-    PROPOSED = "proposed", pgettext_lazy("rate change", "waiting for approval")
-    APPROVED = "approved", pgettext_lazy("rate change", "approved")
-    REJECTED = "rejected", pgettext_lazy("rate change", "rejected")
 
 
 class ProvisionRateChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):

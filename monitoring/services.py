@@ -29,8 +29,8 @@ from customers.models import Customer, CustomerStatus
 from . import logic, metrics
 from .models import (
     ACTIVE_ALERT_STATES, Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric,
-    ProvisionLine, ProvisionRate, ProvisionRateChange, ProvisionRun, RateChangeState, RecommendedAction, Severity,
-    Tier, WarningRule, WatchlistEntry,
+    ProvisionLine, ProvisionRate, ProvisionRateChange, ProvisionRun, RateChangeState, RecommendedAction, RuleChangeKind,
+    RULE_CHANGE_FIELDS, Severity, Tier, WarningRule, WarningRuleChange, WatchlistEntry,
 )
 
 CHUNK = 1000
@@ -296,8 +296,7 @@ def alert_start_action(*, actor, alert, action, comment="", facility_id=None, ne
 
 # --- Warning rules and rates ---------------------------------------------------------------------
 
-RULE_FIELDS = ["name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
-               "recommended_action", "enabled", "description"]
+RULE_FIELDS = RULE_CHANGE_FIELDS
 
 
 def _clean_rule(fields: dict) -> dict:
@@ -317,41 +316,155 @@ def _clean_rule(fields: dict) -> dict:
                 raise InvalidOperation
         except (InvalidOperation, TypeError):
             errors["threshold"] = _("Enter a number.")
-    if "periods" in fields and (fields["periods"] is None or int(fields["periods"]) < 2):
+    for field in ("periods", "window_days"):
+        if field in fields:
+            try:
+                fields[field] = int(fields[field])
+            except (TypeError, ValueError):
+                fields[field] = None
+    if "periods" in fields and (fields["periods"] is None or fields["periods"] < 2):
         errors["periods"] = _("At least two trailing periods.")
-    if "window_days" in fields and (fields["window_days"] is None or int(fields["window_days"]) < 0):
+    if "window_days" in fields and (fields["window_days"] is None or fields["window_days"] < 0):
         errors["window_days"] = _("Enter zero or more days.")
+    if "enabled" in fields:
+        fields["enabled"] = bool(fields["enabled"])
     if errors:
         raise ValidationFailed(_("Please correct the rule."), field_errors=errors)
     return fields
 
 
+REQUIRED_RULE_FIELDS = ["name", "metric", "comparison", "threshold", "severity"]
+
+
+def _rule_json(field, value):
+    """A rule field's value as stored in a proposal (the threshold as a plain decimal string)."""
+    if field == "threshold" and value is not None:
+        return format(Decimal(value).normalize(), "f")
+    return value
+
+
+def _rule_value(field, value):
+    return Decimal(value) if field == "threshold" and value is not None else value
+
+
+def _rule_change_state(change) -> dict:
+    return {"kind": change.kind, "code": change.code, "rule_id": change.rule_id, "state": change.state,
+            "values": change.values, "previous": change.previous, "proposed_by": change.proposed_by.username,
+            "decided_by": change.decided_by.username if change.decided_by_id else None,
+            "decision_note": change.decision_note}
+
+
+def pending_rule_changes():
+    """The proposals of warning rules waiting for a second risk administrator, oldest first."""
+    return (WarningRuleChange.objects.filter(state=RateChangeState.PROPOSED).select_related("proposed_by", "rule")
+            .order_by("proposed_at", "pk"))
+
+
+def _create_rule_change(actor, **data) -> WarningRuleChange:
+    try:
+        with transaction.atomic():
+            change = WarningRuleChange.objects.create(proposed_by=actor, **data)
+    except IntegrityError:  # another proposal of the same code was saved meanwhile
+        raise Conflict(_("A change of this rule is already waiting for approval."))
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=change, after=_rule_change_state(change))
+    return change
+
+
 @transaction.atomic
-def warning_rule_create(*, actor, code, **fields) -> WarningRule:
-    access.require(actor, "monitoring.add_warningrule")
+def warning_rule_propose(*, actor, rule=None, code=None, **fields) -> WarningRuleChange:
+    """Propose a new warning rule (``rule=None``, with its ``code``) or a change of ``rule`` (enabling or
+    disabling it included). Four-eyes: nothing takes effect until another risk administrator approves it."""
     fields = _clean_rule({k: v for k, v in fields.items() if k in RULE_FIELDS})
-    if not code or WarningRule.objects.filter(code=code).exists():
-        raise ValidationFailed(_("Choose another code."), field_errors={"code": _("This code is taken.")})
-    rule = WarningRule.objects.create(code=code, updated_by=actor, **fields)
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=rule, after=snapshot(rule))
-    return rule
-
-
-@transaction.atomic
-def warning_rule_update(*, actor, rule, **fields) -> WarningRule:
+    if rule is None:
+        access.require(actor, "monitoring.add_warningrule")
+        blank = WarningRule()
+        values = {field: fields.get(field, getattr(blank, field)) for field in RULE_FIELDS}
+        missing = {field: _("Required.") for field in REQUIRED_RULE_FIELDS if values[field] in (None, "")}
+        if missing:
+            raise ValidationFailed(_("Please correct the rule."), field_errors=missing)
+        if not code or WarningRule.objects.filter(code=code).exists():
+            raise ValidationFailed(_("Choose another code."), field_errors={"code": _("This code is taken.")})
+        if WarningRuleChange.objects.select_for_update().filter(code=code, state=RateChangeState.PROPOSED).exists():
+            raise Conflict(_("A rule with this code is already proposed and waiting for approval."))
+        return _create_rule_change(actor, kind=RuleChangeKind.CREATE, code=code,
+                                   values={k: _rule_json(k, v) for k, v in values.items()})
     access.require(actor, "monitoring.change_warningrule")
-    fields = _clean_rule({k: v for k, v in fields.items() if k in RULE_FIELDS})
     rule = WarningRule.objects.select_for_update().get(pk=rule.pk)
-    before = snapshot(rule)
-    for key, value in fields.items():
-        setattr(rule, key, value)
-    rule.updated_by = actor
-    rule.save()
-    after = snapshot(rule)
-    changed = sorted(k for k in after if before.get(k) != after.get(k) and k not in ("updated_at",))
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rule,
-                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    changed = {k: v for k, v in fields.items() if v != getattr(rule, k)}
+    if not changed:
+        raise ValidationFailed(_("This is the rule in force; nothing to change."))
+    if WarningRuleChange.objects.select_for_update().filter(code=rule.code, state=RateChangeState.PROPOSED).exists():
+        raise Conflict(_("A change of this rule is already waiting for approval."))
+    return _create_rule_change(actor, kind=RuleChangeKind.UPDATE, rule=rule, code=rule.code,
+                               values={k: _rule_json(k, v) for k, v in changed.items()},
+                               previous={k: _rule_json(k, getattr(rule, k)) for k in changed})
+
+
+def _locked_rule_change(change) -> WarningRuleChange:
+    locked = WarningRuleChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
+    if locked.state != RateChangeState.PROPOSED:
+        raise Conflict(_("This proposal was already decided."))
+    return locked
+
+
+def _rule_change_permission(change) -> str:
+    return "monitoring.add_warningrule" if change.kind == RuleChangeKind.CREATE else "monitoring.change_warningrule"
+
+
+@transaction.atomic
+def warning_rule_change_approve(*, actor, change, note="") -> WarningRule:
+    """A second risk administrator puts the proposed rule (or change) in force."""
+    access.require(actor, _rule_change_permission(change))
+    locked = _locked_rule_change(change)
+    access.require(actor, _rule_change_permission(locked))
+    access.require_other_person(actor, locked.proposed_by_id,
+                                _("Four-eyes rule: another risk administrator must approve the rule you proposed."))
+    before_change = _rule_change_state(locked)
+    values = {k: _rule_value(k, v) for k, v in locked.values.items() if k in RULE_FIELDS}
+    if locked.kind == RuleChangeKind.CREATE:
+        if WarningRule.objects.filter(code=locked.code).exists():
+            raise Conflict(_("A rule with this code exists already; reject this proposal."))
+        rule = WarningRule.objects.create(code=locked.code, updated_by=actor, **values)
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=rule, after=snapshot(rule))
+    else:
+        rule = WarningRule.objects.select_for_update().get(pk=locked.rule_id)
+        stale = [k for k, v in locked.previous.items() if _rule_json(k, getattr(rule, k)) != v]
+        if stale:
+            raise Conflict(_("The rule was changed after this proposal; reject it and propose again."))
+        before = snapshot(rule)
+        for key, value in values.items():
+            setattr(rule, key, value)
+        rule.updated_by = actor
+        rule.save()
+        after = snapshot(rule)
+        changed = sorted(k for k in after if before.get(k) != after.get(k) and k not in ("updated_at",))
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rule,
+                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    locked.approve()
+    locked.rule = rule
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note or ""
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before_change,
+                 after=_rule_change_state(locked))
     return rule
+
+
+@transaction.atomic
+def warning_rule_change_reject(*, actor, change, note="") -> WarningRuleChange:
+    """A second risk administrator turns the proposal down, with the reason; the rules stay as they are."""
+    access.require(actor, _rule_change_permission(change))
+    locked = _locked_rule_change(change)
+    access.require_other_person(actor, locked.proposed_by_id,
+                                _("Four-eyes rule: another risk administrator must decide on the rule you proposed."))
+    if not (note or "").strip():
+        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
+    before = _rule_change_state(locked)
+    locked.reject()
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
+                 after=_rule_change_state(locked))
+    return locked
 
 
 def current_rates() -> dict[str, Decimal]:

@@ -23,7 +23,7 @@ from . import logic, selectors, services
 from .forms import CommentForm, RatesForm, ReclassifyForm, RunForm, StartActionForm, WarningRuleForm, WatchlistForm
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRateChange, ProvisionRun, Severity,
-    Tier, WarningRule, WatchlistEntry,
+    Tier, WarningRule, WarningRuleChange, WatchlistEntry,
 )
 
 
@@ -164,8 +164,18 @@ class RuleListView(PortalPermissionMixin, ListView):
     def get_queryset(self):
         return selectors.rules_list(self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pending = list(services.pending_rule_changes()) if access.has(
+            self.request.user, "monitoring.view_warningrulechange") else []
+        context.update(pending_changes=pending, pending_codes={c.code for c in pending})
+        return context
+
 
 class RuleFormView(PortalPermissionMixin, FormView):
+    """A new rule or a change of one is proposed here; it takes effect once another risk administrator
+    approves it (``RuleChangeDetailView``)."""
+
     template_name = "monitoring/rule_form.html"
     form_class = WarningRuleForm
 
@@ -184,20 +194,66 @@ class RuleFormView(PortalPermissionMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rule"] = self.rule
+        context["pending_change"] = (services.pending_rule_changes().filter(code=self.rule.code).first()
+                                     if self.rule else None)
         return context
 
     def form_valid(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
         try:
             if self.rule:
-                services.warning_rule_update(actor=self.request.user, rule=self.rule, **data)
+                change = services.warning_rule_propose(actor=self.request.user, rule=self.rule, **data)
             else:
-                services.warning_rule_create(actor=self.request.user, code=form.cleaned_data["code"], **data)
+                change = services.warning_rule_propose(actor=self.request.user, code=form.cleaned_data["code"],
+                                                       **data)
         except ServiceError as error:
             report_service_error(self.request, form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Rule saved."))
-        return redirect("monitoring:rule_list")
+        messages.success(self.request, _("Rule proposed; it takes effect once another risk administrator "
+                                         "approves it."))
+        return redirect("monitoring:rule_change_detail", pk=change.pk)
+
+
+class RuleChangeDetailView(PortalPermissionMixin, DetailView):
+    """A proposed rule or change of a rule: what it changes (before → after), who proposed and who decided;
+    the approve / reject form for a risk administrator other than the proposer."""
+
+    permission_required = "monitoring.view_warningrulechange"
+    template_name = "monitoring/rule_change_detail.html"
+    context_object_name = "change"
+
+    def get_queryset(self):
+        return selectors.rule_changes_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change, user = self.object, self.request.user
+        permission = "monitoring.add_warningrule" if change.kind == "create" else "monitoring.change_warningrule"
+        may = access.has(user, permission)
+        context.update(rows=selectors.rule_change_rows(change), may_configure=may,
+                       can_decide=bool(change.is_pending and may and change.proposed_by_id != user.pk))
+        return context
+
+
+class RuleChangeDecideView(PortalPermissionMixin, View):
+    """Approve or reject a proposed rule (a risk administrator other than the proposer; the service checks)."""
+
+    permission_required = "monitoring.change_warningrule"
+    approve = True
+
+    def post(self, request, pk):
+        change = get_object_or_404(WarningRuleChange.objects.visible_to(request.user), pk=pk)
+        note = request.POST.get("note", "")
+        try:
+            if self.approve:
+                services.warning_rule_change_approve(actor=request.user, change=change, note=note)
+                messages.success(request, _("Rule approved; it is in force."))
+            else:
+                services.warning_rule_change_reject(actor=request.user, change=change, note=note)
+                messages.success(request, _("Proposed rule rejected; the rules stay as they were."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("monitoring:rule_change_detail", pk=pk)
 
 
 # --- Watchlist ---------------------------------------------------------------------------------------------

@@ -105,6 +105,11 @@ def test_rule_configuration_by_risk_admin(api_for, users):
     api = api_for(users["riskadmin"])
     response = api.patch(f"/api/v1/warning-rules/{rule.pk}/", {"threshold": "45", "severity": "critical"},
                          format="json")
+    assert response.status_code == 202 and response.data["state"] == "proposed"  # four-eyes: a proposal
+    rule.refresh_from_db()
+    assert rule.threshold == D("30") and rule.severity != "critical"
+    response = api_for(users["riskadmin2"]).post(f"/api/v1/warning-rule-changes/{response.data['id']}/approve/",
+                                                 {}, format="json")
     assert response.status_code == 200
     rule.refresh_from_db()
     assert rule.threshold == D("45") and rule.severity == "critical"

@@ -66,6 +66,8 @@ SERVICES = {
     ("monitoring.AssetClassification", "request_reclassification"): "classification_request",
     ("monitoring.ProvisionRateChange", "approve"): "provision_rates_approve",
     ("monitoring.ProvisionRateChange", "reject"): "provision_rates_reject",
+    ("monitoring.WarningRuleChange", "approve"): "warning_rule_change_approve",
+    ("monitoring.WarningRuleChange", "reject"): "warning_rule_change_reject",
 }
 
 
