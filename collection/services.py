@@ -347,6 +347,12 @@ def _parse_date(text):
         return None
 
 
+def _is_id(value) -> bool:
+    """A customer id in an import file: ASCII digits only ('²' and other Unicode digits pass ``isdigit``
+    but not ``int``)."""
+    return value.isascii() and value.isdigit()
+
+
 def _import_amount_and_currency(row, problems):
     """The ``amount`` and ``currency`` cells of an import row: (amount or None, currency); each problem is
     appended to ``problems``."""
@@ -372,7 +378,7 @@ def invoices_import(*, actor, content) -> ImportResult:
     access.require(actor, "collection.add_invoice")
     rows = _read_csv(content, INVOICE_COLUMNS)
     visible = set(Customer.objects.visible_to(actor).filter(
-        pk__in=[int(r["customer_id"]) for r in rows if r["customer_id"].isdigit()]).values_list("pk", flat=True))
+        pk__in=[int(r["customer_id"]) for r in rows if _is_id(r["customer_id"])]).values_list("pk", flat=True))
     numbers = [r["number"] for r in rows]
     taken = set(Invoice.objects.filter(number__in=numbers).values_list("number", flat=True))
     errors, seen, objects = [], set(), []
@@ -387,7 +393,7 @@ def invoices_import(*, actor, content) -> ImportResult:
         elif number in seen:
             problems.append(_("invoice number %(n)s appears twice in the file") % {"n": number})
         seen.add(number)
-        customer_id = int(row["customer_id"]) if row["customer_id"].isdigit() else None
+        customer_id = int(row["customer_id"]) if _is_id(row["customer_id"]) else None
         if customer_id is None or customer_id not in visible:
             problems.append(_("unknown customer or not in your portfolio"))
         issue, due = _parse_date(row["issue_date"]), _parse_date(row["due_date"])
@@ -424,7 +430,7 @@ def payments_import(*, actor, content) -> ImportResult:
     access.require(actor, "collection.add_payment")
     rows = _read_csv(content, PAYMENT_COLUMNS[:4])
     visible = set(Customer.objects.visible_to(actor).filter(
-        pk__in=[int(r["customer_id"]) for r in rows if r["customer_id"].isdigit()]).values_list("pk", flat=True))
+        pk__in=[int(r["customer_id"]) for r in rows if _is_id(r["customer_id"])]).values_list("pk", flat=True))
     invoice_numbers = [r.get("invoice_number", "") for r in rows if r.get("invoice_number")]
     invoices = {inv.number: inv for inv in Invoice.objects.filter(number__in=invoice_numbers)}
     owed = {inv.number: inv.outstanding for inv in invoices.values()}
@@ -432,7 +438,7 @@ def payments_import(*, actor, content) -> ImportResult:
     today = clock.today()
     for index, row in enumerate(rows, start=2):
         problems = []
-        customer_id = int(row["customer_id"]) if row["customer_id"].isdigit() else None
+        customer_id = int(row["customer_id"]) if _is_id(row["customer_id"]) else None
         if customer_id is None or customer_id not in visible:
             problems.append(_("unknown customer or not in your portfolio"))
         received = _parse_date(row["received_on"])
