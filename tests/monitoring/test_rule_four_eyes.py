@@ -213,3 +213,23 @@ def test_the_other_risk_admin_finds_the_proposals_on_the_home_page(users):
     assert panel["count"] == 1 and "overdue-45" in panel["items"][0]["label"]
     html = _client(users["riskadmin2"]).get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "待我审批的预警规则" in html
+
+
+def test_the_rule_list_and_the_proposals_api_take_a_constant_number_of_queries(users, api_for,
+                                                                             django_assert_max_num_queries):
+    client, api = _client(users["riskadmin2"]), api_for(users["riskadmin2"])
+
+    def measure():
+        with django_assert_max_num_queries(30) as page:
+            assert client.get(reverse("monitoring:rule_list")).status_code == 200
+        with django_assert_max_num_queries(12) as listing:
+            assert api.get("/api/v1/warning-rule-changes/").status_code == 200
+        return len(page.captured_queries), len(listing.captured_queries)
+
+    services.warning_rule_propose(actor=users["riskadmin"], code="overdue-45", **NEW_RULE)
+    measure()  # warm the per-process caches (permissions, session)
+    one = measure()
+    for code in ("overdue-90", "utilisation-90", "overdue-30"):
+        services.warning_rule_propose(actor=users["riskadmin"], rule=WarningRule.objects.get(code=code),
+                                      enabled=False)
+    assert measure() == one
