@@ -24,8 +24,11 @@ from .models import (
     CollectionCase,
     DunningAction,
     DunningActionKind,
+    DunningChangeKind,
+    DunningChangeState,
     DunningLevel,
     DunningPolicy,
+    DunningPolicyChange,
     Invoice,
     Payment,
     PromiseToPay,
@@ -411,8 +414,36 @@ class PromiseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)
 
 
-class DunningPolicyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Dunning policies (risk admin writes; everyone with collection read rights reads)."""
+class DunningPolicyChangeSerializer(serializers.ModelSerializer):
+    """A proposed change of the dunning configuration: ``values`` (proposed) and ``previous`` (in force) of what
+    it changes; it takes effect when another risk administrator approves it."""
+
+    kind = serializers.CharField(read_only=True, help_text=", ".join(DunningChangeKind.values))
+    state = serializers.CharField(read_only=True, help_text=", ".join(DunningChangeState.values))
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = DunningPolicyChange
+        fields = ["id", "kind", "policy", "level", "state", "values", "previous", "proposed_by", "proposed_at",
+                  "decided_by", "decided_at", "decision_note"]
+        read_only_fields = fields
+
+
+class DunningDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 help_text="Comment; the reason is required to reject.")
+
+
+def _proposed(change):
+    return Response(DunningPolicyChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DunningPolicyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dunning policies (everyone with collection read rights reads). A risk administrator's POST (new policy),
+    PUT/PATCH (a change, activation included) and POST ``levels`` (a new level, or a change with ``id``) do not
+    change the configuration: they answer 202 with a proposal (``dunning-policy-changes``) that takes effect when
+    another risk administrator approves it (four-eyes)."""
 
     serializer_class = DunningPolicySerializer
     action_permissions = {"list": "collection.view_dunningpolicy", "retrieve": "collection.view_dunningpolicy",
@@ -423,21 +454,25 @@ class DunningPolicyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vie
     def get_queryset(self):
         return DunningPolicy.objects.prefetch_related("levels")
 
+    @extend_schema(responses={202: DunningPolicyChangeSerializer})
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
-        policy = services.dunning_policy_create(actor=request.user, **s.validated_data)
-        return Response(self.get_serializer(policy).data, status=status.HTTP_201_CREATED)
+        return _proposed(services.dunning_policy_propose(actor=request.user, **s.validated_data))
 
+    @extend_schema(responses={202: DunningPolicyChangeSerializer})
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         policy = self.get_object()
         s = self.get_serializer(policy, data=request.data, partial=partial)
         s.is_valid(raise_exception=True)
-        policy = services.dunning_policy_update(actor=request.user, policy=policy, **s.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
+        return _proposed(services.dunning_policy_propose(actor=request.user, policy=policy, **s.validated_data))
 
-    @extend_schema(request=DunningLevelSerializer, responses=DunningLevelSerializer)
+    @extend_schema(responses={202: DunningPolicyChangeSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(request=DunningLevelSerializer, responses={202: DunningPolicyChangeSerializer})
     @action(detail=True, methods=["post"])
     def levels(self, request, pk=None):
         policy = self.get_object()
@@ -446,8 +481,41 @@ class DunningPolicyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vie
         level = None
         if request.data.get("id"):
             level = referenced_object(DunningLevel.objects.filter(policy=policy), request.data["id"], "id")
-        level = services.dunning_level_save(actor=request.user, policy=policy, level=level, **s.validated_data)
-        return Response(DunningLevelSerializer(level).data, status=status.HTTP_201_CREATED)
+        return _proposed(services.dunning_level_propose(actor=request.user, policy=policy, level=level,
+                                                        **s.validated_data))
+
+
+class DunningPolicyChangeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Proposed changes of the dunning configuration (open ones first); another risk administrator than the
+    proposer POSTs ``approve`` (it takes effect) or ``reject`` (with the reason in ``note``)."""
+
+    serializer_class = DunningPolicyChangeSerializer
+    filter_backends = []
+    action_permissions = {"list": "collection.view_dunningpolicychange",
+                          "retrieve": "collection.view_dunningpolicychange",
+                          "approve": "collection.change_dunningpolicy", "reject": "collection.change_dunningpolicy"}
+
+    def get_queryset(self):
+        return selectors.dunning_changes(self.request.user)
+
+    def _note(self, request):
+        payload = DunningDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data["note"]
+
+    @extend_schema(request=DunningDecisionSerializer, responses=DunningPolicyChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        change = self.get_object()
+        services.dunning_change_approve(actor=request.user, change=change, note=self._note(request))
+        return Response(DunningPolicyChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
+
+    @extend_schema(request=DunningDecisionSerializer, responses=DunningPolicyChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        change = self.get_object()
+        services.dunning_change_reject(actor=request.user, change=change, note=self._note(request))
+        return Response(DunningPolicyChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
 
 
 class DunningActionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -503,5 +571,6 @@ def register(router):
     router.register("activities", ActivityViewSet, basename="collection-activity")
     router.register("promises", PromiseViewSet, basename="promise")
     router.register("dunning-policies", DunningPolicyViewSet, basename="dunning-policy")
+    router.register("dunning-policy-changes", DunningPolicyChangeViewSet, basename="dunning-policy-change")
     router.register("dunning-actions", DunningActionViewSet, basename="dunning-action")
     router.register("aging", AgingViewSet, basename="aging")

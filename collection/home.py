@@ -1,5 +1,7 @@
-"""Home-page panels: the collector's work queue; the write-offs waiting for an approver."""
+"""Home-page panels: the collector's work queue; the write-offs waiting for an approver; the dunning changes
+waiting for a second risk administrator."""
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import clock
@@ -8,7 +10,7 @@ from . import selectors
 
 
 def home_panels(user):
-    panels = _writeoff_panels(user)
+    panels = _writeoff_panels(user) + _dunning_change_panels(user)
     if not user.has_perm("collection.change_collectioncase"):
         return panels
     queue = selectors.work_queue(user, limit=5)
@@ -46,4 +48,25 @@ def _writeoff_panels(user):
         "items": [{"label": f"{w.case.customer.name} · {w.currency} {w.amount:,}",
                    "url": reverse("collection:case_detail", args=[w.case_id]),
                    "age_days": (today - w.proposed_on).days} for w in rows],
+    }]
+
+
+def _dunning_change_panels(user):
+    """A risk administrator's dunning changes to decide (not their own proposals: four-eyes)."""
+    if not user.has_perm("collection.change_dunningpolicy"):
+        return []
+    from . import services
+
+    today = clock.today()
+    rows = [c for c in services.pending_dunning_changes() if c.proposed_by_id != user.pk]
+    if not rows:
+        return []
+    return [{
+        "title": _("Dunning changes awaiting my approval"), "count": len(rows),
+        "url": reverse("collection:policy_list"),
+        "items": [{"label": _("%(kind)s, proposed by %(user)s") % {
+                       "kind": f"{c.get_kind_display()}: {c.policy.name if c.policy else c.values.get('name', '')}",
+                       "user": c.proposed_by.username},
+                   "url": reverse("collection:dunning_change_detail", args=[c.pk]),
+                   "age_days": (today - timezone.localdate(c.proposed_at)).days} for c in rows[:5]],
     }]

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
@@ -41,8 +42,13 @@ from .models import (
     CollectionCase,
     DunningAction,
     DunningActionKind,
+    DUNNING_LEVEL_FIELDS,
+    DUNNING_POLICY_FIELDS,
+    DunningChangeKind,
+    DunningChangeState,
     DunningLevel,
     DunningPolicy,
+    DunningPolicyChange,
     EscalationChannel,
     Invoice,
     InvoiceStatus,
@@ -479,61 +485,36 @@ def payments_import(*, actor, content) -> ImportResult:
 
 # --- dunning policy (risk admin) --------------------------------------------------------------
 
-POLICY_FIELDS = ["name", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
-                 "letter_language"]
+POLICY_FIELDS = DUNNING_POLICY_FIELDS
+LEVEL_FIELDS = DUNNING_LEVEL_FIELDS
+_DECIMAL_POLICY_FIELDS = {"small_amount_tolerance", "late_fee_daily_rate"}
 
 
 def _check_policy_values(values):
+    for field in _DECIMAL_POLICY_FIELDS:
+        if field in values and values[field] is not None:
+            try:
+                values[field] = to_decimal(values[field])
+            except ValueError:
+                raise ValidationFailed(_("Enter a number."), field_errors={field: _("Enter a number.")})
     rate = values.get("late_fee_daily_rate")
-    if rate is not None and not (ZERO <= to_decimal(rate) < Decimal("0.01")):
+    if rate is not None and not (ZERO <= rate < Decimal("0.01")):
         raise ValidationFailed(_("The daily rate must be between 0 and 1% a day."),
                                field_errors={"late_fee_daily_rate": _("Between 0 and 0.01.")})
     tolerance = values.get("small_amount_tolerance")
-    if tolerance is not None and to_decimal(tolerance) < ZERO:
+    if tolerance is not None and tolerance < ZERO:
         raise ValidationFailed(_("The tolerance cannot be negative."),
                                field_errors={"small_amount_tolerance": _("Not negative.")})
 
 
-def _deactivate_others(policy):
-    DunningPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
-
-
-@transaction.atomic
-def dunning_policy_create(*, actor, **values) -> DunningPolicy:
-    access.require(actor, "collection.add_dunningpolicy")
-    _check_policy_values(values)
-    if DunningPolicy.objects.filter(name=values.get("name")).exists():
+def _check_policy_name(name, policy=None):
+    if not name:
+        raise ValidationFailed(_("Give the policy a name."), field_errors={"name": _("Required.")})
+    if DunningPolicy.objects.filter(name=name).exclude(pk=getattr(policy, "pk", None)).exists():
         raise ValidationFailed(_("A policy with this name exists."), field_errors={"name": _("Choose another name.")})
-    policy = DunningPolicy(updated_by=actor, **{k: v for k, v in values.items() if k in POLICY_FIELDS})
-    if policy.is_active:
-        _deactivate_others(policy)
-    policy.save()
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=policy, after=snapshot(policy))
-    return policy
 
 
-@transaction.atomic
-def dunning_policy_update(*, actor, policy, **values) -> DunningPolicy:
-    access.require(actor, "collection.change_dunningpolicy")
-    _check_policy_values(values)
-    policy = DunningPolicy.objects.select_for_update().get(pk=policy.pk)
-    before = snapshot(policy)
-    for key, value in values.items():
-        if key in POLICY_FIELDS:
-            setattr(policy, key, value)
-    if DunningPolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
-        raise ValidationFailed(_("A policy with this name exists."), field_errors={"name": _("Choose another name.")})
-    policy.updated_by = actor
-    if policy.is_active:
-        _deactivate_others(policy)
-    policy.save()
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=policy, before=before, after=snapshot(policy))
-    return policy
-
-
-@transaction.atomic
-def dunning_level_save(*, actor, policy, order, name, days_past_due, action, level=None) -> DunningLevel:
-    access.require(actor, "collection.change_dunningpolicy")
+def _check_level(policy, level, order, days_past_due, action):
     if action not in DunningActionKind.values:
         raise ValidationFailed(_("Unknown action."), field_errors={"action": _("Choose a listed action.")})
     others = DunningLevel.objects.filter(policy=policy).exclude(pk=getattr(level, "pk", None))
@@ -547,22 +528,208 @@ def dunning_level_save(*, actor, policy, order, name, days_past_due, action, lev
             others.filter(order__gt=order, days_past_due__lt=days_past_due).exists():
         raise ValidationFailed(_("A higher level must start at more days past due than a lower one."),
                                field_errors={"days_past_due": _("Out of order with the other levels.")})
-    before = snapshot(level) if level else None
-    level = level or DunningLevel(policy=policy)
-    level.order, level.name, level.days_past_due, level.action = order, name, days_past_due, action
-    level.save()
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
-                 obj=level, before=before, after=snapshot(level))
-    return level
+
+
+def _dunning_json(value):
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def _deactivate_others(policy):
+    DunningPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
+
+
+def _dunning_change_state(change) -> dict:
+    return {"kind": change.kind, "policy_id": change.policy_id, "level_id": change.level_id, "state": change.state,
+            "values": change.values, "previous": change.previous, "proposed_by": change.proposed_by.username,
+            "decided_by": change.decided_by.username if change.decided_by_id else None,
+            "decision_note": change.decision_note}
+
+
+def pending_dunning_changes():
+    """Proposed changes of the dunning configuration waiting for a second risk administrator, oldest first."""
+    return (DunningPolicyChange.objects.filter(state=DunningChangeState.PROPOSED)
+            .select_related("proposed_by", "policy", "level").order_by("proposed_at", "pk"))
+
+
+def _create_dunning_change(actor, *, key, **data) -> DunningPolicyChange:
+    if DunningPolicyChange.objects.select_for_update().filter(key=key, state=DunningChangeState.PROPOSED).exists():
+        raise Conflict(_("A change of this dunning policy is already waiting for approval."))
+    try:
+        with transaction.atomic():
+            change = DunningPolicyChange.objects.create(proposed_by=actor, key=key, **data)
+    except IntegrityError:  # proposed by someone else meanwhile
+        raise Conflict(_("A change of this dunning policy is already waiting for approval."))
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=change, after=_dunning_change_state(change))
+    return change
 
 
 @transaction.atomic
-def dunning_level_delete(*, actor, level) -> None:
+def dunning_policy_propose(*, actor, policy=None, **values) -> DunningPolicyChange:
+    """Propose a new dunning policy (``policy=None``) or a change of one, activating it included. Four-eyes:
+    nothing takes effect until another risk administrator approves it (``dunning_change_approve``)."""
+    values = {k: v for k, v in values.items() if k in POLICY_FIELDS}
+    _check_policy_values(values)
+    if policy is None:
+        access.require(actor, "collection.add_dunningpolicy")
+        blank = DunningPolicy()
+        values = {field: values.get(field, getattr(blank, field)) for field in POLICY_FIELDS}
+        _check_policy_name(values["name"])
+        return _create_dunning_change(actor, key=f"new-{values['name']}"[:120], kind=DunningChangeKind.POLICY_CREATE,
+                                      values={k: _dunning_json(v) for k, v in values.items()})
     access.require(actor, "collection.change_dunningpolicy")
-    if level.actions.exists():
-        raise Conflict(_("This level has dunning actions; it cannot be deleted."))
-    audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=level, before=snapshot(level))
-    level.delete()
+    policy = DunningPolicy.objects.select_for_update().get(pk=policy.pk)
+    changed = {k: v for k, v in values.items() if v != getattr(policy, k)}
+    if not changed:
+        raise ValidationFailed(_("This is the policy in force; nothing to change."))
+    if "name" in changed:
+        _check_policy_name(changed["name"], policy)
+    return _create_dunning_change(actor, key=f"policy-{policy.pk}", kind=DunningChangeKind.POLICY_UPDATE,
+                                  policy=policy, values={k: _dunning_json(v) for k, v in changed.items()},
+                                  previous={k: _dunning_json(getattr(policy, k)) for k in changed})
+
+
+@transaction.atomic
+def dunning_level_propose(*, actor, policy, level=None, delete=False, **values) -> DunningPolicyChange:
+    """Propose a new level of ``policy``, a change of ``level`` or (``delete=True``) its removal; it takes effect
+    when another risk administrator approves it."""
+    access.require(actor, "collection.change_dunningpolicy")
+    policy = DunningPolicy.objects.select_for_update().get(pk=policy.pk)
+    if level is not None:
+        level = DunningLevel.objects.get(pk=level.pk, policy=policy)
+    if delete:
+        if level is None:
+            raise ValidationFailed(_("Choose the level to remove."))
+        if level.actions.exists():
+            raise Conflict(_("This level has dunning actions; it cannot be deleted."))
+        return _create_dunning_change(actor, key=f"policy-{policy.pk}", kind=DunningChangeKind.LEVEL_DELETE,
+                                      policy=policy, level=level,
+                                      previous={k: getattr(level, k) for k in LEVEL_FIELDS})
+    values = {k: v for k, v in values.items() if k in LEVEL_FIELDS}
+    if level is not None:
+        values = {**{k: getattr(level, k) for k in LEVEL_FIELDS}, **values}
+    missing = {k: _("Required.") for k in LEVEL_FIELDS if values.get(k) in (None, "")}
+    if missing:
+        raise ValidationFailed(_("Please correct the level."), field_errors=missing)
+    _check_level(policy, level, values["order"], values["days_past_due"], values["action"])
+    if level is None:
+        return _create_dunning_change(actor, key=f"policy-{policy.pk}", kind=DunningChangeKind.LEVEL_CREATE,
+                                      policy=policy, values=values)
+    changed = {k: v for k, v in values.items() if v != getattr(level, k)}
+    if not changed:
+        raise ValidationFailed(_("This is the level in force; nothing to change."))
+    return _create_dunning_change(actor, key=f"policy-{policy.pk}", kind=DunningChangeKind.LEVEL_UPDATE,
+                                  policy=policy, level=level, values=changed,
+                                  previous={k: getattr(level, k) for k in changed})
+
+
+def _locked_dunning_change(change) -> DunningPolicyChange:
+    locked = DunningPolicyChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
+    if locked.state != DunningChangeState.PROPOSED:
+        raise Conflict(_("This proposal was already decided."))
+    return locked
+
+
+def _dunning_change_permission(change) -> str:
+    return ("collection.add_dunningpolicy" if change.kind == DunningChangeKind.POLICY_CREATE
+            else "collection.change_dunningpolicy")
+
+
+def _stale_conflict():
+    return Conflict(_("The dunning policy was changed after this proposal; reject it and propose again."))
+
+
+def _apply_policy(actor, change):
+    values = dict(change.values)
+    _check_policy_values(values)
+    if change.kind == DunningChangeKind.POLICY_CREATE:
+        _check_policy_name(values["name"])
+        policy = DunningPolicy(updated_by=actor, **values)
+        if policy.is_active:
+            _deactivate_others(policy)
+        policy.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=policy, after=snapshot(policy))
+        return policy
+    policy = DunningPolicy.objects.select_for_update().get(pk=change.policy_id)
+    if any(_dunning_json(getattr(policy, k)) != v for k, v in change.previous.items()):
+        raise _stale_conflict()
+    if "name" in values:
+        _check_policy_name(values["name"], policy)
+    before = snapshot(policy)
+    for key, value in values.items():
+        setattr(policy, key, value)
+    policy.updated_by = actor
+    if policy.is_active:
+        _deactivate_others(policy)
+    policy.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=policy, before=before, after=snapshot(policy))
+    return policy
+
+
+def _apply_level(actor, change):
+    policy = DunningPolicy.objects.select_for_update().get(pk=change.policy_id)
+    level = None
+    if change.kind != DunningChangeKind.LEVEL_CREATE:
+        level = DunningLevel.objects.select_for_update().filter(pk=change.level_id, policy=policy).first()
+        if level is None or any(getattr(level, k) != v for k, v in change.previous.items()):
+            raise _stale_conflict()
+    if change.kind == DunningChangeKind.LEVEL_DELETE:
+        if level.actions.exists():
+            raise Conflict(_("This level has dunning actions; it cannot be deleted."))
+        audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=level, before=snapshot(level))
+        level.delete()
+        change.level = None  # gone; ``previous`` keeps what it was
+        return policy
+    values = {**({k: getattr(level, k) for k in LEVEL_FIELDS} if level else {}), **change.values}
+    _check_level(policy, level, values["order"], values["days_past_due"], values["action"])
+    before = snapshot(level) if level else None
+    level = level or DunningLevel(policy=policy)
+    for key in LEVEL_FIELDS:
+        setattr(level, key, values[key])
+    level.save()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
+                 obj=level, before=before, after=snapshot(level))
+    if change.kind == DunningChangeKind.LEVEL_CREATE:
+        change.level = level
+    return policy
+
+
+@transaction.atomic
+def dunning_change_approve(*, actor, change, note="") -> DunningPolicy:
+    """A second risk administrator puts the proposed dunning configuration in force; the next run uses it."""
+    access.require(actor, _dunning_change_permission(change))
+    locked = _locked_dunning_change(change)
+    access.require(actor, _dunning_change_permission(locked))
+    access.require_other_person(
+        actor, locked.proposed_by_id,
+        _("Four-eyes rule: another risk administrator must approve the dunning change you proposed."))
+    before = _dunning_change_state(locked)
+    policy = _apply_level(actor, locked) if locked.is_level_change else _apply_policy(actor, locked)
+    locked.approve()
+    locked.policy = policy
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note or ""
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before,
+                 after=_dunning_change_state(locked))
+    return policy
+
+
+@transaction.atomic
+def dunning_change_reject(*, actor, change, note="") -> DunningPolicyChange:
+    """A second risk administrator turns the proposal down, with the reason; the configuration stays."""
+    access.require(actor, _dunning_change_permission(change))
+    locked = _locked_dunning_change(change)
+    access.require_other_person(
+        actor, locked.proposed_by_id,
+        _("Four-eyes rule: another risk administrator must decide on the dunning change you proposed."))
+    if not (note or "").strip():
+        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
+    before = _dunning_change_state(locked)
+    locked.reject()
+    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note
+    locked.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
+                 after=_dunning_change_state(locked))
+    return locked
 
 
 # --- dunning run ------------------------------------------------------------------------------

@@ -358,12 +358,37 @@ class DunningPolicyListView(PortalPermissionMixin, ListView):
     def get_queryset(self):
         return DunningPolicy.objects.prefetch_related("levels")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        pending = list(services.pending_dunning_changes()) if self.request.user.has_perm(
+            "collection.view_dunningpolicychange") else []
+        context.update(pending_changes=pending, pending_policy_ids={c.policy_id for c in pending if c.policy_id})
+        return context
 
-class DunningPolicyCreateView(ServiceFormView):
+
+class DunningProposalMixin:
+    """The policy and level forms propose: the change takes effect once another risk administrator approves it."""
+
+    success_message = gettext_lazy("Change proposed; it takes effect once another risk administrator approves it.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        policy = getattr(self, "policy", None)
+        context["cancel_url"] = reverse("collection:policy_list")
+        context["form_note"] = _("Saving proposes the change; it takes effect once another risk administrator "
+                                 "approves it.")
+        context["pending_change"] = (services.pending_dunning_changes().filter(policy=policy).first()
+                                     if policy else None)
+        return context
+
+    def success_url_for(self, change):
+        return reverse("collection:dunning_change_detail", args=[change.pk])
+
+
+class DunningPolicyCreateView(DunningProposalMixin, ServiceFormView):
     permission_required = "collection.add_dunningpolicy"
     form_class = forms.DunningPolicyForm
     title = gettext_lazy("Dunning policy")
-    success_message = gettext_lazy("Dunning policy saved.")
 
     @cached_property
     def policy(self):
@@ -377,23 +402,17 @@ class DunningPolicyCreateView(ServiceFormView):
         return {f: getattr(self.policy, f) for f in services.POLICY_FIELDS}
 
     def perform(self, d):
-        if self.policy:
-            return services.dunning_policy_update(actor=self.request.user, policy=self.policy, **d)
-        return services.dunning_policy_create(actor=self.request.user, **d)
-
-    def success_url_for(self, policy):
-        return reverse("collection:policy_list")
+        return services.dunning_policy_propose(actor=self.request.user, policy=self.policy, **d)
 
 
 class DunningPolicyEditView(DunningPolicyCreateView):
     permission_required = "collection.change_dunningpolicy"
 
 
-class DunningLevelFormView(ServiceFormView):
+class DunningLevelFormView(DunningProposalMixin, ServiceFormView):
     permission_required = "collection.change_dunningpolicy"
     form_class = forms.DunningLevelForm
     title = gettext_lazy("Dunning level")
-    success_message = gettext_lazy("Dunning level saved.")
 
     @cached_property
     def policy(self):
@@ -415,10 +434,50 @@ class DunningLevelFormView(ServiceFormView):
         return {f: getattr(self.level, f) for f in ["order", "name", "days_past_due", "action"]}
 
     def perform(self, d):
-        return services.dunning_level_save(actor=self.request.user, policy=self.policy, level=self.level, **d)
+        return services.dunning_level_propose(actor=self.request.user, policy=self.policy, level=self.level, **d)
 
-    def success_url_for(self, level):
-        return reverse("collection:policy_list")
+
+class DunningChangeDetailView(PortalPermissionMixin, DetailView):
+    """A proposed change of the dunning configuration: what it changes (in force → proposed), who proposed
+    and who decided; the approve / reject form for a risk administrator other than the proposer."""
+
+    permission_required = "collection.view_dunningpolicychange"
+    template_name = "collection/dunning_change_detail.html"
+    context_object_name = "change"
+
+    def get_queryset(self):
+        return selectors.dunning_changes(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change, user = self.object, self.request.user
+        permission = ("collection.add_dunningpolicy" if change.kind == "policy_create"
+                      else "collection.change_dunningpolicy")
+        may = user.has_perm(permission)
+        context.update(rows=selectors.dunning_change_rows(change), may_configure=may,
+                       can_decide=bool(change.is_pending and may and change.proposed_by_id != user.pk))
+        return context
+
+
+class DunningChangeDecideView(PortalPermissionMixin, View):
+    """Approve or reject a proposed dunning change (another risk administrator than the proposer)."""
+
+    permission_required = "collection.change_dunningpolicy"
+    approve = True
+
+    def post(self, request, pk):
+        change = get_object_or_404(selectors.dunning_changes(request.user), pk=pk)
+        note = request.POST.get("note", "")
+        try:
+            if self.approve:
+                services.dunning_change_approve(actor=request.user, change=change, note=note)
+                messages.success(request, _("Change approved; the next dunning run uses it."))
+            else:
+                services.dunning_change_reject(actor=request.user, change=change, note=note)
+                messages.success(request, _("Proposed change rejected; the dunning policy stays as it was."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("collection:dunning_change_detail", pk=pk)
 
 
 class DunningActionListView(SortedFilteredListView):

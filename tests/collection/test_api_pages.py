@@ -132,6 +132,8 @@ API_WRITES = [
     ("patch", "/api/v1/dunning-policies/{policy}/", lambda s: {"name": "Y"}),
     ("post", "/api/v1/dunning-policies/{policy}/levels/", lambda s: {"order": 9, "name": "x", "days_past_due": 300,
                                                                      "action": "litigation"}),
+    ("post", "/api/v1/dunning-policy-changes/{change}/approve/", lambda s: {}),
+    ("post", "/api/v1/dunning-policy-changes/{change}/reject/", lambda s: {"note": "x"}),
     ("delete", "/api/v1/invoices/{invoice}/", lambda s: {}),
     ("put", "/api/v1/invoices/{invoice}/", lambda s: {}),
     ("delete", "/api/v1/collection-cases/{case}/", lambda s: {}),
@@ -140,8 +142,11 @@ API_WRITES = [
 
 def test_auditor_refused_every_api_write(users, api_for, setup, policy):
     api = api_for(users["auditor"])
+    from collection.services import dunning_policy_propose
+
+    change = dunning_policy_propose(actor=users["riskadmin"], policy=policy, small_amount_tolerance="5")
     ids = {"case": setup["case"].pk, "writeoff": setup["writeoff"].pk, "policy": policy.pk,
-           "invoice": setup["invoice"].pk}
+           "invoice": setup["invoice"].pk, "change": change.pk}
     before = (Invoice.objects.count(), Payment.objects.count(), CollectionCase.objects.count(),
               WriteOff.objects.filter(state="proposed").count())
     for method, url, body in API_WRITES:
@@ -266,12 +271,18 @@ def test_demo_load_is_idempotent(users, make_customer, today):
 
 
 def test_risk_admin_writes_dunning_policy_others_refused(users, api_for, policy):
-    api = api_for(users["riskadmin"])
+    api, checker = api_for(users["riskadmin"]), api_for(users["riskadmin2"])
     r = api.patch(f"/api/v1/dunning-policies/{policy.pk}/", {"small_amount_tolerance": "250.00"}, format="json")
-    assert r.status_code == 200 and r.json()["small_amount_tolerance"] == "250.00"
+    assert r.status_code == 202 and r.json()["values"] == {"small_amount_tolerance": "250.00"}  # a proposal
+    assert api.get(f"/api/v1/dunning-policies/{policy.pk}/").json()["small_amount_tolerance"] == "100.00"
+    assert checker.post(f"/api/v1/dunning-policy-changes/{r.json()['id']}/approve/", {},
+                        format="json").status_code == 200
+    assert api.get(f"/api/v1/dunning-policies/{policy.pk}/").json()["small_amount_tolerance"] == "250.00"
     r = api.post(f"/api/v1/dunning-policies/{policy.pk}/levels/", {"order": 5, "name": "诉讼", "days_past_due": 180,
                                                                     "action": "litigation"}, format="json")
-    assert r.status_code == 201
+    assert r.status_code == 202
+    assert checker.post(f"/api/v1/dunning-policy-changes/{r.json()['id']}/approve/", {},
+                        format="json").status_code == 200
     r = api.post(f"/api/v1/dunning-policies/{policy.pk}/levels/", {"order": 6, "name": "bad", "days_past_due": 10,
                                                                     "action": "litigation"}, format="json")
     assert r.status_code == 400  # a higher level must start later

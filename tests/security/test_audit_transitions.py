@@ -58,6 +58,8 @@ SERVICES = {
     ("collection.PromiseToPay", "cancel"): "promise_add",
     ("collection.WriteOff", "approve"): "writeoff_approve",
     ("collection.WriteOff", "reject"): "writeoff_reject",
+    ("collection.DunningPolicyChange", "approve"): "dunning_change_approve",
+    ("collection.DunningPolicyChange", "reject"): "dunning_change_reject",
     ("monitoring.Alert", "acknowledge"): "alert_start_action",
     ("monitoring.Alert", "dismiss"): "alert_dismiss",
     ("monitoring.Alert", "resolve"): "alert_resolve",
