@@ -189,3 +189,34 @@ def test_the_other_risk_admin_finds_the_proposal_on_the_home_page(users, policy)
     assert panel["count"] == 1 and "riskadmin" in panel["items"][0]["label"]
     html = _client(users["riskadmin2"]).get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "待我审批的催收政策变更" in html
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_at_once_give_exactly_one(users, policy):
+    from tests.threads import run_at_once
+
+    change = services.dunning_level_propose(actor=users["riskadmin"], policy=policy, order=5, name="诉讼",
+                                            days_past_due=180, action="litigation")
+    results = run_at_once([lambda: services.dunning_change_approve(actor=users["riskadmin2"], change=change)] * 2)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "DunningPolicy"], results
+    assert DunningLevel.objects.filter(policy=policy, order=5).count() == 1
+
+
+def test_the_policy_list_and_the_proposals_api_take_a_constant_number_of_queries(users, api_for, policy,
+                                                                               django_assert_max_num_queries):
+    client, api = _client(users["riskadmin2"]), api_for(users["riskadmin2"])
+
+    def measure():
+        with django_assert_max_num_queries(30) as page:
+            assert client.get(reverse("collection:policy_list")).status_code == 200
+        with django_assert_max_num_queries(12) as listing:
+            assert api.get("/api/v1/dunning-policy-changes/").status_code == 200
+        return len(page.captured_queries), len(listing.captured_queries)
+
+    services.dunning_policy_propose(actor=users["riskadmin"], policy=policy, case_open_order=4)
+    measure()  # warm the per-process caches (permissions, session)
+    one = measure()
+    for name in ("Strict", "Lenient", "Export"):
+        services.dunning_policy_propose(actor=users["riskadmin"], name=name)
+    assert measure() == one

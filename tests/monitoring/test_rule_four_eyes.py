@@ -233,3 +233,22 @@ def test_the_rule_list_and_the_proposals_api_take_a_constant_number_of_queries(u
         services.warning_rule_propose(actor=users["riskadmin"], rule=WarningRule.objects.get(code=code),
                                       enabled=False)
     assert measure() == one
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_or_two_proposals_at_once_give_exactly_one(users):
+    from tests.threads import run_at_once
+
+    rule = WarningRule.objects.get(code="overdue-30")
+    results = run_at_once([
+        lambda: services.warning_rule_propose(actor=users["riskadmin"], rule=rule, threshold="40"),
+        lambda: services.warning_rule_propose(actor=users["riskadmin2"], rule=rule, threshold="50"),
+    ])
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "WarningRuleChange"], results
+    change = WarningRuleChange.objects.get(state="proposed")
+    checker = users["riskadmin2" if change.proposed_by_id == users["riskadmin"].pk else "riskadmin"]
+    results = run_at_once([lambda: services.warning_rule_change_approve(actor=checker, change=change)] * 2)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "WarningRule"], results
+    assert AuditEvent.objects.filter(object_type="monitoring.warningrulechange", verb="approve").count() == 1
+    assert WarningRule.objects.get(pk=rule.pk).threshold == D(change.values["threshold"])
