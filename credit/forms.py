@@ -4,14 +4,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.forms import PortalForm
+from creditportal.core.forms import DateInput, PortalForm
 from creditportal.core.money import CURRENCIES
 
 from . import rules
 from .models import GRADE_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
 
-# An <input type="date"> reads only ISO dates: a localised value (2026/12/03 in Chinese) shows as empty.
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class ApplicationForm(PortalForm):
