@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core import access
 
@@ -14,7 +15,7 @@ class UserFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(field_name="groups__name", label=_("Role"), empty_label=_("All roles"),
                                        choices=[(role, access.ROLE_LABELS[role]) for role in access.ROLES])
     is_active = django_filters.BooleanFilter(label=_("Status"), widget=forms.Select(
-        choices=[("", _("All")), ("true", _("active")), ("false", _("deactivated"))]))
+        choices=[("", _("All")), ("true", pgettext_lazy("user status", "active")), ("false", _("deactivated"))]))
 
     class Meta:
         model = get_user_model()

@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.navigation import MenuGroup, MenuItem
 
 MENU = [
-    MenuGroup(_("Administration"), [MenuItem(_("Users"), "accounts:user_list", "auth.view_user")], order=95),
+    MenuGroup(pgettext_lazy("menu", "Administration"), [MenuItem(_("Users"), "accounts:user_list", "auth.view_user")], order=95),
 ]

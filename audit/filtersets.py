@@ -1,6 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from creditportal.core.forms import DateInput
+
 from .models import AuditEvent
 
 
@@ -9,8 +11,10 @@ class AuditEventFilterSet(django_filters.FilterSet):
     object_type = django_filters.CharFilter(lookup_expr="iexact", label=_("object type"))
     object_id = django_filters.CharFilter(label=_("object id"))
     action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices, label=_("action"))
-    date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("from"))
-    date_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("to"))
+    date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("from"),
+                                       widget=DateInput())
+    date_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("to"),
+                                     widget=DateInput())
 
     class Meta:
         model = AuditEvent

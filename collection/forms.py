@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.forms import PortalForm
+from creditportal.core.forms import DateInput, PortalForm
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer
 
@@ -19,7 +19,7 @@ from .models import (
 )
 
 User = get_user_model()
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 def collectors():

@@ -2,15 +2,15 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from creditportal.core.forms import PortalForm
+from creditportal.core.forms import DateInput, PortalForm
 from creditportal.core.money import CURRENCIES
 
 from . import rules
 from .models import GRADE_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
 
-# An <input type="date"> reads only ISO dates: a localised value (2026/12/03 in Chinese) shows as empty.
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class ApplicationForm(PortalForm):
@@ -182,7 +182,7 @@ def approver_users():
 class ApproverAuthorityForm(PortalForm):
     user = forms.ModelChoiceField(label=_("Approver"), queryset=None)
     level = forms.ModelChoiceField(label=_("Level"), queryset=AuthorityLevel.objects.all())
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("in force", "Active"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,7 +194,7 @@ class GroupLimitForm(PortalForm):
     limit = forms.DecimalField(label=_("Group limit"), min_value=0, **AMOUNT)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     expiry_date = forms.DateField(label=_("Expiry"), widget=DATE, required=False)
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=pgettext_lazy("in force", "Active"), required=False, initial=True)
 
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)

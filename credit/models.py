@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
@@ -491,7 +492,7 @@ class Decision(models.Model):
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("on behalf of"),
                                      on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(pgettext_lazy("approval decision", "comment"), blank=True)
     voided = models.BooleanField(_("voided by a return"), default=False)
     at = models.DateTimeField(_("time"), auto_now_add=True)
 
@@ -519,7 +520,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         SUSPENDED = "suspended", _("suspended")
-        EXPIRED = "expired", _("expired")
+        EXPIRED = "expired", pgettext_lazy("limit", "expired")
         CLOSED = "closed", _("closed")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from creditportal.core import access, clock
@@ -86,7 +86,7 @@ class ApplicationListView(PortalListView):
         Column("term", gettext_lazy("Term (months)"), "term_months", sort="term_months", kind="number"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
         Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
-        Column("created", gettext_lazy("Created"), "created_at", sort="created_at", kind="date"),
+        Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
     ]
 
     def base_queryset(self):

@@ -114,3 +114,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     *[path(f"{app}/", include(f"{app}.urls")) for app in PAGE_APPS],
 ]
+
+handler404 = "creditportal.views.page_not_found"
+handler500 = "creditportal.views.server_error"

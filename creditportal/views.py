@@ -57,3 +57,25 @@ def healthz(request):
         "broker": {"ok": broker_ok, "detail": broker_info},
     }
     return JsonResponse(body, status=200 if db_ok and broker_ok else 503)
+
+
+def page_not_found(request, exception):
+    """404: JSON under /api/ (the API's error format), the portal's page elsewhere."""
+    from django.views import defaults
+
+    from creditportal.core.api_errors import api_not_found, is_api_request
+
+    if is_api_request(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON under /api/, the portal's standalone page elsewhere."""
+    from django.views import defaults
+
+    from creditportal.core.api_errors import api_server_error, is_api_request
+
+    if is_api_request(request):
+        return api_server_error(request)
+    return defaults.server_error(request)

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core import clock
 
@@ -182,4 +183,4 @@ def register_builtin_tabs():
                  permission="customers.view_contact", order=50)
     register_tab("negative", _("Negative records"), "customers/tabs/negative.html", negative_records_context,
                  permission="customers.view_negativerecord", order=60)
-    register_tab("history", _("History"), "customers/tabs/history.html", history_context, order=900)
+    register_tab("history", pgettext_lazy("customer tab", "History"), "customers/tabs/history.html", history_context, order=900)

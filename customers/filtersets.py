@@ -3,6 +3,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core import access
 
@@ -29,7 +30,7 @@ class CustomerFilterSet(django_filters.FilterSet):
                 ("created_at", "created"), ("latest_period_end", "latest_statement")),
         field_labels={"name": _("Name"), "credit_code": _("Code"), "industry_section": _("Industry"),
                       "size": _("Size"), "status": _("Status"), "relationship_manager__username": _("Manager"),
-                      "created_at": _("Created"), "latest_period_end": _("Latest statement")},
+                      "created_at": pgettext_lazy("creation time", "Created"), "latest_period_end": _("Latest statement")},
         label=_("Sort by"),
     )
 

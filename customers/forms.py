@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import PortalForm, PortalModelForm
+from creditportal.core.forms import DateInput, PortalForm, PortalModelForm
 
 from .models import (
     BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_ITEMS, Contact, Customer, CustomerGroup,
@@ -16,13 +16,6 @@ class ServiceModelForm(PortalModelForm):
 
     def _post_clean(self):
         pass
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CustomerForm(ServiceModelForm):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import PortalForm, PortalModelForm
+from creditportal.core.forms import DateInput, PortalForm, PortalModelForm
 
 from .models import RecommendedAction, Severity, Tier, WarningRule
 
@@ -47,7 +47,7 @@ class WatchlistForm(PortalForm):
     customer_name = forms.CharField(label=_("Customer"), disabled=True, required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     until = forms.DateField(label=_("Until (optional)"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=DateInput())
 
 
 class ReclassifyForm(PortalForm):
@@ -57,7 +57,7 @@ class ReclassifyForm(PortalForm):
 
 class RunForm(PortalForm):
     period = forms.DateField(label=_("Month (any day of it)"), required=False,
-                             widget=forms.DateInput(attrs={"type": "date"}))
+                             widget=DateInput())
 
 
 class RatesForm(PortalForm):

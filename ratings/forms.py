@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.formatting import shipped_text
 from creditportal.core.forms import PortalForm, PortalModelForm
@@ -95,7 +96,7 @@ class RatingModelForm(PortalForm):
 
 
 class FactorForm(PortalForm):
-    position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
+    position = forms.IntegerField(label=pgettext_lazy("sort order", "Position"), min_value=0, initial=0)
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     group = forms.CharField(label=_("Group (6C / financial group)"), max_length=40, required=False)

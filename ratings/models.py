@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core import clock
@@ -79,7 +80,7 @@ class RatingScale(models.Model):
 
 class ScaleGrade(models.Model):
     scale = models.ForeignKey(RatingScale, verbose_name=_("scale"), on_delete=models.CASCADE, related_name="grades")
-    position = models.PositiveSmallIntegerField(_("position"), help_text=_("1 for the best grade."))
+    position = models.PositiveSmallIntegerField(pgettext_lazy("sort order", "position"), help_text=_("1 for the best grade."))
     code = models.CharField(_("grade"), max_length=8)
     letter = models.CharField(_("letter"), max_length=1, choices=LETTERS)
     min_score = models.DecimalField(_("score from"), max_digits=7, decimal_places=2)
@@ -103,7 +104,7 @@ class ScaleGrade(models.Model):
 
 class RatingModelState(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("rating model state", "Active")
     RETIRED = "retired", _("Retired")
 
 
@@ -196,10 +197,10 @@ class FactorDirection(models.TextChoices):
 
 class RatingFactor(models.Model):
     model = models.ForeignKey(RatingModel, verbose_name=_("model"), on_delete=models.CASCADE, related_name="factors")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("sort order", "position"), default=0)
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
-    group = models.CharField(_("group"), max_length=40, blank=True, help_text=_("e.g. capacity, capital, character."))
+    group = models.CharField(pgettext_lazy("factor group", "group"), max_length=40, blank=True, help_text=_("e.g. capacity, capital, character."))
     kind = models.CharField(_("kind"), max_length=16, choices=FactorKind.choices, default=FactorKind.QUANTITATIVE)
     source = models.CharField(_("input"), max_length=80, blank=True,
                               help_text=_("e.g. ratios.current_ratio or behaviour.result; experts for qualitative."))
@@ -334,7 +335,7 @@ class RatingBatch(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    total = models.PositiveIntegerField(_("customers"), default=0)
+    total = models.PositiveIntegerField(pgettext_lazy("count", "customers"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
     changed = models.PositiveIntegerField(_("inputs changed"), default=0)
     proposed = models.PositiveIntegerField(_("proposed ratings"), default=0)

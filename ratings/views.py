@@ -7,7 +7,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import DetailView, FormView, ListView, TemplateView, View
 
 from creditportal.core.errors import Conflict, NotAllowed, ServiceError
@@ -65,7 +65,7 @@ class RatingListView(PortalListView):
         Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
         Column("approved", gettext_lazy("Approval date"), "approved_on", sort="approved_on", kind="date"),
         Column("review", gettext_lazy("Next review"), "review_due", sort="review_due", kind="date"),
-        Column("created", gettext_lazy("Created"), "created_at", sort="created_at", kind="date"),
+        Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
     ]
 
     def base_queryset(self):

@@ -1,15 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import PortalForm
+from creditportal.core.forms import DateInput, PortalForm
 
 from .models import ReportBatch, ReportLanguage
 
 GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class WorkspaceSearchForm(PortalForm):

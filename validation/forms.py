@@ -2,13 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.core import clock
-from creditportal.core.forms import PortalForm
+from creditportal.core.forms import DateInput, PortalForm
 from credit.models import CreditPolicy
 from ratings.models import RatingModel, RatingModelState
 
 from .models import OutcomeImport, ValidationRun
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class ValidationRunForm(PortalForm):

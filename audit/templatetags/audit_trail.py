@@ -19,6 +19,14 @@ def object_type_label(object_type):
 
 
 @register.filter
+def verb_label(verb):
+    """The audit verb in the active language (see ``audit.verbs``)."""
+    from audit.verbs import verb_label as label
+
+    return label(verb)
+
+
+@register.filter
 def as_json(value):
     """A snapshot as JSON (as in the CSV export: sorted keys, null/true/false), not as a Python dict."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

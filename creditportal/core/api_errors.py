@@ -1,6 +1,7 @@
 """The API's error format: JSON with a message a person can act on; 409 for the wrong state."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions, serializers, status
@@ -32,6 +33,10 @@ def exception_handler(exc, context):
         return Response({"detail": " ".join(exc.messages), "code": "invalid"}, status=400)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        # Django's "No Customer matches the given query." is English only and names the model: the portal's
+        # message is the same for a missing object and another portfolio's.
+        exc = exceptions.NotFound(not_found_message())
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         # Field errors from a serializer: keep them per field and add a one-line summary.
@@ -48,6 +53,26 @@ def exception_handler(exc, context):
         detail = response.data["detail"]
         response.data["code"] = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     return response
+
+
+def not_found_message():
+    return _("The page or object does not exist, or is not in your portfolio.")
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_not_found(request):
+    """A URL under /api/ that names no route: the API's JSON error, not the HTML page."""
+    return JsonResponse({"detail": not_found_message(), "code": "not_found"}, status=404,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def api_server_error(request):
+    return JsonResponse({"detail": _("The portal could not finish this request. The error is logged: try again, "
+                                     "or tell your administrator the time it happened."), "code": "error"},
+                        status=500, json_dumps_params={"ensure_ascii": False})
 
 
 class ErrorSerializer(serializers.Serializer):

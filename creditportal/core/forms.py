@@ -38,3 +38,13 @@ class PortalForm(PortalFormMixin, forms.Form):
 
 class PortalModelForm(PortalFormMixin, forms.ModelForm):
     pass
+
+
+class DateInput(forms.DateInput):
+    """``<input type="date">`` with its value in ISO form: the browser's date input reads only ISO dates, so a
+    value in the language's format (2026/12/03 in Chinese) would show as empty and an edit would clear it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs=attrs, format=format or "%Y-%m-%d")

@@ -61,6 +61,7 @@ def test_case_totals_keep_currencies_apart(users, client_for, two_currency_case)
     totals = " ".join(re.findall(r'<p class="case-totals">(.*?)</p>', html, re.S))
     assert "USD 10,000.00" in totals and "CNY 39,000.00" in totals
     assert "49000" not in totals and "49,000" not in totals  # USD and CNY were added before
+    assert 'id="no-write-offs"' in html  # the empty section says so instead of showing nothing
 
 
 def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer, client_for,
@@ -81,6 +82,8 @@ def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_curr
     items = page[page.index('class="table table-sm w-auto writeoff-items"'):]
     items = items[:items.index("</table>")]
     assert "CNY 110,000.00" in page and "USD 10,000.00" in items and "CNY 39,000.00" in items
+    case_page = client_for(users["collector"]).get(reverse("collection:case_detail", args=[case.pk])).content.decode()
+    assert 'id="no-write-offs"' not in case_page
     services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
     assert set(Invoice.objects.filter(customer=customer).values_list("status", flat=True)) == {"written_off"}
     assert sorted(Invoice.objects.filter(customer=customer).values_list("currency", "written_off_amount")) == [

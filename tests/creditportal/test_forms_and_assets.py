@@ -90,3 +90,27 @@ def test_login_page_loads_nothing_from_another_site(client):
     html = client.get(reverse("accounts:login")).content.decode()
     parsed = parse(html)
     assert parsed.assets and not [a for a in parsed.assets if a.startswith(("http://", "https://", "//"))]
+
+
+def test_date_inputs_keep_an_iso_value_in_chinese():
+    """The browser's date input reads ISO dates only; in Chinese Django writes 2026/12/03, which it shows as
+    empty (an edit then clears the date). Every form uses the one ISO widget."""
+    import datetime as dt
+    import re
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from collection.forms import InvoiceForm
+    from creditportal.core.forms import DateInput
+
+    with translation.override("zh-hans"):
+        html = DateInput().render("due", dt.date(2026, 12, 3))
+        assert 'type="date"' in html and 'value="2026-12-03"' in html
+        form = InvoiceForm(initial={"due_date": dt.date(2026, 12, 3)})
+        assert 'value="2026-12-03"' in str(form["due_date"])
+    root = Path(__file__).resolve().parents[2]
+    for path in root.glob("*/forms.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"forms\.DateInput\(|class \w*DateInput\(forms\.DateInput\)", text) \
+            or path.parts[-2] == "creditportal", f"{path}: use creditportal.core.forms.DateInput"

@@ -58,3 +58,75 @@ def test_every_string_in_the_source_is_in_the_catalog(app, tmp_path):
     committed = {e.msgid for e in polib.pofile(str(ROOT / app / "locale/zh_Hans/LC_MESSAGES/django.po"))}
     extracted = {e.msgid for e in polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))}
     assert sorted(extracted - committed) == [], f"run scripts/messages {app} and translate these"
+
+
+# --- What the translator of an app wrote is what its pages show ---------------------------------------------
+# Django merges every catalogue into one; for the same msgid (and context) LOCALE_PATHS, then the app listed first
+# in INSTALLED_APPS (Django's own apps come first) wins. ratings' "Position" (顺序, a factor's order) showed
+# customers' 职务 (a contact's job title), customers' "Active" (正常) accounts' 启用, credit's "from" (自) the
+# audit filter's 起始日期, "Created" (创建时间) DRF's 已创建 (an HTTP status). A string whose meaning differs
+# from the other app's takes a context (pgettext / ``{% translate … context … %}``); the same meaning takes one
+# translation. tests/collection/test_translations_shown.py holds the same check for the apps after credit.
+
+SHOWN_APPS = ["creditportal", "accounts", "customers", "ratings", "credit", "demo"]
+
+
+def translations_shown_otherwise(app):
+    """(context, msgid, what the app's translator wrote, what is shown) for every entry shown otherwise."""
+    from django.utils import translation
+
+    po = polib.pofile(str(ROOT / app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    shown_otherwise = []
+    with translation.override("zh-hans"):
+        for entry in po:
+            if entry.obsolete or not entry.translated():
+                continue
+            if entry.msgid_plural:
+                shown = translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) if entry.msgctxt \
+                    else translation.ngettext(entry.msgid, entry.msgid_plural, 1)
+                wanted = entry.msgstr_plural[0]
+            else:
+                shown = translation.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt \
+                    else translation.gettext(entry.msgid)
+                wanted = entry.msgstr
+            if shown != wanted:
+                shown_otherwise.append((entry.msgctxt, entry.msgid, wanted, shown))
+    return shown_otherwise
+
+
+def test_every_app_with_strings_has_a_catalogue():
+    assert set(SHOWN_APPS) <= set(APPS)
+
+
+@pytest.mark.parametrize("app", SHOWN_APPS)
+def test_every_translation_of_the_app_is_the_one_shown(app):
+    shown_otherwise = translations_shown_otherwise(app)
+    assert shown_otherwise == [], f"{app}: another app's translation wins for {shown_otherwise[:15]}"
+
+
+def test_the_words_people_saw_wrong():
+    """Spot checks of clashes that were fixed, as the models, forms and menus render them."""
+    from django.utils import translation
+
+    from accounts.navigation import MENU
+    from credit.forms import GroupLimitForm
+    from credit.models import Decision, Delegation, Facility
+    from customers.models import CustomerStatus
+    from ratings.forms import FactorForm
+    from ratings.models import RatingBatch, RatingFactor, RatingModelState, ScaleGrade
+
+    with translation.override("zh-hans"):
+        assert str(RatingFactor._meta.get_field("position").verbose_name) == "顺序"
+        assert str(ScaleGrade._meta.get_field("position").verbose_name) == "顺序"
+        assert str(FactorForm.base_fields["position"].label) == "顺序"
+        assert str(RatingFactor._meta.get_field("group").verbose_name) == "分组"
+        assert str(RatingBatch._meta.get_field("total").verbose_name) == "客户数"
+        assert str(CustomerStatus.ACTIVE.label) == "正常" and str(RatingModelState.ACTIVE.label) == "生效"
+        assert str(GroupLimitForm.base_fields["active"].label) == "有效"
+        assert str(Facility.Status.EXPIRED.label) == "已到期"
+        assert str(Decision._meta.get_field("comment").verbose_name) == "意见"
+        assert str(Delegation._meta.get_field("start_date").verbose_name) == "起始日期"
+        assert str(MENU[0].label) == "系统管理"
+        assert translation.pgettext("creation time", "Created") == "创建时间"
+        assert translation.pgettext("customer tab", "History") == "变更历史"
+        assert translation.pgettext("user status", "active") == "启用"

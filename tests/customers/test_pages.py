@@ -259,7 +259,9 @@ def test_history_tab_reads_as_labels_and_keeps_deleted_documents(users, client_f
     services.document_delete(actor=users["rm"], document=document)
     page = client_for(users["rm"]).get(reverse("customers:customer_detail", args=[customer.pk]) + "?tab=history",
                                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "潜在客户 → 正常" in page or "潜在客户 → 启用" in page        # the status by its label, before → after
+    assert "潜在客户 → 正常" in page                                  # the status by its label, before → after
+    assert "潜在客户 → 启用" not in page                              # customers' "Active", not accounts' (a user)
+    assert "变更历史" in page                                          # the tab by customers' word, not the admin's 历史
     assert "{&#x27;" not in page and "&#x27;status&#x27;" not in page    # no dict dumps
     assert "customers.customer #" not in page
     assert page.count("licence.pdf") >= 2                               # uploaded and deleted: both listed

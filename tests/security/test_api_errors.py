@@ -101,3 +101,33 @@ def test_a_throttled_token_login_has_the_documented_shape(users):
     assert_error_body(throttled, 429, "throttled")
     assert int(throttled["Retry-After"]) > 0
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_not_found_and_server_errors_under_the_api_are_json_in_the_callers_language(users, api_for, monkeypatch):
+    """A URL under /api/ that names no route, an object the caller may not see, and an unexpected error all
+    answer in the API's error format (never the HTML pages), with the portal's message in the caller's language."""
+    from customers.models import Customer
+
+    other = Customer.objects.create(name="他人客户有限公司", is_foreign=True, registration_number="R-404",
+                                    industry_section="C", size="small", relationship_manager=users["rm2"],
+                                    status="active")
+    api = api_for(users["rm"])
+    for url in ("/api/v1/no-such-resource/", "/api/v1/customers/abc/", "/api/nothing"):
+        response = api.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 404 and response["Content-Type"].startswith("application/json"), url
+        assert response.json() == {"detail": "The page or object does not exist, or is not in your portfolio.",
+                                   "code": "not_found"}, url
+    hidden = api.get(f"/api/v1/customers/{other.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert hidden.status_code == 404 and hidden.json()["code"] == "not_found"
+    assert "Customer" not in hidden.json()["detail"] and any("\u4e00" <= c <= "\u9fff" for c in hidden.json()["detail"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("customers.api.CustomerViewSet.list", broken)
+    failing = APIClient(raise_request_exception=False)
+    failing.force_authenticate(users["rm"])
+    response = failing.get("/api/v1/customers/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 500 and response.json()["code"] == "error"
+    assert "could not finish this request" in response.json()["detail"]

@@ -174,3 +174,20 @@ def test_pages_render_in_chinese(users, finished_run, today, draft_model, client
     page = client.get(f"/validation/simulations/{sim.pk}/").content.decode()
     assert "相对当前启用版本的等级变动" in page and "启用此版本" in page
     assert "模型验证" in client.get("/validation/").content.decode()
+
+
+def test_a_run_with_open_outcome_windows_says_its_figures_are_provisional(users, finished_run, client_for):
+    """Ratings of 2024 with a 12-month horizon: windows still open at the business date are counted as no
+    default so far; the page and the PDF must say that the figures are provisional, and how many."""
+    from validation.models import ValidationRun
+
+    run = ValidationRun.objects.get(pk=finished_run.pk)
+    results = dict(run.results)
+    results["incomplete_windows"] = 3
+    ValidationRun.objects.filter(pk=run.pk).update(results=results)
+    page = client_for(users["auditor"]).get(f"/validation/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="incomplete-windows"' in page and "3 of the 4 ratings have an outcome window" in page
+    results["incomplete_windows"] = 0
+    ValidationRun.objects.filter(pk=run.pk).update(results=results)
+    page = client_for(users["auditor"]).get(f"/validation/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="incomplete-windows"' not in page
