@@ -1,7 +1,8 @@
 """List the untranslated (or fuzzy) entries of the .po files given, or fill them from a JSON file.
 
     python scripts/po_untranslated.py customers/locale/zh_Hans/LC_MESSAGES/django.po
-    python scripts/po_untranslated.py PO --fill translations.json   # {"msgid": "msgstr", ...}
+    python scripts/po_untranslated.py PO --fill translations.json   # {"msgid": "msgstr", ...}: untranslated and
+                                                                     # fuzzy entries only
 Plural entries take a list of one form ["…"] (Chinese has one plural form).
 """
 import json
@@ -16,7 +17,9 @@ def main(argv):
     if len(argv) > 3 and argv[2] == "--fill":
         table = json.load(open(argv[3], encoding="utf-8"))
         for entry in po:
-            if entry.msgid in table:
+            # Only what is missing or fuzzy: an entry already translated (another context of the same
+            # msgid, say) keeps its translation.
+            if entry.msgid in table and (not entry.translated() or "fuzzy" in entry.flags):
                 value = table[entry.msgid]
                 if entry.msgid_plural:
                     entry.msgstr_plural = {0: value[0] if isinstance(value, list) else value}
