@@ -130,3 +130,29 @@ def test_payment_import_all_or_nothing(users, customer, make_invoice, today):
     assert services.payments_import(actor=users["rm"], content=ok).created == 2
     inv.refresh_from_db()
     assert inv.status == "paid"
+
+
+def test_imports_name_the_customer_by_id_or_unified_social_credit_code(users, make_customer, make_invoice, today):
+    """A collector's bank statement or an ERP export carries the credit code, not the portal's id: both work,
+    in either case of letters; another portfolio's customer is refused the same way by either."""
+    from customers.validators import complete_credit_code
+
+    mine = make_customer(credit_code=complete_credit_code("91350100M000100Y4"))
+    others = make_customer(rm=users["rm2"], credit_code=complete_credit_code("91110108MA01ABCDE"))
+    invoices = "number,customer_id,issue_date,due_date,amount,currency\n" \
+               f"C-1,{mine.credit_code},2026-05-01,2026-05-31,100.00,CNY\n" \
+               f"C-2,{mine.credit_code.lower()},2026-05-01,2026-06-30,50.00,CNY\n" \
+               f"C-3,{mine.pk},2026-05-01,2026-06-30,25.00,CNY\n"
+    assert services.invoices_import(actor=users["rm"], content=invoices).created == 3
+    assert set(Invoice.objects.filter(number__startswith="C-").values_list("customer_id", flat=True)) == {mine.pk}
+    refused = "number,customer_id,issue_date,due_date,amount,currency\n" \
+              f"D-1,{others.credit_code},2026-05-01,2026-05-31,100.00,CNY\n" \
+              "D-2,91350100M000100Y4X,2026-05-01,2026-05-31,100.00,CNY\n"
+    with pytest.raises(services.ImportRefused) as exc:
+        services.invoices_import(actor=users["rm"], content=refused)
+    assert [row for row, _msg in exc.value.rows] == [2, 3]
+    assert all("not in your portfolio" in msg for _row, msg in exc.value.rows)
+    payments = "customer_id,received_on,amount,currency,reference,invoice_number\n" \
+               f"{mine.credit_code},{today},100.00,CNY,bank-1,C-1\n"
+    assert services.payments_import(actor=users["rm"], content=payments).created == 1
+    assert Payment.objects.get(reference="bank-1").customer_id == mine.pk
