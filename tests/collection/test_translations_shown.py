@@ -4,35 +4,10 @@ Django merges every app's catalogue into one, and for the same msgid (and contex
 INSTALLED_APPS wins: collection's "Start" (开始处理, a case) showed credit's "起始日" (a start date), its "Letter"
 showed ratings' "大类", monitoring's provision "rate" showed "汇率" and a rule's "Name" accounts' "姓名". A string
 whose meaning differs from another app's takes a context (pgettext / ``{% translate … context … %}``)."""
-from pathlib import Path
-
-import polib
-import pytest
 from django.utils import translation
 
-ROOT = Path(__file__).resolve().parents[2]
-APPS = ["collection", "monitoring", "reports", "validation", "audit"]
-
-
-@pytest.mark.parametrize("app", APPS)
-def test_every_translation_of_the_app_is_the_one_shown(app):
-    po = polib.pofile(str(ROOT / app / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
-    shown_otherwise = []
-    with translation.override("zh-hans"):
-        for entry in po:
-            if entry.obsolete or not entry.translated():
-                continue
-            if entry.msgid_plural:
-                shown = translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) if entry.msgctxt \
-                    else translation.ngettext(entry.msgid, entry.msgid_plural, 1)
-                wanted = entry.msgstr_plural[0]
-            else:
-                shown = translation.pgettext(entry.msgctxt, entry.msgid) if entry.msgctxt \
-                    else translation.gettext(entry.msgid)
-                wanted = entry.msgstr
-            if shown != wanted:
-                shown_otherwise.append((entry.msgctxt, entry.msgid, wanted, shown))
-    assert shown_otherwise == [], f"{app}: another app's translation wins for {shown_otherwise[:15]}"
+# The check over every entry of every catalogue is tests/creditportal/test_translations.py
+# (test_every_translation_of_the_app_is_the_one_shown); these are the words people saw wrong.
 
 
 def test_the_words_people_saw_wrong(client_for, users):
