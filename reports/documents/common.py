@@ -94,9 +94,21 @@ def person(user) -> str:
 
 
 def css_string(text: str) -> str:
-    """``text`` as a CSS string literal (for ``content:`` in the page margin boxes)."""
-    cleaned = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    return f'"{cleaned}"'
+    """``text`` as a CSS string literal (for ``content:`` in the page margin boxes).
+
+    Only translated labels go here (user text goes into running elements in the body, never into
+    ``<style>``). Still, every character but letters, digits, space and a few harmless marks is written as
+    a six-digit CSS escape, so no text can close the string, the rule or the ``<style>`` element.
+    """
+    parts = []
+    for char in str(text):
+        if char.isspace():
+            char = " "
+        if char.isalnum() or char in " .,:;·%()/-_#":
+            parts.append(char)
+        else:
+            parts.append(f"\\{ord(char):06x}")
+    return '"' + "".join(parts) + '"'
 
 
 def page_counter_css() -> str:
@@ -115,9 +127,9 @@ def page_counter_css() -> str:
     return mark_safe(" ".join(parts))
 
 
-def footer_css(report_number: str, sha256: str, sha_label: str) -> str:
-    """``content`` value of the left footer: report number and the SHA-256 of the document's inputs."""
-    return mark_safe(f"{css_string(report_number)} \" · \" {css_string(sha_label + ' ' + (sha256 or DASH))}")
+def footer_text(report_number: str, sha256: str, sha_label: str) -> str:
+    """The left footer (a running element, escaped by the template): report number and the inputs' SHA-256."""
+    return f"{report_number} · {sha_label} {sha256 or DASH}"
 
 
 # --- Charts (inline SVG, drawn here: no JavaScript, no images) ------------------------------------

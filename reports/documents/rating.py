@@ -303,7 +303,7 @@ def rating_report_context(rating: Rating) -> dict:
         "title": _("Credit rating report"),
         "source_sha256": sha,
         "page_counter_css": common.page_counter_css(),
-        "footer_css": common.footer_css(number, sha, _("Input snapshot SHA-256:")),
+        "footer_text": common.footer_text(number, sha, _("Input snapshot SHA-256:")),
         "customer": _customer(rating.customer),
         "rating": {
             "id": rating.pk, "grade": rating.grade, "letter": rating.letter, "pd": common.percent(rating.pd, 2),

@@ -132,3 +132,17 @@ def test_the_nightly_notes_are_in_the_portal_language(users, customer, make_cust
         services.dunning_run(as_of=today)
     notes = dict(DunningAction.objects.values_list("customer__name", "outcome_note"))
     assert notes == {customer.name: "已发送至 ap@example.cn", "无邮箱有限公司": "无电子邮箱地址"}
+
+
+def test_dunning_letter_with_a_hostile_name_embeds_nothing(users, make_customer, make_invoice, today, policy):
+    """Security issue, finding 1: the letter goes to the customer; its name and address are user text."""
+    from tests.pdf_safety import HOSTILE, assert_safe, watching_pdfs
+
+    customer = make_customer(HOSTILE, address=HOSTILE)
+    make_invoice(customer, "10000.00", days_past_due=30, number="INV-EVIL-1")
+    services.dunning_run(as_of=today)
+    action = DunningAction.objects.get()
+    for language in ("zh-hans", "en"):
+        with watching_pdfs() as seen:
+            data = letter_pdf(action, language=language)
+        assert_safe(data, seen)

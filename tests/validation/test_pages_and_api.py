@@ -191,3 +191,22 @@ def test_a_run_with_open_outcome_windows_says_its_figures_are_provisional(users,
     ValidationRun.objects.filter(pk=run.pk).update(results=results)
     page = client_for(users["auditor"]).get(f"/validation/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="incomplete-windows"' not in page
+
+
+def test_validation_report_with_a_hostile_model_name_embeds_nothing(users, today, active_model, make_customer,
+                                                                     make_rating):
+    """Security issue, finding 1: the model's name is a risk administrator's text."""
+    from tests.pdf_safety import HOSTILE, assert_safe, watching_pdfs
+    from validation.report_pdf import validation_report_pdf
+
+    type(active_model).objects.filter(pk=active_model.pk).update(name=HOSTILE[:110])
+    active_model.refresh_from_db()
+    for i, (score, grade) in enumerate([(75, "A"), (5, "D")]):
+        make_rating(make_customer(), dt.date(2024, 3, 1 + i), score, grade, state="approved",
+                    points={"current_ratio": score})
+    run = services.validation_run_start(actor=users["riskadmin"], model=active_model, period_start="2024-01-01",
+                                        period_end="2024-12-31", in_worker=False)
+    run = services.validation_run_execute(run_id=run.pk)
+    with watching_pdfs() as seen:
+        data = validation_report_pdf(run, language="en")
+    assert_safe(data, seen)
