@@ -34,6 +34,10 @@ class CustomerForm(ServiceModelForm):
         return {name: self.cleaned_data.get(name) for name in CUSTOMER_FIELDS}
 
 
+class CustomerReasonForm(PortalForm):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class ReassignForm(PortalForm):
     relationship_manager = forms.ModelChoiceField(label=_("New relationship manager"), queryset=None)
 
