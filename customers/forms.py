@@ -26,8 +26,9 @@ class CustomerForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["credit_code"].widget.attrs.update({"maxlength": 18, "autocomplete": "off",
-                                                        "style": "text-transform: uppercase"})
+        attrs = self.fields["credit_code"].widget.attrs
+        attrs.update({"maxlength": 18, "autocomplete": "off",
+                      "class": f"{attrs.get('class', '')} text-uppercase".strip()})
         self.fields["group"].queryset = CustomerGroup.objects.order_by("name")
 
     def service_kwargs(self):
