@@ -119,3 +119,15 @@ def test_approver_resumes_a_customer_with_a_reason(make_customer, users, api_for
     assert client.post(reverse("customers:customer_suspend", args=[customer.pk]),
                        {"reason": "Stop deliveries"}).status_code == 302
     assert Customer.objects.get(pk=customer.pk).status == "suspended"
+
+
+def test_the_edit_page_offers_no_suspension_and_keeps_a_suspended_status(make_customer, users, client):
+    customer = _customer(make_customer, users)
+    client.force_login(users["rm"])
+    form = client.get(reverse("customers:customer_edit", args=[customer.pk])).context["form"]
+    assert form.fields["status"].disabled
+    other = customer_services.customer_create(
+        actor=users["rm"], name="另一客户", is_foreign=True, country="HK", registration_number="HK-3",
+        industry_section="C", size="large", status="active", legal_form="foreign_company")
+    form = client.get(reverse("customers:customer_edit", args=[other.pk])).context["form"]
+    assert "suspended" not in [value for value, _label in form.fields["status"].choices]
