@@ -5,19 +5,23 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
-from rest_framework.throttling import SimpleRateThrottle
+
+from creditportal.core.throttle import AtomicRateThrottle
 
 User = get_user_model()
 
 
-class TokenLoginThrottle(SimpleRateThrottle):
-    """Limits token requests per username AND address, so one attacker cannot lock out everyone."""
+class TokenLoginThrottle(AtomicRateThrottle):
+    """Token requests per address (``auth_token_address``) and per username and address (``auth_token``),
+    the same keys as the login form's lock-out (``AXES_LOCKOUT_PARAMETERS``). DRF checks throttles in
+    ``initial()``, before the view authenticates: a refused request never reaches the password hasher."""
 
     scope = "auth_token"
 
-    def get_cache_key(self, request, view):
+    def limits(self, request):
+        address = self.get_ident(request)
         username = str(request.data.get("username", "")).lower()[:150] if hasattr(request, "data") else ""
-        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
+        return [("auth_token_address", address), ("auth_token", f"{address}:{username}")]
 
 
 class TokenView(ObtainAuthToken):

@@ -81,6 +81,23 @@ def end_sessions_and_tokens(user) -> int:
 
 
 @transaction.atomic
+def password_change(*, actor, new_password) -> int:
+    """Set ``actor``'s own new password (validated by the caller's form, or here) and revoke their API
+    tokens: a token taken with the old password must not outlive it. Other sessions end by themselves
+    (Django's session hash follows the password). Returns the number of tokens revoked."""
+    try:
+        password_validation.validate_password(new_password, actor)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field_errors={"new_password1": exc.messages}) from exc
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    revoked, _detail = Token.objects.filter(user=actor).delete()
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=actor, verb="password_change",
+                 after={"tokens_revoked": revoked})
+    return revoked
+
+
+@transaction.atomic
 def user_deactivate(*, actor, user) -> User:
     access.require(actor, "auth.change_user")
     if user.pk == actor.pk:

@@ -1,18 +1,14 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from . import views
-from .forms import LoginForm, PasswordChangeForm
+from .forms import LoginForm
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Named templates: django.contrib.admin's registration/password_change_*.html come first in the app
-    # template search and would show the admin's page instead of the portal's.
-    path("password/", auth_views.PasswordChangeView.as_view(
-        form_class=PasswordChangeForm, success_url=reverse_lazy("accounts:password_done"),
-        template_name="creditportal/password_change_form.html"), name="password_change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="creditportal/password_change_done.html"), name="password_done"),
     path("users/", views.UserListView.as_view(), name="user_list"),

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,7 +19,7 @@ from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import services
 from .filtersets import UserFilterSet
-from .forms import ROLE_LABELS, PreferenceForm, UserEditForm, UserForm
+from .forms import ROLE_LABELS, PasswordChangeForm, PreferenceForm, UserEditForm, UserForm
 
 User = get_user_model()
 
@@ -211,3 +213,24 @@ class LanguageSwitchView(View):
                 return response
             _remember_language(request, language)
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The user's own password change, through ``services.password_change`` (which revokes their API tokens)."""
+
+    form_class = PasswordChangeForm
+    # Named templates: django.contrib.admin's registration/password_change_*.html come first in the app
+    # template search and would show the admin's page instead of the portal's.
+    template_name = "creditportal/password_change_form.html"
+
+    def get_success_url(self):
+        return reverse("accounts:password_done")
+
+    def form_valid(self, form):
+        try:
+            services.password_change(actor=self.request.user, new_password=form.cleaned_data["new_password1"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        return HttpResponseRedirect(self.get_success_url())

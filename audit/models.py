@@ -1,13 +1,18 @@
-"""The append-only audit trail.
+"""The append-only, hash-chained audit trail.
 
 Events keep ids and names, not foreign keys: a cascading delete elsewhere would otherwise become the
-very UPDATE/DELETE this table refuses. The model and its querysets refuse changes; on PostgreSQL a
-trigger refuses UPDATE and DELETE too (TRUNCATE stays possible for test flushes).
+very UPDATE/DELETE this table refuses. The model and its querysets refuse changes; on PostgreSQL triggers
+refuse UPDATE and DELETE (per row) and TRUNCATE (per statement; the test suite's flush alone sets
+``creditportal.allow_truncate``). Every way of appending (``save``/``create``, ``bulk_create``) links each
+new event into the hash chain of ``audit.chain`` under the chain's lock, so no writer can skip it.
 """
-from django.db import models
+from django.db import connections, models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.core.jsonfields import SnapshotJSONField
+
+from . import chain
 
 
 class AuditTrailIsAppendOnly(Exception):
@@ -23,6 +28,12 @@ class AuditEventQuerySet(models.QuerySet):
 
     def bulk_update(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("audit events cannot be changed")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            _link(objs, self.db)
+            return super().bulk_create(objs, *args, **kwargs)
 
     def for_object(self, object_type: str, object_id):
         return self.filter(object_type=object_type, object_id=str(object_id))
@@ -42,7 +53,7 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("export")
         RUN = "run", _("run")
 
-    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
     actor_username = models.CharField(_("actor"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
@@ -53,6 +64,8 @@ class AuditEvent(models.Model):
     before = SnapshotJSONField(_("before"), null=True, blank=True)
     after = SnapshotJSONField(_("after"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    chain_hash = models.CharField(_("chain hash"), max_length=64, blank=True, editable=False,
+                                  help_text=_("SHA-256 of this event and the previous event's chain hash."))
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -70,7 +83,28 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AuditTrailIsAppendOnly("audit events cannot be changed")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            _link([self], using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+
+
+def _link(events, using) -> None:
+    """Give each new event its chain hash, after the last event stored, holding the chain's lock until the
+    transaction ends (so concurrent writers append one transaction after the other and never fork it)."""
+    if not events:
+        return
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.LOCK_KEY])
+    previous = (AuditEvent.objects.using(using).order_by("-id").values_list("chain_hash", flat=True).first()
+                or chain.GENESIS)
+    for event in events:
+        if event.occurred_at is None:
+            event.occurred_at = timezone.now()
+        event.chain_hash = chain.link(previous, chain.values_of(event))
+        previous = event.chain_hash

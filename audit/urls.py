@@ -5,5 +5,6 @@ from . import views
 app_name = "audit"
 urlpatterns = [
     path("", views.AuditEventListView.as_view(), name="event_list"),
+    path("chain/", views.AuditChainView.as_view(), name="chain"),
     path("export.csv", views.AuditEventExportView.as_view(), name="event_export"),
 ]

@@ -36,6 +36,7 @@ VERB_LABELS = {
     "dismiss": pgettext_lazy("audit verb", "dismissed"),
     "start": pgettext_lazy("audit verb", "started"),
     "language": pgettext_lazy("audit verb", "language chosen"),
+    "password_change": pgettext_lazy("audit verb", "password changed"),
     "alert_raised": pgettext_lazy("audit verb", "alert raised"),
     "alerts_evaluate": pgettext_lazy("audit verb", "warning rules evaluated"),
     "classification_run": pgettext_lazy("audit verb", "classification run"),

@@ -1,9 +1,12 @@
 import json
 
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
 from creditportal.core.lists import Column, PortalListView
+from creditportal.core.views import PortalPermissionMixin
 
+from . import selectors
 from .filtersets import AuditEventFilterSet
 from .models import AuditEvent
 
@@ -52,3 +55,17 @@ class AuditEventExportView(AuditEventListView):
 
     permission_required = "audit.export_auditevent"
     export_format = "csv"
+
+
+class AuditChainView(PortalPermissionMixin, TemplateView):
+    """The auditor's check of the trail's hash chain: intact, or the events where it breaks."""
+
+    permission_required = "audit.view_auditevent"
+    template_name = "audit/chain.html"
+
+    def get_context_data(self, **kwargs):
+        report = selectors.verify_chain()
+        events = AuditEvent.objects.in_bulk([event_id for event_id, _previous in report.breaks])
+        breaks = [{"event": events.get(event_id), "id": event_id, "previous_id": previous_id}
+                  for event_id, previous_id in report.breaks]
+        return {**super().get_context_data(**kwargs), "report": report, "breaks": breaks}

@@ -334,7 +334,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         "retrieve": "credit.view_facility",
         "check": "credit.check_facility",
         "suspend": "credit.suspend_facility",
-        "resume": "credit.suspend_facility",
+        "resume": "credit.resume_facility",
         "reduce_limit": "credit.change_facility",
         "close": "credit.change_facility",
     }

@@ -545,7 +545,8 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
         ordering = ["customer_id", "-start_date", "-id"]
-        permissions = [("suspend_facility", "Can suspend and resume a facility (suspend deliveries)"),
+        permissions = [("suspend_facility", "Can suspend a facility (suspend deliveries)"),
+                       ("resume_facility", "Can lift a facility's suspension"),
                        ("check_facility", "Can run a limit check on a facility")]
         constraints = [
             models.CheckConstraint(condition=models.Q(expiry_date__gte=models.F("start_date")),

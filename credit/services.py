@@ -968,8 +968,10 @@ def facility_suspend(*, actor, facility, reason) -> Facility:
 
 @transaction.atomic
 def facility_resume(*, actor, facility, reason) -> Facility:
+    """Lift a suspension: only the roles with ``credit.resume_facility`` (approvers), whoever imposed it;
+    the reason is required and audited with the actor."""
     return _facility_transition(actor=actor, facility=facility, method="resume", reason=reason,
-                                permission="credit.suspend_facility", verb="resume")
+                                permission="credit.resume_facility", verb="resume")
 
 
 @transaction.atomic

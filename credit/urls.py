@@ -19,7 +19,7 @@ urlpatterns = [
          name="facility_order"),
     path("facilities/<int:pk>/suspend/", views.FacilitySuspendView.as_view(), {"action": "suspend"},
          name="facility_suspend"),
-    path("facilities/<int:pk>/resume/", views.FacilitySuspendView.as_view(), {"action": "resume"},
+    path("facilities/<int:pk>/resume/", views.FacilityResumeView.as_view(), {"action": "resume"},
          name="facility_resume"),
     path("facilities/<int:pk>/reduce-limit/", views.FacilityChangeView.as_view(), {"action": "reduce_limit"},
          name="facility_reduce_limit"),

@@ -546,7 +546,12 @@ class FacilityOrderView(FacilityActionView):
 
 class FacilitySuspendView(FacilityActionView):
     permission_required = "credit.suspend_facility"
-    actions = ("suspend", "resume")
+    actions = ("suspend",)
+
+
+class FacilityResumeView(FacilityActionView):
+    permission_required = "credit.resume_facility"
+    actions = ("resume",)
 
 
 class FacilityChangeView(FacilityActionView):

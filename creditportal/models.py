@@ -49,3 +49,18 @@ class PermissionVersion(models.Model):
     @staticmethod
     def user_scope(user_id) -> str:
         return f"user:{user_id}"
+
+
+class ThrottleCounter(models.Model):
+    """A fixed-window rate-limit counter when no Redis is configured (``creditportal.core.throttle``)."""
+
+    key = models.CharField(_("key"), max_length=120, primary_key=True)
+    window_ends = models.DateTimeField(_("window ends"), db_index=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("throttle counter")
+        verbose_name_plural = _("throttle counters")
+
+    def __str__(self):
+        return f"{self.key} {self.count} until {self.window_ends}"

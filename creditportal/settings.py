@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "creditportal.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,6 +128,11 @@ DATABASE_HEALTH_CHECK_INTERVAL = env.int("DATABASE_HEALTH_CHECK_INTERVAL", defau
 API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Client address ------------------------------------------------------------------------
+# How many trusted proxies stand in front of the portal (each appends to X-Forwarded-For). 0: the
+# address is REMOTE_ADDR and X-Forwarded-For, which any client can write, is never read.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 # --- Cache (Redis when configured: throttling and locks must be shared between processes) ----
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
@@ -153,17 +159,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 9}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.NotUsernameValidator"},
+    {"NAME": "accounts.validators.NotPreviousPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lock-out after 5 failures, keyed on username AND address so one attacker cannot lock out everyone,
-# expiring by itself.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Lock-out (django-axes, checked by its backend before any password is hashed): an address is locked after
+# AXES_FAILURE_LIMIT failed logins within the cool-off time, whatever the usernames tried (a flood of random
+# usernames costs one PBKDF2 hash each), and so is the username at that address; the lock expires by itself
+# after AXES_COOLOFF_TIME. A success does not reset the count: with the address among the parameters it
+# would let an attacker with one valid login clear the address's failures and go on guessing.
+# The address is the portal's one rule (NUM_PROXIES above).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["ip_address"], ["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "creditportal.core.request_context.ip_from_request"
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -185,6 +198,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANG
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: strict, scripts and styles from the portal's static files only
+# (creditportal.core.csp.DEFAULT_POLICY; a CONTENT_SECURITY_POLICY dict here would replace it).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -228,7 +243,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "creditportal.core.schema.AutoSchema",  # documents the error answers
     "EXCEPTION_HANDLER": "creditportal.core.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth_token": env("API_TOKEN_THROTTLE", default="5/min")},
+    # Token requests: per username and address, and per address whatever the username
+    # (accounts.api.TokenLoginThrottle, atomic counters: creditportal/core/throttle.py).
+    "DEFAULT_THROTTLE_RATES": {"auth_token": env("API_TOKEN_THROTTLE", default="5/min"),
+                               "auth_token_address": env("API_TOKEN_ADDRESS_THROTTLE", default="20/min")},
+    # Whose address a request is: REMOTE_ADDR unless NUM_PROXIES trusted proxies stand in front
+    # (creditportal.core.request_context.ip_from_request; DRF's own get_ident reads the same setting).
+    "NUM_PROXIES": NUM_PROXIES,
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {

@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.urls import Resolver404, URLResolver, include, path
 from django.urls.resolvers import RoutePattern
 from django.utils.functional import cached_property
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenView
+from creditportal.core.csp import csp_override
 
 from . import views
 
@@ -110,8 +111,13 @@ urlpatterns = [
     SegmentIndexedResolver(RoutePattern("api/v1/"), grouped_by_prefix(
         router.urls, [prefix for prefix, _viewset, _basename in router.registry])),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Third-party documentation pages: Swagger UI's start script is served as a file (the split view); both
+    # UIs set inline styles, Redoc also starts with an inline script and runs a worker from a blob.
+    path("api/docs/", csp_override(SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+                                   style_src=["'self'", "'unsafe-inline'"]), name="api-docs"),
+    path("api/redoc/", csp_override(SpectacularRedocView.as_view(url_name="api-schema"),
+                                    script_src=["'self'", "'unsafe-inline'"], style_src=["'self'", "'unsafe-inline'"],
+                                    worker_src=["'self'", "blob:"]), name="api-redoc"),
     *[path(f"{app}/", include(f"{app}.urls")) for app in PAGE_APPS],
 ]
 

@@ -48,6 +48,10 @@ class ReassignSerializer(serializers.Serializer):
                                                         queryset=services.relationship_managers())
 
 
+class CustomerReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
 class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Customers of the caller's portfolio (everyone's for readers with ``view_all_customers``)."""
@@ -60,6 +64,7 @@ class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         "list": "customers.view_customer", "retrieve": "customers.view_customer",
         "create": "customers.add_customer", "update": "customers.change_customer",
         "partial_update": "customers.change_customer", "reassign": "customers.reassign_customer",
+        "suspend": "customers.suspend_customer", "resume": "customers.resume_customer",
     }
 
     def get_queryset(self):
@@ -87,6 +92,25 @@ class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         services.customer_reassign(actor=request.user, customer=customer,
                                    relationship_manager=payload.validated_data["relationship_manager"])
         return Response(CustomerSerializer(_reload(self.get_queryset(), customer)).data)
+
+    def _status_change(self, request, service):
+        customer = self.get_object()
+        payload = CustomerReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        service(actor=request.user, customer=customer, reason=payload.validated_data["reason"])
+        return Response(CustomerSerializer(_reload(self.get_queryset(), customer)).data)
+
+    @extend_schema(request=CustomerReasonSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        """Suspend the customer (no new orders); the reason is audited."""
+        return self._status_change(request, services.customer_suspend)
+
+    @extend_schema(request=CustomerReasonSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Lift the customer's suspension (approvers); who and why are audited."""
+        return self._status_change(request, services.customer_resume)
 
 
 # --- Groups -----------------------------------------------------------------------------------

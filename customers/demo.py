@@ -113,7 +113,7 @@ def load(context):
         actor = users[manager]
         fields = dict(
             name=name, name_en=name_en, legal_form="limited_liability", industry_section=section,
-            industry_division=division, size=size, status=status,
+            industry_division=division, size=size, status="active" if status == "suspended" else status,
             registered_capital=(scale * unit / 10).quantize(Decimal("1")), registered_capital_currency="CNY",
             established_on=dt.date(1995 + index * 3, 1 + index, 10 + index),
             legal_representative=LEGAL_REPRESENTATIVES[index], address=ADDRESSES[index],
@@ -128,6 +128,9 @@ def load(context):
         if key == "huadong_cement":
             fields["legal_form"] = "joint_stock"
         customer = services.customer_create(actor=actor, **fields)
+        if status == "suspended":  # imposed by an approver, with its reason, like any suspension
+            customer = services.customer_suspend(actor=users["approver1"], customer=customer,
+                                                 reason="逾期超过一年，暂停交货。")
         customers[key] = customer
         for year_index in range(3):
             year = today.year - 1 - year_index

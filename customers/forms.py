@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from creditportal.core.forms import DateInput, PortalForm, PortalModelForm
 
 from .models import (
-    BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_ITEMS, Contact, Customer, CustomerGroup,
+    BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_ITEMS, Contact, Customer, CustomerGroup, CustomerStatus,
     DocumentType, FinancialStatement, NegativeRecord,
 )
 from .services import CONTACT_FIELDS, CUSTOMER_FIELDS, NEGATIVE_RECORD_FIELDS, STATEMENT_FIELDS, relationship_managers
@@ -26,12 +26,23 @@ class CustomerForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["credit_code"].widget.attrs.update({"maxlength": 18, "autocomplete": "off",
-                                                        "style": "text-transform: uppercase"})
+        attrs = self.fields["credit_code"].widget.attrs
+        attrs.update({"maxlength": 18, "autocomplete": "off",
+                      "class": f"{attrs.get('class', '')} text-uppercase".strip()})
         self.fields["group"].queryset = CustomerGroup.objects.order_by("name")
+        # a suspension is imposed and lifted by its own action (customer_suspend / customer_resume)
+        status = self.fields["status"]
+        if self.instance.pk and self.instance.status == CustomerStatus.SUSPENDED:
+            status.disabled = True
+        else:
+            status.choices = [(value, label) for value, label in status.choices if value != CustomerStatus.SUSPENDED]
 
     def service_kwargs(self):
         return {name: self.cleaned_data.get(name) for name in CUSTOMER_FIELDS}
+
+
+class CustomerReasonForm(PortalForm):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReassignForm(PortalForm):

@@ -193,6 +193,8 @@ class Customer(models.Model):
         permissions = [
             ("view_all_customers", "Can view every customer (not only the own portfolio)"),
             ("reassign_customer", "Can reassign a customer to another relationship manager"),
+            ("suspend_customer", "Can suspend a customer"),
+            ("resume_customer", "Can lift a customer's suspension"),
         ]
         indexes = [
             models.Index(fields=["relationship_manager", "status"]),

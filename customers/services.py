@@ -187,6 +187,10 @@ def _clean_customer_fields(fields: dict, *, instance: Customer | None = None) ->
         data["status"] = CustomerStatus.PROSPECT
     if data["status"] not in CustomerStatus.values:
         add("status", _("Choose a status from the list."))
+    elif CustomerStatus.SUSPENDED in {data["status"], getattr(instance, "status", None)} and \
+            data["status"] != getattr(instance, "status", None):
+        # a suspension is imposed and lifted only by customer_suspend / customer_resume (who and why)
+        add("status", _("A suspension is imposed or lifted with its own action and a reason, not by editing."))
     capital = _decimal_or_none(data.get("registered_capital"), "registered_capital", errors)
     if capital is not None and capital < 0:
         add("registered_capital", _("The registered capital cannot be negative."))
@@ -272,6 +276,44 @@ def customer_reassign(*, actor, customer: Customer, relationship_manager) -> Cus
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=customer, verb="reassign", before=before,
                  after=snapshot(customer, fields=["relationship_manager"]))
     return customer
+
+
+# --- Suspension -------------------------------------------------------------------------------
+
+def _customer_status_change(*, actor, customer, reason, permission, sources, target, verb) -> Customer:
+    access.require(actor, permission)
+    require_visible(actor, customer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give a reason."), field_errors={"reason": _("Required.")})
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.status not in sources:
+        raise Conflict(_("This action is not allowed in the object's current state (%(state)s).")
+                       % {"state": locked.get_status_display()})
+    before = locked.status
+    locked.status = target
+    locked.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb=verb,
+                 before={"status": before}, after={"status": target, "reason": reason[:500]})
+    return locked
+
+
+@transaction.atomic
+def customer_suspend(*, actor, customer: Customer, reason) -> Customer:
+    """Suspend a customer (no new orders on any of its facilities); the reason is audited."""
+    return _customer_status_change(actor=actor, customer=customer, reason=reason,
+                                   permission="customers.suspend_customer",
+                                   sources=(CustomerStatus.PROSPECT, CustomerStatus.ACTIVE),
+                                   target=CustomerStatus.SUSPENDED, verb="suspend")
+
+
+@transaction.atomic
+def customer_resume(*, actor, customer: Customer, reason) -> Customer:
+    """Lift a customer's suspension: only the roles with ``customers.resume_customer`` (approvers),
+    whoever imposed it; who and why are audited."""
+    return _customer_status_change(actor=actor, customer=customer, reason=reason,
+                                   permission="customers.resume_customer",
+                                   sources=(CustomerStatus.SUSPENDED,), target=CustomerStatus.ACTIVE, verb="resume")
 
 
 # --- Groups -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from . import selectors, services, statement_io
 from .filtersets import CustomerFilterSet, CustomerGroupFilterSet
 from .forms import (
     ContactForm, CustomerForm, CustomerGroupForm, DocumentUploadForm, NegativeRecordForm, ReassignForm,
-    ServiceModelForm, StatementForm, StatementImportForm,
+    ServiceModelForm, StatementForm, StatementImportForm, CustomerReasonForm,
 )
 from .models import Contact, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord
 from .tabs import get_tab, tabs_for
@@ -141,6 +141,42 @@ class CustomerReassignView(PortalPermissionMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Customer reassigned."))
         return redirect("customers:customer_detail", pk=self.customer.pk)
+
+
+class CustomerSuspendView(PortalPermissionMixin, FormView):
+    """Suspend a customer with a reason (``customer_suspend``)."""
+
+    permission_required = "customers.suspend_customer"
+    template_name = "customers/simple_form.html"
+    form_class = CustomerReasonForm
+    resume = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.customer = visible_customer(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        title = _("Lift the suspension of %(name)s") if self.resume else _("Suspend %(name)s")
+        return {**super().get_context_data(**kwargs), "customer": self.customer,
+                "title": title % {"name": self.customer.name}}
+
+    def form_valid(self, form):
+        service = services.customer_resume if self.resume else services.customer_suspend
+        try:
+            service(actor=self.request.user, customer=self.customer, reason=form.cleaned_data["reason"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Suspension lifted.") if self.resume else _("Customer suspended."))
+        return redirect("customers:customer_detail", pk=self.customer.pk)
+
+
+class CustomerResumeView(CustomerSuspendView):
+    """Lift a customer's suspension with a reason (``customer_resume``: approvers only)."""
+
+    permission_required = "customers.resume_customer"
+    resume = True
 
 
 class CustomerDetailView(PortalPermissionMixin, DetailView):

@@ -13,6 +13,19 @@ from creditportal.core import clock
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _allow_test_flush(sender, connection, **kwargs):
+    """pytest-django empties the tables after each transactional test with one TRUNCATE; the audit trail
+    refuses TRUNCATE unless the session says so (audit migration 0005). Only the tests' connections do."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET creditportal.allow_truncate = 'on'")
+
+
+from django.db.backends.signals import connection_created  # noqa: E402
+
+connection_created.connect(_allow_test_flush, dispatch_uid="tests-allow-audit-truncate")
+
+
 def pytest_configure(config):
     if IN_CI:
         engine = settings.DATABASES["default"]["ENGINE"]

@@ -73,3 +73,14 @@ def shipped_text(value):
 def shipped(value):
     """``shipped_text`` as a template filter: ``{{ factor.name|shipped }}``."""
     return shipped_text(value)
+
+
+@register.filter
+def width_class(value) -> str:
+    """``portal-w-N``: a width of N % (0–100, rounded) as a class of portal.css, for progress bars (the
+    Content-Security-Policy refuses inline ``style`` attributes)."""
+    try:
+        percent = round(float(value))
+    except (TypeError, ValueError):
+        percent = 0
+    return f"portal-w-{min(max(percent, 0), 100)}"

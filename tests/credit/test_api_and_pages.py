@@ -71,7 +71,9 @@ def test_facility_check_suspend_resume_and_orders(setup, api_for):
                       format="json")
     assert refused.status_code == 400
     assert rm.post(f"/api/v1/facilities/{f.pk}/suspend/", {"reason": "again"}, format="json").status_code == 409
-    assert rm.post(f"/api/v1/facilities/{f.pk}/resume/", {"reason": "Paid"}, format="json").status_code == 200
+    assert rm.post(f"/api/v1/facilities/{f.pk}/resume/", {"reason": "Paid"}, format="json").status_code == 403
+    assert api_for(u["approver1"]).post(f"/api/v1/facilities/{f.pk}/resume/", {"reason": "Paid"},
+                                        format="json").status_code == 200
     assert rm.post(f"/api/v1/facilities/{f.pk}/reduce-limit/", {"new_limit": "500000", "reason": "x"},
                    format="json").status_code == 403   # a manager may suspend, not change the limit
     reduced = api_for(u["approver1"]).post(f"/api/v1/facilities/{f.pk}/reduce-limit/",

@@ -71,9 +71,9 @@ def test_update_other_portfolio_refused(users, make_customer):
     customer = make_customer()
     with pytest.raises(NotAllowed):
         services.customer_update(actor=users["rm2"], customer=customer, name="改名")
-    services.customer_update(actor=users["rm"], customer=customer, name="改名", status="suspended")
+    services.customer_update(actor=users["rm"], customer=customer, name="改名", status="closed")
     customer.refresh_from_db()
-    assert customer.name == "改名" and customer.status == "suspended"
+    assert customer.name == "改名" and customer.status == "closed"
     change = AuditEvent.objects.filter(object_type="customers.customer", action="update").get()
     assert change.before["name"] != change.after["name"]
 
