@@ -14,6 +14,7 @@ from creditportal.core import clock
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, referenced_object,
 )
+from creditportal.core.idempotency import idempotent
 from customers.models import Customer
 
 from . import selectors, services
@@ -179,6 +180,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     def get_queryset(self):
         return Invoice.objects.visible_to(self.request.user).order_by("due_date", "pk")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -192,6 +194,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     @extend_schema(request={"multipart/form-data": inline_serializer("CsvUpload", {"file": serializers.FileField()})},
                    responses=inline_serializer("ImportResult", {"created": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
+    @idempotent
     def import_csv(self, request):
         upload = request.FILES.get("file")
         content = upload.read() if upload else request.data.get("content", "")
@@ -211,6 +214,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Payment.objects.visible_to(self.request.user).prefetch_related("allocations").order_by("-received_on",
                                                                                                        "-pk")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -227,6 +231,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                                                      {"file": serializers.FileField()})},
                    responses=inline_serializer("PaymentImportResult", {"created": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
+    @idempotent
     def import_csv(self, request):
         upload = request.FILES.get("file")
         content = upload.read() if upload else request.data.get("content", "")
@@ -242,6 +247,7 @@ class ClaimPayoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def get_queryset(self):
         return ClaimPayout.objects.visible_to(self.request.user).order_by("-paid_on", "-pk")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -335,6 +341,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
                                                           "reference": serializers.CharField(required=False)}),
                    responses=PaymentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def recovery(self, request, pk=None):
         case = self.get_object()
         s = inline_serializer("RecoveryIn", {"amount": serializers.DecimalField(18, 2),
@@ -357,6 +364,7 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=CollectionNoteSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def approve(self, request, pk=None):
         w = services.writeoff_approve(actor=request.user, writeoff=self.get_object(),
                                       note=str(request.data.get("note", "")))
