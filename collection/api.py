@@ -161,6 +161,13 @@ class DunningActionSerializer(serializers.ModelSerializer):
                   "overdue_amount", "currency", "invoice_ids", "outcome", "outcome_note", "assigned_to", "closed_on"]
 
 
+class RecoverySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(18, 2)
+    received_on = serializers.DateField()
+    currency = serializers.CharField(required=False, default="CNY")
+    reference = serializers.CharField(required=False, default="", allow_blank=True)
+
+
 class CollectionNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -336,19 +343,12 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
                                              reason=str(request.data.get("reason", "")))
         return Response(WriteOffSerializer(writeoff).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=inline_serializer("Recovery", {"amount": serializers.DecimalField(18, 2),
-                                                          "received_on": serializers.DateField(),
-                                                          "reference": serializers.CharField(required=False)}),
-                   responses=PaymentSerializer)
+    @extend_schema(request=RecoverySerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
     @idempotent
     def recovery(self, request, pk=None):
         case = self.get_object()
-        s = inline_serializer("RecoveryIn", {"amount": serializers.DecimalField(18, 2),
-                                             "received_on": serializers.DateField(),
-                                             "currency": serializers.CharField(required=False, default="CNY"),
-                                             "reference": serializers.CharField(required=False, default="")})(
-            data=request.data)
+        s = RecoverySerializer(data=request.data)
         s.is_valid(raise_exception=True)
         payment = services.recovery_record(actor=request.user, case=case, **s.validated_data)
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
