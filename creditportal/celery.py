@@ -47,7 +47,7 @@ app.conf.beat_schedule = {
 @worker_ready.connect
 def relay_outbox_on_start(sender=None, **kwargs):
     """A worker that starts (after an outage, a deployment) sends what the outbox holds at once."""
-    from django.db import close_old_connections
+    from django.db import connections
 
     from creditportal.core.tasks import relay_outbox
 
@@ -56,4 +56,6 @@ def relay_outbox_on_start(sender=None, **kwargs):
     except Exception:  # noqa: BLE001 - the worker starts anyway; beat's relay runs again in seconds
         logging.getLogger("creditportal.outbox").warning("outbox relay at worker start failed", exc_info=True)
     finally:
-        close_old_connections()
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:  # the main process keeps no connection for its children
+                connection.close()

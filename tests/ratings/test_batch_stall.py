@@ -187,3 +187,39 @@ def test_run_now_with_nothing_running_starts_a_batch_and_others_are_refused(user
     assert client_for(users["rm"]).post(reverse("ratings:batch_list")).status_code == 403
     with pytest.raises(Conflict):
         services.batch_run_now(actor=users["riskadmin"])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_being_rated_right_now_is_not_a_stall(users, make_customer, approved_rating):
+    """A long chunk holds its row lock while it runs: the batch is working, whatever its heartbeat says."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from ratings.models import RatingBatchChunk
+
+    _rated(4, make_customer, approved_rating, users)
+    batch = services.batch_start(actor=users["riskadmin"], in_worker=False)
+    services.batch_run(batch_id=batch.pk, chunk_size=2, in_worker=True)
+    _sent_to_the_broker()
+    held, release = threading.Event(), threading.Event()
+
+    def worker_rating_chunk_1():
+        with transaction.atomic():
+            RatingBatchChunk.objects.select_for_update().get(batch_id=batch.pk, index=1)
+            held.set()
+            release.wait(20)
+        connection.close()
+
+    thread = threading.Thread(target=worker_rating_chunk_1)
+    thread.start()
+    try:
+        assert held.wait(20)
+        at(30)
+        assert services.batch_check_stalled() == []
+    finally:
+        release.set()
+        thread.join()
+    [outcome] = services.batch_check_stalled()  # the worker died without finishing it
+    assert outcome.outcome == "resumed" and outcome.chunks == [0, 1]

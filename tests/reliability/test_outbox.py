@@ -159,6 +159,17 @@ def test_the_relay_leaves_a_fresh_row_to_its_writer_and_the_command_relays(broke
     assert len(broker.sent) == 2
 
 
+def test_a_starting_worker_relays_the_outbox(broker):
+    from creditportal.celery import relay_outbox_on_start
+
+    broker.down = True
+    enqueue(project_tasks.clear_expired_sessions)
+    broker.down = False
+    later(60)
+    relay_outbox_on_start(sender=None)
+    assert broker.names() == ["creditportal.clear_expired_sessions"] and not _unsent()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_relays_at_once_send_each_row_once(broker):
