@@ -327,7 +327,7 @@ def test_a_retried_payment_with_the_same_key_is_written_once(broker, users, cust
     assert second.json() == first.json() and second["Idempotent-Replayed"] == "true"
     assert Payment.objects.count() == 1
     other = api.post("/api/v1/payments/", {**body, "amount": "500.00"}, format="json",
-                     HTTP_IDEMPOTENCY_KEY="retry-me")
+                     HTTP_IDEMPOTENCY_KEY="retry-me", HTTP_ACCEPT_LANGUAGE="en")
     assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused"
     assert "different request" in other.json()["detail"]
     assert Payment.objects.count() == 1
