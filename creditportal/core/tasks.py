@@ -48,7 +48,8 @@ class _Publication:
 
     def send(self):
         for message_id, (args, kwargs) in zip(self.message_ids, self.calls):
-            _send_one(message_id, self.task, args, kwargs, use_delay=True)
+            if not _send_one(message_id, self.task, args, kwargs, use_delay=True):
+                break  # the broker is down: the rest wait for the relay instead of each timing out here
 
 
 def enqueue(task, *args, **kwargs):

@@ -413,3 +413,25 @@ def test_the_schema_documents_the_header_on_the_money_moving_writes():
         "POST /api/v1/claim-payouts/", "POST /api/v1/collection-cases/{id}/recovery/", "POST /api/v1/invoices/",
         "POST /api/v1/invoices/import/", "POST /api/v1/orders/", "POST /api/v1/payments/",
         "POST /api/v1/payments/import/", "POST /api/v1/write-offs/{id}/approve/"]
+
+
+def test_a_broker_down_during_a_fan_out_tries_once_and_leaves_the_rest_to_the_relay(broker, users,
+                                                                                   django_capture_on_commit_callbacks):
+    from creditportal.core.tasks import enqueue_many
+
+    broker.down = True
+    attempts = []
+    original = Broker.apply_async
+
+    def counting(self, task, args=None, kwargs=None, **options):
+        attempts.append(args)
+        return original(self, task, args, kwargs, **options)
+
+    Broker.apply_async = counting
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue_many(project_tasks.clear_expired_sessions, [((), {}) for _ in range(5)])
+    finally:
+        Broker.apply_async = original
+    assert len(attempts) == 1 and OutboxMessage.objects.filter(sent_at__isnull=True).count() == 5
+    _relay_sends_each_once(broker, ["creditportal.clear_expired_sessions"] * 5)

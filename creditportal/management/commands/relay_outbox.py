@@ -16,9 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args, loop=0, **options):
         while True:
             result = relay_outbox()
+            sent = result["sent"]
             while result["sent"] and result["left"] and not result["failed"]:
                 result = relay_outbox()  # more than one run's worth is due
-            self.stdout.write(f"sent {result['sent']}, failed {result['failed']}, unsent {result['left']}")
+                sent += result["sent"]
+            self.stdout.write(f"sent {sent}, failed {result['failed']}, unsent {result['left']}")
             if not loop:
                 return
             time.sleep(loop)
