@@ -1029,7 +1029,7 @@ def batch_run_now(*, actor) -> RunNowOutcome:
         raise Conflict(_("Batch #%(batch)s is %(status)s and progressing (last progress %(when)s, %(done)s of "
                          "%(chunks)s chunks done); a batch with no progress for %(minutes)s minutes is resumed "
                          "by pressing again.")
-                       % {"batch": running.pk, "status": running.get_status_display(),
+                       % {"batch": running.pk, "status": str(running.get_status_display()).lower(),
                           "when": timezone.localtime(beat).strftime("%Y-%m-%d %H:%M:%S"),
                           "done": running.chunks_done, "chunks": running.chunk_count,
                           "minutes": _stall_minutes()}, code=error.code) from error

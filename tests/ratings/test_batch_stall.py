@@ -156,7 +156,7 @@ def test_run_now_says_it_resumed_the_stalled_batch(users, running_batch, client_
     at(3)
     response, messages = _press(client_for, users["riskadmin"])
     assert response.status_code == 302
-    assert any(f"Batch #{running_batch.pk} is Running and progressing" in m for m in messages), messages
+    assert any(f"Batch #{running_batch.pk} is running and progressing" in m for m in messages), messages
     at(7)
     response, messages = _press(client_for, users["riskadmin"])
     assert response.url == reverse("ratings:batch_detail", args=[running_batch.pk])
