@@ -46,6 +46,8 @@ VERB_LABELS = {
     "provision_run": pgettext_lazy("audit verb", "provision run"),
     "batch_start": pgettext_lazy("audit verb", "batch started"),
     "batch_finished": pgettext_lazy("audit verb", "batch finished"),
+    "batch_resumed": pgettext_lazy("audit verb", "stalled batch resumed"),
+    "batch_stalled_failed": pgettext_lazy("audit verb", "stalled batch failed"),
     "retry_batch": pgettext_lazy("audit verb", "batch retried"),
     "build_batch": pgettext_lazy("audit verb", "batch built"),
     "request_batch": pgettext_lazy("audit verb", "batch requested"),

@@ -14,6 +14,7 @@ from creditportal.core import clock
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, referenced_object,
 )
+from creditportal.core.idempotency import idempotent
 from customers.models import Customer
 
 from . import selectors, services
@@ -160,6 +161,13 @@ class DunningActionSerializer(serializers.ModelSerializer):
                   "overdue_amount", "currency", "invoice_ids", "outcome", "outcome_note", "assigned_to", "closed_on"]
 
 
+class RecoverySerializer(serializers.Serializer):
+    amount = serializers.DecimalField(18, 2)
+    received_on = serializers.DateField()
+    currency = serializers.CharField(required=False, default="CNY")
+    reference = serializers.CharField(required=False, default="", allow_blank=True)
+
+
 class CollectionNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -179,6 +187,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     def get_queryset(self):
         return Invoice.objects.visible_to(self.request.user).order_by("due_date", "pk")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -192,6 +201,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     @extend_schema(request={"multipart/form-data": inline_serializer("CsvUpload", {"file": serializers.FileField()})},
                    responses=inline_serializer("ImportResult", {"created": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
+    @idempotent
     def import_csv(self, request):
         upload = request.FILES.get("file")
         content = upload.read() if upload else request.data.get("content", "")
@@ -211,6 +221,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Payment.objects.visible_to(self.request.user).prefetch_related("allocations").order_by("-received_on",
                                                                                                        "-pk")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -227,6 +238,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                                                                      {"file": serializers.FileField()})},
                    responses=inline_serializer("PaymentImportResult", {"created": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
+    @idempotent
     def import_csv(self, request):
         upload = request.FILES.get("file")
         content = upload.read() if upload else request.data.get("content", "")
@@ -242,6 +254,7 @@ class ClaimPayoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def get_queryset(self):
         return ClaimPayout.objects.visible_to(self.request.user).order_by("-paid_on", "-pk")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
@@ -330,18 +343,12 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
                                              reason=str(request.data.get("reason", "")))
         return Response(WriteOffSerializer(writeoff).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=inline_serializer("Recovery", {"amount": serializers.DecimalField(18, 2),
-                                                          "received_on": serializers.DateField(),
-                                                          "reference": serializers.CharField(required=False)}),
-                   responses=PaymentSerializer)
+    @extend_schema(request=RecoverySerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def recovery(self, request, pk=None):
         case = self.get_object()
-        s = inline_serializer("RecoveryIn", {"amount": serializers.DecimalField(18, 2),
-                                             "received_on": serializers.DateField(),
-                                             "currency": serializers.CharField(required=False, default="CNY"),
-                                             "reference": serializers.CharField(required=False, default="")})(
-            data=request.data)
+        s = RecoverySerializer(data=request.data)
         s.is_valid(raise_exception=True)
         payment = services.recovery_record(actor=request.user, case=case, **s.validated_data)
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
@@ -357,6 +364,7 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=CollectionNoteSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def approve(self, request, pk=None):
         w = services.writeoff_approve(actor=request.user, writeoff=self.get_object(),
                                       note=str(request.data.get("note", "")))

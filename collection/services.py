@@ -28,7 +28,7 @@ from audit.services import audit_record, audit_record_many, snapshot
 from creditportal.core import access, clock, events
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
-from creditportal.core.tasks import enqueue
+from creditportal.core.tasks import enqueue, enqueue_many
 from customers.models import Customer
 
 from . import logic
@@ -943,9 +943,9 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
                                   for c, _a in opened]})
     from . import tasks
 
-    for action in created:
-        if action.action not in (DunningActionKind.PHONE_CALL, *ESCALATION_KINDS):
-            enqueue(tasks.execute_dunning_action, action.pk)
+    enqueue_many(tasks.execute_dunning_action, [((action.pk,), {}) for action in created  # one outbox INSERT
+                                                if action.action not in (DunningActionKind.PHONE_CALL,
+                                                                         *ESCALATION_KINDS)])
     return result
 
 

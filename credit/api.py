@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, concrete_columns,
 )
+from creditportal.core.idempotency import idempotent
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
 
@@ -424,6 +425,7 @@ class OrderViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
     def get_queryset(self):
         return Order.objects.visible_to(self.request.user).select_related("created_by").order_by("-created_at", "-id")
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         serializer = OrderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,10 +10,12 @@ BEAT_SCHEDULE = {
 
 
 def on_statement_saved(statement_id=None, customer_id=None, **kwargs):
-    """``customers.statement_saved`` → test the covenants in the worker (handlers run after commit)."""
+    """``customers.statement_saved`` → test the covenants in the worker (sent through the outbox on commit)."""
+    from creditportal.core.tasks import enqueue
+
     from .tasks import test_covenants
 
-    test_covenants.delay(statement_id)
+    enqueue(test_covenants, statement_id)
 
 
 def _register_beat():

@@ -1,4 +1,6 @@
-"""Shared data: the FX rate table, and the permission versions of ``creditportal.core.permcache``."""
+"""Shared data: the FX rate table, the permission versions of ``creditportal.core.permcache``, the task outbox
+and the idempotency keys of the API."""
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,3 +66,57 @@ class ThrottleCounter(models.Model):
 
     def __str__(self):
         return f"{self.key} {self.count} until {self.window_ends}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the transaction of the write that needs it (``core.tasks.enqueue``).
+
+    After the commit the process tries to send it at once; when the broker is unreachable the row stays unsent
+    and the relay (``core.tasks.relay_outbox``: beat every few seconds, the worker at start-up, the
+    ``relay_outbox`` command) sends it later. A broker outage delays the task; it never loses it.
+    """
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    # When the relay may (next) send it: a little after creation (the writing process sends it itself), later
+    # after each failed attempt, and a lease while one relay sends it.
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True),
+                                name="outbox_unsent_due"),
+                   models.Index(fields=["sent_at"], condition=models.Q(sent_at__isnull=False), name="outbox_sent")]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a money-moving API request sent with an ``Idempotency-Key`` header
+    (``core.idempotency``): the same user, endpoint and key with the same body get it again instead of a
+    second write. Stored in the transaction of the write itself; kept until ``expires_at``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    endpoint = models.CharField(_("endpoint"), max_length=300)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    response = models.JSONField(_("response"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "endpoint", "key"], name="idempotency_key_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.endpoint} {self.key}"

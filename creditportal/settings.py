@@ -304,6 +304,18 @@ else:
     # No ETA/countdown in this project exceeds an hour; keep it below the visibility timeout.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The transactional outbox (creditportal/core/tasks.py): tasks are rows written with the write that needs
+# them; the writing process sends them after the commit, and the relay sends what is left (broker down).
+OUTBOX_RELAY_INTERVAL = env.int("OUTBOX_RELAY_INTERVAL", default=10)  # seconds between beat's relay runs
+OUTBOX_RELAY_GRACE = env.int("OUTBOX_RELAY_GRACE", default=30)  # the writer's own send first; then the relay
+OUTBOX_RETRY_MAX = env.int("OUTBOX_RETRY_MAX", default=300)  # longest wait between two failed sends (seconds)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)  # sent rows are deleted after this many days
+# Idempotency-Key on money-moving API writes (creditportal/core/idempotency.py): how long a key is remembered.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# A re-rating batch with no chunk finished for this long (and none being worked on) has stalled: its
+# missing chunks are sent again; after RATING_BATCH_MAX_RESUMES resumes without progress it fails.
+RATING_BATCH_STALL_SECONDS = env.int("RATING_BATCH_STALL_SECONDS", default=5 * 60)
+RATING_BATCH_MAX_RESUMES = env.int("RATING_BATCH_MAX_RESUMES", default=3)
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Business settings ----------------------------------------------------------------------

@@ -17,10 +17,11 @@ def _register_beat():
 
     from creditportal.celery import app
 
-    from .tasks import NIGHTLY_TASK
+    from .tasks import NIGHTLY_TASK, STALL_TASK
 
     schedule = dict(app.conf.beat_schedule or {})
     schedule["ratings-nightly-batch"] = {"task": NIGHTLY_TASK, "schedule": crontab(hour=1, minute=30)}
+    schedule["ratings-check-stalled-batches"] = {"task": STALL_TASK, "schedule": 60}
     app.conf.beat_schedule = schedule
 
 

@@ -344,6 +344,12 @@ class RatingBatch(models.Model):
     errors = models.JSONField(_("error details"), default=list, blank=True)
     chunk_count = models.PositiveIntegerField(_("chunks"), default=0)
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    # Progress heartbeat: set when the batch is recorded, split, resumed and whenever a chunk finishes. A batch
+    # queued or running with no heartbeat for RATING_BATCH_STALL_SECONDS has stalled (a killed worker):
+    # ``services.batch_check_stalled`` sends its missing chunks again, or fails it after
+    # RATING_BATCH_MAX_RESUMES resumes without progress (``stall_resumes``, back to 0 on progress).
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    stall_resumes = models.PositiveIntegerField(_("resumed after stalling"), default=0)
 
     objects = ConfigQuerySet.as_manager()
 

@@ -6,6 +6,7 @@ from creditportal.core import clock
 from creditportal.core.locks import run_once
 
 NIGHTLY_TASK = "ratings.nightly_batch"
+STALL_TASK = "ratings.check_stalled_batches"
 
 
 @shared_task(name="ratings.run_rating_batch", bind=True, autoretry_for=(OperationalError,), retry_backoff=True,
@@ -49,6 +50,17 @@ def recheck_customer(self, customer_id: int):
 
 
 def on_new_data(customer_id=None, **payload):
-    """Event handler (runs after commit): re-check the customer in the worker."""
+    """Event handler: re-check the customer in the worker (sent through the outbox on commit)."""
+    from creditportal.core.tasks import enqueue
+
     if customer_id:
-        recheck_customer.delay(customer_id)
+        enqueue(recheck_customer, customer_id)
+
+
+@shared_task(name=STALL_TASK)
+def check_stalled_batches():
+    """Beat, every minute: resume (or fail) a re-rating batch whose chunks stopped progressing. Idempotent: a
+    resumed batch's heartbeat is fresh, so a second run in the same minute finds nothing stalled."""
+    from . import services
+
+    return [(o.outcome, o.batch.pk) for o in services.batch_check_stalled()]

@@ -519,13 +519,15 @@ class BatchListView(PortalPermissionMixin, ListView):
         return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
 
     def post(self, request):
+        """Run now: resume a stalled batch, or fail it and start a new one, or start a new one; say which."""
         try:
-            batch = services.batch_start(actor=request.user, kind="manual")
+            outcome = services.batch_run_now(actor=request.user)
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect("ratings:batch_list")
-        messages.success(request, _("Batch started."))
-        return redirect("ratings:batch_detail", pk=batch.pk)
+        (messages.warning if outcome.failed or outcome.outcome == outcome.RESUMED else messages.success)(
+            request, outcome.message())
+        return redirect("ratings:batch_detail", pk=outcome.batch.pk)
 
 
 class BatchDetailView(PortalPermissionMixin, DetailView):

@@ -430,10 +430,7 @@ def on_rating_approved(rating_id, customer_id=None, **_payload):
         return
     from . import tasks
 
-    try:
-        tasks.generate_rating_report.delay(rating_id, common.normalise_language(settings.LANGUAGE_CODE))
-    except Exception:  # noqa: BLE001 - a broker hiccup must not break the approval; the first download generates
-        log.warning("could not enqueue the report of rating %s", rating_id, exc_info=True)
+    enqueue(tasks.generate_rating_report, rating_id, common.normalise_language(settings.LANGUAGE_CODE))
 
 
 def rating_report_pregenerate(*, rating_id, language) -> StoredReport | None:

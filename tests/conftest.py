@@ -84,8 +84,10 @@ def _shipped_data_after_flush(request):
 @pytest.fixture(autouse=True)
 def _reset_clock():
     clock.set_today(None)
+    clock.set_instant(None)
     yield
     clock.set_today(None)
+    clock.set_instant(None)
 
 
 @pytest.fixture(autouse=True)

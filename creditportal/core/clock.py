@@ -13,6 +13,7 @@ from django.utils import timezone
 
 _lock = threading.Lock()
 _override: dt.date | None = None
+_instant: dt.datetime | None = None
 
 
 def today() -> dt.date:
@@ -32,6 +33,20 @@ def now() -> dt.datetime:
     if business == real.date():
         return real
     return real.replace(year=business.year, month=business.month, day=business.day)
+
+
+def instant() -> dt.datetime:
+    """The real moment (aware, UTC), for timestamps compared with each other (progress heartbeats, outbox
+    retries, idempotency keys' expiry). Unlike ``now()`` it ignores the business date; tests set it with
+    ``set_instant``."""
+    return _instant if _instant is not None else timezone.now()
+
+
+def set_instant(value: dt.datetime | None) -> None:
+    """Stop the real clock at ``value`` (``None``: the real time again). Tests only."""
+    global _instant
+    with _lock:
+        _instant = value
 
 
 def set_today(value: dt.date | None) -> None:

@@ -1,9 +1,10 @@
 """Domain events that travel upward without a lower app importing a higher one.
 
 A lower app publishes (``publish_on_commit("customers.statement_saved", statement_id=7)``); a higher app
-subscribes in its ``AppConfig.ready`` (``subscribe("customers.statement_saved", handler)``). Handlers
-run after the transaction commits (never when it rolls back) and should only enqueue a Celery task with
-ids, so the work runs in the worker and retries safely.
+subscribes in its ``AppConfig.ready`` (``subscribe("customers.statement_saved", handler)``). Handlers run
+at once, inside the publishing transaction, and may only enqueue Celery tasks with ids
+(``creditportal.core.tasks.enqueue``): the tasks are written to the outbox with the write itself, so they are
+sent after the commit (never when it rolls back), and a broker outage delays them without losing them.
 
 Known events (publisher → payload):
     customers.statement_saved   statement_id, customer_id
@@ -16,9 +17,6 @@ Known events (publisher → payload):
     collection.promise_broken   promise_id, case_id
 """
 from collections import defaultdict
-from functools import partial
-
-from django.db import transaction
 
 _subscribers = defaultdict(list)
 
@@ -38,4 +36,5 @@ def _deliver(event, payload):
 
 
 def publish_on_commit(event: str, **payload) -> None:
-    transaction.on_commit(partial(_deliver, event, payload))
+    """Tell the subscribers now; the tasks they enqueue go out when the transaction commits (the outbox)."""
+    _deliver(event, payload)

@@ -46,6 +46,16 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("429")
         return sorted(statuses)
 
+    def get_override_parameters(self):
+        """A view method marked ``@idempotent`` documents the optional ``Idempotency-Key`` header."""
+        parameters = super().get_override_parameters()
+        handler = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        if getattr(handler, "idempotent", False):
+            from .idempotency import PARAMETER
+
+            parameters = [*parameters, PARAMETER]
+        return parameters
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:  # excluded from the schema

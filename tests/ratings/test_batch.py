@@ -142,16 +142,19 @@ def test_management_command(users, make_customer, approved_rating):
     assert "finished" in out.getvalue()
 
 
-def test_new_statement_event_proposes_a_rating(users, make_customer, approved_rating, monkeypatch):
+def test_new_statement_event_proposes_a_rating(users, make_customer, approved_rating, monkeypatch,
+                                               django_capture_on_commit_callbacks):
     from ratings.tasks import on_new_data
 
     customer = make_customer()
     approved_rating(customer)
     _worsen([customer], users)
-    on_new_data(statement_id=1, customer_id=customer.pk)  # tasks run eagerly in tests
+    with django_capture_on_commit_callbacks(execute=True):  # the task leaves the outbox after the commit
+        on_new_data(statement_id=1, customer_id=customer.pk)  # tasks run eagerly in tests
     proposal = Rating.objects.get(customer=customer, state=RatingState.PROPOSED)
     assert proposal.batch is None and proposal.created_by.username == "system"
-    on_new_data(statement_id=1, customer_id=customer.pk)  # the same data twice: nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        on_new_data(statement_id=1, customer_id=customer.pk)  # the same data twice: nothing new
     assert Rating.objects.filter(customer=customer, state=RatingState.PROPOSED).count() == 1
 
 

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Periodic jobs guarded by a natural key instead of run_once, and why a second run does nothing new.
 IDEMPOTENT = {
     "credit.tasks.expire_facilities": "only open facilities past their expiry date; an expired one is not open",
+    "creditportal.relay_outbox": "only outbox rows not sent yet, each claimed with skip_locked and marked sent",
+    "ratings.check_stalled_batches": "only batches with no progress for minutes; a resumed one has a fresh heartbeat",
 }
 
 
