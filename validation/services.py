@@ -36,7 +36,8 @@ from creditportal.core.money import MissingRate, RateTable
 from creditportal.core.tasks import enqueue
 from credit.models import CreditPolicy
 from customers.models import Customer
-from monitoring import logic as monitoring_logic
+from collection import selectors as collection_selectors
+from monitoring import rules as monitoring_rules
 from ratings import selectors as rating_selectors
 from ratings.engine import validation as metrics
 from ratings.engine.scale import Scale, ScaleError
@@ -51,9 +52,6 @@ log = logging.getLogger(__name__)
 ZERO = Decimal("0")
 MAX_LISTED = 500
 MAX_IMPORT_ROWS = 200_000
-# The tier a grade's letter implies at least, for the provision simulation (letters A–B: no floor).
-LETTER_TIER = {"A": monitoring_logic.NORMAL, "B": monitoring_logic.NORMAL,
-               "C": monitoring_logic.SPECIAL_MENTION, "D": monitoring_logic.SUBSTANDARD}
 # Loss given default for the expected-loss view of provisions (exposure × PD × LGD).
 DEFAULT_LGD = Decimal("0.45")
 
@@ -568,6 +566,7 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
     policy = _policy_in_force(on_date)
     caps = _policy_caps(policy)
     rates = _provision_rates()
+    floors = _grade_floors()
     customer_ids = _customers_for(draft)
     Simulation.objects.filter(pk=sim.pk).update(total=len(customer_ids))
     pairs = Counter()
@@ -583,7 +582,8 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
         current = rating_selectors.current_ratings(ids)
         limits = selectors.facility_limits(ids)
         exposures = selectors.open_exposure(ids)
-        tiers = selectors.latest_tiers(ids)
+        manual = selectors.manual_tiers(ids)
+        overdue_days = collection_selectors.days_past_due(ids, on_date)
         for customer in customers:
             cid = customer.pk
             rating = current.get(cid)
@@ -620,16 +620,16 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
                         breaches.sort(key=lambda b: -b["excess"])
                         del breaches[MAX_LISTED:]
             if exposure > 0:
-                base_tier = tiers.get(cid, monitoring_logic.NORMAL)
-                old_tier = monitoring_logic.worse_tier(base_tier, LETTER_TIER.get(letter_of.get(old_grade), "normal")
-                                                       if old_grade else monitoring_logic.NORMAL)
-                new_tier = monitoring_logic.worse_tier(base_tier, LETTER_TIER.get(letter_of.get(new_grade), "normal"))
+                # the month-end run's rule, with the grade of each model in place of the rating in force
+                facts = {"days_past_due": overdue_days.get(cid, 0), "manual_tier": manual.get(cid)}
+                old_tier = monitoring_rules.classify(**facts, letter=letter_of.get(old_grade), floors=floors).tier
+                new_tier = monitoring_rules.classify(**facts, letter=letter_of.get(new_grade), floors=floors).tier
                 prov["exposure"] += exposure
-                prov["current"] += monitoring_logic.provision(exposure, old_tier, rates)
-                prov["draft"] += monitoring_logic.provision(exposure, new_tier, rates)
+                prov["current"] += monitoring_rules.provision(exposure, old_tier, rates)
+                prov["draft"] += monitoring_rules.provision(exposure, new_tier, rates)
                 if old_grade:
-                    prov["el_current"] += monitoring_logic.cents(exposure * pd_of.get(old_grade, ZERO) * DEFAULT_LGD)
-                prov["el_draft"] += monitoring_logic.cents(exposure * pd_of.get(new_grade, ZERO) * DEFAULT_LGD)
+                    prov["el_current"] += monitoring_rules.cents(exposure * pd_of.get(old_grade, ZERO) * DEFAULT_LGD)
+                prov["el_draft"] += monitoring_rules.cents(exposure * pd_of.get(new_grade, ZERO) * DEFAULT_LGD)
         processed += len(ids)
         _progress(sim, processed)
     breaches.sort(key=lambda b: -b["excess"])
@@ -676,6 +676,12 @@ def _provision_rates():
     from monitoring.services import current_rates
 
     return current_rates()
+
+
+def _grade_floors():
+    from monitoring.services import grade_floors
+
+    return grade_floors()
 
 
 def _simulate_policy(sim: Simulation, chunk_size: int) -> dict:

@@ -58,7 +58,7 @@ def test_payment_behaviour_provider(history, django_assert_max_num_queries):
     assert f["days_late_denominator"] == D("3700.00")
     assert f["max_days_late"] == 10
     # DESIGN §3: net collection rate (3700 − 100) / 4700; days late 15000 / 3700 = 4.05 → 4
-    from collection import logic
+    from collection import rules as logic
 
     assert logic.net_collection_rate(f["amount_received"], f["claim_payouts"], f["amount_due"]) == \
         D("3600") / D("4700")
