@@ -1285,26 +1285,6 @@ def _notify_collector_broken(promise, case):
 
 # --- write-offs -------------------------------------------------------------------------------
 
-def approver_limit(user, on_date):
-    """The write-off authority of ``user`` in the reporting currency: a Decimal, ``None`` = unlimited,
-    ``False`` = no authority. Read from credit's authority matrix (own level or an active delegation);
-    an approver with no entry in the matrix falls back to the ``approver`` group (unlimited)."""
-    try:
-        from credit.models import ApproverAuthority, Delegation
-    except ImportError:  # pragma: no cover
-        return None if access.has_role(user, access.APPROVER) else False
-    levels = []
-    own = ApproverAuthority.objects.filter(user=user, active=True).select_related("level").first()
-    if own:
-        levels.append(own.level)
-    levels += [d.level for d in Delegation.objects.active_on(on_date).filter(delegate=user).select_related("level")]
-    if not levels:
-        return None if access.has_role(user, access.APPROVER) else False
-    if any(level.max_amount is None for level in levels):
-        return None
-    return max(level.max_amount for level in levels)
-
-
 @transaction.atomic
 def writeoff_propose(*, actor, case, reason) -> WriteOff:
     """A collector proposes to write off what the case's invoices still owe."""
@@ -1359,9 +1339,14 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     if locked.state != WriteOffState.PROPOSED:
         raise Conflict(_("This write-off was already decided."))
     today = clock.today()
-    limit = approver_limit(actor, today)
+    from credit.selectors import authority_of  # the one authority rule: matrix and capped delegations
+
+    authority = authority_of(actor, today)
     amount_reporting = RateTable(today).convert(locked.amount, locked.currency)
-    if limit is False or (limit is not None and amount_reporting > limit):
+    if authority.level is None:
+        raise NotAllowed(_("You have no entry in the authority matrix (nor a delegation): you cannot approve "
+                           "a write-off."))
+    if not authority.covers(amount_reporting):
         raise NotAllowed(_("The write-off of %(amount)s exceeds your approval authority.")
                          % {"amount": f"{settings.REPORTING_CURRENCY} {amount_reporting:,}"})
     items = list(locked.items.all())
