@@ -72,3 +72,4 @@ def _english_messages():
 
     with translation.override("en"):
         yield
+
