@@ -149,3 +149,24 @@ def test_simulation_reads_set_wise(users, today, generous_draft, make_customer, 
     few = queries_for(2)
     many = queries_for(12)      # 14 customers in all now, still one chunk
     assert many == few
+
+
+def test_the_simulation_classifies_with_the_month_end_rule(users, today, active_model, make_customer, make_invoice):
+    """A draft that rates everyone D: the provision follows the worse of the grade floor (D → substandard) and
+    the floor by days past due (300 days → doubtful), as the month-end run would."""
+    from ratings import services as rating_services
+
+    draft = rating_services.model_new_version(actor=users["riskadmin"], model=active_model)
+    for factor in draft.factors.all():
+        rating_services.factor_save(actor=users["riskadmin"], model=draft, factor=factor, missing_points=D("0"))
+    on_time, late = make_customer(), make_customer()
+    make_invoice(on_time, today + dt.timedelta(days=20), amount="100000.00")   # not due: normal by days
+    make_invoice(late, today - dt.timedelta(days=300), amount="100000.00")     # 300 days: doubtful
+    sim = services.simulation_start(actor=users["riskadmin"], rating_model=draft, in_worker=False)
+    sim = services.simulation_execute(simulation_id=sim.pk, chunk_size=10)
+    r = sim.results
+    assert r["evaluated"] == 2
+    d_column = r["matrix"]["grades"].index("D")
+    assert sum(row["counts"][d_column] for row in r["matrix"]["rows"]) == 2
+    # 100,000 × 25 % (substandard by grade) + 100,000 × 50 % (doubtful by days past due)
+    assert D(str(r["provisions"]["draft"])) == D("75000.00")
