@@ -157,7 +157,8 @@ def customer_exposures(customer_ids, *, table: RateTable | None = None, exclude_
     ids = list(customer_ids)
     table = table or RateTable(clock.today())
     facilities = list(Facility.objects.filter(customer_id__in=ids, status__in=OPEN_FACILITY_STATES)
-                      .exclude(pk__in=list(exclude_facility_ids)).only("id", "customer_id", "limit", "currency"))
+                      .exclude(pk__in=list(exclude_facility_ids))
+                      .only("id", "customer_id", "status", "limit", "currency"))
     used = utilisation(facilities, table=table)
     by_customer = defaultdict(list)
     for f in facilities:

@@ -105,15 +105,6 @@ def scores_as_of(model_code: str, on_date: dt.date) -> list[dict]:
 
 # --- Portfolio data for simulations ----------------------------------------------------------------
 
-def facility_limits(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
-    result = defaultdict(list)
-    rows = (Facility.objects.filter(customer_id__in=list(customer_ids), status__in=OPEN_FACILITY_STATES)
-            .values_list("customer_id", "limit", "currency"))
-    for cid, limit, currency in rows:
-        result[cid].append((limit, currency))
-    return result
-
-
 def open_exposure(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
     """Outstanding open invoices per customer and currency (one query)."""
     from django.db.models import Sum

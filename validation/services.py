@@ -515,6 +515,23 @@ def _total_in_reporting(items, table: RateTable) -> Decimal:
     return total
 
 
+def _customer_exposures(ids, table: RateTable) -> dict:
+    """{customer_id: exposure in the reporting currency (or the ``MissingRate`` met)} through credit's one
+    exposure rule (``credit.selectors.customer_exposures``): grade caps apply to exposure, not to limits."""
+    from credit.selectors import customer_exposures
+
+    try:
+        return customer_exposures(ids, table=table)
+    except MissingRate:
+        result = {}
+        for cid in ids:  # a missing rate: find whom it concerns, one customer at a time
+            try:
+                result.update(customer_exposures([cid], table=table))
+            except MissingRate as exc:
+                result[cid] = exc
+        return result
+
+
 def _policy_caps(policy) -> dict[str, Decimal | None]:
     """{grade: cap} of a policy's grade rules: ``None`` = no cap; ZERO = not eligible."""
     caps = {}
@@ -580,7 +597,7 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
         customers = rating_selectors.customers_by_id(ids)
         inputs_by = rating_selectors.gather_inputs(customers, on_date=on_date, policy=policy_rules)
         current = rating_selectors.current_ratings(ids)
-        limits = selectors.facility_limits(ids)
+        limits = _customer_exposures(ids, table)
         exposures = selectors.open_exposure(ids)
         manual = selectors.manual_tiers(ids)
         overdue_days = collection_selectors.days_past_due(ids, on_date)
@@ -599,7 +616,9 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
             evaluated += 1
             pairs[(old_grade, new_grade)] += 1
             try:
-                limit_total = _total_in_reporting(limits.get(cid, []), table)
+                limit_total = limits[cid]        # credit's exposure: max(limit, usage) + pending applications
+                if isinstance(limit_total, MissingRate):
+                    raise limit_total
                 exposure = _total_in_reporting(exposures.get(cid, []), table)
             except MissingRate as exc:
                 if len(errors) < 200:

@@ -170,3 +170,18 @@ def test_the_simulation_classifies_with_the_month_end_rule(users, today, active_
     assert sum(row["counts"][d_column] for row in r["matrix"]["rows"]) == 2
     # 100,000 × 25 % (substandard by grade) + 100,000 × 50 % (doubtful by days past due)
     assert D(str(r["provisions"]["draft"])) == D("75000.00")
+
+
+def test_the_model_simulation_tests_caps_on_exposure(users, today, generous_draft, make_customer, make_facility,
+                                                     policy_in_force):
+    """Pending applications and usage above the limit count against the grade's cap, as in the policy check."""
+    from credit.models import CreditApplication
+
+    customer = make_customer()
+    make_facility(customer, "8000000")
+    CreditApplication.objects.create(customer=customer, amount=D("5000000"), currency="CNY", term_months=12,
+                                     purpose="x", created_by=users["rm"], status="submitted")
+    sim = services.simulation_start(actor=users["riskadmin"], rating_model=generous_draft, in_worker=False)
+    r = services.simulation_execute(simulation_id=sim.pk, chunk_size=10).results
+    breach = next(b for b in r["breaches"] if b["customer_id"] == customer.pk)   # AAA: 10m cap
+    assert (D(str(breach["limit"])), D(str(breach["excess"]))) == (D("13000000"), D("3000000"))
