@@ -94,3 +94,22 @@ def test_the_rule_itself():
     result = rules.classify(days_past_due=10, letter="D")
     assert (result.dpd_floor, result.grade_floor, result.floor) == ("special_mention", "substandard", "substandard")
     assert rules.classify(days_past_due=0, letter="D", floors={}).tier == "normal"
+
+
+def test_one_days_past_due_for_classification_and_warning_rules(build, system):
+    """Classification and the overdue warning rule read collection's one definition (its oldest overdue open
+    invoice, by debtor); a paid invoice, however late, and one not yet due do not count."""
+    from collection.selectors import days_past_due
+    from monitoring import metrics
+
+    customer = build.customer()
+    build.invoice(customer, "100", days_past_due=400, paid="100")   # paid (status set below)
+    build.invoice(customer, "100", days_past_due=45, paid="40")     # partly paid, still open: 45 days
+    build.invoice(customer, "100", days_past_due=-10)               # not yet due
+    from collection.models import Invoice
+
+    Invoice.objects.filter(customer=customer, paid_amount=100).update(status="paid")
+    services.classification_run(actor=system, period=TODAY)
+    row = AssetClassification.objects.get(customer=customer, period=TODAY)
+    ctx = metrics.EvaluationContext([customer.pk], TODAY)
+    assert row.days_past_due == ctx.days_past_due(customer.pk) == days_past_due([customer.pk], TODAY)[customer.pk] == 45
