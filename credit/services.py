@@ -493,8 +493,9 @@ def application_update(*, actor, application, collaterals=None, guarantors=None,
 
 def secured_amount(app, table: RateTable) -> Decimal:
     """Lendable collateral value plus guarantees (``rules.secured_value``), in the application's currency."""
-    return rules.secured_value((table.convert(c.lendable_value, c.currency, app.currency) for c in app.collaterals.all()),
-                               (table.convert(g.amount, g.currency, app.currency) for g in app.guarantors.all()))
+    collateral = [table.convert(c.lendable_value, c.currency, app.currency) for c in app.collaterals.all()]
+    guarantees = [table.convert(g.amount, g.currency, app.currency) for g in app.guarantors.all()]
+    return rules.secured_value(collateral, guarantees)
 
 
 def latest_statement_figures(customer, table: RateTable):

@@ -15,7 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from creditportal.core.money import MissingRate, RateTable

@@ -173,3 +173,15 @@ def test_api_refuses_the_application_over_the_cap(setup, new_application, api_fo
     response = api_for(setup.users["rm"]).post(f"/api/v1/applications/{app.pk}/submit/", {}, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "policy_violation"
+
+
+def test_the_application_page_shows_the_exposure_the_caps_were_tested_on(setup, group, new_application, client_for):
+    from django.urls import reverse
+
+    facility(setup.customer, "3000000")
+    app = submit(setup, new_application(amount="5000000"))
+    html = client_for(setup.users["rm"]).get(reverse("credit:application_detail", args=[app.pk])).content.decode()
+    assert "Customer&#x27;s exposure with this amount" in html or "Customer's exposure with this amount" in html
+    assert "8,000,000.00" in html            # 3m + 5m
+    assert "28,000,000.00" in html           # with the sister's 20m
+    assert "30,000,000.00" in html           # the group limit
