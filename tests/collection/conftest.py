@@ -72,4 +72,3 @@ def _english_messages():
 
     with translation.override("en"):
         yield
-
