@@ -711,42 +711,45 @@ def _simulate_policy(sim: Simulation, chunk_size: int) -> dict:
     table = RateTable(on_date)
     in_force = _policy_in_force(on_date)
     new_caps, old_caps = _policy_caps(draft), _policy_caps(in_force)
-    facility_ids = list(Facility.objects.filter(status__in=selectors.OPEN_FACILITY_STATES).order_by("pk")
-                        .values_list("pk", flat=True))
-    Simulation.objects.filter(pk=sim.pk).update(total=len(facility_ids))
+    open_facilities = Facility.objects.filter(status__in=selectors.OPEN_FACILITY_STATES)
+    facility_count = open_facilities.count()
+    customer_ids = sorted(set(open_facilities.values_list("customer_id", flat=True)))
+    Simulation.objects.filter(pk=sim.pk).update(total=len(customer_ids))
     by_grade = defaultdict(lambda: {"facilities": 0, "exceeding": 0, "excess": ZERO, "limit": ZERO})
     listed, errors = [], []
     exceeding = newly = 0
     excess_total = ZERO
     processed = 0
-    for ids in selectors.chunks(facility_ids, chunk_size):
-        rows = list(Facility.objects.filter(pk__in=ids).select_related("customer")
-                    .only("id", "limit", "currency", "customer__id", "customer__name"))
-        grades = {cid: r.grade for cid, r in rating_selectors.current_ratings({f.customer_id for f in rows}).items()}
-        for f in rows:
-            grade = grades.get(f.customer_id)
-            try:
-                limit = table.convert(f.limit, f.currency)
-            except MissingRate as exc:
+    for ids in selectors.chunks(customer_ids, chunk_size):
+        facilities = defaultdict(list)
+        for f in (open_facilities.filter(customer_id__in=ids).select_related("customer")
+                  .only("id", "status", "limit", "currency", "customer__id", "customer__name")):
+            facilities[f.customer_id].append(f)
+        exposures = _customer_exposures(ids, table)   # credit's one rule: caps apply to exposure
+        grades = {cid: r.grade for cid, r in rating_selectors.current_ratings(ids).items()}
+        for cid in ids:
+            grade, exposure, rows = grades.get(cid), exposures.get(cid, ZERO), facilities.get(cid, [])
+            if isinstance(exposure, MissingRate):
                 if len(errors) < 200:
-                    errors.append({"facility_id": f.pk, "error": str(exc)[:300]})
+                    errors.append({"customer_id": cid, "error": str(exposure)[:300]})
                 continue
             key = grade or metrics.NOT_RATED
-            by_grade[key]["facilities"] += 1
-            by_grade[key]["limit"] += limit
+            by_grade[key]["facilities"] += len(rows)
+            by_grade[key]["limit"] += exposure
             cap, reason = _cap_for(new_caps, grade, True)
-            if cap is None or limit <= cap:
+            if cap is None or exposure <= cap:
                 continue
             old_cap, _r = _cap_for(old_caps, grade, in_force is not None)
-            is_new = old_cap is None or limit <= old_cap
+            is_new = old_cap is None or exposure <= old_cap
             exceeding += 1
             newly += 1 if is_new else 0
-            excess_total += limit - cap
+            excess_total += exposure - cap
             by_grade[key]["exceeding"] += 1
-            by_grade[key]["excess"] += limit - cap
-            listed.append({"facility_id": f.pk, "customer_id": f.customer_id, "customer": f.customer.name,
-                           "grade": grade, "limit": limit, "cap": cap, "old_cap": old_cap, "excess": limit - cap,
-                           "reason": reason, "new": is_new})
+            by_grade[key]["excess"] += exposure - cap
+            largest = max(rows, key=lambda f: (table.convert(f.limit, f.currency), -f.pk)) if rows else None
+            listed.append({"facility_id": largest.pk if largest else None, "customer_id": cid,
+                           "customer": largest.customer.name if largest else "", "grade": grade, "limit": exposure,
+                           "cap": cap, "old_cap": old_cap, "excess": exposure - cap, "reason": reason, "new": is_new})
             if len(listed) > 2 * MAX_LISTED:
                 listed.sort(key=lambda b: -b["excess"])
                 del listed[MAX_LISTED:]
@@ -755,7 +758,8 @@ def _simulate_policy(sim: Simulation, chunk_size: int) -> dict:
     listed.sort(key=lambda b: -b["excess"])
     order = list(rating_selectors.grade_order()) + [metrics.NOT_RATED]
     return {
-        "facilities": len(facility_ids), "exceeding": exceeding, "newly_exceeding": newly, "excess": excess_total,
+        "facilities": facility_count, "customers": len(customer_ids), "exceeding": exceeding,
+        "newly_exceeding": newly, "excess": excess_total,
         "currency": settings.REPORTING_CURRENCY, "errors": errors,
         "policy_in_force": {"id": in_force.pk, "name": str(in_force)} if in_force else None,
         "by_grade": [{"grade": g, **by_grade[g]} for g in order if g in by_grade],

@@ -185,3 +185,26 @@ def test_the_model_simulation_tests_caps_on_exposure(users, today, generous_draf
     r = services.simulation_execute(simulation_id=sim.pk, chunk_size=10).results
     breach = next(b for b in r["breaches"] if b["customer_id"] == customer.pk)   # AAA: 10m cap
     assert (D(str(breach["limit"])), D(str(breach["excess"]))) == (D("13000000"), D("3000000"))
+
+
+def test_the_policy_dry_run_tests_caps_on_each_customers_exposure(users, today, policy_in_force, make_customer,
+                                                                  make_rating, make_facility, make_user):
+    """Two facilities of one customer and its pending application are one exposure against the cap."""
+    from credit import services as credit_services
+    from credit.models import CreditApplication
+
+    a = make_customer("甲")
+    make_rating(a, dt.date(2026, 2, 1), 75, "A", state="approved")
+    make_facility(a, "600000")
+    big = make_facility(a, "700000")
+    CreditApplication.objects.create(customer=a, amount=D("300000"), currency="CNY", term_months=12, purpose="x",
+                                     created_by=users["rm"], status="pending_approval")
+    maker = make_user("policy-maker", "risk_admin")
+    draft = credit_services.policy_create(actor=maker, name="Tighter", effective_from=dt.date(2026, 7, 1),
+                                          rules=[{"grade": "A", "max_limit": D("1500000")}])
+    sim = services.simulation_start(actor=users["riskadmin"], credit_policy=draft, in_worker=False)
+    r = services.simulation_execute(simulation_id=sim.pk, chunk_size=10).results
+    assert (r["facilities"], r["customers"], r["exceeding"]) == (2, 1, 1)   # each facility alone is under 1.5m
+    top = r["listed"][0]
+    assert top["facility_id"] == big.pk and D(str(top["limit"])) == D("1600000")
+    assert D(str(top["excess"])) == D("100000")
