@@ -39,7 +39,7 @@ from creditportal.core import clock
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
 from customers.models import Customer
 
-from . import logic
+from . import rules
 from .models import (
     ACTIVE_CASE_STATES,
     CaseState,
@@ -132,9 +132,9 @@ def _rates_values(table: RateTable) -> tuple[str, list, list[str]]:
 def _bucket_columns(as_of) -> tuple[str, list]:
     """``SUM(CASE …)`` per bucket over the converted open amounts ``o.amount`` (each row converted once)."""
     columns, params = [], []
-    for key, _low, _high in logic.BUCKETS:
+    for key, _low, _high in rules.BUCKETS:
         cond = []
-        earliest, latest = logic.bucket_date_bounds(key, as_of)
+        earliest, latest = rules.bucket_date_bounds(key, as_of)
         if earliest is not None:
             cond.append("o.due_date >= %s")
             params.append(earliest)
@@ -200,15 +200,15 @@ def _sales_join(as_of, *, per_row: bool) -> tuple[str, list]:
 
 
 def _finish(row, as_of):
-    for key in [*logic.BUCKET_KEYS, "total", "overdue", "sales"]:
-        row[key] = logic.cents(row.get(key) or ZERO)
-    row["dso"] = logic.dso(row["total"], row["sales"], DSO_DAYS)
-    row["max_days_past_due"] = max(logic.days_past_due(row["oldest_due"], as_of), 0) if row.get("oldest_due") else 0
+    for key in [*rules.BUCKET_KEYS, "total", "overdue", "sales"]:
+        row[key] = rules.cents(row.get(key) or ZERO)
+    row["dso"] = rules.dso(row["total"], row["sales"], DSO_DAYS)
+    row["max_days_past_due"] = max(rules.days_past_due(row["oldest_due"], as_of), 0) if row.get("oldest_due") else 0
     return row
 
 
 SORTS = {"total": "total", "overdue": "overdue", "name": "customer__name", "oldest": "oldest_due",
-         **{k: k for k in logic.BUCKET_KEYS}}
+         **{k: k for k in rules.BUCKET_KEYS}}
 _SORT_COLUMNS = {"customer__name": "c.name"}
 
 
@@ -223,7 +223,7 @@ class AgingRows:
     page costs no query."""
 
     ordered = True
-    COLUMNS = ["customer_id", *logic.BUCKET_KEYS, "total", "overdue", "open_count", "oldest_due", "rows_count",
+    COLUMNS = ["customer_id", *rules.BUCKET_KEYS, "total", "overdue", "open_count", "oldest_due", "rows_count",
                "customer__name", "customer__relationship_manager__username", "customer__industry_section", "sales"]
 
     def __init__(self, qs, *, as_of, table, order, descending):
@@ -250,7 +250,7 @@ class AgingRows:
         sql = (with_sql + f", a AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id "
                f"HAVING SUM(o.amount) > 0), "
                f"p AS (SELECT a.*, COUNT(*) OVER () AS rows_count FROM a {name_join} ORDER BY {order_by} {cut}) "
-               f"SELECT a.customer_id, {', '.join('a.' + k for k in logic.BUCKET_KEYS)}, a.total, a.overdue, "
+               f"SELECT a.customer_id, {', '.join('a.' + k for k in rules.BUCKET_KEYS)}, a.total, a.overdue, "
                f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, sales.amount "
                f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
                f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id "
@@ -325,8 +325,8 @@ def _orm_aggregates(as_of, table):
     full = reporting_amount(table, F("amount"))
     window_start = as_of - dt.timedelta(days=DSO_DAYS)
     sums = {}
-    for key, _low, _high in logic.BUCKETS:
-        earliest, latest = logic.bucket_date_bounds(key, as_of)
+    for key, _low, _high in rules.BUCKETS:
+        earliest, latest = rules.bucket_date_bounds(key, as_of)
         cond = Q(status=InvoiceStatus.OPEN)
         if earliest is not None:
             cond &= Q(due_date__gte=earliest)
@@ -429,7 +429,7 @@ def behaviour_facts(customer_ids, window_start, window_end) -> dict[int, dict]:
     result = {}
     for row in invoices:
         result[row["customer_id"]] = {
-            "invoice_count": row["n"], "amount_due": logic.cents(row["due"] or ZERO),
+            "invoice_count": row["n"], "amount_due": rules.cents(row["due"] or ZERO),
             "amount_received": Decimal("0.00"), "claim_payouts": Decimal("0.00"),
             "days_late_numerator": Decimal("0.00"), "days_late_denominator": Decimal("0.00"), "max_days_late": 0,
         }
@@ -437,14 +437,29 @@ def behaviour_facts(customer_ids, window_start, window_end) -> dict[int, dict]:
         facts = result.get(row["invoice__customer_id"])
         if facts is None:
             continue
-        facts["amount_received"] = logic.cents(row["received"] or ZERO)
+        facts["amount_received"] = rules.cents(row["received"] or ZERO)
         facts["days_late_denominator"] = facts["amount_received"]
-        facts["days_late_numerator"] = logic.cents(row["num"] or ZERO)
+        facts["days_late_numerator"] = rules.cents(row["num"] or ZERO)
         facts["max_days_late"] = int(row["max_late"] or 0)
     for row in claims:
         if row["customer_id"] in result:
-            result[row["customer_id"]]["claim_payouts"] = logic.cents(row["total"] or ZERO)
+            result[row["customer_id"]]["claim_payouts"] = rules.cents(row["total"] or ZERO)
     return result
+
+
+def oldest_overdue(customer_ids, as_of: dt.date) -> dict[int, dt.date]:
+    """``{customer_id: due date of its oldest open invoice past due on as_of}`` (one query); invoices
+    issued after ``as_of`` do not count (a month classified after its end)."""
+    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
+                                   issue_date__lte=as_of, due_date__lt=as_of)
+            .values("customer_id").annotate(oldest=Min("due_date")).order_by())
+    return {row["customer_id"]: row["oldest"] for row in rows}
+
+
+def days_past_due(customer_ids, as_of: dt.date) -> dict[int, int]:
+    """``{customer_id: days past due}`` by debtor (``rules.debtor_days_past_due``), 0 for the others."""
+    oldest = oldest_overdue(customer_ids, as_of)
+    return {cid: rules.debtor_days_past_due(oldest.get(cid), as_of) for cid in customer_ids}
 
 
 def open_amounts_by_customer(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
@@ -483,13 +498,13 @@ def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
 # --- late fees ---------------------------------------------------------------------------------
 
 def late_fees(invoices, *, as_of, daily_rate) -> dict[int, Decimal]:
-    """Late fee per invoice (``logic.late_fee``), with the payments of all invoices read in one query."""
+    """Late fee per invoice (``rules.late_fee``), with the payments of all invoices read in one query."""
     invoices = list(invoices)
     payments: dict[int, list] = {}
     for invoice_id, received_on, amount in PaymentAllocation.objects.filter(
             invoice__in=[i.pk for i in invoices]).values_list("invoice_id", "payment__received_on", "amount"):
         payments.setdefault(invoice_id, []).append((received_on, amount))
-    return {i.pk: logic.late_fee(principal=i.amount, due_date=i.due_date, as_of=as_of, daily_rate=daily_rate,
+    return {i.pk: rules.late_fee(principal=i.amount, due_date=i.due_date, as_of=as_of, daily_rate=daily_rate,
                                  payments=payments.get(i.pk, []))
             for i in invoices}
 

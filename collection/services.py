@@ -31,7 +31,7 @@ from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_d
 from creditportal.core.tasks import enqueue, enqueue_many
 from customers.models import Customer
 
-from . import logic
+from . import rules
 from .models import (
     ACTIVE_CASE_STATES,
     ESCALATION_KINDS,
@@ -195,7 +195,7 @@ ALLOCATION_MESSAGES = {
 }
 
 
-def _allocation_error(error: logic.AllocationError, numbers: dict) -> ValidationFailed:
+def _allocation_error(error: rules.AllocationError, numbers: dict) -> ValidationFailed:
     message = ALLOCATION_MESSAGES[error.code]()
     if error.item_id is not None and error.item_id in numbers:
         message = f"{numbers[error.item_id]}: {message}"
@@ -249,15 +249,15 @@ def payment_post(*, actor, customer, amount, received_on, currency="CNY", refere
                                                                  status=InvoiceStatus.OPEN).order_by("pk"))
     invoices_by_id = {inv.pk: inv for inv in locked}
     numbers = {inv.pk: inv.number for inv in locked}
-    items = {inv.pk: logic.OpenItem(inv.pk, inv.due_date, inv.issue_date, inv.outstanding, inv.customer_id,
+    items = {inv.pk: rules.OpenItem(inv.pk, inv.due_date, inv.issue_date, inv.outstanding, inv.customer_id,
                                     inv.currency)
              for inv in locked if inv.status == InvoiceStatus.OPEN}
     try:
         if explicit:
-            logic.check_explicit_allocation(amount, lines, items, customer_id=customer.pk, currency=currency)
+            rules.check_explicit_allocation(amount, lines, items, customer_id=customer.pk, currency=currency)
         else:
-            lines, _rest = logic.allocate_oldest_first(amount, list(items.values()))
-    except logic.AllocationError as error:
+            lines, _rest = rules.allocate_oldest_first(amount, list(items.values()))
+    except rules.AllocationError as error:
         raise _allocation_error(error, numbers) from None
     payment = Payment.objects.create(customer=customer, received_on=received_on, amount=amount, currency=currency,
                                      reference=reference, case=case, created_by=actor)
@@ -831,7 +831,7 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
     if not levels:
         return result
     _advisory_lock(DUNNING_LOCK_KEY)
-    rules = [logic.LevelRule(lv.pk, lv.order, lv.days_past_due) for lv in levels]
+    level_rules = [rules.LevelRule(lv.pk, lv.order, lv.days_past_due) for lv in levels]
     by_id = {lv.pk: lv for lv in levels}
     min_days = min(lv.days_past_due for lv in levels)
     state = _overdue_by_customer(as_of, min_days)
@@ -841,9 +841,9 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
     # Close what is no longer due: customers with nothing to dun, and levels above the one reached now.
     reached_order = {}
     for customer_id, (oldest_due, overdue) in state.items():
-        days = logic.days_past_due(oldest_due, as_of)
-        top = logic.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
-                                   tolerance=policy.small_amount_tolerance, levels=rules, current_order=None)
+        days = rules.days_past_due(oldest_due, as_of)
+        top = rules.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
+                                   tolerance=policy.small_amount_tolerance, levels=level_rules, current_order=None)
         reached_order[customer_id] = top.order if top else -1
     to_close = defaultdict(list)
     for customer_id, top in current.items():
@@ -862,9 +862,9 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
 
     targets = {}
     for customer_id, (oldest_due, overdue) in state.items():
-        days = logic.days_past_due(oldest_due, as_of)
-        target = logic.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
-                                      tolerance=policy.small_amount_tolerance, levels=rules,
+        days = rules.days_past_due(oldest_due, as_of)
+        target = rules.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
+                                      tolerance=policy.small_amount_tolerance, levels=level_rules,
                                       current_order=current.get(customer_id))
         if target is not None:
             targets[customer_id] = (by_id[target.id], days, overdue)
@@ -1285,26 +1285,6 @@ def _notify_collector_broken(promise, case):
 
 # --- write-offs -------------------------------------------------------------------------------
 
-def approver_limit(user, on_date):
-    """The write-off authority of ``user`` in the reporting currency: a Decimal, ``None`` = unlimited,
-    ``False`` = no authority. Read from credit's authority matrix (own level or an active delegation);
-    an approver with no entry in the matrix falls back to the ``approver`` group (unlimited)."""
-    try:
-        from credit.models import ApproverAuthority, Delegation
-    except ImportError:  # pragma: no cover
-        return None if access.has_role(user, access.APPROVER) else False
-    levels = []
-    own = ApproverAuthority.objects.filter(user=user, active=True).select_related("level").first()
-    if own:
-        levels.append(own.level)
-    levels += [d.level for d in Delegation.objects.active_on(on_date).filter(delegate=user).select_related("level")]
-    if not levels:
-        return None if access.has_role(user, access.APPROVER) else False
-    if any(level.max_amount is None for level in levels):
-        return None
-    return max(level.max_amount for level in levels)
-
-
 @transaction.atomic
 def writeoff_propose(*, actor, case, reason) -> WriteOff:
     """A collector proposes to write off what the case's invoices still owe."""
@@ -1359,9 +1339,14 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     if locked.state != WriteOffState.PROPOSED:
         raise Conflict(_("This write-off was already decided."))
     today = clock.today()
-    limit = approver_limit(actor, today)
+    from credit.selectors import authority_of  # the one authority rule: matrix and capped delegations
+
+    authority = authority_of(actor, today)
     amount_reporting = RateTable(today).convert(locked.amount, locked.currency)
-    if limit is False or (limit is not None and amount_reporting > limit):
+    if authority.level is None:
+        raise NotAllowed(_("You have no entry in the authority matrix (nor a delegation): you cannot approve "
+                           "a write-off."))
+    if not authority.covers(amount_reporting):
         raise NotAllowed(_("The write-off of %(amount)s exceeds your approval authority.")
                          % {"amount": f"{settings.REPORTING_CURRENCY} {amount_reporting:,}"})
     items = list(locked.items.all())

@@ -19,7 +19,7 @@ from creditportal.core.errors import ServiceError
 from creditportal.core.lists import Column, ExportMixin, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
-from . import forms, logic, selectors, services
+from . import forms, rules, selectors, services
 from .filtersets import AgingFilterForm, CaseFilterSet, InvoiceFilterSet, PaymentFilterSet
 from .models import (
     ClaimPayout,
@@ -125,7 +125,7 @@ class InvoiceDetailView(PortalPermissionMixin, DetailView):
         context = super().get_context_data(**kwargs)
         invoice = self.object
         context["allocations"] = invoice.allocations.select_related("payment")
-        context["days_past_due"] = logic.days_past_due(invoice.due_date, clock.today())
+        context["days_past_due"] = rules.days_past_due(invoice.due_date, clock.today())
         policy = services.active_policy()
         if policy and invoice.status == "open":
             context["late_fee"] = selectors.late_fees([invoice], as_of=clock.today(),

@@ -453,7 +453,8 @@ class CovenantBreach(models.Model):
                                  related_name="breaches")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
     statement_id = models.BigIntegerField(_("statement"))
-    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, null=True, blank=True,
+                                help_text=_("Empty: the ratio has no meaning (equity at or below zero)."))
     tested_on = models.DateField(_("tested on"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 

@@ -86,15 +86,90 @@ def required_levels(
     return RequiredLevels(None, exposure, ("beyond_matrix",))
 
 
-def effective_level(own_level: int | None, delegated_levels: Iterable[int]) -> int | None:
-    """A user's authority on a day: the highest of their own level and the levels delegated to them."""
-    candidates = [lv for lv in [own_level, *delegated_levels] if lv]
-    return max(candidates) if candidates else None
+@dataclass(frozen=True)
+class Authority:
+    """What a person may decide on a day: the matrix level (``None``: no entry, no authority), the amount it
+    covers (reporting currency; ``None`` with a level = no upper limit) and, when the level is lent, whose."""
+
+    level: Level | None = None
+    delegator_id: int | None = None
+
+    @property
+    def number(self) -> int | None:
+        return self.level.number if self.level else None
+
+    @property
+    def max_amount(self) -> Decimal | None:
+        return self.level.max_amount if self.level else ZERO
+
+    def covers(self, amount: Decimal) -> bool:
+        """Whether an amount-based decision (a write-off, …) of ``amount`` is within this authority.
+        No matrix entry → no authority, whatever the amount."""
+        if self.level is None:
+            return False
+        return self.level.max_amount is None or amount <= self.level.max_amount
+
+
+NO_AUTHORITY = Authority()
+
+
+def capped_level(delegated: Level, delegators_own: Level | None) -> Level | None:
+    """A delegation lends at most the delegator's own authority today: the lower of the two levels
+    (``None`` when the delegator no longer has any)."""
+    if delegators_own is None:
+        return None
+    return delegated if delegated.number <= delegators_own.number else delegators_own
+
+
+def authority(own: Level | None, delegations: Iterable[tuple[Level, Level | None, int]] = ()) -> Authority:
+    """The one authority rule for every amount-based decision (applications, write-offs, policy exceptions).
+
+    ``own`` is the person's entry in the matrix (``None``: none); ``delegations`` are the active ones
+    received, as ``(delegated level, the delegator's own level today, delegator id)``. Each delegation is
+    capped at the delegator's authority; the highest level wins (own first on a tie). No entry and no
+    delegation → no authority.
+    """
+    best = Authority(own) if own is not None else NO_AUTHORITY
+    for delegated, delegators_own, delegator_id in delegations:
+        level = capped_level(delegated, delegators_own)
+        if level is not None and (best.level is None or level.number > best.level.number):
+            best = Authority(level, delegator_id)
+    return best
 
 
 def delegation_active(start: dt.date, end: dt.date, on_date: dt.date, revoked: bool = False) -> bool:
     """A delegation counts from ``start`` to ``end`` inclusive, and expires by itself afterwards."""
     return not revoked and start <= on_date <= end
+
+
+# --- Exposure ---------------------------------------------------------------------------------
+
+def facility_exposure(limit: Decimal, usage: Decimal) -> Decimal:
+    """A facility's exposure: the larger of its limit and what it uses (an overdrawn facility counts in full)."""
+    return max(limit, usage)
+
+
+def customer_exposure(facilities: Iterable[tuple[Decimal, Decimal]], pending: Iterable[Decimal] = ()) -> Decimal:
+    """A customer's exposure (design brief §3): the sum over its facilities of max(limit, usage), plus its
+    pending applications (what they would add). All amounts in one currency (the reporting currency)."""
+    return (sum((facility_exposure(limit, usage) for limit, usage in facilities), ZERO)
+            + sum(pending, ZERO))
+
+
+def pending_addition(*, amount: Decimal, decrease: bool = False, replaced_limit: Decimal | None = None) -> Decimal:
+    """What a pending application adds to the exposure: a new limit in full; an increase or renewal what it
+    asks above the limit it replaces; a decrease nothing."""
+    if decrease:
+        return ZERO
+    if replaced_limit is not None:
+        return max(amount - replaced_limit, ZERO)
+    return amount
+
+
+def exposure_after(*, exposure: Decimal, amount: Decimal, replaced_usage: Decimal = ZERO) -> Decimal:
+    """The exposure once ``amount`` is granted: ``exposure`` leaves out the facility the application
+    replaces (if any), whose usage still counts when it is above the new limit."""
+    return exposure + max(amount, replaced_usage)
 
 
 # --- Collateral and coverage ------------------------------------------------------------------
@@ -106,8 +181,14 @@ def lendable_value(market_value: Decimal, haircut: Decimal) -> Decimal:
     return q2(market_value * (Decimal(1) - haircut))
 
 
+def secured_value(collateral_lendable: Iterable[Decimal], guarantees: Iterable[Decimal]) -> Decimal:
+    """What secures a limit: lendable collateral values plus guarantees (one currency)."""
+    return sum(collateral_lendable, ZERO) + sum(guarantees, ZERO)
+
+
 def coverage_ratio(secured: Decimal, amount: Decimal) -> Decimal | None:
-    """Lendable collateral plus guarantees as a share of the amount (4 decimals); None for amount 0."""
+    """The one coverage definition (the application's policy check and the monitoring alert): lendable
+    collateral plus guarantees (``secured_value``) as a share of the amount (4 decimals); None for 0."""
     if not amount:
         return None
     return (secured / amount).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
@@ -176,33 +257,40 @@ def policy_check(
     coverage: Decimal | None,
     equity: Decimal | None = None,
     revenue: Decimal | None = None,
-    group_limit_free: Decimal | None = None,
+    exposure: Decimal | None = None,
+    group_exposure: Decimal | None = None,
+    group_limit: Decimal | None = None,
+    decrease: bool = False,
 ) -> PolicyResult:
-    """Check an application (``amount`` and ``equity``/``revenue`` in the reporting currency).
+    """Check an application (all amounts in the reporting currency).
 
-    No rule for the grade → a hard violation (the policy does not lend to it). ``group_limit_free`` is what
-    the group limit leaves after the group's other facilities; exceeding it is a soft violation.
+    Grade caps and policy limits (maximum limit, shares of equity and revenue) apply to the customer's
+    ``exposure`` after the amount applied for (``amount`` alone when no exposure is given); a group limit
+    is hard: ``group_exposure`` (the members' exposures after the amount) above ``group_limit`` is refused
+    until the limit is raised. A decrease cannot breach a cap. No rule for the grade → a hard violation.
     """
     violations: list[Violation] = []
     if rule is None or not rule.eligible:
         violations.append(Violation("grade_not_eligible", HARD, "", rule.grade if rule else ""))
         return PolicyResult(tuple(violations))
-    if rule.max_limit is not None and amount > rule.max_limit:
+    total = amount if exposure is None else exposure
+    caps_apply = not decrease
+    if caps_apply and rule.max_limit is not None and total > rule.max_limit:
         violations.append(Violation("max_limit", HARD if rule.max_limit_hard else SOFT,
-                                    str(rule.max_limit), str(amount)))
+                                    str(rule.max_limit), str(total)))
     share_severity = HARD if rule.share_hard else SOFT
-    if rule.max_equity_share is not None:
+    if caps_apply and rule.max_equity_share is not None:
         cap = None if equity is None else q2(max(equity, ZERO) * rule.max_equity_share)
         if cap is None:
             violations.append(Violation("equity_unknown", share_severity, str(rule.max_equity_share), ""))
-        elif amount > cap:
-            violations.append(Violation("max_equity_share", share_severity, str(cap), str(amount)))
-    if rule.max_revenue_share is not None:
+        elif total > cap:
+            violations.append(Violation("max_equity_share", share_severity, str(cap), str(total)))
+    if caps_apply and rule.max_revenue_share is not None:
         cap = None if revenue is None else q2(max(revenue, ZERO) * rule.max_revenue_share)
         if cap is None:
             violations.append(Violation("revenue_unknown", share_severity, str(rule.max_revenue_share), ""))
-        elif amount > cap:
-            violations.append(Violation("max_revenue_share", share_severity, str(cap), str(amount)))
+        elif total > cap:
+            violations.append(Violation("max_revenue_share", share_severity, str(cap), str(total)))
     if rule.max_term_months is not None and term_months > rule.max_term_months:
         violations.append(Violation("max_term", HARD if rule.term_hard else SOFT,
                                     str(rule.max_term_months), str(term_months)))
@@ -211,8 +299,8 @@ def policy_check(
         if actual < rule.min_coverage:
             violations.append(Violation("min_coverage", HARD if rule.coverage_hard else SOFT,
                                         str(rule.min_coverage), str(actual)))
-    if group_limit_free is not None and amount > group_limit_free:
-        violations.append(Violation("group_limit", SOFT, str(group_limit_free), str(amount)))
+    if caps_apply and group_limit is not None and group_exposure is not None and group_exposure > group_limit:
+        violations.append(Violation("group_limit", HARD, str(group_limit), str(group_exposure)))
     return PolicyResult(tuple(violations))
 
 
@@ -277,28 +365,19 @@ COMPARISONS = {
 }
 
 
-def _ratio(numerator, denominator):
-    if numerator is None or denominator in (None, 0):
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+# Covenant ratios whose denominator is equity: with equity at or below zero the ratio has no meaning and
+# the company is worse than any threshold describes (liabilities exceed assets), so the covenant is breached.
+EQUITY_DENOMINATED = frozenset({"debt_to_equity"})
 
 
-def statement_ratios(values: dict) -> dict:
-    """Covenant ratios from a statement's line items (in yuan): None where an input is missing or zero."""
-    v = values
-    return {
-        "debt_to_equity": _ratio(v.get("total_liabilities"), v.get("equity")),
-        "equity_ratio": _ratio(v.get("equity"), v.get("total_assets")),
-        "debt_to_assets": _ratio(v.get("total_liabilities"), v.get("total_assets")),
-        "current_ratio": _ratio(v.get("current_assets"), v.get("current_liabilities")),
-        "interest_coverage": _ratio(v.get("operating_profit"), v.get("interest_expense")),
-        "net_margin": _ratio(v.get("net_profit"), v.get("revenue")),
-        "net_worth": v.get("equity"),
-    }
+def covenant_holds(value: Decimal | None, comparison: str, threshold: Decimal, *, ratio: str = "",
+                   equity_depleted: bool = False) -> bool | None:
+    """True if the covenant holds, False if breached, None if it cannot be tested (value missing).
 
-
-def covenant_holds(value: Decimal | None, comparison: str, threshold: Decimal) -> bool | None:
-    """True if the covenant holds, False if breached, None if it cannot be tested (value missing)."""
+    ``value`` is the credit file's ratio (``customers.rules``); a ratio over equity when the equity is
+    zero or negative (``equity_depleted``) is a breach, not "cannot be tested"."""
+    if ratio in EQUITY_DENOMINATED and equity_depleted:
+        return False
     if value is None:
         return None
     return COMPARISONS[comparison](Decimal(value), threshold)

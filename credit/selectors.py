@@ -85,42 +85,52 @@ def own_level(user) -> int | None:
     return row.level.number if row else None
 
 
-def effective_authority(user, on_date: dt.date | None = None):
-    """``(level, delegator)``: the user's authority on ``on_date`` (own level or a delegated one, capped at
-    the delegator's own level today; delegations count only within their period). ``delegator`` is the
-    person whose authority is used when it is a delegated level that exceeds the user's own."""
-    on_date = on_date or clock.today()
+def _authority(user, on_date):
+    """(``rules.Authority``, {delegator id: delegator}) of ``user`` on ``on_date`` (3 queries)."""
     if not (user and user.pk):
-        return None, None
-    mine = own_level(user)
+        return rules.NO_AUTHORITY, {}
+    own = ApproverAuthority.objects.filter(user=user, active=True).select_related("level").first()
     delegations = list(
         Delegation.objects.active_on(on_date).filter(delegate=user).select_related("level", "delegator")
     )
-    delegator_levels = dict(
-        ApproverAuthority.objects.filter(user_id__in=[d.delegator_id for d in delegations], active=True)
-        .values_list("user_id", "level__number")
-    )
-    best, best_delegator = mine, None
-    for delegation in delegations:
-        cap = delegator_levels.get(delegation.delegator_id)
-        if not cap:
-            continue  # the delegator no longer has authority: nothing to lend
-        level = min(delegation.level.number, cap)
-        if best is None or level > best:
-            best, best_delegator = level, delegation.delegator
-    return best, best_delegator
+    delegator_levels = {}
+    if delegations:
+        delegator_levels = {
+            row.user_id: row.level.as_level()
+            for row in ApproverAuthority.objects.filter(user_id__in=[d.delegator_id for d in delegations],
+                                                        active=True).select_related("level")
+        }
+    result = rules.authority(own.level.as_level() if own else None,
+                             [(d.level.as_level(), delegator_levels.get(d.delegator_id), d.delegator_id)
+                              for d in delegations])
+    return result, {d.delegator_id: d.delegator for d in delegations}
+
+
+def authority_of(user, on_date: dt.date | None = None) -> rules.Authority:
+    """The one authority rule (``rules.authority``) for ``user`` on ``on_date``: the matrix entry or a
+    delegation capped at the delegator's own authority; no entry → no authority. Every amount-based
+    decision reads it: application approvals (its level), write-offs (the amount it covers)."""
+    return _authority(user, on_date or clock.today())[0]
+
+
+def effective_authority(user, on_date: dt.date | None = None):
+    """``(level number, delegator)``: ``authority_of`` as the approval workflow uses it. ``delegator`` is the
+    person whose authority is used when it is a delegated level that exceeds the user's own."""
+    result, delegators = _authority(user, on_date or clock.today())
+    return result.number, delegators.get(result.delegator_id)
 
 
 def approvers_for_level(level: int, on_date=None) -> set[int]:
-    """Ids of users whose effective authority on ``on_date`` reaches ``level``."""
+    """Ids of users whose authority (``rules.authority``) on ``on_date`` reaches ``level``."""
     on_date = on_date or clock.today()
-    ids = set(ApproverAuthority.objects.filter(active=True, level__number__gte=level).values_list("user_id", flat=True))
-    active = ApproverAuthority.objects.filter(active=True)
-    levels = dict(active.values_list("user_id", "level__number"))
-    for delegate_id, delegator_id, lvl in Delegation.objects.active_on(on_date).values_list(
+    levels = {lv.number: lv for lv in matrix_levels()}
+    own = {user_id: levels.get(number) for user_id, number in
+           ApproverAuthority.objects.filter(active=True).values_list("user_id", "level__number")}
+    ids = {user_id for user_id, lv in own.items() if lv is not None and lv.number >= level}
+    for delegate_id, delegator_id, number in Delegation.objects.active_on(on_date).values_list(
             "delegate_id", "delegator_id", "level__number"):
-        cap = levels.get(delegator_id)
-        if cap and min(cap, lvl) >= level:
+        capped = rules.capped_level(levels[number], own.get(delegator_id))
+        if capped is not None and capped.number >= level:
             ids.add(delegate_id)
     return ids
 
@@ -135,13 +145,55 @@ def group_member_ids(customer) -> list[int]:
     return [customer.pk]
 
 
-def group_exposure(customer, *, exclude_facility_ids=(), table: RateTable | None = None) -> Decimal:
-    """Approved limits of the customer's related companies (its group, itself included: its other
-    facilities) in the reporting currency; the facility an application replaces is left out."""
+PENDING_APPLICATION_STATES = [CreditApplication.Status.SUBMITTED, CreditApplication.Status.UNDER_REVIEW,
+                              CreditApplication.Status.RECOMMENDED, CreditApplication.Status.PENDING_APPROVAL]
+
+
+def customer_exposures(customer_ids, *, table: RateTable | None = None, exclude_facility_ids=(),
+                       exclude_application_ids=()) -> dict[int, Decimal]:
+    """``{customer_id: exposure}`` in the reporting currency (``rules.customer_exposure``): each open
+    facility's max(limit, usage) plus what pending applications would add (4 queries). Raises
+    ``MissingRate`` when an FX rate is missing."""
+    ids = list(customer_ids)
     table = table or RateTable(clock.today())
-    rows = (Facility.objects.filter(customer_id__in=group_member_ids(customer), status__in=OPEN_FACILITY_STATES)
-            .exclude(pk__in=list(exclude_facility_ids)).values("currency").annotate(total=Sum("limit")))
-    return sum((table.convert(r["total"], r["currency"]) for r in rows), ZERO)
+    facilities = list(Facility.objects.filter(customer_id__in=ids, status__in=OPEN_FACILITY_STATES)
+                      .exclude(pk__in=list(exclude_facility_ids))
+                      .only("id", "customer_id", "status", "limit", "currency"))
+    used = utilisation(facilities, table=table)
+    by_customer = defaultdict(list)
+    for f in facilities:
+        by_customer[f.customer_id].append((table.convert(f.limit, f.currency),
+                                           table.convert(used.get(f.pk, ZERO), f.currency)))
+    pending = defaultdict(list)
+    rows = (CreditApplication.objects.filter(customer_id__in=ids, status__in=PENDING_APPLICATION_STATES)
+            .exclude(pk__in=list(exclude_application_ids))
+            .values("customer_id", "application_type", "amount", "currency", "facility_id", "facility__limit",
+                    "facility__currency"))
+    T = CreditApplication.Type
+    for row in rows:
+        replaced = None
+        if row["facility_id"] and row["application_type"] in (T.INCREASE, T.RENEWAL):
+            replaced = table.convert(row["facility__limit"], row["facility__currency"])
+        pending[row["customer_id"]].append(rules.pending_addition(
+            amount=table.convert(row["amount"], row["currency"]), decrease=row["application_type"] == T.DECREASE,
+            replaced_limit=replaced))
+    return {cid: rules.customer_exposure(by_customer.get(cid, []), pending.get(cid, [])) for cid in ids}
+
+
+def group_exposure(customer, *, exclude_facility_ids=(), exclude_application_ids=(),
+                   table: RateTable | None = None) -> Decimal:
+    """The exposure of the customer's group (its members' sum; the customer alone outside a group) in the
+    reporting currency; the facility an application replaces and the application itself are left out."""
+    return sum(customer_exposures(group_member_ids(customer), table=table, exclude_facility_ids=exclude_facility_ids,
+                                  exclude_application_ids=exclude_application_ids).values(), ZERO)
+
+
+def group_limit_in_force(customer, on_date: dt.date):
+    """The customer's group limit that binds on ``on_date`` (active, not expired), or None."""
+    row = group_limit_for(customer)
+    if row is None or (row.expiry_date is not None and row.expiry_date < on_date):
+        return None
+    return row
 
 
 def group_limit_for(customer):

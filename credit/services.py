@@ -60,14 +60,18 @@ ZERO = Decimal("0")
 
 VIOLATION_LABELS = {
     "grade_not_eligible": gettext_lazy("The policy does not lend to this grade."),
-    "max_limit": gettext_lazy("The amount exceeds the policy's maximum limit for the grade."),
-    "max_equity_share": gettext_lazy("The amount exceeds the policy's share of equity."),
-    "max_revenue_share": gettext_lazy("The amount exceeds the policy's share of revenue."),
+    "max_limit": gettext_lazy("The customer's exposure after this amount exceeds the policy's maximum limit for "
+                              "the grade."),
+    "max_equity_share": gettext_lazy("The customer's exposure after this amount exceeds the policy's share of "
+                                     "equity."),
+    "max_revenue_share": gettext_lazy("The customer's exposure after this amount exceeds the policy's share of "
+                                      "revenue."),
     "equity_unknown": gettext_lazy("No statement with equity: the equity cap cannot be checked."),
     "revenue_unknown": gettext_lazy("No statement with revenue: the revenue cap cannot be checked."),
     "max_term": gettext_lazy("The term exceeds the policy's maximum term."),
     "min_coverage": gettext_lazy("Collateral and guarantees cover less than the policy requires."),
-    "group_limit": gettext_lazy("The amount exceeds what the group limit leaves free."),
+    "group_limit": gettext_lazy("The group's exposure after this amount exceeds the group limit: refused until "
+                                "the group limit is raised."),
     "no_policy": gettext_lazy("No credit policy is in force."),
 }
 
@@ -488,13 +492,10 @@ def application_update(*, actor, application, collaterals=None, guarantors=None,
 # --- Applications: analysis (policy check, coverage, required levels) -----------------------
 
 def secured_amount(app, table: RateTable) -> Decimal:
-    """Lendable collateral value plus guarantees, in the application's currency."""
-    total = ZERO
-    for c in app.collaterals.all():
-        total += table.convert(c.lendable_value, c.currency, app.currency)
-    for g in app.guarantors.all():
-        total += table.convert(g.amount, g.currency, app.currency)
-    return total
+    """Lendable collateral value plus guarantees (``rules.secured_value``), in the application's currency."""
+    collateral = [table.convert(c.lendable_value, c.currency, app.currency) for c in app.collaterals.all()]
+    guarantees = [table.convert(g.amount, g.currency, app.currency) for g in app.guarantors.all()]
+    return rules.secured_value(collateral, guarantees)
 
 
 def latest_statement_figures(customer, table: RateTable):
@@ -512,22 +513,36 @@ def latest_statement_figures(customer, table: RateTable):
 
 
 def analyse(app, *, grade: str | None, on_date=None) -> dict:
-    """The policy check, coverage, exposure and required levels for ``app`` (nothing saved)."""
+    """The policy check, coverage, exposure and required levels for ``app`` (nothing saved).
+
+    Caps apply to exposure (design brief §3): the customer's exposure after the amount applied for — its
+    facilities at max(limit, usage), its other pending applications, the amount — and the group's (the
+    members' sum) against a hard group limit. All in the reporting currency through the FX table.
+    """
     on_date = on_date or clock.today()
     table = RateTable(on_date)
+    decrease = app.application_type == CreditApplication.Type.DECREASE
+    replaced = app.facility if app.facility_id and app.application_type in CHANGE_TYPES else None
     try:
         amount_reporting = table.convert(app.amount, app.currency)
         secured = secured_amount(app, table)
+        exposures = selectors.customer_exposures(
+            selectors.group_member_ids(app.customer), table=table,
+            exclude_facility_ids=[replaced.pk] if replaced else [], exclude_application_ids=[app.pk] if app.pk else [])
+        replaced_usage = ZERO
+        if replaced is not None:
+            replaced_usage = table.convert(selectors.utilisation([replaced], table=table)[replaced.pk],
+                                           replaced.currency)
+        group_limit = selectors.group_limit_in_force(app.customer, on_date)
+        group_limit_amount = table.convert(group_limit.limit, group_limit.currency) if group_limit else None
     except MissingRate as exc:
         raise ValidationFailed(_("No FX rate for the currency: %(error)s") % {"error": exc}) from exc
     coverage = rules.coverage_ratio(secured, app.amount)
+    own_before = exposures.get(app.customer_id, ZERO)
+    group_before = sum(exposures.values(), ZERO)
+    exposure_after = rules.exposure_after(exposure=own_before, amount=amount_reporting, replaced_usage=replaced_usage)
+    group_after = group_before - own_before + exposure_after
     policy = selectors.policy_in_force(on_date)
-    exclude = [app.facility_id] if app.facility_id else []
-    exposure = selectors.group_exposure(app.customer, exclude_facility_ids=exclude, table=table)
-    group_limit = selectors.group_limit_for(app.customer)
-    group_free = None
-    if group_limit is not None:
-        group_free = max(table.convert(group_limit.limit, group_limit.currency) - exposure, ZERO)
     if policy is None:
         result = rules.PolicyResult((rules.Violation("no_policy", rules.HARD),))
     else:
@@ -537,12 +552,13 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         if rule is None:
             result = rules.PolicyResult((rules.Violation("grade_not_eligible", rules.HARD, "", grade or ""),))
         else:
-            check_amount = amount_reporting
-            result = rules.policy_check(rule=rule, amount=check_amount, term_months=app.term_months, coverage=coverage,
-                                        equity=equity, revenue=revenue, group_limit_free=group_free)
-    decrease = app.application_type == CreditApplication.Type.DECREASE
-    needs = rules.required_levels(levels=selectors.matrix_levels(), amount=amount_reporting, group_exposure=exposure,
-                                  grade=grade, exception=bool(result.soft) and not decrease, decrease=decrease,
+            result = rules.policy_check(rule=rule, amount=amount_reporting, term_months=app.term_months,
+                                        coverage=coverage, equity=equity, revenue=revenue, exposure=exposure_after,
+                                        group_exposure=group_after, group_limit=group_limit_amount,
+                                        decrease=decrease)
+    needs = rules.required_levels(levels=selectors.matrix_levels(), amount=group_after - group_before,
+                                  group_exposure=group_before, grade=grade,
+                                  exception=bool(result.soft) and not decrease, decrease=decrease,
                                   grade_rank=selectors.grade_rank)
     return {
         "policy": policy,
@@ -550,7 +566,11 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         "coverage": coverage,
         "secured": secured,
         "amount_reporting": amount_reporting,
-        "group_exposure": exposure,
+        "exposure": own_before,
+        "exposure_after": exposure_after,
+        "group_exposure": group_before,
+        "group_exposure_after": group_after,
+        "group_limit": group_limit_amount,
         "required": needs,
     }
 
@@ -562,6 +582,9 @@ def _policy_result_json(analysis) -> dict:
         "blocked": result.blocked,
         "needs_exception": result.needs_exception,
         "coverage": None if analysis["coverage"] is None else str(analysis["coverage"]),
+        "exposure_after": analysis["exposure_after"],
+        "group_exposure_after": analysis["group_exposure_after"],
+        "group_limit": analysis["group_limit"],
         "policy_version": analysis["policy"].version if analysis["policy"] else None,
         "checked_on": clock.today(),
     })
@@ -680,6 +703,16 @@ def application_submit(*, actor, application, exception_reason="") -> CreditAppl
     return app
 
 
+def _refuse_if_blocked(analysis):
+    """A hard rule that breaks now (the exposure or the group's grew since the submission) refuses the step."""
+    result = analysis["policy_result"]
+    if result.blocked:
+        messages = "; ".join(violation_text(v.code) for v in result.hard)
+        raise ValidationFailed(_("The policy check blocks this application: %(list)s") % {"list": messages},
+                               code="policy_violation",
+                               field_errors={"policy": [violation_text(v.code) for v in result.hard]})
+
+
 def _require_not_maker(actor, app, message=None):
     access.require_other_person(actor, app.created_by_id,
                                 message or _("Four-eyes rule: you cannot review or approve your own application."))
@@ -713,10 +746,12 @@ def application_recommend(*, actor, application, opinion) -> CreditApplication:
         raise ValidationFailed(_("The analyst's opinion is required."), field_errors={"opinion": _("Required.")})
     rating_grade = app.rating_grade or None
     analysis = analyse(app, grade=rating_grade)
+    _refuse_if_blocked(analysis)
     needs = analysis["required"]
     exception = app.policy_exception or bool(analysis["policy_result"].soft)
     if exception and app.application_type != CreditApplication.Type.DECREASE:
-        needs = rules.required_levels(levels=selectors.matrix_levels(), amount=analysis["amount_reporting"],
+        needs = rules.required_levels(levels=selectors.matrix_levels(),
+                                      amount=analysis["group_exposure_after"] - analysis["group_exposure"],
                                       group_exposure=analysis["group_exposure"], grade=rating_grade, exception=True)
     if not needs.levels:
         raise ValidationFailed(_("No level of the authority matrix may approve this amount and grade."),
@@ -785,6 +820,8 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
         raise NotAllowed(_("Four-eyes rule: one person cannot approve two levels of one application."))
     before = app.status
     level = app.current_level
+    if level >= app.required_levels:  # the last level: the limit is about to open
+        _refuse_if_blocked(analyse(app, grade=app.rating_grade or None))
     _decide(app, actor, Decision.Action.APPROVE, level=level, comment=comment, on_behalf_of=on_behalf_of)
     if level < app.required_levels:
         _transition(app, "approve_level")
@@ -1097,7 +1134,13 @@ def covenants_test_statement(*, actor, statement_id) -> list[CovenantBreach]:
     statement = FinancialStatement.objects.filter(pk=statement_id).first()
     if statement is None:
         return []
-    ratios = rules.statement_ratios(statement.values_in_yuan())
+    from customers import rules as customer_rules
+    from customers.selectors import ratios_for_statements
+
+    values = statement.values_in_yuan()
+    analysed = ratios_for_statements([statement.pk]).get(statement.pk) or {"ratios": {}}
+    ratios = customer_rules.covenant_figures(values, analysed["ratios"])
+    depleted = customer_rules.equity_depleted(values)
     covenants = Covenant.objects.filter(application__customer_id=statement.customer_id,
                                         application__status=S.FACILITY_OPENED).select_related("application")
     breaches = []
@@ -1107,7 +1150,8 @@ def covenants_test_statement(*, actor, statement_id) -> list[CovenantBreach]:
             if covenant.frequency == Covenant.Frequency.YEARLY and statement.period_type != "annual":
                 continue
             value = ratios.get(covenant.ratio)
-            holds = rules.covenant_holds(value, covenant.comparison, covenant.threshold)
+            holds = rules.covenant_holds(value, covenant.comparison, covenant.threshold, ratio=covenant.ratio,
+                                         equity_depleted=depleted)
             covenant.last_tested_on = today
             covenant.save(update_fields=["last_tested_on"])
             if holds is not False:

@@ -18,7 +18,7 @@ from .filtersets import (
     FinancialStatementFilterSet, NegativeRecordFilterSet,
 )
 from .models import Contact, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord
-from .ratios import RATIO_KEYS
+from .rules import RATIO_KEYS
 
 
 def _reload(queryset, obj):

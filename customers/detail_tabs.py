@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from creditportal.core import clock
 
-from . import ratios as ratio_math
+from . import rules as ratio_math
 from . import selectors
 from .labels import RATIO_GROUP_LABELS, RATIO_LABELS, line_item_label
 from .models import BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_ITEMS, Contact, NegativeRecord

@@ -17,7 +17,7 @@ from django.db.models import Max, OuterRef, Subquery
 
 from creditportal.core import clock
 
-from . import ratios as ratio_math
+from . import rules as ratio_math
 from .models import (
     LINE_ITEMS, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord, PeriodType,
 )

@@ -337,7 +337,7 @@ def _users(plan: Plan, rng: random.Random):
 def _model_and_templates(rng: random.Random):
     """The active corporate model, its definition and rating templates: (size, health band) → list of
     (inputs without customer, engine result), evaluated by the real engine."""
-    from customers import ratios as ratio_math
+    from customers import rules as ratio_math
     from ratings import selectors as rating_selectors
     from ratings.engine import evaluate
     from ratings.engine.behaviour import BehaviourFacts, evaluate_behaviour

@@ -8,7 +8,7 @@ Definitions used throughout (one place each):
   (``services._exposures`` for classification and provisions; ``selectors.converted`` does the same
   conversion inside SQL for the dashboard).
 * Days past due of a customer = days since the due date of its oldest open invoice (by debtor: the worst
-  exposure sets the tier of all of them); the tier floor is ``logic.floor_tier``.
+  exposure sets the tier of all of them); the tier floor is ``rules.classify``.
 * Rule metrics are defined in ``metrics`` (one function per ``Metric``); ``defaults`` lists the shipped
   rules, loaded by migration 0002 and adjustable by a risk admin.
 * Alerts: one active (open or acknowledged) alert per rule and customer, enforced by a partial unique

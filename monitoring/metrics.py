@@ -15,12 +15,12 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from creditportal.core.money import MissingRate, RateTable
 
-from . import logic
+from . import rules
 from .models import Metric
 
 ZERO = Decimal("0")
@@ -62,13 +62,10 @@ class EvaluationContext:
 
     @cached_property
     def oldest_overdue(self) -> dict[int, dt.date]:
-        """{customer_id: due date of the oldest open invoice past due}."""
-        from collection.models import Invoice, InvoiceStatus
+        """{customer_id: due date of the oldest open invoice past due} (collection's one definition)."""
+        from collection.selectors import oldest_overdue
 
-        rows = (Invoice.objects.filter(customer_id__in=self.ids, status=InvoiceStatus.OPEN,
-                                       due_date__lt=self.on_date)
-                .values("customer_id").annotate(oldest=Min("due_date")))
-        return {r["customer_id"]: r["oldest"] for r in rows}
+        return oldest_overdue(self.ids, self.on_date)
 
     @cached_property
     def receivables(self) -> dict[int, Decimal]:
@@ -86,8 +83,9 @@ class EvaluationContext:
         return result
 
     def days_past_due(self, customer_id) -> int:
-        oldest = self.oldest_overdue.get(customer_id)
-        return (self.on_date - oldest).days if oldest else 0
+        from collection.rules import debtor_days_past_due
+
+        return debtor_days_past_due(self.oldest_overdue.get(customer_id), self.on_date)
 
     @cached_property
     def ratings(self) -> dict[int, dict]:
@@ -130,7 +128,7 @@ class EvaluationContext:
 
     def latest_and_previous(self, customer_id, *, annual_only=False):
         from customers.models import PeriodType
-        from customers.ratios import is_previous_period
+        from customers.rules import is_previous_period
 
         rows = self.statements.get(customer_id) or []
         if annual_only:
@@ -216,7 +214,7 @@ def utilisation(ctx: EvaluationContext, rule):
     result = {}
     for cid in ctx.ids:
         if limits.get(cid):
-            share = (usage[cid] / limits[cid]).quantize(logic.RATIO_EXP)
+            share = (usage[cid] / limits[cid]).quantize(rules.RATIO_EXP)
             result[cid] = (share, {"used": usage[cid], "limit": limits[cid]})
         else:
             result[cid] = (None, {})
@@ -233,7 +231,7 @@ def downgrade_notches(ctx: EvaluationContext, rule):
             current, previous = entry["current"], entry["previous"]
             approved_on = current["approved_on"] or (current["approved_at"].date() if current["approved_at"] else None)
             if since is None or (approved_on and approved_on >= since):
-                value = logic.notches(previous["grade"], current["grade"], ctx.grades)
+                value = rules.notches(previous["grade"], current["grade"], ctx.grades)
                 detail = {"from": previous["grade"], "to": current["grade"], "rating_id": current["id"],
                           "approved_on": approved_on}
         result[cid] = (Decimal(value) if value is not None else None, detail)
@@ -247,7 +245,7 @@ def downgrade_proposed(ctx: EvaluationContext, rule):
         value, detail = None, {}
         if entry and entry["current"] and entry["open"]:
             current = entry["current"]["grade"]
-            moves = [(logic.notches(current, r["grade"], ctx.grades), r) for r in entry["open"]]
+            moves = [(rules.notches(current, r["grade"], ctx.grades), r) for r in entry["open"]]
             moves = [(n, r) for n, r in moves if n is not None]
             if moves:
                 n, row = max(moves, key=lambda m: m[0])
@@ -258,7 +256,7 @@ def downgrade_proposed(ctx: EvaluationContext, rule):
 
 
 def current_ratio_change(ctx: EvaluationContext, rule):
-    from customers.ratios import compute_ratios
+    from customers.rules import compute_ratios
 
     result = {}
     for cid in ctx.ids:
@@ -267,7 +265,7 @@ def current_ratio_change(ctx: EvaluationContext, rule):
         if latest and previous:
             now = compute_ratios(latest["values"])["current_ratio"]
             before = compute_ratios(previous["values"])["current_ratio"]
-            value = logic.relative_change(now, before)
+            value = rules.relative_change(now, before)
             detail = {"current_ratio": now, "previous_current_ratio": before, "period_end": latest["period_end"],
                       "previous_period_end": previous["period_end"], "statement_id": latest["id"]}
         result[cid] = (value, detail)
@@ -306,10 +304,10 @@ def _order_z(ctx: EvaluationContext, rule):
     volumes = ctx.order_volumes
     result = {}
     for cid in ctx.ids:
-        current, history = logic.volume_series(volumes.get(cid, {}), ctx.order_window[1])
-        z = logic.z_score(current, history) if any(history) or current else None
+        current, history = rules.volume_series(volumes.get(cid, {}), ctx.order_window[1])
+        z = rules.z_score(current, history) if any(history) or current else None
         mean = sum(history, ZERO) / len(history) if history else ZERO
-        result[cid] = (z, {"volume": current, "trailing_average": mean.quantize(logic.CENT)})
+        result[cid] = (z, {"volume": current, "trailing_average": mean.quantize(rules.CENT)})
     return result
 
 
@@ -387,17 +385,32 @@ def _collateral_rows(ctx):
                 .values("id", "application_id", "market_value", "currency", "haircut", "revaluation_due"))
 
 
+def _guarantee_rows(ctx):
+    from credit.models import Guarantor
+
+    app_ids = [f.application_id for f in ctx.open_facilities if f.application_id]
+    if not app_ids:
+        return []
+    return list(Guarantor.objects.filter(application_id__in=app_ids).values("application_id", "amount", "currency"))
+
+
 def collateral_coverage_gap(ctx: EvaluationContext, rule):
+    """Required coverage − actual coverage of each open facility (the worst per customer), with credit's one
+    coverage definition: lendable collateral plus guarantees over the limit (``credit.rules.coverage_ratio``)."""
     from credit.models import PolicyGradeRule
-    from credit.rules import lendable_value
+    from credit.rules import coverage_ratio, lendable_value, secured_value
 
     facilities = [f for f in ctx.open_facilities if f.application_id]
     apps = ctx.applications
-    collateral = defaultdict(lambda: ZERO)
+    collateral, guarantees = defaultdict(list), defaultdict(list)
     for row in _collateral_rows(ctx):
         value = ctx.convert(lendable_value(row["market_value"], row["haircut"]), row["currency"])
         if value is not None:
-            collateral[row["application_id"]] += value
+            collateral[row["application_id"]].append(value)
+    for row in _guarantee_rows(ctx):
+        value = ctx.convert(row["amount"], row["currency"])
+        if value is not None:
+            guarantees[row["application_id"]].append(value)
     key_of = {f.pk: (apps.get(f.application_id, {}).get("policy_id"), apps.get(f.application_id, {})
                      .get("rating_grade")) for f in facilities}
     wanted = {key for key in key_of.values() if key[0]}
@@ -413,8 +426,9 @@ def collateral_coverage_gap(ctx: EvaluationContext, rule):
         limit = ctx.convert(facility.limit, facility.currency)
         if not need or not limit:
             continue
-        coverage = (collateral[facility.application_id] / limit).quantize(logic.RATIO_EXP)
-        gap = (Decimal(need) - coverage).quantize(logic.RATIO_EXP)
+        secured = secured_value(collateral[facility.application_id], guarantees[facility.application_id])
+        coverage = coverage_ratio(secured, limit)
+        gap = (Decimal(need) - coverage).quantize(rules.RATIO_EXP)
         if facility.customer_id not in worst or gap > worst[facility.customer_id][0]:
             worst[facility.customer_id] = (gap, {"facility_id": facility.pk, "coverage": coverage,
                                                  "required": Decimal(need)})

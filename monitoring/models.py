@@ -23,7 +23,7 @@ from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import StaffQuerySet
 from customers.models import Customer, ScopedQuerySet
 
-from . import logic
+from . import rules
 
 
 class Severity(models.TextChoices):
@@ -118,7 +118,7 @@ class WarningRule(models.Model):
         return self.name
 
     def fires(self, value) -> bool:
-        return logic.compare(value, self.comparison, self.threshold)
+        return rules.compare(value, self.comparison, self.threshold)
 
 
 RULE_CHANGE_FIELDS = ["name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
@@ -294,11 +294,11 @@ class WatchlistEntry(models.Model):
 # --- Asset classification and provisions ------------------------------------------------------------
 
 class Tier(models.TextChoices):
-    NORMAL = logic.NORMAL, _("normal (正常)")
-    SPECIAL_MENTION = logic.SPECIAL_MENTION, _("special mention (关注)")
-    SUBSTANDARD = logic.SUBSTANDARD, _("substandard (次级)")
-    DOUBTFUL = logic.DOUBTFUL, _("doubtful (可疑)")
-    LOSS = logic.LOSS, _("loss (损失)")
+    NORMAL = rules.NORMAL, _("normal (正常)")
+    SPECIAL_MENTION = rules.SPECIAL_MENTION, _("special mention (关注)")
+    SUBSTANDARD = rules.SUBSTANDARD, _("substandard (次级)")
+    DOUBTFUL = rules.DOUBTFUL, _("doubtful (可疑)")
+    LOSS = rules.LOSS, _("loss (损失)")
 
 
 class ClassificationStatus(models.TextChoices):
@@ -313,8 +313,8 @@ class ClassificationQuerySet(ScopedQuerySet):
 class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     """A customer's tier for one month (by debtor: it applies to all the customer's exposures).
 
-    ``floor_tier`` follows from the days past due; ``tier`` is what applies (never better than the
-    floor). A manual reclassification is requested (``requested_tier`` + reason) and applies only when a
+    ``floor_tier`` is the worse of the floor by days past due and the floor by the rating's ``letter``
+    (``rules.classify``); ``tier`` is what applies (never better than the floor). A manual reclassification is requested (``requested_tier`` + reason) and applies only when a
     second person of the approver group approves it.
     """
 
@@ -324,7 +324,9 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
     days_past_due = models.IntegerField(_("days past due"), default=0)
     exposure = AmountField(_("exposure (reporting currency)"), default=Decimal("0"))
     currency = CurrencyField(verbose_name=_("reporting currency"))
-    floor_tier = models.CharField(_("floor by days past due"), max_length=20, choices=Tier.choices)
+    letter = models.CharField(_("rating letter"), max_length=1, blank=True,
+                              help_text=_("The letter of the rating in force at the month end (empty: not rated)."))
+    floor_tier = models.CharField(_("floor (days past due and grade)"), max_length=20, choices=Tier.choices)
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, db_index=True)
     manual = models.BooleanField(_("classified manually"), default=False)
     reason = models.TextField(_("reason for the manual tier"), blank=True)
@@ -342,6 +344,14 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ClassificationQuerySet.as_manager()
+
+    @property
+    def dpd_floor_tier(self) -> str:
+        """The floor by days past due alone."""
+        return rules.floor_tier(self.days_past_due)
+
+    def get_dpd_floor_tier_display(self):
+        return Tier(self.dpd_floor_tier).label
 
     class Meta:
         verbose_name = _("asset classification")

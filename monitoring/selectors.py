@@ -23,7 +23,7 @@ from creditportal.core import clock
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
 
-from . import logic, metrics
+from . import rules, metrics
 from .models import (
     ACTIVE_ALERT_STATES, Alert, AssetClassification, ClassificationStatus, ProvisionLine, ProvisionRun, Severity,
     Tier, WarningRule, WarningRuleChange, WatchlistEntry,
@@ -69,7 +69,7 @@ def alert_list(user, params=None):
     if params.get("mine") in ("1", "true", True):
         queryset = queryset.filter(Q(owner=user) | Q(owner__isnull=True, customer__relationship_manager=user))
     if params.get("age"):
-        bounds = {key: (low, high) for key, low, high in logic.ALERT_AGE_BUCKETS}.get(params["age"])
+        bounds = {key: (low, high) for key, low, high in rules.ALERT_AGE_BUCKETS}.get(params["age"])
         if bounds:
             today = clock.today()
             queryset = queryset.filter(raised_on__lte=today - dt.timedelta(days=bounds[0]))
@@ -169,7 +169,7 @@ def exposure_list(user, params=None, *, table: RateTable | None = None):
                 queryset = queryset.filter(**({f"{field}__isnull": True} if params[key] == "NR"
                                               else {field: params[key]}))
     if params.get("bucket"):
-        from collection.logic import bucket_date_bounds
+        from collection.rules import bucket_date_bounds
 
         from collection.models import Invoice
 
@@ -254,7 +254,7 @@ def classification_list(user, params=None):
 def provision_comparison(run: ProvisionRun) -> dict:
     """The run beside the previous month's: movement by tier and tier changes of customers (2 queries)."""
     previous = ProvisionRun.objects.filter(period__lt=run.period).order_by("-period").first()
-    rows = logic.movement_by_tier(run.totals or {}, previous.totals if previous else None)
+    rows = rules.movement_by_tier(run.totals or {}, previous.totals if previous else None)
     for row in rows:
         row["label"] = str(Tier(row["tier"]).label)
     totals = {
@@ -296,7 +296,7 @@ def _hhi_sql(grouped_queryset, value_alias):
 
 
 def _bucket_bounds(today):
-    from collection.logic import BUCKETS, bucket_date_bounds
+    from collection.rules import BUCKETS, bucket_date_bounds
 
     return [(key, *bucket_date_bounds(key, today)) for key, _low, _high in BUCKETS]
 
@@ -505,7 +505,7 @@ def _rating_figures(user, start, end) -> tuple[list[tuple], dict]:
 
 
 def _share(amount, total):
-    return (amount / total).quantize(logic.RATIO_EXP) if total else ZERO
+    return (amount / total).quantize(rules.RATIO_EXP) if total else ZERO
 
 
 def dashboard(user, *, start=None, end=None) -> dict:
@@ -541,7 +541,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
                            "url": _url("monitoring:exposure_list", grade=grade)})
 
     # Rating migration matrix over [start, end].
-    matrix = logic.migration_matrix([p for p in pairs if p[0] or p[1]], grades)
+    matrix = rules.migration_matrix([p for p in pairs if p[0] or p[1]], grades)
     for row in matrix["rows"]:
         for cell in row["cells"]:
             cell["url"] = _url("monitoring:exposure_list", start=start, end=end, grade_from=row["from"],
@@ -558,7 +558,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
 
     # Top 10 customers and groups, with shares and the HHI (a customer outside any group is its own group).
     squares, total = figures["customers"]
-    customer_hhi = (squares / (total * total)).quantize(logic.RATIO_EXP) if total else ZERO
+    customer_hhi = (squares / (total * total)).quantize(rules.RATIO_EXP) if total else ZERO
     top_customers = [
         {"id": row["id"], "name": row["name"], "exposure": row["exposure"],
          "share": _share(row["exposure"], total_exposure),
@@ -566,7 +566,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
         for row in figures["top_customers"]
     ]
     g_squares, g_total = figures["obligors"]
-    group_hhi = (g_squares / (g_total * g_total)).quantize(logic.RATIO_EXP) if g_total else ZERO
+    group_hhi = (g_squares / (g_total * g_total)).quantize(rules.RATIO_EXP) if g_total else ZERO
     top_groups = [
         {"id": row["id"], "name": row["name"], "exposure": row["exposure"], "members": row["members"],
          "share": _share(row["exposure"], total_exposure),
@@ -576,7 +576,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
 
     # Alerts by severity and age (one query).
     age_filters = {}
-    for key, low, high in logic.ALERT_AGE_BUCKETS:
+    for key, low, high in rules.ALERT_AGE_BUCKETS:
         cond = Q(raised_on__lte=today - dt.timedelta(days=low))
         if high is not None:
             cond &= Q(raised_on__gte=today - dt.timedelta(days=high))
@@ -590,7 +590,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
                        "url": _url("monitoring:alert_list", severity=severity),
                        "ages": [{"key": key, "count": row.get(key, 0),
                                  "url": _url("monitoring:alert_list", severity=severity, age=key)}
-                                for key, _low, _high in logic.ALERT_AGE_BUCKETS]})
+                                for key, _low, _high in rules.ALERT_AGE_BUCKETS]})
 
     # Provisions by tier: the latest run (one query).
     run = ProvisionRun.objects.visible_to(user).order_by("-period").first()
@@ -616,7 +616,7 @@ def dashboard(user, *, start=None, end=None) -> dict:
         "by_industry": industry_rows,
         "top_customers": top_customers, "customer_hhi": customer_hhi,
         "top_groups": top_groups, "group_hhi": group_hhi,
-        "alerts": alerts, "age_buckets": [key for key, _l, _h in logic.ALERT_AGE_BUCKETS],
+        "alerts": alerts, "age_buckets": [key for key, _l, _h in rules.ALERT_AGE_BUCKETS],
         "provisions": provisions, "provision_run": run,
         "provision_total": run.total_provision if run else ZERO,
         "aging": aging,

@@ -26,7 +26,7 @@ from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import MissingRate, RateTable
 from customers.models import Customer, CustomerStatus
 
-from . import logic, metrics
+from . import rules, metrics
 from .models import (
     ACTIVE_ALERT_STATES, Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric,
     ProvisionLine, ProvisionRate, ProvisionRateChange, ProvisionRun, RateChangeState, RecommendedAction, RuleChangeKind,
@@ -80,10 +80,10 @@ def alerts_evaluate(*, actor, on_date=None, customer_ids=None, rule_ids=None) ->
     """
     access.require(actor, "monitoring.add_alert")
     on_date = on_date or clock.today()
-    rules = list(WarningRule.objects.filter(enabled=True, **({"pk__in": list(rule_ids)} if rule_ids else {}))
+    warning_rules = list(WarningRule.objects.filter(enabled=True, **({"pk__in": list(rule_ids)} if rule_ids else {}))
                  .order_by("pk"))
-    summary = {"created": 0, "updated": 0, "cleared": 0, "customers": 0, "rules": len(rules)}
-    if not rules:
+    summary = {"created": 0, "updated": 0, "cleared": 0, "customers": 0, "rules": len(warning_rules)}
+    if not warning_rules:
         return summary
     table = RateTable(on_date)
     grades = metrics.grade_order()
@@ -91,7 +91,7 @@ def alerts_evaluate(*, actor, on_date=None, customer_ids=None, rule_ids=None) ->
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    counts = _evaluate_chunk(actor, rules, chunk, on_date, table, grades)
+                    counts = _evaluate_chunk(actor, warning_rules, chunk, on_date, table, grades)
                 break
             except IntegrityError:  # another evaluation created the same alert at the same time: redo
                 if attempt:
@@ -106,11 +106,11 @@ def alerts_evaluate(*, actor, on_date=None, customer_ids=None, rule_ids=None) ->
     return summary
 
 
-def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
+def _evaluate_chunk(actor, warning_rules, chunk, on_date, table, grades) -> dict:
     ctx = metrics.EvaluationContext(chunk, on_date, table=table, grades=grades)
     fired = {}
     failed_rules = set()
-    for rule in rules:
+    for rule in warning_rules:
         try:
             with transaction.atomic():  # a savepoint: one failing metric does not stop the others
                 values = metrics.compute(rule.metric, ctx, rule)
@@ -123,10 +123,10 @@ def _evaluate_chunk(actor, rules, chunk, on_date, table, grades) -> dict:
                 fired[(rule.pk, customer_id)] = (value, detail)
     existing = {
         (a.rule_id, a.customer_id): a
-        for a in Alert.objects.select_for_update().filter(rule__in=rules, customer_id__in=chunk,
+        for a in Alert.objects.select_for_update().filter(rule__in=warning_rules, customer_id__in=chunk,
                                                           status__in=ACTIVE_ALERT_STATES)
     }
-    rule_by_id = {r.pk: r for r in rules}
+    rule_by_id = {r.pk: r for r in warning_rules}
     to_create, to_update, cleared = [], [], []
     for key, (value, detail) in fired.items():
         rule = rule_by_id[key[0]]
@@ -468,7 +468,7 @@ def warning_rule_change_reject(*, actor, change, note="") -> WarningRuleChange:
 
 
 def current_rates() -> dict[str, Decimal]:
-    rates = dict(logic.DEFAULT_PROVISION_RATES)
+    rates = dict(rules.DEFAULT_PROVISION_RATES)
     rates.update(dict(ProvisionRate.objects.values_list("tier", "rate")))
     return rates
 
@@ -476,7 +476,7 @@ def current_rates() -> dict[str, Decimal]:
 def _clean_rates(rates: dict) -> dict[str, Decimal]:
     errors, clean = {}, {}
     for tier, value in rates.items():
-        if tier not in logic.TIERS:
+        if tier not in rules.TIERS:
             errors[tier] = _("Unknown tier.")
             continue
         try:
@@ -635,32 +635,51 @@ def default_period(today: dt.date | None = None) -> dt.date:
 
 
 def _exposures(customer_ids, as_of, table) -> tuple[dict[int, Decimal], dict[int, int]]:
-    """({customer_id: open receivables in the reporting currency}, {customer_id: days past due}) (1 query).
+    """({customer_id: open receivables in the reporting currency}, {customer_id: days past due}) (2 queries).
 
-    Exposure is the outstanding amount of the invoices issued by ``as_of`` and still open; the days past
-    due of each invoice give its floor and (by debtor) the worst one counts for the customer. (A month
-    classified after its end uses today's open amounts: payments received since then are not undone.)
+    Exposure is the outstanding amount of the invoices issued by ``as_of`` and still open; days past due
+    are collection's one definition by debtor (its oldest overdue invoice), so the worst exposure's floor
+    applies to all of the customer's exposures. (A month classified after its end uses today's open
+    amounts: payments received since then are not undone.)
     """
     from collection.models import Invoice, InvoiceStatus
-    from django.db.models import F, Min, Sum
+    from collection.selectors import days_past_due
+    from django.db.models import F, Sum
 
     rows = (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN, issue_date__lte=as_of)
             .values("customer_id", "currency")
-            .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount")),
-                      oldest=Min("due_date")))
-    exposure, dpd = {}, {}
+            .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
+    exposure = {}
     for row in rows:
         cid = row["customer_id"]
         exposure[cid] = exposure.get(cid, ZERO) + table.convert(row["total"] or ZERO, row["currency"])
-        days = max((as_of - row["oldest"]).days, 0)
-        dpd[cid] = max(dpd.get(cid, 0), days)
-    return exposure, dpd
+    return exposure, days_past_due(customer_ids, as_of)
+
+
+def grade_floors() -> dict[str, str]:
+    """The classification floor by rating letter (``settings.CLASSIFICATION_GRADE_FLOORS`` or the brief's)."""
+    configured = getattr(settings, "CLASSIFICATION_GRADE_FLOORS", None)
+    return dict(rules.DEFAULT_GRADE_FLOORS if configured is None else configured)
+
+
+def rating_letters(customer_ids, as_of: dt.date) -> dict[int, str]:
+    """{customer_id: letter of the rating in force on ``as_of``} (the latest approved by then; one query)."""
+    from ratings.models import Rating, RatingState
+
+    rows = (Rating.objects.filter(customer_id__in=list(customer_ids), approved_on__lte=as_of,
+                                  state__in=[RatingState.APPROVED, RatingState.SUPERSEDED])
+            .order_by("customer_id", "-approved_on", "-approved_at", "-id").values_list("customer_id", "letter"))
+    letters = {}
+    for cid, letter in rows:
+        letters.setdefault(cid, letter)
+    return letters
 
 
 def _classify_period(actor, period: dt.date) -> dict:
     """Classify every customer with exposure (or an earlier classification) for the month ``period``."""
     as_of = min(period, clock.today())
     table = RateTable(as_of)
+    floors = grade_floors()
     previous_period = period.replace(day=1) - dt.timedelta(days=1)
     candidates = set(Customer.objects.filter(invoices__status="open").values_list("pk", flat=True).distinct())
     candidates |= set(AssetClassification.objects.filter(period__in=[period, previous_period])
@@ -668,44 +687,45 @@ def _classify_period(actor, period: dt.date) -> dict:
     created = updated = 0
     for chunk in _chunks(sorted(candidates)):
         exposure, dpd = _exposures(chunk, as_of, table)
+        letters = rating_letters(chunk, as_of)
         existing = {c.customer_id: c for c in AssetClassification.objects.select_for_update()
                     .filter(period=period, customer_id__in=chunk)}
         carried = {c.customer_id: c for c in AssetClassification.objects
                    .filter(period=previous_period, customer_id__in=chunk, manual=True)}
         to_create, to_update = [], []
         for cid in chunk:
-            days = dpd.get(cid, 0)
-            floor = logic.floor_tier(days)
+            days, letter = dpd.get(cid, 0), letters.get(cid, "")
             row = existing.get(cid)
             if row is None:
-                tier, manual, reason = floor, False, ""
                 before = carried.get(cid)
-                if before is not None and not logic.is_better_than(before.tier, floor):
-                    tier, manual, reason = before.tier, before.tier != floor, before.reason
+                result = rules.classify(days_past_due=days, letter=letter, floors=floors,
+                                        manual_tier=before.tier if before is not None else None)
+                manual = result.tier != result.floor
                 to_create.append(AssetClassification(
                     customer_id=cid, period=period, days_past_due=days, exposure=exposure.get(cid, ZERO),
-                    currency=table.reporting_currency, floor_tier=floor, tier=tier, manual=manual, reason=reason))
+                    currency=table.reporting_currency, letter=letter, floor_tier=result.floor, tier=result.tier,
+                    manual=manual, reason=before.reason if manual else ""))
             else:
-                row.days_past_due, row.exposure, row.floor_tier = days, exposure.get(cid, ZERO), floor
-                if row.manual:
-                    row.tier = logic.worse_tier(row.tier, floor)
-                    row.manual = row.tier != floor
-                else:
-                    row.tier = floor
+                result = rules.classify(days_past_due=days, letter=letter, floors=floors,
+                                        manual_tier=row.tier if row.manual else None)
+                row.days_past_due, row.exposure, row.letter = days, exposure.get(cid, ZERO), letter
+                row.floor_tier, row.tier = result.floor, result.tier
+                row.manual = result.tier != result.floor
                 to_update.append(row)
         if to_create:
             AssetClassification.objects.bulk_create(to_create, batch_size=500)
             created += len(to_create)
         if to_update:
-            AssetClassification.objects.bulk_update(to_update, ["days_past_due", "exposure", "floor_tier", "tier",
-                                                                "manual", "updated_at"], batch_size=500)
+            AssetClassification.objects.bulk_update(to_update, ["days_past_due", "exposure", "letter", "floor_tier",
+                                                                "tier", "manual", "updated_at"], batch_size=500)
             updated += len(to_update)
     return {"period": period, "created": created, "updated": updated}
 
 
 @transaction.atomic
 def classification_run(*, actor, period=None) -> dict:
-    """The monthly classification by debtor (floor by days past due; manual tiers carried forward)."""
+    """The monthly classification by debtor: the worse of the floor by days past due, the floor by the
+    rating's letter and a manual tier (carried forward) — ``rules.classify``."""
     if not (access.has(actor, "monitoring.classify_exposure") or access.has(actor, "monitoring.run_provisions")):
         access.require(actor, "monitoring.classify_exposure")
     period = month_end(period or default_period())
@@ -736,9 +756,9 @@ def classification_request(*, actor, classification, tier, reason) -> AssetClass
     locked = _locked_classification(actor, classification)
     reason = (reason or "").strip()
     errors = {}
-    if tier not in logic.TIERS:
+    if tier not in rules.TIERS:
         errors["tier"] = _("Choose a listed tier.")
-    elif logic.is_better_than(tier, locked.floor_tier):
+    elif not rules.check_manual_tier(tier, locked.floor_tier):
         errors["tier"] = _("A tier better than the floor (%(floor)s) is not allowed.") % {
             "floor": Tier(locked.floor_tier).label}
     elif tier == locked.tier:
@@ -769,7 +789,7 @@ def classification_approve(*, actor, classification, comment="") -> AssetClassif
         raise Conflict(_("No reclassification is waiting for approval."))
     access.require_other_person(actor, locked.requested_by_id,
                                 _("Four-eyes rule: you cannot approve a reclassification you requested."))
-    if logic.is_better_than(locked.requested_tier, locked.floor_tier):
+    if rules.is_better_than(locked.requested_tier, locked.floor_tier):
         raise ValidationFailed(_("The requested tier is now better than the floor; request again."))
     before = _classification_state(locked)
     locked.approve()
@@ -819,8 +839,8 @@ def provision_run(*, actor, period=None) -> ProvisionRun:
                 .values_list("customer_id", "tier", "exposure"))
     exposures = {cid: exposure for cid, _tier, exposure in rows}
     tiers = {cid: tier for cid, tier, _exposure in rows}
-    lines = logic.provision_lines(exposures, tiers, rates)
-    totals = logic.totals_by_tier(lines)
+    lines = rules.provision_lines(exposures, tiers, rates)
+    totals = rules.totals_by_tier(lines)
     run, created = ProvisionRun.objects.select_for_update().get_or_create(
         period=period, defaults={"run_by": actor, "run_at": timezone.now(),
                                  "currency": settings.REPORTING_CURRENCY})

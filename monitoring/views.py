@@ -19,7 +19,7 @@ from creditportal.core.lists import Column, ExportMixin, PortalListView, query_w
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
 
-from . import logic, selectors, services
+from . import rules, selectors, services
 from .forms import CommentForm, RatesForm, ReclassifyForm, RunForm, StartActionForm, WarningRuleForm, WatchlistForm
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRateChange, ProvisionRun, Severity,
@@ -345,7 +345,8 @@ class ClassificationListView(PortalListView):
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("dpd", gettext_lazy("Days past due"), "days_past_due", sort="days_past_due", kind="number"),
         Column("exposure", gettext_lazy("Exposure"), "exposure", sort="exposure", kind="money", currency="currency"),
-        Column("floor", gettext_lazy("Floor by days past due"), "get_floor_tier_display"),
+        Column("letter", gettext_lazy("Rating letter"), "letter"),
+        Column("floor", gettext_lazy("Floor (the worse of days past due and grade)"), "get_floor_tier_display"),
         Column("tier", gettext_lazy("Tier"), "get_tier_display", sort="tier"),
         Column("manual", gettext_lazy("Classified manually"), "manual"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
@@ -394,7 +395,7 @@ class ClassificationDetailView(PortalPermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj, user = self.object, self.request.user
-        worse = [(t, l) for t, l in Tier.choices if not logic.is_better_than(t, obj.floor_tier) and t != obj.tier]
+        worse = [(t, l) for t, l in Tier.choices if not rules.is_better_than(t, obj.floor_tier) and t != obj.tier]
         form = kwargs.get("form") or ReclassifyForm()
         form.fields["tier"].choices = worse
         context.update(

@@ -322,7 +322,7 @@ def ratio_rows(ratios: dict | None) -> list[dict]:
     "value", "percent"}`` (``value`` a ``Decimal`` or ``None``; ``percent`` for percentage ratios), so a page
     shows "Current ratio 2.00" or "Net margin 6.75%" and never the snapshot's keys."""
     from customers.labels import RATIO_LABELS
-    from customers.ratios import RATIO_GROUPS, RATIO_KINDS
+    from customers.rules import RATIO_GROUPS, RATIO_KINDS
 
     ratios = ratios or {}
     ordered = [key for _group, keys in RATIO_GROUPS for key in keys if key in ratios]

@@ -14,7 +14,7 @@ from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
-from customers.ratios import RATIO_KINDS
+from customers.rules import RATIO_KINDS
 
 from . import selectors, services
 from .filtersets import RatingFilterSet

@@ -172,3 +172,14 @@ def api_for():
         return c
 
     return make
+
+
+@pytest.fixture
+def approver_authorities(users):
+    """approver1–3 in the authority matrix without an upper limit (an approver with no entry has no
+    authority: write-offs and applications refuse them)."""
+    from credit.models import ApproverAuthority, AuthorityLevel
+
+    level = AuthorityLevel.objects.create(number=90, name="unlimited", max_amount=None)
+    return [ApproverAuthority.objects.create(user=users[name], level=level)
+            for name in ("approver1", "approver2", "approver3")]

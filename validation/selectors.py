@@ -105,15 +105,6 @@ def scores_as_of(model_code: str, on_date: dt.date) -> list[dict]:
 
 # --- Portfolio data for simulations ----------------------------------------------------------------
 
-def facility_limits(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
-    result = defaultdict(list)
-    rows = (Facility.objects.filter(customer_id__in=list(customer_ids), status__in=OPEN_FACILITY_STATES)
-            .values_list("customer_id", "limit", "currency"))
-    for cid, limit, currency in rows:
-        result[cid].append((limit, currency))
-    return result
-
-
 def open_exposure(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
     """Outstanding open invoices per customer and currency (one query)."""
     from django.db.models import Sum
@@ -127,11 +118,12 @@ def open_exposure(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
     return result
 
 
-def latest_tiers(customer_ids) -> dict[int, str]:
-    """The tier of each customer's latest asset classification (one query)."""
+def manual_tiers(customer_ids) -> dict[int, str]:
+    """``{customer_id: manual tier}`` of each customer's latest asset classification when it was set by hand
+    (one query): what the one classification rule needs besides days past due and the grade."""
     latest = {}
     rows = (AssetClassification.objects.filter(customer_id__in=list(customer_ids))
-            .order_by("customer_id", "-period").values_list("customer_id", "tier"))
-    for cid, tier in rows:
-        latest.setdefault(cid, tier)
-    return latest
+            .order_by("customer_id", "-period").values_list("customer_id", "tier", "manual"))
+    for cid, tier, manual in rows:
+        latest.setdefault(cid, tier if manual else None)
+    return {cid: tier for cid, tier in latest.items() if tier}

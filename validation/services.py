@@ -36,7 +36,8 @@ from creditportal.core.money import MissingRate, RateTable
 from creditportal.core.tasks import enqueue
 from credit.models import CreditPolicy
 from customers.models import Customer
-from monitoring import logic as monitoring_logic
+from collection import selectors as collection_selectors
+from monitoring import rules as monitoring_rules
 from ratings import selectors as rating_selectors
 from ratings.engine import validation as metrics
 from ratings.engine.scale import Scale, ScaleError
@@ -51,9 +52,6 @@ log = logging.getLogger(__name__)
 ZERO = Decimal("0")
 MAX_LISTED = 500
 MAX_IMPORT_ROWS = 200_000
-# The tier a grade's letter implies at least, for the provision simulation (letters A–B: no floor).
-LETTER_TIER = {"A": monitoring_logic.NORMAL, "B": monitoring_logic.NORMAL,
-               "C": monitoring_logic.SPECIAL_MENTION, "D": monitoring_logic.SUBSTANDARD}
 # Loss given default for the expected-loss view of provisions (exposure × PD × LGD).
 DEFAULT_LGD = Decimal("0.45")
 
@@ -517,6 +515,23 @@ def _total_in_reporting(items, table: RateTable) -> Decimal:
     return total
 
 
+def _customer_exposures(ids, table: RateTable) -> dict:
+    """{customer_id: exposure in the reporting currency (or the ``MissingRate`` met)} through credit's one
+    exposure rule (``credit.selectors.customer_exposures``): grade caps apply to exposure, not to limits."""
+    from credit.selectors import customer_exposures
+
+    try:
+        return customer_exposures(ids, table=table)
+    except MissingRate:
+        result = {}
+        for cid in ids:  # a missing rate: find whom it concerns, one customer at a time
+            try:
+                result.update(customer_exposures([cid], table=table))
+            except MissingRate as exc:
+                result[cid] = exc
+        return result
+
+
 def _policy_caps(policy) -> dict[str, Decimal | None]:
     """{grade: cap} of a policy's grade rules: ``None`` = no cap; ZERO = not eligible."""
     caps = {}
@@ -568,6 +583,7 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
     policy = _policy_in_force(on_date)
     caps = _policy_caps(policy)
     rates = _provision_rates()
+    floors = _grade_floors()
     customer_ids = _customers_for(draft)
     Simulation.objects.filter(pk=sim.pk).update(total=len(customer_ids))
     pairs = Counter()
@@ -581,9 +597,10 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
         customers = rating_selectors.customers_by_id(ids)
         inputs_by = rating_selectors.gather_inputs(customers, on_date=on_date, policy=policy_rules)
         current = rating_selectors.current_ratings(ids)
-        limits = selectors.facility_limits(ids)
+        limits = _customer_exposures(ids, table)
         exposures = selectors.open_exposure(ids)
-        tiers = selectors.latest_tiers(ids)
+        manual = selectors.manual_tiers(ids)
+        overdue_days = collection_selectors.days_past_due(ids, on_date)
         for customer in customers:
             cid = customer.pk
             rating = current.get(cid)
@@ -599,7 +616,9 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
             evaluated += 1
             pairs[(old_grade, new_grade)] += 1
             try:
-                limit_total = _total_in_reporting(limits.get(cid, []), table)
+                limit_total = limits[cid]        # credit's exposure: max(limit, usage) + pending applications
+                if isinstance(limit_total, MissingRate):
+                    raise limit_total
                 exposure = _total_in_reporting(exposures.get(cid, []), table)
             except MissingRate as exc:
                 if len(errors) < 200:
@@ -620,16 +639,16 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
                         breaches.sort(key=lambda b: -b["excess"])
                         del breaches[MAX_LISTED:]
             if exposure > 0:
-                base_tier = tiers.get(cid, monitoring_logic.NORMAL)
-                old_tier = monitoring_logic.worse_tier(base_tier, LETTER_TIER.get(letter_of.get(old_grade), "normal")
-                                                       if old_grade else monitoring_logic.NORMAL)
-                new_tier = monitoring_logic.worse_tier(base_tier, LETTER_TIER.get(letter_of.get(new_grade), "normal"))
+                # the month-end run's rule, with the grade of each model in place of the rating in force
+                facts = {"days_past_due": overdue_days.get(cid, 0), "manual_tier": manual.get(cid)}
+                old_tier = monitoring_rules.classify(**facts, letter=letter_of.get(old_grade), floors=floors).tier
+                new_tier = monitoring_rules.classify(**facts, letter=letter_of.get(new_grade), floors=floors).tier
                 prov["exposure"] += exposure
-                prov["current"] += monitoring_logic.provision(exposure, old_tier, rates)
-                prov["draft"] += monitoring_logic.provision(exposure, new_tier, rates)
+                prov["current"] += monitoring_rules.provision(exposure, old_tier, rates)
+                prov["draft"] += monitoring_rules.provision(exposure, new_tier, rates)
                 if old_grade:
-                    prov["el_current"] += monitoring_logic.cents(exposure * pd_of.get(old_grade, ZERO) * DEFAULT_LGD)
-                prov["el_draft"] += monitoring_logic.cents(exposure * pd_of.get(new_grade, ZERO) * DEFAULT_LGD)
+                    prov["el_current"] += monitoring_rules.cents(exposure * pd_of.get(old_grade, ZERO) * DEFAULT_LGD)
+                prov["el_draft"] += monitoring_rules.cents(exposure * pd_of.get(new_grade, ZERO) * DEFAULT_LGD)
         processed += len(ids)
         _progress(sim, processed)
     breaches.sort(key=lambda b: -b["excess"])
@@ -678,6 +697,12 @@ def _provision_rates():
     return current_rates()
 
 
+def _grade_floors():
+    from monitoring.services import grade_floors
+
+    return grade_floors()
+
+
 def _simulate_policy(sim: Simulation, chunk_size: int) -> dict:
     from credit.models import Facility
 
@@ -686,42 +711,45 @@ def _simulate_policy(sim: Simulation, chunk_size: int) -> dict:
     table = RateTable(on_date)
     in_force = _policy_in_force(on_date)
     new_caps, old_caps = _policy_caps(draft), _policy_caps(in_force)
-    facility_ids = list(Facility.objects.filter(status__in=selectors.OPEN_FACILITY_STATES).order_by("pk")
-                        .values_list("pk", flat=True))
-    Simulation.objects.filter(pk=sim.pk).update(total=len(facility_ids))
+    open_facilities = Facility.objects.filter(status__in=selectors.OPEN_FACILITY_STATES)
+    facility_count = open_facilities.count()
+    customer_ids = sorted(set(open_facilities.values_list("customer_id", flat=True)))
+    Simulation.objects.filter(pk=sim.pk).update(total=len(customer_ids))
     by_grade = defaultdict(lambda: {"facilities": 0, "exceeding": 0, "excess": ZERO, "limit": ZERO})
     listed, errors = [], []
     exceeding = newly = 0
     excess_total = ZERO
     processed = 0
-    for ids in selectors.chunks(facility_ids, chunk_size):
-        rows = list(Facility.objects.filter(pk__in=ids).select_related("customer")
-                    .only("id", "limit", "currency", "customer__id", "customer__name"))
-        grades = {cid: r.grade for cid, r in rating_selectors.current_ratings({f.customer_id for f in rows}).items()}
-        for f in rows:
-            grade = grades.get(f.customer_id)
-            try:
-                limit = table.convert(f.limit, f.currency)
-            except MissingRate as exc:
+    for ids in selectors.chunks(customer_ids, chunk_size):
+        facilities = defaultdict(list)
+        for f in (open_facilities.filter(customer_id__in=ids).select_related("customer")
+                  .only("id", "status", "limit", "currency", "customer__id", "customer__name")):
+            facilities[f.customer_id].append(f)
+        exposures = _customer_exposures(ids, table)   # credit's one rule: caps apply to exposure
+        grades = {cid: r.grade for cid, r in rating_selectors.current_ratings(ids).items()}
+        for cid in ids:
+            grade, exposure, rows = grades.get(cid), exposures.get(cid, ZERO), facilities.get(cid, [])
+            if isinstance(exposure, MissingRate):
                 if len(errors) < 200:
-                    errors.append({"facility_id": f.pk, "error": str(exc)[:300]})
+                    errors.append({"customer_id": cid, "error": str(exposure)[:300]})
                 continue
             key = grade or metrics.NOT_RATED
-            by_grade[key]["facilities"] += 1
-            by_grade[key]["limit"] += limit
+            by_grade[key]["facilities"] += len(rows)
+            by_grade[key]["limit"] += exposure
             cap, reason = _cap_for(new_caps, grade, True)
-            if cap is None or limit <= cap:
+            if cap is None or exposure <= cap:
                 continue
             old_cap, _r = _cap_for(old_caps, grade, in_force is not None)
-            is_new = old_cap is None or limit <= old_cap
+            is_new = old_cap is None or exposure <= old_cap
             exceeding += 1
             newly += 1 if is_new else 0
-            excess_total += limit - cap
+            excess_total += exposure - cap
             by_grade[key]["exceeding"] += 1
-            by_grade[key]["excess"] += limit - cap
-            listed.append({"facility_id": f.pk, "customer_id": f.customer_id, "customer": f.customer.name,
-                           "grade": grade, "limit": limit, "cap": cap, "old_cap": old_cap, "excess": limit - cap,
-                           "reason": reason, "new": is_new})
+            by_grade[key]["excess"] += exposure - cap
+            largest = max(rows, key=lambda f: (table.convert(f.limit, f.currency), -f.pk)) if rows else None
+            listed.append({"facility_id": largest.pk if largest else None, "customer_id": cid,
+                           "customer": largest.customer.name if largest else "", "grade": grade, "limit": exposure,
+                           "cap": cap, "old_cap": old_cap, "excess": exposure - cap, "reason": reason, "new": is_new})
             if len(listed) > 2 * MAX_LISTED:
                 listed.sort(key=lambda b: -b["excess"])
                 del listed[MAX_LISTED:]
@@ -730,7 +758,8 @@ def _simulate_policy(sim: Simulation, chunk_size: int) -> dict:
     listed.sort(key=lambda b: -b["excess"])
     order = list(rating_selectors.grade_order()) + [metrics.NOT_RATED]
     return {
-        "facilities": len(facility_ids), "exceeding": exceeding, "newly_exceeding": newly, "excess": excess_total,
+        "facilities": facility_count, "customers": len(customer_ids), "exceeding": exceeding,
+        "newly_exceeding": newly, "excess": excess_total,
         "currency": settings.REPORTING_CURRENCY, "errors": errors,
         "policy_in_force": {"id": in_force.pk, "name": str(in_force)} if in_force else None,
         "by_grade": [{"grade": g, **by_grade[g]} for g in order if g in by_grade],

@@ -30,7 +30,7 @@ def report(user, as_of=None):
 def hand_written_sql(as_of=None):
     from django.db import connection
 
-    from collection.logic import BUCKETS, bucket_date_bounds
+    from collection.rules import BUCKETS, bucket_date_bounds
     from collection.selectors import rates_to_reporting
     from creditportal.core import clock
     from creditportal.core.money import RateTable

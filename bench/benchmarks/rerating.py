@@ -102,7 +102,7 @@ def orm_loop(customer_ids, on_date=None, budget: float | None = None) -> tuple[i
     from creditportal.core import clock
     from creditportal.core.canonical import jsonable, sha256_of
     from creditportal.core.money import RateTable
-    from customers import ratios as ratio_math
+    from customers import rules as ratio_math
     from customers.models import Customer
     from ratings import selectors
     from ratings.engine import evaluate

@@ -104,7 +104,7 @@ def _credit(start, end, convert):
 
 
 def _receivables(as_of, convert):
-    from collection.logic import BUCKET_KEYS, bucket_for
+    from collection.rules import BUCKET_KEYS, bucket_for
     from collection.models import Invoice, InvoiceStatus
 
     totals = defaultdict(lambda: ZERO)

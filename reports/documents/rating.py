@@ -15,7 +15,7 @@ from creditportal.core.formatting import shipped_text
 from creditportal.core.pdf import PDF_FONT_FAMILY
 from customers.labels import RATIO_GROUP_LABELS, RATIO_LABELS, line_item_label
 from customers.models import LINE_ITEMS, PeriodType
-from customers.ratios import RATIO_GROUPS, RATIO_KINDS
+from customers.rules import RATIO_GROUPS, RATIO_KINDS
 from customers.selectors import statements_table
 from ratings.models import ExpertScore, Rating
 

@@ -11,7 +11,8 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from collection import logic, selectors, services
+from collection import rules as logic
+from collection import selectors, services
 from collection.models import Invoice, InvoiceStatus
 from creditportal.models import FxRate
 

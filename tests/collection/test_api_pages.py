@@ -61,7 +61,7 @@ def test_api_payment_and_over_allocation_message(users, api_for, customer, make_
     assert r.status_code == 201 and r.json()["allocated"] == [{"invoice": inv.pk, "amount": "100.00"}]
 
 
-def test_api_write_off_four_eyes_and_rm_refused(users, api_for, setup):
+def test_api_write_off_four_eyes_and_rm_refused(users, api_for, setup, approver_authorities):
     wid = setup["writeoff"].pk
     assert api_for(users["rm"]).post(f"/api/v1/write-offs/{wid}/approve/").status_code == 403
     assert api_for(users["collector"]).post(f"/api/v1/write-offs/{wid}/approve/").status_code == 403

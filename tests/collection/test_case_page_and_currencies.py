@@ -31,7 +31,8 @@ def _buttons(client, case):
     }, html
 
 
-def test_write_off_and_promise_offered_only_when_the_case_allows_them(users, client_for, two_currency_case, today):
+def test_write_off_and_promise_offered_only_when_the_case_allows_them(users, client_for, two_currency_case, today,
+                                                                    approver_authorities):
     FxRate.objects.create(base_currency="USD", quote_currency="CNY", rate=D("7.1"), valid_on=today)
     client = client_for(users["collector"])
     case = two_currency_case
@@ -64,8 +65,8 @@ def test_case_totals_keep_currencies_apart(users, client_for, two_currency_case)
     assert 'id="no-write-offs"' in html  # the empty section says so instead of showing nothing
 
 
-def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(users, customer, client_for,
-                                                                                      two_currency_case, today):
+def test_write_off_of_a_case_in_two_currencies_is_totalled_in_the_reporting_currency(
+        users, customer, client_for, two_currency_case, today, approver_authorities):
     case = services.case_start(actor=users["collector"], case=two_currency_case)
     with pytest.raises(ValidationFailed, match="FX rate"):  # no USD rate yet: a clear error, nothing saved
         services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")

@@ -86,7 +86,7 @@ def test_transition_from_wrong_state_is_conflict(users, case):
         services.case_start(actor=users["collector"], case=case)
 
 
-def test_write_off_four_eyes_authority_and_recovery(users, customer, case, today):
+def test_write_off_four_eyes_authority_and_recovery(users, customer, case, today, approver_authorities):
     case = services.case_escalate(actor=users["collector"], case=case, channel="litigation")
     writeoff = services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")
     assert writeoff.amount == D("1500.00")
@@ -135,3 +135,39 @@ def test_write_off_above_authority_refused(users, customer, case):
     big = AuthorityLevel.objects.create(number=92, name="big", max_amount=None)
     ApproverAuthority.objects.create(user=users["approver2"], level=big)
     assert services.writeoff_approve(actor=users["approver2"], writeoff=writeoff).state == "approved"
+
+
+def test_write_off_refused_to_an_approver_with_no_matrix_entry(users, customer, case):
+    """An approver with no entry in the authority matrix had unlimited write-off authority."""
+    from credit.models import ApproverAuthority
+
+    assert not ApproverAuthority.objects.filter(user=users["approver1"]).exists()
+    case = services.case_start(actor=users["collector"], case=case)
+    writeoff = services.writeoff_propose(actor=users["collector"], case=case, reason="uncollectable")
+    with pytest.raises(NotAllowed, match="authority matrix"):
+        services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
+    writeoff.refresh_from_db()
+    assert writeoff.state == "proposed"
+
+
+def test_write_off_delegation_is_capped_at_the_delegators_authority(users, customer, case, today):
+    """A delegation of a high level by a delegator whose own level is lower lends only the delegator's level
+    (write-offs read the same authority rule as applications)."""
+    import datetime as dt
+
+    from credit.models import ApproverAuthority, AuthorityLevel, Delegation
+
+    small = AuthorityLevel.objects.create(number=91, name="small", max_amount=D("1000.00"))
+    big = AuthorityLevel.objects.create(number=92, name="big", max_amount=None)
+    ApproverAuthority.objects.create(user=users["approver2"], level=small)
+    Delegation.objects.create(delegator=users["approver2"], delegate=users["approver1"], level=big,
+                              start_date=today - dt.timedelta(days=1), end_date=today + dt.timedelta(days=5),
+                              reason="leave", created_by=users["riskadmin"])
+    case = services.case_start(actor=users["collector"], case=case)
+    writeoff = services.writeoff_propose(actor=users["collector"], case=case, reason="uncollectable")
+    assert writeoff.amount == D("1500.00")
+    with pytest.raises(NotAllowed, match="exceeds your approval authority"):  # capped at 1,000
+        services.writeoff_approve(actor=users["approver1"], writeoff=writeoff)
+    # once the delegator's own authority covers it, the same delegation does
+    ApproverAuthority.objects.filter(user=users["approver2"]).update(level=big)
+    assert services.writeoff_approve(actor=users["approver1"], writeoff=writeoff).state == "approved"

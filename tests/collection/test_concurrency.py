@@ -12,7 +12,7 @@ from tests.threads import run_at_once
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_approvers_approve_one_write_off_once(users, customer, make_invoice, today):
+def test_two_approvers_approve_one_write_off_once(users, customer, make_invoice, today, approver_authorities):
     make_invoice(customer, "1000.00", days_past_due=100)
     case = services.case_open(actor=users["collector"], customer=customer)
     case = services.case_escalate(actor=users["collector"], case=case, channel="agency")

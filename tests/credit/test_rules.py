@@ -49,9 +49,28 @@ def test_grade_and_amount_together():
     assert need("21000000", grade="B") == 3
 
 
-def test_effective_level_and_delegation_period():
-    assert rules.effective_level(1, [3]) == 3
-    assert rules.effective_level(None, []) is None
+L1, L2, L3 = MATRIX
+
+
+def test_one_authority_rule_own_level_delegation_capped_and_no_entry():
+    # no entry, no delegation: no authority at all (not "unlimited")
+    assert rules.authority(None).level is None
+    assert not rules.authority(None).covers(D("0.01"))
+    # own entry
+    assert rules.authority(L1).covers(5 * M) and not rules.authority(L1).covers(D("5000000.01"))
+    assert rules.authority(L3).covers(10**6 * M)  # the top level has no upper limit
+    # a delegation of level 3 from a level-2 delegator lends level 2 only (capped at the delegator's authority)
+    capped = rules.authority(None, [(L3, L2, 7)])
+    assert capped.number == 2 and capped.delegator_id == 7
+    assert capped.covers(20 * M) and not capped.covers(D("20000000.01"))
+    # a delegator who no longer has authority lends nothing
+    assert rules.authority(None, [(L2, None, 7)]).level is None
+    # own level 1 + a delegated level 2: the higher wins; a lower delegation does not lower one's own
+    assert rules.authority(L1, [(L2, L3, 8)]).number == 2
+    assert rules.authority(L2, [(L1, L3, 8)]) == rules.Authority(L2)
+
+
+def test_delegation_period():
     start, end = dt.date(2026, 1, 1), dt.date(2026, 1, 31)
     assert rules.delegation_active(start, end, dt.date(2026, 1, 31))
     assert not rules.delegation_active(start, end, dt.date(2026, 2, 1))
@@ -96,7 +115,6 @@ def test_hard_violation_blocks():
     ({"coverage": D("0.2999")}, "min_coverage"),
     ({"coverage": None}, "min_coverage"),
     ({"equity": None}, "equity_unknown"),
-    ({"group_limit_free": D("1999999")}, "group_limit"),
 ])
 def test_soft_violations_need_an_exception(kw, code):
     result = check(**kw)
@@ -105,7 +123,8 @@ def test_soft_violations_need_an_exception(kw, code):
 
 
 def test_at_the_boundaries_nothing_is_violated():
-    assert check(amount=4 * M, term_months=24, coverage=D("0.3"), group_limit_free=4 * M).violations == ()
+    assert check(amount=4 * M, term_months=24, coverage=D("0.3"), group_exposure=9 * M,
+                 group_limit=9 * M).violations == ()
 
 
 def test_grade_without_rule_or_not_eligible_is_hard():
@@ -129,9 +148,75 @@ def test_limit_decision():
 
 
 def test_covenants():
-    ratios = rules.statement_ratios({"total_liabilities": D("600"), "equity": D("400"), "total_assets": D("1000")})
+    from customers.rules import compute_ratios
+
+    ratios = compute_ratios({"total_liabilities": D("600"), "equity": D("400"), "total_assets": D("1000")})
     assert ratios["debt_to_equity"] == D("1.5000")
     assert ratios["current_ratio"] is None
     assert rules.covenant_holds(ratios["debt_to_equity"], "<=", D("2")) is True
     assert rules.covenant_holds(ratios["debt_to_equity"], "<=", D("1")) is False
     assert rules.covenant_holds(None, "<=", D("1")) is None
+
+
+def test_covenant_on_negative_or_zero_equity_is_a_breach_not_a_pass():
+    from customers.rules import compute_ratios, equity_depleted
+
+    values = {"total_liabilities": D("1200"), "equity": D("-200"), "total_assets": D("1000")}
+    ratios = compute_ratios(values)
+    assert ratios["debt_to_equity"] is None  # no meaning, never −6.0
+    assert equity_depleted(values) and equity_depleted({"equity": D("0")}) and not equity_depleted({"equity": D(1)})
+    assert rules.covenant_holds(ratios["debt_to_equity"], "<=", D("2.5"), ratio="debt_to_equity",
+                                equity_depleted=True) is False
+    # other ratios with missing data stay "cannot be tested"
+    assert rules.covenant_holds(None, ">=", D("1"), ratio="current_ratio", equity_depleted=True) is None
+
+
+# --- Exposure (design brief §3) -----------------------------------------------------------------
+
+def test_exposure_is_max_of_limit_and_usage_plus_pending():
+    assert rules.facility_exposure(8 * M, 3 * M) == 8 * M
+    assert rules.facility_exposure(8 * M, 9 * M) == 9 * M  # overdrawn: the usage counts
+    assert rules.customer_exposure([(8 * M, 3 * M), (2 * M, 5 * M)], [4 * M]) == 17 * M
+    assert rules.customer_exposure([]) == 0
+    assert rules.pending_addition(amount=4 * M) == 4 * M
+    assert rules.pending_addition(amount=12 * M, replaced_limit=8 * M) == 4 * M  # an increase adds the increment
+    assert rules.pending_addition(amount=6 * M, replaced_limit=8 * M) == 0
+    assert rules.pending_addition(amount=6 * M, decrease=True) == 0
+    assert rules.exposure_after(exposure=8 * M, amount=45 * M) == 53 * M
+    assert rules.exposure_after(exposure=0, amount=5 * M, replaced_usage=7 * M) == 7 * M
+
+
+CAP50 = rules.GradeRule(grade="BBB", max_limit=50 * M)
+
+
+@pytest.mark.parametrize("existing, amount, blocked", [
+    (8 * M, 45 * M, True),               # the case: 8M existing + 45M new under a 50M cap
+    (8 * M, 42 * M, False),              # exactly at the cap
+    (8 * M, D("42000000.01"), True),     # a cent above
+    (0, 50 * M, False),
+    (0, D("50000000.01"), True),
+])
+def test_grade_cap_applies_to_exposure_after_the_amount(existing, amount, blocked):
+    result = rules.policy_check(rule=CAP50, amount=amount, term_months=12, coverage=None,
+                                exposure=rules.exposure_after(exposure=existing, amount=amount))
+    assert result.blocked is blocked
+    assert ("max_limit" in [v.code for v in result.hard]) is blocked
+
+
+@pytest.mark.parametrize("group_after, blocked", [(30 * M, False), (D("30000000.01"), True), (29 * M, False)])
+def test_group_limit_is_hard(group_after, blocked):
+    result = rules.policy_check(rule=rules.GradeRule(grade="A"), amount=M, term_months=12, coverage=None,
+                                exposure=M, group_exposure=group_after, group_limit=30 * M)
+    assert result.blocked is blocked
+    assert not result.needs_exception
+
+
+def test_a_decrease_never_breaches_a_cap():
+    result = rules.policy_check(rule=CAP50, amount=40 * M, term_months=12, coverage=None, exposure=60 * M,
+                                group_exposure=90 * M, group_limit=80 * M, decrease=True)
+    assert not result.blocked
+
+
+def test_coverage_counts_collateral_and_guarantees():
+    secured = rules.secured_value([D("300")], [D("400")])
+    assert rules.coverage_ratio(secured, D("1000")) == D("0.7000")

@@ -9,10 +9,10 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from collection import logic as collection_logic
+from collection import rules as collection_logic
 from collection.models import Invoice, InvoiceStatus
 from creditportal.models import FxRate
-from monitoring import logic, metrics, selectors
+from monitoring import metrics, rules as logic, selectors
 from ratings.models import Rating
 
 from .conftest import TODAY

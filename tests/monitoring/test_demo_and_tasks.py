@@ -48,7 +48,8 @@ def test_beat_entry_is_registered():
     assert app.conf.beat_schedule["monitoring-evaluate-daily"]["task"] == "monitoring.evaluate_daily"
 
 
-def test_approved_write_off_re_evaluates_the_customer(build, users, django_capture_on_commit_callbacks):
+def test_approved_write_off_re_evaluates_the_customer(build, users, django_capture_on_commit_callbacks,
+                                                     approver_authorities):
     """After a write-off the customer owes nothing, but its "overdue more than 90 days" alert stayed firing
     until the nightly run: the approval now sends an event that evaluates the customer again."""
     from accounts.system import system_user

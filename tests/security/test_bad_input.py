@@ -70,7 +70,7 @@ statement = st.fixed_dictionaries({}, optional={f: ratio_value for f in RATIO_FI
 @FAST
 @given(statement, st.one_of(st.none(), statement), st.integers(min_value=1, max_value=400))
 def test_ratios_never_raise_and_are_none_or_finite(current, previous, days):
-    from customers import ratios
+    from customers import rules as ratios
 
     result = ratios.compute_ratios(current, previous, days=days)
     for value in result.values():

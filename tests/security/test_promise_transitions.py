@@ -64,7 +64,7 @@ def test_paying_the_case_in_full_keeps_a_larger_promise_with_an_audit_event(user
     assert [verb for verb, _, _ in promise_events(promise)] == ["promise_kept"]
 
 
-def test_a_write_off_cancels_the_pending_promise_with_an_audit_event(users, case, today):
+def test_a_write_off_cancels_the_pending_promise_with_an_audit_event(users, case, today, approver_authorities):
     promise = services.promise_add(actor=users["collector"], case=case, promised_date=today + dt.timedelta(days=5),
                                    amount="600.00")
     writeoff = services.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")

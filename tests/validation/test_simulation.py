@@ -149,3 +149,62 @@ def test_simulation_reads_set_wise(users, today, generous_draft, make_customer, 
     few = queries_for(2)
     many = queries_for(12)      # 14 customers in all now, still one chunk
     assert many == few
+
+
+def test_the_simulation_classifies_with_the_month_end_rule(users, today, active_model, make_customer, make_invoice):
+    """A draft that rates everyone D: the provision follows the worse of the grade floor (D → substandard) and
+    the floor by days past due (300 days → doubtful), as the month-end run would."""
+    from ratings import services as rating_services
+
+    draft = rating_services.model_new_version(actor=users["riskadmin"], model=active_model)
+    for factor in draft.factors.all():
+        rating_services.factor_save(actor=users["riskadmin"], model=draft, factor=factor, missing_points=D("0"))
+    on_time, late = make_customer(), make_customer()
+    make_invoice(on_time, today + dt.timedelta(days=20), amount="100000.00")   # not due: normal by days
+    make_invoice(late, today - dt.timedelta(days=300), amount="100000.00")     # 300 days: doubtful
+    sim = services.simulation_start(actor=users["riskadmin"], rating_model=draft, in_worker=False)
+    sim = services.simulation_execute(simulation_id=sim.pk, chunk_size=10)
+    r = sim.results
+    assert r["evaluated"] == 2
+    d_column = r["matrix"]["grades"].index("D")
+    assert sum(row["counts"][d_column] for row in r["matrix"]["rows"]) == 2
+    # 100,000 × 25 % (substandard by grade) + 100,000 × 50 % (doubtful by days past due)
+    assert D(str(r["provisions"]["draft"])) == D("75000.00")
+
+
+def test_the_model_simulation_tests_caps_on_exposure(users, today, generous_draft, make_customer, make_facility,
+                                                     policy_in_force):
+    """Pending applications and usage above the limit count against the grade's cap, as in the policy check."""
+    from credit.models import CreditApplication
+
+    customer = make_customer()
+    make_facility(customer, "8000000")
+    CreditApplication.objects.create(customer=customer, amount=D("5000000"), currency="CNY", term_months=12,
+                                     purpose="x", created_by=users["rm"], status="submitted")
+    sim = services.simulation_start(actor=users["riskadmin"], rating_model=generous_draft, in_worker=False)
+    r = services.simulation_execute(simulation_id=sim.pk, chunk_size=10).results
+    breach = next(b for b in r["breaches"] if b["customer_id"] == customer.pk)   # AAA: 10m cap
+    assert (D(str(breach["limit"])), D(str(breach["excess"]))) == (D("13000000"), D("3000000"))
+
+
+def test_the_policy_dry_run_tests_caps_on_each_customers_exposure(users, today, policy_in_force, make_customer,
+                                                                  make_rating, make_facility, make_user):
+    """Two facilities of one customer and its pending application are one exposure against the cap."""
+    from credit import services as credit_services
+    from credit.models import CreditApplication
+
+    a = make_customer("甲")
+    make_rating(a, dt.date(2026, 2, 1), 75, "A", state="approved")
+    make_facility(a, "600000")
+    big = make_facility(a, "700000")
+    CreditApplication.objects.create(customer=a, amount=D("300000"), currency="CNY", term_months=12, purpose="x",
+                                     created_by=users["rm"], status="pending_approval")
+    maker = make_user("policy-maker", "risk_admin")
+    draft = credit_services.policy_create(actor=maker, name="Tighter", effective_from=dt.date(2026, 7, 1),
+                                          rules=[{"grade": "A", "max_limit": D("1500000")}])
+    sim = services.simulation_start(actor=users["riskadmin"], credit_policy=draft, in_worker=False)
+    r = services.simulation_execute(simulation_id=sim.pk, chunk_size=10).results
+    assert (r["facilities"], r["customers"], r["exceeding"]) == (2, 1, 1)   # each facility alone is under 1.5m
+    top = r["listed"][0]
+    assert top["facility_id"] == big.pk and D(str(top["limit"])) == D("1600000")
+    assert D(str(top["excess"])) == D("100000")

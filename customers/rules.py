@@ -166,3 +166,21 @@ def is_previous_period(current_end, candidate_end) -> bool:
     """Whether ``candidate_end`` is the same period about one year before ``current_end``."""
     delta = (current_end - candidate_end).days
     return 330 <= delta <= 400
+
+
+def equity_depleted(current: dict) -> bool:
+    """Equity at or below zero: the ratios over equity (debt-to-equity, ROE) have no meaning."""
+    equity = _num((current or {}).get("equity"))
+    return equity is not None and equity <= 0
+
+
+def covenant_figures(current: dict, ratios: dict) -> dict:
+    """What a covenant may test: the credit file's ``ratios`` (``compute_ratios``, the same definitions —
+    interest coverage is EBIT / interest expense) plus the equity ratio (equity / total assets) and the
+    net worth (equity, yuan)."""
+    v = {k: _num(val) for k, val in (current or {}).items()}
+    return {
+        **ratios,
+        "equity_ratio": _round(_div(v.get("equity"), v.get("total_assets")), _RATIO_EXP),
+        "net_worth": v.get("equity"),
+    }

@@ -1,7 +1,7 @@
 """The receivables arithmetic as plain functions: allocation, aging buckets, late fees, dunning levels, DSO.
 
 No database access here: services and selectors feed these functions with rows and store the results,
-so the rules are unit-tested on their own (``tests/collection/test_logic.py``).
+so the rules are unit-tested on their own (``tests/collection/test_rules.py``).
 
 Conventions
 -----------
@@ -43,6 +43,15 @@ def cents(amount: Decimal) -> Decimal:
 def days_past_due(due_date: dt.date, as_of: dt.date) -> int:
     """Calendar days since the due date (negative before it)."""
     return (as_of - due_date).days
+
+
+def debtor_days_past_due(oldest_overdue_due_date: dt.date | None, as_of: dt.date) -> int:
+    """A debtor's days past due on ``as_of`` — the one definition used by the aging, the asset
+    classification and the warning rules: the days past due of its oldest open invoice (issued by
+    ``as_of``) that is past due; 0 when none is."""
+    if oldest_overdue_due_date is None:
+        return 0
+    return max(days_past_due(oldest_overdue_due_date, as_of), 0)
 
 
 def bucket_for(days: int) -> str:
@@ -219,16 +228,3 @@ def dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
         return None
     return (receivables / sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
-
-def weighted_days_late(numerator: Decimal, denominator: Decimal) -> int | None:
-    """Amount-weighted mean days late, rounded half up to whole days (``None`` when nothing was paid)."""
-    if denominator <= ZERO:
-        return None
-    return int((numerator / denominator).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def net_collection_rate(received: Decimal, claim_payouts: Decimal, due: Decimal) -> Decimal | None:
-    """(received − claim payouts) / due, or ``None`` when nothing fell due."""
-    if due <= ZERO:
-        return None
-    return (received - claim_payouts) / due

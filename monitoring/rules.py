@@ -1,8 +1,8 @@
 """The monitoring arithmetic as plain functions: classification floor, provisions, rule comparisons,
-z-score, concentration (HHI, top-N shares) and the rating migration matrix.
+z-score and the rating migration matrix.
 
 Nothing here touches the database: selectors and services feed these functions with rows and store the
-results, so each rule lives in one place and is unit-tested on its own (``tests/monitoring/test_logic.py``).
+results, so each rule lives in one place and is unit-tested on its own (``tests/monitoring/test_pure_rules.py``).
 """
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def cents(value: Decimal) -> Decimal:
 
 
 def floor_tier(days_past_due: int | None) -> str:
-    """The best tier allowed for an exposure ``days_past_due`` days overdue (design brief §3).
+    """The floor by days past due (design brief §3): the best tier allowed for a debtor whose oldest
+    overdue amount is ``days_past_due`` days past due.
 
     Any overdue → at least special mention; > 90 → substandard; > 270 → doubtful; > 360 → loss.
     ``None`` or ``<= 0`` (not overdue) → normal.
@@ -56,25 +57,47 @@ def floor_tier(days_past_due: int | None) -> str:
     return NORMAL
 
 
+# The floor a rating sets, by the grade's letter (design brief §3; ``CLASSIFICATION_GRADE_FLOORS`` in the
+# settings replaces it): a debtor rated D is at least substandard, one rated in letter C at least special
+# mention; A and B set no floor.
+DEFAULT_GRADE_FLOORS = {"C": SPECIAL_MENTION, "D": SUBSTANDARD}
+
+
+def grade_floor(letter: str | None, floors: Mapping[str, str] | None = None) -> str:
+    """The best tier a debtor rated in ``letter`` may have (``None``: not rated → no floor)."""
+    floors = DEFAULT_GRADE_FLOORS if floors is None else floors
+    return floors.get(letter or "", NORMAL)
+
+
 def worse_tier(a: str, b: str) -> str:
     return a if TIER_RANK[a] >= TIER_RANK[b] else b
 
 
-def worst_tier(tiers: Iterable[str]) -> str:
-    """By debtor: the worst tier of a customer's exposures applies to all of them (normal if none)."""
-    result = NORMAL
-    for tier in tiers:
-        result = worse_tier(result, tier)
-    return result
-
-
-def debtor_tier(days_past_due_of_exposures: Iterable[int | None]) -> str:
-    """The floor tier of a debtor: the worst floor over its exposures."""
-    return worst_tier(floor_tier(d) for d in days_past_due_of_exposures)
-
-
 def is_better_than(tier: str, other: str) -> bool:
     return TIER_RANK[tier] < TIER_RANK[other]
+
+
+@dataclass(frozen=True)
+class Classification:
+    dpd_floor: str      # the floor by days past due
+    grade_floor: str    # the floor by the rating's letter
+    floor: str          # the worse of the two: no tier may be better
+    tier: str           # what applies: the floor, or a worse manual tier
+
+
+def classify(*, days_past_due: int | None, letter: str | None = None, manual_tier: str | None = None,
+             floors: Mapping[str, str] | None = None) -> Classification:
+    """The one classification rule (month-end run, reclassification and the simulation in ``validation``).
+
+    By debtor: ``days_past_due`` is the customer's worst (its oldest overdue amount), so the worst tier
+    of one exposure applies to all of them. The tier is the worse of the floor by days past due, the floor
+    by grade and the manual tier (a manual tier better than the floor does not count).
+    """
+    dpd = floor_tier(days_past_due)
+    by_grade = grade_floor(letter, floors)
+    floor = worse_tier(dpd, by_grade)
+    tier = worse_tier(floor, manual_tier) if manual_tier else floor
+    return Classification(dpd, by_grade, floor, tier)
 
 
 def check_manual_tier(requested: str, floor: str) -> bool:
@@ -162,14 +185,6 @@ def compare(value, comparison: str, threshold) -> bool:
     return COMPARISONS[comparison](Decimal(value), Decimal(threshold))
 
 
-def firing(values: Mapping[int, Decimal | None], comparison: str, threshold) -> dict[int, Decimal]:
-    """The customers whose metric value fires the rule: {customer_id: value}."""
-    return {cid: value for cid, value in values.items() if compare(value, comparison, threshold)}
-
-
-def in_window(day_offset: int, window_days: int) -> bool:
-    """Whether an event ``day_offset`` days ago falls in a window of ``window_days`` days (0 = today)."""
-    return 0 <= day_offset < max(window_days, 1)
 
 
 def relative_change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
@@ -210,30 +225,6 @@ def volume_series(amounts_by_period: Mapping[int, Decimal], periods: int) -> tup
     return current, history
 
 
-# --- Concentration ------------------------------------------------------------------------------
-
-def shares(amounts: Mapping, total: Decimal | None = None) -> dict:
-    total = Decimal(total if total is not None else sum(amounts.values(), ZERO))
-    if total <= 0:
-        return {k: ZERO for k in amounts}
-    return {k: (Decimal(v) / total).quantize(RATIO_EXP, ROUND_HALF_UP) for k, v in amounts.items()}
-
-
-def hhi(amounts: Iterable[Decimal]) -> Decimal:
-    """Herfindahl–Hirschman index on shares as fractions (0..1; 1 = a single name), 4 decimals."""
-    values = [Decimal(v) for v in amounts if v]
-    total = sum(values, ZERO)
-    if total <= 0:
-        return ZERO
-    return sum(((v / total) ** 2 for v in values), ZERO).quantize(RATIO_EXP, ROUND_HALF_UP)
-
-
-def top_n(amounts: Mapping, n: int = 10, total: Decimal | None = None) -> list[tuple]:
-    """[(key, amount, share)] of the ``n`` largest, largest first (ties by key)."""
-    total = Decimal(total if total is not None else sum(amounts.values(), ZERO))
-    ordered = sorted(amounts.items(), key=lambda kv: (-Decimal(kv[1]), str(kv[0])))[:n]
-    return [(k, Decimal(v), (Decimal(v) / total).quantize(RATIO_EXP, ROUND_HALF_UP) if total > 0 else ZERO)
-            for k, v in ordered]
 
 
 # --- Rating migration -------------------------------------------------------------------------------
@@ -280,10 +271,3 @@ def notches(from_grade: str | None, to_grade: str | None, grades: Sequence[str])
 # --- Age buckets for alerts ---------------------------------------------------------------------------
 
 ALERT_AGE_BUCKETS = [("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("over_90", 91, None)]
-
-
-def alert_age_bucket(days: int) -> str:
-    for key, low, high in ALERT_AGE_BUCKETS:
-        if days >= low and (high is None or days <= high):
-            return key
-    return ALERT_AGE_BUCKETS[0][0]
