@@ -29,6 +29,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import access, clock, pdf
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.lists import safe_row
 from creditportal.core.tasks import enqueue
 
 from . import selectors
@@ -377,7 +378,7 @@ def _build(batch: ReportBatch, lock_key: str) -> ReportBatch:
                 name = _zip_name(number, batch.language, customer_name)
                 info = zipfile.ZipInfo(name, date_time=stamp)
                 archive.writestr(info, content)
-                writer.writerow([name, number, customer_name, outcome, digest])
+                writer.writerow(safe_row([name, number, customer_name, outcome, digest]))
                 done += 1
                 ReportBatch.objects.filter(pk=batch.pk).update(completed=F("completed") + 1)
                 cache.touch(lock_key, BATCH_LOCK_SECONDS)
