@@ -12,7 +12,8 @@ from rest_framework.response import Response
 
 from creditportal.core import clock
 from creditportal.core.api import (
-    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, referenced_object,
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
+    referenced_object,
 )
 from customers.models import Customer
 
@@ -110,6 +111,7 @@ class CaseOpenSerializer(serializers.Serializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    case = VisibleRelatedField(CollectionCase)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -118,6 +120,8 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class PromiseSerializer(serializers.ModelSerializer):
+    case = VisibleRelatedField(CollectionCase)
+
     class Meta:
         model = PromiseToPay
         fields = ["id", "case", "made_on", "promised_date", "amount", "currency", "state", "resolved_on", "note"]
@@ -132,6 +136,7 @@ class WriteOffSerializer(serializers.ModelSerializer):
         model = WriteOff
         fields = ["id", "case", "amount", "currency", "reason", "state", "proposed_by", "proposed_on", "decided_by",
                   "decided_on", "decision_note"]
+        read_only_fields = fields  # proposed through the case (``propose-writeoff``), never from this shape
 
 
 class DunningLevelSerializer(serializers.ModelSerializer):
@@ -370,11 +375,6 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(WriteOffSerializer(w).data)
 
 
-def _visible_case(user, case_id):
-    """The case the request body names (400 when it is not the caller's, as for a missing one)."""
-    return referenced_object(CollectionCase.objects.visible_to(user), case_id, "case")
-
-
 class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ActivitySerializer
     filterset_fields = ["case", "kind"]
@@ -389,7 +389,7 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        activity = services.activity_add(actor=request.user, case=_visible_case(request.user, d["case"].pk),
+        activity = services.activity_add(actor=request.user, case=d["case"],
                                          kind=d["kind"], outcome=d["outcome"], occurred_on=d.get("occurred_on"),
                                          next_step=d.get("next_step", ""), next_action_on=d.get("next_action_on"))
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
@@ -408,7 +408,7 @@ class PromiseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        promise = services.promise_add(actor=request.user, case=_visible_case(request.user, d["case"].pk),
+        promise = services.promise_add(actor=request.user, case=d["case"],
                                        promised_date=d["promised_date"], amount=d["amount"],
                                        currency=d.get("currency", "CNY"), note=d.get("note", ""))
         return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)

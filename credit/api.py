@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core.api import (
-    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, concrete_columns,
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
+    concrete_columns,
 )
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
@@ -54,7 +55,7 @@ class CollateralSerializer(serializers.ModelSerializer):
 
 
 class GuarantorSerializer(serializers.ModelSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    customer = VisibleRelatedField(Customer, required=False, allow_null=True)
 
     class Meta:
         model = Guarantor
@@ -113,10 +114,10 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 class ApplicationWriteSerializer(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = VisibleRelatedField(Customer)
     application_type = serializers.ChoiceField(choices=CreditApplication.Type.choices,
                                                default=CreditApplication.Type.NEW)
-    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all(), required=False, allow_null=True)
+    facility = VisibleRelatedField(Facility, required=False, allow_null=True)
     amount = serializers.DecimalField(max_digits=18, decimal_places=2)
     currency = serializers.ChoiceField(choices=CURRENCIES)
     term_months = serializers.IntegerField(min_value=1, max_value=600)
@@ -186,7 +187,7 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
 
     @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationDetailSerializer)
     def create(self, request, *args, **kwargs):
-        serializer = ApplicationWriteSerializer(data=request.data)
+        serializer = ApplicationWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         app = services.application_create(actor=request.user, **data)
@@ -195,7 +196,8 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
     @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationDetailSerializer)
     def update(self, request, *args, **kwargs):
         app = self.get_object()
-        serializer = ApplicationWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer = ApplicationWriteSerializer(data=request.data, partial=kwargs.get("partial", False),
+                                                context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("customer", None)
@@ -397,7 +399,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
 class OrderSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
+    facility = VisibleRelatedField(Facility)
 
     class Meta:
         list_serializer_class = FastListSerializer
@@ -425,7 +427,7 @@ class OrderViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Order.objects.visible_to(self.request.user).select_related("created_by").order_by("-created_at", "-id")
 
     def create(self, request, *args, **kwargs):
-        serializer = OrderSerializer(data=request.data)
+        serializer = OrderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         order = services.order_record(actor=request.user, **serializer.validated_data)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
@@ -605,7 +607,7 @@ class DelegationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 
 class GroupLimitSerializer(serializers.ModelSerializer):
-    group = serializers.PrimaryKeyRelatedField(queryset=CustomerGroup.objects.all())
+    group = VisibleRelatedField(CustomerGroup)
 
     class Meta:
         model = GroupLimit

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import ValidationFailed
 from customers.models import Customer
@@ -406,7 +407,7 @@ class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 # --- Watchlist --------------------------------------------------------------------------------------------
 
 class WatchlistSerializer(serializers.ModelSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = VisibleRelatedField(Customer)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -415,12 +416,6 @@ class WatchlistSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "customer_name", "reason", "owner", "since", "until", "alert", "created_at"]
         read_only_fields = ["owner", "alert", "created_at"]
         extra_kwargs = {"since": {"required": False}}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
 
 
 class WatchlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -202,6 +202,30 @@ def referenced_object(queryset, pk, field: str):
         raise exceptions.ValidationError({field: [message.format(pk_value=pk)]}) from None
 
 
+class VisibleRelatedField(relations.PrimaryKeyRelatedField):
+    """An id a request body names, resolved only among the rows the caller may see
+    (``Model.objects.visible_to(request.user)``): the one way a serializer accepts an object by id.
+
+    Another portfolio's object answers exactly as a missing one — 400 on the field with DRF's message
+    ("Invalid pk … - object does not exist.") — so its existence and its name never leak. Without a request
+    in the serializer's context nothing is visible (fail closed). ``scope(queryset)`` narrows further
+    (for example to the active rows)."""
+
+    def __init__(self, model, *, scope=None, **kwargs):
+        self.model, self.scope = model, scope
+        if not kwargs.get("read_only"):
+            kwargs["queryset"] = model._default_manager.none()  # a placeholder: ``get_queryset`` decides
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return self.model._default_manager.none()
+        queryset = self.model._default_manager.visible_to(user)
+        return self.scope(queryset) if self.scope else queryset
+
+
 class ActionPermission(BasePermission):
     """Deny by default: a view must map each of its actions to a Django permission.
 
