@@ -1,6 +1,5 @@
 """API of the monitoring app. Viewsets are thin: querysets from ``visible_to`` (through the selectors),
 every write through a service; each action is mapped to a permission (deny by default)."""
-import datetime as dt
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -11,10 +10,11 @@ from rest_framework.views import APIView
 
 from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
-from creditportal.core.errors import ValidationFailed
+from creditportal.core.filters import require_valid
 from customers.models import Customer
 
 from . import selectors, services
+from .filtersets import AlertFilterSet, ClassificationFilterSet, DashboardFilterSet, ProvisionLineFilterSet
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
     RateChangeState, RuleChangeKind, WarningRule, WarningRuleChange, WatchlistEntry,
@@ -43,13 +43,6 @@ MetricField = inline_choices(Metric.choices)
 ComparisonField = inline_choices(Comparison.choices)
 
 
-def _date(value, field):
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(f"{field}: YYYY-MM-DD", field_errors={field: "YYYY-MM-DD"})
 
 
 # --- Alerts ------------------------------------------------------------------------------------------
@@ -109,6 +102,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     }
 
     def get_queryset(self):
+        if self.action == "list":
+            require_valid(AlertFilterSet, self.request.query_params)
         params = self.request.query_params if self.action == "list" else {"status": "all"}
         return selectors.alert_list(self.request.user, params)
 
@@ -300,6 +295,8 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     }
 
     def get_queryset(self):
+        if self.action == "list":
+            require_valid(ClassificationFilterSet, self.request.query_params)
         params = self.request.query_params if self.action == "list" else {"all": "1"}
         return selectors.classification_list(self.request.user, params)
 
@@ -399,6 +396,7 @@ class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["get"])
     def lines(self, request, pk=None):
         run = self.get_object()
+        require_valid(ProvisionLineFilterSet, request.query_params)
         queryset = selectors.provision_lines(request.user, run, request.query_params)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ProvisionLineSerializer(page, many=True).data)
@@ -464,8 +462,8 @@ class DashboardView(APIView):
     @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        data = selectors.dashboard(request.user, start=_date(request.query_params.get("start"), "start"),
-                                   end=_date(request.query_params.get("end"), "end"))
+        dates = require_valid(DashboardFilterSet, request.query_params)
+        data = selectors.dashboard(request.user, start=dates.get("start"), end=dates.get("end"))
         data["provision_run"] = data["provision_run"].pk if data["provision_run"] else None
         return Response(jsonable(data))
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
-from rest_framework import fields, relations
+from rest_framework import fields, filters, relations
 from rest_framework.fields import DateTimeField, Field, SkipField
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -303,6 +303,16 @@ class FilterBackend(DjangoFilterBackend):
         if self.PAGE_PARAMETERS.issuperset(request.query_params.keys()):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``?search=``, whose refusal (a NUL byte) names the parameter like every other filter's 400."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as exc:
+            raise exceptions.ValidationError({self.search_param: exc.detail}) from None
 
 
 class StandardPagination(PageNumberPagination):

@@ -279,6 +279,8 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     paginate_by = 25
     max_page_size = 200
     filterset_class = None
+    # A list whose selector reads the query itself declares the FilterSet that validates it (bad values named)
+    params_filterset = None
     columns: list[Column] = []
     extra_sorts: dict[str, str] = {}
     default_sort = ""
@@ -357,8 +359,22 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         for row in self.object_list.iterator(chunk_size=self.export_chunk):
             yield [cell for c in columns for cell in c.cells(row)]
 
+    def filter_errors(self) -> dict:
+        """The bad filter values of the query (each list shows them; the rows are filtered without them)."""
+        from .filters import clean_params
+
+        errors = {}
+        if self.filterset is not None and self.filterset.is_bound:
+            errors.update({name: [str(m) for m in msgs] for name, msgs in self.filterset.errors.items()})
+        if self.params_filterset is not None:
+            errors.update(clean_params(self.params_filterset, self.request.GET)[1])
+        return errors
+
     def get_context_data(self, **kwargs):
+        from .filters import report_invalid
+
         context = super().get_context_data(**kwargs)
+        report_invalid(self.request, self.filter_errors())
         context["filter"] = self.filterset
         context["query"] = query_without(self.request)
         context["sort_query"] = query_without(self.request, "sort")
