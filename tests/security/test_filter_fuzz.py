@@ -27,7 +27,7 @@ PAGE_NAMES = ["customer", "period", "start", "end", "status", "q", "search", "so
               "kind", "state", "user", "model", "tab", "as_of", "open", "manager", "collector", "lang", "month",
               "year", "period_start", "period_end", "date", "from", "to", "currency", "rating_model",
               "credit_policy", "outcome_import", "partial"]
-ROLES = ["auditor", "riskadmin", "rm", "collector"]
+ROLES = ["auditor", "riskadmin", "rm"]  # every reader of everything, the configuration, one portfolio
 MONTHS = ["0001-01", "9999-12", "2026-13", "2026-00", "0000-01"]
 
 
@@ -128,9 +128,11 @@ def test_pages_never_answer_5xx(demo):
             for value in HOSTILE:
                 tried += 1
                 _get(client, url, {name: value for name in PAGE_NAMES + names}, failures, HTTP_ACCEPT_LANGUAGE="en")
+            if role == "auditor":  # each FilterSet field alone (the auditor reads every list)
                 for name in names:
-                    tried += 1
-                    _get(client, url, {name: value}, failures, HTTP_ACCEPT_LANGUAGE="en")
+                    for value in HOSTILE:
+                        tried += 1
+                        _get(client, url, {name: value}, failures, HTTP_ACCEPT_LANGUAGE="en")
     for month in MONTHS:
         year, mon = month.split("-")
         _get(client, f"/reports/portfolio/{int(year)}-{int(mon)}.pdf", {}, failures)
