@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
     referenced_object,
@@ -48,9 +49,9 @@ def _customer(user, customer_id):
 # --- serializers ------------------------------------------------------------------------------
 
 class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
-    outstanding = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-    customer = serializers.IntegerField(source="customer_id")
-    facility = serializers.IntegerField(source="facility_id", required=False, allow_null=True)
+    outstanding = AsciiDecimalField(max_digits=18, decimal_places=2, read_only=True)
+    customer = AsciiIntegerField(source="customer_id")
+    facility = AsciiIntegerField(source="facility_id", required=False, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open, paid or written_off")
 
     class Meta:
@@ -62,12 +63,12 @@ class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 class AllocationLineSerializer(serializers.Serializer):
-    invoice = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    invoice = AsciiIntegerField()
+    amount = AsciiDecimalField(max_digits=18, decimal_places=2)
 
 
 class PaymentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
+    customer = AsciiIntegerField(source="customer_id")
     allocations = AllocationLineSerializer(many=True, required=False, write_only=True)
     allocated = serializers.SerializerMethodField()
 
@@ -83,8 +84,8 @@ class PaymentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 class ClaimPayoutSerializer(serializers.ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
-    invoice = serializers.IntegerField(source="invoice_id", required=False, allow_null=True)
+    customer = AsciiIntegerField(source="customer_id")
+    invoice = AsciiIntegerField(source="invoice_id", required=False, allow_null=True)
 
     class Meta:
         model = ClaimPayout
@@ -92,7 +93,7 @@ class ClaimPayoutSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
+    customer = AsciiIntegerField(source="customer_id")
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
     invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -105,7 +106,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseOpenSerializer(serializers.Serializer):
-    customer = serializers.IntegerField()
+    customer = AsciiIntegerField()
     assigned_to = serializers.CharField(required=False, allow_blank=True, help_text="collector's username")
     note = serializers.CharField(required=False, allow_blank=True)
 
@@ -195,7 +196,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": inline_serializer("CsvUpload", {"file": serializers.FileField()})},
-                   responses=inline_serializer("ImportResult", {"created": serializers.IntegerField()}))
+                   responses=inline_serializer("ImportResult", {"created": AsciiIntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request):
         upload = request.FILES.get("file")
@@ -230,7 +231,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request={"multipart/form-data": inline_serializer("PaymentCsvUpload",
                                                                      {"file": serializers.FileField()})},
-                   responses=inline_serializer("PaymentImportResult", {"created": serializers.IntegerField()}))
+                   responses=inline_serializer("PaymentImportResult", {"created": AsciiIntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
     def import_csv(self, request):
         upload = request.FILES.get("file")
@@ -335,14 +336,14 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
                                              reason=str(request.data.get("reason", "")))
         return Response(WriteOffSerializer(writeoff).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=inline_serializer("Recovery", {"amount": serializers.DecimalField(18, 2),
+    @extend_schema(request=inline_serializer("Recovery", {"amount": AsciiDecimalField(18, 2),
                                                           "received_on": serializers.DateField(),
                                                           "reference": serializers.CharField(required=False)}),
                    responses=PaymentSerializer)
     @action(detail=True, methods=["post"])
     def recovery(self, request, pk=None):
         case = self.get_object()
-        s = inline_serializer("RecoveryIn", {"amount": serializers.DecimalField(18, 2),
+        s = inline_serializer("RecoveryIn", {"amount": AsciiDecimalField(18, 2),
                                              "received_on": serializers.DateField(),
                                              "currency": serializers.CharField(required=False, default="CNY"),
                                              "reference": serializers.CharField(required=False, default="")})(

@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
     concrete_columns,
@@ -44,7 +45,7 @@ class CreditViewSetMixin:
 # --- Applications -----------------------------------------------------------------------------
 
 class CollateralSerializer(serializers.ModelSerializer):
-    lendable_value = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    lendable_value = AsciiDecimalField(max_digits=18, decimal_places=2, read_only=True)
     revaluation_due = serializers.DateField(required=False)
     valuation_date = serializers.DateField(required=False)
 
@@ -118,9 +119,9 @@ class ApplicationWriteSerializer(serializers.Serializer):
     application_type = serializers.ChoiceField(choices=CreditApplication.Type.choices,
                                                default=CreditApplication.Type.NEW)
     facility = VisibleRelatedField(Facility, required=False, allow_null=True)
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    amount = AsciiDecimalField(max_digits=18, decimal_places=2)
     currency = serializers.ChoiceField(choices=CURRENCIES)
-    term_months = serializers.IntegerField(min_value=1, max_value=600)
+    term_months = AsciiIntegerField(min_value=1, max_value=600)
     product = serializers.ChoiceField(choices=CreditApplication.Product.choices,
                                       default=CreditApplication.Product.TRADE_CREDIT)
     purpose = serializers.CharField()
@@ -132,7 +133,7 @@ class ApplicationWriteSerializer(serializers.Serializer):
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    level = serializers.IntegerField(required=False, min_value=1,
+    level = AsciiIntegerField(required=False, min_value=1,
                                      help_text="The level you are deciding on (optional): a different level is 409.")
 
 
@@ -255,7 +256,7 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
                                           expected_level=body.validated_data.get("level"))
         return self._detail(app)
 
-    @extend_schema(request=_action_body("CreditReturnBody", {"reason": serializers.CharField(), "level": serializers.IntegerField(required=False)}),
+    @extend_schema(request=_action_body("CreditReturnBody", {"reason": serializers.CharField(), "level": AsciiIntegerField(required=False)}),
                    responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_application(self, request, pk=None):
@@ -303,7 +304,7 @@ class FacilitySerializer(serializers.ModelSerializer):
 
 
 class CheckSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    amount = AsciiDecimalField(max_digits=18, decimal_places=2)
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
 
 
@@ -312,7 +313,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ReduceSerializer(serializers.Serializer):
-    new_limit = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
+    new_limit = AsciiDecimalField(max_digits=18, decimal_places=2, min_value=0)
     reason = serializers.CharField()
 
 
@@ -641,7 +642,7 @@ class GroupLimitViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 class CovenantBreachSerializer(serializers.ModelSerializer):
     covenant = CovenantSerializer(read_only=True)
-    application = serializers.IntegerField(source="covenant.application_id", read_only=True)
+    application = AsciiIntegerField(source="covenant.application_id", read_only=True)
 
     class Meta:
         model = CovenantBreach

@@ -28,7 +28,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.models import AuditEvent
 from audit.services import audit_record, snapshot
-from creditportal.core import access, clock
+from creditportal.core import access, clock, dates
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
@@ -304,6 +304,8 @@ def delegation_create(*, actor, delegator, delegate, start_date, end_date, reaso
     if not (delegate.is_active and access.has_role(delegate, access.APPROVER)):
         raise ValidationFailed(_("The stand-in must be an active user of the approver group."),
                                field_errors={"delegate": _("Not an approver.")})
+    dates.require_plausible(start_date, "start_date")
+    dates.require_plausible(end_date, "end_date")
     if end_date < start_date:
         raise ValidationFailed(_("The period ends before it starts."), field_errors={"end_date": _("Before the start.")})
     if not reason:

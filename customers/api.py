@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import DecimalField as AsciiDecimalField
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, FilterBackend, RowListMixin,
     VisibleRelatedField,
@@ -270,7 +271,7 @@ class CustomerDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 # --- Financial statements ---------------------------------------------------------------------
 
 RatiosSerializer = inline_serializer("StatementRatios", {
-    key: serializers.DecimalField(max_digits=24, decimal_places=4, allow_null=True, read_only=True)
+    key: AsciiDecimalField(max_digits=24, decimal_places=4, allow_null=True, read_only=True)
     for key in RATIO_KEYS
 })
 

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
 from creditportal.core.filters import require_valid
@@ -72,8 +73,8 @@ class AlertCommentSerializer(serializers.Serializer):
 class AlertStartActionSerializer(serializers.Serializer):
     action = inline_choices([c for c in RecommendedAction.choices if c[0] != "none"])()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    facility_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    new_limit = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True,
+    facility_id = AsciiIntegerField(required=False, allow_null=True, default=None)
+    new_limit = AsciiDecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True,
                                          default=None)
 
 
@@ -329,8 +330,8 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return self._reply(obj)
 
     @extend_schema(request=MonthRunSerializer, responses=inline_serializer(
-        "ClassificationRunResult", {"period": serializers.DateField(), "created": serializers.IntegerField(),
-                                    "updated": serializers.IntegerField()}))
+        "ClassificationRunResult", {"period": serializers.DateField(), "created": AsciiIntegerField(),
+                                    "updated": AsciiIntegerField()}))
     @action(detail=False, methods=["post"])
     def run(self, request):
         payload = MonthRunSerializer(data=request.data)

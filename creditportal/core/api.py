@@ -26,7 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 
-from creditportal.core import permcache
+from creditportal.core import money, permcache
 
 
 security_log = logging.getLogger("creditportal.security")
@@ -303,6 +303,39 @@ class FilterBackend(DjangoFilterBackend):
         if self.PAGE_PARAMETERS.issuperset(request.query_params.keys()):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class DecimalField(fields.DecimalField):
+    """DRF's, refusing fullwidth and other non-ASCII digits, and reading ``-0.00`` as ``0.00``: every amount an
+    API body carries (``ModelSerializer`` maps model decimals here, see ``use_ascii_number_fields``)."""
+
+    def to_internal_value(self, data):
+        if not money.ascii_number_text(data):
+            self.fail("invalid")
+        return money.without_negative_zero(super().to_internal_value(data))
+
+
+class IntegerField(fields.IntegerField):
+    """DRF's, refusing fullwidth and other non-ASCII digits (``int()`` would read them)."""
+
+    def to_internal_value(self, data):
+        if not money.ascii_number_text(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def use_ascii_number_fields():
+    """Every ``ModelSerializer`` builds its number fields from the ASCII-only classes above (called once at
+    start-up by the creditportal app): a model decimal or integer never reads fullwidth digits."""
+    from django.db import models
+    from rest_framework.serializers import ModelSerializer
+
+    mapping = ModelSerializer.serializer_field_mapping
+    mapping[models.DecimalField] = DecimalField
+    for model_field in (models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+                        models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                        models.PositiveBigIntegerField):
+        mapping[model_field] = IntegerField
 
 
 class SearchFilter(filters.SearchFilter):
