@@ -324,6 +324,17 @@ class IntegerField(fields.IntegerField):
         return super().to_internal_value(data)
 
 
+# Input-only subclasses (they change how a request's value is read, never how a value is written out): the
+# row plans and converters below treat them as DRF's own classes.
+_OUTPUT_AS = {DecimalField: fields.DecimalField, IntegerField: fields.IntegerField,
+              VisibleRelatedField: relations.PrimaryKeyRelatedField}
+
+
+def _output_kind(field):
+    kind = type(field)
+    return _OUTPUT_AS.get(kind, kind)
+
+
 def use_ascii_number_fields():
     """Every ``ModelSerializer`` builds its number fields from the ASCII-only classes above (called once at
     start-up by the creditportal app): a model decimal or integer never reads fullwidth digits."""
@@ -651,7 +662,7 @@ class RowPlan:
             raise RowPlanUnsupported(name)
         is_related = isinstance(field, relations.RelatedField)
         if is_related:
-            if type(field) is relations.PrimaryKeyRelatedField:
+            if _output_kind(field) is relations.PrimaryKeyRelatedField:
                 if field.pk_field is not None:
                     raise RowPlanUnsupported(name)
             elif type(field) is not relations.SlugRelatedField:
@@ -789,7 +800,7 @@ def _unchanged_by(field, source) -> bool:
     if source is None or hasattr(source, "from_db_value"):
         return False
     column = source.get_internal_type()
-    kind = type(field)
+    kind = _output_kind(field)
     if kind is fields.CharField:
         return column in _TEXT_COLUMNS
     if kind is fields.IntegerField or (kind is fields.BigIntegerField and not getattr(
@@ -809,7 +820,7 @@ def _same_scale_decimal(field, source) -> bool:
     DRF's output over the boundaries)."""
     from django.db import models
 
-    if type(field) is not fields.DecimalField or not isinstance(source, models.DecimalField) \
+    if _output_kind(field) is not fields.DecimalField or not isinstance(source, models.DecimalField) \
             or hasattr(source, "from_db_value") or source.get_internal_type() != "DecimalField":
         return False
     return (getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) and not field.localize
@@ -833,7 +844,7 @@ def _converter(field):
     types, with the per-call look-ups (settings, format, decimal context, time zone) done once per list; any
     other value goes to ``field.to_representation`` itself. ``None`` for other field classes."""
     to_representation = field.to_representation
-    kind = type(field)
+    kind = _output_kind(field)
     if kind is fields.CharField:
         return str
     if kind is fields.IntegerField:
