@@ -11,8 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import (
-    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, referenced_object,
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
+    referenced_object,
 )
 from creditportal.core.idempotency import idempotent
 from customers.models import Customer
@@ -48,9 +50,9 @@ def _customer(user, customer_id):
 # --- serializers ------------------------------------------------------------------------------
 
 class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
-    outstanding = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
-    customer = serializers.IntegerField(source="customer_id")
-    facility = serializers.IntegerField(source="facility_id", required=False, allow_null=True)
+    outstanding = AsciiDecimalField(max_digits=18, decimal_places=2, read_only=True)
+    customer = AsciiIntegerField(source="customer_id")
+    facility = AsciiIntegerField(source="facility_id", required=False, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open, paid or written_off")
 
     class Meta:
@@ -62,12 +64,12 @@ class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 class AllocationLineSerializer(serializers.Serializer):
-    invoice = serializers.IntegerField()
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    invoice = AsciiIntegerField()
+    amount = AsciiDecimalField(max_digits=18, decimal_places=2)
 
 
 class PaymentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
+    customer = AsciiIntegerField(source="customer_id")
     allocations = AllocationLineSerializer(many=True, required=False, write_only=True)
     allocated = serializers.SerializerMethodField()
 
@@ -83,8 +85,8 @@ class PaymentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
 
 
 class ClaimPayoutSerializer(serializers.ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
-    invoice = serializers.IntegerField(source="invoice_id", required=False, allow_null=True)
+    customer = AsciiIntegerField(source="customer_id")
+    invoice = AsciiIntegerField(source="invoice_id", required=False, allow_null=True)
 
     class Meta:
         model = ClaimPayout
@@ -92,7 +94,7 @@ class ClaimPayoutSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    customer = serializers.IntegerField(source="customer_id")
+    customer = AsciiIntegerField(source="customer_id")
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
     invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -105,12 +107,13 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseOpenSerializer(serializers.Serializer):
-    customer = serializers.IntegerField()
+    customer = AsciiIntegerField()
     assigned_to = serializers.CharField(required=False, allow_blank=True, help_text="collector's username")
     note = serializers.CharField(required=False, allow_blank=True)
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    case = VisibleRelatedField(CollectionCase)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -119,6 +122,8 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class PromiseSerializer(serializers.ModelSerializer):
+    case = VisibleRelatedField(CollectionCase)
+
     class Meta:
         model = PromiseToPay
         fields = ["id", "case", "made_on", "promised_date", "amount", "currency", "state", "resolved_on", "note"]
@@ -133,6 +138,7 @@ class WriteOffSerializer(serializers.ModelSerializer):
         model = WriteOff
         fields = ["id", "case", "amount", "currency", "reason", "state", "proposed_by", "proposed_on", "decided_by",
                   "decided_on", "decision_note"]
+        read_only_fields = fields  # proposed through the case (``propose-writeoff``), never from this shape
 
 
 class DunningLevelSerializer(serializers.ModelSerializer):
@@ -162,7 +168,7 @@ class DunningActionSerializer(serializers.ModelSerializer):
 
 
 class RecoverySerializer(serializers.Serializer):
-    amount = serializers.DecimalField(18, 2)
+    amount = AsciiDecimalField(18, 2)
     received_on = serializers.DateField()
     currency = serializers.CharField(required=False, default="CNY")
     reference = serializers.CharField(required=False, default="", allow_blank=True)
@@ -199,7 +205,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         return Response(InvoiceSerializer(invoice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": inline_serializer("CsvUpload", {"file": serializers.FileField()})},
-                   responses=inline_serializer("ImportResult", {"created": serializers.IntegerField()}))
+                   responses=inline_serializer("ImportResult", {"created": AsciiIntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
     @idempotent
     def import_csv(self, request):
@@ -236,7 +242,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request={"multipart/form-data": inline_serializer("PaymentCsvUpload",
                                                                      {"file": serializers.FileField()})},
-                   responses=inline_serializer("PaymentImportResult", {"created": serializers.IntegerField()}))
+                   responses=inline_serializer("PaymentImportResult", {"created": AsciiIntegerField()}))
     @action(detail=False, methods=["post"], url_path="import")
     @idempotent
     def import_csv(self, request):
@@ -378,11 +384,6 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(WriteOffSerializer(w).data)
 
 
-def _visible_case(user, case_id):
-    """The case the request body names (400 when it is not the caller's, as for a missing one)."""
-    return referenced_object(CollectionCase.objects.visible_to(user), case_id, "case")
-
-
 class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ActivitySerializer
     filterset_fields = ["case", "kind"]
@@ -397,7 +398,7 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        activity = services.activity_add(actor=request.user, case=_visible_case(request.user, d["case"].pk),
+        activity = services.activity_add(actor=request.user, case=d["case"],
                                          kind=d["kind"], outcome=d["outcome"], occurred_on=d.get("occurred_on"),
                                          next_step=d.get("next_step", ""), next_action_on=d.get("next_action_on"))
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
@@ -416,7 +417,7 @@ class PromiseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        promise = services.promise_add(actor=request.user, case=_visible_case(request.user, d["case"].pk),
+        promise = services.promise_add(actor=request.user, case=d["case"],
                                        promised_date=d["promised_date"], amount=d["amount"],
                                        currency=d.get("currency", "CNY"), note=d.get("note", ""))
         return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)

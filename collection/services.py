@@ -25,7 +25,7 @@ from django_fsm import can_proceed
 from accounts.system import system_user
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_record_many, snapshot
-from creditportal.core import access, clock, events
+from creditportal.core import access, clock, dates, events
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
 from creditportal.core.tasks import enqueue, enqueue_many
@@ -143,6 +143,9 @@ def _check_invoice(number, issue_date, due_date, amount, currency):
         errors["due_date"] = _("The due date cannot be before the issue date.")
     if issue_date and issue_date > clock.today():
         errors["issue_date"] = _("An invoice cannot be issued in the future.")
+    for field, value in (("issue_date", issue_date), ("due_date", due_date)):
+        if value and not dates.is_plausible(value):
+            errors[field] = dates.out_of_range_message()
     if errors:
         raise ValidationFailed(next(iter(errors.values())), field_errors=errors)
     return _amount(amount), _currency(currency)
@@ -232,6 +235,7 @@ def payment_post(*, actor, customer, amount, received_on, currency="CNY", refere
     amount, currency = _amount(amount), _currency(currency)
     if received_on is None:
         raise ValidationFailed(_("Enter the date received."), field_errors={"received_on": _("Required.")})
+    dates.require_plausible(received_on, "received_on")
     if received_on > clock.today():
         raise ValidationFailed(_("A payment cannot be received in the future."),
                                field_errors={"received_on": _("Not after today.")})
@@ -286,6 +290,7 @@ def claim_payout_create(*, actor, customer, amount, paid_on, reason, currency="C
         raise ValidationFailed(_("Give the reason of the claim."), field_errors={"reason": _("Required.")})
     if kind not in ClaimPayoutKind.values:
         raise ValidationFailed(_("Unknown kind."), field_errors={"kind": _("Choose a listed kind.")})
+    dates.require_plausible(paid_on, "paid_on")
     if invoice is not None:
         invoice_id = getattr(invoice, "pk", invoice)
         invoice = Invoice.objects.filter(pk=invoice_id, customer=customer).first()
@@ -1199,6 +1204,7 @@ def promise_add(*, actor, case, promised_date, amount, currency="CNY", note="") 
     if promised_date is None or promised_date < today:
         raise ValidationFailed(_("The promised date cannot be in the past."),
                                field_errors={"promised_date": _("Today or later.")})
+    dates.require_plausible(promised_date, "promised_date")
     locked = _locked_case(case)
     _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case=locked), name="cancel",
                       resolved_on=today, verb="promise_replaced")
@@ -1404,6 +1410,7 @@ def recovery_record(*, actor, case, amount, received_on, currency="CNY", referen
     amount, currency = _amount(amount), _currency(currency)
     if case.state != CaseState.WRITTEN_OFF:
         raise Conflict(_("Recoveries are recorded on written-off cases; post an ordinary payment instead."))
+    dates.require_plausible(received_on, "received_on")
     if received_on > clock.today():
         raise ValidationFailed(_("A payment cannot be received in the future."),
                                field_errors={"received_on": _("Not after today.")})

@@ -9,8 +9,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import (
-    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, concrete_columns,
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
+    concrete_columns,
 )
 from creditportal.core.idempotency import idempotent
 from creditportal.core.money import CURRENCIES
@@ -44,7 +46,7 @@ class CreditViewSetMixin:
 # --- Applications -----------------------------------------------------------------------------
 
 class CollateralSerializer(serializers.ModelSerializer):
-    lendable_value = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    lendable_value = AsciiDecimalField(max_digits=18, decimal_places=2, read_only=True)
     revaluation_due = serializers.DateField(required=False)
     valuation_date = serializers.DateField(required=False)
 
@@ -55,7 +57,7 @@ class CollateralSerializer(serializers.ModelSerializer):
 
 
 class GuarantorSerializer(serializers.ModelSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    customer = VisibleRelatedField(Customer, required=False, allow_null=True)
 
     class Meta:
         model = Guarantor
@@ -114,13 +116,13 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 class ApplicationWriteSerializer(serializers.Serializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = VisibleRelatedField(Customer)
     application_type = serializers.ChoiceField(choices=CreditApplication.Type.choices,
                                                default=CreditApplication.Type.NEW)
-    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all(), required=False, allow_null=True)
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    facility = VisibleRelatedField(Facility, required=False, allow_null=True)
+    amount = AsciiDecimalField(max_digits=18, decimal_places=2)
     currency = serializers.ChoiceField(choices=CURRENCIES)
-    term_months = serializers.IntegerField(min_value=1, max_value=600)
+    term_months = AsciiIntegerField(min_value=1, max_value=600)
     product = serializers.ChoiceField(choices=CreditApplication.Product.choices,
                                       default=CreditApplication.Product.TRADE_CREDIT)
     purpose = serializers.CharField()
@@ -132,7 +134,7 @@ class ApplicationWriteSerializer(serializers.Serializer):
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    level = serializers.IntegerField(required=False, min_value=1,
+    level = AsciiIntegerField(required=False, min_value=1,
                                      help_text="The level you are deciding on (optional): a different level is 409.")
 
 
@@ -187,7 +189,7 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
 
     @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationDetailSerializer)
     def create(self, request, *args, **kwargs):
-        serializer = ApplicationWriteSerializer(data=request.data)
+        serializer = ApplicationWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         app = services.application_create(actor=request.user, **data)
@@ -196,7 +198,8 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
     @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationDetailSerializer)
     def update(self, request, *args, **kwargs):
         app = self.get_object()
-        serializer = ApplicationWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer = ApplicationWriteSerializer(data=request.data, partial=kwargs.get("partial", False),
+                                                context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("customer", None)
@@ -254,7 +257,7 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
                                           expected_level=body.validated_data.get("level"))
         return self._detail(app)
 
-    @extend_schema(request=_action_body("CreditReturnBody", {"reason": serializers.CharField(), "level": serializers.IntegerField(required=False)}),
+    @extend_schema(request=_action_body("CreditReturnBody", {"reason": serializers.CharField(), "level": AsciiIntegerField(required=False)}),
                    responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_application(self, request, pk=None):
@@ -302,7 +305,7 @@ class FacilitySerializer(serializers.ModelSerializer):
 
 
 class CheckSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    amount = AsciiDecimalField(max_digits=18, decimal_places=2)
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
 
 
@@ -311,7 +314,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ReduceSerializer(serializers.Serializer):
-    new_limit = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
+    new_limit = AsciiDecimalField(max_digits=18, decimal_places=2, min_value=0)
     reason = serializers.CharField()
 
 
@@ -398,7 +401,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
 class OrderSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    facility = serializers.PrimaryKeyRelatedField(queryset=Facility.objects.all())
+    facility = VisibleRelatedField(Facility)
 
     class Meta:
         list_serializer_class = FastListSerializer
@@ -427,7 +430,7 @@ class OrderViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = OrderSerializer(data=request.data)
+        serializer = OrderSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         order = services.order_record(actor=request.user, **serializer.validated_data)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
@@ -607,7 +610,7 @@ class DelegationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 
 class GroupLimitSerializer(serializers.ModelSerializer):
-    group = serializers.PrimaryKeyRelatedField(queryset=CustomerGroup.objects.all())
+    group = VisibleRelatedField(CustomerGroup)
 
     class Meta:
         model = GroupLimit
@@ -641,7 +644,7 @@ class GroupLimitViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
 class CovenantBreachSerializer(serializers.ModelSerializer):
     covenant = CovenantSerializer(read_only=True)
-    application = serializers.IntegerField(source="covenant.application_id", read_only=True)
+    application = AsciiIntegerField(source="covenant.application_id", read_only=True)
 
     class Meta:
         model = CovenantBreach

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.forms import DateInput, PortalForm
+from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm
 from creditportal.core.money import CURRENCIES
 
 from . import rules
@@ -18,9 +18,9 @@ class ApplicationForm(PortalForm):
     application_type = forms.ChoiceField(label=_("Type"), choices=CreditApplication.Type.choices)
     facility = forms.ModelChoiceField(label=_("Facility to change"), queryset=None, required=False,
                                       help_text=_("For an increase, renewal or decrease."))
-    amount = forms.DecimalField(label=_("Limit requested"), max_digits=18, decimal_places=2, min_value=0)
+    amount = DecimalField(label=_("Limit requested"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    term_months = forms.IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
+    term_months = IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
     product = forms.ChoiceField(label=_("Product"), choices=CreditApplication.Product.choices)
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
     conditions = forms.CharField(label=_("Conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -42,9 +42,9 @@ class ApplicationEditForm(ApplicationForm):
 class CollateralForm(PortalForm):
     kind = forms.ChoiceField(label=_("Type"), choices=Collateral.Kind.choices)
     description = forms.CharField(label=_("Description"), required=False, max_length=300)
-    market_value = forms.DecimalField(label=_("Market value"), max_digits=18, decimal_places=2, min_value=0)
+    market_value = DecimalField(label=_("Market value"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    haircut = forms.DecimalField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
+    haircut = DecimalField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
                                  help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
     valuation_date = forms.DateField(label=_("Valuation date"), widget=DATE)
     revaluation_due = forms.DateField(label=_("Revaluation due"), widget=DATE, required=False)
@@ -53,7 +53,7 @@ class CollateralForm(PortalForm):
 class GuarantorForm(PortalForm):
     customer = forms.ModelChoiceField(label=_("Guarantor (customer)"), queryset=None, required=False)
     outside_name = forms.CharField(label=_("Guarantor (outside party)"), required=False, max_length=200)
-    amount = forms.DecimalField(label=_("Amount guaranteed"), max_digits=18, decimal_places=2, min_value=0)
+    amount = DecimalField(label=_("Amount guaranteed"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
 
     def __init__(self, *args, customers=None, **kwargs):
@@ -64,7 +64,7 @@ class GuarantorForm(PortalForm):
 class CovenantForm(PortalForm):
     ratio = forms.ChoiceField(label=_("Ratio"), choices=Covenant.Ratio.choices)
     comparison = forms.ChoiceField(label=_("Comparison"), choices=Covenant.Comparison.choices)
-    threshold = forms.DecimalField(label=_("Threshold"), max_digits=20, decimal_places=4)
+    threshold = DecimalField(label=_("Threshold"), max_digits=20, decimal_places=4)
     frequency = forms.ChoiceField(label=_("Tested"), choices=Covenant.Frequency.choices)
 
 
@@ -72,11 +72,11 @@ class ActionForm(PortalForm):
     """One form for every workflow action; each action uses the fields it needs."""
 
     comment = forms.CharField(label=_("Comment / reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    level = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    level = IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class LimitCheckForm(PortalForm):
-    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
+    amount = DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
 
 
@@ -86,7 +86,7 @@ class OrderForm(LimitCheckForm):
 
 class FacilityReasonForm(PortalForm):
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    new_limit = forms.DecimalField(label=_("New limit"), max_digits=18, decimal_places=2, min_value=0, required=False)
+    new_limit = DecimalField(label=_("New limit"), max_digits=18, decimal_places=2, min_value=0, required=False)
 
 
 class DelegationForm(PortalForm):
@@ -132,20 +132,20 @@ class PolicyRuleForm(PortalForm):
     grade = forms.ChoiceField(choices=GRADE_CHOICES, widget=forms.HiddenInput)
     include = forms.BooleanField(label=_("In the policy"), required=False)
     eligible = forms.BooleanField(label=_("Eligible"), required=False)
-    max_limit = forms.DecimalField(label=_("Maximum limit"), min_value=0, required=False, **AMOUNT)
+    max_limit = DecimalField(label=_("Maximum limit"), min_value=0, required=False, **AMOUNT)
     max_limit_hard = forms.BooleanField(label=_("Hard"), required=False)
-    max_equity_share = forms.DecimalField(label=_("Share of equity"), required=False, **SHARE,
+    max_equity_share = DecimalField(label=_("Share of equity"), required=False, **SHARE,
                                           help_text=_("A fraction: 0.5 is half."))
-    max_revenue_share = forms.DecimalField(label=_("Share of revenue"), required=False, **SHARE)
+    max_revenue_share = DecimalField(label=_("Share of revenue"), required=False, **SHARE)
     share_hard = forms.BooleanField(label=_("Hard"), required=False)
-    max_term_months = forms.IntegerField(label=_("Maximum term (months)"), min_value=1, max_value=600,
+    max_term_months = IntegerField(label=_("Maximum term (months)"), min_value=1, max_value=600,
                                          required=False)
     term_hard = forms.BooleanField(label=_("Hard"), required=False)
-    min_coverage = forms.DecimalField(label=_("Required coverage"), max_digits=6, decimal_places=4, min_value=0,
+    min_coverage = DecimalField(label=_("Required coverage"), max_digits=6, decimal_places=4, min_value=0,
                                       max_value=10, required=False)
     coverage_hard = forms.BooleanField(label=_("Hard"), required=False)
-    pricing_spread_bps = forms.IntegerField(label=_("Spread (bp)"), min_value=0, max_value=100000)
-    review_months = forms.IntegerField(label=_("Review (months)"), min_value=1, max_value=120)
+    pricing_spread_bps = IntegerField(label=_("Spread (bp)"), min_value=0, max_value=100000)
+    review_months = IntegerField(label=_("Review (months)"), min_value=1, max_value=120)
 
     def rule(self) -> dict:
         data = dict(self.cleaned_data)
@@ -167,9 +167,9 @@ PolicyRuleFormSet = forms.formset_factory(PolicyRuleForm, formset=BasePolicyRule
 
 
 class AuthorityLevelForm(PortalForm):
-    number = forms.IntegerField(label=_("Level"), min_value=1, max_value=99)
+    number = IntegerField(label=_("Level"), min_value=1, max_value=99)
     name = forms.CharField(label=_("Name"), max_length=100)
-    max_amount = forms.DecimalField(label=_("Maximum amount (reporting currency)"), min_value=0, required=False,
+    max_amount = DecimalField(label=_("Maximum amount (reporting currency)"), min_value=0, required=False,
                                     help_text=_("Empty: no upper limit."), **AMOUNT)
     weakest_grade = forms.ChoiceField(label=_("Weakest grade it may approve"), required=False,
                                       choices=[("", "—")] + GRADE_CHOICES)
@@ -191,7 +191,7 @@ class ApproverAuthorityForm(PortalForm):
 
 class GroupLimitForm(PortalForm):
     group = forms.ModelChoiceField(label=_("Group of related companies"), queryset=None)
-    limit = forms.DecimalField(label=_("Group limit"), min_value=0, **AMOUNT)
+    limit = DecimalField(label=_("Group limit"), min_value=0, **AMOUNT)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     expiry_date = forms.DateField(label=_("Expiry"), widget=DATE, required=False)
     active = forms.BooleanField(label=pgettext_lazy("in force", "Active"), required=False, initial=True)

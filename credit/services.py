@@ -28,7 +28,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.models import AuditEvent
 from audit.services import audit_record, snapshot
-from creditportal.core import access, clock
+from creditportal.core import access, clock, dates
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
@@ -308,6 +308,8 @@ def delegation_create(*, actor, delegator, delegate, start_date, end_date, reaso
     if not (delegate.is_active and access.has_role(delegate, access.APPROVER)):
         raise ValidationFailed(_("The stand-in must be an active user of the approver group."),
                                field_errors={"delegate": _("Not an approver.")})
+    dates.require_plausible(start_date, "start_date")
+    dates.require_plausible(end_date, "end_date")
     if end_date < start_date:
         raise ValidationFailed(_("The period ends before it starts."), field_errors={"end_date": _("Before the start.")})
     if not reason:
@@ -384,12 +386,21 @@ def _set_collaterals(app, items):
                                   haircut=haircut, valuation_date=valuation_date, revaluation_due=due)
 
 
-def _set_guarantors(app, items):
+def _set_guarantors(app, items, actor):
+    """A guarantor customer is named among the customers ``actor`` can see (one already on the application
+    may stay): another portfolio's customer is refused exactly as a missing one, so its name never shows."""
+    kept = set(app.guarantors.exclude(customer=None).values_list("customer_id", flat=True))
     app.guarantors.all().delete()
+    visible = Customer.objects.visible_to(actor)
     for data in items:
         customer = data.get("customer")
-        if isinstance(customer, int):
-            customer = Customer.objects.filter(pk=customer).first()
+        if customer is not None:
+            pk = getattr(customer, "pk", customer)
+            customer = (Customer.objects if pk in kept else visible).filter(pk=pk).first() \
+                if isinstance(pk, int) else None
+            if customer is None:
+                raise ValidationFailed(_("This guarantor is not a customer you can name."),
+                                       field_errors={"guarantors": _("Unknown customer.")})
         name = data.get("outside_name", "") or ""
         if customer is None and not name:
             raise ValidationFailed(_("A guarantor is a customer or a named outside party."),
@@ -452,7 +463,7 @@ def application_create(*, actor, customer, amount, currency, term_months, purpos
     _validate_application(app)
     app.save()
     _set_collaterals(app, collaterals)
-    _set_guarantors(app, guarantors)
+    _set_guarantors(app, guarantors, actor)
     _set_covenants(app, covenants)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=app, after=_application_state(app))
     return app
@@ -482,7 +493,7 @@ def application_update(*, actor, application, collaterals=None, guarantors=None,
     if collaterals is not None:
         _set_collaterals(app, collaterals)
     if guarantors is not None:
-        _set_guarantors(app, guarantors)
+        _set_guarantors(app, guarantors, actor)
     if covenants is not None:
         _set_covenants(app, covenants)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=app, before=before, after=_application_state(app))

@@ -10,6 +10,9 @@ class CreditPortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from creditportal.core import access, lookups  # noqa: F401 - registers ``__any``
+        from creditportal.core.api import use_ascii_number_fields
+
+        use_ascii_number_fields()  # API amounts and numbers in ASCII digits only
 
         # Role groups are created by a migration (accounts); their permissions are granted after every
         # migrate, when the permissions of all apps exist.

@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "creditportal.core.api.FilterBackend",  # django-filter's, skipped when only page parameters are given
-        "rest_framework.filters.SearchFilter",
+        "creditportal.core.api.SearchFilter",  # a refused ?search= names the parameter
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "creditportal.core.schema.AutoSchema",  # documents the error answers
@@ -320,6 +320,10 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # --- Business settings ----------------------------------------------------------------------
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="CNY")
+# Business dates a user types (invoices, payments, promises, delegations, filters) must fall in this range:
+# from BUSINESS_DATE_EARLIEST to today + BUSINESS_DATE_YEARS_AHEAD years (creditportal.core.dates).
+BUSINESS_DATE_EARLIEST = env("BUSINESS_DATE_EARLIEST", default="1990-01-01")
+BUSINESS_DATE_YEARS_AHEAD = env.int("BUSINESS_DATE_YEARS_AHEAD", default=30)
 SYSTEM_USERNAME = "system"
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -8,8 +8,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core import clock
+from creditportal.core.api import DecimalField as AsciiDecimalField
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, FilterBackend, RowListMixin,
+    VisibleRelatedField,
 )
 
 from . import selectors, services
@@ -32,6 +34,7 @@ class CustomerSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     relationship_manager = serializers.SlugRelatedField(slug_field="username", read_only=True)
     group_name = serializers.CharField(source="group.name", read_only=True, default=None)
     latest_period_end = serializers.DateField(read_only=True, allow_null=True)
+    group = VisibleRelatedField(CustomerGroup, required=False, allow_null=True)
 
     class Meta:
         list_serializer_class = FastListSerializer
@@ -39,8 +42,7 @@ class CustomerSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         fields = ["id", *services.CUSTOMER_FIELDS, "group_name", "relationship_manager", "latest_period_end",
                   "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"credit_code": {"validators": [], "required": False, "allow_null": True},
-                        "group": {"queryset": CustomerGroup.objects.all()}}
+        extra_kwargs = {"credit_code": {"validators": [], "required": False, "allow_null": True}}
 
 
 class ReassignSerializer(serializers.Serializer):
@@ -116,8 +118,7 @@ class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 # --- Groups -----------------------------------------------------------------------------------
 
 class CustomerGroupSerializer(serializers.ModelSerializer):
-    parent_company = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), allow_null=True,
-                                                        required=False)
+    parent_company = VisibleRelatedField(Customer, allow_null=True, required=False)
 
     class Meta:
         model = CustomerGroup
@@ -152,13 +153,9 @@ class CustomerGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
 
 # --- Children: shared behaviour ---------------------------------------------------------------
 
-@extend_schema_field(OpenApiTypes.INT)
-class CustomerField(serializers.PrimaryKeyRelatedField):
+def CustomerField(**kwargs):
     """A customer id, accepted only among the customers the caller can see (others: "does not exist")."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Customer.objects.visible_to(request.user if request else None)
+    return VisibleRelatedField(Customer, **kwargs)
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -298,7 +295,7 @@ class CustomerDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 # --- Financial statements ---------------------------------------------------------------------
 
 RatiosSerializer = inline_serializer("StatementRatios", {
-    key: serializers.DecimalField(max_digits=24, decimal_places=4, allow_null=True, read_only=True)
+    key: AsciiDecimalField(max_digits=24, decimal_places=4, allow_null=True, read_only=True)
     for key in RATIO_KEYS
 })
 

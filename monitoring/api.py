@@ -1,6 +1,5 @@
 """API of the monitoring app. Viewsets are thin: querysets from ``visible_to`` (through the selectors),
 every write through a service; each action is mapped to a permission (deny by default)."""
-import datetime as dt
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -9,11 +8,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
+from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
-from creditportal.core.errors import ValidationFailed
+from creditportal.core.filters import require_valid
 from customers.models import Customer
 
 from . import selectors, services
+from .filtersets import AlertFilterSet, ClassificationFilterSet, DashboardFilterSet, ProvisionLineFilterSet
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
     RateChangeState, RuleChangeKind, WarningRule, WarningRuleChange, WatchlistEntry,
@@ -42,13 +44,6 @@ MetricField = inline_choices(Metric.choices)
 ComparisonField = inline_choices(Comparison.choices)
 
 
-def _date(value, field):
-    if value in (None, ""):
-        return None
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationFailed(f"{field}: YYYY-MM-DD", field_errors={field: "YYYY-MM-DD"})
 
 
 # --- Alerts ------------------------------------------------------------------------------------------
@@ -78,8 +73,8 @@ class AlertCommentSerializer(serializers.Serializer):
 class AlertStartActionSerializer(serializers.Serializer):
     action = inline_choices([c for c in RecommendedAction.choices if c[0] != "none"])()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    facility_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    new_limit = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True,
+    facility_id = AsciiIntegerField(required=False, allow_null=True, default=None)
+    new_limit = AsciiDecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True,
                                          default=None)
 
 
@@ -108,6 +103,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     }
 
     def get_queryset(self):
+        if self.action == "list":
+            require_valid(AlertFilterSet, self.request.query_params)
         params = self.request.query_params if self.action == "list" else {"status": "all"}
         return selectors.alert_list(self.request.user, params)
 
@@ -299,6 +296,8 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     }
 
     def get_queryset(self):
+        if self.action == "list":
+            require_valid(ClassificationFilterSet, self.request.query_params)
         params = self.request.query_params if self.action == "list" else {"all": "1"}
         return selectors.classification_list(self.request.user, params)
 
@@ -331,8 +330,8 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return self._reply(obj)
 
     @extend_schema(request=MonthRunSerializer, responses=inline_serializer(
-        "ClassificationRunResult", {"period": serializers.DateField(), "created": serializers.IntegerField(),
-                                    "updated": serializers.IntegerField()}))
+        "ClassificationRunResult", {"period": serializers.DateField(), "created": AsciiIntegerField(),
+                                    "updated": AsciiIntegerField()}))
     @action(detail=False, methods=["post"])
     def run(self, request):
         payload = MonthRunSerializer(data=request.data)
@@ -398,6 +397,7 @@ class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=True, methods=["get"])
     def lines(self, request, pk=None):
         run = self.get_object()
+        require_valid(ProvisionLineFilterSet, request.query_params)
         queryset = selectors.provision_lines(request.user, run, request.query_params)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(ProvisionLineSerializer(page, many=True).data)
@@ -406,7 +406,7 @@ class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 # --- Watchlist --------------------------------------------------------------------------------------------
 
 class WatchlistSerializer(serializers.ModelSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = VisibleRelatedField(Customer)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -415,12 +415,6 @@ class WatchlistSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "customer_name", "reason", "owner", "since", "until", "alert", "created_at"]
         read_only_fields = ["owner", "alert", "created_at"]
         extra_kwargs = {"since": {"required": False}}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["customer"].queryset = Customer.objects.visible_to(request.user)
 
 
 class WatchlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -469,8 +463,8 @@ class DashboardView(APIView):
     @extend_schema(parameters=[OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE)],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        data = selectors.dashboard(request.user, start=_date(request.query_params.get("start"), "start"),
-                                   end=_date(request.query_params.get("end"), "end"))
+        dates = require_valid(DashboardFilterSet, request.query_params)
+        data = selectors.dashboard(request.user, start=dates.get("start"), end=dates.get("end"))
         data["provision_run"] = data["provision_run"].pk if data["provision_run"] else None
         return Response(jsonable(data))
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import DateInput, PortalForm, PortalModelForm
+from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm, PortalModelForm
 
 from .models import RecommendedAction, Severity, Tier, WarningRule
 
@@ -12,7 +12,7 @@ class CommentForm(PortalForm):
 
 class StartActionForm(PortalForm):
     action = forms.ChoiceField(label=_("Action"), choices=[c for c in RecommendedAction.choices if c[0] != "none"])
-    new_limit = forms.DecimalField(label=_("New limit (for a reduction)"), required=False, max_digits=18,
+    new_limit = DecimalField(label=_("New limit (for a reduction)"), required=False, max_digits=18,
                                    decimal_places=2, min_value=0)
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -43,7 +43,7 @@ class WarningRuleForm(PortalModelForm):
 
 
 class WatchlistForm(PortalForm):
-    customer = forms.IntegerField(label=_("Customer id"), widget=forms.HiddenInput, required=False)
+    customer = IntegerField(label=_("Customer id"), widget=forms.HiddenInput, required=False)
     customer_name = forms.CharField(label=_("Customer"), disabled=True, required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     until = forms.DateField(label=_("Until (optional)"), required=False,
@@ -64,7 +64,7 @@ class RatesForm(PortalForm):
     def __init__(self, *args, rates=None, **kwargs):
         super().__init__(*args, **kwargs)
         for tier, label in Tier.choices:
-            self.fields[tier] = forms.DecimalField(label=label, max_digits=6, decimal_places=4, min_value=0,
+            self.fields[tier] = DecimalField(label=label, max_digits=6, decimal_places=4, min_value=0,
                                                    max_value=1, initial=(rates or {}).get(tier))
         from creditportal.core.forms import style_fields
 

@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
+from creditportal.core.filters import clean_params
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
 
@@ -51,11 +52,15 @@ SEVERITY_ORDER = Case(*[When(severity=s, then=Value(i)) for i, s in enumerate(Se
 
 
 def alert_list(user, params=None):
-    """Alerts the user may see, filtered (status, severity, rule, customer, mine, q) and sorted."""
-    params = params or {}
+    """Alerts the user may see, filtered (status, severity, rule, customer, mine, q) and sorted; only the valid
+    parameters count (``AlertFilterSet``: the API refuses the others, a page names them)."""
+    from .filtersets import AlertFilterSet
+
+    every_status = bool(params) and params.get("status") == ""  # the filter's "any status" choice
+    params, _errors = clean_params(AlertFilterSet, params)
     queryset = (Alert.objects.visible_to(user).select_related("rule", "customer", "owner")
                 .annotate(severity_rank=SEVERITY_ORDER))
-    status = params.get("status")
+    status = "all" if every_status else params.get("status")
     if status == "active" or status is None:
         queryset = queryset.filter(status__in=ACTIVE_ALERT_STATES)
     elif status and status != "all":
@@ -143,7 +148,9 @@ def exposure_list(user, params=None, *, table: RateTable | None = None):
     """Customers with open receivables (or a filtered slice), with exposure, grade and days past due."""
     from collection.models import InvoiceStatus
 
-    params = params or {}
+    from .filtersets import ExposureFilterSet
+
+    params, _errors = clean_params(ExposureFilterSet, params)
     table = table or RateTable(clock.today())
     today = clock.today()
     open_q = Q(invoices__status=InvoiceStatus.OPEN)
@@ -162,7 +169,7 @@ def exposure_list(user, params=None, *, table: RateTable | None = None):
     if params.get("group"):
         queryset = queryset.filter(group_id=params["group"])
     if params.get("start") and params.get("end"):
-        start, end = dt.date.fromisoformat(params["start"]), dt.date.fromisoformat(params["end"])
+        start, end = params["start"], params["end"]
         queryset = queryset.annotate(grade_start=_grade_at(start), grade_end=_grade_at(end))
         for key, field in (("grade_from", "grade_start"), ("grade_to", "grade_end")):
             if params.get(key):
@@ -209,6 +216,9 @@ def exposure_filter_labels(params) -> list[tuple[str, str]]:
     def grade(value):
         return str(gettext_lazy("not rated")) if value == "NR" else value
 
+    from .filtersets import ExposureFilterSet
+
+    params, _errors = clean_params(ExposureFilterSet, params)
     industries = dict(INDUSTRY_SECTION_CHOICES)
     labels = []
     for key, what, show in (
@@ -230,7 +240,9 @@ def exposure_filter_labels(params) -> list[tuple[str, str]]:
 # --- Classification and provisions -------------------------------------------------------------------
 
 def classification_list(user, params=None):
-    params = params or {}
+    from .filtersets import ClassificationFilterSet
+
+    params, _errors = clean_params(ClassificationFilterSet, params)
     queryset = AssetClassification.objects.visible_to(user).select_related("customer", "requested_by",
                                                                          "approved_by")
     period = params.get("period")
@@ -268,7 +280,9 @@ def provision_comparison(run: ProvisionRun) -> dict:
 
 
 def provision_lines(user, run, params=None):
-    params = params or {}
+    from .filtersets import ProvisionLineFilterSet
+
+    params, _errors = clean_params(ProvisionLineFilterSet, params)
     queryset = ProvisionLine.objects.visible_to(user).filter(run=run).select_related("customer")
     if params.get("tier"):
         queryset = queryset.filter(tier=params["tier"])

@@ -1,5 +1,4 @@
 """Pages of the monitoring app: thin views over the selectors and services."""
-import datetime as dt
 import json
 
 from django.contrib import messages
@@ -15,11 +14,15 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import ServiceError
+from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.lists import Column, ExportMixin, PortalListView, query_without
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
 
 from . import rules, selectors, services
+from .filtersets import (
+    AlertFilterSet, ClassificationFilterSet, DashboardFilterSet, ExposureFilterSet, ProvisionLineFilterSet,
+)
 from .forms import CommentForm, RatesForm, ReclassifyForm, RunForm, StartActionForm, WarningRuleForm, WatchlistForm
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRateChange, ProvisionRun, Severity,
@@ -56,6 +59,8 @@ class AlertListView(PortalListView):
 
     def base_queryset(self):
         return selectors.alert_list(self.request.user, self.request.GET)
+
+    params_filterset = AlertFilterSet
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -355,6 +360,8 @@ class ClassificationListView(PortalListView):
     def base_queryset(self):
         return selectors.classification_list(self.request.user, self.request.GET)
 
+    params_filterset = ClassificationFilterSet
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -528,6 +535,7 @@ class ProvisionRunDetailView(PortalPermissionMixin, DetailView):
         from django.core.paginator import Paginator
 
         context = super().get_context_data(**kwargs)
+        report_invalid(self.request, clean_params(ProvisionLineFilterSet, self.request.GET)[1])
         lines = selectors.provision_lines(self.request.user, self.object, self.request.GET)
         page = Paginator(lines, 50).get_page(self.request.GET.get("page"))
         context.update(comparison=selectors.provision_comparison(self.object), page_obj=page, lines=page.object_list,
@@ -561,10 +569,7 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
     ]
 
     def get_queryset(self):
-        try:
-            return selectors.exposure_list(self.request.user, self.request.GET)
-        except (ValueError, KeyError):
-            raise Http404
+        return selectors.exposure_list(self.request.user, self.request.GET)
 
     def get(self, request, *args, **kwargs):
         fmt = self.requested_export()
@@ -588,6 +593,7 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        report_invalid(self.request, clean_params(ExposureFilterSet, self.request.GET)[1])
         context.update(query=_query_without_page(self.request), params=self.request.GET,
                        filter_labels=selectors.exposure_filter_labels(self.request.GET),
                        missing_rates=selectors.currencies_without_rate(self.request.user),
@@ -596,20 +602,14 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
         return context
 
 
-def _parse_date(value):
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 class DashboardView(DashboardAccessMixin, TemplateView):
     template_name = "monitoring/dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        data = selectors.dashboard(self.request.user, start=_parse_date(self.request.GET.get("start")),
-                                   end=_parse_date(self.request.GET.get("end")))
+        dates, errors = clean_params(DashboardFilterSet, self.request.GET)
+        report_invalid(self.request, errors)
+        data = selectors.dashboard(self.request.user, start=dates.get("start"), end=dates.get("end"))
         chart = {
             "grades": {"labels": [r["grade"] for r in data["by_grade"]],
                        "values": [str(r["exposure"]) for r in data["by_grade"]]},

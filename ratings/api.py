@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import IntegerField as AsciiIntegerField
 from creditportal.core.api import referenced_object
 from customers.models import Customer
 
@@ -158,7 +159,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 class RatingSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     model = serializers.CharField(source="model.__str__", read_only=True)
-    model_id = serializers.IntegerField(read_only=True)
+    model_id = AsciiIntegerField(read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -181,7 +182,7 @@ class RatingSerializer(serializers.ModelSerializer):
 
 
 class RatingCreateSerializer(serializers.Serializer):
-    customer = serializers.IntegerField()
+    customer = AsciiIntegerField()
 
 
 class RatingReasonSerializer(serializers.Serializer):
@@ -272,7 +273,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
 class ExpertScoreSerializer(serializers.ModelSerializer):
     expert = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    rating = serializers.IntegerField(source="rating_id")
+    rating = AsciiIntegerField(source="rating_id")
 
     class Meta:
         model = ExpertScore

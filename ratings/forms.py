@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core.formatting import shipped_text
-from creditportal.core.forms import PortalForm, PortalModelForm
+from creditportal.core.forms import DecimalField, IntegerField, PortalForm, PortalModelForm
 from customers.models import INDUSTRY_SECTION_CHOICES, CustomerSize
 
 from .models import LETTERS, CompetitorShare, FactorDirection, FactorKind, FactorMethod, RatingsPolicy
@@ -71,9 +71,9 @@ class BehaviourInputForm(PortalForm):
 class GradeRowForm(PortalForm):
     code = forms.CharField(label=_("Grade"), max_length=8)
     letter = forms.ChoiceField(label=_("Letter"), choices=LETTERS)
-    min_score = forms.DecimalField(label=_("Score from"), max_digits=7, decimal_places=2)
-    max_score = forms.DecimalField(label=_("Score below"), max_digits=7, decimal_places=2)
-    pd = forms.DecimalField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
+    min_score = DecimalField(label=_("Score from"), max_digits=7, decimal_places=2)
+    max_score = DecimalField(label=_("Score below"), max_digits=7, decimal_places=2)
+    pd = DecimalField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
 
 
 GradeFormSet = forms.formset_factory(GradeRowForm, extra=0, min_num=1, validate_min=True)
@@ -96,21 +96,21 @@ class RatingModelForm(PortalForm):
 
 
 class FactorForm(PortalForm):
-    position = forms.IntegerField(label=pgettext_lazy("sort order", "Position"), min_value=0, initial=0)
+    position = IntegerField(label=pgettext_lazy("sort order", "Position"), min_value=0, initial=0)
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     group = forms.CharField(label=_("Group (6C / financial group)"), max_length=40, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=FactorKind.choices)
     source = forms.CharField(label=_("Input"), max_length=80, required=False,
                              help_text=_("e.g. ratios.current_ratio, behaviour.result, negative.count_3y, customer.size"))
-    weight = forms.DecimalField(label=_("Weight (%)"), max_digits=5, decimal_places=2, min_value=0)
+    weight = DecimalField(label=_("Weight (%)"), max_digits=5, decimal_places=2, min_value=0)
     method = forms.ChoiceField(label=_("Method"), choices=[("", "—")] + list(FactorMethod.choices), required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=FactorDirection.choices)
     thresholds = JSONTextField(label=_("Thresholds [[bound, points], …]"), empty=list)
-    low = forms.DecimalField(label=_("Band low"), required=False, max_digits=14, decimal_places=4)
-    high = forms.DecimalField(label=_("Band high"), required=False, max_digits=14, decimal_places=4)
+    low = DecimalField(label=_("Band low"), required=False, max_digits=14, decimal_places=4)
+    high = DecimalField(label=_("Band high"), required=False, max_digits=14, decimal_places=4)
     points = JSONTextField(label=_("Points per category {category: points}"), empty=dict)
-    missing_points = forms.DecimalField(label=_("Points when missing"), max_digits=5, decimal_places=2, initial=0)
+    missing_points = DecimalField(label=_("Points when missing"), max_digits=5, decimal_places=2, initial=0)
 
 
 class PolicyForm(PortalModelForm):

@@ -27,8 +27,9 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from creditportal.core import access, clock, pdf
+from creditportal.core import access, clock, dates, pdf
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.lists import safe_row
 from creditportal.core.tasks import enqueue
 
 from . import selectors
@@ -242,6 +243,7 @@ def portfolio_report_download(*, actor, month: dt.date, language=None) -> tuple[
     _require_download(actor)
     access.require(actor, "customers.view_all_customers",
                    _("The portfolio report covers every customer: it is for roles that see them all."))
+    dates.require_plausible(month, "month")
     content, report, number = portfolio_document(actor=actor, month=month, language=language)
     _audit_download(actor=actor, verb="portfolio_report", object_type="reports.portfolio",
                     object_id=f"{month:%Y-%m}", object_repr=number,
@@ -268,6 +270,8 @@ def report_batch_request(*, actor, kind=ReportBatch.Kind.RATING_REPORTS, period_
         errors["kind"] = _("Choose which documents to collect.")
     if period_start is None or period_end is None:
         errors["period_start"] = _("Give the first and the last day of the period.")
+    elif not dates.is_plausible(period_start) or not dates.is_plausible(period_end):
+        errors["period_start"] = dates.out_of_range_message()
     elif period_end < period_start:
         errors["period_end"] = _("The period ends before it starts.")
     elif (period_end - period_start).days > MAX_BATCH_DAYS:
@@ -377,7 +381,7 @@ def _build(batch: ReportBatch, lock_key: str) -> ReportBatch:
                 name = _zip_name(number, batch.language, customer_name)
                 info = zipfile.ZipInfo(name, date_time=stamp)
                 archive.writestr(info, content)
-                writer.writerow([name, number, customer_name, outcome, digest])
+                writer.writerow(safe_row([name, number, customer_name, outcome, digest]))
                 done += 1
                 ReportBatch.objects.filter(pk=batch.pk).update(completed=F("completed") + 1)
                 cache.touch(lock_key, BATCH_LOCK_SECONDS)

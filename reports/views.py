@@ -15,10 +15,12 @@ from django.views.generic import TemplateView
 
 from creditportal.core import clock
 from creditportal.core.errors import ServiceError
+from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import selectors, services
 from .api import pdf_response
+from .filtersets import StoredReportFilterSet
 from .documents.common import normalise_language
 from .forms import BatchRequestForm, WorkspaceSearchForm
 from .models import ReportBatch, ReportLanguage, StoredReport
@@ -148,7 +150,9 @@ class StoredReportListView(PortalPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        kind = self.request.GET.get("kind") or None
+        cleaned, errors = clean_params(StoredReportFilterSet, self.request.GET)
+        report_invalid(self.request, errors)
+        kind = cleaned.get("kind")
         page = Paginator(selectors.stored_reports(self.request.user, kind), PAGE_SIZE).get_page(
             self.request.GET.get("page"))
         context.update(page_obj=page, rows=page.object_list, kind=kind or "",

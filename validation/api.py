@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from credit.models import CreditPolicy
+from creditportal.core.api import VisibleRelatedField
 from ratings.models import RatingModel
 
 from . import selectors, services
@@ -18,9 +19,8 @@ from .models import OutcomeImport, Simulation, ValidationRun
 
 
 class ValidationRunSerializer(serializers.ModelSerializer):
-    model = serializers.PrimaryKeyRelatedField(queryset=RatingModel.objects.all())
-    outcome_import = serializers.PrimaryKeyRelatedField(queryset=OutcomeImport.objects.all(), required=False,
-                                                        allow_null=True)
+    model = VisibleRelatedField(RatingModel)
+    outcome_import = VisibleRelatedField(OutcomeImport, required=False, allow_null=True)
     model_name = serializers.CharField(source="model.__str__", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
 
@@ -50,7 +50,7 @@ class ValidationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         return ValidationRunListSerializer if self.action == "list" else ValidationRunSerializer
 
     def create(self, request, *args, **kwargs):
-        serializer = ValidationRunSerializer(data=request.data)
+        serializer = ValidationRunSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         run = services.validation_run_start(
@@ -74,10 +74,8 @@ class ValidationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
 
 
 class SimulationSerializer(serializers.ModelSerializer):
-    rating_model = serializers.PrimaryKeyRelatedField(queryset=RatingModel.objects.all(), required=False,
-                                                      allow_null=True)
-    credit_policy = serializers.PrimaryKeyRelatedField(queryset=CreditPolicy.objects.all(), required=False,
-                                                       allow_null=True)
+    rating_model = VisibleRelatedField(RatingModel, required=False, allow_null=True)
+    credit_policy = VisibleRelatedField(CreditPolicy, required=False, allow_null=True)
     percent = serializers.IntegerField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.core import clock
-from creditportal.core.forms import DateInput, PortalForm
+from creditportal.core.forms import DateInput, IntegerField, PortalForm
 from credit.models import CreditPolicy
 from ratings.models import RatingModel, RatingModelState
 
@@ -62,6 +62,6 @@ class OutcomeImportForm(PortalForm):
 class DefaultDefinitionForm(PortalForm):
     default_grades = forms.CharField(label=_("Grades that count as default"), max_length=100,
                                      help_text=_("Separated by commas, e.g. D or C, D."))
-    days_past_due = forms.IntegerField(label=_("More than this many days past due is a default"), min_value=1)
-    horizon_months = forms.IntegerField(label=_("Within this many months of the rating"), min_value=1,
+    days_past_due = IntegerField(label=_("More than this many days past due is a default"), min_value=1)
+    horizon_months = IntegerField(label=_("Within this many months of the rating"), min_value=1,
                                         max_value=60)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
-from rest_framework import fields, relations
+from rest_framework import fields, filters, relations
 from rest_framework.fields import DateTimeField, Field, SkipField
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
@@ -26,7 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 
-from creditportal.core import permcache
+from creditportal.core import money, permcache
 
 
 security_log = logging.getLogger("creditportal.security")
@@ -202,6 +202,30 @@ def referenced_object(queryset, pk, field: str):
         raise exceptions.ValidationError({field: [message.format(pk_value=pk)]}) from None
 
 
+class VisibleRelatedField(relations.PrimaryKeyRelatedField):
+    """An id a request body names, resolved only among the rows the caller may see
+    (``Model.objects.visible_to(request.user)``): the one way a serializer accepts an object by id.
+
+    Another portfolio's object answers exactly as a missing one — 400 on the field with DRF's message
+    ("Invalid pk … - object does not exist.") — so its existence and its name never leak. Without a request
+    in the serializer's context nothing is visible (fail closed). ``scope(queryset)`` narrows further
+    (for example to the active rows)."""
+
+    def __init__(self, model, *, scope=None, **kwargs):
+        self.model, self.scope = model, scope
+        if not kwargs.get("read_only"):
+            kwargs["queryset"] = model._default_manager.none()  # a placeholder: ``get_queryset`` decides
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return self.model._default_manager.none()
+        queryset = self.model._default_manager.visible_to(user)
+        return self.scope(queryset) if self.scope else queryset
+
+
 class ActionPermission(BasePermission):
     """Deny by default: a view must map each of its actions to a Django permission.
 
@@ -279,6 +303,60 @@ class FilterBackend(DjangoFilterBackend):
         if self.PAGE_PARAMETERS.issuperset(request.query_params.keys()):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class DecimalField(fields.DecimalField):
+    """DRF's, refusing fullwidth and other non-ASCII digits, and reading ``-0.00`` as ``0.00``: every amount an
+    API body carries (``ModelSerializer`` maps model decimals here, see ``use_ascii_number_fields``)."""
+
+    def to_internal_value(self, data):
+        if not money.ascii_number_text(data):
+            self.fail("invalid")
+        return money.without_negative_zero(super().to_internal_value(data))
+
+
+class IntegerField(fields.IntegerField):
+    """DRF's, refusing fullwidth and other non-ASCII digits (``int()`` would read them)."""
+
+    def to_internal_value(self, data):
+        if not money.ascii_number_text(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Input-only subclasses (they change how a request's value is read, never how a value is written out): the
+# row plans and converters below treat them as DRF's own classes.
+_OUTPUT_AS = {DecimalField: fields.DecimalField, IntegerField: fields.IntegerField,
+              VisibleRelatedField: relations.PrimaryKeyRelatedField}
+
+
+def _output_kind(field):
+    kind = type(field)
+    return _OUTPUT_AS.get(kind, kind)
+
+
+def use_ascii_number_fields():
+    """Every ``ModelSerializer`` builds its number fields from the ASCII-only classes above (called once at
+    start-up by the creditportal app): a model decimal or integer never reads fullwidth digits."""
+    from django.db import models
+    from rest_framework.serializers import ModelSerializer
+
+    mapping = ModelSerializer.serializer_field_mapping
+    mapping[models.DecimalField] = DecimalField
+    for model_field in (models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+                        models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                        models.PositiveBigIntegerField):
+        mapping[model_field] = IntegerField
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``?search=``, whose refusal (a NUL byte) names the parameter like every other filter's 400."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as exc:
+            raise exceptions.ValidationError({self.search_param: exc.detail}) from None
 
 
 class StandardPagination(PageNumberPagination):
@@ -584,7 +662,7 @@ class RowPlan:
             raise RowPlanUnsupported(name)
         is_related = isinstance(field, relations.RelatedField)
         if is_related:
-            if type(field) is relations.PrimaryKeyRelatedField:
+            if _output_kind(field) is relations.PrimaryKeyRelatedField:
                 if field.pk_field is not None:
                     raise RowPlanUnsupported(name)
             elif type(field) is not relations.SlugRelatedField:
@@ -722,7 +800,7 @@ def _unchanged_by(field, source) -> bool:
     if source is None or hasattr(source, "from_db_value"):
         return False
     column = source.get_internal_type()
-    kind = type(field)
+    kind = _output_kind(field)
     if kind is fields.CharField:
         return column in _TEXT_COLUMNS
     if kind is fields.IntegerField or (kind is fields.BigIntegerField and not getattr(
@@ -742,7 +820,7 @@ def _same_scale_decimal(field, source) -> bool:
     DRF's output over the boundaries)."""
     from django.db import models
 
-    if type(field) is not fields.DecimalField or not isinstance(source, models.DecimalField) \
+    if _output_kind(field) is not fields.DecimalField or not isinstance(source, models.DecimalField) \
             or hasattr(source, "from_db_value") or source.get_internal_type() != "DecimalField":
         return False
     return (getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) and not field.localize
@@ -766,7 +844,7 @@ def _converter(field):
     types, with the per-call look-ups (settings, format, decimal context, time zone) done once per list; any
     other value goes to ``field.to_representation`` itself. ``None`` for other field classes."""
     to_representation = field.to_representation
-    kind = type(field)
+    kind = _output_kind(field)
     if kind is fields.CharField:
         return str
     if kind is fields.IntegerField:

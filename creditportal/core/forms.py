@@ -1,5 +1,26 @@
-"""Form helpers: Bootstrap classes on widgets, so every form looks the same."""
+"""Form helpers: Bootstrap classes on widgets, so every form looks the same; number fields that read ASCII
+digits only (``DecimalField``, ``IntegerField``: use them for every amount and number a person types)."""
 from django import forms
+
+from .money import ascii_number_text, without_negative_zero
+
+
+class DecimalField(forms.DecimalField):
+    """Django's, refusing fullwidth and other non-ASCII digits, and storing ``-0.00`` as ``0.00``."""
+
+    def to_python(self, value):
+        if not ascii_number_text(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return without_negative_zero(super().to_python(value))
+
+
+class IntegerField(forms.IntegerField):
+    """Django's, refusing fullwidth and other non-ASCII digits (``int()`` would read them)."""
+
+    def to_python(self, value):
+        if not ascii_number_text(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 def style_fields(form):

@@ -11,7 +11,9 @@ A list page subclasses :class:`PortalListView` and declares
 
 ``?export=csv`` / ``?export=xlsx`` (or a URL that passes ``export_format``) answers with the filtered and
 sorted rows as a UTF-8 CSV with BOM (streamed, so Excel opens Chinese) or an XLSX workbook (openpyxl
-write-only). Files hold ISO dates and money as amount + currency. More than ``EXPORT_MAX_ROWS`` rows are
+write-only). Files hold ISO dates and money as amount + currency. Every text cell goes through
+:func:`safe_cell` (formula injection, OWASP): text a spreadsheet would evaluate gets a leading ``'`` and
+XLSX never stores a text cell as a formula; numbers stay numbers. More than ``EXPORT_MAX_ROWS`` rows are
 refused with a message asking to narrow the filter. Every export is recorded in the audit trail by the
 recorder the audit app registers (:func:`set_export_recorder`) — the shared machinery imports no app.
 """
@@ -124,6 +126,24 @@ def file_value(value):
     return str(value)
 
 
+# A cell whose text starts with one of these is evaluated by spreadsheets (Excel, LibreOffice, Google Sheets):
+# ``=1+1``, ``+1``, ``-1+1``, ``@SUM(..)``, and a leading tab or carriage return before one of them.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell as it goes into a CSV or XLSX file, never evaluated as a formula (OWASP "CSV injection"):
+    text starting with ``= + - @``, tab or CR gets a leading single quote, which spreadsheets show as text.
+    Numbers (a negative ``Decimal`` included), dates and empty cells are returned as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_row(row) -> list:
+    return [safe_cell("" if v is None else v) for v in row]
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -132,9 +152,9 @@ class _Echo:
 def csv_stream(header: list[str], rows):
     """UTF-8 CSV with a BOM, one line at a time (a StreamingHttpResponse body)."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow(safe_row(header))
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
+        yield writer.writerow(safe_row(row))
 
 
 def csv_response(header, rows, filename):
@@ -143,14 +163,32 @@ def csv_response(header, rows, filename):
     return response
 
 
+def _xlsx_row(sheet, row) -> list:
+    """The row's cells for openpyxl: text neutralised by :func:`safe_cell`, without the control characters
+    XLSX cannot hold (openpyxl would raise), and typed as text (``s``) so that no text is ever a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cells = []
+    for value in row:
+        if value is None:
+            value = ""
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)))
+            cell.data_type = "s"
+            value = cell
+        cells.append(value)
+    return cells
+
+
 def xlsx_response(header, rows, filename, sheet_title):
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(sheet_title)[:31] or "Sheet")
-    sheet.append(header)
+    sheet.append(_xlsx_row(sheet, header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(_xlsx_row(sheet, row))
     stream = io.BytesIO()
     book.save(stream)
     response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
@@ -241,6 +279,8 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     paginate_by = 25
     max_page_size = 200
     filterset_class = None
+    # A list whose selector reads the query itself declares the FilterSet that validates it (bad values named)
+    params_filterset = None
     columns: list[Column] = []
     extra_sorts: dict[str, str] = {}
     default_sort = ""
@@ -319,8 +359,22 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         for row in self.object_list.iterator(chunk_size=self.export_chunk):
             yield [cell for c in columns for cell in c.cells(row)]
 
+    def filter_errors(self) -> dict:
+        """The bad filter values of the query (each list shows them; the rows are filtered without them)."""
+        from .filters import clean_params
+
+        errors = {}
+        if self.filterset is not None and self.filterset.is_bound:
+            errors.update({name: [str(m) for m in msgs] for name, msgs in self.filterset.errors.items()})
+        if self.params_filterset is not None:
+            errors.update(clean_params(self.params_filterset, self.request.GET)[1])
+        return errors
+
     def get_context_data(self, **kwargs):
+        from .filters import report_invalid
+
         context = super().get_context_data(**kwargs)
+        report_invalid(self.request, self.filter_errors())
         context["filter"] = self.filterset
         context["query"] = query_without(self.request)
         context["sort_query"] = query_without(self.request, "sort")

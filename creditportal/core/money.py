@@ -47,6 +47,11 @@ class AmountField(models.DecimalField):
             kwargs.setdefault("validators", [MinValueValidator(Decimal("0"))])
         super().__init__(*args, **kwargs)
 
+    def formfield(self, **kwargs):
+        from .forms import DecimalField as AsciiDecimalField
+
+        return super().formfield(**{"form_class": AsciiDecimalField, **kwargs})
+
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         if self.allow_negative:
@@ -55,20 +60,39 @@ class AmountField(models.DecimalField):
         return name, path, args, kwargs
 
 
+def ascii_number_text(value) -> bool:
+    """Whether a typed number uses ASCII characters only: ``Decimal`` and ``int`` read fullwidth digits
+    (``１２３``) and other scripts' digits as numbers, which a person checking the screen would not."""
+    return not isinstance(value, str) or value.isascii()
+
+
+def without_negative_zero(value):
+    """``-0.00`` is stored as ``0.00`` (same exponent): a negative zero reads as a debit in files and reports."""
+    if isinstance(value, Decimal) and value.is_zero() and value.is_signed():
+        return value.copy_abs()
+    return value
+
+
 def to_decimal(value) -> Decimal:
-    """Parse a number given as str/int/Decimal (never float) into a Decimal, or raise ValueError."""
+    """Parse a number given as str/int/Decimal (never float) into a Decimal, or raise ValueError.
+
+    The one parse helper for amounts and ratios typed by people or read from files: ASCII digits only
+    (fullwidth digits are refused), finite, and ``-0`` normalised to ``0``."""
     if isinstance(value, float):
         raise ValueError("floats are not accepted for money; pass a string or Decimal")
     if isinstance(value, Decimal):
         result = value
     else:
+        text = str(value).strip().replace(",", "")
+        if not text.isascii():
+            raise ValueError(f"not a number in ASCII digits: {value!r}")
         try:
-            result = Decimal(str(value).strip().replace(",", ""))
+            result = Decimal(text)
         except (InvalidOperation, AttributeError) as exc:
             raise ValueError(f"not a number: {value!r}") from exc
     if not result.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
-    return result
+    return without_negative_zero(result)
 
 
 def quantize(amount: Decimal, exponent: Decimal = CENT) -> Decimal:
