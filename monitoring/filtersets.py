@@ -12,7 +12,7 @@ from collection.rules import BUCKET_KEYS
 from creditportal.core.filters import IdFilter, PlausibleDateFilter
 from customers.models import Customer
 
-from .logic import ALERT_AGE_BUCKETS
+from .rules import ALERT_AGE_BUCKETS
 from .models import Alert, AlertStatus, AssetClassification, ClassificationStatus, ProvisionLine, Severity, Tier
 
 FLAG = [("1", _("yes")), ("true", _("yes")), ("0", _("no")), ("false", _("no"))]
