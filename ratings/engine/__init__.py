@@ -7,13 +7,15 @@
 Everything works on ``Decimal`` and plain dicts, so a stored snapshot (canonical JSON) re-runs to the
 identical result: ``evaluate(model_definition, inputs)``.
 """
-from .behaviour import (BehaviourFacts, BehaviourResult, combine_letters, competitor_share_letter,
-                        days_late_letter, evaluate_behaviour, net_collection_letter)
+from .behaviour import (BehaviourFacts, BehaviourResult, ClaimRow, InvoiceRow, Window, behaviour_window,
+                        combine_letters, competitor_share_letter, days_late_letter, evaluate_behaviour,
+                        net_collection_letter, payment_facts)
 from .scale import Grade, Scale, ScaleError
-from .scorecard import EngineError, ModelDefinition, RatingResult, evaluate
+from .scorecard import ENGINE_VERSION, EngineError, ModelDefinition, RatingResult, evaluate
 
 __all__ = [
-    "BehaviourFacts", "BehaviourResult", "combine_letters", "competitor_share_letter", "days_late_letter",
+    "BehaviourFacts", "BehaviourResult", "ClaimRow", "InvoiceRow", "Window", "behaviour_window", "payment_facts",
+    "ENGINE_VERSION", "combine_letters", "competitor_share_letter", "days_late_letter",
     "evaluate_behaviour", "net_collection_letter", "Grade", "Scale", "ScaleError", "EngineError",
     "ModelDefinition", "RatingResult", "evaluate",
 ]
