@@ -79,7 +79,8 @@ class RatingModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RatingModel
-        fields = ["id", "code", "version", "name", "description", "scale", "industries", "sizes", "caps", "state",
+        fields = ["id", "code", "version", "name", "description", "scale", "industries", "sizes", "caps",
+                  "behaviour_window_months", "behaviour_grace_days", "min_completeness", "min_experts", "state",
                   "factors", "created_by", "activated_by", "activated_at", "retired_at", "created_at"]
         read_only_fields = ["version", "state", "activated_at", "retired_at", "created_at"]
 
@@ -109,7 +110,8 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         d = serializer.validated_data
         model = services.model_create(actor=request.user, code=d["code"], name=d["name"], scale=d["scale"],
                                       description=d.get("description", ""), industries=d.get("industries", []),
-                                      sizes=d.get("sizes", []), caps=d.get("caps", []))
+                                      sizes=d.get("sizes", []), caps=d.get("caps", []),
+                                      **{k: d[k] for k in services.MODEL_SETTINGS if k in d})
         return self._out(model, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -120,7 +122,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         services.model_update(actor=request.user, model=model, name=d.get("name", model.name),
                               description=d.get("description", model.description),
                               industries=d.get("industries", model.industries), sizes=d.get("sizes", model.sizes),
-                              caps=d.get("caps"))
+                              caps=d.get("caps"), **{k: d[k] for k in services.MODEL_SETTINGS if k in d})
         return self._out(model)
 
     @extend_schema(request=None, responses=RatingModelSerializer)

@@ -387,7 +387,7 @@ class ModelEditView(PortalPermissionMixin, FormView):
     def get_initial(self):
         m = self.model_obj
         return {"name": m.name, "description": m.description, "industries": m.industries, "sizes": m.sizes,
-                "caps": m.caps}
+                "caps": m.caps, **{name: getattr(m, name) for name in services.MODEL_SETTINGS}}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -446,7 +446,7 @@ class FactorEditView(PortalPermissionMixin, FormView):
 
     def get_initial(self):
         if not self.factor:
-            return {"direction": "higher", "missing_points": 0}
+            return {"direction": "higher", "missing_points": None}
         return {name: getattr(self.factor, name) for name in services.FACTOR_FIELDS}
 
     def get_context_data(self, **kwargs):
