@@ -440,8 +440,8 @@ class _Row:
     extra: dict
     points: Decimal | None
     status: str
-    contribution: Decimal = ZERO
-    weight: Decimal = ZERO  # the weight the factor counted with (effective weight under engine 2)
+    contribution: Decimal = Decimal("0.00")
+    weight: Decimal = Decimal("0.00")  # the weight the factor counted with (effective weight under engine 2)
 
 
 def _version(engine_version) -> str:
