@@ -392,6 +392,27 @@ def negative_record_rows(negative: dict | None) -> list[dict]:
             for record in (negative or {}).get("records", [])]
 
 
+def grade_meaning(rating) -> str:
+    """What the rating's grade means (DESIGN §3 Grade meanings): the text the model's scale carried when the
+    rating was made (its snapshot), else the scale's current text (one query). English as stored: pages and
+    reports translate shipped texts with ``shipped``."""
+    for grade in ((rating.model_definition or {}).get("scale") or {}).get("grades", []):
+        if grade.get("code") == rating.grade and grade.get("meaning"):
+            return grade["meaning"]
+    from .models import ScaleGrade
+
+    return (ScaleGrade.objects.filter(scale__models=rating.model_id, code=rating.grade)
+            .values_list("meaning", flat=True).first() or "")
+
+
+FACTOR_STATUS_NOTES = {
+    "no_weight": pgettext_lazy("factor status", "no data: its weight is spread over the other factors"),
+    "missing_points": pgettext_lazy("factor status", "no data: scored with the model's points for missing"),
+    "zero_best": pgettext_lazy("factor status", "zero denominator: the best band"),
+    "zero_worst": pgettext_lazy("factor status", "zero or negative denominator: the worst band"),
+}
+
+
 def factor_value_label(factor: dict):
     """A factor's value as a page shows it: the label of a customer's size instead of its code."""
     if factor.get("source") == "customer.size":

@@ -137,7 +137,10 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
             blockers=(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, [])
                       if rating.is_editable else []),
             behaviour=rating.behaviour, ratio_kinds=RATIO_KINDS,
-            factors=[{**f, "value_label": selectors.factor_value_label(f)} for f in rating.result.get("factors", [])],
+            factors=[{**f, "value_label": selectors.factor_value_label(f),
+                      "status_note": selectors.FACTOR_STATUS_NOTES.get(f.get("status"), "")}
+                     for f in rating.result.get("factors", [])],
+            grade_meaning=selectors.grade_meaning(rating), completeness=rating.completeness,
             ratio_rows=selectors.ratio_rows(rating.inputs.get("ratios")),
             negative_rows=selectors.negative_record_rows(rating.inputs.get("negative")),
             behaviour_shown=selectors.behaviour_display(rating.inputs.get("behaviour")),
