@@ -123,3 +123,16 @@ def test_a_score_or_override_on_a_rating_approved_meanwhile_says_why(users, scor
         assert response.redirect_chain and "alert-danger" in page and "can no longer be changed" in page
     rating.refresh_from_db()
     assert rating.override_grade == "" and not rating.expert_scores.filter(score=2).exists()
+
+
+@pytest.mark.parametrize("language, meaning", [("en", "Heavy losses or insolvent; credit sales are not advised."),
+                                               ("zh-hans", "严重亏损或资不抵债，不建议赊销。")])
+def test_the_rating_page_says_what_the_grade_means(users, make_customer, client_for, language, meaning):
+    from .fakes import invoice, provider
+
+    customer = make_customer()
+    with provider({customer.pk: ([invoice(1, "2026-03-24", "1000")], [])}):  # 98 days unpaid → D
+        rating = services.rating_start(actor=users["analyst"], customer=customer)
+    assert rating.grade == "D"
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, language)
+    assert meaning in page and 'id="completeness"' in page
