@@ -24,7 +24,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -32,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
