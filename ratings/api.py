@@ -20,7 +20,7 @@ from .models import ExpertScore, Rating, RatingFactor, RatingModel, RatingScale,
 class ScaleGradeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScaleGrade
-        fields = ["position", "code", "letter", "min_score", "max_score", "pd"]
+        fields = ["position", "code", "letter", "min_score", "max_score", "pd", "meaning"]
         read_only_fields = ["position"]
 
 
@@ -174,7 +174,8 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "customer_name", "model", "model_id", "state", "origin", "score", "model_grade",
                   "grade", "letter", "pd", "override_grade", "override_reason", "overridden_by", "behaviour",
                   "explanation", "inputs", "inputs_sha256", "created_by", "submitted_by", "submitted_at",
-                  "approved_by", "approved_at", "review_due", "is_expired", "decision_note", "created_at"]
+                  "approved_by", "approved_at", "review_due", "is_expired", "decision_note",
+                  "completeness_override_reason", "created_at"]
         read_only_fields = fields
 
     def get_behaviour(self, rating) -> dict:

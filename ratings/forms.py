@@ -74,6 +74,7 @@ class GradeRowForm(PortalForm):
     min_score = forms.DecimalField(label=_("Score from"), max_digits=7, decimal_places=2)
     max_score = forms.DecimalField(label=_("Score below"), max_digits=7, decimal_places=2)
     pd = forms.DecimalField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
+    meaning = forms.CharField(label=_("Meaning"), required=False, max_length=500)
 
 
 GradeFormSet = forms.formset_factory(GradeRowForm, extra=0, min_num=1, validate_min=True)

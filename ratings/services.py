@@ -428,7 +428,8 @@ def behaviour_input_set(*, actor, customer: Customer, competitor_share: str, not
 
 def _check_scale(grades: list[dict], score_min, score_max) -> list[dict]:
     rows = [{"code": str(g["code"]).strip(), "letter": str(g["letter"]).strip(), "min_score": str(g["min_score"]),
-             "max_score": str(g["max_score"]), "pd": str(g["pd"])} for g in grades]
+             "max_score": str(g["max_score"]), "pd": str(g["pd"]), "meaning": str(g.get("meaning") or "").strip()}
+            for g in grades]
     try:
         Scale(rows, str(score_min), str(score_max))
     except (ScaleError, ArithmeticError, ValueError) as exc:

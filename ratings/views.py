@@ -330,7 +330,7 @@ class ScaleEditView(PortalPermissionMixin, TemplateView):
         context["form"] = kwargs.get("form") or ScaleForm(initial={"name": scale.name})
         context["formset"] = kwargs.get("formset") or GradeFormSet(
             initial=[{"code": g.code, "letter": g.letter, "min_score": g.min_score, "max_score": g.max_score,
-                      "pd": g.pd} for g in scale.grades.all()], prefix="grades")
+                      "pd": g.pd, "meaning": g.meaning} for g in scale.grades.all()], prefix="grades")
         return context
 
     def post(self, request, pk):
