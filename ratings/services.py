@@ -327,6 +327,7 @@ def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
     if rating.is_overridden:
         access.require(actor, "ratings.approve_override",
                        _("A rating with an overridden grade is approved by the approver group."))
+    override_reason = ""
     if rating.below_minimum_completeness:
         completeness = rating.completeness
         access.require(actor, "ratings.approve_override",
@@ -338,8 +339,9 @@ def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
             raise ValidationFailed(
                 _("Give the reason for approving a rating below the minimum data completeness."),
                 field_errors={"note": _("A reason is required.")})
-        rating.completeness_override_reason = reason
+        override_reason = reason
     before = _rating_state(rating)
+    rating.completeness_override_reason = override_reason
     previous = (Rating.objects.select_for_update().filter(customer_id=rating.customer_id, state=RatingState.APPROVED)
                 .exclude(pk=rating.pk).first())
     if previous is not None:
