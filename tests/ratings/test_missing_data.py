@@ -242,3 +242,17 @@ def test_new_ratings_are_made_by_the_current_engine(users, scored_rating):
     rating = scored_rating()
     assert rating.result["engine_version"] == "2"
     assert services.reproduce(Rating.objects.get(pk=rating.pk)) == rating.result
+
+
+def test_below_the_minimum_through_the_api_and_the_page(users, thin_rating, api_for, client_for):
+    analyst2 = api_for(users["analyst2"]).post(f"/api/v1/ratings/{thin_rating.pk}/approve/", {"note": "ok"},
+                                               format="json")
+    assert analyst2.status_code == 403
+    approver = api_for(users["approver1"])
+    assert approver.post(f"/api/v1/ratings/{thin_rating.pk}/approve/", {}, format="json").status_code == 400
+    page = client_for(users["approver1"]).get(f"/ratings/{thin_rating.pk}/").content.decode()
+    assert "below the minimum: an approver must approve it with a reason" in page and 'name="reason" required' in page
+    response = approver.post(f"/api/v1/ratings/{thin_rating.pk}/approve/", {"note": "Guarantee from the parent."},
+                             format="json")
+    assert response.status_code == 200
+    assert response.json()["completeness_override_reason"] == "Guarantee from the parent."
