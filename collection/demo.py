@@ -1,5 +1,8 @@
 """Demo receivables for ``manage.py load_demo``: invoices paid on time, paid late, overdue in every bucket,
-dunning as the system user, a case with a promise to pay and an escalated case. Idempotent (invoice numbers
+dunning as the system user, a case with a promise to pay and an escalated case. Under the behaviour rules
+(DESIGN §3) the nightly batch then sees good payers (huadong_parent, jinghua_tech), a slow payer
+(huadong_cement, 9 days late on average → C) and two customers whose D comes from real non-payment
+(lingnan_food: 130,000 open 75–120 days; xibei_energy: nothing paid, in litigation). Idempotent (invoice numbers
 ``DEMO-…``), through the services, relative to the business date.
 
 Uses ``context["users"]`` and ``context["customers"]`` (customers' demo); adds ``context["collection_cases"]``.
@@ -18,7 +21,9 @@ PLAN = {
                        ("04", "132000.00", -20, None)],
     "huadong_cement": [("01", "64000.00", 80, 12), ("02", "58000.00", 50, 6), ("03", "71000.00", 18, None)],
     "huadong_logistics": [("01", "23000.00", 40, 3), ("02", "26000.00", -5, None)],
-    "jinghua_tech": [("01", "45000.00", 70, 0), ("02", "38000.00", 45, None), ("03", "12000.00", 20, None)],
+    # a good payer with one invoice in collection: 38,000 of 803,000 due in the window unpaid → B, not a veto
+    "jinghua_tech": [("01", "45000.00", 70, 0), ("02", "38000.00", 45, None), ("03", "12000.00", 20, None),
+                     ("04", "250000.00", 100, 0), ("05", "260000.00", 160, 1), ("06", "210000.00", 220, 0)],
     "lingnan_food": [("01", "150000.00", 130, 20), ("02", "76000.00", 75, None), ("03", "54000.00", 120, None)],
     "xibei_energy": [("01", "260000.00", 400, None), ("02", "180000.00", 200, None), ("03", "90000.00", 95, None)],
     "pacific_parts": [("01", "42000.00", 35, 1), ("02", "39000.00", 5, None)],

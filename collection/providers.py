@@ -3,10 +3,10 @@ from . import selectors
 
 
 class PaymentBehaviour:
-    """``ratings.providers``: payment behaviour of invoices falling due in a window (set-wise)."""
+    """``ratings.providers``: the rows of payment behaviour of invoices falling due in a window (set-wise)."""
 
-    def behaviour_for(self, customer_ids, window_start, window_end):
-        return selectors.behaviour_facts(customer_ids, window_start, window_end)
+    def behaviour_rows(self, customer_ids, due_after, due_until):
+        return selectors.behaviour_rows(customer_ids, due_after, due_until)
 
 
 class OpenReceivables:

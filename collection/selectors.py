@@ -24,7 +24,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -32,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
@@ -398,53 +396,49 @@ def aging_portfolio(qs, *, as_of=None) -> dict:
 
 # --- providers (ratings, credit) --------------------------------------------------------------
 
-def behaviour_facts(customer_ids, window_start, window_end) -> dict[int, dict]:
-    """Payment behaviour of invoices falling due in the window (DESIGN §3): three GROUP BY queries.
+def behaviour_rows(customer_ids, due_after, due_until):
+    """The rows of payment behaviour (``ratings.providers``): every invoice falling due in
+    ``(due_after, due_until]`` with its allocations, the claim payouts and credit notes on them, and the claim
+    payouts tied to no invoice dated in that window. Two queries, whatever the number of customers
+    (``customer_ids=None``: every customer, hash joins over the tables); the invoice rows are streamed in
+    customer order. Yields ``(customer_id, [InvoiceRow], [ClaimRow])``; the rules are the ratings engine's."""
+    from ratings.engine.behaviour import ClaimRow, InvoiceRow
 
-    ``customer_ids=None``: every customer, in one pass over the tables (hash joins instead of one index
-    probe per invoice: what a whole-portfolio batch wants)."""
     everyone = customer_ids is None
     ids = None if everyone else list(customer_ids)
     if not everyone and not ids:
-        return {}
-    table = RateTable(window_end)
-    invoices = Invoice.objects.filter(due_date__gte=window_start, due_date__lte=window_end)
-    allocations = PaymentAllocation.objects.filter(invoice__due_date__gte=window_start,
-                                                   invoice__due_date__lte=window_end)
-    claims = ClaimPayout.objects.all()
+        return
+    invoices = Invoice.objects.filter(due_date__gt=due_after, due_date__lte=due_until)
+    claims = ClaimPayout.objects.filter(
+        Q(invoice__due_date__gt=due_after, invoice__due_date__lte=due_until)
+        | Q(invoice__isnull=True, paid_on__gt=due_after, paid_on__lte=due_until))
     if not everyone:
         invoices = invoices.filter(customer_id__in=ids)
-        allocations = allocations.filter(invoice__customer_id__in=ids)
         claims = claims.filter(customer_id__in=ids)
-    invoices = invoices.values("customer_id").annotate(n=Count("pk"), due=Sum(reporting_amount(table, F("amount"))))
-    days = Greatest(DaysBetween(F("payment__received_on"), F("invoice__due_date")), Value(0))
-    converted = reporting_amount(table, F("amount"), currency_field="invoice__currency")
-    weighted = reporting_amount(table, F("amount") * days, currency_field="invoice__currency")
-    paid = (allocations.values("invoice__customer_id")
-            .annotate(received=Sum(converted), num=Sum(weighted), max_late=Max(days)))
-    claims = (claims
-              .filter(Q(invoice__due_date__gte=window_start, invoice__due_date__lte=window_end)
-                      | Q(invoice__isnull=True, paid_on__gte=window_start, paid_on__lte=window_end))
-              .values("customer_id").annotate(total=Sum(reporting_amount(table, F("amount")))))
-    result = {}
-    for row in invoices:
-        result[row["customer_id"]] = {
-            "invoice_count": row["n"], "amount_due": rules.cents(row["due"] or ZERO),
-            "amount_received": Decimal("0.00"), "claim_payouts": Decimal("0.00"),
-            "days_late_numerator": Decimal("0.00"), "days_late_denominator": Decimal("0.00"), "max_days_late": 0,
-        }
-    for row in paid:
-        facts = result.get(row["invoice__customer_id"])
-        if facts is None:
-            continue
-        facts["amount_received"] = rules.cents(row["received"] or ZERO)
-        facts["days_late_denominator"] = facts["amount_received"]
-        facts["days_late_numerator"] = rules.cents(row["num"] or ZERO)
-        facts["max_days_late"] = int(row["max_late"] or 0)
-    for row in claims:
-        if row["customer_id"] in result:
-            result[row["customer_id"]]["claim_payouts"] = rules.cents(row["total"] or ZERO)
-    return result
+    claims_of: dict[int, list] = {}
+    for customer_id, invoice_id, kind, paid_on, amount, currency in claims.values_list(
+            "customer_id", "invoice_id", "kind", "paid_on", "amount", "currency"):
+        claims_of.setdefault(customer_id, []).append(ClaimRow(invoice_id, kind, paid_on, amount, currency))
+    rows = (invoices.order_by("customer_id", "id")
+            .values_list("customer_id", "id", "due_date", "amount", "currency", "allocations__payment__received_on",
+                         "allocations__amount")
+            .iterator(chunk_size=5000))
+    current, invoices_of = None, []
+    key, head, payments = None, None, []
+    for customer_id, invoice_id, due_date, amount, currency, received_on, allocated in rows:
+        if invoice_id != key:
+            if head is not None:
+                invoices_of.append(InvoiceRow(*head, payments=tuple(payments)))
+            if customer_id != current:
+                if current is not None:
+                    yield current, invoices_of, claims_of.get(current, [])
+                current, invoices_of = customer_id, []
+            key, head, payments = invoice_id, (invoice_id, due_date, amount, currency), []
+        if allocated is not None:
+            payments.append((received_on, allocated))
+    if head is not None:
+        invoices_of.append(InvoiceRow(*head, payments=tuple(payments)))
+        yield current, invoices_of, claims_of.get(current, [])
 
 
 def oldest_overdue(customer_ids, as_of: dt.date) -> dict[int, dt.date]:

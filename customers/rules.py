@@ -184,3 +184,22 @@ def covenant_figures(current: dict, ratios: dict) -> dict:
         "equity_ratio": _round(_div(v.get("equity"), v.get("total_assets")), _RATIO_EXP),
         "net_worth": v.get("equity"),
     }
+
+
+def zero_denominators(current: dict) -> list[str]:
+    """The ratios that :func:`compute_ratios` leaves "not available" because their denominator is zero (for
+    equity: zero or negative) rather than missing, so that a reader can give the ratio its meaning (the
+    rating engine: ``ratings.engine.scorecard.ZERO_DENOMINATOR``). Items absent from ``current`` are missing,
+    not zero."""
+    v = {k: _num(val) for k, val in (current or {}).items()}
+    zero = {
+        "current_liabilities": ["current_ratio", "quick_ratio", "cash_ratio", "ocf_to_current_liabilities"],
+        "interest_expense": ["interest_coverage"],
+        "total_assets": ["debt_to_assets", "roa", "asset_turnover"],
+        "revenue": ["gross_margin", "net_margin", "receivable_days"],
+        "cost_of_sales": ["inventory_days"],
+    }
+    result = [ratio for item, ratios in zero.items() if v.get(item) is not None and v[item] == 0 for ratio in ratios]
+    if equity_depleted(current):
+        result += ["debt_to_equity", "roe"]
+    return sorted(result)

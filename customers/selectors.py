@@ -77,6 +77,7 @@ def analyse_rows(rows: list[dict]) -> dict[int, dict]:
                                                     days=period_days(row["period_end"], row["period_type"])),
                 "previous_statement_id": previous["id"] if previous else None,
                 **ratio_math.flags(current_values, previous_values),
+                "zero_denominators": ratio_math.zero_denominators(current_values),
             }
     return result
 
@@ -99,7 +100,7 @@ def latest_ratios_for(customer_ids) -> dict[int, dict]:
     and the consolidated one before the parent-only one. Customers without statements are absent.
     Returns ``{customer_id: {"period_end": date, "period_type": str, "consolidated": bool,
     "statement_id": int, "currency": str, "ratios": {key: Decimal | None}, "negative_equity": bool,
-    "loss_after_profit": bool}}``.
+    "loss_after_profit": bool, "zero_denominators": [ratio key, ...]}}``.
     """
     result = {}
     for chunk in _chunks(customer_ids):
@@ -122,6 +123,7 @@ def latest_ratios_for(customer_ids) -> dict[int, dict]:
                 "ratios": ratio_math.compute_ratios(
                     current_values, previous_values, days=period_days(latest["period_end"], latest["period_type"])),
                 **ratio_math.flags(current_values, previous_values),
+                "zero_denominators": ratio_math.zero_denominators(current_values),
             }
     return result
 

@@ -667,15 +667,15 @@ def _settle_ratings(plan, cursor, custs, templates):
     from ratings import selectors
     from ratings.engine import evaluate
     from ratings.engine.scorecard import ModelDefinition
-    from ratings.models import Rating, RatingsPolicy
+    from ratings.models import Rating
     from ratings.providers import behaviour_facts_for
 
     model, definition, _variants, grades = templates
     parsed = ModelDefinition(definition)
     last_night = plan.today - dt.timedelta(days=1)
-    policy = RatingsPolicy.current()
-    window_start, window_end = selectors.behaviour_window(last_night, policy)
-    facts = behaviour_facts_for(None, window_start, window_end)
+    window = selectors.behaviour_window(last_night, definition.get("settings"))
+    facts = {selectors.window_key(window): behaviour_facts_for(None, window)}
+    settings = {"_": definition.get("settings") or {}}
     by_id = {c.id: c for c in custs}
     cursor.execute("SELECT id, customer_id, approved_on, inputs -> 'expert_scores', inputs ->> 'as_of' "
                    "FROM ratings_rating WHERE state = 'approved' ORDER BY customer_id")
@@ -687,7 +687,8 @@ def _settle_ratings(plan, cursor, custs, templates):
     for start in range(0, len(current), selectors.BATCH_CHUNK):
         rows = current[start:start + selectors.BATCH_CHUNK]
         customers = selectors.customers_by_id([r[1] for r in rows])
-        inputs_by = selectors.gather_inputs(customers, on_date=last_night, policy=policy, behaviour=facts)
+        inputs_by = selectors.gather_inputs(customers, on_date=last_night, behaviour=facts,
+                                            settings_by_customer={c.pk: settings["_"] for c in customers})
         lines = []
         for rating_id, customer_id, approved_on, experts, as_of in rows:
             experts = json.loads(experts) if isinstance(experts, str) else experts  # raw jsonb is text here

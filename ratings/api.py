@@ -21,7 +21,7 @@ from .models import ExpertScore, Rating, RatingFactor, RatingModel, RatingScale,
 class ScaleGradeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScaleGrade
-        fields = ["position", "code", "letter", "min_score", "max_score", "pd"]
+        fields = ["position", "code", "letter", "min_score", "max_score", "pd", "meaning"]
         read_only_fields = ["position"]
 
 
@@ -80,7 +80,8 @@ class RatingModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RatingModel
-        fields = ["id", "code", "version", "name", "description", "scale", "industries", "sizes", "caps", "state",
+        fields = ["id", "code", "version", "name", "description", "scale", "industries", "sizes", "caps",
+                  "behaviour_window_months", "behaviour_grace_days", "min_completeness", "min_experts", "state",
                   "factors", "created_by", "activated_by", "activated_at", "retired_at", "created_at"]
         read_only_fields = ["version", "state", "activated_at", "retired_at", "created_at"]
 
@@ -110,7 +111,8 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         d = serializer.validated_data
         model = services.model_create(actor=request.user, code=d["code"], name=d["name"], scale=d["scale"],
                                       description=d.get("description", ""), industries=d.get("industries", []),
-                                      sizes=d.get("sizes", []), caps=d.get("caps", []))
+                                      sizes=d.get("sizes", []), caps=d.get("caps", []),
+                                      **{k: d[k] for k in services.MODEL_SETTINGS if k in d})
         return self._out(model, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -121,7 +123,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         services.model_update(actor=request.user, model=model, name=d.get("name", model.name),
                               description=d.get("description", model.description),
                               industries=d.get("industries", model.industries), sizes=d.get("sizes", model.sizes),
-                              caps=d.get("caps"))
+                              caps=d.get("caps"), **{k: d[k] for k in services.MODEL_SETTINGS if k in d})
         return self._out(model)
 
     @extend_schema(request=None, responses=RatingModelSerializer)
@@ -173,7 +175,8 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "customer_name", "model", "model_id", "state", "origin", "score", "model_grade",
                   "grade", "letter", "pd", "override_grade", "override_reason", "overridden_by", "behaviour",
                   "explanation", "inputs", "inputs_sha256", "created_by", "submitted_by", "submitted_at",
-                  "approved_by", "approved_at", "review_due", "is_expired", "decision_note", "created_at"]
+                  "approved_by", "approved_at", "review_due", "is_expired", "decision_note",
+                  "completeness_override_reason", "created_at"]
         read_only_fields = fields
 
     def get_behaviour(self, rating) -> dict:

@@ -1,6 +1,8 @@
 """Demo ratings for ``manage.py load_demo`` (the master scale and the corporate model come from migration
-0002). Through the services: ``analyst`` rates, ``analyst2`` approves (four-eyes); one rating with an
-override approved by ``approver1``; one left submitted so the work queue has something. Idempotent.
+0002). Through the services: ``analyst`` rates, ``analyst`` and ``analyst2`` score the qualitative factors
+as the two experts (Delphi: two experts per factor), so neither may approve: ``approver2`` approves
+(four-eyes); one rating with an override approved by ``approver1``; one left submitted so the work queue
+has something. Idempotent.
 
 Adds ``context["ratings"]``: {customer key: Rating} of the ratings made here.
 """
@@ -47,7 +49,7 @@ def _rate(key, customer, users):
                                   comment="Demo: site visit and management interview")
         services.expert_score_set(actor=analyst2, rating=rating, factor_code=code, score=second)
     rating.refresh_from_db()
-    approver = analyst2
+    approver = users["approver2"]  # the two analysts are the experts, so among the rating's makers
     if key in OVERRIDE:
         from .engine.scale import Scale
 

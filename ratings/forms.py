@@ -74,6 +74,7 @@ class GradeRowForm(PortalForm):
     min_score = DecimalField(label=_("Score from"), max_digits=7, decimal_places=2)
     max_score = DecimalField(label=_("Score below"), max_digits=7, decimal_places=2)
     pd = DecimalField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
+    meaning = forms.CharField(label=_("Meaning"), required=False, max_length=500)
 
 
 GradeFormSet = forms.formset_factory(GradeRowForm, extra=0, min_num=1, validate_min=True)
@@ -93,6 +94,14 @@ class RatingModelForm(PortalForm):
     caps = JSONTextField(label=_("Caps and vetoes (JSON)"), empty=list,
                          help_text=_('e.g. [{"code": "behaviour_veto", "source": "behaviour.result", "op": "eq", '
                                      '"value": "D", "max_grade": "D"}]'))
+    behaviour_window_months = forms.IntegerField(label=_("Behaviour window (months)"), min_value=1, max_value=60,
+                                                 initial=12)
+    behaviour_grace_days = forms.IntegerField(label=_("Behaviour grace (days)"), min_value=0, max_value=365,
+                                              initial=30)
+    min_completeness = forms.DecimalField(label=_("Minimum data completeness (%)"), min_value=0, max_value=100,
+                                          max_digits=5, decimal_places=2, initial=70)
+    min_experts = forms.IntegerField(label=_("Minimum experts per qualitative factor"), min_value=1, max_value=20,
+                                     initial=2)
 
 
 class FactorForm(PortalForm):
@@ -110,7 +119,9 @@ class FactorForm(PortalForm):
     low = DecimalField(label=_("Band low"), required=False, max_digits=14, decimal_places=4)
     high = DecimalField(label=_("Band high"), required=False, max_digits=14, decimal_places=4)
     points = JSONTextField(label=_("Points per category {category: points}"), empty=dict)
-    missing_points = DecimalField(label=_("Points when missing"), max_digits=5, decimal_places=2, initial=0)
+    missing_points = DecimalField(
+        label=_("Points when missing"), max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100,
+        help_text=_("Empty: a missing input takes no weight (its weight is spread over the other factors)."))
 
 
 class PolicyForm(PortalModelForm):

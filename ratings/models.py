@@ -73,7 +73,7 @@ class RatingScale(models.Model):
         return {
             "score_min": str(self.score_min), "score_max": str(self.score_max), "letters": ["A", "B", "C", "D"],
             "grades": [{"code": g.code, "letter": g.letter, "min_score": str(g.min_score),
-                        "max_score": str(g.max_score), "pd": str(g.pd)}
+                        "max_score": str(g.max_score), "pd": str(g.pd), "meaning": g.meaning}
                        for g in sorted(grades, key=lambda g: g.position)],
         }
 
@@ -86,6 +86,8 @@ class ScaleGrade(models.Model):
     min_score = models.DecimalField(_("score from"), max_digits=7, decimal_places=2)
     max_score = models.DecimalField(_("score below"), max_digits=7, decimal_places=2)
     pd = models.DecimalField(_("probability of default"), max_digits=7, decimal_places=6)
+    meaning = models.TextField(_("meaning"), blank=True,
+                               help_text=_("What a customer of this grade is (shown on ratings and their reports)."))
 
     class Meta:
         verbose_name = _("scale grade")
@@ -120,6 +122,18 @@ class RatingModel(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                                   help_text=_("Industry sections (GB/T 4754); empty means every industry."))
     sizes = models.JSONField(_("sizes"), default=list, blank=True, help_text=_("Customer sizes; empty means every size."))
     caps = models.JSONField(_("caps and vetoes"), default=list, blank=True)
+    behaviour_window_months = models.PositiveSmallIntegerField(
+        _("behaviour window (months)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Invoices falling due in this many months up to the rating date less the grace count."))
+    behaviour_grace_days = models.PositiveSmallIntegerField(
+        _("behaviour grace (days)"), default=30, validators=[MaxValueValidator(365)],
+        help_text=_("The window ends this many days before the rating date."))
+    min_completeness = models.DecimalField(
+        _("minimum data completeness (%)"), max_digits=5, decimal_places=2, default=Decimal("70"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Below this share of weight with data a rating needs an approver's override."))
+    min_experts = models.PositiveSmallIntegerField(
+        _("minimum experts per qualitative factor"), default=2, validators=[MinValueValidator(1)])
     state = FSMField(_("state"), default=RatingModelState.DRAFT, choices=RatingModelState.choices, protected=True,
                      db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,
@@ -167,7 +181,14 @@ class RatingModel(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             "scale": self.scale.as_engine_dict(grades),
             "factors": [f.as_engine_dict() for f in sorted(factors, key=lambda f: (f.position, f.code))],
             "caps": list(self.caps or []),
+            "settings": self.settings(),
         }
+
+    def settings(self) -> dict:
+        """The model's settings as its definition (and a rating's snapshot) carries them."""
+        return {"behaviour_window_months": int(self.behaviour_window_months),
+                "behaviour_grace_days": int(self.behaviour_grace_days),
+                "min_completeness": str(self.min_completeness), "min_experts": int(self.min_experts)}
 
     @transition(field=state, source=RatingModelState.DRAFT, target=RatingModelState.ACTIVE,
                 permission="ratings.approve_ratingmodel")
@@ -214,7 +235,9 @@ class RatingFactor(models.Model):
     low = models.DecimalField(_("band low"), max_digits=14, decimal_places=4, null=True, blank=True)
     high = models.DecimalField(_("band high"), max_digits=14, decimal_places=4, null=True, blank=True)
     points = models.JSONField(_("points per category"), default=dict, blank=True)
-    missing_points = models.DecimalField(_("points when missing"), max_digits=5, decimal_places=2, default=Decimal("0"))
+    missing_points = models.DecimalField(
+        _("points when missing"), max_digits=5, decimal_places=2, null=True, blank=True, default=None,
+        help_text=_("Empty: a missing input takes no weight (its weight is spread over the other factors)."))
 
     class Meta:
         verbose_name = _("rating factor")
@@ -227,7 +250,7 @@ class RatingFactor(models.Model):
 
     def as_engine_dict(self) -> dict:
         data = {"code": self.code, "name": self.name, "kind": self.kind, "weight": str(self.weight),
-                "missing_points": str(self.missing_points)}
+                "missing_points": None if self.missing_points is None else str(self.missing_points)}
         if self.kind == FactorKind.QUALITATIVE:
             data["source"] = f"expert_scores.{self.code}"
         else:
@@ -247,7 +270,8 @@ class RatingFactor(models.Model):
 # --- Policy and behaviour input ---------------------------------------------------------------
 
 class RatingsPolicy(models.Model):
-    """The ratings policy (one row): review frequency by letter, stale inputs, override limit, window."""
+    """The ratings policy (one row): review frequency by letter, stale inputs, override limit. The behaviour
+    window is a setting of each rating model (``RatingModel.behaviour_window_months`` and ``_grace_days``)."""
 
     review_months_a = models.PositiveSmallIntegerField(_("review after (months), letter A"), default=12)
     review_months_b = models.PositiveSmallIntegerField(_("review after (months), letter B"), default=6)
@@ -258,7 +282,6 @@ class RatingsPolicy(models.Model):
     stale_statement_months = models.PositiveSmallIntegerField(_("statements are stale after (months)"), default=18)
     block_on_expired_documents = models.BooleanField(_("expired documents block a rating"), default=True)
     max_override_notches = models.PositiveSmallIntegerField(_("largest override (notches)"), default=2)
-    behaviour_window_months = models.PositiveSmallIntegerField(_("behaviour window (months)"), default=12)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -455,6 +478,8 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     approved_on = models.DateField(_("approval date"), null=True, blank=True)
     review_due = models.DateField(_("next review"), null=True, blank=True, db_index=True)
     decision_note = models.TextField(_("decision note"), blank=True)
+    completeness_override_reason = models.TextField(
+        _("reason for approving below the minimum data completeness"), blank=True)
     returned_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -504,9 +529,33 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def behaviour(self) -> dict:
         return (self.inputs or {}).get("behaviour") or {}
 
+    @property
+    def completeness(self) -> dict | None:
+        """``{"percent", "minimum", "sufficient"}`` of the result (engine 2); for an engine-1 rating the share of
+        weight whose factors had data, with no minimum."""
+        result = self.result or {}
+        if result.get("completeness"):
+            data = result["completeness"]
+            return {"percent": Decimal(data["percent"]), "minimum": Decimal(data["minimum"]),
+                    "sufficient": bool(data["sufficient"])}
+        factors = result.get("factors") or []
+        if not factors:
+            return None
+        total = sum((Decimal(f["weight"]) for f in factors), Decimal(0))
+        with_data = sum((Decimal(f["weight"]) for f in factors if f.get("available")), Decimal(0))
+        percent = (with_data * 100 / total).quantize(Decimal("0.01")) if total else Decimal(0)
+        return {"percent": percent, "minimum": None, "sufficient": True}
+
+    @property
+    def below_minimum_completeness(self) -> bool:
+        data = self.completeness
+        return data is not None and not data["sufficient"]
+
     def makers(self) -> set[int]:
-        """Everyone who made this rating or its override: none of them may approve it."""
-        return {pk for pk in (self.created_by_id, self.submitted_by_id, self.overridden_by_id) if pk}
+        """Everyone who made this rating or its override, and the experts who scored it (DESIGN §2, §3
+        Delphi): none of them may approve it. One query for the experts."""
+        experts = set(self.expert_scores.values_list("expert_id", flat=True)) if self.pk else set()
+        return {pk for pk in (self.created_by_id, self.submitted_by_id, self.overridden_by_id) if pk} | experts
 
     # Transitions (called only by ratings.services) ---------------------------------------------
     @transition(field=state, source=[RatingState.DRAFT, RatingState.PROPOSED], target=RatingState.SUBMITTED,

@@ -1,45 +1,50 @@
 """Payment behaviour, provided by a higher app (collection) without ratings importing it.
 
-The collection app owns invoices, payments and claim payouts. At start-up (``AppConfig.ready``) it calls::
+The collection app owns invoices, payments, claim payouts and credit notes. At start-up
+(``AppConfig.ready``) it calls::
 
     from ratings.providers import register_payment_behaviour
     register_payment_behaviour(MyProvider())
 
-A provider has one method::
+A provider has one method, which only *reads rows* (the rules are :mod:`ratings.engine.behaviour`)::
 
-    behaviour_for(customer_ids: list[int] | None, window_start: date, window_end: date) -> dict[int, facts]
+    behaviour_rows(customer_ids: list[int] | None, due_after: date, due_until: date)
+        -> iterable of (customer_id, [InvoiceRow, ...], [ClaimRow, ...])
 
-for the invoices falling due in ``window_start … window_end`` (both inclusive), in ONE set-wise pass (a
-constant number of queries for any number of customers); ``customer_ids=None`` asks for every customer. ``facts`` is a dict (or any object with these
-attributes, or :class:`ratings.engine.behaviour.BehaviourFacts`); amounts are ``Decimal`` in the reporting
-currency (CNY), never floats:
+in ONE set-wise pass (a constant number of queries for any number of customers; ``customer_ids=None``
+asks for every customer), each customer once:
 
-    invoice_count           int      invoices falling due in the window
-    amount_due              Decimal  Σ amount of those invoices
-    amount_received         Decimal  Σ payments received on them
-    claim_payouts           Decimal  Σ claim (insurance/guarantee) payouts received on them
-    days_late_numerator     Decimal  Σ (amount paid × days between due date and payment; early/on time = 0)
-    days_late_denominator   Decimal  Σ amount paid (the weights of the numerator)
-    max_days_late           int      the largest days late of any payment in the window
+* ``InvoiceRow(key, due_date, amount, currency, payments)``: every invoice falling due in
+  ``(due_after, due_until]`` with its allocations ``((received_on, amount), ...)`` (all of them: the engine
+  keeps those received by the rating date);
+* ``ClaimRow(invoice, kind, paid_on, amount, currency)``: the claim payouts (``kind="claim"``) and credit
+  notes (``kind="credit_note"``) tied to those invoices, and the claim payouts tied to no invoice
+  (``invoice=None``) dated in ``(due_after, due_until]``.
 
-A customer without any invoice due in the window is simply left out of the dict. With no provider
-registered, or a customer missing from the result, both payment indicators are "not available".
-Ratings computes the indicators themselves (:mod:`ratings.engine.behaviour`).
+Amounts are ``Decimal`` in their own currency, never floats; ratings converts them with the FX rates valid on
+the rating date (``creditportal.core.money.RateTable``). With no provider registered every customer's
+payment indicators are "not available".
 """
 from __future__ import annotations
 
-import datetime as dt
+import logging
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from ratings.engine.behaviour import BehaviourFacts
+from django.conf import settings
 
-__all__ = ["PaymentBehaviourProvider", "BehaviourFacts", "register_payment_behaviour", "payment_behaviour",
-           "behaviour_facts_for"]
+from creditportal.core.money import MissingRate, RateTable
+from ratings.engine.behaviour import BehaviourError, BehaviourFacts, ClaimRow, InvoiceRow, Window, payment_facts
+
+__all__ = ["PaymentBehaviourProvider", "BehaviourFacts", "InvoiceRow", "ClaimRow", "register_payment_behaviour",
+           "payment_behaviour", "behaviour_facts_for"]
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
 class PaymentBehaviourProvider(Protocol):
-    def behaviour_for(self, customer_ids: list[int], window_start: dt.date, window_end: dt.date) -> dict: ...
+    def behaviour_rows(self, customer_ids, due_after, due_until): ...
 
 
 _provider: PaymentBehaviourProvider | None = None
@@ -48,8 +53,9 @@ _provider: PaymentBehaviourProvider | None = None
 def register_payment_behaviour(provider: PaymentBehaviourProvider | None) -> None:
     """Register (or, with ``None``, remove) the payment-behaviour provider."""
     global _provider
-    if provider is not None and not callable(getattr(provider, "behaviour_for", None)):
-        raise TypeError("a payment-behaviour provider needs a behaviour_for(customer_ids, start, end) method")
+    if provider is not None and not callable(getattr(provider, "behaviour_rows", None)):
+        raise TypeError("a payment-behaviour provider needs a behaviour_rows(customer_ids, due_after, due_until) "
+                        "method")
     _provider = provider
 
 
@@ -57,16 +63,43 @@ def payment_behaviour() -> PaymentBehaviourProvider | None:
     return _provider
 
 
-def behaviour_facts_for(customer_ids, window_start: dt.date, window_end: dt.date) -> dict[int, BehaviourFacts]:
-    """``{customer_id: BehaviourFacts}`` for the customers with invoices due in the window;
-    ``customer_ids=None``: every customer (one pass over the tables, for the whole-portfolio batch)."""
+class _Rates:
+    """Currency → rate into the reporting currency on one date, looked up as the rows need them."""
+
+    def __init__(self, on_date):
+        self.table = None
+        self.on_date = on_date
+        self.cache: dict[str, Decimal] = {}
+
+    def __getitem__(self, currency: str) -> Decimal:
+        if currency not in self.cache:
+            if currency in ("", settings.REPORTING_CURRENCY):
+                self.cache[currency] = Decimal(1)
+            else:
+                self.table = self.table or RateTable(self.on_date)
+                try:
+                    self.cache[currency] = self.table.rate(currency, settings.REPORTING_CURRENCY)
+                except MissingRate as exc:
+                    raise KeyError(currency) from exc
+        return self.cache[currency]
+
+
+def behaviour_facts_for(customer_ids, window: Window) -> dict[int, BehaviourFacts | dict]:
+    """``{customer_id: BehaviourFacts}`` for the customers with an amount due in ``window``
+    (``customer_ids=None``: every customer, one pass over the tables). A customer whose rows cannot be
+    used (an amount in a currency without an FX rate) maps to ``{"error": message}``."""
     if _provider is None or (customer_ids is not None and not customer_ids):
         return {}
     ids = None if customer_ids is None else list(customer_ids)
-    raw = _provider.behaviour_for(ids, window_start, window_end) or {}
-    result = {}
-    for customer_id, facts in raw.items():
-        parsed = BehaviourFacts.from_any(facts)
-        if parsed is not None and parsed.invoice_count > 0:
-            result[int(customer_id)] = parsed
+    rates = _Rates(window.rating_date)
+    result: dict[int, BehaviourFacts | dict] = {}
+    for customer_id, invoices, claims in _provider.behaviour_rows(ids, window.due_after, window.due_until):
+        try:
+            facts = payment_facts(invoices, claims, window, rates)
+        except BehaviourError as exc:
+            log.warning("payment behaviour of customer %s: %s", customer_id, exc)
+            result[int(customer_id)] = {"error": str(exc)}
+            continue
+        if facts is not None:
+            result[int(customer_id)] = facts
     return result

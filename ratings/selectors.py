@@ -23,7 +23,8 @@ from creditportal.core.canonical import sha256_of
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
-from .engine.behaviour import evaluate_behaviour
+from .engine.behaviour import DEFAULT_GRACE_DAYS, DEFAULT_WINDOW_MONTHS, Window, evaluate_behaviour
+from .engine.behaviour import behaviour_window as engine_window
 from .engine.scale import DEFAULT_GRADES
 from .models import (EDITABLE_STATES, BehaviourInput, FactorKind, Rating, RatingModel, RatingModelState,
                      RatingScale, RatingsPolicy, RatingState)
@@ -153,38 +154,70 @@ def _text(value):
     return str(value)
 
 
-def behaviour_window(on_date: dt.date, policy: RatingsPolicy) -> tuple[dt.date, dt.date]:
-    """The payment-behaviour window of a rating on ``on_date`` (both ends inclusive)."""
-    return months_before(on_date, policy.behaviour_window_months), on_date
+def behaviour_window(on_date: dt.date, settings: dict | None = None) -> Window:
+    """The payment-behaviour window of a rating on ``on_date`` under a model's ``settings`` (its definition's
+    ``"settings"``; the defaults without): invoices due in ``(E − months, E]``, ``E = on_date − grace``."""
+    settings = settings or {}
+    return engine_window(on_date, int(settings.get("behaviour_window_months", DEFAULT_WINDOW_MONTHS)),
+                         int(settings.get("behaviour_grace_days", DEFAULT_GRACE_DAYS)))
 
 
-def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsPolicy | None = None,
+def window_key(window: Window) -> str:
+    return f"{window.due_after.isoformat()}/{window.due_until.isoformat()}"
+
+
+def behaviour_for_windows(windows: dict[int, Window], *, everyone: bool = False) -> dict[str, dict]:
+    """``{window key: {customer_id: facts}}`` for the customers' windows: one provider pass per distinct
+    window (``everyone``: each pass over the whole portfolio, for the nightly batch)."""
+    groups: dict[str, tuple[Window, list[int]]] = {}
+    for customer_id, window in windows.items():
+        groups.setdefault(window_key(window), (window, []))[1].append(customer_id)
+    return {key: behaviour_facts_for(None if everyone else ids, window) for key, (window, ids) in groups.items()}
+
+
+def gather_inputs(customers, *, on_date: dt.date | None = None, models=None, settings_by_customer=None,
                   behaviour: dict | None = None) -> dict[int, dict]:
     """The quantitative inputs of each customer (set-wise: a fixed number of queries per chunk).
 
-    ``{customer_id: {"customer", "statement", "ratios", "financials", "behaviour", "negative"}}``; the
-    snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``. ``behaviour``: the payment facts
-    already read for these customers and this window (``{customer_id: BehaviourFacts}``, e.g. by the batch
-    for the whole portfolio at once); without it they are read here.
+    ``{customer_id: {"customer", "statement", "ratios", "ratios_zero_denominator", "financials", "behaviour",
+    "negative"}}``; the snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``. Each customer's
+    behaviour window follows its model's settings (``settings_by_customer`` {customer_id: settings}, else the
+    active model that applies, from ``models``). ``behaviour``: the payment facts already read
+    (``{window key: {customer_id: facts}}``, e.g. by the batch for the whole portfolio at once); a window not
+    in it is read here.
     """
     on_date = on_date or clock.today()
-    policy = policy or RatingsPolicy.current()
     customers = list(customers)
-    window_start, _end = behaviour_window(on_date, policy)
+    settings_by_customer = settings_by_customer or {}
+    if models is None and any(c.pk not in settings_by_customer for c in customers):
+        models = active_models()
     result = {}
     for start in range(0, len(customers), CHUNK):
         chunk = customers[start:start + CHUNK]
         ids = [c.pk for c in chunk]
         ratios = customer_selectors.latest_ratios_for(ids)
         negative = customer_selectors.negative_records_for(ids, since=months_before(on_date, 36))
-        facts = behaviour if behaviour is not None else behaviour_facts_for(ids, window_start, on_date)
+        windows = {}
+        for customer in chunk:
+            settings = settings_by_customer.get(customer.pk)
+            if settings is None:
+                model = model_for(customer, models)
+                settings = model.settings() if model is not None else None
+            windows[customer.pk] = behaviour_window(on_date, settings)
+        known = behaviour or {}
+        missing = {cid: w for cid, w in windows.items() if window_key(w) not in known}
+        facts_by_window = {**known, **(behaviour_for_windows(missing) if missing else {})}
         answers = dict(BehaviourInput.objects.filter(customer_id__any=ids).values_list("customer_id", "competitor_share"))
-        window = {"start": window_start.isoformat(), "end": on_date.isoformat()}
         for customer in chunk:
             latest = ratios.get(customer.pk)
             records = negative.get(customer.pk, [])
-            payment = evaluate_behaviour(facts.get(customer.pk), answers.get(customer.pk)).as_dict()
-            payment["window"] = dict(window)
+            window = windows[customer.pk]
+            facts = facts_by_window.get(window_key(window), {}).get(customer.pk)
+            if isinstance(facts, dict) and "error" in facts:
+                payment = {"error": facts["error"], "result": None}
+            else:
+                payment = evaluate_behaviour(facts, answers.get(customer.pk)).as_dict()
+            payment["window"] = window.as_dict()
             # Built from JSON types directly (dates as ISO text, numbers as text): what ``jsonable`` would
             # return, without a JSON round trip per customer.
             result[customer.pk] = {
@@ -195,6 +228,7 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, policy: RatingsP
                     "period_type": latest["period_type"], "consolidated": latest["consolidated"],
                     "currency": latest["currency"]},
                 "ratios": {} if latest is None else {k: _text(v) for k, v in latest["ratios"].items()},
+                "ratios_zero_denominator": [] if latest is None else list(latest.get("zero_denominators") or []),
                 "financials": {} if latest is None else {
                     "negative_equity": "yes" if latest.get("negative_equity") else "no",
                     "loss_after_profit": "yes" if latest.get("loss_after_profit") else "no"},
@@ -247,6 +281,13 @@ def expert_scores_by_factor(rating: Rating) -> dict[str, list]:
     return scores
 
 
+def min_experts(definition: dict) -> int:
+    """The model's minimum number of experts per qualitative factor (Delphi; default 2)."""
+    from .engine.scorecard import DEFAULT_MIN_EXPERTS
+
+    return int((definition.get("settings") or {}).get("min_experts") or DEFAULT_MIN_EXPERTS)
+
+
 def qualitative_codes(definition: dict) -> list[str]:
     return [f["code"] for f in definition.get("factors", []) if f.get("kind") == FactorKind.QUALITATIVE]
 
@@ -261,9 +302,9 @@ def work_queue_querysets(user) -> dict:
         return queues
     if user.has_perm("ratings.approve_rating"):
         qs = (base.filter(state=RatingState.SUBMITTED).exclude(created_by=user).exclude(submitted_by=user)
-              .exclude(overridden_by=user))
+              .exclude(overridden_by=user).exclude(expert_scores__expert=user))
         if not user.has_perm("ratings.approve_override"):
-            qs = qs.filter(override_grade="")
+            qs = qs.filter(override_grade="").exclude(result__completeness__sufficient=False)
         queues["to_approve"] = qs.order_by("submitted_at", "id")
     if user.has_perm("ratings.add_rating"):
         queues["proposed"] = base.filter(state=RatingState.PROPOSED).order_by("created_at", "id")
@@ -309,7 +350,8 @@ def allowed_actions(user, rating: Rating) -> dict[str, bool]:
         "override": state in EDITABLE_STATES and user.has_perm("ratings.override_rating"),
         "refresh": state in EDITABLE_STATES and user.has_perm("ratings.change_rating"),
         "submit": state in EDITABLE_STATES and user.has_perm("ratings.submit_rating"),
-        "approve": checker and (not rating.is_overridden or user.has_perm("ratings.approve_override")),
+        "approve": checker and (not (rating.is_overridden or rating.below_minimum_completeness)
+                                or user.has_perm("ratings.approve_override")),
         "return": checker,
         "reject": checker or (state == RatingState.PROPOSED and user.has_perm("ratings.add_rating")),
     }
@@ -348,6 +390,27 @@ def negative_record_rows(negative: dict | None) -> list[dict]:
     labels = dict(NegativeRecordKind.choices)
     return [{**record, "kind_label": labels.get(record.get("kind"), record.get("kind"))}
             for record in (negative or {}).get("records", [])]
+
+
+def grade_meaning(rating) -> str:
+    """What the rating's grade means (DESIGN §3 Grade meanings): the text the model's scale carried when the
+    rating was made (its snapshot), else the scale's current text (one query). English as stored: pages and
+    reports translate shipped texts with ``shipped``."""
+    for grade in ((rating.model_definition or {}).get("scale") or {}).get("grades", []):
+        if grade.get("code") == rating.grade and grade.get("meaning"):
+            return grade["meaning"]
+    from .models import ScaleGrade
+
+    return (ScaleGrade.objects.filter(scale__models=rating.model_id, code=rating.grade)
+            .values_list("meaning", flat=True).first() or "")
+
+
+FACTOR_STATUS_NOTES = {
+    "no_weight": pgettext_lazy("factor status", "no data: its weight is spread over the other factors"),
+    "missing_points": pgettext_lazy("factor status", "no data: scored with the model's points for missing"),
+    "zero_best": pgettext_lazy("factor status", "zero denominator: the best band"),
+    "zero_worst": pgettext_lazy("factor status", "zero or negative denominator: the worst band"),
+}
 
 
 def factor_value_label(factor: dict):

@@ -26,6 +26,7 @@ from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable, sha256_of
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
+from creditportal.core.formatting import shipped_text
 from creditportal.core.i18n import Message
 from creditportal.core.tasks import enqueue, enqueue_many
 from customers.models import Customer
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 
 RATING_AUDIT_FIELDS = ["state", "score", "model_grade", "grade", "letter", "pd", "override_grade", "override_reason",
                        "overridden_by", "submitted_by", "approved_by", "approved_on", "review_due", "decision_note",
-                       "inputs_sha256"]
+                       "completeness_override_reason", "inputs_sha256"]
 
 
 def _rating_state(rating) -> dict:
@@ -128,8 +129,16 @@ def _recompute(rating: Rating, *, expert_scores: dict | None = None):
 
 
 def reproduce(rating: Rating) -> dict:
-    """Re-run the engine on the rating's stored snapshot (identical to ``rating.result``)."""
-    return evaluate(rating.model_definition, rating.inputs).as_dict()
+    """Re-run the engine on the rating's stored snapshot under the engine version that made it (identical to
+    ``rating.result``; a rating stored before versions were recorded is version 1)."""
+    version = (rating.result or {}).get("engine_version") or "1"
+    return evaluate(rating.model_definition, rating.inputs, engine_version=version).as_dict()
+
+
+def _require_behaviour_readable(inputs: dict):
+    error = (inputs.get("behaviour") or {}).get("error")
+    if error:
+        raise ValidationFailed(_("The payment behaviour cannot be computed: %(error)s") % {"error": error})
 
 
 @transaction.atomic
@@ -144,7 +153,9 @@ def rating_start(*, actor, customer: Customer) -> Rating:
     if model is None:
         raise ValidationFailed(_("No active rating model applies to this customer."))
     definition = selectors.definition_of(model)
-    inputs = selectors.gather_inputs([customer])[customer.pk]
+    inputs = selectors.gather_inputs([customer], settings_by_customer={customer.pk: definition["settings"]})[
+        customer.pk]
+    _require_behaviour_readable(inputs)
     previous = selectors.current_rating(customer)
     expert = {}
     if previous is not None:  # carry the experts' last view forward; they can change it
@@ -178,7 +189,9 @@ def rating_refresh_inputs(*, actor, rating: Rating) -> Rating:
     rating = _lock(rating)
     _require_editable(rating)
     before = _rating_state(rating)
-    fresh = selectors.gather_inputs([rating.customer])[rating.customer_id]
+    fresh = selectors.gather_inputs([rating.customer], settings_by_customer={
+        rating.customer_id: rating.model_definition.get("settings") or {}})[rating.customer_id]
+    _require_behaviour_readable(fresh)
     rating.inputs = {**fresh, "as_of": clock.today().isoformat(), "expert_scores": rating.inputs.get("expert_scores", {})}
     _recompute(rating)
     rating.save()
@@ -267,10 +280,12 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
     _require_transition(rating, "submit")
     problems = list(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, []))
     scored = rating.inputs.get("expert_scores") or {}
-    missing = [f["name"] for f in rating.model_definition["factors"]
-               if f["kind"] == FactorKind.QUALITATIVE and not scored.get(f["code"])]
+    minimum = selectors.min_experts(rating.model_definition)
+    missing = [shipped_text(f["name"]) for f in rating.model_definition["factors"]
+               if f["kind"] == FactorKind.QUALITATIVE and len(scored.get(f["code"]) or []) < minimum]
     if missing:
-        problems.append(_("Expert scores are missing for: %(factors)s.") % {"factors": ", ".join(missing)})
+        problems.append(_("Each qualitative factor needs the scores of at least %(count)s experts (Delphi); too "
+                          "few for: %(factors)s.") % {"count": minimum, "factors": ", ".join(missing)})
     if problems:
         raise ValidationFailed(_("The rating cannot be submitted: %(problems)s") % {"problems": " ".join(problems)},
                                field_errors={"__all__": problems})
@@ -282,7 +297,8 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
     from django.contrib.auth import get_user_model
 
     # Those who may approve it: another analyst, or for an overridden grade the approver group.
-    checkers = access.APPROVER if rating.is_overridden else access.CREDIT_ANALYST
+    checkers = (access.APPROVER if rating.is_overridden or rating.below_minimum_completeness
+                else access.CREDIT_ANALYST)
     recipients = (get_user_model().objects.filter(groups__name=checkers)
                   .exclude(pk__in=rating.makers()).values_list("pk", flat=True))
     _notify(recipients, Message(gettext_lazy("Rating of %(customer)s awaits your approval"), customer=rating.customer),
@@ -291,14 +307,19 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
 
 
 def _require_checker(actor, rating: Rating):
-    message = _("Four-eyes rule: you made, submitted or overrode this rating, so someone else must decide on it.")
-    for maker in rating.makers():
+    """Four-eyes: none of the rating's makers (its maker, submitter, overrider and experts) decides on it."""
+    message = _("Four-eyes rule: you made, submitted, overrode or scored this rating as an expert, so someone "
+                "else must decide on it.")
+    for maker in sorted(rating.makers()):
         access.require_other_person(actor, maker, message)
 
 
 @transaction.atomic
 def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
-    """Approve: becomes the customer's current rating, supersedes the previous one, sets the review date."""
+    """Approve: becomes the customer's current rating, supersedes the previous one, sets the review date.
+
+    Below the model's minimum data completeness only an approver may approve, overriding the rule with a
+    reason (the note), which the rating keeps (DESIGN §3 Missing data)."""
     access.require(actor, "ratings.approve_rating")
     require_visible(actor, rating.customer)
     rating = _lock(rating)
@@ -307,7 +328,21 @@ def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
     if rating.is_overridden:
         access.require(actor, "ratings.approve_override",
                        _("A rating with an overridden grade is approved by the approver group."))
+    override_reason = ""
+    if rating.below_minimum_completeness:
+        completeness = rating.completeness
+        access.require(actor, "ratings.approve_override",
+                       _("Only %(percent)s%% of the model's weight had data (minimum %(minimum)s%%): an approver "
+                         "must approve it with a reason.") % {"percent": completeness["percent"],
+                                                             "minimum": completeness["minimum"]})
+        reason = (note or "").strip()
+        if not reason:
+            raise ValidationFailed(
+                _("Give the reason for approving a rating below the minimum data completeness."),
+                field_errors={"note": _("A reason is required.")})
+        override_reason = reason
     before = _rating_state(rating)
+    rating.completeness_override_reason = override_reason
     previous = (Rating.objects.select_for_update().filter(customer_id=rating.customer_id, state=RatingState.APPROVED)
                 .exclude(pk=rating.pk).first())
     if previous is not None:
@@ -396,7 +431,8 @@ def behaviour_input_set(*, actor, customer: Customer, competitor_share: str, not
 
 def _check_scale(grades: list[dict], score_min, score_max) -> list[dict]:
     rows = [{"code": str(g["code"]).strip(), "letter": str(g["letter"]).strip(), "min_score": str(g["min_score"]),
-             "max_score": str(g["max_score"]), "pd": str(g["pd"])} for g in grades]
+             "max_score": str(g["max_score"]), "pd": str(g["pd"]), "meaning": str(g.get("meaning") or "").strip()}
+            for g in grades]
     try:
         Scale(rows, str(score_min), str(score_max))
     except (ScaleError, ArithmeticError, ValueError) as exc:
@@ -452,16 +488,43 @@ def _require_draft(model: RatingModel):
                        % {"version": model.version, "state": model.get_state_display()})
 
 
+MODEL_SETTINGS = ["behaviour_window_months", "behaviour_grace_days", "min_completeness", "min_experts"]
+
+
+def _check_settings(settings: dict) -> dict:
+    """The model's settings (DESIGN §3): behaviour window and grace, minimum completeness, minimum experts."""
+    unknown = set(settings) - set(MODEL_SETTINGS)
+    if unknown:
+        raise ValidationFailed(_("Unknown model settings: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    checked = {}
+    limits = {"behaviour_window_months": (1, 60), "behaviour_grace_days": (0, 365), "min_experts": (1, 20)}
+    for name, value in settings.items():
+        if value is None:
+            continue
+        try:
+            value = Decimal(str(value)) if name == "min_completeness" else int(value)
+        except (ArithmeticError, TypeError, ValueError):
+            raise ValidationFailed(_("Enter a number."), field_errors={name: _("Enter a number.")}) from None
+        low, high = limits.get(name, (0, 100))
+        if not low <= value <= high:
+            raise ValidationFailed(_("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high},
+                                   field_errors={name: _("Enter a number from %(low)s to %(high)s.")
+                                                 % {"low": low, "high": high}})
+        checked[name] = value
+    return checked
+
+
 @transaction.atomic
 def model_create(*, actor, code: str, name: str, scale: RatingScale, description="", industries=(), sizes=(),
-                 caps=()) -> RatingModel:
+                 caps=(), **settings) -> RatingModel:
     access.require(actor, "ratings.add_ratingmodel")
     if RatingModel.objects.filter(code=code).exists():
         raise ValidationFailed(_("A model with this code exists; create a new version of it instead."),
                                field_errors={"code": _("This code is taken.")})
     model = RatingModel.objects.create(code=code, version=1, name=name, description=description, scale=scale,
                                        industries=sorted(industries), sizes=sorted(sizes),
-                                       caps=_check_caps(list(caps), scale), created_by=actor, changed_by=actor)
+                                       caps=_check_caps(list(caps), scale), created_by=actor, changed_by=actor,
+                                       **_check_settings(settings))
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=model, after=_model_state(model))
     return model
 
@@ -478,11 +541,13 @@ def _check_caps(caps: list, scale: RatingScale) -> list:
 
 @transaction.atomic
 def model_update(*, actor, model: RatingModel, name: str, description: str = "", industries=(), sizes=(),
-                 caps=None) -> RatingModel:
+                 caps=None, **settings) -> RatingModel:
     access.require(actor, "ratings.change_ratingmodel")
     model = RatingModel.objects.select_for_update().get(pk=model.pk)
     _require_draft(model)
     before = snapshot(model)
+    for field_name, value in _check_settings(settings).items():
+        setattr(model, field_name, value)
     model.name, model.description = name, description
     model.industries, model.sizes = sorted(industries), sorted(sizes)
     if caps is not None:
@@ -501,7 +566,7 @@ def model_new_version(*, actor, model: RatingModel) -> RatingModel:
     copy = RatingModel.objects.create(code=model.code, version=latest.version + 1, name=model.name,
                                       description=model.description, scale=model.scale, industries=model.industries,
                                       sizes=model.sizes, caps=model.caps, created_by=actor, changed_by=actor,
-                                      previous=model)
+                                      previous=model, **{name: getattr(model, name) for name in MODEL_SETTINGS})
     RatingFactor.objects.bulk_create([
         RatingFactor(model=copy, **{field.attname: getattr(factor, field.attname)
                                     for field in RatingFactor._meta.concrete_fields if field.name not in ("id", "model")})
@@ -611,8 +676,7 @@ def _require_transition_model(model, name):
 
 
 POLICY_FIELDS = ["review_months_a", "review_months_b", "review_months_c", "review_months_d", "review_notice_days",
-                 "stale_statement_months", "block_on_expired_documents", "max_override_notches",
-                 "behaviour_window_months"]
+                 "stale_statement_months", "block_on_expired_documents", "max_override_notches"]
 
 
 @transaction.atomic
@@ -624,7 +688,7 @@ def policy_update(*, actor, **fields) -> RatingsPolicy:
         if name not in POLICY_FIELDS:
             raise ValidationFailed(_("Unknown policy field %(name)s.") % {"name": name})
         setattr(policy, name, value)
-    for name in POLICY_FIELDS[:4] + ["stale_statement_months", "behaviour_window_months"]:
+    for name in POLICY_FIELDS[:4] + ["stale_statement_months"]:
         if int(getattr(policy, name)) < 1:
             raise ValidationFailed(_("Months must be at least 1."), field_errors={name: _("At least 1.")})
     policy.updated_by = actor
@@ -707,19 +771,20 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None, in_worker: bool =
         if batch.status == BatchStatus.QUEUED:
             customer_ids = selectors.customers_for_batch()
             size = max(1, chunk_size or selectors.BATCH_CHUNK)
-            # Payment behaviour for the whole portfolio in one pass (hash joins over invoices, allocations and
-            # payments), handed to each chunk: per chunk it would cost one index probe per invoice.
-            window_start, window_end = selectors.behaviour_window(batch.business_date, RatingsPolicy.current())
+            # Payment behaviour for the whole portfolio in one pass per behaviour window of the active models
+            # (usually one: hash joins over invoices, allocations and payments), handed to each chunk: per chunk
+            # it would cost one index probe per invoice.
             if connection.vendor == "postgresql" and customer_ids:
                 with connection.cursor() as cursor:  # the portfolio's groupings as in-memory hash aggregates
                     cursor.execute("SET LOCAL work_mem = '128MB'")
                     cursor.execute("SET LOCAL jit = off")
-            facts = behaviour_facts_for(None, window_start, window_end) if customer_ids else {}
+            facts = _portfolio_behaviour(batch.business_date) if customer_ids else {}
             chunks = []
             for n, start in enumerate(range(0, len(customer_ids), size)):
                 ids = customer_ids[start:start + size]
                 chunks.append(RatingBatchChunk(batch=batch, index=n, customer_ids=ids, behaviour={
-                    str(i): facts[i].as_dict() for i in ids if i in facts}))
+                    key: {str(i): _facts_json(by_customer[i]) for i in ids if i in by_customer}
+                    for key, by_customer in facts.items()}))
             RatingBatchChunk.objects.bulk_create(chunks)
             batch.status, batch.started_at, batch.total = BatchStatus.RUNNING, timezone.now(), len(customer_ids)
             batch.heartbeat_at = clock.instant()
@@ -740,6 +805,40 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None, in_worker: bool =
     return RatingBatch.objects.get(pk=batch.pk)
 
 
+def _carry_experts(proposals, codes_of):
+    """A proposal reuses the experts' scores of the rating it would replace: those experts are among its
+    makers, so their score rows come with it (two queries for all the proposals)."""
+    previous = {p.previous_rating_id: p for p in proposals if getattr(p, "previous_rating_id", None)}
+    if not previous:
+        return
+    rows = []
+    for rating_id, factor_code, expert_id, score, comment in ExpertScore.objects.filter(
+            rating_id__in=list(previous)).values_list("rating_id", "factor_code", "expert_id", "score", "comment"):
+        proposal = previous[rating_id]
+        if factor_code in codes_of.get(proposal.model_id, ()):
+            rows.append(ExpertScore(rating=proposal, factor_code=factor_code, expert_id=expert_id, score=score,
+                                    comment=comment))
+    ExpertScore.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _portfolio_behaviour(on_date) -> dict[str, dict]:
+    """``{window key: {customer_id: facts}}`` for every customer, one provider pass per distinct window of the
+    active models' settings (the default window when no model is active)."""
+    windows = {}
+    for model in selectors.active_models() or [None]:
+        window = selectors.behaviour_window(on_date, model.settings() if model is not None else None)
+        windows.setdefault(selectors.window_key(window), window)
+    return {key: behaviour_facts_for(None, window) for key, window in windows.items()}
+
+
+def _facts_json(facts):
+    return facts if isinstance(facts, dict) else facts.as_dict()
+
+
+def _facts_parse(facts):
+    return facts if isinstance(facts, dict) and "error" in facts else BehaviourFacts.from_any(facts)
+
+
 def _send_chunks(batch_id, indexes):
     """One ``run_rating_chunk`` per chunk, written to the outbox in the caller's transaction (sent on commit)."""
     from .tasks import run_rating_chunk
@@ -757,7 +856,8 @@ def batch_chunk_run(*, batch_id: int, index: int, context: BatchContext | None =
                      .filter(batch_id=batch_id, index=index).first())
             if chunk is None or chunk.done_at is not None or chunk.batch.status != BatchStatus.RUNNING:
                 return False
-            behaviour = {int(k): BehaviourFacts.from_any(v) for k, v in (chunk.behaviour or {}).items()}
+            behaviour = {key: {int(k): _facts_parse(v) for k, v in by_customer.items()}
+                         for key, by_customer in (chunk.behaviour or {}).items()}
             outcome = _rate_customers(chunk.customer_ids, actor, chunk.batch, context or BatchContext(),
                                       behaviour=behaviour)
             chunk.done_at = timezone.now()
@@ -801,7 +901,7 @@ def _rate_customers(ids, actor, batch, context: BatchContext, behaviour: dict | 
     on_date = batch.business_date if batch is not None else clock.today()
     customers = selectors.customers_by_id(ids)
     current = selectors.current_ratings_for_batch(ids)
-    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, policy=context.policy,
+    inputs_by_customer = selectors.gather_inputs(customers, on_date=on_date, models=context.models,
                                                  behaviour=behaviour)
     seen = set(Rating.objects.filter(customer_id__any=ids).values_list("customer_id", "quantitative_sha256"))
     open_ids = set(Rating.objects.filter(customer_id__any=ids, state__in=[RatingState.PROPOSED, RatingState.DRAFT,
@@ -825,6 +925,7 @@ def _rate_customers(ids, actor, batch, context: BatchContext, behaviour: dict | 
                 raise ValidationFailed(_("The rating model cannot rate these inputs: %(error)s")
                                        % {"error": context.broken.get(model.pk, "")})
             codes = codes_of[model.pk]
+            _require_behaviour_readable(inputs_by_customer[customer.pk])
             inputs = {**inputs_by_customer[customer.pk], "as_of": as_of,
                       "expert_scores": {k: v for k, v in (rating.expert_scores_snapshot or {}).items()
                                         if k in codes}}
@@ -847,6 +948,7 @@ def _rate_customers(ids, actor, batch, context: BatchContext, behaviour: dict | 
                               origin="batch", batch=batch, created_by=actor, state=RatingState.PROPOSED)
             _apply_result(proposal, _evaluate(parsed, inputs), parsed.scale)
             proposal.state_is_downgrade = selectors.grade_rank(proposal.grade) > selectors.grade_rank(rating.grade)
+            proposal.previous_rating_id = rating.id
             new_ratings.append(proposal)
         except Exception as exc:  # noqa: BLE001 - one customer's failure must not stop the batch
             log.warning("rating batch %s: customer %s failed: %s", getattr(batch, "pk", None), customer.pk, exc)
@@ -863,6 +965,7 @@ def _rate_customers(ids, actor, batch, context: BatchContext, behaviour: dict | 
                 created.append(proposal)
             except IntegrityError:
                 continue
+    _carry_experts(created, codes_of)
     verb = "batch_proposal" if batch is not None else "new_data_proposal"
     AuditEvent.objects.bulk_create([
         AuditEvent(actor_id=actor.pk, actor_username=actor.username, action=AuditEvent.Action.CREATE, verb=verb,

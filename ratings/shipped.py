@@ -28,4 +28,9 @@ SHIPPED_TEXTS = [
     gettext_noop("Behaviour result D (one-vote veto)"),
     gettext_noop("Negative equity"),
     gettext_noop("Three or more negative records in 3 years"),
+    # grade meanings (migration 0007)
+    gettext_noop("Strong profitability and a good payment record."),
+    gettext_noop("Average profitability and payment record."),
+    gettext_noop("Weak profitability or payment record."),
+    gettext_noop("Heavy losses or insolvent; credit sales are not advised."),
 ]

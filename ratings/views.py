@@ -137,7 +137,10 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
             blockers=(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, [])
                       if rating.is_editable else []),
             behaviour=rating.behaviour, ratio_kinds=RATIO_KINDS,
-            factors=[{**f, "value_label": selectors.factor_value_label(f)} for f in rating.result.get("factors", [])],
+            factors=[{**f, "value_label": selectors.factor_value_label(f),
+                      "status_note": selectors.FACTOR_STATUS_NOTES.get(f.get("status"), "")}
+                     for f in rating.result.get("factors", [])],
+            grade_meaning=selectors.grade_meaning(rating), completeness=rating.completeness,
             ratio_rows=selectors.ratio_rows(rating.inputs.get("ratios")),
             negative_rows=selectors.negative_record_rows(rating.inputs.get("negative")),
             behaviour_shown=selectors.behaviour_display(rating.inputs.get("behaviour")),
@@ -327,7 +330,7 @@ class ScaleEditView(PortalPermissionMixin, TemplateView):
         context["form"] = kwargs.get("form") or ScaleForm(initial={"name": scale.name})
         context["formset"] = kwargs.get("formset") or GradeFormSet(
             initial=[{"code": g.code, "letter": g.letter, "min_score": g.min_score, "max_score": g.max_score,
-                      "pd": g.pd} for g in scale.grades.all()], prefix="grades")
+                      "pd": g.pd, "meaning": g.meaning} for g in scale.grades.all()], prefix="grades")
         return context
 
     def post(self, request, pk):
@@ -387,7 +390,7 @@ class ModelEditView(PortalPermissionMixin, FormView):
     def get_initial(self):
         m = self.model_obj
         return {"name": m.name, "description": m.description, "industries": m.industries, "sizes": m.sizes,
-                "caps": m.caps}
+                "caps": m.caps, **{name: getattr(m, name) for name in services.MODEL_SETTINGS}}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -446,7 +449,7 @@ class FactorEditView(PortalPermissionMixin, FormView):
 
     def get_initial(self):
         if not self.factor:
-            return {"direction": "higher", "missing_points": 0}
+            return {"direction": "higher", "missing_points": None}
         return {name: getattr(self.factor, name) for name in services.FACTOR_FIELDS}
 
     def get_context_data(self, **kwargs):

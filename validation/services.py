@@ -42,7 +42,7 @@ from ratings import selectors as rating_selectors
 from ratings.engine import validation as metrics
 from ratings.engine.scale import Scale, ScaleError
 from ratings.engine.scorecard import EngineError, ModelDefinition, evaluate
-from ratings.models import RatingModel, RatingModelState, RatingsPolicy
+from ratings.models import RatingModel, RatingModelState
 
 from . import selectors
 from .models import (DefaultDefinition, HistoricalOutcome, OutcomeImport, RunStatus, Simulation,
@@ -591,11 +591,12 @@ def _simulate_model(sim: Simulation, chunk_size: int) -> dict:
     breach_count = new_breach_count = evaluated = 0
     breach_excess = ZERO
     prov = {"current": ZERO, "draft": ZERO, "el_current": ZERO, "el_draft": ZERO, "exposure": ZERO}
-    policy_rules = RatingsPolicy.current()
+    draft_settings = draft.settings()  # the behaviour window the draft version would rate with
     processed = 0
     for ids in selectors.chunks(customer_ids, chunk_size):
         customers = rating_selectors.customers_by_id(ids)
-        inputs_by = rating_selectors.gather_inputs(customers, on_date=on_date, policy=policy_rules)
+        inputs_by = rating_selectors.gather_inputs(customers, on_date=on_date,
+                                                   settings_by_customer={c.pk: draft_settings for c in customers})
         current = rating_selectors.current_ratings(ids)
         limits = _customer_exposures(ids, table)
         exposures = selectors.open_exposure(ids)

@@ -45,11 +45,16 @@ def clean_batches():
 
 
 def _window(on_date):
-    from ratings.models import RatingsPolicy
-    from ratings.selectors import months_before
+    """The behaviour window of the active corporate model (DESIGN §3: (E − months, E], E = date − grace), as
+    inclusive dates."""
+    import datetime as dt
 
-    policy = RatingsPolicy.current()
-    return months_before(on_date, policy.behaviour_window_months), on_date, policy
+    from ratings import selectors
+    from ratings.models import RatingsPolicy
+
+    models = selectors.active_models()
+    window = selectors.behaviour_window(on_date, models[0].settings() if models else None)
+    return window.due_after + dt.timedelta(days=1), window.due_until, RatingsPolicy.current()
 
 
 def floor_read(on_date=None) -> dict:

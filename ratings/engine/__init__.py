@@ -5,15 +5,19 @@
 * :mod:`.scorecard`  weighted factors, caps and vetoes, the result and its explanation
 
 Everything works on ``Decimal`` and plain dicts, so a stored snapshot (canonical JSON) re-runs to the
-identical result: ``evaluate(model_definition, inputs)``.
+identical result: ``evaluate(model_definition, inputs, engine_version=result["engine_version"])``. The engine
+is versioned (``ENGINE_VERSION``): version 2 (issue 19) gives missing factors no weight and reports data
+completeness; version 1 stays reachable so ratings made before reproduce exactly.
 """
-from .behaviour import (BehaviourFacts, BehaviourResult, combine_letters, competitor_share_letter,
-                        days_late_letter, evaluate_behaviour, net_collection_letter)
+from .behaviour import (BehaviourFacts, BehaviourResult, ClaimRow, InvoiceRow, Window, behaviour_window,
+                        combine_letters, competitor_share_letter, days_late_letter, evaluate_behaviour,
+                        net_collection_letter, payment_facts)
 from .scale import Grade, Scale, ScaleError
-from .scorecard import EngineError, ModelDefinition, RatingResult, evaluate
+from .scorecard import ENGINE_VERSION, EngineError, ModelDefinition, RatingResult, evaluate
 
 __all__ = [
-    "BehaviourFacts", "BehaviourResult", "combine_letters", "competitor_share_letter", "days_late_letter",
+    "BehaviourFacts", "BehaviourResult", "ClaimRow", "InvoiceRow", "Window", "behaviour_window", "payment_facts",
+    "ENGINE_VERSION", "combine_letters", "competitor_share_letter", "days_late_letter",
     "evaluate_behaviour", "net_collection_letter", "Grade", "Scale", "ScaleError", "EngineError",
     "ModelDefinition", "RatingResult", "evaluate",
 ]

@@ -33,8 +33,34 @@ Thresholds: with ``direction = "higher"`` a value reaches a band's points when `
 highest such band wins); with ``"lower"`` when ``value ≤ bound`` (the lowest such band wins); a value
 outside every band gets ``floor_points`` (0). Linear bands map ``low … high`` onto 0 … 100 (reversed for
 ``"lower"``), clamped. Qualitative factors read ``inputs["expert_scores"][code]`` (a list of 1–5 scores):
-the mean is used, the spread (max − min) shown, points = (mean − 1) / 4 × 100. A missing input gives the
-factor's ``missing_points`` (0 by default) and is flagged.
+the mean is used, the spread (max − min) shown, points = (mean − 1) / 4 × 100.
+
+Missing data (engine version 2, the current one): a factor whose input is missing takes no points and no
+weight: its weight is spread over the other factors in proportion (effective weight = weight × 100 / Σ
+weights of the factors that are scored), unless the model sets ``missing_points`` on that factor, which it
+then scores with its full weight. The score is the exact weighted mean Σ points × weight / Σ weights rounded
+half up to 0.01; each factor's contribution is rounded the same way and the rounding remainder goes to the
+largest contribution, so the contributions still add up to the score. ``completeness`` = the share of the
+model's weight whose input had data (a factor scored with missing points has no data); below the model's
+``settings.min_completeness`` (default 70 %) the result says so (``completeness.sufficient = false``) and
+the rating needs an approver's override to be approved.
+
+Zero denominators (``inputs["ratios_zero_denominator"]``: the ratios of ``customers`` whose denominator was
+zero, or for equity not positive) take the ratio's meaning instead of "missing" (:data:`ZERO_DENOMINATOR`):
+
+    current_ratio, quick_ratio, cash_ratio,          no current liabilities: nothing to cover
+    ocf_to_current_liabilities                        → the factor's best band
+    interest_coverage                                 no interest expense → the best band
+    debt_to_equity, roe                               equity zero or negative → the worst band
+                                                      (floor points; the negative-equity cap applies too)
+    debt_to_assets, roa, asset_turnover               no total assets → not available
+    gross_margin, net_margin, receivable_days         no revenue → not available
+    inventory_days                                    no cost of sales → not available
+    revenue_growth, profit_growth                     a base of zero → not available
+
+Engine version 1 (ratings made before this rule; reachable with ``evaluate(..., engine_version="1")`` so a
+stored rating reproduces exactly): a missing input scored the factor's ``missing_points`` (0 by default)
+with its full weight, zero denominators were plain missing inputs, and no completeness was reported.
 
 Caps and vetoes: a triggered cap makes the grade no better than its ``max_grade`` (a veto is a cap to the
 worst grade). The explanation gives, per factor, the change of its input that alone would move the final
@@ -48,7 +74,20 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 
 from .scale import Scale
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
+ENGINE_VERSIONS = ("1", "2")
+DEFAULT_MIN_COMPLETENESS = Decimal("70")
+DEFAULT_MIN_EXPERTS = 2
+
+# What a zero denominator means for each ratio of ``customers`` (see the module docstring).
+ZERO_DENOMINATOR = {
+    "current_ratio": "best", "quick_ratio": "best", "cash_ratio": "best", "ocf_to_current_liabilities": "best",
+    "interest_coverage": "best",
+    "debt_to_equity": "worst", "roe": "worst",
+    "debt_to_assets": "missing", "roa": "missing", "asset_turnover": "missing", "gross_margin": "missing",
+    "net_margin": "missing", "receivable_days": "missing", "inventory_days": "missing",
+    "revenue_growth": "missing", "profit_growth": "missing",
+}
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -118,7 +157,7 @@ class Factor:
     low: Decimal | None
     high: Decimal | None
     categories: tuple  # ((category, points), ...) best first
-    missing_points: Decimal
+    missing_points: Decimal | None  # None: a missing input takes no weight (engine 2) / 0 points (engine 1)
     floor_points: Decimal
 
     @classmethod
@@ -174,10 +213,11 @@ class Factor:
                                       key=lambda x: (-x[1], x[0])))
             if any(p < 0 or p > HUNDRED for _k, p in categories):
                 raise EngineError(f"factor {code}: points must be between 0 and 100")
-        missing = _d(data.get("missing_points", "0"), f"factor {code} missing points")
+        raw_missing = data.get("missing_points")
+        missing = None if raw_missing in (None, "") else _d(raw_missing, f"factor {code} missing points")
         floor = _d(data.get("floor_points", "0"), f"factor {code} floor points")
         for v in (missing, floor):
-            if v < 0 or v > HUNDRED:
+            if v is not None and (v < 0 or v > HUNDRED):
                 raise EngineError(f"factor {code}: points must be between 0 and 100")
         if thresholds:
             lowest = min(p for _b, p in thresholds)
@@ -212,14 +252,14 @@ class Factor:
 
     def _raw_points(self, value) -> Decimal:
         if value is None:
-            return self.missing_points
+            return self.missing_points or ZERO
         if self.kind == "qualitative":
             return _q((value - 1) * HUNDRED / 4)
         if self.kind == "categorical":
             for category, points in self.categories:
                 if category == value:
                     return points
-            return self.missing_points
+            return self.missing_points or ZERO
         if self.method == "linear":
             span = self.high - self.low
             share = (value - self.low) / span if self.direction == "higher" else (self.high - value) / span
@@ -233,9 +273,32 @@ class Factor:
     def contribution(self, points: Decimal) -> Decimal:
         return _q(points * self.weight / HUNDRED)
 
+    def knows(self, value) -> bool:
+        """Whether ``value`` is data for this factor (a categorical factor knows only its categories)."""
+        if value is None:
+            return False
+        return self.kind != "categorical" or any(category == value for category, _p in self.categories)
+
+    @property
+    def best_points(self) -> Decimal:
+        if self.kind == "quantitative" and self.method == "thresholds":
+            return max(p for _b, p in self.thresholds)
+        if self.kind == "categorical":
+            return self.categories[0][1]
+        return HUNDRED
+
+    @property
+    def worst_points(self) -> Decimal:
+        if self.kind == "quantitative" and self.method == "thresholds":
+            return self.floor_points
+        if self.kind == "categorical":
+            return self.categories[-1][1]
+        return ZERO
+
     def as_dict(self) -> dict:
         data = {"code": self.code, "name": self.name, "kind": self.kind, "weight": str(self.weight),
-                "source": self.source, "missing_points": str(self.missing_points)}
+                "source": self.source,
+                "missing_points": None if self.missing_points is None else str(self.missing_points)}
         if self.kind == "quantitative":
             data.update(method=self.method, direction=self.direction)
             if self.method == "thresholds":
@@ -310,6 +373,12 @@ class ModelDefinition:
         if total != HUNDRED:
             raise EngineError(f"the factor weights add up to {total}%, not 100%")
         self.caps = [Cap.from_dict(c, self.scale) for c in data.get("caps", [])]
+        settings = data.get("settings") or {}
+        self.min_completeness = _d(settings.get("min_completeness", DEFAULT_MIN_COMPLETENESS),
+                                   "minimum data completeness")
+        if not ZERO <= self.min_completeness <= HUNDRED:
+            raise EngineError("the minimum data completeness must be between 0 and 100")
+        self.settings = dict(settings)
         # A factor whose input no other factor reads (nor a path inside or around it): changing that input
         # changes only its own contribution, so the notch-up check re-scores that factor alone.
         self.alone = {f.code: not any(_overlap(f.source, g.source) for g in self.factors if g is not f)
@@ -317,7 +386,8 @@ class ModelDefinition:
 
     def as_dict(self) -> dict:
         return {"code": self.code, "version": self.version, "scale": self.scale.as_dict(),
-                "factors": [f.as_dict() for f in self.factors], "caps": [c.as_dict() for c in self.caps]}
+                "factors": [f.as_dict() for f in self.factors], "caps": [c.as_dict() for c in self.caps],
+                "settings": dict(self.settings)}
 
 
 def _overlap(a: str, b: str) -> bool:
@@ -348,23 +418,93 @@ class RatingResult:
     caps: list
     notch_up_grade: str | None
     model: dict
+    engine_version: str = ENGINE_VERSION
+    completeness: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"engine_version": ENGINE_VERSION, "score": str(self.score), "score_grade": self.score_grade,
+        data = {"engine_version": self.engine_version, "score": str(self.score), "score_grade": self.score_grade,
                 "grade": self.grade, "letter": self.letter, "pd": str(self.pd), "factors": self.factors,
                 "caps": self.caps, "notch_up_grade": self.notch_up_grade, "model": self.model}
+        if self.completeness is not None:
+            data["completeness"] = self.completeness
+        return data
 
 
-def _score(model: ModelDefinition, inputs: dict):
+DATA_STATUSES = ("data", "zero_best", "zero_worst")
+
+
+@dataclass
+class _Row:
+    factor: Factor
+    value: object
+    extra: dict
+    points: Decimal | None
+    status: str
+    contribution: Decimal = Decimal("0.00")
+    weight: Decimal = Decimal("0.00")  # the weight the factor counted with (effective weight under engine 2)
+
+
+def _version(engine_version) -> str:
+    version = str(engine_version or ENGINE_VERSION)
+    if version not in ENGINE_VERSIONS:
+        raise EngineError(f"unknown engine version {version}")
+    return version
+
+
+def _read_rows(model: ModelDefinition, inputs: dict, version: str) -> list[_Row]:
     rows = []
-    total = ZERO
+    zero = set() if version == "1" else set(inputs.get("ratios_zero_denominator") or ())
     for f in model.factors:
         value, extra = f.read(inputs)
-        points = f.points_for(value)
-        contribution = f.contribution(points)
-        total += contribution
-        rows.append((f, value, extra, points, contribution))
+        if version == "1":
+            rows.append(_Row(f, value, extra, f.points_for(value), "data" if value is not None else "missing"))
+            continue
+        if f.knows(value):
+            rows.append(_Row(f, value, extra, f.points_for(value), "data"))
+            continue
+        ratio = f.source[len("ratios."):] if f.source.startswith("ratios.") else None
+        meaning = ZERO_DENOMINATOR.get(ratio) if value is None and ratio in zero else None
+        if meaning == "best":
+            rows.append(_Row(f, value, extra, _q(f.best_points), "zero_best"))
+        elif meaning == "worst":
+            rows.append(_Row(f, value, extra, _q(f.worst_points), "zero_worst"))
+        elif f.missing_points is not None:
+            rows.append(_Row(f, value, extra, _q(f.missing_points), "missing_points"))
+        else:
+            rows.append(_Row(f, value, extra, None, "no_weight"))
+    return rows
+
+
+def _score(model: ModelDefinition, inputs: dict, version: str = ENGINE_VERSION):
+    rows = _read_rows(model, inputs, version)
+    if version == "1":
+        total = ZERO
+        for r in rows:
+            r.weight = r.factor.weight
+            r.contribution = r.factor.contribution(r.points)
+            total += r.contribution
+        return total, rows
+    scored = [r for r in rows if r.status != "no_weight"]
+    weights = sum((r.factor.weight for r in scored), ZERO)
+    if weights <= 0:
+        raise EngineError("no factor of the model has data")
+    total = _q(sum((r.points * r.factor.weight for r in scored), ZERO) / weights)
+    for r in scored:
+        r.weight = _q(r.factor.weight * HUNDRED / weights)
+        r.contribution = _q(r.points * r.factor.weight / weights)
+    remainder = total - sum((r.contribution for r in scored), ZERO)
+    if remainder:
+        largest = max(scored, key=lambda r: r.contribution)
+        largest.contribution += remainder
     return total, rows
+
+
+def _completeness(model: ModelDefinition, rows) -> dict:
+    total = sum((f.weight for f in model.factors), ZERO)
+    with_data = sum((r.factor.weight for r in rows if r.status in DATA_STATUSES), ZERO)
+    percent = _q(with_data * HUNDRED / total) if total else ZERO
+    return {"percent": str(percent), "minimum": str(model.min_completeness),
+            "sufficient": percent >= model.min_completeness}
 
 
 def _final_grade(model: ModelDefinition, score: Decimal, inputs: dict):
@@ -377,30 +517,38 @@ def _final_grade(model: ModelDefinition, score: Decimal, inputs: dict):
     return score_grade, grade, triggered
 
 
-def grade_of(model: ModelDefinition, inputs: dict) -> str:
-    score, _rows = _score(model, inputs)
+def grade_of(model: ModelDefinition, inputs: dict, engine_version: str | None = None) -> str:
+    score, _rows = _score(model, inputs, _version(engine_version))
     return _final_grade(model, score, inputs)[1]
 
 
-def evaluate(definition, inputs: dict, *, explain: bool = True) -> RatingResult:
-    """Score, grade and explanation of ``inputs`` under ``definition`` (a dict or ModelDefinition)."""
+def evaluate(definition, inputs: dict, *, explain: bool = True, engine_version: str | None = None) -> RatingResult:
+    """Score, grade and explanation of ``inputs`` under ``definition`` (a dict or ModelDefinition), by the
+    rules of ``engine_version`` (the current one by default; a stored rating passes the version that made it)."""
+    version = _version(engine_version)
     model = definition if isinstance(definition, ModelDefinition) else ModelDefinition(definition)
-    score, rows = _score(model, inputs)
+    score, rows = _score(model, inputs, version)
     scale = model.scale
     score_grade, grade, triggered = _final_grade(model, score, inputs)
     target = scale.one_notch_up(grade)
     blocked = target is not None and any(scale.rank(c.max_grade) > scale.rank(target.code) for c in triggered)
     factors = []
-    for f, value, extra, points, contribution in rows:
+    for r in rows:
+        f = r.factor
         row = {
             "code": f.code, "name": f.name, "kind": f.kind, "source": f.source, "weight": str(f.weight),
-            "value": None if value is None else str(value), "available": value is not None,
-            "points": str(points), "contribution": str(contribution), "notch_up": None,
+            "value": None if r.value is None else str(r.value),
+            "available": r.value is not None if version == "1" else r.status in DATA_STATUSES,
+            "points": None if r.points is None else str(r.points), "contribution": str(r.contribution),
+            "notch_up": None,
         }
+        if version != "1":
+            row["weight_used"] = str(r.weight)
+            row["status"] = r.status
         if f.kind == "qualitative":
-            row["experts"] = extra
-        if explain and target is not None and not blocked:
-            row["notch_up"] = _notch_up(model, inputs, f, value, contribution, score, target)
+            row["experts"] = r.extra
+        if explain and target is not None and not blocked and (version == "1" or r.status == "data"):
+            row["notch_up"] = _notch_up(model, inputs, r, score, target, version)
         factors.append(row)
     caps = [{"code": c.code, "label": c.label, "max_grade": c.max_grade, "triggered": c in triggered,
              "binding": c in triggered and scale.rank(c.max_grade) > scale.rank(score_grade)}
@@ -408,15 +556,20 @@ def evaluate(definition, inputs: dict, *, explain: bool = True) -> RatingResult:
     g = scale.get(grade)
     return RatingResult(score=score, score_grade=score_grade, grade=grade, letter=g.letter, pd=g.pd,
                         factors=factors, caps=caps, notch_up_grade=target.code if target and not blocked else None,
-                        model={"code": model.code, "version": model.version})
+                        model={"code": model.code, "version": model.version}, engine_version=version,
+                        completeness=None if version == "1" else _completeness(model, rows))
 
 
-def _notch_up(model, inputs, f: Factor, value, contribution, score, target):
+def _notch_up(model, inputs, r: _Row, score, target, version):
     """The input change that alone lifts the final grade to ``target``; None when impossible."""
+    f, value, contribution = r.factor, r.value, r.contribution
     needed = target.min_score - score
     if needed <= 0:
         return None
-    points_needed = (contribution + needed) * HUNDRED / f.weight
+    weight = f.weight if version == "1" else r.weight
+    if weight <= 0:
+        return None
+    points_needed = (contribution + needed) * HUNDRED / weight
     if points_needed > HUNDRED:
         return None
     candidate = None
@@ -448,11 +601,12 @@ def _notch_up(model, inputs, f: Factor, value, contribution, score, target):
     # Verify by re-running the model with the changed input (and nudge linear bands past rounding).
     for _attempt in range(3):
         changed = _set(inputs, f.source, [str(candidate)] if f.kind == "qualitative" else str(candidate))
-        if model.alone.get(f.code):  # the same grade as grade_of(model, changed), re-scoring only this factor
+        if version == "1" and model.alone.get(f.code):
+            # the same grade as grade_of(model, changed), re-scoring only this factor
             new_score = score - contribution + f.contribution(f.points_for(f.read(changed)[0]))
             new_grade = _final_grade(model, new_score, changed)[1]
         else:
-            new_grade = grade_of(model, changed)
+            new_grade = grade_of(model, changed, version)
         if model.scale.rank(new_grade) <= model.scale.rank(target.code):
             break
         if f.kind == "quantitative" and f.method == "linear":

@@ -17,6 +17,7 @@ from customers.labels import RATIO_GROUP_LABELS, RATIO_LABELS, line_item_label
 from customers.models import LINE_ITEMS, PeriodType
 from customers.rules import RATIO_GROUPS, RATIO_KINDS
 from customers.selectors import statements_table
+from ratings import selectors
 from ratings.models import ExpertScore, Rating
 
 from . import common
@@ -117,7 +118,16 @@ def _factors(rating: Rating) -> list[dict]:
     for f in result.get("factors", []):
         kind = f.get("kind")
         value = f.get("value")
-        if value is None:
+        status = f.get("status")
+        if status == "zero_best":
+            shown = _("zero denominator: best band")
+        elif status == "zero_worst":
+            shown = _("zero or negative denominator: worst band")
+        elif status == "no_weight":
+            shown = _("not available (weight spread over the others)")
+        elif status == "missing_points":
+            shown = _("not available (points for missing)")
+        elif value is None:
             shown = _("not available")
         elif kind == "quantitative":
             source = (f.get("source") or "").split(".")[-1]
@@ -132,9 +142,11 @@ def _factors(rating: Rating) -> list[dict]:
             "kind": {"quantitative": _("quantitative"), "qualitative": _("qualitative"),
                      "categorical": _("category")}.get(kind, kind),
             "value": shown, "available": f.get("available", value is not None),
-            "points": common.plain(f.get("points")), "weight": common.plain(f.get("weight")),
+            # engine 2: the weight the factor counted with (missing factors' weight spread over the others)
+            "points": common.plain(f.get("points")) if f.get("points") is not None else common.DASH,
+            "weight": common.plain(f.get("weight_used", f.get("weight"))),
             "contribution": common.plain(f.get("contribution")),
-            "raw_weight": f.get("weight"), "raw_contribution": f.get("contribution"),
+            "raw_weight": f.get("weight_used", f.get("weight")), "raw_contribution": f.get("contribution"),
             "notch_up": f.get("notch_up"),
         })
     return rows
@@ -270,7 +282,8 @@ def _summary(rating: Rating, factors: list[dict], behaviour: dict, caps: list[di
                "probability of default %(pd)s.") % {
         "score": common.plain(rating.score), "model": rating.model_grade, "grade": rating.grade,
         "letter": rating.letter, "pd": common.percent(rating.pd, 2)}]
-    ranked = sorted((f for f in factors if f["raw_weight"]),
+    # only factors that had data: a missing one is neither the strongest nor the weakest
+    ranked = sorted((f for f in factors if f["available"] and (common.dec(f["raw_weight"]) or 0) > 0),
                     key=lambda f: (common.dec(f["raw_contribution"]) or 0) / (common.dec(f["raw_weight"]) or 1))
     if ranked:
         lines.append(_("Strongest factor: %(best)s; weakest factor: %(worst)s.") % {
@@ -285,6 +298,13 @@ def _summary(rating: Rating, factors: list[dict], behaviour: dict, caps: list[di
     if rating.override_grade:
         lines.append(_("The grade was overridden from %(model)s to %(grade)s: %(reason)s") % {
             "model": rating.model_grade, "grade": rating.override_grade, "reason": rating.override_reason})
+    completeness = rating.completeness
+    if completeness is not None:
+        lines.append(_("Data completeness: %(percent)s%% of the model's weight had data.")
+                     % {"percent": common.plain(completeness["percent"])})
+    if rating.completeness_override_reason:
+        lines.append(_("Approved below the minimum data completeness: %(reason)s")
+                     % {"reason": rating.completeness_override_reason})
     if rating.review_due:
         lines.append(_("Next review: %(date)s.") % {"date": common.date_text(rating.review_due)})
     return lines
@@ -315,6 +335,7 @@ def rating_report_context(rating: Rating) -> dict:
             "model_name": shipped_text(model.name), "model_code": model.code, "model_version": model.version,
             "state": rating.get_state_display(), "origin": rating.get_origin_display(),
             "as_of": common.date_text((rating.inputs or {}).get("as_of")),
+            "meaning": shipped_text(selectors.grade_meaning(rating)),
         },
         "summary": _summary(rating, factors, behaviour, caps),
         "statements": _statements(rating),

@@ -110,8 +110,19 @@ def scored_rating(users):
         FinancialStatement.objects.create(customer=customer, period_end=dt.date(2025, 12, 31), created_by=users["rm"],
                                           **STATEMENTS["good"])
         rating = services.rating_start(actor=users["analyst"], customer=customer)
+        from django.contrib.auth import get_user_model
+
+        from creditportal.core import access
+
+        second = get_user_model().objects.filter(username="expert2").first()
+        if second is None:  # the second expert (Delphi minimum 2), neither maker nor checker
+            from django.contrib.auth.models import Group
+
+            second = get_user_model().objects.create_user(username="expert2", password="Secret-pass-123")
+            second.groups.add(Group.objects.get(name=access.CREDIT_ANALYST))
         for code in QUALITATIVE:
             services.expert_score_set(actor=users["analyst"], rating=rating, factor_code=code, score=4)
+            services.expert_score_set(actor=second, rating=rating, factor_code=code, score=4)
         rating.refresh_from_db()
         return rating
 

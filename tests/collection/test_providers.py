@@ -42,23 +42,33 @@ def history(users, customer, make_customer, today):
 
 
 def test_payment_behaviour_provider(history, django_assert_max_num_queries):
+    """Collection reads the rows (two queries, whatever the number of customers); the ratings engine applies
+    DESIGN §3. Rating date 2026-06-30, grace 30 days: invoices due in (2025-05-31, 2026-05-31]."""
+    from ratings.engine.behaviour import behaviour_window, evaluate_behaviour
     from ratings.providers import behaviour_facts_for, payment_behaviour
 
     customer, quiet = history
-    provider = payment_behaviour()
-    with django_assert_max_num_queries(4):
-        facts = provider.behaviour_for([customer.pk, quiet.pk], d(2026, 1, 1), d(2026, 6, 30))
-    assert quiet.pk not in facts  # no invoice due in the window → not available
+    window = behaviour_window(d(2026, 6, 30))
+    with django_assert_max_num_queries(2):
+        rows = list(payment_behaviour().behaviour_rows([customer.pk, quiet.pk], window.due_after, window.due_until))
+    assert [customer_id for customer_id, _i, _c in rows] == [customer.pk]  # no invoice due → not available
+    invoices = {i.key: i for i in rows[0][1]}
+    assert len(invoices) == 4 and all(len(i.payments) <= 2 for i in invoices.values())
+    with django_assert_max_num_queries(3):  # the rows and the FX rates
+        facts = behaviour_facts_for([customer.pk, quiet.pk], window)
+    assert quiet.pk not in facts
     f = facts[customer.pk]
-    assert f["invoice_count"] == 4
-    assert f["amount_due"] == D("4700.00")  # 1000 + 2000 + 1000 + 100 USD × 7
-    assert f["amount_received"] == D("3700.00")
-    assert f["claim_payouts"] == D("100.00")
-    assert f["days_late_numerator"] == D("15000.00")  # 1000×0 + 1000×5 + 1000×10 + 700×0 (early)
-    assert f["days_late_denominator"] == D("3700.00")
-    assert f["max_days_late"] == 10
-    parsed = behaviour_facts_for([customer.pk], d(2026, 1, 1), d(2026, 6, 30))[customer.pk]
-    assert parsed.invoice_count == 4
+    assert f.invoice_count == 4
+    assert f.amount_due == D("4700.00")  # 1000 + 2000 + 1000 + 100 USD × 7
+    assert f.amount_received == D("3700.00")  # H-3 (1000) is unpaid
+    assert f.claim_payouts == D("100.00")  # the old claim is on an invoice outside the window
+    # 1000 × 0 + 1000 × 5 + 1000 × 10 + 1000 unpaid × 60 days to the rating date + 700 early × 0
+    assert f.days_late_numerator == D("75000.00") and f.days_late_denominator == D("4700.00")
+    assert f.max_days_late == 60
+    result = evaluate_behaviour(f, None)
+    # (3700 − 100) / 4700 = 76.60 % → D; 75000 / 4700 = 15.96 → 16 days → D
+    assert result.as_dict()["net_collection_rate"] == "0.7660" and result.days_late == 16
+    assert result.letters == "DD-"
 
 
 def test_open_receivables_provider(users, customer, make_customer, today, django_assert_max_num_queries):

@@ -67,8 +67,18 @@ QUALITATIVE = ["management", "market_position", "industry_outlook", "legal_compl
 
 
 @pytest.fixture
-def scored_rating(users, make_customer):
-    """``scored_rating(customer=None, maker="analyst", score=4)`` → a draft with every expert score given."""
+def expert2(users, make_user):
+    """A third credit analyst: the second expert (Delphi: two experts per qualitative factor by default) who is
+    neither the maker nor the checker of the fixtures' ratings."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username="expert2").first() or make_user("expert2", "credit_analyst")
+
+
+@pytest.fixture
+def scored_rating(users, make_customer, expert2):
+    """``scored_rating(customer=None, maker="analyst", score=4)`` → a draft with every expert score given (by the
+    maker and ``expert2``)."""
     from ratings import services
 
     def make(customer=None, maker="analyst", score=4):
@@ -76,6 +86,7 @@ def scored_rating(users, make_customer):
         rating = services.rating_start(actor=users[maker], customer=customer)
         for code in QUALITATIVE:
             services.expert_score_set(actor=users[maker], rating=rating, factor_code=code, score=score)
+            services.expert_score_set(actor=expert2, rating=rating, factor_code=code, score=score)
         rating.refresh_from_db()
         return rating
 

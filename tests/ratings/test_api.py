@@ -6,7 +6,7 @@ from ratings.models import ExpertScore, Rating, RatingState
 pytestmark = pytest.mark.django_db
 
 
-def test_start_score_submit_approve_through_the_api(users, make_customer, api_for):
+def test_start_score_submit_approve_through_the_api(users, make_customer, api_for, expert2):
     customer = make_customer()
     analyst = api_for(users["analyst"])
     response = analyst.post("/api/v1/ratings/", {"customer": customer.pk}, format="json")
@@ -14,10 +14,11 @@ def test_start_score_submit_approve_through_the_api(users, make_customer, api_fo
     rating_id = response.json()["id"]
     explanation = response.json()["explanation"]
     assert explanation["factors"] and "notch_up" in explanation["factors"][0]
-    for code in ["management", "market_position", "industry_outlook", "legal_compliance"]:
-        r = analyst.post("/api/v1/expert-scores/", {"rating": rating_id, "factor_code": code, "score": 4},
-                         format="json")
-        assert r.status_code == 201, r.content
+    for expert in (analyst, api_for(expert2)):
+        for code in ["management", "market_position", "industry_outlook", "legal_compliance"]:
+            r = expert.post("/api/v1/expert-scores/", {"rating": rating_id, "factor_code": code, "score": 4},
+                            format="json")
+            assert r.status_code == 201, r.content
     assert analyst.post(f"/api/v1/ratings/{rating_id}/submit/").status_code == 200
     # self-approval refused
     refused = analyst.post(f"/api/v1/ratings/{rating_id}/approve/")

@@ -179,27 +179,24 @@ def test_gather_inputs_gives_each_customer_its_own_facts_across_internal_chunks(
     customer gets its own payment facts, the same as when asked alone, as plain JSON types."""
     from creditportal.core.canonical import jsonable
     from ratings import providers
-    from ratings.engine.behaviour import BehaviourFacts
+
+    from .fakes import FakeRows, invoice
 
     customers = [make_customer() for _ in range(5)]
     late_days = {c.pk: 3 * n for n, c in enumerate(customers)}
-
-    class Fake:
-        def behaviour_for(self, customer_ids, start, end):
-            ids = late_days if customer_ids is None else customer_ids
-            return {i: {"invoice_count": 2, "amount_due": "1000.00", "amount_received": "1000.00",
-                        "claim_payouts": "0", "days_late_numerator": str(1000 * late_days[i]),
-                        "days_late_denominator": "1000.00", "max_days_late": late_days[i]} for i in ids}
-
+    paid_on = {n: (dt.date(2026, 3, 1) + dt.timedelta(days=n)).isoformat() for n in late_days.values()}
+    fake = FakeRows({i: ([invoice(i, "2026-03-01", "1000.00", (paid_on[n], "1000.00"))], [])
+                     for i, n in late_days.items()})
     previous = providers.payment_behaviour()
-    providers.register_payment_behaviour(Fake())
+    providers.register_payment_behaviour(fake)
     try:
         today = dt.date(2026, 6, 30)
         alone = {c.pk: selectors.gather_inputs([c], on_date=today)[c.pk] for c in customers}
         monkeypatch.setattr(selectors, "CHUNK", 2)
         read_here = selectors.gather_inputs(customers, on_date=today)
+        window = selectors.behaviour_window(today)
         handed_in = selectors.gather_inputs(customers, on_date=today, behaviour={
-            i: BehaviourFacts.from_any(f) for i, f in Fake().behaviour_for(None, None, None).items()})
+            selectors.window_key(window): providers.behaviour_facts_for(None, window)})
     finally:
         providers.register_payment_behaviour(previous)
     assert read_here == alone == handed_in

@@ -14,7 +14,8 @@ def test_demo_ratings_are_idempotent(users, make_customer):
     assert states == {"huadong_parent": RatingState.APPROVED, "haixin_trade": RatingState.SUBMITTED,
                       "xibei_energy": RatingState.APPROVED}
     approved = context["ratings"]["huadong_parent"]
-    assert approved.created_by == users["analyst"] and approved.approved_by == users["analyst2"]
+    assert approved.created_by == users["analyst"] and approved.approved_by == users["approver2"]
+    assert approved.expert_scores.values("expert").distinct().count() == 2  # Delphi: two experts
     overridden = context["ratings"]["xibei_energy"]
     assert overridden.override_grade and overridden.approved_by == users["approver1"]
     count = Rating.objects.count()

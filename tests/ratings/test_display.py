@@ -57,26 +57,15 @@ def test_probability_of_default_is_a_percentage(users, scored_rating, client_for
 
 
 def test_behaviour_inputs_show_a_percentage_and_the_answer_in_words(users, make_customer, client_for):
-    from decimal import Decimal
-
-    from ratings import providers
-    from ratings.providers import register_payment_behaviour
-
     customer = make_customer()
 
-    class Fake:
-        def behaviour_for(self, customer_ids, start, end):
-            return {customer.pk: {"invoice_count": 3, "amount_due": Decimal("1000"), "amount_received": Decimal("960"),
-                                  "claim_payouts": Decimal("0"), "days_late_numerator": Decimal("0"),
-                                  "days_late_denominator": Decimal("960"), "max_days_late": 0}}
+    from .fakes import invoice, provider
 
-    previous = providers.payment_behaviour()
-    register_payment_behaviour(Fake())
-    try:
+    # 960 received on time of 1000 due; the 40 still open is due on the window's last day (30 days ago)
+    with provider({customer.pk: ([invoice(1, "2026-03-01", "960", ("2026-03-01", "960")),
+                                  invoice(2, "2026-05-31", "40")], [])}):
         services.behaviour_input_set(actor=users["rm"], customer=customer, competitor_share="ours_main")
         page = _page(client_for(users["analyst"]), "ratings:rating_start", customer.pk, "zh-hans")
-    finally:
-        register_payment_behaviour(previous)
     assert "96.00%" in page and "0.9600" not in page
     assert "以我方产品为主" in page and "ours_main" not in page
 
@@ -95,9 +84,11 @@ def test_a_proposal_shows_the_expert_scores_it_carries_over(users, approved_rati
     FinancialStatement.objects.create(customer=rating.customer, period_end=dt.date(2026, 3, 31),
                                       period_type="interim", created_by=users["rm"], **STATEMENTS["weak"])
     proposal = services.rating_recheck(customer_id=rating.customer_id)
-    assert proposal.state == RatingState.PROPOSED and not proposal.expert_scores.exists()
+    # the experts' score rows come with the proposal: those experts are among its makers
+    assert proposal.state == RatingState.PROPOSED and proposal.expert_scores.count() == 8
     page = _page(client_for(users["analyst"]), "ratings:rating_detail", proposal.pk)
-    assert page.count("carried over from the previous rating") == 4 and "not scored" not in page
+    # the experts' own scores are shown by name (their rows came with the proposal)
+    assert page.count("analyst: 4") == 4 and page.count("expert2: 4") == 4 and "not scored" not in page
 
 
 def test_model_page_names_the_factor_groups(users, client_for):
@@ -110,8 +101,9 @@ def test_model_page_names_the_factor_groups(users, client_for):
     assert "能力（Capacity）" in page and "<td>capacity</td>" not in page
 
 
-def test_one_expert_is_singular(users, scored_rating, client_for):
-    rating = scored_rating()  # one analyst scored every qualitative factor
+def test_one_expert_is_singular(users, make_customer, client_for):
+    rating = services.rating_start(actor=users["analyst"], customer=make_customer())
+    services.expert_score_set(actor=users["analyst"], rating=rating, factor_code="management", score=4)
     page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk)
     assert "1 expert, spread 0" in page and "1 experts" not in page
     assert "1 位专家，极差 0" in _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, "zh-hans")
@@ -131,3 +123,16 @@ def test_a_score_or_override_on_a_rating_approved_meanwhile_says_why(users, scor
         assert response.redirect_chain and "alert-danger" in page and "can no longer be changed" in page
     rating.refresh_from_db()
     assert rating.override_grade == "" and not rating.expert_scores.filter(score=2).exists()
+
+
+@pytest.mark.parametrize("language, meaning", [("en", "Heavy losses or insolvent; credit sales are not advised."),
+                                               ("zh-hans", "严重亏损或资不抵债，不建议赊销。")])
+def test_the_rating_page_says_what_the_grade_means(users, make_customer, client_for, language, meaning):
+    from .fakes import invoice, provider
+
+    customer = make_customer()
+    with provider({customer.pk: ([invoice(1, "2026-03-24", "1000")], [])}):  # 98 days unpaid → D
+        rating = services.rating_start(actor=users["analyst"], customer=customer)
+    assert rating.grade == "D"
+    page = _page(client_for(users["analyst"]), "ratings:rating_detail", rating.pk, language)
+    assert meaning in page and 'id="completeness"' in page

@@ -79,14 +79,15 @@ def test_any_d_is_a_veto_whatever_the_others():
 
 
 def test_no_invoice_due_is_not_available():
+    # The payment indicators are not available; the combination runs over the one letter that is (DESIGN §3).
     result = evaluate_behaviour(None, "ours_only")
     assert result.net_collection is None and result.days_late_grade is None
-    assert result.result is None
+    assert result.result == "A"
     assert result.letters == "--A"
     empty = evaluate_behaviour(BehaviourFacts(invoice_count=0), None)
     assert empty.result is None and empty.letters == "---"
-    # A competitor-share veto still decides on its own.
     assert evaluate_behaviour(None, "competitors_main").result == "D"
+    assert evaluate_behaviour(None, "ours_main").result == "B"  # 1 of 1 is B
 
 
 def test_evaluate_behaviour_reports_letters_result_and_max():

@@ -137,10 +137,15 @@ def test_caps_and_vetoes():
     assert capped.grade == "CCC" and capped.letter == "C"
 
 
-def test_missing_inputs_get_missing_points_and_are_flagged():
-    result = evaluate(model(), {"ratios": {}, "behaviour": {}})
+def test_missing_inputs_under_engine_1_got_missing_points_and_are_flagged():
+    result = evaluate(model(), {"ratios": {}, "behaviour": {}}, engine_version="1")
     assert all(not f["available"] for f in result.factors)
     assert result.score == Decimal("0.00") and result.grade == "D"
+
+
+def test_nothing_to_rate_under_engine_2_is_refused():
+    with pytest.raises(EngineError, match="no factor"):
+        evaluate(model(), {"ratios": {}, "behaviour": {}})
 
 
 @pytest.mark.parametrize("change, message", [

@@ -27,14 +27,14 @@ def test_start_computes_inputs_and_result(users, make_customer):
 
 def test_expert_scores_mean_and_spread(users, scored_rating):
     rating = scored_rating(score=4)
-    services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code="management", score=2)
+    services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code="management", score=1)
     rating.refresh_from_db()
     row = {f["code"]: f for f in rating.result["factors"]}["management"]
-    assert row["experts"]["mean"] == "3.00" and row["experts"]["spread"] == "2" and row["experts"]["count"] == 2
+    assert row["experts"]["mean"] == "3.00" and row["experts"]["spread"] == "3" and row["experts"]["count"] == 3
     # scoring again replaces the expert's own score
     services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code="management", score=4)
     rating.refresh_from_db()
-    assert {f["code"]: f for f in rating.result["factors"]}["management"]["experts"]["count"] == 2
+    assert {f["code"]: f for f in rating.result["factors"]}["management"]["experts"]["count"] == 3
     with pytest.raises(ValidationFailed):
         services.expert_score_set(actor=users["analyst"], rating=rating, factor_code="management", score=6)
     with pytest.raises(ValidationFailed):
@@ -161,7 +161,7 @@ def test_stale_inputs_block_submission(users, make_customer, scored_rating):
 
 def test_missing_expert_scores_block_submission(users, make_customer):
     rating = services.rating_start(actor=users["analyst"], customer=make_customer())
-    with pytest.raises(ValidationFailed, match="Expert scores are missing"):
+    with pytest.raises(ValidationFailed, match="at least 2 experts"):
         services.rating_submit(actor=users["analyst"], rating=rating)
 
 
@@ -173,28 +173,20 @@ def test_one_open_rating_per_customer(users, make_customer):
 
 
 def test_behaviour_indicators_from_the_provider(users, make_customer):
-    from ratings.providers import register_payment_behaviour
+    from .fakes import invoice, provider
 
     customer = make_customer()
-
-    class Fake:
-        def behaviour_for(self, customer_ids, start, end):
-            return {customer.pk: {"invoice_count": 3, "amount_due": Decimal("1000"),
-                                  "amount_received": Decimal("960"), "claim_payouts": Decimal("0"),
-                                  "days_late_numerator": Decimal("9600"), "days_late_denominator": Decimal("960"),
-                                  "max_days_late": 25}}
-
-    from ratings import providers
-    previous = providers.payment_behaviour()
-    register_payment_behaviour(Fake())
-    try:
+    # Rating date 2026-06-30, grace 30 days: the window is (2025-05-31, 2026-05-31].
+    rows = {customer.pk: ([invoice(1, "2026-03-01", "960", ("2026-03-11", "960")),   # 10 days late
+                           invoice(2, "2026-04-01", "40")], [])}                      # unpaid: 90 days
+    with provider(rows):
         services.behaviour_input_set(actor=users["rm"], customer=customer, competitor_share="ours_main")
         rating = services.rating_start(actor=users["analyst"], customer=customer)
-    finally:
-        register_payment_behaviour(previous)
     behaviour = rating.inputs["behaviour"]
+    # 960 / 1000 = 96 % → B; (960 × 10 + 40 × 90) / 1000 = 13.2 → 13 days → D; ours main → B
     assert behaviour["letters"] == "BDB" and behaviour["result"] == "D"
-    assert behaviour["days_late"] == 10 and behaviour["max_days_late"] == 25
+    assert behaviour["days_late"] == 13 and behaviour["max_days_late"] == 90
+    assert behaviour["window"] == {"start": "2025-06-01", "end": "2026-05-31", "rating_date": "2026-06-30"}
     assert rating.grade == "D"  # the veto cap
 
 

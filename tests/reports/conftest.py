@@ -74,7 +74,8 @@ def approve_rating(users, today):
                 services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code=factor["code"], score=3)
         rating.refresh_from_db()
         services.rating_submit(actor=users["analyst"], rating=rating)
-        rating = services.rating_approve(actor=users["analyst2"], rating=rating, note="同意 / agreed")
+        # the experts (analyst, analyst2) are among the rating's makers: an approver decides
+        rating = services.rating_approve(actor=users["approver1"], rating=rating, note="同意 / agreed")
         clock.set_today(TODAY)
         return selectors.current_rating(customer) if rating.state == "approved" else rating
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ratings', '0005_timestamp_labels'),
+        ('ratings', '0008_policy_window_moves_to_models'),
     ]
 
     operations = [
