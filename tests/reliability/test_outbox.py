@@ -132,6 +132,13 @@ def test_broker_down_the_write_commits_the_task_stays_and_the_relay_sends_it_onc
     _relay_sends_each_once(broker, ["creditportal.clear_expired_sessions"])
 
 
+
+@pytest.fixture
+def expert2(make_user):
+    """A second credit analyst: Delphi needs two experts per qualitative factor, and experts may not approve."""
+    return make_user("expert2", "credit_analyst")
+
+
 def test_eager_mode_runs_the_task_after_the_commit_and_marks_it_sent(users, django_capture_on_commit_callbacks):
     ran = []
     original = project_tasks.clear_expired_sessions.run
@@ -241,7 +248,7 @@ def _written_off_case(users, customer):
     return case, collection.writeoff_propose(actor=users["collector"], case=case, reason="debtor insolvent")
 
 
-def test_write_off_posting_and_recovery_with_the_broker_down(broker, users, customer,
+def test_write_off_posting_and_recovery_with_the_broker_down(broker, users, customer, approver_authorities,
                                                              django_capture_on_commit_callbacks):
     case, writeoff = _written_off_case(users, customer)
     broker.down = True
@@ -258,7 +265,7 @@ def test_write_off_posting_and_recovery_with_the_broker_down(broker, users, cust
                                     "ratings.recheck_customer"])
 
 
-def test_rating_approval_statement_and_batch_start_with_the_broker_down(broker, users, customer,
+def test_rating_approval_statement_and_batch_start_with_the_broker_down(broker, users, customer, expert2,
                                                                         django_capture_on_commit_callbacks):
     """The finding's second case: an approved rating's follow-up (monitoring) is not lost."""
     from customers import services as customer_services
@@ -276,6 +283,7 @@ def test_rating_approval_statement_and_batch_start_with_the_broker_down(broker, 
     with django_capture_on_commit_callbacks(execute=True):
         for code in ["management", "market_position", "industry_outlook", "legal_compliance"]:
             ratings.expert_score_set(actor=users["analyst"], rating=rating, factor_code=code, score=4)
+            ratings.expert_score_set(actor=expert2, rating=rating, factor_code=code, score=3)  # Delphi: two experts
         ratings.rating_submit(actor=users["analyst"], rating=rating)
         response = _api(users["analyst2"]).post(f"/api/v1/ratings/{rating.pk}/approve/", {}, format="json")
     assert response.status_code == 200, response.content
@@ -356,7 +364,7 @@ def test_a_refused_request_is_not_remembered_and_an_expired_key_is_new(broker, u
 
 @pytest.mark.parametrize("endpoint", ["invoice", "claim_payout", "credit_note", "write_off", "recovery",
                                       "payment_import", "invoice_import"])
-def test_every_money_moving_write_honours_the_key(endpoint, broker, users, customer):
+def test_every_money_moving_write_honours_the_key(endpoint, broker, users, customer, approver_authorities):
     from collection.models import ClaimPayout, Invoice, WriteOff
 
     rm = _api(users["rm"])
