@@ -34,6 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 LOCAL_APPS = [
     "creditportal",
     "audit",
+    "proposals",
     "accounts",
     "customers",
     "ratings",
