@@ -289,6 +289,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # --- Business settings ----------------------------------------------------------------------
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="CNY")
 SYSTEM_USERNAME = "system"
+# A delegation of a level whose amount cap is above this (reporting currency), or that has no cap, is a
+# proposal that a risk administrator approves (four-eyes); smaller delegations apply at once.
+DELEGATION_FOUR_EYES_ABOVE = env("DELEGATION_FOUR_EYES_ABOVE", default="10000000")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-portal@localhost")

@@ -21,10 +21,14 @@ class ChangeKind:
     permission: str | Callable[[Any], str]
     #: what it is, for people: "New warning rule overdue-45"
     title: Callable[[Any], str]
+    #: the permission to propose, when it differs from the one to decide (an approver proposes a delegation)
+    propose_permission: str | None = None
     #: the rows of the decision page: [{"label", "before", "after"}] (None: new / removed)
     rows: Callable[[Any], list[dict]] = lambda change: []
     #: the ids of the users the change is about: none of them may decide it (segregation of duties)
     subjects: Callable[[Any], Iterable[int]] = lambda change: ()
+    #: the users who may not propose it (default: ``subjects``; the delegator proposes their own delegation)
+    proposer_subjects: Callable[[Any], Iterable[int]] | None = None
     #: extra audit detail (the target's id)
     audit_extra: Callable[[Any], dict] = lambda change: {}
     #: the page a person uses to decide (default: the shared decision page)
@@ -42,13 +46,41 @@ def register(kind: ChangeKind) -> ChangeKind:
     return kind
 
 
-def kind_of(change) -> ChangeKind:
-    return _KINDS[change.slug]
+_loaded = False
+
+
+def _load():
+    """Import every app's ``services`` module once (each registers its kinds there), so a page or task that
+    meets a proposal before anything imported the owning app's services still finds its kind."""
+    global _loaded
+    if _loaded:
+        return
+    from importlib import import_module
+
+    from django.conf import settings
+
+    for app in settings.LOCAL_APPS:
+        try:
+            import_module(f"{app}.services")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.services":
+                raise
+    _loaded = True
 
 
 def get(slug: str) -> ChangeKind | None:
+    if slug not in _KINDS:
+        _load()
     return _KINDS.get(slug)
 
 
+def kind_of(change) -> ChangeKind:
+    kind = get(change.slug)
+    if kind is None:
+        raise LookupError(f"no configuration change kind {change.slug!r} is registered")
+    return kind
+
+
 def kinds() -> list[ChangeKind]:
+    _load()
     return list(_KINDS.values())

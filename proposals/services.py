@@ -52,10 +52,9 @@ def change_propose(*, actor, model, key, values=None, previous=None, **fields):
     values). Nothing applies until another person approves it (``change_approve``)."""
     change = model(proposed_by=actor, key=key[:120], values=values or {}, previous=previous or {}, **fields)
     kind = registry.kind_of(change)
-    access.require(actor, kind.permission_for(change))
-    if actor.pk in set(kind.subjects(change)):
-        access.security_log.warning("refused self-change: user=%s kind=%s", actor.username, kind.slug)
-        raise NotAllowed(_("Segregation of duties: you cannot change your own roles, authority or delegations."))
+    access.require(actor, kind.propose_permission or kind.permission_for(change))
+    for subject in (kind.proposer_subjects or kind.subjects)(change):
+        access.require_not_self(actor, subject)
     if model.objects.select_for_update().filter(key=change.key, state=ChangeState.PROPOSED).exists():
         raise _open_conflict(kind)
     try:
@@ -69,19 +68,19 @@ def change_propose(*, actor, model, key, values=None, previous=None, **fields):
 
 def _locked(change, actor, *, deciding=True):
     kind = registry.kind_of(change)
-    access.require(actor, kind.permission_for(change))
+    permission = kind.permission_for if deciding else (lambda c: kind.propose_permission or kind.permission_for(c))
+    access.require(actor, permission(change))
     locked = type(change).objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
     if locked.state != ChangeState.PROPOSED:
         raise Conflict(_("This proposal was already decided."))
-    access.require(actor, kind.permission_for(locked))
+    access.require(actor, permission(locked))
     if deciding:
         access.require_other_person(
             actor, locked.proposed_by_id,
             _("Four-eyes rule: another risk administrator must decide on the change you proposed."))
-        if actor.pk in set(kind.subjects(locked)):
-            access.security_log.warning("refused self-change: user=%s kind=%s", actor.username, kind.slug)
-            raise NotAllowed(_("Segregation of duties: you cannot decide a change of your own roles, authority or "
-                               "delegations."))
+        for subject in kind.subjects(locked):
+            access.require_not_self(actor, subject, _(
+                "Segregation of duties: you cannot decide a change of your own roles, authority or delegations."))
     return kind, locked
 
 

@@ -49,7 +49,7 @@ class ChangeDetailView(PortalPermissionMixin, DetailView):
         context.update(
             kind=kind, title=kind.title(change), rows=kind.rows(change), rows_id=self.rows_id, may_configure=may,
             can_decide=services.may_decide(user, change),
-            can_withdraw=bool(change.is_pending and may and change.proposed_by_id == user.pk and "withdraw" in urls),
+            can_withdraw=bool(change.is_pending and change.proposed_by_id == user.pk and "withdraw" in urls),
             is_subject=user.pk in set(kind.subjects(change)), action_urls=urls,
             back_url=reverse(back_url), back_label=back_label or _("Configuration changes"))
         context["has_before"] = any(row.get("before") is not None for row in context["rows"])
@@ -73,7 +73,11 @@ class ChangeDecideView(PortalPermissionMixin, View):
 
     def post(self, request, pk):
         change = get_object_or_404(self.model.objects.visible_to(request.user), pk=pk)
-        if not access.has(request.user, registry.kind_of(change).permission_for(change)):
+        kind = registry.kind_of(change)
+        needed = kind.permission_for(change)
+        if self.action == "withdraw":
+            needed = kind.propose_permission or needed
+        if not access.has(request.user, needed):
             raise PermissionDenied
         service = {"approve": services.change_approve, "reject": services.change_reject,
                    "withdraw": services.change_withdraw}[self.action]
