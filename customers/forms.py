@@ -24,11 +24,11 @@ class CustomerForm(ServiceModelForm):
         fields = CUSTOMER_FIELDS
         widgets = {"established_on": DateInput(), "address": forms.TextInput()}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credit_code"].widget.attrs.update({"maxlength": 18, "autocomplete": "off",
                                                         "style": "text-transform: uppercase"})
-        self.fields["group"].queryset = CustomerGroup.objects.order_by("name")
+        self.fields["group"].queryset = CustomerGroup.objects.visible_to(user).order_by("name")
 
     def service_kwargs(self):
         return {name: self.cleaned_data.get(name) for name in CUSTOMER_FIELDS}
