@@ -455,9 +455,8 @@ def group_limit_propose(*, actor, group, limit, currency, expiry_date=None, acti
 
 def _apply_group_limit(actor, change) -> GroupLimit:
     existing = GroupLimit.objects.select_for_update().filter(group_id=change.object_id).first()
-    if existing is not None and any(_group_limit_values(existing)[k] != v for k, v in change.previous.items()):
-        raise Conflict(_("The group limit was changed after this proposal; reject it and propose again."))
-    if existing is None and change.previous:
+    if (existing is None) != (not change.previous) or (
+            existing is not None and any(_group_limit_values(existing)[k] != v for k, v in change.previous.items())):
         raise Conflict(_("The group limit was changed after this proposal; reject it and propose again."))
     values = {**(_group_limit_values(existing) if existing else {}), **change.values}
     before = snapshot(existing) if existing else None
