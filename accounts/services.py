@@ -74,7 +74,7 @@ def _apply_roles(actor, change):
     access.check_role_combination(roles)
     before = _user_state(user)
     user.groups.set(Group.objects.filter(name__in=roles))
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, verb="roles", before=before,
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, before=before,
                  after=_user_state(user))
     return user
 

@@ -457,6 +457,7 @@ class DunningChangeDecideView(ChangeDecideView):
 
     model = DunningPolicyChange
     detail_url_name = "collection:dunning_change_detail"
+    decide_permission = withdraw_permission = "collection.change_dunningpolicy"
 
 
 class DunningActionListView(SortedFilteredListView):

@@ -14,7 +14,7 @@ from creditportal.core.api import (
 )
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
-from proposals.api import proposed_response
+from proposals.api import ChangeSerializer, proposed_response
 from proposals.models import Proposal
 
 from . import rules, selectors, services
@@ -507,16 +507,27 @@ class AuthorityLevelSerializer(serializers.ModelSerializer):
         extra_kwargs = {"number": {"validators": []}}
 
 
-class ProposeOnWriteMixin:
-    """Configuration that takes four-eyes: POST / PUT / PATCH do not change it but propose, and answer 202 with
-    the proposal (``config-changes``, the shared shape of ``proposals.api``); it applies once another risk
+class ProposeOnCreateMixin:
+    """Configuration that takes four-eyes: POST does not change it but proposes, and answers 202 with the
+    proposal (``config-changes``, the shared shape of ``proposals.api``); it applies once another risk
     administrator approves it. ``propose(data, instance)`` calls the service."""
 
+    @extend_schema(responses={202: ChangeSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._answer(self.propose(serializer.validated_data, None))
 
+    def _answer(self, result):
+        if isinstance(result, Proposal):
+            return proposed_response(result)
+        return Response(self.get_serializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ProposeOnWriteMixin(ProposeOnCreateMixin):
+    """... and PUT / PATCH propose too (202)."""
+
+    @extend_schema(responses={202: ChangeSerializer})
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
@@ -524,10 +535,9 @@ class ProposeOnWriteMixin:
         serializer.is_valid(raise_exception=True)
         return self._answer(self.propose(serializer.validated_data, instance))
 
-    def _answer(self, result):
-        if isinstance(result, Proposal):
-            return proposed_response(result)
-        return Response(self.get_serializer(result).data, status=status.HTTP_201_CREATED)
+    @extend_schema(responses={202: ChangeSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
 
 
 class AuthorityLevelViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -601,7 +611,7 @@ class DelegationSerializer(serializers.ModelSerializer):
         return rules.delegation_active(delegation.start_date, delegation.end_date, clock.today(), delegation.revoked)
 
 
-class DelegationViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class DelegationViewSet(ProposeOnCreateMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = DelegationSerializer
     action_permissions = {
@@ -613,8 +623,13 @@ class DelegationViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListMode
         return Delegation.objects.visible_to(self.request.user).select_related("delegator", "delegate", "level",
                                                                                "created_by")
 
+    @extend_schema(responses={201: DelegationSerializer, 202: ChangeSerializer})
+    def create(self, request, *args, **kwargs):
+        """A delegation within ``DELEGATION_FOUR_EYES_ABOVE`` applies at once (201); a larger one is proposed
+        (202 with the proposal) and applies once a risk administrator approves it."""
+        return super().create(request, *args, **kwargs)
+
     def propose(self, data, _instance):
-        """A delegation within ``DELEGATION_FOUR_EYES_ABOVE`` applies at once (201); a larger one answers 202."""
         return services.delegation_create(actor=self.request.user, **data)
 
     @extend_schema(request=None, responses=DelegationSerializer)

@@ -233,6 +233,7 @@ class RuleChangeDecideView(ChangeDecideView):
 
     model = WarningRuleChange
     detail_url_name = "monitoring:rule_change_detail"
+    decide_permission = withdraw_permission = "monitoring.change_warningrule"
 
 
 # --- Watchlist ---------------------------------------------------------------------------------------------
@@ -487,6 +488,7 @@ class ProvisionRateChangeDecideView(ChangeDecideView):
     """Approve, reject or withdraw the proposed provision rates (the shared service checks four-eyes)."""
 
     model = ProvisionRateChange
+    decide_permission = withdraw_permission = "monitoring.change_provisionrate"
 
     def redirect_after(self, pk):
         return redirect("monitoring:provision_run_list")

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from . import services
-from .models import ChangeState, Proposal
+from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, ChangeState, Proposal
 
 
 class ChangeSerializer(serializers.ModelSerializer):
@@ -42,10 +42,9 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = ChangeSerializer
     filter_backends = []
-    decide_permission = "proposals.view_proposal"
     action_permissions = {"list": "proposals.view_proposal", "retrieve": "proposals.view_proposal",
-                          "approve": "proposals.view_proposal", "reject": "proposals.view_proposal",
-                          "withdraw": "proposals.view_proposal"}
+                          "approve": DECIDE_PERMISSIONS, "reject": DECIDE_PERMISSIONS,
+                          "withdraw": PROPOSE_PERMISSIONS}
 
     def get_queryset(self):
         model = self.get_serializer_class().Meta.model

@@ -16,6 +16,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from creditportal.core.querysets import StaffQuerySet
 
 
+# Any one of these lets a user decide some kind of ``Proposal`` (pages and API refuse everyone else up front; the
+# service then checks the kind's own permission); proposing a delegation also takes ``credit.add_delegation``.
+DECIDE_PERMISSIONS = frozenset({"auth.change_user", "credit.add_authoritylevel", "credit.change_authoritylevel",
+                                "credit.change_approverauthority", "credit.change_delegation", "credit.add_grouplimit",
+                                "credit.change_grouplimit"})
+PROPOSE_PERMISSIONS = DECIDE_PERMISSIONS | {"credit.add_delegation"}
+
+
 class ChangeState(models.TextChoices):
     PROPOSED = "proposed", pgettext_lazy("configuration change", "waiting for approval")
     APPROVED = "approved", pgettext_lazy("configuration change", "approved")

@@ -14,7 +14,7 @@ from creditportal.core.errors import NotAllowed, ServiceError
 from creditportal.core.views import PortalPermissionMixin
 
 from . import registry, services
-from .models import ChangeState, Proposal
+from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, ChangeState, Proposal
 
 
 def _view_permission(model) -> str:
@@ -62,6 +62,9 @@ class ChangeDecideView(PortalPermissionMixin, View):
     model = Proposal
     action = "approve"
     detail_url_name = "proposals:detail"
+    #: who may post at all (any one of a set); the service then checks the kind's own permission
+    decide_permission = DECIDE_PERMISSIONS
+    withdraw_permission = PROPOSE_PERMISSIONS
     success = {
         "approve": gettext_lazy("Change approved; it is in force."),
         "reject": gettext_lazy("Proposed change rejected; the configuration stays as it was."),
@@ -69,7 +72,8 @@ class ChangeDecideView(PortalPermissionMixin, View):
     }
 
     def get_permission_required(self):
-        return [_view_permission(self.model)]
+        needed = self.withdraw_permission if self.action == "withdraw" else self.decide_permission
+        return [needed] if isinstance(needed, str) else needed
 
     def post(self, request, pk):
         change = get_object_or_404(self.model.objects.visible_to(request.user), pk=pk)
