@@ -152,10 +152,12 @@ def credit_setup(users):
 
     admin = users["riskadmin"]
     levels = [
-        configured(services.authority_level_propose(actor=admin, number=1, name="Branch", max_amount=5 * M, weakest_grade="C")),
+        configured(services.authority_level_propose(actor=admin, number=1, name="Branch", max_amount=5 * M,
+                                                    weakest_grade="C")),
         configured(services.authority_level_propose(actor=admin, number=2, name="Head office", max_amount=20 * M,
-                                      weakest_grade="C")),
-        configured(services.authority_level_propose(actor=admin, number=3, name="Committee", max_amount=None, weakest_grade="D")),
+                                                    weakest_grade="C")),
+        configured(services.authority_level_propose(actor=admin, number=3, name="Committee", max_amount=None,
+                                                    weakest_grade="D")),
     ]
     for i, level in enumerate(levels, start=1):
         configured(services.approver_authority_propose(actor=admin, user=users[f"approver{i}"], level=level))
