@@ -8,6 +8,8 @@ from rest_framework.permissions import AllowAny
 
 from creditportal.core.throttle import AtomicRateThrottle
 
+from proposals.api import ChangeSerializer, proposed_response
+
 User = get_user_model()
 
 
@@ -50,11 +52,28 @@ class UserSerializer(serializers.ModelSerializer):
         return [g.name for g in user.groups.all()]
 
 
+class RolesSerializer(serializers.Serializer):
+    roles = serializers.ListField(child=serializers.CharField(), allow_empty=True)
+
+
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = User.objects.exclude(username="system").prefetch_related("groups").order_by("username")
     serializer_class = UserSerializer
     search_fields = ["username", "first_name", "last_name"]
-    action_permissions = {"list": "auth.view_user", "retrieve": "auth.view_user"}
+    action_permissions = {"list": "auth.view_user", "retrieve": "auth.view_user", "roles": "auth.change_user"}
+
+    @extend_schema(request=RolesSerializer, responses={202: ChangeSerializer})
+    @action(detail=True, methods=["post"])
+    def roles(self, request, pk=None):
+        """Propose the user's roles: 202 with the proposal (``config-changes``), which applies once another risk
+        administrator approves it. One's own roles and incompatible roles are refused."""
+        from . import services
+
+        payload = RolesSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        change = services.user_roles_propose(actor=request.user, user=self.get_object(),
+                                             roles=payload.validated_data["roles"])
+        return proposed_response(change)
 
 
 

@@ -9,12 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import access
-from creditportal.core.errors import NotAllowed, ValidationFailed
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from proposals import registry as proposals_registry
+from proposals import services as proposals
+from proposals.models import Proposal
 
 from .models import Notification, UserPreference
 
@@ -36,10 +40,63 @@ def _check_roles(roles):
                                field_errors={"roles": _("Choose from the listed roles.")})
 
 
+def _role_names(user) -> list[str]:
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def _role_labels(roles) -> str:
+    return ", ".join(str(access.ROLE_LABELS.get(r, r)) for r in roles) or "—"
+
+
+def user_roles_propose(*, actor, user, roles) -> Proposal:
+    """Propose ``roles`` as ``user``'s roles (four-eyes: they apply when another risk administrator approves).
+    Nobody proposes their own roles; incompatible roles are refused here and again on approval."""
+    access.require(actor, "auth.change_user")
+    access.require_not_self(actor, user, _("Segregation of duties: you cannot change your own roles."))
+    wanted = sorted(set(roles))
+    _check_roles(wanted)
+    access.check_role_combination(wanted)
+    current = _role_names(user)
+    if wanted == current:
+        raise ValidationFailed(_("These are the user's roles in force; nothing to change."))
+    return proposals.proposal_propose(actor=actor, kind=ROLES_KIND, key=f"user-{user.pk}", subject=user,
+                                      object_id=user.pk, values={"roles": wanted}, previous={"roles": current},
+                                      summary=f"{user.username}: {', '.join(wanted) or '-'}")
+
+
+def _apply_roles(actor, change):
+    """Put approved roles in force (called by ``proposals.services.change_approve``)."""
+    user = User.objects.select_for_update().get(pk=change.subject_id)
+    if _role_names(user) != change.previous.get("roles"):
+        raise Conflict(_("The user's roles were changed after this proposal; reject it and propose again."))
+    roles = change.values["roles"]
+    _check_roles(roles)
+    access.check_role_combination(roles)
+    before = _user_state(user)
+    user.groups.set(Group.objects.filter(name__in=roles))
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, before=before,
+                 after=_user_state(user))
+    return user
+
+
+ROLES_KIND = "accounts.roles"
+proposals_registry.register(proposals_registry.ChangeKind(
+    slug=ROLES_KIND, model=Proposal, apply=_apply_roles, permission="auth.change_user",
+    title=lambda change: _("Roles of %(user)s") % {"user": change.subject.username},
+    rows=lambda change: [{"field": "roles", "label": _("Roles"), "before": _role_labels(change.previous.get("roles", [])),
+                          "after": _role_labels(change.values.get("roles", []))}],
+    subjects=lambda change: [change.subject_id],
+    audit_extra=lambda change: {"user_id": change.subject_id},
+    messages={"open": gettext_lazy("A change of this user's roles is already waiting for approval.")}))
+
+
 @transaction.atomic
 def user_create(*, actor, username, password, roles, first_name="", last_name="", email="") -> User:
+    """Create a user; their ``roles`` are proposed (``user.role_proposal``) and apply once another risk
+    administrator approves them (four-eyes on role grants)."""
     access.require(actor, "auth.add_user")
     _check_roles(roles)
+    access.check_role_combination(roles)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(_("A user with this username already exists."),
                                field_errors={"username": _("This username is taken.")})
@@ -50,22 +107,35 @@ def user_create(*, actor, username, password, roles, first_name="", last_name=""
         raise ValidationFailed(" ".join(exc.messages), field_errors={"password": exc.messages}) from exc
     user.set_password(password)
     user.save()
-    user.groups.set(Group.objects.filter(name__in=roles))
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=user, after=_user_state(user))
+    user.role_proposal = user_roles_propose(actor=actor, user=user, roles=roles) if roles else None
     return user
 
 
 @transaction.atomic
 def user_update(*, actor, user, roles, first_name, last_name, email) -> User:
+    """Change a user's names and e-mail at once; a change of roles that grants any role is proposed
+    (``user.role_proposal``: four-eyes), one that only takes roles away applies at once. Nobody changes their
+    own roles; incompatible roles are refused."""
     access.require(actor, "auth.change_user")
     _check_roles(roles)
     if user.username == "system":
         raise ValidationFailed(_("The system user cannot be changed."))
+    wanted, current = sorted(set(roles)), _role_names(user)
+    if wanted != current:
+        access.require_not_self(actor, user, _("Segregation of duties: you cannot change your own roles."))
+        access.check_role_combination(wanted)
     before = _user_state(user)
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.save(update_fields=["first_name", "last_name", "email"])
-    user.groups.set(Group.objects.filter(name__in=roles))
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, before=before, after=_user_state(user))
+    user.role_proposal = None
+    if set(wanted) - set(current):
+        user.role_proposal = user_roles_propose(actor=actor, user=user, roles=wanted)
+    elif wanted != current:
+        user.groups.set(Group.objects.filter(name__in=wanted))
+    after = _user_state(user)
+    if after != before:
+        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, before=before, after=after)
     return user
 
 

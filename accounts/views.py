@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import FormView, ListView, View
 
-from creditportal.core.errors import ServiceError
+from creditportal.core.errors import NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
@@ -70,6 +70,10 @@ class UserCreateView(PortalPermissionMixin, FormView):
             report_service_error(self.request, form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("User %(name)s created.") % {"name": user.username})
+        if user.role_proposal is not None:
+            messages.info(self.request, _("Their roles are proposed; they apply once another risk administrator "
+                                          "approves them."))
+            return redirect("proposals:detail", pk=user.role_proposal.pk)
         return redirect("accounts:user_list")
 
 
@@ -96,12 +100,20 @@ class UserEditView(PortalPermissionMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.user_update(actor=self.request.user, user=self.target, roles=data["roles"],
-                                 first_name=data["first_name"], last_name=data["last_name"], email=data["email"])
+            user = services.user_update(actor=self.request.user, user=self.target, roles=data["roles"],
+                                        first_name=data["first_name"], last_name=data["last_name"],
+                                        email=data["email"])
         except ServiceError as error:
             report_service_error(self.request, form, error)
             return self.form_invalid(form)
+        except NotAllowed as error:  # segregation of duties: one's own roles
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
         messages.success(self.request, _("User %(name)s saved.") % {"name": self.target.username})
+        if user.role_proposal is not None:
+            messages.info(self.request, _("The new roles are proposed; they apply once another risk administrator "
+                                          "approves them."))
+            return redirect("proposals:detail", pk=user.role_proposal.pk)
         return redirect("accounts:user_list")
 
 

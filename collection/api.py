@@ -18,6 +18,8 @@ from creditportal.core.api import (
 )
 from creditportal.core.idempotency import idempotent
 from customers.models import Customer
+from proposals.api import ChangeViewSet, proposed_response
+from proposals.models import ChangeState
 
 from . import selectors, services
 from .filtersets import CaseFilterSet, InvoiceFilterSet, PaymentFilterSet
@@ -28,7 +30,6 @@ from .models import (
     DunningAction,
     DunningActionKind,
     DunningChangeKind,
-    DunningChangeState,
     DunningLevel,
     DunningPolicy,
     DunningPolicyChange,
@@ -428,7 +429,7 @@ class DunningPolicyChangeSerializer(serializers.ModelSerializer):
     it changes; it takes effect when another risk administrator approves it."""
 
     kind = serializers.CharField(read_only=True, help_text=", ".join(DunningChangeKind.values))
-    state = serializers.CharField(read_only=True, help_text=", ".join(DunningChangeState.values))
+    state = serializers.CharField(read_only=True, help_text=", ".join(ChangeState.values))
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -439,13 +440,8 @@ class DunningPolicyChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DunningDecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="",
-                                 help_text="Comment; the reason is required to reject.")
-
-
 def _proposed(change):
-    return Response(DunningPolicyChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
+    return proposed_response(change, DunningPolicyChangeSerializer)
 
 
 class DunningPolicyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -494,37 +490,19 @@ class DunningPolicyViewSet(viewsets.ReadOnlyModelViewSet):
                                                         **s.validated_data))
 
 
-class DunningPolicyChangeViewSet(viewsets.ReadOnlyModelViewSet):
+class DunningPolicyChangeViewSet(ChangeViewSet):
     """Proposed changes of the dunning configuration (open ones first); another risk administrator than the
-    proposer POSTs ``approve`` (it takes effect) or ``reject`` (with the reason in ``note``)."""
+    proposer POSTs ``approve`` (it takes effect) or ``reject`` (with the reason in ``note``); the proposer may
+    ``withdraw`` (the shared shape of ``proposals.api``)."""
 
     serializer_class = DunningPolicyChangeSerializer
-    filter_backends = []
     action_permissions = {"list": "collection.view_dunningpolicychange",
                           "retrieve": "collection.view_dunningpolicychange",
-                          "approve": "collection.change_dunningpolicy", "reject": "collection.change_dunningpolicy"}
+                          "approve": "collection.change_dunningpolicy", "reject": "collection.change_dunningpolicy",
+                          "withdraw": "collection.change_dunningpolicy"}
 
     def get_queryset(self):
         return selectors.dunning_changes(self.request.user)
-
-    def _note(self, request):
-        payload = DunningDecisionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return payload.validated_data["note"]
-
-    @extend_schema(request=DunningDecisionSerializer, responses=DunningPolicyChangeSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        change = self.get_object()
-        services.dunning_change_approve(actor=request.user, change=change, note=self._note(request))
-        return Response(DunningPolicyChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
-
-    @extend_schema(request=DunningDecisionSerializer, responses=DunningPolicyChangeSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        change = self.get_object()
-        services.dunning_change_reject(actor=request.user, change=change, note=self._note(request))
-        return Response(DunningPolicyChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
 
 
 class DunningActionViewSet(viewsets.ReadOnlyModelViewSet):

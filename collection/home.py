@@ -1,10 +1,10 @@
 """Home-page panels: the collector's work queue; the write-offs waiting for an approver; the dunning changes
 waiting for a second risk administrator."""
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import clock
+from proposals.home import pending_panel
 
 from . import selectors
 
@@ -53,20 +53,12 @@ def _writeoff_panels(user):
 
 def _dunning_change_panels(user):
     """A risk administrator's dunning changes to decide (not their own proposals: four-eyes)."""
-    if not user.has_perm("collection.change_dunningpolicy"):
-        return []
-    from . import services
+    from .models import DunningPolicyChange
 
-    today = clock.today()
-    rows = [c for c in services.pending_dunning_changes() if c.proposed_by_id != user.pk]
-    if not rows:
-        return []
-    return [{
-        "title": _("Dunning changes awaiting my approval"), "count": len(rows),
-        "url": reverse("collection:policy_list"),
-        "items": [{"label": _("%(kind)s, proposed by %(user)s") % {
-                       "kind": f"{c.get_kind_display()}: {c.policy.name if c.policy else c.values.get('name', '')}",
-                       "user": c.proposed_by.username},
-                   "url": reverse("collection:dunning_change_detail", args=[c.pk]),
-                   "age_days": (today - timezone.localdate(c.proposed_at)).days} for c in rows[:5]],
-    }]
+    return pending_panel(
+        user, DunningPolicyChange, title=_("Dunning changes awaiting my approval"),
+        url=reverse("collection:policy_list"),
+        label=lambda c: _("%(kind)s, proposed by %(user)s") % {
+            "kind": f"{c.get_kind_display()}: {c.policy.name if c.policy else c.values.get('name', '')}",
+            "user": c.proposed_by.username},
+        item_url=lambda c: reverse("collection:dunning_change_detail", args=[c.pk]))

@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import StaffQuerySet
 from customers.models import ScopedQuerySet
+from proposals.models import ConfigChange
 
 ZERO = Decimal("0")
 
@@ -301,65 +302,30 @@ class DunningChangeKind(models.TextChoices):
     LEVEL_DELETE = "level_delete", pgettext_lazy("dunning change", "removal of a level")
 
 
-class DunningChangeState(models.TextChoices):
-    PROPOSED = "proposed", pgettext_lazy("dunning change", "waiting for approval")
-    APPROVED = "approved", pgettext_lazy("dunning change", "approved")
-    REJECTED = "rejected", pgettext_lazy("dunning change", "rejected")
+class DunningPolicyChange(ConfigChange):
+    """A proposed change of the dunning configuration (four-eyes, ``proposals``): a new policy, a change of one
+    (activating it included), a new, changed or removed level. One risk administrator proposes it, another
+    approves it, and only then does it take effect. One open proposal per policy (``key``: ``policy-<id>``, or
+    ``new-<name>`` for a new policy)."""
 
-
-class DunningPolicyChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    """A proposed change of the dunning configuration (four-eyes): a new policy, a change of one (activating it
-    included), a new, changed or removed level. One risk administrator proposes it, another approves it, and only
-    then does it take effect. ``values``/``previous``: {field: JSON value} of what changes. One open proposal per
-    policy (``key``: ``policy-<id>``, or ``new-<name>`` for a new policy)."""
+    change_slug = "collection.dunning"
 
     kind = models.CharField(_("kind"), max_length=20, choices=DunningChangeKind.choices)
-    key = models.CharField(_("key"), max_length=120, editable=False)
     policy = models.ForeignKey(DunningPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, null=True,
                                blank=True, related_name="changes")
     level = models.ForeignKey(DunningLevel, verbose_name=_("level"), on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+")
-    values = models.JSONField(_("proposed values"), default=dict)
-    previous = models.JSONField(_("values before"), default=dict)
-    state = FSMField(_("state"), default=DunningChangeState.PROPOSED, choices=DunningChangeState.choices,
-                     protected=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
-    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ConfigChange.Meta):
         verbose_name = _("dunning policy change")
         verbose_name_plural = _("dunning policy changes")
-        ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["key"], condition=Q(state="proposed"),
-                                    name="collection_one_pending_change_per_policy"),
-        ]
 
     def __str__(self):
         return _("Dunning policy change %(id)s") % {"id": self.pk}
 
     @property
-    def is_pending(self) -> bool:
-        return self.state == DunningChangeState.PROPOSED
-
-    @property
     def is_level_change(self) -> bool:
         return self.kind.startswith("level_")
-
-    @transition(field=state, source=DunningChangeState.PROPOSED, target=DunningChangeState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=DunningChangeState.PROPOSED, target=DunningChangeState.REJECTED)
-    def reject(self):
-        pass
 
 
 class DunningActionQuerySet(ScopedQuerySet):

@@ -30,6 +30,8 @@ from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable, to_decimal
 from creditportal.core.tasks import enqueue, enqueue_many
 from customers.models import Customer
+from proposals import registry as proposals_registry
+from proposals import services as proposals
 
 from . import rules
 from .models import (
@@ -45,7 +47,6 @@ from .models import (
     DUNNING_LEVEL_FIELDS,
     DUNNING_POLICY_FIELDS,
     DunningChangeKind,
-    DunningChangeState,
     DunningLevel,
     DunningPolicy,
     DunningPolicyChange,
@@ -556,29 +557,13 @@ def _deactivate_others(policy):
     DunningPolicy.objects.filter(is_active=True).exclude(pk=policy.pk).update(is_active=False)
 
 
-def _dunning_change_state(change) -> dict:
-    return {"kind": change.kind, "policy_id": change.policy_id, "level_id": change.level_id, "state": change.state,
-            "values": change.values, "previous": change.previous, "proposed_by": change.proposed_by.username,
-            "decided_by": change.decided_by.username if change.decided_by_id else None,
-            "decision_note": change.decision_note}
-
-
 def pending_dunning_changes():
     """Proposed changes of the dunning configuration waiting for a second risk administrator, oldest first."""
-    return (DunningPolicyChange.objects.filter(state=DunningChangeState.PROPOSED)
-            .select_related("proposed_by", "policy", "level").order_by("proposed_at", "pk"))
+    return proposals.pending(DunningPolicyChange).select_related("policy", "level")
 
 
 def _create_dunning_change(actor, *, key, **data) -> DunningPolicyChange:
-    if DunningPolicyChange.objects.select_for_update().filter(key=key, state=DunningChangeState.PROPOSED).exists():
-        raise Conflict(_("A change of this dunning policy is already waiting for approval."))
-    try:
-        with transaction.atomic():
-            change = DunningPolicyChange.objects.create(proposed_by=actor, key=key, **data)
-    except IntegrityError:  # proposed by someone else meanwhile
-        raise Conflict(_("A change of this dunning policy is already waiting for approval."))
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=change, after=_dunning_change_state(change))
-    return change
+    return proposals.change_propose(actor=actor, model=DunningPolicyChange, key=key, **data)
 
 
 @transaction.atomic
@@ -638,13 +623,6 @@ def dunning_level_propose(*, actor, policy, level=None, delete=False, **values) 
     return _create_dunning_change(actor, key=f"policy-{policy.pk}", kind=DunningChangeKind.LEVEL_UPDATE,
                                   policy=policy, level=level, values=changed,
                                   previous={k: getattr(level, k) for k in changed})
-
-
-def _locked_dunning_change(change) -> DunningPolicyChange:
-    locked = DunningPolicyChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
-    if locked.state != DunningChangeState.PROPOSED:
-        raise Conflict(_("This proposal was already decided."))
-    return locked
 
 
 def _dunning_change_permission(change) -> str:
@@ -711,43 +689,43 @@ def _apply_level(actor, change):
     return policy
 
 
-@transaction.atomic
-def dunning_change_approve(*, actor, change, note="") -> DunningPolicy:
-    """A second risk administrator puts the proposed dunning configuration in force; the next run uses it."""
-    access.require(actor, _dunning_change_permission(change))
-    locked = _locked_dunning_change(change)
-    access.require(actor, _dunning_change_permission(locked))
-    access.require_other_person(
-        actor, locked.proposed_by_id,
-        _("Four-eyes rule: another risk administrator must approve the dunning change you proposed."))
-    before = _dunning_change_state(locked)
-    policy = _apply_level(actor, locked) if locked.is_level_change else _apply_policy(actor, locked)
-    locked.approve()
-    locked.policy = policy
-    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note or ""
-    locked.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before,
-                 after=_dunning_change_state(locked))
+def _apply_dunning_change(actor, change) -> DunningPolicy:
+    """Put an approved dunning change in force (called by ``proposals.services.change_approve``)."""
+    policy = _apply_level(actor, change) if change.is_level_change else _apply_policy(actor, change)
+    change.policy = policy
     return policy
 
 
-@transaction.atomic
+def _dunning_change_title(change) -> str:
+    title = str(change.get_kind_display()).capitalize()
+    if change.policy_id:
+        title += f": {change.policy.name}"
+    if change.level_id and change.level is not None:
+        title += f" · {change.level}"
+    return title
+
+
+def _dunning_change_rows(change):
+    from .selectors import dunning_change_rows
+
+    return dunning_change_rows(change)
+
+
+proposals_registry.register(proposals_registry.ChangeKind(
+    slug=DunningPolicyChange.change_slug, model=DunningPolicyChange, apply=_apply_dunning_change,
+    permission=_dunning_change_permission, title=_dunning_change_title, rows=_dunning_change_rows,
+    audit_extra=lambda change: {"policy_id": change.policy_id, "level_id": change.level_id},
+    messages={"open": gettext_lazy("A change of this dunning policy is already waiting for approval.")}))
+
+
+def dunning_change_approve(*, actor, change, note="") -> DunningPolicy:
+    """A second risk administrator puts the proposed dunning configuration in force; the next run uses it."""
+    return proposals.change_approve(actor=actor, change=change, note=note)
+
+
 def dunning_change_reject(*, actor, change, note="") -> DunningPolicyChange:
     """A second risk administrator turns the proposal down, with the reason; the configuration stays."""
-    access.require(actor, _dunning_change_permission(change))
-    locked = _locked_dunning_change(change)
-    access.require_other_person(
-        actor, locked.proposed_by_id,
-        _("Four-eyes rule: another risk administrator must decide on the dunning change you proposed."))
-    if not (note or "").strip():
-        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
-    before = _dunning_change_state(locked)
-    locked.reject()
-    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note
-    locked.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
-                 after=_dunning_change_state(locked))
-    return locked
+    return proposals.change_reject(actor=actor, change=change, note=note)
 
 
 # --- dunning run ------------------------------------------------------------------------------

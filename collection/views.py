@@ -18,6 +18,7 @@ from creditportal.core import clock
 from creditportal.core.errors import ServiceError
 from creditportal.core.lists import Column, ExportMixin, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
+from proposals.views import ChangeDecideView, ChangeDetailView
 
 from . import forms, rules, selectors, services
 from .filtersets import AgingFilterForm, CaseFilterSet, InvoiceFilterSet, PaymentFilterSet
@@ -27,6 +28,7 @@ from .models import (
     DunningAction,
     DunningLevel,
     DunningPolicy,
+    DunningPolicyChange,
     Invoice,
     Payment,
     WriteOff,
@@ -437,47 +439,25 @@ class DunningLevelFormView(DunningProposalMixin, ServiceFormView):
         return services.dunning_level_propose(actor=self.request.user, policy=self.policy, level=self.level, **d)
 
 
-class DunningChangeDetailView(PortalPermissionMixin, DetailView):
-    """A proposed change of the dunning configuration: what it changes (in force → proposed), who proposed
-    and who decided; the approve / reject form for a risk administrator other than the proposer."""
+class DunningChangeDetailView(ChangeDetailView):
+    """A proposed change of the dunning configuration on the shared decision page (in force → proposed)."""
 
-    permission_required = "collection.view_dunningpolicychange"
-    template_name = "collection/dunning_change_detail.html"
-    context_object_name = "change"
+    model = DunningPolicyChange
+    url_names = {"approve": "collection:dunning_change_approve", "reject": "collection:dunning_change_reject",
+                 "withdraw": "collection:dunning_change_withdraw"}
+    rows_id = "dunning-change-rows"
+    back = ("collection:policy_list", gettext_lazy("Dunning policies"))
 
     def get_queryset(self):
         return selectors.dunning_changes(self.request.user)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        change, user = self.object, self.request.user
-        permission = ("collection.add_dunningpolicy" if change.kind == "policy_create"
-                      else "collection.change_dunningpolicy")
-        may = user.has_perm(permission)
-        context.update(rows=selectors.dunning_change_rows(change), may_configure=may,
-                       can_decide=bool(change.is_pending and may and change.proposed_by_id != user.pk))
-        return context
 
+class DunningChangeDecideView(ChangeDecideView):
+    """Approve, reject or withdraw a proposed dunning change (the shared service checks four-eyes)."""
 
-class DunningChangeDecideView(PortalPermissionMixin, View):
-    """Approve or reject a proposed dunning change (another risk administrator than the proposer)."""
-
-    permission_required = "collection.change_dunningpolicy"
-    approve = True
-
-    def post(self, request, pk):
-        change = get_object_or_404(selectors.dunning_changes(request.user), pk=pk)
-        note = request.POST.get("note", "")
-        try:
-            if self.approve:
-                services.dunning_change_approve(actor=request.user, change=change, note=note)
-                messages.success(request, _("Change approved; the next dunning run uses it."))
-            else:
-                services.dunning_change_reject(actor=request.user, change=change, note=note)
-                messages.success(request, _("Proposed change rejected; the dunning policy stays as it was."))
-        except ServiceError as error:
-            messages.error(request, error.message)
-        return redirect("collection:dunning_change_detail", pk=pk)
+    model = DunningPolicyChange
+    detail_url_name = "collection:dunning_change_detail"
+    decide_permission = withdraw_permission = "collection.change_dunningpolicy"
 
 
 class DunningActionListView(SortedFilteredListView):

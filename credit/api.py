@@ -17,6 +17,8 @@ from creditportal.core.api import (
 from creditportal.core.idempotency import idempotent
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer, CustomerGroup
+from proposals.api import ChangeSerializer, proposed_response
+from proposals.models import Proposal
 
 from . import rules, selectors, services
 from .models import (
@@ -510,7 +512,40 @@ class AuthorityLevelSerializer(serializers.ModelSerializer):
         extra_kwargs = {"number": {"validators": []}}
 
 
-class AuthorityLevelViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ProposeOnCreateMixin:
+    """Configuration that takes four-eyes: POST does not change it but proposes, and answers 202 with the
+    proposal (``config-changes``, the shared shape of ``proposals.api``); it applies once another risk
+    administrator approves it. ``propose(data, instance)`` calls the service."""
+
+    @extend_schema(responses={202: ChangeSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(self.propose(serializer.validated_data, None))
+
+    def _answer(self, result):
+        if isinstance(result, Proposal):
+            return proposed_response(result)
+        return Response(self.get_serializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ProposeOnWriteMixin(ProposeOnCreateMixin):
+    """... and PUT / PATCH propose too (202)."""
+
+    @extend_schema(responses={202: ChangeSerializer})
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(self.propose(serializer.validated_data, instance))
+
+    @extend_schema(responses={202: ChangeSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class AuthorityLevelViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = AuthorityLevelSerializer
     pagination_class = None
@@ -523,14 +558,11 @@ class AuthorityLevelViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Re
     def get_queryset(self):
         return AuthorityLevel.objects.visible_to(self.request.user)
 
-    def perform_create(self, serializer):
-        serializer.instance = services.authority_level_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        level = serializer.instance
-        data = {"number": level.number, "name": level.name, "max_amount": level.max_amount,
-                "weakest_grade": level.weakest_grade, **serializer.validated_data}
-        serializer.instance = services.authority_level_save(actor=self.request.user, level=level, **data)
+    def propose(self, data, level):
+        if level is not None:
+            data = {"number": level.number, "name": level.name, "max_amount": level.max_amount,
+                    "weakest_grade": level.weakest_grade, **data}
+        return services.authority_level_propose(actor=self.request.user, level=level, **data)
 
 
 class ApproverAuthoritySerializer(serializers.ModelSerializer):
@@ -545,7 +577,7 @@ class ApproverAuthoritySerializer(serializers.ModelSerializer):
         extra_kwargs = {"user": {"validators": []}}
 
 
-class ApproverAuthorityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ApproverAuthorityViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = ApproverAuthoritySerializer
     action_permissions = {
@@ -557,13 +589,10 @@ class ApproverAuthorityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins
     def get_queryset(self):
         return ApproverAuthority.objects.visible_to(self.request.user).select_related("user", "level")
 
-    def perform_create(self, serializer):
-        serializer.instance = services.approver_authority_set(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        row = serializer.instance
-        data = {"user": row.user, "level": row.level, "active": row.active, **serializer.validated_data}
-        serializer.instance = services.approver_authority_set(actor=self.request.user, **data)
+    def propose(self, data, row):
+        if row is not None:
+            data = {"user": row.user, "level": row.level, "active": row.active, **data}
+        return services.approver_authority_propose(actor=self.request.user, **data)
 
 
 class DelegationSerializer(serializers.ModelSerializer):
@@ -587,7 +616,7 @@ class DelegationSerializer(serializers.ModelSerializer):
         return rules.delegation_active(delegation.start_date, delegation.end_date, clock.today(), delegation.revoked)
 
 
-class DelegationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class DelegationViewSet(ProposeOnCreateMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = DelegationSerializer
     action_permissions = {
@@ -599,8 +628,14 @@ class DelegationViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         return Delegation.objects.visible_to(self.request.user).select_related("delegator", "delegate", "level",
                                                                                "created_by")
 
-    def perform_create(self, serializer):
-        serializer.instance = services.delegation_create(actor=self.request.user, **serializer.validated_data)
+    @extend_schema(responses={201: DelegationSerializer, 202: ChangeSerializer})
+    def create(self, request, *args, **kwargs):
+        """A delegation within ``DELEGATION_FOUR_EYES_ABOVE`` applies at once (201); a larger one is proposed
+        (202 with the proposal) and applies once a risk administrator approves it."""
+        return super().create(request, *args, **kwargs)
+
+    def propose(self, data, _instance):
+        return services.delegation_create(actor=self.request.user, **data)
 
     @extend_schema(request=None, responses=DelegationSerializer)
     @action(detail=True, methods=["post"])
@@ -620,7 +655,7 @@ class GroupLimitSerializer(serializers.ModelSerializer):
         extra_kwargs = {"group": {"validators": []}}
 
 
-class GroupLimitViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class GroupLimitViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = GroupLimitSerializer
     action_permissions = {
@@ -632,14 +667,11 @@ class GroupLimitViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def get_queryset(self):
         return GroupLimit.objects.visible_to(self.request.user).select_related("group")
 
-    def perform_create(self, serializer):
-        serializer.instance = services.group_limit_save(actor=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        row = serializer.instance
-        data = {"group": row.group, "limit": row.limit, "currency": row.currency, "expiry_date": row.expiry_date,
-                "active": row.active, **serializer.validated_data}
-        serializer.instance = services.group_limit_save(actor=self.request.user, **data)
+    def propose(self, data, row):
+        if row is not None:
+            data = {"group": row.group, "limit": row.limit, "currency": row.currency, "expiry_date": row.expiry_date,
+                    "active": row.active, **data}
+        return services.group_limit_propose(actor=self.request.user, **data)
 
 
 class CovenantBreachSerializer(serializers.ModelSerializer):

@@ -59,18 +59,26 @@ def _matrix(users):
     for number, name, amount, weakest in MATRIX:
         level = AuthorityLevel.objects.filter(number=number).first()
         if level is None:
-            level = services.authority_level_save(actor=users["riskadmin"], number=number, name=name,
-                                                  max_amount=amount, weakest_grade=weakest)
+            level = _approved(users, services.authority_level_propose(
+                actor=users["riskadmin"], number=number, name=name, max_amount=amount, weakest_grade=weakest))
         approver = users.get(f"approver{number}")
         if approver is not None and not ApproverAuthority.objects.filter(user=approver).exists():
-            services.approver_authority_set(actor=users["riskadmin"], user=approver, level=level)
+            _approved(users, services.approver_authority_propose(actor=users["riskadmin"], user=approver, level=level))
 
 
 def _group_limit(users, customers):
     parent = customers.get("huadong_parent")
     if parent is None or not parent.group_id or GroupLimit.objects.filter(group_id=parent.group_id).exists():
         return
-    services.group_limit_save(actor=users["riskadmin"], group=parent.group, limit=80 * M, currency="CNY")
+    _approved(users, services.group_limit_propose(actor=users["riskadmin"], group=parent.group, limit=80 * M,
+                                                  currency="CNY"))
+
+
+def _approved(users, proposal):
+    """Configuration takes four-eyes: riskadmin proposes, riskadmin2 approves (returns what is in force)."""
+    from proposals.services import change_approve
+
+    return change_approve(actor=users["riskadmin2"], change=proposal, note="demo")
 
 
 def _run(key, customer, users, currency, amount, term, target, collateral, today):

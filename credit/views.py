@@ -16,6 +16,7 @@ from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer, CustomerGroup
+from proposals.models import Proposal
 
 from . import rules, selectors, services
 from .filtersets import ApplicationFilterSet, FacilityFilterSet
@@ -651,13 +652,17 @@ class DelegationCreateView(PortalPermissionMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.delegation_create(actor=self.request.user, **form.cleaned_data)
+            saved = services.delegation_create(actor=self.request.user, **form.cleaned_data)
         except ServiceError as error:
             report_service_error(self.request, form, error)
             return self.form_invalid(form)
         except NotAllowed as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
+        if isinstance(saved, Proposal):
+            messages.success(self.request, _("Delegation proposed; it takes effect once a risk administrator "
+                                             "approves it."))
+            return redirect("proposals:detail", pk=saved.pk)
         messages.success(self.request, _("Delegation saved."))
         return redirect("credit:matrix")
 
@@ -702,6 +707,10 @@ class ConfigFormView(PortalPermissionMixin, FormView):
             return self.form_invalid(form)
         except NotAllowed as error:
             raise PermissionDenied(error.message) from error
+        if isinstance(saved, Proposal):  # four-eyes configuration: proposed, not yet in force
+            messages.success(self.request, _("Change proposed; it takes effect once another risk administrator "
+                                             "approves it."))
+            return redirect("proposals:detail", pk=saved.pk)
         messages.success(self.request, self.success_message)
         return self.after_save(saved)
 
@@ -805,7 +814,7 @@ class AuthorityLevelCreateView(ConfigFormView):
         return {"number": (last.number + 1) if last else 1}
 
     def save(self, data):
-        return services.authority_level_save(actor=self.request.user, **data)
+        return services.authority_level_propose(actor=self.request.user, **data)
 
 
 class AuthorityLevelEditView(AuthorityLevelCreateView):
@@ -823,7 +832,7 @@ class AuthorityLevelEditView(AuthorityLevelCreateView):
                 "weakest_grade": level.weakest_grade}
 
     def save(self, data):
-        return services.authority_level_save(actor=self.request.user, level=self.level, **data)
+        return services.authority_level_propose(actor=self.request.user, level=self.level, **data)
 
 
 class ApproverAuthorityView(ConfigFormView):
@@ -845,7 +854,7 @@ class ApproverAuthorityView(ConfigFormView):
         return initial
 
     def save(self, data):
-        return services.approver_authority_set(actor=self.request.user, **data)
+        return services.approver_authority_propose(actor=self.request.user, **data)
 
 
 class GroupLimitListView(PortalPermissionMixin, ListView):
@@ -881,7 +890,7 @@ class GroupLimitCreateView(ConfigFormView):
         return {"currency": "CNY", "active": True}
 
     def save(self, data):
-        return services.group_limit_save(actor=self.request.user, **data)
+        return services.group_limit_propose(actor=self.request.user, **data)
 
 
 class GroupLimitEditView(ConfigFormView):
@@ -905,7 +914,7 @@ class GroupLimitEditView(ConfigFormView):
         return {"limit": row.limit, "currency": row.currency, "expiry_date": row.expiry_date, "active": row.active}
 
     def save(self, data):
-        return services.group_limit_save(actor=self.request.user, group=self.group_limit.group, **data)
+        return services.group_limit_propose(actor=self.request.user, group=self.group_limit.group, **data)
 
 
 # --- Customer tab -----------------------------------------------------------------------------

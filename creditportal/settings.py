@@ -34,6 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 LOCAL_APPS = [
     "creditportal",
     "audit",
+    "proposals",
     "accounts",
     "customers",
     "ratings",
@@ -325,6 +326,9 @@ REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="CNY")
 BUSINESS_DATE_EARLIEST = env("BUSINESS_DATE_EARLIEST", default="1990-01-01")
 BUSINESS_DATE_YEARS_AHEAD = env.int("BUSINESS_DATE_YEARS_AHEAD", default=30)
 SYSTEM_USERNAME = "system"
+# A delegation of a level whose amount cap is above this (reporting currency), or that has no cap, is a
+# proposal that a risk administrator approves (four-eyes); smaller delegations apply at once.
+DELEGATION_FOUR_EYES_ABOVE = env("DELEGATION_FOUR_EYES_ABOVE", default="10000000")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-portal@localhost")

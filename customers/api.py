@@ -126,6 +126,12 @@ class CustomerGroupSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if hasattr(instance, "visible_parent_id"):  # another portfolio's parent company is not named
+            data["parent_company"] = instance.visible_parent_id
+        return data
+
 
 class CustomerGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                            mixins.UpdateModelMixin, viewsets.GenericViewSet):
@@ -139,7 +145,8 @@ class CustomerGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     }
 
     def get_queryset(self):
-        return CustomerGroup.objects.visible_to(self.request.user).order_by("name")
+        user = self.request.user
+        return CustomerGroup.objects.visible_to(user).with_visible_parent(user).order_by("name")
 
     def perform_create(self, serializer):
         serializer.instance = services.group_create(actor=self.request.user, **serializer.validated_data)

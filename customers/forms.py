@@ -24,12 +24,12 @@ class CustomerForm(ServiceModelForm):
         fields = CUSTOMER_FIELDS
         widgets = {"established_on": DateInput(), "address": forms.TextInput()}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         attrs = self.fields["credit_code"].widget.attrs
         attrs.update({"maxlength": 18, "autocomplete": "off",
                       "class": f"{attrs.get('class', '')} text-uppercase".strip()})
-        self.fields["group"].queryset = CustomerGroup.objects.order_by("name")
+        self.fields["group"].queryset = CustomerGroup.objects.visible_to(user).order_by("name")
         # a suspension is imposed and lifted by its own action (customer_suspend / customer_resume)
         status = self.fields["status"]
         if self.instance.pk and self.instance.status == CustomerStatus.SUSPENDED:

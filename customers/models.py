@@ -119,10 +119,26 @@ class CustomerQuerySet(ScopedQuerySet):
 
 class CustomerGroupQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Every viewer sees the groups; the members listed are filtered by ``Customer.visible_to``."""
-        if _can_see_all(user) or _can_see_own(user):
+        """Who sees every customer sees every group. A relationship manager sees (and may edit) the groups that
+        hold a customer of their portfolio, as a member or as the parent company, and the empty groups (no
+        member, no parent: they name nobody); the members listed are filtered by ``Customer.visible_to``."""
+        if _can_see_all(user):
             return self
+        if _can_see_own(user):
+            own = Customer.objects.visible_to(user)
+            return self.filter(
+                models.Exists(own.filter(group=models.OuterRef("pk")))
+                | models.Q(parent_company__in=own)
+                | (~models.Exists(Customer.objects.filter(group=models.OuterRef("pk")))
+                   & models.Q(parent_company__isnull=True)))
         return self.none()
+
+    def with_visible_parent(self, user):
+        """Annotate ``visible_parent_name`` / ``visible_parent_id``: the parent company only when ``user`` may
+        see it (a group list never names another portfolio's customer)."""
+        visible = Customer.objects.visible_to(user).filter(pk=models.OuterRef("parent_company_id"))
+        return self.annotate(visible_parent_name=models.Subquery(visible.values("name")[:1]),
+                             visible_parent_id=models.Subquery(visible.values("pk")[:1]))
 
 
 # --- Models -----------------------------------------------------------------------------------

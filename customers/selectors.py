@@ -211,7 +211,7 @@ def groups_with_counts(user):
     from django.db.models import Count, Q
 
     visible = Customer.objects.visible_to(user).values("pk")
-    return (CustomerGroup.objects.visible_to(user).select_related("parent_company")
+    return (CustomerGroup.objects.visible_to(user).with_visible_parent(user)
             .annotate(member_count=Count("members", filter=Q(members__in=visible))))
 
 

@@ -127,7 +127,7 @@ def relationship_managers():
 
 # --- Customers --------------------------------------------------------------------------------
 
-def _clean_customer_fields(fields: dict, *, instance: Customer | None = None) -> dict:
+def _clean_customer_fields(fields: dict, *, instance: Customer | None = None, groups=None) -> dict:
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
         raise ValidationFailed(_("Unknown field(s): %(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -203,10 +203,14 @@ def _clean_customer_fields(fields: dict, *, instance: Customer | None = None) ->
         add("established_on", _("The date of establishment cannot be in the future."))
     data["established_on"] = established or None
     group = data.get("group")
-    if group is not None and not isinstance(group, CustomerGroup):
-        group = CustomerGroup.objects.filter(pk=group).first()
+    if group is not None and getattr(group, "pk", group) != getattr(instance, "group_id", None):
+        # a group id is resolved among the groups the actor may see (the same answer as a missing one)
+        choices = groups if groups is not None else CustomerGroup.objects
+        group = choices.filter(pk=getattr(group, "pk", group)).first()
         if group is None:
             add("group", _("This group does not exist."))
+    elif group is not None and not isinstance(group, CustomerGroup):
+        group = instance.group
     data["group"] = group
     if group is None and data["group_relation"]:
         add("group_relation", _("A relation needs a group of related companies."))
@@ -226,7 +230,7 @@ def customer_create(*, actor, relationship_manager=None, **fields) -> Customer:
     if not _is_relationship_manager(manager):
         raise ValidationFailed(_("The relationship manager must be an active user in that role."),
                                field_errors={"relationship_manager": _("Choose a relationship manager.")})
-    data = _clean_customer_fields(fields)
+    data = _clean_customer_fields(fields, groups=CustomerGroup.objects.visible_to(actor))
     customer = Customer(relationship_manager=manager, **data)
     _full_clean(customer)
     try:
@@ -246,7 +250,7 @@ def customer_update(*, actor, customer: Customer, **fields) -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     require_visible(actor, customer)
     before = snapshot(customer)
-    data = _clean_customer_fields(fields, instance=customer)
+    data = _clean_customer_fields(fields, instance=customer, groups=CustomerGroup.objects.visible_to(actor))
     for name, value in data.items():
         setattr(customer, name, value)
     _full_clean(customer)
@@ -351,10 +355,15 @@ def group_create(*, actor, name, parent_company=None, notes="") -> CustomerGroup
 @transaction.atomic
 def group_update(*, actor, group: CustomerGroup, name, parent_company=None, notes="") -> CustomerGroup:
     access.require(actor, "customers.change_customergroup")
+    if not CustomerGroup.objects.visible_to(actor).filter(pk=group.pk).exists():
+        access.security_log.warning("refused: user=%s group=%s outside portfolio", actor.username, group.pk)
+        raise NotAllowed(_("This group holds no customer of your portfolio."))
     group = CustomerGroup.objects.select_for_update().get(pk=group.pk)
     name, parent_company, notes = _clean_group(name=name, parent_company=parent_company, notes=notes, instance=group)
     if parent_company is not None and parent_company.pk != group.parent_company_id:
         require_visible(actor, parent_company)
+    if group.parent_company_id and getattr(parent_company, "pk", None) != group.parent_company_id:
+        require_visible(actor, group.parent_company)  # nobody removes another portfolio's parent company
     before = snapshot(group)
     group.name, group.parent_company, group.notes = name, parent_company, notes
     group.save()

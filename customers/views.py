@@ -76,6 +76,9 @@ class CustomerCreateView(PortalPermissionMixin, FormView):
     template_name = "customers/customer_form.html"
     form_class = CustomerForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def form_valid(self, form):
         try:
             customer = services.customer_create(actor=self.request.user, **form.service_kwargs())
@@ -100,7 +103,7 @@ class CustomerEditView(PortalPermissionMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.customer}
+        return {**super().get_form_kwargs(), "instance": self.customer, "user": self.request.user}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "customer": self.customer}
@@ -214,7 +217,7 @@ class GroupListView(PortalListView):
     export_title = gettext_lazy("Groups of related companies")
     columns = [
         Column("name", gettext_lazy("Name"), "name", sort="name"),
-        Column("parent", gettext_lazy("Parent company"), "parent_company.name", sort="parent_company__name"),
+        Column("parent", gettext_lazy("Parent company"), "visible_parent_name", sort="visible_parent_name"),
         Column("members", gettext_lazy("Members you can see"), "member_count", sort="member_count", kind="number"),
     ]
 
@@ -228,7 +231,8 @@ class GroupDetailView(PortalPermissionMixin, DetailView):
     context_object_name = "group"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(CustomerGroup.objects.visible_to(self.request.user).select_related("parent_company"),
+        user = self.request.user
+        return get_object_or_404(CustomerGroup.objects.visible_to(user).with_visible_parent(user),
                                  pk=self.kwargs["pk"])
 
     def get_context_data(self, **kwargs):
@@ -262,8 +266,12 @@ class GroupFormView(PortalPermissionMixin, FormView):
         data = form.cleaned_data
         try:
             if self.group:
+                parent = data["parent_company"]
+                if parent is None and self.group.parent_company_id and not Customer.objects.visible_to(
+                        self.request.user).filter(pk=self.group.parent_company_id).exists():
+                    parent = self.group.parent_company  # another portfolio's parent: not on the form, kept
                 group = services.group_update(actor=self.request.user, group=self.group, name=data["name"],
-                                              parent_company=data["parent_company"], notes=data["notes"])
+                                              parent_company=parent, notes=data["notes"])
             else:
                 group = services.group_create(actor=self.request.user, name=data["name"],
                                               parent_company=data["parent_company"], notes=data["notes"])

@@ -13,12 +13,14 @@ from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
 from creditportal.core.filters import require_valid
 from customers.models import Customer
+from proposals.api import ChangeViewSet, proposed_response
+from proposals.models import ChangeState
 
 from . import selectors, services
 from .filtersets import AlertFilterSet, ClassificationFilterSet, DashboardFilterSet, ProvisionLineFilterSet
 from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
-    RateChangeState, RuleChangeKind, WarningRule, WarningRuleChange, WatchlistEntry,
+    RuleChangeKind, WarningRule, WarningRuleChange, WatchlistEntry,
 )
 
 
@@ -161,7 +163,7 @@ class WarningRuleChangeSerializer(serializers.ModelSerializer):
     fields it changes; it takes effect when another risk administrator approves it."""
 
     kind = inline_choices(RuleChangeKind.choices)(read_only=True)
-    state = inline_choices(RateChangeState.choices)(read_only=True)
+    state = inline_choices(ChangeState.choices)(read_only=True)
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
@@ -170,11 +172,6 @@ class WarningRuleChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "code", "rule", "state", "values", "previous", "proposed_by", "proposed_at",
                   "decided_by", "decided_at", "decision_note"]
         read_only_fields = fields
-
-
-class RuleDecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="",
-                                 help_text="Comment; the reason is required to reject.")
 
 
 class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -194,7 +191,7 @@ class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return selectors.rules_list(self.request.user)
 
     def _proposed(self, change):
-        return Response(WarningRuleChangeSerializer(change).data, status=status.HTTP_202_ACCEPTED)
+        return proposed_response(change, WarningRuleChangeSerializer)
 
     @extend_schema(responses={202: WarningRuleChangeSerializer})
     def create(self, request, *args, **kwargs):
@@ -216,38 +213,20 @@ class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self.update(request, *args, partial=True, **kwargs)
 
 
-class WarningRuleChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WarningRuleChangeViewSet(ChangeViewSet):
     """Proposed warning rules (open ones first); another risk administrator than the proposer POSTs
-    ``approve`` (it takes effect) or ``reject`` (with the reason in ``note``)."""
+    ``approve`` (it takes effect) or ``reject`` (with the reason in ``note``); the proposer may ``withdraw``
+    (the shared shape of ``proposals.api``)."""
 
     serializer_class = WarningRuleChangeSerializer
-    filter_backends = []
     action_permissions = {
         "list": "monitoring.view_warningrulechange", "retrieve": "monitoring.view_warningrulechange",
         "approve": "monitoring.change_warningrule", "reject": "monitoring.change_warningrule",
+        "withdraw": "monitoring.change_warningrule",
     }
 
     def get_queryset(self):
         return selectors.rule_changes_list(self.request.user)
-
-    def _decision(self, request):
-        payload = RuleDecisionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return payload.validated_data["note"]
-
-    @extend_schema(request=RuleDecisionSerializer, responses=WarningRuleChangeSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        change = self.get_object()
-        services.warning_rule_change_approve(actor=request.user, change=change, note=self._decision(request))
-        return Response(WarningRuleChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
-
-    @extend_schema(request=RuleDecisionSerializer, responses=WarningRuleChangeSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        change = self.get_object()
-        services.warning_rule_change_reject(actor=request.user, change=change, note=self._decision(request))
-        return Response(WarningRuleChangeSerializer(self.get_queryset().get(pk=change.pk)).data)
 
 
 # --- Classifications ------------------------------------------------------------------------------------

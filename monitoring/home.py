@@ -4,8 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, clock
+from proposals.home import pending_panel
 
-from . import selectors, services
+from . import selectors
 
 
 def home_panels(user):
@@ -30,24 +31,15 @@ def home_panels(user):
                        "url": reverse("monitoring:classification_detail", args=[c.pk]),
                        "age_days": (today - timezone.localdate(c.requested_at)).days if c.requested_at else None} for c in rows],
         })
-    change = services.pending_rate_change() if access.has(user, "monitoring.change_provisionrate") else None
-    if change is not None and change.proposed_by_id != user.pk:  # four-eyes: not to the proposer
-        panels.append({
-            "title": _("Provision rates awaiting my approval"), "count": 1,
-            "url": reverse("monitoring:provision_run_list"),
-            "items": [{"label": _("proposed by %(user)s") % {"user": change.proposed_by.username},
-                       "url": reverse("monitoring:provision_run_list"),
-                       "age_days": (today - timezone.localdate(change.proposed_at)).days}],
-        })
-    if access.has(user, "monitoring.change_warningrule"):
-        proposals = [c for c in services.pending_rule_changes() if c.proposed_by_id != user.pk]  # not the proposer's
-        if proposals:
-            panels.append({
-                "title": _("Warning rules awaiting my approval"), "count": len(proposals),
-                "url": reverse("monitoring:rule_list"),
-                "items": [{"label": _("%(kind)s %(code)s, proposed by %(user)s") % {
-                               "kind": c.get_kind_display(), "code": c.code, "user": c.proposed_by.username},
-                           "url": reverse("monitoring:rule_change_detail", args=[c.pk]),
-                           "age_days": (today - timezone.localdate(c.proposed_at)).days} for c in proposals[:10]],
-            })
+    from .models import ProvisionRateChange, WarningRuleChange
+
+    rates_url = reverse("monitoring:provision_run_list")
+    panels += pending_panel(user, ProvisionRateChange, title=_("Provision rates awaiting my approval"), url=rates_url,
+                            label=lambda c: _("proposed by %(user)s") % {"user": c.proposed_by.username},
+                            item_url=lambda c: reverse("monitoring:provision_rates_change_detail", args=[c.pk]))
+    panels += pending_panel(user, WarningRuleChange, title=_("Warning rules awaiting my approval"),
+                            url=reverse("monitoring:rule_list"),
+                            label=lambda c: _("%(kind)s %(code)s, proposed by %(user)s") % {
+                                "kind": c.get_kind_display(), "code": c.code, "user": c.proposed_by.username},
+                            item_url=lambda c: reverse("monitoring:rule_change_detail", args=[c.pk]))
     return panels

@@ -22,6 +22,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import StaffQuerySet
 from customers.models import Customer, ScopedQuerySet
+from proposals.models import ConfigChange
 
 from . import rules
 
@@ -70,12 +71,6 @@ class Metric(models.TextChoices):
     COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("collateral coverage below the requirement (fraction)")
     REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("days a collateral revaluation is overdue")
     EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
-
-
-class RateChangeState(models.TextChoices):
-    PROPOSED = "proposed", pgettext_lazy("rate change", "waiting for approval")
-    APPROVED = "approved", pgettext_lazy("rate change", "approved")
-    REJECTED = "rejected", pgettext_lazy("rate change", "rejected")
 
 
 class WarningRule(models.Model):
@@ -130,55 +125,31 @@ class RuleChangeKind(models.TextChoices):
     UPDATE = "update", pgettext_lazy("rule change", "change of the rule")
 
 
-class WarningRuleChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    """A proposed new warning rule or change of one (four-eyes): one risk administrator proposes it, another
-    approves it, and only then does it take effect (enabling or disabling a rule included).
+class WarningRuleChange(ConfigChange):
+    """A proposed new warning rule or change of one (four-eyes, ``proposals``): one risk administrator proposes
+    it, another approves it, and only then does it take effect (enabling or disabling a rule included).
 
-    ``values``/``previous``: {field: JSON value} of the changed fields (a new rule: every field; ``previous``
-    empty). One open proposal per rule code at a time."""
+    ``values``/``previous``: the changed fields (a new rule: every field; ``previous`` empty). One open proposal
+    per rule code at a time (``key``: ``rule-<code>``)."""
+
+    change_slug = "monitoring.warning_rule"
 
     kind = models.CharField(_("kind"), max_length=10, choices=RuleChangeKind.choices)
     rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, null=True, blank=True,
                              related_name="changes")
     code = models.SlugField(_("code"), max_length=60)
-    values = models.JSONField(_("proposed values"))
-    previous = models.JSONField(_("values before"), default=dict)
-    state = FSMField(_("state"), default=RateChangeState.PROPOSED, choices=RateChangeState.choices, protected=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
-    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ConfigChange.Meta):
         verbose_name = _("warning rule change")
         verbose_name_plural = _("warning rule changes")
-        ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["code"], condition=Q(state="proposed"),
-                                    name="monitoring_one_pending_change_per_rule"),
+            *ConfigChange.Meta.constraints,
             models.CheckConstraint(condition=Q(kind="create") | Q(rule__isnull=False),
                                    name="monitoring_rule_change_names_its_rule"),
         ]
 
     def __str__(self):
         return _("Warning rule change %(id)s (%(code)s)") % {"id": self.pk, "code": self.code}
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state == RateChangeState.PROPOSED
-
-    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.REJECTED)
-    def reject(self):
-        pass
 
 
 class AlertStatus(models.TextChoices):
@@ -405,40 +376,24 @@ class ProvisionRate(models.Model):
         return f"{self.get_tier_display()}: {self.rate}"
 
 
-class ProvisionRateChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    """A change of the provision rates (four-eyes): one risk administrator proposes it, another approves it,
-    and only then do the rates apply (``rates``/``previous``: {tier: "0.0200"} of the changed tiers)."""
+class ProvisionRateChange(ConfigChange):
+    """A change of the provision rates (four-eyes, ``proposals``): one risk administrator proposes it, another
+    approves it, and only then do the rates apply (``values``/``previous``: {tier: "0.0200"} of the changed
+    tiers). One open proposal at a time (``key``: ``provision-rates``)."""
 
-    rates = models.JSONField(_("proposed rates"))
-    previous = models.JSONField(_("rates before"), default=dict)
-    state = FSMField(_("state"), default=RateChangeState.PROPOSED, choices=RateChangeState.choices, protected=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
-    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
+    change_slug = "monitoring.provision_rates"
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(ConfigChange.Meta):
         verbose_name = _("provision rate change")
         verbose_name_plural = _("provision rate changes")
-        ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["state"], condition=Q(state="proposed"),
-                                               name="monitoring_one_pending_rate_change")]
 
     def __str__(self):
         return _("Provision rate change %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=RateChangeState.PROPOSED, target=RateChangeState.REJECTED)
-    def reject(self):
-        pass
+    @property
+    def rates(self) -> dict:
+        """The proposed rates by tier (``values``)."""
+        return self.values
 
 
 class ProvisionRun(models.Model):

@@ -16,6 +16,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from audit.models import AuditEvent
@@ -25,11 +26,13 @@ from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import MissingRate, RateTable
 from customers.models import Customer, CustomerStatus
+from proposals import registry as proposals_registry
+from proposals import services as proposals
 
 from . import rules, metrics
 from .models import (
     ACTIVE_ALERT_STATES, Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric,
-    ProvisionLine, ProvisionRate, ProvisionRateChange, ProvisionRun, RateChangeState, RecommendedAction, RuleChangeKind,
+    ProvisionLine, ProvisionRate, ProvisionRateChange, ProvisionRun, RecommendedAction, RuleChangeKind,
     RULE_CHANGE_FIELDS, Severity, Tier, WarningRule, WarningRuleChange, WatchlistEntry,
 )
 
@@ -347,27 +350,13 @@ def _rule_value(field, value):
     return Decimal(value) if field == "threshold" and value is not None else value
 
 
-def _rule_change_state(change) -> dict:
-    return {"kind": change.kind, "code": change.code, "rule_id": change.rule_id, "state": change.state,
-            "values": change.values, "previous": change.previous, "proposed_by": change.proposed_by.username,
-            "decided_by": change.decided_by.username if change.decided_by_id else None,
-            "decision_note": change.decision_note}
-
-
 def pending_rule_changes():
     """The proposals of warning rules waiting for a second risk administrator, oldest first."""
-    return (WarningRuleChange.objects.filter(state=RateChangeState.PROPOSED).select_related("proposed_by", "rule")
-            .order_by("proposed_at", "pk"))
+    return proposals.pending(WarningRuleChange).select_related("rule")
 
 
 def _create_rule_change(actor, **data) -> WarningRuleChange:
-    try:
-        with transaction.atomic():
-            change = WarningRuleChange.objects.create(proposed_by=actor, **data)
-    except IntegrityError:  # another proposal of the same code was saved meanwhile
-        raise Conflict(_("A change of this rule is already waiting for approval."))
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=change, after=_rule_change_state(change))
-    return change
+    return proposals.change_propose(actor=actor, model=WarningRuleChange, key=f"rule-{data['code']}", **data)
 
 
 @transaction.atomic
@@ -384,8 +373,6 @@ def warning_rule_propose(*, actor, rule=None, code=None, **fields) -> WarningRul
             raise ValidationFailed(_("Please correct the rule."), field_errors=missing)
         if not code or WarningRule.objects.filter(code=code).exists():
             raise ValidationFailed(_("Choose another code."), field_errors={"code": _("This code is taken.")})
-        if WarningRuleChange.objects.select_for_update().filter(code=code, state=RateChangeState.PROPOSED).exists():
-            raise Conflict(_("A rule with this code is already proposed and waiting for approval."))
         return _create_rule_change(actor, kind=RuleChangeKind.CREATE, code=code,
                                    values={k: _rule_json(k, v) for k, v in values.items()})
     access.require(actor, "monitoring.change_warningrule")
@@ -393,42 +380,26 @@ def warning_rule_propose(*, actor, rule=None, code=None, **fields) -> WarningRul
     changed = {k: v for k, v in fields.items() if v != getattr(rule, k)}
     if not changed:
         raise ValidationFailed(_("This is the rule in force; nothing to change."))
-    if WarningRuleChange.objects.select_for_update().filter(code=rule.code, state=RateChangeState.PROPOSED).exists():
-        raise Conflict(_("A change of this rule is already waiting for approval."))
     return _create_rule_change(actor, kind=RuleChangeKind.UPDATE, rule=rule, code=rule.code,
                                values={k: _rule_json(k, v) for k, v in changed.items()},
                                previous={k: _rule_json(k, getattr(rule, k)) for k in changed})
-
-
-def _locked_rule_change(change) -> WarningRuleChange:
-    locked = WarningRuleChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
-    if locked.state != RateChangeState.PROPOSED:
-        raise Conflict(_("This proposal was already decided."))
-    return locked
 
 
 def _rule_change_permission(change) -> str:
     return "monitoring.add_warningrule" if change.kind == RuleChangeKind.CREATE else "monitoring.change_warningrule"
 
 
-@transaction.atomic
-def warning_rule_change_approve(*, actor, change, note="") -> WarningRule:
-    """A second risk administrator puts the proposed rule (or change) in force."""
-    access.require(actor, _rule_change_permission(change))
-    locked = _locked_rule_change(change)
-    access.require(actor, _rule_change_permission(locked))
-    access.require_other_person(actor, locked.proposed_by_id,
-                                _("Four-eyes rule: another risk administrator must approve the rule you proposed."))
-    before_change = _rule_change_state(locked)
-    values = {k: _rule_value(k, v) for k, v in locked.values.items() if k in RULE_FIELDS}
-    if locked.kind == RuleChangeKind.CREATE:
-        if WarningRule.objects.filter(code=locked.code).exists():
+def _apply_rule_change(actor, change) -> WarningRule:
+    """Put an approved rule proposal in force (called by ``proposals.services.change_approve``)."""
+    values = {k: _rule_value(k, v) for k, v in change.values.items() if k in RULE_FIELDS}
+    if change.kind == RuleChangeKind.CREATE:
+        if WarningRule.objects.filter(code=change.code).exists():
             raise Conflict(_("A rule with this code exists already; reject this proposal."))
-        rule = WarningRule.objects.create(code=locked.code, updated_by=actor, **values)
+        rule = WarningRule.objects.create(code=change.code, updated_by=actor, **values)
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=rule, after=snapshot(rule))
     else:
-        rule = WarningRule.objects.select_for_update().get(pk=locked.rule_id)
-        stale = [k for k, v in locked.previous.items() if _rule_json(k, getattr(rule, k)) != v]
+        rule = WarningRule.objects.select_for_update().get(pk=change.rule_id)
+        stale = [k for k, v in change.previous.items() if _rule_json(k, getattr(rule, k)) != v]
         if stale:
             raise Conflict(_("The rule was changed after this proposal; reject it and propose again."))
         before = snapshot(rule)
@@ -440,31 +411,35 @@ def warning_rule_change_approve(*, actor, change, note="") -> WarningRule:
         changed = sorted(k for k in after if before.get(k) != after.get(k) and k not in ("updated_at",))
         audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=rule,
                      before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
-    locked.approve()
-    locked.rule = rule
-    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note or ""
-    locked.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before_change,
-                 after=_rule_change_state(locked))
+    change.rule = rule
     return rule
 
 
-@transaction.atomic
+def _rule_change_title(change) -> str:
+    return f"{change.get_kind_display()}: {change.code}"
+
+
+def _rule_change_rows(change):
+    from .selectors import rule_change_rows
+
+    return rule_change_rows(change)
+
+
+proposals_registry.register(proposals_registry.ChangeKind(
+    slug=WarningRuleChange.change_slug, model=WarningRuleChange, apply=_apply_rule_change,
+    permission=_rule_change_permission, title=_rule_change_title, rows=_rule_change_rows,
+    audit_extra=lambda change: {"code": change.code, "rule_id": change.rule_id},
+    messages={"open": gettext_lazy("A change of this rule is already waiting for approval.")}))
+
+
+def warning_rule_change_approve(*, actor, change, note="") -> WarningRule:
+    """A second risk administrator puts the proposed rule (or change) in force."""
+    return proposals.change_approve(actor=actor, change=change, note=note)
+
+
 def warning_rule_change_reject(*, actor, change, note="") -> WarningRuleChange:
     """A second risk administrator turns the proposal down, with the reason; the rules stay as they are."""
-    access.require(actor, _rule_change_permission(change))
-    locked = _locked_rule_change(change)
-    access.require_other_person(actor, locked.proposed_by_id,
-                                _("Four-eyes rule: another risk administrator must decide on the rule you proposed."))
-    if not (note or "").strip():
-        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
-    before = _rule_change_state(locked)
-    locked.reject()
-    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note
-    locked.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
-                 after=_rule_change_state(locked))
-    return locked
+    return proposals.change_reject(actor=actor, change=change, note=note)
 
 
 def current_rates() -> dict[str, Decimal]:
@@ -493,13 +468,7 @@ def _clean_rates(rates: dict) -> dict[str, Decimal]:
 
 
 def pending_rate_change():
-    return ProvisionRateChange.objects.filter(state=RateChangeState.PROPOSED).select_related("proposed_by").first()
-
-
-def _rate_change_state(change) -> dict:
-    return {"state": change.state, "rates": change.rates, "previous": change.previous,
-            "proposed_by": change.proposed_by.username,
-            "decided_by": change.decided_by.username if change.decided_by_id else None}
+    return proposals.pending(ProvisionRateChange).first()
 
 
 @transaction.atomic
@@ -511,60 +480,42 @@ def provision_rates_propose(*, actor, rates: dict) -> ProvisionRateChange:
     changed = {tier: rate for tier, rate in clean.items() if rate != current.get(tier)}
     if not changed:
         raise ValidationFailed(_("These are the rates in force; nothing to change."))
-    if ProvisionRateChange.objects.select_for_update().filter(state=RateChangeState.PROPOSED).exists():
-        raise Conflict(_("A change of the provision rates is already waiting for approval."))
-    change = ProvisionRateChange.objects.create(
-        rates={tier: str(rate) for tier, rate in changed.items()},
-        previous={tier: str(current.get(tier)) for tier in changed}, proposed_by=actor)
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=change, after=_rate_change_state(change))
-    return change
+    return proposals.change_propose(actor=actor, model=ProvisionRateChange, key="provision-rates",
+                                    values={tier: str(rate) for tier, rate in changed.items()},
+                                    previous={tier: str(current.get(tier)) for tier in changed})
 
 
-def _locked_rate_change(change) -> ProvisionRateChange:
-    return ProvisionRateChange.objects.select_for_update().select_related("proposed_by").get(pk=change.pk)
-
-
-@transaction.atomic
-def provision_rates_approve(*, actor, change, note="") -> dict[str, Decimal]:
-    """A second risk administrator puts the proposed rates in force; they apply from the next run."""
-    access.require(actor, "monitoring.change_provisionrate")
-    locked = _locked_rate_change(change)
-    if locked.state != RateChangeState.PROPOSED:
-        raise Conflict(_("This change of the rates was already decided."))
-    access.require_other_person(actor, locked.proposed_by_id,
-                                _("Four-eyes rule: another risk administrator must approve the rates you proposed."))
-    before_change = _rate_change_state(locked)
+def _apply_rate_change(actor, change) -> dict[str, Decimal]:
+    """Put approved provision rates in force (called by ``proposals.services.change_approve``)."""
     before = {k: str(v) for k, v in current_rates().items()}
-    for tier, rate in locked.rates.items():
+    for tier, rate in change.values.items():
         ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": Decimal(rate), "updated_by": actor})
-    locked.approve()
-    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note or ""
-    locked.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="approve", before=before_change,
-                 after=_rate_change_state(locked))
     after = {k: str(v) for k, v in current_rates().items()}
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="monitoring.provisionrate",
                  object_repr="provision rates", before=before, after=after)
     return current_rates()
 
 
-@transaction.atomic
+def _rate_change_rows(change):
+    labels = dict(Tier.choices)
+    return [{"field": tier, "label": str(labels.get(tier, tier)), "before": change.previous.get(tier),
+             "after": rate} for tier, rate in change.values.items()]
+
+
+proposals_registry.register(proposals_registry.ChangeKind(
+    slug=ProvisionRateChange.change_slug, model=ProvisionRateChange, apply=_apply_rate_change,
+    permission="monitoring.change_provisionrate", title=lambda change: _("Provision rates"), rows=_rate_change_rows,
+    list_url="monitoring:provision_run_list",
+    messages={"open": gettext_lazy("A change of the provision rates is already waiting for approval.")}))
+
+
+def provision_rates_approve(*, actor, change, note="") -> dict[str, Decimal]:
+    """A second risk administrator puts the proposed rates in force; they apply from the next run."""
+    return proposals.change_approve(actor=actor, change=change, note=note)
+
+
 def provision_rates_reject(*, actor, change, note="") -> ProvisionRateChange:
-    access.require(actor, "monitoring.change_provisionrate")
-    locked = _locked_rate_change(change)
-    if locked.state != RateChangeState.PROPOSED:
-        raise Conflict(_("This change of the rates was already decided."))
-    access.require_other_person(actor, locked.proposed_by_id,
-                                _("Four-eyes rule: another risk administrator must decide on the rates you proposed."))
-    if not (note or "").strip():
-        raise ValidationFailed(_("Give the reason for the rejection."), field_errors={"note": _("Required.")})
-    before = _rate_change_state(locked)
-    locked.reject()
-    locked.decided_by, locked.decided_at, locked.decision_note = actor, timezone.now(), note
-    locked.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=locked, verb="reject", before=before,
-                 after=_rate_change_state(locked))
-    return locked
+    return proposals.change_reject(actor=actor, change=change, note=note)
 
 
 # --- Watchlist -----------------------------------------------------------------------------------

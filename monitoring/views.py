@@ -18,6 +18,7 @@ from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.lists import Column, ExportMixin, PortalListView, query_without
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
+from proposals.views import ChangeDecideView, ChangeDetailView
 
 from . import rules, selectors, services
 from .filtersets import (
@@ -219,46 +220,25 @@ class RuleFormView(PortalPermissionMixin, FormView):
         return redirect("monitoring:rule_change_detail", pk=change.pk)
 
 
-class RuleChangeDetailView(PortalPermissionMixin, DetailView):
-    """A proposed rule or change of a rule: what it changes (before → after), who proposed and who decided;
-    the approve / reject form for a risk administrator other than the proposer."""
+class RuleChangeDetailView(ChangeDetailView):
+    """A proposed rule or change of a rule on the shared decision page (in force → proposed)."""
 
-    permission_required = "monitoring.view_warningrulechange"
-    template_name = "monitoring/rule_change_detail.html"
-    context_object_name = "change"
+    model = WarningRuleChange
+    url_names = {"approve": "monitoring:rule_change_approve", "reject": "monitoring:rule_change_reject",
+                 "withdraw": "monitoring:rule_change_withdraw"}
+    rows_id = "rule-change-rows"
+    back = ("monitoring:rule_list", gettext_lazy("Warning rules"))
 
     def get_queryset(self):
         return selectors.rule_changes_list(self.request.user)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        change, user = self.object, self.request.user
-        permission = "monitoring.add_warningrule" if change.kind == "create" else "monitoring.change_warningrule"
-        may = access.has(user, permission)
-        context.update(rows=selectors.rule_change_rows(change), may_configure=may,
-                       can_decide=bool(change.is_pending and may and change.proposed_by_id != user.pk))
-        return context
 
+class RuleChangeDecideView(ChangeDecideView):
+    """Approve, reject or withdraw a proposed rule (the shared service checks four-eyes)."""
 
-class RuleChangeDecideView(PortalPermissionMixin, View):
-    """Approve or reject a proposed rule (a risk administrator other than the proposer; the service checks)."""
-
-    permission_required = "monitoring.change_warningrule"
-    approve = True
-
-    def post(self, request, pk):
-        change = get_object_or_404(WarningRuleChange.objects.visible_to(request.user), pk=pk)
-        note = request.POST.get("note", "")
-        try:
-            if self.approve:
-                services.warning_rule_change_approve(actor=request.user, change=change, note=note)
-                messages.success(request, _("Rule approved; it is in force."))
-            else:
-                services.warning_rule_change_reject(actor=request.user, change=change, note=note)
-                messages.success(request, _("Proposed rule rejected; the rules stay as they were."))
-        except ServiceError as error:
-            messages.error(request, error.message)
-        return redirect("monitoring:rule_change_detail", pk=pk)
+    model = WarningRuleChange
+    detail_url_name = "monitoring:rule_change_detail"
+    decide_permission = withdraw_permission = "monitoring.change_warningrule"
 
 
 # --- Watchlist ---------------------------------------------------------------------------------------------
@@ -502,24 +482,23 @@ class ProvisionRatesView(PortalPermissionMixin, View):
         return redirect("monitoring:provision_run_list")
 
 
-class ProvisionRateChangeDecideView(PortalPermissionMixin, View):
-    """Approve or reject the proposed provision rates (a risk administrator other than the proposer)."""
+class ProvisionRateChangeDetailView(ChangeDetailView):
+    """The proposed provision rates on the shared decision page (in force → proposed)."""
 
-    permission_required = "monitoring.change_provisionrate"
-    approve = True
+    model = ProvisionRateChange
+    url_names = {"approve": "monitoring:provision_rates_approve", "reject": "monitoring:provision_rates_reject",
+                 "withdraw": "monitoring:provision_rates_withdraw"}
+    rows_id = "rate-change-rows"
+    back = ("monitoring:provision_run_list", gettext_lazy("Provisions"))
 
-    def post(self, request, pk):
-        change = get_object_or_404(ProvisionRateChange.objects.visible_to(request.user), pk=pk)
-        note = request.POST.get("note", "")
-        try:
-            if self.approve:
-                services.provision_rates_approve(actor=request.user, change=change, note=note)
-                messages.success(request, _("Provision rates approved; they apply from the next run."))
-            else:
-                services.provision_rates_reject(actor=request.user, change=change, note=note)
-                messages.success(request, _("Proposed provision rates rejected."))
-        except ServiceError as error:
-            messages.error(request, error.message)
+
+class ProvisionRateChangeDecideView(ChangeDecideView):
+    """Approve, reject or withdraw the proposed provision rates (the shared service checks four-eyes)."""
+
+    model = ProvisionRateChange
+    decide_permission = withdraw_permission = "monitoring.change_provisionrate"
+
+    def redirect_after(self, pk):
         return redirect("monitoring:provision_run_list")
 
 

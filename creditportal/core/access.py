@@ -16,7 +16,7 @@ import logging
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .errors import NotAllowed
+from .errors import NotAllowed, ValidationFailed
 
 security_log = logging.getLogger("creditportal.security")
 
@@ -38,6 +38,38 @@ ROLE_LABELS = {
     AUDITOR: gettext_lazy("Auditor"),
     SYSTEM: gettext_lazy("System"),
 }
+
+# Segregation of duties (design brief section 2): who sets authority must not use it, and the auditor writes
+# nothing. ``check_role_combination`` refuses these pairs wherever roles are granted (pages, API, commands).
+WRITING_ROLES = [RELATIONSHIP_MANAGER, CREDIT_ANALYST, APPROVER, COLLECTOR, RISK_ADMIN]
+INCOMPATIBLE_ROLES = [(RISK_ADMIN, APPROVER), *[(AUDITOR, role) for role in WRITING_ROLES]]
+
+
+def role_conflicts(roles) -> list[tuple[str, str]]:
+    """The incompatible pairs among ``roles``."""
+    roles = set(roles)
+    return [(a, b) for a, b in INCOMPATIBLE_ROLES if a in roles and b in roles]
+
+
+def check_role_combination(roles) -> None:
+    """Raise ``ValidationFailed`` when ``roles`` combine roles one person may not hold together."""
+    conflicts = role_conflicts(roles)
+    if conflicts:
+        a, b = conflicts[0]
+        security_log.warning("refused role combination: %s + %s", a, b)
+        raise ValidationFailed(
+            _("Segregation of duties: one person cannot be both %(a)s and %(b)s.") % {
+                "a": ROLE_LABELS[a], "b": ROLE_LABELS[b]},
+            field_errors={"roles": _("These roles cannot be combined.")})
+
+
+def require_not_self(actor, subject, message: str | None = None) -> None:
+    """Segregation of duties: nobody changes their own roles, approver level or delegations."""
+    if subject is not None and actor is not None and getattr(subject, "pk", subject) == actor.pk:
+        security_log.warning("refused self-change: user=%s", actor.username)
+        raise NotAllowed(message or _("Segregation of duties: you cannot change your own roles, authority or "
+                                      "delegations."))
+
 
 # Read access every staff role has (a relationship manager's is further limited to their portfolio).
 _READ_ALL = [
@@ -93,7 +125,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.approve_creditapplication", "credit.approve_creditpolicy", "credit.decide_creditapplication",
         "credit.check_facility",
         "credit.suspend_facility", "credit.resume_facility", "credit.change_facility", "credit.add_delegation",
-        "customers.suspend_customer", "customers.resume_customer",
+        "customers.suspend_customer", "customers.resume_customer", "proposals.view_proposal",
         "collection.approve_writeoff",
         "monitoring.approve_classification", "monitoring.handle_alert",
         "reports.download_report",
@@ -118,6 +150,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.add_creditpolicy", "credit.change_creditpolicy", "credit.add_authoritylevel",
         "credit.change_authoritylevel", "credit.add_approverauthority", "credit.change_approverauthority",
         "credit.add_grouplimit", "credit.change_grouplimit", "credit.add_delegation", "credit.change_delegation",
+        "proposals.view_proposal",
         "collection.add_dunningpolicy", "collection.change_dunningpolicy", "collection.run_dunning",
         "monitoring.add_warningrule", "monitoring.change_warningrule", "monitoring.run_provisions",
         "monitoring.change_provisionrate",
@@ -131,7 +164,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_all_customers",
         "audit.view_auditevent", "audit.export_auditevent",
         "reports.download_report", "reports.request_report_batch",
-        "auth.view_user",
+        "auth.view_user", "proposals.view_proposal",
     ],
     SYSTEM: [
         *_READ_ALL, *_READ_REPORTS,

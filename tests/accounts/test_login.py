@@ -7,6 +7,8 @@ from accounts import services
 from audit.models import AuditEvent
 from creditportal.core import access
 from creditportal.core.errors import NotAllowed, ValidationFailed
+from proposals.models import Proposal
+from tests.config import configured
 
 PASSWORD = "Secret-pass-123"
 
@@ -132,11 +134,15 @@ def test_risk_admin_manages_users_through_pages(client, users):
     from django.contrib.auth import get_user_model
 
     newrm = get_user_model().objects.get(username="newrm")
+    assert not access.has_role(newrm, "relationship_manager")  # role grants take four-eyes
+    configured(Proposal.objects.get(subject=newrm, state="proposed"))
+    newrm = get_user_model().objects.get(username="newrm")
     assert access.has_role(newrm, "relationship_manager")
     response = client.post(reverse("accounts:user_edit", args=[newrm.pk]), {
         "username": "newrm", "first_name": "New", "last_name": "Analyst", "email": "n@example.com",
         "roles": ["credit_analyst"]})
     assert response.status_code == 302
+    configured(Proposal.objects.get(subject=newrm, state="proposed"))
     assert list(newrm.groups.values_list("name", flat=True)) == ["credit_analyst"]
     assert AuditEvent.objects.filter(object_type="auth.user", object_id=str(newrm.pk), action="update").exists()
 

@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from creditportal.core import clock
+from tests.config import configured
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -151,13 +152,15 @@ def credit_setup(users):
 
     admin = users["riskadmin"]
     levels = [
-        services.authority_level_save(actor=admin, number=1, name="Branch", max_amount=5 * M, weakest_grade="C"),
-        services.authority_level_save(actor=admin, number=2, name="Head office", max_amount=20 * M,
-                                      weakest_grade="C"),
-        services.authority_level_save(actor=admin, number=3, name="Committee", max_amount=None, weakest_grade="D"),
+        configured(services.authority_level_propose(actor=admin, number=1, name="Branch", max_amount=5 * M,
+                                                    weakest_grade="C")),
+        configured(services.authority_level_propose(actor=admin, number=2, name="Head office", max_amount=20 * M,
+                                                    weakest_grade="C")),
+        configured(services.authority_level_propose(actor=admin, number=3, name="Committee", max_amount=None,
+                                                    weakest_grade="D")),
     ]
     for i, level in enumerate(levels, start=1):
-        services.approver_authority_set(actor=admin, user=users[f"approver{i}"], level=level)
+        configured(services.approver_authority_propose(actor=admin, user=users[f"approver{i}"], level=level))
     rules = [{"grade": g, "max_limit": str(100 * M), "max_term_months": 36, "min_coverage": None,
               "pricing_spread_bps": 100, "review_months": 12}
              for g in ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]]

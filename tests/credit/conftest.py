@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from creditportal.core import clock
+from tests.config import configured
 
 M = D("1000000")
 
@@ -66,13 +67,15 @@ def matrix(users):
 
     admin = users["riskadmin"]
     levels = [
-        services.authority_level_save(actor=admin, number=1, name="Branch", max_amount=5 * M, weakest_grade="BB"),
-        services.authority_level_save(actor=admin, number=2, name="Head office", max_amount=20 * M,
-                                      weakest_grade="B"),
-        services.authority_level_save(actor=admin, number=3, name="Committee", max_amount=None, weakest_grade="CCC"),
+        configured(services.authority_level_propose(actor=admin, number=1, name="Branch", max_amount=5 * M,
+                                                    weakest_grade="BB")),
+        configured(services.authority_level_propose(actor=admin, number=2, name="Head office", max_amount=20 * M,
+                                                    weakest_grade="B")),
+        configured(services.authority_level_propose(actor=admin, number=3, name="Committee", max_amount=None,
+                                                    weakest_grade="CCC")),
     ]
     for i, level in enumerate(levels, start=1):
-        services.approver_authority_set(actor=admin, user=users[f"approver{i}"], level=level)
+        configured(services.approver_authority_propose(actor=admin, user=users[f"approver{i}"], level=level))
     return levels
 
 

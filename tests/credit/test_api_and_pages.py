@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from credit import services
-from credit.models import CreditApplication, Facility
+from credit.models import AuthorityLevel, CreditApplication, Facility
 
 pytestmark = pytest.mark.django_db
 
@@ -274,18 +274,32 @@ def test_risk_admin_configures_through_the_api_and_an_approver_activates(setup, 
     activated = api_for(u["approver2"]).post(f"/api/v1/credit-policies/{pk}/activate/")
     assert activated.status_code == 200 and activated.data["status"] == "in_force"
     assert admin.patch(f"/api/v1/credit-policies/{pk}/", {"name": "x"}, format="json").status_code == 409
+    checker = api_for(u["riskadmin2"])
+
+    def approved(response):  # configuration takes four-eyes: 202 with the proposal, the other risk admin approves
+        assert response.status_code == 202, response.data
+        decided = checker.post(f"/api/v1/config-changes/{response.data['id']}/approve/", {}, format="json")
+        assert decided.status_code == 200 and decided.data["state"] == "approved", decided.data
+        return decided
+
     level = admin.post("/api/v1/authority-levels/", {"number": 4, "name": "Board", "max_amount": None}, format="json")
-    assert level.status_code == 201, level.data
+    approved(level)
+    assert AuthorityLevel.objects.filter(number=4, name="Board", max_amount=None).exists()
     moved = admin.patch(f"/api/v1/approver-authorities/{setup.users['approver3'].credit_authority.pk}/",
                         {"level": 4}, format="json")
-    assert moved.status_code == 200 and moved.data["level"] == 4
+    assert moved.data["values"]["level"] == 4
+    approved(moved)
+    assert admin.get(f"/api/v1/approver-authorities/{setup.users['approver3'].credit_authority.pk}/").data["level"] == 4
     group = CustomerGroup.objects.create(name="G")
-    assert admin.post("/api/v1/group-limits/", {"group": group.pk, "limit": "1000", "currency": "CNY"},
-                      format="json").status_code == 201
+    approved(admin.post("/api/v1/group-limits/", {"group": group.pk, "limit": "1000", "currency": "CNY"},
+                        format="json"))
     delegation = api_for(u["approver2"]).post("/api/v1/delegations/", {
         "delegator": "approver2", "delegate": "approver1", "start_date": "2026-06-15", "end_date": "2026-06-30",
         "reason": "Leave"}, format="json")
-    assert delegation.status_code == 201 and delegation.data["in_force_today"] is True
+    approved(delegation)  # level 2 (20M) is above DELEGATION_FOUR_EYES_ABOVE
+    in_force = api_for(u["approver2"]).get("/api/v1/delegations/").data
+    rows = in_force["results"] if isinstance(in_force, dict) else in_force
+    assert [d["in_force_today"] for d in rows if d["delegate"] == "approver1"] == [True]
     for url in ("/api/v1/credit-policies/", "/api/v1/authority-levels/", "/api/v1/approver-authorities/",
                 "/api/v1/delegations/", "/api/v1/group-limits/", "/api/v1/covenant-breaches/"):
         assert api_for(u["collector"]).get(url).status_code == 200, url

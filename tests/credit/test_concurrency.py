@@ -8,6 +8,7 @@ from credit import selectors, services
 from credit.models import CreditApplication, Decision, Facility, GroupLimit, Order
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from tests.threads import run_at_once
+from tests.config import configured
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +17,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_two_approvers_at_once_exactly_one_succeeds(setup, new_application, to_pending, make_user, first, second):
     users = dict(setup.users)
     users["approver2b"] = make_user("approver2b", "approver")
-    services.approver_authority_set(actor=users["riskadmin"], user=users["approver2b"], level=setup.matrix[1])
+    configured(services.approver_authority_propose(actor=users["riskadmin"], user=users["approver2b"],
+                                                   level=setup.matrix[1]))
     app = to_pending(new_application(amount="25000000"))
     assert app.current_level == 1
     seen_a = CreditApplication.objects.get(pk=app.pk)

@@ -119,14 +119,31 @@ def test_bad_rule_input_is_shown_and_changes_nothing(setup, client_for):
         assert list(draft.rules.values_list("grade", "max_limit")) == [("A", D("1000"))]
 
 
+
+def _approved(response, checker):
+    """Configuration takes four-eyes: the page proposes (redirecting to the proposal) and the second risk
+    administrator approves it on the shared decision page."""
+    from django.test import Client
+
+    assert response.status_code == 302 and response.url.startswith("/proposals/"), response
+    pk = int(response.url.strip("/").split("/")[-1])
+    client = Client()
+    client.force_login(checker)
+    assert client.post(reverse("proposals:approve", args=[pk]), {"note": "ok"}).status_code == 302
+    from proposals.models import Proposal
+
+    assert Proposal.objects.get(pk=pk).state == "approved"
+
+
 def test_risk_admin_adds_a_level_and_assigns_an_approver(setup, client_for, make_user):
     client = client_for(setup.users["riskadmin"])
+    checker = setup.users["riskadmin2"]
     matrix = client.get(reverse("credit:matrix")).content.decode()
     assert reverse("credit:level_create") in matrix and reverse("credit:approver_assign") in matrix
 
     response = client.post(reverse("credit:level_create"),
                            {"number": "4", "name": "Board", "max_amount": "", "weakest_grade": "C"})
-    assert response.status_code == 302
+    _approved(response, checker)
     board = AuthorityLevel.objects.get(number=4)
     assert board.max_amount is None and board.weakest_grade == "C"
 
@@ -134,21 +151,21 @@ def test_risk_admin_adds_a_level_and_assigns_an_approver(setup, client_for, make
     response = client.post(reverse("credit:level_edit", args=[committee.pk]),
                            {"number": "3", "name": "Credit committee", "max_amount": "100000000",
                             "weakest_grade": "CCC"})
-    assert response.status_code == 302
+    _approved(response, checker)
     committee.refresh_from_db()
     assert committee.name == "Credit committee" and committee.max_amount == D("100000000")
 
     newcomer = make_user("approver4", "approver")
     response = client.post(reverse("credit:approver_assign"), {"user": newcomer.pk, "level": board.pk,
                                                                "active": "on"})
-    assert response.status_code == 302
+    _approved(response, checker)
     assert ApproverAuthority.objects.get(user=newcomer).level == board
 
     # changing an approver's level: the same page, pre-filled
     page = client.get(reverse("credit:approver_assign") + f"?user={newcomer.pk}")
     assert page.status_code == 200
     response = client.post(reverse("credit:approver_assign"), {"user": newcomer.pk, "level": committee.pk})
-    assert response.status_code == 302
+    _approved(response, checker)
     row = ApproverAuthority.objects.get(user=newcomer)
     assert row.level == committee and row.active is False
 
@@ -177,11 +194,12 @@ def test_group_limit_create_and_edit(setup, client_for):
 
     group = CustomerGroup.objects.create(name="华东集团")
     client = client_for(setup.users["riskadmin"])
+    checker = setup.users["riskadmin2"]
     assert client.get(reverse("credit:group_limit_create")).status_code == 200
     response = client.post(reverse("credit:group_limit_create"),
                            {"group": group.pk, "limit": "30000000", "currency": "CNY", "expiry_date": "2027-06-30",
                             "active": "on"})
-    assert response.status_code == 302
+    _approved(response, checker)
     row = GroupLimit.objects.get(group=group)
     assert row.limit == D("30000000") and row.expiry_date == dt.date(2027, 6, 30) and row.active
 
@@ -190,7 +208,7 @@ def test_group_limit_create_and_edit(setup, client_for):
 
     response = client.post(reverse("credit:group_limit_edit", args=[row.pk]),
                            {"limit": "4000000", "currency": "USD", "expiry_date": ""})
-    assert response.status_code == 302
+    _approved(response, checker)
     row.refresh_from_db()
     assert (row.limit, row.currency, row.expiry_date, row.active) == (D("4000000"), "USD", None, False)
 

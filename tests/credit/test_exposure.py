@@ -13,6 +13,8 @@ from credit import selectors, services
 from credit.models import CreditApplication, Facility, Order
 from creditportal.core.errors import ValidationFailed
 
+from tests.config import configured
+
 from .conftest import M
 
 S = CreditApplication.Status
@@ -127,7 +129,7 @@ def group(setup, make_customer, ratings_stub):
     sister = make_customer("华东物流", group=g)
     ratings_stub[sister.pk] = "A"
     facility(sister, "20000000")
-    services.group_limit_save(actor=setup.users["riskadmin"], group=g, limit="30000000", currency="CNY")
+    configured(services.group_limit_propose(actor=setup.users["riskadmin"], group=g, limit="30000000", currency="CNY"))
     return g
 
 
@@ -146,7 +148,7 @@ def test_group_limit_is_hard_no_exception_opens_it_until_it_is_raised(setup, gro
     with pytest.raises(ValidationFailed) as info:
         submit(setup, app, exception_reason="Strategic customer")
     assert info.value.code == "policy_violation"
-    services.group_limit_save(actor=setup.users["riskadmin"], group=group, limit="35000000", currency="CNY")
+    configured(services.group_limit_propose(actor=setup.users["riskadmin"], group=group, limit="35000000", currency="CNY"))
     assert submit(setup, app).status == S.SUBMITTED
 
 

@@ -9,6 +9,7 @@ from credit import selectors, services
 from credit.models import CreditApplication, Decision, Facility
 from creditportal.core import clock
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from tests.config import configured
 
 from .conftest import M
 
@@ -92,7 +93,7 @@ def test_maker_cannot_review(setup, new_application, make_user):
 
 def test_maker_cannot_approve(setup, new_application, to_pending, make_user):
     maker = _multi_role_user(make_user, "relationship_manager", "approver")
-    services.approver_authority_set(actor=setup.users["riskadmin"], user=maker, level=setup.matrix[2])
+    configured(services.approver_authority_propose(actor=setup.users["riskadmin"], user=maker, level=setup.matrix[2]))
     setup.customer.relationship_manager = maker
     setup.customer.save()
     app = to_pending(new_application(maker=maker), maker=maker)
@@ -116,7 +117,7 @@ def test_approver_acts_only_within_authority(setup, new_application, to_pending)
         approve(app, setup.users["approver1"])
     other = setup.users["approver1"]
     # an approver without any authority level is refused too
-    services.approver_authority_set(actor=setup.users["riskadmin"], user=other, level=setup.matrix[0], active=False)
+    configured(services.approver_authority_propose(actor=setup.users["riskadmin"], user=other, level=setup.matrix[0], active=False))
     app2 = to_pending(new_application(amount="100"))
     with pytest.raises(NotAllowed):
         approve(app2, other)
@@ -124,7 +125,7 @@ def test_approver_acts_only_within_authority(setup, new_application, to_pending)
 
 def test_the_recommending_analyst_cannot_approve(setup, new_application, to_pending, make_user):
     both = _multi_role_user(make_user, "credit_analyst", "approver")
-    services.approver_authority_set(actor=setup.users["riskadmin"], user=both, level=setup.matrix[2])
+    configured(services.approver_authority_propose(actor=setup.users["riskadmin"], user=both, level=setup.matrix[2]))
     app = to_pending(new_application(), analyst=both)
     with pytest.raises(NotAllowed, match="recommended"):
         approve(app, both)
@@ -292,9 +293,9 @@ def test_work_queue_shows_what_awaits_each_user(setup, new_application, to_pendi
 
 def test_delegation_lends_authority_for_its_period_then_expires(setup, new_application, to_pending):
     u = setup.users
-    delegation = services.delegation_create(actor=u["approver3"], delegator=u["approver3"], delegate=u["approver1"],
+    delegation = configured(services.delegation_create(actor=u["approver3"], delegator=u["approver3"], delegate=u["approver1"],
                                             start_date=dt.date(2026, 6, 10), end_date=dt.date(2026, 6, 20),
-                                            reason="Annual leave")
+                                            reason="Annual leave"))
     assert selectors.effective_authority(u["approver1"]) == (3, u["approver3"])
     assert AuditEvent.objects.filter(object_type="credit.delegation", object_id=str(delegation.pk)).exists()
     app = to_pending(new_application(amount="25000000"))
@@ -319,16 +320,16 @@ def test_delegation_is_capped_at_the_delegators_authority(setup):
         services.delegation_create(actor=u["approver1"], delegator=u["approver3"], delegate=u["approver1"],
                                    start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 30), reason="self-serve")
     # the delegator's authority lowered later: the stand-in's borrowed authority follows it down
-    services.delegation_create(actor=u["approver3"], delegator=u["approver3"], delegate=u["approver1"],
-                               start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 30), reason="leave")
-    services.approver_authority_set(actor=u["riskadmin"], user=u["approver3"], level=setup.matrix[1])
+    configured(services.delegation_create(actor=u["approver3"], delegator=u["approver3"], delegate=u["approver1"],
+                               start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 30), reason="leave"))
+    configured(services.approver_authority_propose(actor=u["riskadmin"], user=u["approver3"], level=setup.matrix[1]))
     assert selectors.effective_authority(u["approver1"]) == (2, u["approver3"])
 
 
 def test_revoked_delegation_counts_no_more(setup):
     u = setup.users
-    d = services.delegation_create(actor=u["riskadmin"], delegator=u["approver2"], delegate=u["approver1"],
-                                   start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 30), reason="leave")
+    d = configured(services.delegation_create(actor=u["riskadmin"], delegator=u["approver2"], delegate=u["approver1"],
+                                   start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 30), reason="leave"))
     assert selectors.effective_authority(u["approver1"])[0] == 2
     services.delegation_revoke(actor=u["approver2"], delegation=d)
     assert selectors.effective_authority(u["approver1"])[0] == 1
@@ -358,7 +359,7 @@ def test_policy_four_eyes_and_versions(setup):
 
 def test_matrix_amounts_must_grow_with_the_level(setup):
     with pytest.raises(ValidationFailed):
-        services.authority_level_save(actor=setup.users["riskadmin"], number=4, name="too small", max_amount="1")
+        services.authority_level_propose(actor=setup.users["riskadmin"], number=4, name="too small", max_amount="1")
 
 
 def test_a_rating_that_expires_during_approval_blocks_the_approval(setup, new_application, to_pending, ratings_stub):

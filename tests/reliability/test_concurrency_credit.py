@@ -12,6 +12,7 @@ from tests.credit.conftest import (  # noqa: F401 - fixtures
     setup, to_pending)
 
 from tests.threads import run_at_once
+from tests.config import configured
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ def test_twenty_approvers_at_once_exactly_one_succeeds(setup, new_application, t
     approvers = [users["approver2"], users["approver3"]]
     for i in range(18):
         u = make_user(f"approver-x{i}", "approver")
-        services.approver_authority_set(actor=users["riskadmin"], user=u, level=setup.matrix[1])
+        configured(services.approver_authority_propose(actor=users["riskadmin"], user=u, level=setup.matrix[1]))
         approvers.append(u)
     app = to_pending(new_application(amount="25000000"))
     level = app.current_level

@@ -1,7 +1,7 @@
 """Every django-fsm transition in the project writes an audit event.
 
 The transitions are listed from the models (every ``FSMField`` and ``get_all_<field>_transitions``). Each one
-must be performed by a service in its app's ``services`` module that writes the audit trail (``audit_record``,
+must be performed by a service in its app's ``services`` module (or the named app's, ``app:function``) that writes the audit trail (``audit_record``,
 ``audit_changes`` or ``AuditEvent`` rows) itself or through a helper of the same module; ``SERVICES`` names
 the service for each transition (a new transition without an entry fails here). A representative flow is run
 for real and its audit entries are checked (credit applications, ratings, facilities).
@@ -58,18 +58,25 @@ SERVICES = {
     ("collection.PromiseToPay", "cancel"): "promise_add",
     ("collection.WriteOff", "approve"): "writeoff_approve",
     ("collection.WriteOff", "reject"): "writeoff_reject",
-    ("collection.DunningPolicyChange", "approve"): "dunning_change_approve",
-    ("collection.DunningPolicyChange", "reject"): "dunning_change_reject",
+    ("collection.DunningPolicyChange", "approve"): "proposals:change_approve",
+    ("collection.DunningPolicyChange", "reject"): "proposals:change_reject",
+    ("collection.DunningPolicyChange", "withdraw"): "proposals:change_withdraw",
     ("monitoring.Alert", "acknowledge"): "alert_start_action",
     ("monitoring.Alert", "dismiss"): "alert_dismiss",
     ("monitoring.Alert", "resolve"): "alert_resolve",
     ("monitoring.AssetClassification", "approve"): "classification_approve",
     ("monitoring.AssetClassification", "reject"): "classification_reject",
     ("monitoring.AssetClassification", "request_reclassification"): "classification_request",
-    ("monitoring.ProvisionRateChange", "approve"): "provision_rates_approve",
-    ("monitoring.ProvisionRateChange", "reject"): "provision_rates_reject",
-    ("monitoring.WarningRuleChange", "approve"): "warning_rule_change_approve",
-    ("monitoring.WarningRuleChange", "reject"): "warning_rule_change_reject",
+    ("monitoring.ProvisionRateChange", "approve"): "proposals:change_approve",
+    ("monitoring.ProvisionRateChange", "reject"): "proposals:change_reject",
+    ("monitoring.ProvisionRateChange", "withdraw"): "proposals:change_withdraw",
+    ("monitoring.WarningRuleChange", "approve"): "proposals:change_approve",
+    ("monitoring.WarningRuleChange", "reject"): "proposals:change_reject",
+    ("monitoring.WarningRuleChange", "withdraw"): "proposals:change_withdraw",
+    # every configuration change (proposals.ConfigChange) is decided by the one shared service
+    ("proposals.Proposal", "approve"): "proposals:change_approve",
+    ("proposals.Proposal", "reject"): "proposals:change_reject",
+    ("proposals.Proposal", "withdraw"): "proposals:change_withdraw",
 }
 
 
@@ -129,6 +136,8 @@ def test_every_transition_has_an_audited_service():
     graphs, problems = {}, []
     for (label, transition), service in sorted(SERVICES.items()):
         app = label.split(".")[0]
+        if ":" in service:  # performed by another app's service ("app:function"), e.g. the shared proposals
+            app, service = service.split(":")
         if app not in graphs:
             graphs[app] = ModuleGraph(importlib.import_module(f"{app}.services"))
         graph = graphs[app]

@@ -1,0 +1,117 @@
+"""The one decision page of a configuration change (in force → proposed) and its approve / reject / withdraw
+posts. Each kind's page is this view with its model and URL names (``ChangeDetailView.for_kind``)."""
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from creditportal.core import access
+from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.views import PortalPermissionMixin
+
+from . import registry, services
+from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, ChangeState, Proposal
+
+
+def _view_permission(model) -> str:
+    return f"{model._meta.app_label}.view_{model._meta.model_name}"
+
+
+class ChangeDetailView(PortalPermissionMixin, DetailView):
+    """What a proposal changes (in force → proposed), who proposed and who decided; approve / reject for
+    a second person, withdraw for the proposer."""
+
+    model = Proposal
+    template_name = "proposals/change_detail.html"
+    context_object_name = "change"
+    #: url names of the approve / reject / withdraw posts (each takes the pk)
+    url_names = {"approve": "proposals:approve", "reject": "proposals:reject", "withdraw": "proposals:withdraw"}
+    rows_id = "change-rows"
+    back = ("proposals:list", None)
+
+    def get_permission_required(self):
+        return [_view_permission(self.model)]
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change, user = self.object, self.request.user
+        kind = registry.kind_of(change)
+        may = access.has(user, kind.permission_for(change))
+        urls = {name: reverse(url_name, args=[change.pk]) for name, url_name in self.url_names.items() if url_name}
+        back_url, back_label = self.back
+        context.update(
+            kind=kind, title=kind.title(change), rows=kind.rows(change), rows_id=self.rows_id, may_configure=may,
+            can_decide=services.may_decide(user, change),
+            can_withdraw=bool(change.is_pending and change.proposed_by_id == user.pk and "withdraw" in urls),
+            is_subject=user.pk in set(kind.subjects(change)), action_urls=urls,
+            back_url=reverse(back_url), back_label=back_label or _("Configuration changes"))
+        context["has_before"] = any(row.get("before") is not None for row in context["rows"])
+        return context
+
+
+class ChangeDecideView(PortalPermissionMixin, View):
+    """Approve, reject or withdraw (the service checks four-eyes, segregation of duties and the state)."""
+
+    model = Proposal
+    action = "approve"
+    detail_url_name = "proposals:detail"
+    #: who may post at all (any one of a set); the service then checks the kind's own permission
+    decide_permission = DECIDE_PERMISSIONS
+    withdraw_permission = PROPOSE_PERMISSIONS
+    success = {
+        "approve": gettext_lazy("Change approved; it is in force."),
+        "reject": gettext_lazy("Proposed change rejected; the configuration stays as it was."),
+        "withdraw": gettext_lazy("Proposal withdrawn."),
+    }
+
+    def get_permission_required(self):
+        needed = self.withdraw_permission if self.action == "withdraw" else self.decide_permission
+        return [needed] if isinstance(needed, str) else needed
+
+    def post(self, request, pk):
+        change = get_object_or_404(self.model.objects.visible_to(request.user), pk=pk)
+        kind = registry.kind_of(change)
+        needed = kind.permission_for(change)
+        if self.action == "withdraw":
+            needed = kind.propose_permission or needed
+        if not access.has(request.user, needed):
+            raise PermissionDenied
+        service = {"approve": services.change_approve, "reject": services.change_reject,
+                   "withdraw": services.change_withdraw}[self.action]
+        try:
+            service(actor=request.user, change=change, note=request.POST.get("note", ""))
+            messages.success(request, str(self.success[self.action]))
+        except (ServiceError, NotAllowed) as error:
+            messages.error(request, getattr(error, "message", None) or str(error))
+        return self.redirect_after(pk)
+
+    def redirect_after(self, pk):
+        return redirect(self.detail_url_name, pk=pk)
+
+
+class ProposalListView(PortalPermissionMixin, ListView):
+    """The configuration changes of the shared table: open ones first."""
+
+    permission_required = "proposals.view_proposal"
+    template_name = "proposals/change_list.html"
+    context_object_name = "changes"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = Proposal.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
+        if self.request.GET.get("state") in ChangeState.values:
+            queryset = queryset.filter(state=self.request.GET["state"])
+        return queryset.order_by("-proposed_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = [{"change": c, "title": registry.kind_of(c).title(c),
+                            "can_decide": services.may_decide(self.request.user, c)} for c in context["changes"]]
+        return context
