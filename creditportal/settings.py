@@ -40,6 +40,7 @@ LOCAL_APPS = [
     "credit",
     "collection",
     "monitoring",
+    "provisions",
     "reports",
     "validation",
     "demo",
