@@ -85,6 +85,8 @@ def snapshot_take(*, actor, period: dt.date) -> AgingSnapshot:
         section, letter, tier = facts.get(row["customer_id"], ("", "", ""))
         row.update(industry_section=section, letter=letter, tier=tier)
         for key in totals:
+            row[key] = rules.cents(row[key])  # as stored (two places), so the hash reads back the same
+        for key in totals:
             totals[key] += row[key]
         payload.append(row)
     summary = {**totals, "missing_rates": missing}
