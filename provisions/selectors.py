@@ -281,7 +281,7 @@ def disclosure(run: EclRun) -> dict:
     matrix = run.matrix or {}
     rows = [{**row, "label": bucket_label(row["bucket"])} for row in matrix.get("rows", [])]
     movement = run.movement or {}
-    movement_rows = [{"key": k, "label": MOVEMENT_LABELS[k], "amount": movement.get(k, "0")}
+    movement_rows = [{"key": k, "label": str(MOVEMENT_LABELS[k]), "amount": movement.get(k, "0")}
                      for k in rules.MOVEMENT_KEYS]
     return {"run": run, "rows": rows, "total": matrix.get("total", {}), "movement": movement_rows,
             "currency": run.currency}

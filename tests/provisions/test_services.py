@@ -14,6 +14,15 @@ from .conftest import PUBLISHED_OVERRIDE
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages checked below are the English ones (the portal's default language is Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def test_snapshot_rebuilds_the_past_month_end_from_invoices_and_payments(build, users, today):
     customer = build.customer()
     invoice = build.invoice(customer, "1000.00", issued=dt.date(2026, 1, 10), due=dt.date(2026, 2, 10))
