@@ -188,8 +188,20 @@ class DisclosurePdfView(_DisclosureView):
         return response
 
 
-class SnapshotListView(PortalPermissionMixin, ListView):
+class _WritesOnPost:
+    """A page that lists on GET and writes on POST: the POST asks for ``post_permission``."""
+
+    post_permission = ""
+
+    def get_permission_required(self):
+        if self.request.method == "POST":
+            return (self.post_permission,)
+        return super().get_permission_required()
+
+
+class SnapshotListView(_WritesOnPost, PortalPermissionMixin, ListView):
     permission_required = "provisions.view_agingsnapshot"
+    post_permission = "provisions.take_agingsnapshot"
     template_name = "provisions/snapshot_list.html"
     paginate_by = 36
 
@@ -217,8 +229,9 @@ class SnapshotListView(PortalPermissionMixin, ListView):
         return redirect("provisions:snapshot_list")
 
 
-class ScenarioListView(PortalPermissionMixin, FormView):
+class ScenarioListView(_WritesOnPost, PortalPermissionMixin, FormView):
     permission_required = "provisions.view_scenarioset"
+    post_permission = "provisions.add_scenarioset"
     template_name = "provisions/scenario_list.html"
     form_class = ScenarioSetForm
 
@@ -272,8 +285,9 @@ class ScenarioRejectView(_ScenarioActionView):
     approve = False
 
 
-class AssessmentListView(PortalPermissionMixin, FormView):
+class AssessmentListView(_WritesOnPost, PortalPermissionMixin, FormView):
     permission_required = "provisions.view_impairedassessment"
+    post_permission = "provisions.assess_impaired"
     template_name = "provisions/assessment_list.html"
     form_class = AssessmentForm
 

@@ -188,3 +188,19 @@ def test_list_pages_constant_queries(client_for, users, published, django_assert
     for name, count in counts.items():
         with django_assert_max_num_queries(count):
             client.get(reverse(name))
+
+
+def test_disclosure_pdf_with_hostile_text_fetches_nothing(client_for, users, published, build):
+    """The disclosure shows no free text of users; hostile reasons on the run still reach no PDF as markup."""
+    from tests.pdf_safety import HOSTILE, assert_safe, watching_pdfs
+
+    run = services.ecl_run_propose(actor=users["riskadmin"], period=published, lookback=1,
+                                   override={"current": "0.01"}, override_reason=HOSTILE)
+    client = client_for(users["auditor"])
+    for lang in ("en", "zh-hans"):
+        with watching_pdfs() as seen:
+            response = client.get(reverse("provisions:disclosure_pdf", args=[run.pk]), {"lang": lang})
+        assert response.status_code == 200
+        assert_safe(response.content, seen, name_shown=False)
+    page = client.get(reverse("provisions:run_detail", args=[run.pk])).content.decode()
+    assert "&lt;/style&gt;&lt;link rel=attachment" in page and "<link rel=attachment" not in page
