@@ -27,7 +27,32 @@ from .models import AgingSnapshot, AgingSnapshotLine, EclLine, EclRun, ImpairedA
 ZERO = Decimal("0")
 BUCKETS = list(aging.BUCKET_KEYS)          # the matrix: every aging bucket
 LOSS_BUCKET = BUCKETS[-1]                  # > 360 days: loss
-CHAIN = [*BUCKETS[:-1], rules.LOSS]        # the roll-rate chain: current … 181–360 → loss
+
+
+def _bands() -> list[tuple[str, int | None, int, str]]:
+    """The roll-rate chain's bands: collection's buckets, those wider than a month cut into 30-day slices
+    (91–180 → 91–120, 121–150, 151–180; 181–360 → six), so that a balance moves one band a month and the
+    monthly roll rates chain to loss; (key, first day, last day, the bucket it belongs to)."""
+    bands = []
+    for key, low, high in aging.BUCKETS:
+        if high is None:
+            continue  # > 360: the loss bucket
+        if low is not None and high - low + 1 > 30:
+            start = low
+            while start <= high:
+                end = min(start + 29, high)
+                bands.append((f"d{start}_{end}", start, end, key))
+                start = end + 1
+        else:
+            bands.append((key, low, high, key))
+    return bands
+
+
+BANDS = _bands()
+BAND_KEYS = [key for key, *_rest in BANDS]
+SPLIT_BANDS = [key for key, _low, _high, bucket in BANDS if key != bucket]   # stored beside the buckets
+BANDS_OF = {bucket: [key for key, _l, _h, b in BANDS if b == bucket] for bucket in BUCKETS[:-1]}
+CHAIN = [*BAND_KEYS, rules.LOSS]           # the roll-rate chain: current … 331–360 → loss
 IMPAIRED_TIERS = ("substandard", "doubtful", "loss")
 IMPAIRED_LETTER = "D"
 INDIVIDUAL = "individual"
@@ -88,6 +113,10 @@ def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
             cond.append("c.due_date <= %s")
             bucket_params.append(latest)
         bucket_cols.append(f"SUM(CASE WHEN {' AND '.join(cond) or '1=1'} THEN c.amount ELSE 0 END)")
+    for key, low, high, _bucket in BANDS:
+        if key in SPLIT_BANDS:
+            bucket_cols.append("SUM(CASE WHEN c.due_date >= %s AND c.due_date <= %s THEN c.amount ELSE 0 END)")
+            bucket_params += [period - dt.timedelta(days=high), period - dt.timedelta(days=low)]
     # passed 360 days within the month: 361 ≤ days past due at the month end ≤ 360 + days in the month
     loss_from = period - dt.timedelta(days=360 + days_in_month)
     loss_to = period - dt.timedelta(days=361)
@@ -116,8 +145,9 @@ def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
         for values in cursor.fetchall():
             customer_id, *amounts = values
             amounts = [rules.cents(Decimal(v or 0)) for v in amounts]
-            row = dict(zip(BUCKETS, amounts[:len(BUCKETS)]))
-            row["gross"], row["written_off"], row["new_loss"] = amounts[len(BUCKETS):]
+            keys = [*BUCKETS, *SPLIT_BANDS]
+            row = dict(zip(keys, amounts[:len(keys)]))
+            row["gross"], row["written_off"], row["new_loss"] = amounts[len(keys):]
             row["new_loss"] += row["written_off"]
             row["recovered"] = ZERO
             if row["gross"] > 0 or row["written_off"] > 0:
@@ -129,7 +159,7 @@ def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
                        [*recovered_params, True, previous, period])
         for customer_id, amount in cursor.fetchall():
             if amount:
-                row = rows.setdefault(customer_id, {**dict.fromkeys(BUCKETS, ZERO), "gross": ZERO,
+                row = rows.setdefault(customer_id, {**dict.fromkeys([*BUCKETS, *SPLIT_BANDS], ZERO), "gross": ZERO,
                                                     "written_off": ZERO, "new_loss": ZERO})
                 row["recovered"] = rules.cents(Decimal(amount))
     return [{"customer_id": cid, **row} for cid, row in sorted(rows.items())], missing
@@ -187,18 +217,18 @@ def segment_key(line_values: dict, segment_by: str) -> str:
 
 
 def bucket_history(snapshot_ids: list[int], segment_by: str) -> dict[str, dict]:
-    """{segment: {period: {bucket: total, loss: flow}}} over the snapshots, book included (one query)."""
+    """{segment: {period: {bucket or band: total, loss: flow}}} over the snapshots, book included (one query)."""
     field = segment_field(segment_by)
     group = ["snapshot__period"] + ([field] if field else [])
-    sums = {b: Sum(b) for b in BUCKETS}
+    sums = {b: Sum(b) for b in [*BUCKETS, *SPLIT_BANDS]}
     rows = (AgingSnapshotLine.objects.filter(snapshot_id__in=snapshot_ids).order_by().values(*group)
             .annotate(**sums, loss=Sum("new_loss"), customers=Count("id", filter=Q(gross__gt=0))))
     history: dict[str, dict] = {"book": {}}
     for row in rows:
         period = row["snapshot__period"]
-        totals = {b: row[b] or ZERO for b in BUCKETS}
+        totals = {b: row[b] or ZERO for b in [*BUCKETS, *SPLIT_BANDS]}
         totals[rules.LOSS] = row["loss"] or ZERO
-        book = history["book"].setdefault(period, {k: ZERO for k in [*BUCKETS, rules.LOSS]})
+        book = history["book"].setdefault(period, {k: ZERO for k in totals})
         for k, v in totals.items():
             book[k] += v
         if field:
@@ -274,6 +304,13 @@ def locked_run(period: dt.date) -> EclRun | None:
 
 def bucket_label(key: str) -> str:
     return str(BUCKET_LABELS.get(key, key))
+
+
+def band_label(key: str) -> str:
+    """A band's days as people read them (``d91_120`` → ``91–120``; the whole buckets keep their label)."""
+    if key in BUCKET_LABELS:
+        return str(BUCKET_LABELS[key])
+    return key[1:].replace("_", "–")
 
 
 def disclosure(run: EclRun) -> dict:

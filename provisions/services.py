@@ -84,7 +84,7 @@ def snapshot_take(*, actor, period: dt.date) -> AgingSnapshot:
     for row in rows:
         section, letter, tier = facts.get(row["customer_id"], ("", "", ""))
         row.update(industry_section=section, letter=letter, tier=tier)
-        for key in totals:
+        for key in [*totals, *selectors.SPLIT_BANDS]:
             row[key] = rules.cents(row[key])  # as stored (two places), so the hash reads back the same
         for key in totals:
             totals[key] += row[key]
@@ -109,8 +109,8 @@ def snapshot_take(*, actor, period: dt.date) -> AgingSnapshot:
 
 def snapshot_verify(snapshot: AgingSnapshot) -> bool:
     """True when the stored lines still hash to the snapshot's SHA-256."""
-    fields = ["customer_id", *selectors.BUCKETS, "gross", "written_off", "recovered", "new_loss",
-              "industry_section", "letter", "tier"]
+    fields = ["customer_id", *selectors.BUCKETS, *selectors.SPLIT_BANDS, "gross", "written_off", "recovered",
+              "new_loss", "industry_section", "letter", "tier"]
     lines = [dict(zip(fields, values)) for values in
              snapshot.lines.order_by("customer_id").values_list(*fields)]
     return sha256_of({"period": snapshot.period, "currency": snapshot.currency, "lines": lines}) == snapshot.sha256
@@ -271,11 +271,13 @@ def _segment_rates(period, *, lookback, averaging, segment_by, min_history, scen
                                           method=averaging)
         except rules.RuleError as error:
             raise _rule_error(error) from None
-        historical = {**hist["loss_rates"], selectors.LOSS_BUCKET: rules.ONE}
+        historical = _bucket_rates(hist["loss_rates"], months.get(period, {}))
         fallback = segment != "book" and hist["observations"] < min_history
-        result[segment] = {"roll_rates": hist["roll_rates"], "historical": historical,
-                           "observations": hist["observations"], "fallback": fallback}
-    book = result.setdefault("book", {"roll_rates": {}, "historical": {b: ZERO for b in selectors.BUCKETS},
+        result[segment] = {"roll_rates": hist["roll_rates"], "band_rates": hist["loss_rates"],
+                           "historical": historical, "observations": hist["observations"], "fallback": fallback}
+    book = result.setdefault("book", {"roll_rates": {}, "band_rates": {},
+                                      "historical": {**{b: ZERO for b in selectors.BUCKETS},
+                                                     selectors.LOSS_BUCKET: rules.ONE},
                                       "observations": 0, "fallback": False})
     for segment, data in result.items():
         base = book if data["fallback"] else data
@@ -283,6 +285,21 @@ def _segment_rates(period, *, lookback, averaging, segment_by, min_history, scen
         data["adjusted"] = adjusted
         data["used"] = {b: override.get(b, adjusted[b]) for b in selectors.BUCKETS}
     return {"segments": result, "periods": periods}
+
+
+def _bucket_rates(band_rates: dict, balances: dict) -> dict:
+    """A bucket's historical loss rate from its bands' (a bucket cut into 30-day bands: weighted by the bands'
+    balances at the month end, a plain mean when it has none); > 360 days is lost: 100%."""
+    rates = {}
+    for bucket, bands in selectors.BANDS_OF.items():
+        weights = [Decimal(balances.get(b) or 0) for b in bands]
+        if sum(weights) > 0:
+            value = sum((w * band_rates[b] for w, b in zip(weights, bands)), ZERO) / sum(weights)
+        else:
+            value = sum((band_rates[b] for b in bands), ZERO) / len(bands)
+        rates[bucket] = rules.rate(value)
+    rates[selectors.LOSS_BUCKET] = rules.ONE
+    return rates
 
 
 def _run_params_check(lookback, averaging, segment_by, min_history, override, override_reason):

@@ -75,7 +75,9 @@ class RunDetailView(PortalPermissionMixin, DetailView):
         segments = []
         for key, data in sorted((run.rates or {}).get("segments", {}).items()):
             segments.append({"key": key, "observations": data.get("observations"), "fallback": data.get("fallback"),
-                             "rows": [{"label": selectors.bucket_label(b), "roll": data.get("roll_rates", {}).get(b),
+                             "bands": [{"label": selectors.band_label(b), "roll": data.get("roll_rates", {}).get(b),
+                                        "loss": data.get("band_rates", {}).get(b)} for b in selectors.BAND_KEYS],
+                             "rows": [{"label": selectors.bucket_label(b),
                                        "historical": data.get("historical", {}).get(b),
                                        "adjusted": data.get("adjusted", {}).get(b), "used": data.get("used", {}).get(b)}
                                       for b in selectors.BUCKETS]})

@@ -206,3 +206,23 @@ def test_segments_fall_back_to_the_book_below_the_threshold(build, users, today)
     with pytest.raises(Conflict):
         services.ecl_run_propose(actor=users["riskadmin"], period=period, lookback=2, segment_by="industry",
                                  min_history=1)
+
+
+def test_wide_buckets_are_cut_into_monthly_bands_for_the_roll_chain(build, users, today):
+    customer = build.customer()
+    build.invoice(customer, "700.00", issued=dt.date(2025, 12, 1), due=dt.date(2026, 1, 30))   # 121 days
+    build.invoice(customer, "300.00", issued=dt.date(2025, 6, 1), due=dt.date(2025, 7, 1))     # 334 days
+    line = services.snapshot_take(actor=users["riskadmin"], period=dt.date(2026, 5, 31)).lines.get()
+    assert (line.d91_180, line.d121_150, line.d91_120) == (D("700.00"), D("700.00"), D("0.00"))
+    assert (line.d181_360, line.d331_360) == (D("300.00"), D("300.00"))
+    assert selectors.CHAIN[:5] == ["current", "d1_30", "d31_60", "d61_90", "d91_120"]
+    assert selectors.BANDS_OF["d181_360"][-1] == "d331_360" and len(selectors.CHAIN) == 14
+
+
+def test_bucket_rate_is_the_balance_weighted_rate_of_its_bands():
+    band_rates = {b: D("0") for b in selectors.BAND_KEYS}
+    band_rates.update({"d91_120": D("0.3"), "d121_150": D("0.4"), "d151_180": D("0.5")})
+    rates = services._bucket_rates(band_rates, {"d91_120": D("100"), "d121_150": D("300"), "d151_180": D("0")})
+    assert rates["d91_180"] == D("0.375000")           # (100 × 0.3 + 300 × 0.4) / 400
+    assert services._bucket_rates(band_rates, {})["d91_180"] == D("0.400000")   # no balance: the plain mean
+    assert rates["over_360"] == D("1")
