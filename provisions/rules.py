@@ -148,6 +148,21 @@ def historical_rates(months: list[dict], chain: list[str], *, lookback: int, met
             "observations": observations(history, chain)}
 
 
+def bucket_rates(band_rates: dict, balances: dict, bands_of: dict[str, list[str]], loss_bucket: str) -> dict:
+    """A bucket's loss rate from its bands' (a bucket cut into monthly bands: weighted by the bands' balances,
+    a plain mean when it has none); the loss bucket is lost: 100%."""
+    rates = {}
+    for bucket, bands in bands_of.items():
+        weights = [Decimal(balances.get(b) or 0) for b in bands]
+        if sum(weights) > 0:
+            value = sum((w * Decimal(band_rates[b]) for w, b in zip(weights, bands)), ZERO) / sum(weights)
+        else:
+            value = sum((Decimal(band_rates[b]) for b in bands), ZERO) / len(bands)
+        rates[bucket] = rate(value)
+    rates[loss_bucket] = ONE
+    return rates
+
+
 # --- Forward-looking scenarios -------------------------------------------------------------------
 
 def check_scenarios(scenarios: list[dict], buckets: list[str]) -> list[dict]:

@@ -288,18 +288,7 @@ def _segment_rates(period, *, lookback, averaging, segment_by, min_history, scen
 
 
 def _bucket_rates(band_rates: dict, balances: dict) -> dict:
-    """A bucket's historical loss rate from its bands' (a bucket cut into 30-day bands: weighted by the bands'
-    balances at the month end, a plain mean when it has none); > 360 days is lost: 100%."""
-    rates = {}
-    for bucket, bands in selectors.BANDS_OF.items():
-        weights = [Decimal(balances.get(b) or 0) for b in bands]
-        if sum(weights) > 0:
-            value = sum((w * band_rates[b] for w, b in zip(weights, bands)), ZERO) / sum(weights)
-        else:
-            value = sum((band_rates[b] for b in bands), ZERO) / len(bands)
-        rates[bucket] = rules.rate(value)
-    rates[selectors.LOSS_BUCKET] = rules.ONE
-    return rates
+    return rules.bucket_rates(band_rates, balances, selectors.BANDS_OF, selectors.LOSS_BUCKET)
 
 
 def _run_params_check(lookback, averaging, segment_by, min_history, override, override_reason):
