@@ -19,10 +19,11 @@ from creditportal.core.canonical import jsonable
 from customers.models import Customer
 
 from . import selectors, services
-from .models import AgingSnapshot, EclLine, EclRun, ImpairedAssessment, ScenarioSet
+from .models import AgingSnapshot, Averaging, EclLine, EclRun, ImpairedAssessment, ScenarioSet, SegmentBy
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+
+class AgingSnapshotSerializer(serializers.ModelSerializer):
     taken_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -32,12 +33,12 @@ class SnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PeriodSerializer(serializers.Serializer):
+class EclPeriodSerializer(serializers.Serializer):
     period = serializers.DateField()
 
 
 class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = SnapshotSerializer
+    serializer_class = AgingSnapshotSerializer
     filter_backends = []
     action_permissions = {"list": "provisions.view_agingsnapshot", "retrieve": "provisions.view_agingsnapshot",
                           "create": "provisions.take_agingsnapshot"}
@@ -45,15 +46,15 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         return selectors.snapshots_for(self.request.user).order_by("-period")
 
-    @extend_schema(request=PeriodSerializer, responses=SnapshotSerializer)
+    @extend_schema(request=EclPeriodSerializer, responses=AgingSnapshotSerializer)
     def create(self, request):
-        payload = PeriodSerializer(data=request.data)
+        payload = EclPeriodSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         snapshot = services.snapshot_take(actor=request.user, period=payload.validated_data["period"])
-        return Response(SnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED)
+        return Response(AgingSnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED)
 
 
-class ScenarioItemSerializer(serializers.Serializer):
+class EclScenarioItemSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     weight = serializers.DecimalField(max_digits=7, decimal_places=4)
     factor = serializers.DecimalField(max_digits=9, decimal_places=4)
@@ -62,7 +63,7 @@ class ScenarioItemSerializer(serializers.Serializer):
 
 
 class ScenarioSetSerializer(serializers.ModelSerializer):
-    scenarios = ScenarioItemSerializer(many=True)
+    scenarios = EclScenarioItemSerializer(many=True)
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -105,7 +106,7 @@ class ScenarioSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return Response(self.get_serializer(item).data)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class ImpairedAssessmentSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -120,7 +121,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         viewsets.GenericViewSet):
-    serializer_class = AssessmentSerializer
+    serializer_class = ImpairedAssessmentSerializer
     filter_backends = []
     action_permissions = {"list": "provisions.view_impairedassessment",
                           "retrieve": "provisions.view_impairedassessment", "create": "provisions.assess_impaired"}
@@ -161,11 +162,11 @@ class EclRunDetailSerializer(EclRunSerializer):
         read_only_fields = fields
 
 
-class ProposeSerializer(serializers.Serializer):
+class EclProposeSerializer(serializers.Serializer):
     period = serializers.DateField()
     lookback = serializers.IntegerField(min_value=1, max_value=120, default=24)
-    averaging = serializers.ChoiceField(choices=["simple", "weighted"], default="simple")
-    segment_by = serializers.ChoiceField(choices=["book", "industry", "grade"], default="book")
+    averaging = serializers.ChoiceField(choices=Averaging.choices, default=Averaging.SIMPLE)
+    segment_by = serializers.ChoiceField(choices=SegmentBy.choices, default=SegmentBy.BOOK)
     min_history = serializers.IntegerField(min_value=0, max_value=120, default=12)
     override = serializers.DictField(child=serializers.DecimalField(max_digits=9, decimal_places=6), required=False)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -173,7 +174,7 @@ class ProposeSerializer(serializers.Serializer):
     correction_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NoteSerializer(serializers.Serializer):
+class EclNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -208,9 +209,9 @@ class EclRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_serializer_class(self):
         return EclRunSerializer if self.action == "list" else EclRunDetailSerializer
 
-    @extend_schema(request=ProposeSerializer, responses=EclRunDetailSerializer)
+    @extend_schema(request=EclProposeSerializer, responses=EclRunDetailSerializer)
     def create(self, request):
-        payload = ProposeSerializer(data=request.data)
+        payload = EclProposeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         corrects = None
@@ -224,19 +225,19 @@ class EclRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(EclRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request, service):
-        payload = NoteSerializer(data=request.data)
+        payload = EclNoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         kwargs = {"note": payload.validated_data["note"]} if service is not services.ecl_run_lock else {}
         run = service(actor=request.user, run=self.get_object(), **kwargs)
         return Response(EclRunDetailSerializer(run).data)
 
-    @extend_schema(request=NoteSerializer, responses=EclRunDetailSerializer)
+    @extend_schema(request=EclNoteSerializer, responses=EclRunDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve a proposed run (never by its proposer)."""
         return self._decide(request, services.ecl_run_approve)
 
-    @extend_schema(request=NoteSerializer, responses=EclRunDetailSerializer)
+    @extend_schema(request=EclNoteSerializer, responses=EclRunDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, services.ecl_run_reject)
