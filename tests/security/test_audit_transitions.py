@@ -70,6 +70,12 @@ SERVICES = {
     ("monitoring.ProvisionRateChange", "reject"): "provision_rates_reject",
     ("monitoring.WarningRuleChange", "approve"): "warning_rule_change_approve",
     ("monitoring.WarningRuleChange", "reject"): "warning_rule_change_reject",
+    ("provisions.EclRun", "approve"): "ecl_run_approve",
+    ("provisions.EclRun", "reject"): "ecl_run_reject",
+    ("provisions.EclRun", "lock"): "ecl_run_lock",
+    ("provisions.ScenarioSet", "activate"): "scenario_set_approve",
+    ("provisions.ScenarioSet", "retire"): "scenario_set_approve",
+    ("provisions.ScenarioSet", "reject"): "scenario_set_reject",
 }
 
 
