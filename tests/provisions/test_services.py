@@ -226,3 +226,28 @@ def test_bucket_rate_is_the_balance_weighted_rate_of_its_bands():
     assert rates["d91_180"] == D("0.375000")           # (100 × 0.3 + 300 × 0.4) / 400
     assert services._bucket_rates(band_rates, {})["d91_180"] == D("0.400000")   # no balance: the plain mean
     assert rates["over_360"] == D("1")
+
+
+def test_beside_the_five_tier_provisions_of_the_same_month(published, users):
+    from django.utils import timezone
+
+    from monitoring.models import ProvisionLine, ProvisionRun
+    from provisions.models import AgingSnapshotLine
+
+    customers = list(AgingSnapshotLine.objects.filter(snapshot__period=published).values_list("customer_id",
+                                                                                               flat=True))
+    five = ProvisionRun.objects.create(period=published, currency="CNY", total_provision=D("400000.00"),
+                                       run_by=users["riskadmin"], run_at=timezone.now())
+    ProvisionLine.objects.create(run=five, customer_id=customers[0], tier="normal", exposure=D("15000000"),
+                                 rate=D("0.01"), amount=D("150000.00"))
+    ProvisionLine.objects.create(run=five, customer_id=customers[1], tier="special_mention", exposure=D("7500000"),
+                                 rate=D("0.02"), amount=D("250000.00"))
+    run = services.ecl_run_propose(actor=users["riskadmin"], period=published, lookback=1,
+                                   override=PUBLISHED_OVERRIDE, override_reason="published example")
+    comparison = run.comparison
+    assert comparison["provision_run"] == five.pk
+    assert D(comparison["five_tier"]) == D("400000.00") and D(comparison["difference"]) == D("180000.00")
+    tiers = {row["tier"]: row for row in comparison["tiers"]}
+    assert D(tiers["normal"]["ecl"]) == D("45000.00") and D(tiers["normal"]["difference"]) == D("-105000.00")
+    assert D(tiers["special_mention"]["ecl"]) == D("120000.00")
+    assert D(tiers[""]["ecl"]) == D("415000.00")      # customers without a five-tier line this month
