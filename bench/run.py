@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["rerating", "api", "aging", "dashboard", "pdf"]
+BENCHMARKS = ["rerating", "api", "aging", "dashboard", "pdf", "ecl"]
 DEFAULTS = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cp_bench",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/18",

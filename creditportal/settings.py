@@ -41,6 +41,7 @@ LOCAL_APPS = [
     "credit",
     "collection",
     "monitoring",
+    "provisions",
     "reports",
     "validation",
     "demo",
@@ -286,6 +287,10 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reports.models.ReportKind",
         "ReportBatchKindEnum": "reports.models.ReportBatch.Kind",
         "SimulationKindEnum": "validation.models.Simulation.Kind",
+        "EclRunStateEnum": "provisions.models.RunState",
+        "EclScenarioSetStateEnum": "provisions.models.ScenarioState",
+        "EclAveragingEnum": "provisions.models.Averaging",
+        "EclSegmentByEnum": "provisions.models.SegmentBy",
     },
 }
 

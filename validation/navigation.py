@@ -8,6 +8,7 @@ MENU = [
         MenuItem(_("New validation run"), "validation:run_create", "validation.run_validation"),
         MenuItem(_("New simulation"), "validation:simulation_create", "validation.run_simulation"),
         MenuItem(_("Import outcomes"), "validation:outcome_import", "validation.add_outcomeimport"),
+        MenuItem(_("ECL backtest"), "validation:ecl_backtest", "provisions.view_eclrun"),
         MenuItem(_("Default definition"), "validation:default_definition", "validation.change_defaultdefinition"),
     ], order=80),
 ]

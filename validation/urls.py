@@ -14,5 +14,6 @@ urlpatterns = [
     path("simulations/<int:pk>/activate-model/", views.ActivateModelView.as_view(), name="activate_model"),
     path("simulations/<int:pk>/activate-policy/", views.ActivatePolicyView.as_view(), name="activate_policy"),
     path("outcomes/import/", views.OutcomeImportView.as_view(), name="outcome_import"),
+    path("ecl-backtest/", views.EclBacktestView.as_view(), name="ecl_backtest"),
     path("default-definition/", views.DefaultDefinitionView.as_view(), name="default_definition"),
 ]

@@ -197,3 +197,24 @@ class DefaultDefinitionView(PortalPermissionMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The default definition was saved."))
         return redirect("validation:index")
+
+
+class EclBacktestView(PortalPermissionMixin, TemplateView):
+    """The ECL backtest: last year's loss rates against what actually rolled to loss (``?run=`` picks the run)."""
+
+    permission_required = ("validation.view_validationrun", "provisions.view_eclrun")
+    template_name = "validation/ecl_backtest.html"
+
+    def get_context_data(self, **kwargs):
+        from .ecl_backtest import ecl_backtest, eligible_runs
+
+        runs = eligible_runs(self.request.user)
+        chosen = next((r for r in runs if str(r.pk) == self.request.GET.get("run")), runs[0] if runs else None)
+        result, error = None, None
+        if chosen is not None:
+            try:
+                result = ecl_backtest(chosen)
+            except ServiceError as exc:
+                error = exc.message
+        return {**super().get_context_data(**kwargs), "runs": runs, "chosen": chosen, "result": result,
+                "error": error}

@@ -84,6 +84,9 @@ _READ_ALL = [
 _READ_REPORTS = ["reports.view_*"]
 # Model validation results (backtests, simulations): read by the credit roles and the auditor.
 _READ_VALIDATION = ["validation.view_*"]
+# Expected credit loss (snapshots, scenarios, runs, impaired assessments, disclosure): the credit roles that
+# answer for provisions and the auditor; not relationship managers or collectors.
+_READ_PROVISIONS = ["provisions.view_*", "provisions.export_disclosure"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RELATIONSHIP_MANAGER: [
@@ -110,7 +113,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     CREDIT_ANALYST: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
-        "customers.view_all_customers",
+        "customers.view_all_customers", *_READ_PROVISIONS,
         "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
         "ratings.add_expertscore", "ratings.override_rating",
         "credit.review_creditapplication", "credit.decide_creditapplication", "credit.check_facility",
@@ -128,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.suspend_customer", "customers.resume_customer", "proposals.view_proposal",
         "collection.approve_writeoff",
         "monitoring.approve_classification", "monitoring.handle_alert",
+        *_READ_PROVISIONS, "provisions.approve_eclrun", "provisions.approve_scenarioset",
         "reports.download_report",
     ],
     COLLECTOR: [
@@ -154,6 +158,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collection.add_dunningpolicy", "collection.change_dunningpolicy", "collection.run_dunning",
         "monitoring.add_warningrule", "monitoring.change_warningrule", "monitoring.run_provisions",
         "monitoring.change_provisionrate",
+        *_READ_PROVISIONS, "provisions.take_agingsnapshot", "provisions.add_scenarioset",
+        "provisions.approve_scenarioset", "provisions.propose_eclrun", "provisions.approve_eclrun",
+        "provisions.assess_impaired",
         "creditportal.add_fxrate", "creditportal.change_fxrate",
         "auth.view_user", "auth.add_user", "auth.change_user",
         "audit.view_auditevent",
@@ -162,7 +169,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AUDITOR: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
         "customers.view_all_customers",
-        "audit.view_auditevent", "audit.export_auditevent",
+        "audit.view_auditevent", "audit.export_auditevent", *_READ_PROVISIONS,
         "reports.download_report", "reports.request_report_batch",
         "auth.view_user", "proposals.view_proposal",
     ],
@@ -175,6 +182,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collection.add_collectioncase", "collection.change_collectioncase", "collection.add_collectionactivity",
         "collection.run_dunning",
         "monitoring.add_alert", "monitoring.classify_exposure", "monitoring.run_provisions",
+        "provisions.take_agingsnapshot",
     ],
 }
 

@@ -77,6 +77,12 @@ SERVICES = {
     ("proposals.Proposal", "approve"): "proposals:change_approve",
     ("proposals.Proposal", "reject"): "proposals:change_reject",
     ("proposals.Proposal", "withdraw"): "proposals:change_withdraw",
+    ("provisions.EclRun", "approve"): "ecl_run_approve",
+    ("provisions.EclRun", "reject"): "ecl_run_reject",
+    ("provisions.EclRun", "lock"): "ecl_run_lock",
+    ("provisions.ScenarioSet", "activate"): "scenario_set_approve",
+    ("provisions.ScenarioSet", "retire"): "scenario_set_approve",
+    ("provisions.ScenarioSet", "reject"): "scenario_set_reject",
 }
 
 

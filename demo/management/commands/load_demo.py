@@ -33,7 +33,7 @@ DEMO_USERS = [
 
 FX_TO_CNY = {"USD": "7.1000", "EUR": "7.7500", "HKD": "0.9100", "JPY": "0.0480", "GBP": "9.0500"}
 
-APP_ORDER = ["customers", "ratings", "credit", "collection", "monitoring", "reports", "validation"]
+APP_ORDER = ["customers", "ratings", "credit", "collection", "monitoring", "provisions", "reports", "validation"]
 
 
 class Command(BaseCommand):

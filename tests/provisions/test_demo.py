@@ -1,0 +1,27 @@
+"""The demo: two and a half years of invoices, 24+ month-end snapshots, scenarios in force, a locked run and a
+proposed one; loading it twice changes nothing."""
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_month_end_snapshots_and_runs(settings, tmp_path):
+    from provisions import services
+    from provisions.models import AgingSnapshot, EclRun, RunState, ScenarioSet
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("load_demo", stdout=io.StringIO())
+    assert AgingSnapshot.objects.count() >= 24
+    assert all(services.snapshot_verify(s) for s in AgingSnapshot.objects.all()[:3])
+    assert ScenarioSet.objects.filter(state="active").count() == 1
+    states = sorted(EclRun.objects.values_list("state", flat=True))
+    assert states == sorted([RunState.LOCKED, RunState.PROPOSED])
+    locked = EclRun.objects.get(state=RunState.LOCKED)
+    assert locked.lookback == 24 and locked.total_allowance > 0
+    assert any(line.impaired for line in locked.lines.all())  # xibei_energy: grade or tier makes it impaired
+    counts = (AgingSnapshot.objects.count(), EclRun.objects.count())
+    call_command("load_demo", stdout=io.StringIO())
+    assert (AgingSnapshot.objects.count(), EclRun.objects.count()) == counts
