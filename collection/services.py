@@ -1323,16 +1323,10 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     if locked.state != WriteOffState.PROPOSED:
         raise Conflict(_("This write-off was already decided."))
     today = clock.today()
-    from credit.selectors import authority_of  # the one authority rule: matrix and capped delegations
+    from credit.selectors import require_amount_authority  # the one authority rule: matrix, capped delegations
 
-    authority = authority_of(actor, today)
-    amount_reporting = RateTable(today).convert(locked.amount, locked.currency)
-    if authority.level is None:
-        raise NotAllowed(_("You have no entry in the authority matrix (nor a delegation): you cannot approve "
-                           "a write-off."))
-    if not authority.covers(amount_reporting):
-        raise NotAllowed(_("The write-off of %(amount)s exceeds your approval authority.")
-                         % {"amount": f"{settings.REPORTING_CURRENCY} {amount_reporting:,}"})
+    require_amount_authority(actor, RateTable(today).convert(locked.amount, locked.currency),
+                             decision=_("a write-off"), on_date=today)
     items = list(locked.items.all())
     invoices = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=[it.invoice_id for it in items])}
     for item in items:

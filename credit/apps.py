@@ -50,3 +50,8 @@ class CreditConfig(AppConfig):
         subscribe("customers.statement_saved", on_statement_saved)
         _register_beat()
         _register_customer_tab()
+        from ratings.providers import register_decision_authority
+
+        from .selectors import OverrideAuthority
+
+        register_decision_authority(OverrideAuthority())

@@ -113,6 +113,37 @@ def authority_of(user, on_date: dt.date | None = None) -> rules.Authority:
     return _authority(user, on_date or clock.today())[0]
 
 
+def require_amount_authority(user, amount_reporting, *, decision: str, on_date: dt.date | None = None):
+    """Refuse (``NotAllowed``) an amount-based decision beyond ``user``'s authority (``authority_of``): no matrix
+    entry nor delegation → no authority; otherwise the level's amount must cover ``amount_reporting`` (in the
+    reporting currency). ``decision`` names it for the message ("a write-off", "an overridden grade")."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from creditportal.core.errors import NotAllowed
+
+    authority = authority_of(user, on_date)
+    if authority.level is None:
+        raise NotAllowed(_("You have no entry in the authority matrix (nor a delegation): you cannot approve "
+                           "%(decision)s.") % {"decision": decision})
+    if not authority.covers(amount_reporting):
+        raise NotAllowed(_("%(decision)s over %(amount)s exceeds your approval authority.")
+                         % {"decision": decision[:1].upper() + decision[1:],
+                            "amount": f"{settings.REPORTING_CURRENCY} {amount_reporting:,.2f}"})
+    return authority
+
+
+class OverrideAuthority:
+    """Ratings' decision-authority provider (``ratings.providers``): an overridden grade decides how much
+    credit the customer can get, so approving it is an amount-based decision over the customer's exposure."""
+
+    def require_override_authority(self, user, customer_id):
+        from django.utils.translation import gettext as _
+
+        exposure = customer_exposures([customer_id]).get(customer_id, Decimal(0))
+        require_amount_authority(user, exposure, decision=_("an overridden grade"))
+
+
 def effective_authority(user, on_date: dt.date | None = None):
     """``(level number, delegator)``: ``authority_of`` as the approval workflow uses it. ``delegator`` is the
     person whose authority is used when it is a delegated level that exceeds the user's own."""

@@ -23,14 +23,14 @@ log = logging.getLogger(__name__)
 
 HISTORY_MONTHS = 30
 # customer key → days after the due date it pays (by month, cycling); None: never paid
-PAYMENT_PATTERN = {
-    "huadong_parent": [0, 0, 5, 0, 12],
-    "huadong_cement": [3, 20, 0, 35, 8],
-    "huadong_logistics": [0, 10, 0, 0, 25],
-    "jinghua_tech": [15, 40, 5, 70, 0],
+PAYMENT_PATTERN = {  # mild for the good payers: their behaviour indicators read these invoices too (DESIGN §3)
+    "huadong_parent": [0, 0, 2, 0, 0],
+    "huadong_cement": [0, 6, 0, 9, 3],
+    "huadong_logistics": [0, 3, 0, 0, 2],
+    "jinghua_tech": [0, 0, 1, 0, 0],
     "lingnan_food": [30, 65, 95, 20, None, 45],
     "xibei_energy": [60, 120, None, 90, 200, None, 30],
-    "pacific_parts": [0, 2, 0, 0, 5],
+    "pacific_parts": [0, 2, 0, 0, 1],
 }
 AMOUNTS = ["48000.00", "52000.00", "61000.00", "39000.00", "57000.00", "44000.00"]
 

@@ -59,9 +59,24 @@ def _rate(key, customer, users):
             rating = services.rating_override(actor=analyst, rating=rating, grade=target.code, reason=reason)
             approver = users["approver1"]
     rating = services.rating_submit(actor=analyst, rating=rating)
-    if key not in LEAVE_SUBMITTED:
+    if key not in LEAVE_SUBMITTED and not rating.is_overridden:
         rating = services.rating_approve(actor=approver, rating=rating, note="Demo approval")
+    # An overridden grade is an amount-based decision: approver1 approves it once the credit demo has given
+    # them their place in the authority matrix (``approve_overrides`` below, called by credit's demo).
     return rating
+
+
+def approve_overrides(context):
+    """Approve the demo's submitted overridden ratings as ``approver1`` (called once the authority matrix exists)."""
+    users = context["users"]
+    for key, rating in list((context.get("ratings") or {}).items()):
+        if key in LEAVE_SUBMITTED or rating is None or not rating.is_overridden or rating.state != "submitted":
+            continue
+        try:
+            context["ratings"][key] = services.rating_approve(actor=users["approver1"], rating=rating,
+                                                              note="Demo approval")
+        except ServiceError as error:
+            log.warning("demo override for %s not approved: %s", key, error.message)
 
 
 def load(context):

@@ -37,7 +37,7 @@ from creditportal.core.money import MissingRate, RateTable
 from ratings.engine.behaviour import BehaviourError, BehaviourFacts, ClaimRow, InvoiceRow, Window, payment_facts
 
 __all__ = ["PaymentBehaviourProvider", "BehaviourFacts", "InvoiceRow", "ClaimRow", "register_payment_behaviour",
-           "payment_behaviour", "behaviour_facts_for"]
+           "payment_behaviour", "behaviour_facts_for", "register_decision_authority", "require_override_authority"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,35 @@ def register_payment_behaviour(provider: PaymentBehaviourProvider | None) -> Non
 
 def payment_behaviour() -> PaymentBehaviourProvider | None:
     return _provider
+
+
+# --- Decision authority (credit) --------------------------------------------------------------------
+# Approving an overridden grade is an amount-based decision (DESIGN §3: "every amount-based decision
+# (applications, write-offs, overrides) takes its authority from the authority matrix and delegations through
+# one rule"). The rule and the exposure live in credit, above ratings: credit registers
+# ``require_override_authority(user, customer_id)`` (raises ``NotAllowed``) at start-up.
+
+_authority = None
+
+
+def register_decision_authority(provider) -> None:
+    """Register (or, with ``None``, remove) the provider of ``require_override_authority(user, customer_id)``."""
+    global _authority
+    if provider is not None and not callable(getattr(provider, "require_override_authority", None)):
+        raise TypeError("a decision-authority provider needs require_override_authority(user, customer_id)")
+    _authority = provider
+
+
+def require_override_authority(user, customer_id) -> None:
+    """Refuse an overridden grade's approval beyond ``user``'s authority. No provider → no authority at all
+    (the rule is "no entry, no authority"), so the portal without credit refuses rather than waves through."""
+    from django.utils.translation import gettext as _
+
+    from creditportal.core.errors import NotAllowed
+
+    if _authority is None:
+        raise NotAllowed(_("No authority matrix is available: an overridden grade cannot be approved."))
+    _authority.require_override_authority(user, customer_id)
 
 
 class _Rates:

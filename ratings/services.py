@@ -32,7 +32,7 @@ from creditportal.core.tasks import enqueue, enqueue_many
 from customers.models import Customer
 from customers.services import require_visible
 
-from . import selectors
+from . import providers, selectors
 from .providers import behaviour_facts_for
 from .engine import evaluate
 from .engine.behaviour import BehaviourFacts
@@ -328,6 +328,7 @@ def rating_approve(*, actor, rating: Rating, note: str = "") -> Rating:
     if rating.is_overridden:
         access.require(actor, "ratings.approve_override",
                        _("A rating with an overridden grade is approved by the approver group."))
+        providers.require_override_authority(actor, rating.customer_id)  # the authority matrix's one rule
     override_reason = ""
     if rating.below_minimum_completeness:
         completeness = rating.completeness

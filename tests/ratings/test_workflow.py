@@ -93,7 +93,7 @@ def test_override_needs_reason_and_is_limited(users, scored_rating):
     assert target
 
 
-def test_override_approval_needs_the_approver_group(users, scored_rating):
+def test_override_approval_needs_the_approver_group(users, scored_rating, approver_authorities):
     rating = scored_rating()
     from ratings.engine import Scale
     other = Scale.default().shift(rating.model_grade, -1)
@@ -103,6 +103,47 @@ def test_override_approval_needs_the_approver_group(users, scored_rating):
         services.rating_approve(actor=users["analyst2"], rating=rating)
     approved = services.rating_approve(actor=users["approver1"], rating=rating)
     assert approved.state == RatingState.APPROVED and approved.grade == other.code
+
+
+def _overridden(users, scored_rating):
+    from ratings.engine import Scale
+
+    rating = scored_rating()
+    other = Scale.default().shift(rating.model_grade, -1)
+    services.rating_override(actor=users["analyst"], rating=rating, grade=other.code, reason="Weak parent")
+    return services.rating_submit(actor=users["analyst"], rating=rating)
+
+
+def test_override_approval_takes_authority_from_the_matrix(users, scored_rating):
+    """DESIGN §3: an overridden grade is an amount-based decision: no matrix entry, no authority; a level
+    whose amount is below the customer's exposure does not cover it; a delegation is capped at the delegator's."""
+    from credit.models import ApproverAuthority, AuthorityLevel, Delegation, Facility
+    from creditportal.core import clock
+    from creditportal.core.errors import NotAllowed
+
+    rating = _overridden(users, scored_rating)
+    with pytest.raises(NotAllowed, match="no entry in the authority matrix"):
+        services.rating_approve(actor=users["approver1"], rating=rating)
+    today = clock.today()
+    Facility.objects.create(customer=rating.customer, limit=Decimal("8000000"), currency="CNY",
+                            start_date=today, expiry_date=today + dt.timedelta(days=365))
+    small = AuthorityLevel.objects.create(number=1, name="small", max_amount=Decimal("5000000"))
+    big = AuthorityLevel.objects.create(number=2, name="big", max_amount=Decimal("50000000"))
+    ApproverAuthority.objects.create(user=users["approver1"], level=small)
+    with pytest.raises(NotAllowed, match="exceeds your approval authority"):
+        services.rating_approve(actor=users["approver1"], rating=rating)
+    # a delegation of level 2 from approver3, whose own level is 1, is capped at level 1: still not enough
+    ApproverAuthority.objects.create(user=users["approver3"], level=small)
+    Delegation.objects.create(delegator=users["approver3"], delegate=users["approver1"], level=big,
+                              start_date=today, end_date=today + dt.timedelta(days=7), reason="holiday",
+                              created_by=users["riskadmin"])
+    with pytest.raises(NotAllowed, match="exceeds your approval authority"):
+        services.rating_approve(actor=users["approver1"], rating=rating)
+    rating.refresh_from_db()
+    assert rating.state == RatingState.SUBMITTED
+    ApproverAuthority.objects.filter(user=users["approver1"]).update(level=big)
+    approved = services.rating_approve(actor=users["approver1"], rating=rating)
+    assert approved.state == RatingState.APPROVED
 
 
 def test_overrider_cannot_approve(users, scored_rating, make_user):
