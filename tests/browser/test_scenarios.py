@@ -55,6 +55,25 @@ def statements_csv():
     return ("\n".join([",".join(statement_io.COLUMNS), *rows]) + "\n").encode("utf-8")
 
 
+def second_expert():
+    """Delphi needs two experts per qualitative factor, and the experts are makers (they may not approve):
+    a third credit analyst scores beside ``analyst`` so that ``analyst2`` can approve."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user, created = get_user_model().objects.get_or_create(username="expert2", defaults={"first_name": "Expert"})
+    if created:
+        user.groups.add(Group.objects.get(name="credit_analyst"))
+    return user
+
+
+def score_as_second_expert(rating):
+    from ratings import services
+
+    for code in QUALITATIVE:
+        services.expert_score_set(actor=second_expert(), rating=rating, factor_code=code, score=3)
+
+
 def post_and_wait(page, selector):
     with page.expect_navigation():
         page.click(selector)
@@ -98,6 +117,8 @@ def test_customer_statements_rating_and_pdf(users, page, login, shoot):
         page.select_option("select[name=factor_code]", code)
         page.select_option("select[name=score]", "4")
         post_and_wait(page, f"form[action='/ratings/{rating.pk}/score/'] button[type=submit]")
+    score_as_second_expert(rating)  # Delphi's second expert (a precondition, through the services)
+    page.reload()
     shoot("rating-scored")
     post_and_wait(page, f"form[action='/ratings/{rating.pk}/submit/'] button")
     rating.refresh_from_db()
@@ -141,6 +162,7 @@ def rated_customer(users, name="华东贸易有限公司", number="REG-E2E-1"):
     rating = services.rating_start(actor=users["analyst"], customer=customer)
     for code in QUALITATIVE:
         services.expert_score_set(actor=users["analyst"], rating=rating, factor_code=code, score=4)
+    score_as_second_expert(rating)
     rating = services.rating_submit(actor=users["analyst"], rating=rating)
     services.rating_approve(actor=users["analyst2"], rating=rating)
     return customer
@@ -266,6 +288,7 @@ def test_overdue_dunning_case_broken_promise_escalation_write_off(users, page, l
     from customers.models import Customer
 
     clock.set_today(dt.date(2026, 5, 1))
+    credit_setup(users)  # the write-off's approver needs an entry in the authority matrix
     customer = Customer.objects.create(name="南方五金有限公司", is_foreign=True, registration_number="REG-E2E-3",
                                        country="HK", industry_section="C", size="medium",
                                        relationship_manager=users["rm"], status="active")
