@@ -78,6 +78,15 @@ VERB_LABELS = {
     "simulation_start": pgettext_lazy("audit verb", "simulation started"),
     "simulation_finished": pgettext_lazy("audit verb", "simulation finished"),
     "new_data_proposal": pgettext_lazy("audit verb", "proposal on new data"),
+    "agingsnapshot_take": pgettext_lazy("audit verb", "month-end aging snapshot taken"),
+    "scenarioset_propose": pgettext_lazy("audit verb", "ECL scenarios proposed"),
+    "scenarioset_approve": pgettext_lazy("audit verb", "ECL scenarios approved"),
+    "scenarioset_reject": pgettext_lazy("audit verb", "ECL scenarios rejected"),
+    "impaired_assess": pgettext_lazy("audit verb", "impaired customer assessed"),
+    "eclrun_propose": pgettext_lazy("audit verb", "ECL run proposed"),
+    "eclrun_approve": pgettext_lazy("audit verb", "ECL run approved"),
+    "eclrun_reject": pgettext_lazy("audit verb", "ECL run rejected"),
+    "eclrun_lock": pgettext_lazy("audit verb", "ECL month locked"),
 }
 
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "XLSX"}

@@ -15,6 +15,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
 from customers.models import Customer
 
@@ -107,7 +108,7 @@ class ScenarioSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
 
 class ImpairedAssessmentSerializer(serializers.ModelSerializer):
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    customer = VisibleRelatedField(Customer)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -133,7 +134,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=data["customer"].pk)
+        customer = data["customer"]  # resolved among the caller's visible customers (VisibleRelatedField)
         item = services.impaired_assess(
             actor=request.user, customer=customer, period=data["period"], reason=data["reason"],
             evidence=data.get("evidence", ""), collateral_value=data.get("collateral_value", 0),

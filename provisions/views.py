@@ -14,12 +14,13 @@ from django.views.generic import DetailView, FormView, ListView, View
 
 from creditportal.core import access
 from creditportal.core.errors import ServiceError
+from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.lists import file_value, xlsx_response
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
 
 from . import selectors, services
-from .filtersets import EclRunFilter
+from .filtersets import AssessmentCustomerFilter, EclRunFilter
 from .forms import AssessmentForm, DecisionForm, RunForm, ScenarioSetForm, SnapshotForm
 from .models import EclRun, RunState, ScenarioSet, ScenarioState
 
@@ -30,7 +31,9 @@ class RunListView(PortalPermissionMixin, ListView):
     paginate_by = 24
 
     def get_queryset(self):
-        self.filterset = EclRunFilter(self.request.GET or None, queryset=selectors.runs_for(self.request.user))
+        cleaned, errors = clean_params(EclRunFilter, self.request.GET)
+        report_invalid(self.request, errors)
+        self.filterset = EclRunFilter(cleaned or None, queryset=selectors.runs_for(self.request.user))
         return self.filterset.qs.order_by("-period", "-id")
 
     def get_context_data(self, **kwargs):
@@ -295,8 +298,9 @@ class AssessmentListView(_WritesOnPost, PortalPermissionMixin, FormView):
 
     def get_initial(self):
         initial = super().get_initial()
-        if self.request.GET.get("customer", "").isdigit():
-            initial["customer"] = int(self.request.GET["customer"])
+        customer_id, _errors = clean_params(AssessmentCustomerFilter, self.request.GET)
+        if customer_id.get("customer"):
+            initial["customer"] = customer_id["customer"]
         return initial
 
     def get_context_data(self, **kwargs):

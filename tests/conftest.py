@@ -183,3 +183,12 @@ def approver_authorities(users):
     level = AuthorityLevel.objects.create(number=90, name="unlimited", max_amount=None)
     return [ApproverAuthority.objects.create(user=users[name], level=level)
             for name in ("approver1", "approver2", "approver3")]
+
+
+@pytest.fixture
+def expert2(users, make_user):
+    """A third credit analyst: the second expert (Delphi: two experts per qualitative factor by default) who is
+    neither the maker nor the checker of the fixtures' ratings."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username="expert2").first() or make_user("expert2", "credit_analyst")

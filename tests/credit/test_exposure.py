@@ -164,7 +164,7 @@ def test_group_limit_counts_members_pending_applications_and_currencies(setup, g
 
 
 def test_group_limit_in_another_currency(setup, group, new_application):
-    services.group_limit_save(actor=setup.users["riskadmin"], group=group, limit="5000000", currency="EUR")  # 40m
+    configured(services.group_limit_propose(actor=setup.users["riskadmin"], group=group, limit="5000000", currency="EUR"))  # 40m
     assert submit(setup, new_application(amount="20000000")).status == S.SUBMITTED   # 20m + 20m = 40m
     refused(setup, new_application(amount="0.01"), "group limit")
 

@@ -67,15 +67,6 @@ QUALITATIVE = ["management", "market_position", "industry_outlook", "legal_compl
 
 
 @pytest.fixture
-def expert2(users, make_user):
-    """A third credit analyst: the second expert (Delphi: two experts per qualitative factor by default) who is
-    neither the maker nor the checker of the fixtures' ratings."""
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(username="expert2").first() or make_user("expert2", "credit_analyst")
-
-
-@pytest.fixture
 def scored_rating(users, make_customer, expert2):
     """``scored_rating(customer=None, maker="analyst", score=4)`` → a draft with every expert score given (by the
     maker and ``expert2``)."""

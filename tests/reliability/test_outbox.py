@@ -133,12 +133,6 @@ def test_broker_down_the_write_commits_the_task_stays_and_the_relay_sends_it_onc
 
 
 
-@pytest.fixture
-def expert2(make_user):
-    """A second credit analyst: Delphi needs two experts per qualitative factor, and experts may not approve."""
-    return make_user("expert2", "credit_analyst")
-
-
 def test_eager_mode_runs_the_task_after_the_commit_and_marks_it_sent(users, django_capture_on_commit_callbacks):
     ran = []
     original = project_tasks.clear_expired_sessions.run

@@ -17,6 +17,7 @@ IDEMPOTENT = {
     "credit.tasks.expire_facilities": "only open facilities past their expiry date; an expired one is not open",
     "creditportal.relay_outbox": "only outbox rows not sent yet, each claimed with skip_locked and marked sent",
     "ratings.check_stalled_batches": "only batches with no progress for minutes; a resumed one has a fresh heartbeat",
+    "provisions.take_month_end_snapshot": "one snapshot per month end (unique period); taking it again returns it",
 }
 
 
