@@ -62,6 +62,37 @@ def _history(customers, today):
             month = (month + dt.timedelta(days=32)).replace(day=1)
 
 
+# The demo's credit-impaired customers, assessed one by one (DESIGN: they leave the matrix): what the credit
+# department expects to recover, as a share of the exposure.
+IMPAIRED = {
+    "lingnan_food": dict(reason="演示 demo: 6 months unpaid, cold-chain assets pledged; Sinosure cover on 40%",
+                         evidence="Sinosure policy SIN-2026-0418; pledge register 2025-117",
+                         collateral=Decimal("0.30"), haircut=Decimal("0.50"), insurance=Decimal("0.40")),
+    "xibei_energy": dict(reason="演示 demo: restructuring announced; parent's guarantee for a third of the debt",
+                         evidence="Guarantee letter 2026-03-02; creditors' meeting minutes",
+                         collateral=Decimal("0.20"), haircut=Decimal("0.60"), insurance=Decimal("0"),
+                         guarantees=Decimal("0.33")),
+}
+
+
+def _assess_impaired(admin, customers, periods):
+    from .models import AgingSnapshot
+
+    for period in periods:
+        snapshot = AgingSnapshot.objects.filter(period=period).first()
+        for key, facts in IMPAIRED.items():
+            customer = customers.get(key)
+            line = snapshot and customer and snapshot.lines.filter(customer_id=customer.pk).first()
+            if not line or line.gross <= 0:
+                continue
+            gross = line.gross
+            services.impaired_assess(
+                actor=admin, customer=customer, period=period, reason=facts["reason"], evidence=facts["evidence"],
+                collateral_value=(gross * facts["collateral"]).quantize(Decimal("0.01")),
+                collateral_haircut=facts["haircut"], insurance_cover=(gross * facts["insurance"]).quantize(
+                    Decimal("0.01")), guarantees=(gross * facts.get("guarantees", Decimal(0))).quantize(Decimal("0.01")))
+
+
 def load(context):
     users = context["users"]
     admin, admin2, approver = users.get("riskadmin"), users.get("riskadmin2"), users.get("approver1")
@@ -81,6 +112,7 @@ def load(context):
             services.scenario_set_approve(actor=admin2, scenario_set=item)
         if len(snapshots) >= 3 and not EclRun.objects.exists():
             last, before = snapshots[-1].period, snapshots[-2].period
+            _assess_impaired(admin, customers, [before, last])
             history = len(selectors.consecutive_snapshots(before)) - 1
             run = services.ecl_run_propose(actor=admin, period=before, lookback=min(24, history))
             services.ecl_run_lock(actor=approver, run=services.ecl_run_approve(actor=approver, run=run))
