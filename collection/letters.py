@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from creditportal.core import clock
 from creditportal.core.pdf import render_pdf
 
-from . import selectors
+from . import rules, selectors
 from .models import DunningActionKind, Invoice
 
 TITLES = {
@@ -38,7 +38,7 @@ def letter_context(action, *, as_of=None) -> dict:
     for invoice in invoices:
         fee = fees[invoice.pk]
         rows.append({"invoice": invoice, "outstanding": invoice.outstanding,
-                     "days": max((as_of - invoice.due_date).days, 0), "fee": fee})
+                     "days": max(rules.days_past_due(invoice.due_date, as_of), 0), "fee": fee})
         t = totals.setdefault(invoice.currency, {"currency": invoice.currency, "outstanding": Decimal("0.00"),
                                                  "fee": Decimal("0.00")})
         t["outstanding"] += invoice.outstanding

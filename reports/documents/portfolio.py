@@ -104,7 +104,7 @@ def _credit(start, end, convert):
 
 
 def _receivables(as_of, convert):
-    from collection.rules import BUCKET_KEYS, bucket_for
+    from collection.rules import BUCKET_KEYS, bucket_for, days_past_due
     from collection.models import Invoice, InvoiceStatus
 
     totals = defaultdict(lambda: ZERO)
@@ -112,7 +112,7 @@ def _receivables(as_of, convert):
             .values_list("due_date", "amount", "paid_amount", "written_off_amount", "currency"))
     for due, amount_, paid, written_off, currency in rows.iterator(chunk_size=2000):
         outstanding = convert(amount_ - paid - written_off, currency)
-        totals[bucket_for((as_of - due).days)] += outstanding
+        totals[bucket_for(days_past_due(due, as_of))] += outstanding
     labels = {"current": pgettext("aging bucket", "current"), "d1_30": "1–30", "d31_60": "31–60", "d61_90": "61–90",
               "d91_180": "91–180", "d181_360": "181–360", "over_360": "> 360"}
     total = sum(totals.values(), ZERO)
