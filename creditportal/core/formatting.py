@@ -2,6 +2,7 @@
 
     {{ invoice.amount|money:invoice.currency }}   → "CNY 1,234,567.89"
     {{ ratio|amount }}                            → "1,234.57" (grouped, two decimals)
+    {{ loss_rate|percent }}                       → "0.36%" (a fraction as a percentage)
 
 Grouping and separators come from the active language's formats (``creditportal/formats``); files keep plain
 numbers (``creditportal.core.lists``)."""
@@ -39,6 +40,19 @@ def money(value, currency=""):
     if text is None:
         return EMPTY
     return f"{currency} {text}".strip()
+
+
+@register.filter
+def percent(value, places=2):
+    """A fraction as a percentage in the active language: 0.003573 → "0.36%"; "—" when there is none."""
+    if value is None or value == "":
+        return EMPTY
+    try:
+        value = Decimal(str(value)) * 100
+    except (InvalidOperation, ValueError, TypeError):
+        return EMPTY
+    text = _number(value, int(places))
+    return EMPTY if text is None else f"{text}%"
 
 
 class LazyMoney:
