@@ -10,8 +10,8 @@ Production URLs and settings stay as they are; only what a benchmark needs chang
 
 Run with ``DJANGO_SETTINGS_MODULE=bench.settings`` (``python -m bench`` sets it).
 """
-from creditportal.settings import *  # noqa: F401,F403
-from creditportal.settings import ALLOWED_HOSTS, STORAGES
+from config.settings import *  # noqa: F401,F403
+from config.settings import ALLOWED_HOSTS, STORAGES
 
 ROOT_URLCONF = "bench.urls"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -5,5 +5,5 @@ from . import views
 
 urlpatterns = [
     path("bench/baseline/", views.baseline, name="bench-baseline"),
-    path("", include("creditportal.urls")),
+    path("", include("config.urls")),
 ]

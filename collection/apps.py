@@ -9,9 +9,6 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self):
-        from celery.schedules import crontab
-
-        from creditportal.celery import app as celery_app
         from credit.providers import register_open_receivables
         from ratings.providers import register_payment_behaviour
 
@@ -25,6 +22,3 @@ class CollectionConfig(AppConfig):
                      permission="collection.view_invoice", order=400)
         register_payment_behaviour(PaymentBehaviour())
         register_open_receivables(OpenReceivables())
-        schedule = dict(celery_app.conf.beat_schedule or {})
-        schedule["collection-daily"] = {"task": DAILY_TASK, "schedule": crontab(hour=2, minute=30)}
-        celery_app.conf.beat_schedule = schedule

@@ -1,4 +1,4 @@
-"""The credit portal project: settings, URLs, the Celery app and shared machinery (``core``)."""
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The shared kernel every app imports: ``core`` (access, lists, forms, API machinery, events, outbox, PDFs,
+formatting), the kernel's own models (outbox, idempotency keys, FX rates, permission versions), database
+backend, formats, locale, base templates and static files. It imports no portal app and not the project
+shell (``config``)."""

@@ -17,15 +17,3 @@ class CreditPortalConfig(AppConfig):
         # Role groups are created by a migration (accounts); their permissions are granted after every
         # migrate, when the permissions of all apps exist.
         post_migrate.connect(access.sync_role_permissions, dispatch_uid="creditportal.sync_roles")
-        _register_outbox_relay()
-
-
-def _register_outbox_relay():
-    """Beat sends the outbox relay every ``OUTBOX_RELAY_INTERVAL`` seconds (``creditportal.core.tasks``)."""
-    from django.conf import settings
-
-    from creditportal.celery import app
-
-    schedule = dict(app.conf.beat_schedule or {})
-    schedule["relay-outbox"] = {"task": "creditportal.relay_outbox", "schedule": settings.OUTBOX_RELAY_INTERVAL}
-    app.conf.beat_schedule = schedule

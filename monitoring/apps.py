@@ -52,16 +52,8 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
-        from celery.schedules import crontab
-
-        from creditportal.celery import app as celery_app
         from creditportal.core import events
 
-        # After collection's daily run (02:30), so the day's aging is in place.
-        schedule = dict(celery_app.conf.beat_schedule or {})
-        schedule["monitoring-evaluate-daily"] = {"task": "monitoring.evaluate_daily",
-                                                 "schedule": crontab(hour=3, minute=30)}
-        celery_app.conf.beat_schedule = schedule
         for event in CUSTOMER_EVENTS:
             events.subscribe(event, on_customer_event)
         for event in CUSTOMERS_EVENTS:

@@ -12,19 +12,6 @@ def _ratings_tab_context(customer, user):
     return {"ratings": ratings, "current": current, "chart": selectors.grade_history(customer)}
 
 
-def _register_beat():
-    from celery.schedules import crontab
-
-    from creditportal.celery import app
-
-    from .tasks import NIGHTLY_TASK, STALL_TASK
-
-    schedule = dict(app.conf.beat_schedule or {})
-    schedule["ratings-nightly-batch"] = {"task": NIGHTLY_TASK, "schedule": crontab(hour=1, minute=30)}
-    schedule["ratings-check-stalled-batches"] = {"task": STALL_TASK, "schedule": 60}
-    app.conf.beat_schedule = schedule
-
-
 class RatingsConfig(AppConfig):
     name = "ratings"
     verbose_name = _("Ratings")
@@ -34,7 +21,6 @@ class RatingsConfig(AppConfig):
 
         from .tasks import on_new_data
 
-        _register_beat()
         for event in ("customers.statement_saved", "customers.negative_record_added", "collection.payment_posted"):
             subscribe(event, on_new_data)
         try:

@@ -215,14 +215,14 @@ def run_batch_in_process(chunk_size=None):
 
 def _worker_env():
     env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "creditportal.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env.pop("DJANGO_TESTING", None)
     env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     return env
 
 
 def start_worker(concurrency: int, log_path):
-    from creditportal.celery import app
+    from config.celery import app
 
     app.control.purge()
     cmd = [str(VENV_BIN / "celery"), "-A", "creditportal", "worker", "--pool", "prefork", "--concurrency",
@@ -243,7 +243,7 @@ def start_worker(concurrency: int, log_path):
 
 
 def stop_worker(process):
-    from creditportal.celery import app
+    from config.celery import app
 
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)

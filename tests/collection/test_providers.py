@@ -125,7 +125,7 @@ def test_suspend_deliveries_level_calls_credit_as_system_user(users, customer, m
 
 
 def test_beat_entry_registered():
-    from creditportal.celery import app
+    from config.celery import app
 
     assert app.conf.beat_schedule["collection-daily"]["task"] == "collection.daily"
 

@@ -179,7 +179,7 @@ def test_api_routes_grouped_by_prefix_resolve_as_before():
     from django.urls import Resolver404
     from django.urls.resolvers import RegexPattern, URLResolver
 
-    from creditportal.urls import grouped_by_prefix, router
+    from config.urls import grouped_by_prefix, router
 
     flat = URLResolver(RegexPattern(r"^"), router.urls)
     grouped = URLResolver(RegexPattern(r"^"), grouped_by_prefix(router.urls, [p for p, _v, _b in router.registry]))
@@ -200,7 +200,7 @@ def test_api_routes_grouped_by_prefix_resolve_as_before():
     assert len(grouped.url_patterns) < len(flat.url_patterns) / 3
     assert {s: resolved(grouped, s) for s in samples} == {s: resolved(flat, s) for s in samples}
     # the installed resolver: the groups looked up by the path's first segment
-    from creditportal.urls import SegmentIndexedResolver, urlpatterns
+    from config.urls import SegmentIndexedResolver, urlpatterns
 
     installed = next(p for p in urlpatterns if isinstance(p, SegmentIndexedResolver))
     samples |= {"", "nothing/", ".json", "nothing.json"}

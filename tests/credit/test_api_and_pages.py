@@ -105,7 +105,7 @@ def test_nightly_expiry_and_system_user_suspension(setup):
     services.facility_suspend(actor=system_user(), facility=g, reason="Dunning level 3: suspend deliveries")
     g.refresh_from_db()
     assert g.status == "suspended"
-    from creditportal.celery import app
+    from config.celery import app
 
     assert app.conf.beat_schedule["credit-expire-facilities"]["task"] == "credit.tasks.expire_facilities"
 

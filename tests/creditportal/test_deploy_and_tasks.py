@@ -53,7 +53,7 @@ def test_run_once_lock():
 def test_no_countdown_exceeds_the_visibility_timeout():
     from django.conf import settings
 
-    from creditportal.celery import app
+    from config.celery import app
 
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
     for entry in app.conf.beat_schedule.values():

@@ -14,7 +14,7 @@ def test_healthz_up(client):
 def test_healthz_down_when_broker_unreachable(client, monkeypatch):
     from kombu import Connection
 
-    from creditportal import views
+    from config import views
 
     monkeypatch.setattr(views.celery_app, "connection_for_write",
                         lambda: Connection("redis://127.0.0.1:1/0", connect_timeout=1))
@@ -25,7 +25,7 @@ def test_healthz_down_when_broker_unreachable(client, monkeypatch):
 
 @pytest.mark.django_db
 def test_healthz_down_when_database_unreachable(client, monkeypatch):
-    from creditportal import views
+    from config import views
 
     def broken():
         raise RuntimeError("connection refused")

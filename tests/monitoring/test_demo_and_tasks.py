@@ -43,7 +43,7 @@ def test_payment_event_re_evaluates_the_customer(build, django_capture_on_commit
 
 
 def test_beat_entry_is_registered():
-    from creditportal.celery import app
+    from config.celery import app
 
     assert app.conf.beat_schedule["monitoring-evaluate-daily"]["task"] == "monitoring.evaluate_daily"
 

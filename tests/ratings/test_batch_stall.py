@@ -137,7 +137,7 @@ def test_a_queued_batch_whose_task_was_lost_is_sent_again(users, make_customer, 
 
 
 def test_beat_checks_for_stalled_batches(users, running_batch):
-    from creditportal.celery import app
+    from config.celery import app
 
     assert any(entry["task"] == tasks.STALL_TASK and entry["schedule"] <= 60
                for entry in app.conf.beat_schedule.values())

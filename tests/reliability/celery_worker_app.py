@@ -14,7 +14,7 @@ import time
 
 from celery.signals import task_prerun
 
-from creditportal.celery import app
+from config.celery import app
 
 app.conf.broker_transport_options = {
     "visibility_timeout": int(os.environ.get("TEST_VISIBILITY_TIMEOUT", "5")),

@@ -161,7 +161,7 @@ def test_the_relay_leaves_a_fresh_row_to_its_writer_and_the_command_relays(broke
 
 
 def test_a_starting_worker_relays_the_outbox(broker):
-    from creditportal.celery import relay_outbox_on_start
+    from config.celery import relay_outbox_on_start
 
     broker.down = True
     enqueue(project_tasks.clear_expired_sessions)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from creditportal.celery import app
+from config.celery import app
 from creditportal.core import clock
 
 ROOT = Path(__file__).resolve().parents[2]

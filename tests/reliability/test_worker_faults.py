@@ -46,7 +46,7 @@ def _wait(predicate, timeout):
 def test_killed_worker_mid_batch_rates_every_customer_once(users, make_customer, approved_rating, tmp_path):
     import redis
 
-    from creditportal.celery import app
+    from config.celery import app
 
     customers = [make_customer() for _ in range(6)]
     for c in customers:

@@ -15,7 +15,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.db import OperationalError
 
-from creditportal.celery import app
+from config.celery import app
 
 PROJECT_APPS = ("accounts", "audit", "customers", "ratings", "credit", "collection", "monitoring", "reports",
                 "validation", "creditportal")

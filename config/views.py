@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from creditportal.celery import app as celery_app
+from config.celery import app as celery_app
 from creditportal.core.navigation import menu_for
 
 log = logging.getLogger(__name__)

@@ -121,5 +121,5 @@ urlpatterns = [
     *[path(f"{app}/", include(f"{app}.urls")) for app in PAGE_APPS],
 ]
 
-handler404 = "creditportal.views.page_not_found"
-handler500 = "creditportal.views.server_error"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

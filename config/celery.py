@@ -19,9 +19,10 @@ import logging
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_ready
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditportal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("creditportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -36,12 +37,33 @@ app.conf.update(
 app.autodiscover_tasks()
 app.autodiscover_tasks(["creditportal"])
 
-# Apps add their own entries from their AppConfig.ready(); this one is the project's.
-app.conf.beat_schedule = {
-    "clear-expired-sessions": {"task": "creditportal.clear_expired_sessions", "schedule": 24 * 60 * 60},
-    "purge-outbox-and-keys": {"task": "creditportal.purge_outbox_and_keys", "schedule": 24 * 60 * 60},
-    # "relay-outbox" (every OUTBOX_RELAY_INTERVAL seconds) is added by CreditPortalConfig.ready().
-}
+
+
+def beat_schedule(relay_interval: float) -> dict:
+    """Every periodic job of the portal, in one place (the order is the night's order)."""
+    return {
+        # Every few seconds: send what a broker outage left in the outbox (creditportal.core.tasks).
+        "relay-outbox": {"task": "creditportal.relay_outbox", "schedule": relay_interval},
+        "ratings-check-stalled-batches": {"task": "ratings.check_stalled_batches", "schedule": 60},
+        "credit-expire-facilities": {"task": "credit.tasks.expire_facilities",
+                                     "schedule": crontab(hour=0, minute=20)},
+        "ratings-nightly-batch": {"task": "ratings.nightly_batch", "schedule": crontab(hour=1, minute=30)},
+        "collection-daily": {"task": "collection.daily", "schedule": crontab(hour=2, minute=30)},
+        # After collection's daily run, so the day's aging is in place.
+        "monitoring-evaluate-daily": {"task": "monitoring.evaluate_daily", "schedule": crontab(hour=3, minute=30)},
+        # The first day of each month, after the night's runs: the snapshot of the month that just ended.
+        "provisions-month-end-snapshot": {"task": "provisions.take_month_end_snapshot",
+                                          "schedule": crontab(day_of_month=1, hour=4, minute=30)},
+        "clear-expired-sessions": {"task": "creditportal.clear_expired_sessions", "schedule": 24 * 60 * 60},
+        "purge-outbox-and-keys": {"task": "creditportal.purge_outbox_and_keys", "schedule": 24 * 60 * 60},
+    }
+
+
+@app.on_after_configure.connect
+def _install_beat_schedule(sender, **kwargs):
+    from django.conf import settings
+
+    sender.conf.beat_schedule = beat_schedule(settings.OUTBOX_RELAY_INTERVAL)
 
 
 @worker_ready.connect

@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "creditportal.urls"
-WSGI_APPLICATION = "creditportal.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -97,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "creditportal.context_processors.portal",
+                "config.context_processors.portal",
             ],
             "builtins": ["creditportal.core.formatting"],
         },
