@@ -5,6 +5,9 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.views.generic import FormView
 
 from .errors import ServiceError
 
@@ -66,3 +69,71 @@ def report_service_error(request, form, error: ServiceError):
             form.add_error(None, error.message)
         else:
             messages.error(request, error.message)
+
+
+class ServiceFormView(PortalPermissionMixin, FormView):
+    """The one form-page base view: a form whose valid data goes to one service call.
+
+    Subclasses set ``form_class``, ``permission_required``, ``title`` and implement ``perform(data)`` (call the
+    service with ``actor=self.request.user``; return what it returns). A ``ServiceError`` is shown next to the
+    field it names (or above the form) and the input stays; ``NotAllowed`` answers 403. On success the
+    ``success_message`` (formatted with the result as ``{result}``) is shown and the browser goes to
+    ``success_url_for(result)`` (default: ``cancel_url``). The page is ``creditportal/form_page.html`` (apps
+    extend it for an intro). ``get_cancel_url()`` honours a safe ``?next=``.
+    """
+
+    template_name = "creditportal/form_page.html"
+    title = ""
+    cancel_url = None  # a URL name or path
+    success_message = ""
+    pass_user = False  # give the form ``user=request.user``
+    multipart = False
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.pass_user:
+            kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_title(self):
+        return self.title
+
+    def get_cancel_url(self):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        nxt = self.request.GET.get("next")
+        if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={self.request.get_host()},
+                                                   require_https=self.request.is_secure()):
+            return nxt
+        return resolve_url(self.cancel_url) if self.cancel_url else ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("title", self.get_title())
+        context.setdefault("cancel_url", self.get_cancel_url())
+        context.setdefault("multipart", self.multipart)
+        return context
+
+    def perform(self, data):
+        raise NotImplementedError
+
+    def success_url_for(self, result):
+        return self.get_cancel_url()
+
+    def get_success_message(self, result):
+        return str(self.success_message)
+
+    def form_valid(self, form):
+        from .errors import NotAllowed
+
+        try:
+            result = self.perform(form.cleaned_data)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        message = self.get_success_message(result)
+        if message:
+            messages.success(self.request, message)
+        return HttpResponseRedirect(resolve_url(self.success_url_for(result)))
