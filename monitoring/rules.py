@@ -271,3 +271,62 @@ def notches(from_grade: str | None, to_grade: str | None, grades: Sequence[str])
 # --- Age buckets for alerts ---------------------------------------------------------------------------
 
 ALERT_AGE_BUCKETS = [("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("over_90", 91, None)]
+
+
+# --- Warnings at the moment of decision -------------------------------------------------------------------
+# DESIGN §3 / issue 21: conditions that should stop an approval are shown to the approver, who must acknowledge
+# each with a comment; the acknowledgement is recorded in the decision and printed in the memo.
+
+PENDING_DOWNGRADE = "pending_downgrade"
+OVERDUE_BEYOND_TOLERANCE = "overdue_beyond_tolerance"
+HIGH_SEVERITY_ALERT = "high_severity_alert"
+RATING_EXPIRED = "rating_expired"
+OPEN_COLLECTION_CASE = "open_collection_case"
+WARNING_CODES = (PENDING_DOWNGRADE, OVERDUE_BEYOND_TOLERANCE, HIGH_SEVERITY_ALERT, RATING_EXPIRED,
+                 OPEN_COLLECTION_CASE)
+HIGH_SEVERITIES = ("high", "critical")
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What a decision about a customer must weigh, as plain values (built by ``monitoring.header``)."""
+
+    rated: bool
+    rating_expired: bool
+    pending_notches: int | None  # an open rating proposal's grade against the current one (+ = downgrade)
+    max_days_past_due: int
+    overdue_tolerance_days: int
+    alerts_by_severity: Mapping[str, int]
+    open_cases: int
+
+
+@dataclass(frozen=True)
+class DecisionWarning:
+    code: str
+    params: Mapping[str, object]
+
+
+def decision_warnings(facts: DecisionFacts) -> list[DecisionWarning]:
+    """The warnings an approver must acknowledge before approving a rating or an application, in a fixed order:
+    an open rating proposal worse than the grade in force; days past due beyond the policy's tolerance; an
+    active alert of high or critical severity; no rating in force or an expired one; an active collection case."""
+    found = []
+    if facts.pending_notches is not None and facts.pending_notches > 0:
+        found.append(DecisionWarning(PENDING_DOWNGRADE, {"notches": facts.pending_notches}))
+    if facts.max_days_past_due > facts.overdue_tolerance_days:
+        found.append(DecisionWarning(OVERDUE_BEYOND_TOLERANCE, {"days": facts.max_days_past_due,
+                                                                "tolerance": facts.overdue_tolerance_days}))
+    high = sum(facts.alerts_by_severity.get(s, 0) for s in HIGH_SEVERITIES)
+    if high:
+        found.append(DecisionWarning(HIGH_SEVERITY_ALERT, {"count": high}))
+    if not facts.rated or facts.rating_expired:
+        found.append(DecisionWarning(RATING_EXPIRED, {"rated": facts.rated}))
+    if facts.open_cases:
+        found.append(DecisionWarning(OPEN_COLLECTION_CASE, {"count": facts.open_cases}))
+    return found
+
+
+def unacknowledged(warnings: Sequence[DecisionWarning], acknowledged: Iterable[str]) -> list[str]:
+    """The codes of ``warnings`` not in ``acknowledged`` (an approval is refused while any remain)."""
+    done = set(acknowledged)
+    return [w.code for w in warnings if w.code not in done]

@@ -1,0 +1,185 @@
+"""The customer header: the risk picture of one customer, shown on every customer page and at the top of every
+application, rating, case and facility page, and printed in the approval memo (issue 21).
+
+One selector (``customer_header``) builds it with a constant number of queries whatever the customer's size:
+the rating in force and any open proposal, exposure (the customer's and its group's, the one definition in
+``credit.rules.customer_exposure``), limits and usage of its open facilities, the overdue amount and the maximum
+days past due (``collection.rules``), the latest asset classification, active alerts by severity, the watchlist,
+covenant breaches and active collection cases; and the warnings a decision must acknowledge
+(``monitoring.rules.decision_warnings``). It lives in ``monitoring`` because that is the lowest app that may read
+all of these; lower apps show it through the customer-header hook they declare.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from collection import rules as collection_rules
+from collection.models import ACTIVE_CASE_STATES, CollectionCase, Invoice, InvoiceStatus
+from creditportal.core import clock
+from creditportal.core.money import MissingRate, RateTable
+from credit import selectors as credit_selectors
+from credit.models import CovenantBreach, Facility, GroupLimit
+from ratings.models import OPEN_STATES, Rating, RatingState
+
+from . import rules
+from .models import ACTIVE_ALERT_STATES, SEVERITY_RANK, Alert, AssetClassification, Severity, WatchlistEntry
+
+ZERO = Decimal("0")
+DEFAULT_OVERDUE_TOLERANCE_DAYS = 30
+
+
+@dataclass
+class CustomerHeader:
+    customer: object
+    currency: str
+    rating: Rating | None = None
+    rating_expired: bool = True
+    pending_rating: Rating | None = None
+    pending_notches: int | None = None
+    exposure: Decimal | None = None
+    group_exposure: Decimal | None = None
+    group_limit: GroupLimit | None = None
+    limits: Decimal = ZERO
+    usage: Decimal = ZERO
+    facilities: int = 0
+    suspended_facilities: int = 0
+    overdue_amount: Decimal = ZERO
+    max_days_past_due: int = 0
+    classification: AssetClassification | None = None
+    alerts_by_severity: dict = field(default_factory=dict)
+    watchlist: WatchlistEntry | None = None
+    covenant_breaches: int = 0
+    open_cases: int = 0
+    missing_rates: bool = False
+    overdue_tolerance_days: int = DEFAULT_OVERDUE_TOLERANCE_DAYS
+    warnings: list = field(default_factory=list)
+
+    @property
+    def usage_share(self) -> Decimal | None:
+        return (self.usage / self.limits) if self.limits else None
+
+    @property
+    def alerts_total(self) -> int:
+        return sum(self.alerts_by_severity.values())
+
+    @property
+    def alert_rows(self) -> list[tuple[str, str]]:
+        """``[(severity, "high 2")]``, worst first, only the severities present."""
+        labels = dict(Severity.choices)
+        rows = sorted(((s, n) for s, n in self.alerts_by_severity.items() if n),
+                      key=lambda row: -SEVERITY_RANK.get(row[0], 0))
+        return [(s, f"{labels.get(s, s)} {n}") for s, n in rows]
+
+    @property
+    def facts(self) -> rules.DecisionFacts:
+        return rules.DecisionFacts(
+            rated=self.rating is not None, rating_expired=self.rating_expired, pending_notches=self.pending_notches,
+            max_days_past_due=self.max_days_past_due, overdue_tolerance_days=self.overdue_tolerance_days,
+            alerts_by_severity=self.alerts_by_severity, open_cases=self.open_cases)
+
+
+def overdue_tolerance_days(on_date: dt.date | None = None) -> int:
+    """Days past due the credit policy in force tolerates before a decision must be warned (its
+    ``overdue_tolerance_days``; ``APPROVAL_OVERDUE_TOLERANCE_DAYS`` when the policy sets none)."""
+    policy = credit_selectors.policy_in_force(on_date)
+    value = getattr(policy, "overdue_tolerance_days", None) if policy is not None else None
+    if value is None:
+        value = getattr(settings, "APPROVAL_OVERDUE_TOLERANCE_DAYS", DEFAULT_OVERDUE_TOLERANCE_DAYS)
+    return int(value)
+
+
+def _pending_notches(current: Rating | None, pending: Rating | None) -> int | None:
+    if current is None or pending is None:
+        return None
+    from ratings import selectors as rating_selectors
+
+    return -rating_selectors.notches_between(current.grade, pending.grade)  # + = the proposal is worse
+
+
+def customer_header(customer, user=None, *, on_date: dt.date | None = None) -> CustomerHeader:
+    """The risk picture of ``customer`` on ``on_date`` (today), in the reporting currency (constant queries).
+
+    ``user`` is accepted for symmetry with the tabs; the caller has already checked that the user sees the
+    customer, and every figure here is about that customer (the group's exposure is a sum, naming nobody)."""
+    today = on_date or clock.today()
+    table = RateTable(today)
+    header = CustomerHeader(customer=customer, currency=table.reporting_currency)
+
+    ratings = list(Rating.objects.filter(customer=customer, state__in=[RatingState.APPROVED, *OPEN_STATES])
+                   .only("id", "customer_id", "state", "grade", "letter", "pd", "approved_on", "review_due",
+                         "created_at", "model_id")
+                   .order_by("-created_at", "-id"))
+    header.rating = next((r for r in ratings if r.state == RatingState.APPROVED), None)
+    header.pending_rating = next((r for r in ratings if r.state in OPEN_STATES), None)
+    header.rating_expired = credit_selectors.rating_is_expired(header.rating, today)
+    header.pending_notches = _pending_notches(header.rating, header.pending_rating)
+
+    facilities = list(Facility.objects.filter(customer=customer, status__in=credit_selectors.OPEN_FACILITY_STATES)
+                      .only("id", "customer_id", "status", "limit", "currency"))
+    header.facilities = len(facilities)
+    header.suspended_facilities = sum(1 for f in facilities if f.status == Facility.Status.SUSPENDED)
+    try:
+        used = credit_selectors.utilisation(facilities, table=table)
+        header.limits = sum((table.convert(f.limit, f.currency) for f in facilities), ZERO)
+        header.usage = sum((table.convert(used.get(f.pk, ZERO), f.currency) for f in facilities), ZERO)
+        header.exposure = credit_selectors.customer_exposures([customer.pk], table=table)[customer.pk]
+        header.group_exposure = (credit_selectors.group_exposure(customer, table=table)
+                                 if customer.group_id else header.exposure)
+        overdue = (Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN, due_date__lt=today)
+                   .values("currency").annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
+                   .order_by())
+        header.overdue_amount = sum((table.convert(row["open"], row["currency"]) for row in overdue), ZERO)
+    except MissingRate:
+        header.missing_rates = True
+    header.group_limit = credit_selectors.group_limit_in_force(customer, today)
+
+    oldest = (Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN, issue_date__lte=today,
+                                     due_date__lt=today)
+              .order_by("due_date").values_list("due_date", flat=True).first())
+    header.max_days_past_due = collection_rules.debtor_days_past_due(oldest, today)
+
+    header.classification = (AssetClassification.objects.filter(customer=customer).order_by("-period", "-id")
+                             .only("id", "customer_id", "period", "tier", "days_past_due", "manual").first())
+    header.alerts_by_severity = dict(Alert.objects.filter(customer=customer, status__in=ACTIVE_ALERT_STATES)
+                                     .values_list("severity").annotate(n=Count("id")).order_by())
+    header.watchlist = (WatchlistEntry.objects.filter(customer=customer, since__lte=today)
+                        .exclude(until__lt=today).order_by("-since").first())
+    header.covenant_breaches = CovenantBreach.objects.filter(
+        customer=customer, tested_on__gte=today - dt.timedelta(days=365)).count()
+    header.open_cases = CollectionCase.objects.filter(customer=customer, state__in=ACTIVE_CASE_STATES).count()
+    header.overdue_tolerance_days = overdue_tolerance_days(today)
+    header.warnings = decision_warning_rows(rules.decision_warnings(header.facts))
+    return header
+
+
+def warning_text(warning: rules.DecisionWarning) -> str:
+    """The warning in the reader's language (one sentence)."""
+    p = warning.params
+    if warning.code == rules.PENDING_DOWNGRADE:
+        return ngettext("A rating proposal %(n)d notch below the grade in force is pending.",
+                        "A rating proposal %(n)d notches below the grade in force is pending.",
+                        p["notches"]) % {"n": p["notches"]}
+    if warning.code == rules.OVERDUE_BEYOND_TOLERANCE:
+        return _("Overdue %(days)d days, beyond the policy's tolerance of %(tolerance)d days.") % {
+            "days": p["days"], "tolerance": p["tolerance"]}
+    if warning.code == rules.HIGH_SEVERITY_ALERT:
+        return ngettext("%(n)d high-severity alert is open.", "%(n)d high-severity alerts are open.",
+                        p["count"]) % {"n": p["count"]}
+    if warning.code == rules.RATING_EXPIRED:
+        return _("The rating has expired.") if p.get("rated") else _("No rating is in force.")
+    if warning.code == rules.OPEN_COLLECTION_CASE:
+        return ngettext("%(n)d collection case is open.", "%(n)d collection cases are open.",
+                        p["count"]) % {"n": p["count"]}
+    return warning.code
+
+
+def decision_warning_rows(warnings) -> list[dict]:
+    """``[{"code", "text", "params"}]`` for pages, services and the memo."""
+    return [{"code": w.code, "text": warning_text(w), "params": dict(w.params)} for w in warnings]
