@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .pickers import UserPickerView
 from .forms import LoginForm
 
 app_name = "accounts"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="creditportal/password_change_done.html"), name="password_done"),
     path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/pick/", UserPickerView.as_view(), name="pick"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:pk>/deactivate/", views.UserActiveView.as_view(), name="user_deactivate"),

@@ -1,11 +1,13 @@
 from django.urls import path
 
 from . import views
+from .pickers import CustomerPickerView
 
 app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="customer_list"),
     path("new/", views.CustomerCreateView.as_view(), name="customer_create"),
+    path("pick/", CustomerPickerView.as_view(), name="pick"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="customer_edit"),
     path("<int:pk>/reassign/", views.CustomerReassignView.as_view(), name="customer_reassign"),

@@ -9,6 +9,29 @@
       select.dataset.wired = "1";
       select.addEventListener("change", function () { select.form.submit(); });
     });
+    // foreign keys (customers, users): search as you type against the picker's URL (creditportal.core.pickers)
+    if (window.TomSelect) {
+      root.querySelectorAll("select[data-picker]").forEach(function (select) {
+        if (select.tomselect) { return; }
+        new window.TomSelect(select, {
+          valueField: "id", labelField: "text", searchField: ["text"], maxOptions: 20, loadThrottle: 250,
+          allowEmptyOption: true, placeholder: select.dataset.placeholder || "",
+          plugins: select.multiple ? ["remove_button"] : ["clear_button"],
+          load: function (query, callback) {
+            var url = select.dataset.picker + "?q=" + encodeURIComponent(query);
+            fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+              .then(function (response) { return response.ok ? response.json() : {results: []}; })
+              .then(function (data) { callback(data.results); })
+              .catch(function () { callback(); });
+          },
+          shouldLoad: function () { return true; },
+          preload: "focus",
+          render: {
+            no_results: function () { return "<div class=\"no-results\">" + (select.dataset.noResults || "—") + "</div>"; }
+          }
+        });
+      });
+    }
   }
   document.addEventListener("DOMContentLoaded", function () { wire(document); });
   document.addEventListener("htmx:afterSwap", function (event) { wire(event.target); });

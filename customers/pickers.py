@@ -1,0 +1,25 @@
+"""The customer picker's search URL (``customers:pick``): the customers the user may see, by name, English
+name or unified social credit code."""
+from django.db.models import Q
+
+from creditportal.core.pickers import PickerSearchView
+
+from .models import Customer
+
+
+def customer_label(customer) -> str:
+    return f"{customer.name} · {customer.credit_code}" if customer.credit_code else customer.name
+
+
+class CustomerPickerView(PickerSearchView):
+    permission_required = "customers.view_customer"
+    order_by = ("name", "pk")
+
+    def get_queryset(self):
+        return Customer.objects.visible_to(self.request.user).only("id", "name", "credit_code")
+
+    def search(self, queryset, text):
+        return queryset.filter(Q(name__icontains=text) | Q(name_en__icontains=text) | Q(credit_code__istartswith=text))
+
+    def label(self, obj):
+        return customer_label(obj)

@@ -1,0 +1,51 @@
+"""Search-as-you-type pickers (issue 21): the search URLs answer only what the user may see, and the widget
+renders only the chosen option."""
+import pytest
+from django import forms
+from django.urls import reverse
+
+from creditportal.core.pickers import Picker
+from customers.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _customer(users, name, rm="rm", code=""):
+    return Customer.objects.create(name=name, is_foreign=True, registration_number=name, country="HK",
+                                   industry_section="C", size="medium", relationship_manager=users[rm])
+
+
+def test_customer_search_is_scoped_to_the_portfolio(users, client_for):
+    mine = _customer(users, "华东机械有限公司")
+    _customer(users, "华东化工有限公司", rm="rm2")
+    url = reverse("customers:pick")
+    found = client_for(users["rm"]).get(url, {"q": "华东"}).json()["results"]
+    assert found == [{"id": mine.pk, "text": "华东机械有限公司"}]
+    assert len(client_for(users["analyst"]).get(url, {"q": "华东"}).json()["results"]) == 2
+    assert client_for(users["auditor"]).get(url, {"q": "化工"}).json()["results"][0]["text"] == "华东化工有限公司"
+
+
+def test_search_refused_without_the_right(users, client_for, client):
+    assert client.get(reverse("customers:pick")).status_code == 302  # to the login page
+    assert client_for(users["collector"]).get(reverse("accounts:pick"), {"q": "a"}).status_code in (200, 403)
+
+
+def test_user_search_names_people_by_name(users, client_for):
+    users["rm"].first_name, users["rm"].last_name = "小明", "王"
+    users["rm"].save()
+    results = client_for(users["riskadmin"]).get(reverse("accounts:pick"), {"q": "小明"}).json()["results"]
+    assert [r["id"] for r in results] == [users["rm"].pk]
+    assert users["rm"].username not in results[0]["text"]
+
+
+def test_picker_renders_only_the_chosen_option(users):
+    chosen = _customer(users, "甲公司")
+    _customer(users, "乙公司")
+
+    class Form(forms.Form):
+        customer = forms.ModelChoiceField(Customer.objects.all(), widget=Picker("customers:pick"))
+
+    html = str(Form({"customer": chosen.pk})["customer"])
+    assert 'data-picker="/customers/pick/"' in html
+    assert "甲公司" in html and "乙公司" not in html
+    assert "乙公司" not in str(Form()["customer"])
