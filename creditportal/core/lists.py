@@ -11,7 +11,8 @@ A list page subclasses :class:`PortalListView` and declares
 
 ``?export=csv`` / ``?export=xlsx`` (or a URL that passes ``export_format``) answers with the filtered and
 sorted rows as a UTF-8 CSV with BOM (streamed, so Excel opens Chinese) or an XLSX workbook (openpyxl
-write-only). Files hold ISO dates and money as amount + currency. Every text cell goes through
+write-only: a frozen bold header with an autofilter, column widths that fit, real dates and numbers with
+thousands-separator formats). CSV files hold ISO dates; both hold money as amount + currency. Every text cell goes through
 :func:`safe_cell` (formula injection, OWASP): text a spreadsheet would evaluate gets a leading ``'`` and
 XLSX never stores a text cell as a formula; numbers stay numbers. More than ``EXPORT_MAX_ROWS`` rows are
 refused with a message asking to narrow the filter. Every export is recorded in the audit trail by the
@@ -97,8 +98,11 @@ class Column:
             return [str(self.label), _("%(column)s currency") % {"column": self.label}]
         return [str(self.label)]
 
-    def cells(self, row) -> list:
-        value = file_value(self.read(row))
+    def cells(self, row, typed: bool = False) -> list:
+        """The row's cells for a file: ``file_value`` text and numbers (CSV), or with ``typed`` the values
+        themselves (dates stay dates, amounts Decimals) for an XLSX that formats them."""
+        convert = xlsx_value if typed else file_value
+        value = convert(self.read(row))
         if self.kind == "money":
             currency = self.read(row, self.currency) if self.currency else settings.REPORTING_CURRENCY
             return [value, file_value(currency)]
@@ -163,11 +167,62 @@ def csv_response(header, rows, filename):
     return response
 
 
-def _xlsx_row(sheet, row) -> list:
+def xlsx_value(value):
+    """A value as an XLSX cell holds it: dates and times as dates (local, naive), numbers as numbers, yes/no and
+    names as text."""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.make_naive(timezone.localtime(value))
+        return value.replace(microsecond=0)
+    if isinstance(value, (datetime.date, int, float, Decimal)) and not isinstance(value, bool):
+        return value
+    return file_value(value)
+
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+AMOUNT_FORMAT = "#,##0.00"
+INTEGER_FORMAT = "#,##0"
+MAX_COLUMN_WIDTH = 60
+
+
+def _number_format(value) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, datetime.datetime):
+        return DATETIME_FORMAT
+    if isinstance(value, datetime.date):
+        return DATE_FORMAT
+    if isinstance(value, int):
+        return INTEGER_FORMAT
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return AMOUNT_FORMAT if places <= 2 else "#,##0." + "0" * min(places, 6)
+    if isinstance(value, float):
+        return "#,##0.00##"
+    return None
+
+
+def _display_width(value) -> int:
+    """Characters a cell needs: East Asian characters count twice."""
+    if isinstance(value, datetime.datetime):
+        return 16
+    if isinstance(value, datetime.date):
+        return 10
+    if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
+        return len(f"{value:,}") + 1
+    text = str(value or "")
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _xlsx_row(sheet, row, *, bold: bool = False) -> list:
     """The row's cells for openpyxl: text neutralised by :func:`safe_cell`, without the control characters
-    XLSX cannot hold (openpyxl would raise), and typed as text (``s``) so that no text is ever a formula."""
+    XLSX cannot hold (openpyxl would raise), and typed as text (``s``) so that no text is ever a formula;
+    dates and numbers as themselves with a number format (thousands separators, ISO dates)."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
 
     cells = []
     for value in row:
@@ -176,19 +231,44 @@ def _xlsx_row(sheet, row) -> list:
         if isinstance(value, str):
             cell = WriteOnlyCell(sheet, value=safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value)))
             cell.data_type = "s"
-            value = cell
-        cells.append(value)
+        else:
+            cell = WriteOnlyCell(sheet, value=value)
+            number_format = _number_format(value)
+            if number_format:
+                cell.number_format = number_format
+        if bold:
+            cell.font = Font(bold=True)
+        cells.append(cell)
     return cells
 
 
-def xlsx_response(header, rows, filename, sheet_title):
-    from openpyxl import Workbook
+def xlsx_response(header, rows, filename, sheet_title, *, sample_rows: int = 500):
+    """An XLSX workbook (write-only, so a long export streams through memory): a bold header row that stays
+    frozen with an autofilter over the data, column widths from the header and the first ``sample_rows``
+    rows, dates and numbers as typed cells with their formats."""
+    import itertools
 
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    rows = iter(rows)
+    sample = list(itertools.islice(rows, sample_rows))
+    widths = [_display_width(h) + 2 for h in header]
+    for row in sample:
+        for index, value in enumerate(row[:len(widths)]):
+            widths[index] = max(widths[index], _display_width(value) + 1)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(sheet_title)[:31] or "Sheet")
-    sheet.append(_xlsx_row(sheet, header))
-    for row in rows:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 6), MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append(_xlsx_row(sheet, header, bold=True))
+    count = 0
+    for row in itertools.chain(sample, rows):
         sheet.append(_xlsx_row(sheet, row))
+        count += 1
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     stream = io.BytesIO()
     book.save(stream)
     response = HttpResponse(stream.getvalue(), content_type=XLSX_CONTENT_TYPE)
@@ -206,6 +286,7 @@ def query_without(request, *keys):
 class ExportMixin:
     """Export refused (403) without ``export_permission`` (default: the list's permission), capped, audited."""
 
+    export_typed = False  # True while an XLSX is written: rows keep dates and numbers typed
     export_format: str | None = None  # set by a URL such as ``export.csv``; otherwise ``?export=``
     export_name = "list"
     export_permission: str | None = None
@@ -267,6 +348,7 @@ class ExportMixin:
                       after={**{k: v for k, v in self.request.GET.items() if k not in ("export", "page")},
                              "format": fmt, "rows": count})
         filename = f"{self.export_name}-{clock.today():%Y%m%d}"
+        self.export_typed = fmt == "xlsx"
         if fmt == "xlsx":
             return xlsx_response(header, self.export_rows(), filename, self.export_title)
         return csv_response(header, self.export_rows(), filename)
@@ -357,7 +439,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     def export_rows(self):
         columns = self.export_columns()
         for row in self.object_list.iterator(chunk_size=self.export_chunk):
-            yield [cell for c in columns for cell in c.cells(row)]
+            yield [cell for c in columns for cell in c.cells(row, typed=self.export_typed)]
 
     def filter_errors(self) -> dict:
         """The bad filter values of the query (each list shows them; the rows are filtered without them)."""

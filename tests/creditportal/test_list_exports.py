@@ -128,3 +128,28 @@ def test_file_values_are_iso_and_plain():
     with translation.override("en"):
         assert money.headers() == ["Amount", "Amount currency"]
     assert body_of  # imported helper used by other tests
+
+
+def test_xlsx_cells_are_typed_and_the_sheet_is_laid_out():
+    """Issue 21: real dates and numbers with formats, widths that fit Chinese, a frozen header and an autofilter."""
+    import datetime as dt
+    import io
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from creditportal.core.lists import xlsx_response
+
+    rows = [["华东机械有限公司", dt.date(2026, 6, 30), Decimal("39000.00"), 12, "=1+1"],
+            ["B", dt.date(2026, 7, 1), Decimal("-5.5"), 3, "text"]]
+    response = xlsx_response(["客户名称", "Due date", "Amount", "Days", "Note"], rows, "x", "Sheet")
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:E3"
+    assert sheet["A1"].font.b
+    assert sheet["B2"].is_date and sheet["B2"].number_format == "yyyy-mm-dd"
+    assert sheet["C2"].value == 39000 and sheet["C2"].number_format == "#,##0.00"
+    assert sheet["D2"].number_format == "#,##0"
+    assert sheet["E2"].value == "'=1+1" and sheet["E2"].data_type == "s"
+    assert sheet.column_dimensions["A"].width >= 16  # eight Chinese characters are sixteen wide
