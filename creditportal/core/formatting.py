@@ -98,3 +98,30 @@ def width_class(value) -> str:
     except (TypeError, ValueError):
         percent = 0
     return f"portal-w-{min(max(percent, 0), 100)}"
+
+
+@register.filter
+def page_numbers(page_obj):
+    """The page numbers a pager shows: the first, two either side of the current one, the last, and ``None``
+    where pages are left out ("1 … 7 8 9 10 11 … 40")."""
+    if not page_obj or not hasattr(page_obj, "paginator"):
+        return []
+    ellipsis = page_obj.paginator.ELLIPSIS
+    return [None if n == ellipsis else n
+            for n in page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)]
+
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+@register.simple_tag
+def page_sizes(current=None):
+    """The page sizes a list offers, with the current one among them."""
+    sizes = list(PAGE_SIZES)
+    try:
+        current = int(current)
+    except (TypeError, ValueError):
+        return sizes
+    if current not in sizes and 0 < current <= max(sizes):
+        sizes = sorted({*sizes, current})
+    return sizes
