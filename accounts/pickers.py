@@ -2,12 +2,13 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from creditportal.core.formatting import person
 from creditportal.core.pickers import PickerSearchView
 
 
 def person_label(user) -> str:
-    """A person as lists show them: the full name, the login only when no name is recorded."""
-    return (user.get_full_name() or user.username) if user is not None else ""
+    """A person as lists show them (``creditportal.core.formatting.person``)."""
+    return person(user)
 
 
 class UserPickerView(PickerSearchView):

@@ -236,9 +236,29 @@ def notification_send(*, recipient, title, url="", body="", email=True):
         title, body = str(title), str(body)
     notification = Notification.objects.create(recipient=recipient, title=title[:255], body=body, url=url)
     if email and recipient.email:
-        transaction.on_commit(lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [recipient.email],
-                                                fail_silently=True))
+        message = notification_email_text(recipient, title=title, body=body, url=url)
+        transaction.on_commit(lambda: send_mail(title, message, None, [recipient.email], fail_silently=True))
     return notification
+
+
+def absolute_url(url: str) -> str:
+    """``url`` as a link that works from a mail client: a path is joined to ``SITE_URL``."""
+    if not url or "://" in url:
+        return url
+    return settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
+
+
+def notification_email_text(recipient, *, title, body="", url="") -> str:
+    """The e-mail of a notification in the recipient's language: a greeting by name, the facts, an absolute
+    link into the portal and a no-reply line."""
+    from django.template.loader import render_to_string
+
+    from creditportal.core.formatting import person
+
+    with translation.override(language_of(recipient)):
+        return render_to_string("accounts/email/notification.txt", {
+            "name": person(recipient), "title": title, "body": body,
+            "link": absolute_url(url)}).strip() + "\n"
 
 
 def notification_mark_read(*, actor, notification):

@@ -337,6 +337,8 @@ DELEGATION_FOUR_EYES_ABOVE = env("DELEGATION_FOUR_EYES_ABOVE", default="10000000
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo12345")
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-portal@localhost")
+# The portal's address as users reach it: e-mails carry absolute links built on it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

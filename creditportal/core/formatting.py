@@ -125,3 +125,22 @@ def page_sizes(current=None):
     if current not in sizes and 0 < current <= max(sizes):
         sizes = sorted({*sizes, current})
     return sizes
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+@register.filter
+def person(user) -> str:
+    """A person as pages, lists and letters name them: the full name (Chinese names family name first and
+    without a space: 王小明; others "Given Family"), the login only when no name is recorded; "—" for nobody."""
+    if user is None or user == "":
+        return EMPTY
+    first = (getattr(user, "first_name", "") or "").strip()
+    last = (getattr(user, "last_name", "") or "").strip()
+    if first or last:
+        if _is_cjk(first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+    return getattr(user, "username", "") or str(user)
