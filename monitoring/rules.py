@@ -330,3 +330,56 @@ def unacknowledged(warnings: Sequence[DecisionWarning], acknowledged: Iterable[s
     """The codes of ``warnings`` not in ``acknowledged`` (an approval is refused while any remain)."""
     done = set(acknowledged)
     return [w.code for w in warnings if w.code not in done]
+
+
+# --- The portfolio over time (monthly, from the month-end classifications) -------------------------------------
+
+NPL_TIERS = (SUBSTANDARD, DOUBTFUL, LOSS)  # non-performing: substandard and worse (次级、可疑、损失)
+
+
+def share(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """``part / whole`` as a fraction to four places (0.0123 = 1.23%); None when there is no whole (no ratio, not 0%)."""
+    if not whole:
+        return None
+    return (Decimal(part or 0) / Decimal(whole)).quantize(RATIO_EXP)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One month-end of the portfolio: exposure, the part in non-performing tiers, the part of customers past
+    due, and the provisions booked for it."""
+
+    exposure: Decimal
+    npl_exposure: Decimal
+    overdue_exposure: Decimal
+    provision: Decimal | None
+
+    @property
+    def npl_ratio(self) -> Decimal | None:
+        """不良率: exposure classified substandard or worse over all exposure."""
+        return share(self.npl_exposure, self.exposure)
+
+    @property
+    def overdue_rate(self) -> Decimal | None:
+        """逾期率: exposure of customers past due at the month end over all exposure."""
+        return share(self.overdue_exposure, self.exposure)
+
+    @property
+    def provision_coverage(self) -> Decimal | None:
+        """拨备覆盖率: provisions over non-performing exposure (None without non-performing exposure)."""
+        if self.provision is None:
+            return None
+        return share(self.provision, self.npl_exposure)
+
+
+def letter_moves(pairs: Iterable[tuple[str | None, str | None, int]], letters: Sequence[str]) -> dict[str, int]:
+    """Upgrades, downgrades and unchanged among ``(previous letter, letter, count)`` rows of one month (a
+    customer without a letter on either side is left out)."""
+    rank = {letter: i for i, letter in enumerate(letters)}
+    moves = {"upgrades": 0, "downgrades": 0, "unchanged": 0}
+    for before, after, count in pairs:
+        if before not in rank or after not in rank:
+            continue
+        key = "upgrades" if rank[after] < rank[before] else "downgrades" if rank[after] > rank[before] else "unchanged"
+        moves[key] += count
+    return moves
