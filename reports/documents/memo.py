@@ -1,9 +1,14 @@
 """The credit approval memo: an application's terms, policy check, collateral, rating and every decision."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from creditportal.core import clock
 from creditportal.core.canonical import sha256_of
+from creditportal.core.numerals import capital_amount
 
 from . import common
 
@@ -20,6 +25,66 @@ def _violation_text(code: str, fallback: str) -> str:
         return fallback or code
     text = violation_text(code)
     return text if text != code else (fallback or code)
+
+
+SUMMARY_LINES = ["revenue", "net_profit", "total_assets", "total_liabilities", "equity", "operating_cash_flow"]
+SUMMARY_RATIOS = ["current_ratio", "debt_to_assets", "interest_coverage", "net_margin", "roe", "receivable_days"]
+TEN_THOUSAND = Decimal(10_000)
+
+
+def financial_summary(customer, years: int = 3) -> dict:
+    """The last ``years`` annual statements (consolidated first for a period) in ten thousand yuan (万元), with
+    the key ratios of ``customers.rules.compute_ratios`` (two queries)."""
+    from customers.labels import RATIO_LABELS
+    from customers.models import FinancialStatement
+    from customers.rules import RATIO_KINDS
+    from customers.selectors import statements_table
+
+    seen, chosen = set(), []
+    for statement, analysis in statements_table(customer, limit=0):
+        if statement.period_type != "annual" or statement.period_end in seen:
+            continue
+        seen.add(statement.period_end)
+        chosen.append((statement, analysis))
+        if len(chosen) == years:
+            break
+    chosen.reverse()  # oldest first, as finance reads a trend
+    columns = [{"period": common.date_text(s.period_end), "audited": s.audited, "consolidated": s.consolidated}
+               for s, _analysis in chosen]
+    values = [s.values_in_yuan() for s, _analysis in chosen]
+    lines = [{"label": str(FinancialStatement._meta.get_field(name).verbose_name),
+              "values": [common.plain(v[name] / TEN_THOUSAND if v.get(name) is not None else None, 2)
+                         for v in values]} for name in SUMMARY_LINES]
+    ratios = [{"label": str(RATIO_LABELS.get(key, key)),
+               "values": [common.ratio_text((a.get("ratios") or {}).get(key), RATIO_KINDS.get(key, "times"))
+                          for _s, a in chosen]} for key in SUMMARY_RATIOS]
+    return {"columns": columns, "lines": lines, "ratios": ratios}
+
+
+def risk_picture(customer) -> dict | None:
+    """The customer header's facts as the memo prints them (None when monitoring is not installed)."""
+    try:
+        from monitoring.header import customer_header
+    except ImportError:  # pragma: no cover - the portal always has monitoring
+        return None
+    h = customer_header(customer)
+    return {
+        "on": common.date_text(clock.today()), "currency": h.currency,
+        "exposure": common.money(h.exposure, h.currency), "group_exposure": common.money(h.group_exposure, h.currency),
+        "group_limit": common.money(h.group_limit.limit, h.group_limit.currency) if h.group_limit else common.DASH,
+        "limits": common.money(h.limits, h.currency), "usage": common.money(h.usage, h.currency),
+        "usage_share": common.percent(h.usage_share, 1) if h.usage_share is not None else common.DASH,
+        "overdue": common.money(h.overdue_amount, h.currency), "max_dpd": h.max_days_past_due,
+        "tier": h.classification.get_tier_display() if h.classification else common.DASH,
+        "alerts": ", ".join(label for _severity, label in h.alert_rows) or common.DASH,
+        "watchlist": bool(h.watchlist), "open_cases": h.open_cases, "covenant_breaches": h.covenant_breaches,
+        "warnings": [w["text"] for w in h.warnings],
+    }
+
+
+def current_facility(application):
+    """The facility an increase, decrease or renewal changes (None for a new limit)."""
+    return getattr(application, "facility", None) if getattr(application, "facility_id", None) else None
 
 
 def approval_memo_context(application) -> dict:
@@ -46,6 +111,7 @@ def approval_memo_context(application) -> dict:
     }
     number = memo_number(application)
     sha = sha256_of(data_for_hash)
+    facility = current_facility(application)
     return {
         "report_number": number,
         "title": _("Credit approval memo"),
@@ -54,6 +120,9 @@ def approval_memo_context(application) -> dict:
         "footer_text": common.footer_text(number, sha, _("Memo data SHA-256:")),
         "header_text": f"{_('Credit approval memo')} · {customer.name}",
         "customer": {"name": customer.name, "name_en": customer.name_en, "identifier": customer.identifier,
+                     "identifier_label": (_("Foreign registration number") if customer.is_foreign
+                                          else _("Unified social credit code")),
+                     "group": customer.group.name if customer.group_id else "",
                      "industry": customer.get_industry_section_display(), "size": customer.get_size_display(),
                      "relationship_manager": common.person(customer.relationship_manager)},
         "application": {
@@ -70,7 +139,15 @@ def approval_memo_context(application) -> dict:
             "grade_used": application.rating_grade or common.DASH,
             "exception": application.policy_exception, "exception_reason": application.exception_reason,
             "return_reason": application.return_reason,
+            "amount_in_words": (capital_amount(application.amount, application.currency)
+                                if (get_language() or "").startswith("zh") and application.currency == "CNY" else ""),
+            "current_limit": (common.money(facility.limit, facility.currency) if facility is not None else ""),
+            "change": (common.money(application.amount - facility.limit, application.currency)
+                       if facility is not None and facility.currency == application.currency else ""),
         },
+        "risk": risk_picture(customer),
+        "financials": financial_summary(customer),
+        "signoff": _signoff(application, decisions),
         "policy": {"name": str(application.policy) if application.policy_id else common.DASH,
                    "version": policy.get("policy_version") or common.DASH,
                    "checked_on": common.date_text(policy.get("checked_on")),
@@ -95,3 +172,20 @@ def approval_memo_context(application) -> dict:
                        "level": d.level, "comment": d.comment, "voided": d.voided,
                        "when": common.date_text(d.at)} for d in decisions],
     }
+
+
+def _signoff(application, decisions) -> list[dict]:
+    """Who signs the memo: the relationship manager who made it, the analyst who reviewed it and each approval
+    level, with the name and date of the decision where one was taken (blank lines to sign otherwise)."""
+    approvals = {d.level: d for d in decisions if d.action == "approve" and not d.voided}
+    rows = [{"role": _("Relationship manager"), "who": common.person(application.created_by),
+             "when": common.date_text(application.submitted_at) if getattr(application, "submitted_at", None)
+             else common.date_text(application.created_at)},
+            {"role": _("Credit analyst"), "who": common.person(application.reviewer) if application.reviewer_id else "",
+             "when": ""}]
+    for level in range(1, (application.required_levels or 0) + 1):
+        decision = approvals.get(level)
+        rows.append({"role": _("Approver, level %(level)s") % {"level": level},
+                     "who": common.person(decision.actor) if decision else "",
+                     "when": common.date_text(decision.at) if decision else ""})
+    return rows

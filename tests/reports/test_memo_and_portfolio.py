@@ -54,3 +54,33 @@ def test_portfolio_report_of_a_finished_month(users, api_for, client_for, tmp_pa
     assert client_for(users["auditor"]).get("/reports/portfolio/2026-9.pdf?lang=en").content == response.content
     assert api_for(users["rm"]).get("/api/v1/portfolio-reports/2026-09/report.pdf").status_code == 403
     assert api_for(users["auditor"]).get("/api/v1/portfolio-reports/2027-01/report.pdf").status_code == 400
+
+
+@pytest.mark.django_db
+def test_approval_memo_has_the_whole_picture(make_customer, users, api_for, tmp_path, today):
+    """Issue 21: the customer header's facts, the existing and requested limits, a three-year financial summary,
+    the amount in Chinese capital numerals, 统一社会信用代码 labelled as such, and a sign-off block."""
+    from credit.models import CreditApplication, Decision, Facility
+    customer = make_customer()  # with audited annual statements 2023–2025
+    customer.is_foreign, customer.credit_code = False, "91310000MA1FL8TQ3X"
+    customer.save()
+    facility = Facility.objects.create(customer=customer, limit=Decimal("3000000"), currency="CNY",
+                                       start_date=today - dt.timedelta(days=100),
+                                       expiry_date=today + dt.timedelta(days=200))
+    application = CreditApplication.objects.create(
+        customer=customer, amount=Decimal("5000000"), currency="CNY", term_months=12, purpose="增加额度",
+        application_type="increase", facility=facility, status="approved", created_by=users["rm"],
+        reviewer=users["analyst"], rating_grade="A", required_levels=1, current_level=1,
+        decided_at=dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc))
+    Decision.objects.create(application=application, action="approve", actor=users["approver1"], level=1,
+                            comment="同意增加额度")
+    zh = pdf_text(api_for(users["auditor"]).get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=zh-hans")
+                  .content, tmp_path)
+    for expected in ("统一社会信用代码", "91310000MA1FL8TQ3X", "人民币伍佰万元整", "3,000,000.00", "2,000,000.00",
+                     "财务摘要", "2023-12-31", "2025-12-31", "已审计", "敞口", "签字", "第 1 级审批人"):
+        assert expected in zh, expected
+    en = pdf_text(api_for(users["auditor"]).get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=en")
+                  .content, tmp_path)
+    for expected in ("Unified social credit code", "Current limit", "Financial summary", "Sign-off", "Risk picture"):
+        assert expected in en, expected
+    assert "人民币" not in en
