@@ -38,11 +38,13 @@ from .documents.memo import approval_memo_context, memo_number
 from .documents.portfolio import portfolio_number, portfolio_report_context
 from .documents.rating import rating_report_context
 from .documents.rating import report_number as rating_report_number
+from .documents.statement import statement_context, statement_number
 from .models import ReportBatch, ReportKind, StoredReport
 
 log = logging.getLogger(__name__)
 
 RATING_TEMPLATE = "reports/pdf/rating_report.html"
+STATEMENT_TEMPLATE = "reports/pdf/statement_of_account.html"
 MEMO_TEMPLATE = "reports/pdf/approval_memo.html"
 PORTFOLIO_TEMPLATE = "reports/pdf/portfolio_report.html"
 BATCH_LOCK_SECONDS = 15 * 60
@@ -250,6 +252,36 @@ def portfolio_report_download(*, actor, month: dt.date, language=None) -> tuple[
                     after={"report_number": number, "language": common.normalise_language(language),
                            "sha256": hashlib.sha256(content).hexdigest(), "stored": report is not None})
     return content, f"{number}-{common.normalise_language(language)}.pdf"
+
+
+def statement_of_account_download(*, actor, customer, start: dt.date, end: dt.date,
+                                  language=None) -> tuple[bytes, str]:
+    """The customer's statement of account (对账单) for ``start``..``end`` as a PDF, made now (not stored: it is
+    a letter, sent when the collector chooses), the download audited. Refused outside the portfolio and for a
+    period that ends before it starts or runs into the future."""
+    from customers.models import Customer
+
+    access.require(actor, "collection.view_invoice", _("You may not see this customer's invoices."))
+    if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+        raise NotAllowed(_("This customer is outside your portfolio."))
+    dates.require_plausible(start, "start")
+    dates.require_plausible(end, "end")
+    if end < start:
+        raise ValidationFailed(_("The period ends before it starts."), field_errors={"end": _(
+            "The period ends before it starts.")})
+    if end > clock.today():
+        raise ValidationFailed(_("A statement covers days that have passed."), field_errors={"end": _(
+            "Choose today or an earlier day.")})
+    language = common.normalise_language(language)
+    with translation.override(language):
+        html = pdf.render_html(STATEMENT_TEMPLATE, statement_context(customer, start, end), language=language)
+    content = render_report(html)
+    number = statement_number(customer, end)
+    _audit_download(actor=actor, verb="statement_of_account", object_type="customers.customer",
+                    object_id=customer.pk, object_repr=customer.name,
+                    after={"report_number": number, "language": language, "start": start, "end": end,
+                           "sha256": hashlib.sha256(content).hexdigest()})
+    return content, f"{number}-{language}.pdf"
 
 
 # --- Batches --------------------------------------------------------------------------------------

@@ -44,3 +44,22 @@ def test_portfolio_report_with_a_hostile_name(make_customer, users, api_for):
         response = api_for(users["auditor"]).get("/api/v1/portfolio-reports/2026-09/report.pdf?lang=en")
     assert response.status_code == 200
     assert_safe(response.content, seen, name_shown=False)
+
+
+def test_statement_of_account_with_a_hostile_name_and_invoice(make_customer, users, client_for, today):
+    from django.urls import reverse
+
+    from collection.models import Invoice
+
+    customer = make_customer(HOSTILE)
+    customer.address = HOSTILE
+    customer.save()
+    Invoice.objects.create(number="INV-1", customer=customer, issue_date=today - dt.timedelta(days=40),
+                           due_date=today - dt.timedelta(days=10), amount=Decimal("1000"), currency="CNY",
+                           description=HOSTILE, created_by=users["rm"])
+    for language in ("zh-hans", "en"):
+        with watching_pdfs() as seen:
+            response = client_for(users["collector"]).get(
+                reverse("reports:statement_of_account", args=[customer.pk]), {"lang": language})
+        assert response.status_code == 200
+        assert_safe(response.content, seen)
