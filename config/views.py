@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from config.celery import app as celery_app
+from creditportal.core import clock
 from creditportal.core.navigation import menu_for
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         context["panels"] = panels_for(self.request.user)
+        context["today"] = clock.today()
         context["sections"] = menu_for(self.request.user)
         return context
 

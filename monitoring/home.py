@@ -9,9 +9,55 @@ from proposals.home import pending_panel
 from . import selectors
 
 
+def my_book_panel(user, today) -> list[dict]:
+    """A relationship manager's own book at a glance (set-wise, a constant number of queries): customers,
+    exposure, overdue amount and the customers past due, open alerts and watchlist entries; each line links to
+    the list behind it and the panel to the portfolio over time."""
+    if access.has(user, "customers.view_all_customers") or not access.has(user, "customers.view_customer"):
+        return []
+    from django.db.models import F, Sum
+
+    from collection.models import Invoice, InvoiceStatus
+    from credit import selectors as credit_selectors
+    from creditportal.core.formatting import money
+    from creditportal.core.money import MissingRate, RateTable
+    from customers.models import Customer
+
+    from .models import ACTIVE_ALERT_STATES, Alert, WatchlistEntry
+
+    ids = list(Customer.objects.filter(relationship_manager=user).values_list("id", flat=True))
+    if not ids:
+        return []
+    table = RateTable(today)
+    currency = table.reporting_currency
+    try:
+        exposure = sum(credit_selectors.customer_exposures(ids, table=table).values())
+        overdue_rows = (Invoice.objects.filter(customer_id__in=ids, status=InvoiceStatus.OPEN, due_date__lt=today)
+                        .values("currency").annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
+                        .order_by())
+        overdue = sum(table.convert(row["open"], row["currency"]) for row in overdue_rows)
+    except MissingRate:
+        exposure = overdue = None
+    past_due = (Invoice.objects.filter(customer_id__in=ids, status=InvoiceStatus.OPEN, due_date__lt=today)
+                .values("customer_id").distinct().count())
+    alerts = Alert.objects.filter(customer_id__in=ids, status__in=ACTIVE_ALERT_STATES).count()
+    watched = (WatchlistEntry.objects.filter(customer_id__in=ids, since__lte=today).exclude(until__lt=today)
+               .values("customer_id").distinct().count())
+    customers_url = reverse("customers:customer_list")
+    items = [
+        {"label": _("%(n)s customers · exposure %(amount)s") % {"n": len(ids), "amount": money(exposure, currency)},
+         "url": customers_url},
+        {"label": _("Overdue %(amount)s at %(n)s customers") % {"amount": money(overdue, currency), "n": past_due},
+         "url": reverse("collection:aging")},
+        {"label": _("%(n)s open alerts") % {"n": alerts}, "url": reverse("monitoring:alert_list") + "?mine=1"},
+        {"label": _("%(n)s customers on the watchlist") % {"n": watched}, "url": reverse("monitoring:watchlist")},
+    ]
+    return [{"title": _("My book"), "count": len(ids), "items": items, "url": reverse("monitoring:trends")}]
+
+
 def home_panels(user):
-    panels = []
     today = clock.today()
+    panels = my_book_panel(user, today)
     if access.has(user, "monitoring.handle_alert"):
         alerts, count = selectors.my_open_alerts(user)
         panels.append({

@@ -25,7 +25,7 @@ def home_panels(user):
                         "age_days": (today - age_from(r)).days if age_from else None})
         return out
 
-    panels = []
+    panels = batch_panels(user, today)
     if "to_approve" in queues:
         qs = queues["to_approve"]
         panels.append({"title": _("Ratings awaiting my approval"), "count": qs.count(),
@@ -36,3 +36,27 @@ def home_panels(user):
         panels.append({"title": _("Rating reviews due"), "count": queues["reviews_due"].count(),
                        "items": items(queues["reviews_due"]), "url": url})
     return panels
+
+
+def batch_panels(user, today):
+    """For whoever runs re-rating batches: the batches of the last week not finished cleanly (queued, running,
+    failed or finished with errors), with their progress."""
+    if not user.has_perm("ratings.run_rating_batch"):
+        return []
+    import datetime as dt
+
+    from django.db.models import Q
+
+    from .models import BatchStatus, RatingBatch
+
+    since = today - dt.timedelta(days=7)
+    qs = (RatingBatch.objects.filter(business_date__gte=since)
+          .filter(~Q(status=BatchStatus.FINISHED) | Q(error_count__gt=0)).order_by("-created_at"))
+    rows = list(qs[:5])
+    items = [{"label": _("Batch %(date)s · %(status)s · %(done)s of %(total)s, %(errors)s errors") % {
+                  "date": b.business_date.isoformat(), "status": b.get_status_display(), "done": b.processed,
+                  "total": b.total, "errors": b.error_count},
+              "url": reverse("ratings:batch_detail", args=[b.pk]),
+              "age_days": (today - timezone.localtime(b.created_at).date()).days} for b in rows]
+    return [{"title": _("Re-rating batches to watch"), "count": qs.count(), "items": items,
+             "url": reverse("ratings:batch_list")}]
