@@ -15,7 +15,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView, V
 from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import clock
-from creditportal.core.errors import ServiceError
+from creditportal.core.errors import ServiceError, ValidationFailed
 from creditportal.core.lists import Column, ExportMixin, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from proposals.views import ChangeDecideView, ChangeDetailView
@@ -231,9 +231,9 @@ class PaymentCreateView(ServiceFormView):
                            .values_list("number", "pk"))
             missing = [n for n, _a in d["allocations"] if n not in numbers]
             if missing:
-                raise services.ValidationFailed(_("Unknown invoice: %(n)s") % {"n": ", ".join(missing)},
-                                                field_errors={"allocations": _("Unknown invoice: %(n)s")
-                                                              % {"n": ", ".join(missing)}})
+                raise ValidationFailed(_("Unknown invoice: %(n)s") % {"n": ", ".join(missing)},
+                                       field_errors={"allocations": _("Unknown invoice: %(n)s")
+                                                     % {"n": ", ".join(missing)}})
             allocations = [(numbers[n], a) for n, a in d["allocations"]]
         return services.payment_post(actor=self.request.user, customer=d["customer"], amount=d["amount"],
                                      received_on=d["received_on"], currency=d["currency"], reference=d["reference"],
@@ -274,8 +274,8 @@ class ClaimPayoutCreateView(ServiceFormView):
         if d["invoice_number"]:
             invoice = Invoice.objects.filter(number=d["invoice_number"]).first()
             if invoice is None:
-                raise services.ValidationFailed(_("Unknown invoice."),
-                                                field_errors={"invoice_number": _("Unknown invoice.")})
+                raise ValidationFailed(_("Unknown invoice."),
+                                       field_errors={"invoice_number": _("Unknown invoice.")})
         return services.claim_payout_create(actor=self.request.user, customer=d["customer"], amount=d["amount"],
                                             currency=d["currency"], paid_on=d["paid_on"], reason=d["reason"],
                                             kind=d["kind"], invoice=invoice)
