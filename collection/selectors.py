@@ -109,9 +109,14 @@ def aging_queryset(*, user, as_of=None, manager=None, collector=None, industry=N
     if customer:
         qs = qs.filter(customer=customer)
     if collector:
-        qs = qs.filter(Exists(CollectionCase.objects.filter(customer_id=OuterRef("customer_id"),
-                                                            state__in=ACTIVE_CASE_STATES, assigned_to=collector)))
+        qs = with_active_case_of(qs, collector)
     return qs
+
+
+def with_active_case_of(invoices, collector):
+    """The invoices of the customers whose active collection case ``collector`` works."""
+    return invoices.filter(Exists(CollectionCase.objects.filter(customer_id=OuterRef("customer_id"),
+                                                                state__in=ACTIVE_CASE_STATES, assigned_to=collector)))
 
 
 def _rates_values(table: RateTable) -> tuple[str, list, list[str]]:
@@ -547,6 +552,28 @@ def case_totals(case) -> list[dict]:
     for agg in case.payments.filter(is_recovery=True).order_by().values("currency").annotate(total=Sum("amount")):
         row(agg["currency"])["recovered"] = agg["total"] or ZERO
     return [rows[c] for c in sorted(rows)]
+
+
+CASE_TRANSITIONS = ("start", "escalate", "close", "mark_paid", "promise", "write_off")
+
+
+def case_actions(case, user, *, pending_writeoff=None) -> dict[str, bool]:
+    """What ``user`` may do now on ``case`` (the buttons of the case page): their rights and what the case's
+    state machine allows from its state; ``pending_writeoff`` is the case's write-off waiting for a decision."""
+    from django_fsm import can_proceed
+
+    can = {name: can_proceed(getattr(case, name)) for name in CASE_TRANSITIONS}
+    change = user.has_perm("collection.change_collectioncase")
+    return {
+        "start": change and can["start"], "escalate": change and can["escalate"],
+        "mark_paid": change and can["mark_paid"], "close": change and can["close"], "assign": change and can["close"],
+        "activity": user.has_perm("collection.add_collectionactivity"),
+        "promise": user.has_perm("collection.add_promisetopay") and can["promise"],
+        "propose_writeoff": user.has_perm("collection.propose_writeoff") and can["write_off"]
+        and pending_writeoff is None,
+        "recovery": case.state == CaseState.WRITTEN_OFF and user.has_perm("collection.add_payment"),
+        "decide_writeoff": pending_writeoff is not None and user.has_perm("collection.approve_writeoff"),
+    }
 
 
 def writeoffs_awaiting(user):
