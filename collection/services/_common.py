@@ -67,6 +67,12 @@ def _visible_case(actor, case) -> CollectionCase:
     return case
 
 
+def _require_on_case(actor, case, permission="collection.change_collectioncase") -> CollectionCase:
+    """``actor`` holds ``permission`` and ``case`` is in their portfolio."""
+    access.require(actor, permission)
+    return _visible_case(actor, case)
+
+
 def _locked_case(case) -> CollectionCase:
     return CollectionCase.objects.select_for_update().get(pk=case.pk)
 

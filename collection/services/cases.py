@@ -28,7 +28,7 @@ from ._common import (
     _amount,
     _currency,
     _visible_customer,
-    _visible_case,
+    _require_on_case,
     _locked_case,
     _case_state,
     _transition_case,
@@ -74,8 +74,7 @@ def case_open(*, actor, customer, assigned_to=None, note="", invoices=None) -> C
 
 @transaction.atomic
 def case_assign(*, actor, case, collector) -> CollectionCase:
-    access.require(actor, "collection.change_collectioncase")
-    _visible_case(actor, case)
+    _require_on_case(actor, case)
     _check_collector(collector)
     locked = _locked_case(case)
     if locked.state not in ACTIVE_CASE_STATES:
@@ -88,20 +87,15 @@ def case_assign(*, actor, case, collector) -> CollectionCase:
     return locked
 
 
-def _require_case_change(actor, case):
-    access.require(actor, "collection.change_collectioncase")
-    _visible_case(actor, case)
-
-
 @transaction.atomic
 def case_start(*, actor, case) -> CollectionCase:
-    _require_case_change(actor, case)
+    _require_on_case(actor, case)
     return _transition_case(actor=actor, case=case, name="start")
 
 
 @transaction.atomic
 def case_escalate(*, actor, case, channel) -> CollectionCase:
-    _require_case_change(actor, case)
+    _require_on_case(actor, case)
     if channel not in EscalationChannel.values:
         raise ValidationFailed(_("Choose agency, arbitration or litigation."),
                                field_errors={"channel": _("Choose a listed channel.")})
@@ -111,7 +105,7 @@ def case_escalate(*, actor, case, channel) -> CollectionCase:
 
 @transaction.atomic
 def case_close(*, actor, case, note="") -> CollectionCase:
-    _require_case_change(actor, case)
+    _require_on_case(actor, case)
     locked = _locked_case(case)
     if locked.state in ACTIVE_CASE_STATES and locked.invoices.filter(status=InvoiceStatus.OPEN).exists():
         if not note.strip():
@@ -123,7 +117,7 @@ def case_close(*, actor, case, note="") -> CollectionCase:
 
 @transaction.atomic
 def case_mark_paid(*, actor, case) -> CollectionCase:
-    _require_case_change(actor, case)
+    _require_on_case(actor, case)
     if case.invoices.filter(status=InvoiceStatus.OPEN).exists():
         raise Conflict(_("The case still has open invoices."))
     return _transition_case(actor=actor, case=case, name="mark_paid", closed_on=clock.today())
@@ -146,8 +140,7 @@ def cases_settle_paid(*, customer_ids) -> int:
 @transaction.atomic
 def activity_add(*, actor, case, kind, outcome, occurred_on=None, next_step="", next_action_on=None
                  ) -> CollectionActivity:
-    access.require(actor, "collection.add_collectionactivity")
-    _visible_case(actor, case)
+    _require_on_case(actor, case, "collection.add_collectionactivity")
     occurred_on = occurred_on or clock.today()
     if occurred_on > clock.today():
         raise ValidationFailed(_("An activity cannot be in the future."),
@@ -185,8 +178,7 @@ def _promises_resolve(*, actor, promises, name, resolved_on, verb) -> list[Promi
 
 @transaction.atomic
 def promise_add(*, actor, case, promised_date, amount, currency="CNY", note="") -> PromiseToPay:
-    access.require(actor, "collection.add_promisetopay")
-    _visible_case(actor, case)
+    _require_on_case(actor, case, "collection.add_promisetopay")
     amount, currency = _amount(amount), _currency(currency)
     today = clock.today()
     if promised_date is None or promised_date < today:

@@ -22,7 +22,16 @@ from ..models import (
     WriteOffItem,
     WriteOffState,
 )
-from ._common import ZERO, _amount, _check_received_on, _currency, _visible_case, _locked_case, _transition_case
+from ._common import (
+    ZERO,
+    _amount,
+    _check_received_on,
+    _currency,
+    _locked_case,
+    _require_on_case,
+    _transition_case,
+    _visible_case,
+)
 from .cases import _promises_resolve
 from .dunning import dunning_close_settled
 
@@ -32,8 +41,7 @@ from .dunning import dunning_close_settled
 @transaction.atomic
 def writeoff_propose(*, actor, case, reason) -> WriteOff:
     """A collector proposes to write off what the case's invoices still owe."""
-    access.require(actor, "collection.propose_writeoff")
-    _visible_case(actor, case)
+    _require_on_case(actor, case, "collection.propose_writeoff")
     if not reason or not reason.strip():
         raise ValidationFailed(_("Give the reason for the write-off."), field_errors={"reason": _("Required.")})
     locked = _locked_case(case)
@@ -135,8 +143,7 @@ def writeoff_reject(*, actor, writeoff, note="") -> WriteOff:
 @transaction.atomic
 def recovery_record(*, actor, case, amount, received_on, currency="CNY", reference="") -> Payment:
     """Money recovered after a write-off (账销案存): recorded against the written-off case, not on invoices."""
-    access.require(actor, "collection.add_payment")
-    _visible_case(actor, case)
+    _require_on_case(actor, case, "collection.add_payment")
     amount, currency = _amount(amount), _currency(currency)
     if case.state != CaseState.WRITTEN_OFF:
         raise Conflict(_("Recoveries are recorded on written-off cases; post an ordinary payment instead."))
