@@ -48,6 +48,14 @@ def _customer(user, customer_id):
     return referenced_object(Customer.objects.visible_to(user), customer_id, "customer")
 
 
+def _csv_import(request, importer):
+    """A CSV import (``file`` upload, or ``content`` as text): 201 with the number of rows created."""
+    upload = request.FILES.get("file")
+    content = upload.read() if upload else request.data.get("content", "")
+    result = importer(actor=request.user, content=content)
+    return Response({"created": result.created}, status=status.HTTP_201_CREATED)
+
+
 # --- serializers ------------------------------------------------------------------------------
 
 class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
@@ -210,10 +218,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     @action(detail=False, methods=["post"], url_path="import")
     @idempotent
     def import_csv(self, request):
-        upload = request.FILES.get("file")
-        content = upload.read() if upload else request.data.get("content", "")
-        result = services.invoices_import(actor=request.user, content=content)
-        return Response({"created": result.created}, status=status.HTTP_201_CREATED)
+        return _csv_import(request, services.invoices_import)
 
 
 class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -247,10 +252,7 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="import")
     @idempotent
     def import_csv(self, request):
-        upload = request.FILES.get("file")
-        content = upload.read() if upload else request.data.get("content", "")
-        result = services.payments_import(actor=request.user, content=content)
-        return Response({"created": result.created}, status=status.HTTP_201_CREATED)
+        return _csv_import(request, services.payments_import)
 
 
 class ClaimPayoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -527,12 +529,10 @@ class AgingViewSet(viewsets.ViewSet):
     @extend_schema(responses=OpenApiTypes.OBJECT, description="Paginated ``results`` (one row per customer) with "
                    "``count``, ``next``, ``previous``, the ``portfolio`` totals and ``as_of``.")
     def list(self, request):
-        from .filtersets import AgingFilterForm
+        from .filtersets import AgingFilterSet
 
-        form = AgingFilterForm(request.GET or None)
-        filters = form.filters() if form.is_valid() else {}
         as_of = clock.today()
-        qs = selectors.aging_queryset(user=request.user, as_of=as_of, **filters)
+        qs = AgingFilterSet(request.GET or None, queryset=selectors.aging_queryset(user=request.user, as_of=as_of)).qs
         rows, _missing, finish = selectors.aging_by_customer(qs, as_of=as_of, sort=request.GET.get("sort", "-total"))
         from creditportal.core.api import StandardPagination
 

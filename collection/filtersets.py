@@ -1,13 +1,12 @@
 """Filters shared by the pages and the API."""
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.core.forms import PortalForm
 from customers.models import INDUSTRY_SECTION_CHOICES
 
-from .models import CaseState, CollectionCase, Invoice, InvoiceStatus, Payment
+from .models import CaseState, CollectionCase, DunningAction, Invoice, InvoiceStatus, Payment, WriteOff, WriteOffState
 
 User = get_user_model()
 
@@ -62,14 +61,43 @@ class CaseFilterSet(django_filters.FilterSet):
         fields = ["state", "assigned_to", "customer"]
 
 
-class AgingFilterForm(PortalForm):
-    manager = forms.ModelChoiceField(queryset=_role_users("relationship_manager"), required=False,
-                                     label=_("relationship manager"))
-    collector = forms.ModelChoiceField(queryset=_role_users("collector"), required=False, label=_("collector"))
-    industry = forms.ChoiceField(choices=[("", "---------"), *INDUSTRY_SECTION_CHOICES], required=False,
-                                 label=_("industry"))
+class AgingFilterSet(django_filters.FilterSet):
+    """The aging's filters (page, files and API), over ``selectors.aging_queryset``: properties of the
+    customer, and the collector of its active case."""
 
-    def filters(self) -> dict:
-        data = self.cleaned_data
-        return {"manager": data.get("manager"), "collector": data.get("collector"),
-                "industry": data.get("industry") or None}
+    manager = django_filters.ModelChoiceFilter(queryset=_role_users("relationship_manager"),
+                                               field_name="customer__relationship_manager",
+                                               label=_("relationship manager"))
+    collector = django_filters.ModelChoiceFilter(queryset=_role_users("collector"), method="filter_collector",
+                                                 label=_("collector"))
+    industry = django_filters.ChoiceFilter(choices=INDUSTRY_SECTION_CHOICES, field_name="customer__industry_section",
+                                           label=_("industry"))
+
+    class Meta:
+        model = Invoice
+        fields = ["manager", "collector", "industry"]
+        form = PortalForm
+
+    def filter_collector(self, queryset, name, value):
+        from .selectors import with_active_case_of
+
+        return with_active_case_of(queryset, value)
+
+
+class DunningActionFilterSet(django_filters.FilterSet):
+    open = django_filters.CharFilter(method="filter_open", label=_("Open only"))  # ``?open=1``
+
+    class Meta:
+        model = DunningAction
+        fields = ["open"]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.open()
+
+
+class WriteOffFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=WriteOffState.choices, label=_("state"))
+
+    class Meta:
+        model = WriteOff
+        fields = ["state"]

@@ -1,13 +1,11 @@
 """Page forms; every write goes through a service (refusals are shown next to the fields)."""
-from decimal import Decimal
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm
-from creditportal.core.money import CURRENCIES
+from creditportal.core.money import CURRENCIES, to_decimal
 from customers.models import Customer
 
 from .models import (
@@ -79,8 +77,8 @@ class PaymentForm(UserScopedForm):
             if not sep:
                 raise forms.ValidationError(_("Write each line as number=amount."))
             try:
-                lines.append((number.strip(), Decimal(amount.strip())))
-            except Exception as exc:  # noqa: BLE001
+                lines.append((number.strip(), to_decimal(amount)))
+            except ValueError as exc:
                 raise forms.ValidationError(_("Write each line as number=amount.")) from exc
         return lines
 

@@ -9,6 +9,7 @@ for real and its audit entries are checked (credit applications, ratings, facili
 import ast
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 from django.apps import apps
@@ -100,9 +101,12 @@ class ModuleGraph:
     """Per function of a module: the names it calls or mentions, and whether it audits (transitively)."""
 
     def __init__(self, module):
-        tree = ast.parse(inspect.getsource(module))
-        self.functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda.__base__))
-                          and isinstance(n, ast.FunctionDef)}
+        # a services package (split into sections): every module of it
+        modules = [module, *(importlib.import_module(f"{module.__name__}.{info.name}")
+                             for info in pkgutil.iter_modules(getattr(module, "__path__", [])))]
+        trees = [ast.parse(inspect.getsource(m)) for m in modules]
+        self.functions = {n.name: n for tree in trees for n in ast.walk(tree)
+                          if isinstance(n, (ast.FunctionDef, ast.Lambda.__base__)) and isinstance(n, ast.FunctionDef)}
         self.names, self.strings = {}, {}
         for name, fn in self.functions.items():
             names, strings = set(), set()

@@ -1,98 +1,21 @@
-"""Reads shared by pages, API and tasks: aging (one GROUP BY in the database), DSO, work queue, behaviour facts.
-
-Amounts of several currencies are converted in the database with the FX rates valid on the business date
-(one query for the rates), so the aging sums, sorts and paginates without loading invoices into Python.
-On PostgreSQL the aging is hand-shaped SQL (``AgingRows``, ``aging_portfolio``): the rates joined as a
-VALUES list so that each open invoice is converted once, GROUP BY ``customer_id`` alone over the partial
-index of open invoices, the names and the DSO sales read for the rows of the page only. Elsewhere
-``reporting_amount`` builds a ``CASE currency WHEN 'USD' THEN amount × rate …`` for the ORM.
-"""
+"""Aging by customer and for the portfolio, with DSO (hand-shaped SQL on PostgreSQL, the ORM elsewhere)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Min,
-    OuterRef,
-    Q,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
-from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
+from creditportal.core.money import RateTable
 from customers.models import Customer
 
-from . import rules
-from .models import (
-    ACTIVE_CASE_STATES,
-    CaseState,
-    ClaimPayout,
-    CollectionCase,
-    DunningAction,
-    DunningActionKind,
-    Invoice,
-    InvoiceStatus,
-    PaymentAllocation,
-    PromiseState,
-    PromiseToPay,
-    WriteOff,
-    WriteOffState,
-)
-
-ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=30, decimal_places=8)
-DSO_DAYS = 90
-
-
-def rates_to_reporting(table: RateTable) -> tuple[dict[str, Decimal], list[str]]:
-    rates, missing = {}, []
-    for code in sorted(CURRENCY_CODES):
-        try:
-            rates[code] = table.rate(code, table.reporting_currency).quantize(Decimal("0.0000000001"))
-        except MissingRate:
-            missing.append(code)
-    return rates, missing
-
-
-def reporting_amount(table: RateTable, expression=None, currency_field="currency"):
-    """``expression`` (default: an invoice's outstanding) in the reporting currency, as a database CASE."""
-    if expression is None:
-        expression = F("amount") - F("paid_amount") - F("written_off_amount")
-    rates, _missing = rates_to_reporting(table)
-    whens = []
-    for code, rate in rates.items():
-        value = expression if rate == 1 else expression * Value(rate, output_field=MONEY)
-        whens.append(When(**{currency_field: code}, then=ExpressionWrapper(value, output_field=MONEY)))
-    return Case(*whens, default=Value(None, output_field=MONEY), output_field=MONEY)
-
-
-class DaysBetween(Func):
-    """``later − earlier`` in whole days (PostgreSQL: date − date is an integer)."""
-
-    output_field = IntegerField()
-    template = "(%(expressions)s)"
-    arg_joiner = " - "
-
-    def as_sqlite(self, compiler, connection, **extra):
-        later, earlier = self.source_expressions
-        sql_l, params_l = compiler.compile(later)
-        sql_e, params_e = compiler.compile(earlier)
-        return f"CAST(julianday({sql_l}) - julianday({sql_e}) AS INTEGER)", [*params_l, *params_e]
+from .. import rules
+from ..models import ACTIVE_CASE_STATES, CollectionCase, DunningAction, Invoice, InvoiceStatus
+from ._common import ZERO, DSO_DAYS, rates_to_reporting, reporting_amount
 
 
 # --- aging ------------------------------------------------------------------------------------
@@ -109,9 +32,14 @@ def aging_queryset(*, user, as_of=None, manager=None, collector=None, industry=N
     if customer:
         qs = qs.filter(customer=customer)
     if collector:
-        qs = qs.filter(Exists(CollectionCase.objects.filter(customer_id=OuterRef("customer_id"),
-                                                            state__in=ACTIVE_CASE_STATES, assigned_to=collector)))
+        qs = with_active_case_of(qs, collector)
     return qs
+
+
+def with_active_case_of(invoices, collector):
+    """The invoices of the customers whose active collection case ``collector`` works."""
+    return invoices.filter(Exists(CollectionCase.objects.filter(customer_id=OuterRef("customer_id"),
+                                                                state__in=ACTIVE_CASE_STATES, assigned_to=collector)))
 
 
 def _rates_values(table: RateTable) -> tuple[str, list, list[str]]:
@@ -394,169 +322,12 @@ def aging_portfolio(qs, *, as_of=None) -> dict:
     return result
 
 
-# --- providers (ratings, credit) --------------------------------------------------------------
-
-def behaviour_rows(customer_ids, due_after, due_until):
-    """The rows of payment behaviour (``ratings.providers``): every invoice falling due in
-    ``(due_after, due_until]`` with its allocations, the claim payouts and credit notes on them, and the claim
-    payouts tied to no invoice dated in that window. Two queries, whatever the number of customers
-    (``customer_ids=None``: every customer, hash joins over the tables); the invoice rows are streamed in
-    customer order. Yields ``(customer_id, [InvoiceRow], [ClaimRow])``; the rules are the ratings engine's."""
-    from ratings.engine.behaviour import ClaimRow, InvoiceRow
-
-    everyone = customer_ids is None
-    ids = None if everyone else list(customer_ids)
-    if not everyone and not ids:
-        return
-    invoices = Invoice.objects.filter(due_date__gt=due_after, due_date__lte=due_until)
-    claims = ClaimPayout.objects.filter(
-        Q(invoice__due_date__gt=due_after, invoice__due_date__lte=due_until)
-        | Q(invoice__isnull=True, paid_on__gt=due_after, paid_on__lte=due_until))
-    if not everyone:
-        invoices = invoices.filter(customer_id__in=ids)
-        claims = claims.filter(customer_id__in=ids)
-    claims_of: dict[int, list] = {}
-    for customer_id, invoice_id, kind, paid_on, amount, currency in claims.values_list(
-            "customer_id", "invoice_id", "kind", "paid_on", "amount", "currency"):
-        claims_of.setdefault(customer_id, []).append(ClaimRow(invoice_id, kind, paid_on, amount, currency))
-    rows = (invoices.order_by("customer_id", "id")
-            .values_list("customer_id", "id", "due_date", "amount", "currency", "allocations__payment__received_on",
-                         "allocations__amount")
-            .iterator(chunk_size=5000))
-    current, invoices_of = None, []
-    key, head, payments = None, None, []
-    for customer_id, invoice_id, due_date, amount, currency, received_on, allocated in rows:
-        if invoice_id != key:
-            if head is not None:
-                invoices_of.append(InvoiceRow(*head, payments=tuple(payments)))
-            if customer_id != current:
-                if current is not None:
-                    yield current, invoices_of, claims_of.get(current, [])
-                current, invoices_of = customer_id, []
-            key, head, payments = invoice_id, (invoice_id, due_date, amount, currency), []
-        if allocated is not None:
-            payments.append((received_on, allocated))
-    if head is not None:
-        invoices_of.append(InvoiceRow(*head, payments=tuple(payments)))
-        yield current, invoices_of, claims_of.get(current, [])
-
-
-def oldest_overdue(customer_ids, as_of: dt.date) -> dict[int, dt.date]:
-    """``{customer_id: due date of its oldest open invoice past due on as_of}`` (one query); invoices
-    issued after ``as_of`` do not count (a month classified after its end)."""
-    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
-                                   issue_date__lte=as_of, due_date__lt=as_of)
-            .values("customer_id").annotate(oldest=Min("due_date")).order_by())
-    return {row["customer_id"]: row["oldest"] for row in rows}
-
-
-def days_past_due(customer_ids, as_of: dt.date) -> dict[int, int]:
-    """``{customer_id: days past due}`` by debtor (``rules.debtor_days_past_due``), 0 for the others."""
-    oldest = oldest_overdue(customer_ids, as_of)
-    return {cid: rules.debtor_days_past_due(oldest.get(cid), as_of) for cid in customer_ids}
-
-
-def open_amounts_by_customer(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
-    result: dict[int, list] = {}
-    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN)
-            .values("customer_id", "currency")
-            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
-            .order_by("customer_id", "currency"))
-    for row in rows:
-        result.setdefault(row["customer_id"], []).append((row["open"], row["currency"]))
-    return result
-
-
-def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
-    ids = list(facility_ids)
-    if not ids or not hasattr(Invoice, "facility_id"):
-        return {}
-    from credit.models import Facility
-
-    currencies = dict(Facility.objects.filter(pk__in=ids).values_list("pk", "currency"))
-    rows = (Invoice.objects.filter(facility_id__in=ids, status=InvoiceStatus.OPEN)
-            .values("facility_id", "currency")
-            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
-    result: dict[int, Decimal] = {}
-    table = None
-    for row in rows:
-        target = currencies.get(row["facility_id"], row["currency"])
-        amount = row["open"]
-        if row["currency"] != target:
-            table = table or RateTable(clock.today())
-            amount = table.convert(amount, row["currency"], target)
-        result[row["facility_id"]] = result.get(row["facility_id"], ZERO) + amount
-    return result
-
-
-# --- late fees ---------------------------------------------------------------------------------
-
-def late_fees(invoices, *, as_of, daily_rate) -> dict[int, Decimal]:
-    """Late fee per invoice (``rules.late_fee``), with the payments of all invoices read in one query."""
-    invoices = list(invoices)
-    payments: dict[int, list] = {}
-    for invoice_id, received_on, amount in PaymentAllocation.objects.filter(
-            invoice__in=[i.pk for i in invoices]).values_list("invoice_id", "payment__received_on", "amount"):
-        payments.setdefault(invoice_id, []).append((received_on, amount))
-    return {i.pk: rules.late_fee(principal=i.amount, due_date=i.due_date, as_of=as_of, daily_rate=daily_rate,
-                                 payments=payments.get(i.pk, []))
-            for i in invoices}
-
-
-# --- work queue -------------------------------------------------------------------------------
-
-def work_queue(user, *, as_of=None, limit=10) -> dict:
-    """The collector's queue: calls due today, promises due, broken promises, oldest cases (constant queries)."""
-    as_of = as_of or clock.today()
-    mine = CollectionCase.objects.visible_to(user).active().filter(assigned_to=user).select_related("customer")
-    calls = list(mine.filter(next_action_on__lte=as_of).order_by("next_action_on", "pk")[:limit])
-    call_tasks = list(DunningAction.objects.visible_to(user).open()
-                      .filter(action=DunningActionKind.PHONE_CALL, outcome=DunningAction.Outcome.PENDING,
-                              assigned_to=user).select_related("customer").order_by("business_date", "pk")[:limit])
-    promises = PromiseToPay.objects.visible_to(user).filter(case__assigned_to=user).select_related("case__customer")
-    due = list(promises.filter(state=PromiseState.PENDING, promised_date__lte=as_of).order_by("promised_date")[:limit])
-    broken = list(promises.filter(state=PromiseState.BROKEN, resolved_on__gte=as_of - dt.timedelta(days=30))
-                  .order_by("-resolved_on")[:limit])
-    oldest = list(mine.order_by("opened_on", "pk")[:limit])
-    return {"calls": calls, "call_tasks": call_tasks, "promises_due": due, "broken": broken, "oldest": oldest,
-            "as_of": as_of}
-
-
 # What people see for each aging bucket key (the aging page, its exports and the dashboard share them).
 AGING_BUCKET_LABELS = {
     "current": gettext_lazy("Current"), "d1_30": gettext_lazy("1–30"), "d31_60": gettext_lazy("31–60"),
     "d61_90": gettext_lazy("61–90"), "d91_180": gettext_lazy("91–180"), "d181_360": gettext_lazy("181–360"),
     "over_360": gettext_lazy("> 360"),
 }
-
-
-def case_totals(case) -> list[dict]:
-    """Amount, paid, written off, outstanding and recovered of one case, one row per currency (an amount in
-    one currency is never added to one in another; two queries)."""
-    rows = {}
-
-    def row(currency):
-        return rows.setdefault(currency, {"currency": currency, "amount": ZERO, "paid": ZERO, "written_off": ZERO,
-                                          "outstanding": ZERO, "recovered": ZERO})
-
-    for agg in (case.invoices.order_by().values("currency")
-                .annotate(amount=Sum("amount"), paid=Sum("paid_amount"), written=Sum("written_off_amount"))):
-        r = row(agg["currency"])
-        r["amount"], r["paid"], r["written_off"] = agg["amount"] or ZERO, agg["paid"] or ZERO, agg["written"] or ZERO
-        r["outstanding"] = r["amount"] - r["paid"] - r["written_off"]
-    for agg in case.payments.filter(is_recovery=True).order_by().values("currency").annotate(total=Sum("amount")):
-        row(agg["currency"])["recovered"] = agg["total"] or ZERO
-    return [rows[c] for c in sorted(rows)]
-
-
-def writeoffs_awaiting(user):
-    """Proposed write-offs ``user`` may decide: visible to them and not proposed by them (oldest first)."""
-    return (WriteOff.objects.visible_to(user).filter(state=WriteOffState.PROPOSED).exclude(proposed_by=user)
-            .select_related("case__customer").order_by("proposed_on", "pk"))
-
-
-def active_case_states():
-    return [CaseState(s) for s in ACTIVE_CASE_STATES]
 
 
 def customer_tab(customer, user) -> dict:
@@ -566,50 +337,14 @@ def customer_tab(customer, user) -> dict:
     aging = aging_portfolio(qs, as_of=as_of)
     labels = [("current", "0"), ("d1_30", "1–30"), ("d31_60", "31–60"), ("d61_90", "61–90"),
               ("d91_180", "91–180"), ("d181_360", "181–360"), ("over_360", "> 360")]
+    active_case = CollectionCase.objects.active().filter(customer=customer).select_related("assigned_to").first()
     return {"collections": {
         "aging": aging, "buckets": labels,
         "open_invoices": Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN).order_by("due_date")[:50],
-        "active_case": CollectionCase.objects.active().filter(customer=customer).select_related("assigned_to").first(),
+        "active_case": active_case,
+        # the "Open a case" button: the right to open one, and no active case yet
+        "may_open_case": active_case is None and user.has_perm("collection.add_collectioncase"),
         "dunning": DunningAction.objects.filter(customer=customer).order_by("-business_date", "-pk")[:20],
     }}
 
 
-def dunning_changes(user):
-    """Proposed changes of the dunning configuration, the open ones first."""
-    from django.db.models import Case, Value, When
-
-    from .models import DunningPolicyChange
-
-    return (DunningPolicyChange.objects.visible_to(user).select_related("proposed_by", "decided_by", "policy", "level")
-            .order_by(Case(When(state="proposed", then=Value(0)), default=Value(1)), "-proposed_at", "-pk"))
-
-
-def _dunning_display(model, field, value) -> str:
-    from django.utils.translation import gettext
-
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    model_field = model._meta.get_field(field)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    return str(value)
-
-
-def dunning_change_rows(change) -> list[dict]:
-    """What a proposal changes, for people: (label, before, after) per field; a new policy or level has no
-    'before', a removed level no 'after'."""
-    from .models import DUNNING_LEVEL_FIELDS, DUNNING_POLICY_FIELDS, DunningLevel, DunningPolicy
-
-    model, fields = ((DunningLevel, DUNNING_LEVEL_FIELDS) if change.is_level_change
-                     else (DunningPolicy, DUNNING_POLICY_FIELDS))
-    rows = []
-    for field in fields:
-        if field not in change.values and field not in change.previous:
-            continue
-        rows.append({"field": field, "label": str(model._meta.get_field(field).verbose_name),
-                     "before": _dunning_display(model, field, change.previous[field])
-                     if field in change.previous else None,
-                     "after": _dunning_display(model, field, change.values[field]) if field in change.values else None})
-    return rows

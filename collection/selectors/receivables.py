@@ -1,0 +1,125 @@
+"""Reads of the receivables other apps ask for (ratings, credit, monitoring) and late fees."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import F, Min, Q, Sum
+
+from creditportal.core import clock
+from creditportal.core.money import RateTable
+
+from .. import rules
+from ..models import ClaimPayout, Invoice, InvoiceStatus, PaymentAllocation
+from ._common import ZERO
+
+
+# --- providers (ratings, credit) --------------------------------------------------------------
+
+def behaviour_rows(customer_ids, due_after, due_until):
+    """The rows of payment behaviour (``ratings.providers``): every invoice falling due in
+    ``(due_after, due_until]`` with its allocations, the claim payouts and credit notes on them, and the claim
+    payouts tied to no invoice dated in that window. Two queries, whatever the number of customers
+    (``customer_ids=None``: every customer, hash joins over the tables); the invoice rows are streamed in
+    customer order. Yields ``(customer_id, [InvoiceRow], [ClaimRow])``; the rules are the ratings engine's."""
+    from ratings.engine.behaviour import ClaimRow, InvoiceRow
+
+    everyone = customer_ids is None
+    ids = None if everyone else list(customer_ids)
+    if not everyone and not ids:
+        return
+    invoices = Invoice.objects.filter(due_date__gt=due_after, due_date__lte=due_until)
+    claims = ClaimPayout.objects.filter(
+        Q(invoice__due_date__gt=due_after, invoice__due_date__lte=due_until)
+        | Q(invoice__isnull=True, paid_on__gt=due_after, paid_on__lte=due_until))
+    if not everyone:
+        invoices = invoices.filter(customer_id__in=ids)
+        claims = claims.filter(customer_id__in=ids)
+    claims_of: dict[int, list] = {}
+    for customer_id, invoice_id, kind, paid_on, amount, currency in claims.values_list(
+            "customer_id", "invoice_id", "kind", "paid_on", "amount", "currency"):
+        claims_of.setdefault(customer_id, []).append(ClaimRow(invoice_id, kind, paid_on, amount, currency))
+    rows = (invoices.order_by("customer_id", "id")
+            .values_list("customer_id", "id", "due_date", "amount", "currency", "allocations__payment__received_on",
+                         "allocations__amount")
+            .iterator(chunk_size=5000))
+    current, invoices_of = None, []
+    key, head, payments = None, None, []
+    for customer_id, invoice_id, due_date, amount, currency, received_on, allocated in rows:
+        if invoice_id != key:
+            if head is not None:
+                invoices_of.append(InvoiceRow(*head, payments=tuple(payments)))
+            if customer_id != current:
+                if current is not None:
+                    yield current, invoices_of, claims_of.get(current, [])
+                current, invoices_of = customer_id, []
+            key, head, payments = invoice_id, (invoice_id, due_date, amount, currency), []
+        if allocated is not None:
+            payments.append((received_on, allocated))
+    if head is not None:
+        invoices_of.append(InvoiceRow(*head, payments=tuple(payments)))
+        yield current, invoices_of, claims_of.get(current, [])
+
+
+def oldest_overdue(customer_ids, as_of: dt.date) -> dict[int, dt.date]:
+    """``{customer_id: due date of its oldest open invoice past due on as_of}`` (one query); invoices
+    issued after ``as_of`` do not count (a month classified after its end)."""
+    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
+                                   issue_date__lte=as_of, due_date__lt=as_of)
+            .values("customer_id").annotate(oldest=Min("due_date")).order_by())
+    return {row["customer_id"]: row["oldest"] for row in rows}
+
+
+def days_past_due(customer_ids, as_of: dt.date) -> dict[int, int]:
+    """``{customer_id: days past due}`` by debtor (``rules.debtor_days_past_due``), 0 for the others."""
+    oldest = oldest_overdue(customer_ids, as_of)
+    return {cid: rules.debtor_days_past_due(oldest.get(cid), as_of) for cid in customer_ids}
+
+
+def open_amounts_by_customer(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
+    result: dict[int, list] = {}
+    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN)
+            .values("customer_id", "currency")
+            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
+            .order_by("customer_id", "currency"))
+    for row in rows:
+        result.setdefault(row["customer_id"], []).append((row["open"], row["currency"]))
+    return result
+
+
+def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
+    ids = list(facility_ids)
+    if not ids or not hasattr(Invoice, "facility_id"):
+        return {}
+    from credit.models import Facility
+
+    currencies = dict(Facility.objects.filter(pk__in=ids).values_list("pk", "currency"))
+    rows = (Invoice.objects.filter(facility_id__in=ids, status=InvoiceStatus.OPEN)
+            .values("facility_id", "currency")
+            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
+    result: dict[int, Decimal] = {}
+    table = None
+    for row in rows:
+        target = currencies.get(row["facility_id"], row["currency"])
+        amount = row["open"]
+        if row["currency"] != target:
+            table = table or RateTable(clock.today())
+            amount = table.convert(amount, row["currency"], target)
+        result[row["facility_id"]] = result.get(row["facility_id"], ZERO) + amount
+    return result
+
+
+# --- late fees ---------------------------------------------------------------------------------
+
+def late_fees(invoices, *, as_of, daily_rate) -> dict[int, Decimal]:
+    """Late fee per invoice (``rules.late_fee``), with the payments of all invoices read in one query."""
+    invoices = list(invoices)
+    payments: dict[int, list] = {}
+    for invoice_id, received_on, amount in PaymentAllocation.objects.filter(
+            invoice__in=[i.pk for i in invoices]).values_list("invoice_id", "payment__received_on", "amount"):
+        payments.setdefault(invoice_id, []).append((received_on, amount))
+    return {i.pk: rules.late_fee(principal=i.amount, due_date=i.due_date, as_of=as_of, daily_rate=daily_rate,
+                                 payments=payments.get(i.pk, []))
+            for i in invoices}
+
+
