@@ -96,13 +96,26 @@ def all_transitions():
     return found
 
 
+def _sources(module):
+    """The module's source; a package's (``services/`` split by section) is that of every module in it."""
+    import pkgutil
+
+    if not hasattr(module, "__path__"):
+        return [inspect.getsource(module)]
+    return [inspect.getsource(module)] + [inspect.getsource(importlib.import_module(f"{module.__name__}.{info.name}"))
+                                          for info in pkgutil.iter_modules(module.__path__)]
+
+
 class ModuleGraph:
     """Per function of a module: the names it calls or mentions, and whether it audits (transitively)."""
 
     def __init__(self, module):
-        tree = ast.parse(inspect.getsource(module))
-        self.functions = {n.name: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda.__base__))
-                          and isinstance(n, ast.FunctionDef)}
+        self.functions = {}
+        for source in _sources(module):
+            tree = ast.parse(source)
+            self.functions.update({n.name: n for n in ast.walk(tree)
+                                   if isinstance(n, (ast.FunctionDef, ast.Lambda.__base__))
+                                   and isinstance(n, ast.FunctionDef)})
         self.names, self.strings = {}, {}
         for name, fn in self.functions.items():
             names, strings = set(), set()
