@@ -117,9 +117,9 @@ def config_permissions(model_name: str) -> dict:
 
 class ConfigChangeViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    """A four-eyes configuration table: a change starts from the row's ``current_fields`` (a PATCH names only
-    what changes) and goes to ``propose_change(data, row)``."""
-
+    # A four-eyes configuration table: a change starts from the row's ``current_fields`` (a PATCH names only
+    # what changes) and goes to ``propose_change(data, row)``. (A comment, not a docstring: the routes keep
+    # ProposeOnWriteMixin's text as their description in the schema.)
     current_fields: tuple[str, ...] = ()
 
     def propose(self, data, row):
