@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import FormView, ListView, View
 
-from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.errors import NotAllowed, ServiceError, ValidationFailed
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.views import PortalPermissionMixin, ServiceFormView, report_service_error
 
 from . import services
 from .filtersets import UserFilterSet
@@ -55,32 +55,41 @@ class UserListView(PortalListView):
         return context
 
 
-class UserCreateView(PortalPermissionMixin, FormView):
+class UserFormView(ServiceFormView):
+    """A user's form page: saved through one service; roles that take four-eyes are proposed, and the page then
+    says so and goes to the proposal."""
+
+    cancel_url = "accounts:user_list"
+    proposed_message = ""
+
+    def success_url_for(self, user):
+        if user.role_proposal is not None:  # after the success message (ServiceFormView adds it first)
+            messages.info(self.request, str(self.proposed_message))
+            return reverse("proposals:detail", args=[user.role_proposal.pk])
+        return self.cancel_url
+
+
+class UserCreateView(UserFormView):
     permission_required = "auth.add_user"
-    template_name = "accounts/user_form.html"
     form_class = UserForm
+    title = gettext_lazy("New user")
+    proposed_message = gettext_lazy("Their roles are proposed; they apply once another risk administrator "
+                                    "approves them.")
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            user = services.user_create(actor=self.request.user, username=data["username"], password=data["password"],
-                                        roles=data["roles"], first_name=data["first_name"],
-                                        last_name=data["last_name"], email=data["email"])
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("User %(name)s created.") % {"name": user.username})
-        if user.role_proposal is not None:
-            messages.info(self.request, _("Their roles are proposed; they apply once another risk administrator "
-                                          "approves them."))
-            return redirect("proposals:detail", pk=user.role_proposal.pk)
-        return redirect("accounts:user_list")
+    def perform(self, data):
+        return services.user_create(actor=self.request.user, username=data["username"], password=data["password"],
+                                    roles=data["roles"], first_name=data["first_name"],
+                                    last_name=data["last_name"], email=data["email"])
+
+    def get_success_message(self, user):
+        return _("User %(name)s created.") % {"name": user.username}
 
 
-class UserEditView(PortalPermissionMixin, FormView):
+class UserEditView(UserFormView):
     permission_required = "auth.change_user"
-    template_name = "accounts/user_form.html"
     form_class = UserEditForm
+    proposed_message = gettext_lazy("The new roles are proposed; they apply once another risk administrator "
+                                    "approves them.")
 
     @cached_property
     def target(self):
@@ -92,29 +101,24 @@ class UserEditView(PortalPermissionMixin, FormView):
                 "last_name": self.target.last_name, "email": self.target.email,
                 "roles": list(self.target.groups.values_list("name", flat=True))}
 
+    def get_title(self):
+        return _("Edit user %(name)s") % {"name": self.target.username}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["target"] = self.target
         return context
 
-    def form_valid(self, form):
-        data = form.cleaned_data
+    def perform(self, data):
         try:
-            user = services.user_update(actor=self.request.user, user=self.target, roles=data["roles"],
+            return services.user_update(actor=self.request.user, user=self.target, roles=data["roles"],
                                         first_name=data["first_name"], last_name=data["last_name"],
                                         email=data["email"])
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        except NotAllowed as error:  # segregation of duties: one's own roles
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("User %(name)s saved.") % {"name": self.target.username})
-        if user.role_proposal is not None:
-            messages.info(self.request, _("The new roles are proposed; they apply once another risk administrator "
-                                          "approves them."))
-            return redirect("proposals:detail", pk=user.role_proposal.pk)
-        return redirect("accounts:user_list")
+        except NotAllowed as error:  # segregation of duties (one's own roles): shown above the form
+            raise ValidationFailed(error.message) from error
+
+    def get_success_message(self, user):
+        return _("User %(name)s saved.") % {"name": self.target.username}
 
 
 class UserActiveView(PortalPermissionMixin, View):
@@ -174,7 +178,8 @@ def _remember_language(request, language):
 
 
 class ProfileView(LoginRequiredMixin, FormView):
-    """The user's own settings: the language of pages, notifications and e-mails."""
+    """The user's own settings: the language of pages, notifications and e-mails (any signed-in user: no
+    permission, so not a ``ServiceFormView``; the page is ``creditportal/form_page.html`` without Cancel)."""
 
     template_name = "accounts/profile.html"
     form_class = PreferenceForm
@@ -189,6 +194,7 @@ class ProfileView(LoginRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["title"] = _("My settings")
         if not self.saved_language:
             context["default_language_name"] = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE,
                                                                             settings.LANGUAGE_CODE)

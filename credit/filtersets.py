@@ -2,8 +2,9 @@
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from .models import CreditApplication, Facility
+from .models import CreditApplication, CreditPolicy, Facility, GroupLimit
 
 
 def _customer_search(queryset, name, value):
@@ -37,3 +38,21 @@ class FacilityFilterSet(django_filters.FilterSet):
     class Meta:
         model = Facility
         fields = ["search", "status", "product", "expires_before"]
+
+
+class PolicyFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CreditPolicy.Status.choices, label=_("Status"),
+                                         empty_label=_("All statuses"))
+
+    class Meta:
+        model = CreditPolicy
+        fields = ["status"]
+
+
+class GroupLimitFilterSet(django_filters.FilterSet):
+    search = django_filters.CharFilter(field_name="group__name", lookup_expr="icontains", label=_("Group"))
+    active = django_filters.BooleanFilter(label=pgettext_lazy("in force", "Active"))
+
+    class Meta:
+        model = GroupLimit
+        fields = ["search", "active"]

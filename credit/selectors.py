@@ -339,3 +339,61 @@ def age_days(application, today=None) -> int:
 
 def reporting_currency() -> str:
     return settings.REPORTING_CURRENCY
+
+
+# --- What a user may do now (the pages' buttons) ----------------------------------------------
+
+EDITABLE_APPLICATION_STATES = (CreditApplication.Status.DRAFT, CreditApplication.Status.RETURNED)
+
+
+def application_editable(user, application) -> bool:
+    """May ``user`` change the terms and items of ``application`` now (a draft or a returned one)?"""
+    from creditportal.core import access
+
+    return application.status in EDITABLE_APPLICATION_STATES and access.has(user, "credit.change_creditapplication")
+
+
+def policy_actions(user, policy) -> set[str]:
+    """What ``user`` may do with ``policy`` now: ``edit`` a draft, ``supersede`` the policy in force with a new
+    version, ``activate`` a draft somebody else made (four-eyes)."""
+    from creditportal.core import access
+
+    S = CreditPolicy.Status
+    actions = set()
+    if policy.status == S.DRAFT and access.has(user, "credit.change_creditpolicy"):
+        actions.add("edit")
+    if policy.status == S.IN_FORCE and access.has(user, "credit.add_creditpolicy"):
+        actions.add("supersede")
+    if (policy.status == S.DRAFT and policy.created_by_id != user.pk
+            and access.has(user, "credit.approve_creditpolicy")):
+        actions.add("activate")
+    return actions
+
+
+def facility_actions(user, facility) -> set[str]:
+    """The facility page's actions open to ``user`` now: ``order``, ``suspend`` (an active facility),
+    ``resume`` (a suspended one), ``change`` (reduce the limit, close), ``reason_form`` (any of these three
+    permissions: the form with the reason), ``cancel_order`` (a reserved order: :func:`order_cancellable`)."""
+    from creditportal.core import access
+
+    S = Facility.Status
+    actions = set()
+    if access.has(user, "credit.add_order"):
+        actions.add("order")
+    if access.has(user, "credit.suspend_facility") and facility.status == S.ACTIVE:
+        actions.add("suspend")
+    if access.has(user, "credit.resume_facility") and facility.status == S.SUSPENDED:
+        actions.add("resume")
+    if access.has(user, "credit.change_facility"):
+        actions.add("change")
+    if any(access.has(user, p) for p in ("credit.suspend_facility", "credit.resume_facility",
+                                         "credit.change_facility")):
+        actions.add("reason_form")  # the form that suspends, resumes, reduces or closes
+    if access.has(user, "credit.change_order"):
+        actions.add("cancel_order")
+    return actions
+
+
+def order_cancellable(actions: set[str], order) -> bool:
+    """May the user whose facility actions are ``actions`` cancel ``order`` now (a reserved order)?"""
+    return "cancel_order" in actions and order.status == Order.Status.RESERVED

@@ -42,6 +42,11 @@ def may_decide(user, change) -> bool:
                 and change.proposed_by_id != user.pk and user.pk not in set(kind.subjects(change)))
 
 
+def may_withdraw(user, change) -> bool:
+    """Whether ``user`` may withdraw ``change``: the proposer, while it waits (the page's button; services check)."""
+    return bool(change.is_pending and change.proposed_by_id == user.pk)
+
+
 def _open_conflict(kind):
     return Conflict(kind.messages.get("open") or _("A change of this is already waiting for approval."))
 

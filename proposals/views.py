@@ -5,16 +5,18 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
 from creditportal.core import access
 from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 
 from . import registry, services
-from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, ChangeState, Proposal
+from .filtersets import ProposalFilterSet
+from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, Proposal
 
 
 def _view_permission(model) -> str:
@@ -49,7 +51,7 @@ class ChangeDetailView(PortalPermissionMixin, DetailView):
         context.update(
             kind=kind, title=kind.title(change), rows=kind.rows(change), rows_id=self.rows_id, may_configure=may,
             can_decide=services.may_decide(user, change),
-            can_withdraw=bool(change.is_pending and change.proposed_by_id == user.pk and "withdraw" in urls),
+            can_withdraw=services.may_withdraw(user, change) and "withdraw" in urls,
             is_subject=user.pk in set(kind.subjects(change)), action_urls=urls,
             back_url=reverse(back_url), back_label=back_label or _("Configuration changes"))
         context["has_before"] = any(row.get("before") is not None for row in context["rows"])
@@ -96,19 +98,32 @@ class ChangeDecideView(PortalPermissionMixin, View):
         return redirect(self.detail_url_name, pk=pk)
 
 
-class ProposalListView(PortalPermissionMixin, ListView):
-    """The configuration changes of the shared table: open ones first."""
+def _change_title(change) -> str:
+    return str(registry.kind_of(change).title(change))
+
+
+class ProposalListView(PortalListView):
+    """The configuration changes of the shared table, newest first; ``?state=`` filters (``ProposalFilterSet``)."""
 
     permission_required = "proposals.view_proposal"
     template_name = "proposals/change_list.html"
     context_object_name = "changes"
     paginate_by = 50
+    filterset_class = ProposalFilterSet
+    default_sort = "-proposed"
+    export_name = "configuration-changes"
+    export_title = gettext_lazy("Configuration changes")
+    columns = [
+        Column("id", "#", "pk", sort="id", kind="number"),
+        Column("change", gettext_lazy("Change"), _change_title),
+        Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
+        Column("proposed_by", gettext_lazy("Proposed by"), "proposed_by.username", sort="proposed_by__username"),
+        Column("proposed", pgettext_lazy("time", "Proposed"), "proposed_at", sort="proposed_at", kind="date"),
+        Column("decided_by", gettext_lazy("Decided by"), "decided_by.username"),
+    ]
 
-    def get_queryset(self):
-        queryset = Proposal.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
-        if self.request.GET.get("state") in ChangeState.values:
-            queryset = queryset.filter(state=self.request.GET["state"])
-        return queryset.order_by("-proposed_at", "-pk")
+    def base_queryset(self):
+        return Proposal.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -97,16 +97,26 @@ def all_transitions():
     return found
 
 
+def _sources(module):
+    """The module's source; a package's (``services/`` split by section) is that of every module in it."""
+    import pkgutil
+
+    if not hasattr(module, "__path__"):
+        return [inspect.getsource(module)]
+    return [inspect.getsource(module)] + [inspect.getsource(importlib.import_module(f"{module.__name__}.{info.name}"))
+                                          for info in pkgutil.iter_modules(module.__path__)]
+
+
 class ModuleGraph:
     """Per function of a module: the names it calls or mentions, and whether it audits (transitively)."""
 
     def __init__(self, module):
-        # a services package (split into sections): every module of it
-        modules = [module, *(importlib.import_module(f"{module.__name__}.{info.name}")
-                             for info in pkgutil.iter_modules(getattr(module, "__path__", [])))]
-        trees = [ast.parse(inspect.getsource(m)) for m in modules]
-        self.functions = {n.name: n for tree in trees for n in ast.walk(tree)
-                          if isinstance(n, (ast.FunctionDef, ast.Lambda.__base__)) and isinstance(n, ast.FunctionDef)}
+        self.functions = {}
+        for source in _sources(module):
+            tree = ast.parse(source)
+            self.functions.update({n.name: n for n in ast.walk(tree)
+                                   if isinstance(n, (ast.FunctionDef, ast.Lambda.__base__))
+                                   and isinstance(n, ast.FunctionDef)})
         self.names, self.strings = {}, {}
         for name, fn in self.functions.items():
             names, strings = set(), set()

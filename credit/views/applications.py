@@ -1,0 +1,352 @@
+"""The work queue and the credit applications: list, create, edit, items, detail, workflow actions."""
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.generic import TemplateView, View
+
+from creditportal.core import clock
+from creditportal.core.errors import Conflict, NotAllowed, ServiceError
+from creditportal.core.lists import Column, PortalListView
+from creditportal.core.views import PortalPermissionMixin
+from customers.models import Customer
+
+from .. import rules, selectors, services
+from ..filtersets import ApplicationFilterSet
+from ..forms import (
+    ActionForm,
+    ApplicationEditForm,
+    ApplicationForm,
+    CollateralForm,
+    CovenantForm,
+    GuarantorForm,
+    facility_choices,
+)
+from ..models import CreditApplication, Decision, Facility
+from ._common import ConfigFormView, _error, run_action
+
+
+# --- Work queue and applications --------------------------------------------------------------
+
+class QueueView(PortalPermissionMixin, TemplateView):
+    permission_required = "credit.view_creditapplication"
+    template_name = "credit/queue.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = list(selectors.work_queue(self.request.user)[:500])
+        today = clock.today()
+        context["rows"] = [(app, selectors.age_days(app, today)) for app in rows]
+        return context
+
+
+class ApplicationListView(PortalListView):
+    permission_required = "credit.view_creditapplication"
+    template_name = "credit/application_list.html"
+    filterset_class = ApplicationFilterSet
+    default_sort = "-created"
+    export_name = "credit-applications"
+    export_title = gettext_lazy("Credit applications")
+    columns = [
+        Column("id", "#", "pk", sort="id", kind="number"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("type", gettext_lazy("Type"), "get_application_type_display", sort="application_type"),
+        Column("product", gettext_lazy("Product"), "get_product_display", sort="product"),
+        Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
+        Column("term", gettext_lazy("Term (months)"), "term_months", sort="term_months", kind="number"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
+        Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
+    ]
+
+    def base_queryset(self):
+        return CreditApplication.objects.visible_to(self.request.user).select_related("customer", "created_by")
+
+
+class ApplicationCreateView(ConfigFormView):
+    permission_required = "credit.add_creditapplication"
+    form_class = ApplicationForm
+    title = gettext_lazy("New credit application")
+    cancel_url = "credit:application_list"
+    refusal_on_form = True
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        customers = Customer.objects.visible_to(self.request.user).order_by("name")
+        kwargs["customers"] = customers
+        facilities = Facility.objects.visible_to(self.request.user)
+        chosen = self.request.GET.get("customer", "")
+        if self.request.method == "GET" and chosen.isdigit():
+            # opened from a customer's page: offer that customer's facilities (a POST accepts any visible one
+            # and the service says which customer a facility belongs to)
+            facilities = facilities.filter(customer_id=int(chosen))
+        kwargs["facilities"] = facility_choices(facilities).select_related("customer")
+        return kwargs
+
+    def get_initial(self):
+        initial = {"currency": "CNY", "term_months": 12}
+        if self.request.GET.get("customer"):
+            initial["customer"] = self.request.GET["customer"]
+        return initial
+
+    def save(self, data):
+        return services.application_create(actor=self.request.user, **data)
+
+    def get_success_message(self, app):
+        return _("Application #%(id)s saved as a draft.") % {"id": app.pk}
+
+    def saved_url(self, app):
+        return reverse("credit:application_detail", args=[app.pk])
+
+
+ITEM_FIELDS = {
+    "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "valuation_date",
+                                   "revaluation_due")),
+    "guarantor": ("guarantors", ("customer", "outside_name", "amount", "currency")),
+    "covenant": ("covenants", ("ratio", "comparison", "threshold", "frequency")),
+}
+
+
+def _items(app, kind):
+    """The application's items of ``kind`` as the dicts ``application_update`` takes, with their rows."""
+    related, fields = ITEM_FIELDS[kind]
+    rows = list(getattr(app, related).all())
+    return related, [(row, {f: getattr(row, f) for f in fields}) for row in rows]
+
+
+class ApplicationEditView(ConfigFormView):
+    """Change the terms of a draft or a returned application (amount, term, type, product, purpose...)."""
+
+    permission_required = "credit.change_creditapplication"
+    form_class = ApplicationEditForm
+    cancel_url = "credit:application_list"
+    refusal_on_form = True
+
+    @cached_property
+    def application(self):
+        # Looked up after the permission check.
+        return _visible_application(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if self.application.status not in selectors.EDITABLE_APPLICATION_STATES:
+            messages.error(request, _("Only a draft or returned application can be changed."))
+            return redirect("credit:application_detail", pk=self.application.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["customers"] = Customer.objects.none()
+        kwargs["facilities"] = facility_choices(
+            Facility.objects.visible_to(self.request.user).filter(customer_id=self.application.customer_id)
+        ).select_related("customer")
+        return kwargs
+
+    def get_initial(self):
+        app = self.application
+        return {name: getattr(app, name) for name in services.APPLICATION_FIELDS}
+
+    def get_title(self):
+        return _("Application #%(id)s · %(customer)s") % {"id": self.application.pk,
+                                                         "customer": self.application.customer.name}
+
+    def save(self, data):
+        return services.application_update(actor=self.request.user, application=self.application, **data)
+
+    def saved_url(self, app):
+        return reverse("credit:application_detail", args=[self.application.pk])
+
+
+class ApplicationItemRemoveView(PortalPermissionMixin, View):
+    """POST: take one collateral, guarantor or covenant off a draft or returned application."""
+
+    permission_required = "credit.change_creditapplication"
+
+    def post(self, request, pk, kind, item_pk):
+        if kind not in ITEM_FIELDS:
+            raise Http404
+        app = _visible_application(request.user, pk)
+        related, items = _items(app, kind)
+        if not any(row.pk == item_pk for row, _data in items):
+            raise Http404
+        run_action(request, lambda: services.application_update(
+            actor=request.user, application=app, **{related: [data for row, data in items if row.pk != item_pk]}),
+            _("Removed."))
+        return redirect("credit:application_detail", pk=pk)
+
+
+def _visible_application(user, pk):
+    return get_object_or_404(
+        CreditApplication.objects.visible_to(user).select_related("customer", "created_by", "reviewer", "facility",
+                                                                  "policy", "rating"),
+        pk=pk)
+
+
+# Why an application needs the levels it was sent to (``rules.required_levels``' reason codes).
+ROUTE_REASONS = {
+    "amount": gettext_lazy("the amount with the group's exposure"),
+    "grade": gettext_lazy("the rating grade"),
+    "policy_exception": gettext_lazy("a policy exception (the top level decides)"),
+    "decrease": gettext_lazy("a decrease of the limit (one level)"),
+    "no_matrix": gettext_lazy("no authority matrix"),
+    "beyond_matrix": gettext_lazy("beyond the authority matrix"),
+}
+
+
+def decision_rows(decisions):
+    """The timeline's decisions; a routing decision's comment (reason codes) is said in words."""
+    for decision in decisions:
+        decision.comment_text = decision.comment
+        if decision.action == Decision.Action.ROUTE and decision.comment:
+            codes = [c for c in decision.comment.split(",") if c]
+            decision.comment_text = _("Because of %(reasons)s.") % {
+                "reasons": ", ".join(str(ROUTE_REASONS.get(c, c)) for c in codes)}
+    return decisions
+
+
+ACTION_LABELS = {
+    "submit": gettext_lazy("Submit"), "start_review": gettext_lazy("Start the review"), "recommend": gettext_lazy("Recommend"),
+    "approve": gettext_lazy("Approve"), "reject": gettext_lazy("Reject"), "return": gettext_lazy("Return to the manager"), "withdraw": gettext_lazy("Withdraw"),
+}
+
+
+class ApplicationDetailView(PortalPermissionMixin, TemplateView):
+    permission_required = "credit.view_creditapplication"
+    template_name = "credit/application_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        app = _visible_application(self.request.user, kwargs["pk"])
+        user = self.request.user
+        collaterals = list(app.collaterals.all())
+        guarantors = list(app.guarantors.select_related("customer"))
+        from creditportal.core.money import MissingRate, RateTable
+
+        try:
+            secured = services.secured_amount(app, RateTable(clock.today()))
+            coverage = rules.coverage_ratio(secured, app.amount)
+        except MissingRate:
+            secured, coverage = None, None
+        actions = services.available_actions(user, app)
+        editable = selectors.application_editable(user, app)
+        context.update({
+            "app": app,
+            "decisions": decision_rows(list(app.decisions.select_related("actor", "on_behalf_of"))),
+            "reporting_currency": settings.REPORTING_CURRENCY,
+            "collaterals": collaterals,
+            "guarantors": guarantors,
+            "covenants": list(app.covenants.all()),
+            "secured": secured,
+            "coverage": coverage,
+            "coverage_percent": None if coverage is None else rules.q2(coverage * 100),
+            "actions": [(a, ACTION_LABELS[a]) for a in actions],
+            "action_form": ActionForm(initial={"level": app.current_level or None}),
+            "editable": editable,
+            "collateral_form": kwargs.get("collateral_form") or (CollateralForm(
+                initial={"currency": app.currency, "haircut": "0.3", "valuation_date": clock.today()})
+                if editable else None),
+            "guarantor_form": kwargs.get("guarantor_form") or (GuarantorForm(
+                customers=guarantor_choices(user, app), initial={"currency": app.currency}) if editable else None),
+            "covenant_form": kwargs.get("covenant_form") or (CovenantForm() if editable else None),
+            "open_item": kwargs.get("open_item", ""),
+            "violations": (app.policy_result or {}).get("violations", []),
+            "today": clock.today(),
+        })
+        return context
+
+
+class ApplicationActionView(PortalPermissionMixin, View):
+    """POST ``<pk>/<action>/``: one workflow action through its service; only what the user may do now."""
+
+    permission_required = "credit.decide_creditapplication"
+
+    def post(self, request, pk, action):
+        app = _visible_application(request.user, pk)
+        form = ActionForm(request.POST)
+        form.is_valid()
+        comment = form.cleaned_data.get("comment", "") if hasattr(form, "cleaned_data") else ""
+        level = form.cleaned_data.get("level") if hasattr(form, "cleaned_data") else None
+        calls = {
+            "submit": lambda: services.application_submit(actor=request.user, application=app,
+                                                          exception_reason=comment),
+            "start_review": lambda: services.application_start_review(actor=request.user, application=app),
+            "recommend": lambda: services.application_recommend(actor=request.user, application=app, opinion=comment),
+            "approve": lambda: services.application_approve(actor=request.user, application=app, comment=comment,
+                                                            expected_level=level),
+            "reject": lambda: services.application_reject(actor=request.user, application=app, comment=comment,
+                                                          expected_level=level),
+            "return": lambda: services.application_return(actor=request.user, application=app, reason=comment,
+                                                          expected_level=level),
+            "withdraw": lambda: services.application_withdraw(actor=request.user, application=app, comment=comment),
+        }
+        if action not in calls:
+            raise PermissionDenied
+        run_action(request, calls[action], _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+        return redirect("credit:application_detail", pk=pk)
+
+
+def guarantor_choices(user, app):
+    """The customers a manager may name as guarantor of ``app``: their own, not the applicant itself."""
+    return Customer.objects.visible_to(user).exclude(pk=app.customer_id).order_by("name")
+
+
+class ApplicationItemView(PortalPermissionMixin, View):
+    """POST: add a collateral, guarantor or covenant to a draft (through ``application_update``).
+
+    A refusal (of the form or the service) shows the application page again with the errors next to the
+    fields of that form, which stays open and keeps what the user typed."""
+
+    permission_required = "credit.change_creditapplication"
+
+    def post(self, request, pk, kind):
+        if kind not in ("collateral", "guarantor", "covenant"):
+            raise Http404
+        app = _visible_application(request.user, pk)
+        if kind == "collateral":
+            form = CollateralForm(request.POST)
+        elif kind == "guarantor":
+            form = GuarantorForm(request.POST, customers=guarantor_choices(request.user, app))
+        elif kind == "covenant":
+            form = CovenantForm(request.POST)
+        else:
+            raise PermissionDenied
+        if not form.is_valid():
+            return self.redisplay(request, pk, kind, form)
+        data = form.cleaned_data
+        try:
+            related, items = _items(app, kind)
+            services.application_update(actor=request.user, application=app,
+                                        **{related: [item for _row, item in items] + [data]})
+        except Conflict as error:  # no longer a draft: the page has no form to show it in
+            _error(request, error)
+            return redirect("credit:application_detail", pk=pk)
+        except ServiceError as error:
+            _place_item_error(form, kind, error)
+            return self.redisplay(request, pk, kind, form)
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
+        messages.success(request, _("Saved."))
+        return redirect("credit:application_detail", pk=pk)
+
+    def redisplay(self, request, pk, kind, form):
+        page = ApplicationDetailView()
+        page.setup(request, pk=pk)
+        context = page.get_context_data(pk=pk, open_item=kind, **{f"{kind}_form": form})
+        return render(request, page.template_name, context, status=400)
+
+
+def _place_item_error(form, kind, error):
+    """A service error about the list of items (``collaterals.0.haircut``, ``guarantors``) on the added item's
+    field when the message names one, otherwise above that form."""
+    placed = False
+    for key, message in (error.field_errors or {}).items():
+        field = str(key).rsplit(".", 1)[-1]
+        if field in form.fields:
+            form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
