@@ -99,7 +99,6 @@ def all_transitions():
 
 def _sources(module):
     """The module's source; a package's (``services/`` split by section) is that of every module in it."""
-    import pkgutil
 
     if not hasattr(module, "__path__"):
         return [inspect.getsource(module)]
