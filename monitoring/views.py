@@ -1,57 +1,50 @@
 """Pages of the monitoring app: thin views over the selectors and services."""
-import json
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
-from django.views.generic import DetailView, FormView, ListView, TemplateView, View
+from django.views.generic import DetailView, TemplateView, View
 
-from creditportal.core import access, clock
-from creditportal.core.canonical import jsonable
+from creditportal.core import access
 from creditportal.core.errors import ServiceError
 from creditportal.core.filters import clean_params, report_invalid
-from creditportal.core.lists import Column, ExportMixin, PortalListView, query_without
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.lists import Column, PortalListView
+from creditportal.core.views import PortalPermissionMixin, ServiceFormView, report_service_error
 from customers.models import INDUSTRY_SECTION_CHOICES, Customer
+from proposals import services as proposals
 from proposals.views import ChangeDecideView, ChangeDetailView
 
-from . import rules, selectors, services
+from . import selectors, services
 from .filtersets import (
     AlertFilterSet, ClassificationFilterSet, DashboardFilterSet, ExposureFilterSet, ProvisionLineFilterSet,
+    WatchlistFilterSet,
 )
 from .forms import CommentForm, RatesForm, ReclassifyForm, RunForm, StartActionForm, WarningRuleForm, WatchlistForm
 from .models import (
-    Alert, AlertStatus, AssetClassification, ClassificationStatus, Metric, ProvisionRateChange, ProvisionRun, Severity,
-    Tier, WarningRule, WarningRuleChange, WatchlistEntry,
+    Alert, AlertStatus, AssetClassification, ClassificationStatus, ProvisionRateChange, ProvisionRun, Severity, Tier,
+    WarningRule, WarningRuleChange, WatchlistEntry,
 )
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- Alerts ------------------------------------------------------------------------------------------
 
 class AlertListView(PortalListView):
-    """Filtered and sorted by ``selectors.alert_list`` (status, severity, rule, age, q, ``?sort=``); exportable."""
+    """Filtered by ``selectors.alert_list`` (status, severity, rule, age, q); ``?sort=`` and export through the
+    shared list machinery (unsorted: the most severe first, then the newest)."""
 
     permission_required = "monitoring.view_alert"
     template_name = "monitoring/alert_list.html"
     export_name = "alerts"
     export_title = gettext_lazy("Alerts")
     columns = [
-        Column("raised", gettext_lazy("Raised on"), "raised_on", kind="date"),
-        Column("customer", gettext_lazy("Customer"), "customer.name"),
-        Column("rule", gettext_lazy("Rule"), "rule.name"),
-        Column("severity", gettext_lazy("Severity"), "get_severity_display"),
-        Column("status", gettext_lazy("Status"), "get_status_display"),
+        Column("raised", gettext_lazy("Raised on"), "raised_on", sort="raised_on", kind="date"),
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("rule", gettext_lazy("Rule"), "rule.name", sort="rule__name"),
+        Column("severity", gettext_lazy("Severity"), "get_severity_display", sort="severity_rank"),
+        Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
         Column("value", gettext_lazy("Value"), "value", kind="number"),
         Column("last_seen", gettext_lazy("Last seen on"), "last_seen_on", kind="date"),
         Column("owner", gettext_lazy("Owner"), "owner.username"),
@@ -66,8 +59,7 @@ class AlertListView(PortalListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            query=_query_without_page(self.request), params=self.request.GET,
-            severities=Severity.choices, statuses=[("active", pgettext("alert status", "active")), ("all", _("all")), *AlertStatus.choices],
+            params=self.request.GET, severities=Severity.choices, statuses=[("active", pgettext("alert status", "active")), ("all", _("all")), *AlertStatus.choices],
             rules=WarningRule.objects.order_by("name").values_list("code", "name"),
             sorts=[("", _("severity, newest")), ("-raised", _("newest")), ("raised", _("oldest")),
                    ("customer", _("customer")), ("rule", _("rule"))],
@@ -96,7 +88,7 @@ class AlertDetailView(PortalPermissionMixin, DetailView):
             recommended=recommended,
             comment_form=CommentForm(),
             action_form=StartActionForm(actions=recommended, initial={"action": alert.recommended_action}),
-            can_watch=access.has(user, "monitoring.add_watchlistentry") and alert.is_active,
+            can_watch=services.may_watch_from_alert(alert, user),
             watch_form=watch_form,
             detail_rows=selectors.alert_detail_rows(alert),
         )
@@ -163,11 +155,26 @@ class AlertWatchView(PortalPermissionMixin, View):
 
 # --- Rules and rates -----------------------------------------------------------------------------------
 
-class RuleListView(PortalPermissionMixin, ListView):
+class RuleListView(PortalListView):
     permission_required = "monitoring.view_warningrule"
     template_name = "monitoring/rule_list.html"
+    paginate_by = 100
+    default_sort = "code"
+    export_name = "warning-rules"
+    export_title = gettext_lazy("Warning rules")
+    columns = [
+        Column("code", gettext_lazy("Code"), "code", sort="code"),
+        Column("name", pgettext_lazy("warning rule", "Name"), "name", sort="name"),
+        Column("metric", gettext_lazy("Metric"), "get_metric_display", sort="metric"),
+        Column("comparison", gettext_lazy("Comparison"), "comparison"),
+        Column("threshold", gettext_lazy("Threshold"), "threshold", kind="number"),
+        Column("window", gettext_lazy("Window (days)"), "window_days", kind="number"),
+        Column("severity", gettext_lazy("Severity"), "get_severity_display", sort="severity"),
+        Column("action", gettext_lazy("Recommended action"), "get_recommended_action_display"),
+        Column("enabled", gettext_lazy("Enabled"), "enabled", sort="enabled"),
+    ]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return selectors.rules_list(self.request.user)
 
     def get_context_data(self, **kwargs):
@@ -178,12 +185,14 @@ class RuleListView(PortalPermissionMixin, ListView):
         return context
 
 
-class RuleFormView(PortalPermissionMixin, FormView):
+class RuleFormView(ServiceFormView):
     """A new rule or a change of one is proposed here; it takes effect once another risk administrator
     approves it (``RuleChangeDetailView``)."""
 
     template_name = "monitoring/rule_form.html"
     form_class = WarningRuleForm
+    cancel_url = "monitoring:rule_list"
+    success_message = gettext_lazy("Rule proposed; it takes effect once another risk administrator approves it.")
 
     def get_permission_required(self):
         return ["monitoring.change_warningrule" if "pk" in self.kwargs else "monitoring.add_warningrule"]
@@ -197,6 +206,9 @@ class RuleFormView(PortalPermissionMixin, FormView):
         kwargs["instance"] = self.rule or WarningRule()
         return kwargs
 
+    def get_title(self):
+        return self.rule.name if self.rule else _("New rule")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rule"] = self.rule
@@ -204,20 +216,14 @@ class RuleFormView(PortalPermissionMixin, FormView):
                                      if self.rule else None)
         return context
 
-    def form_valid(self, form):
-        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
-        try:
-            if self.rule:
-                change = services.warning_rule_propose(actor=self.request.user, rule=self.rule, **data)
-            else:
-                change = services.warning_rule_propose(actor=self.request.user, code=form.cleaned_data["code"],
-                                                       **data)
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Rule proposed; it takes effect once another risk administrator "
-                                         "approves it."))
-        return redirect("monitoring:rule_change_detail", pk=change.pk)
+    def perform(self, data):
+        fields = {k: v for k, v in data.items() if k != "code"}
+        if self.rule:
+            return services.warning_rule_propose(actor=self.request.user, rule=self.rule, **fields)
+        return services.warning_rule_propose(actor=self.request.user, code=data["code"], **fields)
+
+    def success_url_for(self, change):
+        return reverse("monitoring:rule_change_detail", args=[change.pk])
 
 
 class RuleChangeDetailView(ChangeDetailView):
@@ -259,24 +265,24 @@ class WatchlistView(PortalListView):
         Column("alert", gettext_lazy("From alert"), "alert.pk"),
     ]
 
+    params_filterset = WatchlistFilterSet
+
     def base_queryset(self):
-        queryset = WatchlistEntry.objects.visible_to(self.request.user).select_related("customer", "owner", "alert")
-        if self.request.GET.get("all") != "1":
-            queryset = queryset.current(clock.today())
-        return queryset
+        return selectors.watchlist_entries(self.request.user, self.request.GET)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query"] = _query_without_page(self.request)
+        context["show_all"] = clean_params(WatchlistFilterSet, self.request.GET)[0].get("all") == "1"
         context["can_change"] = access.has(self.request.user, "monitoring.change_watchlistentry")
-        context["today"] = clock.today()
         return context
 
 
-class WatchlistAddView(PortalPermissionMixin, FormView):
+class WatchlistAddView(ServiceFormView):
     permission_required = "monitoring.add_watchlistentry"
     template_name = "monitoring/watchlist_form.html"
     form_class = WatchlistForm
+    cancel_url = "monitoring:watchlist"
+    success_message = gettext_lazy("Customer added to the watchlist.")
 
     def dispatch(self, request, *args, **kwargs):
         self.customer = get_object_or_404(Customer.objects.visible_to(request.user), pk=kwargs["customer_pk"])
@@ -285,20 +291,17 @@ class WatchlistAddView(PortalPermissionMixin, FormView):
     def get_initial(self):
         return {"customer": self.customer.pk, "customer_name": self.customer.name}
 
+    def get_title(self):
+        return _("Put %(name)s on the watchlist") % {"name": self.customer.name}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["customer"] = self.customer
         return context
 
-    def form_valid(self, form):
-        try:
-            services.watchlist_add(actor=self.request.user, customer=self.customer,
-                                   reason=form.cleaned_data["reason"], until=form.cleaned_data.get("until"))
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Customer added to the watchlist."))
-        return redirect("monitoring:watchlist")
+    def perform(self, data):
+        return services.watchlist_add(actor=self.request.user, customer=self.customer, reason=data["reason"],
+                                      until=data.get("until"))
 
 
 class WatchlistEndView(PortalPermissionMixin, View):
@@ -346,7 +349,7 @@ class ClassificationListView(PortalListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(
-            query=_query_without_page(self.request), params=self.request.GET, tiers=Tier.choices,
+            params=self.request.GET, tiers=Tier.choices,
             statuses=ClassificationStatus.choices,
             periods=AssetClassification.objects.order_by("-period").values_list("period", flat=True).distinct()[:24],
             can_run=access.has(user, "monitoring.classify_exposure"), run_form=RunForm(),
@@ -382,15 +385,11 @@ class ClassificationDetailView(PortalPermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj, user = self.object, self.request.user
-        worse = [(t, l) for t, l in Tier.choices if not rules.is_better_than(t, obj.floor_tier) and t != obj.tier]
         form = kwargs.get("form") or ReclassifyForm()
-        form.fields["tier"].choices = worse
+        form.fields["tier"].choices = services.reclassification_tiers(obj)
+        actions = services.classification_available_actions(obj, user)
         context.update(
-            form=form,
-            can_request=(access.has(user, "monitoring.classify_exposure")
-                         and obj.status == ClassificationStatus.CONFIRMED and bool(worse)),
-            can_decide=(access.has(user, "monitoring.approve_classification")
-                        and obj.status == ClassificationStatus.PENDING and obj.requested_by_id != user.pk),
+            form=form, can_request="request" in actions, can_decide="decide" in actions,
             history=AssetClassification.objects.visible_to(user).filter(customer=obj.customer)
             .order_by("-period")[:12],
         )
@@ -427,13 +426,24 @@ class ClassificationDetailView(PortalPermissionMixin, DetailView):
 
 # --- Provisions ------------------------------------------------------------------------------------------
 
-class ProvisionRunListView(PortalPermissionMixin, ListView):
+class ProvisionRunListView(PortalListView):
     permission_required = "monitoring.view_provisionrun"
     template_name = "monitoring/provision_run_list.html"
     paginate_by = 24
+    default_sort = "-period"
+    export_name = "provision-runs"
+    export_title = gettext_lazy("Provisions")
+    columns = [
+        Column("period", gettext_lazy("Month end"), "period", sort="period", kind="date"),
+        Column("customers", gettext_lazy("Customers"), "customer_count", kind="number"),
+        Column("exposure", gettext_lazy("Exposure"), "total_exposure", kind="money", currency="currency"),
+        Column("provision", gettext_lazy("Provision"), "total_provision", kind="money", currency="currency"),
+        Column("run_by", gettext_lazy("Run by"), "run_by.username"),
+        Column("run_at", gettext_lazy("Run at"), "run_at", kind="date"),
+    ]
 
-    def get_queryset(self):
-        return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by").order_by("-period")
+    def base_queryset(self):
+        return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -446,7 +456,7 @@ class ProvisionRunListView(PortalPermissionMixin, ListView):
                        tiers=Tier.choices, pending_change=pending,
                        pending_rows=[(label, pending.previous.get(tier), pending.rates.get(tier))
                                      for tier, label in Tier.choices if tier in pending.rates] if pending else [],
-                       can_decide_change=bool(pending and can_rates and pending.proposed_by_id != user.pk))
+                       can_decide_change=bool(pending and proposals.may_decide(user, pending)))
         return context
 
 
@@ -502,24 +512,37 @@ class ProvisionRateChangeDecideView(ChangeDecideView):
         return redirect("monitoring:provision_run_list")
 
 
-class ProvisionRunDetailView(PortalPermissionMixin, DetailView):
+class ProvisionRunDetailView(PortalListView):
+    """A provision run: the movement by tier since the previous month and its lines (filtered by
+    ``selectors.provision_lines``; paginated and exportable through the shared list machinery)."""
+
     permission_required = "monitoring.view_provisionrun"
     template_name = "monitoring/provision_run_detail.html"
-    context_object_name = "run"
+    paginate_by = 50
+    params_filterset = ProvisionLineFilterSet
+    export_name = "provision-lines"
+    export_title = gettext_lazy("Provision lines")
+    columns = [
+        Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
+        Column("tier", gettext_lazy("Tier"), "get_tier_display", sort="tier"),
+        Column("exposure", gettext_lazy("Exposure"), "exposure", sort="exposure", kind="money",
+               currency="run.currency"),
+        Column("rate", gettext_lazy("Rate"), "rate", kind="number"),
+        Column("amount", gettext_lazy("Provision"), "amount", sort="amount", kind="money", currency="run.currency"),
+    ]
 
-    def get_queryset(self):
-        return ProvisionRun.objects.visible_to(self.request.user)
+    def get(self, request, *args, **kwargs):
+        self.run = get_object_or_404(ProvisionRun.objects.visible_to(request.user), pk=kwargs["pk"])
+        return super().get(request, *args, **kwargs)
+
+    def base_queryset(self):
+        return selectors.provision_lines(self.request.user, self.run, self.request.GET).select_related("run")
 
     def get_context_data(self, **kwargs):
-        from django.core.paginator import Paginator
-
         context = super().get_context_data(**kwargs)
-        report_invalid(self.request, clean_params(ProvisionLineFilterSet, self.request.GET)[1])
-        lines = selectors.provision_lines(self.request.user, self.object, self.request.GET)
-        page = Paginator(lines, 50).get_page(self.request.GET.get("page"))
-        context.update(comparison=selectors.provision_comparison(self.object), page_obj=page, lines=page.object_list,
-                       tiers=Tier.choices, tier=self.request.GET.get("tier", ""),
-                       query=_query_without_page(self.request))
+        tier = clean_params(ProvisionLineFilterSet, self.request.GET)[0].get("tier", "")
+        context.update(run=self.run, object=self.run, comparison=selectors.provision_comparison(self.run),
+                       lines=context["object_list"], tiers=Tier.choices, tier=tier)
         return context
 
 
@@ -531,8 +554,8 @@ class DashboardAccessMixin(PortalPermissionMixin):
     permission_required = ("monitoring.view_alert", "customers.view_all_customers")
 
 
-class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
-    """Filtered by ``selectors.exposure_list``; exported as CSV/XLSX through the shared machinery."""
+class ExposureListView(DashboardAccessMixin, PortalListView):
+    """Filtered by ``selectors.exposure_list``; paginated and exported as CSV/XLSX through the shared machinery."""
 
     template_name = "monitoring/exposure_list.html"
     paginate_by = 50
@@ -547,37 +570,16 @@ class ExposureListView(ExportMixin, DashboardAccessMixin, ListView):
         Column("exposure", gettext_lazy("Exposure"), "exposure", kind="money"),
     ]
 
-    def get_queryset(self):
+    params_filterset = ExposureFilterSet
+
+    def base_queryset(self):
         return selectors.exposure_list(self.request.user, self.request.GET)
-
-    def get(self, request, *args, **kwargs):
-        fmt = self.requested_export()
-        if fmt:
-            self.object_list = self.get_queryset()
-            return self.export(fmt)
-        return super().get(request, *args, **kwargs)
-
-    def export_header(self):
-        return [h for c in self.columns for h in c.headers()]
-
-    def export_count(self):
-        return self.object_list.count()
-
-    def export_object_type(self):
-        return "customers.customer"
-
-    def export_rows(self):
-        for row in self.object_list.iterator(chunk_size=2000):
-            yield [cell for c in self.columns for cell in c.cells(row)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        report_invalid(self.request, clean_params(ExposureFilterSet, self.request.GET)[1])
-        context.update(query=_query_without_page(self.request), params=self.request.GET,
-                       filter_labels=selectors.exposure_filter_labels(self.request.GET),
+        context.update(params=self.request.GET, filter_labels=selectors.exposure_filter_labels(self.request.GET),
                        missing_rates=selectors.currencies_without_rate(self.request.user),
-                       industries=dict(INDUSTRY_SECTION_CHOICES), can_export=self.may_export(),
-                       export_query=query_without(self.request))
+                       industries=dict(INDUSTRY_SECTION_CHOICES))
         return context
 
 
