@@ -68,7 +68,7 @@ def _rule_json(field, value):
 
 
 def _rule_value(field, value):
-    return Decimal(value) if field == "threshold" and value is not None else value
+    return to_decimal(value) if field == "threshold" and value is not None else value
 
 
 def pending_rule_changes():
@@ -210,7 +210,7 @@ def _apply_rate_change(actor, change) -> dict[str, Decimal]:
     """Put approved provision rates in force (called by ``proposals.services.change_approve``)."""
     before = {k: str(v) for k, v in current_rates().items()}
     for tier, rate in change.values.items():
-        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": Decimal(rate), "updated_by": actor})
+        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": to_decimal(rate), "updated_by": actor})
     after = {k: str(v) for k, v in current_rates().items()}
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="monitoring.provisionrate",
                  object_repr="provision rates", before=before, after=after)
