@@ -2,6 +2,7 @@
 
 One module per section; this package re-exports the views (``monitoring/urls.py`` names ``views.X``):
 
+* ``_common`` — what the sections share (the month-end run started from a button);
 * ``alerts`` — the alert list and an alert's page with its workflow, actions and watch button;
 * ``rules`` — warning rules: the list, the form that proposes a rule and the decision pages;
 * ``watchlist`` — the watchlist, putting a customer on it and taking one off;

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView, View
+from django.views.generic import DetailView
 
 from creditportal.core import access
 from creditportal.core.errors import ServiceError
@@ -14,6 +14,7 @@ from .. import selectors, services
 from ..filtersets import ClassificationFilterSet
 from ..forms import ReclassifyForm, RunForm
 from ..models import AssetClassification, ClassificationStatus, Tier
+from ._common import MonthRunView
 
 
 class ClassificationListView(PortalListView):
@@ -54,20 +55,18 @@ class ClassificationListView(PortalListView):
         return context
 
 
-class ClassificationRunView(PortalPermissionMixin, View):
+class ClassificationRunView(MonthRunView):
     permission_required = "monitoring.classify_exposure"
+    back = "monitoring:classification_list"
 
-    def post(self, request):
-        form = RunForm(request.POST)
-        form.is_valid()
-        try:
-            result = services.classification_run(actor=request.user, period=form.cleaned_data.get("period"))
-            messages.success(request, _("Month %(period)s classified: %(created)s new, %(updated)s updated.")
-                             % {"period": f"{result['period']:%Y-%m}", "created": result["created"],
-                                "updated": result["updated"]})
-        except ServiceError as error:
-            messages.error(request, error.message)
-        return redirect("monitoring:classification_list")
+    def run(self, period):
+        return services.classification_run(actor=self.request.user, period=period)
+
+    def succeeded(self, result):
+        messages.success(self.request, _("Month %(period)s classified: %(created)s new, %(updated)s updated.")
+                         % {"period": f"{result['period']:%Y-%m}", "created": result["created"],
+                            "updated": result["updated"]})
+        return redirect(self.back)
 
 
 class ClassificationDetailView(PortalPermissionMixin, DetailView):

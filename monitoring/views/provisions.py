@@ -17,6 +17,7 @@ from .. import selectors, services
 from ..filtersets import ProvisionLineFilterSet
 from ..forms import RatesForm, RunForm
 from ..models import ProvisionRateChange, ProvisionRun, Tier
+from ._common import MonthRunView
 
 
 class ProvisionRunListView(PortalListView):
@@ -53,19 +54,16 @@ class ProvisionRunListView(PortalListView):
         return context
 
 
-class ProvisionRunView(PortalPermissionMixin, View):
+class ProvisionRunView(MonthRunView):
     permission_required = "monitoring.run_provisions"
+    back = "monitoring:provision_run_list"
 
-    def post(self, request):
-        form = RunForm(request.POST)
-        form.is_valid()
-        try:
-            run = services.provision_run(actor=request.user, period=form.cleaned_data.get("period"))
-            messages.success(request, _("Provisions for %(period)s computed.") % {"period": f"{run.period:%Y-%m}"})
-            return redirect("monitoring:provision_run_detail", pk=run.pk)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        return redirect("monitoring:provision_run_list")
+    def run(self, period):
+        return services.provision_run(actor=self.request.user, period=period)
+
+    def succeeded(self, run):
+        messages.success(self.request, _("Provisions for %(period)s computed.") % {"period": f"{run.period:%Y-%m}"})
+        return redirect("monitoring:provision_run_detail", pk=run.pk)
 
 
 class ProvisionRatesView(PortalPermissionMixin, View):
