@@ -19,8 +19,8 @@ from proposals.models import ChangeState
 from . import selectors, services
 from .filtersets import AlertFilterSet, ClassificationFilterSet, DashboardFilterSet, ProvisionLineFilterSet
 from .models import (
-    Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun, RecommendedAction, Severity, Tier,
-    RuleChangeKind, WarningRule, WarningRuleChange, WatchlistEntry,
+    Alert, AlertStatus, AssetClassification, ClassificationStatus, Comparison, Metric, ProvisionLine, ProvisionRun,
+    RecommendedAction, RuleChangeKind, Severity, Tier, WarningRule, WarningRuleChange, WatchlistEntry,
 )
 
 
@@ -46,6 +46,22 @@ MetricField = inline_choices(Metric.choices)
 ComparisonField = inline_choices(Comparison.choices)
 
 
+class SelectorRowsMixin:
+    """The rows come from a selector that reads the query (``rows(params)``): ``list`` validates the query
+    first (``params_filterset``: 400 naming a bad value), the other actions read with ``detail_params`` (every
+    row the caller may see)."""
+
+    params_filterset = None
+    detail_params: dict = {}
+
+    def rows(self, params):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if self.action == "list":
+            require_valid(self.params_filterset, self.request.query_params)
+            return self.rows(self.request.query_params)
+        return self.rows(self.detail_params)
 
 
 # --- Alerts ------------------------------------------------------------------------------------------
@@ -93,7 +109,7 @@ ALERT_FILTERS = [
 
 
 @extend_schema(parameters=ALERT_FILTERS)
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Alerts of the caller's portfolio; POST ``acknowledge``, ``resolve``, ``dismiss`` (409 from the wrong state)."""
 
     serializer_class = AlertSerializer
@@ -104,10 +120,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "dismiss": "monitoring.handle_alert", "start_action": "monitoring.handle_alert",
     }
 
-    def get_queryset(self):
-        if self.action == "list":
-            require_valid(AlertFilterSet, self.request.query_params)
-        params = self.request.query_params if self.action == "list" else {"status": "all"}
+    params_filterset = AlertFilterSet
+    detail_params = {"status": "all"}
+
+    def rows(self, params):
         return selectors.alert_list(self.request.user, params)
 
     def _transition(self, request, service):
@@ -262,7 +278,8 @@ class MonthRunSerializer(serializers.Serializer):
 @extend_schema(parameters=[OpenApiParameter("period", OpenApiTypes.DATE), OpenApiParameter("tier", str),
                            OpenApiParameter("status", str), OpenApiParameter("customer", int),
                            OpenApiParameter("manual", bool), OpenApiParameter("all", bool)])
-class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ClassificationViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):
     """Monthly asset classifications; POST ``reclassify`` (worse than the floor, with a reason), then another
     person of the approver group POSTs ``approve`` or ``reject``; POST ``run`` classifies a month."""
 
@@ -274,10 +291,10 @@ class ClassificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         "reject": "monitoring.approve_classification", "run": "monitoring.classify_exposure",
     }
 
-    def get_queryset(self):
-        if self.action == "list":
-            require_valid(ClassificationFilterSet, self.request.query_params)
-        params = self.request.query_params if self.action == "list" else {"all": "1"}
+    params_filterset = ClassificationFilterSet
+    detail_params = {"all": "1"}
+
+    def rows(self, params):
         return selectors.classification_list(self.request.user, params)
 
     def _reply(self, obj):

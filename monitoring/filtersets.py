@@ -1,9 +1,10 @@
 """The monitoring lists' query parameters, validated by FilterSets before the selectors read them.
 
-The selectors (``alert_list``, ``classification_list``, ``exposure_list``, ``provision_lines``, ``dashboard``)
-filter with the cleaned values of these FilterSets only (``creditportal.core.filters.clean_params``): the API
-refuses a bad value with 400 naming it (``require_valid``), a page says which filter it ignored
-(``report_invalid``). Each filter here is the declaration of one parameter the selector reads.
+The selectors (``alert_list``, ``classification_list``, ``exposure_list``, ``provision_lines``,
+``watchlist_entries``, ``dashboard``) filter with the cleaned values of these FilterSets only
+(``creditportal.core.filters.clean_params``): the API refuses a bad value with 400 naming it
+(``require_valid``), a page says which filter it ignored (``report_invalid``). Each filter here is the
+declaration of one parameter the selector reads.
 """
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,9 @@ from creditportal.core.filters import IdFilter, PlausibleDateFilter
 from customers.models import Customer
 
 from .rules import ALERT_AGE_BUCKETS
-from .models import Alert, AlertStatus, AssetClassification, ClassificationStatus, ProvisionLine, Severity, Tier
+from .models import (
+    Alert, AlertStatus, AssetClassification, ClassificationStatus, ProvisionLine, Severity, Tier, WatchlistEntry,
+)
 
 FLAG = [("1", _("yes")), ("true", _("yes")), ("0", _("no")), ("false", _("no"))]
 GRADE_MAX = 8
@@ -75,6 +78,14 @@ class ProvisionLineFilterSet(_Declared):
 
     class Meta:
         model = ProvisionLine
+        fields = []
+
+
+class WatchlistFilterSet(_Declared):
+    all = django_filters.ChoiceFilter(choices=FLAG)
+
+    class Meta:
+        model = WatchlistEntry
         fields = []
 
 

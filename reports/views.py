@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from creditportal.core import clock
 from creditportal.core.errors import ServiceError
-from creditportal.core.filters import clean_params, report_invalid
+from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 
 from . import selectors, services
@@ -23,7 +23,7 @@ from .api import pdf_response
 from .filtersets import StoredReportFilterSet
 from .documents.common import normalise_language
 from .forms import BatchRequestForm, WorkspaceSearchForm
-from .models import ReportBatch, ReportLanguage, StoredReport
+from .models import ReportLanguage, StoredReport
 
 PAGE_SIZE = 25
 
@@ -36,32 +36,35 @@ def _refused(error: ServiceError) -> HttpResponse:
     return HttpResponse(str(error.message), status=error.status_code, content_type="text/plain; charset=utf-8")
 
 
-class WorkspaceView(PortalPermissionMixin, TemplateView):
-    """Search approved ratings, applications and decisions; download their PDFs; jump to the audit trail."""
+class WorkspaceView(PortalListView):
+    """Search approved ratings, applications and decisions; download their PDFs; jump to the audit trail.
+
+    The search form picks the selector and its filters; pagination is the shared list machinery's. The rows are
+    documents to download one by one, so the page exports no list file."""
 
     permission_required = "reports.download_report"
     template_name = "reports/workspace.html"
+    paginate_by = PAGE_SIZE
+    SEARCHES = {WorkspaceSearchForm.APPLICATIONS: selectors.search_applications,
+                WorkspaceSearchForm.DECISIONS: selectors.search_decisions}
+
+    def requested_export(self):
+        return None
+
+    def base_queryset(self):
+        self.form = WorkspaceSearchForm(self.request.GET or None)
+        self.what = self.form.what_value()
+        filters = self.form.filters() if self.form.is_bound else {}
+        search = self.SEARCHES.get(self.what, selectors.search_ratings)
+        return search(self.request.user, **filters)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = WorkspaceSearchForm(self.request.GET or None)
-        what = form.what_value()
-        filters = form.filters() if form.is_bound else {}
-        user = self.request.user
-        if what == WorkspaceSearchForm.APPLICATIONS:
-            queryset = selectors.search_applications(user, **filters)
-        elif what == WorkspaceSearchForm.DECISIONS:
-            queryset = selectors.search_decisions(user, **filters)
-        else:
-            queryset = selectors.search_ratings(user, **filters)
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        user, rows = self.request.user, context["object_list"]
         stored = {}
-        if what == WorkspaceSearchForm.RATINGS:
-            stored = selectors.stored_rating_reports_for([r.pk for r in page.object_list])
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(form=form, what=what, page_obj=page, rows=page.object_list, query=query.urlencode(),
-                       stored=stored, languages=ReportLanguage.choices,
+        if self.what == WorkspaceSearchForm.RATINGS:
+            stored = selectors.stored_rating_reports_for([r.pk for r in rows])
+        context.update(form=self.form, what=self.what, rows=rows, stored=stored, languages=ReportLanguage.choices,
                        can_audit=user.has_perm("audit.view_auditevent"),
                        can_batch=user.has_perm("reports.request_report_batch"),
                        can_portfolio=user.has_perm("customers.view_all_customers"))
@@ -144,20 +147,32 @@ class PortfolioDownloadView(PortalPermissionMixin, View):
         return pdf_response(content, filename)
 
 
-class StoredReportListView(PortalPermissionMixin, TemplateView):
+class StoredReportListView(PortalListView):
+    """The stored reports, newest first, filtered by kind (``StoredReportFilterSet``)."""
+
     permission_required = "reports.view_storedreport"
     template_name = "reports/stored_list.html"
+    paginate_by = PAGE_SIZE
+    filterset_class = StoredReportFilterSet
+    export_name = "stored-reports"
+    export_title = gettext_lazy("Stored reports")
+    columns = [
+        Column("number", gettext_lazy("Report number"), "report_number"),
+        Column("title", gettext_lazy("Title"), "title"),
+        Column("language", gettext_lazy("Language"), "get_language_display"),
+        Column("created", gettext_lazy("Generated"), "created_at", kind="date"),
+        Column("size", gettext_lazy("Size (bytes)"), "size", kind="number"),
+        Column("sha256", gettext_lazy("SHA-256"), "sha256"),
+    ]
+
+    def base_queryset(self):
+        return selectors.stored_reports(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cleaned, errors = clean_params(StoredReportFilterSet, self.request.GET)
-        report_invalid(self.request, errors)
-        kind = cleaned.get("kind")
-        page = Paginator(selectors.stored_reports(self.request.user, kind), PAGE_SIZE).get_page(
-            self.request.GET.get("page"))
-        context.update(page_obj=page, rows=page.object_list, kind=kind or "",
-                       kinds=StoredReport._meta.get_field("kind").choices,
-                       query=f"kind={kind}" if kind else "")
+        kind = self.filterset.form.cleaned_data.get("kind") if self.filterset.is_bound else ""
+        context.update(rows=context["object_list"], kind=kind or "",
+                       kinds=StoredReport._meta.get_field("kind").choices)
         return context
 
 
@@ -177,27 +192,45 @@ def _default_period():
     return dt.date(previous_end.year, 3 * ((previous_end.month - 1) // 3) + 1, 1), previous_end
 
 
-class BatchListView(PortalPermissionMixin, TemplateView):
+class BatchListView(PortalListView):
+    """The batches the user asked for, newest first, under the form asking for another one."""
+
     permission_required = "reports.request_report_batch"
     template_name = "reports/batch_list.html"
+    paginate_by = PAGE_SIZE
+    export_name = "report-batches"
+    export_title = gettext_lazy("Report batches")
+    columns = [
+        Column("id", "#", "pk"),
+        Column("kind", gettext_lazy("Documents"), "get_kind_display"),
+        Column("start", gettext_lazy("From"), "period_start", kind="date"),
+        Column("end", gettext_lazy("Until"), "period_end", kind="date"),
+        Column("language", gettext_lazy("Language"), "get_language_display"),
+        Column("requested_by", gettext_lazy("Requested by"), "requested_by.username"),
+        Column("status", gettext_lazy("Status"), "get_status_display"),
+    ]
+
+    def base_queryset(self):
+        return selectors.batches_for(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        start, end = _default_period()
-        form = BatchRequestForm(initial={"period_start": start, "period_end": end,
-                                         "language": _language(self.request)})
-        page = Paginator(selectors.batches_for(self.request.user), PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context.update(form=form, page_obj=page, rows=page.object_list)
+        if "form" not in kwargs:
+            start, end = _default_period()
+            context["form"] = BatchRequestForm(initial={"period_start": start, "period_end": end,
+                                                        "language": _language(self.request)})
+        context["rows"] = context["object_list"]
         return context
 
 
-class BatchRequestView(PortalPermissionMixin, View):
+class BatchRequestView(BatchListView):
     """``POST /reports/batches/request`` (kind, period_start, period_end, language): the period's ZIP job.
 
-    Asking again for the same period finds the same batch (see ``services.report_batch_request``).
+    Asking again for the same period finds the same batch (see ``services.report_batch_request``); a refused
+    request shows the batches page again with the errors next to the fields (400).
     """
 
-    permission_required = "reports.request_report_batch"
+    http_method_names = ["post"]
 
     def post(self, request):
         form = BatchRequestForm(request.POST)
@@ -208,9 +241,8 @@ class BatchRequestView(PortalPermissionMixin, View):
                 report_service_error(request, form, error)
             else:
                 return redirect("reports:batch_detail", pk=batch.pk)
-        page = Paginator(selectors.batches_for(request.user), PAGE_SIZE).get_page(1)
-        return render(request, "reports/batch_list.html", {"form": form, "page_obj": page, "rows": page.object_list},
-                      status=400)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class BatchDetailView(PortalPermissionMixin, TemplateView):

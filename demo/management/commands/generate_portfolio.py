@@ -4,7 +4,7 @@
     python manage.py generate_portfolio --customers 2000    # a small one for a quick run
     python manage.py generate_portfolio --reset --seed 7    # empty the portfolio first
 
-Loads with PostgreSQL COPY (see ``demo/generator.py`` for what each customer gets). Deterministic for a
+Loads with PostgreSQL COPY (see ``demo/generator/`` for what each customer gets). Deterministic for a
 seed, size and business date. Refuses to run on a portfolio that already has customers unless told
 ``--append`` (add more) or ``--reset`` (truncate the portfolio tables first). PostgreSQL only.
 """

@@ -1,0 +1,29 @@
+"""The API's common parts: deny-by-default permissions, pagination, token auth (errors: ``api_errors``).
+
+One module per part; this package re-exports their public names, so the dotted paths in
+``REST_FRAMEWORK`` (``creditportal.core.api.ActionPermission``, ``…StandardPagination``, …) and every
+``from creditportal.core.api import …`` keep working:
+
+* ``auth`` — token authentication (one prepared statement per token model) and ``ActionPermission``;
+* ``prepared`` — statements run as server-side prepared statements (the token lookup, the big lists' pages);
+* ``inputs`` — what a request body may carry: visible related objects, ASCII-only numbers;
+* ``filtering`` — the filter backends (django-filter's, DRF's search naming its parameter);
+* ``estimates`` — the planner's row estimate of a whole table;
+* ``pagination`` — pages of 20, and the big lists' estimated counts;
+* ``serializers`` — lists of model rows with less work per row (``FastListSerializer``);
+* ``rowplan`` — reading a serializer's columns as plain ``values_list`` rows (``RowPlan``);
+* ``rowlists`` — the big lists read from plain rows as prepared statements (``RowListMixin``);
+* ``renderers`` — remembered content negotiation and the orjson renderer of the big lists.
+"""
+from .prepared import PREPARE_ONLY_WHEN_ASKED, prepared_cursor
+from .auth import ActionPermission, ActiveUserTokenAuthentication, security_log
+from .inputs import DecimalField, IntegerField, VisibleRelatedField, referenced_object, use_ascii_number_fields
+from .filtering import FilterBackend, SearchFilter
+from .estimates import (
+    ESTIMATE_SECONDS, forget_table_estimates, table_estimate, unfiltered_table_estimate, whole_table,
+)
+from .pagination import ESTIMATE_COUNT_ABOVE, EstimatedCountPagination, EstimatingPaginator, StandardPagination
+from .serializers import CachedFieldsMixin, FastListSerializer, concrete_columns
+from .rowplan import RowPlan, RowPlanUnsupported, _decimal_as_written, _same_scale_decimal, _unchanged_by, row_plan
+from .rowlists import RowListMixin, STATEMENT_LIMIT, STATEMENT_SECONDS, StatementRows, forget_statements
+from .renderers import CachedContentNegotiation, RowJSONRenderer
