@@ -1,13 +1,12 @@
 from django.urls import path
 
 from . import views
-from .trend_views import TrendView
 
 app_name = "monitoring"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("exposure/", views.ExposureListView.as_view(), name="exposure_list"),
-    path("trends/", TrendView.as_view(), name="trends"),
+    path("trends/", views.TrendView.as_view(), name="trends"),
     path("alerts/", views.AlertListView.as_view(), name="alert_list"),
     path("alerts/<int:pk>/", views.AlertDetailView.as_view(), name="alert_detail"),
     path("alerts/<int:pk>/action/", views.AlertStartActionView.as_view(), name="alert_action"),

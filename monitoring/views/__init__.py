@@ -8,7 +8,8 @@ One module per section; this package re-exports the views (``monitoring/urls.py`
 * ``watchlist`` — the watchlist, putting a customer on it and taking one off;
 * ``classification`` — the monthly classification: list, run, an exposure's page and reclassification;
 * ``provisions`` — provision runs and their lines, the rates and their decision pages;
-* ``dashboard`` — the portfolio dashboard and the exposure list behind its figures.
+* ``dashboard`` — the portfolio dashboard and the exposure list behind its figures;
+* ``trends`` — the portfolio over time (monthly ratios, letters, breakdowns).
 """
 from .alerts import AlertDetailView, AlertListView, AlertStartActionView, AlertTransitionView, AlertWatchView
 from .rules import RuleChangeDecideView, RuleChangeDetailView, RuleFormView, RuleListView
@@ -19,3 +20,4 @@ from .provisions import (
     ProvisionRunListView, ProvisionRunView,
 )
 from .dashboard import DashboardAccessMixin, DashboardView, ExposureListView
+from .trends import TrendView

@@ -4,7 +4,7 @@ from django.views.generic import TemplateView
 
 from creditportal.core.views import PortalPermissionMixin
 
-from .trends import DIMENSIONS, portfolio_trend
+from ..trends import DIMENSIONS, portfolio_trend
 
 MONTH_CHOICES = (12, 24, 36)
 
