@@ -29,7 +29,8 @@ from .. import selectors
 from ..providers import behaviour_facts_for
 from ..engine.behaviour import BehaviourFacts
 from ..engine.scale import ScaleError
-from ..engine.scorecard import EngineError, ModelDefinition, grade_of
+from ..engine.evaluation import grade_of
+from ..engine.scorecard import EngineError, ModelDefinition
 from ..models import BatchStatus, ExpertScore, Rating, RatingBatch, RatingBatchChunk, RatingsPolicy, RatingState
 from ._common import _rating_state
 from .computing import _evaluate, _apply_result, _require_behaviour_readable

@@ -18,7 +18,8 @@ from creditportal.core.tasks import enqueue
 from ratings import selectors as rating_selectors
 from ratings.engine import validation as metrics
 from ratings.engine.scale import ScaleError
-from ratings.engine.scorecard import EngineError, ModelDefinition, evaluate
+from ratings.engine.evaluation import evaluate
+from ratings.engine.scorecard import EngineError, ModelDefinition
 from ratings.models import RatingModel
 
 from .. import selectors

@@ -23,7 +23,8 @@ from monitoring import rules as monitoring_rules
 from ratings import selectors as rating_selectors
 from ratings.engine import validation as metrics
 from ratings.engine.scale import Scale, ScaleError
-from ratings.engine.scorecard import EngineError, ModelDefinition, evaluate
+from ratings.engine.evaluation import evaluate
+from ratings.engine.scorecard import EngineError, ModelDefinition
 from ratings.models import RatingModel, RatingModelState
 
 from .. import selectors
