@@ -115,6 +115,17 @@ def _clean_customer_fields(fields: dict, *, instance: Customer | None = None, gr
     return data
 
 
+def _save_checked(customer: Customer):
+    """Validate and save; a credit code another customer took meanwhile is a conflict."""
+    _full_clean(customer)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as exc:
+        raise Conflict(_("Another customer already has this unified social credit code."),
+                       field_errors={"credit_code": _("This code is already registered.")}) from exc
+
+
 @transaction.atomic
 def customer_create(*, actor, relationship_manager=None, **fields) -> Customer:
     """Create a customer; a relationship manager creates it in their own portfolio."""
@@ -127,13 +138,7 @@ def customer_create(*, actor, relationship_manager=None, **fields) -> Customer:
                                field_errors={"relationship_manager": _("Choose a relationship manager.")})
     data = _clean_customer_fields(fields, groups=CustomerGroup.objects.visible_to(actor))
     customer = Customer(relationship_manager=manager, **data)
-    _full_clean(customer)
-    try:
-        with transaction.atomic():
-            customer.save()
-    except IntegrityError as exc:
-        raise Conflict(_("Another customer already has this unified social credit code."),
-                       field_errors={"credit_code": _("This code is already registered.")}) from exc
+    _save_checked(customer)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=customer, after=snapshot(customer))
     return customer
 
@@ -148,13 +153,7 @@ def customer_update(*, actor, customer: Customer, **fields) -> Customer:
     data = _clean_customer_fields(fields, instance=customer, groups=CustomerGroup.objects.visible_to(actor))
     for name, value in data.items():
         setattr(customer, name, value)
-    _full_clean(customer)
-    try:
-        with transaction.atomic():
-            customer.save()
-    except IntegrityError as exc:
-        raise Conflict(_("Another customer already has this unified social credit code."),
-                       field_errors={"credit_code": _("This code is already registered.")}) from exc
+    _save_checked(customer)
     audit_changes(actor=actor, obj=customer, before=before)
     return customer
 
