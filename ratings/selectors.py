@@ -357,6 +357,23 @@ def allowed_actions(user, rating: Rating) -> dict[str, bool]:
     }
 
 
+
+def model_actions(user, model: RatingModel) -> dict[str, bool]:
+    """Which buttons a rating model's page shows (the services enforce the same rules; this only hides what would
+    be refused): a draft is edited and its factors changed; a second person in the approver group activates it
+    (four-eyes: neither its maker nor its last editor); an active version is retired."""
+    draft = model.is_editable
+    return {
+        "edit": draft and user.has_perm("ratings.change_ratingmodel"),
+        "new_version": user.has_perm("ratings.add_ratingmodel"),
+        "activate": (draft and user.has_perm("ratings.approve_ratingmodel")
+                     and user.pk not in (model.created_by_id, model.changed_by_id)),
+        "retire": model.state == RatingModelState.ACTIVE and user.has_perm("ratings.approve_ratingmodel"),
+        "add_factor": draft and user.has_perm("ratings.add_ratingfactor"),
+        "change_factor": draft and user.has_perm("ratings.change_ratingfactor"),
+        "delete_factor": draft and user.has_perm("ratings.delete_ratingfactor"),
+    }
+
 # --- Inputs as pages show them ----------------------------------------------------------------
 
 def ratio_rows(ratios: dict | None) -> list[dict]:
