@@ -194,7 +194,7 @@ class CustomerDetailView(PortalPermissionMixin, DetailView):
         if active is None or active not in tabs:
             raise Http404(_("No such tab."))
         context.update({"tabs": tabs, "active_tab": active, "tab_context": active.context_fn(self.object, user),
-                        "today": clock.today()})
+                        "today": clock.today(), "actions": services.customer_actions(user, self.object)})
         return context
 
 

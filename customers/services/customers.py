@@ -178,6 +178,17 @@ def customer_reassign(*, actor, customer: Customer, relationship_manager) -> Cus
 
 # --- Suspension -------------------------------------------------------------------------------
 
+SUSPENDABLE = (CustomerStatus.PROSPECT, CustomerStatus.ACTIVE)
+RESUMABLE = (CustomerStatus.SUSPENDED,)
+
+
+def customer_actions(user, customer: Customer) -> dict[str, bool]:
+    """Which status buttons the customer's page shows (the services enforce the same rules; this only hides
+    what would be refused)."""
+    return {"suspend": customer.status in SUSPENDABLE and user.has_perm("customers.suspend_customer"),
+            "resume": customer.status in RESUMABLE and user.has_perm("customers.resume_customer")}
+
+
 def _customer_status_change(*, actor, customer, reason, permission, sources, target, verb) -> Customer:
     access.require(actor, permission)
     require_visible(actor, customer)
@@ -200,8 +211,7 @@ def _customer_status_change(*, actor, customer, reason, permission, sources, tar
 def customer_suspend(*, actor, customer: Customer, reason) -> Customer:
     """Suspend a customer (no new orders on any of its facilities); the reason is audited."""
     return _customer_status_change(actor=actor, customer=customer, reason=reason,
-                                   permission="customers.suspend_customer",
-                                   sources=(CustomerStatus.PROSPECT, CustomerStatus.ACTIVE),
+                                   permission="customers.suspend_customer", sources=SUSPENDABLE,
                                    target=CustomerStatus.SUSPENDED, verb="suspend")
 
 
@@ -210,5 +220,5 @@ def customer_resume(*, actor, customer: Customer, reason) -> Customer:
     """Lift a customer's suspension: only the roles with ``customers.resume_customer`` (approvers),
     whoever imposed it; who and why are audited."""
     return _customer_status_change(actor=actor, customer=customer, reason=reason,
-                                   permission="customers.resume_customer",
-                                   sources=(CustomerStatus.SUSPENDED,), target=CustomerStatus.ACTIVE, verb="resume")
+                                   permission="customers.resume_customer", sources=RESUMABLE,
+                                   target=CustomerStatus.ACTIVE, verb="resume")
