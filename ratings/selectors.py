@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from audit.models import AuditEvent
 from creditportal.core import clock
 from creditportal.core.canonical import sha256_of
+from creditportal.core.money import to_decimal
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -390,7 +391,7 @@ def ratio_rows(ratios: dict | None) -> list[dict]:
     for key in ordered:
         raw = ratios[key]
         try:
-            value = None if raw in (None, "") else Decimal(str(raw))
+            value = None if raw in (None, "") else to_decimal(raw)
         except (ArithmeticError, ValueError):
             value = None
         kind = RATIO_KINDS.get(key, "times")
@@ -445,7 +446,7 @@ def behaviour_display(behaviour: dict | None) -> dict:
     behaviour = behaviour or {}
     rate = behaviour.get("net_collection_rate")
     try:
-        percent = None if rate in (None, "") else (Decimal(str(rate)) * 100).quantize(Decimal("0.01"))
+        percent = None if rate in (None, "") else (to_decimal(rate) * 100).quantize(Decimal("0.01"))
     except (ArithmeticError, ValueError):
         percent = None
     share = behaviour.get("competitor_share")

@@ -1,8 +1,6 @@
 """Configuration: scales, models, factors, policy."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +11,7 @@ from audit.services import audit_changes, audit_record, snapshot
 from creditportal.core import access
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.core.money import to_decimal
 
 from .. import selectors
 from ..engine.scale import Scale, ScaleError
@@ -93,7 +92,7 @@ def _check_settings(settings: dict) -> dict:
         if value is None:
             continue
         try:
-            value = Decimal(str(value)) if name == "min_completeness" else int(value)
+            value = to_decimal(value) if name == "min_completeness" else int(value)
         except (ArithmeticError, TypeError, ValueError):
             raise ValidationFailed(_("Enter a number."), field_errors={name: _("Enter a number.")}) from None
         low, high = limits.get(name, (0, 100))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from audit.services import audit_record, snapshot
 from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import ValidationFailed
+from creditportal.core.money import to_decimal
 from creditportal.core.tasks import enqueue
 from ratings import selectors as rating_selectors
 from ratings.engine import validation as metrics
@@ -164,7 +164,7 @@ def _psi_block(run: ValidationRun, model_def: ModelDefinition) -> dict:
         by_factor = defaultdict(list)
         for r in rows:
             for f in (r["result"] or {}).get("factors", []):
-                by_factor[f["code"]].append(Decimal(str(f.get("points") or "0")))
+                by_factor[f["code"]].append(to_decimal(f.get("points") or "0"))
         return by_factor
 
     base_points, compare_points = points(base), points(compare)

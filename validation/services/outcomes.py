@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import access
 from creditportal.core.errors import ValidationFailed
+from creditportal.core.money import to_decimal
 from customers.models import Customer
 from ratings import selectors as rating_selectors
 
@@ -49,8 +50,8 @@ def _parse_outcome_row(line, row, customers_by_key, grades) -> tuple[dict | None
     raw_score = (row.get("score") or "").strip()
     if raw_score:
         try:
-            score = Decimal(raw_score)
-            if not score.is_finite() or not Decimal("-99999") < score < Decimal("99999"):
+            score = to_decimal(raw_score)
+            if not Decimal("-99999") < score < Decimal("99999"):
                 raise InvalidOperation
             score = score.quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
