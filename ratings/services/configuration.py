@@ -230,19 +230,8 @@ def model_activate(*, actor, model: RatingModel) -> RatingModel:
     except (EngineError, ScaleError) as exc:
         raise ValidationFailed(_("The model cannot be activated: %(error)s") % {"error": exc}) from exc
     for old in RatingModel.objects.select_for_update().filter(code=model.code, state=RatingModelState.ACTIVE):
-        before = snapshot(old)
-        old.retire()
-        old.retired_at = timezone.now()
-        old.save()
-        audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=old, verb="retire", before=before,
-                     after=snapshot(old))
-    before = snapshot(model)
-    model.activate()
-    model.activated_by, model.activated_at = actor, timezone.now()
-    model.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=model, verb="activate", before=before,
-                 after=snapshot(model))
-    return model
+        _model_transition(actor, old, "retire", retired_at=timezone.now())
+    return _model_transition(actor, model, "activate", activated_by=actor, activated_at=timezone.now())
 
 
 @transaction.atomic
@@ -250,11 +239,17 @@ def model_retire(*, actor, model: RatingModel) -> RatingModel:
     access.require(actor, "ratings.approve_ratingmodel")
     model = RatingModel.objects.select_for_update().get(pk=model.pk)
     _require_transition_model(model, "retire")
+    return _model_transition(actor, model, "retire", retired_at=timezone.now())
+
+
+def _model_transition(actor, model: RatingModel, name: str, **fields) -> RatingModel:
+    """Run the transition ``name`` on a locked model version, set ``fields``, save and audit it."""
     before = snapshot(model)
-    model.retire()
-    model.retired_at = timezone.now()
+    getattr(model, name)()
+    for field_name, value in fields.items():
+        setattr(model, field_name, value)
     model.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=model, verb="retire", before=before,
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=model, verb=name, before=before,
                  after=snapshot(model))
     return model
 
