@@ -359,6 +359,15 @@ def allowed_actions(user, rating: Rating) -> dict[str, bool]:
 
 
 
+def start_options(user, customer) -> dict:
+    """What the page that starts a rating offers: the model that applies, the rating in progress (to continue)
+    and whether the user may start one now (the service checks the same)."""
+    model = model_for(customer)
+    open_rating = Rating.objects.filter(customer=customer).open().first()
+    return {"model": model, "open_rating": open_rating,
+            "may_start": open_rating is None and model is not None and user.has_perm("ratings.add_rating")}
+
+
 def model_actions(user, model: RatingModel) -> dict[str, bool]:
     """Which buttons a rating model's page shows (the services enforce the same rules; this only hides what would
     be refused): a draft is edited and its factors changed; a second person in the approver group activates it

@@ -83,14 +83,12 @@ class RatingStartView(PortalPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         customer = visible_customer(self.request.user, self.kwargs["customer_pk"])
-        model = selectors.model_for(customer)
         inputs = selectors.gather_inputs([customer])[customer.pk]
-        context.update(customer=customer, model=model, inputs=inputs,
+        context.update(customer=customer, inputs=inputs, **selectors.start_options(self.request.user, customer),
                        ratio_rows=selectors.ratio_rows(inputs.get("ratios")),
                        negative_rows=selectors.negative_record_rows(inputs.get("negative")),
                        behaviour_shown=selectors.behaviour_display(inputs.get("behaviour")),
                        blockers=selectors.stale_inputs_for([customer.pk]).get(customer.pk, []),
-                       open_rating=Rating.objects.filter(customer=customer).open().first(),
                        current=selectors.current_rating(customer), ratio_kinds=RATIO_KINDS)
         return context
 
