@@ -28,6 +28,28 @@ def _reload(queryset, obj):
     return queryset.get(pk=obj.pk)
 
 
+class CustomerChildWritesMixin:
+    """Writes of an object of one customer (contact, negative record, statement) through its services:
+    ``<create_service>(actor, customer, **data)`` and ``<update_service>(actor, <update_arg>=obj, **data)``;
+    an update never moves the object to another customer."""
+
+    create_service = ""
+    update_service = ""
+    update_arg = ""
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = getattr(services, self.create_service)(actor=self.request.user, customer=customer,
+                                                                     **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("customer", None)  # the object does not move to another customer
+        serializer.instance = getattr(services, self.update_service)(
+            actor=self.request.user, **{self.update_arg: serializer.instance}, **data)
+
+
 # --- Customers --------------------------------------------------------------------------------
 
 class CustomerSerializer(CachedFieldsMixin, serializers.ModelSerializer):
@@ -174,8 +196,9 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ContactViewSet(viewsets.ModelViewSet):
+class ContactViewSet(CustomerChildWritesMixin, viewsets.ModelViewSet):
     serializer_class = ContactSerializer
+    create_service, update_service, update_arg = "contact_create", "contact_update", "contact"
     filter_backends = [FilterBackend]
     filterset_class = ContactFilterSet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
@@ -187,16 +210,6 @@ class ContactViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return Contact.objects.visible_to(self.request.user).order_by("customer_id", "-is_primary", "name", "id")
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        customer = data.pop("customer")
-        serializer.instance = services.contact_create(actor=self.request.user, customer=customer, **data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("customer", None)  # a contact does not move to another customer
-        serializer.instance = services.contact_update(actor=self.request.user, contact=serializer.instance, **data)
 
     def perform_destroy(self, instance):
         services.contact_delete(actor=self.request.user, contact=instance)
@@ -212,9 +225,10 @@ class NegativeRecordSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class NegativeRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                            mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class NegativeRecordViewSet(CustomerChildWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = NegativeRecordSerializer
+    create_service, update_service, update_arg = "negative_record_create", "negative_record_update", "record"
     filter_backends = [FilterBackend]
     filterset_class = NegativeRecordFilterSet
     action_permissions = {
@@ -227,16 +241,6 @@ class NegativeRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
         return NegativeRecord.objects.visible_to(self.request.user).select_related("recorded_by").order_by(
             "-occurred_on", "-id")
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        customer = data.pop("customer")
-        serializer.instance = services.negative_record_create(actor=self.request.user, customer=customer, **data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("customer", None)
-        serializer.instance = services.negative_record_update(actor=self.request.user, record=serializer.instance,
-                                                              **data)
 
 
 # --- Documents --------------------------------------------------------------------------------
@@ -344,9 +348,11 @@ class StatementImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                                mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class FinancialStatementViewSet(CustomerChildWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                                mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Statements with their ratios (read-only, computed); ``import`` takes a CSV/XLSX file."""
+
+    create_service, update_service, update_arg = "statement_create", "statement_update", "statement"
 
     serializer_class = FinancialStatementSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -374,17 +380,6 @@ class FinancialStatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
             context["analyses"] = selectors.ratios_for_statements(instance)
             kwargs["context"] = context
         return super().get_serializer(*args, **kwargs)
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        customer = data.pop("customer")
-        serializer.instance = services.statement_create(actor=self.request.user, customer=customer, **data)
-
-    def perform_update(self, serializer):
-        data = dict(serializer.validated_data)
-        data.pop("customer", None)
-        serializer.instance = services.statement_update(actor=self.request.user, statement=serializer.instance,
-                                                        **data)
 
     @extend_schema(
         request={"multipart/form-data": StatementImportSerializer},

@@ -37,9 +37,6 @@ class CustomerForm(ServiceModelForm):
         else:
             status.choices = [(value, label) for value, label in status.choices if value != CustomerStatus.SUSPENDED]
 
-    def service_kwargs(self):
-        return {name: self.cleaned_data.get(name) for name in CUSTOMER_FIELDS}
-
 
 class CustomerReasonForm(PortalForm):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
@@ -110,9 +107,6 @@ class StatementForm(ServiceModelForm):
 
     def grouped_fields(self):
         return [(label, [self[name] for name in names]) for label, names in self.sections]
-
-    def service_kwargs(self):
-        return {name: self.cleaned_data.get(name) for name in STATEMENT_FIELDS}
 
 
 class StatementImportForm(PortalForm):

@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView, FormView, ListView, View
+from django.views.generic import DetailView, View
 
 from creditportal.core import clock
-from creditportal.core.errors import NotAllowed, ServiceError
+from creditportal.core.errors import NotAllowed, ValidationFailed
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.views import PortalPermissionMixin, ServiceFormView
 
 from . import selectors, services, statement_io
 from .filtersets import CustomerFilterSet, CustomerGroupFilterSet
@@ -25,12 +25,6 @@ from .tabs import get_tab, tabs_for
 
 def visible_customer(user, pk):
     return get_object_or_404(Customer.objects.visible_to(user).select_related("relationship_manager", "group"), pk=pk)
-
-
-def _query_without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 # --- Customers --------------------------------------------------------------------------------
@@ -71,108 +65,107 @@ class CustomerListView(PortalListView):
         return {"request": self.request}
 
 
-class CustomerCreateView(PortalPermissionMixin, FormView):
+def _values(data, names):
+    """The service's keyword arguments from a form's cleaned data."""
+    return {name: data.get(name) for name in names}
+
+
+class CustomerCreateView(ServiceFormView):
     permission_required = "customers.add_customer"
     template_name = "customers/customer_form.html"
     form_class = CustomerForm
+    pass_user = True
+    title = gettext_lazy("New customer")
+    cancel_url = "customers:customer_list"
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def form_valid(self, form):
+    def perform(self, data):
         try:
-            customer = services.customer_create(actor=self.request.user, **form.service_kwargs())
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        except NotAllowed as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Customer %(name)s created.") % {"name": customer.name})
-        return redirect("customers:customer_detail", pk=customer.pk)
+            return services.customer_create(actor=self.request.user, **_values(data, services.CUSTOMER_FIELDS))
+        except NotAllowed as error:  # shown on the form, not a 403 page
+            raise ValidationFailed(error.message) from error
+
+    def get_success_message(self, result):
+        return _("Customer %(name)s created.") % {"name": result.name}
+
+    def success_url_for(self, result):
+        return reverse("customers:customer_detail", args=[result.pk])
 
 
-class CustomerEditView(PortalPermissionMixin, FormView):
-    permission_required = "customers.change_customer"
-    template_name = "customers/customer_form.html"
-    form_class = CustomerForm
+class CustomerFormView(ServiceFormView):
+    """A form page about one customer (``pk`` in the URL, or a child object's ``child_pk``) returning to its
+    page (``tab``: one of its tabs); Cancel goes there too."""
+
+    tab = None
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.customer = visible_customer(request.user, kwargs["pk"])
+            self.load(request.user, kwargs)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.customer, "user": self.request.user}
+    def load(self, user, kwargs):
+        self.customer = visible_customer(user, kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "customer": self.customer}
 
-    def form_valid(self, form):
-        try:
-            services.customer_update(actor=self.request.user, customer=self.customer, **form.service_kwargs())
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Customer %(name)s saved.") % {"name": self.customer.name})
-        return redirect("customers:customer_detail", pk=self.customer.pk)
+    def get_cancel_url(self):
+        url = reverse("customers:customer_detail", kwargs={"pk": self.customer.pk})
+        return f"{url}?tab={self.tab}" if self.tab else url
 
 
-class CustomerReassignView(PortalPermissionMixin, FormView):
+class CustomerEditView(CustomerFormView):
+    permission_required = "customers.change_customer"
+    template_name = "customers/customer_form.html"
+    form_class = CustomerForm
+    pass_user = True
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.customer}
+
+    def get_title(self):
+        return _("Edit %(name)s") % {"name": self.customer.name}
+
+    def perform(self, data):
+        return services.customer_update(actor=self.request.user, customer=self.customer,
+                                        **_values(data, services.CUSTOMER_FIELDS))
+
+    def get_success_message(self, result):
+        return _("Customer %(name)s saved.") % {"name": self.customer.name}
+
+
+class CustomerReassignView(CustomerFormView):
     permission_required = "customers.reassign_customer"
-    template_name = "customers/simple_form.html"
     form_class = ReassignForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.customer = visible_customer(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    success_message = gettext_lazy("Customer reassigned.")
 
     def get_initial(self):
         return {"relationship_manager": self.customer.relationship_manager_id}
 
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "customer": self.customer,
-                "title": _("Reassign %(name)s") % {"name": self.customer.name}}
+    def get_title(self):
+        return _("Reassign %(name)s") % {"name": self.customer.name}
 
-    def form_valid(self, form):
-        try:
-            services.customer_reassign(actor=self.request.user, customer=self.customer,
-                                       relationship_manager=form.cleaned_data["relationship_manager"])
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Customer reassigned."))
-        return redirect("customers:customer_detail", pk=self.customer.pk)
+    def perform(self, data):
+        return services.customer_reassign(actor=self.request.user, customer=self.customer,
+                                          relationship_manager=data["relationship_manager"])
 
 
-class CustomerSuspendView(PortalPermissionMixin, FormView):
+class CustomerSuspendView(CustomerFormView):
     """Suspend a customer with a reason (``customer_suspend``)."""
 
     permission_required = "customers.suspend_customer"
-    template_name = "customers/simple_form.html"
     form_class = CustomerReasonForm
     resume = False
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.customer = visible_customer(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
+    def get_title(self):
         title = _("Lift the suspension of %(name)s") if self.resume else _("Suspend %(name)s")
-        return {**super().get_context_data(**kwargs), "customer": self.customer,
-                "title": title % {"name": self.customer.name}}
+        return title % {"name": self.customer.name}
 
-    def form_valid(self, form):
+    def perform(self, data):
         service = services.customer_resume if self.resume else services.customer_suspend
-        try:
-            service(actor=self.request.user, customer=self.customer, reason=form.cleaned_data["reason"])
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Suspension lifted.") if self.resume else _("Customer suspended."))
-        return redirect("customers:customer_detail", pk=self.customer.pk)
+        return service(actor=self.request.user, customer=self.customer, reason=data["reason"])
+
+    def get_success_message(self, result):
+        return _("Suspension lifted.") if self.resume else _("Customer suspended.")
 
 
 class CustomerResumeView(CustomerSuspendView):
@@ -201,7 +194,7 @@ class CustomerDetailView(PortalPermissionMixin, DetailView):
         if active is None or active not in tabs:
             raise Http404(_("No such tab."))
         context.update({"tabs": tabs, "active_tab": active, "tab_context": active.context_fn(self.object, user),
-                        "today": clock.today()})
+                        "today": clock.today(), "actions": services.customer_actions(user, self.object)})
         return context
 
 
@@ -241,9 +234,10 @@ class GroupDetailView(PortalPermissionMixin, DetailView):
         return context
 
 
-class GroupFormView(PortalPermissionMixin, FormView):
-    template_name = "customers/simple_form.html"
+class GroupFormView(ServiceFormView):
     form_class = CustomerGroupForm
+    pass_user = True
+    cancel_url = "customers:group_list"
     group = None
 
     def get_permission_required(self):
@@ -255,53 +249,47 @@ class GroupFormView(PortalPermissionMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.group, "user": self.request.user}
+        return {**super().get_form_kwargs(), "instance": self.group}
 
-    def get_context_data(self, **kwargs):
-        title = _("Edit group %(name)s") % {"name": self.group.name} if self.group else _("New group of related companies")
-        return {**super().get_context_data(**kwargs), "title": title,
-                "cancel_url": reverse("customers:group_list")}
+    def get_title(self):
+        return _("Edit group %(name)s") % {"name": self.group.name} if self.group else _("New group of related companies")
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            if self.group:
-                parent = data["parent_company"]
-                if parent is None and self.group.parent_company_id and not Customer.objects.visible_to(
-                        self.request.user).filter(pk=self.group.parent_company_id).exists():
-                    parent = self.group.parent_company  # another portfolio's parent: not on the form, kept
-                group = services.group_update(actor=self.request.user, group=self.group, name=data["name"],
-                                              parent_company=parent, notes=data["notes"])
-            else:
-                group = services.group_create(actor=self.request.user, name=data["name"],
-                                              parent_company=data["parent_company"], notes=data["notes"])
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Group %(name)s saved.") % {"name": group.name})
-        return redirect("customers:group_detail", pk=group.pk)
+    def perform(self, data):
+        if self.group:
+            parent = data["parent_company"]
+            if parent is None and self.group.parent_company_id and not Customer.objects.visible_to(
+                    self.request.user).filter(pk=self.group.parent_company_id).exists():
+                parent = self.group.parent_company  # another portfolio's parent: not on the form, kept
+            return services.group_update(actor=self.request.user, group=self.group, name=data["name"],
+                                         parent_company=parent, notes=data["notes"])
+        return services.group_create(actor=self.request.user, name=data["name"],
+                                     parent_company=data["parent_company"], notes=data["notes"])
+
+    def get_success_message(self, result):
+        return _("Group %(name)s saved.") % {"name": result.name}
+
+    def success_url_for(self, result):
+        return reverse("customers:group_detail", kwargs={"pk": result.pk})
 
 
 # --- Children of a customer (contacts, documents, negative records, statements) ---------------
 
-class CustomerChildFormView(PortalPermissionMixin, FormView):
+class CustomerChildFormView(CustomerFormView):
     """A form about one customer (or one of its child objects), returning to a tab of its page."""
 
-    template_name = "customers/simple_form.html"
     model = None  # child model when editing (``child_pk`` in the URL)
     tab = "profile"
     title = ""
     child = None
+    success_message = gettext_lazy("Saved.")
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            if "child_pk" in kwargs:
-                self.child = get_object_or_404(self.model.objects.visible_to(request.user).select_related("customer"),
-                                               pk=kwargs["child_pk"])
-                self.customer = self.child.customer
-            else:
-                self.customer = visible_customer(request.user, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def load(self, user, kwargs):
+        if "child_pk" in kwargs:
+            self.child = get_object_or_404(self.model.objects.visible_to(user).select_related("customer"),
+                                           pk=kwargs["child_pk"])
+            self.customer = self.child.customer
+        else:
+            super().load(user, kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -309,24 +297,8 @@ class CustomerChildFormView(PortalPermissionMixin, FormView):
             kwargs["instance"] = self.child
         return kwargs
 
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "customer": self.customer, "title": self.get_title(),
-                "cancel_url": self.success_url()}
-
     def get_title(self):
         return f"{self.title} · {self.customer.name}"
-
-    def success_url(self):
-        return reverse("customers:customer_detail", kwargs={"pk": self.customer.pk}) + f"?tab={self.tab}"
-
-    def form_valid(self, form):
-        try:
-            self.save(form)
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Saved."))
-        return redirect(self.success_url())
 
 
 class ContactFormView(CustomerChildFormView):
@@ -340,12 +312,12 @@ class ContactFormView(CustomerChildFormView):
     def get_title(self):
         return (_("Edit contact") if self.child else _("New contact")) + " · " + self.customer.name
 
-    def save(self, form):
-        data = {k: form.cleaned_data[k] for k in services.CONTACT_FIELDS}
+    def perform(self, data):
+        data = _values(data, services.CONTACT_FIELDS)
         if self.child:
-            services.contact_update(actor=self.request.user, contact=self.child, **data)
+            return services.contact_update(actor=self.request.user, contact=self.child, **data)
         else:
-            services.contact_create(actor=self.request.user, customer=self.customer, **data)
+            return services.contact_create(actor=self.request.user, customer=self.customer, **data)
 
 
 class ContactDeleteView(PortalPermissionMixin, View):
@@ -369,29 +341,25 @@ class NegativeRecordFormView(CustomerChildFormView):
     def get_title(self):
         return (_("Edit negative record") if self.child else _("New negative record")) + " · " + self.customer.name
 
-    def save(self, form):
-        data = {k: form.cleaned_data[k] for k in services.NEGATIVE_RECORD_FIELDS}
+    def perform(self, data):
+        data = _values(data, services.NEGATIVE_RECORD_FIELDS)
         if self.child:
-            services.negative_record_update(actor=self.request.user, record=self.child, **data)
+            return services.negative_record_update(actor=self.request.user, record=self.child, **data)
         else:
-            services.negative_record_create(actor=self.request.user, customer=self.customer, **data)
+            return services.negative_record_create(actor=self.request.user, customer=self.customer, **data)
 
 
 class DocumentUploadView(CustomerChildFormView):
     permission_required = "customers.add_customerdocument"
     form_class = DocumentUploadForm
     tab = "documents"
-    template_name = "customers/simple_form.html"
+    multipart = True
 
     def get_title(self):
         return _("Upload a document") + " · " + self.customer.name
 
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "multipart": True}
-
-    def save(self, form):
-        data = form.cleaned_data
-        services.document_upload(actor=self.request.user, customer=self.customer, doc_type=data["doc_type"],
+    def perform(self, data):
+        return services.document_upload(actor=self.request.user, customer=self.customer, doc_type=data["doc_type"],
                                  uploaded_file=data["file"], title=data["title"], expires_on=data["expires_on"])
 
 
@@ -427,12 +395,12 @@ class StatementFormView(CustomerChildFormView):
     def get_title(self):
         return (_("Edit financial statement") if self.child else _("New financial statement")) + " · " + self.customer.name
 
-    def save(self, form):
-        data = form.service_kwargs()
+    def perform(self, data):
+        data = _values(data, services.STATEMENT_FIELDS)
         if self.child:
-            services.statement_update(actor=self.request.user, statement=self.child, **data)
+            return services.statement_update(actor=self.request.user, statement=self.child, **data)
         else:
-            services.statement_create(actor=self.request.user, customer=self.customer, **data)
+            return services.statement_create(actor=self.request.user, customer=self.customer, **data)
 
 
 class StatementImportView(CustomerChildFormView):
@@ -440,22 +408,28 @@ class StatementImportView(CustomerChildFormView):
     form_class = StatementImportForm
     tab = "financials"
     template_name = "customers/statement_import.html"
+    multipart = True
+    rejected = None
 
     def get_title(self):
         return _("Import financial statements") + " · " + self.customer.name
 
-    def form_valid(self, form):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.rejected is not None:
+            context["rejected_rows"] = self.rejected.rows
+        return context
+
+    def perform(self, data):
         try:
-            created = services.statements_import(actor=self.request.user, customer=self.customer,
-                                                 uploaded_file=form.cleaned_data["file"])
-        except services.ImportRejected as error:
-            form.add_error(None, error.message)
-            return self.render_to_response(self.get_context_data(form=form, rejected_rows=error.rows))
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(n)d statement(s) imported.") % {"n": len(created)})
-        return redirect(self.success_url())
+            return services.statements_import(actor=self.request.user, customer=self.customer,
+                                              uploaded_file=data["file"])
+        except services.ImportRejected as error:  # the message above the form, every bad row listed
+            self.rejected = error
+            raise ValidationFailed(error.message) from error
+
+    def get_success_message(self, result):
+        return _("%(n)d statement(s) imported.") % {"n": len(result)}
 
 
 class StatementTemplateView(PortalPermissionMixin, View):

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from audit.models import AuditEvent
 from creditportal.core import clock
 from creditportal.core.canonical import sha256_of
+from creditportal.core.money import to_decimal
 from customers import selectors as customer_selectors
 from customers.models import Customer
 
@@ -357,6 +358,32 @@ def allowed_actions(user, rating: Rating) -> dict[str, bool]:
     }
 
 
+
+def start_options(user, customer) -> dict:
+    """What the page that starts a rating offers: the model that applies, the rating in progress (to continue)
+    and whether the user may start one now (the service checks the same)."""
+    model = model_for(customer)
+    open_rating = Rating.objects.filter(customer=customer).open().first()
+    return {"model": model, "open_rating": open_rating,
+            "may_start": open_rating is None and model is not None and user.has_perm("ratings.add_rating")}
+
+
+def model_actions(user, model: RatingModel) -> dict[str, bool]:
+    """Which buttons a rating model's page shows (the services enforce the same rules; this only hides what would
+    be refused): a draft is edited and its factors changed; a second person in the approver group activates it
+    (four-eyes: neither its maker nor its last editor); an active version is retired."""
+    draft = model.is_editable
+    return {
+        "edit": draft and user.has_perm("ratings.change_ratingmodel"),
+        "new_version": user.has_perm("ratings.add_ratingmodel"),
+        "activate": (draft and user.has_perm("ratings.approve_ratingmodel")
+                     and user.pk not in (model.created_by_id, model.changed_by_id)),
+        "retire": model.state == RatingModelState.ACTIVE and user.has_perm("ratings.approve_ratingmodel"),
+        "add_factor": draft and user.has_perm("ratings.add_ratingfactor"),
+        "change_factor": draft and user.has_perm("ratings.change_ratingfactor"),
+        "delete_factor": draft and user.has_perm("ratings.delete_ratingfactor"),
+    }
+
 # --- Inputs as pages show them ----------------------------------------------------------------
 
 def ratio_rows(ratios: dict | None) -> list[dict]:
@@ -373,7 +400,7 @@ def ratio_rows(ratios: dict | None) -> list[dict]:
     for key in ordered:
         raw = ratios[key]
         try:
-            value = None if raw in (None, "") else Decimal(str(raw))
+            value = None if raw in (None, "") else to_decimal(raw)
         except (ArithmeticError, ValueError):
             value = None
         kind = RATIO_KINDS.get(key, "times")
@@ -428,7 +455,7 @@ def behaviour_display(behaviour: dict | None) -> dict:
     behaviour = behaviour or {}
     rate = behaviour.get("net_collection_rate")
     try:
-        percent = None if rate in (None, "") else (Decimal(str(rate)) * 100).quantize(Decimal("0.01"))
+        percent = None if rate in (None, "") else (to_decimal(rate) * 100).quantize(Decimal("0.01"))
     except (ArithmeticError, ValueError):
         percent = None
     share = behaviour.get("competitor_share")

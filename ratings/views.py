@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.generic import DetailView, FormView, ListView, TemplateView, View
+from django.views.generic import DetailView, TemplateView, View
 
 from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.views import PortalPermissionMixin, ServiceFormView, report_service_error
 from customers.models import Customer
 from customers.rules import RATIO_KINDS
 
@@ -21,7 +21,7 @@ from .filtersets import RatingFilterSet
 from .forms import (BehaviourInputForm, ExpertScoreForm, FactorForm, GradeFormSet, OverrideForm, PolicyForm,
                     RatingModelForm, ReasonForm, ScaleForm)
 from .models import (BehaviourInput, ExpertScore, Rating, RatingBatch, RatingFactor, RatingModel, RatingScale,
-                     RatingsPolicy, RatingState)
+                     RatingsPolicy)
 
 
 def visible_customer(user, pk):
@@ -83,14 +83,12 @@ class RatingStartView(PortalPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         customer = visible_customer(self.request.user, self.kwargs["customer_pk"])
-        model = selectors.model_for(customer)
         inputs = selectors.gather_inputs([customer])[customer.pk]
-        context.update(customer=customer, model=model, inputs=inputs,
+        context.update(customer=customer, inputs=inputs, **selectors.start_options(self.request.user, customer),
                        ratio_rows=selectors.ratio_rows(inputs.get("ratios")),
                        negative_rows=selectors.negative_record_rows(inputs.get("negative")),
                        behaviour_shown=selectors.behaviour_display(inputs.get("behaviour")),
                        blockers=selectors.stale_inputs_for([customer.pk]).get(customer.pk, []),
-                       open_rating=Rating.objects.filter(customer=customer).open().first(),
                        current=selectors.current_rating(customer), ratio_kinds=RATIO_KINDS)
         return context
 
@@ -216,50 +214,61 @@ class RatingRefreshView(_RatingAction):
         messages.success(request, _("Inputs re-read and the result recomputed."))
 
 
-class ExpertScoreView(PortalPermissionMixin, View):
+class _RatingFormPost(PortalPermissionMixin, View):
+    """POST a form shown on the rating's page: saved → back to the page with a message; a conflict (the rating
+    moved on since the page was shown) → the message; any other refusal → the page again, errors on the form."""
+
+    context_name = ""  # the form's name in the rating page's context
+    success_message = ""
+
+    def make_form(self, rating, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def perform(self, rating, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        rating = visible_rating(request.user, pk)
+        form = self.make_form(rating, request.POST)
+        if form.is_valid():
+            try:
+                self.perform(rating, form.cleaned_data)
+            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
+                messages.error(request, error.message)
+                return redirect("ratings:rating_detail", pk=rating.pk)
+            except ServiceError as error:
+                report_service_error(request, form, error)
+            else:
+                messages.success(request, self.success_message)
+                return redirect("ratings:rating_detail", pk=rating.pk)
+        view = RatingDetailView(request=request, kwargs={"pk": pk}, args=())
+        view.object = rating
+        return render(request, view.template_name, view.get_context_data(**{self.context_name: form}), status=400)
+
+
+class ExpertScoreView(_RatingFormPost):
     permission_required = "ratings.add_expertscore"
+    context_name = "score_form"
+    success_message = gettext_lazy("Expert score saved.")
 
-    def post(self, request, pk):
-        rating = visible_rating(request.user, pk)
+    def make_form(self, rating, data):
         qualitative = [f for f in rating.model_definition["factors"] if f["kind"] == "qualitative"]
-        form = ExpertScoreForm(request.POST, factors=qualitative)
-        if form.is_valid():
-            try:
-                services.expert_score_set(actor=request.user, rating=rating, **form.cleaned_data)
-            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
-                messages.error(request, error.message)
-                return redirect("ratings:rating_detail", pk=rating.pk)
-            except ServiceError as error:
-                report_service_error(request, form, error)
-            else:
-                messages.success(request, _("Expert score saved."))
-                return redirect("ratings:rating_detail", pk=rating.pk)
-        view = RatingDetailView(request=request, kwargs={"pk": pk}, args=())
-        view.object = rating
-        return render(request, view.template_name, view.get_context_data(score_form=form), status=400)
+        return ExpertScoreForm(data, factors=qualitative)
+
+    def perform(self, rating, data):
+        services.expert_score_set(actor=self.request.user, rating=rating, **data)
 
 
-class OverrideView(PortalPermissionMixin, View):
+class OverrideView(_RatingFormPost):
     permission_required = "ratings.override_rating"
+    context_name = "override_form"
+    success_message = gettext_lazy("Override saved.")
 
-    def post(self, request, pk):
-        rating = visible_rating(request.user, pk)
-        grades = [g["code"] for g in rating.model_definition["scale"]["grades"]]
-        form = OverrideForm(request.POST, grades=grades)
-        if form.is_valid():
-            try:
-                services.rating_override(actor=request.user, rating=rating, **form.cleaned_data)
-            except Conflict as error:  # the rating moved on (submitted, approved) since the page was shown
-                messages.error(request, error.message)
-                return redirect("ratings:rating_detail", pk=rating.pk)
-            except ServiceError as error:
-                report_service_error(request, form, error)
-            else:
-                messages.success(request, _("Override saved."))
-                return redirect("ratings:rating_detail", pk=rating.pk)
-        view = RatingDetailView(request=request, kwargs={"pk": pk}, args=())
-        view.object = rating
-        return render(request, view.template_name, view.get_context_data(override_form=form), status=400)
+    def make_form(self, rating, data):
+        return OverrideForm(data, grades=[g["code"] for g in rating.model_definition["scale"]["grades"]])
+
+    def perform(self, rating, data):
+        services.rating_override(actor=self.request.user, rating=rating, **data)
 
 
 class CustomerHistoryView(PortalPermissionMixin, TemplateView):
@@ -276,10 +285,10 @@ class CustomerHistoryView(PortalPermissionMixin, TemplateView):
         return context
 
 
-class BehaviourInputView(PortalPermissionMixin, FormView):
+class BehaviourInputView(ServiceFormView):
     permission_required = "ratings.change_behaviourinput"
-    template_name = "ratings/simple_form.html"
     form_class = BehaviourInputForm
+    success_message = gettext_lazy("Answer saved.")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -290,29 +299,24 @@ class BehaviourInputView(PortalPermissionMixin, FormView):
         existing = BehaviourInput.objects.filter(customer=self.customer).first()
         return {"competitor_share": existing.competitor_share, "note": existing.note} if existing else {}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(title=_("Competitors' share: %(name)s") % {"name": self.customer.name},
-                       back=reverse("ratings:customer_history", args=[self.customer.pk]))
-        return context
+    def get_title(self):
+        return _("Competitors' share: %(name)s") % {"name": self.customer.name}
 
-    def form_valid(self, form):
-        try:
-            services.behaviour_input_set(actor=self.request.user, customer=self.customer, **form.cleaned_data)
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Answer saved."))
-        return redirect("ratings:customer_history", customer_pk=self.customer.pk)
+    def get_cancel_url(self):
+        return reverse("ratings:customer_history", args=[self.customer.pk])
+
+    def perform(self, data):
+        return services.behaviour_input_set(actor=self.request.user, customer=self.customer, **data)
 
 
 # --- Configuration ----------------------------------------------------------------------------
 
-class ScaleListView(PortalPermissionMixin, ListView):
+class ScaleListView(PortalListView):
     permission_required = "ratings.view_ratingscale"
     template_name = "ratings/scale_list.html"
+    paginate_by = 100  # the scales in their order (master first), each with its grades
 
-    def get_queryset(self):
+    def base_queryset(self):
         return RatingScale.objects.visible_to(self.request.user).prefetch_related("grades")
 
 
@@ -349,11 +353,22 @@ class ScaleEditView(PortalPermissionMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form, formset=formset), status=400)
 
 
-class ModelListView(PortalPermissionMixin, ListView):
+class ModelListView(PortalListView):
     permission_required = "ratings.view_ratingmodel"
     template_name = "ratings/model_list.html"
+    paginate_by = 100  # by code, newest version first
+    export_name = "rating-models"
+    export_title = gettext_lazy("Rating models")
+    columns = [
+        Column("name", gettext_lazy("Model"), "name"),
+        Column("code", gettext_lazy("Code"), "code"),
+        Column("version", gettext_lazy("Version"), "version", kind="number"),
+        Column("state", gettext_lazy("State"), "get_state_display"),
+        Column("made_by", gettext_lazy("Made by"), "created_by.username"),
+        Column("activated_by", gettext_lazy("Activated by"), "activated_by.username"),
+    ]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return RatingModel.objects.visible_to(self.request.user).select_related("scale", "created_by", "activated_by")
 
 
@@ -372,40 +387,40 @@ class ModelDetailView(PortalPermissionMixin, DetailView):
             factor.group_label = selectors.factor_group_label(factor.group)
         context.update(factors=factors, total_weight=sum(f.weight for f in factors),
                        grades=list(self.object.scale.grades.all()),
-                       can_activate=(self.object.is_editable and self.request.user.has_perm("ratings.approve_ratingmodel")
-                                     and self.request.user.pk not in (self.object.created_by_id, self.object.changed_by_id)))
+                       actions=selectors.model_actions(self.request.user, self.object))
         return context
 
 
-class ModelEditView(PortalPermissionMixin, FormView):
-    permission_required = "ratings.change_ratingmodel"
-    template_name = "ratings/simple_form.html"
-    form_class = RatingModelForm
+class _ModelFormView(ServiceFormView):
+    """A form about one rating model (``pk`` in the URL), returning to the model's page."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.model_obj = get_object_or_404(RatingModel.objects.visible_to(request.user), pk=kwargs["pk"])
+            self.load(request.user, kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def load(self, user, kwargs):
+        self.model_obj = get_object_or_404(RatingModel.objects.visible_to(user), pk=kwargs["pk"])
+
+    def get_cancel_url(self):
+        return reverse("ratings:model_detail", args=[self.model_obj.pk])
+
+
+class ModelEditView(_ModelFormView):
+    permission_required = "ratings.change_ratingmodel"
+    form_class = RatingModelForm
+    success_message = gettext_lazy("Model saved.")
 
     def get_initial(self):
         m = self.model_obj
         return {"name": m.name, "description": m.description, "industries": m.industries, "sizes": m.sizes,
                 "caps": m.caps, **{name: getattr(m, name) for name in services.MODEL_SETTINGS}}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(title=_("Edit %(model)s") % {"model": self.model_obj},
-                       back=reverse("ratings:model_detail", args=[self.model_obj.pk]))
-        return context
+    def get_title(self):
+        return _("Edit %(model)s") % {"model": self.model_obj}
 
-    def form_valid(self, form):
-        try:
-            services.model_update(actor=self.request.user, model=self.model_obj, **form.cleaned_data)
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Model saved."))
-        return redirect("ratings:model_detail", pk=self.model_obj.pk)
+    def perform(self, data):
+        return services.model_update(actor=self.request.user, model=self.model_obj, **data)
 
 
 class ModelActionView(PortalPermissionMixin, View):
@@ -433,39 +448,28 @@ class ModelActionView(PortalPermissionMixin, View):
         return redirect("ratings:model_detail", pk=model.pk)
 
 
-class FactorEditView(PortalPermissionMixin, FormView):
-    template_name = "ratings/simple_form.html"
+class FactorEditView(_ModelFormView):
     form_class = FactorForm
+    success_message = gettext_lazy("Factor saved.")
 
     def get_permission_required(self):
         return ["ratings.change_ratingfactor" if "factor_pk" in self.kwargs else "ratings.add_ratingfactor"]
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.model_obj = get_object_or_404(RatingModel.objects.visible_to(request.user), pk=kwargs["pk"])
-            self.factor = (get_object_or_404(RatingFactor, pk=kwargs["factor_pk"], model=self.model_obj)
-                           if "factor_pk" in kwargs else None)
-        return super().dispatch(request, *args, **kwargs)
+    def load(self, user, kwargs):
+        super().load(user, kwargs)
+        self.factor = (get_object_or_404(RatingFactor, pk=kwargs["factor_pk"], model=self.model_obj)
+                       if "factor_pk" in kwargs else None)
 
     def get_initial(self):
         if not self.factor:
             return {"direction": "higher", "missing_points": None}
         return {name: getattr(self.factor, name) for name in services.FACTOR_FIELDS}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(title=_("Factor of %(model)s") % {"model": self.model_obj},
-                       back=reverse("ratings:model_detail", args=[self.model_obj.pk]))
-        return context
+    def get_title(self):
+        return _("Factor of %(model)s") % {"model": self.model_obj}
 
-    def form_valid(self, form):
-        try:
-            services.factor_save(actor=self.request.user, model=self.model_obj, factor=self.factor, **form.cleaned_data)
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Factor saved."))
-        return redirect("ratings:model_detail", pk=self.model_obj.pk)
+    def perform(self, data):
+        return services.factor_save(actor=self.request.user, model=self.model_obj, factor=self.factor, **data)
 
 
 class FactorDeleteView(PortalPermissionMixin, View):
@@ -482,43 +486,48 @@ class FactorDeleteView(PortalPermissionMixin, View):
         return redirect("ratings:model_detail", pk=model.pk)
 
 
-class PolicyEditView(PortalPermissionMixin, FormView):
+class PolicyEditView(ServiceFormView):
     permission_required = "ratings.change_ratingspolicy"
-    template_name = "ratings/simple_form.html"
     form_class = PolicyForm
+    title = gettext_lazy("Ratings policy")
+    success_message = gettext_lazy("Policy saved.")
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = RatingsPolicy.current()
-        return kwargs
+        return {**super().get_form_kwargs(), "instance": RatingsPolicy.current()}
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["title"] = _("Ratings policy")
-        return context
+    def perform(self, data):
+        return services.policy_update(actor=self.request.user, **data)
 
-    def form_valid(self, form):
-        try:
-            services.policy_update(actor=self.request.user, **form.cleaned_data)
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Policy saved."))
-        return redirect("ratings:policy")
+    def success_url_for(self, result):
+        return reverse("ratings:policy")
 
 
 # --- Batches ----------------------------------------------------------------------------------
 
-class BatchListView(PortalPermissionMixin, ListView):
+class BatchListView(PortalListView):
     permission_required = "ratings.view_ratingbatch"
     template_name = "ratings/batch_list.html"
     paginate_by = 30
+    export_name = "rating-batches"
+    export_title = gettext_lazy("Re-rating batches")
+    columns = [
+        Column("id", "#", "pk", kind="number"),
+        Column("kind", gettext_lazy("Kind"), "get_kind_display"),
+        Column("business_date", gettext_lazy("Business date"), "business_date", kind="date"),
+        Column("status", gettext_lazy("Status"), "get_status_display"),
+        Column("started", gettext_lazy("Started"), "started_at", kind="date"),
+        Column("finished", gettext_lazy("Finished"), "finished_at", kind="date"),
+        Column("total", pgettext_lazy("count", "Customers"), "total", kind="number"),
+        Column("changed", gettext_lazy("Changed"), "changed", kind="number"),
+        Column("proposed", gettext_lazy("Proposed"), "proposed", kind="number"),
+        Column("errors", gettext_lazy("Errors"), "error_count", kind="number"),
+    ]
 
     def get_permission_required(self):
         # Reading the list needs view; starting a batch (POST) needs run_rating_batch.
         return ["ratings.run_rating_batch" if self.request.method == "POST" else "ratings.view_ratingbatch"]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
 
     def post(self, request):

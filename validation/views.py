@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, TemplateView, View
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView, TemplateView, View
 
 from creditportal.core.errors import ServiceError
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.views import PortalPermissionMixin, ServiceFormView
 
 from . import selectors, services
 from .forms import DefaultDefinitionForm, OutcomeImportForm, SimulationForm, ValidationRunForm
@@ -30,32 +32,40 @@ class IndexView(PortalPermissionMixin, TemplateView):
                 "definition": DefaultDefinition.current()}
 
 
-class RunCreateView(PortalPermissionMixin, FormView):
-    permission_required = "validation.run_validation"
-    template_name = "validation/run_form.html"
-    form_class = ValidationRunForm
+class _StartView(ServiceFormView):
+    """A form that starts a run in the background and goes to its page; ``?<name>=<id>`` for a name in
+    ``preset`` preselects a version (the links from a version's pages)."""
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    template_name = "validation/start_form.html"
+    pass_user = True
+    cancel_url = "validation:index"
+    preset = ()
+    detail_url = ""
 
     def get_initial(self):
         initial = super().get_initial()
-        if self.request.GET.get("model", "").isdigit():
-            initial["model"] = int(self.request.GET["model"])
+        for name in self.preset:
+            if self.request.GET.get(name, "").isdigit():
+                initial[name] = int(self.request.GET[name])
         return initial
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            run = services.validation_run_start(
-                actor=self.request.user, model=data["model"], period_start=data["period_start"],
-                period_end=data["period_end"], source=data["source"], outcome_import=data.get("outcome_import"),
-                psi_base_date=data.get("psi_base_date"), psi_compare_date=data.get("psi_compare_date"))
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The validation run was started."))
-        return redirect("validation:run_detail", pk=run.pk)
+    def success_url_for(self, result):
+        return reverse(self.detail_url, kwargs={"pk": result.pk})
+
+
+class RunCreateView(_StartView):
+    permission_required = "validation.run_validation"
+    form_class = ValidationRunForm
+    title = gettext_lazy("New validation run")
+    success_message = gettext_lazy("The validation run was started.")
+    preset = ("model",)
+    detail_url = "validation:run_detail"
+
+    def perform(self, data):
+        return services.validation_run_start(
+            actor=self.request.user, model=data["model"], period_start=data["period_start"],
+            period_end=data["period_end"], source=data["source"], outcome_import=data.get("outcome_import"),
+            psi_base_date=data.get("psi_base_date"), psi_compare_date=data.get("psi_compare_date"))
 
 
 class RunDetailView(PortalPermissionMixin, DetailView):
@@ -83,31 +93,17 @@ class RunReportView(PortalPermissionMixin, View):
         return response
 
 
-class SimulationCreateView(PortalPermissionMixin, FormView):
+class SimulationCreateView(_StartView):
     permission_required = "validation.run_simulation"
-    template_name = "validation/simulation_form.html"
     form_class = SimulationForm
+    title = gettext_lazy("New simulation")
+    success_message = gettext_lazy("The simulation was started; it runs in the background.")
+    preset = ("rating_model", "credit_policy")
+    detail_url = "validation:simulation_detail"
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def get_initial(self):
-        initial = super().get_initial()
-        for name in ("rating_model", "credit_policy"):
-            if self.request.GET.get(name, "").isdigit():
-                initial[name] = int(self.request.GET[name])
-        return initial
-
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            sim = services.simulation_start(actor=self.request.user, rating_model=data.get("rating_model"),
-                                            credit_policy=data.get("credit_policy"))
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The simulation was started; it runs in the background."))
-        return redirect("validation:simulation_detail", pk=sim.pk)
+    def perform(self, data):
+        return services.simulation_start(actor=self.request.user, rating_model=data.get("rating_model"),
+                                         credit_policy=data.get("credit_policy"))
 
 
 class SimulationDetailView(PortalPermissionMixin, DetailView):
@@ -160,43 +156,39 @@ class ActivatePolicyView(_ActivateView):
     kind = Simulation.Kind.CREDIT_POLICY
 
 
-class OutcomeImportView(PortalPermissionMixin, FormView):
+class OutcomeImportView(ServiceFormView):
     permission_required = "validation.add_outcomeimport"
     template_name = "validation/import_form.html"
     form_class = OutcomeImportForm
+    title = gettext_lazy("Import outcomes")
+    cancel_url = "validation:index"
+    multipart = True
 
-    def form_valid(self, form):
-        try:
-            source = services.outcomes_import(actor=self.request.user, uploaded_file=form.cleaned_data["file"],
-                                              label=form.cleaned_data.get("label", ""))
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(count)s outcomes were imported.") % {"count": source.row_count})
-        return redirect("validation:index")
+    def perform(self, data):
+        return services.outcomes_import(actor=self.request.user, uploaded_file=data["file"],
+                                        label=data.get("label", ""))
+
+    def get_success_message(self, result):
+        return _("%(count)s outcomes were imported.") % {"count": result.row_count}
 
 
-class DefaultDefinitionView(PortalPermissionMixin, FormView):
+class DefaultDefinitionView(ServiceFormView):
     permission_required = "validation.change_defaultdefinition"
     template_name = "validation/definition_form.html"
     form_class = DefaultDefinitionForm
+    title = gettext_lazy("Default definition")
+    cancel_url = "validation:index"
+    success_message = gettext_lazy("The default definition was saved.")
 
     def get_initial(self):
         current = DefaultDefinition.current()
         return {"default_grades": ", ".join(current.default_grades or ["D"]),
                 "days_past_due": current.days_past_due, "horizon_months": current.horizon_months}
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            services.default_definition_update(
-                actor=self.request.user, default_grades=[g for g in data["default_grades"].split(",")],
-                days_past_due=data["days_past_due"], horizon_months=data["horizon_months"])
-        except ServiceError as error:
-            report_service_error(self.request, form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The default definition was saved."))
-        return redirect("validation:index")
+    def perform(self, data):
+        return services.default_definition_update(
+            actor=self.request.user, default_grades=[g for g in data["default_grades"].split(",")],
+            days_past_due=data["days_past_due"], horizon_months=data["horizon_months"])
 
 
 class EclBacktestView(PortalPermissionMixin, TemplateView):

@@ -123,7 +123,7 @@ def test_update_into_an_existing_period_is_refused(customer, make_statement):
 
 def test_database_race_on_duplicate_period_is_a_conflict(customer, make_statement, monkeypatch):
     make_statement(customer)
-    monkeypatch.setattr(services, "validate_statement",
+    monkeypatch.setattr(services.statements, "validate_statement",
                         lambda values, **kw: (dict(values), {}))
     with pytest.raises(Conflict):
         services.statement_create(actor=customer.relationship_manager, customer=customer, **statement_data())

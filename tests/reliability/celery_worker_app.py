@@ -28,7 +28,8 @@ _patched = {}
 def _slow_batch(**kwargs):
     if _patched:
         return
-    from ratings import selectors, services
+    from ratings import selectors
+    from ratings.services import batch as services
 
     selectors.BATCH_CHUNK = 1
     original = services._rate_customers

@@ -74,8 +74,8 @@ def test_a_rolled_back_savepoint_deletes_only_its_own_file(users, customer, medi
 
 def test_a_failure_inside_the_upload_deletes_the_stored_file(users, customer, media, monkeypatch):
     from audit.models import AuditEvent
-    from customers import services
     from customers.models import CustomerDocument
+    from customers.services import documents as services
 
     def failing_audit(**kwargs):
         raise Boom
