@@ -52,7 +52,8 @@ def worker_environment(index, environ=os.environ):
     the caller. A live-server address with a fixed port gets port + n.
     """
     env = {}
-    names = [name for name in ("CELERY_BROKER_URL", "REDIS_URL") if environ.get(name, "").startswith(("redis://", "rediss://"))]
+    names = [name for name in ("CELERY_BROKER_URL", "REDIS_URL")
+             if environ.get(name, "").startswith(("redis://", "rediss://"))]
     if names:
         parsed = {name: urlsplit(environ[name]) for name in names}
         base = environ.get("TEST_WORKER_REDIS_URL", "")
