@@ -21,16 +21,17 @@ from django.conf import settings
 from creditportal.core import clock
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-ROOT = Path(__file__).resolve().parents[1]
 
-# Markers given by where a test lives, so that the quick mode and the serial pass need no edit of the test
-# files (``@pytest.mark.serial`` etc. on a test works as well). Paths are relative to the repository.
+# Markers given by where a test lives (a prefix of its node id: path from the repository root, then
+# ``::test``), so that the quick mode and the serial pass need no edit of the test files; ``@pytest.mark.serial``
+# etc. on a test work as well.
 MARKERS_BY_PATH = {
     "tests/browser/": ("browser",),
     "tests/bench/test_bench_smoke.py": ("bench_smoke",),
     "tests/reliability/test_worker_faults.py": ("worker_kill",),
 }
-# Tests that cannot run beside others (pytest-xdist): the second, serial pass of scripts/test runs them.
+# Tests that cannot run beside others (pytest-xdist): node id prefix → why. The second, serial pass of
+# scripts/test runs them (``-m serial``).
 SERIAL = {
 }
 
@@ -197,13 +198,12 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
     for item in items:
-        where = Path(str(item.path)).resolve().relative_to(ROOT).as_posix()
         for prefix, names in MARKERS_BY_PATH.items():
-            if where.startswith(prefix):
+            if item.nodeid.startswith(prefix):
                 for name in names:
                     item.add_marker(name)
         for prefix, reason in SERIAL.items():
-            if f"{where}::{item.name}".startswith(prefix):
+            if item.nodeid.startswith(prefix):
                 item.add_marker(pytest.mark.serial(reason=reason))
         if "postgres" in item.keywords and not on_postgres and not IN_CI:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL"))
@@ -233,6 +233,27 @@ def replay_data_migrations():
             for operation in loader.graph.nodes[node].operations:
                 if isinstance(operation, RunPython):
                     operation.code(global_apps, editor)
+
+
+def _shipped_data_after_test_flush(sender, using, **kwargs):
+    """A transactional test ends with ``flush`` (every table emptied), after which Django sends post_migrate:
+    put the shipped rows back at once. Under xdist a worker may run any test after a transactional one (not
+    only transactional tests, as pytest-django's ordering gives a single process), and they need the rows.
+    The signal comes once per app: the last one's, after content types and permissions are back."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if sender is not last or using != connection.alias or connection.in_atomic_block:
+        return
+    if not get_user_model().objects.using(using).filter(username="system").exists():
+        replay_data_migrations()
+
+
+from django.db.models.signals import post_migrate  # noqa: E402
+
+post_migrate.connect(_shipped_data_after_test_flush, dispatch_uid="tests-shipped-data-after-flush")
 
 
 @pytest.fixture(autouse=True)
