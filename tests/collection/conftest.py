@@ -4,6 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from creditportal.core import clock
+from tests.factories import CustomerFactory
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -16,16 +17,10 @@ def today():
 
 @pytest.fixture
 def make_customer(users):
-    from customers.models import Customer
+    factory = CustomerFactory(users["rm"], name="华东机械有限公司", registration="REG{n}", name_en="Customer {n}")
 
-    counter = {"n": 0}
-
-    def make(name="华东机械有限公司", rm=None, industry="C", **extra):
-        counter["n"] += 1
-        return Customer.objects.create(name=name, name_en=extra.pop("name_en", f"Customer {counter['n']}"),
-                                       is_foreign=True, registration_number=f"REG{counter['n']}",
-                                       industry_section=industry, size="medium",
-                                       relationship_manager=rm or users["rm"], status="active", **extra)
+    def make(name=None, rm=None, industry="C", **extra):
+        return factory(name, rm=rm, industry_section=industry, **extra)
 
     return make
 

@@ -8,6 +8,7 @@ import pytest
 
 from creditportal.core import clock
 from tests.config import configured
+from tests.factories import CustomerFactory
 
 M = D("1000000")
 
@@ -40,16 +41,10 @@ def fx(db):
 
 @pytest.fixture
 def make_customer(users):
-    from customers.models import Customer
-
-    counter = {"n": 0}
+    factory = CustomerFactory(users["rm"], registration="R{n}", size="large")
 
     def make(name=None, rm=None, group=None):
-        counter["n"] += 1
-        return Customer.objects.create(
-            name=name or f"客户{counter['n']}", is_foreign=True, registration_number=f"R{counter['n']}",
-            industry_section="C", size="large", status="active", relationship_manager=rm or users["rm"],
-            group=group)
+        return factory(name, rm=rm, group=group)
 
     return make
 

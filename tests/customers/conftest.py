@@ -4,14 +4,8 @@ from decimal import Decimal
 import pytest
 
 from customers import services
-from customers.validators import complete_credit_code
-
-_counter = {"n": 0}
-
-
-def next_code():
-    _counter["n"] += 1
-    return complete_credit_code(f"91310000{_counter['n']:09d}")
+from tests.factories import domestic_customer
+from tests.factories import next_credit_code as next_code  # noqa: F401 - used by the tests
 
 
 @pytest.fixture(autouse=True)
@@ -32,11 +26,7 @@ def _english(settings):
 @pytest.fixture
 def make_customer(users):
     def make(manager=None, **fields):
-        manager = manager or users["rm"]
-        data = dict(name=f"测试客户{_counter['n']}有限公司", credit_code=next_code(), industry_section="C",
-                    industry_division="30", size="medium", legal_form="limited_liability", status="active")
-        data.update(fields)
-        return services.customer_create(actor=manager, **data)
+        return domestic_customer(manager or users["rm"], **fields)
 
     return make
 

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from creditportal.core import clock
+from tests import factories
 
 TODAY = dt.date(2026, 6, 30)
 _seq = itertools.count(1)
@@ -40,12 +41,10 @@ class Builder:
         self.rm = users["rm"]
 
     def customer(self, name=None, *, industry="C", group=None, rm=None, status="active"):
-        from customers.models import Customer
-
         n = _code()
-        return Customer.objects.create(name=name or f"客户{n}", is_foreign=True, registration_number=f"R{n}",
-                                       country="HK", industry_section=industry, size="medium", status=status,
-                                       relationship_manager=rm or self.rm, group=group)
+        return factories.customer(name=name or f"客户{n}", registration_number=f"R{n}",
+                                  relationship_manager=rm or self.rm, country="HK", industry_section=industry,
+                                  status=status, group=group)
 
     def group(self, name=None):
         from customers.models import CustomerGroup
@@ -53,50 +52,32 @@ class Builder:
         return CustomerGroup.objects.create(name=name or f"集团{_code()}")
 
     def invoice(self, customer, amount="1000", *, days_past_due=0, currency="CNY", paid="0"):
-        from collection.models import Invoice
-
-        due = TODAY - dt.timedelta(days=days_past_due)
-        return Invoice.objects.create(number=f"INV{_code()}", customer=customer, issue_date=due - dt.timedelta(days=30),
-                                      due_date=due, amount=D(amount), currency=currency, paid_amount=D(paid),
-                                      created_by=self.rm)
+        return factories.invoice(customer, amount, number=f"INV{_code()}",
+                                 due=TODAY - dt.timedelta(days=days_past_due), currency=currency,
+                                 paid_amount=D(paid), created_by=self.rm)
 
     def rating(self, customer, grade, *, state="approved", approved_on=None, review_due=None):
-        from ratings.models import Rating, RatingModel
-
-        model = RatingModel.objects.order_by("pk").first()
-        if model is None:  # a transactional test elsewhere flushed the shipped model
-            from ratings.models import RatingScale
-
-            scale, _created = RatingScale.objects.get_or_create(code="test-master", defaults={"name": "test",
-                                                                                              "is_master": True})
-            model = RatingModel.objects.create(code="test", name="test", scale=scale,
-                                               created_by=self.users["riskadmin"])
+        # the shipped model, or a stand-in when a transactional test elsewhere flushed it
+        model = factories.rating_model(self.users["riskadmin"])
         approved_on = approved_on or TODAY - dt.timedelta(days=10)
-        return Rating.objects.create(
-            customer=customer, model=model, state=state, model_definition={}, inputs={}, inputs_sha256="x" * 64,
-            quantitative_sha256="y" * 64, result={}, score=D("50"), model_grade=grade, grade=grade,
-            letter=grade[0], pd=D("0.01"), created_by=self.users["analyst"],
-            approved_on=approved_on if state in ("approved", "superseded") else None,
+        return factories.stored_rating(
+            customer, model=model, state=state, score="50", grade=grade, letter=grade[0], pd="0.01",
+            created_by=self.users["analyst"], approved_on=approved_on if state in ("approved", "superseded") else None,
             review_due=review_due or TODAY + dt.timedelta(days=180))
 
     def statement(self, customer, period_end, *, equity="500", net_profit="10", current_assets="200",
                   current_liabilities="100", period_type="annual"):
-        from customers.models import FinancialStatement
-
         equity = D(equity)
-        return FinancialStatement.objects.create(
-            customer=customer, period_end=period_end, period_type=period_type, total_assets=D("1000"),
+        return factories.statement(
+            customer, period_end=period_end, period_type=period_type, total_assets=D("1000"),
             total_liabilities=D("1000") - equity, equity=equity, net_profit=D(net_profit),
             current_assets=D(current_assets), current_liabilities=D(current_liabilities), created_by=self.rm)
 
     def facility(self, customer, limit="10000", *, expiry_days=365, currency="CNY", application=None,
                  status="active"):
-        from credit.models import Facility
-
-        return Facility.objects.create(customer=customer, limit=D(limit), currency=currency,
-                                       start_date=TODAY - dt.timedelta(days=30),
-                                       expiry_date=TODAY + dt.timedelta(days=expiry_days), application=application,
-                                       status=status)
+        return factories.facility(customer, limit, currency=currency, start=TODAY - dt.timedelta(days=30),
+                                  expiry=TODAY + dt.timedelta(days=expiry_days), application=application,
+                                  status=status)
 
     def order(self, facility, amount, *, days_ago=0):
         from django.utils import timezone

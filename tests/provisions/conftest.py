@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from creditportal.core import clock
+from tests import factories
 
 TODAY = dt.date(2026, 6, 15)
 _seq = itertools.count(1)
@@ -27,18 +28,13 @@ class Builder:
         self.rm = users["rm"]
 
     def customer(self, name=None, *, industry="C"):
-        from customers.models import Customer
-
         n = _code()
-        return Customer.objects.create(name=name or f"客户{n}", is_foreign=True, registration_number=f"R{n}",
-                                       country="HK", industry_section=industry, size="medium", status="active",
-                                       relationship_manager=self.rm)
+        return factories.customer(name=name or f"客户{n}", registration_number=f"R{n}", relationship_manager=self.rm,
+                                  country="HK", industry_section=industry)
 
     def invoice(self, customer, amount, *, issued, due, currency="CNY"):
-        from collection.models import Invoice
-
-        return Invoice.objects.create(number=f"INV{_code()}", customer=customer, issue_date=issued, due_date=due,
-                                      amount=D(amount), currency=currency, created_by=self.rm)
+        return factories.invoice(customer, amount, number=f"INV{_code()}", issued=issued, due=due, currency=currency,
+                                 created_by=self.rm)
 
     def pay(self, invoice, amount, *, on):
         from collection.models import Payment, PaymentAllocation
@@ -50,16 +46,9 @@ class Builder:
         return payment
 
     def rating(self, customer, letter, *, approved_on):
-        from ratings.models import Rating, RatingModel, RatingScale
-
-        model = RatingModel.objects.order_by("pk").first()
-        if model is None:
-            scale, _c = RatingScale.objects.get_or_create(code="test-master", defaults={"name": "t", "is_master": True})
-            model = RatingModel.objects.create(code="test", name="test", scale=scale, created_by=self.users["riskadmin"])
-        return Rating.objects.create(
-            customer=customer, model=model, state="approved", model_definition={}, inputs={}, inputs_sha256="x" * 64,
-            quantitative_sha256="y" * 64, result={}, score=D("10"), model_grade=letter, grade=letter, letter=letter,
-            pd=D("0.5"), created_by=self.users["analyst"], approved_on=approved_on,
+        return factories.stored_rating(
+            customer, model=factories.rating_model(self.users["riskadmin"]), grade=letter, letter=letter, pd="0.5",
+            score="10", created_by=self.users["analyst"], approved_on=approved_on,
             review_due=approved_on + dt.timedelta(days=30))
 
 

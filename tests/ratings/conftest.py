@@ -4,6 +4,8 @@ from decimal import Decimal
 import pytest
 
 from creditportal.core import clock
+from tests import factories
+from tests.factories import CustomerFactory
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -27,20 +29,13 @@ def today():
 @pytest.fixture
 def make_customer(users, today):
     """``make_customer(name, strength="good")`` → a customer with one annual statement (a fixed set of ratios)."""
-    from customers.models import Customer, FinancialStatement
-
-    counter = {"n": 0}
+    factory = CustomerFactory(users["rm"], name="Customer {n}", registration="REG{n:05d}", country="HK")
 
     def make(name=None, *, strength="good", size="medium", industry="C", period_end=dt.date(2025, 12, 31),
              manager=None):
-        counter["n"] += 1
-        customer = Customer.objects.create(
-            name=name or f"Customer {counter['n']}", is_foreign=True, registration_number=f"REG{counter['n']:05d}",
-            country="HK", industry_section=industry, size=size, relationship_manager=manager or users["rm"],
-            status="active")
+        customer = factory(name, rm=manager, industry_section=industry, size=size)
         if strength is not None:
-            FinancialStatement.objects.create(customer=customer, period_end=period_end, created_by=users["rm"],
-                                              **STATEMENTS[strength])
+            factories.statement(customer, period_end=period_end, created_by=users["rm"], **STATEMENTS[strength])
         return customer
 
     return make

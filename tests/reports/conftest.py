@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 
 from creditportal.core import clock
+from tests import factories
+from tests.factories import CustomerFactory
 
 TODAY = dt.date(2026, 10, 15)
 CUSTOMER_NAME = "华夏精密制造有限公司"
@@ -39,19 +41,14 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def make_customer(users, today):
-    from customers.models import Customer, FinancialStatement
-
-    counter = {"n": 0}
+    factory = CustomerFactory(users["rm"], name=CUSTOMER_NAME, registration="HK{n:06d}", country="HK",
+                              legal_representative="张伟", address="上海市浦东新区世纪大道 100 号")
 
     def make(name=CUSTOMER_NAME, *, manager="rm", name_en="Huaxia Precision Manufacturing Co., Ltd."):
-        counter["n"] += 1
-        customer = Customer.objects.create(
-            name=name, name_en=name_en, is_foreign=True, registration_number=f"HK{counter['n']:06d}", country="HK",
-            industry_section="C", size="medium", relationship_manager=users[manager], status="active",
-            legal_representative="张伟", address="上海市浦东新区世纪大道 100 号")
+        customer = factory(name, rm=users[manager], name_en=name_en)
         for year, scale in ((2023, Decimal("0.85")), (2024, Decimal("0.93")), (2025, Decimal("1"))):
-            FinancialStatement.objects.create(customer=customer, period_end=dt.date(year, 12, 31), audited=True,
-                                              created_by=users["rm"], **statement_values(scale))
+            factories.statement(customer, period_end=dt.date(year, 12, 31), audited=True, created_by=users["rm"],
+                                **statement_values(scale))
         return customer
 
     return make

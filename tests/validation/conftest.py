@@ -6,6 +6,8 @@ from decimal import Decimal as D
 import pytest
 
 from creditportal.core import clock
+from tests import factories
+from tests.factories import CustomerFactory
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -25,15 +27,10 @@ def active_model(db):
 
 @pytest.fixture
 def make_customer(users):
-    from customers.models import Customer
-
-    counter = {"n": 0}
+    factory = CustomerFactory(users["rm"], registration="V{n:05d}", country="HK")
 
     def make(name=None):
-        counter["n"] += 1
-        return Customer.objects.create(
-            name=name or f"客户{counter['n']}", is_foreign=True, registration_number=f"V{counter['n']:05d}",
-            country="HK", industry_section="C", size="medium", status="active", relationship_manager=users["rm"])
+        return factory(name)
 
     return make
 
@@ -43,7 +40,6 @@ def make_rating(users, active_model):
     """``make_rating(customer, day, score, grade, state="superseded")`` → a stored rating (no workflow)."""
     from django.utils import timezone
 
-    from ratings.models import Rating
     from ratings.engine.scale import Scale
 
     scale = Scale.default()
@@ -55,11 +51,10 @@ def make_rating(users, active_model):
         if state == "superseded":
             superseded_on = superseded_on or day + dt.timedelta(days=200)
             superseded_at = timezone.make_aware(dt.datetime.combine(superseded_on, dt.time(12)))
-        return Rating.objects.create(
-            customer=customer, model=model or active_model, state=state, model_definition={}, inputs={},
-            inputs_sha256="x" * 64, quantitative_sha256="y" * 64, result={"factors": factors}, score=D(str(score)),
-            model_grade=grade, grade=grade, letter=g.letter, pd=g.pd, created_by=users["analyst"],
-            approved_by=users["analyst2"], approved_on=day, superseded_at=superseded_at)
+        return factories.stored_rating(
+            customer, model=model or active_model, state=state, result={"factors": factors}, score=score,
+            grade=grade, letter=g.letter, pd=g.pd, created_by=users["analyst"], approved_by=users["analyst2"],
+            approved_on=day, superseded_at=superseded_at)
 
     return make
 
@@ -68,12 +63,11 @@ def make_rating(users, active_model):
 def make_invoice(users):
     from collection.models import Invoice
 
-    counter = {"n": 0}
+    numbers = factories.sequence()
 
     def make(customer, due, amount="1000.00", paid_on=None, currency="CNY"):
-        counter["n"] += 1
-        invoice = Invoice.objects.create(number=f"VAL-{counter['n']}", customer=customer, issue_date=due - dt.timedelta(days=30),
-                                         due_date=due, amount=D(amount), currency=currency, created_by=users["rm"])
+        invoice = factories.invoice(customer, amount, number=f"VAL-{next(numbers)}", due=due, currency=currency,
+                                    created_by=users["rm"])
         if paid_on is not None:
             Invoice.objects.filter(pk=invoice.pk).update(paid_on=paid_on, paid_amount=D(amount), status="paid")
         return invoice
@@ -96,10 +90,8 @@ def policy_in_force(users, today):
 
 @pytest.fixture
 def make_facility():
-    from credit.models import Facility
-
     def make(customer, limit, currency="CNY"):
-        return Facility.objects.create(customer=customer, limit=D(str(limit)), currency=currency,
-                                       start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+        return factories.facility(customer, limit, currency=currency, start=dt.date(2026, 1, 1),
+                                  expiry=dt.date(2027, 1, 1))
 
     return make
