@@ -228,3 +228,21 @@ def dso(receivables: Decimal, sales: Decimal, days: int) -> Decimal | None:
         return None
     return (receivables / sales * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
+
+
+# --- The collector's worklist ----------------------------------------------------------------
+
+def priority_score(overdue_amount: Decimal, max_days_past_due: int) -> Decimal:
+    """How much a case weighs: the amount overdue (reporting currency) × its maximum days past due."""
+    return (overdue_amount or ZERO) * max(int(max_days_past_due or 0), 0)
+
+
+def worklist_order(*, overdue_amount: Decimal, max_days_past_due: int, promise_due: dt.date | None,
+                   next_action: dt.date | None, today: dt.date) -> tuple:
+    """The sort key of a case on the collector's worklist, most urgent first: a promise falling due today (or
+    due and not yet kept) comes first, then a next action that is due, then the weight (amount overdue × days
+    past due, the heaviest first), then the earliest next action."""
+    promise_first = 0 if promise_due is not None and promise_due <= today else 1
+    action_due = 0 if next_action is not None and next_action <= today else 1
+    return (promise_first, action_due, -priority_score(overdue_amount, max_days_past_due),
+            next_action or dt.date.max)

@@ -36,6 +36,7 @@ from .cases import (  # noqa: F401
     case_actions,
     case_totals,
     work_queue,
+    worklist,
     writeoffs_awaiting,
 )
 from .dunning import dunning_change_rows, dunning_changes  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Sum
+from django.db.models import F, Min, Sum
 
 from creditportal.core import clock
 
@@ -38,6 +38,59 @@ def work_queue(user, *, as_of=None, limit=10) -> dict:
     oldest = list(mine.order_by("opened_on", "pk")[:limit])
     return {"calls": calls, "call_tasks": call_tasks, "promises_due": due, "broken": broken, "oldest": oldest,
             "as_of": as_of}
+
+
+def worklist(user, *, as_of=None, limit: int = 200) -> dict:
+    """The collector's worklist: their active cases, most urgent first (``rules.worklist_order``), each with
+    the customer's amount overdue (reporting currency) and maximum days past due, the next action, the
+    earliest pending promise and the primary contact's phone. A constant number of queries (six)."""
+    from creditportal.core.money import MissingRate, RateTable
+    from customers.models import Contact
+
+    from .. import rules
+    from ..models import Invoice, InvoiceStatus
+
+    as_of = as_of or clock.today()
+    cases = list(CollectionCase.objects.visible_to(user).active().filter(assigned_to=user)
+                 .select_related("customer").order_by("pk")[:limit])
+    customer_ids = {c.customer_id for c in cases}
+    table = RateTable(as_of)
+    overdue, missing = {}, set()
+    for row in (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN, due_date__lt=as_of)
+                .values("customer_id", "currency")
+                .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))).order_by()):
+        try:
+            amount = table.convert(row["open"], row["currency"])
+        except MissingRate:
+            missing.add(row["currency"])
+            continue
+        overdue[row["customer_id"]] = overdue.get(row["customer_id"], ZERO) + amount
+    oldest = dict(Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN,
+                                         issue_date__lte=as_of, due_date__lt=as_of)
+                  .values("customer_id").annotate(oldest=Min("due_date")).values_list("customer_id", "oldest")
+                  .order_by())
+    promises = {}
+    for promise in (PromiseToPay.objects.filter(case_id__in=[c.pk for c in cases], state=PromiseState.PENDING)
+                    .order_by("promised_date", "pk")):
+        promises.setdefault(promise.case_id, promise)
+    contacts = {}
+    for contact in Contact.objects.filter(customer_id__in=customer_ids).order_by("-is_primary", "pk"):
+        contacts.setdefault(contact.customer_id, contact)
+    rows = []
+    for case in cases:
+        dpd = rules.debtor_days_past_due(oldest.get(case.customer_id), as_of)
+        amount = overdue.get(case.customer_id, ZERO)
+        promise = promises.get(case.pk)
+        rows.append({"case": case, "customer": case.customer, "overdue": amount, "max_days_past_due": dpd,
+                     "next_action": case.next_action_on, "promise": promise, "contact": contacts.get(case.customer_id),
+                     "score": rules.priority_score(amount, dpd),
+                     "action_due": case.next_action_on is not None and case.next_action_on <= as_of,
+                     "promise_due": promise is not None and promise.promised_date <= as_of,
+                     "key": rules.worklist_order(overdue_amount=amount, max_days_past_due=dpd,
+                                                 promise_due=promise.promised_date if promise else None,
+                                                 next_action=case.next_action_on, today=as_of)})
+    rows.sort(key=lambda row: row["key"])
+    return {"rows": rows, "as_of": as_of, "currency": table.reporting_currency, "missing_rates": sorted(missing)}
 
 
 def case_totals(case) -> list[dict]:

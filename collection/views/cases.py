@@ -64,6 +64,8 @@ class CaseDetailView(PortalPermissionMixin, DetailView):
             "totals": selectors.case_totals(case),
             "actions": selectors.case_actions(case, self.request.user, pending_writeoff=pending_writeoff),
             "pending_writeoff": pending_writeoff,
+            "contacts": list(case.customer.contacts.order_by("-is_primary", "name")),
+            "today": clock.today(),
         })
         return context
 
@@ -265,4 +267,5 @@ class WorkQueueView(PortalPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["queue"] = selectors.work_queue(self.request.user, limit=50)
+        context["worklist"] = selectors.worklist(self.request.user)
         return context
