@@ -18,8 +18,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from creditportal.core.querysets import StaffQuerySet
-from customers.models import ScopedQuerySet
+from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from proposals.models import ConfigChange
 
 ZERO = Decimal("0")
@@ -33,7 +32,7 @@ class InvoiceStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Written off")
 
 
-class InvoiceQuerySet(ScopedQuerySet):
+class InvoiceQuerySet(CustomerScopedQuerySet):
     def open(self):
         return self.filter(status=InvoiceStatus.OPEN)
 
@@ -107,7 +106,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         """The rest was written off by an approved write-off."""
 
 
-class PaymentQuerySet(ScopedQuerySet):
+class PaymentQuerySet(CustomerScopedQuerySet):
     pass
 
 
@@ -147,7 +146,7 @@ class Payment(models.Model):
         return self.amount - self.allocated_amount
 
 
-class AllocationQuerySet(ScopedQuerySet):
+class AllocationQuerySet(CustomerScopedQuerySet):
     customer_path = "invoice__customer"
 
 
@@ -197,7 +196,7 @@ class ClaimPayout(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("claim payout")
@@ -328,7 +327,7 @@ class DunningPolicyChange(ConfigChange):
         return self.kind.startswith("level_")
 
 
-class DunningActionQuerySet(ScopedQuerySet):
+class DunningActionQuerySet(CustomerScopedQuerySet):
     def open(self):
         return self.filter(closed_on__isnull=True)
 
@@ -399,7 +398,7 @@ class EscalationChannel(models.TextChoices):
     LITIGATION = "litigation", _("Litigation")
 
 
-class CaseQuerySet(ScopedQuerySet):
+class CaseQuerySet(CustomerScopedQuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_CASE_STATES)
 
@@ -480,7 +479,7 @@ class ActivityKind(models.TextChoices):
     LETTER = "letter", pgettext_lazy("activity kind", "Letter")
 
 
-class CaseChildQuerySet(ScopedQuerySet):
+class CaseChildQuerySet(CustomerScopedQuerySet):
     customer_path = "case__customer"
 
 

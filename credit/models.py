@@ -15,8 +15,8 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from creditportal.core.querysets import StaffQuerySet
-from customers.models import Customer, ScopedQuerySet
+from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from customers.models import Customer
 
 from . import rules
 
@@ -211,7 +211,7 @@ class GroupLimit(models.Model):
 
 # --- Applications -----------------------------------------------------------------------------
 
-class ApplicationQuerySet(ScopedQuerySet):
+class ApplicationQuerySet(CustomerScopedQuerySet):
     pass
 
 
@@ -458,7 +458,7 @@ class CovenantBreach(models.Model):
     tested_on = models.DateField(_("tested on"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("covenant breach")
@@ -540,7 +540,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("facility")
@@ -574,7 +574,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class OrderQuerySet(ScopedQuerySet):
+class OrderQuerySet(CustomerScopedQuerySet):
     customer_path = "facility__customer"
 
 

@@ -23,28 +23,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from creditportal.core import clock
 from creditportal.core.jsonfields import SnapshotJSONField
+from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from customers.models import Customer
 
 LETTERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
-
-
-def _customer_scoped(queryset, user, path="customer"):
-    """Rows of customers the user may see (``Customer.objects.visible_to``)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return queryset.none()
-    if user.has_perm("customers.view_all_customers"):
-        return queryset
-    if user.has_perm("customers.view_customer"):
-        return queryset.filter(**{f"{path}__relationship_manager": user})
-    return queryset.none()
-
-
-class ConfigQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user and user.is_authenticated and user.is_active and user.has_perm(
-                f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"):
-            return self
-        return self.none()
 
 
 # --- Scale ------------------------------------------------------------------------------------
@@ -58,7 +40,7 @@ class RatingScale(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ConfigQuerySet.as_manager()
+    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rating scale")
@@ -149,7 +131,7 @@ class RatingModel(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ConfigQuerySet.as_manager()
+    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rating model")
@@ -286,7 +268,7 @@ class RatingsPolicy(models.Model):
                                    null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ConfigQuerySet.as_manager()
+    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ratings policy")
@@ -312,9 +294,8 @@ class CompetitorShare(models.TextChoices):
     COMPETITORS_MAIN = "competitors_main", _("Competitors' products main")
 
 
-class BehaviourInputQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _customer_scoped(self, user)
+class BehaviourInputQuerySet(CustomerScopedQuerySet):
+    pass
 
 
 class BehaviourInput(models.Model):
@@ -374,7 +355,7 @@ class RatingBatch(models.Model):
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     stall_resumes = models.PositiveIntegerField(_("resumed after stalling"), default=0)
 
-    objects = ConfigQuerySet.as_manager()
+    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rating batch")
@@ -432,10 +413,7 @@ OPEN_STATES = [RatingState.PROPOSED, RatingState.DRAFT, RatingState.SUBMITTED]
 EDITABLE_STATES = [RatingState.PROPOSED, RatingState.DRAFT]
 
 
-class RatingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _customer_scoped(self, user)
-
+class RatingQuerySet(CustomerScopedQuerySet):
     def current(self):
         return self.filter(state=RatingState.APPROVED)
 
@@ -582,9 +560,8 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class ExpertScoreQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _customer_scoped(self, user, "rating__customer")
+class ExpertScoreQuerySet(CustomerScopedQuerySet):
+    customer_path = "rating__customer"
 
 
 class ExpertScore(models.Model):
