@@ -5,7 +5,6 @@ Services are ``<entity>_<action>(*, actor, ...)``, run in one transaction, check
 (``select_for_update``) and re-check the state — and for approvals the level — after the lock, write the
 audit trail in the same transaction and publish events on commit:
 
-    credit.application_decided   application_id          (approved/rejected/withdrawn)
     credit.facility_changed      facility_id             (opened, limit changed, suspended, resumed, ...)
     credit.covenant_breached     breach_id, covenant_id, customer_id, application_id
 
@@ -1031,7 +1030,6 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
     _audit_transition(actor, app, "approve", before, level=level, final=True)
     _open_facility(actor, app)
     _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is approved")))
-    publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
 
@@ -1097,7 +1095,6 @@ def application_reject(*, actor, application, comment, expected_level=None) -> C
     _decide(app, actor, Decision.Action.REJECT, level=level, comment=comment)
     _audit_transition(actor, app, "reject", before, comment=comment)
     _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is rejected")))
-    publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
 
@@ -1142,7 +1139,6 @@ def application_withdraw(*, actor, application, comment="") -> CreditApplication
     _save(app)
     _decide(app, actor, Decision.Action.WITHDRAW, comment=comment)
     _audit_transition(actor, app, "withdraw", before)
-    publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
 

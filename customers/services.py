@@ -25,7 +25,7 @@ from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
 from creditportal.core.money import CURRENCY_CODES, to_decimal
 
-from . import statement_io
+from . import events, statement_io
 from .models import (
     INDUSTRY_DIVISION_RANGES, LINE_ITEMS, REQUIRED_LINE_ITEMS, Contact, Customer, CustomerDocument, CustomerGroup,
     CustomerSize, CustomerStatus, DocumentType, FinancialStatement, GroupRelation, LegalForm, NegativeRecord,
@@ -35,8 +35,8 @@ from .validators import credit_code_problem, normalise_credit_code
 
 User = get_user_model()
 
-EVENT_STATEMENT_SAVED = "customers.statement_saved"
-EVENT_NEGATIVE_RECORD_ADDED = "customers.negative_record_added"
+EVENT_STATEMENT_SAVED = events.STATEMENT_SAVED
+EVENT_NEGATIVE_RECORD_ADDED = events.NEGATIVE_RECORD_ADDED
 
 CUSTOMER_FIELDS = [
     "name", "name_en", "credit_code", "is_foreign", "registration_number", "country", "legal_form",
