@@ -55,16 +55,9 @@ def _load():
     global _loaded
     if _loaded:
         return
-    from importlib import import_module
+    from creditportal.core.discovery import app_modules
 
-    from django.conf import settings
-
-    for app in settings.LOCAL_APPS:
-        try:
-            import_module(f"{app}.services")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.services":
-                raise
+    app_modules("services")
     _loaded = True
 
 
