@@ -26,8 +26,8 @@ T = TypeVar("T")
 
 def _check(name: str, protocol: type, impl: Any) -> None:
     if not isinstance(impl, protocol):
-        members = sorted(m for m in getattr(protocol, "__protocol_attrs__", ()) if not m.startswith("_")
-                         or m == "__call__")
+        members = sorted(m for m, v in vars(protocol).items() if callable(v) and (not m.startswith("_")
+                                                                                 or m == "__call__"))
         raise TypeError(f"{name}: {impl!r} is not a {protocol.__name__}"
                         + (f" (needs {', '.join(members)})" if members else ""))
 
