@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-_KINDS: dict[str, "ChangeKind"] = {}
+from creditportal.core import registry
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,12 @@ class ChangeKind:
         return self.permission(change) if callable(self.permission) else self.permission
 
 
+#: the kinds, one per slug (a hook of ``creditportal.core.registry``, filled by the owning apps' services)
+KINDS: registry.Hook[ChangeKind] = registry.Hook("proposals.kinds", ChangeKind, key=lambda kind: kind.slug)
+
+
 def register(kind: ChangeKind) -> ChangeKind:
-    _KINDS[kind.slug] = kind
-    return kind
+    return KINDS.add(kind)
 
 
 _loaded = False
@@ -62,9 +65,9 @@ def _load():
 
 
 def get(slug: str) -> ChangeKind | None:
-    if slug not in _KINDS:
+    if KINDS.get(slug) is None:
         _load()
-    return _KINDS.get(slug)
+    return KINDS.get(slug)
 
 
 def kind_of(change) -> ChangeKind:
@@ -76,4 +79,4 @@ def kind_of(change) -> ChangeKind:
 
 def kinds() -> list[ChangeKind]:
     _load()
-    return list(_KINDS.values())
+    return KINDS.all()
