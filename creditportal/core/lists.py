@@ -45,7 +45,6 @@ EXPORT_FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-
 @runtime_checkable
 class ExportRecorder(Protocol):
     def __call__(self, *, actor, verb: str, object_type: str, object_repr: str, after: dict) -> None: ...
