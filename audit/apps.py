@@ -7,7 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self):
-        from creditportal.core.lists import set_export_recorder
+        from creditportal.core.lists import EXPORT_RECORDER
 
         from .models import AuditEvent
         from .services import audit_record
@@ -16,4 +16,4 @@ class AuditConfig(AppConfig):
             audit_record(actor=actor, action=AuditEvent.Action.EXPORT, verb=verb, object_type=object_type,
                          object_repr=object_repr, after=after)
 
-        set_export_recorder(record_export)
+        EXPORT_RECORDER.provide(record_export)

@@ -9,16 +9,14 @@ class CollectionConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self):
-        from credit.providers import register_open_receivables
-        from ratings.providers import register_payment_behaviour
+        from credit.providers import OPEN_RECEIVABLES
+        from customers.tabs import CUSTOMER_TABS, Tab
+        from ratings.providers import PAYMENT_BEHAVIOUR
 
         from .providers import OpenReceivables, PaymentBehaviour
-
-        from customers.tabs import register_tab
-
         from .selectors import customer_tab
 
-        register_tab("collections", _("Collections"), "collection/customer_tab.html", customer_tab,
-                     permission="collection.view_invoice", order=400)
-        register_payment_behaviour(PaymentBehaviour())
-        register_open_receivables(OpenReceivables())
+        CUSTOMER_TABS.add(Tab("collections", _("Collections"), "collection/customer_tab.html", customer_tab,
+                              permission="collection.view_invoice", order=400))
+        PAYMENT_BEHAVIOUR.provide(PaymentBehaviour())
+        OPEN_RECEIVABLES.provide(OpenReceivables())

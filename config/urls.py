@@ -1,7 +1,5 @@
 import re
-from importlib import import_module
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import Resolver404, URLResolver, include, path
 from django.urls.resolvers import RoutePattern
@@ -11,18 +9,13 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenView
 from creditportal.core.csp import csp_override
+from creditportal.core.discovery import app_modules
 
 from . import views
 
 # Each app registers its API routes in ``<app>/api.py``'s ``register(router)``.
 router = DefaultRouter()
-for app in settings.LOCAL_APPS:
-    try:
-        module = import_module(f"{app}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{app}.api":
-            raise
-        continue
+for _app, module in app_modules("api"):
     module.register(router)
 
 def grouped_by_prefix(patterns, prefixes):

@@ -1,8 +1,9 @@
-"""What credit reads from apps above it, through providers they register (credit never imports them).
+"""What credit reads from apps above it, through slots they fill (credit never imports them;
+``creditportal.core.registry``).
 
-Open receivables (registered by ``collection`` in its ``AppConfig.ready``)::
+Open receivables (provided by ``collection`` in its ``AppConfig.ready``)::
 
-    from credit.providers import register_open_receivables
+    from credit.providers import OPEN_RECEIVABLES
 
     class OpenInvoices:
         def open_amounts_by_facility(self, facility_ids) -> dict[int, Decimal]:
@@ -10,36 +11,41 @@ Open receivables (registered by ``collection`` in its ``AppConfig.ready``)::
         def open_amounts_by_customer(self, customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
             # {customer_id: [(open amount, currency), ...]} for invoices not tied to a facility or for totals
 
-    register_open_receivables(OpenInvoices())
+    OPEN_RECEIVABLES.provide(OpenInvoices())
 
 Both methods are called once per request or batch with every id at once (set-wise); they must not
-issue one query per id. With no provider registered, open receivables count as zero.
+issue one query per id. With no provider, open receivables count as zero.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
-_open_receivables = None
-
-
-def register_open_receivables(provider) -> None:
-    global _open_receivables
-    _open_receivables = provider
+from creditportal.core import registry
 
 
-def open_receivables_provider():
-    return _open_receivables
+@runtime_checkable
+class OpenReceivablesProvider(Protocol):
+    def open_amounts_by_facility(self, facility_ids) -> dict[int, Decimal]: ...
+
+    def open_amounts_by_customer(self, customer_ids) -> dict[int, list[tuple[Decimal, str]]]: ...
+
+
+OPEN_RECEIVABLES: registry.Slot[OpenReceivablesProvider] = registry.Slot(
+    "credit.open_receivables", OpenReceivablesProvider)
 
 
 def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
     ids = list(facility_ids)
-    if _open_receivables is None or not ids:
+    provider = OPEN_RECEIVABLES.get()
+    if provider is None or not ids:
         return {}
-    return {k: Decimal(v) for k, v in (_open_receivables.open_amounts_by_facility(ids) or {}).items()}
+    return {k: Decimal(v) for k, v in (provider.open_amounts_by_facility(ids) or {}).items()}
 
 
 def open_amounts_by_customer(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
     ids = list(customer_ids)
-    if _open_receivables is None or not ids:
+    provider = OPEN_RECEIVABLES.get()
+    if provider is None or not ids:
         return {}
-    return dict(_open_receivables.open_amounts_by_customer(ids) or {})
+    return dict(provider.open_amounts_by_customer(ids) or {})

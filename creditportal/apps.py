@@ -11,6 +11,10 @@ class CreditPortalConfig(AppConfig):
 
         from creditportal.core import access, lookups  # noqa: F401 - registers ``__any``
         from creditportal.core.api import use_ascii_number_fields
+        from creditportal.core.discovery import app_modules
+
+        # Every app's declared events (``<app>/events.py``), before any app's ``ready`` subscribes by name.
+        app_modules("events")
 
         use_ascii_number_fields()  # API amounts and numbers in ASCII digits only
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core.money import AmountField, CurrencyField
+from creditportal.core.querysets import CustomerScopedQuerySet, sees_all_customers, sees_own_customers
 
 # --- Reference lists --------------------------------------------------------------------------
 
@@ -89,31 +90,9 @@ class GroupRelation(models.TextChoices):
     GUARANTEE_LINK = "guarantee_link", _("Guarantee link")
 
 
-# --- Scoping ----------------------------------------------------------------------------------
+# --- Scoping (the rule: ``creditportal.core.querysets.CustomerScopedQuerySet``) -------------------
 
-def _can_see_all(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("customers.view_all_customers"))
-
-
-def _can_see_own(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.has_perm("customers.view_customer"))
-
-
-class ScopedQuerySet(models.QuerySet):
-    """``visible_to(user)`` for a model reached from ``Customer`` through ``customer_path``."""
-
-    customer_path = "customer"
-
-    def visible_to(self, user):
-        if _can_see_all(user):
-            return self
-        if _can_see_own(user):
-            prefix = f"{self.customer_path}__" if self.customer_path else ""
-            return self.filter(**{f"{prefix}relationship_manager": user})
-        return self.none()
-
-
-class CustomerQuerySet(ScopedQuerySet):
+class CustomerQuerySet(CustomerScopedQuerySet):
     customer_path = ""
 
 
@@ -122,9 +101,9 @@ class CustomerGroupQuerySet(models.QuerySet):
         """Who sees every customer sees every group. A relationship manager sees (and may edit) the groups that
         hold a customer of their portfolio, as a member or as the parent company, and the empty groups (no
         member, no parent: they name nobody); the members listed are filtered by ``Customer.visible_to``."""
-        if _can_see_all(user):
+        if sees_all_customers(user):
             return self
-        if _can_see_own(user):
+        if sees_own_customers(user):
             own = Customer.objects.visible_to(user)
             return self.filter(
                 models.Exists(own.filter(group=models.OuterRef("pk")))
@@ -244,7 +223,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")
@@ -286,7 +265,7 @@ class CustomerDocument(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer document")
@@ -320,7 +299,7 @@ class NegativeRecord(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("negative record")
@@ -400,7 +379,7 @@ class FinancialStatement(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("financial statement")

@@ -1,18 +1,23 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from collection import events as collection_events
+from credit import events as credit_events
+from customers import events as customers_events
+from ratings import events as ratings_events
+
 # Events after which the rules are evaluated again for the customer concerned (see creditportal.core.events).
 CUSTOMER_EVENTS = [
-    "customers.statement_saved",
-    "customers.negative_record_added",
-    "ratings.rating_approved",
-    "credit.covenant_breached",
-    "collection.payment_posted",
-    "collection.writeoff_approved",
+    customers_events.STATEMENT_SAVED,
+    customers_events.NEGATIVE_RECORD_ADDED,
+    ratings_events.RATING_APPROVED,
+    credit_events.COVENANT_BREACHED,
+    collection_events.PAYMENT_POSTED,
+    collection_events.WRITEOFF_APPROVED,
 ]
 # Events about several customers at once (payload ``customer_ids``): one task for all of them.
-CUSTOMERS_EVENTS = ["ratings.downgrades_proposed"]
-FACILITY_EVENTS = ["credit.facility_changed"]
+CUSTOMERS_EVENTS = [ratings_events.DOWNGRADES_PROPOSED]
+FACILITY_EVENTS = [credit_events.FACILITY_CHANGED]
 
 
 def on_customer_event(customer_id=None, **payload):
@@ -60,11 +65,9 @@ class MonitoringConfig(AppConfig):
             events.subscribe(event, on_customers_event)
         for event in FACILITY_EVENTS:
             events.subscribe(event, on_facility_event)
-        try:
-            from customers.tabs import register_tab
-        except ImportError:  # pragma: no cover
-            return
+        from customers.tabs import CUSTOMER_TABS, Tab
+
         from .selectors import customer_alerts_tab
 
-        register_tab("alerts", _("Alerts"), "monitoring/customer_tab.html", customer_alerts_tab,
-                     permission="monitoring.view_alert", order=700)
+        CUSTOMER_TABS.add(Tab("alerts", _("Alerts"), "monitoring/customer_tab.html", customer_alerts_tab,
+                              permission="monitoring.view_alert", order=700))

@@ -20,8 +20,8 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from creditportal.core.querysets import StaffQuerySet
-from customers.models import Customer, ScopedQuerySet
+from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from customers.models import Customer
 from proposals.models import ConfigChange
 
 from . import rules
@@ -162,7 +162,7 @@ class AlertStatus(models.TextChoices):
 ACTIVE_ALERT_STATES = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]
 
 
-class AlertQuerySet(ScopedQuerySet):
+class AlertQuerySet(CustomerScopedQuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_ALERT_STATES)
 
@@ -227,7 +227,7 @@ class Alert(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class WatchlistQuerySet(ScopedQuerySet):
+class WatchlistQuerySet(CustomerScopedQuerySet):
     def current(self, on_date):
         return self.filter(since__lte=on_date).filter(Q(until__isnull=True) | Q(until__gte=on_date))
 
@@ -277,7 +277,7 @@ class ClassificationStatus(models.TextChoices):
     PENDING = "pending_approval", _("reclassification pending approval")
 
 
-class ClassificationQuerySet(ScopedQuerySet):
+class ClassificationQuerySet(CustomerScopedQuerySet):
     pass
 
 
@@ -422,7 +422,7 @@ class ProvisionRun(models.Model):
         return f"{self.period:%Y-%m}"
 
 
-class ProvisionLineQuerySet(ScopedQuerySet):
+class ProvisionLineQuerySet(CustomerScopedQuerySet):
     pass
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-_KINDS: dict[str, "ChangeKind"] = {}
+from creditportal.core import registry
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,12 @@ class ChangeKind:
         return self.permission(change) if callable(self.permission) else self.permission
 
 
+#: the kinds, one per slug (a hook of ``creditportal.core.registry``, filled by the owning apps' services)
+KINDS: registry.Hook[ChangeKind] = registry.Hook("proposals.kinds", ChangeKind, key=lambda kind: kind.slug)
+
+
 def register(kind: ChangeKind) -> ChangeKind:
-    _KINDS[kind.slug] = kind
-    return kind
+    return KINDS.add(kind)
 
 
 _loaded = False
@@ -55,23 +58,16 @@ def _load():
     global _loaded
     if _loaded:
         return
-    from importlib import import_module
+    from creditportal.core.discovery import app_modules
 
-    from django.conf import settings
-
-    for app in settings.LOCAL_APPS:
-        try:
-            import_module(f"{app}.services")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.services":
-                raise
+    app_modules("services")
     _loaded = True
 
 
 def get(slug: str) -> ChangeKind | None:
-    if slug not in _KINDS:
+    if KINDS.get(slug) is None:
         _load()
-    return _KINDS.get(slug)
+    return KINDS.get(slug)
 
 
 def kind_of(change) -> ChangeKind:
@@ -83,4 +79,4 @@ def kind_of(change) -> ChangeKind:
 
 def kinds() -> list[ChangeKind]:
     _load()
-    return list(_KINDS.values())
+    return KINDS.all()

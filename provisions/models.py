@@ -21,8 +21,8 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from creditportal.core.querysets import StaffQuerySet
-from customers.models import Customer, ScopedQuerySet
+from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from customers.models import Customer
 
 ZERO = Decimal("0")
 
@@ -63,7 +63,7 @@ class AgingSnapshot(models.Model):
         raise Immutable("an aging snapshot is never deleted")
 
 
-class SnapshotLineQuerySet(ScopedQuerySet):
+class SnapshotLineQuerySet(CustomerScopedQuerySet):
     pass
 
 
@@ -161,7 +161,7 @@ class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class AssessmentQuerySet(ScopedQuerySet):
+class AssessmentQuerySet(CustomerScopedQuerySet):
     pass
 
 
@@ -288,7 +288,7 @@ class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
 
-class EclLineQuerySet(ScopedQuerySet):
+class EclLineQuerySet(CustomerScopedQuerySet):
     pass
 
 

@@ -23,7 +23,9 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from portal_rules.decimals import NotANumber, parse_decimal
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -62,12 +64,9 @@ def capped(value: Decimal) -> Decimal:
 
 def as_decimal(value, field: str = "") -> Decimal:
     try:
-        result = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError, TypeError):
+        return parse_decimal(value, floats=True, commas=True)
+    except NotANumber:
         raise RuleError(f"not a number: {value!r}", field) from None
-    if not result.is_finite():
-        raise RuleError(f"not a number: {value!r}", field)
-    return result
 
 
 # --- Roll rates ------------------------------------------------------------------------------------

@@ -1,19 +1,10 @@
 """Read-only admin views: every write goes through the services (and the audit trail)."""
 from django.contrib import admin
 
+from creditportal.core.readonly_admin import ReadOnlyAdmin
+
 from .models import (BehaviourInput, ExpertScore, Rating, RatingBatch, RatingFactor, RatingModel, RatingScale,
                      RatingsPolicy, ScaleGrade)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Rating)

@@ -18,14 +18,13 @@ class RatingsConfig(AppConfig):
 
     def ready(self):
         from creditportal.core.events import subscribe
+        from customers.events import NEGATIVE_RECORD_ADDED, STATEMENT_SAVED
+        from customers.tabs import CUSTOMER_TABS, Tab
 
         from .tasks import on_new_data
 
-        for event in ("customers.statement_saved", "customers.negative_record_added", "collection.payment_posted"):
+        # collection.payment_posted is named, not imported: collection is above ratings (declared there)
+        for event in (STATEMENT_SAVED, NEGATIVE_RECORD_ADDED, "collection.payment_posted"):
             subscribe(event, on_new_data)
-        try:
-            from customers.tabs import register_tab
-        except ImportError:  # pragma: no cover - the customers app provides it
-            return
-        register_tab("ratings", _("Ratings"), "ratings/customer_tab.html", _ratings_tab_context,
-                     permission="ratings.view_rating", order=100)
+        CUSTOMER_TABS.add(Tab("ratings", _("Ratings"), "ratings/customer_tab.html", _ratings_tab_context,
+                              permission="ratings.view_rating", order=100))

@@ -1,10 +1,10 @@
 """Payment behaviour, provided by a higher app (collection) without ratings importing it.
 
 The collection app owns invoices, payments, claim payouts and credit notes. At start-up
-(``AppConfig.ready``) it calls::
+(``AppConfig.ready``) it fills the slot (``creditportal.core.registry``)::
 
-    from ratings.providers import register_payment_behaviour
-    register_payment_behaviour(MyProvider())
+    from ratings.providers import PAYMENT_BEHAVIOUR
+    PAYMENT_BEHAVIOUR.provide(MyProvider())
 
 A provider has one method, which only *reads rows* (the rules are :mod:`ratings.engine.behaviour`)::
 
@@ -33,11 +33,12 @@ from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 
+from creditportal.core import registry
 from creditportal.core.money import MissingRate, RateTable
 from ratings.engine.behaviour import BehaviourError, BehaviourFacts, ClaimRow, InvoiceRow, Window, payment_facts
 
-__all__ = ["PaymentBehaviourProvider", "BehaviourFacts", "InvoiceRow", "ClaimRow", "register_payment_behaviour",
-           "payment_behaviour", "behaviour_facts_for", "register_decision_authority", "require_override_authority"]
+__all__ = ["PaymentBehaviourProvider", "BehaviourFacts", "InvoiceRow", "ClaimRow", "PAYMENT_BEHAVIOUR",
+           "behaviour_facts_for", "DecisionAuthorityProvider", "DECISION_AUTHORITY", "require_override_authority"]
 
 log = logging.getLogger(__name__)
 
@@ -47,37 +48,23 @@ class PaymentBehaviourProvider(Protocol):
     def behaviour_rows(self, customer_ids, due_after, due_until): ...
 
 
-_provider: PaymentBehaviourProvider | None = None
-
-
-def register_payment_behaviour(provider: PaymentBehaviourProvider | None) -> None:
-    """Register (or, with ``None``, remove) the payment-behaviour provider."""
-    global _provider
-    if provider is not None and not callable(getattr(provider, "behaviour_rows", None)):
-        raise TypeError("a payment-behaviour provider needs a behaviour_rows(customer_ids, due_after, due_until) "
-                        "method")
-    _provider = provider
-
-
-def payment_behaviour() -> PaymentBehaviourProvider | None:
-    return _provider
+PAYMENT_BEHAVIOUR: registry.Slot[PaymentBehaviourProvider] = registry.Slot(
+    "ratings.payment_behaviour", PaymentBehaviourProvider)
 
 
 # --- Decision authority (credit) --------------------------------------------------------------------
 # Approving an overridden grade is an amount-based decision (DESIGN §3: "every amount-based decision
 # (applications, write-offs, overrides) takes its authority from the authority matrix and delegations through
-# one rule"). The rule and the exposure live in credit, above ratings: credit registers
+# one rule"). The rule and the exposure live in credit, above ratings: credit provides
 # ``require_override_authority(user, customer_id)`` (raises ``NotAllowed``) at start-up.
 
-_authority = None
+@runtime_checkable
+class DecisionAuthorityProvider(Protocol):
+    def require_override_authority(self, user, customer_id) -> None: ...
 
 
-def register_decision_authority(provider) -> None:
-    """Register (or, with ``None``, remove) the provider of ``require_override_authority(user, customer_id)``."""
-    global _authority
-    if provider is not None and not callable(getattr(provider, "require_override_authority", None)):
-        raise TypeError("a decision-authority provider needs require_override_authority(user, customer_id)")
-    _authority = provider
+DECISION_AUTHORITY: registry.Slot[DecisionAuthorityProvider] = registry.Slot(
+    "ratings.decision_authority", DecisionAuthorityProvider)
 
 
 def require_override_authority(user, customer_id) -> None:
@@ -87,9 +74,10 @@ def require_override_authority(user, customer_id) -> None:
 
     from creditportal.core.errors import NotAllowed
 
-    if _authority is None:
+    authority = DECISION_AUTHORITY.get()
+    if authority is None:
         raise NotAllowed(_("No authority matrix is available: an overridden grade cannot be approved."))
-    _authority.require_override_authority(user, customer_id)
+    authority.require_override_authority(user, customer_id)
 
 
 class _Rates:
@@ -117,12 +105,13 @@ def behaviour_facts_for(customer_ids, window: Window) -> dict[int, BehaviourFact
     """``{customer_id: BehaviourFacts}`` for the customers with an amount due in ``window``
     (``customer_ids=None``: every customer, one pass over the tables). A customer whose rows cannot be
     used (an amount in a currency without an FX rate) maps to ``{"error": message}``."""
-    if _provider is None or (customer_ids is not None and not customer_ids):
+    provider = PAYMENT_BEHAVIOUR.get()
+    if provider is None or (customer_ids is not None and not customer_ids):
         return {}
     ids = None if customer_ids is None else list(customer_ids)
     rates = _Rates(window.rating_date)
     result: dict[int, BehaviourFacts | dict] = {}
-    for customer_id, invoices, claims in _provider.behaviour_rows(ids, window.due_after, window.due_until):
+    for customer_id, invoices, claims in provider.behaviour_rows(ids, window.due_after, window.due_until):
         try:
             facts = payment_facts(invoices, claims, window, rates)
         except BehaviourError as exc:

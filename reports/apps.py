@@ -8,8 +8,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from creditportal.core import events
+        from ratings.events import RATING_APPROVED
 
         from . import services
 
         # An approved rating gets its PDF in the background, so the first download is instant.
-        events.subscribe("ratings.rating_approved", services.on_rating_approved)
+        events.subscribe(RATING_APPROVED, services.on_rating_approved)

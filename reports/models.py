@@ -16,9 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+from creditportal.core.querysets import CustomerScopedQuerySet, active_user, sees_all_customers
 
 
 class ReportKind(models.TextChoices):
@@ -32,15 +30,12 @@ class ReportLanguage(models.TextChoices):
     EN = "en", "English"
 
 
-class StoredReportQuerySet(models.QuerySet):
+class StoredReportQuerySet(CustomerScopedQuerySet):
     def visible_to(self, user):
-        if not _active(user) or not user.has_perm("reports.view_storedreport"):
+        """The customer rule, for holders of ``reports.view_storedreport`` only."""
+        if not active_user(user) or not user.has_perm("reports.view_storedreport"):
             return self.none()
-        if user.has_perm("customers.view_all_customers"):
-            return self
-        if user.has_perm("customers.view_customer"):
-            return self.filter(customer__relationship_manager=user)
-        return self.none()
+        return super().visible_to(user)
 
     def for_object(self, kind: str, object_type: str, object_id) -> StoredReportQuerySet:
         return self.filter(kind=kind, object_type=object_type, object_id=str(object_id))
@@ -88,9 +83,9 @@ class StoredReport(models.Model):
 class BatchQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The requester's own batches; an auditor (``view_all_customers`` + batch right) sees all."""
-        if not _active(user) or not user.has_perm("reports.view_reportbatch"):
+        if not active_user(user) or not user.has_perm("reports.view_reportbatch"):
             return self.none()
-        if user.has_perm("reports.request_report_batch") and user.has_perm("customers.view_all_customers"):
+        if user.has_perm("reports.request_report_batch") and sees_all_customers(user):
             return self
         return self.filter(requested_by=user)
 

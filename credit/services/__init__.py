@@ -5,7 +5,6 @@ Services are ``<entity>_<action>(*, actor, ...)``, run in one transaction, check
 (``select_for_update``) and re-check the state — and for approvals the level — after the lock, write the
 audit trail in the same transaction and publish events on commit:
 
-    credit.application_decided   application_id          (approved/rejected/withdrawn)
     credit.facility_changed      facility_id             (opened, limit changed, suspended, resumed, ...)
     credit.covenant_breached     breach_id, covenant_id, customer_id, application_id
 

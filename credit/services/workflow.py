@@ -268,7 +268,6 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
     _audit_transition(actor, app, "approve", before, level=level, final=True)
     _open_facility(actor, app)
     _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is approved")))
-    publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
 
@@ -346,7 +345,6 @@ def application_reject(*, actor, application, comment, expected_level=None) -> C
     _decide(app, actor, Decision.Action.REJECT, level=level, comment=comment)
     _audit_transition(actor, app, "reject", before, comment=comment)
     _notify_maker(app, Message(gettext_lazy("Credit application %(number)s is rejected")))
-    publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
 
@@ -385,7 +383,6 @@ def application_withdraw(*, actor, application, comment="") -> CreditApplication
     _save(app)
     _decide(app, actor, Decision.Action.WITHDRAW, comment=comment)
     _audit_transition(actor, app, "withdraw", before)
-    publish_on_commit("credit.application_decided", application_id=app.pk)
     return app
 
 

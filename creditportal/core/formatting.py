@@ -6,22 +6,29 @@
 
 Grouping and separators come from the active language's formats (``creditportal/formats``); files keep plain
 numbers (``creditportal.core.lists``)."""
-from decimal import Decimal, InvalidOperation
-
 from django import template
 from django.utils import formats
+
+from portal_rules.decimals import NotANumber, parse_decimal
 
 register = template.Library()
 
 EMPTY = "—"
 
 
-def _number(value, places):
+def _decimal_or_none(value):
+    """What a template hands in (Decimal, str, int, even float) as a Decimal; ``None`` when it is no number."""
     if value is None or value == "":
         return None
     try:
-        value = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
+        return parse_decimal(value, floats=True, finite=False)
+    except NotANumber:
+        return None
+
+
+def _number(value, places):
+    value = _decimal_or_none(value)
+    if value is None:
         return None
     return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
@@ -45,13 +52,10 @@ def money(value, currency=""):
 @register.filter
 def percent(value, places=2):
     """A fraction as a percentage in the active language: 0.003573 → "0.36%"; "—" when there is none."""
-    if value is None or value == "":
+    value = _decimal_or_none(value)
+    if value is None:
         return EMPTY
-    try:
-        value = Decimal(str(value)) * 100
-    except (InvalidOperation, ValueError, TypeError):
-        return EMPTY
-    text = _number(value, int(places))
+    text = _number(value * 100, int(places))
     return EMPTY if text is None else f"{text}%"
 
 

@@ -3,19 +3,11 @@
 A panel is a dict ``{"title", "items": [{"label", "url", "age_days"?}], "count", "url"?}``; an app
 returns only what the user may see and act on.
 """
-from importlib import import_module
-
-from django.conf import settings
+from .discovery import app_modules
 
 
 def panels_for(user):
     panels = []
-    for app in settings.LOCAL_APPS:
-        try:
-            module = import_module(f"{app}.home")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.home":
-                raise
-            continue
+    for _app, module in app_modules("home"):
         panels.extend(module.home_panels(user))
     return panels

@@ -16,7 +16,7 @@ thousands-separator formats). CSV files hold ISO dates; both hold money as amoun
 :func:`safe_cell` (formula injection, OWASP): text a spreadsheet would evaluate gets a leading ``'`` and
 XLSX never stores a text cell as a formula; numbers stay numbers. More than ``EXPORT_MAX_ROWS`` rows are
 refused with a message asking to narrow the filter. Every export is recorded in the audit trail by the
-recorder the audit app registers (:func:`set_export_recorder`) — the shared machinery imports no app.
+recorder the audit app provides (the slot :data:`EXPORT_RECORDER`) — the shared machinery imports no app.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import datetime
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,25 +39,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
-from . import clock
+from . import clock, registry
 from .views import PortalPermissionMixin
 
 EXPORT_FORMATS = ("csv", "xlsx")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-_export_recorder: Callable[..., None] | None = None
+
+@runtime_checkable
+class ExportRecorder(Protocol):
+    def __call__(self, *, actor, verb: str, object_type: str, object_repr: str, after: dict) -> None: ...
 
 
-def set_export_recorder(recorder: Callable[..., None]) -> None:
-    """The audit app registers ``recorder(*, actor, verb, object_type, object_repr, after)`` here."""
-    global _export_recorder
-    _export_recorder = recorder
+# The audit app provides ``recorder(*, actor, verb, object_type, object_repr, after)`` in its ``ready``.
+EXPORT_RECORDER: registry.Slot[ExportRecorder] = registry.Slot("core.export_recorder", ExportRecorder)
 
 
 def record_export(*, actor, verb: str, object_type: str, object_repr: str, after: dict) -> None:
-    if _export_recorder is None:  # never export without an audit trail
+    recorder = EXPORT_RECORDER.get()
+    if recorder is None:  # never export without an audit trail
         raise RuntimeError("No export recorder is registered (the audit app is not installed).")
-    _export_recorder(actor=actor, verb=verb, object_type=object_type, object_repr=object_repr, after=after)
+    recorder(actor=actor, verb=verb, object_type=object_type, object_repr=object_repr, after=after)
 
 
 def export_max_rows() -> int:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from portal_rules.decimals import NotANumber, parse_decimal
 
 CENT = Decimal("0.01")
 CURRENCIES = [
@@ -78,21 +80,19 @@ def to_decimal(value) -> Decimal:
 
     The one parse helper for amounts and ratios typed by people or read from files: ASCII digits only
     (fullwidth digits are refused), finite, and ``-0`` normalised to ``0``."""
-    if isinstance(value, float):
-        raise ValueError("floats are not accepted for money; pass a string or Decimal")
-    if isinstance(value, Decimal):
-        result = value
-    else:
-        text = str(value).strip().replace(",", "")
-        if not text.isascii():
-            raise ValueError(f"not a number in ASCII digits: {value!r}")
-        try:
-            result = Decimal(text)
-        except (InvalidOperation, AttributeError) as exc:
-            raise ValueError(f"not a number: {value!r}") from exc
-    if not result.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
+    try:
+        result = parse_decimal(value, commas=True, ascii_only=True)
+    except NotANumber as exc:
+        raise ValueError(_TO_DECIMAL_REFUSALS[exc.reason].format(value=value)) from None
     return without_negative_zero(result)
+
+
+_TO_DECIMAL_REFUSALS = {
+    "float": "floats are not accepted for money; pass a string or Decimal",
+    "ascii": "not a number in ASCII digits: {value!r}",
+    "syntax": "not a number: {value!r}",
+    "infinite": "not a finite number: {value!r}",
+}
 
 
 def quantize(amount: Decimal, exponent: Decimal = CENT) -> Decimal:

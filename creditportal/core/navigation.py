@@ -5,10 +5,10 @@ server still checks every request).
 """
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
 
-from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+
+from .discovery import app_modules
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,7 @@ class MenuGroup:
 @cache
 def all_groups():
     groups = []
-    for app in settings.LOCAL_APPS:
-        try:
-            module = import_module(f"{app}.navigation")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.navigation":
-                raise
-            continue
+    for _app, module in app_modules("navigation"):
         groups.extend(getattr(module, "MENU", []))
     return sorted(groups, key=lambda g: g.order)
 

@@ -1,5 +1,51 @@
-"""Querysets shared by the apps' models (the customer-scoped one is ``customers.models.ScopedQuerySet``)."""
+"""Read scoping: the two rules every model's ``visible_to(user)`` is built from.
+
+- ``CustomerScopedQuerySet``: rows reached from a customer through ``customer_path``. A user holding
+  ``customers.view_all_customers`` sees all of them; a user holding ``customers.view_customer`` the rows of the
+  customers they are relationship manager of; anyone else none.
+- ``StaffQuerySet``: configuration and portfolio-level results: every active user holding the model's view
+  permission sees all of them; anyone else none.
+
+A model with another rule (a batch visible to its requester) builds it from ``active_user`` and
+``sees_all_customers`` here rather than re-deriving them.
+"""
 from django.db import models
+
+VIEW_ALL_CUSTOMERS = "customers.view_all_customers"
+VIEW_OWN_CUSTOMERS = "customers.view_customer"
+
+
+def active_user(user) -> bool:
+    """A signed-in, active user (anonymous, missing and deactivated users see nothing)."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def sees_all_customers(user) -> bool:
+    return active_user(user) and user.has_perm(VIEW_ALL_CUSTOMERS)
+
+
+def sees_own_customers(user) -> bool:
+    return active_user(user) and user.has_perm(VIEW_OWN_CUSTOMERS)
+
+
+def customer_scoped(queryset, user, customer_path: str = "customer"):
+    """``queryset`` restricted to the rows of customers ``user`` may see; ``customer_path`` leads from the
+    queryset's model to ``Customer`` (empty for ``Customer`` itself)."""
+    if sees_all_customers(user):
+        return queryset
+    if sees_own_customers(user):
+        prefix = f"{customer_path}__" if customer_path else ""
+        return queryset.filter(**{f"{prefix}relationship_manager": user})
+    return queryset.none()
+
+
+class CustomerScopedQuerySet(models.QuerySet):
+    """``visible_to(user)`` for a model reached from ``Customer`` through ``customer_path``."""
+
+    customer_path = "customer"
+
+    def visible_to(self, user):
+        return customer_scoped(self, user, self.customer_path)
 
 
 class StaffQuerySet(models.QuerySet):
@@ -8,6 +54,6 @@ class StaffQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         perm = f"{self.model._meta.app_label}.view_{self.model._meta.model_name}"
-        if user and user.is_authenticated and user.is_active and user.has_perm(perm):
+        if active_user(user) and user.has_perm(perm):
             return self
         return self.none()

@@ -13,10 +13,11 @@ from creditportal.core.errors import ValidationFailed
 from creditportal.core.events import publish_on_commit
 from creditportal.core.money import CURRENCY_CODES
 
+from .. import events
 from ..models import Customer, NegativeRecord, NegativeRecordKind
 from ._common import require_visible, _refuse, _full_clean, _decimal_or_none
 
-EVENT_NEGATIVE_RECORD_ADDED = "customers.negative_record_added"
+EVENT_NEGATIVE_RECORD_ADDED = events.NEGATIVE_RECORD_ADDED
 
 NEGATIVE_RECORD_FIELDS = ["kind", "occurred_on", "source", "amount", "currency", "description"]
 

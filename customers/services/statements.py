@@ -15,11 +15,11 @@ from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.events import publish_on_commit
 from creditportal.core.money import CURRENCY_CODES
 
-from .. import statement_io
+from .. import events, statement_io
 from ..models import LINE_ITEMS, REQUIRED_LINE_ITEMS, Customer, FinancialStatement, PeriodType, StatementUnit
 from ._common import require_visible, _decimal_or_none
 
-EVENT_STATEMENT_SAVED = "customers.statement_saved"
+EVENT_STATEMENT_SAVED = events.STATEMENT_SAVED
 
 STATEMENT_HEADER_FIELDS = ["period_end", "period_type", "audited", "consolidated", "currency", "unit"]
 STATEMENT_FIELDS = STATEMENT_HEADER_FIELDS + LINE_ITEMS

@@ -40,6 +40,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from portal_rules.decimals import NotANumber, parse_decimal
+
 NOT_AVAILABLE = None
 ZERO = Decimal(0)
 DEFAULT_WINDOW_MONTHS = 12
@@ -60,9 +62,12 @@ class BehaviourError(ValueError):
 def _dec(value) -> Decimal:
     if value is None:
         return ZERO
-    if isinstance(value, float):
-        raise TypeError("floats are not accepted; pass str or Decimal")
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+    try:
+        return parse_decimal(value, finite=False)
+    except NotANumber as exc:  # a ``decimal.InvalidOperation``, as ``Decimal(text)`` raises
+        if exc.reason == "float":
+            raise TypeError("floats are not accepted; pass str or Decimal") from None
+        raise
 
 
 def _date(value) -> dt.date:

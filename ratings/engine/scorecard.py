@@ -70,7 +70,9 @@ or a triggered cap holds the grade down).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from portal_rules.decimals import NotANumber, parse_decimal
 
 from .scale import Scale
 
@@ -100,17 +102,14 @@ class EngineError(ValueError):
 
 
 def _d(value, what="value") -> Decimal:
-    if isinstance(value, float):
-        raise EngineError(f"{what}: floats are not accepted; pass str or Decimal")
-    if isinstance(value, Decimal):
-        return value
-    try:
-        result = Decimal(str(value).strip())
-    except (InvalidOperation, AttributeError) as exc:
-        raise EngineError(f"{what}: not a number: {value!r}") from exc
-    if not result.is_finite():
-        raise EngineError(f"{what}: not a finite number")
-    return result
+    try:  # a Decimal is taken as it is; a parsed number must be finite
+        return parse_decimal(value, finite=not isinstance(value, Decimal))
+    except NotANumber as exc:
+        raise EngineError(f"{what}: {_D_REFUSALS[exc.reason].format(value=value)}") from None
+
+
+_D_REFUSALS = {"float": "floats are not accepted; pass str or Decimal", "syntax": "not a number: {value!r}",
+               "infinite": "not a finite number"}
 
 
 def _q(value: Decimal, exp=CENT, rounding=ROUND_HALF_UP) -> Decimal:

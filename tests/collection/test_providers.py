@@ -45,12 +45,12 @@ def test_payment_behaviour_provider(history, django_assert_max_num_queries):
     """Collection reads the rows (two queries, whatever the number of customers); the ratings engine applies
     DESIGN §3. Rating date 2026-06-30, grace 30 days: invoices due in (2025-05-31, 2026-05-31]."""
     from ratings.engine.behaviour import behaviour_window, evaluate_behaviour
-    from ratings.providers import behaviour_facts_for, payment_behaviour
+    from ratings.providers import PAYMENT_BEHAVIOUR, behaviour_facts_for
 
     customer, quiet = history
     window = behaviour_window(d(2026, 6, 30))
     with django_assert_max_num_queries(2):
-        rows = list(payment_behaviour().behaviour_rows([customer.pk, quiet.pk], window.due_after, window.due_until))
+        rows = list(PAYMENT_BEHAVIOUR.get().behaviour_rows([customer.pk, quiet.pk], window.due_after, window.due_until))
     assert [customer_id for customer_id, _i, _c in rows] == [customer.pk]  # no invoice due → not available
     invoices = {i.key: i for i in rows[0][1]}
     assert len(invoices) == 4 and all(len(i.payments) <= 2 for i in invoices.values())

@@ -109,7 +109,7 @@ def test_users_export_filter_sort_and_values(client, users):
 
 
 def test_export_without_a_recorder_is_refused(monkeypatch):
-    monkeypatch.setattr(lists, "_export_recorder", None)
+    monkeypatch.setattr(lists.EXPORT_RECORDER, "_impl", None)
     with pytest.raises(RuntimeError):
         lists.record_export(actor=None, verb="x_csv", object_type="x", object_repr="x", after={})
 

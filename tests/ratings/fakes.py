@@ -36,10 +36,10 @@ class FakeRows:
 
 @contextlib.contextmanager
 def provider(rows):
-    previous = providers.payment_behaviour()
+    previous = providers.PAYMENT_BEHAVIOUR.get()
     fake = FakeRows(rows)
-    providers.register_payment_behaviour(fake)
+    providers.PAYMENT_BEHAVIOUR.provide(fake)
     try:
         yield fake
     finally:
-        providers.register_payment_behaviour(previous)
+        providers.PAYMENT_BEHAVIOUR.provide(previous)

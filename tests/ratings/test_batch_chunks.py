@@ -187,8 +187,8 @@ def test_gather_inputs_gives_each_customer_its_own_facts_across_internal_chunks(
     paid_on = {n: (dt.date(2026, 3, 1) + dt.timedelta(days=n)).isoformat() for n in late_days.values()}
     fake = FakeRows({i: ([invoice(i, "2026-03-01", "1000.00", (paid_on[n], "1000.00"))], [])
                      for i, n in late_days.items()})
-    previous = providers.payment_behaviour()
-    providers.register_payment_behaviour(fake)
+    previous = providers.PAYMENT_BEHAVIOUR.get()
+    providers.PAYMENT_BEHAVIOUR.provide(fake)
     try:
         today = dt.date(2026, 6, 30)
         alone = {c.pk: selectors.gather_inputs([c], on_date=today)[c.pk] for c in customers}
@@ -198,7 +198,7 @@ def test_gather_inputs_gives_each_customer_its_own_facts_across_internal_chunks(
         handed_in = selectors.gather_inputs(customers, on_date=today, behaviour={
             selectors.window_key(window): providers.behaviour_facts_for(None, window)})
     finally:
-        providers.register_payment_behaviour(previous)
+        providers.PAYMENT_BEHAVIOUR.provide(previous)
     assert read_here == alone == handed_in
     assert [read_here[c.pk]["behaviour"]["max_days_late"] for c in customers] == [0, 3, 6, 9, 12]
     assert jsonable(list(read_here.values())) == list(read_here.values())  # plain JSON types already

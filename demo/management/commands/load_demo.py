@@ -5,7 +5,6 @@ Users and FX rates are created here; each app adds its own demo data in ``<app>/
 """
 import datetime as dt
 from decimal import Decimal
-from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from creditportal.core import access, clock
+from creditportal.core.discovery import app_modules
 from creditportal.models import FxRate
 
 DEMO_USERS = [
@@ -33,9 +33,6 @@ DEMO_USERS = [
 
 FX_TO_CNY = {"USD": "7.1000", "EUR": "7.7500", "HKD": "0.9100", "JPY": "0.0480", "GBP": "9.0500"}
 
-APP_ORDER = ["customers", "ratings", "credit", "collection", "monitoring", "provisions", "reports", "validation"]
-
-
 class Command(BaseCommand):
     help = "Load demo users (one per role and level) and a small demo portfolio. Safe to run twice."
 
@@ -45,13 +42,7 @@ class Command(BaseCommand):
             users = self.load_users()
             self.load_fx_rates()
         context = {"users": users, "today": clock.today(), "stdout": self.stdout}
-        for app in APP_ORDER:
-            try:
-                module = import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        for app, module in app_modules("demo"):  # the apps' order: a later app uses the earlier apps' data
             with transaction.atomic():
                 module.load(context)
             self.stdout.write(f"  demo data: {app}")

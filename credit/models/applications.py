@@ -1,9 +1,4 @@
-"""Credit: policies, the authority matrix, applications and their approval workflow, facilities, orders.
-
-State machines use django-fsm-2 (``FSMField(protected=True)`` + ``ConcurrentTransitionMixin``); the
-transitions only change the state: every rule, permission check, row lock and audit record lives in
-``credit.services``. Object scoping: ``visible_to(user)`` follows ``customers.Customer.visible_to``.
-"""
+"""Credit applications and their approval workflow: collateral, guarantors, covenants, breaches, decisions."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,203 +10,16 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
-from creditportal.core.querysets import StaffQuerySet
-from customers.models import Customer, ScopedQuerySet
+from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import Customer
 
-from . import rules
-
-GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
-
-
-# --- Credit policy ----------------------------------------------------------------------------
-
-class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        IN_FORCE = "in_force", _("in force")
-        SUPERSEDED = "superseded", _("superseded")
-
-    name = models.CharField(_("name"), max_length=200)
-    version = models.PositiveIntegerField(_("version"), unique=True)
-    effective_from = models.DateField(_("effective from"))
-    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
-    notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("activated by"),
-                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
-
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("credit policy")
-        verbose_name_plural = _("credit policies")
-        ordering = ["-effective_from", "-version"]
-        permissions = [("approve_creditpolicy", "Can put a credit policy in force (four-eyes)")]
-
-    def __str__(self):
-        return f"{self.name} v{self.version}"
-
-    @transition(field=status, source=Status.DRAFT, target=Status.IN_FORCE)
-    def activate(self):
-        pass
-
-    @transition(field=status, source=Status.IN_FORCE, target=Status.SUPERSEDED)
-    def supersede(self):
-        pass
-
-
-class PolicyGradeRule(models.Model):
-    """What a policy allows for one grade; each rule is hard (blocks) or soft (needs an exception)."""
-
-    policy = models.ForeignKey(CreditPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="rules")
-    grade = models.CharField(_("grade"), max_length=4, choices=GRADE_CHOICES)
-    eligible = models.BooleanField(_("eligible for credit"), default=True)
-    max_limit = AmountField(_("maximum limit (reporting currency)"), null=True, blank=True)
-    max_limit_hard = models.BooleanField(_("maximum limit is a hard rule"), default=True)
-    max_equity_share = models.DecimalField(_("maximum limit as a share of equity"), max_digits=6, decimal_places=4,
-                                           null=True, blank=True)
-    max_revenue_share = models.DecimalField(_("maximum limit as a share of revenue"), max_digits=6,
-                                            decimal_places=4, null=True, blank=True)
-    share_hard = models.BooleanField(_("share caps are hard rules"), default=False)
-    max_term_months = models.PositiveIntegerField(_("maximum term (months)"), null=True, blank=True)
-    term_hard = models.BooleanField(_("maximum term is a hard rule"), default=False)
-    min_coverage = models.DecimalField(_("required collateral/guarantee coverage"), max_digits=6, decimal_places=4,
-                                       null=True, blank=True, help_text=_("A fraction of the amount: 0.5 is half of it."))
-    coverage_hard = models.BooleanField(_("coverage is a hard rule"), default=False)
-    pricing_spread_bps = models.PositiveIntegerField(_("pricing spread (basis points)"), default=0)
-    review_months = models.PositiveIntegerField(_("review frequency (months)"), default=12)
-
-    class Meta:
-        verbose_name = _("policy rule")
-        verbose_name_plural = _("policy rules")
-        ordering = ["policy_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["policy", "grade"], name="credit_policy_rule_unique_grade")]
-
-    def __str__(self):
-        return f"{self.policy_id} {self.grade}"
-
-    def as_rule(self) -> rules.GradeRule:
-        return rules.GradeRule(
-            grade=self.grade, eligible=self.eligible, max_limit=self.max_limit, max_limit_hard=self.max_limit_hard,
-            max_equity_share=self.max_equity_share, max_revenue_share=self.max_revenue_share,
-            share_hard=self.share_hard, max_term_months=self.max_term_months, term_hard=self.term_hard,
-            min_coverage=self.min_coverage, coverage_hard=self.coverage_hard,
-        )
-
-
-# --- Authority matrix -------------------------------------------------------------------------
-
-class AuthorityLevel(models.Model):
-    number = models.PositiveSmallIntegerField(_("level"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    max_amount = AmountField(_("maximum amount (reporting currency)"), null=True, blank=True,
-                             help_text=_("Empty: no upper limit."))
-    weakest_grade = models.CharField(_("weakest grade it may approve"), max_length=4, choices=GRADE_CHOICES,
-                                     blank=True)
-
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("authority level")
-        verbose_name_plural = _("authority levels")
-        ordering = ["number"]
-
-    def __str__(self):
-        return f"{self.number} · {self.name}"
-
-    def as_level(self) -> rules.Level:
-        return rules.Level(self.number, self.max_amount, self.weakest_grade)
-
-
-class ApproverAuthority(models.Model):
-    """The authority level of one approver (a user of the ``approver`` group)."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.PROTECT,
-                                related_name="credit_authority")
-    level = models.ForeignKey(AuthorityLevel, verbose_name=_("level"), on_delete=models.PROTECT,
-                              related_name="approvers")
-    active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("approver authority")
-        verbose_name_plural = _("approver authorities")
-        ordering = ["level__number", "user__username"]
-
-    def __str__(self):
-        return f"{self.user} → {self.level}"
-
-
-class DelegationQuerySet(StaffQuerySet):
-    def active_on(self, on_date):
-        return self.filter(revoked=False, start_date__lte=on_date, end_date__gte=on_date)
-
-
-class Delegation(models.Model):
-    """An approver's authority lent to a stand-in for a period: capped at the delegator's own level,
-    expiring by itself after ``end_date`` (authority is computed by date, no job needed)."""
-
-    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("delegator"), on_delete=models.PROTECT,
-                                  related_name="credit_delegations_given")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("stand-in"), on_delete=models.PROTECT,
-                                 related_name="credit_delegations_received")
-    level = models.ForeignKey(AuthorityLevel, verbose_name=_("delegated level"), on_delete=models.PROTECT,
-                              related_name="+")
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until (inclusive)"))
-    reason = models.CharField(_("reason"), max_length=300)
-    revoked = models.BooleanField(_("revoked"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    objects = DelegationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("delegation")
-        verbose_name_plural = _("delegations")
-        ordering = ["-start_date", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
-                                   name="credit_delegation_period_order"),
-            models.CheckConstraint(condition=~models.Q(delegator=models.F("delegate")),
-                                   name="credit_delegation_other_person"),
-        ]
-
-    def __str__(self):
-        return f"{self.delegator} → {self.delegate} ({self.start_date}–{self.end_date})"
-
-
-class GroupLimit(models.Model):
-    """集团统一授信: one overall limit for a group of related companies, drawn on by its members' facilities."""
-
-    group = models.OneToOneField("customers.CustomerGroup", verbose_name=_("group of related companies"),
-                                 on_delete=models.PROTECT, related_name="credit_limit")
-    limit = AmountField(_("group limit"))
-    currency = CurrencyField()
-    expiry_date = models.DateField(_("expiry"), null=True, blank=True)
-    active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("group limit")
-        verbose_name_plural = _("group limits")
-        ordering = ["group__name"]
-
-    def __str__(self):
-        return f"{self.group} {self.currency} {self.limit}"
+from .. import rules
+from .policy import CreditPolicy
 
 
 # --- Applications -----------------------------------------------------------------------------
 
-class ApplicationQuerySet(ScopedQuerySet):
+class ApplicationQuerySet(CustomerScopedQuerySet):
     pass
 
 
@@ -458,7 +266,7 @@ class CovenantBreach(models.Model):
     tested_on = models.DateField(_("tested on"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CustomerScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("covenant breach")
@@ -511,104 +319,3 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.application_id} {self.action} {self.level or ''}"
-
-
-# --- Facilities and orders --------------------------------------------------------------------
-
-class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    """授信额度: an approved limit the customer's orders and invoices draw on."""
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
-        SUSPENDED = "suspended", _("suspended")
-        EXPIRED = "expired", pgettext_lazy("limit", "expired")
-        CLOSED = "closed", _("closed")
-
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="facilities")
-    application = models.ForeignKey(CreditApplication, verbose_name=_("approved by application"),
-                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    product = models.CharField(_("product"), max_length=14, choices=CreditApplication.Product.choices,
-                               default=CreditApplication.Product.TRADE_CREDIT)
-    limit = AmountField(_("limit"))
-    currency = CurrencyField()
-    start_date = models.DateField(_("start"))
-    expiry_date = models.DateField(_("expiry"))
-    temporary = models.BooleanField(_("temporary"), default=False)
-    status = FSMField(_("status"), default=Status.ACTIVE, choices=Status.choices, protected=True, db_index=True)
-    status_reason = models.CharField(_("reason for the status"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("facility")
-        verbose_name_plural = _("facilities")
-        ordering = ["customer_id", "-start_date", "-id"]
-        permissions = [("suspend_facility", "Can suspend a facility (suspend deliveries)"),
-                       ("resume_facility", "Can lift a facility's suspension"),
-                       ("check_facility", "Can run a limit check on a facility")]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(expiry_date__gte=models.F("start_date")),
-                                   name="credit_facility_period_order"),
-        ]
-
-    def __str__(self):
-        return f"#{self.pk} {self.customer} {self.currency} {self.limit}"
-
-    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
-    def suspend(self):
-        pass
-
-    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
-    def resume(self):
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.EXPIRED)
-    def expire(self):
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED], target=Status.CLOSED)
-    def close(self):
-        pass
-
-
-class OrderQuerySet(ScopedQuerySet):
-    customer_path = "facility__customer"
-
-
-class Order(models.Model):
-    """An order (or drawdown) recorded against a facility: it reserves the limit until released."""
-
-    class Status(models.TextChoices):
-        RESERVED = "reserved", _("reserved")
-        RELEASED = "released", _("released")
-        CANCELLED = "cancelled", _("cancelled")
-
-    facility = models.ForeignKey(Facility, verbose_name=_("facility"), on_delete=models.PROTECT,
-                                 related_name="orders")
-    reference = models.CharField(_("order reference"), max_length=100)
-    amount = AmountField(_("amount"))
-    currency = CurrencyField()
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED,
-                              db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-    released_at = models.DateTimeField(_("released"), null=True, blank=True)
-
-    objects = OrderQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["-created_at", "-id"], name="credit_order_created_idx")]  # the list's order
-        constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_order_amount_positive"),
-            models.UniqueConstraint(fields=["facility", "reference"], name="credit_order_unique_reference"),
-        ]
-
-    def __str__(self):
-        return f"{self.reference} {self.currency} {self.amount}"

@@ -1,0 +1,115 @@
+"""Facilities (open limits) and the orders recorded against them."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+from creditportal.core.money import AmountField, CurrencyField
+from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import Customer
+
+from .applications import CreditApplication
+
+
+# --- Facilities and orders --------------------------------------------------------------------
+
+class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """授信额度: an approved limit the customer's orders and invoices draw on."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+        EXPIRED = "expired", pgettext_lazy("limit", "expired")
+        CLOSED = "closed", _("closed")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
+                                 related_name="facilities")
+    application = models.ForeignKey(CreditApplication, verbose_name=_("approved by application"),
+                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    product = models.CharField(_("product"), max_length=14, choices=CreditApplication.Product.choices,
+                               default=CreditApplication.Product.TRADE_CREDIT)
+    limit = AmountField(_("limit"))
+    currency = CurrencyField()
+    start_date = models.DateField(_("start"))
+    expiry_date = models.DateField(_("expiry"))
+    temporary = models.BooleanField(_("temporary"), default=False)
+    status = FSMField(_("status"), default=Status.ACTIVE, choices=Status.choices, protected=True, db_index=True)
+    status_reason = models.CharField(_("reason for the status"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CustomerScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["customer_id", "-start_date", "-id"]
+        permissions = [("suspend_facility", "Can suspend a facility (suspend deliveries)"),
+                       ("resume_facility", "Can lift a facility's suspension"),
+                       ("check_facility", "Can run a limit check on a facility")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expiry_date__gte=models.F("start_date")),
+                                   name="credit_facility_period_order"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.customer} {self.currency} {self.limit}"
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
+    def suspend(self):
+        pass
+
+    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
+    def resume(self):
+        pass
+
+    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.EXPIRED)
+    def expire(self):
+        pass
+
+    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED], target=Status.CLOSED)
+    def close(self):
+        pass
+
+
+class OrderQuerySet(CustomerScopedQuerySet):
+    customer_path = "facility__customer"
+
+
+class Order(models.Model):
+    """An order (or drawdown) recorded against a facility: it reserves the limit until released."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("reserved")
+        RELEASED = "released", _("released")
+        CANCELLED = "cancelled", _("cancelled")
+
+    facility = models.ForeignKey(Facility, verbose_name=_("facility"), on_delete=models.PROTECT,
+                                 related_name="orders")
+    reference = models.CharField(_("order reference"), max_length=100)
+    amount = AmountField(_("amount"))
+    currency = CurrencyField()
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED,
+                              db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="credit_order_created_idx")]  # the list's order
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_order_amount_positive"),
+            models.UniqueConstraint(fields=["facility", "reference"], name="credit_order_unique_reference"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.currency} {self.amount}"

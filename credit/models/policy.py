@@ -1,0 +1,94 @@
+"""Credit policy: the policy versions in force and their per-grade limits."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+
+from creditportal.core.money import AmountField
+from creditportal.core.querysets import StaffQuerySet
+
+from .. import rules
+
+
+GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
+
+
+# --- Credit policy ----------------------------------------------------------------------------
+
+class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        IN_FORCE = "in_force", _("in force")
+        SUPERSEDED = "superseded", _("superseded")
+
+    name = models.CharField(_("name"), max_length=200)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    effective_from = models.DateField(_("effective from"))
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("activated by"),
+                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("credit policy")
+        verbose_name_plural = _("credit policies")
+        ordering = ["-effective_from", "-version"]
+        permissions = [("approve_creditpolicy", "Can put a credit policy in force (four-eyes)")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+    @transition(field=status, source=Status.DRAFT, target=Status.IN_FORCE)
+    def activate(self):
+        pass
+
+    @transition(field=status, source=Status.IN_FORCE, target=Status.SUPERSEDED)
+    def supersede(self):
+        pass
+
+
+class PolicyGradeRule(models.Model):
+    """What a policy allows for one grade; each rule is hard (blocks) or soft (needs an exception)."""
+
+    policy = models.ForeignKey(CreditPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="rules")
+    grade = models.CharField(_("grade"), max_length=4, choices=GRADE_CHOICES)
+    eligible = models.BooleanField(_("eligible for credit"), default=True)
+    max_limit = AmountField(_("maximum limit (reporting currency)"), null=True, blank=True)
+    max_limit_hard = models.BooleanField(_("maximum limit is a hard rule"), default=True)
+    max_equity_share = models.DecimalField(_("maximum limit as a share of equity"), max_digits=6, decimal_places=4,
+                                           null=True, blank=True)
+    max_revenue_share = models.DecimalField(_("maximum limit as a share of revenue"), max_digits=6,
+                                            decimal_places=4, null=True, blank=True)
+    share_hard = models.BooleanField(_("share caps are hard rules"), default=False)
+    max_term_months = models.PositiveIntegerField(_("maximum term (months)"), null=True, blank=True)
+    term_hard = models.BooleanField(_("maximum term is a hard rule"), default=False)
+    min_coverage = models.DecimalField(_("required collateral/guarantee coverage"), max_digits=6, decimal_places=4,
+                                       null=True, blank=True, help_text=_("A fraction of the amount: 0.5 is half of it."))
+    coverage_hard = models.BooleanField(_("coverage is a hard rule"), default=False)
+    pricing_spread_bps = models.PositiveIntegerField(_("pricing spread (basis points)"), default=0)
+    review_months = models.PositiveIntegerField(_("review frequency (months)"), default=12)
+
+    class Meta:
+        verbose_name = _("policy rule")
+        verbose_name_plural = _("policy rules")
+        ordering = ["policy_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["policy", "grade"], name="credit_policy_rule_unique_grade")]
+
+    def __str__(self):
+        return f"{self.policy_id} {self.grade}"
+
+    def as_rule(self) -> rules.GradeRule:
+        return rules.GradeRule(
+            grade=self.grade, eligible=self.eligible, max_limit=self.max_limit, max_limit_hard=self.max_limit_hard,
+            max_equity_share=self.max_equity_share, max_revenue_share=self.max_revenue_share,
+            share_hard=self.share_hard, max_term_months=self.max_term_months, term_hard=self.term_hard,
+            min_coverage=self.min_coverage, coverage_hard=self.coverage_hard,
+        )

@@ -1,0 +1,2 @@
+"""Plain-Python helpers shared by the pure rules modules (``<app>/rules.py``, ``ratings/engine/``) and the
+kernel: no Django, no portal machinery, no app (import-linter contract in pyproject.toml)."""
