@@ -132,6 +132,9 @@ DATABASE_HEALTH_CHECK_INTERVAL = env.int("DATABASE_HEALTH_CHECK_INTERVAL", defau
 # once per connection (creditportal/core/api.py:prepared_cursor). Turn off behind a transaction-mode pooler
 # without prepared-statement support.
 API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
+# Behind PgBouncer in transaction mode: a server-side cursor (QuerySet.iterator()) cannot outlive the pooler's
+# transaction, so read in chunks on the client instead (docs/DEPLOYMENT.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Client address ------------------------------------------------------------------------
@@ -370,6 +373,9 @@ CELERY_TASK_ROUTES = {name: {"queue": BATCH_QUEUE} for name in BATCH_TASKS}
 # on any host, adds to the same series and they survive restarts; without Redis, in the process (dev only).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_KEY_PREFIX = env("METRICS_KEY_PREFIX", default="cp:metrics")
+# Backups (scripts/backup, config/backup.py): the archive's manifest is signed (HMAC) with a key derived from
+# this, or from SECRET_KEY when empty; a restore must run with the same value.
+BACKUP_SIGNING_KEY = env("BACKUP_SIGNING_KEY", default="")
 
 # --- Business settings ----------------------------------------------------------------------
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="CNY")
