@@ -401,9 +401,10 @@ LOGGING = {
     "filters": {"request_id": {"()": "creditportal.core.request_context.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # "time": ISO 8601 in UTC (the record's creation time)
         "json": {"()": "pythonjsonlogger.json.JsonFormatter",
-                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
-                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+                 "rename_fields": {"levelname": "level", "name": "logger"}, "timestamp": "time",
                  "json_ensure_ascii": False},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain",
