@@ -153,6 +153,24 @@ def _tool_version(tool: str) -> str:
     return subprocess.run([tool, "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
+class _HashingReader:
+    def __init__(self, handle):
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+
+def _major(version: str) -> int:
+    import re
+
+    match = re.search(r"(\d+)(?:\.\d+)?", version)
+    return int(match.group(1)) if match else 0
+
+
 # --- backup --------------------------------------------------------------------------------------------------
 
 def backup(archive: str | os.PathLike, *, database_url: str | None = None, media_root=None) -> dict:
@@ -170,6 +188,10 @@ def backup(archive: str | os.PathLike, *, database_url: str | None = None, media
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version'), now()")
             snapshot, server_version, taken_at = cursor.fetchone()
+            dump_version = _tool_version("pg_dump")
+            if _major(dump_version.partition(")")[2] or dump_version) < _major(server_version):
+                raise BackupError(f"{dump_version} is older than the server ({server_version}): install the "
+                                  "server's version of the PostgreSQL client tools")
             result = subprocess.run(
                 ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
                  f"--file={dump}"], env=_libpq_env(params), capture_output=True, text=True)
@@ -184,15 +206,15 @@ def backup(archive: str | os.PathLike, *, database_url: str | None = None, media
         with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
             tar.add(dump, arcname=DUMP)
             for path in media_files:
-                relative = path.relative_to(media_root).as_posix()
-                name = f"{MEDIA}/{relative}"
-                # hash what goes into the archive: read the file once into the tar and the digest together
-                with open(path, "rb") as handle:
-                    data = handle.read()
+                name = f"{MEDIA}/{path.relative_to(media_root).as_posix()}"
+                stat = path.stat()
                 info = tarfile.TarInfo(name)
-                info.size, info.mtime, info.mode = len(data), int(path.stat().st_mtime), 0o640
-                tar.addfile(info, io.BytesIO(data))
-                members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o640
+                # the hash of exactly the bytes written into the archive, read once, streamed
+                with open(path, "rb") as handle:
+                    reader = _HashingReader(handle)
+                    tar.addfile(info, reader)
+                members[name] = {"sha256": reader.digest.hexdigest(), "size": info.size}
             missing = [f"{name} (row hash {digest[:12]}…)" for name, digest in sorted(referenced.items())
                        if members.get(f"{MEDIA}/{name}", {}).get("sha256") != digest]
             if missing:
@@ -202,7 +224,7 @@ def backup(archive: str | os.PathLike, *, database_url: str | None = None, media
                 "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "snapshot_at": taken_at.isoformat(),
                 "server_version": server_version,
-                "pg_dump": _tool_version("pg_dump"),
+                "pg_dump": dump_version,
                 "database": params["dbname"],
                 "migrations": migrations,
                 "tables": counts,

@@ -107,11 +107,20 @@ def _key(name: str) -> str:
     return f"{settings.METRICS_KEY_PREFIX}:{name}"
 
 
+_PAUSE_AFTER_FAILURE = 10.0  # seconds without recording after Redis failed: an outage costs one timeout, not one each
+_paused_until = 0.0
+
+
 def _apply(operations):
+    global _paused_until
+    if _paused_until and time.monotonic() < _paused_until:
+        return
     try:
         store().apply(operations)
+        _paused_until = 0.0
     except Exception as exc:  # noqa: BLE001 - metrics are never worth a failed request or task
-        log.warning("metrics: could not record (%s)", exc)
+        _paused_until = time.monotonic() + _PAUSE_AFTER_FAILURE
+        log.warning("metrics: could not record (%s); not recording for %ss", exc, _PAUSE_AFTER_FAILURE)
 
 
 # --- recording -----------------------------------------------------------------------------------------------
@@ -147,7 +156,7 @@ def view_label(request) -> str:
 
 
 class RequestMetricsMiddleware:
-    """Records each request's latency under its view's URL name, method and status class."""
+    """Records each request's latency under its view's URL name, method and status class (static files aside)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -155,8 +164,9 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        observe_request(view_label(request), request.method or "", response.status_code,
-                        time.perf_counter() - started)
+        if not request.path.startswith(settings.STATIC_URL):  # WhiteNoise's files: not a view
+            observe_request(view_label(request), request.method or "", response.status_code,
+                            time.perf_counter() - started)
         return response
 
 
