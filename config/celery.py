@@ -132,6 +132,8 @@ def _task_started(task_id=None, task=None, **kwargs):
     from creditportal.core import request_context
 
     carried = _message_request_id(task)
+    if not carried and request_context.request_id() is None:
+        carried = task_id  # a job beat started: its own id, for its lines and the tasks it enqueues
     # an eager task runs inside its sender's context already: keep that id when the message carries none
     token = request_context.set_request_id(carried) if carried else None
     _running[task_id] = (time.perf_counter(), token)

@@ -84,10 +84,11 @@ def new_request_id() -> str:
 
 
 @contextmanager
-def bound_request_id(value):
-    """Run a block as part of the request ``value`` (a sane id; anything else leaves the current one)."""
+def bound_request_id(value, *, keep_current=True):
+    """Run a block as part of the request ``value`` (a sane id). Anything else leaves the current id, or with
+    ``keep_current=False`` runs the block under no id (the relay sending a row no request wrote)."""
     value = sane_request_id(value)
-    if value is None:
+    if value is None and keep_current:
         yield request_id()
         return
     token = _request_id.set(value)

@@ -167,7 +167,8 @@ def relay_outbox(*, limit: int = RELAY_BATCH) -> dict:
             _record_failure(pk, LookupError(f"no task named {name}"))
             failed += 1
             continue
-        with request_context.bound_request_id(request_id):  # the writer's request id, in the task's headers
+        # the writer's request id (none if none wrote it, not the relay's own) goes into the task's headers
+        with request_context.bound_request_id(request_id, keep_current=False):
             ok = _send_one(pk, task or _ByName(name), args or [], kwargs or {})
         if ok:
             sent += 1

@@ -73,3 +73,16 @@ def test_the_relay_sends_each_task_to_its_queue_with_the_writers_request_id(publ
     assert published.queue_of("ratings.run_rating_chunk") == ["batch"]
     assert published.queue_of("ratings.recheck_customer") == ["celery"]
     assert {headers[TASK_HEADER] for _, _, headers in published.messages} == {"req-relay-0002"}
+
+
+@pytest.mark.django_db
+def test_the_relay_does_not_lend_its_own_id_to_a_row_no_request_wrote(published, monkeypatch):
+    from creditportal.core import tasks as outbox
+
+    monkeypatch.setattr(outbox._Publication, "send", lambda self: None)
+    with transaction.atomic():
+        enqueue(rating_tasks.recheck_customer, 4)  # a management command: no request
+    OutboxMessage.objects.update(next_attempt_at=OutboxMessage.objects.first().created_at)
+    with bound_request_id("relay-task-own-id"):  # the relay task runs under its own id
+        assert relay_outbox()["sent"] == 1
+    assert published.messages and TASK_HEADER not in published.messages[0][2]

@@ -106,3 +106,7 @@ def test_a_worker_runs_a_task_under_the_id_in_its_headers(json_lines):
     with bound_request_id("req-sender-0007"):  # an eager task without headers keeps its sender's id
         log_probe.apply()
     assert json_lines.of("tests.ops.probe")[-1]["request_id"] == "req-sender-0007"
+
+    result = log_probe.apply()  # no request at all (a job beat started): the task's own id
+    assert json_lines.of("tests.ops.probe")[-1]["request_id"] == result.id
+    assert request_id() is None
