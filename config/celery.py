@@ -14,13 +14,21 @@ Reliability choices, deliberately:
   starts) sends what the outage left unsent.
 * Retries: tasks that touch the database retry on operational errors with exponential back-off and a
   cap; no countdown ever exceeds the Redis visibility timeout set in settings.
+* Queues: batch work goes to the ``batch`` queue, the rest to the default queue (``CELERY_TASK_ROUTES`` in
+  settings, by task name); run one worker per queue (Procfile).
+* Operations (signals below): each message carries the id of the request that enqueued it (header
+  ``portal_request_id``), set in the worker's log context while the task runs; every run is counted and timed
+  for ``/metrics`` (``creditportal.core.metrics``) and a periodic job's success is time-stamped. The worker
+  logs through Django's ``LOGGING`` (JSON lines), not Celery's own format.
 """
 import logging
 import os
+import time
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_ready
+from celery.signals import (before_task_publish, setup_logging, task_failure, task_postrun, task_prerun,
+                            worker_ready)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,6 +41,7 @@ app.conf.update(
     task_default_retry_delay=10,
     broker_connection_retry_on_startup=True,
     task_ignore_result=True,
+    worker_hijack_root_logger=False,
 )
 app.autodiscover_tasks()
 app.autodiscover_tasks(["creditportal"])
@@ -81,3 +90,73 @@ def relay_outbox_on_start(sender=None, **kwargs):
         for connection in connections.all(initialized_only=True):
             if not connection.in_atomic_block:  # the main process keeps no connection for its children
                 connection.close()
+
+
+# --- Operations: logs, request ids, metrics -----------------------------------------------------------------
+
+@setup_logging.connect
+def _django_logging(**kwargs):
+    """The worker and beat log with Django's LOGGING (JSON lines with the request id), like the web processes."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@before_task_publish.connect
+def _carry_request_id(headers=None, **kwargs):
+    """The id of the request (or task) that sends a message goes with it (the outbox binds the row's id)."""
+    from creditportal.core.request_context import TASK_HEADER, request_id
+
+    current = request_id()
+    if headers is not None and current and not headers.get(TASK_HEADER):
+        headers[TASK_HEADER] = current
+
+
+def _message_request_id(task):
+    from creditportal.core.request_context import TASK_HEADER
+
+    request = task.request
+    return getattr(request, TASK_HEADER, None) or (getattr(request, "headers", None) or {}).get(TASK_HEADER)
+
+
+_running: dict = {}  # task id → (started, request-id token) while the task runs in this process
+_failed: set = set()  # task ids that raised, until their postrun
+_PERIODIC = {entry["task"] for entry in beat_schedule(10).values()}
+task_log = logging.getLogger("creditportal.tasks")
+
+
+@task_prerun.connect
+def _task_started(task_id=None, task=None, **kwargs):
+    from creditportal.core import request_context
+
+    carried = _message_request_id(task)
+    if not carried and request_context.request_id() is None:
+        carried = task_id  # a job beat started: its own id, for its lines and the tasks it enqueues
+    # an eager task runs inside its sender's context already: keep that id when the message carries none
+    token = request_context.set_request_id(carried) if carried else None
+    _running[task_id] = (time.perf_counter(), token)
+    task_log.info("task %s started", task.name, extra={"task_id": task_id, "task_name": task.name})
+
+
+@task_failure.connect
+def _task_failed(task_id=None, **kwargs):
+    _failed.add(task_id)  # an eager run that raises reaches postrun without a state
+
+
+@task_postrun.connect
+def _task_finished(task_id=None, task=None, state=None, **kwargs):
+    from creditportal.core import metrics, request_context
+
+    started, token = _running.pop(task_id, (None, None))
+    if task_id in _failed:
+        _failed.discard(task_id)
+        state = state or "FAILURE"
+    seconds = time.perf_counter() - started if started is not None else None
+    name = getattr(task, "name", "?")
+    task_log.info("task %s finished: %s", name, state,
+                  extra={"task_id": task_id, "task_name": name, "state": state, "seconds": seconds})
+    metrics.observe_task(name, state or "UNKNOWN", seconds, periodic=name in _PERIODIC)
+    if token is not None:
+        request_context.reset_request_id(token)

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id, every answer echoes it (X-Request-ID), and the
+    # latency metric measures the whole chain.
+    "creditportal.core.request_context.RequestIdMiddleware",
+    "creditportal.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "creditportal.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,6 +132,9 @@ DATABASE_HEALTH_CHECK_INTERVAL = env.int("DATABASE_HEALTH_CHECK_INTERVAL", defau
 # once per connection (creditportal/core/api.py:prepared_cursor). Turn off behind a transaction-mode pooler
 # without prepared-statement support.
 API_PREPARED_STATEMENTS = env.bool("API_PREPARED_STATEMENTS", default=True)
+# Behind PgBouncer in transaction mode: a server-side cursor (QuerySet.iterator()) cannot outlive the pooler's
+# transaction, so read in chunks on the client instead (docs/DEPLOYMENT.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Client address ------------------------------------------------------------------------
@@ -323,6 +330,52 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 RATING_BATCH_STALL_SECONDS = env.int("RATING_BATCH_STALL_SECONDS", default=5 * 60)
 RATING_BATCH_MAX_RESUMES = env.int("RATING_BATCH_MAX_RESUMES", default=3)
 CELERY_TIMEZONE = TIME_ZONE
+# Queues: batch work (re-rating, report batches, dunning and month-end runs, the nightly evaluations,
+# validation runs) goes to the "batch" queue, everything else (a user's follow-up tasks, the outbox relay,
+# housekeeping) to the default queue "celery", so a night's batch never holds up a click's follow-up.
+# Run one worker per queue (Procfile: worker -Q celery, worker-batch -Q batch). Routed by task name; the
+# outbox's sends (at once and by the relay) resolve the same routes. tests/ops/test_queues.py checks that
+# every registered task is listed in exactly one of the two.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+BATCH_QUEUE = "batch"
+BATCH_TASKS = (
+    "ratings.nightly_batch",
+    "ratings.run_rating_batch",
+    "ratings.run_rating_chunk",
+    "reports.build_report_batch",
+    "collection.daily",
+    "collection.run_dunning_now",
+    "monitoring.evaluate_daily",
+    "monitoring.month_end_run",
+    "provisions.take_month_end_snapshot",
+    "credit.tasks.expire_facilities",
+    "validation.run_validation",
+    "validation.run_simulation",
+)
+INTERACTIVE_TASKS = (
+    "creditportal.relay_outbox",
+    "creditportal.clear_expired_sessions",
+    "creditportal.purge_outbox_and_keys",
+    "ratings.check_stalled_batches",
+    "ratings.recheck_customer",
+    "reports.generate_rating_report",
+    "collection.execute_dunning_action",
+    "monitoring.evaluate_customers",
+    "monitoring.evaluate_facility",
+    "credit.tasks.test_covenants",
+)
+CELERY_TASK_ROUTES = {name: {"queue": BATCH_QUEUE} for name in BATCH_TASKS}
+
+# --- Operations: metrics ----------------------------------------------------------------------
+# /metrics (Prometheus text format) answers only a request with "Authorization: Bearer <METRICS_TOKEN>";
+# without a token set it answers 404 to everyone. Request latencies, task counts and durations and the
+# periodic jobs' last successes are kept in Redis (REDIS_URL) so that every gunicorn and Celery process,
+# on any host, adds to the same series and they survive restarts; without Redis, in the process (dev only).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_KEY_PREFIX = env("METRICS_KEY_PREFIX", default="cp:metrics")
+# Backups (scripts/backup, config/backup.py): the archive's manifest is signed (HMAC) with a key derived from
+# this, or from SECRET_KEY when empty; a restore must run with the same value.
+BACKUP_SIGNING_KEY = env("BACKUP_SIGNING_KEY", default="")
 
 # --- Business settings ----------------------------------------------------------------------
 REPORTING_CURRENCY = env("REPORTING_CURRENCY", default="CNY")
@@ -340,11 +393,24 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="credit-portal@localhost"
 # The portal's address as users reach it: e-mails carry absolute links built on it.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# Logs: one JSON object a line (python-json-logger) with the request id (creditportal.core.request_context:
+# the request's, or in a worker the id of the request that enqueued the task). LOG_FORMAT=plain for a
+# terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "creditportal.core.request_context.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # "time": ISO 8601 in UTC (the record's creation time)
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+                 "rename_fields": {"levelname": "level", "name": "logger"}, "timestamp": "time",
+                 "json_ensure_ascii": False},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain",
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.security": {"handlers": ["console"], "level": "INFO", "propagate": False},

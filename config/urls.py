@@ -11,7 +11,7 @@ from accounts.api import TokenView
 from creditportal.core.csp import csp_override
 from creditportal.core.discovery import app_modules
 
-from . import views
+from . import metrics, views
 
 # Each app registers its API routes in ``<app>/api.py``'s ``register(router)``.
 router = DefaultRouter()
@@ -98,6 +98,7 @@ PAGE_APPS = ["accounts", "audit", "proposals", "customers", "ratings", "credit",
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),  # Prometheus, bearer METRICS_TOKEN (config/metrics.py)
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),

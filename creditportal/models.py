@@ -86,6 +86,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True, default="")
+    # The id of the request (or task) that wrote it: sent in the task's headers, so the task logs under it.
+    request_id = models.CharField(_("request id"), max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = _("outbox message")

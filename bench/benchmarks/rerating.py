@@ -227,6 +227,7 @@ def start_worker(concurrency: int, log_path):
     app.control.purge()
     cmd = [str(VENV_BIN / "celery"), "-A", "creditportal", "worker", "--pool", "prefork", "--concurrency",
            str(concurrency), "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+           "--queues", "celery,batch",  # the batch's tasks are routed to the batch queue (CELERY_TASK_ROUTES)
            "-n", f"bench-{os.getpid()}@%h"]
     out = open(log_path, "w")
     process = subprocess.Popen(cmd, cwd=BASE_DIR, env=_worker_env(), stdout=out, stderr=subprocess.STDOUT,

@@ -9,6 +9,12 @@ unsent: beat runs it every ``OUTBOX_RELAY_INTERVAL`` seconds, a worker runs it w
 and marking it sent): every task here is idempotent, so that is safe; a row is never lost.
 
 With ``CELERY_TASK_ALWAYS_EAGER`` the send runs the task in the process, after the commit, as before.
+
+Queues and request ids: a task goes to the queue ``CELERY_TASK_ROUTES`` names for it (batch work to ``batch``);
+both sends resolve the route by the task's name (``apply_async``/``send_task`` ask the app's router), so a task
+sent by the relay lands on the same queue as one sent at once. Each row keeps the id of the request that wrote
+it (``request_context.request_id()``); the send binds it, and ``config.celery`` puts it into the message's
+headers, so the worker logs the task under the request's id.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from . import clock
+from . import clock, request_context
 
 log = logging.getLogger("creditportal.outbox")
 
@@ -40,16 +46,19 @@ def _plain(value):
 class _Publication:
     """The after-commit send of the rows one ``enqueue`` call wrote (``name``: the task's name)."""
 
-    def __init__(self, task, message_ids, calls):
+    def __init__(self, task, message_ids, calls, request_id=""):
         self.task = task
         self.name = task.name
         self.message_ids = message_ids
         self.calls = calls
+        self.request_id = request_id
 
     def send(self):
-        for message_id, (args, kwargs) in zip(self.message_ids, self.calls):
-            if not _send_one(message_id, self.task, args, kwargs, use_delay=True):
-                break  # the broker is down: the rest wait for the relay instead of each timing out here
+        # the request's id goes into each message's headers (config.celery: before_task_publish)
+        with request_context.bound_request_id(self.request_id):
+            for message_id, (args, kwargs) in zip(self.message_ids, self.calls):
+                if not _send_one(message_id, self.task, args, kwargs, use_delay=True):
+                    break  # the broker is down: the rest wait for the relay instead of each timing out here
 
 
 def enqueue(task, *args, **kwargs):
@@ -65,12 +74,13 @@ def enqueue_many(task, calls):
     now = clock.instant()
     due = now + dt.timedelta(seconds=settings.OUTBOX_RELAY_GRACE)
     calls = [(tuple(args), dict(kwargs)) for args, kwargs in calls]
+    request_id = request_context.request_id() or ""  # the request (or task) that wants it, for its log lines
     rows = OutboxMessage.objects.bulk_create([
         OutboxMessage(task=task.name, args=_plain(list(args)), kwargs=_plain(kwargs), created_at=now,
-                      next_attempt_at=due)
+                      next_attempt_at=due, request_id=request_id)
         for args, kwargs in calls])
     if rows:
-        publication = _Publication(task, [row.pk for row in rows], calls)
+        publication = _Publication(task, [row.pk for row in rows], calls, request_id)
         transaction.on_commit(partial(publication.send))
 
 
@@ -147,17 +157,20 @@ def relay_outbox(*, limit: int = RELAY_BATCH) -> dict:
         claimed = list(OutboxMessage.objects.select_for_update(skip_locked=True)
                        .filter(sent_at__isnull=True, next_attempt_at__lte=now)
                        .order_by("next_attempt_at", "pk")
-                       .values_list("pk", "task", "args", "kwargs")[:limit])
+                       .values_list("pk", "task", "args", "kwargs", "request_id")[:limit])
         if claimed:
             OutboxMessage.objects.filter(pk__in=[row[0] for row in claimed]).update(next_attempt_at=now + lease)
     sent = failed = 0
-    for position, (pk, name, args, kwargs) in enumerate(claimed):
+    for position, (pk, name, args, kwargs, request_id) in enumerate(claimed):
         task = _task_named(name)
         if task is None and settings.CELERY_TASK_ALWAYS_EAGER:
             _record_failure(pk, LookupError(f"no task named {name}"))
             failed += 1
             continue
-        if _send_one(pk, task or _ByName(name), args or [], kwargs or {}):
+        # the writer's request id (none if none wrote it, not the relay's own) goes into the task's headers
+        with request_context.bound_request_id(request_id, keep_current=False):
+            ok = _send_one(pk, task or _ByName(name), args or [], kwargs or {})
+        if ok:
             sent += 1
             continue
         failed += 1

@@ -30,7 +30,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 def _start_worker(env, log):
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "celery"), "-A", "tests.reliability.celery_worker_app", "worker",
-         "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
+         "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
+         "--queues", "celery,batch"],  # the re-rating's tasks are routed to the batch queue
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 

@@ -16,7 +16,8 @@ from creditportal.core import access
 ROLES = access.ROLES
 # Reachable without login.
 PUBLIC = {"healthz", "set_language", "accounts:login", "api-token", "api-schema", "api-docs", "api-redoc",
-          "api-root"}
+          "api-root",
+          "metrics"}  # no login, no role: a bearer token (METRICS_TOKEN), tests/ops/test_metrics.py
 # Any signed-in user (own data only, enforced by querysets).
 # The own language and profile are the user's preferences, not business data (an auditor may set them).
 SIGNED_IN = {"home", "accounts:logout", "accounts:password_change", "accounts:password_done",
