@@ -70,6 +70,7 @@ VERB_LABELS = {
     "outcomes_import": pgettext_lazy("audit verb", "outcomes imported"),
     "rating_report": pgettext_lazy("audit verb", "rating report"),
     "approval_memo": pgettext_lazy("audit verb", "approval memo"),
+    "statement_of_account": pgettext_lazy("audit verb", "statement of account"),
     "portfolio_report": pgettext_lazy("audit verb", "portfolio report"),
     "validation_report_pdf": pgettext_lazy("audit verb", "validation report"),
     "generate": pgettext_lazy("audit verb", "generated"),

@@ -71,6 +71,10 @@ class PickerFilter(django_filters.ModelChoiceFilter):
         return field
 
 
+class PickerQuery(forms.Form):
+    q = forms.CharField(required=False, max_length=100, strip=True)
+
+
 class PickerSearchView(PortalPermissionMixin, View):
     """``GET ?q=`` → ``{"results": [{"id": …, "text": …}]}`` (subclasses: ``get_queryset``, ``search``,
     ``label``)."""
@@ -88,7 +92,10 @@ class PickerSearchView(PortalPermissionMixin, View):
         return str(obj)
 
     def get(self, request, *args, **kwargs):
-        text = (request.GET.get("q") or "").strip()[:100]
+        query = PickerQuery(request.GET)
+        if not query.is_valid():  # a NUL byte, say: 400 with the reason, nothing searched
+            return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in query.errors.items()}}, status=400)
+        text = (query.cleaned_data.get("q") or "").strip()
         queryset = self.get_queryset()
         if text:
             queryset = self.search(queryset, text)

@@ -49,3 +49,9 @@ def test_picker_renders_only_the_chosen_option(users):
     assert 'data-picker="/customers/pick/"' in html
     assert "甲公司" in html and "乙公司" not in html
     assert "乙公司" not in str(Form()["customer"])
+
+
+def test_a_bad_search_text_is_refused(users, client_for):
+    response = client_for(users["analyst"]).get(reverse("customers:pick"), {"q": "a\x00b"})
+    assert response.status_code == 400 and "q" in response.json()["errors"]
+    assert client_for(users["analyst"]).get(reverse("customers:pick"), {"q": "x" * 101}).status_code == 400

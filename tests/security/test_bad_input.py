@@ -258,6 +258,8 @@ RAW = re.compile(r"""(\.raw\(|\.extra\(|cursor\.execute\(|RawSQL\()\s*(f["']|["'
 ALLOWED_RAW = {
     # alias is a literal from the caller, sql/params come from the ORM's own sql_with_params()
     'monitoring/selectors/dashboard.py: cursor.execute(f"',
+    # the letter moves: the windowed query's sql/params come from the ORM's own sql_with_params()
+    'monitoring/trends.py: cursor.execute(f"',
     # permission versions: the table name from model _meta and one "(%s, %s)" per row, values as parameters
     'creditportal/core/permcache.py: cursor.execute(f"',
     # demo loader: table and constraint names come from model _meta / pg catalog, no user input
