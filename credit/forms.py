@@ -73,6 +73,15 @@ class ActionForm(PortalForm):
 
     comment = forms.CharField(label=_("Comment / reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     level = IntegerField(widget=forms.HiddenInput, required=False)
+    acknowledged_warnings = forms.MultipleChoiceField(label=_("I have read and weighed"), required=False,
+                                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, warnings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if warnings:
+            self.fields["acknowledged_warnings"].choices = [(w["code"], w["text"]) for w in warnings]
+        else:
+            del self.fields["acknowledged_warnings"]
 
 
 class LimitCheckForm(PortalForm):

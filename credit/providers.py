@@ -49,3 +49,20 @@ def open_amounts_by_customer(customer_ids) -> dict[int, list[tuple[Decimal, str]
     if provider is None or not ids:
         return {}
     return dict(provider.open_amounts_by_customer(ids) or {})
+
+
+@runtime_checkable
+class DecisionWarningsProvider(Protocol):
+    def for_customer(self, customer) -> list[dict]: ...
+
+
+# The warnings an approver must acknowledge before approving an application (provided by ``monitoring``:
+# a pending downgrade, overdue beyond the policy's tolerance, an open high-severity alert, an expired rating, an
+# open collection case): ``[{"code", "text", "params"}]``, text in the active language.
+DECISION_WARNINGS: registry.Slot[DecisionWarningsProvider] = registry.Slot(
+    "credit.decision_warnings", DecisionWarningsProvider)
+
+
+def decision_warnings(customer) -> list[dict]:
+    provider = DECISION_WARNINGS.get()
+    return list(provider.for_customer(customer)) if provider is not None else []

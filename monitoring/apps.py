@@ -71,3 +71,10 @@ class MonitoringConfig(AppConfig):
 
         CUSTOMER_TABS.add(Tab("alerts", _("Alerts"), "monitoring/customer_tab.html", customer_alerts_tab,
                               permission="monitoring.view_alert", order=700))
+        from credit.providers import DECISION_WARNINGS
+        from customers.header import CUSTOMER_HEADER
+
+        from .header import DecisionWarnings, HeaderProvider
+
+        CUSTOMER_HEADER.provide(HeaderProvider())
+        DECISION_WARNINGS.provide(DecisionWarnings())

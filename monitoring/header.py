@@ -183,3 +183,19 @@ def warning_text(warning: rules.DecisionWarning) -> str:
 def decision_warning_rows(warnings) -> list[dict]:
     """``[{"code", "text", "params"}]`` for pages, services and the memo."""
     return [{"code": w.code, "text": warning_text(w), "params": dict(w.params)} for w in warnings]
+
+
+class HeaderProvider:
+    """Fills ``customers.header.CUSTOMER_HEADER``."""
+
+    template_name = "monitoring/_customer_header.html"
+
+    def context(self, customer, user) -> dict:
+        return {"header": customer_header(customer, user)}
+
+
+class DecisionWarnings:
+    """Fills ``credit.providers.DECISION_WARNINGS``: what an approver must acknowledge about a customer."""
+
+    def for_customer(self, customer) -> list[dict]:
+        return customer_header(customer).warnings

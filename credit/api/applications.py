@@ -17,6 +17,7 @@ from creditportal.core.money import CURRENCIES
 from customers.models import Customer
 
 from .. import selectors, services
+from ..providers import decision_warnings
 from ..models import Collateral, Covenant, CovenantBreach, CreditApplication, Decision, Facility, Guarantor
 from ._common import CreditViewSetMixin
 
@@ -55,7 +56,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["action", "actor", "on_behalf_of", "level", "comment", "voided", "at"]
+        fields = ["action", "actor", "on_behalf_of", "level", "comment", "acknowledged_warnings", "voided", "at"]
 
 
 APPLICATION_READ_FIELDS = ["id", "customer", "customer_name", "application_type", "facility", "amount", "currency",
@@ -84,13 +85,21 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     decisions = DecisionSerializer(many=True, read_only=True)
     policy_result = serializers.JSONField(read_only=True)
     available_actions = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="What an approver must acknowledge (acknowledged_warnings) before approving: code, text, params.")
 
     class Meta(ApplicationSerializer.Meta):
         fields = [*APPLICATION_READ_FIELDS, "policy_result", "collaterals", "guarantors", "covenants", "decisions",
-                  "available_actions"]
+                  "available_actions", "warnings"]
 
     def get_available_actions(self, app) -> list[str]:
         return [a.replace("_", "-") for a in services.available_actions(self.context["request"].user, app)]
+
+    def get_warnings(self, app) -> list[dict]:
+        if app.status != CreditApplication.Status.PENDING_APPROVAL:
+            return []
+        return [{"code": w["code"], "text": str(w["text"]), "params": w.get("params", {})}
+                for w in decision_warnings(app.customer)]
 
 
 class ApplicationWriteSerializer(serializers.Serializer):
@@ -114,6 +123,12 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     level = AsciiIntegerField(required=False, min_value=1,
                                      help_text="The level you are deciding on (optional): a different level is 409.")
+
+
+class ApproveSerializer(CommentSerializer):
+    acknowledged_warnings = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=20,
+        help_text="The codes of the application's warnings you acknowledge (each one, with a comment).")
 
 
 def _action_body(name: str, fields: dict):
@@ -215,10 +230,16 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
                                              opinion=request.data.get("opinion", ""))
         return self._detail(app)
 
-    @extend_schema(request=CommentSerializer, responses=ApplicationDetailSerializer)
+    @extend_schema(request=ApproveSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._decide(request, services.application_approve)
+        body = ApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        app = services.application_approve(actor=request.user, application=self.get_object(),
+                                           comment=body.validated_data["comment"],
+                                           expected_level=body.validated_data.get("level"),
+                                           acknowledged_warnings=body.validated_data["acknowledged_warnings"])
+        return self._detail(app)
 
     @extend_schema(request=CommentSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])

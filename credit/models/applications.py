@@ -302,6 +302,9 @@ class Decision(models.Model):
                                      on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     comment = models.TextField(pgettext_lazy("approval decision", "comment"), blank=True)
+    acknowledged_warnings = models.JSONField(
+        _("warnings acknowledged"), default=list, blank=True,
+        help_text=_("What the approver saw and acknowledged with the comment: [{code, text, params}]."))
     voided = models.BooleanField(_("voided by a return"), default=False)
     at = models.DateTimeField(_("time"), auto_now_add=True)
 

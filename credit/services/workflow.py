@@ -16,7 +16,7 @@ from creditportal.core.events import publish_on_commit
 from creditportal.core.formatting import LazyMoney
 from creditportal.core.i18n import Message
 
-from .. import rules, selectors
+from .. import providers, rules, selectors
 from ..models import CreditApplication, Decision, Facility
 from ._common import S, _locked, _require_visible, _save, _transition, add_months, violation_text
 from .applications import CHANGE_TYPES, _policy_result_json, analyse
@@ -24,9 +24,28 @@ from .applications import CHANGE_TYPES, _policy_result_json, analyse
 
 # --- Applications: workflow --------------------------------------------------------------------
 
-def _decide(app, actor, action, *, level=None, comment="", on_behalf_of=None):
+def _decide(app, actor, action, *, level=None, comment="", on_behalf_of=None, acknowledged=()):
     return Decision.objects.create(application=app, action=action, actor=actor, level=level, comment=comment,
-                                   on_behalf_of=on_behalf_of)
+                                   on_behalf_of=on_behalf_of, acknowledged_warnings=list(acknowledged))
+
+
+def _require_acknowledged(app, acknowledged_warnings, comment) -> list[dict]:
+    """The warnings about the customer (``credit.providers.decision_warnings``) must each be acknowledged, with
+    a comment, before an approval; returns what was acknowledged, to be kept in the decision and the memo."""
+    warnings = providers.decision_warnings(app.customer)
+    if not warnings:
+        return []
+    chosen = {str(code) for code in (acknowledged_warnings or [])}
+    missing = [w for w in warnings if w["code"] not in chosen]
+    if missing:
+        message = _("Acknowledge each warning before approving: %(warnings)s") % {
+            "warnings": " ".join(str(w["text"]) for w in missing)}
+        raise ValidationFailed(message, code="warnings_unacknowledged",
+                               field_errors={"acknowledged_warnings": message})
+    if not (comment or "").strip():
+        message = _("Say in the comment why you approve despite the warnings.")
+        raise ValidationFailed(message, code="comment_required", field_errors={"comment": message})
+    return [{"code": w["code"], "text": str(w["text"]), "params": w.get("params", {})} for w in warnings]
 
 
 def _audit_transition(actor, app, verb, before_status, **extra):
@@ -231,10 +250,13 @@ def _approval_authority(actor, app):
 
 
 @transaction.atomic
-def application_approve(*, actor, application, comment="", expected_level=None) -> CreditApplication:
+def application_approve(*, actor, application, comment="", expected_level=None,
+                        acknowledged_warnings=()) -> CreditApplication:
     """Approve the current level k of n: k+1 only after k; the last level approves and opens the facility.
 
     ``expected_level`` (optional) is the level the approver saw: a different level after the lock is 409.
+    ``acknowledged_warnings``: the codes of the warnings about the customer the approver acknowledges; every
+    warning must be among them, with a comment (``_require_acknowledged``), and the decision keeps them.
     """
     access.require(actor, "credit.approve_creditapplication")
     _require_visible(actor, CreditApplication.objects, application)
@@ -252,7 +274,9 @@ def application_approve(*, actor, application, comment="", expected_level=None) 
     level = app.current_level
     if level >= app.required_levels:  # the last level: the limit is about to open
         _refuse_if_blocked(analyse(app, grade=app.rating_grade or None))
-    _decide(app, actor, Decision.Action.APPROVE, level=level, comment=comment, on_behalf_of=on_behalf_of)
+    acknowledged = _require_acknowledged(app, acknowledged_warnings, comment)
+    _decide(app, actor, Decision.Action.APPROVE, level=level, comment=comment, on_behalf_of=on_behalf_of,
+            acknowledged=acknowledged)
     if level < app.required_levels:
         _transition(app, "approve_level")
         app.current_level = level + 1

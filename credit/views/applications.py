@@ -17,6 +17,7 @@ from creditportal.core.views import PortalPermissionMixin
 from customers.models import Customer
 
 from .. import rules, selectors, services
+from ..providers import decision_warnings
 from ..filtersets import ApplicationFilterSet
 from ..forms import (
     ActionForm,
@@ -233,6 +234,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             secured, coverage = None, None
         actions = services.available_actions(user, app)
         editable = selectors.application_editable(user, app)
+        warnings = decision_warnings(app.customer) if "approve" in actions else []
         context.update({
             "app": app,
             "decisions": decision_rows(list(app.decisions.select_related("actor", "on_behalf_of"))),
@@ -244,7 +246,8 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "coverage": coverage,
             "coverage_percent": None if coverage is None else rules.q2(coverage * 100),
             "actions": [(a, ACTION_LABELS[a]) for a in actions],
-            "action_form": ActionForm(initial={"level": app.current_level or None}),
+            "action_form": ActionForm(initial={"level": app.current_level or None}, warnings=warnings),
+            "warnings": warnings,
             "editable": editable,
             "collateral_form": kwargs.get("collateral_form") or (CollateralForm(
                 initial={"currency": app.currency, "haircut": "0.3", "valuation_date": clock.today()})
@@ -266,17 +269,18 @@ class ApplicationActionView(PortalPermissionMixin, View):
 
     def post(self, request, pk, action):
         app = _visible_application(request.user, pk)
-        form = ActionForm(request.POST)
+        form = ActionForm(request.POST, warnings=decision_warnings(app.customer) if action == "approve" else ())
         form.is_valid()
         comment = form.cleaned_data.get("comment", "") if hasattr(form, "cleaned_data") else ""
         level = form.cleaned_data.get("level") if hasattr(form, "cleaned_data") else None
+        acknowledged = request.POST.getlist("acknowledged_warnings")
         calls = {
             "submit": lambda: services.application_submit(actor=request.user, application=app,
                                                           exception_reason=comment),
             "start_review": lambda: services.application_start_review(actor=request.user, application=app),
             "recommend": lambda: services.application_recommend(actor=request.user, application=app, opinion=comment),
             "approve": lambda: services.application_approve(actor=request.user, application=app, comment=comment,
-                                                            expected_level=level),
+                                                            expected_level=level, acknowledged_warnings=acknowledged),
             "reject": lambda: services.application_reject(actor=request.user, application=app, comment=comment,
                                                           expected_level=level),
             "return": lambda: services.application_return(actor=request.user, application=app, reason=comment,
@@ -285,8 +289,19 @@ class ApplicationActionView(PortalPermissionMixin, View):
         }
         if action not in calls:
             raise PermissionDenied
-        run_action(request, calls[action], _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+        run_action(request, calls[action], ACTION_DONE[action] % {"id": app.pk})
         return redirect("credit:application_detail", pk=pk)
+
+
+ACTION_DONE = {
+    "submit": gettext_lazy("Application #%(id)s is submitted for review."),
+    "start_review": gettext_lazy("You are reviewing application #%(id)s."),
+    "recommend": gettext_lazy("Application #%(id)s is recommended and sent for approval."),
+    "approve": gettext_lazy("Application #%(id)s is approved at your level."),
+    "reject": gettext_lazy("Application #%(id)s is rejected."),
+    "return": gettext_lazy("Application #%(id)s is returned to the relationship manager."),
+    "withdraw": gettext_lazy("Application #%(id)s is withdrawn."),
+}
 
 
 def guarantor_choices(user, app):

@@ -106,7 +106,8 @@ def approval_memo_context(application) -> dict:
     data_for_hash = {
         "application": application.pk, "status": application.status, "amount": application.amount,
         "currency": application.currency, "term_months": application.term_months, "policy_result": policy,
-        "decisions": [[d.pk, d.action, d.actor_id, d.level, d.comment, d.voided] for d in decisions],
+        "decisions": [[d.pk, d.action, d.actor_id, d.level, d.comment, d.voided, d.acknowledged_warnings]
+                      for d in decisions],
         "collateral": [[c.pk, c.kind, c.market_value, c.currency, c.haircut] for c in collaterals],
     }
     number = memo_number(application)
@@ -170,6 +171,7 @@ def approval_memo_context(application) -> dict:
         "decisions": [{"action": d.get_action_display(), "who": common.person(d.actor),
                        "on_behalf_of": common.person(d.on_behalf_of) if d.on_behalf_of_id else "",
                        "level": d.level, "comment": d.comment, "voided": d.voided,
+                       "acknowledged": [w.get("text", w.get("code", "")) for w in (d.acknowledged_warnings or [])],
                        "when": common.date_text(d.at)} for d in decisions],
     }
 

@@ -49,12 +49,14 @@ def test_a_hook_keeps_one_item_per_key_in_order():
 
 
 def test_the_portals_slots_are_filled_at_start_up():
-    from credit.providers import OPEN_RECEIVABLES
+    from credit.providers import DECISION_WARNINGS, OPEN_RECEIVABLES
     from creditportal.core.lists import EXPORT_RECORDER
+    from customers.header import CUSTOMER_HEADER
     from customers.tabs import CUSTOMER_TABS
     from ratings.providers import DECISION_AUTHORITY, PAYMENT_BEHAVIOUR
 
-    for slot in (OPEN_RECEIVABLES, EXPORT_RECORDER, DECISION_AUTHORITY, PAYMENT_BEHAVIOUR):
+    for slot in (OPEN_RECEIVABLES, EXPORT_RECORDER, DECISION_AUTHORITY, PAYMENT_BEHAVIOUR, DECISION_WARNINGS,
+                 CUSTOMER_HEADER):
         assert slot.get() is not None, slot.name
     keys = [t.key for t in CUSTOMER_TABS.all()]
     assert {"profile", "ratings", "credit", "collections", "alerts", "history"} <= set(keys)
