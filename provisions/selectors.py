@@ -22,7 +22,8 @@ from creditportal.core.money import RateTable
 from customers.models import Customer
 
 from . import rules
-from .models import AgingSnapshot, AgingSnapshotLine, EclLine, EclRun, ImpairedAssessment, RunState, ScenarioSet
+from .models import (AgingSnapshot, AgingSnapshotLine, AssessmentEvidence, EclLine, EclRun, ImpairedAssessment,
+                     RunState, ScenarioChange, ScenarioSet)
 
 ZERO = Decimal("0")
 BUCKETS = list(aging.BUCKET_KEYS)          # the matrix: every aging bucket
@@ -90,16 +91,14 @@ def _rate_case(rates: dict, column: str) -> tuple[str, list]:
     return sql, [v for code, r in rates.items() for v in (code, r)]
 
 
-def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
-    """Open receivables at ``period`` per customer and bucket, in the reporting currency, with the month's
-    write-offs, the month's flow into loss and the month's recoveries: (rows, currencies without a rate).
-
-    What was open on that date is rebuilt from the invoices, the allocations of payments received by then
-    and the approved write-offs decided by then, so a snapshot taken late shows the month end as it was.
-    One statement for the balances, one for the recoveries."""
+def aging_sql(period: dt.date) -> tuple[str, list]:
+    """The one statement of the open receivables at ``period`` per customer, in the reporting currency:
+    (sql, params) selecting ``customer_id``, the buckets (``BUCKETS``), the split bands (``SPLIT_BANDS``), the
+    gross, the month's write-offs and the month's flow past 360 days (unrounded sums). ``aging_at`` reads it;
+    set-wise loaders (the benchmark's history) insert from it."""
     previous = previous_month_end(period)
     table = RateTable(period)
-    rates, missing = rates_to_reporting(table)
+    rates, _missing = rates_to_reporting(table)
     days_in_month = (period - previous).days
     rate_sql, rate_params = _rate_case(rates, "s.currency")
     bucket_cols, bucket_params = [], []
@@ -112,10 +111,11 @@ def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
         if latest is not None:
             cond.append("c.due_date <= %s")
             bucket_params.append(latest)
-        bucket_cols.append(f"SUM(CASE WHEN {' AND '.join(cond) or '1=1'} THEN c.amount ELSE 0 END)")
+        bucket_cols.append(f"SUM(CASE WHEN {' AND '.join(cond) or '1=1'} THEN c.amount ELSE 0 END) AS \"{key}\"")
     for key, low, high, _bucket in BANDS:
         if key in SPLIT_BANDS:
-            bucket_cols.append("SUM(CASE WHEN c.due_date >= %s AND c.due_date <= %s THEN c.amount ELSE 0 END)")
+            bucket_cols.append(f"SUM(CASE WHEN c.due_date >= %s AND c.due_date <= %s THEN c.amount ELSE 0 END) "
+                               f"AS \"{key}\"")
             bucket_params += [period - dt.timedelta(days=high), period - dt.timedelta(days=low)]
     # passed 360 days within the month: 361 ≤ days past due at the month end ≤ 360 + days in the month
     loss_from = period - dt.timedelta(days=360 + days_in_month)
@@ -134,11 +134,25 @@ def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
         f"WHERE i.issue_date <= %s), "
         f"c AS (SELECT s.customer_id, s.due_date, s.outstanding * ({rate_sql}) AS amount, "
         f"s.written * ({rate_sql}) AS written FROM s WHERE s.outstanding <> 0 OR s.written <> 0) "
-        f"SELECT c.customer_id, {', '.join(bucket_cols)}, SUM(c.amount), SUM(c.written), "
-        f"SUM(CASE WHEN c.due_date >= %s AND c.due_date <= %s THEN c.amount ELSE 0 END) "
-        f"FROM c GROUP BY c.customer_id ORDER BY c.customer_id")
+        f"SELECT c.customer_id, {', '.join(bucket_cols)}, SUM(c.amount) AS gross, SUM(c.written) AS written, "
+        f"SUM(CASE WHEN c.due_date >= %s AND c.due_date <= %s THEN c.amount ELSE 0 END) AS passed_360 "
+        f"FROM c GROUP BY c.customer_id")
     params = [period, previous, WriteOffState.APPROVED, period, period, *rate_params, *rate_params,
               *bucket_params, loss_from, loss_to]
+    return sql, params
+
+
+def aging_at(period: dt.date) -> tuple[list[dict], list[str]]:
+    """Open receivables at ``period`` per customer and bucket, in the reporting currency, with the month's
+    write-offs, the month's flow into loss and the month's recoveries: (rows, currencies without a rate).
+
+    What was open on that date is rebuilt from the invoices, the allocations of payments received by then
+    and the approved write-offs decided by then, so a snapshot taken late shows the month end as it was.
+    One statement for the balances (``aging_sql``), one for the recoveries."""
+    previous = previous_month_end(period)
+    rates, missing = rates_to_reporting(RateTable(period))
+    sql, params = aging_sql(period)
+    sql += " ORDER BY c.customer_id"
     rows = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -271,11 +285,28 @@ def scenario_sets_for(user):
     return ScenarioSet.objects.visible_to(user).select_related("proposed_by", "decided_by")
 
 
+def scenario_changes_for(user):
+    """Proposed scenario sets (the ``proposals`` app's changes of this kind), newest first."""
+    return (ScenarioChange.objects.visible_to(user).select_related("proposed_by", "decided_by")
+            .order_by("-proposed_at", "-pk"))
+
+
+def evidence_for(user, assessment=None):
+    """Evidence files of impaired assessments the user may see (the customer's portfolio scoping)."""
+    if not user.has_perm("provisions.view_impairedassessment"):
+        return AssessmentEvidence.objects.none()
+    qs = AssessmentEvidence.objects.visible_to(user).select_related("uploaded_by")
+    if assessment is not None:
+        qs = qs.filter(assessment=assessment)
+    return qs.order_by("-uploaded_at", "-pk")
+
+
 def assessments_for(user):
     qs = ImpairedAssessment.objects.visible_to(user)
     if not user.has_perm("provisions.view_impairedassessment"):
         return qs.none()
-    return qs.select_related("customer", "created_by")
+    return (qs.select_related("customer", "created_by").annotate(evidence_count=Count("evidence_files"))
+            .order_by("-period", "customer_id"))
 
 
 def lines_for(user, run, *, impaired=None):
