@@ -107,7 +107,8 @@ def ensure_snapshots(actor, *, months: int, until: dt.date, log=print) -> dict:
             if source != period:
                 summary["replay_of"] = source
             AgingSnapshot.objects.filter(pk=snapshot.pk).update(
-                totals=jsonable(summary), total_gross=summary["gross"], customer_count=customers)
+                totals=jsonable(summary), total_gross=summary["gross"], customer_count=customers,
+                segment_totals=selectors.snapshot_segment_totals(snapshot.pk))
             snapshot.refresh_from_db()
             AgingSnapshot.objects.filter(pk=snapshot.pk).update(sha256=services.snapshot_digest(snapshot))
         loaded += 1

@@ -44,6 +44,10 @@ class AgingSnapshot(models.Model):
     totals = models.JSONField(_("totals by bucket"), default=dict)
     total_gross = AmountField(_("gross receivables"), default=ZERO)
     customer_count = models.PositiveIntegerField(_("customers"), default=0)
+    segment_totals = models.JSONField(
+        _("totals by band and segment"), default=dict, blank=True,
+        help_text=_("The roll-rate inputs of this month end, summed once when it is taken: the bands and the "
+                    "month's flow into loss for the whole book, by industry and by letter grade."))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("taken by"), on_delete=models.PROTECT,
                                  related_name="+")

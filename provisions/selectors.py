@@ -12,12 +12,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy
 
 from collection import rules as aging
 from collection.models import Invoice, Payment, PaymentAllocation, WriteOff, WriteOffItem, WriteOffState
 from collection.selectors import AGING_BUCKET_LABELS, rates_to_reporting
+from creditportal.core.canonical import jsonable
 from creditportal.core.money import RateTable
 from customers.models import Customer
 
@@ -230,14 +231,58 @@ def segment_key(line_values: dict, segment_by: str) -> str:
     return line_values.get(field) or "-"
 
 
+SEGMENT_BYS = ("industry", "grade")
+
+
+def snapshot_segment_totals(snapshot_id: int) -> dict:
+    """The roll-rate inputs of one snapshot, summed from its lines (one GROUP BY per segmentation):
+    ``{"book": {band: total, "loss": flow}, "industry": {section: {...}}, "grade": {letter: {...}}}`` as JSON
+    (amounts as strings). Stored on the snapshot when it is taken (``AgingSnapshot.segment_totals``), so a run
+    reads 25 rows instead of summing every line of 25 month ends again."""
+    keys = [*BUCKETS, *SPLIT_BANDS]
+    sums = {f"sum_{b}": Sum(b) for b in keys}
+    result = {"book": {k: ZERO for k in [*keys, rules.LOSS]}, "industry": {}, "grade": {}}
+    for segment_by in SEGMENT_BYS:
+        field = segment_field(segment_by)
+        rows = (AgingSnapshotLine.objects.filter(snapshot_id=snapshot_id).order_by().values(field)
+                .annotate(**sums, sum_loss=Sum("new_loss")))
+        for row in rows:
+            totals = {b: row[f"sum_{b}"] or ZERO for b in keys}
+            totals[rules.LOSS] = row["sum_loss"] or ZERO
+            segment = result[segment_by].setdefault(row[field] or "-", {k: ZERO for k in totals})
+            for k, v in totals.items():
+                segment[k] += v
+                if segment_by == SEGMENT_BYS[0]:
+                    result["book"][k] += v
+    return jsonable(result)
+
+
+def _decimals(totals: dict) -> dict:
+    return {k: Decimal(v) for k, v in totals.items()}
+
+
 def bucket_history(snapshot_ids: list[int], segment_by: str) -> dict[str, dict]:
-    """{segment: {period: {bucket or band: total, loss: flow}}} over the snapshots, book included (one query)."""
+    """{segment: {period: {bucket or band: total, loss: flow}}} over the snapshots, book included: read from the
+    totals each snapshot stored when it was taken (one query); summed from the lines for a snapshot without
+    them (one more query)."""
     field = segment_field(segment_by)
+    history: dict[str, dict] = {"book": {}}
+    missing = []
+    for pk, period, stored in AgingSnapshot.objects.filter(pk__in=snapshot_ids).values_list(
+            "pk", "period", "segment_totals"):
+        if not stored:
+            missing.append(pk)
+            continue
+        history["book"][period] = _decimals(stored["book"])
+        if field:
+            for segment, totals in stored[segment_by].items():
+                history.setdefault(segment, {})[period] = _decimals(totals)
+    if not missing:
+        return history
     group = ["snapshot__period"] + ([field] if field else [])
     sums = {b: Sum(b) for b in [*BUCKETS, *SPLIT_BANDS]}
-    rows = (AgingSnapshotLine.objects.filter(snapshot_id__in=snapshot_ids).order_by().values(*group)
-            .annotate(**sums, loss=Sum("new_loss"), customers=Count("id", filter=Q(gross__gt=0))))
-    history: dict[str, dict] = {"book": {}}
+    rows = (AgingSnapshotLine.objects.filter(snapshot_id__in=missing).order_by().values(*group)
+            .annotate(**sums, loss=Sum("new_loss")))
     for row in rows:
         period = row["snapshot__period"]
         totals = {b: row[b] or ZERO for b in [*BUCKETS, *SPLIT_BANDS]}
@@ -246,7 +291,9 @@ def bucket_history(snapshot_ids: list[int], segment_by: str) -> dict[str, dict]:
         for k, v in totals.items():
             book[k] += v
         if field:
-            history.setdefault(row[field] or "-", {})[period] = totals
+            segment = history.setdefault(row[field] or "-", {}).setdefault(period, {k: ZERO for k in totals})
+            for k, v in totals.items():
+                segment[k] += v
     return history
 
 

@@ -105,6 +105,8 @@ def snapshot_take(*, actor, period: dt.date) -> AgingSnapshot:
                 customer_count=sum(1 for r in payload if r["gross"] > 0), sha256=digest, taken_by=actor)
             AgingSnapshotLine.objects.bulk_create(
                 [AgingSnapshotLine(snapshot=snapshot, **row) for row in payload], batch_size=2000)
+            snapshot.segment_totals = selectors.snapshot_segment_totals(snapshot.pk)
+            AgingSnapshot.objects.filter(pk=snapshot.pk).update(segment_totals=snapshot.segment_totals)
             audit_record(actor=actor, action=Action.CREATE, obj=snapshot, verb="agingsnapshot_take",
                          after={"period": period, "sha256": digest, "customers": snapshot.customer_count,
                                 "gross": totals["gross"]})

@@ -318,3 +318,28 @@ def test_migration_moves_open_and_rejected_sets_onto_proposals_and_keeps_the_set
     assert changes["no"].decided_by == users["riskadmin2"] and new_open.pk not in ScenarioSet.objects.values("pk")
     in_force = services.scenario_set_approve(actor=users["riskadmin2"], change=changes["open 2"])
     assert in_force.scenarios == rows and ScenarioSet.objects.get(pk=active.pk).state == "retired"
+
+
+def test_runs_read_the_totals_each_snapshot_stored_and_agree_with_the_lines(build, users, today):
+    """A snapshot stores its roll-rate inputs when taken (by band, book / industry / grade); a run reads them,
+    and a snapshot without them (taken before they existed) is summed from its lines: same rates either way."""
+    from provisions.models import AgingSnapshot
+
+    for industry, letter in (("C", "A"), ("F", ""), ("C", "B")):
+        customer = build.customer(industry=industry)
+        if letter:
+            build.rating(customer, letter, approved_on=dt.date(2026, 1, 5))
+        build.invoice(customer, "1000.00", issued=dt.date(2026, 2, 1), due=dt.date(2026, 3, 10))
+        build.invoice(customer, "500.00", issued=dt.date(2026, 3, 1), due=dt.date(2026, 5, 20))
+    months = [dt.date(2026, 3, 31), dt.date(2026, 4, 30), dt.date(2026, 5, 31)]
+    for month in months:
+        services.snapshot_take(actor=users["riskadmin"], period=month)
+    snapshot = AgingSnapshot.objects.get(period=months[-1])
+    assert snapshot.segment_totals["industry"]["C"]["d1_30"] == "1000.00"
+    assert snapshot.segment_totals["book"]["d1_30"] == "1500.00" and set(snapshot.segment_totals["grade"]) == {
+        "A", "B", "-"}
+    ids = list(AgingSnapshot.objects.values_list("pk", flat=True))
+    stored = {by: selectors.bucket_history(ids, by) for by in ("book", "industry", "grade")}
+    AgingSnapshot.objects.update(segment_totals={})
+    summed = {by: selectors.bucket_history(ids, by) for by in ("book", "industry", "grade")}
+    assert stored == summed
