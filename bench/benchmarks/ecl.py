@@ -47,17 +47,20 @@ def hand_written_sql(period, lookback):
     from provisions import selectors
 
     bands = selectors.BAND_KEYS
-    sums = ", ".join(f"SUM(l.{b}) AS {b}" for b in bands)
+    sums = ", ".join(f"COALESCE(SUM(l.{b}), 0) AS {b}" for b in bands)
     ratios = []
     for index, band in enumerate(bands):
         following = bands[index + 1] if index + 1 < len(bands) else "loss"
-        ratios.append(f"LEAD({following}) OVER w / NULLIF({band}, 0) AS r{index}")
-    means = ", ".join(f"LEAST(AVG(r{i}), 1) AS a{i}" for i in range(len(bands)))
+        # a month with a balance in the band is an observation (as in provisions.rules)
+        ratios.append(f"CASE WHEN {band} > 0 THEN LEAD({following}) OVER w / {band} END AS r{index}")
+    # no observation at all: 0 (LEAST/GREATEST skip NULLs: LEAST(NULL, 1) would be 1); capped to [0, 1]
+    means = ", ".join(f"GREATEST(LEAST(COALESCE(AVG(r{i}), 0), 1), 0) AS a{i}" for i in range(len(bands)))
     chained = []
     for i in range(len(bands)):
         chained.append(" * ".join(f"COALESCE(a{j}, 0)" for j in range(i, len(bands))) + f" AS loss{i}")
-    sql = (f"WITH m AS (SELECT s.period, {sums}, SUM(l.new_loss) AS loss FROM provisions_agingsnapshotline l "
-           f"JOIN provisions_agingsnapshot s ON s.id = l.snapshot_id "
+    # every month end, one without receivables too (a month of zeros: the next one's LEAD stays a month on)
+    sql = (f"WITH m AS (SELECT s.period, {sums}, COALESCE(SUM(l.new_loss), 0) AS loss "
+           f"FROM provisions_agingsnapshot s LEFT JOIN provisions_agingsnapshotline l ON l.snapshot_id = s.id "
            f"WHERE s.period <= %s GROUP BY s.period ORDER BY s.period DESC LIMIT %s), "
            f"r AS (SELECT period, {', '.join(ratios)} FROM m WINDOW w AS (ORDER BY period)), "
            f"a AS (SELECT {means} FROM r WHERE period < %s) "
