@@ -170,18 +170,23 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     action_permissions = {"list": "provisions.view_impairedassessment",
                           "retrieve": "provisions.view_impairedassessment", "create": "provisions.assess_impaired",
                           "evidence": "provisions.view_impairedassessment",
+                          "evidence_upload": "provisions.assess_impaired",
                           "evidence_download": "provisions.view_impairedassessment"}
 
-    @extend_schema(methods=["GET"], responses=AssessmentEvidenceSerializer(many=True))
-    @extend_schema(methods=["POST"], request={"multipart/form-data": EvidenceUploadSerializer},
-                   responses={201: AssessmentEvidenceSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(responses=AssessmentEvidenceSerializer(many=True))
+    @action(detail=True, methods=["get"], parser_classes=[MultiPartParser, FormParser])
     def evidence(self, request, pk=None):
-        """GET: the assessment's evidence files; POST: upload one (checked like the customer documents)."""
+        """The assessment's evidence files."""
         assessment = self.get_object()
-        if request.method == "GET":
-            return Response(AssessmentEvidenceSerializer(selectors.evidence_for(request.user, assessment),
-                                                         many=True).data)
+        return Response(AssessmentEvidenceSerializer(selectors.evidence_for(request.user, assessment),
+                                                     many=True).data)
+
+    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer},
+                   responses={201: AssessmentEvidenceSerializer})
+    @evidence.mapping.post
+    def evidence_upload(self, request, pk=None):
+        """Upload one evidence file (checked like the customer documents; audited)."""
+        assessment = self.get_object()
         payload = EvidenceUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         item = services.evidence_upload(actor=request.user, assessment=assessment,
