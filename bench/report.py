@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bench.core import BENCH_DIR, load_results, verdict
 
-ORDER = ["rerating", "api", "aging", "dashboard", "pdf"]
+ORDER = ["rerating", "api", "aging", "dashboard", "pdf", "ecl"]
 
 
 def _machine_block(machine: dict) -> list[str]:
@@ -93,7 +93,20 @@ def _pdf(r) -> list[str]:
             f"| **ratio** | **{r.get('ratio')}×** |"]
 
 
-RENDER = {"rerating": _rerating, "api": _api, "aging": _aging, "dashboard": _dashboard, "pdf": _pdf}
+def _ecl(r) -> list[str]:
+    loaded = r.get("snapshots_loaded") or {}
+    return ["| figure | value |", "| --- | --- |",
+            f"| month-end snapshots | {r.get('snapshots')} (loaded set-wise in this run: {loaded.get('loaded', 0)}, "
+            f"of which {loaded.get('replayed', 0)} replayed; {r.get('snapshots_s')} s, not part of the ratio) |",
+            f"| look-back | {r.get('lookback')} months |",
+            f"| `ecl_run_propose` (rates, every customer's lines, movement, five-tier comparison), median | "
+            f"{r.get('run_s')} s |",
+            f"| hand-written SQL of the same roll rates, median | {r.get('sql_ms')} ms |",
+            f"| **ratio** | **{r.get('ratio')}×** |",
+            f"| same simple-mean band loss rates as the hand-written SQL | {r.get('same_rates')} |"]
+
+
+RENDER = {"rerating": _rerating, "api": _api, "aging": _aging, "dashboard": _dashboard, "pdf": _pdf, "ecl": _ecl}
 
 
 def write() -> str:

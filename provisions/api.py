@@ -1,26 +1,33 @@
 """API of the expected credit loss under ``/api/v1/``:
 
 * ``aging-snapshots/`` — month-end snapshots (POST ``{"period"}`` takes one; idempotent);
-* ``ecl-scenarios/`` — forward-looking scenario sets (POST proposes; ``approve``/``reject`` by another person);
-* ``impaired-assessments/`` — credit-impaired customers assessed one by one (POST enters or replaces one);
+* ``ecl-scenarios/`` — forward-looking scenario sets in force (POST proposes: 202 with the proposal);
+* ``ecl-scenario-changes/`` — the proposals (``approve``/``reject`` by another risk admin, ``withdraw``);
+* ``impaired-assessments/`` — credit-impaired customers assessed one by one (POST enters or replaces one;
+  ``evidence`` lists (GET) or uploads (POST multipart ``file``, ``title``) its evidence files,
+  ``evidence/<id>`` downloads one);
 * ``ecl-runs/`` — runs (POST proposes; ``approve``, ``reject``, ``lock``; ``lines``; ``disclosure``).
 
 Thin viewsets: querysets from ``visible_to``, writes through ``provisions.services``, deny-by-default
 ``action_permissions``.
 """
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from creditportal.core.api import VisibleRelatedField
 from creditportal.core.canonical import jsonable
 from customers.models import Customer
+from proposals.api import ChangeSerializer, ChangeViewSet, proposed_response
 
 from . import selectors, services
-from .models import AgingSnapshot, Averaging, EclLine, EclRun, ImpairedAssessment, ScenarioSet, SegmentBy
+from .models import (AgingSnapshot, AssessmentEvidence, Averaging, EclLine, EclRun, ImpairedAssessment, ScenarioChange,
+                     ScenarioSet, SegmentBy)
 
 
 
@@ -64,47 +71,68 @@ class EclScenarioItemSerializer(serializers.Serializer):
 
 
 class ScenarioSetSerializer(serializers.ModelSerializer):
-    scenarios = EclScenarioItemSerializer(many=True)
+    """A set of scenarios put in force (``active``) or replaced by a later one (``retired``)."""
+
+    scenarios = EclScenarioItemSerializer(many=True, read_only=True)
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ScenarioSet
-        fields = ["id", "name", "scenarios", "reason", "state", "proposed_by", "proposed_at", "decided_by",
+        fields = ["id", "name", "scenarios", "reason", "state", "change", "proposed_by", "proposed_at", "decided_by",
                   "decided_at"]
-        read_only_fields = ["state", "proposed_by", "proposed_at", "decided_by", "decided_at"]
+        read_only_fields = fields
 
 
-class ScenarioSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                         viewsets.GenericViewSet):
+class ScenarioProposeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    reason = serializers.CharField(help_text="Why: the source of the forecast.")
+    scenarios = EclScenarioItemSerializer(many=True, help_text="Weights in percent adding up to 100; factors ≥ 0.")
+
+
+class ScenarioChangeSerializer(ChangeSerializer):
+    """Proposed scenarios: ``values`` = {name, reason, scenarios}; ``previous`` = the set in force when proposed."""
+
+    class Meta(ChangeSerializer.Meta):
+        model = ScenarioChange
+        fields = ["id", "key", "state", "values", "previous", "proposed_by", "proposed_at", "decided_by",
+                  "decided_at", "decision_note"]
+        read_only_fields = fields
+
+
+class ScenarioSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The scenario sets put in force (newest first). POST proposes a new set: 202 with the proposal, which a
+    second risk administrator decides under ``ecl-scenario-changes/`` (the one shape of ``proposals.api``)."""
+
     serializer_class = ScenarioSetSerializer
     filter_backends = []
     action_permissions = {"list": "provisions.view_scenarioset", "retrieve": "provisions.view_scenarioset",
-                          "create": "provisions.add_scenarioset", "approve": "provisions.approve_scenarioset",
-                          "reject": "provisions.approve_scenarioset"}
+                          "create": "provisions.add_scenarioset"}
 
     def get_queryset(self):
         return selectors.scenario_sets_for(self.request.user)
 
+    @extend_schema(request=ScenarioProposeSerializer, responses={202: ScenarioChangeSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        serializer = ScenarioProposeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        item = services.scenario_set_propose(actor=request.user, name=data["name"], reason=data["reason"],
-                                             scenarios=[dict(s) for s in data["scenarios"]])
-        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+        change = services.scenario_set_propose(actor=request.user, name=data["name"], reason=data["reason"],
+                                               scenarios=[dict(s) for s in data["scenarios"]])
+        return proposed_response(change, ScenarioChangeSerializer)
 
-    @extend_schema(request=None, responses=ScenarioSetSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        item = services.scenario_set_approve(actor=request.user, scenario_set=self.get_object())
-        return Response(self.get_serializer(item).data)
 
-    @extend_schema(request=None, responses=ScenarioSetSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        item = services.scenario_set_reject(actor=request.user, scenario_set=self.get_object())
-        return Response(self.get_serializer(item).data)
+class ScenarioChangeViewSet(ChangeViewSet):
+    """Proposed scenario sets; another risk administrator than the proposer POSTs ``approve`` (they are put in
+    force) or ``reject`` (with the reason in ``note``); the proposer may ``withdraw``."""
+
+    serializer_class = ScenarioChangeSerializer
+    action_permissions = {"list": "provisions.view_scenariochange", "retrieve": "provisions.view_scenariochange",
+                          "approve": "provisions.approve_scenarioset", "reject": "provisions.approve_scenarioset",
+                          "withdraw": "provisions.add_scenarioset"}
+
+    def get_queryset(self):
+        return selectors.scenario_changes_for(self.request.user)
 
 
 class ImpairedAssessmentSerializer(serializers.ModelSerializer):
@@ -120,12 +148,60 @@ class ImpairedAssessmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["exposure", "expected_recoveries", "ecl", "created_by", "created_at"]
 
 
+class AssessmentEvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AssessmentEvidence
+        fields = ["id", "assessment", "customer", "title", "original_name", "content_type", "size", "sha256",
+                  "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         viewsets.GenericViewSet):
     serializer_class = ImpairedAssessmentSerializer
     filter_backends = []
     action_permissions = {"list": "provisions.view_impairedassessment",
-                          "retrieve": "provisions.view_impairedassessment", "create": "provisions.assess_impaired"}
+                          "retrieve": "provisions.view_impairedassessment", "create": "provisions.assess_impaired",
+                          "evidence": "provisions.view_impairedassessment",
+                          "evidence_upload": "provisions.assess_impaired",
+                          "evidence_download": "provisions.view_impairedassessment"}
+
+    @extend_schema(responses=AssessmentEvidenceSerializer(many=True))
+    @action(detail=True, methods=["get"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request, pk=None):
+        """The assessment's evidence files."""
+        assessment = self.get_object()
+        return Response(AssessmentEvidenceSerializer(selectors.evidence_for(request.user, assessment),
+                                                     many=True).data)
+
+    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer},
+                   responses={201: AssessmentEvidenceSerializer})
+    @evidence.mapping.post
+    def evidence_upload(self, request, pk=None):
+        """Upload one evidence file (checked like the customer documents; audited)."""
+        assessment = self.get_object()
+        payload = EvidenceUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = services.evidence_upload(actor=request.user, assessment=assessment,
+                                        uploaded_file=payload.validated_data["file"],
+                                        title=payload.validated_data["title"])
+        return Response(AssessmentEvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_pk>[0-9]+)")
+    def evidence_download(self, request, pk=None, evidence_pk=None):
+        """Download one evidence file (audited)."""
+        assessment = self.get_object()
+        item = get_object_or_404(selectors.evidence_for(request.user, assessment), pk=evidence_pk)
+        handle = services.evidence_open(actor=request.user, evidence=item)
+        return FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
 
     def get_queryset(self):
         return selectors.assessments_for(self.request.user)
@@ -268,5 +344,6 @@ class EclRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 def register(router):
     router.register("aging-snapshots", SnapshotViewSet, basename="aging-snapshot")
     router.register("ecl-scenarios", ScenarioSetViewSet, basename="ecl-scenario")
+    router.register("ecl-scenario-changes", ScenarioChangeViewSet, basename="ecl-scenario-change")
     router.register("impaired-assessments", AssessmentViewSet, basename="impaired-assessment")
     router.register("ecl-runs", EclRunViewSet, basename="ecl-run")

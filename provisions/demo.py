@@ -4,7 +4,7 @@
   demo has only the last months), paid on time, late or — for the weakest customers now and then — never,
   so the month-end aging has history to roll;
 * the month-end aging snapshots of every ended month with receivables (27+ of them);
-* forward-looking scenarios proposed by ``riskadmin`` and put in force by ``riskadmin2``;
+* forward-looking scenarios proposed by ``riskadmin`` and put in force by ``riskadmin2`` (``proposals``);
 * the ECL of the month before last, proposed by ``riskadmin``, approved by ``approver1`` and locked; the
   last month's run proposed and waiting for a second person.
 """
@@ -109,7 +109,7 @@ def load(context):
                 scenarios=[{"name": "base", "weight": "60", "factor": "1.00"},
                            {"name": "upside", "weight": "15", "factor": "0.85"},
                            {"name": "downside", "weight": "25", "factor": "1.40"}])
-            services.scenario_set_approve(actor=admin2, scenario_set=item)
+            services.scenario_set_approve(actor=admin2, change=item, note="演示 demo")
         if len(snapshots) >= 3 and not EclRun.objects.exists():
             last, before = snapshots[-1].period, snapshots[-2].period
             _assess_impaired(admin, customers, [before, last])

@@ -83,7 +83,15 @@ class AssessmentForm(PortalForm):
     insurance_cover = forms.DecimalField(label=_("Credit insurance cover"), min_value=0, max_digits=18,
                                          decimal_places=2, initial=0)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
-    evidence = forms.CharField(label=_("Evidence"), max_length=300, required=False)
+    evidence = forms.CharField(label=_("Evidence"), max_length=300, required=False,
+                               help_text=_("Where the evidence is filed (document, valuation report, letter)."))
+    evidence_file = forms.FileField(label=_("Evidence file"), required=False,
+                                    help_text=_("PDF, image or office document, like the customer documents."))
+
+
+class EvidenceForm(PortalForm):
+    file = forms.FileField(label=_("Evidence file"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
 
 
 class DecisionForm(PortalForm):

@@ -1,12 +1,13 @@
 """Home-page panels: ECL runs and forward-looking scenarios waiting for a second person (never shown to whoever
-proposed them: four-eyes)."""
+proposed them: four-eyes). The scenarios are the ``proposals`` app's queue (``pending_panel``)."""
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, clock
+from proposals.home import pending_panel
 
-from .models import EclRun, RunState, ScenarioSet, ScenarioState
+from .models import EclRun, RunState, ScenarioChange
 
 
 def _panel(title, url, rows, label, item_url):
@@ -28,11 +29,10 @@ def home_panels(user):
                              "month": f"{r.period:%Y-%m-%d}", "amount": f"{r.currency} {r.total_allowance:,.2f}",
                              "user": r.proposed_by.get_full_name() or r.proposed_by.username},
                          lambda r: reverse("provisions:run_detail", args=[r.pk]))
-    if access.has(user, "provisions.approve_scenarioset"):
-        sets = list(ScenarioSet.objects.filter(state=ScenarioState.PROPOSED).exclude(proposed_by=user)
-                    .select_related("proposed_by").order_by("proposed_at"))
-        panels += _panel(_("Forward-looking scenarios awaiting my approval"), reverse("provisions:scenario_list"), sets,
-                         lambda s: _("%(name)s, proposed by %(user)s") % {
-                             "name": s.name, "user": s.proposed_by.get_full_name() or s.proposed_by.username},
-                         lambda s: reverse("provisions:scenario_list"))
+    panels += pending_panel(user, ScenarioChange, title=_("Forward-looking scenarios awaiting my approval"),
+                            url=reverse("provisions:scenario_list"),
+                            label=lambda c: _("%(name)s, proposed by %(user)s") % {
+                                "name": c.values.get("name", ""),
+                                "user": c.proposed_by.get_full_name() or c.proposed_by.username},
+                            item_url=lambda c: reverse("provisions:scenario_change_detail", args=[c.pk]))
     return panels

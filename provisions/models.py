@@ -3,19 +3,24 @@
 * ``AgingSnapshot`` + ``AgingSnapshotLine``: the open receivables of one month end per customer and aging
   bucket (collection's buckets), with the month's write-offs, recoveries and flow into loss, the customer's
   industry, letter grade and tier of that date. Immutable once taken, hashed (``sha256``).
-* ``ScenarioSet``: forward-looking macro scenarios (weights, factors), four-eyes: proposed by one risk
-  admin, put in force by another person.
-* ``ImpairedAssessment``: a credit-impaired customer assessed one by one for a month end.
+* ``ScenarioChange`` + ``ScenarioSet``: forward-looking macro scenarios (weights, factors) on the one four-eyes
+  mechanism (``proposals``): a change proposed by one risk admin, put in force by another as a ``ScenarioSet``.
+* ``ImpairedAssessment`` + ``AssessmentEvidence``: a credit-impaired customer assessed one by one for a month
+  end, with its uploaded evidence (stored like the customer documents: server-chosen names, checked type and
+  size).
 * ``EclRun`` + ``EclLine``: the month-end ECL run, proposed → approved (another person) → locked; a
   locked run is never recomputed; a correction is a new run that names the run it corrects and why.
 """
 from __future__ import annotations
 
+import os
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -23,6 +28,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from customers.models import Customer
+from proposals.models import ConfigChange
 
 ZERO = Decimal("0")
 
@@ -38,6 +44,10 @@ class AgingSnapshot(models.Model):
     totals = models.JSONField(_("totals by bucket"), default=dict)
     total_gross = AmountField(_("gross receivables"), default=ZERO)
     customer_count = models.PositiveIntegerField(_("customers"), default=0)
+    segment_totals = models.JSONField(
+        _("totals by band and segment"), default=dict, blank=True,
+        help_text=_("The roll-rate inputs of this month end, summed once when it is taken: the bands and the "
+                    "month's flow into loss for the whole book, by industry and by letter grade."))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("taken by"), on_delete=models.PROTECT,
                                  related_name="+")
@@ -114,22 +124,53 @@ class AgingSnapshotLine(models.Model):
 
 
 class ScenarioState(models.TextChoices):
-    PROPOSED = "proposed", pgettext_lazy("scenario state", "Proposed")
     ACTIVE = "active", pgettext_lazy("scenario state", "In force")
     RETIRED = "retired", pgettext_lazy("scenario state", "Replaced")
-    REJECTED = "rejected", pgettext_lazy("scenario state", "Rejected")
+
+
+class ScenarioChange(ConfigChange):
+    """A proposed set of forward-looking scenarios (four-eyes, ``proposals``): one risk administrator proposes it
+    with the reason, another puts it in force (a new ``ScenarioSet``; the set in force before is replaced).
+    ``values``: {name, reason, scenarios: [{name, weight (percent), factor, bucket_factors}]}; ``previous``: the
+    set in force when it was proposed ({id, name, scenarios}, empty when none). One open proposal at a time
+    (``key``: ``scenarios``)."""
+
+    change_slug = "provisions.scenarios"
+
+    class Meta(ConfigChange.Meta):
+        verbose_name = _("scenario change")
+        verbose_name_plural = _("scenario changes")
+
+    def __str__(self):
+        return _("Scenario change %(id)s") % {"id": self.pk}
+
+    @property
+    def name(self) -> str:
+        return self.values.get("name", "")
+
+    @property
+    def scenarios(self) -> list:
+        return self.values.get("scenarios", [])
+
+    @property
+    def reason(self) -> str:
+        return self.values.get("reason", "")
 
 
 class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
-    """Forward-looking scenarios: ``scenarios`` = [{name, weight (percent), factor, bucket_factors}]."""
+    """Forward-looking scenarios put in force: ``scenarios`` = [{name, weight (percent), factor, bucket_factors}].
+    Created only by the approval of a ``ScenarioChange`` (``change``; empty for sets approved before the
+    proposals app decided them); replaced (``retired``) by the next approved change. Runs keep the set they used."""
 
     name = models.CharField(_("name"), max_length=100)
     scenarios = models.JSONField(_("scenarios"))
     reason = models.TextField(_("reason"))
-    state = FSMField(_("state"), default=ScenarioState.PROPOSED, choices=ScenarioState.choices, protected=True)
+    state = FSMField(_("state"), default=ScenarioState.ACTIVE, choices=ScenarioState.choices, protected=True)
+    change = models.OneToOneField(ScenarioChange, verbose_name=_("proposal"), on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="scenario_set")
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
                                     related_name="+")
-    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -147,14 +188,6 @@ class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     def __str__(self):
         return self.name
-
-    @transition(field=state, source=ScenarioState.PROPOSED, target=ScenarioState.ACTIVE)
-    def activate(self):
-        pass
-
-    @transition(field=state, source=ScenarioState.PROPOSED, target=ScenarioState.REJECTED)
-    def reject(self):
-        pass
 
     @transition(field=state, source=ScenarioState.ACTIVE, target=ScenarioState.RETIRED)
     def retire(self):
@@ -195,6 +228,45 @@ class ImpairedAssessment(models.Model):
 
     def __str__(self):
         return f"{self.customer} {self.period:%Y-%m}"
+
+
+def evidence_upload_to(instance, filename):
+    """A server-chosen name: the customer's folder and a random name with the checked extension."""
+    extension = os.path.splitext(filename)[1].lower()
+    return f"impaired_evidence/{instance.customer_id}/{uuid.uuid4().hex}{extension}"
+
+
+class EvidenceQuerySet(CustomerScopedQuerySet):
+    pass
+
+
+class AssessmentEvidence(models.Model):
+    """A file backing an impaired assessment (valuation report, insolvency notice, guarantee letter, insurer's
+    cover note): checked and stored like the customer documents, downloaded through a permission-checked,
+    audited view only."""
+
+    assessment = models.ForeignKey(ImpairedAssessment, verbose_name=_("impaired assessment"),
+                                   on_delete=models.PROTECT, related_name="evidence_files")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment evidence")
+        verbose_name_plural = _("assessment evidence")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.title or self.original_name
 
 
 class RunState(models.TextChoices):
@@ -295,8 +367,10 @@ class EclLineQuerySet(CustomerScopedQuerySet):
 class EclLine(models.Model):
     """One customer and bucket of a run (an impaired customer: one line, ``bucket`` = ``individual``)."""
 
+    # no index of its own on ``run``: the unique (run, customer, bucket) index serves every read by run (and by
+    # run and customer); each index more is maintained for every one of a full run's ~70k lines
     run = models.ForeignKey(EclRun, verbose_name=pgettext_lazy("ECL run", "run"), on_delete=models.CASCADE,
-                            related_name="lines")
+                            related_name="lines", db_index=False)
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
     segment = models.CharField(_("segment"), max_length=20, blank=True)
     bucket = models.CharField(_("bucket"), max_length=12)
@@ -312,7 +386,6 @@ class EclLine(models.Model):
         verbose_name_plural = _("ECL lines")
         ordering = ["run_id", "customer_id", "bucket"]
         constraints = [models.UniqueConstraint(fields=["run", "customer", "bucket"], name="provisions_line_once")]
-        indexes = [models.Index(fields=["run", "customer"])]
 
     def __str__(self):
         return f"{self.run_id} {self.customer_id} {self.bucket}"

@@ -6,22 +6,28 @@ The arithmetic is in ``provisions.rules`` (no Django); the reads in ``provisions
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import access, clock
 from creditportal.core.canonical import jsonable, sha256_of
-from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from customers.services import require_visible
+from proposals import registry as proposals_registry
+from proposals import services as proposals
 
 from . import rules, selectors
-from .models import (AgingSnapshot, AgingSnapshotLine, EclLine, EclRun, ImpairedAssessment, RunState,
-                     ScenarioSet, ScenarioState)
+from .models import (AgingSnapshot, AgingSnapshotLine, AssessmentEvidence, EclLine, EclRun, ImpairedAssessment,
+                     RunState, ScenarioChange, ScenarioSet, ScenarioState)
 
 ZERO = Decimal("0")
 Action = AuditEvent.Action
@@ -99,6 +105,8 @@ def snapshot_take(*, actor, period: dt.date) -> AgingSnapshot:
                 customer_count=sum(1 for r in payload if r["gross"] > 0), sha256=digest, taken_by=actor)
             AgingSnapshotLine.objects.bulk_create(
                 [AgingSnapshotLine(snapshot=snapshot, **row) for row in payload], batch_size=2000)
+            snapshot.segment_totals = selectors.snapshot_segment_totals(snapshot.pk)
+            AgingSnapshot.objects.filter(pk=snapshot.pk).update(segment_totals=snapshot.segment_totals)
             audit_record(actor=actor, action=Action.CREATE, obj=snapshot, verb="agingsnapshot_take",
                          after={"period": period, "sha256": digest, "customers": snapshot.customer_count,
                                 "gross": totals["gross"]})
@@ -107,13 +115,18 @@ def snapshot_take(*, actor, period: dt.date) -> AgingSnapshot:
     return snapshot
 
 
-def snapshot_verify(snapshot: AgingSnapshot) -> bool:
-    """True when the stored lines still hash to the snapshot's SHA-256."""
+def snapshot_digest(snapshot: AgingSnapshot) -> str:
+    """The SHA-256 of a snapshot's stored lines (what ``snapshot_take`` records and ``snapshot_verify`` checks)."""
     fields = ["customer_id", *selectors.BUCKETS, *selectors.SPLIT_BANDS, "gross", "written_off", "recovered",
               "new_loss", "industry_section", "letter", "tier"]
     lines = [dict(zip(fields, values)) for values in
-             snapshot.lines.order_by("customer_id").values_list(*fields)]
-    return sha256_of({"period": snapshot.period, "currency": snapshot.currency, "lines": lines}) == snapshot.sha256
+             snapshot.lines.order_by("customer_id").values_list(*fields).iterator(chunk_size=5000)]
+    return sha256_of({"period": snapshot.period, "currency": snapshot.currency, "lines": lines})
+
+
+def snapshot_verify(snapshot: AgingSnapshot) -> bool:
+    """True when the stored lines still hash to the snapshot's SHA-256."""
+    return snapshot_digest(snapshot) == snapshot.sha256
 
 
 def snapshots_take_back(*, actor, months: int, until: dt.date | None = None) -> list[AgingSnapshot]:
@@ -127,9 +140,20 @@ def snapshots_take_back(*, actor, months: int, until: dt.date | None = None) -> 
     return taken
 
 
-# --- scenarios ------------------------------------------------------------------------------------
+# --- scenarios (four-eyes through ``proposals``) ---------------------------------------------------
 
-def scenario_set_propose(*, actor, name: str, scenarios: list[dict], reason: str) -> ScenarioSet:
+SCENARIO_KEY = "scenarios"
+
+
+def _set_values(item: ScenarioSet | None) -> dict:
+    """What a proposal records as in force (``previous``) and ``apply`` compares: {id, name, scenarios}."""
+    return {"id": item.pk, "name": item.name, "scenarios": item.scenarios} if item is not None else {}
+
+
+def scenario_set_propose(*, actor, name: str, scenarios: list[dict], reason: str) -> ScenarioChange:
+    """Propose forward-looking scenarios (weights in percent summing to 100, factors ≥ 0, a reason). Nothing
+    applies until another risk administrator approves the proposal (``scenario_set_approve``); bad input is
+    refused with the reason and nothing is saved."""
     access.require(actor, "provisions.add_scenarioset")
     errors = {}
     if not (name or "").strip():
@@ -143,49 +167,73 @@ def scenario_set_propose(*, actor, name: str, scenarios: list[dict], reason: str
     except rules.RuleError as error:
         raise _rule_error(error) from None
     with transaction.atomic():
-        item = ScenarioSet.objects.create(name=name.strip()[:100], scenarios=jsonable(clean), reason=reason.strip(),
-                                          proposed_by=actor)
-        audit_record(actor=actor, action=Action.CREATE, obj=item, verb="scenarioset_propose",
-                     after={"scenarios": clean, "reason": item.reason})
+        current = ScenarioSet.objects.select_for_update().filter(state=ScenarioState.ACTIVE).first()
+        return proposals.change_propose(
+            actor=actor, model=ScenarioChange, key=SCENARIO_KEY, previous=jsonable(_set_values(current)),
+            values=jsonable({"name": name.strip()[:100], "reason": reason.strip(), "scenarios": clean}))
+
+
+def _apply_scenario_change(actor, change) -> ScenarioSet:
+    """Put approved scenarios in force (called by ``proposals.services.change_approve`` in its transaction):
+    the set in force is retired, a new set is created from the proposal. Refused when the set in force is no
+    longer the one the proposal replaced."""
+    current = ScenarioSet.objects.select_for_update().filter(state=ScenarioState.ACTIVE).first()
+    if jsonable(_set_values(current)) != change.previous:
+        raise Conflict(_("The scenarios in force changed after this proposal was made; propose again."))
+    if current is not None:
+        current.retire()
+        current.decided_at = current.decided_at or timezone.now()
+        current.save()
+        audit_record(actor=actor, action=Action.TRANSITION, obj=current, verb="scenarioset_retire",
+                     after={"state": current.state, "replaced_by_change": change.pk})
+    item = ScenarioSet.objects.create(
+        name=change.values["name"][:100], scenarios=change.values["scenarios"], reason=change.values["reason"],
+        change=change, proposed_by_id=change.proposed_by_id, proposed_at=change.proposed_at, decided_by=actor,
+        decided_at=timezone.now())
+    audit_record(actor=actor, action=Action.CREATE, obj=item, verb="scenarioset_in_force",
+                 after={"scenarios": item.scenarios, "reason": item.reason, "change": change.pk})
     return item
 
 
-def _locked_set(item) -> ScenarioSet:
-    return ScenarioSet.objects.select_for_update().get(pk=item.pk)
+def _scenario_text(values: dict) -> str:
+    return "; ".join(f"{s['name']}: {s['weight']}% × {s['factor']}"
+                     + (" (" + ", ".join(f"{selectors.bucket_label(b)} × {f}"
+                                         for b, f in (s.get("bucket_factors") or {}).items()) + ")"
+                        if s.get("bucket_factors") else "")
+                     for s in values.get("scenarios") or [])
 
 
-@transaction.atomic
-def scenario_set_approve(*, actor, scenario_set: ScenarioSet) -> ScenarioSet:
-    """Another person puts the proposed scenarios in force; the set in force before is replaced."""
-    access.require(actor, "provisions.approve_scenarioset")
-    locked = _locked_set(scenario_set)
-    if locked.state != ScenarioState.PROPOSED:
-        raise Conflict(_("Only proposed scenarios can be put in force."))
-    access.require_other_person(actor, locked.proposed_by)
-    for current in ScenarioSet.objects.select_for_update().filter(state=ScenarioState.ACTIVE):
-        current.retire()
-        current.save()
-    locked.activate()
-    locked.decided_by, locked.decided_at = actor, timezone.now()
-    locked.save()
-    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, verb="scenarioset_approve",
-                 after={"state": locked.state})
-    return locked
+def _scenario_change_rows(change) -> list[dict]:
+    before = change.previous or {}
+    return [
+        {"field": "name", "label": _("Name"), "before": before.get("name"), "after": change.values.get("name")},
+        {"field": "scenarios", "label": _("Scenarios (weight × factor)"),
+         "before": _scenario_text(before) if before else None, "after": _scenario_text(change.values)},
+        {"field": "reason", "label": _("Reason"), "before": None, "after": change.values.get("reason")},
+    ]
 
 
-@transaction.atomic
-def scenario_set_reject(*, actor, scenario_set: ScenarioSet) -> ScenarioSet:
-    access.require(actor, "provisions.approve_scenarioset")
-    locked = _locked_set(scenario_set)
-    if locked.state != ScenarioState.PROPOSED:
-        raise Conflict(_("Only proposed scenarios can be rejected."))
-    access.require_other_person(actor, locked.proposed_by)
-    locked.reject()
-    locked.decided_by, locked.decided_at = actor, timezone.now()
-    locked.save()
-    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, verb="scenarioset_reject",
-                 after={"state": locked.state})
-    return locked
+proposals_registry.register(proposals_registry.ChangeKind(
+    slug=ScenarioChange.change_slug, model=ScenarioChange, apply=_apply_scenario_change,
+    permission="provisions.approve_scenarioset", propose_permission="provisions.add_scenarioset",
+    title=lambda change: _("Forward-looking scenarios %(name)s") % {"name": change.values.get("name", "")},
+    rows=_scenario_change_rows, list_url="provisions:scenario_list",
+    detail_url=lambda change: reverse("provisions:scenario_change_detail", args=[change.pk]),
+    messages={"open": gettext_lazy("Forward-looking scenarios are already waiting for approval: approve, reject "
+                                   "or withdraw them first.")}))
+
+
+def scenario_set_approve(*, actor, change: ScenarioChange, note: str = "") -> ScenarioSet:
+    """Another risk administrator puts the proposed scenarios in force (four-eyes); returns the set in force."""
+    return proposals.change_approve(actor=actor, change=change, note=note)
+
+
+def scenario_set_reject(*, actor, change: ScenarioChange, note: str = "") -> ScenarioChange:
+    return proposals.change_reject(actor=actor, change=change, note=note)
+
+
+def scenario_set_withdraw(*, actor, change: ScenarioChange, note: str = "") -> ScenarioChange:
+    return proposals.change_withdraw(actor=actor, change=change, note=note)
 
 
 # --- impaired assessments -------------------------------------------------------------------------
@@ -202,11 +250,13 @@ def _snapshot_of(period) -> AgingSnapshot:
 @transaction.atomic
 def impaired_assess(*, actor, customer, period: dt.date, reason: str, evidence: str = "",
                     collateral_value=ZERO, collateral_haircut=ZERO, guarantees=ZERO,
-                    insurance_cover=ZERO) -> ImpairedAssessment:
+                    insurance_cover=ZERO, evidence_files=()) -> ImpairedAssessment:
     """Assess one credit-impaired customer for a month end (or flag one by hand): ECL = exposure − expected
     recoveries. Entered again for the same month, the assessment is replaced (audited before/after), unless
-    the month is locked."""
+    the month is locked. ``evidence_files`` (uploads) are attached in the same transaction (``evidence_upload``):
+    a refused file saves nothing."""
     access.require(actor, "provisions.assess_impaired")
+    require_visible(actor, customer)
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the customer is credit-impaired and how the recoveries were estimated."),
                                field_errors={"reason": _("Enter the reason.")})
@@ -240,6 +290,8 @@ def impaired_assess(*, actor, customer, period: dt.date, reason: str, evidence: 
     item.save()
     audit_record(actor=actor, action=Action.UPDATE if existing else Action.CREATE, obj=item,
                  verb="impaired_assess", before=before, after=_assessment_dict(item))
+    for uploaded_file in evidence_files or ():
+        evidence_upload(actor=actor, assessment=item, uploaded_file=uploaded_file)
     return item
 
 
@@ -248,6 +300,48 @@ def _assessment_dict(item) -> dict:
                      "collateral_haircut": item.collateral_haircut, "guarantees": item.guarantees,
                      "insurance_cover": item.insurance_cover, "expected_recoveries": item.expected_recoveries,
                      "ecl": item.ecl, "reason": item.reason, "evidence": item.evidence})
+
+
+def evidence_upload(*, actor, assessment: ImpairedAssessment, uploaded_file, title: str = "") -> AssessmentEvidence:
+    """Attach a file to an impaired assessment (valuation report, insolvency notice, guarantee letter...): its
+    name, type, size and content are checked as for the customer documents, it is stored under a server-chosen
+    name, hashed and audited. Refused for a locked month (the assessment is then final)."""
+    # the customer documents' checks and storage (one home for upload validation)
+    from customers.services.documents import _check_upload, _delete_file_unless_committed
+
+    access.require(actor, "provisions.assess_impaired")
+    require_visible(actor, assessment.customer)
+    if selectors.locked_run(assessment.period) is not None:
+        raise Conflict(_("The ECL of %(month)s is locked: its assessments take no more evidence.")
+                       % {"month": f"{assessment.period:%Y-%m}"})
+    name, _extension, content_type = _check_upload(uploaded_file)
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    evidence = AssessmentEvidence(assessment=assessment, customer_id=assessment.customer_id,
+                                  title=(title or "").strip()[:200], original_name=name, content_type=content_type,
+                                  size=uploaded_file.size, sha256=digest.hexdigest(), uploaded_by=actor)
+    with transaction.atomic():
+        evidence.file.save(name, uploaded_file, save=False)
+        _delete_file_unless_committed(evidence.file.storage, evidence.file.name)
+        evidence.save()
+        audit_record(actor=actor, action=Action.UPLOAD, obj=evidence, verb="impaired_evidence_upload",
+                     after={"assessment": assessment.pk, "customer": assessment.customer_id, "file": name,
+                            "size": evidence.size, "sha256": evidence.sha256, "title": evidence.title})
+    return evidence
+
+
+def evidence_open(*, actor, evidence: AssessmentEvidence):
+    """Open an evidence file for download after checking the actor may see impaired assessments and the
+    customer; the download is audited."""
+    access.require(actor, "provisions.view_impairedassessment")
+    if not AssessmentEvidence.objects.visible_to(actor).filter(pk=evidence.pk).exists():
+        raise NotAllowed(_("This customer is not in your portfolio."))
+    with transaction.atomic():
+        audit_record(actor=actor, action=Action.DOWNLOAD, obj=evidence, verb="impaired_evidence_download",
+                     after={"file": evidence.original_name, "sha256": evidence.sha256})
+    return evidence.file.open("rb")
 
 
 # --- the ECL run ----------------------------------------------------------------------------------
@@ -358,14 +452,30 @@ def ecl_run_propose(*, actor, period: dt.date, lookback: int = 24, averaging: st
         except IntegrityError:
             raise Conflict(_("An ECL run of %(month)s is already open: approve, lock or reject it first.")
                            % {"month": f"{period:%Y-%m}"}) from None
-        for line in computed["lines"]:
-            line.run = run
-        EclLine.objects.bulk_create(computed["lines"], batch_size=2000)
+        _write_lines(run.pk, computed["lines"])
         audit_record(actor=actor, action=Action.CREATE, obj=run, verb="eclrun_propose",
                      after={"period": period, "total_allowance": run.total_allowance, "sha256": run.sha256,
                             "corrects": corrects.pk if corrects else None,
                             "correction_reason": run.correction_reason, "override": run.override})
     return run
+
+
+LINE_COLUMNS = ["customer_id", "segment", "bucket", "gross", "rate", "allowance", "impaired"]
+
+
+def _write_lines(run_id: int, lines: list[tuple]) -> None:
+    """Write a run's lines ((customer, segment, bucket, gross, rate, allowance, impaired) tuples) in one COPY on
+    PostgreSQL (a full-portfolio run has some 200k lines: ``bulk_create`` spent most of the run building
+    objects and INSERT statements), ``bulk_create`` elsewhere."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(["run_id", *LINE_COLUMNS])
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {EclLine._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for line in lines:
+                    copy.write_row((run_id, *line))
+        return
+    EclLine.objects.bulk_create([EclLine(run_id=run_id, **dict(zip(LINE_COLUMNS, line))) for line in lines],
+                                batch_size=2000)
 
 
 def _compute(period, snapshot, *, lookback, averaging, segment_by, min_history, scenarios, override) -> dict:
@@ -396,8 +506,7 @@ def _compute(period, snapshot, *, lookback, averaging, segment_by, min_history, 
             assessment = assessments.get(cid)
             ecl = rules.individual_ecl(row["gross"], assessment.expected_recoveries) if assessment else row["gross"]
             line_rate = rules.rate(ecl / row["gross"])
-            lines.append(EclLine(customer_id=cid, segment=segment, bucket=selectors.INDIVIDUAL, gross=row["gross"],
-                                 rate=line_rate, allowance=ecl, impaired=True))
+            lines.append((cid, segment, selectors.INDIVIDUAL, row["gross"], line_rate, ecl, True))
             digest_lines.append([cid, selectors.INDIVIDUAL, row["gross"], ecl])
             individual["gross"] += row["gross"]
             individual["allowance"] += ecl
@@ -414,8 +523,7 @@ def _compute(period, snapshot, *, lookback, averaging, segment_by, min_history, 
                 continue
             bucket_rate = Decimal(seg["used"][bucket])
             amount = rules.allowance(gross, bucket_rate)
-            lines.append(EclLine(customer_id=cid, segment=segment, bucket=bucket, gross=gross, rate=bucket_rate,
-                                 allowance=amount))
+            lines.append((cid, segment, bucket, gross, bucket_rate, amount, False))
             digest_lines.append([cid, bucket, gross, amount])
             gross_by_bucket[bucket] += gross
             allowance_by_bucket[bucket] += amount

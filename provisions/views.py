@@ -6,10 +6,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, View
 
 from creditportal.core import access
@@ -18,11 +19,12 @@ from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.lists import file_value, xlsx_response
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
+from proposals.views import ChangeDecideView, ChangeDetailView
 
 from . import selectors, services
 from .filtersets import AssessmentCustomerFilter, EclRunFilter
-from .forms import AssessmentForm, DecisionForm, RunForm, ScenarioSetForm, SnapshotForm
-from .models import EclRun, RunState, ScenarioSet, ScenarioState
+from .forms import AssessmentForm, DecisionForm, EvidenceForm, RunForm, ScenarioSetForm, SnapshotForm
+from .models import EclRun, RunState, ScenarioChange
 
 
 class RunListView(PortalPermissionMixin, ListView):
@@ -235,6 +237,9 @@ class SnapshotListView(_WritesOnPost, PortalPermissionMixin, ListView):
 
 
 class ScenarioListView(_WritesOnPost, PortalPermissionMixin, FormView):
+    """The scenario sets in force and replaced, the proposals (each decided on its own decision page) and the
+    form that proposes a new set (four-eyes through ``proposals``)."""
+
     permission_required = "provisions.view_scenarioset"
     post_permission = "provisions.add_scenarioset"
     template_name = "provisions/scenario_list.html"
@@ -242,10 +247,11 @@ class ScenarioListView(_WritesOnPost, PortalPermissionMixin, FormView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        changes = (list(selectors.scenario_changes_for(user)[:30])
+                   if access.has(user, "provisions.view_scenariochange") else [])
         return {**super().get_context_data(**kwargs),
-                "sets": list(selectors.scenario_sets_for(user)[:30]),
-                "can_propose": access.has(user, "provisions.add_scenarioset"),
-                "can_approve": access.has(user, "provisions.approve_scenarioset"), "proposed": ScenarioState.PROPOSED}
+                "sets": list(selectors.scenario_sets_for(user)[:30]), "changes": changes,
+                "can_propose": access.has(user, "provisions.add_scenarioset")}
 
     def post(self, request, *args, **kwargs):
         if not access.has(request.user, "provisions.add_scenarioset"):
@@ -254,40 +260,36 @@ class ScenarioListView(_WritesOnPost, PortalPermissionMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.scenario_set_propose(actor=self.request.user, name=form.cleaned_data["name"],
-                                          reason=form.cleaned_data["reason"], scenarios=form.scenarios())
+            change = services.scenario_set_propose(actor=self.request.user, name=form.cleaned_data["name"],
+                                                   reason=form.cleaned_data["reason"], scenarios=form.scenarios())
         except ServiceError as error:
             report_service_error(self.request, form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The scenarios were proposed; another person puts them in force."))
-        return redirect("provisions:scenario_list")
+        messages.success(self.request, _("The scenarios were proposed; another risk administrator puts them in "
+                                         "force."))
+        return redirect("provisions:scenario_change_detail", pk=change.pk)
 
 
-class _ScenarioActionView(PortalPermissionMixin, View):
-    permission_required = "provisions.approve_scenarioset"
-    approve = True
+class ScenarioChangeDetailView(ChangeDetailView):
+    """Proposed scenarios on the shared decision page (in force → proposed)."""
 
-    def post(self, request, pk):
-        item = get_object_or_404(ScenarioSet.objects.visible_to(request.user), pk=pk)
-        service = services.scenario_set_approve if self.approve else services.scenario_set_reject
-        try:
-            service(actor=request.user, scenario_set=item)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        except PermissionDenied as error:
-            messages.error(request, getattr(error, "message", None) or _("You do not have the permission to do this."))
-        else:
-            messages.success(request, _("The scenarios are in force.") if self.approve
-                             else _("The scenarios were rejected."))
-        return redirect("provisions:scenario_list")
+    model = ScenarioChange
+    url_names = {"approve": "provisions:scenario_change_approve", "reject": "provisions:scenario_change_reject",
+                 "withdraw": "provisions:scenario_change_withdraw"}
+    rows_id = "scenario-change-rows"
+    back = ("provisions:scenario_list", gettext_lazy("Forward-looking scenarios"))
+
+    def get_queryset(self):
+        return selectors.scenario_changes_for(self.request.user)
 
 
-class ScenarioApproveView(_ScenarioActionView):
-    approve = True
+class ScenarioChangeDecideView(ChangeDecideView):
+    """Approve (put in force), reject or withdraw proposed scenarios (the shared service checks four-eyes)."""
 
-
-class ScenarioRejectView(_ScenarioActionView):
-    approve = False
+    model = ScenarioChange
+    detail_url_name = "provisions:scenario_change_detail"
+    decide_permission = "provisions.approve_scenarioset"
+    withdraw_permission = "provisions.add_scenarioset"
 
 
 class AssessmentListView(_WritesOnPost, PortalPermissionMixin, FormView):
@@ -325,10 +327,62 @@ class AssessmentListView(_WritesOnPost, PortalPermissionMixin, FormView):
                                      reason=data["reason"], evidence=data.get("evidence", ""),
                                      collateral_value=data["collateral_value"],
                                      collateral_haircut=data["collateral_haircut"], guarantees=data["guarantees"],
-                                     insurance_cover=data["insurance_cover"])
+                                     insurance_cover=data["insurance_cover"],
+                                     evidence_files=[data["evidence_file"]] if data.get("evidence_file") else ())
         except ServiceError as error:
             report_service_error(self.request, form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The assessment was saved."))
         return redirect("provisions:assessment_list")
+
+
+class AssessmentDetailView(_WritesOnPost, PortalPermissionMixin, FormView):
+    """One impaired assessment: its figures, its evidence files (download, audited) and, for who assesses,
+    the upload of more evidence. Another portfolio's customer is not found (``visible_to``)."""
+
+    permission_required = "provisions.view_impairedassessment"
+    post_permission = "provisions.assess_impaired"
+    template_name = "provisions/assessment_detail.html"
+    form_class = EvidenceForm
+
+    @property
+    def assessment(self):
+        if not hasattr(self, "_assessment"):
+            self._assessment = get_object_or_404(selectors.assessments_for(self.request.user), pk=self.kwargs["pk"])
+        return self._assessment
+
+    def get(self, request, *args, **kwargs):
+        self.assessment  # noqa: B018 - 404 before the page
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not access.has(request.user, "provisions.assess_impaired"):
+            raise PermissionDenied
+        self.assessment  # noqa: B018 - 404 before the upload
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return {**super().get_context_data(**kwargs), "assessment": self.assessment,
+                "evidence": list(selectors.evidence_for(user, self.assessment)),
+                "can_upload": access.has(user, "provisions.assess_impaired")}
+
+    def form_valid(self, form):
+        try:
+            services.evidence_upload(actor=self.request.user, assessment=self.assessment,
+                                     uploaded_file=form.cleaned_data["file"], title=form.cleaned_data["title"])
+        except ServiceError as error:
+            report_service_error(self.request, form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The evidence was uploaded."))
+        return redirect("provisions:assessment_detail", pk=self.assessment.pk)
+
+
+class EvidenceDownloadView(PortalPermissionMixin, View):
+    permission_required = "provisions.view_impairedassessment"
+
+    def get(self, request, pk):
+        item = get_object_or_404(selectors.evidence_for(request.user), pk=pk)
+        handle = services.evidence_open(actor=request.user, evidence=item)
+        return FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
 

@@ -1,8 +1,8 @@
 """The month-end ECL run over the full portfolio vs a hand-written SQL of the same roll rates.
 
-Setup (timed apart, not part of the ratio): the month-end aging snapshots of the last 25 ended months that
-have receivables (``provisions.services.snapshots_take_back``; each rebuilds its month end from the invoices,
-allocations and write-offs in one statement). Measured: ``provisions.services.ecl_run_propose`` for the last
+Setup (timed apart, not part of the ratio): the month-end aging snapshots of the last 25 ended months, loaded
+set-wise where missing (``bench/ecl_history.py``: one INSERT … SELECT per month end from the statement
+``snapshot_take`` reads; month ends before the portfolio's first invoice replay the same month a year later). Measured: ``provisions.services.ecl_run_propose`` for the last
 month end with a 24-month look-back (or the history there is) — the roll rates by band, the chained loss
 rates, every customer's lines written, the movement and the five-tier comparison — inside a transaction
 that is rolled back, so each round proposes the same month again. The baseline is the roll rates alone,
@@ -18,14 +18,15 @@ USERNAME = "riskadmin"
 LOOKBACK = 24
 
 
-def _setup(user):
+def _setup(user, log):
+    from bench.ecl_history import ensure_snapshots
     from creditportal.core import clock
-    from provisions import selectors, services
+    from provisions import selectors
 
     until = selectors.previous_month_end(clock.today())
-    snapshots = services.snapshots_take_back(actor=user, months=LOOKBACK + 1, until=until)
+    loaded = ensure_snapshots(user, months=LOOKBACK + 1, until=until, log=log)
     history = len(selectors.consecutive_snapshots(until)) - 1
-    return until, max(1, min(LOOKBACK, history))
+    return until, max(1, min(LOOKBACK, history)), loaded
 
 
 def ecl_run(user, period, lookback):
@@ -46,17 +47,20 @@ def hand_written_sql(period, lookback):
     from provisions import selectors
 
     bands = selectors.BAND_KEYS
-    sums = ", ".join(f"SUM(l.{b}) AS {b}" for b in bands)
+    sums = ", ".join(f"COALESCE(SUM(l.{b}), 0) AS {b}" for b in bands)
     ratios = []
     for index, band in enumerate(bands):
         following = bands[index + 1] if index + 1 < len(bands) else "loss"
-        ratios.append(f"LEAD({following}) OVER w / NULLIF({band}, 0) AS r{index}")
-    means = ", ".join(f"LEAST(AVG(r{i}), 1) AS a{i}" for i in range(len(bands)))
+        # a month with a balance in the band is an observation (as in provisions.rules)
+        ratios.append(f"CASE WHEN {band} > 0 THEN LEAD({following}) OVER w / {band} END AS r{index}")
+    # no observation at all: 0 (LEAST/GREATEST skip NULLs: LEAST(NULL, 1) would be 1); capped to [0, 1]
+    means = ", ".join(f"GREATEST(LEAST(COALESCE(AVG(r{i}), 0), 1), 0) AS a{i}" for i in range(len(bands)))
     chained = []
     for i in range(len(bands)):
         chained.append(" * ".join(f"COALESCE(a{j}, 0)" for j in range(i, len(bands))) + f" AS loss{i}")
-    sql = (f"WITH m AS (SELECT s.period, {sums}, SUM(l.new_loss) AS loss FROM provisions_agingsnapshotline l "
-           f"JOIN provisions_agingsnapshot s ON s.id = l.snapshot_id "
+    # every month end, one without receivables too (a month of zeros: the next one's LEAD stays a month on)
+    sql = (f"WITH m AS (SELECT s.period, {sums}, COALESCE(SUM(l.new_loss), 0) AS loss "
+           f"FROM provisions_agingsnapshot s LEFT JOIN provisions_agingsnapshotline l ON l.snapshot_id = s.id "
            f"WHERE s.period <= %s GROUP BY s.period ORDER BY s.period DESC LIMIT %s), "
            f"r AS (SELECT period, {', '.join(ratios)} FROM m WINDOW w AS (ORDER BY period)), "
            f"a AS (SELECT {means} FROM r WHERE period < %s) "
@@ -72,9 +76,9 @@ def run(ctx) -> dict:
     from provisions.models import AgingSnapshot
 
     user = get_user_model().objects.get(username=USERNAME)
-    setup_s, (period, lookback) = timed(lambda: _setup(user))
-    ctx.log(f"  snapshots: {AgingSnapshot.objects.count()} month ends ({setup_s:.1f} s); run {period} with a "
-            f"{lookback}-month look-back")
+    setup_s, (period, lookback, loaded) = timed(lambda: _setup(user, (lambda *_: None) if ctx.smoke else ctx.log))
+    ctx.log(f"  snapshots: {AgingSnapshot.objects.count()} month ends ({setup_s:.1f} s; loaded {loaded['loaded']}, "
+            f"of which {loaded['replayed']} replayed); run {period} with a {lookback}-month look-back")
     allowance, band_rates = ecl_run(user, period, lookback)
     sql_rates = hand_written_sql(period, lookback)
     same = all(abs(float(band_rates[b]) - float(sql_rates[b] or 0)) < 1e-5 for b in sql_rates)
@@ -90,6 +94,7 @@ def run(ctx) -> dict:
         "title": "ECL run",
         "snapshots": AgingSnapshot.objects.count(),
         "snapshots_s": round(setup_s, 1),
+        "snapshots_loaded": loaded,
         "lookback": lookback,
         "same_rates": same,
         "run_s": round(medians["run"], 2),

@@ -131,7 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.suspend_customer", "customers.resume_customer", "proposals.view_proposal",
         "collection.approve_writeoff",
         "monitoring.approve_classification", "monitoring.handle_alert",
-        *_READ_PROVISIONS, "provisions.approve_eclrun", "provisions.approve_scenarioset",
+        *_READ_PROVISIONS, "provisions.approve_eclrun",
         "reports.download_report",
     ],
     COLLECTOR: [

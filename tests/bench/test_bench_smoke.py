@@ -56,7 +56,7 @@ def test_generator_and_every_benchmark_path(portfolio, ctx):
     from django.core.management.base import CommandError
     from django.db.models import F
 
-    from bench.benchmarks import aging, api, dashboard, pdf, rerating
+    from bench.benchmarks import aging, api, dashboard, ecl, pdf, rerating
     from collection.models import Invoice
     from customers.models import FinancialStatement
     from ratings.models import Rating
@@ -81,6 +81,7 @@ def test_generator_and_every_benchmark_path(portfolio, ctx):
     assert aging.run(ctx)["same_first_page"] is True
     assert dashboard.run(ctx)["queries"] > 0
     assert pdf.run(ctx)["pdf_bytes"] > 1000
+    assert ecl.run(ctx)["same_rates"] is True  # 25 month ends loaded set-wise, one run, the hand-written SQL
 
 
 def test_wrk_output_is_parsed():

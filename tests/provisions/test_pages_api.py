@@ -107,10 +107,10 @@ def test_api_scenarios_and_assessments(english, users, published, build):
     ok = admin.post("/api/v1/ecl-scenarios/", {"name": "x", "reason": "r", "scenarios": [
         {"name": "base", "weight": "70", "factor": "1"}, {"name": "down", "weight": "30", "factor": "1.5"}]},
         format="json")
-    assert ok.status_code == 201
+    assert ok.status_code == 202 and ok.json()["state"] == "proposed"  # the one proposals shape
     pk = ok.json()["id"]
-    assert admin.post(f"/api/v1/ecl-scenarios/{pk}/approve/").status_code == 403
-    assert api_for(users["approver1"]).post(f"/api/v1/ecl-scenarios/{pk}/approve/").status_code == 200
+    assert admin.post(f"/api/v1/ecl-scenario-changes/{pk}/approve/").status_code == 403
+    assert api_for(users["riskadmin2"]).post(f"/api/v1/ecl-scenario-changes/{pk}/approve/").status_code == 200
     customer = build.customer()
     response = admin.post("/api/v1/impaired-assessments/", {
         "customer": customer.pk, "period": "2026-05-31", "reason": "insolvency", "guarantees": "100"}, format="json")

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 
 from creditportal.core.errors import Conflict, ValidationFailed
 from provisions import selectors, services
-from provisions.models import AgingSnapshot, EclRun, Immutable, RunState, ScenarioSet
+from provisions.models import AgingSnapshot, EclRun, Immutable, RunState, ScenarioChange, ScenarioSet
 
 from .conftest import PUBLISHED_OVERRIDE
 
@@ -98,6 +98,7 @@ def test_bad_run_input_refused_and_nothing_saved(published, users):
         services.scenario_set_propose(actor=admin, name="x", reason="r", scenarios=[
             {"name": "base", "weight": "100", "factor": "-1"}])
     assert not EclRun.objects.exists() and not ScenarioSet.objects.exists()
+    assert not ScenarioChange.objects.exists()
 
 
 def test_four_eyes_lock_and_correction(published, users):
@@ -181,8 +182,8 @@ def test_scenarios_four_eyes_and_used_by_the_run(published, users):
     item = services.scenario_set_propose(actor=admin, name="2026 H2", reason="PBoC outlook", scenarios=[
         {"name": "base", "weight": "70", "factor": "1"}, {"name": "downside", "weight": "30", "factor": "2"}])
     with pytest.raises(PermissionDenied):
-        services.scenario_set_approve(actor=admin, scenario_set=item)
-    services.scenario_set_approve(actor=admin2, scenario_set=item)
+        services.scenario_set_approve(actor=admin, change=item)
+    item = services.scenario_set_approve(actor=admin2, change=item)  # the set now in force
     assert selectors.active_scenarios().pk == item.pk
     run = services.ecl_run_propose(actor=admin, period=published, lookback=1)
     # 0.7 × 1 + 0.3 × 2 = 1.3 on the historical rate; > 360 stays at 100%
@@ -251,3 +252,94 @@ def test_beside_the_five_tier_provisions_of_the_same_month(published, users):
     assert D(tiers["normal"]["ecl"]) == D("45000.00") and D(tiers["normal"]["difference"]) == D("-105000.00")
     assert D(tiers["special_mention"]["ecl"]) == D("120000.00")
     assert D(tiers[""]["ecl"]) == D("415000.00")      # customers without a five-tier line this month
+
+
+def test_scenarios_on_the_one_four_eyes_mechanism(published, users, client_for):
+    """Proposals of the ``proposals`` app: one open at a time, the proposer may withdraw but not decide, an
+    approver (not a risk admin) may not decide, a stale proposal is refused, the home queue and decision page."""
+    from django.urls import reverse
+
+    from creditportal.core.errors import NotAllowed
+    from proposals.services import change_withdraw
+
+    admin, admin2 = users["riskadmin"], users["riskadmin2"]
+    base = [{"name": "base", "weight": "100", "factor": "1.2"}]
+    first = services.scenario_set_propose(actor=admin, name="A", reason="outlook", scenarios=base)
+    assert first.state == "proposed" and selectors.active_scenarios() is None
+    with pytest.raises(Conflict):  # one open proposal at a time
+        services.scenario_set_propose(actor=admin2, name="B", reason="outlook", scenarios=base)
+    with pytest.raises(NotAllowed):
+        services.scenario_set_approve(actor=users["approver1"], change=first)
+    with pytest.raises(NotAllowed):
+        change_withdraw(actor=admin2, change=first)
+    services.scenario_set_withdraw(actor=admin, change=first)
+    second = services.scenario_set_propose(actor=admin, name="B", reason="outlook", scenarios=base)
+    page = client_for(admin2).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    detail = reverse("provisions:scenario_change_detail", args=[second.pk])
+    assert detail in page
+    page = client_for(admin).get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "you cannot approve what you proposed" in page and "base: 100% × 1.2" in page
+    client = client_for(admin2)
+    assert client.post(reverse("provisions:scenario_change_approve", args=[second.pk])).status_code == 302
+    in_force = selectors.active_scenarios()
+    assert in_force.change_id == second.pk and in_force.name == "B" and in_force.decided_by == admin2
+    # a proposal made against the set in force before is stale once another one is approved
+    third = services.scenario_set_propose(actor=admin, name="C", reason="outlook", scenarios=base)
+    ScenarioChange.objects.filter(pk=third.pk).update(previous={})
+    with pytest.raises(Conflict):
+        services.scenario_set_approve(actor=admin2, change=ScenarioChange.objects.get(pk=third.pk))
+    assert selectors.active_scenarios().pk == in_force.pk
+    services.scenario_set_reject(actor=admin2, change=third, note="stale")
+    fourth = services.scenario_set_propose(actor=admin, name="D", reason="outlook", scenarios=base)
+    now = services.scenario_set_approve(actor=admin2, change=fourth)
+    assert ScenarioSet.objects.get(pk=in_force.pk).state == "retired" and selectors.active_scenarios() == now
+
+
+def test_migration_moves_open_and_rejected_sets_onto_proposals_and_keeps_the_set_in_force(users):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    admin = users["riskadmin"]
+    rows = [{"name": "base", "weight": "100", "factor": "1.1", "bucket_factors": {}}]
+    active = ScenarioSet.objects.create(name="in force", scenarios=rows, reason="r", state="active", proposed_by=admin,
+                                        decided_by=users["riskadmin2"])
+    retired = ScenarioSet.objects.create(name="old", scenarios=rows, reason="r", state="retired", proposed_by=admin)
+    old_open = ScenarioSet.objects.create(name="open 1", scenarios=rows, reason="r", state="proposed", proposed_by=admin)
+    new_open = ScenarioSet.objects.create(name="open 2", scenarios=rows, reason="r", state="proposed", proposed_by=admin)
+    ScenarioSet.objects.create(name="no", scenarios=rows, reason="r", state="rejected", proposed_by=admin,
+                               decided_by=users["riskadmin2"])
+    import_module("provisions.migrations.0003_scenario_proposals_data").forwards(apps, None)
+    assert set(ScenarioSet.objects.values_list("pk", "state")) == {(active.pk, "active"), (retired.pk, "retired")}
+    changes = {c.values["name"]: c for c in ScenarioChange.objects.all()}
+    assert {n: c.state for n, c in changes.items()} == {"open 1": "proposed", "open 2": "proposed", "no": "rejected"}
+    assert changes["open 2"].key == "scenarios" and changes["open 1"].key == f"scenarios#{old_open.pk}"
+    assert changes["open 2"].previous == {"id": active.pk, "name": "in force", "scenarios": rows}
+    assert changes["no"].decided_by == users["riskadmin2"] and new_open.pk not in ScenarioSet.objects.values("pk")
+    in_force = services.scenario_set_approve(actor=users["riskadmin2"], change=changes["open 2"])
+    assert in_force.scenarios == rows and ScenarioSet.objects.get(pk=active.pk).state == "retired"
+
+
+def test_runs_read_the_totals_each_snapshot_stored_and_agree_with_the_lines(build, users, today):
+    """A snapshot stores its roll-rate inputs when taken (by band, book / industry / grade); a run reads them,
+    and a snapshot without them (taken before they existed) is summed from its lines: same rates either way."""
+    from provisions.models import AgingSnapshot
+
+    for industry, letter in (("C", "A"), ("F", ""), ("C", "B")):
+        customer = build.customer(industry=industry)
+        if letter:
+            build.rating(customer, letter, approved_on=dt.date(2026, 1, 5))
+        build.invoice(customer, "1000.00", issued=dt.date(2026, 2, 1), due=dt.date(2026, 3, 10))
+        build.invoice(customer, "500.00", issued=dt.date(2026, 3, 1), due=dt.date(2026, 5, 20))
+    months = [dt.date(2026, 3, 31), dt.date(2026, 4, 30), dt.date(2026, 5, 31)]
+    for month in months:
+        services.snapshot_take(actor=users["riskadmin"], period=month)
+    snapshot = AgingSnapshot.objects.get(period=months[-1])
+    assert snapshot.segment_totals["industry"]["C"]["d1_30"] == "1000.00"
+    assert snapshot.segment_totals["book"]["d1_30"] == "1500.00" and set(snapshot.segment_totals["grade"]) == {
+        "A", "B", "-"}
+    ids = list(AgingSnapshot.objects.values_list("pk", flat=True))
+    stored = {by: selectors.bucket_history(ids, by) for by in ("book", "industry", "grade")}
+    AgingSnapshot.objects.update(segment_totals={})
+    summed = {by: selectors.bucket_history(ids, by) for by in ("book", "industry", "grade")}
+    assert stored == summed

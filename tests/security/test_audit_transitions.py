@@ -81,9 +81,10 @@ SERVICES = {
     ("provisions.EclRun", "approve"): "ecl_run_approve",
     ("provisions.EclRun", "reject"): "ecl_run_reject",
     ("provisions.EclRun", "lock"): "ecl_run_lock",
-    ("provisions.ScenarioSet", "activate"): "scenario_set_approve",
-    ("provisions.ScenarioSet", "retire"): "scenario_set_approve",
-    ("provisions.ScenarioSet", "reject"): "scenario_set_reject",
+    ("provisions.ScenarioSet", "retire"): "_apply_scenario_change",
+    ("provisions.ScenarioChange", "approve"): "proposals:change_approve",
+    ("provisions.ScenarioChange", "reject"): "proposals:change_reject",
+    ("provisions.ScenarioChange", "withdraw"): "proposals:change_withdraw",
 }
 
 

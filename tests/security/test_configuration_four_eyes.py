@@ -19,6 +19,8 @@ from customers.models import CustomerGroup
 from monitoring import services as monitoring
 from monitoring.models import WarningRule
 from proposals import registry
+from provisions import services as provisions
+from provisions.models import ScenarioSet
 from proposals.models import ConfigChange
 from proposals.services import change_approve
 from tests.config import configured
@@ -90,6 +92,9 @@ def cases(users, matrix, make_user):
          lambda: credit.group_limit_propose(actor=users["riskadmin"], group=group, limit=80 * M, currency="CNY")),
         ("credit.group_limit", lambda: GroupLimit.objects.get(group=limited).limit,
          lambda: credit.group_limit_propose(actor=users["riskadmin"], group=limited, limit=90 * M, currency="CNY")),
+        ("provisions.scenarios", lambda: list(ScenarioSet.objects.filter(state="active").values_list("scenarios")),
+         lambda: provisions.scenario_set_propose(actor=users["riskadmin"], name="2026", reason="PBoC outlook",
+                                                 scenarios=[{"name": "base", "weight": "100", "factor": "1.1"}])),
     ]
 
 
