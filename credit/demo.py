@@ -15,6 +15,7 @@ from creditportal.core import clock
 from creditportal.core.errors import ServiceError
 
 from . import selectors, services
+from .providers import decision_warnings
 from .models import ApproverAuthority, AuthorityLevel, CreditApplication, CreditPolicy, Facility, GroupLimit, Order
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,11 @@ def _run(key, customer, users, currency, amount, term, target, collateral, today
         return app, None
     approvers = [users["approver1"], users["approver2"], users["approver3"]]
     while app.status == CreditApplication.Status.PENDING_APPROVAL:
-        app = services.application_approve(actor=approvers[app.current_level - 1], application=app,
-                                           comment="Demo approval")
+        # A real approver weighs each warning about the customer and says why; the demo's do the same.
+        warnings = [w["code"] for w in decision_warnings(app.customer)]
+        app = services.application_approve(
+            actor=approvers[app.current_level - 1], application=app, acknowledged_warnings=warnings,
+            comment="同意。已核实逾期情况和预警，客户已提交还款计划。" if warnings else "同意。")
     return app, app.facility
 
 

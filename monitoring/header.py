@@ -26,7 +26,7 @@ from creditportal.core import clock
 from creditportal.core.money import MissingRate, RateTable
 from credit import selectors as credit_selectors
 from credit.models import CovenantBreach, Facility, GroupLimit
-from ratings.models import OPEN_STATES, Rating, RatingState
+from ratings.models import OPEN_STATES, Rating
 
 from . import rules
 from .models import ACTIVE_ALERT_STATES, SEVERITY_RANK, Alert, AssetClassification, Severity, WatchlistEntry
@@ -112,12 +112,11 @@ def customer_header(customer, user=None, *, on_date: dt.date | None = None) -> C
     table = RateTable(today)
     header = CustomerHeader(customer=customer, currency=table.reporting_currency)
 
-    ratings = list(Rating.objects.filter(customer=customer, state__in=[RatingState.APPROVED, *OPEN_STATES])
-                   .only("id", "customer_id", "state", "grade", "letter", "pd", "approved_on", "review_due",
-                         "created_at", "model_id")
-                   .order_by("-created_at", "-id"))
-    header.rating = next((r for r in ratings if r.state == RatingState.APPROVED), None)
-    header.pending_rating = next((r for r in ratings if r.state in OPEN_STATES), None)
+    # The rating in force as credit reads it (the same rule as the approval), and the newest open proposal.
+    header.rating = credit_selectors.current_rating(customer)
+    header.pending_rating = (Rating.objects.filter(customer=customer, state__in=OPEN_STATES)
+                             .only("id", "customer_id", "state", "grade", "letter", "created_at")
+                             .order_by("-created_at", "-id").first())
     header.rating_expired = credit_selectors.rating_is_expired(header.rating, today)
     header.pending_notches = _pending_notches(header.rating, header.pending_rating)
 

@@ -6,6 +6,8 @@ from django.urls import reverse
 from customers import services, tabs
 from customers.models import Customer, FinancialStatement
 
+from tests.monitoring.test_customer_header import HEADER_QUERIES  # the customer header on the page
+
 from .conftest import next_code, statement_data
 
 
@@ -214,7 +216,7 @@ def test_detail_page_constant_queries(users, client_for, make_customer, make_sta
         make_statement(customer, year=year)
     client = client_for(users["analyst"])
     for tab in ["financials", "ratios"]:
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(12 + HEADER_QUERIES):
             client.get(reverse("customers:customer_detail", args=[customer.pk]) + f"?tab={tab}")
 
 

@@ -1,5 +1,7 @@
 """Rating pages: rendering, buttons only when allowed, four-eyes and refusals through the pages."""
 import pytest
+
+from tests.monitoring.test_customer_header import HEADER_QUERIES  # the customer header on the page
 from django.urls import reverse
 
 from ratings.models import Rating, RatingBatch, RatingModel, RatingState
@@ -126,7 +128,7 @@ def test_detail_page_query_count(users, scored_rating, client_for, django_assert
     rating = scored_rating()
     client = client_for(users["analyst2"])
     client.get(reverse("ratings:rating_detail", args=[rating.pk]))
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(25 + HEADER_QUERIES):
         assert client.get(reverse("ratings:rating_detail", args=[rating.pk])).status_code == 200
 
 
