@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Sum
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from collection import rules as collection_rules
-from collection.models import ACTIVE_CASE_STATES, CollectionCase, Invoice, InvoiceStatus
+from collection import selectors as collection_selectors
+from collection.models import ACTIVE_CASE_STATES, CollectionCase
 from creditportal.core import clock
 from creditportal.core.money import MissingRate, RateTable
 from credit import selectors as credit_selectors
@@ -131,18 +131,14 @@ def customer_header(customer, user=None, *, on_date: dt.date | None = None) -> C
         header.exposure = credit_selectors.customer_exposures([customer.pk], table=table)[customer.pk]
         header.group_exposure = (credit_selectors.group_exposure(customer, table=table)
                                  if customer.group_id else header.exposure)
-        overdue = (Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN, due_date__lt=today)
-                   .values("currency").annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
-                   .order_by())
-        header.overdue_amount = sum((table.convert(row["open"], row["currency"]) for row in overdue), ZERO)
     except MissingRate:
         header.missing_rates = True
+    overdue, missing = collection_selectors.overdue_amounts([customer.pk], today, table)
+    header.overdue_amount = overdue.get(customer.pk, ZERO)
+    header.missing_rates = header.missing_rates or bool(missing)
     header.group_limit = credit_selectors.group_limit_in_force(customer, today)
 
-    oldest = (Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN, issue_date__lte=today,
-                                     due_date__lt=today)
-              .order_by("due_date").values_list("due_date", flat=True).first())
-    header.max_days_past_due = collection_rules.debtor_days_past_due(oldest, today)
+    header.max_days_past_due = collection_selectors.days_past_due([customer.pk], today)[customer.pk]
 
     header.classification = (AssetClassification.objects.filter(customer=customer).order_by("-period", "-id")
                              .only("id", "customer_id", "period", "tier", "days_past_due", "manual").first())

@@ -15,9 +15,7 @@ def my_book_panel(user, today) -> list[dict]:
     the list behind it and the panel to the portfolio over time."""
     if access.has(user, "customers.view_all_customers") or not access.has(user, "customers.view_customer"):
         return []
-    from django.db.models import F, Sum
-
-    from collection.models import Invoice, InvoiceStatus
+    from collection import selectors as collection_selectors
     from credit import selectors as credit_selectors
     from creditportal.core.formatting import money
     from creditportal.core.money import MissingRate, RateTable
@@ -32,14 +30,11 @@ def my_book_panel(user, today) -> list[dict]:
     currency = table.reporting_currency
     try:
         exposure = sum(credit_selectors.customer_exposures(ids, table=table).values())
-        overdue_rows = (Invoice.objects.filter(customer_id__in=ids, status=InvoiceStatus.OPEN, due_date__lt=today)
-                        .values("currency").annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
-                        .order_by())
-        overdue = sum(table.convert(row["open"], row["currency"]) for row in overdue_rows)
     except MissingRate:
-        exposure = overdue = None
-    past_due = (Invoice.objects.filter(customer_id__in=ids, status=InvoiceStatus.OPEN, due_date__lt=today)
-                .values("customer_id").distinct().count())
+        exposure = None
+    amounts, missing = collection_selectors.overdue_amounts(ids, today, table)
+    overdue = None if missing else sum(amounts.values())
+    past_due = sum(1 for amount in amounts.values() if amount > 0)
     alerts = Alert.objects.filter(customer_id__in=ids, status__in=ACTIVE_ALERT_STATES).count()
     watched = (WatchlistEntry.objects.filter(customer_id__in=ids, since__lte=today).exclude(until__lt=today)
                .values("customer_id").distinct().count())

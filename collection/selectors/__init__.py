@@ -27,6 +27,7 @@ from .receivables import (  # noqa: F401
     days_past_due,
     late_fees,
     oldest_overdue,
+    overdue_amounts,
     open_amounts_by_customer,
     open_amounts_by_facility,
 )

@@ -19,6 +19,7 @@ from ..models import (
     WriteOffState,
 )
 from ._common import ZERO
+from .receivables import oldest_overdue, overdue_amounts
 
 
 # --- work queue -------------------------------------------------------------------------------
@@ -44,31 +45,18 @@ def worklist(user, *, as_of=None, limit: int = 200) -> dict:
     """The collector's worklist: their active cases, most urgent first (``rules.worklist_order``), each with
     the customer's amount overdue (reporting currency) and maximum days past due, the next action, the
     earliest pending promise and the primary contact's phone. A constant number of queries (six)."""
-    from creditportal.core.money import MissingRate, RateTable
+    from creditportal.core.money import RateTable
     from customers.models import Contact
 
     from .. import rules
-    from ..models import Invoice, InvoiceStatus
 
     as_of = as_of or clock.today()
     cases = list(CollectionCase.objects.visible_to(user).active().filter(assigned_to=user)
                  .select_related("customer").order_by("pk")[:limit])
     customer_ids = {c.customer_id for c in cases}
     table = RateTable(as_of)
-    overdue, missing = {}, set()
-    for row in (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN, due_date__lt=as_of)
-                .values("customer_id", "currency")
-                .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))).order_by()):
-        try:
-            amount = table.convert(row["open"], row["currency"])
-        except MissingRate:
-            missing.add(row["currency"])
-            continue
-        overdue[row["customer_id"]] = overdue.get(row["customer_id"], ZERO) + amount
-    oldest = dict(Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN,
-                                         issue_date__lte=as_of, due_date__lt=as_of)
-                  .values("customer_id").annotate(oldest=Min("due_date")).values_list("customer_id", "oldest")
-                  .order_by())
+    overdue, missing = overdue_amounts(customer_ids, as_of, table)
+    oldest = oldest_overdue(customer_ids, as_of)
     promises = {}
     for promise in (PromiseToPay.objects.filter(case_id__in=[c.pk for c in cases], state=PromiseState.PENDING)
                     .order_by("promised_date", "pk")):
@@ -90,7 +78,7 @@ def worklist(user, *, as_of=None, limit: int = 200) -> dict:
                                                  promise_due=promise.promised_date if promise else None,
                                                  next_action=case.next_action_on, today=as_of)})
     rows.sort(key=lambda row: row["key"])
-    return {"rows": rows, "as_of": as_of, "currency": table.reporting_currency, "missing_rates": sorted(missing)}
+    return {"rows": rows, "as_of": as_of, "currency": table.reporting_currency, "missing_rates": missing}
 
 
 def case_totals(case) -> list[dict]:

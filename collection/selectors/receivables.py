@@ -70,6 +70,29 @@ def oldest_overdue(customer_ids, as_of: dt.date) -> dict[int, dt.date]:
     return {row["customer_id"]: row["oldest"] for row in rows}
 
 
+def overdue_amounts(customer_ids, as_of: dt.date, table: RateTable) -> tuple[dict[int, Decimal], list[str]]:
+    """``({customer_id: amount overdue in the reporting currency}, [currencies without a rate])`` (one query):
+    what the open invoices issued by ``as_of`` and due before it still owe; an amount in a currency without a
+    rate is left out and its currency named. The one read of "amount overdue" for the customer header, the
+    collector's worklist and the relationship manager's book."""
+    from creditportal.core.money import MissingRate
+
+    amounts: dict[int, Decimal] = {}
+    missing = set()
+    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
+                                   issue_date__lte=as_of, due_date__lt=as_of)
+            .values("customer_id", "currency")
+            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))).order_by())
+    for row in rows:
+        try:
+            amount = table.convert(row["open"], row["currency"])
+        except MissingRate:
+            missing.add(row["currency"])
+            continue
+        amounts[row["customer_id"]] = amounts.get(row["customer_id"], ZERO) + amount
+    return amounts, sorted(missing)
+
+
 def days_past_due(customer_ids, as_of: dt.date) -> dict[int, int]:
     """``{customer_id: days past due}`` by debtor (``rules.debtor_days_past_due``), 0 for the others."""
     oldest = oldest_overdue(customer_ids, as_of)
