@@ -38,7 +38,8 @@ from creditportal.core.money import MissingRate, RateTable
 from ratings.engine.behaviour import BehaviourError, BehaviourFacts, ClaimRow, InvoiceRow, Window, payment_facts
 
 __all__ = ["PaymentBehaviourProvider", "BehaviourFacts", "InvoiceRow", "ClaimRow", "PAYMENT_BEHAVIOUR",
-           "behaviour_facts_for", "DecisionAuthorityProvider", "DECISION_AUTHORITY", "require_override_authority"]
+           "behaviour_facts_for", "DecisionAuthorityProvider", "DECISION_AUTHORITY", "require_override_authority",
+           "InputSource", "INPUT_SOURCES", "extra_inputs_for"]
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +122,28 @@ def behaviour_facts_for(customer_ids, window: Window) -> dict[int, BehaviourFact
         if facts is not None:
             result[int(customer_id)] = facts
     return result
+
+
+# --- More inputs of a rating (coverage, outside credit information, …) ---------------------------------
+# An app that knows something a rating model may score (the insured share of a customer's exposure, its tax
+# credit rating, court records) adds an ``InputSource`` to ``INPUT_SOURCES`` in its ``AppConfig.ready``.
+# ``gather_inputs`` puts each source's answer under ``inputs[namespace]``, so a factor reads it as
+# ``"<namespace>.<key>"`` (e.g. ``coverage.insured_share``) and a veto or cap rule by the same path.
+# ``inputs_for(customer_ids, on_date)`` reads set-wise (a constant number of queries for any number of customers)
+# and returns ``{customer_id: {key: JSON value}}``: numbers as text (``"0.4500"``), dates as ISO text, categories
+# as short strings; a customer missing from the answer gets ``{}`` (every key "not available").
+
+@runtime_checkable
+class InputSource(Protocol):
+    namespace: str
+
+    def inputs_for(self, customer_ids: list[int], on_date) -> dict[int, dict]: ...
+
+
+INPUT_SOURCES: registry.Hook[InputSource] = registry.Hook("ratings.input_sources", InputSource,
+                                                          key=lambda source: source.namespace)
+
+
+def extra_inputs_for(customer_ids: list[int], on_date) -> dict[str, dict[int, dict]]:
+    """``{namespace: {customer_id: {key: value}}}`` from every registered source."""
+    return {source.namespace: source.inputs_for(list(customer_ids), on_date) for source in INPUT_SOURCES.all()}

@@ -29,7 +29,7 @@ from .engine.behaviour import behaviour_window as engine_window
 from .engine.scale import DEFAULT_GRADES
 from .models import (EDITABLE_STATES, BehaviourInput, FactorKind, Rating, RatingModel, RatingModelState,
                      RatingScale, RatingsPolicy, RatingState)
-from .providers import behaviour_facts_for
+from .providers import behaviour_facts_for, extra_inputs_for
 
 CHUNK = 500
 BATCH_CHUNK = 2000  # customers per task of the re-rating batch
@@ -181,7 +181,7 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, models=None, set
     """The quantitative inputs of each customer (set-wise: a fixed number of queries per chunk).
 
     ``{customer_id: {"customer", "statement", "ratios", "ratios_zero_denominator", "financials", "behaviour",
-    "negative"}}``; the snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``. Each customer's
+    "negative", and one key per registered ``providers.INPUT_SOURCES`` namespace}}``; the snapshot a rating stores adds ``"expert_scores"`` and ``"as_of"``. Each customer's
     behaviour window follows its model's settings (``settings_by_customer`` {customer_id: settings}, else the
     active model that applies, from ``models``). ``behaviour``: the payment facts already read
     (``{window key: {customer_id: facts}}``, e.g. by the batch for the whole portfolio at once); a window not
@@ -209,6 +209,7 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, models=None, set
         missing = {cid: w for cid, w in windows.items() if window_key(w) not in known}
         facts_by_window = {**known, **(behaviour_for_windows(missing) if missing else {})}
         answers = dict(BehaviourInput.objects.filter(customer_id__any=ids).values_list("customer_id", "competitor_share"))
+        extra = extra_inputs_for(ids, on_date)
         for customer in chunk:
             latest = ratios.get(customer.pk)
             records = negative.get(customer.pk, [])
@@ -238,6 +239,8 @@ def gather_inputs(customers, *, on_date: dt.date | None = None, models=None, set
                              "records": [{"id": r["id"], "kind": r["kind"], "occurred_on": r["occurred_on"].isoformat(),
                                           "source": r["source"]} for r in records[:20]]},
             }
+            for namespace, answers_by_customer in extra.items():
+                result[customer.pk][namespace] = answers_by_customer.get(customer.pk, {})
     return result
 
 
