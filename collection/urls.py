@@ -1,6 +1,10 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy
 
-from . import views
+from proposals.views import change_pages
+
+from . import selectors, views
+from .models import DunningPolicyChange
 
 app_name = "collection"
 urlpatterns = [
@@ -28,13 +32,10 @@ urlpatterns = [
     path("dunning/policies/<int:pk>/levels/new/", views.DunningLevelFormView.as_view(), name="level_create"),
     path("dunning/policies/<int:pk>/levels/<int:level_pk>/", views.DunningLevelFormView.as_view(),
          name="level_edit"),
-    path("dunning/policies/changes/<int:pk>/", views.DunningChangeDetailView.as_view(), name="dunning_change_detail"),
-    path("dunning/policies/changes/<int:pk>/approve/", views.DunningChangeDecideView.as_view(action="approve"),
-         name="dunning_change_approve"),
-    path("dunning/policies/changes/<int:pk>/reject/", views.DunningChangeDecideView.as_view(action="reject"),
-         name="dunning_change_reject"),
-    path("dunning/policies/changes/<int:pk>/withdraw/", views.DunningChangeDecideView.as_view(action="withdraw"),
-         name="dunning_change_withdraw"),
+    *change_pages("dunning/policies/changes/", "dunning_change", namespace=app_name, model=DunningPolicyChange,
+                  back=("collection:policy_list", gettext_lazy("Dunning policies")), rows_id="dunning-change-rows",
+                  queryset_of=selectors.dunning_changes, decide_permission="collection.change_dunningpolicy",
+                  withdraw_permission="collection.change_dunningpolicy"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),
     path("cases/new/", views.CaseOpenView.as_view(), name="case_open"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),

@@ -1,6 +1,10 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy
 
-from . import views
+from proposals.views import change_pages
+
+from . import selectors, views
+from .models import ProvisionRateChange, WarningRuleChange
 
 app_name = "monitoring"
 urlpatterns = [
@@ -15,13 +19,10 @@ urlpatterns = [
     path("rules/", views.RuleListView.as_view(), name="rule_list"),
     path("rules/new/", views.RuleFormView.as_view(), name="rule_create"),
     path("rules/<int:pk>/", views.RuleFormView.as_view(), name="rule_edit"),
-    path("rules/changes/<int:pk>/", views.RuleChangeDetailView.as_view(), name="rule_change_detail"),
-    path("rules/changes/<int:pk>/approve/", views.RuleChangeDecideView.as_view(action="approve"),
-         name="rule_change_approve"),
-    path("rules/changes/<int:pk>/reject/", views.RuleChangeDecideView.as_view(action="reject"),
-         name="rule_change_reject"),
-    path("rules/changes/<int:pk>/withdraw/", views.RuleChangeDecideView.as_view(action="withdraw"),
-         name="rule_change_withdraw"),
+    *change_pages("rules/changes/", "rule_change", namespace=app_name, model=WarningRuleChange,
+                  back=("monitoring:rule_list", gettext_lazy("Warning rules")), rows_id="rule-change-rows",
+                  queryset_of=selectors.rule_changes_list, decide_permission="monitoring.change_warningrule",
+                  withdraw_permission="monitoring.change_warningrule"),
     path("watchlist/", views.WatchlistView.as_view(), name="watchlist"),
     path("watchlist/add/<int:customer_pk>/", views.WatchlistAddView.as_view(), name="watchlist_add"),
     path("watchlist/<int:pk>/end/", views.WatchlistEndView.as_view(), name="watchlist_end"),
@@ -31,13 +32,10 @@ urlpatterns = [
     path("provisions/", views.ProvisionRunListView.as_view(), name="provision_run_list"),
     path("provisions/run/", views.ProvisionRunView.as_view(), name="provision_run"),
     path("provisions/rates/", views.ProvisionRatesView.as_view(), name="provision_rates"),
-    path("provisions/rates/<int:pk>/approve/", views.ProvisionRateChangeDecideView.as_view(action="approve"),
-         name="provision_rates_approve"),
-    path("provisions/rates/<int:pk>/reject/", views.ProvisionRateChangeDecideView.as_view(action="reject"),
-         name="provision_rates_reject"),
-    path("provisions/rates/<int:pk>/", views.ProvisionRateChangeDetailView.as_view(),
-         name="provision_rates_change_detail"),
-    path("provisions/rates/<int:pk>/withdraw/", views.ProvisionRateChangeDecideView.as_view(action="withdraw"),
-         name="provision_rates_withdraw"),
+    *change_pages("provisions/rates/", "provision_rates", namespace=app_name, model=ProvisionRateChange,
+                  back=("monitoring:provision_run_list", gettext_lazy("Provisions")), rows_id="rate-change-rows",
+                  decide_permission="monitoring.change_provisionrate",
+                  withdraw_permission="monitoring.change_provisionrate", detail_name="provision_rates_change_detail",
+                  after_url_name="monitoring:provision_run_list"),
     path("provisions/<int:pk>/", views.ProvisionRunDetailView.as_view(), name="provision_run_detail"),
 ]

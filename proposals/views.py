@@ -1,9 +1,10 @@
 """The one decision page of a configuration change (in force → proposed) and its approve / reject / withdraw
-posts. Each kind's page is this view with its model and URL names (``ChangeDetailView.for_kind``)."""
+posts. An app mounts them for its kind with ``change_pages(...)`` in its ``urls.py`` (four URL patterns, one
+call), never with subclasses of its own."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
@@ -34,11 +35,15 @@ class ChangeDetailView(PortalPermissionMixin, DetailView):
     url_names = {"approve": "proposals:approve", "reject": "proposals:reject", "withdraw": "proposals:withdraw"}
     rows_id = "change-rows"
     back = ("proposals:list", None)
+    #: ``user -> queryset`` of the changes the page may show (default: ``model.objects.visible_to(user)``)
+    queryset_of = None
 
     def get_permission_required(self):
         return [_view_permission(self.model)]
 
     def get_queryset(self):
+        if self.queryset_of is not None:
+            return self.queryset_of(self.request.user)
         return self.model.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
 
     def get_context_data(self, **kwargs):
@@ -64,6 +69,8 @@ class ChangeDecideView(PortalPermissionMixin, View):
     model = Proposal
     action = "approve"
     detail_url_name = "proposals:detail"
+    #: where to go after the post (a url name without arguments); default: back to the decision page
+    after_url_name = None
     #: who may post at all (any one of a set); the service then checks the kind's own permission
     decide_permission = DECIDE_PERMISSIONS
     withdraw_permission = PROPOSE_PERMISSIONS
@@ -95,7 +102,33 @@ class ChangeDecideView(PortalPermissionMixin, View):
         return self.redirect_after(pk)
 
     def redirect_after(self, pk):
+        if self.after_url_name:
+            return redirect(self.after_url_name)
         return redirect(self.detail_url_name, pk=pk)
+
+
+def change_pages(route: str, prefix: str, *, namespace: str, model, back, rows_id: str = "change-rows",
+                 queryset_of=None, decide_permission=None, withdraw_permission=None, detail_name: str | None = None,
+                 after_url_name: str | None = None):
+    """The URL patterns of one kind's decision page and its posts: ``<route><pk>/`` named ``<prefix>_detail``
+    (or ``detail_name``) and ``<route><pk>/approve/``, ``…/reject/``, ``…/withdraw/`` named ``<prefix>_approve``,
+    ``<prefix>_reject``, ``<prefix>_withdraw``, in the app's ``namespace``. ``back``: (url name, label) of the
+    page the decision page links back to; ``decide_permission`` / ``withdraw_permission``: who may post at all
+    (the service then checks the kind's own permission and four-eyes); ``after_url_name``: where a post leads
+    (default: back to the decision page)."""
+    detail = detail_name or f"{prefix}_detail"
+    posts = {action: f"{prefix}_{action}" for action in ("approve", "reject", "withdraw")}
+    detail_view = ChangeDetailView.as_view(
+        model=model, back=back, rows_id=rows_id, queryset_of=queryset_of,
+        url_names={action: f"{namespace}:{name}" for action, name in posts.items()})
+    decide = {"model": model, "detail_url_name": f"{namespace}:{detail}", "after_url_name": after_url_name}
+    if decide_permission:
+        decide["decide_permission"] = decide_permission
+    if withdraw_permission:
+        decide["withdraw_permission"] = withdraw_permission
+    return [path(f"{route}<int:pk>/", detail_view, name=detail)] + [
+        path(f"{route}<int:pk>/{action}/", ChangeDecideView.as_view(action=action, **decide), name=name)
+        for action, name in posts.items()]
 
 
 def _change_title(change) -> str:

@@ -1,6 +1,10 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy
 
-from . import views
+from proposals.views import change_pages
+
+from . import selectors, views
+from .models import ScenarioChange
 
 app_name = "provisions"
 urlpatterns = [
@@ -14,13 +18,10 @@ urlpatterns = [
     path("runs/<int:pk>/disclosure.pdf", views.DisclosurePdfView.as_view(), name="disclosure_pdf"),
     path("snapshots/", views.SnapshotListView.as_view(), name="snapshot_list"),
     path("scenarios/", views.ScenarioListView.as_view(), name="scenario_list"),
-    path("scenarios/changes/<int:pk>/", views.ScenarioChangeDetailView.as_view(), name="scenario_change_detail"),
-    path("scenarios/changes/<int:pk>/approve/", views.ScenarioChangeDecideView.as_view(action="approve"),
-         name="scenario_change_approve"),
-    path("scenarios/changes/<int:pk>/reject/", views.ScenarioChangeDecideView.as_view(action="reject"),
-         name="scenario_change_reject"),
-    path("scenarios/changes/<int:pk>/withdraw/", views.ScenarioChangeDecideView.as_view(action="withdraw"),
-         name="scenario_change_withdraw"),
+    *change_pages("scenarios/changes/", "scenario_change", namespace=app_name, model=ScenarioChange,
+                  back=("provisions:scenario_list", gettext_lazy("Forward-looking scenarios")),
+                  rows_id="scenario-change-rows", queryset_of=selectors.scenario_changes_for,
+                  decide_permission="provisions.approve_scenarioset", withdraw_permission="provisions.add_scenarioset"),
     path("impaired/", views.AssessmentListView.as_view(), name="assessment_list"),
     path("impaired/<int:pk>/", views.AssessmentDetailView.as_view(), name="assessment_detail"),
     path("impaired/evidence/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"),

@@ -10,7 +10,6 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView, ListView, View
 
 from creditportal.core import access
@@ -19,12 +18,11 @@ from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.lists import file_value, xlsx_response
 from creditportal.core.views import PortalPermissionMixin, report_service_error
 from customers.models import Customer
-from proposals.views import ChangeDecideView, ChangeDetailView
 
 from . import selectors, services
 from .filtersets import AssessmentCustomerFilter, EclRunFilter
 from .forms import AssessmentForm, DecisionForm, EvidenceForm, RunForm, ScenarioSetForm, SnapshotForm
-from .models import EclRun, RunState, ScenarioChange
+from .models import EclRun, RunState
 
 
 class RunListView(PortalPermissionMixin, ListView):
@@ -270,26 +268,8 @@ class ScenarioListView(_WritesOnPost, PortalPermissionMixin, FormView):
         return redirect("provisions:scenario_change_detail", pk=change.pk)
 
 
-class ScenarioChangeDetailView(ChangeDetailView):
-    """Proposed scenarios on the shared decision page (in force → proposed)."""
-
-    model = ScenarioChange
-    url_names = {"approve": "provisions:scenario_change_approve", "reject": "provisions:scenario_change_reject",
-                 "withdraw": "provisions:scenario_change_withdraw"}
-    rows_id = "scenario-change-rows"
-    back = ("provisions:scenario_list", gettext_lazy("Forward-looking scenarios"))
-
-    def get_queryset(self):
-        return selectors.scenario_changes_for(self.request.user)
 
 
-class ScenarioChangeDecideView(ChangeDecideView):
-    """Approve (put in force), reject or withdraw proposed scenarios (the shared service checks four-eyes)."""
-
-    model = ScenarioChange
-    detail_url_name = "provisions:scenario_change_detail"
-    decide_permission = "provisions.approve_scenarioset"
-    withdraw_permission = "provisions.add_scenarioset"
 
 
 class AssessmentListView(_WritesOnPost, PortalPermissionMixin, FormView):

@@ -26,8 +26,6 @@ from .cases import (  # noqa: F401
 )
 from .dunning import (  # noqa: F401
     DunningActionListView,
-    DunningChangeDecideView,
-    DunningChangeDetailView,
     DunningLetterView,
     DunningLevelFormView,
     DunningPolicyCreateView,

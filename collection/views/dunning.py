@@ -16,11 +16,10 @@ from audit.services import audit_record
 from creditportal.core.errors import ServiceError
 from creditportal.core.lists import Column
 from creditportal.core.views import PortalPermissionMixin
-from proposals.views import ChangeDecideView, ChangeDetailView
 
-from .. import forms, selectors, services
+from .. import forms, services
 from ..filtersets import DunningActionFilterSet
-from ..models import DunningAction, DunningLevel, DunningPolicy, DunningPolicyChange
+from ..models import DunningAction, DunningLevel, DunningPolicy
 from ._common import ObjectFormView, SortedFilteredListView
 
 
@@ -126,25 +125,8 @@ class DunningLevelFormView(DunningProposalMixin, ObjectFormView):
         return services.dunning_level_propose(actor=self.request.user, policy=self.policy, level=self.level, **d)
 
 
-class DunningChangeDetailView(ChangeDetailView):
-    """A proposed change of the dunning configuration on the shared decision page (in force → proposed)."""
-
-    model = DunningPolicyChange
-    url_names = {"approve": "collection:dunning_change_approve", "reject": "collection:dunning_change_reject",
-                 "withdraw": "collection:dunning_change_withdraw"}
-    rows_id = "dunning-change-rows"
-    back = ("collection:policy_list", gettext_lazy("Dunning policies"))
-
-    def get_queryset(self):
-        return selectors.dunning_changes(self.request.user)
 
 
-class DunningChangeDecideView(ChangeDecideView):
-    """Approve, reject or withdraw a proposed dunning change (the shared service checks four-eyes)."""
-
-    model = DunningPolicyChange
-    detail_url_name = "collection:dunning_change_detail"
-    decide_permission = withdraw_permission = "collection.change_dunningpolicy"
 
 
 class DunningActionListView(SortedFilteredListView):

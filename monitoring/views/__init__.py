@@ -12,11 +12,11 @@ One module per section; this package re-exports the views (``monitoring/urls.py`
 * ``trends`` — the portfolio over time (monthly ratios, letters, breakdowns).
 """
 from .alerts import AlertDetailView, AlertListView, AlertStartActionView, AlertTransitionView, AlertWatchView
-from .rules import RuleChangeDecideView, RuleChangeDetailView, RuleFormView, RuleListView
+from .rules import RuleFormView, RuleListView
 from .watchlist import WatchlistAddView, WatchlistEndView, WatchlistView
 from .classification import ClassificationDetailView, ClassificationListView, ClassificationRunView
 from .provisions import (
-    ProvisionRateChangeDecideView, ProvisionRateChangeDetailView, ProvisionRatesView, ProvisionRunDetailView,
+    ProvisionRatesView, ProvisionRunDetailView,
     ProvisionRunListView, ProvisionRunView,
 )
 from .dashboard import DashboardAccessMixin, DashboardView, ExposureListView

@@ -11,12 +11,11 @@ from creditportal.core.filters import clean_params
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 from proposals import services as proposals
-from proposals.views import ChangeDecideView, ChangeDetailView
 
 from .. import selectors, services
 from ..filtersets import ProvisionLineFilterSet
 from ..forms import RatesForm, RunForm
-from ..models import ProvisionRateChange, ProvisionRun, Tier
+from ..models import ProvisionRun, Tier
 from ._common import MonthRunView
 
 
@@ -83,24 +82,8 @@ class ProvisionRatesView(PortalPermissionMixin, View):
         return redirect("monitoring:provision_run_list")
 
 
-class ProvisionRateChangeDetailView(ChangeDetailView):
-    """The proposed provision rates on the shared decision page (in force → proposed)."""
-
-    model = ProvisionRateChange
-    url_names = {"approve": "monitoring:provision_rates_approve", "reject": "monitoring:provision_rates_reject",
-                 "withdraw": "monitoring:provision_rates_withdraw"}
-    rows_id = "rate-change-rows"
-    back = ("monitoring:provision_run_list", gettext_lazy("Provisions"))
 
 
-class ProvisionRateChangeDecideView(ChangeDecideView):
-    """Approve, reject or withdraw the proposed provision rates (the shared service checks four-eyes)."""
-
-    model = ProvisionRateChange
-    decide_permission = withdraw_permission = "monitoring.change_provisionrate"
-
-    def redirect_after(self, pk):
-        return redirect("monitoring:provision_run_list")
 
 
 class ProvisionRunDetailView(PortalListView):

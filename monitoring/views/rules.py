@@ -7,11 +7,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from creditportal.core import access
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import ServiceFormView
-from proposals.views import ChangeDecideView, ChangeDetailView
 
 from .. import selectors, services
 from ..forms import WarningRuleForm
-from ..models import WarningRule, WarningRuleChange
+from ..models import WarningRule
 
 
 class RuleListView(PortalListView):
@@ -46,7 +45,7 @@ class RuleListView(PortalListView):
 
 class RuleFormView(ServiceFormView):
     """A new rule or a change of one is proposed here; it takes effect once another risk administrator
-    approves it (``RuleChangeDetailView``)."""
+    approves it (the decision page of ``proposals.views.change_pages``)."""
 
     template_name = "monitoring/rule_form.html"
     form_class = WarningRuleForm
@@ -85,22 +84,4 @@ class RuleFormView(ServiceFormView):
         return reverse("monitoring:rule_change_detail", args=[change.pk])
 
 
-class RuleChangeDetailView(ChangeDetailView):
-    """A proposed rule or change of a rule on the shared decision page (in force → proposed)."""
 
-    model = WarningRuleChange
-    url_names = {"approve": "monitoring:rule_change_approve", "reject": "monitoring:rule_change_reject",
-                 "withdraw": "monitoring:rule_change_withdraw"}
-    rows_id = "rule-change-rows"
-    back = ("monitoring:rule_list", gettext_lazy("Warning rules"))
-
-    def get_queryset(self):
-        return selectors.rule_changes_list(self.request.user)
-
-
-class RuleChangeDecideView(ChangeDecideView):
-    """Approve, reject or withdraw a proposed rule (the shared service checks four-eyes)."""
-
-    model = WarningRuleChange
-    detail_url_name = "monitoring:rule_change_detail"
-    decide_permission = withdraw_permission = "monitoring.change_warningrule"
