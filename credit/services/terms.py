@@ -214,3 +214,22 @@ def sizing_words(sizing: dict | None, currency: str) -> list[str]:
                           else _("Within the grade's maximum limit %(cap)s: proposed %(result)s."))
                          % {"cap": money(step["cap"]), "result": money(step["value"])})
     return lines
+
+
+def trade_terms_view(app) -> dict:
+    """The grade's terms and the proposed limit for the page, the API and the memo: computed now while the
+    application can change (draft, returned), else as its last policy check stored them."""
+    from django.conf import settings
+
+    from ..models import CreditApplication
+
+    if app.status in (CreditApplication.Status.DRAFT, CreditApplication.Status.RETURNED):
+        info = application_terms(app)
+    else:
+        stored = app.policy_result or {}
+        info = {"grade": app.rating_grade or None, "terms": stored.get("terms") or {}, "sizing": stored.get("sizing")}
+    currency = settings.REPORTING_CURRENCY
+    sizing = info["sizing"]
+    return {**info, "currency": currency,
+            "sizing_method": method_label(sizing["method"]) if sizing else "",
+            "sizing_text": sizing_words(sizing, currency)}

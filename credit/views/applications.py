@@ -155,6 +155,13 @@ class ApplicationEditView(ConfigFormView):
         return _("Application #%(id)s · %(customer)s") % {"id": self.application.pk,
                                                          "customer": self.application.customer.name}
 
+    template_name = "credit/application_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"application": self.application, "trade": services.trade_terms_view(self.application)})
+        return context
+
     def save(self, data):
         return services.application_update(actor=self.request.user, application=self.application, **data)
 
@@ -258,6 +265,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "open_item": kwargs.get("open_item", ""),
             "violations": (app.policy_result or {}).get("violations", []),
             "today": clock.today(),
+            "trade": services.trade_terms_view(app),
         })
         return context
 
