@@ -220,7 +220,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         return Invoice.objects.visible_to(self.request.user).order_by("due_date", "pk")
 
     def get_serializer_class(self):
-        return InvoiceDetailSerializer if self.action == "retrieve" else InvoiceSerializer
+        return InvoiceDetailSerializer if self.action == "retrieve" else self.serializer_class
 
     @idempotent
     def create(self, request, *args, **kwargs):

@@ -54,6 +54,7 @@ from .applications import (  # noqa: F401
 )
 from .terms import (  # noqa: F401
     application_terms,
+    customer_grade_terms,
     trade_terms_view,
 )
 from .workflow import (  # noqa: F401

@@ -233,3 +233,13 @@ def trade_terms_view(app) -> dict:
     return {**info, "currency": currency,
             "sizing_method": method_label(sizing["method"]) if sizing else "",
             "sizing_text": sizing_words(sizing, currency)}
+
+
+def customer_grade_terms(customer, *, on_date=None) -> dict:
+    """The grade of the customer's current rating and what the policy in force sets for its terms (the new
+    application form shows them before there is an application to size)."""
+    rating = selectors.current_rating(customer)
+    grade = getattr(rating, "grade", None)
+    policy = selectors.policy_in_force(on_date)
+    row = next((r for r in policy.rules.all() if r.grade == grade), None) if policy and grade else None
+    return {"grade": grade, "terms": grade_terms(row.as_rule() if row else None)}

@@ -95,6 +95,17 @@ class ApplicationCreateView(ConfigFormView):
             initial["customer"] = self.request.GET["customer"]
         return initial
 
+    template_name = "credit/application_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = self.request.GET.get("customer", "")
+        customer = (Customer.objects.visible_to(self.request.user).filter(pk=int(chosen)).first()
+                    if chosen.isdigit() else None)
+        if customer is not None:  # opened from a customer's page: what the grade's policy sets for terms
+            context["grade_terms"] = services.customer_grade_terms(customer)
+        return context
+
     def save(self, data):
         return services.application_create(actor=self.request.user, **data)
 

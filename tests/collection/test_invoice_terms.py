@@ -13,6 +13,15 @@ from tests.factories import facility as make_facility
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def grades(monkeypatch):
     """``grades[customer.pk] = "B"``: the customer's current rating, as credit reads it."""

@@ -116,3 +116,13 @@ def test_the_memo_shows_terms_and_the_proposal(terms_setup, new_application, to_
     assert trade["payment_term_days"] == 60 and trade["max_payment_term_days"] == 60
     assert trade["deposit_percent"] == "10.00" and trade["proposed_limit"] == "CNY 323,333.33"
     assert trade["lines"][-1] == "Within the grade's maximum limit CNY 50,000,000.00: proposed CNY 323,333.33."
+
+
+def test_the_new_application_form_says_the_grades_terms(terms_setup, client_for):
+    client = client_for(terms_setup.users["rm"])
+    page = client.get(reverse("credit:application_create") + f"?customer={terms_setup.customer.pk}").content.decode()
+    assert 'id="grade-terms"' in page and "payment terms up to 60 days" in page and "10.00% of each order" in page
+    assert 'id="grade-terms"' not in client.get(reverse("credit:application_create")).content.decode()
+    other = client_for(terms_setup.users["rm2"]).get(
+        reverse("credit:application_create") + f"?customer={terms_setup.customer.pk}").content.decode()
+    assert 'id="grade-terms"' not in other  # another portfolio's customer says nothing
