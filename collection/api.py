@@ -22,6 +22,7 @@ from proposals.api import ChangeViewSet, proposed_response
 from proposals.models import ChangeState
 
 from . import selectors, services
+from .selectors import DaysBetween
 from .filtersets import CaseFilterSet, InvoiceFilterSet, PaymentFilterSet
 from .models import (
     ClaimPayout,
@@ -63,13 +64,28 @@ class InvoiceSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     customer = AsciiIntegerField(source="customer_id")
     facility = AsciiIntegerField(source="facility_id", required=False, allow_null=True)
     status = serializers.CharField(read_only=True, help_text="open, paid or written_off")
+    payment_term_days = AsciiIntegerField(read_only=True, help_text="The term it was issued on: days from issue to due.")
 
     class Meta:
         list_serializer_class = FastListSerializer
         model = Invoice
         fields = ["id", "number", "customer", "facility", "issue_date", "due_date", "amount", "currency",
-                  "paid_amount", "written_off_amount", "outstanding", "paid_on", "status", "description"]
+                  "paid_amount", "written_off_amount", "outstanding", "paid_on", "status", "description",
+                  "payment_term_days"]
         read_only_fields = ["paid_amount", "written_off_amount", "paid_on", "status"]
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    payment_terms = serializers.SerializerMethodField(
+        help_text="term_days (issue → due), allowed_days (approved on the facility's application, else the policy's "
+                  "longest term for the customer's grade), source (facility or policy), grade, and beyond: issued on "
+                  "a term longer than allowed.")
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "payment_terms"]
+
+    def get_payment_terms(self, invoice) -> dict:
+        return selectors.invoice_terms([invoice])[invoice.pk]
 
 
 class AllocationLineSerializer(serializers.Serializer):
@@ -195,12 +211,16 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     ordering_fields = ["due_date", "issue_date", "amount", "number"]
     search_fields = ["number", "customer__name"]
     pagination_class = EstimatedCountPagination  # ~1M rows: no full count per page (see its docstring)
-    row_expressions = {"outstanding": F("amount") - F("paid_amount") - F("written_off_amount")}  # the property
+    row_expressions = {"outstanding": F("amount") - F("paid_amount") - F("written_off_amount"),  # the properties
+                       "payment_term_days": DaysBetween(F("due_date"), F("issue_date"))}
     action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
                           "import_csv": "collection.add_invoice"}
 
     def get_queryset(self):
         return Invoice.objects.visible_to(self.request.user).order_by("due_date", "pk")
+
+    def get_serializer_class(self):
+        return InvoiceDetailSerializer if self.action == "retrieve" else self.serializer_class
 
     @idempotent
     def create(self, request, *args, **kwargs):

@@ -30,6 +30,12 @@ PLAN = {
 }
 
 
+# Invoices are issued on 60 days' terms; one is issued on 120 days, beyond the credit policy's longest payment
+# term for any grade, so the invoice list, the invoice and the customer's page flag it (trade credit, issue 23).
+TERM_DAYS = 60
+LONG_TERMS = {("huadong_logistics", "02"): 120}
+
+
 def load(context):
     users = context["users"]
     customers = context.get("customers", {})
@@ -45,7 +51,7 @@ def load(context):
                 due = today - dt.timedelta(days=days_past_due)
                 invoice = services.invoice_create(
                     actor=rm, customer=customer, number=f"DEMO-{customer.pk:03d}-{suffix}",
-                    issue_date=due - dt.timedelta(days=60), due_date=due, amount=Decimal(amount), currency="CNY",
+                    issue_date=due - dt.timedelta(days=LONG_TERMS.get((key, suffix), TERM_DAYS)), due_date=due, amount=Decimal(amount), currency="CNY",
                     description="演示发票 demo invoice")
                 if paid_after is not None:
                     received = due + dt.timedelta(days=paid_after)

@@ -246,3 +246,17 @@ def worklist_order(*, overdue_amount: Decimal, max_days_past_due: int, promise_d
     action_due = 0 if next_action is not None and next_action <= today else 1
     return (promise_first, action_due, -priority_score(overdue_amount, max_days_past_due),
             next_action or dt.date.max)
+
+
+# --- Payment terms (trade credit, issue 23) ---------------------------------------------------
+
+def payment_term_days(issue_date: dt.date, due_date: dt.date) -> int:
+    """An invoice's payment term: the calendar days from its issue date to its due date (the one definition;
+    the database computes the same with ``selectors.DaysBetween(due_date, issue_date)``)."""
+    return (due_date - issue_date).days
+
+
+def term_beyond(term_days: int, allowed_days: int | None) -> bool:
+    """An invoice issued on a term longer than the customer may have (``allowed_days`` ``None``: no term set,
+    nothing to flag). A term equal to the allowed one is within."""
+    return allowed_days is not None and term_days > allowed_days

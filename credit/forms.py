@@ -8,7 +8,7 @@ from creditportal.core.forms import DateInput, DecimalField, IntegerField, Porta
 from creditportal.core.money import CURRENCIES
 
 from . import rules
-from .models import GRADE_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
+from .models import GRADE_CHOICES, SIZING_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
 
 DATE = DateInput()
 
@@ -21,6 +21,12 @@ class ApplicationForm(PortalForm):
     amount = DecimalField(label=_("Limit requested"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     term_months = IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
+    payment_term_days = IntegerField(label=_("Payment term (days)"), min_value=1, max_value=3650, required=False,
+                                     help_text=_("Days from invoice to due date; longer than the grade allows is a "
+                                                 "policy exception."))
+    expected_monthly_sales = DecimalField(label=_("Expected monthly credit sales"), max_digits=18, decimal_places=2,
+                                          min_value=0, required=False,
+                                          help_text=_("For the proposed limit; empty: the customer's history."))
     product = forms.ChoiceField(label=_("Product"), choices=CreditApplication.Product.choices)
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
     conditions = forms.CharField(label=_("Conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -155,6 +161,14 @@ class PolicyRuleForm(PortalForm):
     coverage_hard = forms.BooleanField(label=_("Hard"), required=False)
     pricing_spread_bps = IntegerField(label=_("Spread (bp)"), min_value=0, max_value=100000)
     review_months = IntegerField(label=_("Review (months)"), min_value=1, max_value=120)
+    max_payment_term_days = IntegerField(label=_("Longest payment term (days)"), min_value=1, max_value=3650,
+                                         required=False)
+    payment_term_hard = forms.BooleanField(label=_("Hard"), required=False)
+    deposit_percent = DecimalField(label=_("Deposit (%)"), max_digits=5, decimal_places=2, min_value=0,
+                                   max_value=100, required=False)
+    sizing_method = forms.ChoiceField(label=_("Limit sizing"), choices=SIZING_CHOICES, required=False)
+    sizing_share = DecimalField(label=_("Sizing share"), max_digits=6, decimal_places=4, min_value=0, max_value=10,
+                                required=False)
 
     def rule(self) -> dict:
         data = dict(self.cleaned_data)

@@ -215,6 +215,13 @@ class GradeRule:
     term_hard: bool = False
     min_coverage: Decimal | None = None
     coverage_hard: bool = False
+    # trade credit (issue 23): the longest payment term (days), whether it is hard, the deposit/prepayment
+    # required (a percentage of each order) and how the portal proposes a limit (``size_limit``)
+    max_payment_term_days: int | None = None
+    payment_term_hard: bool = False
+    deposit_percent: Decimal | None = None
+    sizing_method: str = ""
+    sizing_share: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,8 @@ def policy_check(
     group_exposure: Decimal | None = None,
     group_limit: Decimal | None = None,
     decrease: bool = False,
+    payment_term_days: int | None = None,
+    proposed_limit: Decimal | None = None,
 ) -> PolicyResult:
     """Check an application (all amounts in the reporting currency).
 
@@ -268,6 +277,10 @@ def policy_check(
     ``exposure`` after the amount applied for (``amount`` alone when no exposure is given); a group limit
     is hard: ``group_exposure`` (the members' exposures after the amount) above ``group_limit`` is refused
     until the limit is raised. A decrease cannot breach a cap. No rule for the grade → a hard violation.
+
+    Trade credit: a ``payment_term_days`` longer than the grade's longest payment term breaks the term rule
+    (a term equal to it is within); an exposure above the ``proposed_limit`` (``size_limit``'s figure) is a
+    soft violation: the relationship manager may ask for more than the portal proposes, as an exception.
     """
     violations: list[Violation] = []
     if rule is None or not rule.eligible:
@@ -299,6 +312,12 @@ def policy_check(
         if actual < rule.min_coverage:
             violations.append(Violation("min_coverage", HARD if rule.coverage_hard else SOFT,
                                         str(rule.min_coverage), str(actual)))
+    if (payment_term_days is not None and rule.max_payment_term_days is not None
+            and payment_term_days > rule.max_payment_term_days):
+        violations.append(Violation("max_payment_term", HARD if rule.payment_term_hard else SOFT,
+                                    str(rule.max_payment_term_days), str(payment_term_days)))
+    if caps_apply and proposed_limit is not None and total > proposed_limit:
+        violations.append(Violation("above_proposed_limit", SOFT, str(proposed_limit), str(total)))
     if caps_apply and group_limit is not None and group_exposure is not None and group_exposure > group_limit:
         violations.append(Violation("group_limit", HARD, str(group_limit), str(group_exposure)))
     return PolicyResult(tuple(violations))
@@ -381,3 +400,105 @@ def covenant_holds(value: Decimal | None, comparison: str, threshold: Decimal, *
     if value is None:
         return None
     return COMPARISONS[comparison](Decimal(value), threshold)
+
+
+# --- Limit sizing (trade credit, issue 23) ----------------------------------------------------
+
+SIZING_SALES_DAYS = "sales_days"        # expected monthly credit sales × (payment term + average days late) / 30
+SIZING_EQUITY = "equity_share"          # a share of net worth (equity)
+SIZING_REVENUE = "revenue_share"        # a share of (annual) revenue
+SIZING_METHODS = (SIZING_SALES_DAYS, SIZING_EQUITY, SIZING_REVENUE)
+DAYS_PER_MONTH = Decimal(30)
+
+
+@dataclass(frozen=True)
+class LimitSizing:
+    """A proposed limit with its arithmetic: ``steps`` are ``{"code", "value", ...}`` in order (the page, the
+    API and the memo word them); ``limit`` is ``None`` when the data the method needs is missing
+    (``missing`` names it). Amounts in the reporting currency."""
+
+    method: str
+    limit: Decimal | None = None
+    uncapped: Decimal | None = None
+    cap: Decimal | None = None
+    steps: tuple = ()
+    missing: str = ""
+
+    @property
+    def capped(self) -> bool:
+        return self.limit is not None and self.uncapped is not None and self.limit < self.uncapped
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "limit": None if self.limit is None else str(self.limit),
+                "uncapped": None if self.uncapped is None else str(self.uncapped),
+                "cap": None if self.cap is None else str(self.cap), "capped": self.capped,
+                "missing": self.missing, "steps": [dict(step) for step in self.steps]}
+
+
+def monthly_credit_sales(*, expected: Decimal | None, history_sales: Decimal | None,
+                         history_months: int) -> tuple[Decimal | None, str]:
+    """The monthly credit sales the sizing uses and where they come from: the amount the relationship manager
+    expects (``"expected"``), else the customer's credit sales over the payment-history window divided by its
+    months (``"history"``), else none (``""``)."""
+    if expected is not None and expected > 0:
+        return q2(expected), "expected"
+    if history_sales is not None and history_sales > 0 and history_months > 0:
+        return q2(history_sales / history_months), "history"
+    return None, ""
+
+
+def size_limit(
+    *,
+    method: str,
+    cap: Decimal | None = None,
+    monthly_sales: Decimal | None = None,
+    sales_source: str = "",
+    sales_months: int | None = None,
+    payment_term_days: int | None = None,
+    term_source: str = "",
+    days_late: int | None = None,
+    equity: Decimal | None = None,
+    revenue: Decimal | None = None,
+    share: Decimal | None = None,
+) -> LimitSizing:
+    """The limit the policy proposes for a customer, by ``method`` (one of ``SIZING_METHODS``), capped by the
+    grade's maximum limit ``cap``:
+
+    * ``sales_days``: ``monthly_sales × (payment_term_days + days_late) / 30`` — the receivables a customer
+      carries when it buys ``monthly_sales`` a month on ``payment_term_days`` and pays ``days_late`` days after
+      the due date on average (``days_late`` ``None``: no payment history, counted as 0);
+    * ``equity_share``: ``max(equity, 0) × share``; ``revenue_share``: ``max(revenue, 0) × share``.
+
+    Rounded half up to the cent; the steps record each figure and its source.
+    """
+    steps: list[dict] = []
+    if method == SIZING_SALES_DAYS:
+        if monthly_sales is None:
+            return LimitSizing(method, cap=cap, missing="monthly_sales")
+        if payment_term_days is None:
+            return LimitSizing(method, cap=cap, missing="payment_term")
+        late = days_late if days_late is not None else 0
+        steps.append({"code": "monthly_sales", "value": str(monthly_sales), "source": sales_source,
+                      **({"months": str(sales_months)} if sales_source == "history" and sales_months else {})})
+        steps.append({"code": "payment_term", "value": str(payment_term_days), "source": term_source})
+        steps.append({"code": "days_late", "value": str(late), "source": "history" if days_late is not None else ""})
+        days = payment_term_days + late
+        uncapped = q2(monthly_sales * days / DAYS_PER_MONTH)
+        steps.append({"code": "sales_days", "value": str(uncapped), "monthly_sales": str(monthly_sales),
+                      "days": str(days)})
+    elif method in (SIZING_EQUITY, SIZING_REVENUE):
+        base, name = (equity, "equity") if method == SIZING_EQUITY else (revenue, "revenue")
+        if share is None:
+            return LimitSizing(method, cap=cap, missing="share")
+        if base is None:
+            return LimitSizing(method, cap=cap, missing=name)
+        base = max(base, ZERO)
+        uncapped = q2(base * share)
+        steps.append({"code": name, "value": str(q2(base))})
+        steps.append({"code": f"{name}_share", "value": str(uncapped), "base": str(q2(base)), "share": str(share)})
+    else:
+        return LimitSizing(method, missing="method")
+    limit = uncapped if cap is None else min(uncapped, cap)
+    if cap is not None:
+        steps.append({"code": "cap", "value": str(limit), "cap": str(cap), "capped": limit < uncapped})
+    return LimitSizing(method, limit, uncapped, cap, tuple(steps))

@@ -397,3 +397,31 @@ def facility_actions(user, facility) -> set[str]:
 def order_cancellable(actions: set[str], order) -> bool:
     """May the user whose facility actions are ``actions`` cancel ``order`` now (a reserved order)?"""
     return "cancel_order" in actions and order.status == Order.Status.RESERVED
+
+
+# --- Payment terms (trade credit, issue 23) ---------------------------------------------------
+
+def allowed_payment_terms(customer_ids, facility_ids=(), on_date: dt.date | None = None):
+    """What payment term each customer may be invoiced on, set-wise (a constant number of queries):
+
+    * ``by_customer``: ``{customer_id: {"grade", "days", "hard"}}``, the longest payment term the policy in force
+      sets for the grade of the customer's current rating (``days`` ``None``: no term set or no rating);
+    * ``by_facility``: ``{facility_id: days}``, the payment term approved on the application that opened the
+      facility (a longer term than the grade's only with an approved policy exception).
+    """
+    from .models import Facility
+
+    customer_ids = list({int(i) for i in customer_ids})
+    policy = policy_in_force(on_date)
+    by_grade = {r.grade: r for r in policy.rules.all()} if policy else {}
+    ratings = current_ratings(customer_ids) if customer_ids else {}
+    by_customer = {}
+    for customer_id in customer_ids:
+        grade = getattr(ratings.get(customer_id), "grade", None)
+        rule = by_grade.get(grade)
+        by_customer[customer_id] = {"grade": grade, "days": rule.max_payment_term_days if rule else None,
+                                    "hard": bool(rule and rule.payment_term_hard)}
+    facility_ids = [i for i in {*facility_ids} if i]
+    by_facility = dict(Facility.objects.filter(pk__in=facility_ids, application__payment_term_days__isnull=False)
+                       .values_list("pk", "application__payment_term_days")) if facility_ids else {}
+    return by_customer, by_facility

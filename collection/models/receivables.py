@@ -13,6 +13,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
+from .. import rules
+
 
 ZERO = Decimal("0")
 
@@ -89,6 +91,11 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     @property
     def outstanding(self) -> Decimal:
         return self.amount - self.paid_amount - self.written_off_amount
+
+    @property
+    def payment_term_days(self) -> int:
+        """The term the invoice was issued on: days from issue to due date (``rules.payment_term_days``)."""
+        return rules.payment_term_days(self.issue_date, self.due_date)
 
     @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.PAID)
     def settle(self):

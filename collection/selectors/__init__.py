@@ -41,3 +41,4 @@ from .cases import (  # noqa: F401
     writeoffs_awaiting,
 )
 from .dunning import dunning_change_rows, dunning_changes  # noqa: F401
+from .terms import invoice_terms, open_invoices_beyond_terms  # noqa: F401,E402

@@ -330,6 +330,19 @@ AGING_BUCKET_LABELS = {
 }
 
 
+def _open_invoices_with_terms(customer, shown: int = 50, scanned: int = 500):
+    """The first ``shown`` open invoices by due date, each with its ``term`` (``terms.invoice_terms``), and those
+    among the first ``scanned`` issued on a term beyond the customer's (trade credit, issue 23)."""
+    from .terms import invoice_terms
+
+    rows = list(Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN).order_by("due_date", "pk")
+                [:scanned])
+    terms = invoice_terms(rows)
+    for row in rows:
+        row.term = terms[row.pk]
+    return rows[:shown], [row for row in rows if row.term["beyond"]]
+
+
 def customer_tab(customer, user) -> dict:
     """Context of the customer page's "Collections" tab (the customer is already checked as visible)."""
     as_of = clock.today()
@@ -338,9 +351,11 @@ def customer_tab(customer, user) -> dict:
     labels = [("current", "0"), ("d1_30", "1–30"), ("d31_60", "31–60"), ("d61_90", "61–90"),
               ("d91_180", "91–180"), ("d181_360", "181–360"), ("over_360", "> 360")]
     active_case = CollectionCase.objects.active().filter(customer=customer).select_related("assigned_to").first()
+    open_invoices, beyond_terms = _open_invoices_with_terms(customer)
     return {"collections": {
         "aging": aging, "buckets": labels,
-        "open_invoices": Invoice.objects.filter(customer=customer, status=InvoiceStatus.OPEN).order_by("due_date")[:50],
+        "open_invoices": open_invoices,
+        "beyond_terms": beyond_terms,
         "active_case": active_case,
         # the "Open a case" button: the right to open one, and no active case yet
         "may_open_case": active_case is None and user.has_perm("collection.add_collectioncase"),

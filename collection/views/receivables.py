@@ -33,10 +33,20 @@ class InvoiceListView(SortedFilteredListView):
         Column("outstanding", gettext_lazy("Outstanding"), "open_amount", sort="open_amount", kind="money",
                currency="currency"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
+        Column("term", gettext_lazy("Term (days)"), "payment_term_days", kind="number"),
     ]
 
     def base_queryset(self):
         return Invoice.objects.visible_to(self.request.user).with_outstanding().select_related("customer")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = list(context["object_list"])
+        terms = selectors.invoice_terms(rows)  # the page's rows only, set-wise
+        for row in rows:
+            row.term = terms[row.pk]
+        context["object_list"] = rows
+        return context
 
 
 class InvoiceDetailView(PortalPermissionMixin, DetailView):
@@ -52,6 +62,7 @@ class InvoiceDetailView(PortalPermissionMixin, DetailView):
         invoice = self.object
         context["allocations"] = invoice.allocations.select_related("payment")
         context["days_past_due"] = rules.days_past_due(invoice.due_date, clock.today())
+        context["term"] = selectors.invoice_terms([invoice])[invoice.pk]
         policy = services.active_policy()
         if policy and invoice.status == "open":
             context["late_fee"] = selectors.late_fees([invoice], as_of=clock.today(),

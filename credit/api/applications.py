@@ -63,7 +63,8 @@ APPLICATION_READ_FIELDS = ["id", "customer", "customer_name", "application_type"
                            "term_months", "product", "purpose", "conditions", "status", "current_level",
                            "required_levels", "policy_exception", "exception_reason", "rating", "rating_grade",
                            "amount_reporting", "group_exposure", "analyst_opinion", "return_reason", "created_by",
-                           "reviewer", "created_at", "status_changed_at", "decided_at"]
+                           "reviewer", "created_at", "status_changed_at", "decided_at", "payment_term_days",
+                           "expected_monthly_sales"]
 
 
 class ApplicationSerializer(CachedFieldsMixin, serializers.ModelSerializer):
@@ -87,10 +88,17 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     available_actions = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField(
         help_text="What an approver must acknowledge (acknowledged_warnings) before approving: code, text, params.")
+    trade_terms = serializers.SerializerMethodField(
+        help_text="The grade's payment terms (longest payment term in days, whether hard, deposit %) and the "
+                  "proposed limit (reporting currency) with its arithmetic: steps and the same in words. Taken from "
+                  "the policy check once submitted, computed now for a draft or returned application.")
 
     class Meta(ApplicationSerializer.Meta):
         fields = [*APPLICATION_READ_FIELDS, "policy_result", "collaterals", "guarantors", "covenants", "decisions",
-                  "available_actions", "warnings"]
+                  "available_actions", "warnings", "trade_terms"]
+
+    def get_trade_terms(self, app) -> dict:
+        return services.trade_terms_view(app)
 
     def get_available_actions(self, app) -> list[str]:
         return [a.replace("_", "-") for a in services.available_actions(self.context["request"].user, app)]
@@ -110,6 +118,8 @@ class ApplicationWriteSerializer(serializers.Serializer):
     amount = AsciiDecimalField(max_digits=18, decimal_places=2)
     currency = serializers.ChoiceField(choices=CURRENCIES)
     term_months = AsciiIntegerField(min_value=1, max_value=600)
+    payment_term_days = AsciiIntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
+    expected_monthly_sales = AsciiDecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
     product = serializers.ChoiceField(choices=CreditApplication.Product.choices,
                                       default=CreditApplication.Product.TRADE_CREDIT)
     purpose = serializers.CharField()

@@ -22,7 +22,8 @@ class PolicyRuleSerializer(serializers.ModelSerializer):
         model = PolicyGradeRule
         fields = ["grade", "eligible", "max_limit", "max_limit_hard", "max_equity_share", "max_revenue_share",
                   "share_hard", "max_term_months", "term_hard", "min_coverage", "coverage_hard",
-                  "pricing_spread_bps", "review_months"]
+                  "pricing_spread_bps", "review_months", "max_payment_term_days", "payment_term_hard",
+                  "deposit_percent", "sizing_method", "sizing_share"]
 
 
 class PolicySerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ The models live in one module per section; every name is re-exported here, so
 ``from credit.models import X`` and the migrations keep working.
 """
 from .policy import (  # noqa: F401
-    GRADE_CHOICES, CreditPolicy, PolicyGradeRule,
+    GRADE_CHOICES, SIZING_CHOICES, CreditPolicy, PolicyGradeRule,
 )
 from .authority import (  # noqa: F401
     AuthorityLevel, ApproverAuthority, DelegationQuerySet, Delegation, GroupLimit,

@@ -60,6 +60,12 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     amount = AmountField(_("limit requested"))
     currency = CurrencyField()
     term_months = models.PositiveIntegerField(_("term (months)"))
+    payment_term_days = models.PositiveIntegerField(
+        _("payment term (days)"), null=True, blank=True,
+        help_text=_("The days from invoice to due date the customer asks for (trade credit)."))
+    expected_monthly_sales = AmountField(
+        _("expected monthly credit sales"), null=True, blank=True,
+        help_text=_("In the application's currency; used by the limit sizing (empty: the customer's history)."))
     product = models.CharField(_("product"), max_length=14, choices=Product.choices, default=Product.TRADE_CREDIT)
     purpose = models.TextField(_("purpose"))
     conditions = models.TextField(_("conditions"), blank=True)

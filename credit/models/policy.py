@@ -13,6 +13,12 @@ from .. import rules
 
 
 GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
+SIZING_CHOICES = [
+    ("", _("no proposal")),
+    (rules.SIZING_SALES_DAYS, _("sales × (payment term + days late) / 30")),
+    (rules.SIZING_EQUITY, _("share of net worth")),
+    (rules.SIZING_REVENUE, _("share of revenue")),
+]
 
 
 # --- Credit policy ----------------------------------------------------------------------------
@@ -75,12 +81,27 @@ class PolicyGradeRule(models.Model):
     coverage_hard = models.BooleanField(_("coverage is a hard rule"), default=False)
     pricing_spread_bps = models.PositiveIntegerField(_("pricing spread (basis points)"), default=0)
     review_months = models.PositiveIntegerField(_("review frequency (months)"), default=12)
+    # Trade credit (issue 23): payment terms, deposit and limit sizing by grade
+    max_payment_term_days = models.PositiveIntegerField(_("longest payment term (days)"), null=True, blank=True)
+    payment_term_hard = models.BooleanField(_("payment term is a hard rule"), default=False)
+    deposit_percent = models.DecimalField(_("deposit or prepayment required (%)"), max_digits=5, decimal_places=2,
+                                          null=True, blank=True,
+                                          help_text=_("A percentage of each order paid in advance: 30 is 30%."))
+    sizing_method = models.CharField(_("limit sizing method"), max_length=16, blank=True,
+                                     choices=SIZING_CHOICES, default="")
+    sizing_share = models.DecimalField(_("sizing share"), max_digits=6, decimal_places=4, null=True, blank=True,
+                                       help_text=_("For sizing by a share of net worth or revenue: a fraction, "
+                                                   "0.2 is a fifth."))
 
     class Meta:
         verbose_name = _("policy rule")
         verbose_name_plural = _("policy rules")
         ordering = ["policy_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["policy", "grade"], name="credit_policy_rule_unique_grade")]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "grade"], name="credit_policy_rule_unique_grade"),
+            models.CheckConstraint(condition=models.Q(deposit_percent__gte=0) & models.Q(deposit_percent__lte=100),
+                                   name="credit_policy_rule_deposit_percent"),
+        ]
 
     def __str__(self):
         return f"{self.policy_id} {self.grade}"
@@ -91,4 +112,6 @@ class PolicyGradeRule(models.Model):
             max_equity_share=self.max_equity_share, max_revenue_share=self.max_revenue_share,
             share_hard=self.share_hard, max_term_months=self.max_term_months, term_hard=self.term_hard,
             min_coverage=self.min_coverage, coverage_hard=self.coverage_hard,
+            max_payment_term_days=self.max_payment_term_days, payment_term_hard=self.payment_term_hard,
+            deposit_percent=self.deposit_percent, sizing_method=self.sizing_method, sizing_share=self.sizing_share,
         )

@@ -52,6 +52,11 @@ from .applications import (  # noqa: F401
     latest_statement_figures,
     secured_amount,
 )
+from .terms import (  # noqa: F401
+    application_terms,
+    customer_grade_terms,
+    trade_terms_view,
+)
 from .workflow import (  # noqa: F401
     ACTIONS,
     application_approve,

@@ -35,6 +35,9 @@ VIOLATION_LABELS = {
     "group_limit": gettext_lazy("The group's exposure after this amount exceeds the group limit: refused until "
                                 "the group limit is raised."),
     "no_policy": gettext_lazy("No credit policy is in force."),
+    "max_payment_term": gettext_lazy("The payment term is longer than the policy allows for the grade."),
+    "above_proposed_limit": gettext_lazy("The customer's exposure after this amount is above the limit the policy "
+                                         "proposes."),
 }
 
 LIMIT_REASON_LABELS = {

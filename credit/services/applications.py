@@ -18,6 +18,7 @@ from creditportal.core.money import MissingRate, RateTable, to_decimal
 from customers.models import Customer
 
 from .. import rules, selectors
+from . import terms
 from ..models import Collateral, Covenant, CreditApplication, Guarantor
 from ._common import (
     S,
@@ -129,18 +130,21 @@ def _validate_application(app):
 
 
 APPLICATION_FIELDS = ["application_type", "facility", "amount", "currency", "term_months", "product", "purpose",
-                      "conditions"]
+                      "conditions", "payment_term_days", "expected_monthly_sales"]
 
 
 @transaction.atomic
 def application_create(*, actor, customer, amount, currency, term_months, purpose,
                        application_type=CreditApplication.Type.NEW, product=CreditApplication.Product.TRADE_CREDIT,
-                       facility=None, conditions="", collaterals=(), guarantors=(), covenants=()) -> CreditApplication:
+                       facility=None, conditions="", collaterals=(), guarantors=(), covenants=(),
+                       payment_term_days=None, expected_monthly_sales=None) -> CreditApplication:
     access.require(actor, "credit.add_creditapplication")
     _require_visible_customer(actor, customer)
     app = CreditApplication(customer=customer, application_type=application_type, facility=facility,
                             amount=_positive(amount, "amount"), currency=_currency(currency),
                             term_months=int(term_months), product=product, purpose=purpose, conditions=conditions,
+                            payment_term_days=terms.validate_payment_term(payment_term_days),
+                            expected_monthly_sales=terms.validate_expected_sales(expected_monthly_sales),
                             created_by=actor, status_changed_at=timezone.now())
     _validate_application(app)
     app.save()
@@ -169,6 +173,10 @@ def application_update(*, actor, application, collaterals=None, guarantors=None,
                 value = _currency(value)
             elif name == "term_months":
                 value = int(value)
+            elif name == "payment_term_days":
+                value = terms.validate_payment_term(value)
+            elif name == "expected_monthly_sales":
+                value = terms.validate_expected_sales(value)
             setattr(app, name, value)
     _validate_application(app)
     _save(app)
@@ -236,6 +244,7 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
     exposure_after = rules.exposure_after(exposure=own_before, amount=amount_reporting, replaced_usage=replaced_usage)
     group_after = group_before - own_before + exposure_after
     policy = selectors.policy_in_force(on_date)
+    rule = sizing = None
     if policy is None:
         result = rules.PolicyResult((rules.Violation("no_policy", rules.HARD),))
     else:
@@ -245,10 +254,16 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         if rule is None:
             result = rules.PolicyResult((rules.Violation("grade_not_eligible", rules.HARD, "", grade or ""),))
         else:
+            try:
+                sizing = terms.application_sizing(app, rule=rule, table=table, equity=equity, revenue=revenue,
+                                                  on_date=on_date)
+            except MissingRate as exc:
+                raise ValidationFailed(_("No FX rate for the currency: %(error)s") % {"error": exc}) from exc
             result = rules.policy_check(rule=rule, amount=amount_reporting, term_months=app.term_months,
                                         coverage=coverage, equity=equity, revenue=revenue, exposure=exposure_after,
                                         group_exposure=group_after, group_limit=group_limit_amount,
-                                        decrease=decrease)
+                                        decrease=decrease, payment_term_days=app.payment_term_days,
+                                        proposed_limit=sizing.limit if sizing else None)
     needs = rules.required_levels(levels=selectors.matrix_levels(), amount=group_after - group_before,
                                   group_exposure=group_before, grade=grade,
                                   exception=bool(result.soft) and not decrease, decrease=decrease,
@@ -265,6 +280,8 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         "group_exposure_after": group_after,
         "group_limit": group_limit_amount,
         "required": needs,
+        "terms": terms.grade_terms(rule),
+        "sizing": sizing,
     }
 
 
@@ -280,4 +297,6 @@ def _policy_result_json(analysis) -> dict:
         "group_limit": analysis["group_limit"],
         "policy_version": analysis["policy"].version if analysis["policy"] else None,
         "checked_on": clock.today(),
+        "terms": analysis.get("terms") or {},
+        "sizing": analysis["sizing"].as_dict() if analysis.get("sizing") else None,
     })

@@ -21,6 +21,7 @@ from proposals.models import Proposal
 
 from .. import rules
 from ..models import ApproverAuthority, AuthorityLevel, CreditPolicy, Delegation, GroupLimit, PolicyGradeRule
+from . import terms as rules_terms
 from ._common import User, _currency, _locked, _positive, _save, _transition
 
 
@@ -28,7 +29,7 @@ from ._common import User, _currency, _locked, _positive, _save, _transition
 
 RULE_FIELDS = ["grade", "eligible", "max_limit", "max_limit_hard", "max_equity_share", "max_revenue_share",
                "share_hard", "max_term_months", "term_hard", "min_coverage", "coverage_hard", "pricing_spread_bps",
-               "review_months"]
+               "review_months", *rules_terms.TERM_RULE_FIELDS]
 
 
 def _policy_state(policy) -> dict:
@@ -47,6 +48,7 @@ def _set_rules(policy, rule_dicts):
         for share in ("max_equity_share", "max_revenue_share", "min_coverage"):
             if data.get(share) is not None and to_decimal(data[share]) < 0:
                 raise ValidationFailed(_("Shares cannot be negative."), field_errors={"rules": share})
+        rules_terms.validate_term_rule(data)
         PolicyGradeRule.objects.create(policy=policy, **data)
 
 

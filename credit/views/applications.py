@@ -95,6 +95,17 @@ class ApplicationCreateView(ConfigFormView):
             initial["customer"] = self.request.GET["customer"]
         return initial
 
+    template_name = "credit/application_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = self.request.GET.get("customer", "")
+        customer = (Customer.objects.visible_to(self.request.user).filter(pk=int(chosen)).first()
+                    if chosen.isdigit() else None)
+        if customer is not None:  # opened from a customer's page: what the grade's policy sets for terms
+            context["grade_terms"] = services.customer_grade_terms(customer)
+        return context
+
     def save(self, data):
         return services.application_create(actor=self.request.user, **data)
 
@@ -154,6 +165,13 @@ class ApplicationEditView(ConfigFormView):
     def get_title(self):
         return _("Application #%(id)s · %(customer)s") % {"id": self.application.pk,
                                                          "customer": self.application.customer.name}
+
+    template_name = "credit/application_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update({"application": self.application, "trade": services.trade_terms_view(self.application)})
+        return context
 
     def save(self, data):
         return services.application_update(actor=self.request.user, application=self.application, **data)
@@ -258,6 +276,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "open_item": kwargs.get("open_item", ""),
             "violations": (app.policy_result or {}).get("violations", []),
             "today": clock.today(),
+            "trade": services.trade_terms_view(app),
         })
         return context
 

@@ -164,6 +164,8 @@ RULE_COLUMNS = [
     ("eligible", None), ("max_limit", "max_limit_hard"), ("max_equity_share", None),
     ("max_revenue_share", "share_hard"), ("max_term_months", "term_hard"), ("min_coverage", "coverage_hard"),
     ("pricing_spread_bps", None), ("review_months", None),
+    ("max_payment_term_days", "payment_term_hard"), ("deposit_percent", None), ("sizing_method", None),
+    ("sizing_share", None),
 ]
 
 

@@ -87,6 +87,27 @@ def current_facility(application):
     return getattr(application, "facility", None) if getattr(application, "facility_id", None) else None
 
 
+def _trade_terms(application) -> dict:
+    """The payment term asked, the grade's terms and the proposed limit with its arithmetic in words
+    (``credit.services.trade_terms_view``: as the policy check stored them once submitted)."""
+    from credit.services import trade_terms_view
+
+    trade = trade_terms_view(application)
+    sizing = trade.get("sizing") or {}
+    terms = trade.get("terms") or {}
+    return {
+        "payment_term_days": application.payment_term_days,
+        "max_payment_term_days": terms.get("max_payment_term_days"),
+        "payment_term_hard": terms.get("payment_term_hard"),
+        "deposit_percent": terms.get("deposit_percent"),
+        "proposed_limit": common.money(Decimal(sizing["limit"]), trade["currency"]) if sizing.get("limit") else "",
+        "method": trade.get("sizing_method", ""),
+        "lines": trade.get("sizing_text", []),
+        "shown": bool(application.payment_term_days or terms.get("max_payment_term_days")
+                      or terms.get("deposit_percent") or sizing),
+    }
+
+
 def approval_memo_context(application) -> dict:
     """The memo's data for the active language (a fixed number of queries)."""
     from ratings.selectors import current_rating
@@ -110,6 +131,8 @@ def approval_memo_context(application) -> dict:
                       for d in decisions],
         "collateral": [[c.pk, c.kind, c.market_value, c.currency, c.haircut] for c in collaterals],
     }
+    if application.payment_term_days is not None:  # trade credit (issue 23); older memos keep their hash
+        data_for_hash["payment_term_days"] = application.payment_term_days
     number = memo_number(application)
     sha = sha256_of(data_for_hash)
     facility = current_facility(application)
@@ -146,6 +169,7 @@ def approval_memo_context(application) -> dict:
             "change": (common.money(application.amount - facility.limit, application.currency)
                        if facility is not None and facility.currency == application.currency else ""),
         },
+        "trade": _trade_terms(application),
         "risk": risk_picture(customer),
         "financials": financial_summary(customer),
         "signoff": _signoff(application, decisions),

@@ -31,7 +31,7 @@ def test_invoice_export_rows_header_filter_and_sort(client, users, book, fmt):
     url = reverse("collection:invoice_list")
     rows = export(client, url, fmt, sort="-amount")
     assert rows[0] == ["Number", "Customer", "Issue date", "Due date", "Amount", "Amount currency", "Outstanding",
-                       "Outstanding currency", "Status"]
+                       "Outstanding currency", "Status", "Term (days)"]
     assert column(rows, "Number") == ["INV-A", "INV-C", "INV-B"]
     inv_b = rows[3]
     assert inv_b[1] == "华东机械有限公司" and inv_b[5] == "EUR" and str(inv_b[4]) in ("250.50", "250.5")

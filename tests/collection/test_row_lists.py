@@ -158,7 +158,8 @@ def test_row_plan_follows_sources_to_columns(users):
     assert lookups["group"] == "group_id" and lookups["group_name"] == "group__name"
     assert lookups["relationship_manager"] == "relationship_manager__username"
     assert lookups["latest_period_end"] == "latest_period_end"
-    plan = core_api.row_plan(InvoiceSerializer(), Invoice.objects.all(), {"outstanding": object()})
+    plan = core_api.row_plan(InvoiceSerializer(), Invoice.objects.all(),
+                             {"outstanding": object(), "payment_term_days": object()})
     assert dict(zip([name for name, _c in plan.columns], plan.lookups))["customer"] == "customer_id"
     assert "_row_outstanding" in plan.lookups
 
