@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.filters import IdFilter, PlausibleDateFilter
+
 from .models import CreditApplication, CreditPolicy, CustomerHold, Facility, GroupLimit
 
 
@@ -64,8 +66,9 @@ class HoldFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
     status = django_filters.ChoiceFilter(choices=CustomerHold.Status.choices, label=_("Status"),
                                          empty_label=_("All statuses"))
-    since_from = django_filters.DateFilter(field_name="since", lookup_expr="gte", label=_("Held from"))
+    since_from = PlausibleDateFilter(field_name="since", lookup_expr="gte", label=_("Held from"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
 
     class Meta:
         model = CustomerHold
-        fields = ["search", "status", "since_from"]
+        fields = ["search", "status", "since_from", "customer"]

@@ -35,6 +35,12 @@ class HoldListView(PortalListView):
     def base_queryset(self):
         return CustomerHold.objects.visible_to(self.request.user).select_related("customer", "released_by")
 
+    def export_rows(self):
+        columns = self.export_columns()
+        for hold in self.object_list.iterator(chunk_size=self.export_chunk):
+            hold.reason_text = " ".join(services.hold_reason_texts(hold))
+            yield [cell for c in columns for cell in c.cells(hold, typed=self.export_typed)]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = list(context["object_list"])

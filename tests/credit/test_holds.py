@@ -304,3 +304,19 @@ def test_the_header_says_not_held_without_a_cause(held_setup, customer):
 
     header = customer_header(customer)
     assert not header.hold.held and header.hold_reasons == []
+
+
+def test_the_hold_list_exports_with_the_reasons(hold, users, client):
+    from tests.exports import column, export
+
+    client.force_login(users["auditor"])
+    for fmt in ("csv", "xlsx"):
+        rows = export(client, reverse("credit:hold_list"), fmt)
+        assert column(rows, "Reasons") == ["Overdue 31 days, beyond the policy's tolerance of 30 days."]
+
+
+def test_the_order_check_on_the_facility_page_is_for_those_who_may_check(hold, held_setup, users, client):
+    client.force_login(users["collector"])  # reads facilities, may not run the order check
+    page = client.get(reverse("credit:facility_detail", args=[held_setup.pk]), {"amount": "100", "currency": "CNY"})
+    assert page.status_code == 200
+    assert "Deliveries to the customer are held since" not in page.content.decode()
