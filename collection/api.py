@@ -31,6 +31,7 @@ from .models import (
     DunningAction,
     DunningActionKind,
     DunningChangeKind,
+    DunningGradePolicy,
     DunningLevel,
     DunningPolicy,
     DunningPolicyChange,
@@ -569,6 +570,43 @@ class AgingViewSet(viewsets.ViewSet):
         return response
 
 
+
+# --- dunning by grade (issue 23) -------------------------------------------------------------------------------
+
+class DunningGradeSerializer(serializers.ModelSerializer):
+    """A rating letter's dunning policy (letters without one are dunned by the active, default policy). A POST
+    (``letter``, ``policy``: an id, or null for the default) answers 202 with a proposal (``proposals``) that takes
+    effect when another risk administrator approves it."""
+
+    policy = serializers.PrimaryKeyRelatedField(queryset=DunningPolicy.objects.all(), allow_null=True)
+    policy_name = serializers.CharField(source="policy.name", read_only=True)
+
+    class Meta:
+        model = DunningGradePolicy
+        fields = ["id", "letter", "policy", "policy_name", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators = []
+        extra_kwargs = {"letter": {"validators": []}}
+
+
+class DunningGradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                          viewsets.GenericViewSet):
+    serializer_class = DunningGradeSerializer
+    filter_backends = []
+    action_permissions = {"list": "collection.view_dunningpolicy", "retrieve": "collection.view_dunningpolicy",
+                          "create": "collection.change_dunningpolicy"}
+
+    def get_queryset(self):
+        return DunningGradePolicy.objects.select_related("policy").order_by("letter")
+
+    @extend_schema(responses={202: OpenApiTypes.OBJECT})
+    def create(self, request, *args, **kwargs):
+        s = self.get_serializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return proposed_response(services.dunning_grade_propose(actor=request.user, letter=s.validated_data["letter"],
+                                                                policy=s.validated_data["policy"]))
+
+
 def register(router):
     router.register("invoices", InvoiceViewSet, basename="invoice")
     router.register("payments", PaymentViewSet, basename="payment")
@@ -580,4 +618,5 @@ def register(router):
     router.register("dunning-policies", DunningPolicyViewSet, basename="dunning-policy")
     router.register("dunning-policy-changes", DunningPolicyChangeViewSet, basename="dunning-policy-change")
     router.register("dunning-actions", DunningActionViewSet, basename="dunning-action")
+    router.register("dunning-grades", DunningGradeViewSet, basename="dunning-grade")
     router.register("aging", AgingViewSet, basename="aging")

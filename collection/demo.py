@@ -62,11 +62,43 @@ def load(context):
                                       received_on=today - dt.timedelta(days=10), reference="PARTIAL")
                 services.claim_payout_create(actor=rm, customer=customer, amount=Decimal("3000.00"),
                                              paid_on=today - dt.timedelta(days=30), reason="质量索赔 quality claim")
+        _dunning_by_grade(users)
         services.dunning_run(as_of=today)
         if collector is not None:
             _work_cases(customers, collector, today)
     context["collection_cases"] = {c.customer_id: c for c in CollectionCase.objects.active()}
     return context
+
+
+DUNNING_D_LEVELS = [  # a D customer is dunned earlier and harder (issue 23)
+    (1, "到期前电话 Call before the due date", -5, "phone_call"),
+    (2, "逾期即发催款函 Formal letter on the first day", 1, "formal_letter"),
+    (3, "暂停交货 Suspend deliveries", 10, "suspend_deliveries"),
+    (4, "最后通知 Final notice", 30, "final_notice"),
+]
+
+
+def _dunning_by_grade(users):
+    """A harder dunning policy for customers rated D, through the four-eyes proposals (riskadmin proposes,
+    riskadmin2 approves); the other letters keep the default (active) policy."""
+    from proposals.services import change_approve
+
+    from .models import DunningGradePolicy, DunningPolicy
+
+    admin, checker = users.get("riskadmin"), users.get("riskadmin2")
+    if admin is None or checker is None or DunningGradePolicy.objects.filter(letter="D").exists():
+        return
+    name = "D 类客户 D customers"
+    policy = DunningPolicy.objects.filter(name=name).first() or change_approve(
+        actor=checker, note="demo", change=services.dunning_policy_propose(
+            actor=admin, name=name, is_active=False, small_amount_tolerance=Decimal("0.00"),
+            late_fee_daily_rate=Decimal("0.0008"), case_open_order=2, letter_language="zh-hans"))
+    for order, level_name, days, action in DUNNING_D_LEVELS:
+        if not policy.levels.filter(order=order).exists():
+            change_approve(actor=checker, note="demo", change=services.dunning_level_propose(
+                actor=admin, policy=policy, order=order, name=level_name, days_past_due=days, action=action))
+    change_approve(actor=checker, note="demo",
+                   change=services.dunning_grade_propose(actor=admin, letter="D", policy=policy))
 
 
 def _work_cases(customers, collector, today):

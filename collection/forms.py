@@ -11,7 +11,9 @@ from customers.models import Customer
 from .models import (
     ActivityKind,
     ClaimPayoutKind,
+    DUNNING_LETTERS,
     DunningActionKind,
+    DunningPolicy,
     EscalationChannel,
     Language,
 )
@@ -164,3 +166,11 @@ class DunningLevelForm(PortalForm):
     name = forms.CharField(max_length=100, label=_("name"))
     days_past_due = IntegerField(label=_("days past due"))
     action = forms.ChoiceField(choices=DunningActionKind.choices, label=_("action"))
+
+
+class DunningGradeForm(PortalForm):
+    """The dunning policy of a rating letter (empty: the default policy duns it); proposed four-eyes."""
+
+    letter = forms.ChoiceField(label=_("rating letter"), choices=DUNNING_LETTERS)
+    policy = forms.ModelChoiceField(label=_("dunning policy"), queryset=DunningPolicy.objects.order_by("name"),
+                                    required=False, empty_label=_("the default policy"))

@@ -13,5 +13,6 @@ MENU = [
         MenuItem(_("Dunning actions"), "collection:dunning_list", "collection.view_dunningaction"),
         MenuItem(_("Write-offs"), "collection:writeoff_list", "collection.view_writeoff"),
         MenuItem(_("Dunning policies"), "collection:policy_list", "collection.view_dunningpolicy"),
+        MenuItem(_("Dunning policies by grade"), "collection:dunning_grades", "collection.view_dunningpolicy"),
     ], order=50),
 ]

@@ -17,3 +17,10 @@ class OpenReceivables:
 
     def open_amounts_by_customer(self, customer_ids):
         return selectors.open_amounts_by_customer(customer_ids)
+
+
+class DaysPastDue:
+    """``credit.providers``: days past due by debtor (the one definition, set-wise)."""
+
+    def days_past_due(self, customer_ids, as_of):
+        return selectors.days_past_due(list(customer_ids), as_of)

@@ -260,3 +260,29 @@ def term_beyond(term_days: int, allowed_days: int | None) -> bool:
     """An invoice issued on a term longer than the customer may have (``allowed_days`` ``None``: no term set,
     nothing to flag). A term equal to the allowed one is within."""
     return allowed_days is not None and term_days > allowed_days
+
+
+# --- Payment pattern (issue 23: a sharp change is a warning signal) ---------------------------------------------
+
+def mean_days_paid(rows) -> Decimal | None:
+    """The amount-weighted mean of days paid after the due date over ``rows`` of ``(days, amount)``, where an
+    early payment counts negative days (paid 5 days early: −5) — unlike the rating's "days paid late", which counts
+    early as 0, this shows a move to early payment too. Two decimals; None without rows (or with no amount)."""
+    total = weighted = ZERO
+    for days, amount in rows:
+        amount = Decimal(amount)
+        total += amount
+        weighted += Decimal(days) * amount
+    if total <= 0:
+        return None
+    return (weighted / total).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def payment_pattern_shift(recent, before) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """``(recent mean, earlier mean, shift)`` of days paid after the due date (:func:`mean_days_paid`): the shift is
+    recent − earlier (negative: paying earlier than before, positive: later); None when either window has no
+    payment (a customer without history in both windows shows no change)."""
+    now, then = mean_days_paid(recent), mean_days_paid(before)
+    if now is None or then is None:
+        return now, then, None
+    return now, then, now - then

@@ -5,6 +5,7 @@ from proposals.views import change_pages
 
 from . import selectors, views
 from .models import DunningPolicyChange
+from .views import dunning_grades as dunning_grade_views
 
 app_name = "collection"
 urlpatterns = [
@@ -27,6 +28,9 @@ urlpatterns = [
     path("dunning/<int:pk>/letter.pdf", views.DunningLetterView.as_view(), name="dunning_letter"),
     path("dunning/<int:pk>/done/", views.DunningTaskDoneView.as_view(), name="dunning_task_done"),
     path("dunning/policies/", views.DunningPolicyListView.as_view(), name="policy_list"),
+    path("dunning/grades/", dunning_grade_views.DunningGradeListView.as_view(), name="dunning_grades"),
+    path("dunning/grades/propose/", dunning_grade_views.DunningGradeProposeView.as_view(),
+         name="dunning_grade_propose"),
     path("dunning/policies/new/", views.DunningPolicyCreateView.as_view(), name="policy_create"),
     path("dunning/policies/<int:pk>/edit/", views.DunningPolicyEditView.as_view(), name="policy_edit"),
     path("dunning/policies/<int:pk>/levels/new/", views.DunningLevelFormView.as_view(), name="level_create"),

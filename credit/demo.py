@@ -67,7 +67,8 @@ def _policy(users, today):
              for g, limit, share, term, cov, bps, months in POLICY_RULES]
     policy = services.policy_create(actor=users["riskadmin"], name="授信政策 Credit policy 2026",
                                     effective_from=today - dt.timedelta(days=365), rules=rules,
-                                    notes="Demo policy: limits by grade, share of equity soft, term soft.")
+                                    notes="Demo policy: limits by grade, share of equity soft, term soft.",
+                                    overdue_tolerance_days=30)
     services.policy_activate(actor=users["approver1"], policy=policy)
 
 

@@ -4,7 +4,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import CreditApplication, CreditPolicy, Facility, GroupLimit
+from creditportal.core.filters import IdFilter, PlausibleDateFilter
+
+from .models import CreditApplication, CreditPolicy, CustomerHold, Facility, GroupLimit
 
 
 def _customer_search(queryset, name, value):
@@ -56,3 +58,17 @@ class GroupLimitFilterSet(django_filters.FilterSet):
     class Meta:
         model = GroupLimit
         fields = ["search", "active"]
+
+
+class HoldFilterSet(django_filters.FilterSet):
+    """Order holds (the page and the API)."""
+
+    search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
+    status = django_filters.ChoiceFilter(choices=CustomerHold.Status.choices, label=_("Status"),
+                                         empty_label=_("All statuses"))
+    since_from = PlausibleDateFilter(field_name="since", lookup_expr="gte", label=_("Held from"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+
+    class Meta:
+        model = CustomerHold
+        fields = ["search", "status", "since_from", "customer"]

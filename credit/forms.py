@@ -134,6 +134,10 @@ class PolicyForm(PortalForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     effective_from = forms.DateField(label=_("Effective from"), widget=DATE)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    overdue_tolerance_days = IntegerField(
+        label=_("Overdue tolerance (days)"), min_value=0, max_value=3650, required=False,
+        help_text=_("Deliveries are held, and decisions warned, when a customer is more days past due than this "
+                    "(empty: the portal's default)."))
 
 
 class PolicyCreateForm(PolicyForm):
@@ -225,3 +229,10 @@ class GroupLimitForm(PortalForm):
             del self.fields["group"]
         else:
             self.fields["group"].queryset = groups
+
+
+class HoldReleaseForm(PortalForm):
+    """Release an order hold: the reason is required and kept with the release."""
+
+    reason = forms.CharField(label=_("Reason for the release"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))

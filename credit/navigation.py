@@ -8,6 +8,7 @@ MENU = [
         MenuItem(_("Applications"), "credit:application_list", "credit.view_creditapplication"),
         MenuItem(_("New application"), "credit:application_create", "credit.add_creditapplication"),
         MenuItem(_("Facilities"), "credit:facility_list", "credit.view_facility"),
+        MenuItem(_("Order holds"), "credit:hold_list", "credit.view_customerhold"),
         MenuItem(_("Credit policies"), "credit:policy_list", "credit.view_creditpolicy"),
         MenuItem(_("Authority matrix"), "credit:matrix", "credit.view_authoritylevel"),
         MenuItem(_("Group limits"), "credit:group_limit_list", "credit.view_grouplimit"),

@@ -66,3 +66,23 @@ DECISION_WARNINGS: registry.Slot[DecisionWarningsProvider] = registry.Slot(
 def decision_warnings(customer) -> list[dict]:
     provider = DECISION_WARNINGS.get()
     return list(provider.for_customer(customer)) if provider is not None else []
+
+
+@runtime_checkable
+class DaysPastDueProvider(Protocol):
+    def days_past_due(self, customer_ids, as_of) -> dict[int, int]: ...
+
+
+# Days past due by debtor (provided by ``collection``: ``collection.selectors.days_past_due``, the one definition,
+# ``collection.rules.debtor_days_past_due``), set-wise: ``{customer_id: days}``, 0 for a customer with nothing
+# overdue. Read by the order holds. With no provider nobody is past due.
+DAYS_PAST_DUE: registry.Slot[DaysPastDueProvider] = registry.Slot("credit.days_past_due", DaysPastDueProvider)
+
+
+def days_past_due(customer_ids, as_of) -> dict[int, int]:
+    ids = list(customer_ids)
+    provider = DAYS_PAST_DUE.get()
+    if provider is None or not ids:
+        return {cid: 0 for cid in ids}
+    found = provider.days_past_due(ids, as_of) or {}
+    return {cid: int(found.get(cid, 0) or 0) for cid in ids}

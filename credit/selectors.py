@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,6 +19,7 @@ from .models import (
     AuthorityLevel,
     CreditApplication,
     CreditPolicy,
+    CustomerHold,
     Decision,
     Delegation,
     Facility,
@@ -425,3 +428,115 @@ def allowed_payment_terms(customer_ids, facility_ids=(), on_date: dt.date | None
     by_facility = dict(Facility.objects.filter(pk__in=facility_ids, application__payment_term_days__isnull=False)
                        .values_list("pk", "application__payment_term_days")) if facility_ids else {}
     return by_customer, by_facility
+
+
+# --- Order holds (暂停交货) -------------------------------------------------------------------------
+
+def overdue_tolerance_days(on_date: dt.date | None = None, *, policy=None) -> int:
+    """Days past due the credit policy in force tolerates (its ``overdue_tolerance_days``, or
+    ``settings.APPROVAL_OVERDUE_TOLERANCE_DAYS``, 30 by default, when it sets none): beyond it deliveries are held
+    and a decision is warned (the one definition, read by the holds and the customer header)."""
+    policy = policy if policy is not None else policy_in_force(on_date)
+    value = getattr(policy, "overdue_tolerance_days", None) if policy is not None else None
+    if value is None:
+        value = getattr(settings, "APPROVAL_OVERDUE_TOLERANCE_DAYS", rules.DEFAULT_OVERDUE_TOLERANCE_DAYS)
+    return int(value)
+
+
+def hold_causes(customer_ids, on_date: dt.date | None = None, *, table: RateTable | None = None,
+                tolerance: int | None = None) -> dict[int, tuple[tuple[str, ...], dict]]:
+    """``{customer_id: (reasons, detail)}``: why each customer's deliveries must be held now
+    (``rules.hold_reasons``), with the figures (days past due, tolerance, facilities over their limit).
+    Set-wise: a constant number of queries whatever the number of customers."""
+    ids = sorted({int(i) for i in customer_ids})
+    if not ids:
+        return {}
+    on_date = on_date or clock.today()
+    table = table or RateTable(on_date)
+    tolerance = overdue_tolerance_days(on_date) if tolerance is None else tolerance
+    days = providers.days_past_due(ids, on_date)
+    facilities = list(Facility.objects.filter(customer_id__in=ids, status__in=OPEN_FACILITY_STATES)
+                      .only("id", "customer_id", "limit", "currency"))
+    used = utilisation(facilities, table=table)
+    by_customer = defaultdict(list)
+    for facility in facilities:
+        by_customer[facility.customer_id].append(facility)
+    return {cid: hold_causes_of(by_customer[cid], used, days[cid], tolerance) for cid in ids}
+
+
+def hold_causes_of(facilities, used: dict, days_past_due: int, tolerance: int) -> tuple[tuple[str, ...], dict]:
+    """``(reasons, detail)`` of one customer from facts already loaded: its open facilities, their usage
+    (``{facility_id: usage}``, see :func:`utilisation`), its days past due and the tolerance."""
+    pairs = [(f.limit, used.get(f.pk, ZERO)) for f in facilities]
+    reasons = rules.hold_reasons(max_days_past_due=days_past_due, tolerance_days=tolerance, facilities=pairs)
+    detail = {"days_past_due": days_past_due, "tolerance_days": tolerance,
+              "over_limit": [{"facility_id": f.pk, "limit": str(f.limit), "used": str(used.get(f.pk, ZERO)),
+                              "currency": f.currency} for f in facilities if used.get(f.pk, ZERO) > f.limit]}
+    return reasons, detail
+
+
+def active_holds(customer_ids) -> dict[int, CustomerHold]:
+    return {h.customer_id: h for h in CustomerHold.objects.active().filter(customer_id__in=list(customer_ids))}
+
+
+def standing_releases(customer_ids) -> dict[int, CustomerHold]:
+    """``{customer_id: the released hold whose manual release still stands}`` (one query)."""
+    rows = (CustomerHold.objects.filter(customer_id__in=list(customer_ids), status=CustomerHold.Status.RELEASED,
+                                        override=True).order_by("customer_id", "-released_at", "-id"))
+    result = {}
+    for hold in rows:
+        result.setdefault(hold.customer_id, hold)
+    return result
+
+
+@dataclass(frozen=True)
+class HoldStatus:
+    """Are the customer's deliveries held now, and why: the recorded hold (if any), plus any cause found now that
+    no standing release covers (the next evaluation records it)."""
+
+    reasons: tuple = ()
+    hold: CustomerHold | None = None
+    detail: dict = dc_field(default_factory=dict)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.reasons)
+
+
+def hold_status(customer, on_date: dt.date | None = None, *, table: RateTable | None = None,
+                causes: tuple | None = None) -> HoldStatus:
+    """The customer's hold now (``causes``: its ``(reasons, detail)`` when the caller has them, see
+    :func:`hold_causes_of`; one query more)."""
+    cid = customer.pk
+    live, detail = causes if causes is not None else hold_causes([cid], on_date, table=table)[cid]
+    hold, released = None, None
+    for row in (CustomerHold.objects.filter(customer_id=cid)
+                .filter(Q(status=CustomerHold.Status.HELD) | Q(override=True)).order_by("-since", "-id")):
+        if row.status == CustomerHold.Status.HELD:
+            hold = hold or row
+        elif released is None:
+            released = row
+    needed = rules.hold_needed(live, released.reasons if released else None)
+    recorded = tuple(hold.reasons) if hold else ()
+    reasons = tuple(r for r in rules.HOLD_REASONS if r in recorded or r in needed)
+    if hold and not reasons:
+        reasons = tuple(hold.reasons) or (rules.HOLD_OVERDUE,)
+    return HoldStatus(reasons, hold, {**(hold.detail if hold else {}), **detail})
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """May a new order of an amount ship on a facility now, and if not, why not (hold first, then the limit)."""
+
+    allowed: bool
+    reasons: tuple
+    limit: rules.LimitCheck
+    hold: HoldStatus
+
+
+def order_check(facility, amount: Decimal, currency: str, *, on_date=None) -> OrderCheck:
+    on_date = on_date or clock.today()
+    limit = limit_check(facility, amount, currency, on_date=on_date)
+    hold = hold_status(facility.customer, on_date)
+    reasons = rules.order_refusals(limit.reasons, hold.reasons)
+    return OrderCheck(not reasons, reasons, limit, hold)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import holds as hold_views
 
 app_name = "credit"
 urlpatterns = [
@@ -41,4 +42,7 @@ urlpatterns = [
     path("group-limits/<int:pk>/edit/", views.GroupLimitEditView.as_view(), name="group_limit_edit"),
     path("delegations/new/", views.DelegationCreateView.as_view(), name="delegation_create"),
     path("delegations/<int:pk>/revoke/", views.DelegationRevokeView.as_view(), name="delegation_revoke"),
+    path("holds/", hold_views.HoldListView.as_view(), name="hold_list"),
+    path("holds/<int:pk>/", hold_views.HoldDetailView.as_view(), name="hold_detail"),
+    path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="hold_release"),
 ]

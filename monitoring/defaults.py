@@ -42,7 +42,17 @@ DEFAULT_RULES = [
      "ask_collateral", "A collateral of an open facility is past its revaluation date."),
     ("document-expired", "Document expired", "expired_documents", ">", "0", 0, 6, "low", "none",
      "A document of the credit file is past its expiry date."),
+    # issue 23: shipped disabled (SHIPPED_DISABLED); a risk administrator enables them (four-eyes)
+    ("limit-under-used", "Limit used far below its size", "limit_usage_average", "<", "0.20", 0, 6, "low",
+     "reduce_limit", "The average month-end usage over the last N months is below X of the limits held since "
+     "then: lower the limit (orders stay far below it)."),
+    ("payment-pattern-change", "Payment pattern changed sharply", "payment_pattern_change", ">=", "15", 90, 4,
+     "medium", "rerate", "The average days paid after the due date (early payment negative) of the last window "
+     "moved by N days or more against the windows before: a good payer suddenly paying everything early, or "
+     "the opposite."),
 ]
+# Shipped but not enabled: they need the customer's history to mean something; the risk administrator turns them on.
+SHIPPED_DISABLED = {"limit-under-used", "payment-pattern-change"}
 
 # A rule's name and description are shown as stored, in either language; the shipped rules carry both
 # ("中文 English", as the shipped dunning levels do). Rules a risk administrator renamed keep their text.
@@ -64,6 +74,9 @@ CHINESE = {
     "collateral-coverage": ("担保覆盖率低于政策要求", "可抵押价值与额度之比低于授信政策对该等级要求的覆盖率。"),
     "revaluation-overdue": ("押品重估逾期", "有效授信额度的押品已过重估日期。"),
     "document-expired": ("文件过期", "信用档案中的文件已过有效期。"),
+    "limit-under-used": ("额度长期使用不足", "最近 N 个月末的平均使用率低于期间所持额度的 X：应调低额度（订单远低于额度）。"),
+    "payment-pattern-change": ("付款模式突变", "最近窗口期的平均付款天数（提前付款为负）与此前各窗口期相比变动 N 天或以上："
+                               "好客户突然全部提前付款，或相反。"),
 }
 
 DEFAULT_RATES = {
@@ -88,6 +101,8 @@ def rule_dicts():
         data = dict(zip(keys, row))
         data["threshold"] = Decimal(data["threshold"])
         data["name"], data["description"] = bilingual(data["code"], data["name"], data["description"])
+        if data["code"] in SHIPPED_DISABLED:
+            data["enabled"] = False
         yield data
 
 

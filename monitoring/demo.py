@@ -18,6 +18,9 @@ def load(context):
     today = context.get("today") or clock.today()
     users = context.get("users", {})
     services.alerts_evaluate(actor=system, on_date=today)
+    from credit import services as credit_services
+
+    credit_services.holds_evaluate(actor=system, on_date=today)  # order holds (暂停交货) of the past-due customers
     current = services.default_period(today)
     previous = current.replace(day=1) - dt.timedelta(days=1)
     for period in (previous, current):

@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,6 +23,7 @@ from collection import selectors as collection_selectors
 from collection.models import ACTIVE_CASE_STATES, CollectionCase
 from creditportal.core import clock
 from creditportal.core.money import MissingRate, RateTable
+from credit import rules as credit_rules
 from credit import selectors as credit_selectors
 from credit.models import CovenantBreach, Facility, GroupLimit
 from ratings.models import OPEN_STATES, Rating
@@ -32,7 +32,7 @@ from . import rules
 from .models import ACTIVE_ALERT_STATES, SEVERITY_RANK, Alert, AssetClassification, Severity, WatchlistEntry
 
 ZERO = Decimal("0")
-DEFAULT_OVERDUE_TOLERANCE_DAYS = 30
+DEFAULT_OVERDUE_TOLERANCE_DAYS = credit_rules.DEFAULT_OVERDUE_TOLERANCE_DAYS
 
 
 @dataclass
@@ -60,6 +60,8 @@ class CustomerHeader:
     missing_rates: bool = False
     overdue_tolerance_days: int = DEFAULT_OVERDUE_TOLERANCE_DAYS
     warnings: list = field(default_factory=list)
+    hold: object = None  # credit.selectors.HoldStatus: are deliveries held (暂停交货), and why
+    hold_reasons: list = field(default_factory=list)
 
     @property
     def usage_share(self) -> Decimal | None:
@@ -86,13 +88,9 @@ class CustomerHeader:
 
 
 def overdue_tolerance_days(on_date: dt.date | None = None) -> int:
-    """Days past due the credit policy in force tolerates before a decision must be warned (its
-    ``overdue_tolerance_days``; ``APPROVAL_OVERDUE_TOLERANCE_DAYS`` when the policy sets none)."""
-    policy = credit_selectors.policy_in_force(on_date)
-    value = getattr(policy, "overdue_tolerance_days", None) if policy is not None else None
-    if value is None:
-        value = getattr(settings, "APPROVAL_OVERDUE_TOLERANCE_DAYS", DEFAULT_OVERDUE_TOLERANCE_DAYS)
-    return int(value)
+    """Days past due the credit policy in force tolerates (``credit.selectors.overdue_tolerance_days``, the one
+    definition: beyond it deliveries are held and a decision is warned)."""
+    return credit_selectors.overdue_tolerance_days(on_date)
 
 
 def _pending_notches(current: Rating | None, pending: Rating | None) -> int | None:
@@ -124,6 +122,7 @@ def customer_header(customer, user=None, *, on_date: dt.date | None = None) -> C
                       .only("id", "customer_id", "status", "limit", "currency"))
     header.facilities = len(facilities)
     header.suspended_facilities = sum(1 for f in facilities if f.status == Facility.Status.SUSPENDED)
+    used = {}
     try:
         used = credit_selectors.utilisation(facilities, table=table)
         header.limits = sum((table.convert(f.limit, f.currency) for f in facilities), ZERO)
@@ -151,6 +150,12 @@ def customer_header(customer, user=None, *, on_date: dt.date | None = None) -> C
     header.open_cases = CollectionCase.objects.filter(customer=customer, state__in=ACTIVE_CASE_STATES).count()
     header.overdue_tolerance_days = overdue_tolerance_days(today)
     header.warnings = decision_warning_rows(rules.decision_warnings(header.facts))
+    causes = credit_selectors.hold_causes_of(facilities, used, header.max_days_past_due, header.overdue_tolerance_days)
+    header.hold = credit_selectors.hold_status(customer, today, table=table, causes=causes)
+    if header.hold.held:
+        from credit.services import hold_reason_text
+
+        header.hold_reasons = [hold_reason_text(code, header.hold.detail) for code in header.hold.reasons]
     return header
 
 

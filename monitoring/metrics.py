@@ -148,7 +148,8 @@ class EvaluationContext:
 
         return list(Facility.objects.filter(customer_id__in=self.ids,
                                             status__in=[Facility.Status.ACTIVE, Facility.Status.SUSPENDED])
-                    .only("id", "customer_id", "status", "limit", "currency", "expiry_date", "application_id"))
+                    .only("id", "customer_id", "status", "limit", "currency", "expiry_date", "application_id",
+                          "start_date"))
 
     @cached_property
     def applications(self) -> dict[int, dict]:
@@ -461,6 +462,80 @@ def expired_documents(ctx: EvaluationContext, rule):
             for cid in ctx.ids}
 
 
+
+# --- issue 23: under-used limits and a sharp change of the payment pattern -------------------------------------------
+
+def limit_usage_average(ctx: EvaluationContext, rule):
+    """The average of the customer's month-end usage (open invoices at each of the last ``periods`` month ends:
+    issued by then, less what was paid by then) over the active limits it has held since the first of those month
+    ends (a newer limit is not yet judged), reporting currency (3 queries). ``monitoring.rules.average_usage``."""
+    from collection.models import Invoice, PaymentAllocation
+    from credit.models import Facility
+
+    ends = rules.trailing_month_ends(ctx.on_date, max(rule.periods, 1))
+    limits = defaultdict(lambda: ZERO)
+    for facility in ctx.open_facilities:
+        if facility.status == Facility.Status.ACTIVE and facility.start_date <= ends[0]:
+            amount = ctx.convert(facility.limit, facility.currency)
+            if amount is not None:
+                limits[facility.customer_id] += amount
+    ids = [cid for cid in ctx.ids if limits.get(cid)]
+    usage = defaultdict(lambda: [ZERO] * len(ends))
+    if ids:
+        issued = (Invoice.objects.filter(customer_id__in=ids, issue_date__lte=ends[-1])
+                  .values("customer_id", "currency")
+                  .annotate(**{f"m{i}": Sum("amount", filter=Q(issue_date__lte=end)) for i, end in enumerate(ends)}))
+        paid = (PaymentAllocation.objects.filter(invoice__customer_id__in=ids, invoice__issue_date__lte=ends[-1],
+                                                 payment__received_on__lte=ends[-1])
+                .values("invoice__customer_id", "invoice__currency")
+                .annotate(**{f"m{i}": Sum("amount", filter=Q(invoice__issue_date__lte=end,
+                                                             payment__received_on__lte=end))
+                             for i, end in enumerate(ends)}))
+        for rows, cid_key, cur_key, sign in ((issued, "customer_id", "currency", 1),
+                                             (paid, "invoice__customer_id", "invoice__currency", -1)):
+            for row in rows:
+                for i in range(len(ends)):
+                    amount = ctx.convert(row[f"m{i}"] or ZERO, row[cur_key])
+                    if amount is not None:
+                        usage[row[cid_key]][i] += sign * amount
+    result = {}
+    for cid in ctx.ids:
+        limit = limits.get(cid)
+        value = rules.average_usage(usage[cid], limit) if limit else None
+        detail = {"limit": limit, "month_ends": ends, "usage": [u.quantize(rules.CENT) for u in usage[cid]]} \
+            if limit else {}
+        result[cid] = (value, detail)
+    return result
+
+
+def payment_pattern_change(ctx: EvaluationContext, rule):
+    """How sharply the customer's payment timing changed: the amount-weighted mean days paid after the due date
+    (early payment negative) of invoices paid in full in the last ``window_days``, against the ``periods`` windows
+    before (e.g. 90 days against the 360 before), as the absolute change in days; the detail keeps both means and
+    the signed shift (``collection.rules.payment_pattern_shift``). One query."""
+    from collection.models import Invoice
+    from collection.rules import payment_pattern_shift
+
+    window = max(rule.window_days, 1)
+    split = ctx.on_date - dt.timedelta(days=window)
+    start = ctx.on_date - dt.timedelta(days=window * (max(rule.periods, 1) + 1))
+    recent, before = defaultdict(list), defaultdict(list)
+    rows = (Invoice.objects.filter(customer_id__in=ctx.ids, paid_on__gt=start, paid_on__lte=ctx.on_date)
+            .values_list("customer_id", "due_date", "paid_on", "amount", "currency"))
+    for cid, due, paid_on, amount, currency in rows:
+        weight = ctx.convert(amount, currency)
+        if weight is None:
+            continue
+        (recent if paid_on > split else before)[cid].append(((paid_on - due).days, weight))
+    result = {}
+    for cid in ctx.ids:
+        now, then, shift = payment_pattern_shift(recent.get(cid, []), before.get(cid, []))
+        detail = {"recent_mean_days": now, "earlier_mean_days": then, "shift_days": shift,
+                  "recent_invoices": len(recent.get(cid, [])), "earlier_invoices": len(before.get(cid, []))}
+        result[cid] = (abs(shift) if shift is not None else None, detail)
+    return result
+
+
 METRICS = {
     Metric.OVERDUE_DAYS: overdue_days,
     Metric.UTILISATION: utilisation,
@@ -478,6 +553,8 @@ METRICS = {
     Metric.COLLATERAL_COVERAGE_GAP: collateral_coverage_gap,
     Metric.REVALUATION_OVERDUE_DAYS: revaluation_overdue_days,
     Metric.EXPIRED_DOCUMENTS: expired_documents,
+    Metric.LIMIT_USAGE_AVERAGE: limit_usage_average,
+    Metric.PAYMENT_PATTERN_CHANGE: payment_pattern_change,
 }
 
 

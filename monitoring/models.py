@@ -71,6 +71,10 @@ class Metric(models.TextChoices):
     COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("collateral coverage below the requirement (fraction)")
     REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("days a collateral revaluation is overdue")
     EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
+    LIMIT_USAGE_AVERAGE = "limit_usage_average", _("average month-end limit usage over the trailing periods "
+                                                   "(fraction)")
+    PAYMENT_PATTERN_CHANGE = "payment_pattern_change", _("change of the average days paid after the due date: "
+                                                         "the last window against the windows before (days)")
 
 
 class WarningRule(models.Model):

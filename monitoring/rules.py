@@ -383,3 +383,26 @@ def letter_moves(pairs: Iterable[tuple[str | None, str | None, int]], letters: S
         key = "upgrades" if rank[after] < rank[before] else "downgrades" if rank[after] > rank[before] else "unchanged"
         moves[key] += count
     return moves
+
+
+# --- Under-used limits (issue 23: lower the limit of customers whose orders stay far below it) --------------------
+
+def trailing_month_ends(on_date, periods: int) -> list:
+    """The last ``periods`` month ends on or before ``on_date``, oldest first (``on_date`` itself when it is one)."""
+    import datetime as dt
+
+    ends = []
+    end = on_date if (on_date + dt.timedelta(days=1)).day == 1 else on_date.replace(day=1) - dt.timedelta(days=1)
+    while len(ends) < periods:
+        ends.append(end)
+        end = end.replace(day=1) - dt.timedelta(days=1)
+    return list(reversed(ends))
+
+
+def average_usage(usages: Sequence[Decimal], limit: Decimal | None) -> Decimal | None:
+    """The mean of the month-end usages over ``limit`` (a fraction to four places: 0.15 = 15%); a negative usage
+    (a credit balance) counts 0; None without a limit or without months."""
+    if not limit or not usages:
+        return None
+    mean = sum((max(Decimal(u), ZERO) for u in usages), ZERO) / len(usages)
+    return (mean / Decimal(limit)).quantize(RATIO_EXP, ROUND_HALF_UP)

@@ -14,6 +14,13 @@ def _system():
     return system_user()
 
 
+def _evaluate_holds(actor, **kwargs):
+    """Order holds (credit) placed or released with the rules: after a payment, a facility change, and nightly."""
+    from credit import services as credit_services
+
+    credit_services.holds_evaluate(actor=actor, **kwargs)
+
+
 @shared_task(name="monitoring.evaluate_daily", **RETRY)
 def evaluate_daily():
     """Evaluate every rule for the portfolio once per business date; on a month end, classify and provision."""
@@ -25,6 +32,7 @@ def evaluate_daily():
             return False
         actor = _system()
         services.alerts_evaluate(actor=actor, on_date=today)
+        _evaluate_holds(actor, on_date=today)
         if today == services.month_end(today):
             services.provision_run(actor=actor, period=today)
         return True
@@ -37,7 +45,9 @@ def evaluate_customers(customer_ids):
 
     ids = [int(i) for i in customer_ids or [] if i]
     if ids:
-        services.alerts_evaluate(actor=_system(), customer_ids=ids)
+        actor = _system()
+        services.alerts_evaluate(actor=actor, customer_ids=ids)
+        _evaluate_holds(actor, customer_ids=ids)
     return len(ids)
 
 

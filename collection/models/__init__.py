@@ -24,3 +24,4 @@ from .cases import (  # noqa: F401
 from .writeoffs import (  # noqa: F401
     WriteOffState, WriteOff, WriteOffItem,
 )
+from .dunning_grades import DUNNING_LETTERS, DunningGradePolicy  # noqa: F401

@@ -19,6 +19,13 @@ from .dunning_policy import (  # noqa: F401
     dunning_change_approve,
     dunning_change_reject,
 )
+from .dunning_grades import (  # noqa: F401
+    DUNNING_GRADE_KIND,
+    customer_letters,
+    dunning_grade_propose,
+    dunning_policy_for,
+    policies_by_letter,
+)
 from .dunning import (  # noqa: F401
     active_policy,
     DUNNING_LOCK_KEY,

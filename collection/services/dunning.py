@@ -31,6 +31,7 @@ from ..models import (
     InvoiceStatus,
 )
 from ._common import ZERO, _transition_case, _RoundRobin
+from .dunning_grades import customer_letters, dunning_policy_for, policies_by_letter
 
 
 # --- dunning run ------------------------------------------------------------------------------
@@ -76,7 +77,8 @@ def _overdue_by_customer(as_of, min_days, customer_ids=None):
 
 @transaction.atomic
 def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
-    """Raise each customer to the highest dunning level its open invoices reach (set-wise, idempotent).
+    """Raise each customer to the highest dunning level its open invoices reach (set-wise, idempotent), by the
+    dunning policy of its rating letter (``dunning_grades``), else the active (default) policy.
 
     One action per customer and level; a customer already at (or above) the level reached gets nothing
     new; a customer with nothing left to dun (paid) has its open actions closed; a customer whose reached
@@ -89,23 +91,36 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
     access.require(actor, "collection.run_dunning")
     as_of = as_of or clock.today()
     result = DunningRunResult()
-    policy = active_policy()
-    if policy is None:
-        return result
-    levels = sorted(policy.levels.all(), key=lambda lv: lv.order)
-    if not levels:
+    # The policy of each customer: its rating letter's (dunning by grade), else the active one (the default).
+    default = active_policy()
+    by_letter = policies_by_letter()
+    plans = {}
+    for policy in [default, *by_letter.values()]:
+        if policy is not None and policy.pk not in plans:
+            levels = sorted(policy.levels.all(), key=lambda lv: lv.order)
+            if levels:
+                plans[policy.pk] = (policy, levels, [rules.LevelRule(lv.pk, lv.order, lv.days_past_due)
+                                                     for lv in levels])
+    if not plans:
         return result
     _advisory_lock(DUNNING_LOCK_KEY)
-    level_rules = [rules.LevelRule(lv.pk, lv.order, lv.days_past_due) for lv in levels]
-    by_id = {lv.pk: lv for lv in levels}
-    min_days = min(lv.days_past_due for lv in levels)
+    by_id = {lv.pk: lv for _p, levels, _r in plans.values() for lv in levels}
+    min_days = min(lv.days_past_due for lv in by_id.values())
     state = _overdue_by_customer(as_of, min_days)
+    letters = customer_letters(state) if by_letter else {}
+    plan_of = {}
+    for customer_id in state:
+        policy = dunning_policy_for(letters.get(customer_id), by_letter, default)
+        if policy is not None and policy.pk in plans:
+            plan_of[customer_id] = plans[policy.pk]
+    state = {cid: row for cid, row in state.items() if cid in plan_of}
     current = dict(DunningAction.objects.open().values("customer_id").annotate(top=Max("level_order"))
                    .values_list("customer_id", "top"))
 
     # Close what is no longer due: customers with nothing to dun, and levels above the one reached now.
     reached_order = {}
     for customer_id, (oldest_due, overdue) in state.items():
+        policy, _levels, level_rules = plan_of[customer_id]
         days = rules.days_past_due(oldest_due, as_of)
         top = rules.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
                                    tolerance=policy.small_amount_tolerance, levels=level_rules, current_order=None)
@@ -127,6 +142,7 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
 
     targets = {}
     for customer_id, (oldest_due, overdue) in state.items():
+        policy, _levels, level_rules = plan_of[customer_id]
         days = rules.days_past_due(oldest_due, as_of)
         target = rules.level_to_raise(max_days_past_due=days, overdue_amount=overdue,
                                       tolerance=policy.small_amount_tolerance, levels=level_rules,
@@ -143,10 +159,13 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
     # The invoices each action is about (one query), and existing active cases (one query).
     invoice_ids = defaultdict(list)
     threshold = as_of - dt.timedelta(days=min_days)
-    for customer_id, invoice_id in Invoice.objects.filter(
+    customer_thresholds = {cid: as_of - dt.timedelta(days=min(lv.days_past_due for lv in plan_of[cid][1]))
+                           for cid in targets}
+    for customer_id, invoice_id, due in Invoice.objects.filter(
             status=InvoiceStatus.OPEN, customer_id__in=list(targets), due_date__lte=threshold
-    ).order_by("due_date", "pk").values_list("customer_id", "pk"):
-        invoice_ids[customer_id].append(invoice_id)
+    ).order_by("due_date", "pk").values_list("customer_id", "pk", "due_date"):
+        if due <= customer_thresholds[customer_id]:
+            invoice_ids[customer_id].append(invoice_id)
     cases = {c.customer_id: c for c in CollectionCase.objects.active().filter(customer_id__in=list(targets))
              .select_related("assigned_to")}
     robin = _RoundRobin()
@@ -176,6 +195,7 @@ def dunning_run(*, actor=None, as_of=None) -> DunningRunResult:
     # Cases: open at the configured level (or an escalation level), escalate at escalation levels.
     opened = []
     for action in created:
+        policy = plan_of[action.customer_id][0]
         opens = (policy.case_open_order is not None and action.level_order >= policy.case_open_order) \
             or action.action in ESCALATION_KINDS
         if opens and action.customer_id not in cases:

@@ -31,6 +31,7 @@ from .facilities import (  # noqa: F401
     ReduceSerializer,
     check_payload,
 )
+from .holds import HoldReleaseSerializer, HoldSerializer, HoldViewSet, order_check_payload  # noqa: F401
 from .configuration import (  # noqa: F401
     ApproverAuthoritySerializer,
     ApproverAuthorityViewSet,
@@ -60,3 +61,4 @@ def register(router):
     router.register("delegations", DelegationViewSet, basename="delegation")
     router.register("group-limits", GroupLimitViewSet, basename="group-limit")
     router.register("covenant-breaches", CovenantBreachViewSet, basename="covenant-breach")
+    router.register("order-holds", HoldViewSet, basename="order-hold")

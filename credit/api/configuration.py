@@ -33,8 +33,8 @@ class PolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CreditPolicy
-        fields = ["id", "name", "version", "effective_from", "status", "notes", "rules", "created_by", "created_at",
-                  "activated_by", "activated_at"]
+        fields = ["id", "name", "version", "effective_from", "status", "notes", "overdue_tolerance_days", "rules",
+                  "created_by", "created_at", "activated_by", "activated_at"]
         read_only_fields = ["version", "status", "created_by", "created_at", "activated_by", "activated_at"]
 
 

@@ -17,6 +17,7 @@ from creditportal.core.money import CURRENCIES
 from .. import rules, selectors, services
 from ..models import Facility, Order
 from ._common import CreditViewSetMixin
+from .holds import ORDER_CHECK_SCHEMA, order_check_payload
 
 
 # --- Facilities and orders --------------------------------------------------------------------
@@ -82,6 +83,7 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         "list": "credit.view_facility",
         "retrieve": "credit.view_facility",
         "check": "credit.check_facility",
+        "order_check": "credit.check_facility",
         "suspend": "credit.suspend_facility",
         "resume": "credit.resume_facility",
         "reduce_limit": "credit.change_facility",
@@ -112,6 +114,18 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         result = services.limit_check(actor=request.user, facility=facility, amount=body.validated_data["amount"],
                                       currency=body.validated_data.get("currency") or facility.currency)
         return Response(check_payload(result))
+
+    @extend_schema(request=CheckSerializer, responses=ORDER_CHECK_SCHEMA)
+    @action(detail=True, methods=["post"], url_path="order-check")
+    def order_check(self, request, pk=None):
+        """May a new order of ``amount`` ship now, and if not, why not: a hold on the customer's deliveries (days
+        past due beyond the policy's tolerance, a facility over its limit) and the facility's limit check."""
+        facility = self.get_object()
+        body = CheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.order_check(actor=request.user, facility=facility, amount=body.validated_data["amount"],
+                                      currency=body.validated_data.get("currency") or facility.currency)
+        return Response(order_check_payload(result))
 
     def _facility(self, facility):
         return Response(FacilitySerializer(Facility.objects.select_related("customer").get(pk=facility.pk),

@@ -34,6 +34,10 @@ class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     effective_from = models.DateField(_("effective from"))
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
     notes = models.TextField(_("notes"), blank=True)
+    overdue_tolerance_days = models.PositiveIntegerField(
+        _("overdue tolerance (days)"), null=True, blank=True,
+        help_text=_("Deliveries are held, and decisions warned, when a customer is more days past due than this "
+                    "(empty: the portal's default)."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -80,3 +80,12 @@ from .facilities import (  # noqa: F401
     order_record,
     order_release,
 )
+from .holds import (  # noqa: F401
+    HOLD_REASON_LABELS,
+    hold_reason_text,
+    hold_reason_texts,
+    hold_release,
+    holds_evaluate,
+    order_check,
+    order_check_texts,
+)

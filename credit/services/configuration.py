@@ -52,12 +52,28 @@ def _set_rules(policy, rule_dicts):
         PolicyGradeRule.objects.create(policy=policy, **data)
 
 
+def _tolerance(value):
+    """The overdue tolerance in days (order holds, decision warnings): empty, or a whole number 0–3650."""
+    if value in (None, ""):
+        return None
+    try:
+        days = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(_("Enter a whole number of days."),
+                               field_errors={"overdue_tolerance_days": _("Enter a whole number.")}) from exc
+    if not 0 <= days <= 3650:
+        raise ValidationFailed(_("The tolerance must be between 0 and 3650 days."),
+                               field_errors={"overdue_tolerance_days": _("Between 0 and 3650.")})
+    return days
+
+
 @transaction.atomic
-def policy_create(*, actor, name, effective_from, rules=(), notes="") -> CreditPolicy:
+def policy_create(*, actor, name, effective_from, rules=(), notes="", overdue_tolerance_days=None) -> CreditPolicy:
     access.require(actor, "credit.add_creditpolicy")
     last = CreditPolicy.objects.select_for_update().order_by("-version").first()
     policy = CreditPolicy.objects.create(name=name, effective_from=effective_from, notes=notes, created_by=actor,
-                                         version=(last.version + 1) if last else 1)
+                                         version=(last.version + 1) if last else 1,
+                                         overdue_tolerance_days=_tolerance(overdue_tolerance_days))
     _set_rules(policy, rules)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=policy, after=_policy_state(policy))
     return policy
@@ -70,10 +86,12 @@ def policy_update(*, actor, policy, rules=None, **fields) -> CreditPolicy:
     if policy.status != CreditPolicy.Status.DRAFT:
         raise Conflict(_("A policy in force cannot be edited; create a new version instead."))
     before = _policy_state(policy)
-    for name in ("name", "effective_from", "notes"):
+    if "overdue_tolerance_days" in fields:
+        fields["overdue_tolerance_days"] = _tolerance(fields["overdue_tolerance_days"])
+    for name in ("name", "effective_from", "notes", "overdue_tolerance_days"):
         if name in fields:
             setattr(policy, name, fields[name])
-    policy.save(update_fields=["name", "effective_from", "notes"])
+    policy.save(update_fields=["name", "effective_from", "notes", "overdue_tolerance_days"])
     if rules is not None:
         _set_rules(policy, rules)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=policy, before=before, after=_policy_state(policy))

@@ -13,8 +13,8 @@ from creditportal.core.events import publish_on_commit
 from creditportal.core.money import to_decimal
 
 from .. import rules, selectors
-from ..models import Covenant, CovenantBreach, Facility, GroupLimit, Order
-from ._common import S, _currency, _locked, _positive, _require_visible, _save, _transition, limit_reason_text
+from ..models import Covenant, CovenantBreach, CustomerHold, Facility, GroupLimit, Order
+from ._common import S, _currency, _locked, _positive, _require_visible, _save, _transition
 
 
 # --- Facilities -------------------------------------------------------------------------------
@@ -115,8 +115,9 @@ def limit_check(*, actor, facility, amount, currency) -> rules.LimitCheck:
 
 @transaction.atomic
 def order_record(*, actor, facility, amount, currency, reference) -> Order:
-    """Record an order: reserves the limit. Locks the facility row (and the group limit row) so that
-    concurrent orders never take the facility or the group above its limit."""
+    """Record an order: reserves the limit. Refused while the customer's deliveries are held (``holds``) or the
+    limit check fails, with every reason. Locks the facility row (and the group limit row and the active hold) so
+    that concurrent orders never take the facility or the group above its limit."""
     access.require(actor, "credit.add_order")
     _require_visible(actor, Facility.objects, facility)
     amount = _positive(amount, "amount")
@@ -126,11 +127,12 @@ def order_record(*, actor, facility, amount, currency, reference) -> Order:
     locked = Facility.objects.select_for_update().select_related("customer").get(pk=facility.pk)
     if locked.customer.group_id:
         list(GroupLimit.objects.select_for_update().filter(group_id=locked.customer.group_id))
-    check = selectors.limit_check(locked, amount, currency)
-    if not check.allowed:
-        raise ValidationFailed(
-            _("The order is refused: %(reasons)s") % {"reasons": " ".join(limit_reason_text(r) for r in check.reasons)},
-            code="limit_refused", field_errors={"amount": [limit_reason_text(r) for r in check.reasons]})
+    list(CustomerHold.objects.select_for_update().filter(customer_id=locked.customer_id, status="held"))
+    check = selectors.order_check(locked, amount, currency)
+    if not check.allowed:  # a hold on the customer's deliveries, or the limit (issue 23: every refusal says why)
+        from .holds import order_refusal
+
+        raise order_refusal(check)
     if Order.objects.filter(facility=locked, reference=reference).exists():
         raise ValidationFailed(_("This order reference is recorded already."),
                                field_errors={"reference": _("Already recorded.")})

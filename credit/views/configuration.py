@@ -154,6 +154,8 @@ class PolicyCreateView(ConfigFormView):
         copy = data.pop("copy_in_force", False)
         in_force = selectors.policy_in_force() if copy else None
         copied = [{f: getattr(r, f) for f in services.RULE_FIELDS} for r in in_force.rules.all()] if in_force else []
+        if in_force is not None and data.get("overdue_tolerance_days") is None:
+            data["overdue_tolerance_days"] = in_force.overdue_tolerance_days
         return services.policy_create(actor=self.request.user, rules=copied, **data)
 
     def saved_url(self, policy):
@@ -193,7 +195,8 @@ class PolicyEditView(PortalPermissionMixin, TemplateView):
                 row.update({f: getattr(rule, f) for f in services.RULE_FIELDS})
             initial.append(row)
         form = PolicyForm(data, initial={"name": policy.name, "effective_from": policy.effective_from,
-                                         "notes": policy.notes})
+                                         "notes": policy.notes,
+                                         "overdue_tolerance_days": policy.overdue_tolerance_days})
         formset = PolicyRuleFormSet(data, initial=initial, prefix="rules")
         return form, formset
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
+from creditportal.core import access
 from creditportal.core.errors import NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
@@ -79,10 +80,19 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
         facility = _visible_facility(self.request.user, kwargs["pk"])
         used = selectors.utilisation([facility])[facility.pk]
         check = None
-        if "amount" in self.request.GET:   # the limit check: a read, so a GET form
+        check_reasons = []
+        may_check = access.has(self.request.user, "credit.check_facility")
+        if "amount" in self.request.GET:   # the order check: a read, so a GET form
             check_form = LimitCheckForm(self.request.GET)
             if check_form.is_valid():
-                check = services.limit_check(actor=self.request.user, facility=facility, **check_form.cleaned_data)
+                if may_check:  # holds and the limit: may a new order ship, and why not (issue 23)
+                    check = services.order_check(actor=self.request.user, facility=facility,
+                                                 **check_form.cleaned_data)
+                    check_reasons = services.order_check_texts(check)
+                else:
+                    check = services.limit_check(actor=self.request.user, facility=facility,
+                                                 **check_form.cleaned_data)
+                    check_reasons = [services.limit_reason_text(r) for r in check.reasons]
         else:
             check_form = LimitCheckForm(initial={"currency": facility.currency})
         actions = selectors.facility_actions(self.request.user, facility)
@@ -98,7 +108,7 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
             "order_form": kwargs.get("order_form") or OrderForm(initial={"currency": facility.currency}),
             "reason_form": kwargs.get("reason_form") or FacilityReasonForm(),
             "check": check,
-            "check_reasons": [services.limit_reason_text(r) for r in check.reasons] if check else [],
+            "check_reasons": check_reasons,
             "group_limit": selectors.group_limit_for(facility.customer),
         })
         return context

@@ -128,6 +128,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.approve_creditapplication", "credit.approve_creditpolicy", "credit.decide_creditapplication",
         "credit.check_facility",
         "credit.suspend_facility", "credit.resume_facility", "credit.change_facility", "credit.add_delegation",
+        "credit.release_customerhold",  # order holds (暂停交货): lifted by an approver, with a reason
         "customers.suspend_customer", "customers.resume_customer", "proposals.view_proposal",
         "collection.approve_writeoff",
         "monitoring.approve_classification", "monitoring.handle_alert",
@@ -178,6 +179,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_all_customers",
         "ratings.add_rating", "ratings.run_rating_batch",
         "credit.suspend_facility", "credit.change_facility", "credit.change_order", "credit.check_facility",
+        "credit.release_customerhold",  # places and releases order holds automatically
         "customers.suspend_customer",
         "collection.add_collectioncase", "collection.change_collectioncase", "collection.add_collectionactivity",
         "collection.run_dunning",

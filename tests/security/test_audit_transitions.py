@@ -36,6 +36,7 @@ SERVICES = {
     ("credit.CreditApplication", "recommend"): "application_recommend",
     ("credit.CreditApplication", "route_to_approval"): "application_recommend",
     ("credit.CreditApplication", "approve_level"): "application_approve",
+    ("credit.CustomerHold", "release"): "hold_release",  # and holds_evaluate (automatic, the same helper)
     ("credit.CreditApplication", "approve_final"): "application_approve",
     ("credit.CreditApplication", "open_facility"): "application_approve",
     ("credit.CreditApplication", "reject"): "application_reject",

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 
 from accounts import services as accounts
 from collection import services as collection
-from collection.models import DunningLevel, DunningPolicy
+from collection.models import DunningGradePolicy, DunningLevel, DunningPolicy
 from credit import services as credit
 from credit.models import ApproverAuthority, AuthorityLevel, Delegation, GroupLimit
 from creditportal.core.errors import NotAllowed
@@ -61,6 +61,9 @@ def cases(users, matrix, make_user):
         ("collection.dunning", lambda: DunningLevel.objects.get(pk=level.pk).days_past_due,
          lambda: collection.dunning_level_propose(actor=users["riskadmin"], policy=policy, level=level,
                                                   days_past_due=level.days_past_due + 1)),
+        ("collection.dunning_grade",  # issue 23: the dunning policy of a rating letter
+         lambda: DunningGradePolicy.objects.filter(letter="D").values_list("policy_id", flat=True).first(),
+         lambda: collection.dunning_grade_propose(actor=users["riskadmin"], letter="D", policy=policy)),
         ("monitoring.warning_rule", lambda: WarningRule.objects.get(pk=rule.pk).threshold,
          lambda: monitoring.warning_rule_propose(actor=users["riskadmin"], rule=rule, threshold="60")),
         ("monitoring.warning_rule", lambda: WarningRule.objects.filter(code="overdue-45").exists(),
@@ -131,18 +134,19 @@ def test_every_configuration_api_write_answers_202_and_changes_nothing(users, ma
                                           "start_date": "2026-06-15", "end_date": "2026-06-30", "reason": "Leave"}),
         ("post", f"/api/v1/users/{users['analyst2'].pk}/roles/", {"roles": ["credit_analyst", "collector"]}),
         ("patch", f"/api/v1/dunning-policies/{policy.pk}/", {"small_amount_tolerance": "250.00"}),
+        ("post", "/api/v1/dunning-grades/", {"letter": "D", "policy": policy.pk}),
         ("patch", f"/api/v1/warning-rules/{WarningRule.objects.get(code='overdue-30').pk}/", {"threshold": "60"}),
     ]
     before = (list(AuthorityLevel.objects.values_list("number", "max_amount")),
               list(ApproverAuthority.objects.values_list("user_id", "level_id")), GroupLimit.objects.count(),
-              Delegation.objects.count(), _roles(users["analyst2"]))
+              Delegation.objects.count(), _roles(users["analyst2"]), DunningGradePolicy.objects.count())
     for method, url, body in writes:
         response = getattr(admin, method)(url, body, format="json")
         assert response.status_code == 202, (url, response.status_code, response.data)
         assert response.data["state"] == "proposed", url
     after = (list(AuthorityLevel.objects.values_list("number", "max_amount")),
              list(ApproverAuthority.objects.values_list("user_id", "level_id")), GroupLimit.objects.count(),
-             Delegation.objects.count(), _roles(users["analyst2"]))
+             Delegation.objects.count(), _roles(users["analyst2"]), DunningGradePolicy.objects.count())
     assert after == before
 
 
