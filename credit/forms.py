@@ -45,14 +45,26 @@ class CollateralForm(PortalForm):
     market_value = DecimalField(label=_("Market value"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     haircut = DecimalField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
-                                 help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
+                           required=False,
+                           help_text=_("A fraction: 0.3 takes 30 per cent off the market value. Empty: the haircut "
+                                       "table's for the type; a smaller one needs a reason."))
+    haircut_reason = forms.CharField(label=_("Reason for a smaller haircut"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
     valuation_date = forms.DateField(label=_("Valuation date"), widget=DATE)
-    revaluation_due = forms.DateField(label=_("Revaluation due"), widget=DATE, required=False)
+    revaluation_due = forms.DateField(label=_("Revaluation due"), widget=DATE, required=False,
+                                      help_text=_("Empty: the haircut table's revaluation interval after the "
+                                                  "valuation date."))
 
 
 class GuarantorForm(PortalForm):
     customer = forms.ModelChoiceField(label=_("Guarantor (customer)"), queryset=None, required=False)
     outside_name = forms.CharField(label=_("Guarantor (outside party)"), required=False, max_length=200)
+    external_agency = forms.CharField(label=_("Rating agency"), required=False, max_length=100,
+                                      help_text=_("An outside party: the agency that rated it."))
+    external_grade = forms.CharField(label=_("Agency grade"), required=False, max_length=12)
+    mapped_grade = forms.ChoiceField(label=_("Grade on the master scale"), required=False,
+                                     choices=[("", _("as the agency grade"))] + [(g, g) for g in rules.DEFAULT_GRADES])
+    external_rated_on = forms.DateField(label=_("Agency rating date"), widget=DATE, required=False)
     amount = DecimalField(label=_("Amount guaranteed"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
 

@@ -19,3 +19,6 @@ from .applications import (  # noqa: F401
 from .facilities import (  # noqa: F401
     Facility, OrderQuerySet, Order,
 )
+from .collateral import (  # noqa: F401
+    CollateralHaircut, CollateralHaircutChange, RecoveryFactor, RecoveryFactorChange,
+)

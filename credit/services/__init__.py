@@ -75,3 +75,9 @@ from .facilities import (  # noqa: F401
     order_record,
     order_release,
 )
+from .collateral import (  # noqa: F401
+    haircuts_propose,
+    pending_haircut_change,
+    pending_recovery_change,
+    recovery_factors_propose,
+)

@@ -106,9 +106,10 @@ class ApplicationCreateView(ConfigFormView):
 
 
 ITEM_FIELDS = {
-    "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "valuation_date",
-                                   "revaluation_due")),
-    "guarantor": ("guarantors", ("customer", "outside_name", "amount", "currency")),
+    "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "haircut_reason",
+                                   "valuation_date", "revaluation_due")),
+    "guarantor": ("guarantors", ("customer", "outside_name", "external_agency", "external_grade", "mapped_grade",
+                                 "external_rated_on", "amount", "currency")),
     "covenant": ("covenants", ("ratio", "comparison", "threshold", "frequency")),
 }
 
@@ -250,7 +251,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "warnings": warnings,
             "editable": editable,
             "collateral_form": kwargs.get("collateral_form") or (CollateralForm(
-                initial={"currency": app.currency, "haircut": "0.3", "valuation_date": clock.today()})
+                initial={"currency": app.currency, "valuation_date": clock.today()})
                 if editable else None),
             "guarantor_form": kwargs.get("guarantor_form") or (GuarantorForm(
                 customers=guarantor_choices(user, app), initial={"currency": app.currency}) if editable else None),
