@@ -223,3 +223,43 @@ class GroupLimitForm(PortalForm):
             del self.fields["group"]
         else:
             self.fields["group"].queryset = groups
+
+
+class HaircutTableForm(PortalForm):
+    """The haircut table as a proposal: each type's haircut and revaluation interval (the services check)."""
+
+    def __init__(self, *args, table=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        table = table or {}
+        for kind, label in Collateral.Kind.choices:
+            haircut, months = table.get(kind, (None, None))
+            self.fields[f"haircut_{kind}"] = DecimalField(
+                label=_("%(kind)s: haircut") % {"kind": label}, max_digits=5, decimal_places=4, min_value=0,
+                max_value=1, initial=haircut)
+            self.fields[f"months_{kind}"] = IntegerField(
+                label=_("%(kind)s: revaluation (months)") % {"kind": label}, min_value=1, max_value=120,
+                initial=months)
+        from creditportal.core.forms import style_fields
+
+        style_fields(self)
+
+    def table(self) -> dict:
+        return {kind: {"haircut": self.cleaned_data[f"haircut_{kind}"],
+                       "revaluation_months": self.cleaned_data[f"months_{kind}"]} for kind in Collateral.Kind.values}
+
+
+class RecoveryFactorsForm(PortalForm):
+    """The recovery factors by grade as a proposal."""
+
+    def __init__(self, *args, factors=None, grades=(), labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for grade in grades:
+            self.fields[f"factor_{grade}"] = DecimalField(
+                label=(labels or {}).get(grade, grade), max_digits=5, decimal_places=4, min_value=0, max_value=1,
+                initial=(factors or {}).get(grade))
+        from creditportal.core.forms import style_fields
+
+        style_fields(self)
+
+    def factors(self) -> dict:
+        return {name.removeprefix("factor_"): value for name, value in self.cleaned_data.items()}

@@ -385,32 +385,23 @@ def _collateral_rows(ctx):
                 .values("id", "application_id", "market_value", "currency", "haircut", "revaluation_due"))
 
 
-def _guarantee_rows(ctx):
-    from credit.models import Guarantor
-
-    app_ids = [f.application_id for f in ctx.open_facilities if f.application_id]
-    if not app_ids:
-        return []
-    return list(Guarantor.objects.filter(application_id__in=app_ids).values("application_id", "amount", "currency"))
-
-
 def collateral_coverage_gap(ctx: EvaluationContext, rule):
     """Required coverage − actual coverage of each open facility (the worst per customer), with credit's one
-    coverage definition: lendable collateral plus guarantees over the limit (``credit.rules.coverage_ratio``)."""
+    coverage definition: lendable collateral plus guarantees at face × the guarantor's recovery factor over the
+    limit (``credit.security.security_by_application``, ``credit.rules.coverage_ratio``)."""
     from credit.models import PolicyGradeRule
-    from credit.rules import coverage_ratio, lendable_value, secured_value
+    from credit.rules import coverage_ratio, secured_value
+    from credit.security import security_by_application
 
     facilities = [f for f in ctx.open_facilities if f.application_id]
     apps = ctx.applications
     collateral, guarantees = defaultdict(list), defaultdict(list)
-    for row in _collateral_rows(ctx):
-        value = ctx.convert(lendable_value(row["market_value"], row["haircut"]), row["currency"])
-        if value is not None:
-            collateral[row["application_id"]].append(value)
-    for row in _guarantee_rows(ctx):
-        value = ctx.convert(row["amount"], row["currency"])
-        if value is not None:
-            guarantees[row["application_id"]].append(value)
+    items = security_by_application([f.application_id for f in facilities], on_date=ctx.on_date)
+    for application_id, counted in items.items():
+        for item in counted:
+            value = ctx.convert(item.counted, item.currency)
+            if value is not None:
+                (collateral if item.kind == "collateral" else guarantees)[application_id].append(value)
     key_of = {f.pk: (apps.get(f.application_id, {}).get("policy_id"), apps.get(f.application_id, {})
                      .get("rating_grade")) for f in facilities}
     wanted = {key for key in key_of.values() if key[0]}
