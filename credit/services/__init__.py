@@ -51,6 +51,7 @@ from .applications import (  # noqa: F401
     application_update,
     latest_statement_figures,
     secured_amount,
+    security_item_json,
 )
 from .workflow import (  # noqa: F401
     ACTIONS,

@@ -271,7 +271,8 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
     replaced = app.facility if app.facility_id and app.application_type in CHANGE_TYPES else None
     try:
         amount_reporting = table.convert(app.amount, app.currency)
-        secured = secured_amount(app, table)
+        items = security.security_by_application([app.pk], on_date=on_date)[app.pk] if app.pk else []
+        secured = security.secured_value(items, app.currency, table)
         exposures = selectors.customer_exposures(
             selectors.group_member_ids(app.customer), table=table,
             exclude_facility_ids=[replaced.pk] if replaced else [], exclude_application_ids=[app.pk] if app.pk else [])
@@ -311,6 +312,7 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         "policy_result": result,
         "coverage": coverage,
         "secured": secured,
+        "security_items": items,
         "amount_reporting": amount_reporting,
         "exposure": own_before,
         "exposure_after": exposure_after,
@@ -321,6 +323,12 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
     }
 
 
+def security_item_json(item) -> dict:
+    return {"kind": item.kind, "id": item.item.pk, "face": str(item.face), "currency": item.currency,
+            "factor": str(item.factor), "counted": str(item.counted), "grade": item.grade,
+            "grade_source": item.grade_source}
+
+
 def _policy_result_json(analysis) -> dict:
     result = analysis["policy_result"]
     return jsonable({
@@ -328,6 +336,8 @@ def _policy_result_json(analysis) -> dict:
         "blocked": result.blocked,
         "needs_exception": result.needs_exception,
         "coverage": None if analysis["coverage"] is None else str(analysis["coverage"]),
+        # each item's face value, factor and counted value at the check (the memo shows them as decided)
+        "security": [security_item_json(i) for i in analysis.get("security_items", [])],
         "exposure_after": analysis["exposure_after"],
         "group_exposure_after": analysis["group_exposure_after"],
         "group_limit": analysis["group_limit"],
