@@ -171,6 +171,25 @@ def test_revaluations_due_are_listed(setup, new_application):
     assert [r["status"] for r in security.revaluations_due(application_ids=[app.pk])] == ["overdue"]
 
 
+
+def test_revaluations_due_on_the_customer_and_facility_pages(setup, new_application, client_for):
+    from credit.models import Facility
+
+    app = new_application(collaterals=[
+        {"kind": "securities", "market_value": "100", "currency": "CNY", "valuation_date": "2026-03-01"}])  # 06-01
+    CreditApplication.objects.filter(pk=app.pk).update(status="facility_opened")
+    facility = Facility.objects.create(customer=setup.customer, limit=D("100000"), currency="CNY",
+                                       start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1),
+                                       application=app)
+    client = client_for(setup.users["rm"])
+    tab = client.get(reverse("customers:customer_detail", args=[setup.customer.pk]) + "?tab=credit")
+    assert 'id="revaluations-due"' in tab.content.decode() and "revaluation overdue" in tab.content.decode()
+    page = client.get(reverse("credit:facility_detail", args=[facility.pk])).content.decode()
+    assert 'id="revaluations-due"' in page and "2026-06-01" in page
+    Facility.objects.filter(pk=facility.pk).update(status="closed")
+    assert security.revaluations_due(customer_ids=[setup.customer.pk]) == []    # closed: no longer watched
+
+
 def _guarantee(setup, borrower, guarantor, **kw):
     from credit import services as s
 
