@@ -40,6 +40,8 @@ DEFAULT_RULES = [
      "Lendable collateral value over the limit is below the coverage the credit policy requires for the grade."),
     ("revaluation-overdue", "Collateral revaluation overdue", "revaluation_overdue_days", ">", "0", 0, 6, "medium",
      "ask_collateral", "A collateral of an open facility is past its revaluation date."),
+    ("revaluation-due", "Collateral revaluation due within 30 days", "revaluation_due_days", "<=", "30", 0, 6,
+     "low", "ask_collateral", "A collateral of an open facility falls due for revaluation within N days."),
     ("document-expired", "Document expired", "expired_documents", ">", "0", 0, 6, "low", "none",
      "A document of the credit file is past its expiry date."),
 ]
@@ -63,6 +65,7 @@ CHINESE = {
     "covenant-breached": ("违反约定条款", "窗口期内记录了违反约定条款。"),
     "collateral-coverage": ("担保覆盖率低于政策要求", "可抵押价值与额度之比低于授信政策对该等级要求的覆盖率。"),
     "revaluation-overdue": ("押品重估逾期", "有效授信额度的押品已过重估日期。"),
+    "revaluation-due": ("押品 30 天内需重估", "有效授信额度的押品在 N 天内到重估日期。"),
     "document-expired": ("文件过期", "信用档案中的文件已过有效期。"),
 }
 

@@ -438,6 +438,20 @@ def revaluation_overdue_days(ctx: EvaluationContext, rule):
             for cid in ctx.ids}
 
 
+def revaluation_due_days(ctx: EvaluationContext, rule):
+    """Days until the soonest revaluation not yet overdue of an open facility's collateral (0 on its day; the
+    overdue ones are ``revaluation_overdue_days``'); None without one."""
+    customer_of = {f.application_id: f.customer_id for f in ctx.open_facilities if f.application_id}
+    soonest = {}
+    for row in _collateral_rows(ctx):
+        days = (row["revaluation_due"] - ctx.on_date).days
+        cid = customer_of.get(row["application_id"])
+        if cid is not None and days >= 0 and (cid not in soonest or days < soonest[cid][0]):
+            soonest[cid] = (days, {"collateral_id": row["id"], "revaluation_due": row["revaluation_due"]})
+    return {cid: ((Decimal(soonest[cid][0]), soonest[cid][1]) if cid in soonest else (None, {}))
+            for cid in ctx.ids}
+
+
 def expired_documents(ctx: EvaluationContext, rule):
     """Document types whose newest expiry date has passed (a renewed document replaces the old one)."""
     from customers.models import CustomerDocument
@@ -468,6 +482,7 @@ METRICS = {
     Metric.COVENANT_BREACHES: covenant_breaches,
     Metric.COLLATERAL_COVERAGE_GAP: collateral_coverage_gap,
     Metric.REVALUATION_OVERDUE_DAYS: revaluation_overdue_days,
+    Metric.REVALUATION_DUE_DAYS: revaluation_due_days,
     Metric.EXPIRED_DOCUMENTS: expired_documents,
 }
 

@@ -291,3 +291,14 @@ def test_api_lists_proposes_and_refuses(setup, users, api_for):
                                                                                       "factor": "0.1"}]},
                                           format="json")
     assert ok.status_code == 202 and ok.json()["values"] == {"unrated": "0.1000"}
+
+
+def test_a_guarantee_cycle_is_an_approval_warning(setup, make_customer):
+    from credit.providers import decision_warnings
+
+    other = make_customer("乙公司")
+    _guarantee(setup, setup.customer, other)
+    assert "guarantee_cycle" not in [w["code"] for w in decision_warnings(setup.customer)]
+    _guarantee(setup, other, setup.customer)
+    warning = next(w for w in decision_warnings(setup.customer) if w["code"] == "guarantee_cycle")
+    assert warning["params"] == {"count": 1} and "mutual or chain guarantee" in str(warning["text"])
