@@ -28,3 +28,9 @@ class CreditConfig(AppConfig):
         CUSTOMER_TABS.add(Tab("credit", _("Credit"), "credit/customer_tab.html", customer_credit_tab,
                               permission="credit.view_facility", order=300))
         DECISION_AUTHORITY.provide(OverrideAuthority())
+        from customers.group_panels import GROUP_PANELS, GroupPanel
+
+        from .views.security import group_guarantees_panel
+
+        GROUP_PANELS.add(GroupPanel("guarantees", "credit/group_guarantees.html", group_guarantees_panel,
+                                    permission="credit.view_facility", order=100))

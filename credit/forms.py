@@ -51,14 +51,26 @@ class CollateralForm(PortalForm):
     market_value = DecimalField(label=_("Market value"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     haircut = DecimalField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
-                                 help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
+                           required=False,
+                           help_text=_("A fraction: 0.3 takes 30 per cent off the market value. Empty: the haircut "
+                                       "table's for the type; a smaller one needs a reason."))
+    haircut_reason = forms.CharField(label=_("Reason for a smaller haircut"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
     valuation_date = forms.DateField(label=_("Valuation date"), widget=DATE)
-    revaluation_due = forms.DateField(label=_("Revaluation due"), widget=DATE, required=False)
+    revaluation_due = forms.DateField(label=_("Revaluation due"), widget=DATE, required=False,
+                                      help_text=_("Empty: the haircut table's revaluation interval after the "
+                                                  "valuation date."))
 
 
 class GuarantorForm(PortalForm):
     customer = forms.ModelChoiceField(label=_("Guarantor (customer)"), queryset=None, required=False)
     outside_name = forms.CharField(label=_("Guarantor (outside party)"), required=False, max_length=200)
+    external_agency = forms.CharField(label=_("Rating agency"), required=False, max_length=100,
+                                      help_text=_("An outside party: the agency that rated it."))
+    external_grade = forms.CharField(label=_("Agency grade"), required=False, max_length=12)
+    mapped_grade = forms.ChoiceField(label=_("Grade on the master scale"), required=False,
+                                     choices=[("", _("as the agency grade"))] + [(g, g) for g in rules.DEFAULT_GRADES])
+    external_rated_on = forms.DateField(label=_("Agency rating date"), widget=DATE, required=False)
     amount = DecimalField(label=_("Amount guaranteed"), max_digits=18, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
 
@@ -236,3 +248,43 @@ class HoldReleaseForm(PortalForm):
 
     reason = forms.CharField(label=_("Reason for the release"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class HaircutTableForm(PortalForm):
+    """The haircut table as a proposal: each type's haircut and revaluation interval (the services check)."""
+
+    def __init__(self, *args, table=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        table = table or {}
+        for kind, label in Collateral.Kind.choices:
+            haircut, months = table.get(kind, (None, None))
+            self.fields[f"haircut_{kind}"] = DecimalField(
+                label=_("%(kind)s: haircut") % {"kind": label}, max_digits=5, decimal_places=4, min_value=0,
+                max_value=1, initial=haircut)
+            self.fields[f"months_{kind}"] = IntegerField(
+                label=_("%(kind)s: revaluation (months)") % {"kind": label}, min_value=1, max_value=120,
+                initial=months)
+        from creditportal.core.forms import style_fields
+
+        style_fields(self)
+
+    def table(self) -> dict:
+        return {kind: {"haircut": self.cleaned_data[f"haircut_{kind}"],
+                       "revaluation_months": self.cleaned_data[f"months_{kind}"]} for kind in Collateral.Kind.values}
+
+
+class RecoveryFactorsForm(PortalForm):
+    """The recovery factors by grade as a proposal."""
+
+    def __init__(self, *args, factors=None, grades=(), labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for grade in grades:
+            self.fields[f"factor_{grade}"] = DecimalField(
+                label=(labels or {}).get(grade, grade), max_digits=5, decimal_places=4, min_value=0, max_value=1,
+                initial=(factors or {}).get(grade))
+        from creditportal.core.forms import style_fields
+
+        style_fields(self)
+
+    def factors(self) -> dict:
+        return {name.removeprefix("factor_"): value for name, value in self.cleaned_data.items()}

@@ -13,5 +13,7 @@ MENU = [
         MenuItem(_("Authority matrix"), "credit:matrix", "credit.view_authoritylevel"),
         MenuItem(_("Group limits"), "credit:group_limit_list", "credit.view_grouplimit"),
         MenuItem(_("New credit policy"), "credit:policy_create", "credit.add_creditpolicy"),
+        MenuItem(_("Collateral haircuts"), "credit:haircut_table", "credit.view_collateralhaircut"),
+        MenuItem(_("Guarantor recovery factors"), "credit:recovery_table", "credit.view_recoveryfactor"),
     ], order=30),
 ]

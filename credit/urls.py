@@ -46,3 +46,24 @@ urlpatterns = [
     path("holds/<int:pk>/", hold_views.HoldDetailView.as_view(), name="hold_detail"),
     path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="hold_release"),
 ]
+
+# The security tables (issue 23): haircuts by collateral type, recovery factors by grade, their proposals.
+urlpatterns += [
+    path("haircuts/", views.HaircutTableView.as_view(), name="haircut_table"),
+    path("haircuts/changes/<int:pk>/", views.HaircutChangeDetailView.as_view(), name="haircut_change_detail"),
+    path("haircuts/changes/<int:pk>/approve/", views.HaircutChangeDecideView.as_view(action="approve"),
+         name="haircut_change_approve"),
+    path("haircuts/changes/<int:pk>/reject/", views.HaircutChangeDecideView.as_view(action="reject"),
+         name="haircut_change_reject"),
+    path("haircuts/changes/<int:pk>/withdraw/", views.HaircutChangeDecideView.as_view(action="withdraw"),
+         name="haircut_change_withdraw"),
+    path("recovery-factors/", views.RecoveryTableView.as_view(), name="recovery_table"),
+    path("recovery-factors/changes/<int:pk>/", views.RecoveryChangeDetailView.as_view(),
+         name="recovery_change_detail"),
+    path("recovery-factors/changes/<int:pk>/approve/", views.RecoveryChangeDecideView.as_view(action="approve"),
+         name="recovery_change_approve"),
+    path("recovery-factors/changes/<int:pk>/reject/", views.RecoveryChangeDecideView.as_view(action="reject"),
+         name="recovery_change_reject"),
+    path("recovery-factors/changes/<int:pk>/withdraw/", views.RecoveryChangeDecideView.as_view(action="withdraw"),
+         name="recovery_change_withdraw"),
+]

@@ -231,6 +231,9 @@ class GroupDetailView(PortalPermissionMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["members"] = selectors.customers_of_group(self.object, self.request.user).order_by("name")
+        from .group_panels import panels_for
+
+        context["panels"] = panels_for(self.object, self.request.user, [c.pk for c in context["members"]])
         return context
 
 

@@ -40,6 +40,8 @@ DEFAULT_RULES = [
      "Lendable collateral value over the limit is below the coverage the credit policy requires for the grade."),
     ("revaluation-overdue", "Collateral revaluation overdue", "revaluation_overdue_days", ">", "0", 0, 6, "medium",
      "ask_collateral", "A collateral of an open facility is past its revaluation date."),
+    ("revaluation-due", "Collateral revaluation due within 30 days", "revaluation_due_days", "<=", "30", 0, 6,
+     "low", "ask_collateral", "A collateral of an open facility falls due for revaluation within N days."),
     ("document-expired", "Document expired", "expired_documents", ">", "0", 0, 6, "low", "none",
      "A document of the credit file is past its expiry date."),
     # issue 23: shipped disabled (SHIPPED_DISABLED); a risk administrator enables them (four-eyes)
@@ -73,6 +75,7 @@ CHINESE = {
     "covenant-breached": ("违反约定条款", "窗口期内记录了违反约定条款。"),
     "collateral-coverage": ("担保覆盖率低于政策要求", "可抵押价值与额度之比低于授信政策对该等级要求的覆盖率。"),
     "revaluation-overdue": ("押品重估逾期", "有效授信额度的押品已过重估日期。"),
+    "revaluation-due": ("押品 30 天内需重估", "有效授信额度的押品在 N 天内到重估日期。"),
     "document-expired": ("文件过期", "信用档案中的文件已过有效期。"),
     "limit-under-used": ("额度长期使用不足", "最近 N 个月末的平均使用率低于期间所持额度的 X：应调低额度（订单远低于额度）。"),
     "payment-pattern-change": ("付款模式突变", "最近窗口期的平均付款天数（提前付款为负）与此前各窗口期相比变动 N 天或以上："

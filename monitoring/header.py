@@ -62,6 +62,7 @@ class CustomerHeader:
     warnings: list = field(default_factory=list)
     hold: object = None  # credit.selectors.HoldStatus: are deliveries held (暂停交货), and why
     hold_reasons: list = field(default_factory=list)
+    guarantee_cycles: int = 0  # read for a decision only (``DecisionWarnings``), not on every header
 
     @property
     def usage_share(self) -> Decimal | None:
@@ -84,7 +85,8 @@ class CustomerHeader:
         return rules.DecisionFacts(
             rated=self.rating is not None, rating_expired=self.rating_expired, pending_notches=self.pending_notches,
             max_days_past_due=self.max_days_past_due, overdue_tolerance_days=self.overdue_tolerance_days,
-            alerts_by_severity=self.alerts_by_severity, open_cases=self.open_cases)
+            alerts_by_severity=self.alerts_by_severity, open_cases=self.open_cases,
+            guarantee_cycles=self.guarantee_cycles)
 
 
 def overdue_tolerance_days(on_date: dt.date | None = None) -> int:
@@ -177,6 +179,9 @@ def warning_text(warning: rules.DecisionWarning) -> str:
     if warning.code == rules.OPEN_COLLECTION_CASE:
         return ngettext("%(n)d collection case is open.", "%(n)d collection cases are open.",
                         p["count"]) % {"n": p["count"]}
+    if warning.code == rules.GUARANTEE_CYCLE:
+        return ngettext("The customer is in %(n)d mutual or chain guarantee.",
+                        "The customer is in %(n)d mutual or chain guarantees.", p["count"]) % {"n": p["count"]}
     return warning.code
 
 
@@ -198,4 +203,9 @@ class DecisionWarnings:
     """Fills ``credit.providers.DECISION_WARNINGS``: what an approver must acknowledge about a customer."""
 
     def for_customer(self, customer) -> list[dict]:
-        return customer_header(customer).warnings
+        from credit.security import guarantee_cycles
+
+        header = customer_header(customer)
+        header.guarantee_cycles = len(guarantee_cycles([customer.pk]))
+        return decision_warning_rows(rules.decision_warnings(header.facts)) if header.guarantee_cycles \
+            else header.warnings

@@ -386,32 +386,23 @@ def _collateral_rows(ctx):
                 .values("id", "application_id", "market_value", "currency", "haircut", "revaluation_due"))
 
 
-def _guarantee_rows(ctx):
-    from credit.models import Guarantor
-
-    app_ids = [f.application_id for f in ctx.open_facilities if f.application_id]
-    if not app_ids:
-        return []
-    return list(Guarantor.objects.filter(application_id__in=app_ids).values("application_id", "amount", "currency"))
-
-
 def collateral_coverage_gap(ctx: EvaluationContext, rule):
     """Required coverage − actual coverage of each open facility (the worst per customer), with credit's one
-    coverage definition: lendable collateral plus guarantees over the limit (``credit.rules.coverage_ratio``)."""
+    coverage definition: lendable collateral plus guarantees at face × the guarantor's recovery factor over the
+    limit (``credit.security.security_by_application``, ``credit.rules.coverage_ratio``)."""
     from credit.models import PolicyGradeRule
-    from credit.rules import coverage_ratio, lendable_value, secured_value
+    from credit.rules import coverage_ratio, secured_value
+    from credit.security import security_by_application
 
     facilities = [f for f in ctx.open_facilities if f.application_id]
     apps = ctx.applications
     collateral, guarantees = defaultdict(list), defaultdict(list)
-    for row in _collateral_rows(ctx):
-        value = ctx.convert(lendable_value(row["market_value"], row["haircut"]), row["currency"])
-        if value is not None:
-            collateral[row["application_id"]].append(value)
-    for row in _guarantee_rows(ctx):
-        value = ctx.convert(row["amount"], row["currency"])
-        if value is not None:
-            guarantees[row["application_id"]].append(value)
+    items = security_by_application([f.application_id for f in facilities], on_date=ctx.on_date)
+    for application_id, counted in items.items():
+        for item in counted:
+            value = ctx.convert(item.counted, item.currency)
+            if value is not None:
+                (collateral if item.kind == "collateral" else guarantees)[application_id].append(value)
     key_of = {f.pk: (apps.get(f.application_id, {}).get("policy_id"), apps.get(f.application_id, {})
                      .get("rating_grade")) for f in facilities}
     wanted = {key for key in key_of.values() if key[0]}
@@ -445,6 +436,20 @@ def revaluation_overdue_days(ctx: EvaluationContext, rule):
         if cid is not None and (cid not in worst or days > worst[cid][0]):
             worst[cid] = (days, {"collateral_id": row["id"], "revaluation_due": row["revaluation_due"]})
     return {cid: ((Decimal(max(worst[cid][0], 0)), worst[cid][1]) if cid in worst else (None, {}))
+            for cid in ctx.ids}
+
+
+def revaluation_due_days(ctx: EvaluationContext, rule):
+    """Days until the soonest revaluation not yet overdue of an open facility's collateral (0 on its day; the
+    overdue ones are ``revaluation_overdue_days``'); None without one."""
+    customer_of = {f.application_id: f.customer_id for f in ctx.open_facilities if f.application_id}
+    soonest = {}
+    for row in _collateral_rows(ctx):
+        days = (row["revaluation_due"] - ctx.on_date).days
+        cid = customer_of.get(row["application_id"])
+        if cid is not None and days >= 0 and (cid not in soonest or days < soonest[cid][0]):
+            soonest[cid] = (days, {"collateral_id": row["id"], "revaluation_due": row["revaluation_due"]})
+    return {cid: ((Decimal(soonest[cid][0]), soonest[cid][1]) if cid in soonest else (None, {}))
             for cid in ctx.ids}
 
 
@@ -552,6 +557,7 @@ METRICS = {
     Metric.COVENANT_BREACHES: covenant_breaches,
     Metric.COLLATERAL_COVERAGE_GAP: collateral_coverage_gap,
     Metric.REVALUATION_OVERDUE_DAYS: revaluation_overdue_days,
+    Metric.REVALUATION_DUE_DAYS: revaluation_due_days,
     Metric.EXPIRED_DOCUMENTS: expired_documents,
     Metric.LIMIT_USAGE_AVERAGE: limit_usage_average,
     Metric.PAYMENT_PATTERN_CHANGE: payment_pattern_change,

@@ -70,6 +70,7 @@ class Metric(models.TextChoices):
     COVENANT_BREACHES = "covenant_breaches", _("covenant breaches in the window")
     COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("collateral coverage below the requirement (fraction)")
     REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("days a collateral revaluation is overdue")
+    REVALUATION_DUE_DAYS = "revaluation_due_days", _("days until a collateral revaluation falls due")
     EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
     LIMIT_USAGE_AVERAGE = "limit_usage_average", _("average month-end limit usage over the trailing periods "
                                                    "(fraction)")

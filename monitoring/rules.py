@@ -282,8 +282,9 @@ OVERDUE_BEYOND_TOLERANCE = "overdue_beyond_tolerance"
 HIGH_SEVERITY_ALERT = "high_severity_alert"
 RATING_EXPIRED = "rating_expired"
 OPEN_COLLECTION_CASE = "open_collection_case"
+GUARANTEE_CYCLE = "guarantee_cycle"  # the customer is in a mutual or chain guarantee (issue 23)
 WARNING_CODES = (PENDING_DOWNGRADE, OVERDUE_BEYOND_TOLERANCE, HIGH_SEVERITY_ALERT, RATING_EXPIRED,
-                 OPEN_COLLECTION_CASE)
+                 OPEN_COLLECTION_CASE, GUARANTEE_CYCLE)
 HIGH_SEVERITIES = ("high", "critical")
 
 
@@ -298,6 +299,7 @@ class DecisionFacts:
     overdue_tolerance_days: int
     alerts_by_severity: Mapping[str, int]
     open_cases: int
+    guarantee_cycles: int = 0  # mutual or chain guarantees the customer is in (``credit.rules.guarantee_cycles``)
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,8 @@ class DecisionWarning:
 def decision_warnings(facts: DecisionFacts) -> list[DecisionWarning]:
     """The warnings an approver must acknowledge before approving a rating or an application, in a fixed order:
     an open rating proposal worse than the grade in force; days past due beyond the policy's tolerance; an
-    active alert of high or critical severity; no rating in force or an expired one; an active collection case."""
+    active alert of high or critical severity; no rating in force or an expired one; an active collection case;
+    the customer in a mutual or chain guarantee."""
     found = []
     if facts.pending_notches is not None and facts.pending_notches > 0:
         found.append(DecisionWarning(PENDING_DOWNGRADE, {"notches": facts.pending_notches}))
@@ -323,6 +326,8 @@ def decision_warnings(facts: DecisionFacts) -> list[DecisionWarning]:
         found.append(DecisionWarning(RATING_EXPIRED, {"rated": facts.rated}))
     if facts.open_cases:
         found.append(DecisionWarning(OPEN_COLLECTION_CASE, {"count": facts.open_cases}))
+    if facts.guarantee_cycles:
+        found.append(DecisionWarning(GUARANTEE_CYCLE, {"count": facts.guarantee_cycles}))
     return found
 
 

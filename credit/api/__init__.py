@@ -49,6 +49,12 @@ from .configuration import (  # noqa: F401
     ProposeOnWriteMixin,
     config_permissions,
 )
+from .security import (  # noqa: F401
+    CollateralHaircutViewSet,
+    HaircutChangeViewSet,
+    RecoveryChangeViewSet,
+    RecoveryFactorViewSet,
+)
 
 
 def register(router):
@@ -62,3 +68,8 @@ def register(router):
     router.register("group-limits", GroupLimitViewSet, basename="group-limit")
     router.register("covenant-breaches", CovenantBreachViewSet, basename="covenant-breach")
     router.register("order-holds", HoldViewSet, basename="order-hold")
+    # the security tables (issue 23)
+    router.register("collateral-haircuts", CollateralHaircutViewSet, basename="collateral-haircut")
+    router.register("collateral-haircut-changes", HaircutChangeViewSet, basename="collateral-haircut-change")
+    router.register("recovery-factors", RecoveryFactorViewSet, basename="recovery-factor")
+    router.register("recovery-factor-changes", RecoveryChangeViewSet, basename="recovery-factor-change")

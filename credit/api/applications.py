@@ -26,21 +26,32 @@ from ._common import CreditViewSetMixin
 
 class CollateralSerializer(serializers.ModelSerializer):
     lendable_value = AsciiDecimalField(max_digits=18, decimal_places=2, read_only=True)
-    revaluation_due = serializers.DateField(required=False)
+    haircut = AsciiDecimalField(max_digits=5, decimal_places=4, min_value=0, max_value=1, required=False,
+                                allow_null=True, help_text="Omitted: the haircut table's for the type; a smaller "
+                                "one than the table's needs haircut_reason.")
+    haircut_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    table_haircut = AsciiDecimalField(max_digits=5, decimal_places=4, read_only=True, allow_null=True)
+    revaluation_due = serializers.DateField(required=False, help_text="Omitted: the table's revaluation interval "
+                                            "after the valuation date.")
     valuation_date = serializers.DateField(required=False)
 
     class Meta:
         model = Collateral
-        fields = ["kind", "description", "market_value", "currency", "haircut", "lendable_value", "valuation_date",
-                  "revaluation_due"]
+        fields = ["kind", "description", "market_value", "currency", "haircut", "table_haircut", "haircut_reason",
+                  "lendable_value", "valuation_date", "revaluation_due"]
 
 
 class GuarantorSerializer(serializers.ModelSerializer):
     customer = VisibleRelatedField(Customer, required=False, allow_null=True)
+    external_rated_on = serializers.DateField(required=False, allow_null=True)
+    mapped_grade = serializers.CharField(required=False, allow_blank=True, default="", max_length=8,
+                                         help_text="An outside party's agency grade on the master scale "
+                                         "(omitted: the agency grade without its +/- notch).")
 
     class Meta:
         model = Guarantor
-        fields = ["customer", "outside_name", "amount", "currency"]
+        fields = ["customer", "outside_name", "external_agency", "external_grade", "mapped_grade",
+                  "external_rated_on", "amount", "currency"]
 
 
 class CovenantSerializer(serializers.ModelSerializer):

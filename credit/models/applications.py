@@ -180,6 +180,10 @@ class Collateral(models.Model):
     currency = CurrencyField()
     haircut = models.DecimalField(_("haircut"), max_digits=5, decimal_places=4,
                                   help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
+    table_haircut = models.DecimalField(_("haircut of the table"), max_digits=5, decimal_places=4, null=True,
+                                        blank=True, help_text=_("The haircut table's value for the type when the "
+                                                                "item was entered."))
+    haircut_reason = models.TextField(_("reason for a smaller haircut"), blank=True)
     valuation_date = models.DateField(_("valuation date"))
     revaluation_due = models.DateField(_("revaluation due"))
 
@@ -206,6 +210,11 @@ class Guarantor(models.Model):
     customer = models.ForeignKey(Customer, verbose_name=_("guarantor (customer)"), on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="+")
     outside_name = models.CharField(_("guarantor (outside party)"), max_length=200, blank=True)
+    external_agency = models.CharField(_("rating agency"), max_length=100, blank=True)
+    external_grade = models.CharField(_("agency grade"), max_length=12, blank=True)
+    mapped_grade = models.CharField(_("grade on the master scale"), max_length=8, blank=True,
+                                    help_text=_("The agency grade on the portal's master scale."))
+    external_rated_on = models.DateField(_("agency rating date"), null=True, blank=True)
     amount = AmountField(_("amount guaranteed"))
     currency = CurrencyField()
 

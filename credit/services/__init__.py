@@ -51,6 +51,7 @@ from .applications import (  # noqa: F401
     application_update,
     latest_statement_figures,
     secured_amount,
+    security_item_json,
 )
 from .terms import (  # noqa: F401
     application_terms,
@@ -88,4 +89,9 @@ from .holds import (  # noqa: F401
     holds_evaluate,
     order_check,
     order_check_texts,
+from .collateral import (  # noqa: F401
+    haircuts_propose,
+    pending_haircut_change,
+    pending_recovery_change,
+    recovery_factors_propose,
 )

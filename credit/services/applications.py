@@ -17,9 +17,10 @@ from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import MissingRate, RateTable, to_decimal
 from customers.models import Customer
 
-from .. import rules, selectors
+from .. import rules, security, selectors
 from . import terms
 from ..models import Collateral, Covenant, CreditApplication, Guarantor
+from ..security import current_haircuts
 from ._common import (
     S,
     ZERO,
@@ -48,25 +49,74 @@ def _application_state(app) -> dict:
     }
 
 
+def _date(value, field):
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed(_("Enter a valid date."),
+                                   field_errors={field: _("Enter a valid date.")}) from None
+    return value
+
+
 def _set_collaterals(app, items):
+    """Each item takes the haircut table's haircut for its type unless the analyst gives one: a larger one is
+    theirs to take, a smaller one needs a written reason (``rules.haircut_needs_reason``); the revaluation
+    falls due the table's interval after the valuation unless a date is given (``security.current_haircuts``)."""
     app.collaterals.all().delete()
+    table = current_haircuts() if items else {}
     for data in items:
         market_value = _positive(data.get("market_value"), "collaterals")
-        haircut = to_decimal(data.get("haircut", "0"))
-        if haircut < 0 or haircut > 1:
-            raise ValidationFailed(_("A haircut is a fraction between 0 and 1."),
-                                   field_errors={"collaterals": _("Check the haircut.")})
-        valuation_date = data.get("valuation_date") or clock.today()
-        if isinstance(valuation_date, str):
-            valuation_date = dt.date.fromisoformat(valuation_date)
-        due = data.get("revaluation_due") or add_months(valuation_date, 12)
-        if isinstance(due, str):
-            due = dt.date.fromisoformat(due)
         if data.get("kind") not in Collateral.Kind.values:
             raise ValidationFailed(_("Unknown collateral type."), field_errors={"collaterals": _("Unknown type.")})
+        table_haircut, months = table[data["kind"]]
+        chosen = data.get("haircut")
+        chosen = None if chosen in (None, "") else to_decimal(chosen)
+        if chosen is not None and (chosen < 0 or chosen > 1):
+            raise ValidationFailed(_("A haircut is a fraction between 0 and 1."),
+                                   field_errors={"collaterals.haircut": _("Check the haircut.")})
+        reason = (data.get("haircut_reason") or "").strip()
+        if rules.haircut_needs_reason(chosen, table_haircut) and not reason:
+            raise ValidationFailed(
+                _("The haircut table takes %(table)s off %(kind)s; a smaller haircut needs a reason.") % {
+                    "table": table_haircut, "kind": Collateral.Kind(data["kind"]).label},
+                field_errors={"collaterals.haircut_reason": _("Give the reason for the smaller haircut.")})
+        valuation_date = _date(data.get("valuation_date") or clock.today(), "collaterals.valuation_date")
+        due = _date(data.get("revaluation_due") or add_months(valuation_date, months), "collaterals.revaluation_due")
+        if due < valuation_date:
+            raise ValidationFailed(_("The revaluation falls due after the valuation."),
+                                   field_errors={"collaterals.revaluation_due": _("Before the valuation date.")})
         Collateral.objects.create(application=app, kind=data["kind"], description=data.get("description", ""),
                                   market_value=market_value, currency=_currency(data.get("currency", app.currency)),
-                                  haircut=haircut, valuation_date=valuation_date, revaluation_due=due)
+                                  haircut=rules.effective_haircut(chosen, table_haircut), table_haircut=table_haircut,
+                                  haircut_reason=reason if chosen is not None else "",
+                                  valuation_date=valuation_date, revaluation_due=due)
+
+
+def _external_rating(data, customer):
+    """An outside party's agency rating: agency, its grade, the grade on the master scale (mapped by
+    ``rules.external_to_master`` unless given) and its date; a portal customer is rated in the portal."""
+    if customer is not None:
+        return {}
+    agency = (data.get("external_agency") or "").strip()
+    grade = (data.get("external_grade") or "").strip()
+    mapped = (data.get("mapped_grade") or "").strip().upper()
+    rated_on = data.get("external_rated_on") or None
+    if not (agency or grade or mapped or rated_on):
+        return {}
+    if not (agency and grade and rated_on):
+        raise ValidationFailed(_("An agency rating names the agency, its grade and its date."),
+                               field_errors={"guarantors.external_grade": _("Agency, grade and date.")})
+    rated_on = _date(rated_on, "guarantors.external_rated_on")
+    if rated_on > clock.today():
+        raise ValidationFailed(_("The agency rating date is in the future."),
+                               field_errors={"guarantors.external_rated_on": _("In the future.")})
+    mapped = mapped or rules.external_to_master(grade) or ""
+    if mapped not in rules.DEFAULT_GRADES:
+        raise ValidationFailed(_("Map the agency grade to a grade of the master scale."),
+                               field_errors={"guarantors.mapped_grade": _("Choose the master-scale grade.")})
+    return {"external_agency": agency, "external_grade": grade, "mapped_grade": mapped,
+            "external_rated_on": rated_on}
 
 
 def _set_guarantors(app, items, actor):
@@ -90,9 +140,10 @@ def _set_guarantors(app, items, actor):
                                    field_errors={"guarantors": _("Name the guarantor.")})
         if customer is not None and customer.pk == app.customer_id:
             raise ValidationFailed(_("A customer cannot guarantee itself."), field_errors={"guarantors": _("Same customer.")})
-        Guarantor.objects.create(application=app, customer=customer, outside_name=name,
+        Guarantor.objects.create(application=app, customer=customer, outside_name=name if customer is None else "",
                                  amount=_positive(data.get("amount"), "guarantors"),
-                                 currency=_currency(data.get("currency", app.currency)))
+                                 currency=_currency(data.get("currency", app.currency)),
+                                 **_external_rating(data, customer))
 
 
 def _set_covenants(app, items):
@@ -193,10 +244,12 @@ def application_update(*, actor, application, collaterals=None, guarantors=None,
 # --- Applications: analysis (policy check, coverage, required levels) -----------------------
 
 def secured_amount(app, table: RateTable) -> Decimal:
-    """Lendable collateral value plus guarantees (``rules.secured_value``), in the application's currency."""
-    collateral = [table.convert(c.lendable_value, c.currency, app.currency) for c in app.collaterals.all()]
-    guarantees = [table.convert(g.amount, g.currency, app.currency) for g in app.guarantors.all()]
-    return rules.secured_value(collateral, guarantees)
+    """Lendable collateral value plus guarantees at face × the guarantor's recovery factor
+    (``security.security_by_application``, ``rules.secured_value``), in the application's currency."""
+    if not app.pk:
+        return ZERO
+    items = security.security_by_application([app.pk], on_date=table.on_date)[app.pk]
+    return security.secured_value(items, app.currency, table)
 
 
 def latest_statement_figures(customer, table: RateTable):
@@ -226,7 +279,8 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
     replaced = app.facility if app.facility_id and app.application_type in CHANGE_TYPES else None
     try:
         amount_reporting = table.convert(app.amount, app.currency)
-        secured = secured_amount(app, table)
+        items = security.security_by_application([app.pk], on_date=on_date)[app.pk] if app.pk else []
+        secured = security.secured_value(items, app.currency, table)
         exposures = selectors.customer_exposures(
             selectors.group_member_ids(app.customer), table=table,
             exclude_facility_ids=[replaced.pk] if replaced else [], exclude_application_ids=[app.pk] if app.pk else [])
@@ -273,6 +327,7 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         "policy_result": result,
         "coverage": coverage,
         "secured": secured,
+        "security_items": items,
         "amount_reporting": amount_reporting,
         "exposure": own_before,
         "exposure_after": exposure_after,
@@ -285,6 +340,12 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
     }
 
 
+def security_item_json(item) -> dict:
+    return {"kind": item.kind, "id": item.item.pk, "face": str(item.face), "currency": item.currency,
+            "factor": str(item.factor), "counted": str(item.counted), "grade": item.grade,
+            "grade_source": item.grade_source}
+
+
 def _policy_result_json(analysis) -> dict:
     result = analysis["policy_result"]
     return jsonable({
@@ -292,6 +353,8 @@ def _policy_result_json(analysis) -> dict:
         "blocked": result.blocked,
         "needs_exception": result.needs_exception,
         "coverage": None if analysis["coverage"] is None else str(analysis["coverage"]),
+        # each item's face value, factor and counted value at the check (the memo shows them as decided)
+        "security": [security_item_json(i) for i in analysis.get("security_items", [])],
         "exposure_after": analysis["exposure_after"],
         "group_exposure_after": analysis["group_exposure_after"],
         "group_limit": analysis["group_limit"],

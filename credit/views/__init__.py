@@ -48,3 +48,11 @@ from .configuration import (  # noqa: F401
     RULE_COLUMNS,
 )
 from .customer_tab import customer_credit_tab  # noqa: F401
+from .security import (  # noqa: F401
+    HaircutChangeDecideView,
+    HaircutChangeDetailView,
+    HaircutTableView,
+    RecoveryChangeDecideView,
+    RecoveryChangeDetailView,
+    RecoveryTableView,
+)

@@ -16,7 +16,7 @@ from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 from customers.models import Customer
 
-from .. import rules, selectors, services
+from .. import rules, security, selectors, services
 from ..providers import decision_warnings
 from ..filtersets import ApplicationFilterSet
 from ..forms import (
@@ -117,9 +117,10 @@ class ApplicationCreateView(ConfigFormView):
 
 
 ITEM_FIELDS = {
-    "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "valuation_date",
-                                   "revaluation_due")),
-    "guarantor": ("guarantors", ("customer", "outside_name", "amount", "currency")),
+    "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "haircut_reason",
+                                   "valuation_date", "revaluation_due")),
+    "guarantor": ("guarantors", ("customer", "outside_name", "external_agency", "external_grade", "mapped_grade",
+                                 "external_rated_on", "amount", "currency")),
     "covenant": ("covenants", ("ratio", "comparison", "threshold", "frequency")),
 }
 
@@ -241,12 +242,11 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         app = _visible_application(self.request.user, kwargs["pk"])
         user = self.request.user
-        collaterals = list(app.collaterals.all())
-        guarantors = list(app.guarantors.select_related("customer"))
         from creditportal.core.money import MissingRate, RateTable
 
+        items = security.security_by_application([app.pk])[app.pk]
         try:
-            secured = services.secured_amount(app, RateTable(clock.today()))
+            secured = security.secured_value(items, app.currency, RateTable(clock.today()))
             coverage = rules.coverage_ratio(secured, app.amount)
         except MissingRate:
             secured, coverage = None, None
@@ -257,8 +257,8 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "app": app,
             "decisions": decision_rows(list(app.decisions.select_related("actor", "on_behalf_of"))),
             "reporting_currency": settings.REPORTING_CURRENCY,
-            "collaterals": collaterals,
-            "guarantors": guarantors,
+            "security_items": items,
+            "guarantee_cycles": cycles_for_page(user, [app.customer_id]),
             "covenants": list(app.covenants.all()),
             "secured": secured,
             "coverage": coverage,
@@ -268,7 +268,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
             "warnings": warnings,
             "editable": editable,
             "collateral_form": kwargs.get("collateral_form") or (CollateralForm(
-                initial={"currency": app.currency, "haircut": "0.3", "valuation_date": clock.today()})
+                initial={"currency": app.currency, "valuation_date": clock.today()})
                 if editable else None),
             "guarantor_form": kwargs.get("guarantor_form") or (GuarantorForm(
                 customers=guarantor_choices(user, app), initial={"currency": app.currency}) if editable else None),
@@ -321,6 +321,20 @@ ACTION_DONE = {
     "return": gettext_lazy("Application #%(id)s is returned to the relationship manager."),
     "withdraw": gettext_lazy("Application #%(id)s is withdrawn."),
 }
+
+
+def cycles_for_page(user, customer_ids):
+    """The guarantee cycles touching ``customer_ids`` (``security.guarantee_cycles``) with the names the user
+    may see: a customer outside their portfolio is named as such, never by its name."""
+    cycles = security.guarantee_cycles(customer_ids)
+    if not cycles:
+        return []
+    visible = set(Customer.objects.visible_to(user).filter(pk__in={i for c in cycles for i in c["ids"]})
+                  .values_list("pk", flat=True))
+    for cycle in cycles:
+        cycle["names"] = [c.name if c.pk in visible else _("a customer outside your portfolio")
+                          for c in cycle["customers"]]
+    return cycles
 
 
 def guarantor_choices(user, app):

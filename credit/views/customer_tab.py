@@ -1,7 +1,7 @@
 """The Credit tab of the customer page: facilities, applications, covenant breaches."""
 from creditportal.core import access
 
-from .. import rules, selectors
+from .. import rules, security, selectors
 from ..models import CovenantBreach, CreditApplication, Facility
 
 
@@ -18,4 +18,5 @@ def customer_credit_tab(customer, user):
         "breaches": list(CovenantBreach.objects.visible_to(user).filter(customer=customer)
                          .select_related("covenant")[:20]),
         "may_apply": access.has(user, "credit.add_creditapplication"),
+        "revaluations": security.revaluations_due(customer_ids=[customer.pk]),
     }

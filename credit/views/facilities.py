@@ -11,7 +11,7 @@ from creditportal.core.errors import NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 
-from .. import rules, selectors, services
+from .. import rules, security, selectors, services
 from ..filtersets import FacilityFilterSet
 from ..forms import FacilityReasonForm, LimitCheckForm, OrderForm
 from ..models import Facility, Order
@@ -110,6 +110,8 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
             "check": check,
             "check_reasons": check_reasons,
             "group_limit": selectors.group_limit_for(facility.customer),
+            "revaluations": (security.revaluations_due(application_ids=[facility.application_id])
+                             if facility.application_id else []),
         })
         return context
 

@@ -155,6 +155,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.add_creditpolicy", "credit.change_creditpolicy", "credit.add_authoritylevel",
         "credit.change_authoritylevel", "credit.add_approverauthority", "credit.change_approverauthority",
         "credit.add_grouplimit", "credit.change_grouplimit", "credit.add_delegation", "credit.change_delegation",
+        # the haircut table and the guarantors' recovery factors (four-eyes, issue 23)
+        "credit.change_collateralhaircut", "credit.change_recoveryfactor",
         "proposals.view_proposal",
         "collection.add_dunningpolicy", "collection.change_dunningpolicy", "collection.run_dunning",
         "monitoring.add_warningrule", "monitoring.change_warningrule", "monitoring.run_provisions",

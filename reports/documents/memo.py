@@ -108,6 +108,28 @@ def _trade_terms(application) -> dict:
     }
 
 
+def _guarantee_rows(application, guarantors, policy) -> list[dict]:
+    """Each guarantee's amount, the guarantor's grade, its recovery factor and the counted value: as the policy
+    check recorded them (``policy_result["security"]``), else as they stand today (``credit.security``)."""
+    recorded = {row["id"]: row for row in policy.get("security", []) if row.get("kind") == "guarantee"}
+    if guarantors and any(g.pk not in recorded for g in guarantors):
+        from credit.security import security_by_application
+        from credit.services import security_item_json
+
+        recorded.update({i.item.pk: security_item_json(i) for i in
+                         security_by_application([application.pk])[application.pk] if i.kind == "guarantee"})
+    rows = []
+    for g in guarantors:
+        row = recorded.get(g.pk, {})
+        grade = row.get("grade", "")
+        rows.append({"name": str(g), "amount": common.money(g.amount, g.currency),
+                     "grade": _("unrated") if grade in ("", "unrated") else grade,
+                     "agency": (f"{g.external_agency} {g.external_grade}" if g.external_agency else ""),
+                     "factor": common.plain(row.get("factor"), 2) if row.get("factor") else common.DASH,
+                     "counted": common.money(row["counted"], g.currency) if row.get("counted") else common.DASH})
+    return rows
+
+
 def approval_memo_context(application) -> dict:
     """The memo's data for the active language (a fixed number of queries)."""
     from ratings.selectors import current_rating
@@ -130,6 +152,8 @@ def approval_memo_context(application) -> dict:
         "decisions": [[d.pk, d.action, d.actor_id, d.level, d.comment, d.voided, d.acknowledged_warnings]
                       for d in decisions],
         "collateral": [[c.pk, c.kind, c.market_value, c.currency, c.haircut] for c in collaterals],
+        "guarantees": [[g.pk, g.customer_id, g.outside_name, g.amount, g.currency, g.mapped_grade]
+                       for g in guarantors],
     }
     if application.payment_term_days is not None:  # trade credit (issue 23); older memos keep their hash
         data_for_hash["payment_term_days"] = application.payment_term_days
@@ -182,10 +206,12 @@ def approval_memo_context(application) -> dict:
         "collaterals": [{"kind": c.get_kind_display(), "description": c.description,
                          "market_value": common.money(c.market_value, c.currency),
                          "haircut": common.percent(c.haircut, 1),
+                         "table_haircut": common.percent(c.table_haircut, 1) if c.table_haircut is not None else "",
+                         "haircut_reason": c.haircut_reason,
                          "lendable": common.money(c.lendable_value, c.currency),
                          "valued": common.date_text(c.valuation_date),
                          "revaluation_due": common.date_text(c.revaluation_due)} for c in collaterals],
-        "guarantors": [{"name": str(g), "amount": common.money(g.amount, g.currency)} for g in guarantors],
+        "guarantors": _guarantee_rows(application, guarantors, policy),
         "covenants": [{"text": f"{g.get_ratio_display()} {g.comparison} {common.plain(g.threshold, 2)}",
                        "frequency": g.get_frequency_display()} for g in covenants],
         "rating": None if rating is None else {

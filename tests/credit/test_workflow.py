@@ -185,7 +185,8 @@ def test_coverage_rule_counts_collateral_and_guarantees(setup, new_application, 
     app = new_application(amount="2000000", collaterals=[
         {"kind": "real_estate", "market_value": "1000000", "currency": "CNY", "haircut": "0.3",
          "valuation_date": "2026-05-01"}],
-        guarantors=[{"outside_name": "担保公司", "amount": "300000", "currency": "CNY"}])
+        guarantors=[{"outside_name": "担保公司", "amount": "300000", "currency": "CNY", "external_agency": "中诚信",
+                     "external_grade": "AAA", "external_rated_on": "2026-01-10"}])   # AAA: recovery factor 1
     assert app.collaterals.get().lendable_value == D("700000.00")
     assert app.collaterals.get().revaluation_due == dt.date(2027, 5, 1)
     app = services.application_submit(actor=setup.users["rm"], application=app)   # (0.7m + 0.3m) / 2m = 50%

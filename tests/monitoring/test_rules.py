@@ -241,3 +241,15 @@ def test_collateral_coverage_counts_guarantees_like_the_application(build, syste
     Guarantor.objects.create(application=app2, outside_name="担保公司", amount=D("4990"), currency="CNY")
     assert fired(system, "collateral-coverage", [guaranteed, short]) == {short.pk}  # 49.9% < 50%
     assert D(str(Alert.objects.get(customer=short).value)) == D("0.0010")
+
+
+def test_revaluation_due_at_its_day(build, system):
+    """Issue 23: the rule fires 30 days before the revaluation date and on the day; the day after, the overdue
+    rule takes over."""
+    soon, later, overdue = build.customer(), build.customer(), build.customer()
+    for customer, days in ((soon, 30), (later, 31), (overdue, -1)):
+        app = build.application(customer)
+        build.facility(customer, application=app)
+        build.collateral(app, "100", revaluation_days=days)
+    assert fired(system, "revaluation-due", [soon, later, overdue]) == {soon.pk}
+    assert fired(system, "revaluation-overdue", [soon, later, overdue]) == {overdue.pk}

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from accounts import services as accounts
 from collection import services as collection
 from collection.models import DunningGradePolicy, DunningLevel, DunningPolicy
+from credit import security as credit_security
 from credit import services as credit
 from credit.models import ApproverAuthority, AuthorityLevel, Delegation, GroupLimit
 from creditportal.core.errors import NotAllowed
@@ -95,6 +96,11 @@ def cases(users, matrix, make_user):
          lambda: credit.group_limit_propose(actor=users["riskadmin"], group=group, limit=80 * M, currency="CNY")),
         ("credit.group_limit", lambda: GroupLimit.objects.get(group=limited).limit,
          lambda: credit.group_limit_propose(actor=users["riskadmin"], group=limited, limit=90 * M, currency="CNY")),
+        ("credit.collateral_haircuts", lambda: credit_security.current_haircuts()["inventory"],
+         lambda: credit.haircuts_propose(actor=users["riskadmin"], table={
+             "inventory": {"haircut": "0.55", "revaluation_months": 3}})),
+        ("credit.recovery_factors", lambda: credit_security.current_recovery_factors()["BBB"],
+         lambda: credit.recovery_factors_propose(actor=users["riskadmin"], factors={"BBB": "0.75"})),
         ("provisions.scenarios", lambda: list(ScenarioSet.objects.filter(state="active").values_list("scenarios")),
          lambda: provisions.scenario_set_propose(actor=users["riskadmin"], name="2026", reason="PBoC outlook",
                                                  scenarios=[{"name": "base", "weight": "100", "factor": "1.1"}])),
