@@ -21,6 +21,7 @@ from .facilities import (  # noqa: F401
 )
 from .holds import (  # noqa: F401
     CustomerHold, HoldQuerySet,
+)
 from .collateral import (  # noqa: F401
     CollateralHaircut, CollateralHaircutChange, RecoveryFactor, RecoveryFactorChange,
 )

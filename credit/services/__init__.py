@@ -89,6 +89,7 @@ from .holds import (  # noqa: F401
     holds_evaluate,
     order_check,
     order_check_texts,
+)
 from .collateral import (  # noqa: F401
     haircuts_propose,
     pending_haircut_change,
