@@ -40,6 +40,7 @@ LOCAL_APPS = [
     "ratings",
     "credit",
     "collection",
+    "insurance",
     "monitoring",
     "provisions",
     "reports",

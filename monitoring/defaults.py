@@ -42,6 +42,11 @@ DEFAULT_RULES = [
      "ask_collateral", "A collateral of an open facility is past its revaluation date."),
     ("document-expired", "Document expired", "expired_documents", ">", "0", 0, 6, "low", "none",
      "A document of the credit file is past its expiry date."),
+    ("insurer-notice-due", "Notify the insurer of an overdue invoice", "insurer_notice_days_left", "<=", "0", 0, 6,
+     "high", "none", "An insured invoice reaches the policy's notification deadline (N days past due) without a "
+     "notification to the insurer: notify it today, or the cover is lost. Raise the threshold to warn earlier."),
+    ("insurer-claim-due", "File the insurance claim", "insurer_claim_days_left", "<=", "15", 0, 6, "medium", "none",
+     "An insured overdue invoice without a claim is within N days of the policy's claim filing deadline."),
 ]
 
 # A rule's name and description are shown as stored, in either language; the shipped rules carry both
@@ -64,6 +69,8 @@ CHINESE = {
     "collateral-coverage": ("担保覆盖率低于政策要求", "可抵押价值与额度之比低于授信政策对该等级要求的覆盖率。"),
     "revaluation-overdue": ("押品重估逾期", "有效授信额度的押品已过重估日期。"),
     "document-expired": ("文件过期", "信用档案中的文件已过有效期。"),
+    "insurer-notice-due": ("通知保险人逾期发票", "已投保发票到达保单规定的报损期限（逾期 N 天）仍未通知保险人：须当天通知，否则失去保障。"),
+    "insurer-claim-due": ("向保险人提出索赔", "未索赔的已投保逾期发票距保单索赔期限不足 N 天。"),
 }
 
 DEFAULT_RATES = {

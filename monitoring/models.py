@@ -71,6 +71,8 @@ class Metric(models.TextChoices):
     COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("collateral coverage below the requirement (fraction)")
     REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("days a collateral revaluation is overdue")
     EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
+    INSURER_NOTICE_DAYS_LEFT = "insurer_notice_days_left", _("days left to notify the insurer of an overdue invoice")
+    INSURER_CLAIM_DAYS_LEFT = "insurer_claim_days_left", _("days left to file a claim with the insurer")
 
 
 class WarningRule(models.Model):

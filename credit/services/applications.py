@@ -17,7 +17,7 @@ from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import MissingRate, RateTable, to_decimal
 from customers.models import Customer
 
-from .. import rules, selectors
+from .. import providers, rules, selectors
 from ..models import Collateral, Covenant, CreditApplication, Guarantor
 from ._common import (
     S,
@@ -249,6 +249,11 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
                                         coverage=coverage, equity=equity, revenue=revenue, exposure=exposure_after,
                                         group_exposure=group_after, group_limit=group_limit_amount,
                                         decrease=decrease)
+    facts = []
+    if not decrease:
+        extra, facts = providers.extra_policy_checks(app, grade=grade, exposure_after=exposure_after,
+                                                     on_date=on_date)
+        result = rules.PolicyResult(tuple(result.violations) + tuple(extra))
     needs = rules.required_levels(levels=selectors.matrix_levels(), amount=group_after - group_before,
                                   group_exposure=group_before, grade=grade,
                                   exception=bool(result.soft) and not decrease, decrease=decrease,
@@ -265,6 +270,7 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         "group_exposure_after": group_after,
         "group_limit": group_limit_amount,
         "required": needs,
+        "facts": facts,
     }
 
 
@@ -280,4 +286,5 @@ def _policy_result_json(analysis) -> dict:
         "group_limit": analysis["group_limit"],
         "policy_version": analysis["policy"].version if analysis["policy"] else None,
         "checked_on": clock.today(),
+        "facts": analysis.get("facts", []),
     })
