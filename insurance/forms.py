@@ -1,6 +1,7 @@
 """Forms of the insurance pages (each valid form goes to one service call)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm
 from creditportal.core.money import CURRENCIES
@@ -36,7 +37,7 @@ class CapsForm(PortalForm):
 
 
 class BuyerLimitRequestForm(PortalForm):
-    policy = forms.ModelChoiceField(queryset=InsurancePolicy.objects.none(), label=_("policy"))
+    policy = forms.ModelChoiceField(queryset=InsurancePolicy.objects.none(), label=pgettext_lazy("insurance", "policy"))
     customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label=_("customer"))
     amount = DecimalField(max_digits=18, decimal_places=2, label=_("amount requested"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))

@@ -101,7 +101,7 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     is valid, up to its amount, are insured for the policy's share. Requested by us, then granted, reduced,
     withdrawn by the insurer, or expired."""
 
-    policy = models.ForeignKey(InsurancePolicy, verbose_name=_("policy"), on_delete=models.PROTECT,
+    policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="buyer_limits")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="buyer_limits")
@@ -156,7 +156,7 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 class InsurerNotification(models.Model):
     """An overdue invoice notified to the insurer (报损): it clears the "notify the insurer" alert."""
 
-    policy = models.ForeignKey(InsurancePolicy, verbose_name=_("policy"), on_delete=models.PROTECT,
+    policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="notifications")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="insurer_notifications")
@@ -191,7 +191,7 @@ class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     """A claim filed with the insurer for an insured loss (索赔), before the policy's claim deadline. It links to
     the claim payout recorded in collection and to the write-off of what stays uncollected."""
 
-    policy = models.ForeignKey(InsurancePolicy, verbose_name=_("policy"), on_delete=models.PROTECT,
+    policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="claims")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="insurance_claims")

@@ -128,7 +128,7 @@ def policy_propose(*, actor, policy_number, insurer, insured_share, max_credit_d
     if existing is not None:
         changed = {k: v for k, v in values.items() if v != previous[k]}
         if not changed:
-            raise ValidationFailed(_("This is the policy in force; nothing to change."))
+            raise ValidationFailed(_("This is the insurance policy in force; nothing to change."))
         values, previous = changed, {k: previous[k] for k in changed}
     return proposals.proposal_propose(actor=actor, kind=POLICY_KIND, key=number, values={"policy_number": number,
                                       **values}, previous=previous, object_id=existing.pk if existing else None,

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
 from creditportal.core import clock
@@ -86,7 +86,7 @@ class BuyerLimitListView(PortalListView):
     export_title = gettext_lazy("Buyer limits")
     columns = [
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
-        Column("policy", gettext_lazy("Policy"), "policy.policy_number", sort="policy__policy_number"),
+        Column("policy", pgettext_lazy("insurance", "Policy"), "policy.policy_number", sort="policy__policy_number"),
         Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
         Column("valid_from", gettext_lazy("Valid from"), "valid_from", sort="valid_from", kind="date"),
         Column("valid_to", gettext_lazy("Valid to"), "valid_to", sort="valid_to", kind="date"),
@@ -209,7 +209,7 @@ class ClaimListView(PortalListView):
         Column("filed_on", gettext_lazy("Filed on"), "filed_on", sort="filed_on", kind="date"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("invoice", gettext_lazy("Invoice"), "invoice.number"),
-        Column("policy", gettext_lazy("Policy"), "policy.policy_number"),
+        Column("policy", pgettext_lazy("insurance", "Policy"), "policy.policy_number"),
         Column("amount", gettext_lazy("Amount claimed"), "amount", sort="amount", kind="money", currency="currency"),
         Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
         Column("paid_amount", gettext_lazy("Paid by the insurer"), "paid_amount", kind="money", currency="currency"),
