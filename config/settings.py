@@ -350,6 +350,7 @@ BATCH_TASKS = (
     "monitoring.month_end_run",
     "provisions.take_month_end_snapshot",
     "credit.tasks.expire_facilities",
+    "insurance.expire_buyer_limits",
     "validation.run_validation",
     "validation.run_simulation",
 )

@@ -206,7 +206,7 @@ def uninsured_caps_propose(*, actor, caps: dict) -> Proposal:
 
 
 def _apply_caps(actor, change) -> dict:
-    UninsuredCap.objects.select_for_update().all()
+    list(UninsuredCap.objects.select_for_update())  # lock the table rows in force
     if _caps_values() != change.previous.get("caps", {}):
         raise Conflict(_("The caps were changed after this proposal; reject it and propose again."))
     before = _caps_values()

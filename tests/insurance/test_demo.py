@@ -25,3 +25,13 @@ def test_demo_loads_twice(users, make_customer, today):
     assert InsurerNotification.objects.filter(customer=customers["jinghua_tech"]).count() == 1
     expired = selectors.coverage_by_customer([customers["lingnan_food"].pk])[customers["lingnan_food"].pk]
     assert expired.insured == 0
+
+
+def test_the_nightly_task_expires_ended_buyer_limits(insured, today):
+    from config.celery import app
+    from insurance.tasks import expire_buyer_limits
+
+    BuyerLimit.objects.filter(customer=insured).update(valid_to=today - dt.timedelta(days=1))
+    assert expire_buyer_limits() == 1 and expire_buyer_limits() == 0
+    assert BuyerLimit.objects.get(customer=insured).state == "expired"
+    assert app.conf.beat_schedule["insurance-expire-buyer-limits"]["task"] == "insurance.expire_buyer_limits"
