@@ -39,3 +39,13 @@ def insured(users, make_customer, sinosure, today):
                               valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31), state="granted",
                               created_by=users["analyst"])
     return customer
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

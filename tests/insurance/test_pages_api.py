@@ -120,3 +120,9 @@ def test_customer_tab_shows_the_split_and_the_deadlines(users, client_for, insur
     assert page.status_code == 200
     assert "540,000.00" in html and "INV-T1" in html and "2026-06-15" in html
     assert D("540000") == BuyerLimit.objects.get(customer=insured).amount * D("0.9")
+
+
+def test_the_header_shows_the_insured_part(insured, today):
+    from monitoring.header import customer_header
+
+    assert customer_header(insured).insured == D("540000.00")
