@@ -40,6 +40,7 @@ LOCAL_APPS = [
     "ratings",
     "credit",
     "collection",
+    "insurance",
     "monitoring",
     "provisions",
     "reports",
@@ -349,6 +350,7 @@ BATCH_TASKS = (
     "monitoring.month_end_run",
     "provisions.take_month_end_snapshot",
     "credit.tasks.expire_facilities",
+    "insurance.expire_buyer_limits",
     "validation.run_validation",
     "validation.run_simulation",
 )

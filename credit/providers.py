@@ -86,3 +86,41 @@ def days_past_due(customer_ids, as_of) -> dict[int, int]:
         return {cid: 0 for cid in ids}
     found = provider.days_past_due(ids, as_of) or {}
     return {cid: int(found.get(cid, 0) or 0) for cid in ids}
+
+
+# --- More policy checks of an application (credit insurance's uninsured cap, …) --------------------------
+# A higher app adds a ``PolicyCheck`` to ``POLICY_CHECKS`` in its ``AppConfig.ready``. ``analyse`` calls each
+# with the application, its grade and the customer's exposure after approval (reporting currency) and adds the
+# ``credit.rules.Violation``s it returns to the policy result: a soft one makes the application a policy
+# exception (the top level of the matrix decides, the one exception route), a hard one blocks it. ``facts``
+# (``[{"label", "value"}]``, text in the active language) are stored with the policy check and shown on the
+# application page. ``messages`` give each violation code its text for people.
+
+@runtime_checkable
+class PolicyCheck(Protocol):
+    key: str
+    messages: dict
+
+    def check(self, application, *, grade, exposure_after, on_date) -> tuple[list, list[dict]]: ...
+
+
+POLICY_CHECKS: registry.Hook[PolicyCheck] = registry.Hook("credit.policy_checks", PolicyCheck,
+                                                          key=lambda check: check.key)
+
+
+def extra_policy_checks(application, *, grade, exposure_after, on_date) -> tuple[list, list[dict]]:
+    """(violations, facts) of every registered check; no check registered → none."""
+    violations, facts = [], []
+    for check in POLICY_CHECKS.all():
+        found, shown = check.check(application, grade=grade, exposure_after=exposure_after, on_date=on_date)
+        violations.extend(found)
+        facts.extend(shown)
+    return violations, facts
+
+
+def policy_check_message(code: str):
+    """The text of a violation code a registered check owns (``None``: no check knows it)."""
+    for check in POLICY_CHECKS.all():
+        if code in check.messages:
+            return check.messages[code]
+    return None

@@ -540,3 +540,42 @@ def order_check(facility, amount: Decimal, currency: str, *, on_date=None) -> Or
     hold = hold_status(facility.customer, on_date)
     reasons = rules.order_refusals(limit.reasons, hold.reasons)
     return OrderCheck(not reasons, reasons, limit, hold)
+
+
+# --- Coverage of a customer's exposure by collateral and guarantees ------------------------------------
+
+def collateral_coverages(customer_ids, *, table: RateTable | None = None,
+                         exposures: dict | None = None) -> dict[int, Decimal | None]:
+    """``{customer_id: coverage}``: the lendable collateral plus guarantees of the applications behind the
+    customer's open facilities (``rules.secured_value``) over its exposure (``rules.coverage_ratio``, the one
+    coverage definition), in the reporting currency; ``None`` without exposure. ``exposures`` (from
+    ``customer_exposures``) saves their 4 queries; otherwise 6 queries whatever the number of customers.
+    An amount in a currency without an FX rate counts nothing."""
+    from .models import Collateral, Guarantor
+
+    ids = list(customer_ids)
+    table = table or RateTable(clock.today())
+    if exposures is None:
+        exposures = customer_exposures(ids, table=table)
+    customer_of = dict(Facility.objects.filter(customer_id__in=ids, status__in=OPEN_FACILITY_STATES,
+                                               application__isnull=False).values_list("application_id", "customer_id"))
+    collateral, guarantees = defaultdict(list), defaultdict(list)
+
+    def converted(amount, currency):
+        try:
+            return table.convert(amount, currency)
+        except MissingRate:
+            return None
+
+    for c in Collateral.objects.filter(application_id__in=list(customer_of)).only(
+            "application_id", "market_value", "haircut", "currency"):
+        value = converted(c.lendable_value, c.currency)
+        if value is not None:
+            collateral[customer_of[c.application_id]].append(value)
+    for application_id, amount, currency in Guarantor.objects.filter(application_id__in=list(customer_of)).values_list(
+            "application_id", "amount", "currency"):
+        value = converted(amount, currency)
+        if value is not None:
+            guarantees[customer_of[application_id]].append(value)
+    return {cid: rules.coverage_ratio(rules.secured_value(collateral[cid], guarantees[cid]),
+                                      exposures.get(cid, ZERO)) for cid in ids}

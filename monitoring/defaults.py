@@ -52,6 +52,11 @@ DEFAULT_RULES = [
      "medium", "rerate", "The average days paid after the due date (early payment negative) of the last window "
      "moved by N days or more against the windows before: a good payer suddenly paying everything early, or "
      "the opposite."),
+    ("insurer-notice-due", "Notify the insurer of an overdue invoice", "insurer_notice_days_left", "<=", "0", 0, 6,
+     "high", "none", "An insured invoice reaches the policy's notification deadline (N days past due) without a "
+     "notification to the insurer: notify it today, or the cover is lost. Raise the threshold to warn earlier."),
+    ("insurer-claim-due", "File the insurance claim", "insurer_claim_days_left", "<=", "15", 0, 6, "medium", "none",
+     "An insured overdue invoice without a claim is within N days of the policy's claim filing deadline."),
 ]
 # Shipped but not enabled: they need the customer's history to mean something; the risk administrator turns them on.
 SHIPPED_DISABLED = {"limit-under-used", "payment-pattern-change"}
@@ -80,6 +85,8 @@ CHINESE = {
     "limit-under-used": ("额度长期使用不足", "最近 N 个月末的平均使用率低于期间所持额度的 X：应调低额度（订单远低于额度）。"),
     "payment-pattern-change": ("付款模式突变", "最近窗口期的平均付款天数（提前付款为负）与此前各窗口期相比变动 N 天或以上："
                                "好客户突然全部提前付款，或相反。"),
+    "insurer-notice-due": ("通知保险人逾期发票", "已投保发票到达保单规定的报损期限（逾期 N 天）仍未通知保险人：须当天通知，否则失去保障。"),
+    "insurer-claim-due": ("向保险人提出索赔", "未索赔的已投保逾期发票距保单索赔期限不足 N 天。"),
 }
 
 DEFAULT_RATES = {

@@ -26,6 +26,7 @@ from creditportal.core.money import MissingRate, RateTable
 from credit import rules as credit_rules
 from credit import selectors as credit_selectors
 from credit.models import CovenantBreach, Facility, GroupLimit
+from insurance import selectors as insurance_selectors
 from ratings.models import OPEN_STATES, Rating
 
 from . import rules
@@ -58,6 +59,7 @@ class CustomerHeader:
     covenant_breaches: int = 0
     open_cases: int = 0
     missing_rates: bool = False
+    insured: Decimal | None = None  # the insured part of the exposure (credit insurance), None when uninsured
     overdue_tolerance_days: int = DEFAULT_OVERDUE_TOLERANCE_DAYS
     warnings: list = field(default_factory=list)
     hold: object = None  # credit.selectors.HoldStatus: are deliveries held (暂停交货), and why
@@ -132,6 +134,8 @@ def customer_header(customer, user=None, *, on_date: dt.date | None = None) -> C
         header.exposure = credit_selectors.customer_exposures([customer.pk], table=table)[customer.pk]
         header.group_exposure = (credit_selectors.group_exposure(customer, table=table)
                                  if customer.group_id else header.exposure)
+        split = insurance_selectors.split_exposures({customer.pk: header.exposure}, today, table=table)[customer.pk]
+        header.insured = split.insured or None
     except MissingRate:
         header.missing_rates = True
     overdue, missing = collection_selectors.overdue_amounts([customer.pk], today, table)

@@ -541,6 +541,25 @@ def payment_pattern_change(ctx: EvaluationContext, rule):
     return result
 
 
+def insurer_notice_days_left(ctx: EvaluationContext, rule):
+    """Days left until the insurer's notification deadline (policy: N days past due) of the customer's nearest
+    insured overdue invoice not yet notified (``insurance.selectors``; 0 on the last day, negative once passed);
+    not available without one. A notification record clears it."""
+    from insurance.selectors import notification_deadlines
+
+    found = notification_deadlines(ctx.ids, ctx.on_date)
+    return {cid: ((Decimal(found[cid][0]), found[cid][1]) if cid in found else (None, {})) for cid in ctx.ids}
+
+
+def insurer_claim_days_left(ctx: EvaluationContext, rule):
+    """Days left until the claim-filing deadline of the customer's nearest insured overdue invoice without a
+    claim (``insurance.selectors``)."""
+    from insurance.selectors import claim_deadlines
+
+    found = claim_deadlines(ctx.ids, ctx.on_date)
+    return {cid: ((Decimal(found[cid][0]), found[cid][1]) if cid in found else (None, {})) for cid in ctx.ids}
+
+
 METRICS = {
     Metric.OVERDUE_DAYS: overdue_days,
     Metric.UTILISATION: utilisation,
@@ -561,6 +580,8 @@ METRICS = {
     Metric.EXPIRED_DOCUMENTS: expired_documents,
     Metric.LIMIT_USAGE_AVERAGE: limit_usage_average,
     Metric.PAYMENT_PATTERN_CHANGE: payment_pattern_change,
+    Metric.INSURER_NOTICE_DAYS_LEFT: insurer_notice_days_left,
+    Metric.INSURER_CLAIM_DAYS_LEFT: insurer_claim_days_left,
 }
 
 

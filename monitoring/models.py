@@ -76,6 +76,8 @@ class Metric(models.TextChoices):
                                                    "(fraction)")
     PAYMENT_PATTERN_CHANGE = "payment_pattern_change", _("change of the average days paid after the due date: "
                                                          "the last window against the windows before (days)")
+    INSURER_NOTICE_DAYS_LEFT = "insurer_notice_days_left", _("days left to notify the insurer of an overdue invoice")
+    INSURER_CLAIM_DAYS_LEFT = "insurer_claim_days_left", _("days left to file a claim with the insurer")
 
 
 class WarningRule(models.Model):

@@ -20,7 +20,10 @@ from creditportal.core.querysets import StaffQuerySet
 # service then checks the kind's own permission); proposing a delegation also takes ``credit.add_delegation``.
 DECIDE_PERMISSIONS = frozenset({"auth.change_user", "credit.add_authoritylevel", "credit.change_authoritylevel",
                                 "credit.change_approverauthority", "credit.change_delegation", "credit.add_grouplimit",
-                                "credit.change_grouplimit"})
+                                "credit.change_grouplimit",
+                                # credit insurance: policies and the uninsured caps by grade
+                                "insurance.add_insurancepolicy", "insurance.change_insurancepolicy",
+                                "insurance.change_uninsuredcap"})
 PROPOSE_PERMISSIONS = DECIDE_PERMISSIONS | {"credit.add_delegation"}
 
 

@@ -55,7 +55,9 @@ LIMIT_REASON_LABELS = {
 
 
 def violation_text(code: str) -> str:
-    return str(VIOLATION_LABELS.get(code, code))
+    from ..providers import policy_check_message
+
+    return str(VIOLATION_LABELS.get(code) or policy_check_message(code) or code)
 
 
 def limit_reason_text(code: str) -> str:

@@ -17,7 +17,7 @@ from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import MissingRate, RateTable, to_decimal
 from customers.models import Customer
 
-from .. import rules, security, selectors
+from .. import providers, rules, security, selectors
 from . import terms
 from ..models import Collateral, Covenant, CreditApplication, Guarantor
 from ..security import current_haircuts
@@ -318,6 +318,11 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
                                         group_exposure=group_after, group_limit=group_limit_amount,
                                         decrease=decrease, payment_term_days=app.payment_term_days,
                                         proposed_limit=sizing.limit if sizing else None)
+    facts = []
+    if not decrease:
+        extra, facts = providers.extra_policy_checks(app, grade=grade, exposure_after=exposure_after,
+                                                     on_date=on_date)
+        result = rules.PolicyResult(tuple(result.violations) + tuple(extra))
     needs = rules.required_levels(levels=selectors.matrix_levels(), amount=group_after - group_before,
                                   group_exposure=group_before, grade=grade,
                                   exception=bool(result.soft) and not decrease, decrease=decrease,
@@ -337,6 +342,7 @@ def analyse(app, *, grade: str | None, on_date=None) -> dict:
         "required": needs,
         "terms": terms.grade_terms(rule),
         "sizing": sizing,
+        "facts": facts,
     }
 
 
@@ -362,4 +368,5 @@ def _policy_result_json(analysis) -> dict:
         "checked_on": clock.today(),
         "terms": analysis.get("terms") or {},
         "sizing": analysis["sizing"].as_dict() if analysis.get("sizing") else None,
+        "facts": analysis.get("facts", []),
     })

@@ -79,6 +79,8 @@ _READ_ALL = [
     "collection.view_*",
     "monitoring.view_*",
     "creditportal.view_fxrate",
+    # credit insurance: policies, buyer limits, notifications, claims (an RM sees their portfolio's)
+    "insurance.view_*",
 ]
 # Reports (stored PDFs, batches) for every role but the collector: collectors work receivables, not credit files.
 _READ_REPORTS = ["reports.view_*"]
@@ -120,6 +122,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.handle_alert", "monitoring.add_watchlistentry", "monitoring.change_watchlistentry",
         "monitoring.classify_exposure",
         "reports.download_report",
+        # credit insurance: buyer limits are facts from the insurer; notifications and claims to it
+        "insurance.add_buyerlimit", "insurance.change_buyerlimit", "insurance.add_insurernotification",
+        "insurance.add_insuranceclaim", "insurance.change_insuranceclaim",
     ],
     APPROVER: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
@@ -142,6 +147,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collection.add_collectionactivity", "collection.add_promisetopay",
         "collection.propose_writeoff", "collection.add_payment", "collection.run_dunning",
         "monitoring.handle_alert",
+        "insurance.add_insurernotification", "insurance.add_insuranceclaim", "insurance.change_insuranceclaim",
     ],
     RISK_ADMIN: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
@@ -168,6 +174,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_user", "auth.add_user", "auth.change_user",
         "audit.view_auditevent",
         "reports.download_report",
+        # credit insurance: policies and uninsured caps (four-eyes), buyer limits
+        "insurance.add_insurancepolicy", "insurance.change_insurancepolicy", "insurance.change_uninsuredcap",
+        "insurance.add_buyerlimit", "insurance.change_buyerlimit",
     ],
     AUDITOR: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
@@ -187,6 +196,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collection.run_dunning",
         "monitoring.add_alert", "monitoring.classify_exposure", "monitoring.run_provisions",
         "provisions.take_agingsnapshot",
+        "insurance.change_buyerlimit",
     ],
 }
 

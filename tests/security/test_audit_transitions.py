@@ -92,6 +92,13 @@ SERVICES = {
     ("provisions.ScenarioChange", "approve"): "proposals:change_approve",
     ("provisions.ScenarioChange", "reject"): "proposals:change_reject",
     ("provisions.ScenarioChange", "withdraw"): "proposals:change_withdraw",
+    ("insurance.BuyerLimit", "grant"): "buyer_limit_grant",
+    ("insurance.BuyerLimit", "reduce"): "buyer_limit_reduce",
+    ("insurance.BuyerLimit", "withdraw"): "buyer_limit_withdraw",
+    ("insurance.BuyerLimit", "expire"): "buyer_limits_expire",
+    ("insurance.InsuranceClaim", "accept"): "claim_accept",
+    ("insurance.InsuranceClaim", "pay"): "claim_pay",
+    ("insurance.InsuranceClaim", "reject"): "claim_reject",
 }
 
 

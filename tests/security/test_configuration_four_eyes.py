@@ -17,6 +17,8 @@ from credit import services as credit
 from credit.models import ApproverAuthority, AuthorityLevel, Delegation, GroupLimit
 from creditportal.core.errors import NotAllowed
 from customers.models import CustomerGroup
+from insurance import services as insurance
+from insurance.models import InsurancePolicy, UninsuredCap
 from monitoring import services as monitoring
 from monitoring.models import WarningRule
 from proposals import registry
@@ -55,7 +57,21 @@ def cases(users, matrix, make_user):
     limited = CustomerGroup.objects.create(name="华南集团")
     GroupLimit.objects.create(group=limited, limit=50 * M, currency="CNY")
     newcomer = make_user("newcomer", "credit_analyst")
+    sinosure = InsurancePolicy.objects.create(
+        insurer="中国出口信用保险公司", policy_number="SIN-2026-01", insured_share=D("90"), max_credit_days=180,
+        notification_days=60, claim_days=120, valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31))
+    policy_terms = {"insurer": "人保财险", "insured_share": "80", "max_credit_days": 90, "notification_days": 30,
+                    "claim_days": 90, "valid_from": dt.date(2026, 1, 1), "valid_to": dt.date(2026, 12, 31)}
     return [
+        ("insurance.policy", lambda: InsurancePolicy.objects.filter(policy_number="PICC-1").exists(),
+         lambda: insurance.policy_propose(actor=users["riskadmin"], policy_number="PICC-1", **policy_terms)),
+        ("insurance.policy", lambda: InsurancePolicy.objects.get(pk=sinosure.pk).notification_days,
+         lambda: insurance.policy_propose(actor=users["riskadmin"], policy_number="SIN-2026-01",
+                                          insurer=sinosure.insurer, insured_share="90", max_credit_days=180,
+                                          notification_days=45, claim_days=120, valid_from=sinosure.valid_from,
+                                          valid_to=sinosure.valid_to)),
+        ("insurance.uninsured_caps", lambda: dict(UninsuredCap.objects.values_list("grade", "max_uninsured")),
+         lambda: insurance.uninsured_caps_propose(actor=users["riskadmin"], caps={"BB": "5000000", "D": "0"})),
         ("collection.dunning", lambda: DunningPolicy.objects.get(pk=policy.pk).small_amount_tolerance,
          lambda: collection.dunning_policy_propose(actor=users["riskadmin"], policy=policy,
                                                    small_amount_tolerance="250.00", name=policy.name)),
