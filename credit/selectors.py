@@ -546,12 +546,13 @@ def order_check(facility, amount: Decimal, currency: str, *, on_date=None) -> Or
 
 def collateral_coverages(customer_ids, *, table: RateTable | None = None,
                          exposures: dict | None = None) -> dict[int, Decimal | None]:
-    """``{customer_id: coverage}``: the lendable collateral plus guarantees of the applications behind the
-    customer's open facilities (``rules.secured_value``) over its exposure (``rules.coverage_ratio``, the one
-    coverage definition), in the reporting currency; ``None`` without exposure. ``exposures`` (from
-    ``customer_exposures``) saves their 4 queries; otherwise 6 queries whatever the number of customers.
-    An amount in a currency without an FX rate counts nothing."""
-    from .models import Collateral, Guarantor
+    """``{customer_id: coverage}``: what the collateral and guarantees of the applications behind the customer's
+    open facilities count for (``credit.security``: collateral after its haircut, a guarantee at face × the
+    guarantor's recovery factor) over its exposure (``rules.coverage_ratio``, the one coverage definition), in
+    the reporting currency; ``None`` without exposure. ``exposures`` (from ``customer_exposures``) saves their
+    queries; otherwise a constant number of queries whatever the number of customers. An amount in a currency
+    without an FX rate counts nothing."""
+    from . import security
 
     ids = list(customer_ids)
     table = table or RateTable(clock.today())
@@ -560,22 +561,12 @@ def collateral_coverages(customer_ids, *, table: RateTable | None = None,
     customer_of = dict(Facility.objects.filter(customer_id__in=ids, status__in=OPEN_FACILITY_STATES,
                                                application__isnull=False).values_list("application_id", "customer_id"))
     collateral, guarantees = defaultdict(list), defaultdict(list)
-
-    def converted(amount, currency):
-        try:
-            return table.convert(amount, currency)
-        except MissingRate:
-            return None
-
-    for c in Collateral.objects.filter(application_id__in=list(customer_of)).only(
-            "application_id", "market_value", "haircut", "currency"):
-        value = converted(c.lendable_value, c.currency)
-        if value is not None:
-            collateral[customer_of[c.application_id]].append(value)
-    for application_id, amount, currency in Guarantor.objects.filter(application_id__in=list(customer_of)).values_list(
-            "application_id", "amount", "currency"):
-        value = converted(amount, currency)
-        if value is not None:
-            guarantees[customer_of[application_id]].append(value)
+    for application_id, items in security.security_by_application(list(customer_of)).items():
+        for item in items:
+            try:
+                value = table.convert(item.counted, item.currency)
+            except MissingRate:
+                continue
+            (collateral if item.kind == "collateral" else guarantees)[customer_of[application_id]].append(value)
     return {cid: rules.coverage_ratio(rules.secured_value(collateral[cid], guarantees[cid]),
                                       exposures.get(cid, ZERO)) for cid in ids}
