@@ -20,12 +20,13 @@ from creditportal.core import clock
 from . import rules as ratio_math
 from .models import (
     LINE_ITEMS, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord, PeriodType,
+    lines_as_decimals,
 )
 
 CHUNK = 2000
 STALE_AFTER_MONTHS = 18
 _STATEMENT_VALUE_FIELDS = ["id", "customer_id", "period_end", "period_type", "consolidated", "unit", "currency",
-                           "audited", *LINE_ITEMS]
+                           "audited", "lines", *LINE_ITEMS]
 
 
 def _chunks(ids):
@@ -42,8 +43,9 @@ def period_days(period_end: dt.date, period_type: str) -> int:
 
 
 def _in_yuan(row: dict) -> dict:
+    """The statement's lines ``{code: Decimal}`` in yuan: what ``compute_ratios`` reads."""
     unit = int(row["unit"])
-    return {item: (row[item] * unit if row[item] is not None else None) for item in LINE_ITEMS}
+    return {code: value * unit for code, value in lines_as_decimals(row.get("lines"), row).items()}
 
 
 def _previous(row, candidates):
