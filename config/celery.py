@@ -56,6 +56,9 @@ def beat_schedule(relay_interval: float) -> dict:
         "ratings-check-stalled-batches": {"task": "ratings.check_stalled_batches", "schedule": 60},
         "credit-expire-facilities": {"task": "credit.tasks.expire_facilities",
                                      "schedule": crontab(hour=0, minute=20)},
+        # The peers' quartiles of the ratios (customers.services.peers), read by the three-year view.
+        "customers-peer-statistics": {"task": "customers.refresh_peer_statistics",
+                                      "schedule": crontab(hour=0, minute=50)},
         "ratings-nightly-batch": {"task": "ratings.nightly_batch", "schedule": crontab(hour=1, minute=30)},
         "collection-daily": {"task": "collection.daily", "schedule": crontab(hour=2, minute=30)},
         # After collection's daily run, so the day's aging is in place.

@@ -351,6 +351,7 @@ BATCH_TASKS = (
     "credit.tasks.expire_facilities",
     "validation.run_validation",
     "validation.run_simulation",
+    "customers.refresh_peer_statistics",
 )
 INTERACTIVE_TASKS = (
     "creditportal.relay_outbox",

@@ -445,3 +445,26 @@ def lines_as_decimals(lines: dict | None, key_figures) -> dict[str, Decimal]:
         if code not in result and get(name) is not None:
             result[code] = get(name)
     return result
+
+
+class PeerStatistic(models.Model):
+    """The portfolio's quartiles of one ratio among the customers of one industry section and size (their latest
+    statements), replaced each night by ``customers.services.peers.peer_statistics_refresh``; pages read them
+    from here (``selectors.peer_statistics``), never computing them per request."""
+
+    industry_section = models.CharField(_("industry section"), max_length=1, choices=INDUSTRY_SECTION_CHOICES)
+    size = models.CharField(_("size"), max_length=10, choices=CustomerSize.choices)
+    ratio = models.CharField(_("ratio"), max_length=40)
+    count = models.PositiveIntegerField(_("customers"))
+    p25 = models.DecimalField(_("first quartile"), max_digits=24, decimal_places=4)
+    median = models.DecimalField(_("median"), max_digits=24, decimal_places=4)
+    p75 = models.DecimalField(_("third quartile"), max_digits=24, decimal_places=4)
+    computed_on = models.DateField(_("computed on"))
+
+    class Meta:
+        verbose_name = _("peer statistic")
+        verbose_name_plural = _("peer statistics")
+        constraints = [models.UniqueConstraint(fields=["industry_section", "size", "ratio"], name="peer_stat_unique")]
+
+    def __str__(self):
+        return f"{self.industry_section}/{self.size} {self.ratio}"

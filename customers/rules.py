@@ -332,3 +332,12 @@ def quartiles(values) -> tuple[Decimal, Decimal, Decimal] | None:
         return _round(value, _RATIO_EXP)
 
     return at(Decimal("0.25")), at(Decimal("0.5")), at(Decimal("0.75"))
+
+
+def change(current, previous) -> tuple[Decimal | None, Decimal | None]:
+    """(current − previous, the change as a share of |previous| rounded to 4 decimals); the share is ``None``
+    from a base of zero, both ``None`` when either side is missing."""
+    now, before = _num(current), _num(previous)
+    if now is None or before is None:
+        return None, None
+    return now - before, _round(_growth(now, before), _RATIO_EXP)

@@ -185,6 +185,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collection.run_dunning",
         "monitoring.add_alert", "monitoring.classify_exposure", "monitoring.run_provisions",
         "provisions.take_agingsnapshot",
+        # the nightly peers' quartiles (issue 24)
+        "customers.add_peerstatistic",
     ],
 }
 
