@@ -199,13 +199,22 @@ _income = [
     _is("IS173", "归属于母公司所有者的净利润", "Net profit attributable to owners of the parent", "IS170", MEMO,
         section=NET, negative=True),
     _is("IS174", "少数股东损益", "Minority interests in profit", "IS170", MEMO, section=NET, negative=True),
-    _is("IS180", "其他综合收益的税后净额", "Other comprehensive income, net of tax", "IS190", section=OCI,
-        negative=True, synonyms=("五、其他综合收益的税后净额",)),
+    _is("IS181", "（一）不能重分类进损益的其他综合收益", "OCI that will not be reclassified to profit or loss",
+        "IS180", section=OCI, negative=True, synonyms=("不能重分类进损益的其他综合收益",)),
+    _is("IS182", "（二）将重分类进损益的其他综合收益", "OCI that will be reclassified to profit or loss", "IS180",
+        section=OCI, negative=True, synonyms=("将重分类进损益的其他综合收益",)),
+    _is("IS180", "其他综合收益的税后净额", "Other comprehensive income, net of tax", "IS190", SUBTOTAL,
+        section=OCI, negative=True, synonyms=("五、其他综合收益的税后净额",)),
     _is("IS190", "综合收益总额", "Total comprehensive income", None, SUBTOTAL, section=OCI, negative=True,
         synonyms=("六、综合收益总额",)),
+    _is("IS191", "（一）基本每股收益", "Basic earnings per share", "IS190", MEMO, section=OCI, negative=True,
+        synonyms=("基本每股收益", "Basic EPS")),
+    _is("IS192", "（二）稀释每股收益", "Diluted earnings per share", "IS190", MEMO, section=OCI, negative=True,
+        synonyms=("稀释每股收益", "Diluted EPS")),
 ]
 
 OPER, INV, FIN, TOTAL = "operating_activities", "investing_activities", "financing_activities", "cash_change"
+SUPP, NONCASH = "supplementary", "non_cash"
 _cash = [
     _cf("CF101", "销售商品、提供劳务收到的现金", "Cash received from sales of goods and services", "CF109",
         section=OPER),
@@ -267,6 +276,56 @@ _cash = [
         "CF199", section=TOTAL, synonyms=("期初现金及现金等价物余额", "Opening cash")),
     _cf("CF199", "期末现金及现金等价物余额", "Cash and cash equivalents at the end of the period", None, SUBTOTAL,
         section=TOTAL, synonyms=("Closing cash",)),
+    # 补充资料：将净利润调节为经营活动现金流量 (the indirect method; its total must equal CF130)
+    _cf("CF401", "净利润", "Net profit (reconciliation)", "CF490", section=SUPP, negative=True,
+        synonyms=("补充资料：净利润",)),
+    _cf("CF402", "加：资产减值准备", "Add: provisions for asset impairment", "CF490", section=SUPP, negative=True,
+        synonyms=("资产减值准备",)),
+    _cf("CF403", "信用减值损失", "Credit impairment losses (reconciliation)", "CF490", section=SUPP, negative=True),
+    _cf("CF404", "固定资产折旧、油气资产折耗、生产性生物资产折旧", "Depreciation of fixed assets and similar", "CF490",
+        section=SUPP, synonyms=("固定资产折旧", "Depreciation")),
+    _cf("CF405", "使用权资产折旧", "Depreciation of right-of-use assets", "CF490", section=SUPP),
+    _cf("CF406", "无形资产摊销", "Amortisation of intangible assets", "CF490", section=SUPP,
+        synonyms=("Amortisation",)),
+    _cf("CF407", "长期待摊费用摊销", "Amortisation of long-term prepaid expenses", "CF490", section=SUPP),
+    _cf("CF408", "处置固定资产、无形资产和其他长期资产的损失（收益以“-”号填列）",
+        "Losses on disposal of long-term assets (gains as negative)", "CF490", section=SUPP, negative=True),
+    _cf("CF409", "固定资产报废损失（收益以“-”号填列）", "Losses on scrapping of fixed assets (gains as negative)",
+        "CF490", section=SUPP, negative=True),
+    _cf("CF410", "公允价值变动损失（收益以“-”号填列）", "Losses from changes in fair value (gains as negative)",
+        "CF490", section=SUPP, negative=True),
+    _cf("CF411", "财务费用（收益以“-”号填列）", "Finance costs (income as negative)", "CF490", section=SUPP,
+        negative=True),
+    _cf("CF412", "投资损失（收益以“-”号填列）", "Investment losses (gains as negative)", "CF490", section=SUPP,
+        negative=True),
+    _cf("CF413", "递延所得税资产减少（增加以“-”号填列）", "Decrease in deferred tax assets (increase as negative)",
+        "CF490", section=SUPP, negative=True),
+    _cf("CF414", "递延所得税负债增加（减少以“-”号填列）", "Increase in deferred tax liabilities (decrease as negative)",
+        "CF490", section=SUPP, negative=True),
+    _cf("CF415", "存货的减少（增加以“-”号填列）", "Decrease in inventories (increase as negative)", "CF490",
+        section=SUPP, negative=True),
+    _cf("CF416", "经营性应收项目的减少（增加以“-”号填列）", "Decrease in operating receivables (increase as negative)",
+        "CF490", section=SUPP, negative=True),
+    _cf("CF417", "经营性应付项目的增加（减少以“-”号填列）", "Increase in operating payables (decrease as negative)",
+        "CF490", section=SUPP, negative=True),
+    _cf("CF418", "其他", "Other reconciling items", "CF490", section=SUPP, negative=True),
+    _cf("CF490", "经营活动产生的现金流量净额（间接法）", "Net cash flow from operating activities (indirect method)",
+        None, SUBTOTAL, section=SUPP, negative=True),
+    # 不涉及现金收支的重大投资和筹资活动 (memo: no cash moved)
+    _cf("CF501", "债务转为资本", "Conversion of debt into capital", None, MEMO, section=NONCASH),
+    _cf("CF502", "一年内到期的可转换公司债券", "Convertible bonds due within one year", None, MEMO, section=NONCASH),
+    _cf("CF503", "新增使用权资产", "Right-of-use assets acquired", None, MEMO, section=NONCASH,
+        synonyms=("融资租入固定资产",)),
+    # 现金及现金等价物净变动情况 (the change in cash from the balances; its total must equal CF190)
+    _cf("CF601", "现金的期末余额", "Cash at the end of the period", "CF690", section=NONCASH),
+    _cf("CF602", "减：现金的期初余额", "Less: cash at the beginning of the period", "CF690", sign=-1,
+        section=NONCASH, synonyms=("现金的期初余额",)),
+    _cf("CF603", "加：现金等价物的期末余额", "Add: cash equivalents at the end of the period", "CF690",
+        section=NONCASH, synonyms=("现金等价物的期末余额",)),
+    _cf("CF604", "减：现金等价物的期初余额", "Less: cash equivalents at the beginning of the period", "CF690",
+        sign=-1, section=NONCASH, synonyms=("现金等价物的期初余额",)),
+    _cf("CF690", "现金及现金等价物净增加额（补充资料）", "Net increase in cash and cash equivalents (supplementary)",
+        None, SUBTOTAL, section=NONCASH, negative=True),
 ]
 
 LINES: list[Line] = _balance + _income + _cash
@@ -275,8 +334,12 @@ CODES: list[str] = [line.code for line in LINES]
 SECTIONS: dict[str, list[str]] = {
     BALANCE_SHEET: [CA, NCA, CL, NCL, EQ],
     INCOME_STATEMENT: [OP, NONOP, NET, OCI],
-    CASH_FLOW: [OPER, INV, FIN, TOTAL],
+    CASH_FLOW: [OPER, INV, FIN, TOTAL, SUPP, NONCASH],
 }
+
+# Lines that must agree with another line (the first is named when they do not): the indirect method's total with
+# the direct one, the supplementary change in cash with the statement's.
+EQUAL_LINES: list[tuple[str, str]] = [("CF490", "CF130"), ("CF690", "CF190")]
 
 
 def lines_of(statement: str) -> list[Line]:

@@ -73,4 +73,6 @@ SECTION_LABELS = {
     "investing_activities": _("Investing activities"),
     "financing_activities": _("Financing activities"),
     "cash_change": _("Change in cash"),
+    "supplementary": _("Supplementary: net profit reconciled to operating cash flow"),
+    "non_cash": _("Supplementary: non-cash activities and the change in cash"),
 }

@@ -282,6 +282,11 @@ def check_lines(lines: dict) -> list[StatementProblem]:
         if abs(given - expected) > SUBTOTAL_TOLERANCE_UNITS:
             problems.append(StatementProblem(code, "subtotal", given=given, expected=expected,
                                              difference=given - expected))
+    for code, other in chart.EQUAL_LINES:
+        mine, theirs = complete.get(code), complete.get(other)
+        if mine is not None and theirs is not None and abs(mine - theirs) > SUBTOTAL_TOLERANCE_UNITS:
+            problems.append(StatementProblem(code, "equal", given=mine, expected=theirs, other=other,
+                                             difference=mine - theirs))
     assets, total = complete.get("BS199"), complete.get("BS499")
     if total is None and complete.get("BS249") is not None and complete.get("BS399") is not None:
         total = complete["BS249"] + complete["BS399"]

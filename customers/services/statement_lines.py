@@ -65,6 +65,10 @@ def problem_message(problem: rules.StatementProblem) -> str:
     if problem.kind == "subtotal":
         return _("%(line)s is %(given)s but its lines add up to %(expected)s (difference %(diff)s).") % {
             "line": line, "given": v["given"], "expected": v["expected"], "diff": v["difference"]}
+    if problem.kind == "equal":
+        return _("%(line)s is %(given)s but must equal %(other)s, %(expected)s (difference %(diff)s).") % {
+            "line": line, "given": v["given"], "other": line_label(v["other"]), "expected": v["expected"],
+            "diff": v["difference"]}
     if problem.kind == "balance":
         return _("The balance sheet does not balance: %(line)s %(given)s ≠ total liabilities and owners' equity "
                  "%(expected)s (difference %(diff)s).") % {

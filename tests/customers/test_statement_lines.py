@@ -95,6 +95,14 @@ def test_a_negative_line_is_refused_naming_it(customer):
     assert "Inventories (BS109) cannot be negative" in error.message
 
 
+def test_the_indirect_method_must_agree_with_the_operating_cash_flow(customer):
+    # net profit 90 + depreciation 30 − increase in inventories 20 = 100 ≠ 110
+    lines = {**LINES, "CF401": "90", "CF404": "30", "CF415": "-20"}
+    error = _refused(customer, "lines.CF490", **detailed(lines=lines))
+    assert "(CF490)" in error.message and "(CF130)" in error.message
+    _create(customer, **detailed(lines={**lines, "CF418": "10"}))
+
+
 def test_line_names_follow_the_readers_language(customer):
     from django.utils import translation
 
