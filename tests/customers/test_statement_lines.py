@@ -217,3 +217,19 @@ def test_api_takes_lines_and_keeps_the_old_fields(customer, users, api_for):
                       {**payload, "period_end": "2022-12-31", "lines": {**LINES, "BS119": "610"}}, format="json")
     assert bad.status_code == 400 and "lines.BS119" in bad.json()["errors"]
     assert api_for(users["auditor"]).post("/api/v1/financial-statements/", payload, format="json").status_code == 403
+
+
+def test_entry_page_shows_every_line_in_the_readers_language(customer, users, client_for):
+    from django.urls import reverse
+
+    client = client_for(users["analyst"])
+    page = client.get(reverse("customers:statement_create", args=[customer.pk])).content.decode()
+    assert "Total current assets" in page and 'name="lines.CF490"' in page and "statement_lines.js" in page
+    statement = _create(customer, **detailed())
+    page = client.get(reverse("customers:statement_edit", args=[statement.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'name="lines.BS119"' in page and 'value="600' in page
+    zh = client_for(users["rm"])
+    zh.cookies["django_language"] = "zh-hans"
+    page = zh.get(reverse("customers:statement_create", args=[customer.pk])).content.decode()
+    assert "流动资产合计" in page and "补充资料" in page
