@@ -58,6 +58,9 @@ def beat_schedule(relay_interval: float) -> dict:
                                      "schedule": crontab(hour=0, minute=20)},
         "insurance-expire-buyer-limits": {"task": "insurance.expire_buyer_limits",
                                           "schedule": crontab(hour=0, minute=25)},
+        # The peers' quartiles of the ratios (customers.services.peers), read by the three-year view.
+        "customers-peer-statistics": {"task": "customers.refresh_peer_statistics",
+                                      "schedule": crontab(hour=0, minute=50)},
         "ratings-nightly-batch": {"task": "ratings.nightly_batch", "schedule": crontab(hour=1, minute=30)},
         "collection-daily": {"task": "collection.daily", "schedule": crontab(hour=2, minute=30)},
         # After collection's daily run, so the day's aging is in place.

@@ -353,6 +353,7 @@ BATCH_TASKS = (
     "insurance.expire_buyer_limits",
     "validation.run_validation",
     "validation.run_simulation",
+    "customers.refresh_peer_statistics",
 )
 INTERACTIVE_TASKS = (
     "creditportal.relay_outbox",

@@ -320,9 +320,12 @@ class FinancialStatementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FinancialStatement
-        fields = ["id", "customer", *services.STATEMENT_FIELDS, "source", "ratios", "negative_equity",
+        fields = ["id", "customer", *services.STATEMENT_FIELDS, "layout", "source", "ratios", "negative_equity",
                   "loss_after_profit", "created_at", "updated_at"]
-        read_only_fields = ["source", "created_at", "updated_at"]
+        read_only_fields = ["layout", "source", "created_at", "updated_at"]
+        # ``lines`` ({code of customers.chart: amount}) gives a statement of the general enterprise format, whose
+        # key figures (total_assets…) then come from the lines; without ``lines`` the key figures are the statement.
+        extra_kwargs = {name: {"required": False} for name in ("total_assets", "total_liabilities", "equity")}
         validators = []  # the service reports a duplicate period with a clear message
 
     def _analysis(self, statement):

@@ -2,13 +2,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import DateInput, PortalForm, PortalModelForm
+from creditportal.core.forms import DateInput, DecimalField, PortalForm, PortalModelForm
 
+from . import chart
+from .labels import SECTION_LABELS, STATEMENT_LABELS, line_name
 from .models import (
-    BALANCE_SHEET_ITEMS, CASH_FLOW_ITEMS, INCOME_ITEMS, Contact, Customer, CustomerGroup, CustomerStatus,
+    Contact, Customer, CustomerGroup, CustomerStatus,
     DocumentType, FinancialStatement, NegativeRecord,
 )
-from .services import CONTACT_FIELDS, CUSTOMER_FIELDS, NEGATIVE_RECORD_FIELDS, STATEMENT_FIELDS, relationship_managers
+from .services import (
+    CONTACT_FIELDS, CUSTOMER_FIELDS, NEGATIVE_RECORD_FIELDS, STATEMENT_HEADER_FIELDS, relationship_managers,
+)
+from .services.statement_lines import field_name as line_field_name
 
 
 class ServiceModelForm(PortalModelForm):
@@ -84,31 +89,64 @@ class NegativeRecordForm(ServiceModelForm):
 
 
 class StatementForm(ServiceModelForm):
+    """One statement in the general enterprise format: the header, then every line of ``customers.chart`` grouped
+    by statement and section (``lines.<code>`` fields). A subtotal left empty is computed from its lines by the
+    service (the page shows the sum as one types); one that is given must equal it."""
+
     class Meta:
         model = FinancialStatement
-        fields = STATEMENT_FIELDS
+        fields = STATEMENT_HEADER_FIELDS
         widgets = {"period_end": DateInput()}
-
-    sections = [
-        (_("Balance sheet"), BALANCE_SHEET_ITEMS),
-        (_("Income statement"), INCOME_ITEMS),
-        (_("Cash-flow statement"), CASH_FLOW_ITEMS),
-    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in BALANCE_SHEET_ITEMS + INCOME_ITEMS + CASH_FLOW_ITEMS:
-            field = self.fields[name]
-            field.widget.attrs.update({"inputmode": "decimal", "class": f"{field.widget.attrs.get('class', '')} text-end"})
+        stored = self.instance.line_values() if self.instance.pk else {}
+        for line in chart.LINES:
+            name = line_field_name(line.code)
+            field = DecimalField(label=line_name(line.code), required=False, max_digits=20, decimal_places=2,
+                                 initial=stored.get(line.code))
             field.localize = False
+            field.widget.attrs.update({
+                "inputmode": "decimal", "class": "form-control form-control-sm text-end",
+                "data-line": line.code, "data-parent": line.parent if line.kind != chart.MEMO else "",
+                "data-sign": str(line.sign), "aria-label": f"{line.code} {line_name(line.code)}",
+            })
+            self.fields[name] = field
 
     def header_fields(self):
-        return [self[name] for name in STATEMENT_FIELDS[:6]]
+        return [self[name] for name in STATEMENT_HEADER_FIELDS]
 
-    def grouped_fields(self):
-        return [(label, [self[name] for name in names]) for label, names in self.sections]
+    def statements(self):
+        """``[(statement label, [(section label, [(line, bound field)])])]`` in chart order."""
+        result = []
+        for statement in chart.STATEMENTS:
+            sections = []
+            for section in chart.SECTIONS[statement]:
+                rows = [(line, self[line_field_name(line.code)]) for line in chart.lines_of(statement)
+                        if line.section == section]
+                sections.append((SECTION_LABELS[section], rows))
+            result.append((STATEMENT_LABELS[statement], sections))
+        return result
+
+    def lines(self) -> dict:
+        """``{code: amount}`` of the lines filled in."""
+        return {line.code: self.cleaned_data[line_field_name(line.code)] for line in chart.LINES
+                if self.cleaned_data.get(line_field_name(line.code)) is not None}
 
 
 class StatementImportForm(PortalForm):
     file = forms.FileField(label=_("CSV or XLSX file"),
                            help_text=_("Use the template; one row per period. A file with any bad row imports nothing."))
+
+
+class StatementSheetForm(ServiceModelForm):
+    """Upload of statements laid out as analysts receive them (``customers.spreading_io``): the file and the header
+    the sheet does not hold; the periods come from the sheet's column headers."""
+
+    file = forms.FileField(label=_("XLSX file"),
+                           help_text=_("One column per period headed by its end date; lines matched by code or name. "
+                                       "You see the mapping before anything is saved."))
+
+    class Meta:
+        model = FinancialStatement
+        fields = ["period_type", "consolidated", "audited", "auditor", "audit_opinion", "currency", "unit"]

@@ -334,6 +334,20 @@ LINE_ITEMS = BALANCE_SHEET_ITEMS + INCOME_ITEMS + CASH_FLOW_ITEMS
 REQUIRED_LINE_ITEMS = ["total_assets", "total_liabilities", "equity"]
 
 
+class StatementLayout(models.TextChoices):
+    """How detailed a statement is: ``summary`` holds only the key figures (every statement entered before the
+    detailed chart, and the old API's fields); ``general_2019`` the lines of the general enterprise format."""
+    SUMMARY = "summary", _("key figures only")
+    GENERAL_2019 = "general_2019", _("general enterprise format (2019)")
+
+
+class AuditOpinion(models.TextChoices):
+    UNQUALIFIED = "unqualified", _("unqualified (标准无保留)")
+    QUALIFIED = "qualified", _("qualified (保留)")
+    ADVERSE = "adverse", _("adverse (否定)")
+    DISCLAIMER = "disclaimer", _("disclaimer of opinion (无法表示)")
+
+
 def _line(label, **kwargs):
     return models.DecimalField(label, max_digits=20, decimal_places=2, null=True, blank=True, **kwargs)
 
@@ -348,8 +362,16 @@ class FinancialStatement(models.Model):
     consolidated = models.BooleanField(_("consolidated"), default=False)
     currency = CurrencyField()
     unit = models.PositiveIntegerField(_("unit"), choices=StatementUnit.choices, default=StatementUnit.YUAN)
+    layout = models.CharField(_("layout"), max_length=16, choices=StatementLayout.choices,
+                              default=StatementLayout.SUMMARY)
+    auditor = models.CharField(_("auditor"), max_length=200, blank=True)
+    audit_opinion = models.CharField(_("audit opinion"), max_length=16, choices=AuditOpinion.choices, blank=True)
+    # Every line of the statement, ``{code of customers.chart: amount as decimal text}`` in the statement's unit:
+    # the record. The key-figure columns below are copies of the lines the ratios read (``chart.KEY_FIGURES``),
+    # written by the service with the lines, so set-wise SQL (peers, monitoring) reads them without the JSON.
+    lines = models.JSONField(_("lines"), default=dict, blank=True)
 
-    # Balance sheet
+    # Key figures — balance sheet
     cash = _line(_("cash and equivalents"))
     receivables = _line(_("accounts receivable"))
     inventory = _line(_("inventory"))
@@ -401,3 +423,48 @@ class FinancialStatement(models.Model):
             for name in LINE_ITEMS
             for value in [getattr(self, name)]
         }
+
+    def line_values(self) -> dict[str, Decimal]:
+        """The lines as ``{code: Decimal}`` in the statement's unit; a statement without lines (written around the
+        service) gives its key figures."""
+        return lines_as_decimals(self.lines, self)
+
+    def lines_in_yuan(self) -> dict[str, Decimal]:
+        unit = Decimal(int(self.unit))
+        return {code: value * unit for code, value in self.line_values().items()}
+
+
+def lines_as_decimals(lines: dict | None, key_figures) -> dict[str, Decimal]:
+    """``{code: Decimal}`` of stored lines; key figures (an object or dict of the columns) fill the codes the
+    lines lack (a row written before the lines existed, or around the service)."""
+    from . import chart
+
+    result = {code: Decimal(str(text)) for code, text in (lines or {}).items() if text not in (None, "")}
+    get = key_figures.get if isinstance(key_figures, dict) else (lambda name: getattr(key_figures, name))
+    for name, code in chart.KEY_FIGURES.items():
+        if code not in result and get(name) is not None:
+            result[code] = get(name)
+    return result
+
+
+class PeerStatistic(models.Model):
+    """The portfolio's quartiles of one ratio among the customers of one industry section and size (their latest
+    statements), replaced each night by ``customers.services.peers.peer_statistics_refresh``; pages read them
+    from here (``selectors.peer_statistics``), never computing them per request."""
+
+    industry_section = models.CharField(_("industry section"), max_length=1, choices=INDUSTRY_SECTION_CHOICES)
+    size = models.CharField(_("size"), max_length=10, choices=CustomerSize.choices)
+    ratio = models.CharField(_("ratio"), max_length=40)
+    count = models.PositiveIntegerField(_("customers"))
+    p25 = models.DecimalField(_("first quartile"), max_digits=24, decimal_places=4)
+    median = models.DecimalField(_("median"), max_digits=24, decimal_places=4)
+    p75 = models.DecimalField(_("third quartile"), max_digits=24, decimal_places=4)
+    computed_on = models.DateField(_("computed on"))
+
+    class Meta:
+        verbose_name = _("peer statistic")
+        verbose_name_plural = _("peer statistics")
+        constraints = [models.UniqueConstraint(fields=["industry_section", "size", "ratio"], name="peer_stat_unique")]
+
+    def __str__(self):
+        return f"{self.industry_section}/{self.size} {self.ratio}"

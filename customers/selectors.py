@@ -20,12 +20,13 @@ from creditportal.core import clock
 from . import rules as ratio_math
 from .models import (
     LINE_ITEMS, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord, PeriodType,
+    lines_as_decimals,
 )
 
 CHUNK = 2000
 STALE_AFTER_MONTHS = 18
 _STATEMENT_VALUE_FIELDS = ["id", "customer_id", "period_end", "period_type", "consolidated", "unit", "currency",
-                           "audited", *LINE_ITEMS]
+                           "audited", "lines", *LINE_ITEMS]
 
 
 def _chunks(ids):
@@ -42,8 +43,9 @@ def period_days(period_end: dt.date, period_type: str) -> int:
 
 
 def _in_yuan(row: dict) -> dict:
+    """The statement's lines ``{code: Decimal}`` in yuan: what ``compute_ratios`` reads."""
     unit = int(row["unit"])
-    return {item: (row[item] * unit if row[item] is not None else None) for item in LINE_ITEMS}
+    return {code: value * unit for code, value in lines_as_decimals(row.get("lines"), row).items()}
 
 
 def _previous(row, candidates):
@@ -219,3 +221,49 @@ __all__ = [
     "latest_ratios_for", "credit_file_flags_for", "negative_records_for", "ratios_for_statements",
     "customer_list", "statements_table", "documents_of", "groups_with_counts",
 ]
+
+
+def statement_comparison(customer: Customer, *, years: int = 3) -> dict | None:
+    """The three-year view: the latest ``years`` annual statements on the basis of the newest (consolidated or
+    parent-only), oldest first, and every line of the chart any of them has, in yuan, with the change from the
+    year before (absolute and %). Subtotals left empty are computed from their lines. Two queries at most.
+    ``{"statements": [...], "statements_by_section": [(statement key, section key, [row])]}``, a row being
+    ``{"line", "cells": [{"value", "change", "change_pct"}]}``; ``None`` without annual statements."""
+    from . import chart
+
+    annual = list(FinancialStatement.objects.filter(customer=customer, period_type=PeriodType.ANNUAL)
+                  .order_by("-period_end", "-consolidated")[: years * 2 + 2])
+    if not annual:
+        return None
+    basis = annual[0].consolidated
+    chosen = [s for s in annual if s.consolidated == basis][:years][::-1]
+    values = [ratio_math.complete_subtotals(s.lines_in_yuan()) for s in chosen]
+    sections = []
+    for statement_key in chart.STATEMENTS:
+        for section in chart.SECTIONS[statement_key]:
+            rows = []
+            for line in chart.lines_of(statement_key):
+                if line.section != section or not any(line.code in v for v in values):
+                    continue
+                cells = []
+                for index, v in enumerate(values):
+                    value = v.get(line.code)
+                    difference, share = (ratio_math.change(value, values[index - 1].get(line.code))
+                                         if index else (None, None))
+                    cells.append({"value": value, "change": difference, "change_pct": share})
+                rows.append({"line": line, "cells": cells})
+            if rows:
+                sections.append((statement_key, section, rows))
+    return {"statements": chosen, "sections": sections}
+
+
+def peer_statistics(industry_section: str, size: str) -> dict:
+    """The stored peers' quartiles of one industry section and size (one query):
+    ``{"ratios": {key: {"p25", "median", "p75", "count"}}, "computed_on": date | None, "count": int}``."""
+    from .models import PeerStatistic
+
+    rows = list(PeerStatistic.objects.filter(industry_section=industry_section, size=size)
+                .values("ratio", "p25", "median", "p75", "count", "computed_on"))
+    return {"ratios": {r["ratio"]: r for r in rows},
+            "computed_on": max((r["computed_on"] for r in rows), default=None),
+            "count": max((r["count"] for r in rows), default=0)}

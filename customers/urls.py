@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import statement_views, views
 from .pickers import CustomerPickerView
 
 app_name = "customers"
@@ -25,6 +25,14 @@ urlpatterns = [
     path("statements/<int:child_pk>/edit/", views.StatementFormView.as_view(), name="statement_edit"),
     path("<int:pk>/statements/import/", views.StatementImportView.as_view(), name="statement_import"),
     path("statements/template.<str:fmt>", views.StatementTemplateView.as_view(), name="statement_template"),
+    # the detailed statements (issue 24): three-year view with peers, spreading from an XLSX in two steps
+    path("<int:pk>/statements/three-years/", statement_views.StatementComparisonView.as_view(),
+         name="statement_comparison"),
+    path("<int:pk>/statements/sheet/", statement_views.StatementSheetView.as_view(), name="statement_sheet"),
+    path("<int:pk>/statements/sheet/confirm/", statement_views.StatementSheetConfirmView.as_view(),
+         name="statement_sheet_confirm"),
+    path("statements/sheet-template.xlsx", statement_views.StatementSheetTemplateView.as_view(),
+         name="statement_sheet_template"),
     path("groups/", views.GroupListView.as_view(), name="group_list"),
     path("groups/new/", views.GroupFormView.as_view(), name="group_create"),
     path("groups/<int:pk>/", views.GroupDetailView.as_view(), name="group_detail"),

@@ -399,7 +399,9 @@ class StatementFormView(CustomerChildFormView):
         return (_("Edit financial statement") if self.child else _("New financial statement")) + " · " + self.customer.name
 
     def perform(self, data):
-        data = _values(data, services.STATEMENT_FIELDS)
+        lines = {key.split(".", 1)[1]: value for key, value in data.items()
+                 if key.startswith("lines.") and value is not None}
+        data = {**_values(data, services.STATEMENT_HEADER_FIELDS), "lines": lines}
         if self.child:
             return services.statement_update(actor=self.request.user, statement=self.child, **data)
         else:

@@ -116,6 +116,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     CREDIT_ANALYST: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
         "customers.view_all_customers", *_READ_PROVISIONS,
+        # analysts spread statements (issue 24; relationship managers keep their right)
+        "customers.add_financialstatement", "customers.change_financialstatement",
         "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
         "ratings.add_expertscore", "ratings.override_rating",
         "credit.review_creditapplication", "credit.decide_creditapplication", "credit.check_facility",
@@ -197,6 +199,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.add_alert", "monitoring.classify_exposure", "monitoring.run_provisions",
         "provisions.take_agingsnapshot",
         "insurance.change_buyerlimit",
+        # the nightly peers' quartiles (issue 24)
+        "customers.add_peerstatistic",
     ],
 }
 

@@ -16,13 +16,22 @@ from creditportal.core.events import publish_on_commit
 from creditportal.core.money import CURRENCY_CODES
 
 from .. import events, statement_io
-from ..models import LINE_ITEMS, REQUIRED_LINE_ITEMS, Customer, FinancialStatement, PeriodType, StatementUnit
+from .. import chart
+from ..models import (
+    LINE_ITEMS, REQUIRED_LINE_ITEMS, AuditOpinion, Customer, FinancialStatement, PeriodType, StatementLayout,
+    StatementUnit,
+)
 from ._common import require_visible, _decimal_or_none
+from .statement_lines import validate_lines
 
 EVENT_STATEMENT_SAVED = events.STATEMENT_SAVED
 
-STATEMENT_HEADER_FIELDS = ["period_end", "period_type", "audited", "consolidated", "currency", "unit"]
-STATEMENT_FIELDS = STATEMENT_HEADER_FIELDS + LINE_ITEMS
+STATEMENT_HEADER_FIELDS = ["period_end", "period_type", "audited", "consolidated", "currency", "unit", "auditor",
+                           "audit_opinion"]
+# ``lines`` ({code: amount}) makes a statement of the general enterprise format: its key figures are then taken
+# from the lines (key figures given beside them are ignored). Without ``lines`` the key figures are the statement
+# (the summary layout, as before the detailed chart) and are stored as lines too.
+STATEMENT_FIELDS = STATEMENT_HEADER_FIELDS + LINE_ITEMS + ["lines"]
 
 # Line items that can never be negative (equity, profits and cash flows can).
 NON_NEGATIVE_ITEMS = [
@@ -78,15 +87,48 @@ def validate_statement(values: dict, *, customer_id=None, exclude_pk=None, check
         data["unit"] = None
     if data["unit"] not in StatementUnit.values:
         add("unit", _("The unit must be 1 (yuan), 1000 (thousand yuan) or 10000 (ten thousand yuan)."))
+    data["auditor"] = (values.get("auditor") or "").strip()
+    data["audit_opinion"] = values.get("audit_opinion") or ""
+    if len(data["auditor"]) > 200:
+        add("auditor", _("At most 200 characters."))
+    if data["audit_opinion"] not in AuditOpinion.values and data["audit_opinion"]:
+        add("audit_opinion", _("Choose the opinion from the list."))
+    if not data["audited"] and (data["auditor"] or data["audit_opinion"]):
+        add("audit_opinion", _("Only an audited statement has an auditor and an audit opinion."))
+
+    if values.get("lines") is not None:
+        if not errors:
+            validate_lines(values["lines"], data, errors, customer_id=customer_id, exclude_pk=exclude_pk)
+            if not errors and data["audited"] and not data["audit_opinion"]:
+                add("audit_opinion", _("Choose the auditor's opinion of an audited statement."))
+    else:
+        _validate_key_figures(values, data, add)
+        data["layout"] = StatementLayout.SUMMARY
+        data["lines"] = {code: format(value, "f") for code, value in chart.lines_from_key_figures(data).items()}
+    _check_duplicate(data, errors, add, customer_id=customer_id, exclude_pk=exclude_pk,
+                     check_duplicate=check_duplicate, period_end=period_end)
+    return data, errors
+
+
+def _validate_key_figures(values, data, add):
+    """The summary layout: the key figures alone (the checks statements had before the detailed chart)."""
+    errors = {}
+
+    def add_local(field, message):
+        errors.setdefault(field, []).append(message)
+        add(field, message)
 
     limit = Decimal("1e17")
     for item in LINE_ITEMS:
-        value = _decimal_or_none(values.get(item), item, errors)
+        parse_errors = {}
+        value = _decimal_or_none(values.get(item), item, parse_errors)
+        for message in parse_errors.get(item, []):
+            add_local(item, message)
         if value is not None:
             if abs(value) >= limit:
-                add(item, _("This number is too large."))
+                add_local(item, _("This number is too large."))
             elif value != value.quantize(Decimal("0.01")):
-                add(item, _("Use at most two decimals."))
+                add_local(item, _("Use at most two decimals."))
         data[item] = value
     for item in REQUIRED_LINE_ITEMS:
         if data[item] is None and item not in errors:
@@ -115,6 +157,9 @@ def validate_statement(values: dict, *, customer_id=None, exclude_pk=None, check
                 _("The balance sheet does not balance: total assets %(assets)s ≠ liabilities %(liabilities)s + "
                   "equity %(equity)s (difference %(diff)s).")
                 % {"assets": assets, "liabilities": liabilities, "equity": equity, "diff": difference})
+
+
+def _check_duplicate(data, errors, add, *, customer_id, exclude_pk, check_duplicate, period_end):
     if check_duplicate and customer_id and period_end and not errors.get("period_type"):
         clash = FinancialStatement.objects.filter(
             customer_id=customer_id, period_end=period_end, period_type=data["period_type"],
@@ -124,7 +169,6 @@ def validate_statement(values: dict, *, customer_id=None, exclude_pk=None, check
             clash = clash.exclude(pk=exclude_pk)
         if clash.exists():
             add("period_end", _duplicate_message(data))
-    return data, errors
 
 
 def _duplicate_message(data):
@@ -139,6 +183,8 @@ def _duplicate_message(data):
 def _statement_refused(errors):
     if "total_assets" in errors and any("balance" in m or "≠" in m for m in errors["total_assets"]):
         message = next(m for m in errors["total_assets"] if "≠" in m)
+    elif any(key.startswith("lines.") for key in errors):  # the first line named, in chart order
+        message = next(messages[0] for key, messages in errors.items() if key.startswith("lines."))
     else:
         field, messages = next(iter(errors.items()))
         message = messages[0]
@@ -178,8 +224,17 @@ def statement_update(*, actor, statement: FinancialStatement, **values) -> Finan
     access.require(actor, "customers.change_financialstatement")
     statement = FinancialStatement.objects.select_for_update().get(pk=statement.pk)
     require_visible(actor, statement.customer)
-    merged = {f: getattr(statement, f) for f in STATEMENT_FIELDS}
-    merged.update(values)
+    merged = {f: getattr(statement, f) for f in STATEMENT_HEADER_FIELDS}
+    if values.get("lines") is None and statement.layout == StatementLayout.GENERAL_2019:
+        # a key figure changed on a detailed statement changes its line (and is checked against its subtotal)
+        lines = dict(statement.lines)
+        for name, code in chart.KEY_FIGURES.items():
+            if name in values:
+                lines[code] = values[name]
+        merged["lines"] = lines
+    elif values.get("lines") is None:
+        merged.update({f: getattr(statement, f) for f in LINE_ITEMS})
+    merged.update({k: v for k, v in values.items() if not (k == "lines" and v is None)})
     data, errors = validate_statement(merged, customer_id=statement.customer_id, exclude_pk=statement.pk)
     if errors:
         _statement_refused(errors)

@@ -84,18 +84,22 @@ def test_create_and_edit_through_pages(users, client_for):
 
 
 def test_statement_form_refusal_keeps_input(users, client_for, make_customer):
+    from .test_statement_lines import LINES
+
     customer = make_customer()
-    data = {k: ("" if v is None else v) for k, v in statement_data(equity="123.45").items()}
-    data["audited"] = "on"
+    data = {"period_end": "2023-12-31", "period_type": "annual", "audited": "on", "currency": "CNY", "unit": "1",
+            "auditor": "某会计师事务所", "audit_opinion": "unqualified",
+            **{f"lines.{code}": value for code, value in LINES.items()}}
+    data["lines.BS399"] = "123.45"
     response = client_for(users["rm"]).post(reverse("customers:statement_create", args=[customer.pk]), data)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "123.45" in page and "invalid-feedback" in page
+    assert "123.45" in page and "invalid-feedback" in page and "(BS399)" in page
     assert not FinancialStatement.objects.exists()
-    data["equity"] = "500"
+    data["lines.BS399"] = "500"
     response = client_for(users["rm"]).post(reverse("customers:statement_create", args=[customer.pk]), data)
     assert response.status_code == 302
-    assert FinancialStatement.objects.count() == 1
+    assert FinancialStatement.objects.get().lines["BS199"] == "1000"
 
 
 def test_import_page_lists_bad_rows(users, client_for, make_customer):
