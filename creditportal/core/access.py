@@ -79,6 +79,7 @@ _READ_ALL = [
     "collection.view_*",
     "monitoring.view_*",
     "creditportal.view_fxrate",
+    "creditinfo.view_*",
 ]
 # Reports (stored PDFs, batches) for every role but the collector: collectors work receivables, not credit files.
 _READ_REPORTS = ["reports.view_*"]
@@ -100,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_negativerecord", "customers.change_negativerecord",
         "customers.add_financialstatement", "customers.change_financialstatement",
         "customers.add_customergroup", "customers.change_customergroup",
+        "creditinfo.add_outsideimport",
         # may impose a suspension (stop deliveries), never lift one: "resume_*" is the approver's
         "customers.suspend_customer",
         "ratings.change_behaviourinput",
@@ -114,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     CREDIT_ANALYST: [
         *_READ_ALL, *_READ_REPORTS, *_READ_VALIDATION,
         "customers.view_all_customers", *_READ_PROVISIONS,
+        "creditinfo.add_outsideimport",
         "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
         "ratings.add_expertscore", "ratings.override_rating",
         "credit.review_creditapplication", "credit.decide_creditapplication", "credit.check_facility",
