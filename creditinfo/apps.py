@@ -8,13 +8,10 @@ class CreditinfoConfig(AppConfig):
 
     def ready(self):
         from customers.tabs import CUSTOMER_TABS, Tab
-        from ratings.providers import INPUT_SOURCES
 
         from .adapters import ADAPTERS, PortalAdapter
-        from .providers import OutsideInputs
         from .selectors import customer_outside_tab
 
         ADAPTERS.add(PortalAdapter())
-        INPUT_SOURCES.add(OutsideInputs())
         CUSTOMER_TABS.add(Tab("outside", _("Outside information"), "creditinfo/customer_tab.html",
                               customer_outside_tab, permission="creditinfo.view_outsideimport", order=150))
