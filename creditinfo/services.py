@@ -2,9 +2,11 @@
 suggested group (through the customers app's group services)."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -108,11 +110,10 @@ def outside_import(*, actor, customer: Customer, uploaded_file, adapter: str = "
             raise ImportRefused(_("the information is as of %(date)s, older than the information in force "
                                   "(as of %(in_force)s, import %(id)s).")
                                 % {"date": cleaned["as_of"], "in_force": prior.as_of, "id": prior.pk}, row=_("the file"))
-    imp = OutsideImport(customer=customer, source=cleaned["source"], adapter=reader.code, as_of=cleaned["as_of"],
+    imp = OutsideImport(customer=customer, source=cleaned["source"], adapter=reader.code,
+                        as_of=dt.date.fromisoformat(cleaned["as_of"]),
                         kinds=kinds, original_name=name, file_sha256=hashlib.sha256(data).hexdigest(),
                         content=cleaned, content_sha256=sha256_of(cleaned), document=document, imported_by=actor)
-    from django.core.files.base import ContentFile
-
     imp.file.save(name, ContentFile(data), save=False)
     _delete_file_unless_committed(imp.file.storage, imp.file.name)
     imp.save()

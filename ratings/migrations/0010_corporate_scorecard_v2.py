@@ -5,8 +5,10 @@ and coverage:
   (A/B/M/C/D) and the court records of the last three years;
 * two from coverage (input source ``coverage``): the insured share of the exposure (credit insurance) and the
   coverage of the exposure by collateral and guarantees;
-* modest weights (4 + 4 + 3 + 3), taken from the other factors; the weights still sum to 100; every new factor
-  takes no weight when its input is missing (``missing_points`` empty);
+* modest weights (4 + 4 + 3 + 3 = 14), taken from the other factors in proportion: each keeps its relative weight
+  (v1 weight × 0.86), so the weights still sum to 100. Every new factor takes no weight when its input is missing
+  (``missing_points`` empty): a customer without outside information or coverage scores exactly as under v1.
+  The minimum data completeness scales the same way (70 % → 60.20 %): what was sufficient stays sufficient;
 * two one-vote vetoes like "Behaviour result D": an open 失信被执行人 (dishonest judgement debtor) record, and an
   open bankruptcy record.
 
@@ -21,10 +23,7 @@ V1_WEIGHTS = {"current_ratio": "10", "debt_to_assets": "12", "interest_coverage"
               "asset_turnover": "4", "net_margin": "6", "roe": "6", "ocf_to_current_liabilities": "8", "size": "5",
               "payment_behaviour": "15", "negative_records": "5", "management": "5", "market_position": "4",
               "industry_outlook": "3", "legal_compliance": "3"}
-V2_WEIGHTS = {"current_ratio": "8", "debt_to_assets": "10", "interest_coverage": "7", "receivable_days": "5",
-              "asset_turnover": "4", "net_margin": "5", "roe": "5", "ocf_to_current_liabilities": "7", "size": "4",
-              "payment_behaviour": "13", "negative_records": "4", "management": "4", "market_position": "4",
-              "industry_outlook": "3", "legal_compliance": "3"}
+SHARE = "0.86"  # of the weight the first version's factors keep (100 − 14 for the new ones)
 T, C, L = "quantitative", "categorical", "linear"
 NEW_FACTORS = [
     # code, name, group, kind, source, weight, method, direction, thresholds, low, high, points
@@ -45,7 +44,7 @@ NEW_CAPS = [
 ]
 DESCRIPTION = ("Default scorecard for corporate customers: financial ratios, payment behaviour, negative records, "
                "outside credit information (tax credit rating, court records), coverage and expert judgement (6C).")
-SETTINGS = ["behaviour_window_months", "behaviour_grace_days", "min_completeness", "min_experts"]
+SETTINGS = ["behaviour_window_months", "behaviour_grace_days", "min_experts"]
 
 
 def forward(apps, schema_editor):
@@ -66,12 +65,13 @@ def forward(apps, schema_editor):
     v2 = RatingModel.objects.create(
         code="corporate", version=latest.version + 1, name=v1.name, description=DESCRIPTION, scale_id=v1.scale_id,
         industries=v1.industries, sizes=v1.sizes, caps=[*v1.caps, *NEW_CAPS], state="active", created_by=system,
-        activated_by=system, activated_at=now, previous=v1, **{name: getattr(v1, name) for name in SETTINGS})
+        activated_by=system, activated_at=now, previous=v1, **{name: getattr(v1, name) for name in SETTINGS},
+        min_completeness=(v1.min_completeness * Decimal(SHARE)).quantize(Decimal("0.01")))
     copies = []
     for factor in factors:
         factor.pk = None
         factor.model = v2
-        factor.weight = Decimal(V2_WEIGHTS[factor.code])
+        factor.weight = factor.weight * Decimal(SHARE)
         copies.append(factor)
     position = max(f.position for f in factors)
     for offset, (code, name, group, kind, source, weight, method, direction, thresholds, low, high,

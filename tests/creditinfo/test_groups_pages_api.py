@@ -119,7 +119,7 @@ def test_the_api(users, make_customer, content, api_for, django_assert_max_num_q
     assert listing.status_code == 200 and len(listing.json()["results"]) == 1
     assert api_for(users["rm2"]).get("/api/v1/outside-imports/").json()["results"] == []
     changes = api_for(users["rm"]).get("/api/v1/outside-changes/", {"customer": customer.pk}).json()["results"]
-    assert {c["kind"] for c in changes} == {"new_enforcement", "new_chattel_mortgage"}
+    assert {c["kind"] for c in changes} == {"new_enforcement", "new_chattel_mortgage", "new_penalty"}
     with django_assert_max_num_queries(15):
         info = api_for(users["collector"]).get(f"/api/v1/outside-information/{customer.pk}/")
     data = info.json()

@@ -44,9 +44,9 @@ def test_a_complete_import_stores_every_kind_with_its_source_date_and_evidence(u
     assert report.loans_outstanding == Decimal("4000000.00") and report.queries_3m == 3
     event = AuditEvent.objects.get(object_type="creditinfo.outsideimport", object_id=str(imp.pk))
     assert event.action == "upload" and event.after["content_sha256"] == imp.content_sha256
-    # the first import: everything it shows is new (the enforcement record, the chattel mortgage)
+    # the first import: everything it shows is new (the enforcement record, the penalty, the chattel mortgage)
     assert sorted(OutsideChange.objects.filter(customer=customer).values_list("kind", flat=True)) == [
-        "new_chattel_mortgage", "new_enforcement"]
+        "new_chattel_mortgage", "new_enforcement", "new_penalty"]
 
 
 def test_a_second_import_replaces_the_kinds_it_covers_and_its_changes_are_kept(users, make_customer, content,

@@ -60,13 +60,26 @@ def test_a_dishonest_record_vetoes_the_rating(users, make_customer, content, do_
     rating = rating_services.rating_start(actor=users["analyst"], customer=customer)
     assert rating.model.version == 2
     assert rating.inputs["outside"]["dishonest"] == "yes"
-    assert rating.grade == "D" and "dishonest_veto" in [c["code"] for c in rating.result["caps"]]
+    assert rating.grade == "D" and "dishonest_veto" in [c["code"] for c in rating.result["caps"] if c["triggered"]]
     assert rating_services.reproduce(Rating.objects.get(pk=rating.pk)) == rating.result
     other = rating_services.rating_start(actor=users["analyst"], customer=clean)
-    assert "dishonest_veto" not in [c["code"] for c in other.result["caps"]]
+    assert "dishonest_veto" not in [c["code"] for c in other.result["caps"] if c["triggered"]]
     # no outside information: the new factors take no weight (not the worst points)
     rows = {f["code"]: f for f in other.result["factors"]}
     assert not rows["tax_rating"]["available"] and not rows["court_records"]["available"]
+
+
+def test_without_outside_information_or_coverage_a_customer_scores_as_under_the_first_version(users, make_customer):
+    from ratings.engine import evaluate
+
+    customer = make_customer()
+    inputs = rating_selectors.gather_inputs([customer])[customer.pk]
+    v1, v2 = (rating_selectors.definition_of(RatingModel.objects.get(code="corporate", version=n)) for n in (1, 2))
+    before, after = evaluate(v1, inputs), evaluate(v2, inputs)
+    assert (after.score, after.grade) == (before.score, before.grade)
+    assert after.completeness["sufficient"] == before.completeness["sufficient"]
+    assert Decimal(after.completeness["percent"]) == Decimal(before.completeness["percent"]) * Decimal("0.86")
+    assert RatingModel.objects.get(code="corporate", version=2).min_completeness == Decimal("60.20")
 
 
 def test_ratings_made_under_the_first_version_still_reproduce(users, make_customer):
@@ -94,9 +107,9 @@ def test_changes_between_imports_become_alerts_by_the_shipped_rules(users, make_
     clock.set_today(dt.date(2026, 11, 2))
     do_import(customer, content)
     alerts_evaluate(actor=system_user(), customer_ids=[customer.pk])
-    first = {a.rule.code: a.severity for a in Alert.objects.filter(customer=customer)}
-    assert first == {"outside-enforcement": "medium", "outside-chattel-mortgage": "low"}
-    clock.set_today(dt.date(2026, 12, 1))
+    first = {a.rule.code: a.severity for a in Alert.objects.filter(customer=customer, rule__code__startswith="outside-")}
+    assert first == {"outside-enforcement": "medium", "outside-chattel-mortgage": "low", "outside-penalty": "low"}
+    clock.set_today(dt.date(2026, 12, 5))  # the first import's changes are out of the rules' 30-day window
     later = {"source": "企查查", "as_of": "2026-12-01",
              "registration": {**content["registration"], "status": "注销", "actual_controller": "赵六"},
              "court_records": [*content["court_records"],
@@ -109,7 +122,8 @@ def test_changes_between_imports_become_alerts_by_the_shipped_rules(users, make_
              "credit_report": {**content["credit_report"], "overdue_amount": "10"}}
     do_import(customer, later)
     alerts_evaluate(actor=system_user(), customer_ids=[customer.pk])
-    active = {a.rule.code: a.severity for a in Alert.objects.filter(customer=customer, still_firing=True)}
+    active = {a.rule.code: a.severity for a in Alert.objects.filter(customer=customer, still_firing=True,
+                                                                   rule__code__startswith="outside-")}
     assert active == {
         "outside-dishonest": "high", "outside-bankruptcy": "high", "outside-registration-status": "high",
         "outside-controller-changed": "medium", "outside-equity-pledge": "medium", "outside-penalty": "low",
