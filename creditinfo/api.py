@@ -1,6 +1,8 @@
 """API of outside credit information: imports (upload, read), the changes they found, a customer's records in
 force. Reads through ``visible_to``; the upload through ``services.outside_import``."""
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -80,11 +82,11 @@ class OutsideInformationViewSet(viewsets.GenericViewSet):
     """The records in force for one customer (``/outside-information/<customer id>/``), by kind."""
 
     action_permissions = {"retrieve": "creditinfo.view_outsideimport"}
-    serializer_class = serializers.Serializer
 
     def get_queryset(self):
         return Customer.objects.visible_to(self.request.user)
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):
         customer = get_object_or_404(self.get_queryset(), pk=pk)
         r = selectors.current_records([customer.pk])[customer.pk]
