@@ -292,3 +292,15 @@ class OutsideChange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.detected_on:%Y-%m-%d})"
+
+    def detail_rows(self) -> list[tuple]:
+        """The detail as (label, value) for people: known keys labelled, codes shown by their names."""
+        labels = {"status": _("registration status"), "before": _("Before"), "after": _("After"),
+                  "court_kind": _("kind"), "case_number": _("case number"), "filed_on": _("filed on"),
+                  "amount": _("amount"), "decision_number": _("decision number"), "authority": _("authority"),
+                  "decided_on": _("decided on"), "year": _("year"), "rating": _("tax credit rating"),
+                  "registration_number": _("registration number"), "pledgee": pgettext_lazy("pledge", "pledgee / mortgagee"),
+                  "registered_on": _("registered on"), "currency": _("currency"), "report_date": _("report date")}
+        names = {**dict(RegistrationStatus.choices), **dict(CourtRecordKind.choices)}
+        return [(labels.get(key, key), names.get(value, value) if isinstance(value, str) else value)
+                for key, value in self.detail.items() if value not in (None, "")]
