@@ -221,3 +221,37 @@ class PortalAdapter:
                                                                                          "limit": MAX_ROWS}, name)
             rows.append((number, {h: t for h, t in zip(header, texts) if h}))
         return rows
+
+
+# --- The XLSX template -----------------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE = {
+    "import": [["source", "企查查"], ["as_of", "2026-11-01"]],
+    "registration": [["存续", "10000000", "5000000", "CNY", "张三", "李四"]],
+    "shareholders": [["李四", "60"], ["王五", "40"]],
+    "registration_changes": [["2026-05-01", "法定代表人", "王五", "张三"]],
+    "court_records": [["被执行人", "(2026)沪0101执100号", "上海市黄浦区人民法院", "2026-03-01", "120000", "CNY", "否"]],
+    "penalties": [["沪市监罚〔2025〕1号", "上海市市场监督管理局", "2025-06-01", "虚假宣传", "50000", "CNY"]],
+    "tax_ratings": [["2025", "B"]],
+    "pledges": [["股权出质", "GQ-2026-001", "某信托公司", "800000", "CNY", "2026-01-10", "否"]],
+    "credit_report": [["2026-10-31", "CNY", "0", "2000000", "3"]],
+    "credit_report_loans": [["工商银行", "3000000", "0"]],
+}
+
+
+def xlsx_template() -> bytes:
+    """A workbook in the portal's format: every sheet with its header and an example row (text cells)."""
+    import openpyxl
+
+    from creditportal.core.lists import safe_cell
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, (_section, columns) in SHEETS.items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(columns)
+        for row in TEMPLATE_EXAMPLE.get(name, []):
+            sheet.append([safe_cell(value) for value in row])
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()

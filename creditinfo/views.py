@@ -49,6 +49,22 @@ class OutsideImportFileView(PortalPermissionMixin, View):
         return FileResponse(handle, as_attachment=True, filename=imp.original_name)
 
 
+class OutsideTemplateView(PortalPermissionMixin, View):
+    """The XLSX template of the portal's format (every sheet with its header and an example row)."""
+
+    permission_required = "creditinfo.view_outsideimport"
+
+    def get(self, request):
+        from django.http import HttpResponse
+
+        from .adapters import xlsx_template
+
+        response = HttpResponse(xlsx_template(), content_type="application/vnd.openxmlformats-officedocument."
+                                                             "spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="outside-information-template.xlsx"'
+        return response
+
+
 class GroupSuggestionListView(PortalPermissionMixin, TemplateView):
     """Customers that share an actual controller or a controlling shareholder; the relationship manager confirms
     a group here (nothing is grouped without it)."""

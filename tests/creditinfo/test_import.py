@@ -193,3 +193,12 @@ def test_the_file_is_opened_for_download_with_an_audit_record(users, make_custom
     assert AuditEvent.objects.filter(action="download", object_id=str(imp.pk)).exists()
     with pytest.raises(NotAllowed):
         services.outside_import_open(actor=users["rm2"], outside_import=imp)
+
+
+def test_the_xlsx_template_imports_as_it_is(users, make_customer, do_import, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(users["collector"]).get("/creditinfo/template.xlsx")
+    assert response.status_code == 200
+    imp = do_import(make_customer(), SimpleUploadedFile("template.xlsx", response.content))
+    assert imp.kinds == list(rules.KINDS) and imp.record_count == 1 + 1 + 1 + 1 + 1 + 1

@@ -140,3 +140,20 @@ def test_the_outside_rules_are_configured_like_other_warning_rules():
     assert len(codes) == 10
     assert WarningRule.objects.get(code="outside-dishonest").severity == "high"
     assert WarningRule.objects.get(code="outside-controller-changed").severity == "medium"
+
+
+def test_a_risk_admin_changes_an_outside_rule_through_four_eyes(users):
+    from creditportal.core.errors import NotAllowed
+    from monitoring.models import WarningRule
+    from monitoring.services.configuration import warning_rule_propose
+    from proposals.services import change_approve
+
+    rule = WarningRule.objects.get(code="outside-controller-changed")
+    change = warning_rule_propose(actor=users["riskadmin"], rule=rule, severity="high")
+    assert WarningRule.objects.get(pk=rule.pk).severity == "medium"  # nothing in force before the approval
+    with pytest.raises(NotAllowed):
+        change_approve(actor=users["riskadmin"], change=change)
+    change_approve(actor=users["riskadmin2"], change=change)
+    assert WarningRule.objects.get(pk=rule.pk).severity == "high"
+    with pytest.raises(NotAllowed):
+        warning_rule_propose(actor=users["rm"], rule=rule, severity="low")
