@@ -37,6 +37,7 @@ LOCAL_APPS = [
     "proposals",
     "accounts",
     "customers",
+    "creditinfo",
     "ratings",
     "credit",
     "collection",

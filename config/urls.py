@@ -92,7 +92,7 @@ class SegmentIndexedResolver(URLResolver):
         return by_segment.get(segment, ungrouped).resolve(path)
 
 
-PAGE_APPS = ["accounts", "audit", "proposals", "customers", "ratings", "credit", "collection", "insurance", "monitoring", "provisions", "reports",
+PAGE_APPS = ["accounts", "audit", "proposals", "customers", "creditinfo", "ratings", "credit", "collection", "insurance", "monitoring", "provisions", "reports",
              "validation"]
 
 urlpatterns = [

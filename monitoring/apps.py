@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collection import events as collection_events
 from credit import events as credit_events
+from creditinfo import events as creditinfo_events
 from customers import events as customers_events
 from insurance import events as insurance_events
 from ratings import events as ratings_events
@@ -16,6 +17,7 @@ CUSTOMER_EVENTS = [
     collection_events.PAYMENT_POSTED,
     collection_events.WRITEOFF_APPROVED,
     insurance_events.INSURER_NOTIFIED,
+    creditinfo_events.IMPORT_APPLIED,
 ]
 # Events about several customers at once (payload ``customer_ids``): one task for all of them.
 CUSTOMERS_EVENTS = [ratings_events.DOWNGRADES_PROPOSED]

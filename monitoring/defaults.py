@@ -57,6 +57,27 @@ DEFAULT_RULES = [
      "notification to the insurer: notify it today, or the cover is lost. Raise the threshold to warn earlier."),
     ("insurer-claim-due", "File the insurance claim", "insurer_claim_days_left", "<=", "15", 0, 6, "medium", "none",
      "An insured overdue invoice without a claim is within N days of the policy's claim filing deadline."),
+    # outside credit information (creditinfo): a change an import found, detected within the window
+    ("outside-dishonest", "New dishonest judgement debtor record", "outside_new_dishonest", ">", "0", 30, 6, "high",
+     "suspend", "An import of outside information shows a 失信被执行人 record not seen before."),
+    ("outside-bankruptcy", "New bankruptcy record", "outside_new_bankruptcy", ">", "0", 30, 6, "high", "suspend",
+     "An import of outside information shows a bankruptcy record not seen before."),
+    ("outside-registration-status", "Registration status not active", "outside_registration_status", ">", "0", 30,
+     6, "high", "suspend", "The business registration's status is 吊销 or 注销 (not 存续)."),
+    ("outside-controller-changed", "Actual controller changed", "outside_controller_changed", ">", "0", 30, 6,
+     "medium", "rerate", "The actual controller in the business registration differs from the one before."),
+    ("outside-equity-pledge", "New equity pledge", "outside_new_equity_pledge", ">", "0", 30, 6, "medium", "rerate",
+     "An import of outside information shows an equity pledge not seen before."),
+    ("outside-chattel-mortgage", "New chattel mortgage", "outside_new_chattel_mortgage", ">", "0", 30, 6, "low",
+     "none", "An import of outside information shows a chattel mortgage not seen before."),
+    ("outside-enforcement", "New enforcement record or lawsuit", "outside_new_enforcement", ">", "0", 30, 6,
+     "medium", "rerate", "被执行人, 限制高消费 or a lawsuit as defendant not seen before."),
+    ("outside-penalty", "New administrative penalty", "outside_new_penalty", ">", "0", 30, 6, "low", "none",
+     "An import of outside information shows an administrative penalty not seen before."),
+    ("outside-tax-downgrade", "Tax credit rating lowered", "outside_tax_downgraded", ">", "0", 30, 6, "medium",
+     "rerate", "The latest tax credit rating is worse than the one before (or C or D)."),
+    ("outside-credit-overdue", "Overdue amount up in the credit report", "outside_credit_overdue_up", ">", "0", 30,
+     6, "high", "reduce_limit", "The central bank's credit report shows more overdue than the one before."),
 ]
 # Shipped but not enabled: they need the customer's history to mean something; the risk administrator turns them on.
 SHIPPED_DISABLED = {"limit-under-used", "payment-pattern-change"}
@@ -87,6 +108,16 @@ CHINESE = {
                                "好客户突然全部提前付款，或相反。"),
     "insurer-notice-due": ("通知保险人逾期发票", "已投保发票到达保单规定的报损期限（逾期 N 天）仍未通知保险人：须当天通知，否则失去保障。"),
     "insurer-claim-due": ("向保险人提出索赔", "未索赔的已投保逾期发票距保单索赔期限不足 N 天。"),
+    "outside-dishonest": ("新增失信被执行人记录", "外部信息导入显示此前未见的失信被执行人记录。"),
+    "outside-bankruptcy": ("新增破产记录", "外部信息导入显示此前未见的破产记录。"),
+    "outside-registration-status": ("登记状态非存续", "工商登记状态为吊销或注销（非存续）。"),
+    "outside-controller-changed": ("实际控制人变更", "工商登记的实际控制人与此前不同。"),
+    "outside-equity-pledge": ("新增股权出质", "外部信息导入显示此前未见的股权出质。"),
+    "outside-chattel-mortgage": ("新增动产抵押", "外部信息导入显示此前未见的动产抵押。"),
+    "outside-enforcement": ("新增被执行或诉讼记录", "此前未见的被执行人、限制高消费或作为被告的诉讼。"),
+    "outside-penalty": ("新增行政处罚", "外部信息导入显示此前未见的行政处罚。"),
+    "outside-tax-downgrade": ("纳税信用等级下降", "最新纳税信用等级比此前差（或为 C、D 级）。"),
+    "outside-credit-overdue": ("征信报告逾期金额上升", "人民银行征信报告显示的逾期金额高于此前。"),
 }
 
 DEFAULT_RATES = {

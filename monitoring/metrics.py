@@ -585,5 +585,11 @@ METRICS = {
 }
 
 
+# Outside credit information (creditinfo): one metric per change kind, in a module of its own.
+from .outside_metrics import METRICS as _OUTSIDE_METRICS  # noqa: E402
+
+METRICS.update(_OUTSIDE_METRICS)
+
+
 def compute(metric: str, ctx: EvaluationContext, rule) -> dict[int, tuple]:
     return METRICS[metric](ctx, rule)

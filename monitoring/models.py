@@ -78,6 +78,17 @@ class Metric(models.TextChoices):
                                                          "the last window against the windows before (days)")
     INSURER_NOTICE_DAYS_LEFT = "insurer_notice_days_left", _("days left to notify the insurer of an overdue invoice")
     INSURER_CLAIM_DAYS_LEFT = "insurer_claim_days_left", _("days left to file a claim with the insurer")
+    # outside credit information (creditinfo): changes an import found, detected within the window
+    OUTSIDE_NEW_DISHONEST = "outside_new_dishonest", _("new 失信被执行人 records (outside information)")
+    OUTSIDE_NEW_BANKRUPTCY = "outside_new_bankruptcy", _("new bankruptcy records (outside information)")
+    OUTSIDE_STATUS = "outside_registration_status", _("registration status not 存续 (outside information)")
+    OUTSIDE_CONTROLLER_CHANGED = "outside_controller_changed", _("actual controller changed (outside information)")
+    OUTSIDE_NEW_EQUITY_PLEDGE = "outside_new_equity_pledge", _("new equity pledges (outside information)")
+    OUTSIDE_NEW_CHATTEL_MORTGAGE = "outside_new_chattel_mortgage", _("new chattel mortgages (outside information)")
+    OUTSIDE_NEW_ENFORCEMENT = "outside_new_enforcement", _("new enforcement records or lawsuits (outside information)")
+    OUTSIDE_NEW_PENALTY = "outside_new_penalty", _("new administrative penalties (outside information)")
+    OUTSIDE_TAX_DOWNGRADED = "outside_tax_downgraded", _("tax credit rating lowered (outside information)")
+    OUTSIDE_CREDIT_OVERDUE_UP = "outside_credit_overdue_up", _("overdue amount up in the credit report (outside information)")
 
 
 class WarningRule(models.Model):

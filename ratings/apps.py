@@ -28,3 +28,12 @@ class RatingsConfig(AppConfig):
             subscribe(event, on_new_data)
         CUSTOMER_TABS.add(Tab("ratings", _("Ratings"), "ratings/customer_tab.html", _ratings_tab_context,
                               permission="ratings.view_rating", order=100))
+        # Outside credit information (creditinfo, below ratings): the ``outside`` inputs of a rating, and a
+        # re-check when an import changed them.
+        from creditinfo.events import IMPORT_APPLIED
+        from creditinfo.providers import OutsideInputs
+
+        from .providers import INPUT_SOURCES
+
+        INPUT_SOURCES.add(OutsideInputs())
+        subscribe(IMPORT_APPLIED, on_new_data)

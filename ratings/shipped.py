@@ -28,6 +28,15 @@ SHIPPED_TEXTS = [
     gettext_noop("Behaviour result D (one-vote veto)"),
     gettext_noop("Negative equity"),
     gettext_noop("Three or more negative records in 3 years"),
+    # the corporate scorecard's second version (migration 0010, issue 24)
+    gettext_noop("Default scorecard for corporate customers: financial ratios, payment behaviour, negative records, "
+                 "outside credit information (tax credit rating, court records), coverage and expert judgement (6C)."),
+    gettext_noop("Tax credit rating"),
+    gettext_noop("Court records (3 years)"),
+    gettext_noop("Credit insurance cover"),
+    gettext_noop("Collateral and guarantee coverage"),
+    gettext_noop("Dishonest judgement debtor (one-vote veto)"),
+    gettext_noop("Bankruptcy (one-vote veto)"),
     # grade meanings (migration 0007)
     gettext_noop("Strong profitability and a good payment record."),
     gettext_noop("Average profitability and payment record."),

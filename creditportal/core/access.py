@@ -81,6 +81,7 @@ _READ_ALL = [
     "creditportal.view_fxrate",
     # credit insurance: policies, buyer limits, notifications, claims (an RM sees their portfolio's)
     "insurance.view_*",
+    "creditinfo.view_*",
 ]
 # Reports (stored PDFs, batches) for every role but the collector: collectors work receivables, not credit files.
 _READ_REPORTS = ["reports.view_*"]
@@ -102,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_negativerecord", "customers.change_negativerecord",
         "customers.add_financialstatement", "customers.change_financialstatement",
         "customers.add_customergroup", "customers.change_customergroup",
+        "creditinfo.add_outsideimport",
         # may impose a suspension (stop deliveries), never lift one: "resume_*" is the approver's
         "customers.suspend_customer",
         "ratings.change_behaviourinput",
@@ -118,6 +120,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_all_customers", *_READ_PROVISIONS,
         # analysts spread statements (issue 24; relationship managers keep their right)
         "customers.add_financialstatement", "customers.change_financialstatement",
+        "creditinfo.add_outsideimport",
         "ratings.add_rating", "ratings.change_rating", "ratings.submit_rating", "ratings.approve_rating",
         "ratings.add_expertscore", "ratings.override_rating",
         "credit.review_creditapplication", "credit.decide_creditapplication", "credit.check_facility",

@@ -8,10 +8,10 @@ import tomllib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-APPS = ["audit", "accounts", "customers", "ratings", "credit", "collection", "insurance", "monitoring", "reports",
+APPS = ["audit", "accounts", "customers", "creditinfo", "ratings", "credit", "collection", "insurance", "monitoring", "reports",
         "validation", "demo"]
 RULES_MODULES = {"customers": "customers.rules", "credit": "credit.rules", "collection": "collection.rules",
-                 "monitoring": "monitoring.rules", "insurance": "insurance.rules"}
+                 "monitoring": "monitoring.rules", "creditinfo": "creditinfo.rules", "insurance": "insurance.rules"}
 FORBIDDEN = ("django", "rest_framework", "creditportal")
 
 

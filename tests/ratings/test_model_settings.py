@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_settings_are_set_on_a_draft_copied_to_new_versions_and_snapshotted(users):
     active = RatingModel.objects.get(code="corporate", state="active")
+    # the shipped model's second version: 70 % of the first version's weight is 60.20 % of its own (migration 0010)
     assert active.settings() == {"behaviour_window_months": 12, "behaviour_grace_days": 30,
-                                 "min_completeness": "70.00", "min_experts": 2}
+                                 "min_completeness": "60.20", "min_experts": 2}
     draft = services.model_new_version(actor=users["riskadmin"], model=active)
     services.model_update(actor=users["riskadmin"], model=draft, name=draft.name, behaviour_window_months=6,
                           behaviour_grace_days=15, min_completeness=Decimal("80"), min_experts=3)
