@@ -29,9 +29,9 @@ class StartActionForm(PortalForm):
 class WarningRuleForm(PortalModelForm):
     class Meta:
         model = WarningRule
-        fields = ["code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
-                  "recommended_action", "enabled", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        fields = ["code", "name", "name_en", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+                  "recommended_action", "enabled", "description", "description_en"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "description_en": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,4 +71,4 @@ class RatesForm(PortalForm):
         style_fields(self)
 
 
-SEVERITY_CHOICES = [("", _("any severity")), *Severity.choices]
+SEVERITY_CHOICES = [("", _("Any severity")), *Severity.choices]

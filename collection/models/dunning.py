@@ -100,11 +100,11 @@ DUNNING_LEVEL_FIELDS = ["order", "name", "days_past_due", "action"]
 
 
 class DunningChangeKind(models.TextChoices):
-    POLICY_CREATE = "policy_create", pgettext_lazy("dunning change", "new policy")
-    POLICY_UPDATE = "policy_update", pgettext_lazy("dunning change", "change of the policy")
-    LEVEL_CREATE = "level_create", pgettext_lazy("dunning change", "new level")
-    LEVEL_UPDATE = "level_update", pgettext_lazy("dunning change", "change of a level")
-    LEVEL_DELETE = "level_delete", pgettext_lazy("dunning change", "removal of a level")
+    POLICY_CREATE = "policy_create", pgettext_lazy("dunning change", "New policy")
+    POLICY_UPDATE = "policy_update", pgettext_lazy("dunning change", "Change of the policy")
+    LEVEL_CREATE = "level_create", pgettext_lazy("dunning change", "New level")
+    LEVEL_UPDATE = "level_update", pgettext_lazy("dunning change", "Change of a level")
+    LEVEL_DELETE = "level_delete", pgettext_lazy("dunning change", "Removal of a level")
 
 
 class DunningPolicyChange(ConfigChange):

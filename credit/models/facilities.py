@@ -20,10 +20,10 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     """授信额度: an approved limit the customer's orders and invoices draw on."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
-        SUSPENDED = "suspended", _("suspended")
-        EXPIRED = "expired", pgettext_lazy("limit", "expired")
-        CLOSED = "closed", _("closed")
+        ACTIVE = "active", pgettext_lazy("state", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("state", "Suspended")
+        EXPIRED = "expired", pgettext_lazy("limit", "Expired")
+        CLOSED = "closed", _("Closed")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="facilities")
@@ -83,9 +83,9 @@ class Order(models.Model):
     """An order (or drawdown) recorded against a facility: it reserves the limit until released."""
 
     class Status(models.TextChoices):
-        RESERVED = "reserved", _("reserved")
-        RELEASED = "released", _("released")
-        CANCELLED = "cancelled", _("cancelled")
+        RESERVED = "reserved", _("Reserved")
+        RELEASED = "released", _("Released")
+        CANCELLED = "cancelled", _("Cancelled")
 
     facility = models.ForeignKey(Facility, verbose_name=_("facility"), on_delete=models.PROTECT,
                                  related_name="orders")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField
@@ -19,9 +20,9 @@ GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
 
 class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        IN_FORCE = "in_force", _("in force")
-        SUPERSEDED = "superseded", _("superseded")
+        DRAFT = "draft", _("Draft")
+        IN_FORCE = "in_force", pgettext_lazy("state", "In force")
+        SUPERSEDED = "superseded", _("Superseded")
 
     name = models.CharField(_("name"), max_length=200)
     version = models.PositiveIntegerField(_("version"), unique=True)

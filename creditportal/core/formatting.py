@@ -93,6 +93,15 @@ def shipped(value):
     return shipped_text(value)
 
 
+@register.filter(name="localized")
+def localized_filter(obj, field="name"):
+    """A stored name (or ``field``) in the reader's language: ``{{ rule|localized }}``,
+    ``{{ rule|localized:"description" }}`` (``creditportal.core.naming``)."""
+    from .naming import localized
+
+    return localized(obj, field)
+
+
 @register.filter
 def width_class(value) -> str:
     """``portal-w-N``: a width of N % (0–100, rounded) as a class of portal.css, for progress bars (the

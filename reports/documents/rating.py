@@ -215,7 +215,7 @@ def _warnings(rating: Rating) -> list[dict]:
 
     rows = (Alert.objects.filter(customer_id=rating.customer_id, status__in=ACTIVE_ALERT_STATES)
             .select_related("rule").order_by("-raised_on", "-id")[:20])
-    return [{"rule": a.rule.name, "severity": a.get_severity_display(), "status": a.get_status_display(),
+    return [{"rule": a.rule.localized_name, "severity": a.get_severity_display(), "status": a.get_status_display(),
              "raised_on": common.date_text(a.raised_on), "value": common.plain(a.value, 4) if a.value is not None else "",
              "action": a.get_recommended_action_display()} for a in rows]
 
