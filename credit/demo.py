@@ -29,8 +29,8 @@ POLICY_RULES = [
     ("CCC", 2 * M, "0.2", 6, "1.0", 400, 3),
 ]
 
-MATRIX = [(1, "分行审批 Branch", 5 * M, "BB"), (2, "总行审批 Head office", 20 * M, "B"),
-          (3, "授信委员会 Credit committee", None, "CCC")]
+MATRIX = [(1, ("分行审批", "Branch"), 5 * M, "BB"), (2, ("总行审批", "Head office"), 20 * M, "B"),
+          (3, ("授信委员会", "Credit committee"), None, "CCC")]
 
 # customer key, currency, amount, term, target state, collateral
 SCENARIOS = [
@@ -50,18 +50,19 @@ def _policy(users, today):
     rules = [{"grade": g, "max_limit": limit, "max_equity_share": Decimal(share), "max_term_months": term,
               "min_coverage": None if cov is None else Decimal(cov), "pricing_spread_bps": bps, "review_months": months}
              for g, limit, share, term, cov, bps, months in POLICY_RULES]
-    policy = services.policy_create(actor=users["riskadmin"], name="授信政策 Credit policy 2026",
+    policy = services.policy_create(actor=users["riskadmin"], name="授信政策 2026", name_en="Credit policy 2026",
                                     effective_from=today - dt.timedelta(days=365), rules=rules,
                                     notes="Demo policy: limits by grade, share of equity soft, term soft.")
     services.policy_activate(actor=users["approver1"], policy=policy)
 
 
 def _matrix(users):
-    for number, name, amount, weakest in MATRIX:
+    for number, (name, name_en), amount, weakest in MATRIX:
         level = AuthorityLevel.objects.filter(number=number).first()
         if level is None:
             level = _approved(users, services.authority_level_propose(
-                actor=users["riskadmin"], number=number, name=name, max_amount=amount, weakest_grade=weakest))
+                actor=users["riskadmin"], number=number, name=name, name_en=name_en, max_amount=amount,
+                weakest_grade=weakest))
         approver = users.get(f"approver{number}")
         if approver is not None and not ApproverAuthority.objects.filter(user=approver).exists():
             _approved(users, services.approver_authority_propose(actor=users["riskadmin"], user=approver, level=level))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -109,7 +110,7 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.customer} {self.currency} {self.amount}"
+        return f"#{self.pk} {self.customer} {money(self.amount, self.currency)}"
 
     # transitions (only the state changes here; see credit.services)
     @transition(field=status, source=[Status.DRAFT, Status.RETURNED], target=Status.SUBMITTED)
@@ -187,7 +188,7 @@ class Collateral(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.currency} {self.market_value}"
+        return f"{self.get_kind_display()} {money(self.market_value, self.currency)}"
 
     @property
     def lendable_value(self) -> Decimal:

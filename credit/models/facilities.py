@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -56,7 +57,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.customer} {self.currency} {self.limit}"
+        return f"#{self.pk} {self.customer} {money(self.limit, self.currency)}"
 
     @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
     def suspend(self):
@@ -112,4 +113,4 @@ class Order(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.currency} {self.amount}"
+        return f"{self.reference} {money(self.amount, self.currency)}"

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
 from .. import rules
@@ -18,13 +19,14 @@ GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
 
 # --- Credit policy ----------------------------------------------------------------------------
 
-class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CreditPolicy(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_FORCE = "in_force", pgettext_lazy("state", "In force")
         SUPERSEDED = "superseded", _("Superseded")
 
     name = models.CharField(_("name"), max_length=200)
+    name_en = english_field(max_length=200)
     version = models.PositiveIntegerField(_("version"), unique=True)
     effective_from = models.DateField(_("effective from"))
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
@@ -45,7 +47,7 @@ class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         permissions = [("approve_creditpolicy", "Can put a credit policy in force (four-eyes)")]
 
     def __str__(self):
-        return f"{self.name} v{self.version}"
+        return f"{self.localized_name} v{self.version}"
 
     @transition(field=status, source=Status.DRAFT, target=Status.IN_FORCE)
     def activate(self):

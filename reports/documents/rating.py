@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 
 from audit.models import AuditEvent
 from creditportal.core.formatting import shipped_text
+from creditportal.core.naming import localized
 from creditportal.core.pdf import PDF_FONT_FAMILY
 from customers.labels import RATIO_GROUP_LABELS, RATIO_LABELS, line_item_label
 from customers.models import LINE_ITEMS, PeriodType
@@ -135,7 +136,7 @@ def _factors(rating: Rating) -> list[dict]:
         elif kind == "qualitative":
             shown = _("mean %(mean)s") % {"mean": common.plain(value)}
         else:
-            shown = str(value)
+            shown = str(selectors.factor_value_label(f))  # a category by its label ("Large", not "large")
         rows.append({
             "code": f.get("code"),
             "name": shipped_text(f.get("name") or definition.get(f.get("code"), {}).get("name", "")),
@@ -332,7 +333,7 @@ def rating_report_context(rating: Rating) -> dict:
             "date": common.date_text(rating.approved_on or rating.approved_at),
             "approved_at": common.date_text(rating.approved_at),
             "review_due": common.date_text(rating.review_due),
-            "model_name": shipped_text(model.name), "model_code": model.code, "model_version": model.version,
+            "model_name": localized(model), "model_code": model.code, "model_version": model.version,
             "state": rating.get_state_display(), "origin": rating.get_origin_display(),
             "as_of": common.date_text((rating.inputs or {}).get("as_of")),
             "meaning": shipped_text(selectors.grade_meaning(rating)),

@@ -22,8 +22,8 @@ def rules_post(overrides=None, include=("AAA", "AA", "A", "BBB", "BB", "B", "CCC
             "rules-MIN_NUM_FORMS": "0", "rules-MAX_NUM_FORMS": str(len(GRADES))}
     for i, grade in enumerate(GRADES):
         row = {"grade": grade, "eligible": "on", "max_limit": str(10_000_000 * (len(GRADES) - i)),
-               "max_limit_hard": "on", "max_equity_share": "0.5", "max_revenue_share": "0.25",
-               "max_term_months": "36", "min_coverage": "0.2", "pricing_spread_bps": str(50 + 10 * i),
+               "max_limit_hard": "on", "max_equity_share": "50", "max_revenue_share": "25",
+               "max_term_months": "36", "min_coverage": "20", "pricing_spread_bps": str(50 + 10 * i),
                "review_months": "12"}
         if grade in include:
             row["include"] = "on"
@@ -106,7 +106,7 @@ def test_bad_rule_input_is_shown_and_changes_nothing(setup, client_for):
     draft = services.policy_create(actor=setup.users["riskadmin"], name="Draft", effective_from=dt.date(2027, 1, 1),
                                    rules=[{"grade": "A", "max_limit": "1000"}])
     url = reverse("credit:policy_edit", args=[draft.pk])
-    for bad in ({"max_limit": "-5"}, {"max_equity_share": "1.5"}):
+    for bad in ({"max_limit": "-5"}, {"max_equity_share": "150"}):
         response = client.post(url, {**policy_post("Changed"), **rules_post({"BB": bad})})
         assert response.status_code == 200
         body = response.content.decode()
