@@ -111,9 +111,10 @@ def test_bad_rule_input_is_shown_and_changes_nothing(setup, client_for):
         assert response.status_code == 200
         body = response.content.decode()
         assert "invalid-feedback" in body
-        assert ("greater than or equal to 0" in body) if "max_limit" in bad else ("less than or equal to 1" in body)
+        # a share is typed in per cent (150 for 150 %) and explained in per cent
+        assert ("greater than or equal to 0" in body) if "max_limit" in bad else ("Enter at most 100%." in body)
         assert 'value="Changed"' in body                    # the user's input is kept
-        assert ('value="-5"' in body) if "max_limit" in bad else ('value="1.5"' in body)
+        assert ('value="-5"' in body) if "max_limit" in bad else ('value="150"' in body)
         draft.refresh_from_db()
         assert draft.name == "Draft"
         assert list(draft.rules.values_list("grade", "max_limit")) == [("A", D("1000"))]
