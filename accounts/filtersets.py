@@ -15,7 +15,7 @@ class UserFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(field_name="groups__name", label=_("Role"), empty_label=_("All roles"),
                                        choices=[(role, access.ROLE_LABELS[role]) for role in access.ROLES])
     is_active = django_filters.BooleanFilter(label=_("Status"), widget=forms.Select(
-        choices=[("", _("All")), ("true", pgettext_lazy("user status", "active")), ("false", _("deactivated"))]))
+        choices=[("", _("All")), ("true", pgettext_lazy("user status", "Active")), ("false", _("Deactivated"))]))
 
     class Meta:
         model = get_user_model()

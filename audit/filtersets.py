@@ -9,7 +9,7 @@ from .models import AuditEvent
 class AuditEventFilterSet(django_filters.FilterSet):
     user = django_filters.CharFilter(field_name="actor_username", lookup_expr="iexact", label=_("user"))
     object_type = django_filters.CharFilter(lookup_expr="iexact", label=_("object type"))
-    object_id = django_filters.CharFilter(label=_("object id"))
+    object_id = django_filters.CharFilter(label=_("Object ID"))
     action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices, label=_("action"))
     date_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("from"),
                                        widget=DateInput())

@@ -9,6 +9,7 @@ new event into the hash chain of ``audit.chain`` under the chain's lock, so no w
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.jsonfields import SnapshotJSONField
 
@@ -41,17 +42,17 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
-        CREATE = "create", _("create")
-        UPDATE = "update", _("update")
-        DELETE = "delete", _("delete")
-        TRANSITION = "transition", _("transition")
-        DOWNLOAD = "download", _("download")
-        UPLOAD = "upload", _("upload")
-        LOGIN = "login", _("login")
-        LOGIN_FAILED = "login_failed", _("failed login")
-        LOGOUT = "logout", _("logout")
-        EXPORT = "export", _("export")
-        RUN = "run", _("run")
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        TRANSITION = "transition", _("Transition")
+        DOWNLOAD = "download", _("Download")
+        UPLOAD = "upload", _("Upload")
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        EXPORT = "export", _("Export")
+        RUN = "run", pgettext_lazy("audit action", "Run")
 
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)

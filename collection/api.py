@@ -172,7 +172,7 @@ class DunningLevelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DunningLevel
-        fields = ["id", "order", "name", "days_past_due", "action"]
+        fields = ["id", "order", "name", "name_en", "days_past_due", "action"]
 
 
 class DunningPolicySerializer(serializers.ModelSerializer):
@@ -180,7 +180,7 @@ class DunningPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DunningPolicy
-        fields = ["id", "name", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
+        fields = ["id", "name", "name_en", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
                   "letter_language", "levels"]
 
 

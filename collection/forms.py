@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm
+from creditportal.core.forms import AmountField, DateInput, IntegerField, PercentField, PortalForm
 from creditportal.core.money import CURRENCIES, to_decimal
 from customers.models import Customer
 
@@ -45,7 +45,7 @@ class InvoiceForm(UserScopedForm):
     number = forms.CharField(max_length=64, label=_("invoice number"))
     issue_date = forms.DateField(widget=DATE, label=_("issue date"))
     due_date = forms.DateField(widget=DATE, label=_("due date"))
-    amount = DecimalField(max_digits=18, decimal_places=2, label=_("amount"))
+    amount = AmountField(label=_("amount"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))
     description = forms.CharField(max_length=200, required=False, label=_("description"))
     facility = forms.ModelChoiceField(queryset=None, required=False, label=_("facility"),
@@ -62,7 +62,7 @@ class InvoiceForm(UserScopedForm):
 class PaymentForm(UserScopedForm):
     customer = CustomerField(queryset=Customer.objects.none(), label=_("customer"))
     received_on = forms.DateField(widget=DATE, label=_("received on"))
-    amount = DecimalField(max_digits=18, decimal_places=2, label=_("amount"))
+    amount = AmountField(label=_("amount"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))
     reference = forms.CharField(max_length=100, required=False, label=_("reference"))
     allocations = forms.CharField(
@@ -89,7 +89,7 @@ class ClaimPayoutForm(UserScopedForm):
     customer = CustomerField(queryset=Customer.objects.none(), label=_("customer"))
     kind = forms.ChoiceField(choices=ClaimPayoutKind.choices, label=_("kind"))
     paid_on = forms.DateField(widget=DATE, label=_("date"))
-    amount = DecimalField(max_digits=18, decimal_places=2, label=_("amount"))
+    amount = AmountField(label=_("amount"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))
     invoice_number = forms.CharField(max_length=64, required=False, label=_("invoice number"))
     reason = forms.CharField(max_length=200, label=_("reason"))
@@ -140,23 +140,24 @@ class ActivityForm(PortalForm):
 
 class PromiseForm(PortalForm):
     promised_date = forms.DateField(widget=DATE, label=_("promised date"))
-    amount = DecimalField(max_digits=18, decimal_places=2, label=_("amount"))
+    amount = AmountField(label=_("amount"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))
     note = forms.CharField(max_length=200, required=False, label=_("note"))
 
 
 class RecoveryForm(PortalForm):
     received_on = forms.DateField(widget=DATE, label=_("received on"))
-    amount = DecimalField(max_digits=18, decimal_places=2, label=_("amount"))
+    amount = AmountField(label=_("amount"))
     currency = forms.ChoiceField(choices=CURRENCIES, initial="CNY", label=_("currency"))
     reference = forms.CharField(max_length=100, required=False, label=_("reference"))
 
 
 class DunningPolicyForm(PortalForm):
     name = forms.CharField(max_length=100, label=_("name"))
+    name_en = forms.CharField(max_length=100, label=_("name (English)"), required=False)
     is_active = forms.BooleanField(required=False, label=_("active"))
-    small_amount_tolerance = DecimalField(max_digits=18, decimal_places=2, label=_("small-amount tolerance"))
-    late_fee_daily_rate = DecimalField(max_digits=9, decimal_places=7, label=_("late fee daily rate"))
+    small_amount_tolerance = AmountField(label=_("small-amount tolerance"))
+    late_fee_daily_rate = PercentField(max_digits=9, decimal_places=7, max_value=None, label=_("late fee daily rate"))
     case_open_order = IntegerField(min_value=0, required=False, label=_("open a case at level"))
     letter_language = forms.ChoiceField(choices=Language.choices, label=_("letter language"))
 
@@ -164,6 +165,7 @@ class DunningPolicyForm(PortalForm):
 class DunningLevelForm(PortalForm):
     order = IntegerField(min_value=0, label=pgettext_lazy("dunning level", "order"))
     name = forms.CharField(max_length=100, label=_("name"))
+    name_en = forms.CharField(max_length=100, label=_("name (English)"), required=False)
     days_past_due = IntegerField(label=_("days past due"))
     action = forms.ChoiceField(choices=DunningActionKind.choices, label=_("action"))
 

@@ -59,6 +59,6 @@ def _dunning_change_panels(user):
         user, DunningPolicyChange, title=_("Dunning changes awaiting my approval"),
         url=reverse("collection:policy_list"),
         label=lambda c: _("%(kind)s, proposed by %(user)s") % {
-            "kind": f"{c.get_kind_display()}: {c.policy.name if c.policy else c.values.get('name', '')}",
+            "kind": f"{c.get_kind_display()}: {c.policy.localized_name if c.policy else c.values.get('name', '')}",
             "user": c.proposed_by.username},
         item_url=lambda c: reverse("collection:dunning_change_detail", args=[c.pk]))

@@ -41,8 +41,8 @@ POLICY_TERMS = {
 DEMO_TERMS = {"haixin_trade": (90, Decimal("0.5"))}
 DEFAULT_DEMO_TERMS = (30, Decimal("1"))
 
-MATRIX = [(1, "分行审批 Branch", 5 * M, "BB"), (2, "总行审批 Head office", 20 * M, "B"),
-          (3, "授信委员会 Credit committee", None, "CCC")]
+MATRIX = [(1, ("分行审批", "Branch"), 5 * M, "BB"), (2, ("总行审批", "Head office"), 20 * M, "B"),
+          (3, ("授信委员会", "Credit committee"), None, "CCC")]
 
 # customer key, currency, amount, term, target state, collateral
 SCENARIOS = [
@@ -65,7 +65,7 @@ def _policy(users, today):
               "deposit_percent": None if POLICY_TERMS[g][2] is None else Decimal(POLICY_TERMS[g][2]),
               "sizing_method": "sales_days"}
              for g, limit, share, term, cov, bps, months in POLICY_RULES]
-    policy = services.policy_create(actor=users["riskadmin"], name="授信政策 Credit policy 2026",
+    policy = services.policy_create(actor=users["riskadmin"], name="授信政策 2026", name_en="Credit policy 2026",
                                     effective_from=today - dt.timedelta(days=365), rules=rules,
                                     notes="Demo policy: limits by grade, share of equity soft, term soft.",
                                     overdue_tolerance_days=30)
@@ -73,11 +73,12 @@ def _policy(users, today):
 
 
 def _matrix(users):
-    for number, name, amount, weakest in MATRIX:
+    for number, (name, name_en), amount, weakest in MATRIX:
         level = AuthorityLevel.objects.filter(number=number).first()
         if level is None:
             level = _approved(users, services.authority_level_propose(
-                actor=users["riskadmin"], number=number, name=name, max_amount=amount, weakest_grade=weakest))
+                actor=users["riskadmin"], number=number, name=name, name_en=name_en, max_amount=amount,
+                weakest_grade=weakest))
         approver = users.get(f"approver{number}")
         if approver is not None and not ApproverAuthority.objects.filter(user=approver).exists():
             _approved(users, services.approver_authority_propose(actor=users["riskadmin"], user=approver, level=level))

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm
+from creditportal.core.forms import AmountField, DateInput, DecimalField, IntegerField, PercentField, PortalForm
 from creditportal.core.money import CURRENCIES
 
 from . import rules
@@ -18,7 +18,7 @@ class ApplicationForm(PortalForm):
     application_type = forms.ChoiceField(label=_("Type"), choices=CreditApplication.Type.choices)
     facility = forms.ModelChoiceField(label=_("Facility to change"), queryset=None, required=False,
                                       help_text=_("For an increase, renewal or decrease."))
-    amount = DecimalField(label=_("Limit requested"), max_digits=18, decimal_places=2, min_value=0)
+    amount = AmountField(label=_("Limit requested"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     term_months = IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
     payment_term_days = IntegerField(label=_("Payment term (days)"), min_value=1, max_value=3650, required=False,
@@ -48,11 +48,11 @@ class ApplicationEditForm(ApplicationForm):
 class CollateralForm(PortalForm):
     kind = forms.ChoiceField(label=_("Type"), choices=Collateral.Kind.choices)
     description = forms.CharField(label=_("Description"), required=False, max_length=300)
-    market_value = DecimalField(label=_("Market value"), max_digits=18, decimal_places=2, min_value=0)
+    market_value = AmountField(label=_("Market value"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    haircut = DecimalField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
+    haircut = PercentField(label=_("Haircut"), max_digits=5, decimal_places=4, min_value=0, max_value=1,
                            required=False,
-                           help_text=_("A fraction: 0.3 takes 30 per cent off the market value. Empty: the haircut "
+                           help_text=_("30 takes 30 per cent off the market value. Empty: the haircut "
                                        "table's for the type; a smaller one needs a reason."))
     haircut_reason = forms.CharField(label=_("Reason for a smaller haircut"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 2}))
@@ -71,7 +71,7 @@ class GuarantorForm(PortalForm):
     mapped_grade = forms.ChoiceField(label=_("Grade on the master scale"), required=False,
                                      choices=[("", _("as the agency grade"))] + [(g, g) for g in rules.DEFAULT_GRADES])
     external_rated_on = forms.DateField(label=_("Agency rating date"), widget=DATE, required=False)
-    amount = DecimalField(label=_("Amount guaranteed"), max_digits=18, decimal_places=2, min_value=0)
+    amount = AmountField(label=_("Amount guaranteed"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
 
     def __init__(self, *args, customers=None, **kwargs):
@@ -103,7 +103,7 @@ class ActionForm(PortalForm):
 
 
 class LimitCheckForm(PortalForm):
-    amount = DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
+    amount = AmountField(label=_("Amount"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
 
 
@@ -113,7 +113,7 @@ class OrderForm(LimitCheckForm):
 
 class FacilityReasonForm(PortalForm):
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    new_limit = DecimalField(label=_("New limit"), max_digits=18, decimal_places=2, min_value=0, required=False)
+    new_limit = AmountField(label=_("New limit"), min_value=0, required=False)
 
 
 class DelegationForm(PortalForm):
@@ -138,12 +138,12 @@ def facility_choices(queryset):
 
 # --- Configuration: policies, authority matrix, group limits -------------------------------------
 
-AMOUNT = {"max_digits": 18, "decimal_places": 2}
-SHARE = {"max_digits": 6, "decimal_places": 4, "min_value": 0, "max_value": 1}
+SHARE = {"max_digits": 6, "decimal_places": 4, "min_value": 0, "max_value": 1}  # fractions, typed in per cent
 
 
 class PolicyForm(PortalForm):
     name = forms.CharField(label=_("Name"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     effective_from = forms.DateField(label=_("Effective from"), widget=DATE)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     overdue_tolerance_days = IntegerField(
@@ -163,17 +163,17 @@ class PolicyRuleForm(PortalForm):
     grade = forms.ChoiceField(choices=GRADE_CHOICES, widget=forms.HiddenInput)
     include = forms.BooleanField(label=_("In the policy"), required=False)
     eligible = forms.BooleanField(label=_("Eligible"), required=False)
-    max_limit = DecimalField(label=_("Maximum limit"), min_value=0, required=False, **AMOUNT)
+    max_limit = AmountField(label=_("Maximum limit"), min_value=0, required=False)
     max_limit_hard = forms.BooleanField(label=_("Hard"), required=False)
-    max_equity_share = DecimalField(label=_("Share of equity"), required=False, **SHARE,
-                                          help_text=_("A fraction: 0.5 is half."))
-    max_revenue_share = DecimalField(label=_("Share of revenue"), required=False, **SHARE)
+    max_equity_share = PercentField(label=_("Share of equity"), required=False, **SHARE,
+                                    help_text=_("In per cent: 50 is half."))
+    max_revenue_share = PercentField(label=_("Share of revenue"), required=False, **SHARE)
     share_hard = forms.BooleanField(label=_("Hard"), required=False)
     max_term_months = IntegerField(label=_("Maximum term (months)"), min_value=1, max_value=600,
                                          required=False)
     term_hard = forms.BooleanField(label=_("Hard"), required=False)
-    min_coverage = DecimalField(label=_("Required coverage"), max_digits=6, decimal_places=4, min_value=0,
-                                      max_value=10, required=False)
+    min_coverage = PercentField(label=_("Required coverage"), max_digits=6, decimal_places=4, min_value=0,
+                                max_value=10, required=False)
     coverage_hard = forms.BooleanField(label=_("Hard"), required=False)
     pricing_spread_bps = IntegerField(label=_("Spread (bp)"), min_value=0, max_value=100000)
     review_months = IntegerField(label=_("Review (months)"), min_value=1, max_value=120)
@@ -208,8 +208,9 @@ PolicyRuleFormSet = forms.formset_factory(PolicyRuleForm, formset=BasePolicyRule
 class AuthorityLevelForm(PortalForm):
     number = IntegerField(label=_("Level"), min_value=1, max_value=99)
     name = forms.CharField(label=_("Name"), max_length=100)
-    max_amount = DecimalField(label=_("Maximum amount (reporting currency)"), min_value=0, required=False,
-                                    help_text=_("Empty: no upper limit."), **AMOUNT)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
+    max_amount = AmountField(label=_("Maximum amount (reporting currency)"), min_value=0, required=False,
+                             help_text=_("Empty: no upper limit."))
     weakest_grade = forms.ChoiceField(label=_("Weakest grade it may approve"), required=False,
                                       choices=[("", "—")] + GRADE_CHOICES)
 
@@ -230,7 +231,7 @@ class ApproverAuthorityForm(PortalForm):
 
 class GroupLimitForm(PortalForm):
     group = forms.ModelChoiceField(label=_("Group of related companies"), queryset=None)
-    limit = DecimalField(label=_("Group limit"), min_value=0, **AMOUNT)
+    limit = AmountField(label=_("Group limit"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     expiry_date = forms.DateField(label=_("Expiry"), widget=DATE, required=False)
     active = forms.BooleanField(label=pgettext_lazy("in force", "Active"), required=False, initial=True)

@@ -72,14 +72,14 @@ class LegalForm(models.TextChoices):
 class CustomerSize(models.TextChoices):
     MICRO = "micro", _("Micro")
     SMALL = "small", _("Small")
-    MEDIUM = "medium", _("Medium")
+    MEDIUM = "medium", pgettext_lazy("company size", "Medium")
     LARGE = "large", _("Large")
 
 
 class CustomerStatus(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
     ACTIVE = "active", pgettext_lazy("customer status", "Active")
-    SUSPENDED = "suspended", _("Suspended")
+    SUSPENDED = "suspended", pgettext_lazy("customer status", "Suspended")
     CLOSED = "closed", _("Closed")
 
 
@@ -316,9 +316,9 @@ class PeriodType(models.TextChoices):
 
 
 class StatementUnit(models.IntegerChoices):
-    YUAN = 1, _("yuan (元)")
-    THOUSAND = 1000, _("thousand yuan (千元)")
-    TEN_THOUSAND = 10000, _("ten thousand yuan (万元)")
+    YUAN = 1, _("Yuan (元)")
+    THOUSAND = 1000, _("Thousand yuan (千元)")
+    TEN_THOUSAND = 10000, pgettext_lazy("amount unit", "Ten thousand yuan")
 
 
 # Line items of a statement, in the order of the entry form, the import template and the tables.
@@ -395,7 +395,7 @@ class FinancialStatement(models.Model):
     financing_cash_flow = _line(_("net cash flow from financing activities"))
 
     source = models.CharField(_("source"), max_length=10, default="manual",
-                              choices=[("manual", _("entered")), ("import", _("imported"))])
+                              choices=[("manual", _("Entered")), ("import", pgettext_lazy("source", "Imported"))])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -168,8 +168,8 @@ class WarningRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WarningRule
-        fields = ["id", "code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
-                  "recommended_action", "enabled", "description", "updated_at"]
+        fields = ["id", "code", "name", "name_en", "metric", "comparison", "threshold", "window_days", "periods",
+                  "severity", "recommended_action", "enabled", "description", "description_en", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {"code": {"validators": []}}
 

@@ -82,8 +82,9 @@ DEFAULT_RULES = [
 # Shipped but not enabled: they need the customer's history to mean something; the risk administrator turns them on.
 SHIPPED_DISABLED = {"limit-under-used", "payment-pattern-change"}
 
-# A rule's name and description are shown as stored, in either language; the shipped rules carry both
-# ("中文 English", as the shipped dunning levels do). Rules a risk administrator renamed keep their text.
+# A rule's name and description in Chinese (``name``, ``description``) and in English (``name_en``,
+# ``description_en``): pages show the reader's (``creditportal.core.naming``). Before the English fields existed
+# the shipped rules carried both run together ("中文 English", ``bilingual``; migrations 0002 and 0006).
 CHINESE = {
     "overdue-30": ("逾期超过 30 天", "最早未结发票逾期超过 N 天。"),
     "overdue-90": ("逾期超过 90 天", "最早未结发票逾期超过 90 天：敞口为次级或更差。"),
@@ -135,13 +136,25 @@ def bilingual(code, name, description):
     return (f"{zh_name} {name}".strip(), f"{zh_description} {description}".strip())
 
 
-def rule_dicts():
+def two_languages(code, name, description):
+    """The shipped (name, name_en, description, description_en) of rule ``code``."""
+    zh_name, zh_description = CHINESE.get(code, ("", ""))
+    return (zh_name or name, name if zh_name else "", zh_description or description,
+            description if zh_description else "")
+
+
+def rule_dicts(*, legacy=False):
+    """The shipped rules as field values; ``legacy``: in the shape of migration 0002 (one name field)."""
     keys = ["code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
             "recommended_action", "description"]
     for row in DEFAULT_RULES:
         data = dict(zip(keys, row))
         data["threshold"] = Decimal(data["threshold"])
-        data["name"], data["description"] = bilingual(data["code"], data["name"], data["description"])
+        if legacy:
+            data["name"], data["description"] = bilingual(data["code"], data["name"], data["description"])
+        else:
+            data["name"], data["name_en"], data["description"], data["description_en"] = two_languages(
+                data["code"], data["name"], data["description"])
         if data["code"] in SHIPPED_DISABLED:
             data["enabled"] = False
         yield data

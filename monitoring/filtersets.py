@@ -8,6 +8,7 @@ declaration of one parameter the selector reads.
 """
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from collection.rules import BUCKET_KEYS
 from creditportal.core.filters import IdFilter, PlausibleDateFilter
@@ -18,7 +19,7 @@ from .models import (
     Alert, AlertStatus, AssetClassification, ClassificationStatus, ProvisionLine, Severity, Tier, WatchlistEntry,
 )
 
-FLAG = [("1", _("yes")), ("true", _("yes")), ("0", _("no")), ("false", _("no"))]
+FLAG = [("1", _("Yes")), ("true", _("Yes")), ("0", _("No")), ("false", _("No"))]
 GRADE_MAX = 8
 
 
@@ -30,7 +31,7 @@ class _Declared(django_filters.FilterSet):
 
 
 class AlertFilterSet(_Declared):
-    status = django_filters.ChoiceFilter(choices=[("active", _("active")), ("all", _("all")), *AlertStatus.choices])
+    status = django_filters.ChoiceFilter(choices=[("active", pgettext_lazy("alert status", "Active")), ("all", _("All")), *AlertStatus.choices])
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
     rule = django_filters.CharFilter(max_length=50)
     customer = IdFilter()

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import DateInput, DecimalField, IntegerField, PortalForm, PortalModelForm
+from creditportal.core.forms import AmountField, DateInput, DecimalField, IntegerField, PercentField, PortalForm, PortalModelForm
 
 from .models import RecommendedAction, Severity, Tier, WarningRule
 
@@ -12,8 +12,7 @@ class CommentForm(PortalForm):
 
 class StartActionForm(PortalForm):
     action = forms.ChoiceField(label=_("Action"), choices=[c for c in RecommendedAction.choices if c[0] != "none"])
-    new_limit = DecimalField(label=_("New limit (for a reduction)"), required=False, max_digits=18,
-                                   decimal_places=2, min_value=0)
+    new_limit = AmountField(label=_("New limit (for a reduction)"), required=False, min_value=0)
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, actions=None, **kwargs):
@@ -29,9 +28,9 @@ class StartActionForm(PortalForm):
 class WarningRuleForm(PortalModelForm):
     class Meta:
         model = WarningRule
-        fields = ["code", "name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
-                  "recommended_action", "enabled", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        fields = ["code", "name", "name_en", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+                  "recommended_action", "enabled", "description", "description_en"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "description_en": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,11 +63,11 @@ class RatesForm(PortalForm):
     def __init__(self, *args, rates=None, **kwargs):
         super().__init__(*args, **kwargs)
         for tier, label in Tier.choices:
-            self.fields[tier] = DecimalField(label=label, max_digits=6, decimal_places=4, min_value=0,
-                                                   max_value=1, initial=(rates or {}).get(tier))
+            self.fields[tier] = PercentField(label=label, max_digits=6, decimal_places=4, min_value=0,
+                                             max_value=1, initial=(rates or {}).get(tier))
         from creditportal.core.forms import style_fields
 
         style_fields(self)
 
 
-SEVERITY_CHOICES = [("", _("any severity")), *Severity.choices]
+SEVERITY_CHOICES = [("", _("Any severity")), *Severity.choices]

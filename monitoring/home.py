@@ -58,7 +58,7 @@ def home_panels(user):
         panels.append({
             "title": _("My open alerts"), "count": count,
             "url": reverse("monitoring:alert_list") + "?status=open&mine=1",
-            "items": [{"label": f"[{a.get_severity_display()}] {a.customer.name} · {a.rule.name}",
+            "items": [{"label": f"[{a.get_severity_display()}] {a.customer.name} · {a.rule.localized_name}",
                        "url": reverse("monitoring:alert_detail", args=[a.pk]),
                        "age_days": (today - a.raised_on).days} for a in alerts],
         })

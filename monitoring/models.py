@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField, CurrencyField
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from customers.models import Customer
 from proposals.models import ConfigChange
@@ -28,10 +29,10 @@ from . import rules
 
 
 class Severity(models.TextChoices):
-    LOW = "low", _("low")
-    MEDIUM = "medium", _("medium")
-    HIGH = "high", _("high")
-    CRITICAL = "critical", _("critical")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", pgettext_lazy("severity", "Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
@@ -45,33 +46,33 @@ class Comparison(models.TextChoices):
 
 
 class RecommendedAction(models.TextChoices):
-    NONE = "none", _("none")
-    RERATE = "rerate", _("re-rate the customer")
-    REDUCE_LIMIT = "reduce_limit", _("reduce the limit")
-    SUSPEND = "suspend", _("suspend deliveries")
-    ASK_COLLATERAL = "ask_collateral", _("ask for collateral")
+    NONE = "none", _("None")
+    RERATE = "rerate", _("Re-rate the customer")
+    REDUCE_LIMIT = "reduce_limit", pgettext_lazy("recommended action", "Reduce the limit")
+    SUSPEND = "suspend", _("Suspend deliveries")
+    ASK_COLLATERAL = "ask_collateral", _("Ask for collateral")
 
 
 class Metric(models.TextChoices):
     """What a rule measures for each customer (computed set-wise in ``monitoring.metrics``)."""
 
-    OVERDUE_DAYS = "overdue_days", _("days past due (oldest open invoice)")
-    UTILISATION = "utilisation", _("limit utilisation (fraction)")
-    DOWNGRADE_NOTCHES = "downgrade_notches", _("notches downgraded by the last approved rating")
-    DOWNGRADE_PROPOSED = "downgrade_proposed", _("notches of a proposed downgrade")
-    CURRENT_RATIO_CHANGE = "current_ratio_change", _("current ratio change year on year (fraction)")
-    EQUITY = "equity", _("owners' equity (yuan, latest statement)")
-    LOSS_AFTER_PROFIT = "loss_after_profit", _("loss after a profit (1 = yes)")
-    ORDER_VOLUME_Z = "order_volume_z", _("order volume z-score against the trailing average")
-    LARGE_ORDERS_LATE = "large_orders_late", _("order volume z-score while payments are late")
-    NEGATIVE_RECORDS = "negative_records", _("new negative records in the window")
-    REVIEW_OVERDUE_DAYS = "review_overdue_days", _("days the rating review is overdue")
-    FACILITY_EXPIRY_DAYS = "facility_expiry_days", _("days until a facility expires")
-    COVENANT_BREACHES = "covenant_breaches", _("covenant breaches in the window")
-    COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("collateral coverage below the requirement (fraction)")
-    REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("days a collateral revaluation is overdue")
+    OVERDUE_DAYS = "overdue_days", _("Days past due (oldest open invoice)")
+    UTILISATION = "utilisation", _("Limit utilisation (fraction)")
+    DOWNGRADE_NOTCHES = "downgrade_notches", _("Notches downgraded by the last approved rating")
+    DOWNGRADE_PROPOSED = "downgrade_proposed", _("Notches of a proposed downgrade")
+    CURRENT_RATIO_CHANGE = "current_ratio_change", _("Current ratio change year on year (fraction)")
+    EQUITY = "equity", _("Owners' equity (yuan, latest statement)")
+    LOSS_AFTER_PROFIT = "loss_after_profit", _("Loss after a profit (1 = yes)")
+    ORDER_VOLUME_Z = "order_volume_z", _("Order volume z-score against the trailing average")
+    LARGE_ORDERS_LATE = "large_orders_late", _("Order volume z-score while payments are late")
+    NEGATIVE_RECORDS = "negative_records", _("New negative records in the window")
+    REVIEW_OVERDUE_DAYS = "review_overdue_days", _("Days the rating review is overdue")
+    FACILITY_EXPIRY_DAYS = "facility_expiry_days", _("Days until a facility expires")
+    COVENANT_BREACHES = "covenant_breaches", _("Covenant breaches in the window")
+    COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("Collateral coverage below the requirement (fraction)")
+    REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("Days a collateral revaluation is overdue")
     REVALUATION_DUE_DAYS = "revaluation_due_days", _("days until a collateral revaluation falls due")
-    EXPIRED_DOCUMENTS = "expired_documents", _("documents past their expiry date")
+    EXPIRED_DOCUMENTS = "expired_documents", _("Documents past their expiry date")
     LIMIT_USAGE_AVERAGE = "limit_usage_average", _("average month-end limit usage over the trailing periods "
                                                    "(fraction)")
     PAYMENT_PATTERN_CHANGE = "payment_pattern_change", _("change of the average days paid after the due date: "
@@ -91,7 +92,7 @@ class Metric(models.TextChoices):
     OUTSIDE_CREDIT_OVERDUE_UP = "outside_credit_overdue_up", _("overdue amount up in the credit report (outside information)")
 
 
-class WarningRule(models.Model):
+class WarningRule(LocalizedNameMixin, models.Model):
     """An early-warning rule: a customer fires it when ``metric comparison threshold`` holds.
 
     ``window_days`` is the look-back (or look-ahead) period the metric uses where it has one (new
@@ -101,6 +102,7 @@ class WarningRule(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_en = english_field(max_length=200)
     metric = models.CharField(_("metric"), max_length=40, choices=Metric.choices)
     comparison = models.CharField(_("comparison"), max_length=2, choices=Comparison.choices)
     threshold = models.DecimalField(_("threshold"), max_digits=20, decimal_places=4)
@@ -111,6 +113,7 @@ class WarningRule(models.Model):
                                           default=RecommendedAction.NONE)
     enabled = models.BooleanField(_("enabled"), default=True)
     description = models.TextField(_("description"), blank=True)
+    description_en = english_field(text=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -127,20 +130,17 @@ class WarningRule(models.Model):
             models.CheckConstraint(condition=Q(periods__gte=2), name="monitoring_rule_periods_min"),
         ]
 
-    def __str__(self):
-        return self.name
-
     def fires(self, value) -> bool:
         return rules.compare(value, self.comparison, self.threshold)
 
 
-RULE_CHANGE_FIELDS = ["name", "metric", "comparison", "threshold", "window_days", "periods", "severity",
-                      "recommended_action", "enabled", "description"]
+RULE_CHANGE_FIELDS = ["name", "name_en", "metric", "comparison", "threshold", "window_days", "periods", "severity",
+                      "recommended_action", "enabled", "description", "description_en"]
 
 
 class RuleChangeKind(models.TextChoices):
-    CREATE = "create", pgettext_lazy("rule change", "new rule")
-    UPDATE = "update", pgettext_lazy("rule change", "change of the rule")
+    CREATE = "create", pgettext_lazy("rule change", "New rule")
+    UPDATE = "update", pgettext_lazy("rule change", "Change of the rule")
 
 
 class WarningRuleChange(ConfigChange):
@@ -171,10 +171,10 @@ class WarningRuleChange(ConfigChange):
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("open")
-    ACKNOWLEDGED = "acknowledged", _("acknowledged")
-    RESOLVED = "resolved", _("resolved")
-    DISMISSED = "dismissed", _("dismissed")
+    OPEN = "open", pgettext_lazy("alert status", "Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 ACTIVE_ALERT_STATES = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]
@@ -283,16 +283,16 @@ class WatchlistEntry(models.Model):
 # --- Asset classification and provisions ------------------------------------------------------------
 
 class Tier(models.TextChoices):
-    NORMAL = rules.NORMAL, _("normal (正常)")
-    SPECIAL_MENTION = rules.SPECIAL_MENTION, _("special mention (关注)")
-    SUBSTANDARD = rules.SUBSTANDARD, _("substandard (次级)")
-    DOUBTFUL = rules.DOUBTFUL, _("doubtful (可疑)")
-    LOSS = rules.LOSS, _("loss (损失)")
+    NORMAL = rules.NORMAL, pgettext_lazy("classification tier", "Normal")
+    SPECIAL_MENTION = rules.SPECIAL_MENTION, pgettext_lazy("classification tier", "Special mention")
+    SUBSTANDARD = rules.SUBSTANDARD, pgettext_lazy("classification tier", "Substandard")
+    DOUBTFUL = rules.DOUBTFUL, pgettext_lazy("classification tier", "Doubtful")
+    LOSS = rules.LOSS, pgettext_lazy("classification tier", "Loss")
 
 
 class ClassificationStatus(models.TextChoices):
-    CONFIRMED = "confirmed", _("confirmed")
-    PENDING = "pending_approval", _("reclassification pending approval")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PENDING = "pending_approval", _("Reclassification pending approval")
 
 
 class ClassificationQuerySet(CustomerScopedQuerySet):

@@ -28,10 +28,10 @@ PROPOSE_PERMISSIONS = DECIDE_PERMISSIONS | {"credit.add_delegation"}
 
 
 class ChangeState(models.TextChoices):
-    PROPOSED = "proposed", pgettext_lazy("configuration change", "waiting for approval")
-    APPROVED = "approved", pgettext_lazy("configuration change", "approved")
-    REJECTED = "rejected", pgettext_lazy("configuration change", "rejected")
-    WITHDRAWN = "withdrawn", pgettext_lazy("configuration change", "withdrawn")
+    PROPOSED = "proposed", pgettext_lazy("configuration change", "Waiting for approval")
+    APPROVED = "approved", pgettext_lazy("configuration change", "Approved")
+    REJECTED = "rejected", pgettext_lazy("configuration change", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("configuration change", "Withdrawn")
 
 
 class ConfigChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import DateInput, PortalForm
+from creditportal.core.forms import AmountField, DateInput, PercentField, PortalForm
 
 from .models import Averaging, SegmentBy
 from .selectors import BUCKET_LABELS, BUCKETS
@@ -75,13 +75,11 @@ class ScenarioSetForm(PortalForm):
 class AssessmentForm(PortalForm):
     customer = forms.IntegerField(label=_("Customer id"), min_value=1)
     period = forms.DateField(label=_("Month (any day of it)"), widget=DateInput())
-    collateral_value = forms.DecimalField(label=_("Collateral value"), min_value=0, max_digits=18, decimal_places=2,
-                                          initial=0)
-    collateral_haircut = forms.DecimalField(label=_("Collateral haircut (fraction)"), min_value=0, max_value=1,
-                                            max_digits=5, decimal_places=4, initial=0)
-    guarantees = forms.DecimalField(label=_("Guarantees"), min_value=0, max_digits=18, decimal_places=2, initial=0)
-    insurance_cover = forms.DecimalField(label=_("Credit insurance cover"), min_value=0, max_digits=18,
-                                         decimal_places=2, initial=0)
+    collateral_value = AmountField(label=_("Collateral value"), min_value=0, initial=0)
+    collateral_haircut = PercentField(label=_("Collateral haircut"), min_value=0, max_value=1, max_digits=5,
+                                      decimal_places=4, initial=0)
+    guarantees = AmountField(label=_("Guarantees"), min_value=0, initial=0)
+    insurance_cover = AmountField(label=_("Credit insurance cover"), min_value=0, initial=0)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     evidence = forms.CharField(label=_("Evidence"), max_length=300, required=False,
                                help_text=_("Where the evidence is filed (document, valuation report, letter)."))

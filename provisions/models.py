@@ -277,14 +277,14 @@ class RunState(models.TextChoices):
 
 
 class SegmentBy(models.TextChoices):
-    BOOK = "book", _("whole book")
-    INDUSTRY = "industry", _("industry section")
-    GRADE = "grade", _("letter grade")
+    BOOK = "book", _("Whole book")
+    INDUSTRY = "industry", _("Industry section")
+    GRADE = "grade", _("Letter grade")
 
 
 class Averaging(models.TextChoices):
-    SIMPLE = "simple", _("simple mean")
-    WEIGHTED = "weighted", _("amount-weighted")
+    SIMPLE = "simple", _("Simple mean")
+    WEIGHTED = "weighted", _("Amount-weighted")
 
 
 class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):

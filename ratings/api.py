@@ -21,7 +21,7 @@ from .models import ExpertScore, Rating, RatingFactor, RatingModel, RatingScale,
 class ScaleGradeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScaleGrade
-        fields = ["position", "code", "letter", "min_score", "max_score", "pd", "meaning"]
+        fields = ["position", "code", "letter", "min_score", "max_score", "pd", "meaning", "meaning_en"]
         read_only_fields = ["position"]
 
 
@@ -30,7 +30,8 @@ class RatingScaleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RatingScale
-        fields = ["id", "code", "name", "score_min", "score_max", "is_master", "grades", "created_at", "updated_at"]
+        fields = ["id", "code", "name", "name_en", "score_min", "score_max", "is_master", "grades", "created_at",
+                  "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 
@@ -49,6 +50,7 @@ class RatingScaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         scale = services.scale_create(actor=request.user, code=data["code"], name=data["name"], grades=data["grades"],
+                                      name_en=data.get("name_en", ""),
                                       score_min=data.get("score_min", "0"), score_max=data.get("score_max", "100"),
                                       is_master=data.get("is_master", False))
         return Response(self.get_serializer(self.get_queryset().get(pk=scale.pk)).data, status=status.HTTP_201_CREATED)
@@ -59,7 +61,8 @@ class RatingScaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         grades = data.get("grades") or [ScaleGradeSerializer(g).data for g in scale.grades.all()]
-        services.scale_update(actor=request.user, scale=scale, name=data.get("name", scale.name), grades=grades)
+        services.scale_update(actor=request.user, scale=scale, name=data.get("name", scale.name), grades=grades,
+                              name_en=data.get("name_en"))
         return Response(self.get_serializer(self.get_queryset().get(pk=scale.pk)).data)
 
 
@@ -80,7 +83,7 @@ class RatingModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RatingModel
-        fields = ["id", "code", "version", "name", "description", "scale", "industries", "sizes", "caps",
+        fields = ["id", "code", "version", "name", "name_en", "description", "scale", "industries", "sizes", "caps",
                   "behaviour_window_months", "behaviour_grace_days", "min_completeness", "min_experts", "state",
                   "factors", "created_by", "activated_by", "activated_at", "retired_at", "created_at"]
         read_only_fields = ["version", "state", "activated_at", "retired_at", "created_at"]
@@ -110,6 +113,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
         model = services.model_create(actor=request.user, code=d["code"], name=d["name"], scale=d["scale"],
+                                      name_en=d.get("name_en", ""),
                                       description=d.get("description", ""), industries=d.get("industries", []),
                                       sizes=d.get("sizes", []), caps=d.get("caps", []),
                                       **{k: d[k] for k in services.MODEL_SETTINGS if k in d})
@@ -120,7 +124,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         serializer = self.get_serializer(model, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data
-        services.model_update(actor=request.user, model=model, name=d.get("name", model.name),
+        services.model_update(actor=request.user, model=model, name=d.get("name", model.name), name_en=d.get("name_en"),
                               description=d.get("description", model.description),
                               industries=d.get("industries", model.industries), sizes=d.get("sizes", model.sizes),
                               caps=d.get("caps"), **{k: d[k] for k in services.MODEL_SETTINGS if k in d})

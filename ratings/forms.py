@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core.formatting import shipped_text
-from creditportal.core.forms import DecimalField, IntegerField, PortalForm, PortalModelForm
+from creditportal.core.forms import DecimalField, IntegerField, PercentField, PortalForm, PortalModelForm
 from customers.models import INDUSTRY_SECTION_CHOICES, CustomerSize
 
 from .models import LETTERS, CompetitorShare, FactorDirection, FactorKind, FactorMethod, RatingsPolicy
@@ -73,8 +73,9 @@ class GradeRowForm(PortalForm):
     letter = forms.ChoiceField(label=_("Letter"), choices=LETTERS)
     min_score = DecimalField(label=_("Score from"), max_digits=7, decimal_places=2)
     max_score = DecimalField(label=_("Score below"), max_digits=7, decimal_places=2)
-    pd = DecimalField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
+    pd = PercentField(label=_("PD"), max_digits=7, decimal_places=6, min_value=0, max_value=1)
     meaning = forms.CharField(label=_("Meaning"), required=False, max_length=500)
+    meaning_en = forms.CharField(label=_("Meaning (English)"), required=False, max_length=500)
 
 
 GradeFormSet = forms.formset_factory(GradeRowForm, extra=0, min_num=1, validate_min=True)
@@ -82,10 +83,12 @@ GradeFormSet = forms.formset_factory(GradeRowForm, extra=0, min_num=1, validate_
 
 class ScaleForm(PortalForm):
     name = forms.CharField(label=_("Name"), max_length=100)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=100, required=False)
 
 
 class RatingModelForm(PortalForm):
     name = forms.CharField(label=_("Name"), max_length=120)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120, required=False)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     industries = forms.MultipleChoiceField(label=_("Industries (none: every industry)"), required=False,
                                            choices=INDUSTRY_SECTION_CHOICES, widget=forms.CheckboxSelectMultiple)

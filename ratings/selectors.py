@@ -425,7 +425,17 @@ def negative_record_rows(negative: dict | None) -> list[dict]:
 def grade_meaning(rating) -> str:
     """What the rating's grade means (DESIGN §3 Grade meanings): the text the model's scale carried when the
     rating was made (its snapshot), else the scale's current text (one query). English as stored: pages and
-    reports translate shipped texts with ``shipped``."""
+    reports translate shipped texts with ``shipped``. An English reader reads the scale's English meaning of the
+    grade when it has one (one query)."""
+    from creditportal.core.naming import reader_reads_english
+
+    if reader_reads_english():
+        from .models import ScaleGrade
+
+        english = (ScaleGrade.objects.filter(scale__models=rating.model_id, code=rating.grade)
+                   .values_list("meaning_en", flat=True).first())
+        if english:
+            return english
     for grade in ((rating.model_definition or {}).get("scale") or {}).get("grades", []):
         if grade.get("code") == rating.grade and grade.get("meaning"):
             return grade["meaning"]

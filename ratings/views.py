@@ -61,7 +61,7 @@ class RatingListView(PortalListView):
         Column("score", gettext_lazy("Score"), "score", sort="score", kind="number"),
         Column("pd", gettext_lazy("Probability of default"), "pd", sort="pd", kind="number"),
         Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
-        Column("model", gettext_lazy("Model"), "model.name"),
+        Column("model", gettext_lazy("Model"), "model.localized_name"),
         Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
         Column("approved", gettext_lazy("Approval date"), "approved_on", sort="approved_on", kind="date"),
         Column("review", gettext_lazy("Next review"), "review_due", sort="review_due", kind="date"),
@@ -331,10 +331,10 @@ class ScaleEditView(PortalPermissionMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         scale = self.get_scale()
         context["scale"] = scale
-        context["form"] = kwargs.get("form") or ScaleForm(initial={"name": scale.name})
+        context["form"] = kwargs.get("form") or ScaleForm(initial={"name": scale.name, "name_en": scale.name_en})
         context["formset"] = kwargs.get("formset") or GradeFormSet(
             initial=[{"code": g.code, "letter": g.letter, "min_score": g.min_score, "max_score": g.max_score,
-                      "pd": g.pd, "meaning": g.meaning} for g in scale.grades.all()], prefix="grades")
+                      "pd": g.pd, "meaning": g.meaning, "meaning_en": g.meaning_en} for g in scale.grades.all()], prefix="grades")
         return context
 
     def post(self, request, pk):
@@ -344,7 +344,8 @@ class ScaleEditView(PortalPermissionMixin, TemplateView):
         if form.is_valid() and formset.is_valid():
             grades = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
             try:
-                services.scale_update(actor=request.user, scale=scale, name=form.cleaned_data["name"], grades=grades)
+                services.scale_update(actor=request.user, scale=scale, name=form.cleaned_data["name"], grades=grades,
+                                      name_en=form.cleaned_data["name_en"])
             except ServiceError as error:
                 report_service_error(request, form, error)
             else:
@@ -413,7 +414,7 @@ class ModelEditView(_ModelFormView):
 
     def get_initial(self):
         m = self.model_obj
-        return {"name": m.name, "description": m.description, "industries": m.industries, "sizes": m.sizes,
+        return {"name": m.name, "name_en": m.name_en, "description": m.description, "industries": m.industries, "sizes": m.sizes,
                 "caps": m.caps, **{name: getattr(m, name) for name in services.MODEL_SETTINGS}}
 
     def get_title(self):

@@ -12,7 +12,7 @@ class WorkspaceSearchForm(PortalForm):
     RATINGS, APPLICATIONS, DECISIONS = "ratings", "applications", "decisions"
 
     what = forms.ChoiceField(label=_("search"), choices=[
-        (RATINGS, _("approved ratings")), (APPLICATIONS, _("credit applications")), (DECISIONS, _("decisions"))],
+        (RATINGS, _("Approved ratings")), (APPLICATIONS, _("Credit applications")), (DECISIONS, _("Decisions"))],
         required=False)
     date_from = forms.DateField(label=_("from"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("to"), required=False, widget=DateInput)
@@ -22,7 +22,7 @@ class WorkspaceSearchForm(PortalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["outcome"].choices = [("", _("any")), *self.outcome_choices()]
+        self.fields["outcome"].choices = [("", _("Any")), *self.outcome_choices()]
 
     def what_value(self) -> str:
         value = (self.data.get("what") if self.is_bound else None) or self.RATINGS

@@ -20,9 +20,9 @@ from creditportal.core.querysets import CustomerScopedQuerySet, active_user, see
 
 
 class ReportKind(models.TextChoices):
-    RATING_REPORT = "rating_report", _("rating report")
-    APPROVAL_MEMO = "approval_memo", _("credit approval memo")
-    PORTFOLIO_REPORT = "portfolio_report", _("monthly portfolio report")
+    RATING_REPORT = "rating_report", _("Rating report")
+    APPROVAL_MEMO = "approval_memo", _("Credit approval memo")
+    PORTFOLIO_REPORT = "portfolio_report", _("Monthly portfolio report")
 
 
 class ReportLanguage(models.TextChoices):
@@ -96,14 +96,14 @@ def batch_upload_to(instance, filename):
 
 class ReportBatch(models.Model):
     class Kind(models.TextChoices):
-        RATING_REPORTS = "rating_reports", _("rating reports of ratings approved in the period")
-        APPROVAL_MEMOS = "approval_memos", _("approval memos of applications decided in the period")
+        RATING_REPORTS = "rating_reports", _("Rating reports of ratings approved in the period")
+        APPROVAL_MEMOS = "approval_memos", _("Approval memos of applications decided in the period")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", pgettext_lazy("batch status", "done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", pgettext_lazy("batch status", "Done")
+        FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("documents"), max_length=20, choices=Kind.choices, default=Kind.RATING_REPORTS)
     period_start = models.DateField(_("from"))

@@ -96,18 +96,18 @@ class HistoricalOutcome(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    FINISHED = "finished", pgettext_lazy("run status", "finished")
-    FAILED = "failed", _("failed")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", pgettext_lazy("run status", "Finished")
+    FAILED = "failed", _("Failed")
 
 
 class ValidationRun(models.Model):
     """A backtest of one rating model version over a period, with its stored results."""
 
     class Source(models.TextChoices):
-        PORTAL = "portal", _("ratings in the portal")
-        IMPORT = "import", _("imported outcomes")
+        PORTAL = "portal", _("Ratings in the portal")
+        IMPORT = "import", _("Imported outcomes")
 
     model = models.ForeignKey("ratings.RatingModel", verbose_name=_("rating model version"),
                               on_delete=models.PROTECT, related_name="+")
@@ -156,8 +156,8 @@ class Simulation(models.Model):
     """A dry run of a draft rating model version or a draft credit policy over the whole portfolio."""
 
     class Kind(models.TextChoices):
-        RATING_MODEL = "rating_model", _("draft rating model")
-        CREDIT_POLICY = "credit_policy", _("draft credit policy")
+        RATING_MODEL = "rating_model", _("Draft rating model")
+        CREDIT_POLICY = "credit_policy", _("Draft credit policy")
 
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     rating_model = models.ForeignKey("ratings.RatingModel", verbose_name=_("rating model version"),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -178,7 +179,7 @@ class PromiseToPay(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.promised_date} {self.currency} {self.amount}"
+        return f"{self.promised_date} {money(self.amount, self.currency)}"
 
     @transition(field=state, source=PromiseState.PENDING, target=PromiseState.KEPT)
     def keep(self):

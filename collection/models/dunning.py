@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core.money import AmountField, CurrencyField
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import CustomerScopedQuerySet
 from proposals.models import ConfigChange
 
@@ -36,10 +37,11 @@ class Language(models.TextChoices):
     EN = "en", _("English letter")
 
 
-class DunningPolicy(models.Model):
+class DunningPolicy(LocalizedNameMixin, models.Model):
     """The dunning rules a risk admin configures; one policy is active at a time."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = english_field(max_length=100)
     is_active = models.BooleanField(_("active"), default=False)
     small_amount_tolerance = AmountField(
         _("small-amount tolerance"), default=Decimal("100.00"),
@@ -67,15 +69,14 @@ class DunningPolicy(models.Model):
                                    name="dunning_rate_range"),
         ]
 
-    def __str__(self):
-        return self.name
 
 
-class DunningLevel(models.Model):
+class DunningLevel(LocalizedNameMixin, models.Model):
     policy = models.ForeignKey(DunningPolicy, verbose_name=_("policy"), on_delete=models.CASCADE,
                                related_name="levels")
     order = models.PositiveSmallIntegerField(pgettext_lazy("dunning level", "order"))
     name = models.CharField(_("name"), max_length=100)
+    name_en = english_field(max_length=100)
     days_past_due = models.IntegerField(
         _("days past due"), help_text=_("Reached when the oldest open invoice is this many days past due; "
                                         "negative values remind before the due date."))
@@ -91,20 +92,20 @@ class DunningLevel(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order}. {self.name}"
+        return f"{self.order}. {self.localized_name}"
 
 
-DUNNING_POLICY_FIELDS = ["name", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
+DUNNING_POLICY_FIELDS = ["name", "name_en", "is_active", "small_amount_tolerance", "late_fee_daily_rate", "case_open_order",
                          "letter_language"]
-DUNNING_LEVEL_FIELDS = ["order", "name", "days_past_due", "action"]
+DUNNING_LEVEL_FIELDS = ["order", "name", "name_en", "days_past_due", "action"]
 
 
 class DunningChangeKind(models.TextChoices):
-    POLICY_CREATE = "policy_create", pgettext_lazy("dunning change", "new policy")
-    POLICY_UPDATE = "policy_update", pgettext_lazy("dunning change", "change of the policy")
-    LEVEL_CREATE = "level_create", pgettext_lazy("dunning change", "new level")
-    LEVEL_UPDATE = "level_update", pgettext_lazy("dunning change", "change of a level")
-    LEVEL_DELETE = "level_delete", pgettext_lazy("dunning change", "removal of a level")
+    POLICY_CREATE = "policy_create", pgettext_lazy("dunning change", "New policy")
+    POLICY_UPDATE = "policy_update", pgettext_lazy("dunning change", "Change of the policy")
+    LEVEL_CREATE = "level_create", pgettext_lazy("dunning change", "New level")
+    LEVEL_UPDATE = "level_update", pgettext_lazy("dunning change", "Change of a level")
+    LEVEL_DELETE = "level_delete", pgettext_lazy("dunning change", "Removal of a level")
 
 
 class DunningPolicyChange(ConfigChange):

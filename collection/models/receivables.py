@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -139,7 +140,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.received_on} {self.currency} {self.amount}"
+        return f"{self.received_on} {money(self.amount, self.currency)}"
 
     @property
     def unallocated(self) -> Decimal:
@@ -205,4 +206,4 @@ class ClaimPayout(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="claim_amount_positive")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.currency} {self.amount}"
+        return f"{self.get_kind_display()} {money(self.amount, self.currency)}"

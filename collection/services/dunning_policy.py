@@ -133,9 +133,11 @@ def dunning_level_propose(*, actor, policy, level=None, delete=False, **values) 
                                       policy=policy, level=level,
                                       previous={k: getattr(level, k) for k in LEVEL_FIELDS})
     values = {k: v for k, v in values.items() if k in LEVEL_FIELDS}
+    if level is None:
+        values.setdefault("name_en", "")
     if level is not None:
         values = {**{k: getattr(level, k) for k in LEVEL_FIELDS}, **values}
-    missing = {k: _("Required.") for k in LEVEL_FIELDS if values.get(k) in (None, "")}
+    missing = {k: _("Required.") for k in LEVEL_FIELDS if k != "name_en" and values.get(k) in (None, "")}
     if missing:
         raise ValidationFailed(_("Please correct the level."), field_errors=missing)
     _check_level(policy, level, values["order"], values["days_past_due"], values["action"])
@@ -205,7 +207,7 @@ def _apply_level(actor, change):
     before = snapshot(level) if level else None
     level = level or DunningLevel(policy=policy)
     for key in LEVEL_FIELDS:
-        setattr(level, key, values[key])
+        setattr(level, key, values.get(key, "") if key == "name_en" else values[key])  # name_en: optional
     level.save()
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
                  obj=level, before=before, after=snapshot(level))
@@ -224,7 +226,7 @@ def _apply_dunning_change(actor, change) -> DunningPolicy:
 def _dunning_change_title(change) -> str:
     title = str(change.get_kind_display()).capitalize()
     if change.policy_id:
-        title += f": {change.policy.name}"
+        title += f": {change.policy.localized_name}"
     if change.level_id and change.level is not None:
         title += f" · {change.level}"
     return title

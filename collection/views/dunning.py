@@ -2,6 +2,8 @@
 the letters and the collectors' call tasks."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -85,7 +87,8 @@ class DunningPolicyCreateView(DunningProposalMixin, ObjectFormView):
 
     def get_initial(self):
         if not self.policy:
-            return {"small_amount_tolerance": "100.00", "late_fee_daily_rate": "0.0005", "letter_language": "zh-hans"}
+            return {"small_amount_tolerance": Decimal("100.00"), "late_fee_daily_rate": Decimal("0.0005"),
+                    "letter_language": "zh-hans"}
         return {f: getattr(self.policy, f) for f in services.POLICY_FIELDS}
 
     def perform(self, d):
@@ -119,7 +122,7 @@ class DunningLevelFormView(DunningProposalMixin, ObjectFormView):
     def get_initial(self):
         if not self.level:
             return {}
-        return {f: getattr(self.level, f) for f in ["order", "name", "days_past_due", "action"]}
+        return {f: getattr(self.level, f) for f in ["order", "name", "name_en", "days_past_due", "action"]}
 
     def perform(self, d):
         return services.dunning_level_propose(actor=self.request.user, policy=self.policy, level=self.level, **d)

@@ -33,8 +33,9 @@ class PolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CreditPolicy
-        fields = ["id", "name", "version", "effective_from", "status", "notes", "overdue_tolerance_days", "rules",
-                  "created_by", "created_at", "activated_by", "activated_at"]
+        fields = ["id", "name", "name_en", "version", "effective_from", "status", "notes", "overdue_tolerance_days", "rules",
+                  "created_by",
+                  "created_at", "activated_by", "activated_at"]
         read_only_fields = ["version", "status", "created_by", "created_at", "activated_by", "activated_at"]
 
 
@@ -73,7 +74,7 @@ class PolicyViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 class AuthorityLevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuthorityLevel
-        fields = ["id", "number", "name", "max_amount", "weakest_grade"]
+        fields = ["id", "number", "name", "name_en", "max_amount", "weakest_grade"]
         extra_kwargs = {"number": {"validators": []}}
 
 
@@ -136,7 +137,7 @@ class AuthorityLevelViewSet(ConfigChangeViewSet):
     serializer_class = AuthorityLevelSerializer
     pagination_class = None
     action_permissions = config_permissions("authoritylevel")
-    current_fields = ("number", "name", "max_amount", "weakest_grade")
+    current_fields = ("number", "name", "name_en", "max_amount", "weakest_grade")
 
     def get_queryset(self):
         return AuthorityLevel.objects.visible_to(self.request.user)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -25,28 +26,28 @@ class ApplicationQuerySet(CustomerScopedQuerySet):
 
 class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SUBMITTED = "submitted", _("submitted")
-        UNDER_REVIEW = "under_review", _("under review")
-        RECOMMENDED = "recommended", _("recommended")
-        PENDING_APPROVAL = "pending_approval", _("pending approval")
-        APPROVED = "approved", _("approved")
-        FACILITY_OPENED = "facility_opened", _("facility opened")
-        RETURNED = "returned", _("returned")
-        REJECTED = "rejected", _("rejected")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        RECOMMENDED = "recommended", _("Recommended")
+        PENDING_APPROVAL = "pending_approval", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        FACILITY_OPENED = "facility_opened", _("Facility opened")
+        RETURNED = "returned", _("Returned")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Type(models.TextChoices):
-        NEW = "new", _("new")
-        INCREASE = "increase", _("increase")
-        RENEWAL = "renewal", _("renewal")
-        DECREASE = "decrease", _("decrease")
-        TEMPORARY = "temporary", _("temporary")
+        NEW = "new", _("New")
+        INCREASE = "increase", _("Increase")
+        RENEWAL = "renewal", _("Renewal")
+        DECREASE = "decrease", _("Decrease")
+        TEMPORARY = "temporary", _("Temporary")
 
     class Product(models.TextChoices):
-        TRADE_CREDIT = "trade_credit", _("trade credit")
-        LOAN = "loan", _("loan")
-        GUARANTEE = "guarantee", _("guarantee")
+        TRADE_CREDIT = "trade_credit", _("Trade credit")
+        LOAN = "loan", _("Loan")
+        GUARANTEE = "guarantee", _("Guarantee")
 
     OPEN_STATES = [Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
                    Status.PENDING_APPROVAL, Status.RETURNED]
@@ -115,7 +116,7 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.customer} {self.currency} {self.amount}"
+        return f"#{self.pk} {self.customer} {money(self.amount, self.currency)}"
 
     # transitions (only the state changes here; see credit.services)
     @transition(field=status, source=[Status.DRAFT, Status.RETURNED], target=Status.SUBMITTED)
@@ -164,13 +165,13 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
 class Collateral(models.Model):
     class Kind(models.TextChoices):
-        REAL_ESTATE = "real_estate", _("real estate")
-        DEPOSIT = "deposit", _("cash deposit")
-        RECEIVABLES = "receivables", _("receivables")
-        INVENTORY = "inventory", _("inventory")
-        EQUIPMENT = "equipment", _("equipment")
-        SECURITIES = "securities", _("securities")
-        OTHER = "other", _("other")
+        REAL_ESTATE = "real_estate", pgettext_lazy("collateral type", "Real estate")
+        DEPOSIT = "deposit", _("Cash deposit")
+        RECEIVABLES = "receivables", _("Receivables")
+        INVENTORY = "inventory", _("Inventory")
+        EQUIPMENT = "equipment", _("Equipment")
+        SECURITIES = "securities", _("Securities")
+        OTHER = "other", _("Other")
 
     application = models.ForeignKey(CreditApplication, verbose_name=_("application"), on_delete=models.CASCADE,
                                     related_name="collaterals")
@@ -197,7 +198,7 @@ class Collateral(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.currency} {self.market_value}"
+        return f"{self.get_kind_display()} {money(self.market_value, self.currency)}"
 
     @property
     def lendable_value(self) -> Decimal:
@@ -233,13 +234,13 @@ class Guarantor(models.Model):
 
 class Covenant(models.Model):
     class Ratio(models.TextChoices):
-        DEBT_TO_EQUITY = "debt_to_equity", _("debt to equity")
-        EQUITY_RATIO = "equity_ratio", _("equity ratio")
-        DEBT_TO_ASSETS = "debt_to_assets", _("debt to assets")
-        CURRENT_RATIO = "current_ratio", _("current ratio")
-        INTEREST_COVERAGE = "interest_coverage", _("interest coverage")
-        NET_MARGIN = "net_margin", _("net margin")
-        NET_WORTH = "net_worth", _("net worth (yuan)")
+        DEBT_TO_EQUITY = "debt_to_equity", pgettext_lazy("covenant metric", "Debt to equity")
+        EQUITY_RATIO = "equity_ratio", _("Equity ratio")
+        DEBT_TO_ASSETS = "debt_to_assets", _("Debt to assets")
+        CURRENT_RATIO = "current_ratio", _("Current ratio")
+        INTEREST_COVERAGE = "interest_coverage", _("Interest coverage")
+        NET_MARGIN = "net_margin", _("Net margin")
+        NET_WORTH = "net_worth", _("Net worth (yuan)")
 
     class Comparison(models.TextChoices):
         GTE = ">=", "≥"
@@ -248,10 +249,10 @@ class Covenant(models.Model):
         LT = "<", "<"
 
     class Frequency(models.TextChoices):
-        EACH_STATEMENT = "each_statement", _("each new statement")
-        QUARTERLY = "quarterly", _("quarterly")
-        HALF_YEARLY = "half_yearly", _("half-yearly")
-        YEARLY = "yearly", _("yearly")
+        EACH_STATEMENT = "each_statement", _("Each new statement")
+        QUARTERLY = "quarterly", _("Quarterly")
+        HALF_YEARLY = "half_yearly", _("Half-yearly")
+        YEARLY = "yearly", _("Yearly")
 
     application = models.ForeignKey(CreditApplication, verbose_name=_("application"), on_delete=models.CASCADE,
                                     related_name="covenants")
@@ -298,15 +299,15 @@ class Decision(models.Model):
     """One step of an application's timeline: who, when, which level, what, with which comment."""
 
     class Action(models.TextChoices):
-        SUBMIT = "submit", _("submitted")
-        START_REVIEW = "start_review", _("review started")
-        RECOMMEND = "recommend", _("recommended")
-        ROUTE = "route", _("sent for approval")
-        APPROVE = "approve", _("approved")
-        REJECT = "reject", _("rejected")
-        RETURN = "return", _("returned")
-        WITHDRAW = "withdraw", _("withdrawn")
-        OPEN_FACILITY = "open_facility", _("facility opened")
+        SUBMIT = "submit", _("Submitted")
+        START_REVIEW = "start_review", _("Review started")
+        RECOMMEND = "recommend", _("Recommended")
+        ROUTE = "route", _("Sent for approval")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        RETURN = "return", _("Returned")
+        WITHDRAW = "withdraw", _("Withdrawn")
+        OPEN_FACILITY = "open_facility", _("Facility opened")
 
     application = models.ForeignKey(CreditApplication, verbose_name=_("application"), on_delete=models.CASCADE,
                                     related_name="decisions")

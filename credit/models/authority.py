@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
 from .. import rules
@@ -14,9 +16,10 @@ from .policy import GRADE_CHOICES
 
 # --- Authority matrix -------------------------------------------------------------------------
 
-class AuthorityLevel(models.Model):
+class AuthorityLevel(LocalizedNameMixin, models.Model):
     number = models.PositiveSmallIntegerField(_("level"), unique=True)
     name = models.CharField(_("name"), max_length=100)
+    name_en = english_field(max_length=100)
     max_amount = AmountField(_("maximum amount (reporting currency)"), null=True, blank=True,
                              help_text=_("Empty: no upper limit."))
     weakest_grade = models.CharField(_("weakest grade it may approve"), max_length=4, choices=GRADE_CHOICES,
@@ -30,7 +33,7 @@ class AuthorityLevel(models.Model):
         ordering = ["number"]
 
     def __str__(self):
-        return f"{self.number} · {self.name}"
+        return f"{self.number} · {self.localized_name}"
 
     def as_level(self) -> rules.Level:
         return rules.Level(self.number, self.max_amount, self.weakest_grade)
@@ -116,4 +119,4 @@ class GroupLimit(models.Model):
         ordering = ["group__name"]
 
     def __str__(self):
-        return f"{self.group} {self.currency} {self.limit}"
+        return f"{self.group} {money(self.limit, self.currency)}"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.formatting import money
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -20,10 +21,10 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     """授信额度: an approved limit the customer's orders and invoices draw on."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("active")
-        SUSPENDED = "suspended", _("suspended")
-        EXPIRED = "expired", pgettext_lazy("limit", "expired")
-        CLOSED = "closed", _("closed")
+        ACTIVE = "active", pgettext_lazy("state", "Active")
+        SUSPENDED = "suspended", pgettext_lazy("state", "Suspended")
+        EXPIRED = "expired", pgettext_lazy("limit", "Expired")
+        CLOSED = "closed", _("Closed")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="facilities")
@@ -56,7 +57,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.customer} {self.currency} {self.limit}"
+        return f"#{self.pk} {self.customer} {money(self.limit, self.currency)}"
 
     @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
     def suspend(self):
@@ -83,9 +84,9 @@ class Order(models.Model):
     """An order (or drawdown) recorded against a facility: it reserves the limit until released."""
 
     class Status(models.TextChoices):
-        RESERVED = "reserved", _("reserved")
-        RELEASED = "released", _("released")
-        CANCELLED = "cancelled", _("cancelled")
+        RESERVED = "reserved", _("Reserved")
+        RELEASED = "released", _("Released")
+        CANCELLED = "cancelled", _("Cancelled")
 
     facility = models.ForeignKey(Facility, verbose_name=_("facility"), on_delete=models.PROTECT,
                                  related_name="orders")
@@ -112,4 +113,4 @@ class Order(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.currency} {self.amount}"
+        return f"{self.reference} {money(self.amount, self.currency)}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.money import AmountField
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
 from .. import rules
@@ -23,13 +25,14 @@ SIZING_CHOICES = [
 
 # --- Credit policy ----------------------------------------------------------------------------
 
-class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CreditPolicy(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        IN_FORCE = "in_force", _("in force")
-        SUPERSEDED = "superseded", _("superseded")
+        DRAFT = "draft", _("Draft")
+        IN_FORCE = "in_force", pgettext_lazy("state", "In force")
+        SUPERSEDED = "superseded", _("Superseded")
 
     name = models.CharField(_("name"), max_length=200)
+    name_en = english_field(max_length=200)
     version = models.PositiveIntegerField(_("version"), unique=True)
     effective_from = models.DateField(_("effective from"))
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True, db_index=True)
@@ -54,7 +57,7 @@ class CreditPolicy(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         permissions = [("approve_creditpolicy", "Can put a credit policy in force (four-eyes)")]
 
     def __str__(self):
-        return f"{self.name} v{self.version}"
+        return f"{self.localized_name} v{self.version}"
 
     @transition(field=status, source=Status.DRAFT, target=Status.IN_FORCE)
     def activate(self):

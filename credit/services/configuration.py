@@ -68,10 +68,10 @@ def _tolerance(value):
 
 
 @transaction.atomic
-def policy_create(*, actor, name, effective_from, rules=(), notes="", overdue_tolerance_days=None) -> CreditPolicy:
+def policy_create(*, actor, name, effective_from, rules=(), notes="", name_en="", overdue_tolerance_days=None) -> CreditPolicy:
     access.require(actor, "credit.add_creditpolicy")
     last = CreditPolicy.objects.select_for_update().order_by("-version").first()
-    policy = CreditPolicy.objects.create(name=name, effective_from=effective_from, notes=notes, created_by=actor,
+    policy = CreditPolicy.objects.create(name=name, name_en=name_en or "", effective_from=effective_from, notes=notes, created_by=actor,
                                          version=(last.version + 1) if last else 1,
                                          overdue_tolerance_days=_tolerance(overdue_tolerance_days))
     _set_rules(policy, rules)
@@ -88,10 +88,10 @@ def policy_update(*, actor, policy, rules=None, **fields) -> CreditPolicy:
     before = _policy_state(policy)
     if "overdue_tolerance_days" in fields:
         fields["overdue_tolerance_days"] = _tolerance(fields["overdue_tolerance_days"])
-    for name in ("name", "effective_from", "notes", "overdue_tolerance_days"):
+    for name in ("name", "name_en", "effective_from", "notes", "overdue_tolerance_days"):
         if name in fields:
-            setattr(policy, name, fields[name])
-    policy.save(update_fields=["name", "effective_from", "notes", "overdue_tolerance_days"])
+            setattr(policy, name, (fields[name] or "") if name == "name_en" else fields[name])
+    policy.save(update_fields=["name", "name_en", "effective_from", "notes", "overdue_tolerance_days"])
     if rules is not None:
         _set_rules(policy, rules)
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=policy, before=before, after=_policy_state(policy))
@@ -154,12 +154,13 @@ def _money_json(value):
 
 
 def _level_values(level) -> dict:
-    return {"number": level.number, "name": level.name, "max_amount": _money_json(level.max_amount),
+    return {"number": level.number, "name": level.name, "name_en": level.name_en,
+            "max_amount": _money_json(level.max_amount),
             "weakest_grade": level.weakest_grade or ""}
 
 
 @transaction.atomic
-def authority_level_propose(*, actor, level=None, number, name, max_amount=None, weakest_grade=""):
+def authority_level_propose(*, actor, level=None, number, name, max_amount=None, weakest_grade="", name_en=""):
     """Propose a new level of the authority matrix (``level=None``) or a change of one (amount cap, weakest
     grade). Four-eyes: it applies when another risk administrator approves it."""
     access.require(actor, "credit.change_authoritylevel" if level else "credit.add_authoritylevel")
@@ -173,7 +174,7 @@ def authority_level_propose(*, actor, level=None, number, name, max_amount=None,
     if level is not None:
         level = _locked(AuthorityLevel, level.pk)
     _check_matrix_monotonic((getattr(level, "pk", None), number, max_amount))
-    values = {"number": number, "name": name, "max_amount": _money_json(max_amount),
+    values = {"number": number, "name": name, "name_en": name_en or "", "max_amount": _money_json(max_amount),
               "weakest_grade": weakest_grade or ""}
     previous = {}
     if level is not None:
@@ -196,6 +197,7 @@ def _apply_authority_level(actor, change) -> AuthorityLevel:
     level = level or AuthorityLevel()
     level.number, level.name, level.max_amount, level.weakest_grade = (
         values["number"], values["name"], cap, values["weakest_grade"])
+    level.name_en = values.get("name_en", level.name_en) or ""
     try:
         with transaction.atomic():
             level.save()

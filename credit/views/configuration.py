@@ -194,7 +194,7 @@ class PolicyEditView(PortalPermissionMixin, TemplateView):
             if rule is not None:
                 row.update({f: getattr(rule, f) for f in services.RULE_FIELDS})
             initial.append(row)
-        form = PolicyForm(data, initial={"name": policy.name, "effective_from": policy.effective_from,
+        form = PolicyForm(data, initial={"name": policy.name, "name_en": policy.name_en, "effective_from": policy.effective_from,
                                          "notes": policy.notes,
                                          "overdue_tolerance_days": policy.overdue_tolerance_days})
         formset = PolicyRuleFormSet(data, initial=initial, prefix="rules")
@@ -255,7 +255,7 @@ class AuthorityLevelEditView(AuthorityLevelCreateView):
 
     def get_initial(self):
         level = self.level
-        return {"number": level.number, "name": level.name, "max_amount": level.max_amount,
+        return {"number": level.number, "name": level.name, "name_en": level.name_en, "max_amount": level.max_amount,
                 "weakest_grade": level.weakest_grade}
 
     def save(self, data):

@@ -50,6 +50,14 @@ def money(value, currency=""):
 
 
 @register.filter
+def reporting_money(value):
+    """An amount in the reporting currency (``settings.REPORTING_CURRENCY``): "CNY 1,234,567.89"."""
+    from django.conf import settings
+
+    return money(value, settings.REPORTING_CURRENCY)
+
+
+@register.filter
 def percent(value, places=2):
     """A fraction as a percentage in the active language: 0.003573 → "0.36%"; "—" when there is none."""
     value = _decimal_or_none(value)
@@ -91,6 +99,15 @@ def shipped_text(value):
 def shipped(value):
     """``shipped_text`` as a template filter: ``{{ factor.name|shipped }}``."""
     return shipped_text(value)
+
+
+@register.filter(name="localized")
+def localized_filter(obj, field="name"):
+    """A stored name (or ``field``) in the reader's language: ``{{ rule|localized }}``,
+    ``{{ rule|localized:"description" }}`` (``creditportal.core.naming``)."""
+    from .naming import localized
+
+    return localized(obj, field)
 
 
 @register.filter

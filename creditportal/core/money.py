@@ -50,9 +50,9 @@ class AmountField(models.DecimalField):
         super().__init__(*args, **kwargs)
 
     def formfield(self, **kwargs):
-        from .forms import DecimalField as AsciiDecimalField
+        from .forms import AmountField as AmountFormField
 
-        return super().formfield(**{"form_class": AsciiDecimalField, **kwargs})
+        return super().formfield(**{"form_class": AmountFormField, **kwargs})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()

@@ -7,7 +7,7 @@ def load(apps, schema_editor):
 
     WarningRule = apps.get_model("monitoring", "WarningRule")
     ProvisionRate = apps.get_model("monitoring", "ProvisionRate")
-    for data in rule_dicts():
+    for data in rule_dicts(legacy=True):
         code = data.pop("code")
         WarningRule.objects.get_or_create(code=code, defaults=data)
     for tier, rate in DEFAULT_RATES.items():

@@ -108,7 +108,7 @@ def alert_start_action(*, actor, alert, action, comment="", facility_id=None, ne
     locked = _locked_alert(actor, alert)
     if not locked.is_active:
         raise Conflict(_("This alert is closed; no action can be started from it."))
-    reason = (comment or "").strip() or _("Alert: %(rule)s") % {"rule": locked.rule.name}
+    reason = (comment or "").strip() or _("Alert: %(rule)s") % {"rule": locked.rule.localized_name}
     if action == RecommendedAction.SUSPEND:
         from credit import services as credit_services
 

@@ -28,7 +28,7 @@ class AlertListView(PortalListView):
     columns = [
         Column("raised", gettext_lazy("Raised on"), "raised_on", sort="raised_on", kind="date"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
-        Column("rule", gettext_lazy("Rule"), "rule.name", sort="rule__name"),
+        Column("rule", gettext_lazy("Rule"), "rule.localized_name", sort="rule__name"),
         Column("severity", gettext_lazy("Severity"), "get_severity_display", sort="severity_rank"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
         Column("value", gettext_lazy("Value"), "value", kind="number"),
@@ -45,10 +45,10 @@ class AlertListView(PortalListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            params=self.request.GET, severities=Severity.choices, statuses=[("active", pgettext("alert status", "active")), ("all", _("all")), *AlertStatus.choices],
+            params=self.request.GET, severities=Severity.choices, statuses=[("active", pgettext("alert status", "Active")), ("all", _("All")), *AlertStatus.choices],
             rules=WarningRule.objects.order_by("name").values_list("code", "name"),
-            sorts=[("", _("severity, newest")), ("-raised", _("newest")), ("raised", _("oldest")),
-                   ("customer", _("customer")), ("rule", _("rule"))],
+            sorts=[("", _("Severity, newest")), ("-raised", _("Newest")), ("raised", _("Oldest")),
+                   ("customer", _("Customer")), ("rule", _("Rule"))],
         )
         return context
 
@@ -65,7 +65,7 @@ class AlertDetailView(PortalPermissionMixin, DetailView):
         context = super().get_context_data(**kwargs)
         alert = self.object
         user = self.request.user
-        watch_form = WatchlistForm(initial={"reason": alert.rule.name})
+        watch_form = WatchlistForm(initial={"reason": alert.rule.localized_name})
         for name in ("customer", "customer_name"):
             del watch_form.fields[name]
         recommended = services.recommended_actions_for(alert, user)

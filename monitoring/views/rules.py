@@ -65,7 +65,7 @@ class RuleFormView(ServiceFormView):
         return kwargs
 
     def get_title(self):
-        return self.rule.name if self.rule else _("New rule")
+        return self.rule.localized_name if self.rule else _("New rule")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -21,7 +21,7 @@ class BatchStatus(models.TextChoices):
 
 class RatingBatch(models.Model):
     kind = models.CharField(_("kind"), max_length=10, default="nightly",
-                            choices=[("nightly", _("nightly")), ("manual", _("started by hand"))])
+                            choices=[("nightly", _("Nightly")), ("manual", _("Started by hand"))])
     business_date = models.DateField(_("business date"))
     status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT,

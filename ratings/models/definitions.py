@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
 from .scales import RatingScale
@@ -23,12 +24,13 @@ class RatingModelState(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
-class RatingModel(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     """One version of a scorecard. Active and retired versions are immutable; a new version is a copy."""
 
     code = models.SlugField(_("code"), max_length=40)
     version = models.PositiveIntegerField(_("version"), default=1)
     name = models.CharField(_("name"), max_length=120)
+    name_en = english_field(max_length=120)
     description = models.TextField(_("description"), blank=True)
     scale = models.ForeignKey(RatingScale, verbose_name=_("scale"), on_delete=models.PROTECT, related_name="models")
     industries = models.JSONField(_("industries"), default=list, blank=True,
@@ -72,7 +74,7 @@ class RatingModel(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="ratingmodel_unique_version")]
 
     def __str__(self):
-        return f"{self.name} v{self.version}"
+        return f"{self.localized_name} v{self.version}"
 
     @property
     def is_editable(self) -> bool:

@@ -49,7 +49,7 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     state = FSMField(_("state"), default=RatingState.DRAFT, choices=RatingState.choices, protected=True,
                      db_index=True)
     origin = models.CharField(_("origin"), max_length=10, default="manual",
-                              choices=[("manual", _("by an analyst")), ("batch", _("nightly batch"))])
+                              choices=[("manual", _("By an analyst")), ("batch", _("Nightly batch"))])
     batch = models.ForeignKey(RatingBatch, verbose_name=_("batch"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="ratings")
     model_definition = SnapshotJSONField(_("model definition"))

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
 
@@ -15,9 +16,10 @@ LETTERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
 # --- Scale ------------------------------------------------------------------------------------
 
-class RatingScale(models.Model):
+class RatingScale(LocalizedNameMixin, models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    name_en = english_field(max_length=100)
     score_min = models.DecimalField(_("lowest score"), max_digits=7, decimal_places=2, default=Decimal("0"))
     score_max = models.DecimalField(_("highest score"), max_digits=7, decimal_places=2, default=Decimal("100"))
     is_master = models.BooleanField(_("master scale"), default=False)
@@ -30,9 +32,6 @@ class RatingScale(models.Model):
         verbose_name = _("rating scale")
         verbose_name_plural = _("rating scales")
         ordering = ["-is_master", "code"]
-
-    def __str__(self):
-        return self.name
 
     def as_engine_dict(self, grades=None) -> dict:
         grades = grades if grades is not None else list(self.grades.all())
@@ -54,6 +53,7 @@ class ScaleGrade(models.Model):
     pd = models.DecimalField(_("probability of default"), max_digits=7, decimal_places=6)
     meaning = models.TextField(_("meaning"), blank=True,
                                help_text=_("What a customer of this grade is (shown on ratings and their reports)."))
+    meaning_en = english_field(text=True, verbose_name=_("meaning (English)"))
 
     class Meta:
         verbose_name = _("scale grade")

@@ -21,7 +21,8 @@ from ..models import RatingFactor, RatingModel, RatingModelState, RatingScale, R
 
 def _check_scale(grades: list[dict], score_min, score_max) -> list[dict]:
     rows = [{"code": str(g["code"]).strip(), "letter": str(g["letter"]).strip(), "min_score": str(g["min_score"]),
-             "max_score": str(g["max_score"]), "pd": str(g["pd"]), "meaning": str(g.get("meaning") or "").strip()}
+             "max_score": str(g["max_score"]), "pd": str(g["pd"]), "meaning": str(g.get("meaning") or "").strip(),
+             "meaning_en": str(g.get("meaning_en") or "").strip()}
             for g in grades]
     try:
         Scale(rows, str(score_min), str(score_max))
@@ -37,14 +38,15 @@ def _scale_state(scale):
 
 @transaction.atomic
 def scale_create(*, actor, code: str, name: str, grades: list[dict], score_min="0", score_max="100",
-                 is_master=False) -> RatingScale:
+                 is_master=False, name_en="") -> RatingScale:
     access.require(actor, "ratings.add_ratingscale")
     rows = _check_scale(grades, score_min, score_max)
     if RatingScale.objects.filter(code=code).exists():
         raise ValidationFailed(_("A scale with this code exists."), field_errors={"code": _("This code is taken.")})
     if is_master:
         RatingScale.objects.filter(is_master=True).update(is_master=False)
-    scale = RatingScale.objects.create(code=code, name=name, score_min=score_min, score_max=score_max,
+    scale = RatingScale.objects.create(code=code, name=name, name_en=name_en or "", score_min=score_min,
+                                       score_max=score_max,
                                        is_master=is_master)
     ScaleGrade.objects.bulk_create([ScaleGrade(scale=scale, position=i, **row) for i, row in enumerate(rows, 1)])
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=scale, after=_scale_state(scale))
@@ -52,7 +54,8 @@ def scale_create(*, actor, code: str, name: str, grades: list[dict], score_min="
 
 
 @transaction.atomic
-def scale_update(*, actor, scale: RatingScale, name: str, grades: list[dict]) -> RatingScale:
+def scale_update(*, actor, scale: RatingScale, name: str, grades: list[dict], name_en: str | None = None
+                 ) -> RatingScale:
     """Change a scale's grades; refused while an active model uses it (make a new scale and model version)."""
     access.require(actor, "ratings.change_ratingscale")
     scale = RatingScale.objects.select_for_update().get(pk=scale.pk)
@@ -61,6 +64,8 @@ def scale_update(*, actor, scale: RatingScale, name: str, grades: list[dict]) ->
     rows = _check_scale(grades, scale.score_min, scale.score_max)
     before = _scale_state(scale)
     scale.name = name
+    if name_en is not None:
+        scale.name_en = name_en
     scale.save()
     scale.grades.all().delete()
     ScaleGrade.objects.bulk_create([ScaleGrade(scale=scale, position=i, **row) for i, row in enumerate(rows, 1)])
@@ -106,12 +111,13 @@ def _check_settings(settings: dict) -> dict:
 
 @transaction.atomic
 def model_create(*, actor, code: str, name: str, scale: RatingScale, description="", industries=(), sizes=(),
-                 caps=(), **settings) -> RatingModel:
+                 caps=(), name_en="", **settings) -> RatingModel:
     access.require(actor, "ratings.add_ratingmodel")
     if RatingModel.objects.filter(code=code).exists():
         raise ValidationFailed(_("A model with this code exists; create a new version of it instead."),
                                field_errors={"code": _("This code is taken.")})
-    model = RatingModel.objects.create(code=code, version=1, name=name, description=description, scale=scale,
+    model = RatingModel.objects.create(code=code, version=1, name=name, name_en=name_en or "", description=description,
+                                       scale=scale,
                                        industries=sorted(industries), sizes=sorted(sizes),
                                        caps=_check_caps(list(caps), scale), created_by=actor, changed_by=actor,
                                        **_check_settings(settings))
@@ -131,7 +137,7 @@ def _check_caps(caps: list, scale: RatingScale) -> list:
 
 @transaction.atomic
 def model_update(*, actor, model: RatingModel, name: str, description: str = "", industries=(), sizes=(),
-                 caps=None, **settings) -> RatingModel:
+                 caps=None, name_en: str | None = None, **settings) -> RatingModel:
     access.require(actor, "ratings.change_ratingmodel")
     model = RatingModel.objects.select_for_update().get(pk=model.pk)
     _require_draft(model)
@@ -139,6 +145,8 @@ def model_update(*, actor, model: RatingModel, name: str, description: str = "",
     for field_name, value in _check_settings(settings).items():
         setattr(model, field_name, value)
     model.name, model.description = name, description
+    if name_en is not None:
+        model.name_en = name_en
     model.industries, model.sizes = sorted(industries), sorted(sizes)
     if caps is not None:
         model.caps = _check_caps(list(caps), model.scale)
@@ -153,7 +161,7 @@ def model_new_version(*, actor, model: RatingModel) -> RatingModel:
     """A new draft version: a copy of ``model`` with its factors."""
     access.require(actor, "ratings.add_ratingmodel")
     latest = RatingModel.objects.filter(code=model.code).order_by("-version").first()
-    copy = RatingModel.objects.create(code=model.code, version=latest.version + 1, name=model.name,
+    copy = RatingModel.objects.create(code=model.code, version=latest.version + 1, name=model.name, name_en=model.name_en,
                                       description=model.description, scale=model.scale, industries=model.industries,
                                       sizes=model.sizes, caps=model.caps, created_by=actor, changed_by=actor,
                                       previous=model, **{name: getattr(model, name) for name in MODEL_SETTINGS})

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 
 from audit.models import AuditEvent
 from creditportal.core.formatting import shipped_text
+from creditportal.core.naming import localized
 from creditportal.core.pdf import PDF_FONT_FAMILY
 from customers.labels import RATIO_GROUP_LABELS, RATIO_LABELS, line_item_label
 from customers.models import LINE_ITEMS, PeriodType
@@ -135,7 +136,7 @@ def _factors(rating: Rating) -> list[dict]:
         elif kind == "qualitative":
             shown = _("mean %(mean)s") % {"mean": common.plain(value)}
         else:
-            shown = str(value)
+            shown = str(selectors.factor_value_label(f))  # a category by its label ("Large", not "large")
         rows.append({
             "code": f.get("code"),
             "name": shipped_text(f.get("name") or definition.get(f.get("code"), {}).get("name", "")),
@@ -215,7 +216,7 @@ def _warnings(rating: Rating) -> list[dict]:
 
     rows = (Alert.objects.filter(customer_id=rating.customer_id, status__in=ACTIVE_ALERT_STATES)
             .select_related("rule").order_by("-raised_on", "-id")[:20])
-    return [{"rule": a.rule.name, "severity": a.get_severity_display(), "status": a.get_status_display(),
+    return [{"rule": a.rule.localized_name, "severity": a.get_severity_display(), "status": a.get_status_display(),
              "raised_on": common.date_text(a.raised_on), "value": common.plain(a.value, 4) if a.value is not None else "",
              "action": a.get_recommended_action_display()} for a in rows]
 
@@ -332,7 +333,7 @@ def rating_report_context(rating: Rating) -> dict:
             "date": common.date_text(rating.approved_on or rating.approved_at),
             "approved_at": common.date_text(rating.approved_at),
             "review_due": common.date_text(rating.review_due),
-            "model_name": shipped_text(model.name), "model_code": model.code, "model_version": model.version,
+            "model_name": localized(model), "model_code": model.code, "model_version": model.version,
             "state": rating.get_state_display(), "origin": rating.get_origin_display(),
             "as_of": common.date_text((rating.inputs or {}).get("as_of")),
             "meaning": shipped_text(selectors.grade_meaning(rating)),

@@ -35,8 +35,9 @@ def shipped_rows(db):
 
     if not RatingModel.objects.filter(code="corporate").exists():
         import_module("ratings.migrations.0002_default_scale_and_model").load(apps, None)
-    if not DunningPolicy.objects.filter(name="Standard").exists():
+    if not DunningPolicy.objects.filter(name_en="Standard").exists():
         import_module("collection.migrations.0002_default_dunning_policy").forwards(apps, None)
+        import_module("collection.migrations.0009_names_in_two_languages").split_names(apps, None)
 
 
 def statements_csv():

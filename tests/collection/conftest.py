@@ -55,9 +55,10 @@ def policy(db):
 
     from collection.models import DunningPolicy
 
-    if not DunningPolicy.objects.filter(name="Standard").exists():
+    if not DunningPolicy.objects.filter(name_en="Standard").exists():
         import_module("collection.migrations.0002_default_dunning_policy").forwards(apps, None)
-    return DunningPolicy.objects.get(name="Standard")
+        import_module("collection.migrations.0009_names_in_two_languages").split_names(apps, None)
+    return DunningPolicy.objects.get(name_en="Standard")
 
 
 @pytest.fixture(autouse=True)

@@ -143,7 +143,8 @@ def test_the_pages_propose_show_before_and_after_and_the_other_risk_admin_approv
 def test_the_policy_page_proposes_a_change(users, policy):
     maker = _client(users["riskadmin"])
     response = maker.post(reverse("collection:policy_edit", args=[policy.pk]), {
-        "name": policy.name, "is_active": "on", "small_amount_tolerance": "300.00", "late_fee_daily_rate": "0.0005",
+        "name": policy.name, "name_en": policy.name_en, "is_active": "on", "small_amount_tolerance": "300.00",
+        "late_fee_daily_rate": "0.05",
         "case_open_order": "3", "letter_language": "zh-hans"})
     assert response.status_code == 302
     change = DunningPolicyChange.objects.get(state="proposed")

@@ -80,7 +80,7 @@ def test_fullwidth_digits_are_not_numbers_on_the_pages(users, client, customer, 
     page = client.post(reverse("collection:payment_create"), {
         "customer": customer.pk, "received_on": "2026-06-01", "amount": "１２３", "currency": "CNY"},
         HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 200 and "Enter a number" in page.content.decode()
+    assert page.status_code == 200 and "Enter an amount, e.g. 1,234,567.89 or 120 万元." in page.content.decode()
     assert not Payment.objects.exists()
 
 

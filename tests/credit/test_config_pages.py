@@ -22,8 +22,8 @@ def rules_post(overrides=None, include=("AAA", "AA", "A", "BBB", "BB", "B", "CCC
             "rules-MIN_NUM_FORMS": "0", "rules-MAX_NUM_FORMS": str(len(GRADES))}
     for i, grade in enumerate(GRADES):
         row = {"grade": grade, "eligible": "on", "max_limit": str(10_000_000 * (len(GRADES) - i)),
-               "max_limit_hard": "on", "max_equity_share": "0.5", "max_revenue_share": "0.25",
-               "max_term_months": "36", "min_coverage": "0.2", "pricing_spread_bps": str(50 + 10 * i),
+               "max_limit_hard": "on", "max_equity_share": "50", "max_revenue_share": "25",
+               "max_term_months": "36", "min_coverage": "20", "pricing_spread_bps": str(50 + 10 * i),
                "review_months": "12"}
         if grade in include:
             row["include"] = "on"
@@ -106,14 +106,15 @@ def test_bad_rule_input_is_shown_and_changes_nothing(setup, client_for):
     draft = services.policy_create(actor=setup.users["riskadmin"], name="Draft", effective_from=dt.date(2027, 1, 1),
                                    rules=[{"grade": "A", "max_limit": "1000"}])
     url = reverse("credit:policy_edit", args=[draft.pk])
-    for bad in ({"max_limit": "-5"}, {"max_equity_share": "1.5"}):
+    for bad in ({"max_limit": "-5"}, {"max_equity_share": "150"}):
         response = client.post(url, {**policy_post("Changed"), **rules_post({"BB": bad})})
         assert response.status_code == 200
         body = response.content.decode()
         assert "invalid-feedback" in body
-        assert ("greater than or equal to 0" in body) if "max_limit" in bad else ("less than or equal to 1" in body)
+        # a share is typed in per cent (150 for 150 %) and explained in per cent
+        assert ("greater than or equal to 0" in body) if "max_limit" in bad else ("Enter at most 100%." in body)
         assert 'value="Changed"' in body                    # the user's input is kept
-        assert ('value="-5"' in body) if "max_limit" in bad else ('value="1.5"' in body)
+        assert ('value="-5"' in body) if "max_limit" in bad else ('value="150"' in body)
         draft.refresh_from_db()
         assert draft.name == "Draft"
         assert list(draft.rules.values_list("grade", "max_limit")) == [("A", D("1000"))]

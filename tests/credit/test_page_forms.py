@@ -39,7 +39,7 @@ def test_refused_collateral_is_shown_next_to_its_fields_with_the_input_kept(setu
     client = client_for(setup.users["rm"])
     response = client.post(reverse("credit:application_item", args=[app.pk, "collateral"]),
                            {"kind": "real_estate", "description": "上海仓库", "market_value": "-5", "currency": "CNY",
-                            "haircut": "1.5", "valuation_date": ""}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+                            "haircut": "150", "valuation_date": ""}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 400
     page = response.content.decode()
     assert "market_value:" not in page and "haircut:" not in page        # no field codes
@@ -112,7 +112,7 @@ def test_manager_changes_a_returned_application_on_the_page_and_submits_it_again
     detail = client.get(reverse("credit:application_detail", args=[app.pk])).content.decode()
     assert reverse("credit:application_edit", args=[app.pk]) in detail
     form = client.get(reverse("credit:application_edit", args=[app.pk])).content.decode()
-    assert 'value="3000000.00"' in form and 'name="customer"' not in form
+    assert 'value="3,000,000.00"' in form and 'name="customer"' not in form
     bad = client.post(reverse("credit:application_edit", args=[app.pk]),
                       {"application_type": "new", "amount": "2000000", "currency": "CNY", "term_months": "12",
                        "product": "trade_credit", "purpose": "  "})
@@ -192,7 +192,7 @@ def test_an_action_the_state_does_not_allow_says_so_and_not_that_it_changed(setu
     with pytest.raises(Conflict) as refused:
         services.application_approve(actor=setup.users["approver1"], application=app)
     assert "changed in the meantime" not in refused.value.message
-    assert "is draft: this action is not possible" in str(refused.value.message)
+    assert "is Draft: this action is not possible" in str(refused.value.message)
     response = api_for(setup.users["approver1"]).post(f"/api/v1/applications/{app.pk}/approve/", {}, format="json")
     assert response.status_code == 409 and "not possible in that state" in response.json()["detail"]
     # a real race (the row moved on after the caller read it) still says so

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from django.utils import translation
 from django.urls import reverse
 
 from monitoring import services
@@ -73,20 +74,31 @@ def test_shipped_rules_read_in_both_languages_and_renamed_ones_are_kept(users, c
     from monitoring.models import WarningRule
 
     rule = WarningRule.objects.get(code="overdue-90")
-    assert rule.name == "逾期超过 90 天 Invoices overdue more than 90 days"
+    assert rule.name == "逾期超过 90 天" and rule.name_en == "Invoices overdue more than 90 days"
     assert rule.description.startswith("最早未结发票逾期超过 90 天")
+    assert rule.description_en.startswith("The oldest open invoice is more than 90 days past due")
     english = {row[0]: (row[1], row[-1]) for row in DEFAULT_RULES}
     assert all("\u4e00" <= r.name[0] <= "\u9fff" for r in WarningRule.objects.filter(code__in=english))
     html = client_for(users["analyst"]).get(reverse("monitoring:rule_list"), HTTP_ACCEPT_LANGUAGE="zh-hans"
                                             ).content.decode()
     assert "逾期超过 90 天" in html and "额度使用率超过 90%" in html
-    # the data migration: an untouched English rule gets both languages, a renamed one keeps its name
-    WarningRule.objects.filter(code="overdue-30").update(name=english["overdue-30"][0],
-                                                         description=english["overdue-30"][1])
-    WarningRule.objects.filter(code="negative-equity").update(name="资不抵债 (our wording)")
+    assert "Invoices overdue more than 90 days" not in html  # never both run together
+    # the data migrations: an untouched English rule gets both languages (0006 runs them together, 0011
+    # splits them into the two fields), a renamed one keeps its name
+    WarningRule.objects.filter(code="overdue-30").update(name=english["overdue-30"][0], name_en="",
+                                                         description=english["overdue-30"][1], description_en="")
+    WarningRule.objects.filter(code="negative-equity").update(name="资不抵债 (our wording)", name_en="")
     import_module("monitoring.migrations.0006_bilingual_default_rule_names").forwards(apps, None)
     assert WarningRule.objects.get(code="overdue-30").name == "逾期超过 30 天 Invoices overdue more than 30 days"
+    import_module("monitoring.migrations.0011_rule_names_in_two_languages").forwards(apps, None)
+    overdue_30 = WarningRule.objects.get(code="overdue-30")
+    assert (overdue_30.name, overdue_30.name_en) == ("逾期超过 30 天", "Invoices overdue more than 30 days")
+    assert overdue_30.description == "最早未结发票逾期超过 N 天。"
     assert WarningRule.objects.get(code="negative-equity").name == "资不抵债 (our wording)"
+    with translation.override("en"):
+        assert str(overdue_30) == "Invoices overdue more than 30 days"
+    with translation.override("zh-hans"):
+        assert str(overdue_30) == "逾期超过 30 天"
 
 
 def test_exposure_list_names_its_filters_and_industries(build, system, users, client_for):

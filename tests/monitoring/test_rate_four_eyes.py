@@ -64,8 +64,9 @@ def _client(user):
 def test_the_provisions_page_proposes_and_the_other_risk_admin_approves(users):
     url = reverse("monitoring:provision_run_list")
     maker, checker = _client(users["riskadmin"]), _client(users["riskadmin2"])
-    rates = {k: str(v) for k, v in services.current_rates().items()}
-    response = maker.post(reverse("monitoring:provision_rates"), {**rates, "substandard": "0.3"})
+    # the page takes percentages (30 for 30 %); the rates are kept as fractions
+    rates = {k: str(v * 100) for k, v in services.current_rates().items()}
+    response = maker.post(reverse("monitoring:provision_rates"), {**rates, "substandard": "30"})
     assert response.status_code == 302
     assert services.current_rates()["substandard"] == D("0.25")
     change = ProvisionRateChange.objects.get(state="proposed")
