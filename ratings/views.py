@@ -53,6 +53,11 @@ class RatingListView(PortalListView):
     default_sort = "-created"
     export_name = "ratings"
     export_title = gettext_lazy("Ratings")
+    table_columns = [  # the table's columns, for the column chooser
+        ("customer", gettext_lazy("Customer")), ("grade", gettext_lazy("Grade")), ("score", gettext_lazy("Score")),
+        ("state", gettext_lazy("State")), ("made_by", gettext_lazy("Made by")),
+        ("review", gettext_lazy("Next review")),
+    ]
     columns = [
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("code", gettext_lazy("Code"), "customer.credit_code"),

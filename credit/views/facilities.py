@@ -26,6 +26,12 @@ class FacilityListView(PortalListView):
     default_sort = "customer"
     export_name = "facilities"
     export_title = gettext_lazy("Facilities")
+    table_columns = [  # the table's columns, for the column chooser
+        ("number", "#"), ("customer", gettext_lazy("Customer")), ("product", gettext_lazy("Product")),
+        ("limit", gettext_lazy("Limit")), ("utilised", gettext_lazy("Utilised")),
+        ("utilisation", gettext_lazy("Utilisation")), ("expiry", gettext_lazy("Expiry")),
+        ("status", gettext_lazy("Status")),
+    ]
     columns = [
         Column("id", "#", "pk", sort="id", kind="number"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
