@@ -76,6 +76,9 @@ def _visible_facility(user, pk):
     return get_object_or_404(Facility.objects.visible_to(user).select_related("customer", "application"), pk=pk)
 
 
+from ..history import facility_limit_history  # noqa: E402 - the page's limit history
+
+
 class FacilityDetailView(PortalPermissionMixin, TemplateView):
     permission_required = "credit.view_facility"
     template_name = "credit/facility_detail.html"
@@ -106,6 +109,9 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
             "check": check,
             "check_reasons": [services.limit_reason_text(r) for r in check.reasons] if check else [],
             "group_limit": selectors.group_limit_for(facility.customer),
+            # the facility's part of the customer's exposure, by the dashboard's definition (credit.rules)
+            "exposure": rules.facility_exposure(facility.limit, used),
+            "limit_history": facility_limit_history(facility),
         })
         return context
 
