@@ -62,8 +62,12 @@ class AuditEventFilterSet(django_filters.FilterSet):
         return queryset  # applied by ``filter_queryset``: hidden unless "show"
 
     def filter_queryset(self, queryset):
+        """``system=hide`` leaves the routine out; the API shows every event unless asked (the page hides them
+        by default: ``AuditEventListView``)."""
         queryset = super().filter_queryset(queryset)
-        return hide_noise(queryset, self.form.cleaned_data.get("system"))
+        if self.form.cleaned_data.get("system") == "hide":
+            queryset = hide_noise(queryset, "hide")
+        return queryset
 
 
 def hide_noise(queryset, system: str | None):

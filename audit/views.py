@@ -47,9 +47,10 @@ class AuditEventListView(PortalListView):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        if self.filterset is None or not self.filterset.is_bound:
-            qs = hide_noise(qs, None)  # the page as it opens: the system user's routine events hidden
-        return qs
+        system = None
+        if self.filterset is not None and self.filterset.is_bound and self.filterset.is_valid():
+            system = self.filterset.form.cleaned_data.get("system")
+        return hide_noise(qs, system)  # by default the system user's routine events are hidden
 
     def get_context_data(self, **kwargs):
         """Each event with its actor's name (one query for the page's people) and its change in words."""

@@ -75,3 +75,12 @@ def test_trail_page_queries_are_constant(client_for, users, django_assert_max_nu
     client.get(reverse("audit:event_list"))
     with django_assert_max_num_queries(12):
         assert client.get(reverse("audit:event_list")).status_code == 200
+
+
+def test_the_api_shows_every_event_unless_asked(api_for, users):
+    audit_record(actor=system_user(), action=AuditEvent.Action.RUN, verb="alerts_evaluate",
+                 object_type="monitoring.alert", object_repr="nightly evaluation")
+    auditor = api_for(users["auditor"])
+    assert any(e["verb"] == "alerts_evaluate" for e in auditor.get("/api/v1/audit-events/").json()["results"])
+    hidden = auditor.get("/api/v1/audit-events/", {"system": "hide"}).json()["results"]
+    assert not any(e["verb"] == "alerts_evaluate" for e in hidden)

@@ -44,7 +44,6 @@ def test_empty_history_is_said_in_words(facility, users, client):
 
 
 def test_a_closed_facility_offers_no_orders_or_changes(facility, users, client):
-    facility.status = Facility.Status.CLOSED
     Facility.objects.filter(pk=facility.pk).update(status=Facility.Status.CLOSED)
     client.force_login(users["riskadmin"])
     html = client.get(reverse("credit:facility_detail", args=[facility.pk])).content.decode()

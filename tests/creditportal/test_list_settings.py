@@ -133,3 +133,14 @@ def test_list_settings_cost_one_query(users, client_for, django_assert_max_num_q
     client.post(url, {"list_action": "columns", "shown": ["name"]})
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", ["credit:application_list", "ratings:rating_list"])
+def test_made_by_is_a_person_picker_and_dates_are_checked(url_name, users, client_for):
+    client = client_for(users["analyst"])
+    html = client.get(reverse(url_name)).content.decode()
+    assert 'name="made_by"' in html and 'data-picker="/accounts/users/pick/"' in html
+    date_field = "created_from" if url_name.startswith("credit") else "approved_from"
+    assert f'type="date" name="{date_field}"' in html
+    bad = client.get(reverse(url_name), {date_field: "1066-10-14", "made_by": "x"}).content.decode()
+    assert bad.count('aria-invalid="true"') == 2
