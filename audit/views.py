@@ -7,7 +7,7 @@ from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 
 from . import selectors
-from .filtersets import AuditEventFilterSet
+from .filtersets import AuditEventFilterSet, hide_noise
 from .models import AuditEvent
 
 
@@ -27,6 +27,8 @@ class AuditEventListView(PortalListView):
     export_name = "audit-trail"
     export_title = _("Audit trail")
     list_url_name = "audit:event_list"
+    table_columns = [("time", _("Time")), ("user", _("User")), ("action", _("Action")), ("verb", _("What")),
+                     ("object", _("Object")), ("change", _("Change")), ("address", _("Address"))]
     columns = [
         Column("time", _("Time"), "occurred_at", sort="occurred_at", kind="date"),
         Column("user", _("User"), "actor_username", sort="actor_username"),
@@ -42,6 +44,35 @@ class AuditEventListView(PortalListView):
 
     def base_queryset(self):
         return AuditEvent.objects.all()
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        system = None
+        if self.filterset is not None and self.filterset.is_bound and self.filterset.is_valid():
+            system = self.filterset.form.cleaned_data.get("system")
+        return hide_noise(qs, system)  # by default the system user's routine events are hidden
+
+    def get_context_data(self, **kwargs):
+        """Each event with its actor's name (one query for the page's people) and its change in words."""
+        from django.contrib.auth import get_user_model
+
+        from creditportal.core.formatting import person
+
+        from .changes import change_rows
+
+        context = super().get_context_data(**kwargs)
+        events = list(context["object_list"])
+        ids = {e.actor_id for e in events if e.actor_id}
+        people = get_user_model().objects.only("id", "username", "first_name", "last_name").in_bulk(ids) if ids else {}
+        for e in events:
+            user = people.get(e.actor_id)
+            e.actor_name = person(user) if user is not None else (e.actor_username or "—")
+            e.changes = change_rows(e.object_type, e.before, e.after)
+        context["object_list"] = context["events"] = events
+        form = self.filterset.form if self.filterset is not None else None
+        shown = bool(form is not None and form.is_bound and form.is_valid() and form.cleaned_data.get("system") == "show")
+        context["showing_noise"] = shown
+        return context
 
     def export_count(self):
         """The file holds the events up to now: not the export's own event, written before the rows stream."""

@@ -1,27 +1,24 @@
 """Filters shared by the pages and the API."""
 import django_filters
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.forms import PortalForm
+from accounts.pickers import UserPickerFilter
+from creditportal.core import access
+from creditportal.core.forms import DateInput, PortalForm
 from customers.models import INDUSTRY_SECTION_CHOICES
+from customers.pickers import CustomerPickerFilter
 
 from .models import CaseState, CollectionCase, DunningAction, Invoice, InvoiceStatus, Payment, WriteOff, WriteOffState
-
-User = get_user_model()
-
-
-def _role_users(role):
-    return User.objects.filter(groups__name=role, is_active=True).order_by("username")
-
 
 class InvoiceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("search"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("status"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer id"))
+    customer = CustomerPickerFilter()
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
-    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("due from"))
-    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due until"))
+    due_from = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("due from"),
+                                         widget=DateInput())
+    due_to = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due until"),
+                                       widget=DateInput())
     currency = django_filters.CharFilter(label=_("currency"))
 
     class Meta:
@@ -42,9 +39,11 @@ class InvoiceFilterSet(django_filters.FilterSet):
 
 
 class PaymentFilterSet(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer id"))
-    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("from"))
-    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", label=_("to"))
+    customer = CustomerPickerFilter()
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("from"),
+                                              widget=DateInput())
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", label=_("to"),
+                                            widget=DateInput())
 
     class Meta:
         model = Payment
@@ -53,8 +52,8 @@ class PaymentFilterSet(django_filters.FilterSet):
 
 class CaseFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=CaseState.choices, label=_("state"))
-    assigned_to = django_filters.ModelChoiceFilter(queryset=_role_users("collector"), label=_("collector"))
-    customer = django_filters.NumberFilter(field_name="customer_id", label=_("customer id"))
+    assigned_to = UserPickerFilter(role=access.COLLECTOR, label=_("collector"))
+    customer = CustomerPickerFilter()
 
     class Meta:
         model = CollectionCase
@@ -65,11 +64,9 @@ class AgingFilterSet(django_filters.FilterSet):
     """The aging's filters (page, files and API), over ``selectors.aging_queryset``: properties of the
     customer, and the collector of its active case."""
 
-    manager = django_filters.ModelChoiceFilter(queryset=_role_users("relationship_manager"),
-                                               field_name="customer__relationship_manager",
-                                               label=_("relationship manager"))
-    collector = django_filters.ModelChoiceFilter(queryset=_role_users("collector"), method="filter_collector",
-                                                 label=_("collector"))
+    manager = UserPickerFilter(role=access.RELATIONSHIP_MANAGER, field_name="customer__relationship_manager",
+                               label=_("relationship manager"))
+    collector = UserPickerFilter(role=access.COLLECTOR, method="filter_collector", label=_("collector"))
     industry = django_filters.ChoiceFilter(choices=INDUSTRY_SECTION_CHOICES, field_name="customer__industry_section",
                                            label=_("industry"))
 

@@ -6,6 +6,9 @@ from django.utils.translation import pgettext_lazy
 
 from creditportal.core.filters import IdFilter, PlausibleDateFilter
 
+from accounts.pickers import UserPickerFilter
+from creditportal.core.filters import PlausibleDateFilter
+
 from .models import CreditApplication, CreditPolicy, CustomerHold, Facility, GroupLimit
 
 
@@ -22,12 +25,13 @@ class ApplicationFilterSet(django_filters.FilterSet):
                                          empty_label=_("All statuses"))
     application_type = django_filters.ChoiceFilter(choices=CreditApplication.Type.choices, label=_("Type"))
     product = django_filters.ChoiceFilter(choices=CreditApplication.Product.choices, label=_("Product"))
-    created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
-    created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
+    made_by = UserPickerFilter(field_name="created_by", active_only=False, label=_("Made by"))
+    created_from = PlausibleDateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
+    created_to = PlausibleDateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
 
     class Meta:
         model = CreditApplication
-        fields = ["search", "status", "application_type", "product", "created_from", "created_to"]
+        fields = ["search", "status", "application_type", "product", "made_by", "created_from", "created_to"]
 
 
 class FacilityFilterSet(django_filters.FilterSet):
@@ -35,7 +39,7 @@ class FacilityFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Facility.Status.choices, label=_("Status"),
                                          empty_label=_("All statuses"))
     product = django_filters.ChoiceFilter(choices=CreditApplication.Product.choices, label=_("Product"))
-    expires_before = django_filters.DateFilter(field_name="expiry_date", lookup_expr="lte", label=_("Expires by"))
+    expires_before = PlausibleDateFilter(field_name="expiry_date", lookup_expr="lte", label=_("Expires by"))
 
     class Meta:
         model = Facility

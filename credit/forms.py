@@ -35,6 +35,19 @@ class ApplicationForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers
         self.fields["facility"].queryset = facilities
+        # an increase, renewal or decrease shows the limit it changes: "current → new" as the amount is typed
+        self.fields["facility"].label_from_instance = facility_choice_label
+        self.fields["amount"].help_text = _("For an increase or decrease: the new limit, not the difference; the "
+                                            "facility's current limit is shown beside it.")
+
+
+def facility_choice_label(facility) -> str:
+    """``#12 · 赊销额度 · 甲公司 · current limit CNY 1,000,000.00``."""
+    from creditportal.core.formatting import money
+
+    return _("#%(id)s · %(product)s · %(customer)s · current limit %(limit)s") % {
+        "id": facility.pk, "product": facility.get_product_display(), "customer": facility.customer.name,
+        "limit": money(facility.limit, facility.currency)}
 
 
 class ApplicationEditForm(ApplicationForm):

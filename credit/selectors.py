@@ -381,17 +381,16 @@ def facility_actions(user, facility) -> set[str]:
 
     S = Facility.Status
     actions = set()
-    if access.has(user, "credit.add_order"):
+    if access.has(user, "credit.add_order") and facility.status == S.ACTIVE:
         actions.add("order")
     if access.has(user, "credit.suspend_facility") and facility.status == S.ACTIVE:
         actions.add("suspend")
     if access.has(user, "credit.resume_facility") and facility.status == S.SUSPENDED:
         actions.add("resume")
-    if access.has(user, "credit.change_facility"):
+    if access.has(user, "credit.change_facility") and facility.status in (S.ACTIVE, S.SUSPENDED):
         actions.add("change")
-    if any(access.has(user, p) for p in ("credit.suspend_facility", "credit.resume_facility",
-                                         "credit.change_facility")):
-        actions.add("reason_form")  # the form that suspends, resumes, reduces or closes
+    if actions & {"suspend", "resume", "change"}:
+        actions.add("reason_form")  # the form that suspends, resumes, reduces or closes (only what applies now)
     if access.has(user, "credit.change_order"):
         actions.add("cancel_order")
     return actions

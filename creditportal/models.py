@@ -122,3 +122,32 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.endpoint} {self.key}"
+
+
+class ListSetting(models.Model):
+    """A user's own settings of one list page (``creditportal.core.listsettings``): a saved filter (``kind``
+    ``filter``: ``name`` and the query string in ``value``) or the hidden columns (``kind`` ``columns``: the
+    hidden column keys, comma-separated, in ``value``). ``list_key`` is the list page's URL name."""
+
+    class Kind(models.TextChoices):
+        FILTER = "filter", _("saved filter")
+        COLUMNS = "columns", _("hidden columns")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    list_key = models.CharField(_("list"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    value = models.TextField(_("value"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("list setting")
+        verbose_name_plural = _("list settings")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "list_key", "kind", "name"],
+                                               name="list_setting_unique")]
+        indexes = [models.Index(fields=["user", "list_key"])]
+
+    def __str__(self):
+        return f"{self.user_id} {self.list_key} {self.kind} {self.name}"

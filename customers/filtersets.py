@@ -1,11 +1,12 @@
 """Filters shared by the customer pages and the API."""
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core import access
+
+from accounts.pickers import UserPickerFilter
 
 from .models import (
     INDUSTRY_SECTION_CHOICES, Contact, Customer, CustomerDocument, CustomerGroup, CustomerSize, CustomerStatus,
@@ -13,16 +14,13 @@ from .models import (
 )
 
 
-def _managers(request):
-    return get_user_model().objects.filter(groups__name=access.RELATIONSHIP_MANAGER).order_by("username")
-
 
 class CustomerFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Name or code"))
     industry_section = django_filters.ChoiceFilter(choices=INDUSTRY_SECTION_CHOICES, label=_("Industry"))
     size = django_filters.ChoiceFilter(choices=CustomerSize.choices, label=_("Size"))
     status = django_filters.ChoiceFilter(choices=CustomerStatus.choices, label=_("Status"))
-    relationship_manager = django_filters.ModelChoiceFilter(queryset=_managers, label=_("Manager"))
+    relationship_manager = UserPickerFilter(role=access.RELATIONSHIP_MANAGER, active_only=False, label=_("Manager"))
     group = django_filters.ModelChoiceFilter(queryset=CustomerGroup.objects.all(), label=_("Group"))
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("credit_code", "credit_code"), ("industry_section", "industry"),

@@ -23,3 +23,22 @@ class CustomerPickerView(PickerSearchView):
 
     def label(self, obj):
         return customer_label(obj)
+
+
+def _visible_customers(request):
+    """The customers the requesting user may see (none without a request: nothing to scope by)."""
+    if request is None or not getattr(request, "user", None):
+        return Customer.objects.none()
+    return Customer.objects.visible_to(request.user)
+
+
+def CustomerPickerFilter(**kwargs):  # noqa: N802 - a filter, named like one
+    """A customer filter of any list (page and API): a search-as-you-type picker of the user's customers; an
+    id the user may not see is refused like a missing one."""
+    from django.utils.translation import gettext_lazy as _
+
+    from creditportal.core.pickers import PickerFilter
+
+    kwargs.setdefault("label", _("Customer"))
+    return PickerFilter(queryset=_visible_customers, url_name="customers:pick", label_from_instance=customer_label,
+                        **kwargs)

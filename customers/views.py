@@ -36,6 +36,11 @@ class CustomerListView(PortalListView):
     default_sort = "name"
     export_name = "customers"
     export_title = gettext_lazy("Customers")
+    table_columns = [  # the table's columns, for the column chooser
+        ("name", gettext_lazy("Name")), ("code", gettext_lazy("Code")), ("industry", gettext_lazy("Industry")),
+        ("size", gettext_lazy("Size")), ("status", gettext_lazy("Status")), ("manager", gettext_lazy("Manager")),
+        ("group", gettext_lazy("Group")), ("latest_statement", gettext_lazy("Latest statement")),
+    ]
     columns = [
         Column("name", gettext_lazy("Name"), "name", sort="name"),
         Column("name_en", gettext_lazy("English name"), "name_en"),

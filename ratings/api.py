@@ -180,7 +180,7 @@ class RatingSerializer(serializers.ModelSerializer):
                   "grade", "letter", "pd", "override_grade", "override_reason", "overridden_by", "behaviour",
                   "explanation", "inputs", "inputs_sha256", "created_by", "submitted_by", "submitted_at",
                   "approved_by", "approved_at", "review_due", "is_expired", "decision_note",
-                  "completeness_override_reason", "created_at"]
+                  "completeness_override_reason", "rationale", "created_at"]
         read_only_fields = fields
 
     def get_behaviour(self, rating) -> dict:
@@ -194,6 +194,12 @@ class RatingCreateSerializer(serializers.Serializer):
 
 class RatingReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RatingSubmitSerializer(serializers.Serializer):
+    rationale = serializers.CharField(required=False, allow_blank=True, max_length=4000,
+                                      help_text="The analyst's written reasons for the grade (required unless the "
+                                                "rating already holds one).")
 
 
 class RatingNoteSerializer(serializers.Serializer):
@@ -232,10 +238,13 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                                      "customer")
         return self._out(services.rating_start(actor=request.user, customer=customer), status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=RatingSerializer)
+    @extend_schema(request=RatingSubmitSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._out(services.rating_submit(actor=request.user, rating=self.get_object()))
+        data = RatingSubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(services.rating_submit(actor=request.user, rating=self.get_object(),
+                                                rationale=data.validated_data.get("rationale")))
 
     @extend_schema(request=RatingNoteSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])

@@ -33,6 +33,8 @@ EXPERT_SCORES = {
 }
 QUALITATIVE = ["management", "market_position", "industry_outlook", "legal_compliance"]
 LEAVE_SUBMITTED = {"haixin_trade"}
+DEMO_RATIONALE = ("经营稳定，财务指标处于行业中位水平，付款记录良好；主要风险为行业周期与客户集中度，"
+                  "由稳定的现金流和较低的杠杆缓释。")
 OVERRIDE = {"xibei_energy": (-1, "Parent guarantee withdrawn in 2025; the model does not see it yet.")}
 
 
@@ -58,7 +60,7 @@ def _rate(key, customer, users):
         if target is not None:
             rating = services.rating_override(actor=analyst, rating=rating, grade=target.code, reason=reason)
             approver = users["approver1"]
-    rating = services.rating_submit(actor=analyst, rating=rating)
+    rating = services.rating_submit(actor=analyst, rating=rating, rationale=DEMO_RATIONALE)
     if key not in LEAVE_SUBMITTED and not rating.is_overridden:
         rating = services.rating_approve(actor=approver, rating=rating, note="Demo approval")
     # An overridden grade is an amount-based decision: approver1 approves it once the credit demo has given

@@ -3,6 +3,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.pickers import UserPickerFilter
+from creditportal.core.filters import PlausibleDateFilter
+
 from .models import Rating, RatingState
 
 
@@ -10,12 +13,13 @@ class RatingFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Customer"))
     state = django_filters.ChoiceFilter(choices=RatingState.choices, label=_("State"), empty_label=_("every state"))
     grade = django_filters.CharFilter(field_name="grade", lookup_expr="iexact", label=_("Grade"))
-    approved_from = django_filters.DateFilter(field_name="approved_on", lookup_expr="gte", label=_("Approved from"))
-    approved_to = django_filters.DateFilter(field_name="approved_on", lookup_expr="lte", label=_("Approved to"))
+    made_by = UserPickerFilter(field_name="created_by", active_only=False, label=_("Made by"))
+    approved_from = PlausibleDateFilter(field_name="approved_on", lookup_expr="gte", label=_("Approved from"))
+    approved_to = PlausibleDateFilter(field_name="approved_on", lookup_expr="lte", label=_("Approved to"))
 
     class Meta:
         model = Rating
-        fields = ["search", "state", "grade", "approved_from", "approved_to"]
+        fields = ["search", "state", "grade", "made_by", "approved_from", "approved_to"]
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

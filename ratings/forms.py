@@ -49,6 +49,39 @@ class ExpertScoreForm(PortalForm):
         self.fields["factor_code"].choices = [(f["code"], shipped_text(f["name"])) for f in factors]
 
 
+class ExpertScoresForm(PortalForm):
+    """Every qualitative factor of a rating in one form: a score (1–5, or none to leave the factor) and a comment
+    per factor, pre-filled with the expert's own scores."""
+
+    def __init__(self, *args, factors=(), mine=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        mine = mine or {}
+        self.factor_codes = []
+        for f in factors:
+            code = f["code"]
+            own = mine.get(code)
+            self.factor_codes.append(code)
+            self.fields[f"score_{code}"] = forms.TypedChoiceField(
+                label=shipped_text(f["name"]), choices=[("", "—"), *SCORES], coerce=int, empty_value=None,
+                required=False, initial=own.score if own else None)
+            self.fields[f"comment_{code}"] = forms.CharField(
+                label=_("Comment on %(factor)s") % {"factor": shipped_text(f["name"])}, required=False,
+                max_length=500, initial=own.comment if own else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(f"score_{code}") for code in self.factor_codes):
+            raise forms.ValidationError(_("Score at least one factor."))
+        for code in self.factor_codes:
+            if cleaned.get(f"comment_{code}") and not cleaned.get(f"score_{code}"):
+                self.add_error(f"score_{code}", _("Give a score with the comment."))
+        return cleaned
+
+    def scores(self) -> dict:
+        return {code: (self.cleaned_data[f"score_{code}"], self.cleaned_data.get(f"comment_{code}") or "")
+                for code in self.factor_codes if self.cleaned_data.get(f"score_{code}")}
+
+
 class OverrideForm(PortalForm):
     grade = forms.ChoiceField(label=_("Overridden grade"), required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("start/<int:customer_pk>/", views.RatingStartView.as_view(), name="rating_start"),
     path("<int:pk>/", views.RatingDetailView.as_view(), name="rating_detail"),
     path("<int:pk>/score/", views.ExpertScoreView.as_view(), name="rating_score"),
+    path("<int:pk>/scores/", views.ExpertScoresView.as_view(), name="rating_scores"),
     path("<int:pk>/override/", views.OverrideView.as_view(), name="rating_override"),
     path("<int:pk>/submit/", views.RatingSubmitView.as_view(), name="rating_submit"),
     path("<int:pk>/approve/", views.RatingApproveView.as_view(), name="rating_approve"),

@@ -18,8 +18,8 @@ from customers.rules import RATIO_KINDS
 
 from . import selectors, services
 from .filtersets import RatingFilterSet
-from .forms import (BehaviourInputForm, ExpertScoreForm, FactorForm, GradeFormSet, OverrideForm, PolicyForm,
-                    RatingModelForm, ReasonForm, ScaleForm)
+from .forms import (BehaviourInputForm, ExpertScoreForm, ExpertScoresForm, FactorForm, GradeFormSet, OverrideForm,
+                    PolicyForm, RatingModelForm, ReasonForm, ScaleForm)
 from .models import (BehaviourInput, ExpertScore, Rating, RatingBatch, RatingFactor, RatingModel, RatingScale,
                      RatingsPolicy)
 
@@ -53,6 +53,11 @@ class RatingListView(PortalListView):
     default_sort = "-created"
     export_name = "ratings"
     export_title = gettext_lazy("Ratings")
+    table_columns = [  # the table's columns, for the column chooser
+        ("customer", gettext_lazy("Customer")), ("grade", gettext_lazy("Grade")), ("score", gettext_lazy("Score")),
+        ("state", gettext_lazy("State")), ("made_by", gettext_lazy("Made by")),
+        ("review", gettext_lazy("Next review")),
+    ]
     columns = [
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("code", gettext_lazy("Code"), "customer.credit_code"),
@@ -129,6 +134,8 @@ class RatingDetailView(PortalPermissionMixin, DetailView):
             allowed=selectors.allowed_actions(user, rating),
             experts=experts,
             score_form=kwargs.get("score_form") or ExpertScoreForm(factors=qualitative),
+            scores_form=kwargs.get("scores_form") or ExpertScoresForm(
+                factors=qualitative, mine={s.factor_code: s for s in scores if s.expert_id == user.pk}),
             override_form=kwargs.get("override_form") or OverrideForm(
                 grades=grades, initial={"grade": rating.override_grade, "reason": rating.override_reason}),
             reason_form=ReasonForm(),
@@ -177,7 +184,7 @@ class RatingSubmitView(_RatingAction):
     permission_required = "ratings.submit_rating"
 
     def act(self, request, rating):
-        services.rating_submit(actor=request.user, rating=rating)
+        services.rating_submit(actor=request.user, rating=rating, rationale=request.POST.get("rationale"))
         messages.success(request, _("Rating submitted for approval."))
 
 
@@ -257,6 +264,23 @@ class ExpertScoreView(_RatingFormPost):
 
     def perform(self, rating, data):
         services.expert_score_set(actor=self.request.user, rating=rating, **data)
+
+
+class ExpertScoresView(_RatingFormPost):
+    """All the qualitative factors scored by one expert in one form (``ExpertScoresForm``)."""
+
+    permission_required = "ratings.add_expertscore"
+    context_name = "scores_form"
+    success_message = gettext_lazy("Expert scores saved.")
+
+    def make_form(self, rating, data):
+        qualitative = [f for f in rating.model_definition["factors"] if f["kind"] == "qualitative"]
+        return ExpertScoresForm(data, factors=qualitative)
+
+    def perform(self, rating, data):
+        form = self.make_form(rating, self.request.POST)
+        form.is_valid()
+        services.expert_scores_set(actor=self.request.user, rating=rating, scores=form.scores())
 
 
 class OverrideView(_RatingFormPost):

@@ -26,6 +26,11 @@ class CaseListView(SortedFilteredListView):
     default_sort = "opened"
     export_name = "collection-cases"
     export_title = gettext_lazy("Collection cases")
+    table_columns = [  # the table's columns, for the column chooser
+        ("number", "#"), ("customer", gettext_lazy("Customer")), ("state", gettext_lazy("State")),
+        ("collector", gettext_lazy("Collector")), ("opened", gettext_lazy("Opened")),
+        ("next", gettext_lazy("Next action")),
+    ]
     columns = [
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("opened", gettext_lazy("Opened on"), "opened_on", sort="opened_on", kind="date"),

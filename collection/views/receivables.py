@@ -24,6 +24,11 @@ class InvoiceListView(SortedFilteredListView):
     default_sort = "due"
     export_name = "invoices"
     export_title = gettext_lazy("Invoices")
+    table_columns = [  # the table's columns, for the column chooser
+        ("number", gettext_lazy("Number")), ("customer", gettext_lazy("Customer")),
+        ("due", gettext_lazy("Due date")), ("amount", gettext_lazy("Amount")),
+        ("outstanding", gettext_lazy("Outstanding")), ("status", gettext_lazy("Status")),
+    ]
     columns = [
         Column("number", gettext_lazy("Number"), "number", sort="number"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),

@@ -53,6 +53,11 @@ class ApplicationListView(PortalListView):
     default_sort = "-created"
     export_name = "credit-applications"
     export_title = gettext_lazy("Credit applications")
+    table_columns = [  # the table's columns, for the column chooser
+        ("number", "#"), ("customer", gettext_lazy("Customer")), ("type", gettext_lazy("Type")),
+        ("product", gettext_lazy("Product")), ("amount", gettext_lazy("Amount")), ("status", gettext_lazy("Status")),
+        ("made_by", gettext_lazy("Made by")), ("created", pgettext_lazy("creation time", "Created")),
+    ]
     columns = [
         Column("id", "#", "pk", sort="id", kind="number"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),

@@ -27,6 +27,12 @@ class FacilityListView(PortalListView):
     default_sort = "customer"
     export_name = "facilities"
     export_title = gettext_lazy("Facilities")
+    table_columns = [  # the table's columns, for the column chooser
+        ("number", "#"), ("customer", gettext_lazy("Customer")), ("product", gettext_lazy("Product")),
+        ("limit", gettext_lazy("Limit")), ("utilised", gettext_lazy("Utilised")),
+        ("utilisation", gettext_lazy("Utilisation")), ("expiry", gettext_lazy("Expiry")),
+        ("status", gettext_lazy("Status")),
+    ]
     columns = [
         Column("id", "#", "pk", sort="id", kind="number"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
@@ -71,6 +77,9 @@ def _visible_facility(user, pk):
     return get_object_or_404(Facility.objects.visible_to(user).select_related("customer", "application"), pk=pk)
 
 
+from ..history import facility_limit_history  # noqa: E402 - the page's limit history
+
+
 class FacilityDetailView(PortalPermissionMixin, TemplateView):
     permission_required = "credit.view_facility"
     template_name = "credit/facility_detail.html"
@@ -110,6 +119,9 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
             "check": check,
             "check_reasons": check_reasons,
             "group_limit": selectors.group_limit_for(facility.customer),
+            # the facility's part of the customer's exposure, by the dashboard's definition (credit.rules)
+            "exposure": rules.facility_exposure(facility.limit, used),
+            "limit_history": facility_limit_history(facility),
             "revaluations": (security.revaluations_due(application_ids=[facility.application_id])
                              if facility.application_id else []),
         })

@@ -369,9 +369,82 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     extra_sorts: dict[str, str] = {}
     default_sort = ""
     export_chunk = 2000
+    # The column chooser (``creditportal.core.listsettings``): the table's columns in their order, as
+    # ``(key, label)``; ``required_columns`` cannot be hidden (by default the first). Empty: no chooser.
+    table_columns: list[tuple[str, Any]] = []
+    required_columns: tuple[str, ...] | None = None
+    saved_filters = True
 
     def base_queryset(self):
         raise NotImplementedError
+
+    def list_key(self) -> str:
+        match = getattr(self.request, "resolver_match", None)
+        if match is not None and match.view_name:
+            return match.view_name[:100]
+        return f"{type(self).__module__}.{type(self).__qualname__}"[-100:]
+
+    def chooser_columns(self) -> list[tuple[str, Any]]:
+        return list(self.table_columns)
+
+    def required_column_keys(self) -> tuple[str, ...]:
+        if self.required_columns is not None:
+            return tuple(self.required_columns)
+        columns = self.chooser_columns()
+        return (columns[0][0],) if columns else ()
+
+    def post(self, request, *args, **kwargs):
+        """The list's own settings (saved filters, columns), then back to the list (``list_action``)."""
+        from . import listsettings
+        from .errors import ServiceError
+
+        action = request.POST.get("list_action", "")
+        query = listsettings.clean_query(request.POST.get("query", ""))
+        key = self.list_key()
+        try:
+            if action == "save_filter" and self.saved_filters:
+                form = listsettings.SaveFilterForm(request.POST)
+                if not form.is_valid():
+                    raise ServiceError(_("Check the saved filter: %(errors)s") % {"errors": "; ".join(
+                        f"{name}: {' '.join(m)}" for name, m in form.errors.items())})
+                errors = self._query_errors(form.cleaned_data["query"])
+                if errors:
+                    from .filters import describe
+
+                    raise ServiceError(_("Check the filter: %(errors)s") % {"errors": describe(errors)})
+                setting = listsettings.save_filter(user=request.user, list_key=key, name=form.cleaned_data["name"],
+                                                   query=form.cleaned_data["query"])
+                messages.success(request, _("Filter “%(name)s” saved.") % {"name": setting.name})
+                query = setting.value
+            elif action == "delete_filter" and self.saved_filters:
+                listsettings.delete_filter(user=request.user, list_key=key, setting_id=request.POST.get("setting"))
+                messages.success(request, _("Saved filter deleted."))
+            elif action == "columns" and self.chooser_columns():
+                listsettings.set_columns(user=request.user, list_key=key, shown=request.POST.getlist("shown"),
+                                         columns=[k for k, _label in self.chooser_columns()],
+                                         required=self.required_column_keys())
+                messages.success(request, _("Columns saved."))
+            else:
+                messages.error(request, _("This list has no such setting."))
+        except ServiceError as error:
+            messages.error(request, str(error.message if hasattr(error, "message") else error))
+        return redirect(f"{request.path}?{query}" if query else request.path)
+
+    def _query_errors(self, query: str) -> dict:
+        from django.http import QueryDict
+
+        from .filters import clean_params
+
+        params = QueryDict(query or "")
+        errors = {}
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(params or None, queryset=self.base_queryset().none(),
+                                             **{"request": self.request, **self.filterset_kwargs()})
+            if filterset.is_bound:
+                errors.update({name: [str(m) for m in msgs] for name, msgs in filterset.errors.items()})
+        if self.params_filterset is not None:
+            errors.update(clean_params(self.params_filterset, params)[1])
+        return errors
 
     def get_paginate_by(self, queryset):
         """``?page_size=`` within 1..max_page_size; the class default otherwise."""
@@ -391,7 +464,8 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         qs = self.base_queryset()
         self.filterset = None
         if self.filterset_class:
-            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, **self.filterset_kwargs())
+            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs,
+                                                  **{"request": self.request, **self.filterset_kwargs()})
             qs = self.filterset.qs
         if not self.request.GET.get("sort") and self._filterset_orders():
             self.sort = ""  # the FilterSet's own OrderingFilter (``?ordering=``) has sorted the rows
@@ -465,4 +539,47 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         context["sort"] = self.sort
         context["export_query"] = query_without(self.request)
         context["can_export"] = self.may_export()
+        if self.filterset is not None:
+            prepare_filter_form(self.filterset.form)
+        context.update(self.list_tools_context())
         return context
+
+    def list_tools_context(self) -> dict:
+        """The tool menu's saved filters and columns (one query) and the table's class hiding columns."""
+        from . import listsettings
+
+        columns = self.chooser_columns()
+        if not (columns or self.saved_filters):
+            return {}
+        settings_ = listsettings.settings_for(self.request.user, self.list_key())
+        required = self.required_column_keys()
+        current = listsettings.clean_query(self.request.GET.urlencode())
+        hidden = [i for i, (k, _l) in enumerate(columns, start=1) if k in settings_.hidden and k not in required]
+        return {
+            "list_tools": True,
+            "saved_filters": [{"id": f.pk, "name": f.name, "query": f.value, "active": f.value == current}
+                              for f in settings_.filters] if self.saved_filters else None,
+            "current_filter": current,
+            "chooser_columns": [{"key": k, "label": label, "shown": k not in settings_.hidden or k in required,
+                                 "required": k in required} for k, label in columns],
+            "table_class": " ".join(f"hide-col-{i}" for i in hidden),
+        }
+
+
+def prepare_filter_form(form) -> None:
+    """Every list's filter form as people use it: dates as date pickers (``<input type=date>``), the fields
+    with an error marked (``aria-invalid``) so the page says which value was refused."""
+    from django import forms as django_forms
+
+    from .forms import DateInput
+
+    for name, field in form.fields.items():
+        if isinstance(field, django_forms.DateField) and not isinstance(field.widget, DateInput):
+            attrs = dict(field.widget.attrs)
+            field.widget = DateInput(attrs=attrs)
+    if form.is_bound:
+        for name in form.errors:
+            if name in form.fields:
+                widget = form.fields[name].widget
+                widget.attrs = {**widget.attrs, "aria-invalid": "true",
+                                "class": (widget.attrs.get("class", "") + " is-invalid").strip()}

@@ -11,6 +11,8 @@ rows, so an id the user may not see is refused like any invalid value).
 """
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.http import JsonResponse
@@ -23,14 +25,18 @@ from .views import PortalPermissionMixin
 class Picker(forms.Select):
     """A select that renders only the selected options and is searched remotely (``url_name``)."""
 
-    def __init__(self, url_name: str, attrs=None, placeholder: str = ""):
+    def __init__(self, url_name: str, attrs=None, placeholder: str = "", params: dict | None = None):
         super().__init__(attrs)
         self.url_name = url_name
         self.placeholder = placeholder
+        self.params = dict(params or {})  # narrows the search URL, e.g. ``{"role": "collector"}``
 
     def get_context(self, name, value, attrs):
+        from django.utils.http import urlencode
+
         context = super().get_context(name, value, attrs)
-        context["widget"]["attrs"]["data-picker"] = reverse(self.url_name)
+        url = reverse(self.url_name)
+        context["widget"]["attrs"]["data-picker"] = f"{url}?{urlencode(self.params)}" if self.params else url
         if self.placeholder:
             context["widget"]["attrs"]["data-placeholder"] = str(self.placeholder)
         return context
@@ -55,11 +61,22 @@ class Picker(forms.Select):
         return [(None, options, 0)]
 
 
+class PickerChoiceField(forms.ModelChoiceField):
+    """A chosen id: ASCII digits only (``int()`` would read fullwidth digits too), then one of the queryset's rows."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not re.fullmatch(r"[0-9]{1,19}", value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class PickerFilter(django_filters.ModelChoiceFilter):
     """``?customer=<id>`` as a picker; ``queryset`` is a callable ``(request) -> queryset`` scoped to the user."""
 
-    def __init__(self, *args, url_name: str, label_from_instance=None, **kwargs):
-        kwargs.setdefault("widget", Picker(url_name))
+    field_class = PickerChoiceField
+
+    def __init__(self, *args, url_name: str, label_from_instance=None, params: dict | None = None, **kwargs):
+        kwargs.setdefault("widget", Picker(url_name, params=params))
         super().__init__(*args, **kwargs)
         self._label_from_instance = label_from_instance
 

@@ -25,6 +25,12 @@ class AlertListView(PortalListView):
     template_name = "monitoring/alert_list.html"
     export_name = "alerts"
     export_title = gettext_lazy("Alerts")
+    table_columns = [  # the table's columns, for the column chooser
+        ("severity", gettext_lazy("Severity")), ("customer", gettext_lazy("Customer")),
+        ("rule", gettext_lazy("Rule")), ("value", gettext_lazy("Value")), ("status", gettext_lazy("Status")),
+        ("raised", gettext_lazy("Raised")), ("last_seen", gettext_lazy("Last seen")),
+        ("owner", gettext_lazy("Owner")),
+    ]
     columns = [
         Column("raised", gettext_lazy("Raised on"), "raised_on", sort="raised_on", kind="date"),
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),

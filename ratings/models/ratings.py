@@ -64,6 +64,8 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     pd = models.DecimalField(_("probability of default"), max_digits=7, decimal_places=6)
     override_grade = models.CharField(_("overridden grade"), max_length=8, blank=True)
     override_reason = models.TextField(_("override reason"), blank=True)
+    rationale = models.TextField(_("rationale"), blank=True,
+                                 help_text=_("The analyst's written reasons for the grade; required on submit."))
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("overridden by"),
                                       on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,

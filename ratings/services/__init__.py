@@ -7,8 +7,8 @@ Events (``creditportal.core.events``, delivered on commit):
     ratings.downgrades_proposed  rating_ids, customer_ids   (one event per batch chunk / re-check)"""
 from ._common import RATING_AUDIT_FIELDS
 from .computing import reproduce
-from .workflow import (rating_start, rating_refresh_inputs, expert_score_set, rating_override, rating_submit,
-                       rating_approve, rating_return, rating_reject)
+from .workflow import (rating_start, rating_refresh_inputs, expert_score_set, expert_scores_set, rating_override,
+                       rating_submit, rating_approve, rating_return, rating_reject)
 from .behaviour_input import behaviour_input_set
 from .configuration import (scale_create, scale_update, MODEL_SETTINGS, model_create, model_update, model_new_version,
                             FACTOR_FIELDS, factor_save, factor_delete, model_activate, model_retire, POLICY_FIELDS,
@@ -18,6 +18,7 @@ from .batch import (BATCH_START_LOCK, MAX_BATCH_ERRORS, batch_start, BatchContex
 from .stalls import nightly_batch_start, StallOutcome, batch_check_stalled, RunNowOutcome, batch_run_now
 
 __all__ = ["RATING_AUDIT_FIELDS", "reproduce", "rating_start", "rating_refresh_inputs", "expert_score_set",
+           "expert_scores_set",
            "rating_override", "rating_submit", "rating_approve", "rating_return", "rating_reject",
            "behaviour_input_set", "scale_create", "scale_update", "MODEL_SETTINGS", "model_create", "model_update",
            "model_new_version", "FACTOR_FIELDS", "factor_save", "factor_delete", "model_activate", "model_retire",

@@ -13,7 +13,7 @@ from ..models import Rating
 
 RATING_AUDIT_FIELDS = ["state", "score", "model_grade", "grade", "letter", "pd", "override_grade", "override_reason",
                        "overridden_by", "submitted_by", "approved_by", "approved_on", "review_due", "decision_note",
-                       "completeness_override_reason", "inputs_sha256"]
+                       "completeness_override_reason", "inputs_sha256", "rationale"]
 
 
 def _rating_state(rating) -> dict:

@@ -122,6 +122,16 @@ def expert_score_set(*, actor, rating: Rating, factor_code: str, score, comment:
 
 
 @transaction.atomic
+def expert_scores_set(*, actor, rating: Rating, scores: dict) -> list[ExpertScore]:
+    """One expert scores several qualitative factors at once (``{factor_code: (score, comment)}``): each through
+    :func:`expert_score_set`, all or nothing (one refusal saves none)."""
+    if not scores:
+        raise ValidationFailed(_("Score at least one factor."))
+    return [expert_score_set(actor=actor, rating=rating, factor_code=code, score=score, comment=comment)
+            for code, (score, comment) in scores.items()]
+
+
+@transaction.atomic
 def rating_override(*, actor, rating: Rating, grade: str, reason: str) -> Rating:
     """Override the model's grade (reason required, at most the policy's number of notches).
 
@@ -156,14 +166,28 @@ def rating_override(*, actor, rating: Rating, grade: str, reason: str) -> Rating
     return rating
 
 
+RATIONALE_MAX_LENGTH = 4000
+
+
 @transaction.atomic
-def rating_submit(*, actor, rating: Rating) -> Rating:
-    """Submit for approval; refused on stale inputs and without every qualitative factor scored."""
+def rating_submit(*, actor, rating: Rating, rationale: str | None = None) -> Rating:
+    """Submit for approval; refused on stale inputs, without every qualitative factor scored and without the
+    analyst's written rationale (``rationale``, or the one the rating already holds)."""
     access.require(actor, "ratings.submit_rating")
     require_visible(actor, rating.customer)
+    if rationale is not None:
+        rationale = str(rationale).strip()
+        if "\x00" in rationale or len(rationale) > RATIONALE_MAX_LENGTH:
+            message = _("Write the rationale in at most %(n)s characters of text.") % {"n": RATIONALE_MAX_LENGTH}
+            raise ValidationFailed(message, field_errors={"rationale": [message]})
     rating = _lock(rating)
     _require_transition(rating, "submit")
+    before = _rating_state(rating)
+    if rationale:
+        rating.rationale = rationale
     problems = list(selectors.stale_inputs_for([rating.customer_id]).get(rating.customer_id, []))
+    missing_rationale = [] if (rating.rationale or "").strip() else [
+        _("Write the rationale of the grade: why this grade, the main risks and mitigants.")]
     scored = rating.inputs.get("expert_scores") or {}
     minimum = selectors.min_experts(rating.model_definition)
     missing = [shipped_text(f["name"]) for f in rating.model_definition["factors"]
@@ -171,10 +195,12 @@ def rating_submit(*, actor, rating: Rating) -> Rating:
     if missing:
         problems.append(_("Each qualitative factor needs the scores of at least %(count)s experts (Delphi); too "
                           "few for: %(factors)s.") % {"count": minimum, "factors": ", ".join(missing)})
-    if problems:
-        raise ValidationFailed(_("The rating cannot be submitted: %(problems)s") % {"problems": " ".join(problems)},
-                               field_errors={"__all__": problems})
-    before = _rating_state(rating)
+    if problems or missing_rationale:
+        field_errors = {"__all__": problems} if problems else {}
+        if missing_rationale:
+            field_errors["rationale"] = missing_rationale
+        raise ValidationFailed(_("The rating cannot be submitted: %(problems)s")
+                               % {"problems": " ".join(problems + missing_rationale)}, field_errors=field_errors)
     rating.submit()
     rating.submitted_by, rating.submitted_at = actor, timezone.now()
     rating.save()

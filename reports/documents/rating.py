@@ -311,6 +311,64 @@ def _summary(rating: Rating, factors: list[dict], behaviour: dict, caps: list[di
     return lines
 
 
+def _previous(rating: Rating) -> dict | None:
+    """The customer's rating approved before this one, and the change: notches up or down (one query)."""
+    from ratings.models import RatingState
+
+    previous = (Rating.objects.filter(customer_id=rating.customer_id, approved_at__isnull=False,
+                                      state__in=[RatingState.APPROVED, RatingState.SUPERSEDED])
+                .exclude(pk=rating.pk).filter(pk__lt=rating.pk)
+                .only("id", "grade", "letter", "approved_on", "approved_at", "pd")
+                .order_by("-approved_at", "-pk").first())
+    if previous is None:
+        return None
+    try:
+        notches = selectors.notches_between(previous.grade, rating.grade)
+    except ValueError:
+        notches = None
+    if notches is None:
+        change = _("not comparable (another scale)")
+    elif notches > 0:
+        change = _("upgraded by %(n)s notch(es)") % {"n": notches}
+    elif notches < 0:
+        change = _("downgraded by %(n)s notch(es)") % {"n": -notches}
+    else:
+        change = _("unchanged")
+    return {"grade": previous.grade, "letter": previous.letter, "pd": common.percent(previous.pd, 2),
+            "date": common.date_text(previous.approved_on or previous.approved_at), "change": change,
+            "direction": "up" if notches and notches > 0 else ("down" if notches and notches < 0 else "same")}
+
+
+def _exposure(rating: Rating) -> dict:
+    """The customer's exposure as the dashboard and the customer header show it (``monitoring.header``: the one
+    definition, ``credit.rules.customer_exposure``), in the reporting currency."""
+    from monitoring.header import customer_header
+
+    header = customer_header(rating.customer)
+    currency = header.currency
+    return {
+        "currency": currency, "missing_rates": header.missing_rates,
+        "exposure": common.money(header.exposure, currency), "group_exposure": common.money(header.group_exposure, currency)
+        if rating.customer.group_id else None,
+        "limits": common.money(header.limits, currency), "usage": common.money(header.usage, currency),
+        "facilities": header.facilities,
+        "overdue": common.money(header.overdue_amount, currency), "days_past_due": header.max_days_past_due,
+        "classification": header.classification.get_tier_display() if header.classification else common.DASH,
+    }
+
+
+def _signoff(rating: Rating) -> list[dict]:
+    """Who signs the report: the analyst who made the rating, who submitted it and who approved it."""
+    rows = [{"role": _("Credit analyst (maker)"), "who": common.person(rating.created_by),
+             "when": common.date_text(rating.created_at)}]
+    if rating.submitted_by_id and rating.submitted_by_id != rating.created_by_id:
+        rows.append({"role": _("Submitted by"), "who": common.person(rating.submitted_by),
+                     "when": common.date_text(rating.submitted_at)})
+    rows.append({"role": _("Approved by (checker)"), "who": common.person(rating.approved_by) if rating.approved_by_id
+                 else "", "when": common.date_text(rating.approved_at) if rating.approved_at else ""})
+    return rows
+
+
 def rating_report_context(rating: Rating) -> dict:
     """The data of the rating report, formatted for the active language (call inside ``translation.override``)."""
     factors = _factors(rating)
@@ -354,4 +412,8 @@ def rating_report_context(rating: Rating) -> dict:
         "warnings": _warnings(rating),
         "trail": _trail(rating),
         "negative": ((rating.inputs or {}).get("negative") or {}).get("count_3y", 0),
+        "rationale": rating.rationale,
+        "previous": _previous(rating),
+        "exposure": _exposure(rating),
+        "signoff": _signoff(rating),
     }

@@ -134,7 +134,7 @@ def test_rating_submit_and_decisions(users, scored_rating):
 
     rating = scored_rating()
     url = f"/ratings/{rating.pk}/"
-    rating = services.rating_submit(actor=users["analyst"], rating=rating)
+    rating = services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     name = str(rating.customer)
     assert inbox(users["analyst2"]) == [(f"Rating of {name} awaits your approval", url)]
     assert not inbox(users["analyst"]) and not inbox(users["rm"])
@@ -142,14 +142,14 @@ def test_rating_submit_and_decisions(users, scored_rating):
     rating = services.rating_return(actor=users["analyst2"], rating=rating, reason="Check the market score.")
     assert inbox(users["analyst"]) == [(f"Your rating of {name} is returned to you", url)]
     clear()
-    rating = services.rating_submit(actor=users["analyst"], rating=rating)
+    rating = services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     clear()
     services.rating_approve(actor=users["analyst2"], rating=rating)
     assert inbox(users["analyst"]) == [(f"Your rating of {name} is approved", url)]
     assert Notification.objects.count() == 1
 
     other = scored_rating()
-    other = services.rating_submit(actor=users["analyst"], rating=other)
+    other = services.rating_submit(actor=users["analyst"], rating=other, rationale="经营稳定 / stable business")
     clear()
     services.rating_reject(actor=users["analyst2"], rating=other, reason="Wrong statements.")
     assert inbox(users["analyst"]) == [(f"Your rating of {other.customer} is rejected", f"/ratings/{other.pk}/")]

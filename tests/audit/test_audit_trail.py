@@ -40,10 +40,10 @@ def test_raw_sql_update_and_delete_fail_on_postgresql(event):
 @pytest.mark.django_db
 def test_auditor_browses_filters_and_exports(client, users, event):
     client.force_login(users["auditor"])
-    page = client.get(reverse("audit:event_list"), {"user": "riskadmin", "action": "create"})
+    page = client.get(reverse("audit:event_list"), {"user": users["riskadmin"].pk, "action": "create"})
     assert page.status_code == 200
     assert "test.thing" in page.content.decode()
-    empty = client.get(reverse("audit:event_list"), {"user": "nobody"})
+    empty = client.get(reverse("audit:event_list"), {"user": users["rm"].pk})
     assert "test.thing" not in empty.content.decode()
     export = client.get(reverse("audit:event_export"), {"object_type": "test.thing"}, HTTP_ACCEPT_LANGUAGE="en")
     assert export.status_code == 200
@@ -73,9 +73,9 @@ def test_auditor_cannot_write(client, users):
 
 
 @pytest.mark.django_db
-def test_the_trail_shows_model_names_and_json_snapshots(client, users):
+def test_the_trail_shows_model_names_and_changes_in_words(client, users):
     """The page showed snapshots as Python dicts ({'paid_on': None, 'is_recovery': False}) and the object type
-    as a code (collection.invoice); the auditor sees JSON, as in the export, and the model's name."""
+    as a code (collection.invoice); the auditor sees each field in words and the model's name."""
     audit_record(actor=users["rm"], action=AuditEvent.Action.CREATE, object_type="collection.invoice",
                  object_id="7", object_repr="INV-7", after={"paid_on": None, "is_recovery": False, "amount": "5.00"})
     audit_record(actor=users["rm"], action=AuditEvent.Action.EXPORT, object_type="collection.invoice",
@@ -83,7 +83,7 @@ def test_the_trail_shows_model_names_and_json_snapshots(client, users):
     client.force_login(users["auditor"])
     html = client.get(reverse("audit:event_list"), {"object_type": "collection.invoice"},
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "{&quot;amount&quot;: &quot;5.00&quot;, &quot;is_recovery&quot;: false, &quot;paid_on&quot;: null}" in html
+    assert "&quot;amount&quot;" not in html and "5.00" in html and "—" in html
     assert "None" not in html and "False" not in html
     assert '<span class="text-muted small" title="collection.invoice">发票 #7</span>' in html
     assert '<span class="text-muted small" title="collection.invoice">发票</span>' in html  # no id: no lone "#"

@@ -114,13 +114,13 @@ def test_customer_statements_rating_and_pdf(users, page, login, shoot):
     post_and_wait(page, "button:text-is('Start the rating')")
     rating = Rating.objects.get(customer=customer)
     assert page.url.endswith(f"/ratings/{rating.pk}/"), page.url
-    for code in QUALITATIVE:
-        page.select_option("select[name=factor_code]", code)
-        page.select_option("select[name=score]", "4")
-        post_and_wait(page, f"form[action='/ratings/{rating.pk}/score/'] button[type=submit]")
+    for code in QUALITATIVE:  # every qualitative factor in the one form
+        page.select_option(f"select[name=score_{code}]", "4")
+    post_and_wait(page, f"form[action='/ratings/{rating.pk}/scores/'] button[type=submit]")
     score_as_second_expert(rating)  # Delphi's second expert (a precondition, through the services)
     page.reload()
     shoot("rating-scored")
+    page.fill("textarea[name=rationale]", "经营稳定，付款记录良好。")
     post_and_wait(page, f"form[action='/ratings/{rating.pk}/submit/'] button")
     rating.refresh_from_db()
     assert rating.state == "submitted"
@@ -164,7 +164,7 @@ def rated_customer(users, name="华东贸易有限公司", number="REG-E2E-1"):
     for code in QUALITATIVE:
         services.expert_score_set(actor=users["analyst"], rating=rating, factor_code=code, score=4)
     score_as_second_expert(rating)
-    rating = services.rating_submit(actor=users["analyst"], rating=rating)
+    rating = services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     services.rating_approve(actor=users["analyst2"], rating=rating)
     return customer
 

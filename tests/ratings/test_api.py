@@ -19,7 +19,12 @@ def test_start_score_submit_approve_through_the_api(users, make_customer, api_fo
             r = expert.post("/api/v1/expert-scores/", {"rating": rating_id, "factor_code": code, "score": 4},
                             format="json")
             assert r.status_code == 201, r.content
-    assert analyst.post(f"/api/v1/ratings/{rating_id}/submit/").status_code == 200
+    missing = analyst.post(f"/api/v1/ratings/{rating_id}/submit/")
+    assert missing.status_code == 400 and "rationale" in missing.json()["errors"]  # required on submit
+    assert Rating.objects.get(pk=rating_id).state == RatingState.DRAFT
+    submitted = analyst.post(f"/api/v1/ratings/{rating_id}/submit/", {"rationale": "付款记录良好 / pays on time"},
+                             format="json")
+    assert submitted.status_code == 200 and submitted.json()["rationale"] == "付款记录良好 / pays on time"
     # self-approval refused
     refused = analyst.post(f"/api/v1/ratings/{rating_id}/approve/")
     assert refused.status_code == 403 and "Four-eyes" in refused.json()["detail"]
@@ -42,7 +47,7 @@ def test_override_without_reason_refused_and_return(users, scored_rating, api_fo
     ok = analyst.post(f"/api/v1/ratings/{rating.pk}/override/", {"grade": grade, "reason": "Parent support"},
                       format="json")
     assert ok.status_code == 200 and ok.json()["grade"] == grade
-    analyst.post(f"/api/v1/ratings/{rating.pk}/submit/")
+    analyst.post(f"/api/v1/ratings/{rating.pk}/submit/", {"rationale": "Parent support"}, format="json")
     # a plain analyst may not approve an override
     assert api_for(users["analyst2"]).post(f"/api/v1/ratings/{rating.pk}/approve/").status_code == 403
     back = api_for(users["approver1"]).post(f"/api/v1/ratings/{rating.pk}/return/", {"reason": "Explain more"},

@@ -12,7 +12,7 @@ from ratings.models import Rating, RatingState
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_once_give_one_approval(users, scored_rating):
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     outcomes = []
     barrier = threading.Barrier(2)
 

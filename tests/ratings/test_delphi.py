@@ -23,7 +23,7 @@ def _score(rating, *experts, score=4):
 def test_one_expert_is_not_enough(users, make_customer):
     rating = _score(services.rating_start(actor=users["analyst"], customer=make_customer()), users["analyst"])
     with pytest.raises(ValidationFailed, match="at least 2 experts"):
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     assert Rating.objects.get(pk=rating.pk).state == RatingState.DRAFT
 
 
@@ -32,7 +32,7 @@ def test_one_factor_short_of_experts_names_it(users, make_customer, expert2):
     for code in QUALITATIVE[1:]:
         services.expert_score_set(actor=expert2, rating=rating, factor_code=code, score=3)
     with pytest.raises(ValidationFailed, match="Management quality") as caught:
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     assert "Market position" not in caught.value.message
 
 
@@ -42,16 +42,16 @@ def test_the_minimum_is_the_models_setting(users, make_customer, expert2):
                     users["analyst"], expert2)
     assert rating.model_definition["settings"]["min_experts"] == 3
     with pytest.raises(ValidationFailed, match="at least 3 experts"):
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     _score(rating, users["analyst2"])
-    assert services.rating_submit(actor=users["analyst"], rating=rating).state == RatingState.SUBMITTED
+    assert services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business").state == RatingState.SUBMITTED
 
 
 @pytest.fixture
 def submitted(users, make_customer, expert2):
     rating = _score(services.rating_start(actor=users["analyst"], customer=make_customer()),
                     users["analyst"], expert2)
-    return services.rating_submit(actor=users["analyst"], rating=rating)
+    return services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
 
 
 def test_an_expert_of_the_rating_may_not_approve_it(users, submitted, expert2):
@@ -93,6 +93,6 @@ def test_experts_carried_into_a_proposal_are_its_makers(users, submitted, expert
                                       period_type="interim", created_by=users["rm"], **STATEMENTS["weak"])
     proposal = services.rating_recheck(customer_id=approved.customer_id)
     assert {users["analyst"].pk, expert2.pk} <= proposal.makers()
-    services.rating_submit(actor=users["analyst2"], rating=proposal)
+    services.rating_submit(actor=users["analyst2"], rating=proposal, rationale="经营稳定 / stable business")
     with pytest.raises(PermissionDenied):
         services.rating_approve(actor=expert2, rating=proposal)

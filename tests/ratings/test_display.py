@@ -43,7 +43,7 @@ def test_rating_page_shows_the_override_and_its_reason_to_the_checker(users, sco
     rating = scored_rating()
     other = Scale.default().shift(rating.model_grade, -1).code
     services.rating_override(actor=users["analyst"], rating=rating, grade=other, reason="Parent guarantee lapsed")
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     page = _page(client_for(users["approver1"]), "ratings:rating_detail", rating.pk)
     assert "Parent guarantee lapsed" in page
     assert f"Grade overridden from {rating.model_grade} to {other} by analyst" in page
@@ -113,7 +113,7 @@ def test_a_score_or_override_on_a_rating_approved_meanwhile_says_why(users, scor
     """The score and override forms of a rating that someone approved in the meantime came back as a 400 page
     without a word (the forms, which would hold the error, are not shown on an approved rating)."""
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     services.rating_approve(actor=users["analyst2"], rating=rating)
     client = client_for(users["analyst"])
     for name, data in (("ratings:rating_score", {"factor_code": "management", "score": "2"}),

@@ -135,7 +135,7 @@ def thin_rating(users, make_customer, expert2):
             services.expert_score_set(actor=expert, rating=rating, factor_code=code, score=4)
     rating.refresh_from_db()
     assert rating.result["completeness"] == {"percent": "85.00", "minimum": "90.00", "sufficient": False}
-    return services.rating_submit(actor=users["analyst"], rating=rating)
+    return services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
 
 
 def test_below_the_minimum_an_analyst_may_not_approve(users, thin_rating):

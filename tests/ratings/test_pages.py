@@ -38,9 +38,12 @@ def test_expert_score_and_override_forms(users, scored_rating, client_for):
 def test_self_approval_refused_on_the_page(users, scored_rating, client_for):
     rating = scored_rating()
     client = client_for(users["analyst"])
-    client.post(reverse("ratings:rating_submit", args=[rating.pk]))
+    client.post(reverse("ratings:rating_submit", args=[rating.pk]), {"rationale": ""})
     rating.refresh_from_db()
-    assert rating.state == RatingState.SUBMITTED
+    assert rating.state == RatingState.DRAFT  # the rationale is required on submit
+    client.post(reverse("ratings:rating_submit", args=[rating.pk]), {"rationale": "现金流稳定"})
+    rating.refresh_from_db()
+    assert rating.state == RatingState.SUBMITTED and rating.rationale == "现金流稳定"
     page = client.get(reverse("ratings:rating_detail", args=[rating.pk]))
     assert b"ratings/%d/approve/" % rating.pk not in page.content  # no approve button for the maker
     response = client.post(reverse("ratings:rating_approve", args=[rating.pk]), follow=True,
@@ -117,7 +120,7 @@ def test_batch_page_progress(users, client_for):
 def test_work_queue_and_home_panels(users, scored_rating, client_for):
     rating = scored_rating()
     from ratings import services
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     page = client_for(users["analyst2"]).get(reverse("ratings:work_queue"))
     assert rating.customer.name.encode() in page.content
     home = client_for(users["analyst2"]).get("/")
@@ -169,9 +172,9 @@ def test_the_rating_page_keeps_every_steps_reason(users, scored_rating, client_f
     from ratings import services
 
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     services.rating_return(actor=users["analyst2"], rating=rating, reason="Check the 2025 statement")
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     services.rating_approve(actor=users["analyst2"], rating=rating, note="Statement checked")
     page = client_for(users["auditor"]).get(reverse("ratings:rating_detail", args=[rating.pk]),
                                             HTTP_ACCEPT_LANGUAGE="en")

@@ -52,7 +52,7 @@ def test_reproducible_from_the_stored_snapshot(users, scored_rating):
 
 def test_submit_and_approve_by_another_analyst(users, scored_rating, today):
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     approved = services.rating_approve(actor=users["analyst2"], rating=rating)
     assert approved.state == RatingState.APPROVED
     assert selectors.current_rating(approved.customer) == approved
@@ -63,7 +63,7 @@ def test_submit_and_approve_by_another_analyst(users, scored_rating, today):
 
 def test_self_approval_refused(users, scored_rating):
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     with pytest.raises(PermissionDenied):
         services.rating_approve(actor=users["analyst"], rating=rating)
     rating.refresh_from_db()
@@ -72,7 +72,7 @@ def test_self_approval_refused(users, scored_rating):
 
 def test_submitter_cannot_approve_a_proposal_they_submitted(users, scored_rating):
     rating = scored_rating(maker="analyst")
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     with pytest.raises(PermissionDenied):
         services.rating_return(actor=users["analyst"], rating=rating, reason="x")
 
@@ -98,7 +98,7 @@ def test_override_approval_needs_the_approver_group(users, scored_rating, approv
     from ratings.engine import Scale
     other = Scale.default().shift(rating.model_grade, -1)
     services.rating_override(actor=users["analyst"], rating=rating, grade=other.code, reason="Weak parent")
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     with pytest.raises(PermissionDenied):
         services.rating_approve(actor=users["analyst2"], rating=rating)
     approved = services.rating_approve(actor=users["approver1"], rating=rating)
@@ -111,7 +111,7 @@ def _overridden(users, scored_rating):
     rating = scored_rating()
     other = Scale.default().shift(rating.model_grade, -1)
     services.rating_override(actor=users["analyst"], rating=rating, grade=other.code, reason="Weak parent")
-    return services.rating_submit(actor=users["analyst"], rating=rating)
+    return services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
 
 
 def test_override_approval_takes_authority_from_the_matrix(users, scored_rating):
@@ -151,7 +151,7 @@ def test_overrider_cannot_approve(users, scored_rating, make_user):
     from ratings.engine import Scale
     other = Scale.default().shift(rating.model_grade, -1)
     services.rating_override(actor=users["analyst2"], rating=rating, grade=other.code, reason="Weak parent")
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     both = make_user("both", "approver")
     both.groups.add(*users["analyst2"].groups.all())
     with pytest.raises(PermissionDenied):
@@ -165,7 +165,7 @@ def test_approval_supersedes_previous_and_approved_is_immutable(users, approved_
     with pytest.raises(Conflict):
         services.rating_override(actor=users["analyst"], rating=first, grade="D", reason="x")
     second = scored_rating(first.customer)
-    services.rating_submit(actor=users["analyst"], rating=second)
+    services.rating_submit(actor=users["analyst"], rating=second, rationale="经营稳定 / stable business")
     services.rating_approve(actor=users["analyst2"], rating=second)
     first.refresh_from_db()
     assert first.state == RatingState.SUPERSEDED
@@ -174,12 +174,12 @@ def test_approval_supersedes_previous_and_approved_is_immutable(users, approved_
 
 def test_return_and_reject(users, scored_rating, make_customer):
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     with pytest.raises(ValidationFailed):
         services.rating_return(actor=users["analyst2"], rating=rating, reason="")
     rating = services.rating_return(actor=users["analyst2"], rating=rating, reason="Check the 2025 statement")
     assert rating.state == RatingState.DRAFT and rating.returned_count == 1
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     rating = services.rating_reject(actor=users["analyst2"], rating=rating, reason="Wrong customer")
     assert rating.state == RatingState.REJECTED
 
@@ -187,7 +187,7 @@ def test_return_and_reject(users, scored_rating, make_customer):
 def test_wrong_state_transition_is_a_conflict(users, approved_rating):
     rating = approved_rating()
     with pytest.raises(Conflict):
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     with pytest.raises(Conflict):
         services.rating_approve(actor=users["approver1"], rating=rating)
 
@@ -196,14 +196,14 @@ def test_stale_inputs_block_submission(users, make_customer, scored_rating):
     customer = make_customer(period_end=dt.date(2024, 6, 30))  # 24 months before the business date
     rating = scored_rating(customer)
     with pytest.raises(ValidationFailed, match="older than 18 months"):
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     assert selectors.stale_inputs_for([customer.pk])[customer.pk]
 
 
 def test_missing_expert_scores_block_submission(users, make_customer):
     rating = services.rating_start(actor=users["analyst"], customer=make_customer())
     with pytest.raises(ValidationFailed, match="at least 2 experts"):
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
 
 
 def test_one_open_rating_per_customer(users, make_customer):
@@ -244,7 +244,7 @@ def test_auditor_refused_every_write(users, scored_rating):
         lambda: services.rating_start(actor=auditor, customer=rating.customer),
         lambda: services.expert_score_set(actor=auditor, rating=rating, factor_code="management", score=3),
         lambda: services.rating_override(actor=auditor, rating=rating, grade="D", reason="x"),
-        lambda: services.rating_submit(actor=auditor, rating=rating),
+        lambda: services.rating_submit(actor=auditor, rating=rating, rationale="经营稳定 / stable business"),
         lambda: services.rating_approve(actor=auditor, rating=rating),
         lambda: services.rating_return(actor=auditor, rating=rating, reason="x"),
         lambda: services.rating_reject(actor=auditor, rating=rating, reason="x"),
@@ -293,7 +293,7 @@ def test_approval_publishes_rating_approved(users, scored_rating, django_capture
     received = []
     events.subscribe("ratings.rating_approved", lambda **payload: received.append(payload))
     rating = scored_rating()
-    services.rating_submit(actor=users["analyst"], rating=rating)
+    services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     with django_capture_on_commit_callbacks(execute=True):
         services.rating_approve(actor=users["analyst2"], rating=rating)
     assert received == [{"rating_id": rating.pk, "customer_id": rating.customer_id}]

@@ -278,7 +278,7 @@ def test_rating_approval_statement_and_batch_start_with_the_broker_down(broker, 
         for code in ["management", "market_position", "industry_outlook", "legal_compliance"]:
             ratings.expert_score_set(actor=users["analyst"], rating=rating, factor_code=code, score=4)
             ratings.expert_score_set(actor=expert2, rating=rating, factor_code=code, score=3)  # Delphi: two experts
-        ratings.rating_submit(actor=users["analyst"], rating=rating)
+        ratings.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
         response = _api(users["analyst2"]).post(f"/api/v1/ratings/{rating.pk}/approve/", {}, format="json")
     assert response.status_code == 200, response.content
     assert "monitoring.evaluate_customers" in _unsent()

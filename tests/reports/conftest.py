@@ -70,7 +70,7 @@ def approve_rating(users, today):
                                           comment="管理层稳定")
                 services.expert_score_set(actor=users["analyst2"], rating=rating, factor_code=factor["code"], score=3)
         rating.refresh_from_db()
-        services.rating_submit(actor=users["analyst"], rating=rating)
+        services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
         # the experts (analyst, analyst2) are among the rating's makers: an approver decides
         rating = services.rating_approve(actor=users["approver1"], rating=rating, note="同意 / agreed")
         clock.set_today(TODAY)

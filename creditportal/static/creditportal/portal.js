@@ -18,7 +18,8 @@
           allowEmptyOption: true, placeholder: select.dataset.placeholder || "",
           plugins: select.multiple ? ["remove_button"] : ["clear_button"],
           load: function (query, callback) {
-            var url = select.dataset.picker + "?q=" + encodeURIComponent(query);
+            var base = select.dataset.picker;
+            var url = base + (base.indexOf("?") >= 0 ? "&" : "?") + "q=" + encodeURIComponent(query);
             fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
               .then(function (response) { return response.ok ? response.json() : {results: []}; })
               .then(function (data) { callback(data.results); })
