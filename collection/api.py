@@ -578,7 +578,8 @@ class DunningGradeSerializer(serializers.ModelSerializer):
     (``letter``, ``policy``: an id, or null for the default) answers 202 with a proposal (``proposals``) that takes
     effect when another risk administrator approves it."""
 
-    policy = serializers.PrimaryKeyRelatedField(queryset=DunningPolicy.objects.all(), allow_null=True)
+    policy = AsciiIntegerField(source="policy_id", allow_null=True, min_value=1,
+                               help_text="The dunning policy's id (null: the default policy).")
     policy_name = serializers.CharField(source="policy.name", read_only=True)
 
     class Meta:
@@ -604,7 +605,7 @@ class DunningGradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
         return proposed_response(services.dunning_grade_propose(actor=request.user, letter=s.validated_data["letter"],
-                                                                policy=s.validated_data["policy"]))
+                                                                policy=s.validated_data.get("policy_id")))
 
 
 def register(router):

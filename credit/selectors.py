@@ -474,20 +474,6 @@ def hold_causes_of(facilities, used: dict, days_past_due: int, tolerance: int) -
     return reasons, detail
 
 
-def active_holds(customer_ids) -> dict[int, CustomerHold]:
-    return {h.customer_id: h for h in CustomerHold.objects.active().filter(customer_id__in=list(customer_ids))}
-
-
-def standing_releases(customer_ids) -> dict[int, CustomerHold]:
-    """``{customer_id: the released hold whose manual release still stands}`` (one query)."""
-    rows = (CustomerHold.objects.filter(customer_id__in=list(customer_ids), status=CustomerHold.Status.RELEASED,
-                                        override=True).order_by("customer_id", "-released_at", "-id"))
-    result = {}
-    for hold in rows:
-        result.setdefault(hold.customer_id, hold)
-    return result
-
-
 @dataclass(frozen=True)
 class HoldStatus:
     """Are the customer's deliveries held now, and why: the recorded hold (if any), plus any cause found now that
@@ -508,14 +494,14 @@ def hold_status(customer, on_date: dt.date | None = None, *, table: RateTable | 
     :func:`hold_causes_of`; one query more)."""
     cid = customer.pk
     live, detail = causes if causes is not None else hold_causes([cid], on_date, table=table)[cid]
-    hold, released = None, None
+    hold, covered = None, set()
     for row in (CustomerHold.objects.filter(customer_id=cid)
                 .filter(Q(status=CustomerHold.Status.HELD) | Q(override=True)).order_by("-since", "-id")):
         if row.status == CustomerHold.Status.HELD:
             hold = hold or row
-        elif released is None:
-            released = row
-    needed = rules.hold_needed(live, released.reasons if released else None)
+        else:  # a manual release that still stands covers its causes
+            covered |= set(row.reasons)
+    needed = rules.hold_needed(live, covered)
     recorded = tuple(hold.reasons) if hold else ()
     reasons = tuple(r for r in rules.HOLD_REASONS if r in recorded or r in needed)
     if hold and not reasons:

@@ -107,24 +107,26 @@ def _evaluate_chunk(actor, chunk, on_date, table, tolerance) -> dict:
     counts = {"placed": 0, "changed": 0, "released": 0, "spent": 0}
     held = {h.customer_id: h for h in CustomerHold.objects.select_for_update().filter(
         customer_id__in=chunk, status=CustomerHold.Status.HELD)}
-    standing = {}
+    standing = {}  # every manual release that still stands, per customer
     for hold in CustomerHold.objects.select_for_update().filter(
             customer_id__in=chunk, status=CustomerHold.Status.RELEASED, override=True).order_by("-released_at", "-id"):
-        standing.setdefault(hold.customer_id, hold)
+        standing.setdefault(hold.customer_id, []).append(hold)
     causes = selectors.hold_causes(chunk, on_date, table=table, tolerance=tolerance)
     now = timezone.now()
     for cid in chunk:
         live, detail = causes.get(cid, ((), {}))
         hold = held.get(cid)
-        released = standing.get(cid)
-        if released is not None and not set(released.reasons) & set(live):
-            released.override = False  # its causes cleared: the release is spent
-            released.save(update_fields=["override", "updated_at"])
-            audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=released, verb="hold_release_spent",
-                         before={"override": True}, after={"override": False})
-            counts["spent"] += 1
-            released = None
-        needed = rules.hold_needed(live, released.reasons if released else None)
+        covered = set()
+        for released in standing.get(cid, []):
+            if not set(released.reasons) & set(live):
+                released.override = False  # its causes cleared: the release is spent
+                released.save(update_fields=["override", "updated_at"])
+                audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=released, verb="hold_release_spent",
+                             before={"override": True}, after={"override": False})
+                counts["spent"] += 1
+            else:
+                covered |= set(released.reasons)
+        needed = rules.hold_needed(live, covered)
         if hold is not None:
             if not needed:
                 _release(actor, hold, kind=CustomerHold.ReleaseKind.AUTOMATIC,

@@ -116,3 +116,9 @@ def test_pages_and_api(users, policy, harsh, client_for, api_for):
                                               format="json")
     assert answer.status_code == 202 and answer.data["state"] == "proposed"
     assert api_for(users["auditor"]).get("/api/v1/dunning-grades/").status_code == 200
+    unknown = api_for(users["riskadmin"]).post("/api/v1/dunning-grades/", {"letter": "B", "policy": 987654},
+                                               format="json")
+    assert unknown.status_code == 400
+    bad = api_for(users["riskadmin"]).post("/api/v1/dunning-grades/", {"letter": "Z", "policy": harsh.pk},
+                                           format="json")
+    assert bad.status_code == 400

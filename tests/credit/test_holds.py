@@ -176,11 +176,16 @@ def test_manual_release_needs_the_permission_and_a_reason_and_stands_until_the_c
     evaluate(customer_ids=[customer.pk])
     again = CustomerHold.objects.get(customer=customer, status="held")
     assert again.reasons == [rules.HOLD_OVER_LIMIT]
+    services.hold_release(actor=users["approver1"], hold=again, reason="The limit increase is being approved")
+    assert evaluate(customer_ids=[customer.pk])["placed"] == 0  # both releases stand
+    assert selectors.hold_status(customer).held is False
     # once the released cause has cleared, the release is spent
     Invoice.objects.filter(pk=invoice.pk).update(status="paid", paid_amount=invoice.amount, paid_on=TODAY)
     assert evaluate(customer_ids=[customer.pk])["spent"] == 1
     released.refresh_from_db()
     assert not released.override
+    again.refresh_from_db()
+    assert again.override  # its cause (the limit) remains
     with pytest.raises(Exception):
         services.hold_release(actor=users["approver1"], hold=released, reason="again")
 
