@@ -23,7 +23,7 @@ from .models import GRADES, BuyerLimit, InsuranceClaim, InsurancePolicy, Insurer
 CURRENCY_CODES = [code for code, _label in CURRENCIES]
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class InsurancePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = InsurancePolicy
         fields = ["id", "insurer", "policy_number", "insured_share", "max_credit_days", "notification_days",
@@ -46,7 +46,7 @@ class PolicyProposeSerializer(serializers.Serializer):
 class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     """Insurance policies; ``POST propose`` proposes a new one or a change (keyed by the policy number)."""
 
-    serializer_class = PolicySerializer
+    serializer_class = InsurancePolicySerializer
     action_permissions = {"list": "insurance.view_insurancepolicy", "retrieve": "insurance.view_insurancepolicy",
                           "propose": {"insurance.add_insurancepolicy", "insurance.change_insurancepolicy"},
                           "caps": "insurance.view_uninsuredcap", "propose_caps": "insurance.change_uninsuredcap"}
@@ -157,7 +157,7 @@ def _invoice_field():
     return VisibleRelatedField(Invoice)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class InsurerNotificationSerializer(serializers.ModelSerializer):
     invoice = _invoice_field()
 
     class Meta:
@@ -167,7 +167,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = NotificationSerializer
+    serializer_class = InsurerNotificationSerializer
     action_permissions = {"list": "insurance.view_insurernotification",
                           "retrieve": "insurance.view_insurernotification",
                           "create": "insurance.add_insurernotification"}
@@ -181,7 +181,7 @@ class NotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         d = s.validated_data
         item = services.notification_record(actor=request.user, invoice=d["invoice"], notified_on=d["notified_on"],
                                             reference=d["reference"], note=d.get("note", ""))
-        return Response(NotificationSerializer(item, context={"request": request}).data,
+        return Response(InsurerNotificationSerializer(item, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
 

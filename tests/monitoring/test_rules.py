@@ -5,6 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from creditportal.core import clock
+
 from monitoring import services
 from monitoring.defaults import DEFAULT_RULES
 from monitoring.models import Alert, WarningRule
@@ -235,10 +237,13 @@ def test_collateral_coverage_counts_guarantees_like_the_application(build, syste
     app = build.application(guaranteed, grade="BBB", min_coverage="0.5")
     build.facility(guaranteed, "10000", application=app)
     build.collateral(app, "2000")                                  # 20% collateral
-    Guarantor.objects.create(application=app, outside_name="担保公司", amount=D("3000"), currency="CNY")  # +30%
+    # an outside guarantor rated AAA by an agency this month: its recovery factor is 1 (issue 23), face value counts
+    rated = dict(outside_name="担保公司", external_agency="中诚信", external_grade="AAA", mapped_grade="AAA",
+                 external_rated_on=clock.today(), currency="CNY")
+    Guarantor.objects.create(application=app, amount=D("3000"), **rated)  # +30%
     app2 = build.application(short, grade="BBB", min_coverage="0.5")
     build.facility(short, "10000", application=app2)
-    Guarantor.objects.create(application=app2, outside_name="担保公司", amount=D("4990"), currency="CNY")
+    Guarantor.objects.create(application=app2, amount=D("4990"), **rated)
     assert fired(system, "collateral-coverage", [guaranteed, short]) == {short.pk}  # 49.9% < 50%
     assert D(str(Alert.objects.get(customer=short).value)) == D("0.0010")
 
