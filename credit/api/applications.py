@@ -98,10 +98,19 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     available_actions = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField(
         help_text="What an approver must acknowledge (acknowledged_warnings) before approving: code, text, params.")
+    security = serializers.SerializerMethodField(
+        help_text="Each collateral item and guarantee with its face value, factor (1 − haircut, or the guarantor's "
+                  "recovery factor) and counted value today: kind, id, face, currency, factor, counted, grade, "
+                  "grade_source.")
 
     class Meta(ApplicationSerializer.Meta):
         fields = [*APPLICATION_READ_FIELDS, "policy_result", "collaterals", "guarantors", "covenants", "decisions",
-                  "available_actions", "warnings"]
+                  "available_actions", "warnings", "security"]
+
+    def get_security(self, app) -> list[dict]:
+        from .. import security
+
+        return [services.security_item_json(i) for i in security.security_by_application([app.pk])[app.pk]]
 
     def get_available_actions(self, app) -> list[str]:
         return [a.replace("_", "-") for a in services.available_actions(self.context["request"].user, app)]

@@ -302,3 +302,20 @@ def test_a_guarantee_cycle_is_an_approval_warning(setup, make_customer):
     _guarantee(setup, other, setup.customer)
     warning = next(w for w in decision_warnings(setup.customer) if w["code"] == "guarantee_cycle")
     assert warning["params"] == {"count": 1} and "mutual or chain guarantee" in str(warning["text"])
+
+
+def test_application_api_shows_each_items_counted_value(setup, new_application, api_for):
+    body = {"customer": setup.customer.pk, "amount": "1000000", "currency": "CNY", "term_months": 12,
+            "purpose": "Trade", "collaterals": [{"kind": "equipment", "market_value": "400000", "currency": "CNY"}],
+            "guarantors": [{"outside_name": "Guarantee Co", "external_agency": "Moody's", "external_grade": "Baa2",
+                            "mapped_grade": "BBB", "external_rated_on": "2026-05-01", "amount": "100000",
+                            "currency": "CNY"}]}
+    created = api_for(setup.users["rm"]).post("/api/v1/applications/", body, format="json")
+    assert created.status_code == 201, created.json()
+    detail = api_for(setup.users["rm"]).get(f"/api/v1/applications/{created.json()['id']}/").json()
+    assert detail["collaterals"][0]["haircut"] == "0.5000" and detail["collaterals"][0]["table_haircut"] == "0.5000"
+    assert [(i["kind"], i["factor"], i["counted"]) for i in detail["security"]] == [
+        ("collateral", "0.5000", "200000.00"), ("guarantee", "0.8000", "80000.00")]
+    unmapped = {**body, "guarantors": [{**body["guarantors"][0], "mapped_grade": ""}]}
+    refused = api_for(setup.users["rm"]).post("/api/v1/applications/", unmapped, format="json")
+    assert refused.status_code == 400 and "guarantors.mapped_grade" in refused.json()["errors"]
