@@ -319,3 +319,9 @@ def test_application_api_shows_each_items_counted_value(setup, new_application, 
     unmapped = {**body, "guarantors": [{**body["guarantors"][0], "mapped_grade": ""}]}
     refused = api_for(setup.users["rm"]).post("/api/v1/applications/", unmapped, format="json")
     assert refused.status_code == 400 and "guarantors.mapped_grade" in refused.json()["errors"]
+
+
+def test_a_proposed_table_waits_on_the_other_risk_admins_home(setup, users, client_for):
+    services.haircuts_propose(actor=users["riskadmin"], table={"other": {"haircut": "0.8", "revaluation_months": 6}})
+    assert "Collateral haircuts awaiting my approval" in client_for(users["riskadmin2"]).get("/").content.decode()
+    assert "Collateral haircuts awaiting my approval" not in client_for(users["riskadmin"]).get("/").content.decode()
