@@ -325,3 +325,16 @@ def test_a_proposed_table_waits_on_the_other_risk_admins_home(setup, users, clie
     services.haircuts_propose(actor=users["riskadmin"], table={"other": {"haircut": "0.8", "revaluation_months": 6}})
     assert "Collateral haircuts awaiting my approval" in client_for(users["riskadmin2"]).get("/").content.decode()
     assert "Collateral haircuts awaiting my approval" not in client_for(users["riskadmin"]).get("/").content.decode()
+
+
+def test_the_decision_page_shows_in_force_and_proposed(setup, users, client_for):
+    change = services.haircuts_propose(actor=users["riskadmin"], table={
+        "receivables": {"haircut": "0.45", "revaluation_months": 3}})
+    page = client_for(users["riskadmin2"]).get(reverse("credit:haircut_change_detail", args=[change.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Receivables: haircut" in text and "0.4000" in text and "0.4500" in text
+    assert client_for(users["rm"]).post(reverse("credit:haircut_change_approve", args=[change.pk])).status_code == 403
+    client_for(users["riskadmin2"]).post(reverse("credit:haircut_change_reject", args=[change.pk]),
+                                         {"note": "Receivables are insured"})
+    change.refresh_from_db()
+    assert change.state == "rejected" and security.current_haircuts()["receivables"] == (D("0.4000"), 6)
