@@ -110,6 +110,11 @@ def _run(key, customer, users, currency, amount, term, target, collateral, today
         payment_term_days=payment_term_days, expected_monthly_sales=(amount * sales_share).quantize(Decimal("0.01")),
         purpose="Demo: working capital for purchases of raw materials",
         collaterals=collaterals,
+        # an outside guarantor with an agency rating (issue 23: counts at face × the recovery factor of AA)
+        guarantors=[{"outside_name": "中投保 China Investment Guarantee", "external_agency": "中诚信 CCXI",
+                     "external_grade": "AA+", "external_rated_on": today - dt.timedelta(days=90),
+                     "amount": (amount * Decimal("0.2")).quantize(Decimal("0.01")), "currency": currency}]
+        if collateral else [],
         covenants=[{"ratio": "debt_to_equity", "comparison": "<=", "threshold": Decimal("2.5")}])
     if target == "draft":
         return app, None

@@ -11,7 +11,27 @@ from . import selectors
 def home_panels(user):
     if not access.has(user, "credit.view_creditapplication"):
         return []
-    return _application_panels(user) + expiring_panels(user)
+    return _application_panels(user) + expiring_panels(user) + security_table_panels(user)
+
+
+def security_table_panels(user):
+    """The haircut table and recovery factors proposed by another risk administrator, awaiting this one."""
+    from proposals.home import pending_panel
+
+    from .models import CollateralHaircutChange, RecoveryFactorChange
+    from .services.collateral import HAIRCUT_PERMISSION, RECOVERY_PERMISSION
+
+    panels = []
+    for model, permission, title, url, detail in (
+            (CollateralHaircutChange, HAIRCUT_PERMISSION, _("Collateral haircuts awaiting my approval"),
+             "credit:haircut_table", "credit:haircut_change_detail"),
+            (RecoveryFactorChange, RECOVERY_PERMISSION, _("Guarantor recovery factors awaiting my approval"),
+             "credit:recovery_table", "credit:recovery_change_detail")):
+        if access.has(user, permission):
+            panels += pending_panel(user, model, title=title, url=reverse(url),
+                                    label=lambda c: _("proposed by %(user)s") % {"user": c.proposed_by.username},
+                                    item_url=lambda c, detail=detail: reverse(detail, args=[c.pk]))
+    return panels
 
 
 def _application_panels(user):

@@ -103,13 +103,22 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         help_text="The grade's payment terms (longest payment term in days, whether hard, deposit %) and the "
                   "proposed limit (reporting currency) with its arithmetic: steps and the same in words. Taken from "
                   "the policy check once submitted, computed now for a draft or returned application.")
+    security = serializers.SerializerMethodField(
+        help_text="Each collateral item and guarantee with its face value, factor (1 − haircut, or the guarantor's "
+                  "recovery factor) and counted value today: kind, id, face, currency, factor, counted, grade, "
+                  "grade_source.")
 
     class Meta(ApplicationSerializer.Meta):
         fields = [*APPLICATION_READ_FIELDS, "policy_result", "collaterals", "guarantors", "covenants", "decisions",
-                  "available_actions", "warnings", "trade_terms"]
+                  "available_actions", "warnings", "trade_terms", "security"]
 
     def get_trade_terms(self, app) -> dict:
         return services.trade_terms_view(app)
+
+    def get_security(self, app) -> list[dict]:
+        from .. import security
+
+        return [services.security_item_json(i) for i in security.security_by_application([app.pk])[app.pk]]
 
     def get_available_actions(self, app) -> list[str]:
         return [a.replace("_", "-") for a in services.available_actions(self.context["request"].user, app)]

@@ -70,6 +70,8 @@ def _set_collaterals(app, items):
         if data.get("kind") not in Collateral.Kind.values:
             raise ValidationFailed(_("Unknown collateral type."), field_errors={"collaterals": _("Unknown type.")})
         table_haircut, months = table[data["kind"]]
+        if data.get("table_haircut") is not None:  # an item kept as it was entered (the pages re-save the list)
+            table_haircut = to_decimal(data["table_haircut"])
         chosen = data.get("haircut")
         chosen = None if chosen in (None, "") else to_decimal(chosen)
         if chosen is not None and (chosen < 0 or chosen > 1):

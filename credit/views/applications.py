@@ -123,7 +123,7 @@ class ApplicationCreateView(ConfigFormView):
 
 ITEM_FIELDS = {
     "collateral": ("collaterals", ("kind", "description", "market_value", "currency", "haircut", "haircut_reason",
-                                   "valuation_date", "revaluation_due")),
+                                   "table_haircut", "valuation_date", "revaluation_due")),
     "guarantor": ("guarantors", ("customer", "outside_name", "external_agency", "external_grade", "mapped_grade",
                                  "external_rated_on", "amount", "currency")),
     "covenant": ("covenants", ("ratio", "comparison", "threshold", "frequency")),

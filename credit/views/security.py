@@ -1,7 +1,6 @@
 """Pages of the security tables (issue 23): the haircut table by collateral type and the guarantors' recovery
 factors by grade, each with its four-eyes proposal (decided here or on the shared decision page)."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +26,12 @@ class _TablePage(PortalPermissionMixin, TemplateView):
     change_permission = ""
     url_names: dict = {}
 
+    def get_permission_required(self):
+        """Reading the table takes its view permission; proposing a change (POST) the change permission."""
+        if self.request.method == "POST":
+            return [self.change_permission]
+        return [self.permission_required]
+
     def pending(self):
         raise NotImplementedError
 
@@ -49,8 +54,6 @@ class _TablePage(PortalPermissionMixin, TemplateView):
         return context
 
     def post(self, request):
-        if not access.has(request.user, self.change_permission):
-            raise PermissionDenied
         form = self.form(request.POST)
         if form.is_valid():
             try:

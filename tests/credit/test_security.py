@@ -302,3 +302,39 @@ def test_a_guarantee_cycle_is_an_approval_warning(setup, make_customer):
     _guarantee(setup, other, setup.customer)
     warning = next(w for w in decision_warnings(setup.customer) if w["code"] == "guarantee_cycle")
     assert warning["params"] == {"count": 1} and "mutual or chain guarantee" in str(warning["text"])
+
+
+def test_application_api_shows_each_items_counted_value(setup, new_application, api_for):
+    body = {"customer": setup.customer.pk, "amount": "1000000", "currency": "CNY", "term_months": 12,
+            "purpose": "Trade", "collaterals": [{"kind": "equipment", "market_value": "400000", "currency": "CNY"}],
+            "guarantors": [{"outside_name": "Guarantee Co", "external_agency": "Moody's", "external_grade": "Baa2",
+                            "mapped_grade": "BBB", "external_rated_on": "2026-05-01", "amount": "100000",
+                            "currency": "CNY"}]}
+    created = api_for(setup.users["rm"]).post("/api/v1/applications/", body, format="json")
+    assert created.status_code == 201, created.json()
+    detail = api_for(setup.users["rm"]).get(f"/api/v1/applications/{created.json()['id']}/").json()
+    assert detail["collaterals"][0]["haircut"] == "0.5000" and detail["collaterals"][0]["table_haircut"] == "0.5000"
+    assert [(i["kind"], i["factor"], i["counted"]) for i in detail["security"]] == [
+        ("collateral", "0.5000", "200000.00"), ("guarantee", "0.8000", "80000.00")]
+    unmapped = {**body, "guarantors": [{**body["guarantors"][0], "mapped_grade": ""}]}
+    refused = api_for(setup.users["rm"]).post("/api/v1/applications/", unmapped, format="json")
+    assert refused.status_code == 400 and "guarantors.mapped_grade" in refused.json()["errors"]
+
+
+def test_a_proposed_table_waits_on_the_other_risk_admins_home(setup, users, client_for):
+    services.haircuts_propose(actor=users["riskadmin"], table={"other": {"haircut": "0.8", "revaluation_months": 6}})
+    assert "Collateral haircuts awaiting my approval" in client_for(users["riskadmin2"]).get("/").content.decode()
+    assert "Collateral haircuts awaiting my approval" not in client_for(users["riskadmin"]).get("/").content.decode()
+
+
+def test_the_decision_page_shows_in_force_and_proposed(setup, users, client_for):
+    change = services.haircuts_propose(actor=users["riskadmin"], table={
+        "receivables": {"haircut": "0.45", "revaluation_months": 3}})
+    page = client_for(users["riskadmin2"]).get(reverse("credit:haircut_change_detail", args=[change.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Receivables: haircut" in text and "0.4000" in text and "0.4500" in text
+    assert client_for(users["rm"]).post(reverse("credit:haircut_change_approve", args=[change.pk])).status_code == 403
+    client_for(users["riskadmin2"]).post(reverse("credit:haircut_change_reject", args=[change.pk]),
+                                         {"note": "Receivables are insured"})
+    change.refresh_from_db()
+    assert change.state == "rejected" and security.current_haircuts()["receivables"] == (D("0.4000"), 6)

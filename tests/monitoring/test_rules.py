@@ -5,8 +5,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from creditportal.core import clock
-
 from monitoring import services
 from monitoring.defaults import DEFAULT_RULES
 from monitoring.models import Alert, WarningRule
@@ -230,20 +228,21 @@ def test_evaluation_queries_do_not_grow_with_the_portfolio(build, system, django
 
 def test_collateral_coverage_counts_guarantees_like_the_application(build, system):
     """A facility approved on guarantees raised a false alert: the alert counted collateral only, the
-    application collateral plus guarantees. Both now use ``credit.rules.coverage_ratio``."""
+    application collateral plus guarantees. Both now use ``credit.rules.coverage_ratio`` (issue 23: guarantees at
+    face × the guarantor's recovery factor, 1 for AAA)."""
     from credit.models import Guarantor
+
+    aaa = {"external_agency": "中诚信", "external_grade": "AAA", "mapped_grade": "AAA",
+           "external_rated_on": TODAY - dt.timedelta(days=30)}
 
     guaranteed, short = build.customer(), build.customer()
     app = build.application(guaranteed, grade="BBB", min_coverage="0.5")
     build.facility(guaranteed, "10000", application=app)
     build.collateral(app, "2000")                                  # 20% collateral
-    # an outside guarantor rated AAA by an agency this month: its recovery factor is 1 (issue 23), face value counts
-    rated = dict(outside_name="担保公司", external_agency="中诚信", external_grade="AAA", mapped_grade="AAA",
-                 external_rated_on=clock.today(), currency="CNY")
-    Guarantor.objects.create(application=app, amount=D("3000"), **rated)  # +30%
+    Guarantor.objects.create(application=app, outside_name="担保公司", amount=D("3000"), currency="CNY", **aaa)  # +30%
     app2 = build.application(short, grade="BBB", min_coverage="0.5")
     build.facility(short, "10000", application=app2)
-    Guarantor.objects.create(application=app2, amount=D("4990"), **rated)
+    Guarantor.objects.create(application=app2, outside_name="担保公司", amount=D("4990"), currency="CNY", **aaa)
     assert fired(system, "collateral-coverage", [guaranteed, short]) == {short.pk}  # 49.9% < 50%
     assert D(str(Alert.objects.get(customer=short).value)) == D("0.0010")
 
