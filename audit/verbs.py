@@ -92,6 +92,15 @@ VERB_LABELS = {
     "eclrun_approve": pgettext_lazy("audit verb", "ECL run approved"),
     "eclrun_reject": pgettext_lazy("audit verb", "ECL run rejected"),
     "eclrun_lock": pgettext_lazy("audit verb", "ECL month locked"),
+    # credit insurance
+    "buyerlimit_grant": pgettext_lazy("audit verb", "buyer limit granted by the insurer"),
+    "buyerlimit_reduce": pgettext_lazy("audit verb", "buyer limit reduced by the insurer"),
+    "buyerlimit_withdraw": pgettext_lazy("audit verb", "buyer limit withdrawn by the insurer"),
+    "buyerlimit_expire": pgettext_lazy("audit verb", "buyer limit expired"),
+    "claim_accept": pgettext_lazy("audit verb", "insurance claim accepted"),
+    "claim_pay": pgettext_lazy("audit verb", "insurance claim paid"),
+    "claim_reject": pgettext_lazy("audit verb", "insurance claim rejected"),
+    "claim_link": pgettext_lazy("audit verb", "insurance claim linked to the payout and write-off"),
 }
 
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "XLSX"}

@@ -30,7 +30,7 @@ class InsurancePolicySerializer(serializers.ModelSerializer):
                   "claim_days", "valid_from", "valid_to", "currency", "notes"]
 
 
-class PolicyProposeSerializer(serializers.Serializer):
+class InsurancePolicyProposeSerializer(serializers.Serializer):
     policy_number = serializers.CharField(max_length=60)
     insurer = serializers.CharField(max_length=200)
     insured_share = AsciiDecimalField(max_digits=5, decimal_places=2)
@@ -43,7 +43,7 @@ class PolicyProposeSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
+class InsurancePolicyViewSet(viewsets.ReadOnlyModelViewSet):
     """Insurance policies; ``POST propose`` proposes a new one or a change (keyed by the policy number)."""
 
     serializer_class = InsurancePolicySerializer
@@ -54,10 +54,10 @@ class PolicyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return InsurancePolicy.objects.visible_to(self.request.user).order_by("policy_number")
 
-    @extend_schema(request=PolicyProposeSerializer, responses={202: None})
+    @extend_schema(request=InsurancePolicyProposeSerializer, responses={202: None})
     @action(detail=False, methods=["post"])
     def propose(self, request):
-        s = PolicyProposeSerializer(data=request.data)
+        s = InsurancePolicyProposeSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return proposed_response(services.policy_propose(actor=request.user, **s.validated_data))
 
@@ -166,7 +166,7 @@ class InsurerNotificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["policy", "customer"]
 
 
-class NotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InsurerNotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InsurerNotificationSerializer
     action_permissions = {"list": "insurance.view_insurernotification",
                           "retrieve": "insurance.view_insurernotification",
@@ -185,7 +185,7 @@ class NotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
                         status=status.HTTP_201_CREATED)
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class InsuranceClaimSerializer(serializers.ModelSerializer):
     invoice = _invoice_field()
     amount = AsciiDecimalField(max_digits=18, decimal_places=2)
 
@@ -197,7 +197,7 @@ class ClaimSerializer(serializers.ModelSerializer):
                             "write_off"]
 
 
-class ClaimActionSerializer(serializers.Serializer):
+class InsuranceClaimActionSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
     note = serializers.CharField(required=False, allow_blank=True)
     paid_amount = AsciiDecimalField(max_digits=18, decimal_places=2, required=False)
@@ -206,11 +206,11 @@ class ClaimActionSerializer(serializers.Serializer):
     write_off = AsciiIntegerField(required=False, allow_null=True)
 
 
-class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InsuranceClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Claims filed with the insurer; ``accept``, ``reject``, ``pay`` record its answer; ``link`` ties the claim to
     collection's claim payout and write-off."""
 
-    serializer_class = ClaimSerializer
+    serializer_class = InsuranceClaimSerializer
     action_permissions = {"list": "insurance.view_insuranceclaim", "retrieve": "insurance.view_insuranceclaim",
                           "create": "insurance.add_insuranceclaim", "accept": "insurance.change_insuranceclaim",
                           "reject": "insurance.change_insuranceclaim", "pay": "insurance.change_insuranceclaim",
@@ -225,34 +225,34 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         d = s.validated_data
         claim = services.claim_file(actor=request.user, invoice=d["invoice"], amount=d["amount"],
                                     filed_on=d["filed_on"], reference=d.get("reference", ""), note=d.get("note", ""))
-        return Response(ClaimSerializer(claim, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(InsuranceClaimSerializer(claim, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request, call):
-        s = ClaimActionSerializer(data=request.data)
+        s = InsuranceClaimActionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         claim = call(self.get_object(), s.validated_data)
-        return Response(ClaimSerializer(claim, context={"request": request}).data)
+        return Response(InsuranceClaimSerializer(claim, context={"request": request}).data)
 
-    @extend_schema(request=ClaimActionSerializer)
+    @extend_schema(request=InsuranceClaimActionSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._act(request, lambda c, d: services.claim_accept(actor=request.user, claim=c,
                                                                      reference=d.get("reference", "")))
 
-    @extend_schema(request=ClaimActionSerializer)
+    @extend_schema(request=InsuranceClaimActionSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._act(request, lambda c, d: services.claim_reject(actor=request.user, claim=c,
                                                                      note=d.get("note", "")))
 
-    @extend_schema(request=ClaimActionSerializer)
+    @extend_schema(request=InsuranceClaimActionSerializer)
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         return self._act(request, lambda c, d: services.claim_pay(actor=request.user, claim=c,
                                                                   paid_amount=d.get("paid_amount"),
                                                                   paid_on=d.get("paid_on")))
 
-    @extend_schema(request=ClaimActionSerializer)
+    @extend_schema(request=InsuranceClaimActionSerializer)
     @action(detail=True, methods=["post"])
     def link(self, request, pk=None):
         from collection.models import ClaimPayout, WriteOff
@@ -271,7 +271,7 @@ class ClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._act(request, call)
 
 
-class CoverageViewSet(viewsets.GenericViewSet):
+class InsuranceCoverageViewSet(viewsets.GenericViewSet):
     """``GET insurance-coverage/<customer id>/``: the customer's exposure split into its insured and uninsured
     parts today (reporting currency)."""
 
@@ -295,8 +295,8 @@ class CoverageViewSet(viewsets.GenericViewSet):
 
 
 def register(router):
-    router.register("insurance-policies", PolicyViewSet, basename="insurance-policy")
+    router.register("insurance-policies", InsurancePolicyViewSet, basename="insurance-policy")
     router.register("buyer-limits", BuyerLimitViewSet, basename="buyer-limit")
-    router.register("insurer-notifications", NotificationViewSet, basename="insurer-notification")
-    router.register("insurance-claims", ClaimViewSet, basename="insurance-claim")
-    router.register("insurance-coverage", CoverageViewSet, basename="insurance-coverage")
+    router.register("insurer-notifications", InsurerNotificationViewSet, basename="insurer-notification")
+    router.register("insurance-claims", InsuranceClaimViewSet, basename="insurance-claim")
+    router.register("insurance-coverage", InsuranceCoverageViewSet, basename="insurance-coverage")

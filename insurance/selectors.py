@@ -115,7 +115,7 @@ def insured_overdue_invoices(customer_ids, on_date: dt.date) -> list[dict]:
 def _nearest_deadline(rows, days_of, on_date):
     worst = {}
     for row in rows:
-        left = rules.days_left(row["due_date"], days_of(row["policy"]), on_date)
+        left = max(rules.days_left(row["due_date"], days_of(row["policy"]), on_date), 0)
         if row["customer_id"] not in worst or left < worst[row["customer_id"]][0]:
             worst[row["customer_id"]] = (left, {"invoice_id": row["invoice_id"], "invoice": row["number"],
                                                 "policy": row["policy"].policy_number,
@@ -125,7 +125,7 @@ def _nearest_deadline(rows, days_of, on_date):
 
 def notification_deadlines(customer_ids, on_date: dt.date) -> dict[int, tuple[int, dict]]:
     """``{customer_id: (days left, detail)}``: the nearest insurer-notification deadline among the customer's
-    insured overdue invoices not yet notified (0 on its last day, negative once passed)."""
+    insured overdue invoices not yet notified (0 on its last day and once passed: the detail names the deadline)."""
     rows = [r for r in insured_overdue_invoices(customer_ids, on_date) if not r["notified"]]
     return _nearest_deadline(rows, lambda policy: policy.notification_days, on_date)
 

@@ -266,7 +266,7 @@ def buyer_limit_request(*, actor, policy, customer, amount, currency=None, condi
     return limit
 
 
-def _transition(actor, limit, method, verb, before, **fields):
+def _limit_move(actor, limit, method, before, *, verb, **fields):
     getattr(limit, method)()
     for name, value in fields.items():
         setattr(limit, name, value)
@@ -286,7 +286,7 @@ def buyer_limit_grant(*, actor, limit, amount, valid_from, valid_to=None, decide
         raise Conflict(_("Only a requested buyer limit can be granted."))
     start, end = _validity(valid_from, valid_to)
     before = snapshot(limit)
-    return _transition(actor, limit, "grant", "buyerlimit_grant", before, amount=_amount(amount, "amount"),
+    return _limit_move(actor, limit, "grant", before, verb="buyerlimit_grant", amount=_amount(amount, "amount"),
                        valid_from=start, valid_to=end,
                        decided_on=_date(decided_on, "decided_on", required=False) or clock.today(),
                        conditions=limit.conditions if conditions is None else conditions.strip(),
@@ -304,7 +304,7 @@ def buyer_limit_reduce(*, actor, limit, amount, decided_on=None, conditions=None
     if new >= limit.amount:
         _fail("amount", _("A reduction is below the current amount (%(amount)s).") % {"amount": limit.amount})
     before = snapshot(limit)
-    return _transition(actor, limit, "reduce", "buyerlimit_reduce", before, amount=new,
+    return _limit_move(actor, limit, "reduce", before, verb="buyerlimit_reduce", amount=new,
                        decided_on=_date(decided_on, "decided_on", required=False) or clock.today(),
                        conditions=limit.conditions if conditions is None else conditions.strip())
 
@@ -318,7 +318,7 @@ def buyer_limit_withdraw(*, actor, limit, decided_on=None, note="") -> BuyerLimi
         raise Conflict(_("This buyer limit is no longer live."))
     before = snapshot(limit)
     conditions = limit.conditions + (("\n" if limit.conditions else "") + note.strip() if note.strip() else "")
-    return _transition(actor, limit, "withdraw", "buyerlimit_withdraw", before,
+    return _limit_move(actor, limit, "withdraw", before, verb="buyerlimit_withdraw",
                        decided_on=_date(decided_on, "decided_on", required=False) or clock.today(),
                        conditions=conditions)
 
@@ -332,7 +332,7 @@ def buyer_limits_expire(*, actor, on_date=None) -> int:
     count = 0
     for limit in BuyerLimit.objects.select_for_update().filter(
             state__in=[BuyerLimitState.GRANTED, BuyerLimitState.REDUCED], valid_to__lt=on_date):
-        _transition(actor, limit, "expire", "buyerlimit_expire", snapshot(limit))
+        _limit_move(actor, limit, "expire", snapshot(limit), verb="buyerlimit_expire")
         count += 1
     return count
 
@@ -409,12 +409,12 @@ def _locked_claim(actor, claim) -> InsuranceClaim:
     return InsuranceClaim.objects.select_for_update().get(pk=claim.pk)
 
 
-def _claim_transition(actor, claim, method, before, **fields):
+def _claim_move(actor, claim, method, before, *, verb, **fields):
     getattr(claim, method)()
     for name, value in fields.items():
         setattr(claim, name, value)
     claim.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=claim, verb=f"claim_{method}", before=before,
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=claim, verb=verb, before=before,
                  after=snapshot(claim))
     return claim
 
@@ -424,7 +424,7 @@ def claim_accept(*, actor, claim, reference="") -> InsuranceClaim:
     claim = _locked_claim(actor, claim)
     if claim.state != ClaimState.FILED:
         raise Conflict(_("Only a filed claim can be accepted."))
-    return _claim_transition(actor, claim, "accept", snapshot(claim),
+    return _claim_move(actor, claim, "accept", snapshot(claim), verb="claim_accept",
                              reference=(reference or claim.reference).strip()[:100])
 
 
@@ -435,7 +435,7 @@ def claim_reject(*, actor, claim, note) -> InsuranceClaim:
         raise Conflict(_("Only a filed or accepted claim can be rejected."))
     if not (note or "").strip():
         _fail("note", _("Give the insurer's reason."))
-    return _claim_transition(actor, claim, "reject", snapshot(claim), note=note.strip())
+    return _claim_move(actor, claim, "reject", snapshot(claim), verb="claim_reject", note=note.strip())
 
 
 @transaction.atomic
@@ -450,7 +450,7 @@ def claim_pay(*, actor, claim, paid_amount, paid_on) -> InsuranceClaim:
     paid_on = _date(paid_on, "paid_on")
     if paid_on < claim.filed_on or paid_on > clock.today():
         _fail("paid_on", _("The payment date is between the filing and today."))
-    return _claim_transition(actor, claim, "pay", snapshot(claim), paid_amount=paid, paid_on=paid_on)
+    return _claim_move(actor, claim, "pay", snapshot(claim), verb="claim_pay", paid_amount=paid, paid_on=paid_on)
 
 
 @transaction.atomic

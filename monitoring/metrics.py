@@ -543,7 +543,8 @@ def payment_pattern_change(ctx: EvaluationContext, rule):
 
 def insurer_notice_days_left(ctx: EvaluationContext, rule):
     """Days left until the insurer's notification deadline (policy: N days past due) of the customer's nearest
-    insured overdue invoice not yet notified (``insurance.selectors``; 0 on the last day, negative once passed);
+    insured overdue invoice not yet notified (``insurance.selectors``; 0 on the last day and after it, the detail
+    names the deadline);
     not available without one. A notification record clears it."""
     from insurance.selectors import notification_deadlines
 

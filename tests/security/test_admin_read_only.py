@@ -3,7 +3,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
-PROJECT_APPS = {"accounts", "audit", "customers", "ratings", "credit", "collection", "monitoring", "reports",
+PROJECT_APPS = {"accounts", "audit", "customers", "ratings", "credit", "collection", "insurance", "monitoring", "reports",
                 "validation"}
 
 
