@@ -346,6 +346,13 @@ class FinancialStatementSerializer(serializers.ModelSerializer):
         return bool(self._analysis(statement).get("loss_after_profit"))
 
 
+ChartLineSerializer = inline_serializer("StatementChartLine", {
+    "code": serializers.CharField(), "name_zh": serializers.CharField(), "name_en": serializers.CharField(),
+    "statement": serializers.CharField(), "section": serializers.CharField(), "kind": serializers.CharField(),
+    "parent": serializers.CharField(allow_null=True), "sign": serializers.IntegerField(),
+}, many=True)
+
+
 class StatementImportSerializer(serializers.Serializer):
     customer = CustomerField()
     file = serializers.FileField()
@@ -366,6 +373,7 @@ class FinancialStatementViewSet(CustomerChildWritesMixin, mixins.ListModelMixin,
         "create": "customers.add_financialstatement", "update": "customers.change_financialstatement",
         "partial_update": "customers.change_financialstatement",
         "import_file": "customers.add_financialstatement",
+        "chart": "customers.view_financialstatement",
     }
 
     def get_queryset(self):
@@ -400,6 +408,17 @@ class FinancialStatementViewSet(CustomerChildWritesMixin, mixins.ListModelMixin,
                                              uploaded_file=payload.validated_data["file"])
         serializer = self.get_serializer(created, many=True)
         return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(responses={200: ChartLineSerializer})
+    @action(detail=False, methods=["get"], url_path="chart", filter_backends=[], pagination_class=None)
+    def chart(self, request):
+        """The lines of the general enterprise format (``customers.chart``): what ``lines`` takes."""
+        from . import chart as statement_chart
+
+        return Response([{"code": line.code, "name_zh": line.zh, "name_en": line.en, "statement": line.statement,
+                          "section": line.section, "kind": line.kind, "parent": line.parent, "sign": line.sign}
+                         for line in statement_chart.LINES])
 
 
 def register(router):

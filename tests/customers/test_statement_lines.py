@@ -233,3 +233,10 @@ def test_entry_page_shows_every_line_in_the_readers_language(customer, users, cl
     zh.cookies["django_language"] = "zh-hans"
     page = zh.get(reverse("customers:statement_create", args=[customer.pk])).content.decode()
     assert "流动资产合计" in page and "补充资料" in page
+
+
+def test_api_lists_the_chart(users, api_for):
+    response = api_for(users["auditor"]).get("/api/v1/financial-statements/chart/")
+    assert response.status_code == 200
+    codes = [line["code"] for line in response.json()]
+    assert codes == chart.CODES and response.json()[0]["name_zh"] == "货币资金"
