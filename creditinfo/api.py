@@ -78,10 +78,19 @@ def _record(obj, fields):
                                                              "import": obj.outside_import_id}
 
 
+class OutsideInformationSerializer(serializers.ModelSerializer):
+    """The customer the records belong to (the records themselves: ``OutsideInformationViewSet.retrieve``)."""
+
+    class Meta:
+        model = Customer
+        fields = ["id"]
+
+
 class OutsideInformationViewSet(viewsets.GenericViewSet):
     """The records in force for one customer (``/outside-information/<customer id>/``), by kind."""
 
     action_permissions = {"retrieve": "creditinfo.view_outsideimport"}
+    serializer_class = OutsideInformationSerializer
 
     def get_queryset(self):
         return Customer.objects.visible_to(self.request.user)
