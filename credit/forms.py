@@ -82,7 +82,7 @@ class GuarantorForm(PortalForm):
                                       help_text=_("An outside party: the agency that rated it."))
     external_grade = forms.CharField(label=_("Agency grade"), required=False, max_length=12)
     mapped_grade = forms.ChoiceField(label=_("Grade on the master scale"), required=False,
-                                     choices=[("", _("as the agency grade"))] + [(g, g) for g in rules.DEFAULT_GRADES])
+                                     choices=[("", _("As the agency grade"))] + [(g, g) for g in rules.DEFAULT_GRADES])
     external_rated_on = forms.DateField(label=_("Agency rating date"), widget=DATE, required=False)
     amount = AmountField(label=_("Amount guaranteed"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)

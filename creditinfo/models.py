@@ -261,16 +261,16 @@ class CreditReportLoan(models.Model):
 class ChangeKind(models.TextChoices):
     """What changed between two imports (``rules.diff``); the warning rules of monitoring count them."""
 
-    REGISTRATION_STATUS = rules.CHANGE_STATUS, _("registration status not 存续")
-    CONTROLLER_CHANGED = rules.CHANGE_CONTROLLER, _("actual controller changed")
-    NEW_DISHONEST = rules.CHANGE_DISHONEST, _("new 失信被执行人 record")
-    NEW_BANKRUPTCY = rules.CHANGE_BANKRUPTCY, _("new bankruptcy record")
-    NEW_ENFORCEMENT = rules.CHANGE_ENFORCEMENT, _("new enforcement, restriction or lawsuit")
-    NEW_PENALTY = rules.CHANGE_PENALTY, _("new administrative penalty")
-    TAX_DOWNGRADED = rules.CHANGE_TAX, _("tax credit rating lowered")
-    NEW_EQUITY_PLEDGE = rules.CHANGE_EQUITY_PLEDGE, _("new equity pledge")
-    NEW_CHATTEL_MORTGAGE = rules.CHANGE_CHATTEL, _("new chattel mortgage")
-    CREDIT_OVERDUE_UP = rules.CHANGE_OVERDUE, _("overdue amount in the credit report increased")
+    REGISTRATION_STATUS = rules.CHANGE_STATUS, _("Registration status not 存续")
+    CONTROLLER_CHANGED = rules.CHANGE_CONTROLLER, _("Actual controller changed")
+    NEW_DISHONEST = rules.CHANGE_DISHONEST, _("New 失信被执行人 record")
+    NEW_BANKRUPTCY = rules.CHANGE_BANKRUPTCY, _("New bankruptcy record")
+    NEW_ENFORCEMENT = rules.CHANGE_ENFORCEMENT, _("New enforcement, restriction or lawsuit")
+    NEW_PENALTY = rules.CHANGE_PENALTY, _("New administrative penalty")
+    TAX_DOWNGRADED = rules.CHANGE_TAX, _("Tax credit rating lowered")
+    NEW_EQUITY_PLEDGE = rules.CHANGE_EQUITY_PLEDGE, _("New equity pledge")
+    NEW_CHATTEL_MORTGAGE = rules.CHANGE_CHATTEL, _("New chattel mortgage")
+    CREDIT_OVERDUE_UP = rules.CHANGE_OVERDUE, _("Overdue amount in the credit report increased")
 
 
 class OutsideChange(models.Model):

@@ -48,9 +48,9 @@ class _Row:
         value = self.data.get(field)
         text = "" if value is None else str(value).strip()
         if required and not text:
-            self.refuse(field, _("this value is required."))
+            self.refuse(field, _("This value is required."))
         if len(text) > max_length:
-            self.refuse(field, _("at most %(n)s characters.") % {"n": max_length})
+            self.refuse(field, _("At most %(n)s characters.") % {"n": max_length})
         return text
 
     def date(self, field, *, required=True) -> str | None:
@@ -60,7 +60,7 @@ class _Row:
         try:
             value = dt.date.fromisoformat(text[:10])
         except ValueError:
-            self.refuse(field, _("enter a date as YYYY-MM-DD, not %(value)s.") % {"value": text})
+            self.refuse(field, _("Enter a date as YYYY-MM-DD, not %(value)s.") % {"value": text})
         try:
             dates.require_plausible(value, field=field)
         except ValidationFailed:
@@ -87,7 +87,7 @@ class _Row:
         except ValueError:
             value = None
         if value is None or not (low <= value <= high):
-            self.refuse(field, _("enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high})
+            self.refuse(field, _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high})
         return value
 
     def share(self, field) -> str:
@@ -97,7 +97,7 @@ class _Row:
         except Exception:
             value = None
         if value is None or not (Decimal(0) < value <= Decimal(100)):
-            self.refuse(field, _("a share is a percentage above 0 and at most 100."))
+            self.refuse(field, _("A share is a percentage above 0 and at most 100."))
         return str(value.quantize(Decimal("0.0001")))
 
     def flag(self, field) -> bool:
@@ -109,12 +109,12 @@ class _Row:
             return True
         if text in FALSE_WORDS:
             return False
-        self.refuse(field, _("answer yes or no."))
+        self.refuse(field, _("Answer yes or no."))
 
     def currency(self, field="currency") -> str:
         text = self.text(field).upper() or settings.REPORTING_CURRENCY
         if text not in {code for code, _label in CURRENCIES}:
-            self.refuse(field, _("unknown currency %(value)s.") % {"value": text})
+            self.refuse(field, _("Unknown currency %(value)s.") % {"value": text})
         return text
 
     def choice(self, field, table: dict) -> str:
@@ -147,7 +147,7 @@ def _registration(raw) -> dict:
     for key in ("shareholders", "changes"):
         items = row.data.get(key) or []
         if not isinstance(items, list):
-            row.refuse(key, _("expected a list of records."))
+            row.refuse(key, _("Expected a list of records."))
         for index, item in enumerate(items):
             child = _Row(item, raw.locate(f"{rules.REGISTRATION}.{key}", index))
             if key == "shareholders":
@@ -158,7 +158,7 @@ def _registration(raw) -> dict:
                                     "after": child.text("after", max_length=500)})
     total = sum(Decimal(s["share"]) for s in record["shareholders"])
     if total > Decimal(100):
-        row.refuse("shareholders", _("the shares add up to %(total)s%%, more than 100%%.") % {"total": total})
+        row.refuse("shareholders", _("The shares add up to %(total)s%%, more than 100%%.") % {"total": total})
     return record
 
 
@@ -177,7 +177,7 @@ def _penalty(row: _Row) -> dict:
 def _tax(row: _Row) -> dict:
     rating = row.text("rating", required=True).upper()
     if rating not in rules.TAX_ORDER:
-        row.refuse("rating", _("a tax credit rating is one of A, B, M, C, D."))
+        row.refuse("rating", _("A tax credit rating is one of A, B, M, C, D."))
     return {"year": row.number("year", low=2000, high=2100), "rating": rating}
 
 
@@ -197,7 +197,7 @@ def _credit_report(raw) -> dict:
               "loans": []}
     loans = row.data.get("loans") or []
     if not isinstance(loans, list):
-        row.refuse("loans", _("expected a list of records."))
+        row.refuse("loans", _("Expected a list of records."))
     for index, item in enumerate(loans):
         child = _Row(item, raw.locate(f"{rules.CREDIT_REPORT}.loans", index))
         record["loans"].append({"lender": child.text("lender", required=True),
@@ -212,7 +212,7 @@ _LISTS = {rules.COURT: (_court, ("kind", "case_number")), rules.PENALTY: (_penal
 
 def clean(raw) -> dict:
     """``{"source", "as_of", <section>: cleaned}`` for the sections the file holds; ``ImportRefused`` otherwise."""
-    head = _Row(raw.content, _("the file"))
+    head = _Row(raw.content, _("The file"))
     source = head.text("source", required=True, max_length=120)
     as_of = head.date("as_of")
     unknown = [key for key in raw.content if key not in ("source", "as_of", "customer", *rules.KINDS)]
@@ -238,6 +238,6 @@ def clean(raw) -> dict:
             records.append(record)
         cleaned[section] = records
     if not any(kind in cleaned for kind in rules.KINDS):
-        head.refuse("sections", _("the file holds no section; expected one of %(sections)s.")
+        head.refuse("sections", _("The file holds no section; expected one of %(sections)s.")
                     % {"sections": ", ".join(rules.KINDS)})
     return cleaned

@@ -130,8 +130,8 @@ class ListSetting(models.Model):
     hidden column keys, comma-separated, in ``value``). ``list_key`` is the list page's URL name."""
 
     class Kind(models.TextChoices):
-        FILTER = "filter", _("saved filter")
-        COLUMNS = "columns", _("hidden columns")
+        FILTER = "filter", _("Saved filter")
+        COLUMNS = "columns", _("Hidden columns")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
                              related_name="+")

@@ -337,15 +337,15 @@ REQUIRED_LINE_ITEMS = ["total_assets", "total_liabilities", "equity"]
 class StatementLayout(models.TextChoices):
     """How detailed a statement is: ``summary`` holds only the key figures (every statement entered before the
     detailed chart, and the old API's fields); ``general_2019`` the lines of the general enterprise format."""
-    SUMMARY = "summary", _("key figures only")
-    GENERAL_2019 = "general_2019", _("general enterprise format (2019)")
+    SUMMARY = "summary", _("Key figures only")
+    GENERAL_2019 = "general_2019", _("General enterprise format (2019)")
 
 
 class AuditOpinion(models.TextChoices):
-    UNQUALIFIED = "unqualified", _("unqualified (标准无保留)")
-    QUALIFIED = "qualified", _("qualified (保留)")
-    ADVERSE = "adverse", _("adverse (否定)")
-    DISCLAIMER = "disclaimer", _("disclaimer of opinion (无法表示)")
+    UNQUALIFIED = "unqualified", _("Unqualified (标准无保留)")
+    QUALIFIED = "qualified", _("Qualified (保留)")
+    ADVERSE = "adverse", _("Adverse (否定)")
+    DISCLAIMER = "disclaimer", _("Disclaimer of opinion (无法表示)")
 
 
 def _line(label, **kwargs):

@@ -85,11 +85,11 @@ class UninsuredCap(models.Model):
 
 
 class BuyerLimitState(models.TextChoices):
-    REQUESTED = "requested", pgettext_lazy("buyer limit", "requested")
-    GRANTED = "granted", pgettext_lazy("buyer limit", "granted")
-    REDUCED = "reduced", pgettext_lazy("buyer limit", "reduced")
-    WITHDRAWN = "withdrawn", pgettext_lazy("buyer limit", "withdrawn")
-    EXPIRED = "expired", pgettext_lazy("buyer limit", "expired")
+    REQUESTED = "requested", pgettext_lazy("buyer limit", "Requested")
+    GRANTED = "granted", pgettext_lazy("buyer limit", "Granted")
+    REDUCED = "reduced", pgettext_lazy("buyer limit", "Reduced")
+    WITHDRAWN = "withdrawn", pgettext_lazy("buyer limit", "Withdrawn")
+    EXPIRED = "expired", pgettext_lazy("buyer limit", "Expired")
 
 
 LIVE_BUYER_LIMIT_STATES = [BuyerLimitState.REQUESTED, BuyerLimitState.GRANTED, BuyerLimitState.REDUCED]
@@ -181,10 +181,10 @@ class InsurerNotification(models.Model):
 
 
 class ClaimState(models.TextChoices):
-    FILED = "filed", pgettext_lazy("insurance claim", "filed")
-    ACCEPTED = "accepted", pgettext_lazy("insurance claim", "accepted")
-    PAID = "paid", pgettext_lazy("insurance claim", "paid")
-    REJECTED = "rejected", pgettext_lazy("insurance claim", "rejected")
+    FILED = "filed", pgettext_lazy("insurance claim", "Filed")
+    ACCEPTED = "accepted", pgettext_lazy("insurance claim", "Accepted")
+    PAID = "paid", pgettext_lazy("insurance claim", "Paid")
+    REJECTED = "rejected", pgettext_lazy("insurance claim", "Rejected")
 
 
 class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):

@@ -71,25 +71,25 @@ class Metric(models.TextChoices):
     COVENANT_BREACHES = "covenant_breaches", _("Covenant breaches in the window")
     COLLATERAL_COVERAGE_GAP = "collateral_coverage_gap", _("Collateral coverage below the requirement (fraction)")
     REVALUATION_OVERDUE_DAYS = "revaluation_overdue_days", _("Days a collateral revaluation is overdue")
-    REVALUATION_DUE_DAYS = "revaluation_due_days", _("days until a collateral revaluation falls due")
+    REVALUATION_DUE_DAYS = "revaluation_due_days", _("Days until a collateral revaluation falls due")
     EXPIRED_DOCUMENTS = "expired_documents", _("Documents past their expiry date")
     LIMIT_USAGE_AVERAGE = "limit_usage_average", _("average month-end limit usage over the trailing periods "
                                                    "(fraction)")
     PAYMENT_PATTERN_CHANGE = "payment_pattern_change", _("change of the average days paid after the due date: "
                                                          "the last window against the windows before (days)")
-    INSURER_NOTICE_DAYS_LEFT = "insurer_notice_days_left", _("days left to notify the insurer of an overdue invoice")
-    INSURER_CLAIM_DAYS_LEFT = "insurer_claim_days_left", _("days left to file a claim with the insurer")
+    INSURER_NOTICE_DAYS_LEFT = "insurer_notice_days_left", _("Days left to notify the insurer of an overdue invoice")
+    INSURER_CLAIM_DAYS_LEFT = "insurer_claim_days_left", _("Days left to file a claim with the insurer")
     # outside credit information (creditinfo): changes an import found, detected within the window
-    OUTSIDE_NEW_DISHONEST = "outside_new_dishonest", _("new 失信被执行人 records (outside information)")
-    OUTSIDE_NEW_BANKRUPTCY = "outside_new_bankruptcy", _("new bankruptcy records (outside information)")
-    OUTSIDE_STATUS = "outside_registration_status", _("registration status not 存续 (outside information)")
-    OUTSIDE_CONTROLLER_CHANGED = "outside_controller_changed", _("actual controller changed (outside information)")
-    OUTSIDE_NEW_EQUITY_PLEDGE = "outside_new_equity_pledge", _("new equity pledges (outside information)")
-    OUTSIDE_NEW_CHATTEL_MORTGAGE = "outside_new_chattel_mortgage", _("new chattel mortgages (outside information)")
-    OUTSIDE_NEW_ENFORCEMENT = "outside_new_enforcement", _("new enforcement records or lawsuits (outside information)")
-    OUTSIDE_NEW_PENALTY = "outside_new_penalty", _("new administrative penalties (outside information)")
-    OUTSIDE_TAX_DOWNGRADED = "outside_tax_downgraded", _("tax credit rating lowered (outside information)")
-    OUTSIDE_CREDIT_OVERDUE_UP = "outside_credit_overdue_up", _("overdue amount up in the credit report (outside information)")
+    OUTSIDE_NEW_DISHONEST = "outside_new_dishonest", _("New 失信被执行人 records (outside information)")
+    OUTSIDE_NEW_BANKRUPTCY = "outside_new_bankruptcy", _("New bankruptcy records (outside information)")
+    OUTSIDE_STATUS = "outside_registration_status", _("Registration status not 存续 (outside information)")
+    OUTSIDE_CONTROLLER_CHANGED = "outside_controller_changed", _("Actual controller changed (outside information)")
+    OUTSIDE_NEW_EQUITY_PLEDGE = "outside_new_equity_pledge", _("New equity pledges (outside information)")
+    OUTSIDE_NEW_CHATTEL_MORTGAGE = "outside_new_chattel_mortgage", _("New chattel mortgages (outside information)")
+    OUTSIDE_NEW_ENFORCEMENT = "outside_new_enforcement", _("New enforcement records or lawsuits (outside information)")
+    OUTSIDE_NEW_PENALTY = "outside_new_penalty", _("New administrative penalties (outside information)")
+    OUTSIDE_TAX_DOWNGRADED = "outside_tax_downgraded", _("Tax credit rating lowered (outside information)")
+    OUTSIDE_CREDIT_OVERDUE_UP = "outside_credit_overdue_up", _("Overdue amount up in the credit report (outside information)")
 
 
 class WarningRule(LocalizedNameMixin, models.Model):

@@ -25,12 +25,12 @@ class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     spent once its causes have cleared. One active hold per customer."""
 
     class Status(models.TextChoices):
-        HELD = "held", pgettext_lazy("hold", "held")
-        RELEASED = "released", pgettext_lazy("hold", "released")
+        HELD = "held", pgettext_lazy("hold", "Held")
+        RELEASED = "released", pgettext_lazy("hold", "Released")
 
     class ReleaseKind(models.TextChoices):
-        AUTOMATIC = "automatic", _("automatically, the cause cleared")
-        MANUAL = "manual", _("by an authorised person")
+        AUTOMATIC = "automatic", _("Automatically, the cause cleared")
+        MANUAL = "manual", _("By an authorised person")
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="holds")

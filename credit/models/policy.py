@@ -16,10 +16,10 @@ from .. import rules
 
 GRADE_CHOICES = [(g, g) for g in rules.DEFAULT_GRADES]
 SIZING_CHOICES = [
-    ("", _("no proposal")),
-    (rules.SIZING_SALES_DAYS, _("sales × (payment term + days late) / 30")),
-    (rules.SIZING_EQUITY, _("share of net worth")),
-    (rules.SIZING_REVENUE, _("share of revenue")),
+    ("", _("No proposal")),
+    (rules.SIZING_SALES_DAYS, _("Sales × (payment term + days late) / 30")),
+    (rules.SIZING_EQUITY, _("Share of net worth")),
+    (rules.SIZING_REVENUE, _("Share of revenue")),
 ]
 
 
