@@ -55,7 +55,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
         self.filters["object_type"].extra["choices"] = choices
         self.filters["object_type"].__dict__.pop("_field", None)
 
-    def filter_actor(self, queryset, name, value):
+    def filter_actor(self, queryset, name, value: int):
         return queryset.filter(actor_id=value.pk)
 
     def filter_system(self, queryset, name, value):

@@ -29,7 +29,7 @@ class FacilityListView(PortalListView):
     export_title = gettext_lazy("Facilities")
     table_columns = [  # the table's columns, for the column chooser
         ("number", "#"), ("customer", gettext_lazy("Customer")), ("product", gettext_lazy("Product")),
-        ("limit", gettext_lazy("Limit")), ("utilised", gettext_lazy("Utilised")),
+        ("limit", gettext_lazy("Limit")), ("utilised", gettext_lazy("Usage")),
         ("utilisation", gettext_lazy("Utilisation")), ("expiry", gettext_lazy("Expiry")),
         ("status", gettext_lazy("Status")),
     ]
@@ -38,7 +38,7 @@ class FacilityListView(PortalListView):
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("product", gettext_lazy("Product"), "get_product_display", sort="product"),
         Column("limit", gettext_lazy("Limit"), "limit", sort="limit", kind="money", currency="currency"),
-        Column("utilised", gettext_lazy("Utilised"), "utilised", kind="money", currency="currency"),
+        Column("utilised", gettext_lazy("Usage"), "utilised", kind="money", currency="currency"),
         Column("start", gettext_lazy("Start"), "start_date", sort="start_date", kind="date"),
         Column("expiry", gettext_lazy("Expiry"), "expiry_date", sort="expiry_date", kind="date"),
         Column("temporary", gettext_lazy("Temporary"), "temporary"),

@@ -373,7 +373,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     # ``(key, label)``; ``required_columns`` cannot be hidden (by default the first). Empty: no chooser.
     table_columns: list[tuple[str, Any]] = []
     required_columns: tuple[str, ...] | None = None
-    saved_filters = True
+    saved_filters: bool | None = None  # None: the lists with a column chooser keep saved filters too
 
     def base_queryset(self):
         raise NotImplementedError
@@ -393,7 +393,17 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         columns = self.chooser_columns()
         return (columns[0][0],) if columns else ()
 
-    def post(self, request, *args, **kwargs):
+    def has_list_settings(self) -> bool:
+        return bool(self.saved_filters if self.saved_filters is not None else self.chooser_columns())
+
+    def dispatch(self, request, *args, **kwargs):
+        """A POST carrying ``list_action`` to a list with settings saves them; any other POST is refused (405):
+        a list page writes no business data."""
+        if request.method == "POST" and self.has_list_settings() and request.POST.get("list_action"):
+            return self.post_settings(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post_settings(self, request, *args, **kwargs):
         """The list's own settings (saved filters, columns), then back to the list (``list_action``)."""
         from . import listsettings
         from .errors import ServiceError
@@ -402,7 +412,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         query = listsettings.clean_query(request.POST.get("query", ""))
         key = self.list_key()
         try:
-            if action == "save_filter" and self.saved_filters:
+            if action == "save_filter" and self.has_list_settings():
                 form = listsettings.SaveFilterForm(request.POST)
                 if not form.is_valid():
                     raise ServiceError(_("Check the saved filter: %(errors)s") % {"errors": "; ".join(
@@ -416,7 +426,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
                                                    query=form.cleaned_data["query"])
                 messages.success(request, _("Filter “%(name)s” saved.") % {"name": setting.name})
                 query = setting.value
-            elif action == "delete_filter" and self.saved_filters:
+            elif action == "delete_filter" and self.has_list_settings():
                 listsettings.delete_filter(user=request.user, list_key=key, setting_id=request.POST.get("setting"))
                 messages.success(request, _("Saved filter deleted."))
             elif action == "columns" and self.chooser_columns():
@@ -549,7 +559,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         from . import listsettings
 
         columns = self.chooser_columns()
-        if not (columns or self.saved_filters):
+        if not self.has_list_settings():
             return {}
         settings_ = listsettings.settings_for(self.request.user, self.list_key())
         required = self.required_column_keys()
@@ -558,7 +568,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         return {
             "list_tools": True,
             "saved_filters": [{"id": f.pk, "name": f.name, "query": f.value, "active": f.value == current}
-                              for f in settings_.filters] if self.saved_filters else None,
+                              for f in settings_.filters],
             "current_filter": current,
             "chooser_columns": [{"key": k, "label": label, "shown": k not in settings_.hidden or k in required,
                                  "required": k in required} for k, label in columns],

@@ -376,6 +376,7 @@ def writes_on_page(page):
     """Forms that post (and htmx attributes that write) on the current page, except the allowed ones."""
     actions = page.eval_on_selector_all(
         "form", "forms => forms.filter(f => (f.getAttribute('method') || 'get').toLowerCase() !== 'get')"
+                "       .filter(f => !f.hasAttribute('data-list-settings'))"  # a list's own settings (saved filters, columns)
                 "       .map(f => f.getAttribute('action') || location.pathname)")
     htmx = page.eval_on_selector_all("[hx-post],[hx-put],[hx-patch],[hx-delete]",
                                      "nodes => nodes.map(n => n.outerHTML.slice(0, 120))")
