@@ -122,6 +122,11 @@ class LimitCheckForm(PortalForm):
 
 class OrderForm(LimitCheckForm):
     reference = forms.CharField(label=_("Order reference"), max_length=100)
+    payment_term_days = IntegerField(label=_("Payment term (days)"), min_value=1, max_value=3650, required=False,
+                                     help_text=_("Empty: the customer's term. Longer than the customer's is a "
+                                                 "policy exception."))
+    term_exception_reason = forms.CharField(label=_("Reason for the longer payment term"), required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FacilityReasonForm(PortalForm):

@@ -651,3 +651,15 @@ def guarantee_cycles(edges: Iterable[tuple[int, int]], *, max_length: int = 8, l
 def cycle_kind(cycle: Sequence) -> str:
     """``"mutual"`` for two customers guaranteeing each other, ``"chain"`` for a longer ring."""
     return "mutual" if len(cycle) == 2 else "chain"
+
+
+# --- An order's payment term (trade credit, issue 23) -------------------------------------------------------
+
+def order_term_exception(term_days: int | None, allowed_days: int | None, *, hard: bool) -> str:
+    """Is an order asking for a payment term beyond what the customer may be invoiced on? ``""``: no (no term
+    asked, no term set, or a term within it — equal is within); ``HARD``: refused (the policy's term is a hard
+    rule); ``SOFT``: a policy exception, which takes the authority the matrix sets for exceptions (its top
+    level), as for an application."""
+    if term_days is None or allowed_days is None or term_days <= allowed_days:
+        return ""
+    return HARD if hard else SOFT

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core.api import DecimalField as AsciiDecimalField
+from creditportal.core.api import IntegerField as AsciiIntegerField
 from creditportal.core.api import (
     CachedFieldsMixin,
     EstimatedCountPagination,
@@ -161,12 +162,16 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 class OrderSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     facility = VisibleRelatedField(Facility)
+    payment_term_days = AsciiIntegerField(min_value=1, max_value=3650, required=False, allow_null=True,
+                                          help_text="Days from invoice to due date; empty: the customer's term. "
+                                                    "Longer than the customer's is a policy exception "
+                                                    "(term_exception_reason, top level of the authority matrix).")
 
     class Meta:
         list_serializer_class = FastListSerializer
         model = Order
-        fields = ["id", "facility", "reference", "amount", "currency", "status", "created_by", "created_at",
-                  "released_at"]
+        fields = ["id", "facility", "reference", "amount", "currency", "payment_term_days", "term_exception_reason",
+                  "status", "created_by", "created_at", "released_at"]
         read_only_fields = ["status", "created_by", "created_at", "released_at"]
         validators = []
 

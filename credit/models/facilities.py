@@ -95,6 +95,8 @@ class Order(models.Model):
     currency = CurrencyField()
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED,
                               db_index=True)
+    payment_term_days = models.PositiveIntegerField(_("payment term (days)"), null=True, blank=True)
+    term_exception_reason = models.TextField(_("reason for the longer payment term"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)

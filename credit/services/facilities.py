@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import audit_record, snapshot
 from creditportal.core import access, clock
-from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.events import publish_on_commit
 from creditportal.core.money import to_decimal
 
@@ -114,10 +114,13 @@ def limit_check(*, actor, facility, amount, currency) -> rules.LimitCheck:
 
 
 @transaction.atomic
-def order_record(*, actor, facility, amount, currency, reference) -> Order:
+def order_record(*, actor, facility, amount, currency, reference, payment_term_days=None,
+                 term_exception_reason="") -> Order:
     """Record an order: reserves the limit. Refused while the customer's deliveries are held (``holds``) or the
     limit check fails, with every reason. Locks the facility row (and the group limit row and the active hold) so
-    that concurrent orders never take the facility or the group above its limit."""
+    that concurrent orders never take the facility or the group above its limit. An order asking for a payment
+    term beyond the customer's (``_order_term_check``) is refused, or is a policy exception with a reason and the
+    top level of the authority matrix."""
     access.require(actor, "credit.add_order")
     _require_visible(actor, Facility.objects, facility)
     amount = _positive(amount, "amount")
@@ -128,6 +131,7 @@ def order_record(*, actor, facility, amount, currency, reference) -> Order:
     if locked.customer.group_id:
         list(GroupLimit.objects.select_for_update().filter(group_id=locked.customer.group_id))
     list(CustomerHold.objects.select_for_update().filter(customer_id=locked.customer_id, status="held"))
+    term_exception_reason = _order_term_check(actor, locked, payment_term_days, term_exception_reason)
     check = selectors.order_check(locked, amount, currency)
     if not check.allowed:  # a hold on the customer's deliveries, or the limit (issue 23: every refusal says why)
         from .holds import order_refusal
@@ -137,10 +141,50 @@ def order_record(*, actor, facility, amount, currency, reference) -> Order:
         raise ValidationFailed(_("This order reference is recorded already."),
                                field_errors={"reference": _("Already recorded.")})
     order = Order.objects.create(facility=locked, reference=reference, amount=amount, currency=currency,
+                                 payment_term_days=payment_term_days, term_exception_reason=term_exception_reason,
                                  created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=order, after=snapshot(order))
     publish_on_commit("credit.facility_changed", facility_id=locked.pk)
     return order
+
+
+def _order_term_check(actor, facility, term_days, reason) -> str:
+    """The order's payment term against the customer's: the term approved on the facility's application, else the
+    policy's for the customer's grade (``selectors.allowed_payment_terms``, the one read, as for invoices).
+    Beyond a hard rule: refused. Beyond a soft one: a policy exception — a reason, and the actor's authority
+    (``selectors.authority_of``) must reach the matrix's top level, which decides exceptions. Returns the reason
+    kept with the order ("" within terms)."""
+    if term_days is None:
+        return ""
+    term_days = int(term_days)
+    if term_days < 1 or term_days > 3650:
+        raise ValidationFailed(_("A payment term is 1 to 3,650 days."),
+                               field_errors={"payment_term_days": _("1 to 3,650 days.")})
+    by_customer, by_facility = selectors.allowed_payment_terms([facility.customer_id], [facility.pk])
+    allowed, hard = by_facility.get(facility.pk), False
+    if allowed is None:
+        allowed, hard = by_customer[facility.customer_id]["days"], by_customer[facility.customer_id]["hard"]
+    verdict = rules.order_term_exception(term_days, allowed, hard=hard)
+    if not verdict:
+        return ""
+    words = {"term": term_days, "allowed": allowed}
+    if verdict == rules.HARD:
+        message = _("A payment term of %(term)s days is beyond the %(allowed)s days the credit policy allows for "
+                    "this customer's grade (a hard rule): the order is refused.") % words
+        raise ValidationFailed(message, field_errors={"payment_term_days": message}, code="term_beyond_policy")
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("A payment term of %(term)s days is beyond the customer's %(allowed)s days: a policy exception. "
+                    "Give the reason.") % words
+        raise ValidationFailed(message, field_errors={"term_exception_reason": message}, code="term_exception")
+    levels = selectors.matrix_levels()
+    top = max((level.number for level in levels), default=None)
+    own = selectors.authority_of(actor).number
+    if top is None or own is None or own < top:
+        raise NotAllowed(_("A payment term of %(term)s days is beyond the customer's %(allowed)s days: a policy "
+                           "exception, which the top level of the authority matrix decides. Ask for the longer term "
+                           "on an application, or record the order on the customer's term.") % words)
+    return reason
 
 
 @transaction.atomic
