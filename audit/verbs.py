@@ -101,6 +101,14 @@ VERB_LABELS = {
     "claim_pay": pgettext_lazy("audit verb", "insurance claim paid"),
     "claim_reject": pgettext_lazy("audit verb", "insurance claim rejected"),
     "claim_link": pgettext_lazy("audit verb", "insurance claim linked to the payout and write-off"),
+    # order holds (issue 23)
+    "hold_place": pgettext_lazy("audit verb", "deliveries held"),
+    "hold_reasons": pgettext_lazy("audit verb", "reasons for the hold changed"),
+    "hold_release_spent": pgettext_lazy("audit verb", "manual release of a hold ended (its causes cleared)"),
+    "release": pgettext_lazy("audit verb", "released"),
+    # the credit file (issue 24)
+    "peer_statistics_refresh": pgettext_lazy("audit verb", "peer quartiles computed"),
+    "statement_sheet_import": pgettext_lazy("audit verb", "statements imported from a spreadsheet"),
 }
 
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "XLSX"}

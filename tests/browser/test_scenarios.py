@@ -243,7 +243,7 @@ def test_application_two_levels_return_and_limit_check(users, page, login, shoot
     form = page.locator(f"form[action='/credit/applications/{app.pk}/add/collateral/']")
     form.locator("input[name=description]").fill("Warehouse, Fuzhou")
     form.locator("input[name=market_value]").fill("6000000")
-    form.locator("input[name=haircut]").fill("0.3")
+    form.locator("input[name=haircut]").fill("30")  # per cent (issue 21: percentages are typed as percentages)
     form.locator("input[name=valuation_date]").fill("2026-06-01")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()

@@ -91,7 +91,7 @@ def test_policy_pages_and_api_carry_the_terms(terms_setup, client_for, api_for):
                                        "deposit_percent": "15", "sizing_method": "equity_share",
                                        "sizing_share": "0.25"}]).pk]))
     text = detail.content.decode()
-    assert "Longest payment term (days)" in text and "75" in text and "15.00" in text and "share of net worth" in text
+    assert "Longest payment term (days)" in text and "75" in text and "15.00" in text and "Share of net worth" in text
     body = {"name": "API draft", "effective_from": "2027-01-01",
             "rules": [{"grade": "A", "max_payment_term_days": 30, "deposit_percent": "20.00",
                        "sizing_method": "revenue_share", "sizing_share": "0.1000"}]}

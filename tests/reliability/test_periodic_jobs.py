@@ -18,6 +18,7 @@ IDEMPOTENT = {
     "creditportal.relay_outbox": "only outbox rows not sent yet, each claimed with skip_locked and marked sent",
     "ratings.check_stalled_batches": "only batches with no progress for minutes; a resumed one has a fresh heartbeat",
     "provisions.take_month_end_snapshot": "one snapshot per month end (unique period); taking it again returns it",
+    "insurance.expire_buyer_limits": "only live buyer limits whose validity ended; an expired one is not live again",
 }
 
 
