@@ -91,6 +91,10 @@ def change_rows(object_type: str, before, after) -> list[dict]:
     after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
     rows = []
     keys = list(before) + [k for k in after if k not in before]
+    # a key that names no field of the model (a batch's counts, a run's figures) is no field to put in words:
+    # those are shown together as the stored record, as recorded
+    other = [k for k in keys if _field(model, k) is None]
+    keys = [k for k in keys if k not in other]
     for key in keys:
         field = _field(model, key)
         old, new = before.get(key), after.get(key)
@@ -104,6 +108,13 @@ def change_rows(object_type: str, before, after) -> list[dict]:
             kind = "removed"
         rows.append({"label": _label(field, key), "before": value_words(field, old) if key in before else "",
                      "after": value_words(field, new) if key in after else "", "kind": kind})
+    if other:
+        record = lambda side: json.dumps({k: side[k] for k in other if k in side}, ensure_ascii=False,  # noqa: E731
+                                         sort_keys=True, default=str) if any(k in side for k in other) else ""
+        old_record, new_record = record(before), record(after)
+        if old_record != new_record:
+            rows.append({"label": _("Recorded data"), "before": old_record, "after": new_record,
+                         "kind": "changed" if old_record and new_record else ("set" if new_record else "removed")})
     return rows
 
 

@@ -261,7 +261,7 @@ class CreditReportLoan(models.Model):
 class ChangeKind(models.TextChoices):
     """What changed between two imports (``rules.diff``); the warning rules of monitoring count them."""
 
-    REGISTRATION_STATUS = rules.CHANGE_STATUS, _("Registration status not 存续")
+    REGISTRATION_STATUS = rules.CHANGE_STATUS, _("Registration status not in business")
     CONTROLLER_CHANGED = rules.CHANGE_CONTROLLER, _("Actual controller changed")
     NEW_DISHONEST = rules.CHANGE_DISHONEST, _("New 失信被执行人 record")
     NEW_BANKRUPTCY = rules.CHANGE_BANKRUPTCY, _("New bankruptcy record")

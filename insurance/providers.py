@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from creditportal.core.money import MissingRate, RateTable
 
@@ -68,11 +68,12 @@ class UninsuredCapCheck:
         split = selectors.split_exposures({application.customer_id: exposure_after}, on_date,
                                           table=RateTable(on_date))[application.customer_id]
         cap = selectors.uninsured_caps().get(grade) if grade else None
+        # stored with the policy check: labels as msgids, translated when shown (the reader's language, not the
+        # submitter's), amounts with their currency
         facts = [
-            {"label": _("Insured part after approval"), "value": _money(split.insured)},
-            {"label": _("Uninsured part after approval"), "value": _money(split.uninsured)
-             + ("" if cap is None else " · " + _("cap for grade %(grade)s: %(cap)s") % {"grade": grade,
-                                                                                      "cap": _money(cap)})},
+            {"label": gettext_noop("Insured part after approval"), "value": _money(split.insured)},
+            {"label": gettext_noop("Uninsured part after approval"), "value": _money(split.uninsured),
+             "grade": grade or "", "cap": "" if cap is None else _money(cap)},
         ]
         violations = []
         if rules.uninsured_over_cap(split.uninsured, cap):

@@ -80,9 +80,9 @@ class Metric(models.TextChoices):
     INSURER_NOTICE_DAYS_LEFT = "insurer_notice_days_left", _("Days left to notify the insurer of an overdue invoice")
     INSURER_CLAIM_DAYS_LEFT = "insurer_claim_days_left", _("Days left to file a claim with the insurer")
     # outside credit information (creditinfo): changes an import found, detected within the window
-    OUTSIDE_NEW_DISHONEST = "outside_new_dishonest", _("New 失信被执行人 records (outside information)")
+    OUTSIDE_NEW_DISHONEST = "outside_new_dishonest", _("New dishonest judgement debtor records (outside information)")
     OUTSIDE_NEW_BANKRUPTCY = "outside_new_bankruptcy", _("New bankruptcy records (outside information)")
-    OUTSIDE_STATUS = "outside_registration_status", _("Registration status not 存续 (outside information)")
+    OUTSIDE_STATUS = "outside_registration_status", _("Registration status not in business (outside information)")
     OUTSIDE_CONTROLLER_CHANGED = "outside_controller_changed", _("Actual controller changed (outside information)")
     OUTSIDE_NEW_EQUITY_PLEDGE = "outside_new_equity_pledge", _("New equity pledges (outside information)")
     OUTSIDE_NEW_CHATTEL_MORTGAGE = "outside_new_chattel_mortgage", _("New chattel mortgages (outside information)")

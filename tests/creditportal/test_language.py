@@ -86,7 +86,7 @@ def _user_data_texts():
     from django.db import models
 
     data_apps = {"customers", "collection", "credit", "ratings", "monitoring", "provisions", "accounts", "auth",
-                 "proposals", "validation", "reports", "audit"}  # audit: what was recorded, in the words of then
+                 "proposals", "validation", "reports", "audit", "creditinfo", "insurance"}  # audit: what was recorded, in the words of then
     configuration = {"warningrule", "warningrulechange", "authoritylevel", "creditpolicy", "policygraderule",
                      "dunningpolicy", "dunninglevel", "ratingmodel", "ratingfactor", "scale", "grade",
                      "provisionrate", "ratingspolicy", "dunningpolicychange"}
