@@ -80,6 +80,8 @@ def value_words(field, value) -> str:
         return f"#{value}"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, str):
+        return _(value)  # a shipped text (a model's name, a grade's meaning) in the reader's language; else as typed
     return str(value)
 
 

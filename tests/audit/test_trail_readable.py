@@ -20,7 +20,8 @@ def test_change_rows_use_field_names_and_choice_labels():
     labels = {r["label"]: (r["before"], r["after"]) for r in rows}
     assert labels["规模"] == ("中型", "大型")  # the field's name and the choices' labels, not codes
     assert "名称" not in labels and len(labels) == 2  # unchanged fields left out
-    assert labels["Note"] == ("x", "—")  # no such field: the key in words, nothing as a dash
+    # a key that names no field is shown as the recorded data, not put in (English) words
+    assert labels["记录的数据"] == ('{"note": "x"}', '{"note": null}')
     created = change_rows("customers.customer", None, {"size": "small"})
     assert created[0]["kind"] == "set"
 
