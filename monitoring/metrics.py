@@ -15,7 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from creditportal.core.money import MissingRate, RateTable
@@ -69,17 +69,16 @@ class EvaluationContext:
 
     @cached_property
     def receivables(self) -> dict[int, Decimal]:
-        """{customer_id: outstanding open invoices in the reporting currency} (one query)."""
-        from collection.models import Invoice, InvoiceStatus
+        """{customer_id: outstanding open invoices in the reporting currency} (one query,
+        ``collection.selectors.open_amounts_by_customer``, collection's one definition)."""
+        from collection.selectors import open_amounts_by_customer
 
-        rows = (Invoice.objects.filter(customer_id__in=self.ids, status=InvoiceStatus.OPEN)
-                .values("customer_id", "currency")
-                .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
         result = defaultdict(lambda: ZERO)
-        for row in rows:
-            amount = self.convert(row["total"] or ZERO, row["currency"])
-            if amount is not None:
-                result[row["customer_id"]] += amount
+        for customer_id, amounts in open_amounts_by_customer(self.ids).items():
+            for total, currency in amounts:
+                amount = self.convert(total or ZERO, currency)
+                if amount is not None:
+                    result[customer_id] += amount
         return result
 
     def days_past_due(self, customer_id) -> int:
@@ -473,8 +472,9 @@ def expired_documents(ctx: EvaluationContext, rule):
 def limit_usage_average(ctx: EvaluationContext, rule):
     """The average of the customer's month-end usage (open invoices at each of the last ``periods`` month ends:
     issued by then, less what was paid by then) over the active limits it has held since the first of those month
-    ends (a newer limit is not yet judged), reporting currency (3 queries). ``monitoring.rules.average_usage``."""
-    from collection.models import Invoice, PaymentAllocation
+    ends (a newer limit is not yet judged), reporting currency (3 queries; the receivables' history is
+    ``collection.selectors.open_amounts_at``, its one reading). ``monitoring.rules.average_usage``."""
+    from collection.selectors import open_amounts_at
     from credit.models import Facility
 
     ends = rules.trailing_month_ends(ctx.on_date, max(rule.periods, 1))
@@ -486,23 +486,12 @@ def limit_usage_average(ctx: EvaluationContext, rule):
                 limits[facility.customer_id] += amount
     ids = [cid for cid in ctx.ids if limits.get(cid)]
     usage = defaultdict(lambda: [ZERO] * len(ends))
-    if ids:
-        issued = (Invoice.objects.filter(customer_id__in=ids, issue_date__lte=ends[-1])
-                  .values("customer_id", "currency")
-                  .annotate(**{f"m{i}": Sum("amount", filter=Q(issue_date__lte=end)) for i, end in enumerate(ends)}))
-        paid = (PaymentAllocation.objects.filter(invoice__customer_id__in=ids, invoice__issue_date__lte=ends[-1],
-                                                 payment__received_on__lte=ends[-1])
-                .values("invoice__customer_id", "invoice__currency")
-                .annotate(**{f"m{i}": Sum("amount", filter=Q(invoice__issue_date__lte=end,
-                                                             payment__received_on__lte=end))
-                             for i, end in enumerate(ends)}))
-        for rows, cid_key, cur_key, sign in ((issued, "customer_id", "currency", 1),
-                                             (paid, "invoice__customer_id", "invoice__currency", -1)):
-            for row in rows:
-                for i in range(len(ends)):
-                    amount = ctx.convert(row[f"m{i}"] or ZERO, row[cur_key])
-                    if amount is not None:
-                        usage[row[cid_key]][i] += sign * amount
+    for cid, by_currency in open_amounts_at(ids, ends).items():
+        for currency, amounts in by_currency.items():
+            for i, amount in enumerate(amounts):
+                converted = ctx.convert(amount, currency)
+                if converted is not None:
+                    usage[cid][i] += converted
     result = {}
     for cid in ctx.ids:
         limit = limits.get(cid)

@@ -28,6 +28,7 @@ from .receivables import (  # noqa: F401
     late_fees,
     oldest_overdue,
     overdue_amounts,
+    open_amounts_at,
     open_amounts_by_customer,
     open_amounts_by_facility,
 )

@@ -132,6 +132,36 @@ def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
     return result
 
 
+def open_amounts_at(customer_ids, dates) -> dict[int, dict[str, list[Decimal]]]:
+    """``{customer_id: {currency: [open amount at each of dates]}}`` (two queries): at each date, what the invoices
+    issued by then amount to less what was allocated to them from payments received by then — the receivables'
+    history, e.g. a customer's month-end usage (``monitoring`` metric ``limit_usage_average``). Customers without
+    invoices by the last date are missing."""
+    ids, dates = list(customer_ids), list(dates)
+    result: dict[int, dict[str, list[Decimal]]] = {}
+    if not ids or not dates:
+        return result
+    last = max(dates)
+
+    def add(rows, customer_key, currency_key, sign):
+        for row in rows:
+            amounts = result.setdefault(row[customer_key], {}).setdefault(row[currency_key], [ZERO] * len(dates))
+            for i in range(len(dates)):
+                amounts[i] += sign * (row[f"d{i}"] or ZERO)
+
+    add(Invoice.objects.filter(customer_id__in=ids, issue_date__lte=last)
+        .values("customer_id", "currency")
+        .annotate(**{f"d{i}": Sum("amount", filter=Q(issue_date__lte=day)) for i, day in enumerate(dates)})
+        .order_by(), "customer_id", "currency", 1)
+    add(PaymentAllocation.objects.filter(invoice__customer_id__in=ids, invoice__issue_date__lte=last,
+                                         payment__received_on__lte=last)
+        .values("invoice__customer_id", "invoice__currency")
+        .annotate(**{f"d{i}": Sum("amount", filter=Q(invoice__issue_date__lte=day, payment__received_on__lte=day))
+                     for i, day in enumerate(dates)})
+        .order_by(), "invoice__customer_id", "invoice__currency", -1)
+    return result
+
+
 # --- late fees ---------------------------------------------------------------------------------
 
 def late_fees(invoices, *, as_of, daily_rate) -> dict[int, Decimal]:
