@@ -106,15 +106,12 @@ def scores_as_of(model_code: str, on_date: dt.date) -> list[dict]:
 # --- Portfolio data for simulations ----------------------------------------------------------------
 
 def open_exposure(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
-    """Outstanding open invoices per customer and currency (one query)."""
-    from django.db.models import Sum
+    """Outstanding open invoices per customer and currency (one query; collection's one definition)."""
+    from collection.selectors import open_amounts_by_customer
 
     result = defaultdict(list)
-    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status="open")
-            .values("customer_id", "currency")
-            .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
-    for row in rows:
-        result[row["customer_id"]].append((row["total"] or ZERO, row["currency"]))
+    for cid, amounts in open_amounts_by_customer(customer_ids).items():
+        result[cid] = [(total or ZERO, currency) for total, currency in amounts]
     return result
 
 

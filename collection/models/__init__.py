@@ -10,7 +10,7 @@ The models live in one module per section; every name is re-exported here, so
 ``from collection.models import X`` and the migrations keep working.
 """
 from .receivables import (  # noqa: F401
-    ZERO, InvoiceStatus, InvoiceQuerySet, Invoice, PaymentQuerySet, Payment, AllocationQuerySet, PaymentAllocation,
+    ZERO, InvoiceStatus, outstanding_expression, InvoiceQuerySet, Invoice, PaymentQuerySet, Payment, AllocationQuerySet, PaymentAllocation,
     ClaimPayoutKind, ClaimPayout,
 )
 from .dunning import (  # noqa: F401

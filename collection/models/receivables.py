@@ -28,12 +28,18 @@ class InvoiceStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Written off")
 
 
+def outstanding_expression(prefix: str = ""):
+    """An invoice's outstanding amount as a database expression (``Invoice.outstanding`` in SQL): amount less
+    what was paid and what was written off; ``prefix`` reaches it through a relation (``"invoice__"``)."""
+    return F(f"{prefix}amount") - F(f"{prefix}paid_amount") - F(f"{prefix}written_off_amount")
+
+
 class InvoiceQuerySet(CustomerScopedQuerySet):
     def open(self):
         return self.filter(status=InvoiceStatus.OPEN)
 
     def with_outstanding(self):
-        return self.annotate(open_amount=F("amount") - F("paid_amount") - F("written_off_amount"))
+        return self.annotate(open_amount=outstanding_expression())
 
 
 class Invoice(ConcurrentTransitionMixin, models.Model):

@@ -7,7 +7,6 @@ from django.db.models import (
     Case,
     DecimalField,
     ExpressionWrapper,
-    F,
     Func,
     IntegerField,
     Value,
@@ -15,6 +14,8 @@ from django.db.models import (
 )
 
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
+
+from ..models import outstanding_expression
 
 
 ZERO = Decimal("0")
@@ -35,7 +36,7 @@ def rates_to_reporting(table: RateTable) -> tuple[dict[str, Decimal], list[str]]
 def reporting_amount(table: RateTable, expression=None, currency_field="currency"):
     """``expression`` (default: an invoice's outstanding) in the reporting currency, as a database CASE."""
     if expression is None:
-        expression = F("amount") - F("paid_amount") - F("written_off_amount")
+        expression = outstanding_expression()
     rates, _missing = rates_to_reporting(table)
     whens = []
     for code, rate in rates.items():

@@ -14,7 +14,7 @@ from creditportal.core.money import RateTable
 from customers.models import Customer
 
 from .. import rules
-from ..models import ACTIVE_CASE_STATES, CollectionCase, DunningAction, Invoice, InvoiceStatus
+from ..models import ACTIVE_CASE_STATES, CollectionCase, DunningAction, Invoice, InvoiceStatus, outstanding_expression
 from ._common import ZERO, DSO_DAYS, rates_to_reporting, reporting_amount
 
 
@@ -94,7 +94,7 @@ def _open_rows(qs, table) -> tuple[str, list, list[str]]:
     currency without a rate gives NULL, which every SUM leaves out)."""
     rates_sql, rates_params, missing = _rates_values(table)
     inner = (qs.filter(status=InvoiceStatus.OPEN).order_by()
-             .annotate(outstanding=F("amount") - F("paid_amount") - F("written_off_amount"))
+             .annotate(outstanding=outstanding_expression())
              .values("customer_id", "due_date", "currency", "outstanding"))
     inner_sql, inner_params = _compiled(inner, "NULL::bigint AS customer_id, NULL::date AS due_date, "
                                                "NULL::varchar AS currency, NULL::numeric AS outstanding")

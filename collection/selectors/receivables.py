@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import F, Min, Q, Sum
+from django.db.models import Min, Q, Sum
 
 from creditportal.core import clock
 from creditportal.core.money import RateTable
 
 from .. import rules
-from ..models import ClaimPayout, Invoice, InvoiceStatus, PaymentAllocation
+from ..models import ClaimPayout, Invoice, InvoiceStatus, PaymentAllocation, outstanding_expression
 from ._common import ZERO
 
 
@@ -82,7 +82,7 @@ def overdue_amounts(customer_ids, as_of: dt.date, table: RateTable) -> tuple[dic
     rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
                                    issue_date__lte=as_of, due_date__lt=as_of)
             .values("customer_id", "currency")
-            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))).order_by())
+            .annotate(open=Sum(outstanding_expression())).order_by())
     for row in rows:
         try:
             amount = table.convert(row["open"], row["currency"])
@@ -99,11 +99,16 @@ def days_past_due(customer_ids, as_of: dt.date) -> dict[int, int]:
     return {cid: rules.debtor_days_past_due(oldest.get(cid), as_of) for cid in customer_ids}
 
 
-def open_amounts_by_customer(customer_ids) -> dict[int, list[tuple[Decimal, str]]]:
+def open_amounts_by_customer(customer_ids, *, issued_by: dt.date | None = None
+                             ) -> dict[int, list[tuple[Decimal, str]]]:
+    """``{customer_id: [(outstanding of its open invoices, currency), …]}`` (one query); ``issued_by``: only the
+    invoices issued by that day (a month classified after its end)."""
     result: dict[int, list] = {}
-    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN)
-            .values("customer_id", "currency")
-            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount")))
+    invoices = Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN)
+    if issued_by is not None:
+        invoices = invoices.filter(issue_date__lte=issued_by)
+    rows = (invoices.values("customer_id", "currency")
+            .annotate(open=Sum(outstanding_expression()))
             .order_by("customer_id", "currency"))
     for row in rows:
         result.setdefault(row["customer_id"], []).append((row["open"], row["currency"]))
@@ -119,7 +124,7 @@ def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
     currencies = dict(Facility.objects.filter(pk__in=ids).values_list("pk", "currency"))
     rows = (Invoice.objects.filter(facility_id__in=ids, status=InvoiceStatus.OPEN)
             .values("facility_id", "currency")
-            .annotate(open=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
+            .annotate(open=Sum(outstanding_expression())))
     result: dict[int, Decimal] = {}
     table = None
     for row in rows:

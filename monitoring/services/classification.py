@@ -30,17 +30,12 @@ def _exposures(customer_ids, as_of, table) -> tuple[dict[int, Decimal], dict[int
     applies to all of the customer's exposures. (A month classified after its end uses today's open
     amounts: payments received since then are not undone.)
     """
-    from collection.models import Invoice, InvoiceStatus
-    from collection.selectors import days_past_due
-    from django.db.models import F, Sum
+    from collection.selectors import days_past_due, open_amounts_by_customer
 
-    rows = (Invoice.objects.filter(customer_id__in=customer_ids, status=InvoiceStatus.OPEN, issue_date__lte=as_of)
-            .values("customer_id", "currency")
-            .annotate(total=Sum(F("amount") - F("paid_amount") - F("written_off_amount"))))
     exposure = {}
-    for row in rows:
-        cid = row["customer_id"]
-        exposure[cid] = exposure.get(cid, ZERO) + table.convert(row["total"] or ZERO, row["currency"])
+    for cid, amounts in open_amounts_by_customer(customer_ids, issued_by=as_of).items():
+        for total, currency in amounts:
+            exposure[cid] = exposure.get(cid, ZERO) + table.convert(total or ZERO, currency)
     return exposure, days_past_due(customer_ids, as_of)
 
 
