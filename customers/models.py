@@ -7,8 +7,6 @@ sees nothing. Pages, API views and file downloads all start from it.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.modelbase import Timestamped, user_field
+from creditportal.core.modelbase import StoredFile, Timestamped, customer_file_name, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, sees_all_customers, sees_own_customers
 
@@ -240,34 +238,21 @@ class DocumentType(models.TextChoices):
 
 
 def document_upload_to(instance, filename):
-    """A server-chosen name: the customer's folder and a random name with the checked extension."""
-    extension = os.path.splitext(filename)[1].lower()
-    return f"customer_documents/{instance.customer_id}/{uuid.uuid4().hex}{extension}"
+    return customer_file_name("customer_documents", instance.customer_id, filename)
 
 
-class CustomerDocument(models.Model):
+class CustomerDocument(StoredFile):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="documents")
     doc_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
-    title = models.CharField(_("title"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    uploaded_by = user_field(_("uploaded by"))
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("customer document")
         verbose_name_plural = _("customer documents")
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self):
-        return self.title or self.original_name
 
     def is_expired(self, on_date) -> bool:
         return self.expires_on is not None and self.expires_on < on_date

@@ -21,8 +21,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
-from creditportal.core.modelbase import StaffConfiguration, Timestamped, fraction_check, user_field
-from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from creditportal.core.modelbase import MonthEndResult, StaffConfiguration, Timestamped, fraction_check, user_field
+from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 from proposals.models import ConfigChange
 
@@ -393,29 +393,20 @@ class ProvisionRateChange(ConfigChange):
         return self.values
 
 
-class ProvisionRun(models.Model):
+class ProvisionRun(MonthEndResult):
     """The provisions of one month end: one line per customer with exposure; totals by tier."""
 
-    period = models.DateField(_("month end"), unique=True)
-    currency = CurrencyField(verbose_name=_("reporting currency"))
     rates = models.JSONField(_("rates used"), default=dict)
     totals = models.JSONField(_("totals by tier"), default=dict)
     total_exposure = AmountField(_("total exposure"), default=Decimal("0"))
     total_provision = AmountField(_("total provision"), default=Decimal("0"))
-    customer_count = models.PositiveIntegerField(_("customers"), default=0)
     run_by = user_field(_("run by"))
     run_at = models.DateTimeField(_("run at"))
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(MonthEndResult.Meta):
         verbose_name = _("provision run")
         verbose_name_plural = _("provision runs")
-        ordering = ["-period"]
         permissions = [("run_provisions", "Can run the month-end classification and provisions")]
-
-    def __str__(self):
-        return f"{self.period:%Y-%m}"
 
 
 class ProvisionLineQuerySet(CustomerScopedQuerySet):

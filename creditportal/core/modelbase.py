@@ -7,7 +7,9 @@
   staff holding the view permission; ``StaffConfiguration`` adds who changed it (haircuts, recovery factors,
   provision rates, warning rules, caps, dunning and ratings policies);
 - ``StoredFile``: an uploaded file kept with the portal's checks (name as sent, type, size, SHA-256, who
-  uploaded it when); the concrete model declares ``file`` with its own ``upload_to`` folder.
+  uploaded it when); the concrete model declares ``file`` with its own ``upload_to`` (a module-level function,
+  as migrations name it, built on ``customer_file_name``);
+- ``MonthEndResult``: a portfolio result computed once per month end (aging snapshot, provision run).
 
 A concrete model keeps its own ``Meta`` (names, ordering, constraints); ``StoredFile`` subclasses that want the
 newest-first order extend ``StoredFile.Meta``. A label that reads differently on one table (``approved by``)
@@ -16,10 +18,14 @@ columns, their names and the migrations stay as they were.
 """
 from __future__ import annotations
 
+import os
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .money import CurrencyField
 from .querysets import StaffQuerySet
 
 
@@ -68,6 +74,12 @@ class StaffConfiguration(StaffTable):
         abstract = True
 
 
+def customer_file_name(folder: str, customer_id, filename: str) -> str:
+    """A server-chosen storage name: the customer's folder and a random name with the (checked) extension."""
+    extension = os.path.splitext(filename)[1].lower()
+    return f"{folder}/{customer_id}/{uuid.uuid4().hex}{extension}"
+
+
 class StoredFile(models.Model):
     """An uploaded file as the portal checked and stored it; ``str()`` is its title or the name it came with."""
 
@@ -85,3 +97,21 @@ class StoredFile(models.Model):
 
     def __str__(self):
         return self.title or self.original_name
+
+
+class MonthEndResult(models.Model):
+    """A portfolio result computed once for a month end, in the reporting currency; staff holding the view
+    permission read it. ``str()`` is the month."""
+
+    period = models.DateField(_("month end"), unique=True)
+    currency = CurrencyField(verbose_name=_("reporting currency"))
+    customer_count = models.PositiveIntegerField(_("customers"), default=0)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-period"]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}"
