@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.modelbase import user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer, CustomerDocument
@@ -65,8 +65,7 @@ class OutsideImport(models.Model):
     record_count = models.PositiveIntegerField(_("records"), default=0)
     document = models.ForeignKey(CustomerDocument, verbose_name=_("evidence document"), on_delete=models.SET_NULL,
                                  null=True, blank=True, related_name="+")
-    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"),
-                                    on_delete=models.PROTECT, related_name="+")
+    imported_by = user_field(_("imported by"))
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()

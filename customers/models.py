@@ -7,8 +7,6 @@ sees nothing. Pages, API views and file downloads all start from it.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.modelbase import StoredFile, Timestamped, customer_file_name, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, sees_all_customers, sees_own_customers
 
@@ -122,7 +121,7 @@ class CustomerGroupQuerySet(models.QuerySet):
 
 # --- Models -----------------------------------------------------------------------------------
 
-class CustomerGroup(models.Model):
+class CustomerGroup(Timestamped):
     """A group of related companies (关联企业)."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -131,8 +130,6 @@ class CustomerGroup(models.Model):
         related_name="parent_of_groups",
     )
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerGroupQuerySet.as_manager()
 
@@ -145,7 +142,7 @@ class CustomerGroup(models.Model):
         return self.name
 
 
-class Customer(models.Model):
+class Customer(Timestamped):
     name = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     credit_code = models.CharField(
@@ -176,8 +173,6 @@ class Customer(models.Model):
                               null=True, blank=True, related_name="members")
     group_relation = models.CharField(_("relation within the group"), max_length=20, choices=GroupRelation.choices,
                                       blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -211,7 +206,7 @@ class Customer(models.Model):
         return self.registration_number if self.is_foreign else (self.credit_code or "")
 
 
-class Contact(models.Model):
+class Contact(Timestamped):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
@@ -220,8 +215,6 @@ class Contact(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerScopedQuerySet.as_manager()
 
@@ -245,35 +238,21 @@ class DocumentType(models.TextChoices):
 
 
 def document_upload_to(instance, filename):
-    """A server-chosen name: the customer's folder and a random name with the checked extension."""
-    extension = os.path.splitext(filename)[1].lower()
-    return f"customer_documents/{instance.customer_id}/{uuid.uuid4().hex}{extension}"
+    return customer_file_name("customer_documents", instance.customer_id, filename)
 
 
-class CustomerDocument(models.Model):
+class CustomerDocument(StoredFile):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="documents")
     doc_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
-    title = models.CharField(_("title"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("customer document")
         verbose_name_plural = _("customer documents")
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self):
-        return self.title or self.original_name
 
     def is_expired(self, on_date) -> bool:
         return self.expires_on is not None and self.expires_on < on_date
@@ -295,8 +274,7 @@ class NegativeRecord(models.Model):
     amount = AmountField(_("amount"), null=True, blank=True)
     currency = CurrencyField()
     description = models.TextField(_("description"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
-                                    on_delete=models.PROTECT, related_name="+")
+    recorded_by = user_field(_("recorded by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()
@@ -352,7 +330,7 @@ def _line(label, **kwargs):
     return models.DecimalField(label, max_digits=20, decimal_places=2, null=True, blank=True, **kwargs)
 
 
-class FinancialStatement(models.Model):
+class FinancialStatement(Timestamped):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="statements")
     period_end = models.DateField(_("period end"))
@@ -396,10 +374,7 @@ class FinancialStatement(models.Model):
 
     source = models.CharField(_("source"), max_length=10, default="manual",
                               choices=[("manual", _("Entered")), ("import", pgettext_lazy("source", "Imported"))])
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = user_field(_("entered by"))
 
     objects = CustomerScopedQuerySet.as_manager()
 

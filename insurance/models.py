@@ -7,20 +7,20 @@ notifications and claims are facts from and to the insurer, recorded by the cred
 """
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.modelbase import StaffConfiguration, user_field
 from creditportal.core.money import AmountField, CurrencyField
-from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from creditportal.core.querysets import CustomerScopedQuerySet
 
 GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"]
 
 
-class InsurancePolicy(models.Model):
+class InsurancePolicy(StaffConfiguration):
     """A credit insurance policy (e.g. 中国出口信用保险公司 Sinosure's short-term policy): the share of an insured
     loss the insurer pays, the longest credit period it covers, and its deadlines in days past due (notify an
     overdue invoice, file a claim). Created and changed only by an approved proposal (four-eyes)."""
@@ -38,11 +38,7 @@ class InsurancePolicy(models.Model):
     valid_to = models.DateField(_("valid to"))
     currency = CurrencyField()
     notes = models.TextField(_("notes"), blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
+    updated_by = user_field(_("approved by"), optional=True)
 
     class Meta:
         verbose_name = _("insurance policy")
@@ -62,18 +58,14 @@ class InsurancePolicy(models.Model):
         return self.valid_from <= on_date <= self.valid_to
 
 
-class UninsuredCap(models.Model):
+class UninsuredCap(StaffConfiguration):
     """The credit policy's cap on a customer's uninsured exposure for one grade (reporting currency): an
     application whose uninsured exposure after approval exceeds it is a policy exception. No row: no cap.
     Set only by an approved proposal (four-eyes)."""
 
     grade = models.CharField(_("grade"), max_length=4, unique=True, choices=[(g, g) for g in GRADES])
     max_uninsured = AmountField(_("maximum uninsured exposure (reporting currency)"))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
+    updated_by = user_field(_("approved by"), optional=True)
 
     class Meta:
         verbose_name = _("uninsured exposure cap")
@@ -114,8 +106,7 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     state = FSMField(_("state"), default=BuyerLimitState.REQUESTED, choices=BuyerLimitState.choices,
                      protected=True, db_index=True)
     decided_on = models.DateField(_("insurer's decision date"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -165,8 +156,7 @@ class InsurerNotification(models.Model):
     notified_on = models.DateField(_("notified on"))
     reference = models.CharField(_("reference"), max_length=100)
     note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()
@@ -209,8 +199,7 @@ class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     write_off = models.ForeignKey("collection.WriteOff", verbose_name=_("write-off"), on_delete=models.PROTECT,
                                   null=True, blank=True, related_name="insurance_claims")
     note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("filed by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()

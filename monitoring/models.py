@@ -21,7 +21,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
-from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from creditportal.core.modelbase import MonthEndResult, StaffConfiguration, Timestamped, fraction_check, user_field
+from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 from proposals.models import ConfigChange
 
@@ -92,7 +93,7 @@ class Metric(models.TextChoices):
     OUTSIDE_CREDIT_OVERDUE_UP = "outside_credit_overdue_up", _("Overdue amount up in the credit report (outside information)")
 
 
-class WarningRule(LocalizedNameMixin, models.Model):
+class WarningRule(LocalizedNameMixin, StaffConfiguration):
     """An early-warning rule: a customer fires it when ``metric comparison threshold`` holds.
 
     ``window_days`` is the look-back (or look-ahead) period the metric uses where it has one (new
@@ -114,11 +115,6 @@ class WarningRule(LocalizedNameMixin, models.Model):
     enabled = models.BooleanField(_("enabled"), default=True)
     description = models.TextField(_("description"), blank=True)
     description_en = english_field(text=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("warning rule")
@@ -185,7 +181,7 @@ class AlertQuerySet(CustomerScopedQuerySet):
         return self.filter(status__in=ACTIVE_ALERT_STATES)
 
 
-class Alert(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class Alert(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     """One alert per rule and customer while it is open or acknowledged; re-evaluation updates it."""
 
     rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts")
@@ -205,12 +201,9 @@ class Alert(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
                               null=True, blank=True, related_name="monitoring_alerts")
     comment = models.TextField(_("comment"), blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("handled by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    handled_by = user_field(_("handled by"), optional=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     action_taken = models.CharField(_("action taken"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = AlertQuerySet.as_manager()
 
@@ -250,7 +243,7 @@ class WatchlistQuerySet(CustomerScopedQuerySet):
         return self.filter(since__lte=on_date).filter(Q(until__isnull=True) | Q(until__gte=on_date))
 
 
-class WatchlistEntry(models.Model):
+class WatchlistEntry(Timestamped):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="watchlist_entries")
     reason = models.TextField(_("reason"))
@@ -260,10 +253,7 @@ class WatchlistEntry(models.Model):
     until = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty: until taken off."))
     alert = models.ForeignKey(Alert, verbose_name=_("from alert"), on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = user_field(_("added by"))
 
     objects = WatchlistQuerySet.as_manager()
 
@@ -323,11 +313,9 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
                       protected=True, db_index=True)
     requested_tier = models.CharField(_("requested tier"), max_length=20, choices=Tier.choices, blank=True)
     request_reason = models.TextField(_("reason for the request"), blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    requested_by = user_field(_("requested by"), optional=True)
     requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    approved_by = user_field(_("approved by"), optional=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     classified_at = models.DateTimeField(_("classified at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -371,24 +359,18 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
         pass
 
 
-class ProvisionRate(models.Model):
+class ProvisionRate(StaffConfiguration):
     """The provision rate of one tier (configurable; defaults in the design brief)."""
 
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, unique=True)
     rate = models.DecimalField(pgettext_lazy("provision", "rate"), max_digits=6, decimal_places=4,
                                help_text=_("A fraction of the exposure, e.g. 0.25 for a quarter."))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("provision rate")
         verbose_name_plural = _("provision rates")
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=1),
-                                              name="monitoring_provision_rate_fraction")]
+        constraints = [fraction_check("rate", "monitoring_provision_rate_fraction")]
 
     def __str__(self):
         return f"{self.get_tier_display()}: {self.rate}"
@@ -405,39 +387,26 @@ class ProvisionRateChange(ConfigChange):
         verbose_name = _("provision rate change")
         verbose_name_plural = _("provision rate changes")
 
-    def __str__(self):
-        return _("Provision rate change %(id)s") % {"id": self.pk}
-
     @property
     def rates(self) -> dict:
         """The proposed rates by tier (``values``)."""
         return self.values
 
 
-class ProvisionRun(models.Model):
+class ProvisionRun(MonthEndResult):
     """The provisions of one month end: one line per customer with exposure; totals by tier."""
 
-    period = models.DateField(_("month end"), unique=True)
-    currency = CurrencyField(verbose_name=_("reporting currency"))
     rates = models.JSONField(_("rates used"), default=dict)
     totals = models.JSONField(_("totals by tier"), default=dict)
     total_exposure = AmountField(_("total exposure"), default=Decimal("0"))
     total_provision = AmountField(_("total provision"), default=Decimal("0"))
-    customer_count = models.PositiveIntegerField(_("customers"), default=0)
-    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("run by"), on_delete=models.PROTECT,
-                               related_name="+")
+    run_by = user_field(_("run by"))
     run_at = models.DateTimeField(_("run at"))
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(MonthEndResult.Meta):
         verbose_name = _("provision run")
         verbose_name_plural = _("provision runs")
-        ordering = ["-period"]
         permissions = [("run_provisions", "Can run the month-end classification and provisions")]
-
-    def __str__(self):
-        return f"{self.period:%Y-%m}"
 
 
 class ProvisionLineQuerySet(CustomerScopedQuerySet):

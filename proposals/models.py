@@ -6,13 +6,14 @@ that need no table of their own (role grants, approver levels, the authority mat
 threshold, group limits): its ``kind`` names the handler an owning app registered (``proposals.registry``).
 The one service that proposes, approves, rejects and withdraws them all is ``proposals.services``.
 """
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.modelbase import user_field
 from creditportal.core.querysets import StaffQuerySet
 
 
@@ -43,11 +44,9 @@ class ConfigChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     values = models.JSONField(_("proposed values"), default=dict)
     previous = models.JSONField(_("values before"), default=dict)
     state = FSMField(_("state"), default=ChangeState.PROPOSED, choices=ChangeState.choices, protected=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
+    proposed_by = user_field(_("proposed by"))
     proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    decided_by = user_field(_("decided by"), optional=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
@@ -63,6 +62,9 @@ class ConfigChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     #: the registry slug of this kind of change (``Proposal`` reads it from its ``kind`` column)
     change_slug = ""
+
+    def __str__(self):
+        return f"{capfirst(self._meta.verbose_name)} {self.pk}"
 
     @property
     def slug(self) -> str:
@@ -91,8 +93,7 @@ class Proposal(ConfigChange):
     approver levels, delegations), who may not decide it; ``object_id`` the changed row, if it exists."""
 
     kind = models.CharField(_("kind"), max_length=40)
-    subject = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("about user"), on_delete=models.PROTECT,
-                                null=True, blank=True, related_name="+")
+    subject = user_field(_("about user"), optional=True)
     object_id = models.PositiveIntegerField(_("object"), null=True, blank=True)
     summary = models.CharField(_("summary"), max_length=200, blank=True)
 

@@ -13,11 +13,8 @@
 """
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.modelbase import MonthEndResult, StoredFile, customer_file_name, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from customers.models import Customer
@@ -37,32 +35,22 @@ class Immutable(Exception):
     pass
 
 
-class AgingSnapshot(models.Model):
-    period = models.DateField(_("month end"), unique=True)
+class AgingSnapshot(MonthEndResult):
     previous_period = models.DateField(_("previous month end"))
-    currency = CurrencyField(verbose_name=_("reporting currency"))
     totals = models.JSONField(_("totals by bucket"), default=dict)
     total_gross = AmountField(_("gross receivables"), default=ZERO)
-    customer_count = models.PositiveIntegerField(_("customers"), default=0)
     segment_totals = models.JSONField(
         _("totals by band and segment"), default=dict, blank=True,
         help_text=_("The roll-rate inputs of this month end, summed once when it is taken: the bands and the "
                     "month's flow into loss for the whole book, by industry and by letter grade."))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("taken by"), on_delete=models.PROTECT,
-                                 related_name="+")
+    taken_by = user_field(_("taken by"))
     taken_at = models.DateTimeField(_("taken at"), auto_now_add=True)
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(MonthEndResult.Meta):
         verbose_name = _("aging snapshot")
         verbose_name_plural = _("aging snapshots")
-        ordering = ["-period"]
         permissions = [("take_agingsnapshot", "Can take a month-end aging snapshot")]
-
-    def __str__(self):
-        return f"{self.period:%Y-%m}"
 
     def save(self, *args, **kwargs):
         if self.pk and not kwargs.pop("_allow_update", False):
@@ -141,9 +129,6 @@ class ScenarioChange(ConfigChange):
         verbose_name = _("scenario change")
         verbose_name_plural = _("scenario changes")
 
-    def __str__(self):
-        return _("Scenario change %(id)s") % {"id": self.pk}
-
     @property
     def name(self) -> str:
         return self.values.get("name", "")
@@ -168,11 +153,9 @@ class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     state = FSMField(_("state"), default=ScenarioState.ACTIVE, choices=ScenarioState.choices, protected=True)
     change = models.OneToOneField(ScenarioChange, verbose_name=_("proposal"), on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="scenario_set")
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
+    proposed_by = user_field(_("proposed by"))
     proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    decided_by = user_field(_("decided by"), optional=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     objects = StaffQuerySet.as_manager()
@@ -214,8 +197,7 @@ class ImpairedAssessment(models.Model):
     reason = models.TextField(_("reason"))
     evidence = models.CharField(_("evidence"), max_length=300, blank=True,
                                 help_text=_("Where the evidence is filed (document, valuation report, letter)."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("assessed by"))
     created_at = models.DateTimeField(_("assessed at"), auto_now=True)
 
     objects = AssessmentQuerySet.as_manager()
@@ -231,16 +213,14 @@ class ImpairedAssessment(models.Model):
 
 
 def evidence_upload_to(instance, filename):
-    """A server-chosen name: the customer's folder and a random name with the checked extension."""
-    extension = os.path.splitext(filename)[1].lower()
-    return f"impaired_evidence/{instance.customer_id}/{uuid.uuid4().hex}{extension}"
+    return customer_file_name("impaired_evidence", instance.customer_id, filename)
 
 
 class EvidenceQuerySet(CustomerScopedQuerySet):
     pass
 
 
-class AssessmentEvidence(models.Model):
+class AssessmentEvidence(StoredFile):
     """A file backing an impaired assessment (valuation report, insolvency notice, guarantee letter, insurer's
     cover note): checked and stored like the customer documents, downloaded through a permission-checked,
     audited view only."""
@@ -248,25 +228,13 @@ class AssessmentEvidence(models.Model):
     assessment = models.ForeignKey(ImpairedAssessment, verbose_name=_("impaired assessment"),
                                    on_delete=models.PROTECT, related_name="evidence_files")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(_("title"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     objects = EvidenceQuerySet.as_manager()
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("assessment evidence")
         verbose_name_plural = _("assessment evidence")
-        ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self):
-        return self.title or self.original_name
 
 
 class RunState(models.TextChoices):
@@ -316,14 +284,11 @@ class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                                  blank=True, related_name="corrections")
     correction_reason = models.TextField(_("reason for the correction"), blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
+    proposed_by = user_field(_("proposed by"))
     proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    approved_by = user_field(_("approved by"), optional=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("locked by"), on_delete=models.PROTECT,
-                                  null=True, blank=True, related_name="+")
+    locked_by = user_field(_("locked by"), optional=True)
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 

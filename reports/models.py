@@ -11,11 +11,11 @@ customer (the portfolio report) need ``customers.view_all_customers``.
 """
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.modelbase import user_field
 from creditportal.core.querysets import CustomerScopedQuerySet, active_user, sees_all_customers
 
 
@@ -54,8 +54,7 @@ class StoredReport(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     source_sha256 = models.CharField(_("SHA-256 of the input snapshot"), max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("generated for"),
-                                   on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = user_field(_("generated for"), optional=True)
     created_at = models.DateTimeField(_("generated"), auto_now_add=True, db_index=True)
 
     objects = StoredReportQuerySet.as_manager()
@@ -119,8 +118,7 @@ class ReportBatch(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, related_name="+")
+    requested_by = user_field(_("requested by"))
     created_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

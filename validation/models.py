@@ -7,26 +7,22 @@ their own results. Activation of a version stays in ``ratings.services.model_act
 """
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.modelbase import StaffConfiguration, user_field
 from creditportal.core.querysets import StaffQuerySet
 
 
-class DefaultDefinition(models.Model):
+class DefaultDefinition(StaffConfiguration):
     """What counts as a default when a model is backtested (one row; defaults from the issue)."""
 
     default_grades = models.JSONField(_("grades that count as default"), default=list, blank=True,
                                       help_text=_("A later approved rating in one of these grades is a default."))
     days_past_due = models.PositiveIntegerField(_("more than this many days past due is a default"), default=90)
     horizon_months = models.PositiveSmallIntegerField(_("within this many months of the rating"), default=12)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
+    updated_by = user_field(_("changed by"), optional=True)
 
     class Meta:
         verbose_name = _("default definition")
@@ -53,8 +49,7 @@ class OutcomeImport(models.Model):
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     default_count = models.PositiveIntegerField(_("defaults"), default=0)
     sha256 = models.CharField(_("file SHA-256"), max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("imported by"))
     created_at = models.DateTimeField(pgettext_lazy("import time", "imported"), auto_now_add=True)
 
     objects = StaffQuerySet.as_manager()
@@ -129,8 +124,7 @@ class ValidationRun(models.Model):
     ks = models.FloatField(_("KS"), null=True, blank=True)
     psi = models.FloatField(_("PSI"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("started by"))
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -171,8 +165,7 @@ class Simulation(models.Model):
     processed = models.PositiveIntegerField(_("processed"), default=0)
     results = models.JSONField(_("results"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("started by"))
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     started_at = models.DateTimeField(_("running since"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from creditportal.core.formatting import money
+from creditportal.core.modelbase import user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -52,8 +53,7 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     escalation_channel = models.CharField(_("escalation"), max_length=20, choices=EscalationChannel.choices,
                                           blank=True)
     opened_on = models.DateField(_("opened on"))
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("opened by"), on_delete=models.PROTECT,
-                                  related_name="+")
+    opened_by = user_field(_("opened by"))
     dunning_action = models.ForeignKey(DunningAction, verbose_name=_("opened by dunning"), on_delete=models.SET_NULL,
                                        null=True, blank=True, related_name="+")
     broken_promises = models.PositiveSmallIntegerField(_("broken promises"), default=0)
@@ -130,8 +130,7 @@ class CollectionActivity(models.Model):
     outcome = models.TextField(_("outcome"))
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     next_action_on = models.DateField(_("next action date"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = CaseChildQuerySet.as_manager()
@@ -163,8 +162,7 @@ class PromiseToPay(ConcurrentTransitionMixin, models.Model):
                      db_index=True)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = CaseChildQuerySet.as_manager()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.modelbase import StaffConfiguration
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import CustomerScopedQuerySet
@@ -37,7 +38,7 @@ class Language(models.TextChoices):
     EN = "en", _("English letter")
 
 
-class DunningPolicy(LocalizedNameMixin, models.Model):
+class DunningPolicy(LocalizedNameMixin, StaffConfiguration):
     """The dunning rules a risk admin configures; one policy is active at a time."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -54,9 +55,6 @@ class DunningPolicy(LocalizedNameMixin, models.Model):
         help_text=_("Reaching the level with this order opens a collection case (empty: never automatically)."))
     letter_language = models.CharField(_("letter language"), max_length=10, choices=Language.choices,
                                        default=Language.ZH)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("dunning policy")
@@ -125,9 +123,6 @@ class DunningPolicyChange(ConfigChange):
     class Meta(ConfigChange.Meta):
         verbose_name = _("dunning policy change")
         verbose_name_plural = _("dunning policy changes")
-
-    def __str__(self):
-        return _("Dunning policy change %(id)s") % {"id": self.pk}
 
     @property
     def is_level_change(self) -> bool:

@@ -2,25 +2,23 @@
 and harder); customers of a letter without one, and unrated customers, are dunned by the active (default) policy."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from creditportal.core.modelbase import StaffConfiguration
 
 from .dunning import DunningPolicy
 
 DUNNING_LETTERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
 
-class DunningGradePolicy(models.Model):
+class DunningGradePolicy(StaffConfiguration):
     """The dunning policy of one rating letter (configuration: changed four-eyes through ``proposals``, kind
     ``collection.dunning_grade``)."""
 
     letter = models.CharField(_("rating letter"), max_length=1, choices=DUNNING_LETTERS, unique=True)
     policy = models.ForeignKey(DunningPolicy, verbose_name=_("dunning policy"), on_delete=models.PROTECT,
                                related_name="grade_assignments")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("dunning policy by grade")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from creditportal.core.formatting import money
+from creditportal.core.modelbase import user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -58,8 +58,7 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
     status = FSMField(_("status"), default=InvoiceStatus.OPEN, choices=InvoiceStatus.choices, protected=True,
                       db_index=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = InvoiceQuerySet.as_manager()
@@ -128,8 +127,7 @@ class Payment(models.Model):
                              null=True, blank=True, related_name="payments")
     is_recovery = models.BooleanField(_("recovery after write-off"), default=False)
     allocated_amount = AmountField(_("allocated"), default=ZERO)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("posted by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
@@ -199,8 +197,7 @@ class ClaimPayout(models.Model):
     amount = AmountField(_("amount"))
     currency = CurrencyField()
     reason = models.CharField(_("reason"), max_length=200)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()

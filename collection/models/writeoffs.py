@@ -1,13 +1,13 @@
 """Write-offs and their items."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from creditportal.core.modelbase import user_field
 from creditportal.core.money import AmountField, CurrencyField
 
 from .cases import CaseChildQuerySet, CollectionCase
@@ -28,11 +28,9 @@ class WriteOff(ConcurrentTransitionMixin, models.Model):
     reason = models.TextField(_("reason"))
     state = FSMField(_("state"), default=WriteOffState.PROPOSED, choices=WriteOffState.choices, protected=True,
                      db_index=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.PROTECT,
-                                    related_name="+")
+    proposed_by = user_field(_("proposed by"))
     proposed_on = models.DateField(_("proposed on"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    decided_by = user_field(_("decided by"), optional=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
 

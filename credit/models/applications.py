@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.formatting import money
+from creditportal.core.modelbase import Timestamped, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -24,7 +24,7 @@ class ApplicationQuerySet(CustomerScopedQuerySet):
     pass
 
 
-class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
@@ -86,12 +86,8 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     amount_reporting = AmountField(_("amount (reporting currency)"), default=Decimal("0"))
     analyst_opinion = models.TextField(_("analyst's opinion"), blank=True)
     return_reason = models.TextField(_("reason for the return"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("analyst"), on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = user_field(_("made by"))
+    reviewer = user_field(_("analyst"), optional=True)
     status_changed_at = models.DateTimeField(_("waiting since"), null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
@@ -312,10 +308,8 @@ class Decision(models.Model):
     application = models.ForeignKey(CreditApplication, verbose_name=_("application"), on_delete=models.CASCADE,
                                     related_name="decisions")
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT,
-                              related_name="+")
-    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("on behalf of"),
-                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = user_field(_("by"))
+    on_behalf_of = user_field(_("on behalf of"), optional=True)
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     comment = models.TextField(pgettext_lazy("approval decision", "comment"), blank=True)
     acknowledged_warnings = models.JSONField(

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.core.formatting import money
+from creditportal.core.modelbase import StaffTable, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
@@ -39,7 +40,7 @@ class AuthorityLevel(LocalizedNameMixin, models.Model):
         return rules.Level(self.number, self.max_amount, self.weakest_grade)
 
 
-class ApproverAuthority(models.Model):
+class ApproverAuthority(StaffTable):
     """The authority level of one approver (a user of the ``approver`` group)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.PROTECT,
@@ -47,9 +48,6 @@ class ApproverAuthority(models.Model):
     level = models.ForeignKey(AuthorityLevel, verbose_name=_("level"), on_delete=models.PROTECT,
                               related_name="approvers")
     active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("approver authority")
@@ -79,8 +77,7 @@ class Delegation(models.Model):
     end_date = models.DateField(_("until (inclusive)"))
     reason = models.CharField(_("reason"), max_length=300)
     revoked = models.BooleanField(_("revoked"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = DelegationQuerySet.as_manager()
@@ -100,7 +97,7 @@ class Delegation(models.Model):
         return f"{self.delegator} → {self.delegate} ({self.start_date}–{self.end_date})"
 
 
-class GroupLimit(models.Model):
+class GroupLimit(StaffTable):
     """集团统一授信: one overall limit for a group of related companies, drawn on by its members' facilities."""
 
     group = models.OneToOneField("customers.CustomerGroup", verbose_name=_("group of related companies"),
@@ -109,9 +106,6 @@ class GroupLimit(models.Model):
     currency = CurrencyField()
     expiry_date = models.DateField(_("expiry"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("group limit")

@@ -1,18 +1,17 @@
 """The tables that value security (issue 23): haircut and revaluation interval by collateral type, recovery
 factor of a guarantee by the guarantor's grade. Both change through four-eyes (``proposals``): a risk
 administrator proposes (``CollateralHaircutChange`` / ``RecoveryFactorChange``), another one approves."""
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.querysets import StaffQuerySet
+from creditportal.core.modelbase import StaffConfiguration, fraction_check
 from proposals.models import ConfigChange
 
 from .applications import Collateral
 
 
-class CollateralHaircut(models.Model):
+class CollateralHaircut(StaffConfiguration):
     """The default haircut and revaluation interval of one collateral type (missing rows: the shipped
     ``credit.rules.DEFAULT_HAIRCUTS``)."""
 
@@ -20,19 +19,13 @@ class CollateralHaircut(models.Model):
     haircut = models.DecimalField(_("haircut"), max_digits=5, decimal_places=4,
                                   help_text=_("A fraction: 0.3 takes 30 per cent off the market value."))
     revaluation_months = models.PositiveSmallIntegerField(_("revaluation interval (months)"))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("collateral haircut")
         verbose_name_plural = _("collateral haircuts")
         ordering = ["kind"]
         constraints = [
-            models.CheckConstraint(condition=Q(haircut__gte=0) & Q(haircut__lte=1),
-                                   name="credit_haircut_table_fraction"),
+            fraction_check("haircut", "credit_haircut_table_fraction"),
             models.CheckConstraint(condition=Q(revaluation_months__gte=1) & Q(revaluation_months__lte=120),
                                    name="credit_haircut_table_interval"),
         ]
@@ -51,29 +44,20 @@ class CollateralHaircutChange(ConfigChange):
         verbose_name = _("haircut table change")
         verbose_name_plural = _("haircut table changes")
 
-    def __str__(self):
-        return _("Haircut table change %(id)s") % {"id": self.pk}
 
-
-class RecoveryFactor(models.Model):
+class RecoveryFactor(StaffConfiguration):
     """What a guarantee counts for, as a fraction of its face value, by the guarantor's grade (``unrated``: no
     usable grade); missing rows: the shipped ``credit.rules.DEFAULT_RECOVERY_FACTORS``."""
 
     grade = models.CharField(_("grade"), max_length=8, unique=True)
     factor = models.DecimalField(_("recovery factor"), max_digits=5, decimal_places=4,
                                  help_text=_("A fraction of the amount guaranteed, e.g. 0.8."))
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("guarantor recovery factor")
         verbose_name_plural = _("guarantor recovery factors")
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(factor__gte=0) & Q(factor__lte=1),
-                                              name="credit_recovery_factor_fraction")]
+        constraints = [fraction_check("factor", "credit_recovery_factor_fraction")]
 
     def __str__(self):
         return f"{self.grade}: {self.factor}"
@@ -88,6 +72,3 @@ class RecoveryFactorChange(ConfigChange):
     class Meta(ConfigChange.Meta):
         verbose_name = _("recovery factor change")
         verbose_name_plural = _("recovery factor changes")
-
-    def __str__(self):
-        return _("Recovery factor change %(id)s") % {"id": self.pk}

@@ -1,13 +1,13 @@
 """Facilities (open limits) and the orders recorded against them."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from creditportal.core.formatting import money
+from creditportal.core.modelbase import Timestamped, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -17,7 +17,7 @@ from .applications import CreditApplication
 
 # --- Facilities and orders --------------------------------------------------------------------
 
-class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class Facility(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     """授信额度: an approved limit the customer's orders and invoices draw on."""
 
     class Status(models.TextChoices):
@@ -39,8 +39,6 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     temporary = models.BooleanField(_("temporary"), default=False)
     status = FSMField(_("status"), default=Status.ACTIVE, choices=Status.choices, protected=True, db_index=True)
     status_reason = models.CharField(_("reason for the status"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerScopedQuerySet.as_manager()
 
@@ -97,8 +95,7 @@ class Order(models.Model):
                               db_index=True)
     payment_term_days = models.PositiveIntegerField(_("payment term (days)"), null=True, blank=True)
     term_exception_reason = models.TextField(_("reason for the longer payment term"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
 

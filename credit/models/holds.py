@@ -1,13 +1,13 @@
 """Order holds (暂停交货): deliveries to a customer held while a cause lasts (issue 23)."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.modelbase import user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 
@@ -40,8 +40,7 @@ class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     since = models.DateField(_("held since"), db_index=True)
     placed_at = models.DateTimeField(_("placed"), auto_now_add=True)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("released by"),
-                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    released_by = user_field(_("released by"), optional=True)
     release_kind = models.CharField(_("released"), max_length=10, choices=ReleaseKind.choices, blank=True)
     release_reason = models.TextField(_("reason for the release"), blank=True)
     override = models.BooleanField(_("release stands for its causes"), default=False)

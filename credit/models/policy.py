@@ -1,12 +1,12 @@
 """Credit policy: the policy versions in force and their per-grade limits."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.modelbase import user_field
 from creditportal.core.money import AmountField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
@@ -41,11 +41,9 @@ class CreditPolicy(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin,
         _("overdue tolerance (days)"), null=True, blank=True,
         help_text=_("Deliveries are held, and decisions warned, when a customer is more days past due than this "
                     "(empty: the portal's default)."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("activated by"),
-                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    activated_by = user_field(_("activated by"), optional=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
 
     objects = StaffQuerySet.as_manager()

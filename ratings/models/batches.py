@@ -1,12 +1,12 @@
 """Re-rating batches and their chunks."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from creditportal.core.jsonfields import SnapshotJSONField
+from creditportal.core.modelbase import user_field
 from creditportal.core.querysets import StaffQuerySet
 
 
@@ -24,8 +24,7 @@ class RatingBatch(models.Model):
                             choices=[("nightly", _("Nightly")), ("manual", _("Started by hand"))])
     business_date = models.DateField(_("business date"))
     status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    started_by = user_field(_("started by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

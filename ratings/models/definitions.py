@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
+from creditportal.core.modelbase import Timestamped, user_field
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
@@ -24,7 +25,7 @@ class RatingModelState(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
-class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     """One version of a scorecard. Active and retired versions are immutable; a new version is a copy."""
 
     code = models.SlugField(_("code"), max_length=40)
@@ -51,8 +52,7 @@ class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, 
         _("minimum experts per qualitative factor"), default=2, validators=[MinValueValidator(1)])
     state = FSMField(_("state"), default=RatingModelState.DRAFT, choices=RatingModelState.choices, protected=True,
                      db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = user_field(_("made by"))
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("last changed by"),
                                    on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("activated by"),
@@ -61,8 +61,6 @@ class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, 
     retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
     previous = models.ForeignKey("self", verbose_name=_("copied from"), on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = StaffQuerySet.as_manager()
 

@@ -1,17 +1,17 @@
 """The ratings policy and the behaviour inputs."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
+from creditportal.core.modelbase import StaffConfiguration, user_field
+from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 
 
 # --- Policy and behaviour input ---------------------------------------------------------------
 
-class RatingsPolicy(models.Model):
+class RatingsPolicy(StaffConfiguration):
     """The ratings policy (one row): review frequency by letter, stale inputs, override limit. The behaviour
     window is a setting of each rating model (``RatingModel.behaviour_window_months`` and ``_grace_days``)."""
 
@@ -24,11 +24,7 @@ class RatingsPolicy(models.Model):
     stale_statement_months = models.PositiveSmallIntegerField(_("statements are stale after (months)"), default=18)
     block_on_expired_documents = models.BooleanField(_("expired documents block a rating"), default=True)
     max_override_notches = models.PositiveSmallIntegerField(_("largest override (notches)"), default=2)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = StaffQuerySet.as_manager()
+    updated_by = user_field(_("changed by"), optional=True)
 
     class Meta:
         verbose_name = _("ratings policy")
@@ -66,8 +62,7 @@ class BehaviourInput(models.Model):
     competitor_share = models.CharField(_("share of competitors' products"), max_length=20,
                                         choices=CompetitorShare.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    updated_by = user_field(_("entered by"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = BehaviourInputQuerySet.as_manager()

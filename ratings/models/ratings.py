@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +10,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from creditportal.core import clock
 from creditportal.core.jsonfields import SnapshotJSONField
+from creditportal.core.modelbase import Timestamped, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 
@@ -42,7 +42,7 @@ class RatingQuerySet(CustomerScopedQuerySet):
         return self.filter(state__in=OPEN_STATES)
 
 
-class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class Rating(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="ratings")
     model = models.ForeignKey(RatingModel, verbose_name=_("rating model"), on_delete=models.PROTECT,
                               related_name="ratings")
@@ -66,15 +66,11 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     override_reason = models.TextField(_("override reason"), blank=True)
     rationale = models.TextField(_("rationale"), blank=True,
                                  help_text=_("The analyst's written reasons for the grade; required on submit."))
-    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("overridden by"),
-                                      on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"),
-                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    overridden_by = user_field(_("overridden by"), optional=True)
+    created_by = user_field(_("made by"))
+    submitted_by = user_field(_("submitted by"), optional=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"),
-                                    on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = user_field(_("approved by"), optional=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_on = models.DateField(_("approval date"), null=True, blank=True)
     review_due = models.DateField(_("next review"), null=True, blank=True, db_index=True)
@@ -83,8 +79,6 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         _("reason for approving below the minimum data completeness"), blank=True)
     returned_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = RatingQuerySet.as_manager()
 
@@ -187,16 +181,13 @@ class ExpertScoreQuerySet(CustomerScopedQuerySet):
     customer_path = "rating__customer"
 
 
-class ExpertScore(models.Model):
+class ExpertScore(Timestamped):
     rating = models.ForeignKey(Rating, verbose_name=_("rating"), on_delete=models.CASCADE, related_name="expert_scores")
     factor_code = models.SlugField(_("factor"), max_length=40)
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("expert"), on_delete=models.PROTECT,
-                               related_name="+")
+    expert = user_field(_("expert"))
     score = models.PositiveSmallIntegerField(_("score (1–5)"),
                                              validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.CharField(_("comment"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("expert score")

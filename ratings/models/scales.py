@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from creditportal.core.modelbase import Timestamped
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
@@ -16,15 +17,13 @@ LETTERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
 # --- Scale ------------------------------------------------------------------------------------
 
-class RatingScale(LocalizedNameMixin, models.Model):
+class RatingScale(LocalizedNameMixin, Timestamped):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = english_field(max_length=100)
     score_min = models.DecimalField(_("lowest score"), max_digits=7, decimal_places=2, default=Decimal("0"))
     score_max = models.DecimalField(_("highest score"), max_digits=7, decimal_places=2, default=Decimal("100"))
     is_master = models.BooleanField(_("master scale"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = StaffQuerySet.as_manager()
 
