@@ -123,10 +123,11 @@ def _api(r) -> list[str]:
 def _scaleout(r) -> list[str]:
     lines = [f"{r.get('customers', 0):,} customers with a current rating, chunks of {r.get('chunk_size')} (the split "
              "in the benchmark's process, the chunks rated by the workers).", "",
-             "| layout | processes | instances | seconds | ms per customer | batch |", "| --- | --- | --- | --- | --- | --- |"]
+             "| layout | processes | instances | seconds | of which the split | ms per customer | batch |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for layout in r.get("layouts", []):
         lines.append(f"| {layout['layout']} | {layout['processes']} | {layout['instances']} | {layout['seconds']} | "
-                     f"{layout['ms_per_customer']} | {layout['batch']} |")
+                     f"{layout.get('split_seconds', '–')} | {layout['ms_per_customer']} | {layout['batch']} |")
     lines += ["", f"Speed-up of two processes: **{r.get('speedup_two_processes')}×**; of two instances: "
                   f"**{r.get('speedup_two_instances')}×**. Serial part s = {r.get('serial_seconds')} s, parallel part "
                   f"p = {r.get('parallel_seconds')} s (T(1) = s + p, T(2) = s + p/2).", "",
@@ -135,6 +136,12 @@ def _scaleout(r) -> list[str]:
               "| N·M processes | seconds at this size | scaled to 1,000,000 customers |", "| --- | --- | --- |"]
     for row in r.get("projection", []):
         lines.append(f"| {row['processes']} | {row['seconds']} | {row['seconds_1m']} |")
+    if r.get("projection_from_measured_split"):
+        lines += ["", f"The split timed directly (it runs in the benchmark's process): s = {r.get('split_seconds')} s "
+                      "(median of the three layouts), p = T(1) − s; projected:", "",
+                  "| N·M processes | seconds at this size | scaled to 1,000,000 customers |", "| --- | --- | --- |"]
+        for row in r["projection_from_measured_split"]:
+            lines.append(f"| {row['processes']} | {row['seconds']} | {row['seconds_1m']} |")
     return lines
 
 
