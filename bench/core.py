@@ -23,9 +23,13 @@ SIZES = {
               "batch_budget": 900},
     "full": {"customers": 100_000, "repeat": 5, "wrk_seconds": 10, "orm_sample": 2000, "time_budget": 240,
              "batch_budget": 420},
+    # ten times full (issue 25, growth): optional, never in CI; generate it on a quiet machine (see README)
+    "huge": {"customers": 1_000_000, "repeat": 3, "wrk_seconds": 10, "orm_sample": 2000, "time_budget": 240,
+             "batch_budget": 1200},
     "smoke": {"customers": None, "repeat": 1, "wrk_seconds": 0, "orm_sample": 10, "time_budget": None,
               "batch_budget": None},
 }
+SIZE_ORDER = ["small", "full", "huge"]  # the growth factors compare each size with the one before it
 
 
 @dataclass
@@ -91,14 +95,24 @@ def interleaved(fns: dict, repeat: int, warmup: int = 1) -> dict[str, float]:
 
 class QueryCounter:
     """Counts the queries run on the default connection (an execute wrapper: unlike
-    ``CaptureQueriesContext`` it is not reset by ``request_started`` inside a test-client request)."""
+    ``CaptureQueriesContext`` it is not reset by ``request_started`` inside a test-client request), with
+    their time in all and the slowest statement (what a page's cause is read from)."""
 
     def __init__(self):
         self.count = 0
+        self.seconds = 0.0
+        self.slowest = (0.0, "")
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - t0
+            self.seconds += elapsed
+            if elapsed > self.slowest[0]:
+                self.slowest = (elapsed, sql)
 
     def __enter__(self):
         from django.db import connection
@@ -181,16 +195,36 @@ def portfolio_size() -> dict:
 
 # --- results --------------------------------------------------------------------------------------
 
+def result_path(name: str, size: str) -> Path:
+    """Results are kept per size side by side: ``bench/results/<name>-<size>.json``."""
+    return RESULTS_DIR / f"{name}-{size}.json"
+
+
 def save_result(name: str, result: dict):
     RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
+    path = result_path(name, result.get("size") or "small")
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def load_results() -> dict[str, dict]:
-    results = {}
+def load_results() -> dict[str, dict[str, dict]]:
+    """{benchmark: {size: result}} of every saved result."""
+    results: dict[str, dict[str, dict]] = {}
     for path in sorted(RESULTS_DIR.glob("*.json")):
-        results[path.stem] = json.loads(path.read_text())
+        result = json.loads(path.read_text())
+        name, _dash, size = path.stem.rpartition("-")
+        if not name:  # an old single file per benchmark (<name>.json): its size is inside
+            name, size = path.stem, result.get("size") or "small"
+        results.setdefault(name, {})[size] = result
     return results
+
+
+def percentile(values, pct: float) -> float:
+    """The ``pct`` percentile of ``values`` (nearest rank, as wrk and most load tools report it)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil
+    return ordered[int(rank) - 1]
 
 
 def verdict(met: bool | None) -> str:

@@ -1,9 +1,9 @@
-"""The benchmark runner: ``python -m bench [--size small|full] [--only NAME[,NAME]] [--generate]``.
+"""The benchmark runner: ``python -m bench [--size small|full|huge] [--only NAME[,NAME]] [--generate]``.
 
 Runs on PostgreSQL and Redis only (never SQLite). Defaults, when the environment names none:
 ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/cp_bench``, broker ``redis://127.0.0.1:6379/18``,
 cache ``redis://127.0.0.1:6379/19``, web port 8600. Each benchmark prints its figures and its ratio to a
-baseline measured in the same run on the same data, saves them in ``bench/results/<name>.json``; then
+baseline measured in the same run on the same data, saves them in ``bench/results/<name>-<size>.json``; then
 ``bench/RESULTS.md`` is written from every saved result, with the machine's description and the
 findings in ``bench/FINDINGS.md``.
 """
@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["rerating", "api", "aging", "dashboard", "pdf", "ecl"]
+BENCHMARKS = ["rerating", "scaleout", "api", "pages", "aging", "dashboard", "pdf", "ecl"]
 DEFAULTS = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cp_bench",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/18",
@@ -109,8 +109,9 @@ def setup_django(create_database=False):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", choices=["small", "full"], default="small",
-                        help="small: a 2,000-customer portfolio; full: 100,000 customers (default small)")
+    parser.add_argument("--size", choices=["small", "full", "huge"], default="small",
+                        help="small: a 2,000-customer portfolio; full: 100,000 customers; huge: 1,000,000 (optional, "
+                             "never in CI: see bench/README.md for its time and disk) (default small)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
     parser.add_argument("--generate", action="store_true",
                         help="create the database if missing, migrate, and (re)generate the portfolio of this "

@@ -190,7 +190,8 @@ def customer_exposures(customer_ids, *, table: RateTable | None = None, exclude_
     ``MissingRate`` when an FX rate is missing."""
     ids = list(customer_ids)
     table = table or RateTable(clock.today())
-    facilities = list(Facility.objects.filter(customer_id__in=ids, status__in=OPEN_FACILITY_STATES)
+    # ``__any``: one array parameter however many customers (a relationship manager's book runs to thousands)
+    facilities = list(Facility.objects.filter(customer_id__any=ids, status__in=OPEN_FACILITY_STATES)
                       .exclude(pk__in=list(exclude_facility_ids))
                       .only("id", "customer_id", "status", "limit", "currency"))
     used = utilisation(facilities, table=table)
@@ -199,7 +200,7 @@ def customer_exposures(customer_ids, *, table: RateTable | None = None, exclude_
         by_customer[f.customer_id].append((table.convert(f.limit, f.currency),
                                            table.convert(used.get(f.pk, ZERO), f.currency)))
     pending = defaultdict(list)
-    rows = (CreditApplication.objects.filter(customer_id__in=ids, status__in=PENDING_APPLICATION_STATES)
+    rows = (CreditApplication.objects.filter(customer_id__any=ids, status__in=PENDING_APPLICATION_STATES)
             .exclude(pk__in=list(exclude_application_ids))
             .values("customer_id", "application_type", "amount", "currency", "facility_id", "facility__limit",
                     "facility__currency"))
@@ -249,7 +250,7 @@ def utilisation(facilities, *, table: RateTable | None = None) -> dict[int, Deci
     for pk, amount in providers.open_amounts_by_facility(currency_of).items():
         if pk in result:
             result[pk] += amount
-    rows = (Order.objects.filter(facility_id__in=list(currency_of), status=Order.Status.RESERVED)
+    rows = (Order.objects.filter(facility_id__any=list(currency_of), status=Order.Status.RESERVED)
             .values("facility_id", "currency").annotate(total=Sum("amount")))
     for row in rows:
         pk = row["facility_id"]

@@ -35,8 +35,8 @@ def my_book_panel(user, today) -> list[dict]:
     amounts, missing = collection_selectors.overdue_amounts(ids, today, table)
     overdue = None if missing else sum(amounts.values())
     past_due = sum(1 for amount in amounts.values() if amount > 0)
-    alerts = Alert.objects.filter(customer_id__in=ids, status__in=ACTIVE_ALERT_STATES).count()
-    watched = (WatchlistEntry.objects.filter(customer_id__in=ids, since__lte=today).exclude(until__lt=today)
+    alerts = Alert.objects.filter(customer_id__any=ids, status__in=ACTIVE_ALERT_STATES).count()
+    watched = (WatchlistEntry.objects.filter(customer_id__any=ids, since__lte=today).exclude(until__lt=today)
                .values("customer_id").distinct().count())
     customers_url = reverse("customers:customer_list")
     items = [

@@ -32,6 +32,7 @@ from .models import (EDITABLE_STATES, BehaviourInput, FactorKind, Rating, Rating
 from .providers import behaviour_facts_for, extra_inputs_for
 
 CHUNK = 500
+SNAPSHOT_FIELDS = ("model_definition", "inputs", "result")  # a rating's JSON snapshots, not shown in its rows
 BATCH_CHUNK = 2000  # customers per task of the re-rating batch
 _DEFAULT_ORDER = {code: i for i, (code, *_rest) in enumerate(DEFAULT_GRADES)}
 
@@ -300,7 +301,9 @@ def qualitative_codes(definition: dict) -> list[str]:
 
 def work_queue_querysets(user) -> dict:
     """The work queue as querysets (see ``work_queue_for``); only the parts the user may act on."""
-    base = Rating.objects.visible_to(user).select_related("customer", "model")
+    # the rows show no snapshot: the model definition, inputs and result (~6 kB of JSON each) stay in the database
+    base = (Rating.objects.visible_to(user).select_related("customer", "model", "created_by")
+            .defer(*SNAPSHOT_FIELDS))
     queues = {}
     if not (user and user.is_authenticated):
         return queues

@@ -74,7 +74,8 @@ class RatingListView(PortalListView):
     ]
 
     def base_queryset(self):
-        return Rating.objects.visible_to(self.request.user).select_related("customer", "model", "created_by")
+        return (Rating.objects.visible_to(self.request.user).select_related("customer", "model", "created_by")
+                .defer(*selectors.SNAPSHOT_FIELDS))  # the rows show no snapshot
 
 
 # --- Starting and working on a rating ---------------------------------------------------------

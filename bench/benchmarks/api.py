@@ -8,7 +8,8 @@ sizes (Django's test client in this process, same settings). The baseline runs t
 middleware on the same server. Page size 20 is measured in ``ROUNDS`` rounds — a baseline window, then
 each list — and each list's ratio is to the baseline of its own round; the median of the rounds counts
 and every round's ratio is reported. Page size 500 runs once, against the median baseline.
-Target: page size 20 ≥ 0.25× the baseline's requests/s; query count equal for both page sizes.
+Target (issue 25, raised from 0.25×): page size 20 ≥ ``TARGET``× the baseline's requests/s; query count equal
+for both page sizes.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ PAGE_SIZES = [20, 500]
 CONNECTIONS = 8
 ROUNDS = 5  # page 20: baseline and the three lists, five times; the median ratio counts
 USERNAME = "analyst"
+TARGET = 0.35  # page 20 over the bare view, requests/s (issue 25; 0.25× in issue 10)
 
 
 def token_for(username=USERNAME) -> str:
@@ -219,7 +221,7 @@ def run(ctx) -> dict:
         result["load"][f"{name}@500"]["ratio_to_baseline"] = round(
             result["load"][f"{name}@500"]["requests_per_s"] / baseline_rps, 3) if baseline_rps else 0
         bad = sum(r[f"{name}@20"]["non_2xx"] for r in rounds)
-        targets[f"{name} page 20: ≥ 0.25× baseline req/s"] = ratio >= 0.25 and bad == 0
+        targets[f"{name} page 20: ≥ {TARGET}× baseline req/s"] = ratio >= TARGET and bad == 0
         targets[f"{name}: query count equal for 20 and 500"] = equal_counts[name]
     result["targets"] = targets
     return result

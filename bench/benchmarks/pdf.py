@@ -1,12 +1,13 @@
 """One rating report PDF (``reports.services.rating_report_pdf``: context, template, WeasyPrint) vs
 WeasyPrint rendering the same HTML alone (``creditportal.core.pdf.html_to_pdf``), in Chinese.
-Medians measured alternately after a warm-up. Target: ≤ 1.3×."""
+Medians measured alternately after a warm-up. Target (issue 25, raised from 1.3×): ≤ ``TARGET``×."""
 from __future__ import annotations
 
 from bench.core import interleaved
 
 NAME = "pdf"
 LANGUAGE = "zh-hans"
+TARGET = 1.15
 
 
 def pick_rating():
@@ -40,5 +41,5 @@ def run(ctx) -> dict:
         "report_ms": round(medians["report"] * 1000, 1),
         "weasyprint_ms": round(medians["weasyprint"] * 1000, 1),
         "ratio": round(ratio, 2),
-        "targets": {"≤ 1.3× WeasyPrint alone": ratio <= 1.3},
+        "targets": {f"≤ {TARGET}× WeasyPrint alone": ratio <= TARGET},
     }

@@ -64,7 +64,7 @@ def behaviour_rows(customer_ids, due_after, due_until):
 def oldest_overdue(customer_ids, as_of: dt.date) -> dict[int, dt.date]:
     """``{customer_id: due date of its oldest open invoice past due on as_of}`` (one query); invoices
     issued after ``as_of`` do not count (a month classified after its end)."""
-    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
+    rows = (Invoice.objects.filter(customer_id__any=list(customer_ids), status=InvoiceStatus.OPEN,
                                    issue_date__lte=as_of, due_date__lt=as_of)
             .values("customer_id").annotate(oldest=Min("due_date")).order_by())
     return {row["customer_id"]: row["oldest"] for row in rows}
@@ -79,7 +79,7 @@ def overdue_amounts(customer_ids, as_of: dt.date, table: RateTable) -> tuple[dic
 
     amounts: dict[int, Decimal] = {}
     missing = set()
-    rows = (Invoice.objects.filter(customer_id__in=list(customer_ids), status=InvoiceStatus.OPEN,
+    rows = (Invoice.objects.filter(customer_id__any=list(customer_ids), status=InvoiceStatus.OPEN,
                                    issue_date__lte=as_of, due_date__lt=as_of)
             .values("customer_id", "currency")
             .annotate(open=Sum(outstanding_expression())).order_by())
@@ -121,8 +121,9 @@ def open_amounts_by_facility(facility_ids) -> dict[int, Decimal]:
         return {}
     from credit.models import Facility
 
-    currencies = dict(Facility.objects.filter(pk__in=ids).values_list("pk", "currency"))
-    rows = (Invoice.objects.filter(facility_id__in=ids, status=InvoiceStatus.OPEN)
+    # ``__any``: one array parameter however many facilities (a relationship manager's run to thousands)
+    currencies = dict(Facility.objects.filter(pk__any=ids).values_list("pk", "currency"))
+    rows = (Invoice.objects.filter(facility_id__any=ids, status=InvoiceStatus.OPEN)
             .values("facility_id", "currency")
             .annotate(open=Sum(outstanding_expression())))
     result: dict[int, Decimal] = {}

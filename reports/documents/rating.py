@@ -341,10 +341,11 @@ def _previous(rating: Rating) -> dict | None:
 
 def _exposure(rating: Rating) -> dict:
     """The customer's exposure as the dashboard and the customer header show it (``monitoring.header``: the one
-    definition, ``credit.rules.customer_exposure``), in the reporting currency."""
-    from monitoring.header import customer_header
+    definition, ``credit.rules.customer_exposure``), in the reporting currency; only the header's exposure figures
+    are read (``exposure_header``), not its rating, alerts, holds and warnings, which the report does not print."""
+    from monitoring.header import exposure_header
 
-    header = customer_header(rating.customer)
+    header = exposure_header(rating.customer)
     currency = header.currency
     return {
         "currency": currency, "missing_rates": header.missing_rates,

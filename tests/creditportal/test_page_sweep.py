@@ -1,5 +1,6 @@
 """Issue 25, the page sweep (CI, small size): on the demo portfolio, each demo role signs in and requests every
-page its menu reaches, plus one customer, application, facility, rating, invoice and collection case it may see.
+page its menu reaches, plus one customer, application, facility, rating, invoice and collection case it may see
+(``demo.pages.pages_of``, the same pages the page benchmark times).
 Every page answers 200 (no 5xx, no refusal of a page the menu offers) within a query budget of
 ``QUERY_BUDGET`` queries per page: a page whose query count grows with the portfolio shows up here first."""
 import io
@@ -8,45 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
-from creditportal.core.navigation import menu_for
+from demo.pages import pages_of
 
 pytestmark = pytest.mark.django_db
 
 QUERY_BUDGET = 60  # per page, on the demo portfolio (measured at most 24, the home page; the worst are reported)
 ROLES = ["rm", "analyst", "approver1", "collector", "riskadmin", "auditor"]  # one demo login per role
-
-
-def _detail_pages():
-    from collection.models import CollectionCase, Invoice
-    from credit.models import CreditApplication, Facility
-    from customers.models import Customer
-    from ratings.models import Rating
-
-    return [
-        ("customers:customer_detail", Customer, "customers.view_customer"),
-        ("credit:application_detail", CreditApplication, "credit.view_creditapplication"),
-        ("credit:facility_detail", Facility, "credit.view_facility"),
-        ("ratings:rating_detail", Rating, "ratings.view_rating"),
-        ("collection:invoice_detail", Invoice, "collection.view_invoice"),
-        ("collection:case_detail", CollectionCase, "collection.view_collectioncase"),
-    ]
-
-
-def _pages_of(user):
-    pages = [("home", reverse("home"))]
-    for group, items in menu_for(user):
-        pages += [(f"{group} / {label}", url) for label, url in items]
-    for url_name, model, permission in _detail_pages():
-        if not user.has_perm(permission):
-            continue
-        manager = model.objects
-        visible = manager.visible_to(user) if hasattr(manager, "visible_to") else manager.all()
-        obj = visible.order_by("pk").first()
-        if obj is not None:
-            pages.append((url_name, reverse(url_name, args=[obj.pk])))
-    return pages
 
 
 @pytest.fixture
@@ -62,7 +31,7 @@ def test_every_page_of_every_role_answers_within_the_query_budget(demo, client):
     for username in ROLES:
         user = get_user_model().objects.get(username=username)
         client.force_login(user)
-        pages = _pages_of(user)
+        pages = pages_of(user)
         assert len(pages) > 3, (username, pages)
         for label, url in pages:
             seen += 1

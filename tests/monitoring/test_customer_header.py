@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # What the header costs a page, whatever the customer's size (pages budget their queries with it).
 HEADER_QUERIES = 22  # + the order hold and the insured part of the exposure (issue 23, one query each)
+EXPOSURE_QUERIES = 13  # its exposure figures alone (``exposure_header``, the rating report)
 
 
 def _facts(**overrides):
@@ -111,3 +112,26 @@ def test_an_expired_rating_is_a_warning(build, today):
     header = customer_header(customer)
     assert header.rating_expired
     assert [w["code"] for w in header.warnings] == [rules.RATING_EXPIRED]
+
+
+def test_the_exposure_part_alone_gives_the_headers_figures_with_fewer_queries(build, users, today):
+    """``exposure_header`` (the rating report prints these figures only) computes them by the same code as
+    ``customer_header``: the same figures, fewer queries, none growing with the customer (issue 25)."""
+    from monitoring.header import exposure_header
+
+    customer = build.customer()
+    build.rating(customer, "BBB")
+    for _ in range(3):
+        facility = build.facility(customer, "100000")
+        build.order(facility, "5000")
+    build.invoice(customer, "30000", days_past_due=45)
+    build.invoice(customer, "10000", days_past_due=0, currency="CNY")
+    with CaptureQueriesContext(connection) as all_queries:
+        full = customer_header(customer, users["analyst"])
+    with CaptureQueriesContext(connection) as queries:
+        part = exposure_header(customer)
+    figures = ("currency", "missing_rates", "exposure", "group_exposure", "limits", "usage", "facilities",
+               "suspended_facilities", "overdue_amount", "max_days_past_due", "classification")
+    assert {f: getattr(part, f) for f in figures} == {f: getattr(full, f) for f in figures}
+    assert part.limits == D("300000.00") and part.overdue_amount == D("30000.00") and part.max_days_past_due == 45
+    assert len(queries.captured_queries) <= EXPOSURE_QUERIES < len(all_queries.captured_queries)
