@@ -10,7 +10,7 @@ from accounts.system import system_user
 from creditportal.core import clock
 
 from . import services
-from .models import AssetClassification, ClassificationStatus, WatchlistEntry
+from .models import AssetClassification, ClassificationStatus, ProvisionRun, WatchlistEntry
 
 
 def load(context):
@@ -24,7 +24,9 @@ def load(context):
     current = services.default_period(today)
     previous = current.replace(day=1) - dt.timedelta(days=1)
     for period in (previous, current):
-        services.provision_run(actor=system, period=period)
+        # the month before stays as it is once run (the demo's department writes it as it was at that month end)
+        if period == current or not ProvisionRun.objects.filter(period=period).exists():
+            services.provision_run(actor=system, period=period)
 
     customers = context.get("customers") or {}
     analyst = users.get("analyst")
