@@ -22,11 +22,11 @@ def _periods(today: dt.date) -> list[dt.date]:
     from monitoring.services._common import default_period
     from provisions.selectors import month_ends_back
 
-    return month_ends_back(default_period(today), MONTHS + 1)[:-1]  # the latest is monitoring's demo run
+    return month_ends_back(default_period(today), MONTHS)
 
 
 def history_done(today: dt.date) -> bool:
-    """True when every month end before the latest, ``MONTHS`` of them, has its provision run."""
+    """True when every month end of the last ``MONTHS`` has its provision run."""
     from monitoring.models import ProvisionRun
 
     periods = _periods(today)

@@ -195,7 +195,7 @@ def age_open_alerts(profs: list[Profile], users, today: dt.date) -> None:
     ids = [p.pk for p in profs]
     alerts = list(Alert.objects.filter(customer_id__in=ids, status="open", raised_on=today).order_by("pk"))
     for alert in alerts:
-        days = rng.choice([0, 1, 3, 6, 9, 14, 21, 30, 45, 60, 90])
+        days = rng.choice([0, 1, 3, 6, 9, 14, 21, 30, 45, 60, 90, 120, 150])
         alert.raised_on = today - dt.timedelta(days=days)
         alert.times_seen = days + 1
         alert.created_at = dt.datetime.combine(alert.raised_on, dt.time(1), tzinfo=dt.timezone.utc)
