@@ -101,8 +101,8 @@ def profiles() -> list[Profile]:
                 break
         names.add(name)
         low, high = REVENUE_RANGE[size]
-        start = rng.betavariate(3.2, 1.5)
-        drift = rng.gauss(0, 0.16)
+        start = rng.betavariate(3.6, 1.4)
+        drift = rng.gauss(0, 0.15)
         status = "active"
         roll = rng.random()
         if roll < 0.05:

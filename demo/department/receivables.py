@@ -13,6 +13,8 @@ from .customers import HISTORY_MONTHS, SEED, Profile
 from ._common import bulk_made
 
 HUNDRED = Decimal("100")
+MAX_LIMIT = 40_000_000  # trade credit: the largest customers' limits stay within the policy's (no one name dominates)
+INVOICES_A_MONTH = {"micro": 1, "small": 2, "medium": 3, "large": 4}
 
 
 def _money(value: float, step: int = 100) -> Decimal:
@@ -28,7 +30,7 @@ def write_facilities(profs: list[Profile], users, today: dt.date, grades: dict[i
     for p in profs:
         if p.status != "active" or p.pk not in grades or rng.random() > 0.78:
             continue
-        limit = _money(p.revenue * rng.uniform(0.03, 0.1), 100_000)
+        limit = _money(min(p.revenue * rng.uniform(0.03, 0.1), MAX_LIMIT * rng.uniform(0.6, 1)), 100_000)
         start = today - dt.timedelta(days=rng.randint(40, 720))
         term = 12 if (today - start).days < 300 else rng.choice([24, 36])
         expiry = _add_months(start, term)
@@ -82,23 +84,28 @@ def write_invoices(profs: list[Profile], users, today: dt.date) -> None:
         if p.status == "prospect":
             continue
         last_month = _add_months(today.replace(day=1), -9) if p.status == "closed" else today
-        if p.facility:
-            scale = float(p.facility["limit"]) * 0.22
+        per_month = INVOICES_A_MONTH[p.size]
+        if p.facility:  # about half the limit used on average
+            scale = float(p.facility["limit"]) * 0.3 / per_month
         else:
-            scale = p.revenue / 400
+            scale = min(p.revenue / 300, MAX_LIMIT / 10) / per_month
         month, k = first_month, 0
         while month <= last_month:
-            for extra in range(2 if p.size in ("medium", "large") and rng.random() < 0.5 else 1):
+            for _n in range(per_month):
                 issue = month + dt.timedelta(days=rng.randint(2, 26))
+                if p.health((today - issue).days / 30.4) < 0.3 and rng.random() < 0.6:
+                    continue  # deliveries to a weak customer are held back (order holds, deposits)
                 if issue > today - dt.timedelta(days=2):
                     continue
                 term = rng.choice([30, 30, 45, 60, 60, 90] if p.health(0) > 0.4 else [30, 30, 45])
                 due = issue + dt.timedelta(days=term)
                 months_ago = (today - issue).days / 30.4
                 amount = _money(scale * rng.uniform(0.5, 1.5))
-                delay = _delay(rng, p.health(months_ago))
+                # The generator's habits by health, a little kinder: a department that lends to the weak has
+                # stopped most of them (suspended, no new invoices), so fewer invoices reach them.
+                delay = _delay(rng, p.health(months_ago) + 0.1)
                 if delay is None and (p.health(0) > 0.3 or months_ago > 15) and rng.random() < 0.85:
-                    delay = rng.randint(60, 240)  # paid at last, very late: only the weak leave debts for good
+                    delay = rng.randint(30, 150)  # paid at last, very late: only the weak leave debts for good
                 paid_on = None if delay is None else due + dt.timedelta(days=delay)
                 if p.status == "closed" and paid_on is None:
                     paid_on = due + dt.timedelta(days=rng.randint(0, 20))
