@@ -60,6 +60,7 @@ class Profile:
     revenue: float
     health_start: float
     health_end: float
+    word: str = ""  # the brand in the name (a group's members carry their parent's)
     group: int | None = None
     relation: str = ""
     pk: int | None = None
@@ -110,7 +111,7 @@ def profiles() -> list[Profile]:
         elif roll < 0.07:
             status = "closed"
         result.append(Profile(
-            index=index, key=f"dept_{index:03d}", name=name, name_en=name_en,
+            index=index, key=f"dept_{index:03d}", name=name, name_en=name_en, word=first,
             code=credit_code(CODE_BASE + index, region), city=city, section=section,
             division=_division(section, rng), size=size, legal_form=_weighted(rng, LEGAL_FORMS), status=status,
             manager="rm" if index % 2 == 0 else "rm2", revenue=low * (high / low) ** rng.random(),
@@ -122,8 +123,24 @@ def profiles() -> list[Profile]:
         for k, member in enumerate(members):
             member.group = number
             member.relation = "parent" if k == 0 else rng.choice(["subsidiary", "subsidiary", "common_control"])
+            if k:  # a member of the group carries the parent's brand
+                _rename(member, members[0].word, names)
         position += 13
     return result
+
+
+def _rename(member: Profile, word: str, names: set[str]) -> None:
+    trade, trade_en = NAME_TRADES[member.section], TRADE_EN[member.section]
+    city, city_en = member.city, CITY_EN[member.city]
+    choices = [(f"{city}{word}{trade}有限公司", f"{city_en} {WORD_EN[word]} {trade_en} Co., Ltd.")]
+    choices += [(f"{city}{word}{other}{trade}有限公司", f"{city_en} {WORD_EN[word]} {WORD_EN[other]} {trade_en} Co., Ltd.")
+                for other in [member.word, *NAME_WORDS] if other != word]
+    for name, name_en in choices:
+        if name not in names:
+            names.discard(member.name)
+            names.add(name)
+            member.name, member.name_en, member.word = name, name_en, word
+            return
 
 
 def write_customers(profs: list[Profile], users, today: dt.date) -> None:
