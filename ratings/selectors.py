@@ -300,7 +300,7 @@ def qualitative_codes(definition: dict) -> list[str]:
 
 def work_queue_querysets(user) -> dict:
     """The work queue as querysets (see ``work_queue_for``); only the parts the user may act on."""
-    base = Rating.objects.visible_to(user).select_related("customer", "model")
+    base = Rating.objects.visible_to(user).select_related("customer", "model", "created_by")
     queues = {}
     if not (user and user.is_authenticated):
         return queues

@@ -101,6 +101,7 @@ def work_cases(profs: list[Profile], users, today: dt.date) -> None:
     """Collection cases of customers long overdue, through the services on the days they happened."""
     from collection import services
     from collection.models import CollectionCase, Invoice
+    from customers.models import Customer
 
     rng = random.Random(SEED + 8)
     collector = users["collector"]
@@ -119,8 +120,6 @@ def work_cases(profs: list[Profile], users, today: dt.date) -> None:
         opened = min(opened, today - dt.timedelta(days=8))
         try:
             with clock.frozen(opened):
-                from customers.models import Customer
-
                 case = services.case_open(actor=collector, customer=Customer.objects.get(pk=customer.pk),
                                           assigned_to=collector)
                 case = services.case_start(actor=collector, case=case)
