@@ -1,7 +1,8 @@
 """Demo data of the monitoring app for ``manage.py load_demo`` (idempotent).
 
 Runs the rule evaluation once and the month-end classification and provisions (the previous month end
-and the current one, so the comparison page has two months), as the system user through the services;
+and the current one, so the comparison page has two months; a month end already run is left as it is, e.g.
+the months the demo's department wrote as they were), as the system user through the services;
 puts one customer on the watchlist and leaves one reclassification waiting for an approver.
 """
 import datetime as dt
@@ -10,7 +11,7 @@ from accounts.system import system_user
 from creditportal.core import clock
 
 from . import services
-from .models import AssetClassification, ClassificationStatus, WatchlistEntry
+from .models import AssetClassification, ClassificationStatus, ProvisionRun, WatchlistEntry
 
 
 def load(context):
@@ -24,7 +25,9 @@ def load(context):
     current = services.default_period(today)
     previous = current.replace(day=1) - dt.timedelta(days=1)
     for period in (previous, current):
-        services.provision_run(actor=system, period=period)
+        # a month end run once stays as it is (the demo's department writes its months as they were then)
+        if not ProvisionRun.objects.filter(period=period).exists():
+            services.provision_run(actor=system, period=period)
 
     customers = context.get("customers") or {}
     analyst = users.get("analyst")

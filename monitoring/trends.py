@@ -77,7 +77,9 @@ def _breakdown(queryset, period: dt.date, dimension: str) -> list[dict]:
 def portfolio_trend(user, *, months: int = 24, end: dt.date | None = None, dimension: str = "manager") -> dict:
     """The monthly series and the latest month's breakdown (see the module docstring)."""
     end = end or clock.today()
-    total = end.year * 12 + (end.month - 1) - (months - 1)
+    # ``months`` month ends up to the last one ended by ``end`` (the month under way has no month end yet)
+    last = end if (end + dt.timedelta(days=1)).day == 1 else end.replace(day=1) - dt.timedelta(days=1)
+    total = last.year * 12 + (last.month - 1) - (months - 1)
     start = dt.date(total // 12, total % 12 + 1, 1)
     visible = AssetClassification.objects.visible_to(user).filter(period__gte=start, period__lte=end)
     rows = list(visible.values("period")

@@ -13,7 +13,7 @@ def test_demo_has_month_end_snapshots_and_runs(settings, tmp_path):
     from provisions.models import AgingSnapshot, EclRun, RunState, ScenarioSet
 
     settings.MEDIA_ROOT = str(tmp_path)
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     assert AgingSnapshot.objects.count() >= 24
     assert all(services.snapshot_verify(s) for s in AgingSnapshot.objects.all()[:3])
     assert ScenarioSet.objects.filter(state="active").count() == 1
@@ -43,5 +43,5 @@ def test_demo_has_month_end_snapshots_and_runs(settings, tmp_path):
     assert home_panels(users.get(username="riskadmin")) == []
     assert home_panels(users.get(username="rm")) == []
     counts = (AgingSnapshot.objects.count(), EclRun.objects.count())
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     assert (AgingSnapshot.objects.count(), EclRun.objects.count()) == counts

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_nightly_batch_on_the_demo_proposes_plausible_changes(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     batch = services.batch_start(actor=system_user(), in_worker=False)
     services.batch_run(batch_id=batch.pk)
     proposals = {r.customer.name_en or r.customer.name: r

@@ -36,7 +36,7 @@ def hostile(settings, tmp_path):
     from customers.models import Customer
 
     settings.MEDIA_ROOT = str(tmp_path)
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     for i, pk in enumerate(Customer.objects.order_by("pk").values_list("pk", flat=True)):
         # test set-up written around the services on purpose: the data an attacker would have typed in
         Customer.objects.filter(pk=pk).update(name=f"{HOSTILE[i % len(HOSTILE)]} {i}")

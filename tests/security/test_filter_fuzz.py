@@ -37,7 +37,7 @@ def demo(settings, tmp_path):
 
     settings.MEDIA_ROOT = str(tmp_path)
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     return {u.username: u for u in get_user_model().objects.filter(username__in=ROLES)}
 
 

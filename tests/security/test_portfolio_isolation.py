@@ -20,7 +20,7 @@ DETAIL = re.compile(r"^/api/v1/[a-z-]+/\{id\}/(?:[a-z-]+/)?$")
 @pytest.fixture
 def demo(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -27,7 +27,7 @@ def demo(settings, tmp_path):
     from customers.models import Customer
 
     settings.MEDIA_ROOT = str(tmp_path)
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--small", stdout=io.StringIO())
     users = get_user_model().objects
     rm, rm2 = users.get(username="rm"), users.get(username="rm2")
     mine = Customer.objects.filter(relationship_manager=rm).order_by("pk")
