@@ -58,8 +58,17 @@ class WorkspaceView(PortalListView):
         search = self.SEARCHES.get(self.what, selectors.search_ratings)
         return search(self.request.user, **filters)
 
+    def filter_errors(self) -> dict:
+        """A refused value (a person who is no user, a date out of range) is named on the page."""
+        if not self.form.is_bound:
+            return {}
+        return {name: [str(m) for m in msgs] for name, msgs in self.form.errors.items()}
+
     def get_context_data(self, **kwargs):
+        from creditportal.core.lists import prepare_filter_form
+
         context = super().get_context_data(**kwargs)
+        prepare_filter_form(self.form)
         user, rows = self.request.user, context["object_list"]
         stored = {}
         if self.what == WorkspaceSearchForm.RATINGS:
