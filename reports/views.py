@@ -215,7 +215,7 @@ class BatchListView(PortalListView):
         Column("start", gettext_lazy("From"), "period_start", kind="date"),
         Column("end", gettext_lazy("Until"), "period_end", kind="date"),
         Column("language", gettext_lazy("Language"), "get_language_display"),
-        Column("requested_by", gettext_lazy("Requested by"), "requested_by.username"),
+        Column("requested_by", gettext_lazy("Requested by"), "requested_by", kind="person"),
         Column("status", gettext_lazy("Status"), "get_status_display"),
     ]
 

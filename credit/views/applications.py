@@ -66,7 +66,7 @@ class ApplicationListView(PortalListView):
         Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
         Column("term", gettext_lazy("Term (months)"), "term_months", sort="term_months", kind="number"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
-        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
+        Column("made_by", gettext_lazy("Made by"), "created_by", kind="person", sort="created_by__username"),
         Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
     ]
 

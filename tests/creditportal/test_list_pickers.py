@@ -83,3 +83,22 @@ def test_report_search_picks_a_person(users, client_for, book):
 
 def test_report_search_refused_to_those_without_the_right(users, client_for):
     assert client_for(users["collector"]).get("/reports/").status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_name_people_by_name(users, client_for, book, fmt):
+    """Issue 21: lists name people by name, not login, in their files too."""
+    import io
+
+    users["rm"].first_name, users["rm"].last_name = "小明", "王"
+    users["rm"].save()
+    response = client_for(users["analyst"]).get("/credit/applications/", {"export": fmt})
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if fmt == "xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        cells = [cell.value for row in sheet.iter_rows() for cell in row]
+    else:
+        cells = content.decode("utf-8-sig").replace("\r", "").replace("\n", ",").split(",")
+    assert "王小明" in cells and "rm" not in cells  # (rm2 has no name recorded: the login stands in)
