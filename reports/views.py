@@ -62,7 +62,9 @@ class WorkspaceView(PortalListView):
         """A refused value (a person who is no user, a date out of range) is named on the page."""
         if not self.form.is_bound:
             return {}
-        return {name: [str(m) for m in msgs] for name, msgs in self.form.errors.items()}
+        fields = self.form.fields
+        return {str(fields[name].label) if name in fields else name: [str(m) for m in msgs]
+                for name, msgs in self.form.errors.items()}
 
     def get_context_data(self, **kwargs):
         from creditportal.core.lists import prepare_filter_form

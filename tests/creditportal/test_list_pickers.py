@@ -79,6 +79,12 @@ def test_report_search_picks_a_person(users, client_for, book):
     # a login typed by hand is no person: the field is marked and the page says the filter was ignored
     html = client.get("/reports/", {"what": "decisions", "user": "approver1"}).content.decode()
     assert 'aria-invalid="true"' in html and "user" in html
+    # a routing decision's reasons read as words, never as their codes
+    Decision.objects.create(application=book["mine_app"], actor=users["analyst"], action="route", level=1,
+                            comment="amount")
+    html = client.get("/reports/", {"what": "decisions", "user": users["analyst"].pk},
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "the amount with the group" in html and ">amount<" not in html
 
 
 def test_report_search_refused_to_those_without_the_right(users, client_for):
