@@ -4,5 +4,5 @@ from creditportal.core.navigation import MenuGroup, MenuItem
 
 MENU = [
     MenuGroup(_("Audit"), [MenuItem(_("Audit trail"), "audit:event_list", "audit.view_auditevent"),
-                           MenuItem(_("Verify the audit trail"), "audit:chain", "audit.view_auditevent")], order=90),
+                           MenuItem(_("Verify the audit trail"), "audit:chain", "audit.view_auditevent")], order=90, within="reports"),
 ]

@@ -14,5 +14,5 @@ MENU = [
         MenuItem(_("Write-offs"), "collection:writeoff_list", "collection.view_writeoff"),
         MenuItem(_("Dunning policies"), "collection:policy_list", "collection.view_dunningpolicy"),
         MenuItem(_("Dunning policies by grade"), "collection:dunning_grades", "collection.view_dunningpolicy"),
-    ], order=50),
+    ], order=50, key="collection"),
 ]

@@ -4,10 +4,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from creditportal.core.filters import IdFilter, PlausibleDateFilter
-
 from accounts.pickers import UserPickerFilter
 from creditportal.core.filters import PlausibleDateFilter
+from customers.pickers import CustomerPickerFilter
 
 from .models import CreditApplication, CreditPolicy, CustomerHold, Facility, GroupLimit
 
@@ -20,7 +19,7 @@ def _customer_search(queryset, name, value):
 
 
 class ApplicationFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
+    customer = CustomerPickerFilter()
     status = django_filters.ChoiceFilter(choices=CreditApplication.Status.choices, label=_("Status"),
                                          empty_label=_("All statuses"))
     application_type = django_filters.ChoiceFilter(choices=CreditApplication.Type.choices, label=_("Type"))
@@ -31,11 +30,21 @@ class ApplicationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CreditApplication
-        fields = ["search", "status", "application_type", "product", "made_by", "created_from", "created_to"]
+        fields = ["customer", "status", "application_type", "product", "made_by", "created_from", "created_to"]
+
+
+class ApplicationApiFilterSet(django_filters.FilterSet):
+    """The API's application filters: the customer is one the caller may see (another portfolio's id: 400)."""
+
+    customer = CustomerPickerFilter()
+
+    class Meta:
+        model = CreditApplication
+        fields = ["status", "customer", "application_type", "product"]
 
 
 class FacilityFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
+    customer = CustomerPickerFilter()
     status = django_filters.ChoiceFilter(choices=Facility.Status.choices, label=_("Status"),
                                          empty_label=_("All statuses"))
     product = django_filters.ChoiceFilter(choices=CreditApplication.Product.choices, label=_("Product"))
@@ -43,7 +52,17 @@ class FacilityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Facility
-        fields = ["search", "status", "product", "expires_before"]
+        fields = ["customer", "status", "product", "expires_before"]
+
+
+class FacilityApiFilterSet(django_filters.FilterSet):
+    """The API's facility filters: the customer is one the caller may see (another portfolio's id: 400)."""
+
+    customer = CustomerPickerFilter()
+
+    class Meta:
+        model = Facility
+        fields = ["status", "customer", "currency"]
 
 
 class PolicyFilterSet(django_filters.FilterSet):
@@ -67,11 +86,11 @@ class GroupLimitFilterSet(django_filters.FilterSet):
 class HoldFilterSet(django_filters.FilterSet):
     """Order holds (the page and the API)."""
 
-    search = django_filters.CharFilter(method=_customer_search, label=_("Customer"))
+    search = django_filters.CharFilter(method=_customer_search, label=_("Search"))
     status = django_filters.ChoiceFilter(choices=CustomerHold.Status.choices, label=_("Status"),
                                          empty_label=_("All statuses"))
     since_from = PlausibleDateFilter(field_name="since", lookup_expr="gte", label=_("Held from"))
-    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    customer = CustomerPickerFilter()
 
     class Meta:
         model = CustomerHold

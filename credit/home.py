@@ -29,7 +29,7 @@ def security_table_panels(user):
              "credit:recovery_table", "credit:recovery_change_detail")):
         if access.has(user, permission):
             panels += pending_panel(user, model, title=title, url=reverse(url),
-                                    label=lambda c: _("proposed by %(user)s") % {"user": c.proposed_by.username},
+                                    label=lambda c: _("proposed by %(user)s") % {"user": person(c.proposed_by)},
                                     item_url=lambda c, detail=detail: reverse(detail, args=[c.pk]))
     return panels
 

@@ -15,5 +15,5 @@ MENU = [
         MenuItem(_("New credit policy"), "credit:policy_create", "credit.add_creditpolicy"),
         MenuItem(_("Collateral haircuts"), "credit:haircut_table", "credit.view_collateralhaircut"),
         MenuItem(_("Guarantor recovery factors"), "credit:recovery_table", "credit.view_recoveryfactor"),
-    ], order=30),
+    ], order=30, key="credit"),
 ]

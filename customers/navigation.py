@@ -7,5 +7,5 @@ MENU = [
         MenuItem(_("Customer list"), "customers:customer_list", "customers.view_customer"),
         MenuItem(_("New customer"), "customers:customer_create", "customers.add_customer"),
         MenuItem(_("Groups of related companies"), "customers:group_list", "customers.view_customergroup"),
-    ], order=10),
+    ], order=10, key="customers"),
 ]

@@ -48,7 +48,7 @@ class CustomerListView(PortalListView):
         Column("industry", gettext_lazy("Industry"), "get_industry_section_display", sort="industry_section"),
         Column("size", gettext_lazy("Size"), "get_size_display", sort="size"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
-        Column("manager", gettext_lazy("Manager"), "relationship_manager.username",
+        Column("manager", gettext_lazy("Manager"), "relationship_manager", kind="person",
                sort="relationship_manager__username"),
         Column("group", gettext_lazy("Group"), "group.name", sort="group__name"),
         Column("latest_statement", gettext_lazy("Latest statement"), "latest_period_end", sort="latest_period_end",

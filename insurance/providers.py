@@ -50,7 +50,8 @@ class CoverageInputs:
 
 
 def _money(amount) -> str:
-    return f"{rules.q2(amount):,} {settings.REPORTING_CURRENCY}"
+    """Stored with the policy check as shown everywhere: "CNY 30,000,000.00"."""
+    return f"{settings.REPORTING_CURRENCY} {rules.q2(amount):,}"
 
 
 class UninsuredCapCheck:

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, clock
+from creditportal.core.formatting import person
 from proposals.home import pending_panel
 
 from . import selectors
@@ -76,11 +77,11 @@ def home_panels(user):
 
     rates_url = reverse("monitoring:provision_run_list")
     panels += pending_panel(user, ProvisionRateChange, title=_("Provision rates awaiting my approval"), url=rates_url,
-                            label=lambda c: _("proposed by %(user)s") % {"user": c.proposed_by.username},
+                            label=lambda c: _("proposed by %(user)s") % {"user": person(c.proposed_by)},
                             item_url=lambda c: reverse("monitoring:provision_rates_change_detail", args=[c.pk]))
     panels += pending_panel(user, WarningRuleChange, title=_("Warning rules awaiting my approval"),
                             url=reverse("monitoring:rule_list"),
                             label=lambda c: _("%(kind)s %(code)s, proposed by %(user)s") % {
-                                "kind": c.get_kind_display(), "code": c.code, "user": c.proposed_by.username},
+                                "kind": c.get_kind_display(), "code": c.code, "user": person(c.proposed_by)},
                             item_url=lambda c: reverse("monitoring:rule_change_detail", args=[c.pk]))
     return panels

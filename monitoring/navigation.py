@@ -11,5 +11,5 @@ MENU = [
         MenuItem(_("Asset classification"), "monitoring:classification_list", "monitoring.view_assetclassification"),
         MenuItem(_("Provisions"), "monitoring:provision_run_list", "monitoring.view_provisionrun"),
         MenuItem(_("Warning rules"), "monitoring:rule_list", "monitoring.view_warningrule"),
-    ], order=60),
+    ], order=60, key="monitoring"),
 ]

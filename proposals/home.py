@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import clock
+from creditportal.core.formatting import person
 
 from . import registry, services
 from .models import Proposal
@@ -25,7 +26,7 @@ def pending_panel(user, model, *, title, url, label=None, item_url=None):
     return [{
         "title": title, "count": len(rows), "url": url,
         "items": [{"label": label(c) if label else _("%(change)s, proposed by %(user)s") % {
-                       "change": registry.kind_of(c).title(c), "user": c.proposed_by.username},
+                       "change": registry.kind_of(c).title(c), "user": person(c.proposed_by)},
                    "url": item_url(c) if item_url else reverse("proposals:detail", args=[c.pk]),
                    "age_days": (today - timezone.localdate(c.proposed_at)).days} for c in rows[:10]],
     }]

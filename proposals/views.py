@@ -150,9 +150,9 @@ class ProposalListView(PortalListView):
         Column("id", "#", "pk", sort="id", kind="number"),
         Column("change", gettext_lazy("Change"), _change_title),
         Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
-        Column("proposed_by", gettext_lazy("Proposed by"), "proposed_by.username", sort="proposed_by__username"),
+        Column("proposed_by", gettext_lazy("Proposed by"), "proposed_by", kind="person", sort="proposed_by__username"),
         Column("proposed", pgettext_lazy("time", "Proposed"), "proposed_at", sort="proposed_at", kind="date"),
-        Column("decided_by", gettext_lazy("Decided by"), "decided_by.username"),
+        Column("decided_by", gettext_lazy("Decided by"), "decided_by", kind="person"),
     ]
 
     def base_queryset(self):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, clock
+from creditportal.core.formatting import person
 from proposals.home import pending_panel
 
 from .models import EclRun, RunState, ScenarioChange
@@ -27,12 +28,12 @@ def home_panels(user):
         panels += _panel(_("ECL runs awaiting my approval"), reverse("provisions:run_list") + "?state=proposed", runs,
                          lambda r: _("Month end %(month)s, allowance %(amount)s, proposed by %(user)s") % {
                              "month": f"{r.period:%Y-%m-%d}", "amount": f"{r.currency} {r.total_allowance:,.2f}",
-                             "user": r.proposed_by.get_full_name() or r.proposed_by.username},
+                             "user": person(r.proposed_by)},
                          lambda r: reverse("provisions:run_detail", args=[r.pk]))
     panels += pending_panel(user, ScenarioChange, title=_("Forward-looking scenarios awaiting my approval"),
                             url=reverse("provisions:scenario_list"),
                             label=lambda c: _("%(name)s, proposed by %(user)s") % {
                                 "name": c.values.get("name", ""),
-                                "user": c.proposed_by.get_full_name() or c.proposed_by.username},
+                                "user": person(c.proposed_by)},
                             item_url=lambda c: reverse("provisions:scenario_change_detail", args=[c.pk]))
     return panels

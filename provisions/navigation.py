@@ -8,5 +8,5 @@ MENU = [
         MenuItem(_("Aging snapshots"), "provisions:snapshot_list", "provisions.view_agingsnapshot"),
         MenuItem(_("Forward-looking scenarios"), "provisions:scenario_list", "provisions.view_scenarioset"),
         MenuItem(_("Impaired customers"), "provisions:assessment_list", "provisions.view_impairedassessment"),
-    ], order=65),
+    ], order=65, within="monitoring"),
 ]

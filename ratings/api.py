@@ -13,6 +13,7 @@ from creditportal.core.api import referenced_object
 from customers.models import Customer
 
 from . import services
+from .filtersets import RatingApiFilterSet
 from .models import ExpertScore, Rating, RatingFactor, RatingModel, RatingScale, ScaleGrade
 
 
@@ -213,7 +214,7 @@ class RatingOverrideSerializer(serializers.Serializer):
 
 class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RatingSerializer
-    filterset_fields = ["customer", "state", "grade", "letter"]
+    filterset_class = RatingApiFilterSet
     action_permissions = {
         "list": "ratings.view_rating", "retrieve": "ratings.view_rating", "create": "ratings.add_rating",
         "submit": "ratings.submit_rating", "approve": "ratings.approve_rating", "return_": "ratings.approve_rating",

@@ -1,16 +1,16 @@
 """Filters of the rating list page (the same query string filters the page and its CSV/XLSX export)."""
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.pickers import UserPickerFilter
 from creditportal.core.filters import PlausibleDateFilter
+from customers.pickers import CustomerPickerFilter
 
 from .models import Rating, RatingState
 
 
 class RatingFilterSet(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label=_("Customer"))
+    customer = CustomerPickerFilter()
     state = django_filters.ChoiceFilter(choices=RatingState.choices, label=_("State"), empty_label=_("every state"))
     grade = django_filters.CharFilter(field_name="grade", lookup_expr="iexact", label=_("Grade"))
     made_by = UserPickerFilter(field_name="created_by", active_only=False, label=_("Made by"))
@@ -19,10 +19,14 @@ class RatingFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Rating
-        fields = ["search", "state", "grade", "made_by", "approved_from", "approved_to"]
+        fields = ["customer", "state", "grade", "made_by", "approved_from", "approved_to"]
 
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(customer__name__icontains=value) | Q(customer__credit_code__icontains=value))
+
+class RatingApiFilterSet(django_filters.FilterSet):
+    """The API's rating filters: the customer is one the caller may see (another portfolio's id: 400)."""
+
+    customer = CustomerPickerFilter()
+
+    class Meta:
+        model = Rating
+        fields = ["customer", "state", "grade", "letter"]

@@ -10,5 +10,5 @@ MENU = [
         MenuItem(_("Rating scales"), "ratings:scale_list", "ratings.view_ratingscale"),
         MenuItem(_("Ratings policy"), "ratings:policy", "ratings.change_ratingspolicy"),
         MenuItem(_("Re-rating batches"), "ratings:batch_list", "ratings.view_ratingbatch"),
-    ], order=20),
+    ], order=20, key="ratings"),
 ]

@@ -457,11 +457,19 @@ FACTOR_STATUS_NOTES = {
 
 
 def factor_value_label(factor: dict):
-    """A factor's value as a page shows it: the label of a customer's size instead of its code."""
-    if factor.get("source") == "customer.size":
+    """A factor's value as a page shows it: the label of a customer's size instead of its code, a percentage
+    ratio as a percentage ("52.00%", as the inputs and the report show it, never "0.5200")."""
+    source = factor.get("source") or ""
+    if source == "customer.size":
         from customers.models import CustomerSize
 
         return dict(CustomerSize.choices).get(factor.get("value"), factor.get("value"))
+    if source.startswith("ratios."):
+        from creditportal.core.formatting import percent
+        from customers.rules import RATIO_KINDS
+
+        if RATIO_KINDS.get(source.removeprefix("ratios.")) == "percent" and factor.get("value") not in (None, ""):
+            return percent(factor.get("value"), 2)
     return factor.get("value")
 
 
@@ -512,16 +520,24 @@ WORKFLOW_STEPS = {
 
 
 def workflow_of(rating) -> list[dict]:
-    """Every step of ``rating``'s approval workflow, oldest first, from the audit trail (one query): who, when,
+    """Every step of ``rating``'s approval workflow, oldest first, from the audit trail (two queries): who, when,
     and the note or reason given then. The rating keeps only the latest note; a return's reason would be lost
     on the page once the rating is approved."""
     events = (AuditEvent.objects.filter(object_type="ratings.rating", object_id=str(rating.pk),
                                         action=AuditEvent.Action.TRANSITION, verb__in=list(WORKFLOW_STEPS))
-              .order_by("occurred_at", "id").values("verb", "actor_username", "occurred_at", "after"))
+              .order_by("occurred_at", "id").values("verb", "actor_id", "actor_username", "occurred_at", "after"))
+    events = list(events)
+    from django.contrib.auth import get_user_model
+
+    from creditportal.core.formatting import person
+
+    people = get_user_model().objects.in_bulk({e["actor_id"] for e in events if e["actor_id"]})  # named by name
     steps = []
     for event in events:
         after = event["after"] or {}
         note = after.get("decision_note", "") if event["verb"] in ("return", "reject", "approve") else ""
-        steps.append({"verb": event["verb"], "label": WORKFLOW_STEPS[event["verb"]], "actor": event["actor_username"], "at": event["occurred_at"],
-                      "note": note, "grade": after.get("grade")})
+        actor = people.get(event["actor_id"])
+        steps.append({"verb": event["verb"], "label": WORKFLOW_STEPS[event["verb"]],
+                      "actor": person(actor) if actor is not None else event["actor_username"],
+                      "at": event["occurred_at"], "note": note, "grade": after.get("grade")})
     return steps

@@ -67,7 +67,7 @@ class RatingListView(PortalListView):
         Column("pd", gettext_lazy("Probability of default"), "pd", sort="pd", kind="number"),
         Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
         Column("model", gettext_lazy("Model"), "model.localized_name"),
-        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
+        Column("made_by", gettext_lazy("Made by"), "created_by", kind="person", sort="created_by__username"),
         Column("approved", gettext_lazy("Approval date"), "approved_on", sort="approved_on", kind="date"),
         Column("review", gettext_lazy("Next review"), "review_due", sort="review_due", kind="date"),
         Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
@@ -390,8 +390,8 @@ class ModelListView(PortalListView):
         Column("code", gettext_lazy("Code"), "code"),
         Column("version", gettext_lazy("Version"), "version", kind="number"),
         Column("state", gettext_lazy("State"), "get_state_display"),
-        Column("made_by", gettext_lazy("Made by"), "created_by.username"),
-        Column("activated_by", gettext_lazy("Activated by"), "activated_by.username"),
+        Column("made_by", gettext_lazy("Made by"), "created_by", kind="person"),
+        Column("activated_by", gettext_lazy("Activated by"), "activated_by", kind="person"),
     ]
 
     def base_queryset(self):

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.pickers import person_label, users_of
 from creditportal.core.forms import DateInput, PortalForm
+from creditportal.core.pickers import Picker, PickerChoiceField
 
 from .models import ReportBatch, ReportLanguage
 
@@ -17,12 +19,14 @@ class WorkspaceSearchForm(PortalForm):
     date_from = forms.DateField(label=_("from"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("to"), required=False, widget=DateInput)
     customer = forms.CharField(label=_("customer"), required=False, max_length=200)
-    user = forms.CharField(label=_("user"), required=False, max_length=150)
+    user = PickerChoiceField(label=_("user"), required=False, queryset=users_of().order_by("pk"),
+                             widget=Picker("accounts:pick"))
     outcome = forms.ChoiceField(label=_("outcome"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = [("", _("Any")), *self.outcome_choices()]
+        self.fields["user"].label_from_instance = person_label  # a person by name, never a login typed by hand
 
     def what_value(self) -> str:
         value = (self.data.get("what") if self.is_bound else None) or self.RATINGS
@@ -42,9 +46,11 @@ class WorkspaceSearchForm(PortalForm):
                 + [(f"grade:{g}", _("grade %(grade)s") % {"grade": g}) for g in GRADES])
 
     def filters(self) -> dict:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The valid filters (a refused value is left out and named by the page, ``report_invalid``)."""
+        self.is_valid()
+        data = self.cleaned_data
         return {"date_from": data.get("date_from"), "date_to": data.get("date_to"),
-                "customer": (data.get("customer") or "").strip(), "username": (data.get("user") or "").strip(),
+                "customer": (data.get("customer") or "").strip(), "person": data.get("user"),
                 "outcome": data.get("outcome") or ""}
 
 

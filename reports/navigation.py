@@ -9,5 +9,5 @@ MENU = [
         MenuItem(_("Portfolio reports"), "reports:portfolio_list",
                  ("reports.download_report", "customers.view_all_customers")),
         MenuItem(_("Report batches"), "reports:batch_list", "reports.request_report_batch"),
-    ], order=85),
+    ], order=85, key="reports"),
 ]

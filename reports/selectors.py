@@ -47,7 +47,7 @@ def applications_decided_between(user, start: dt.date, end: dt.date):
 
 # --- The auditor's workspace ----------------------------------------------------------------------
 
-def search_ratings(user, *, date_from=None, date_to=None, customer="", username="", outcome=""):
+def search_ratings(user, *, date_from=None, date_to=None, customer="", person=None, outcome=""):
     """Approved ratings (current and superseded) matching the filters, newest approval first."""
     from ratings.models import Rating
 
@@ -60,9 +60,8 @@ def search_ratings(user, *, date_from=None, date_to=None, customer="", username=
     if customer:
         qs = qs.filter(Q(customer__name__icontains=customer) | Q(customer__name_en__icontains=customer)
                        | Q(customer__credit_code__iexact=customer))
-    if username:
-        qs = qs.filter(Q(approved_by__username__iexact=username) | Q(created_by__username__iexact=username)
-                       | Q(overridden_by__username__iexact=username))
+    if person is not None:
+        qs = qs.filter(Q(approved_by=person) | Q(created_by=person) | Q(overridden_by=person))
     kind, _sep, value = outcome.partition(":")
     if kind == "letter" and value:
         qs = qs.filter(letter=value)
@@ -71,7 +70,7 @@ def search_ratings(user, *, date_from=None, date_to=None, customer="", username=
     return qs.order_by("-approved_on", "-id")
 
 
-def search_applications(user, *, date_from=None, date_to=None, customer="", username="", outcome=""):
+def search_applications(user, *, date_from=None, date_to=None, customer="", person=None, outcome=""):
     from credit.models import CreditApplication
 
     qs = (CreditApplication.objects.visible_to(user).select_related("customer", "created_by")
@@ -83,15 +82,14 @@ def search_applications(user, *, date_from=None, date_to=None, customer="", user
     if customer:
         qs = qs.filter(Q(customer__name__icontains=customer) | Q(customer__name_en__icontains=customer)
                        | Q(customer__credit_code__iexact=customer))
-    if username:
-        qs = qs.filter(Q(created_by__username__iexact=username) | Q(reviewer__username__iexact=username)
-                       | Q(decisions__actor__username__iexact=username)).distinct()
+    if person is not None:
+        qs = qs.filter(Q(created_by=person) | Q(reviewer=person) | Q(decisions__actor=person)).distinct()
     if outcome:
         qs = qs.filter(status=outcome)
     return qs.order_by("-created_at", "-id")
 
 
-def search_decisions(user, *, date_from=None, date_to=None, customer="", username="", outcome=""):
+def search_decisions(user, *, date_from=None, date_to=None, customer="", person=None, outcome=""):
     from credit.models import CreditApplication, Decision
 
     visible = CreditApplication.objects.visible_to(user).values("pk")
@@ -105,8 +103,8 @@ def search_decisions(user, *, date_from=None, date_to=None, customer="", usernam
         qs = qs.filter(Q(application__customer__name__icontains=customer)
                        | Q(application__customer__name_en__icontains=customer)
                        | Q(application__customer__credit_code__iexact=customer))
-    if username:
-        qs = qs.filter(actor__username__iexact=username)
+    if person is not None:
+        qs = qs.filter(actor=person)
     if outcome:
         qs = qs.filter(action=outcome)
     return qs.order_by("-at", "-id")

@@ -58,8 +58,19 @@ class WorkspaceView(PortalListView):
         search = self.SEARCHES.get(self.what, selectors.search_ratings)
         return search(self.request.user, **filters)
 
+    def filter_errors(self) -> dict:
+        """A refused value (a person who is no user, a date out of range) is named on the page."""
+        if not self.form.is_bound:
+            return {}
+        fields = self.form.fields
+        return {str(fields[name].label) if name in fields else name: [str(m) for m in msgs]
+                for name, msgs in self.form.errors.items()}
+
     def get_context_data(self, **kwargs):
+        from creditportal.core.lists import prepare_filter_form
+
         context = super().get_context_data(**kwargs)
+        prepare_filter_form(self.form)
         user, rows = self.request.user, context["object_list"]
         stored = {}
         if self.what == WorkspaceSearchForm.RATINGS:
@@ -206,7 +217,7 @@ class BatchListView(PortalListView):
         Column("start", gettext_lazy("From"), "period_start", kind="date"),
         Column("end", gettext_lazy("Until"), "period_end", kind="date"),
         Column("language", gettext_lazy("Language"), "get_language_display"),
-        Column("requested_by", gettext_lazy("Requested by"), "requested_by.username"),
+        Column("requested_by", gettext_lazy("Requested by"), "requested_by", kind="person"),
         Column("status", gettext_lazy("Status"), "get_status_display"),
     ]
 

@@ -10,5 +10,5 @@ MENU = [
         MenuItem(_("Import outcomes"), "validation:outcome_import", "validation.add_outcomeimport"),
         MenuItem(_("ECL backtest"), "validation:ecl_backtest", "provisions.view_eclrun"),
         MenuItem(_("Default definition"), "validation:default_definition", "validation.change_defaultdefinition"),
-    ], order=80),
+    ], order=80, within="ratings"),
 ]

@@ -35,7 +35,7 @@ class CaseListView(SortedFilteredListView):
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("opened", gettext_lazy("Opened on"), "opened_on", sort="opened_on", kind="date"),
         Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
-        Column("collector", gettext_lazy("Collector"), "assigned_to.username", sort="assigned_to__username"),
+        Column("collector", gettext_lazy("Collector"), "assigned_to", kind="person", sort="assigned_to__username"),
         Column("next", gettext_lazy("Next action"), "next_action_on", sort="next_action_on", kind="date"),
         Column("broken", gettext_lazy("Broken promises"), "broken_promises", sort="broken_promises", kind="number"),
     ]
@@ -216,8 +216,8 @@ class WriteOffListView(SortedFilteredListView):
         Column("customer", gettext_lazy("Customer"), "case.customer.name", sort="case__customer__name"),
         Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
         Column("state", gettext_lazy("State"), "get_state_display", sort="state"),
-        Column("proposed_by", gettext_lazy("Proposed by"), "proposed_by.username"),
-        Column("decided_by", gettext_lazy("Decided by"), "decided_by.username"),
+        Column("proposed_by", gettext_lazy("Proposed by"), "proposed_by", kind="person"),
+        Column("decided_by", gettext_lazy("Decided by"), "decided_by", kind="person"),
         Column("decided_on", gettext_lazy("Decided on"), "decided_on", kind="date"),
         Column("reason", gettext_lazy("Reason"), "reason"),
     ]

@@ -147,7 +147,7 @@ class DunningActionListView(SortedFilteredListView):
         Column("dpd", gettext_lazy("Days past due"), "max_days_past_due", sort="max_days_past_due", kind="number"),
         Column("amount", gettext_lazy("Overdue amount"), "overdue_amount", sort="overdue_amount", kind="money",
                currency="currency"),
-        Column("assigned", gettext_lazy("Assigned to"), "assigned_to.username", sort="assigned_to__username"),
+        Column("assigned", gettext_lazy("Assigned to"), "assigned_to", kind="person", sort="assigned_to__username"),
         Column("outcome", gettext_lazy("Outcome"), "get_outcome_display", sort="outcome"),
     ]
 

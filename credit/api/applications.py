@@ -18,6 +18,7 @@ from customers.models import Customer
 
 from .. import selectors, services
 from ..providers import decision_warnings
+from ..filtersets import ApplicationApiFilterSet
 from ..models import Collateral, Covenant, CovenantBreach, CreditApplication, Decision, Facility, Guarantor
 from ._common import CreditViewSetMixin
 
@@ -167,7 +168,7 @@ def _action_body(name: str, fields: dict):
 
 class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    filterset_fields = ["status", "customer", "application_type", "product"]
+    filterset_class = ApplicationApiFilterSet
     search_fields = ["customer__name", "purpose"]
     ordering_fields = ["created_at", "amount", "status_changed_at"]
     pagination_class = EstimatedCountPagination  # no count of every application per page

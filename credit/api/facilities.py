@@ -16,6 +16,7 @@ from creditportal.core.idempotency import idempotent
 from creditportal.core.money import CURRENCIES
 
 from .. import rules, selectors, services
+from ..filtersets import FacilityApiFilterSet
 from ..models import Facility, Order
 from ._common import CreditViewSetMixin
 from .holds import ORDER_CHECK_SCHEMA, order_check_payload
@@ -76,7 +77,7 @@ def check_payload(check) -> dict:
 
 class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = FacilitySerializer
-    filterset_fields = ["status", "customer", "currency"]
+    filterset_class = FacilityApiFilterSet
     search_fields = ["customer__name"]
     ordering_fields = ["expiry_date", "limit"]
     pagination_class = EstimatedCountPagination

@@ -291,6 +291,16 @@ class CovenantBreach(models.Model):
         return f"{self.covenant} = {self.value}"
 
 
+ROUTE_REASONS = {  # why an application went to its approval levels (a routing decision's comment holds the codes)
+    "amount": _("the amount with the group's exposure"),
+    "grade": _("the rating grade"),
+    "policy_exception": _("a policy exception (the top level decides)"),
+    "decrease": _("a decrease of the limit (one level)"),
+    "no_matrix": _("no authority matrix"),
+    "beyond_matrix": _("beyond the authority matrix"),
+}
+
+
 class Decision(models.Model):
     """One step of an application's timeline: who, when, which level, what, with which comment."""
 
@@ -332,3 +342,13 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.application_id} {self.action} {self.level or ''}"
+
+    def comment_text(self) -> str:
+        """The comment as people read it (the page and the memo): a routing decision's reason codes in words."""
+        from django.utils.translation import gettext
+
+        if self.action == self.Action.ROUTE and self.comment:
+            codes = [c for c in self.comment.split(",") if c]
+            return gettext("Because of %(reasons)s.") % {
+                "reasons": ", ".join(str(ROUTE_REASONS.get(c, c)) for c in codes)}
+        return self.comment

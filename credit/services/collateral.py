@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from creditportal.core import access
 from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.core.formatting import percent
 from creditportal.core.money import to_decimal
 from proposals import registry as proposals_registry
 from proposals import services as proposals
@@ -94,13 +95,18 @@ def _apply_haircut_change(actor, change) -> dict:
     return current_haircuts()
 
 
+def _percent(value):
+    """A stored fraction on the decision page as people read it: "0.4000" → "40%" (none stays none)."""
+    return None if value is None else percent(value, -2)
+
+
 def _haircut_rows(change):
     labels = dict(Collateral.Kind.choices)
     rows = []
     for kind, row in change.values.items():
         previous = change.previous.get(kind) or {}
         rows.append({"field": f"{kind}.haircut", "label": _("%(kind)s: haircut") % {"kind": labels.get(kind, kind)},
-                     "before": previous.get("haircut"), "after": row["haircut"]})
+                     "before": _percent(previous.get("haircut")), "after": _percent(row["haircut"])})
         rows.append({"field": f"{kind}.revaluation_months",
                      "label": _("%(kind)s: revaluation (months)") % {"kind": labels.get(kind, kind)},
                      "before": previous.get("revaluation_months"), "after": row["revaluation_months"]})
@@ -162,8 +168,8 @@ def grade_label(grade: str) -> str:
 
 
 def _recovery_rows(change):
-    return [{"field": grade, "label": grade_label(grade), "before": change.previous.get(grade), "after": value}
-            for grade, value in change.values.items()]
+    return [{"field": grade, "label": grade_label(grade), "before": _percent(change.previous.get(grade)),
+             "after": _percent(value)} for grade, value in change.values.items()]
 
 
 proposals_registry.register(proposals_registry.ChangeKind(

@@ -16,8 +16,6 @@ from .applications import (  # noqa: F401
     ApplicationListView,
     ITEM_FIELDS,
     QueueView,
-    ROUTE_REASONS,
-    decision_rows,
     guarantor_choices,
 )
 from .facilities import (  # noqa: F401

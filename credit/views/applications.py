@@ -66,7 +66,7 @@ class ApplicationListView(PortalListView):
         Column("amount", gettext_lazy("Amount"), "amount", sort="amount", kind="money", currency="currency"),
         Column("term", gettext_lazy("Term (months)"), "term_months", sort="term_months", kind="number"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
-        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
+        Column("made_by", gettext_lazy("Made by"), "created_by", kind="person", sort="created_by__username"),
         Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
     ]
 
@@ -212,27 +212,6 @@ def _visible_application(user, pk):
 
 
 # Why an application needs the levels it was sent to (``rules.required_levels``' reason codes).
-ROUTE_REASONS = {
-    "amount": gettext_lazy("the amount with the group's exposure"),
-    "grade": gettext_lazy("the rating grade"),
-    "policy_exception": gettext_lazy("a policy exception (the top level decides)"),
-    "decrease": gettext_lazy("a decrease of the limit (one level)"),
-    "no_matrix": gettext_lazy("no authority matrix"),
-    "beyond_matrix": gettext_lazy("beyond the authority matrix"),
-}
-
-
-def decision_rows(decisions):
-    """The timeline's decisions; a routing decision's comment (reason codes) is said in words."""
-    for decision in decisions:
-        decision.comment_text = decision.comment
-        if decision.action == Decision.Action.ROUTE and decision.comment:
-            codes = [c for c in decision.comment.split(",") if c]
-            decision.comment_text = _("Because of %(reasons)s.") % {
-                "reasons": ", ".join(str(ROUTE_REASONS.get(c, c)) for c in codes)}
-    return decisions
-
-
 ACTION_LABELS = {
     "submit": gettext_lazy("Submit"), "start_review": gettext_lazy("Start the review"), "recommend": gettext_lazy("Recommend"),
     "approve": gettext_lazy("Approve"), "reject": gettext_lazy("Reject"), "return": gettext_lazy("Return to the manager"), "withdraw": gettext_lazy("Withdraw"),
@@ -260,7 +239,7 @@ class ApplicationDetailView(PortalPermissionMixin, TemplateView):
         warnings = decision_warnings(app.customer) if "approve" in actions else []
         context.update({
             "app": app,
-            "decisions": decision_rows(list(app.decisions.select_related("actor", "on_behalf_of"))),
+            "decisions": list(app.decisions.select_related("actor", "on_behalf_of")),  # comment_text: in words
             "reporting_currency": settings.REPORTING_CURRENCY,
             "security_items": items,
             "guarantee_cycles": cycles_for_page(user, [app.customer_id]),

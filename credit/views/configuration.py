@@ -44,8 +44,8 @@ class PolicyListView(PortalListView):
         Column("effective", gettext_lazy("Effective from"), "effective_from", sort=["effective_from", "version"],
                kind="date"),
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
-        Column("made_by", gettext_lazy("Made by"), "created_by.username", sort="created_by__username"),
-        Column("activated_by", gettext_lazy("Activated by"), "activated_by.username"),
+        Column("made_by", gettext_lazy("Made by"), "created_by", kind="person", sort="created_by__username"),
+        Column("activated_by", gettext_lazy("Activated by"), "activated_by", kind="person"),
     ]
 
     def base_queryset(self):

@@ -59,11 +59,16 @@ def reporting_money(value):
 
 @register.filter
 def percent(value, places=2):
-    """A fraction as a percentage in the active language: 0.003573 → "0.36%"; "—" when there is none."""
+    """A fraction as a percentage in the active language: 0.003573 → "0.36%"; "—" when there is none.
+    Negative ``places`` (like ``floatformat``) keep at most that many decimals and drop trailing zeros: a
+    haircut of 0.4000 with ``-2`` → "40%", 0.125 → "12.5%"."""
     value = _decimal_or_none(value)
     if value is None:
         return EMPTY
-    text = _number(value * 100, int(places))
+    places = int(places)
+    text = _number(value * 100, abs(places))
+    if text is not None and places < 0 and "." in text:
+        text = text.rstrip("0").rstrip(".")
     return EMPTY if text is None else f"{text}%"
 
 

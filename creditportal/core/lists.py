@@ -70,7 +70,8 @@ def export_max_rows() -> int:
 class Column:
     """One column of a list: ``value`` is a dotted path (``customer.name``, ``get_status_display``) or a
     callable taking the row; ``sort`` the ORM field ``?sort=<key>`` orders by; ``kind`` one of
-    ``text``, ``number``, ``date``, ``money`` (``currency`` is then the path of the currency code)."""
+    ``text``, ``number``, ``date``, ``money`` (``currency`` is then the path of the currency code), ``person``
+    (``value`` is the path of a user, written by name)."""
 
     key: str
     label: Any
@@ -104,6 +105,11 @@ class Column:
         """The row's cells for a file: ``file_value`` text and numbers (CSV), or with ``typed`` the values
         themselves (dates stay dates, amounts Decimals) for an XLSX that formats them."""
         convert = xlsx_value if typed else file_value
+        if self.kind == "person":  # a user named as lists name people (``person``), never by login
+            from .formatting import person
+
+            user = self.read(row)
+            return [convert(person(user) if user else "")]
         value = convert(self.read(row))
         if self.kind == "money":
             currency = self.read(row, self.currency) if self.currency else settings.REPORTING_CURRENCY

@@ -39,7 +39,7 @@ class AlertListView(PortalListView):
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
         Column("value", gettext_lazy("Value"), "value", kind="number"),
         Column("last_seen", gettext_lazy("Last seen on"), "last_seen_on", kind="date"),
-        Column("owner", gettext_lazy("Owner"), "owner.username"),
+        Column("owner", gettext_lazy("Owner"), "owner", kind="person"),
         Column("action", gettext_lazy("Recommended action"), "get_recommended_action_display"),
     ]
 

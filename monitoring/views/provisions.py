@@ -31,7 +31,7 @@ class ProvisionRunListView(PortalListView):
         Column("customers", gettext_lazy("Customers"), "customer_count", kind="number"),
         Column("exposure", gettext_lazy("Exposure"), "total_exposure", kind="money", currency="currency"),
         Column("provision", gettext_lazy("Provision"), "total_provision", kind="money", currency="currency"),
-        Column("run_by", gettext_lazy("Run by"), "run_by.username"),
+        Column("run_by", gettext_lazy("Run by"), "run_by", kind="person"),
         Column("run_at", gettext_lazy("Run at"), "run_at", kind="date"),
     ]
 

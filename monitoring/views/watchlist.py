@@ -28,7 +28,7 @@ class WatchlistView(PortalListView):
     columns = [
         Column("customer", gettext_lazy("Customer"), "customer.name", sort="customer__name"),
         Column("reason", gettext_lazy("Reason"), "reason"),
-        Column("owner", gettext_lazy("Owner"), "owner.username", sort="owner__username"),
+        Column("owner", gettext_lazy("Owner"), "owner", kind="person", sort="owner__username"),
         Column("since", gettext_lazy("Since"), "since", sort="since", kind="date"),
         Column("until", gettext_lazy("Until"), "until", sort="until", kind="date"),
         Column("alert", gettext_lazy("From alert"), "alert.pk"),

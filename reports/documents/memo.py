@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -125,7 +126,7 @@ def _guarantee_rows(application, guarantors, policy) -> list[dict]:
         rows.append({"name": str(g), "amount": common.money(g.amount, g.currency),
                      "grade": _("unrated") if grade in ("", "unrated") else grade,
                      "agency": (f"{g.external_agency} {g.external_grade}" if g.external_agency else ""),
-                     "factor": common.plain(row.get("factor"), 2) if row.get("factor") else common.DASH,
+                     "factor": common.percent(row.get("factor"), 1) if row.get("factor") else common.DASH,
                      "counted": common.money(row["counted"], g.currency) if row.get("counted") else common.DASH})
     return rows
 
@@ -177,13 +178,13 @@ def approval_memo_context(application) -> dict:
             "id": application.pk, "status": application.get_status_display(),
             "type": application.get_application_type_display(), "product": application.get_product_display(),
             "amount": common.money(application.amount, application.currency),
-            "amount_reporting": common.amount(application.amount_reporting),
+            "amount_reporting": common.money(application.amount_reporting, settings.REPORTING_CURRENCY),
             "term_months": application.term_months, "purpose": application.purpose,
             "conditions": application.conditions, "created_at": common.date_text(application.created_at),
             "decided_at": common.date_text(application.decided_at), "made_by": common.person(application.created_by),
             "analyst": common.person(application.reviewer), "analyst_opinion": application.analyst_opinion,
             "levels": f"{application.current_level} / {application.required_levels}",
-            "group_exposure": common.amount(application.group_exposure),
+            "group_exposure": common.money(application.group_exposure, settings.REPORTING_CURRENCY),
             "grade_used": application.rating_grade or common.DASH,
             "exception": application.policy_exception, "exception_reason": application.exception_reason,
             "return_reason": application.return_reason,
@@ -220,7 +221,7 @@ def approval_memo_context(application) -> dict:
             "expired": rating.is_expired},
         "decisions": [{"action": d.get_action_display(), "who": common.person(d.actor),
                        "on_behalf_of": common.person(d.on_behalf_of) if d.on_behalf_of_id else "",
-                       "level": d.level, "comment": d.comment, "voided": d.voided,
+                       "level": d.level, "comment": d.comment_text(), "voided": d.voided,
                        "acknowledged": [w.get("text", w.get("code", "")) for w in (d.acknowledged_warnings or [])],
                        "when": common.date_text(d.at)} for d in decisions],
     }

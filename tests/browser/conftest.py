@@ -40,6 +40,25 @@ def page(browser, live_server, settings):
     context.close()
 
 
+# The rows the top bar's parts sit on (brand, each menu group, search, bell, user, language): one row is one line.
+HEADER_ROWS = """() => {
+  const nav = document.querySelector('nav.navbar');
+  const parts = [...nav.querySelectorAll('.navbar-brand, #mainnav > ul > li, #mainnav > form, nav > .container-fluid > form')]
+    .filter(e => e.offsetParent !== null);
+  const rows = [];
+  for (const e of parts) {
+    const r = e.getBoundingClientRect();
+    if (!rows.some(([top, bottom]) => r.top < bottom && r.bottom > top)) rows.push([r.top, r.bottom]);
+  }
+  return {rows: rows.length, height: Math.round(nav.getBoundingClientRect().height)};
+}"""
+
+
+def header_lines(page) -> int:
+    """How many lines the top bar takes (1 when it fits)."""
+    return page.evaluate(HEADER_ROWS)["rows"]
+
+
 def log_in(page, username, password="Secret-pass-123"):
     """Log ``page`` in as ``username`` through the real login form (a fresh session)."""
     page.context.clear_cookies()

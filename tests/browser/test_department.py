@@ -1,5 +1,8 @@
 """Issue 21: every role's pages on the demo portfolio, in Chinese and in English, at 1366 and 1024 px.
 
+The top bar takes one line at 1366 px for every role in both languages (the menu groups, search, bell, user and
+language side by side).
+
 Each demo login signs in through the form, picks its language from the top bar and opens every page its menu
 reaches plus one record of each kind it may see (the list of ``tests/creditportal/test_page_sweep.py``). No page
 scrolls sideways at either width, and a screenshot of each (1366 px, full page) is saved under
@@ -12,7 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
-from tests.browser.conftest import ARTIFACTS, log_in
+from tests.browser.conftest import ARTIFACTS, header_lines, log_in
 from tests.creditportal.test_page_sweep import ROLES, _pages_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -48,6 +51,9 @@ def test_every_role_page_fits_1024_and_1366_and_is_captured(demo, browser, live_
                 with page.expect_navigation():
                     page.select_option("select[name=language]", language)
             assert LANGUAGES[language] in page.content(), (username, language)
+            page.set_viewport_size({"width": 1366, "height": 900})
+            if header_lines(page) != 1:
+                problems.append(f"{username}: the top bar takes {header_lines(page)} lines at 1366px ({language})")
             folder = ARTIFACTS / "department" / language / username
             folder.mkdir(parents=True, exist_ok=True)
             for number, (label, url) in enumerate(_pages_of(user)):

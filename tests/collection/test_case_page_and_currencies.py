@@ -154,4 +154,6 @@ def test_home_panel_promises_show_grouped_amounts(users, customer, make_invoice,
     case = services.case_open(actor=users["collector"], customer=customer)
     services.promise_add(actor=users["collector"], case=case, promised_date=today, amount="38000.00")
     panel = [p for p in home_panels(users["collector"]) if p["items"] and "·" in p["items"][0]["label"]]
-    assert [i["label"] for i in panel[0]["items"]] == [f"{customer.name} · CNY 38,000.00"]
+    item = panel[0]["items"][0]
+    assert item["label"] == f"{customer.name} · promised CNY 38,000.00"
+    assert item["due"] == today and item["overdue"] == D("38000.00") and item["currency"] == "CNY"

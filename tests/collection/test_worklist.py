@@ -86,3 +86,15 @@ def test_the_page_and_the_case_contacts(book, users, client_for):
     case_page = client.get(reverse("collection:case_detail", args=[book["big"].pk])).content.decode()
     assert "李会计" in case_page and "13800000000" in case_page
     assert reverse("reports:statement_of_account", args=[book["big"].customer_id]) in case_page
+
+
+def test_home_queue_items_show_amount_age_and_due_date(book, users, client_for, today):
+    """Issue 21: the collector's home items carry the amount overdue, the age and the due date; the refused
+    role (a relationship manager) has no collector panels."""
+    from creditportal.core import formatting
+
+    html = client_for(users["collector"]).get("/").content.decode()
+    assert "CNY 90,000.00" in html and "CNY 1,000.00" in html  # amounts overdue of the oldest cases
+    assert today.isoformat() in html  # the small case's next action and the promise fall due today
+    assert formatting.money(D("500"), "CNY") in html  # the promised amount
+    assert "Calls due today" not in client_for(users["rm"]).get("/").content.decode()

@@ -239,8 +239,8 @@ def test_application_page_shows_face_factor_and_counted_value(setup, new_applica
                                        "external_grade": "A-", "external_rated_on": "2026-02-01",
                                        "amount": "100000", "currency": "CNY"}])
     page = client_for(setup.users["rm"]).get(reverse("credit:application_detail", args=[app.pk])).content.decode()
-    assert "0.6" in page and "300,000.00" in page              # receivables: 1 − 0.4, 500,000 → 300,000
-    assert "0.9" in page and "90,000.00" in page               # A: 0.90 × 100,000
+    assert "60%" in page and "300,000.00" in page              # receivables: 1 − 0.4, 500,000 → 300,000
+    assert "90%" in page and "90,000.00" in page               # A: 0.90 × 100,000
     assert "S&amp;P A- (2026-02-01) = A" in page
 
 
@@ -332,7 +332,7 @@ def test_the_decision_page_shows_in_force_and_proposed(setup, users, client_for)
         "receivables": {"haircut": "0.45", "revaluation_months": 3}})
     page = client_for(users["riskadmin2"]).get(reverse("credit:haircut_change_detail", args=[change.pk]))
     text = page.content.decode()
-    assert page.status_code == 200 and "Receivables: haircut" in text and "0.4000" in text and "0.4500" in text
+    assert page.status_code == 200 and "Receivables: haircut" in text and "40%" in text and "45%" in text
     assert client_for(users["rm"]).post(reverse("credit:haircut_change_approve", args=[change.pk])).status_code == 403
     client_for(users["riskadmin2"]).post(reverse("credit:haircut_change_reject", args=[change.pk]),
                                          {"note": "Receivables are insured"})

@@ -46,3 +46,20 @@ def test_invoice_list_shows_money_formatted(client, users):
     for language in ("en", "zh-hans"):
         page = client.get(reverse("collection:invoice_list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert "EUR 1,234,567.80" in page
+
+
+def test_a_rate_shows_as_a_percentage_without_trailing_zeros():
+    """Haircuts, recovery and counting factors (issue 21): "40%", never "0.4000"."""
+    from creditportal.core.formatting import percent
+
+    assert percent("0.4000", -2) == "40%"
+    assert percent("0.125", -2) == "12.5%"
+    assert percent("0.95", "-2") == "95%"
+    assert percent("0.3573", 2) == "35.73%"
+    assert percent(None, -2) == "—"
+
+
+@pytest.mark.django_db
+def test_collateral_rates_show_as_percentages_on_the_tables(users, client_for):
+    html = client_for(users["analyst"]).get(reverse("credit:haircut_table")).content.decode()
+    assert "%" in html and "0.4000" not in html and "0.3000" not in html

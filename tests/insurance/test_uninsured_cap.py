@@ -46,8 +46,8 @@ def test_uninsured_exposure_above_the_grade_cap_is_a_policy_exception(setup, cov
     assert (violation["severity"], violation["limit"], violation["actual"]) == ("soft", "400000.00", "460000.00")
     assert app.required_levels == 3  # the exception route: the top level
     facts = {f["label"]: f["value"] for f in app.policy_result["facts"]}
-    assert facts["Insured part after approval"] == "540,000.00 CNY"
-    assert facts["Uninsured part after approval"].startswith("460,000.00 CNY")
+    assert facts["Insured part after approval"] == "CNY 540,000.00"
+    assert facts["Uninsured part after approval"].startswith("CNY 460,000.00")
 
 
 def test_uninsured_exposure_equal_to_the_cap_is_within_the_policy(setup, cover, new_application):
@@ -65,4 +65,4 @@ def test_without_a_cap_nothing_changes_but_the_split_is_shown(setup, cover, new_
     assert not app.policy_exception
     page = client_for(setup.users["analyst"]).get(f"/credit/applications/{app.pk}/")
     assert page.status_code == 200
-    assert "540,000.00 CNY" in page.content.decode()
+    assert "CNY 540,000.00" in page.content.decode()

@@ -172,6 +172,8 @@ def test_the_rating_page_keeps_every_steps_reason(users, scored_rating, client_f
     from ratings import services
 
     rating = scored_rating()
+    users["analyst2"].first_name, users["analyst2"].last_name = "Jing", "Chen"  # named by name, the login else
+    users["analyst2"].save()
     services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
     services.rating_return(actor=users["analyst2"], rating=rating, reason="Check the 2025 statement")
     services.rating_submit(actor=users["analyst"], rating=rating, rationale="经营稳定 / stable business")
@@ -179,10 +181,13 @@ def test_the_rating_page_keeps_every_steps_reason(users, scored_rating, client_f
     page = client_for(users["auditor"]).get(reverse("ratings:rating_detail", args=[rating.pk]),
                                             HTTP_ACCEPT_LANGUAGE="en")
     steps = [(s["verb"], s["actor"], s["note"]) for s in page.context["workflow"]]
-    assert steps == [("submit", "analyst", ""), ("return", "analyst2", "Check the 2025 statement"),
-                     ("submit", "analyst", ""), ("approve", "analyst2", "Statement checked")]
+    assert steps == [("submit", "analyst", ""), ("return", "Jing Chen", "Check the 2025 statement"),
+                     ("submit", "analyst", ""), ("approve", "Jing Chen", "Statement checked")]
     html = page.content.decode()
     assert "Check the 2025 statement" in html and "Returned to the maker" in html and "Statement checked" in html
+    # percentage ratios of the scorecard as percentages (issue 21), as the inputs show them
+    values = {f["code"]: f["value_label"] for f in page.context["factors"]}
+    assert values["debt_to_assets"].endswith("%") and not str(values["current_ratio"]).endswith("%")
 
 
 def test_the_shipped_model_reads_in_the_readers_language(users, scored_rating, client_for):

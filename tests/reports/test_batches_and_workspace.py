@@ -86,7 +86,7 @@ def test_auditor_workspace_shows_no_write_actions(make_customer, users, client_f
         approved_on=dt.date(2026, 8, 1), approved_at=dt.datetime(2026, 8, 1, 3, tzinfo=dt.timezone.utc))
     client = client_for(users["auditor"])
     pages = ["/reports/", "/reports/?what=ratings&outcome=grade:BB&customer=华夏", "/reports/?what=applications",
-             "/reports/?what=decisions&user=approver1", "/reports/stored/", "/reports/portfolio/",
+             f"/reports/?what=decisions&user={users['approver1'].pk}", "/reports/stored/", "/reports/portfolio/",
              "/reports/batches/", "/audit/", "/"]
     for url in pages:
         response = client.get(url)

@@ -72,6 +72,8 @@ def test_approval_memo_has_the_whole_picture(make_customer, users, api_for, tmp_
         application_type="increase", facility=facility, status="approved", created_by=users["rm"],
         reviewer=users["analyst"], rating_grade="A", required_levels=1, current_level=1,
         decided_at=dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc))
+    Decision.objects.create(application=application, action="route", actor=users["analyst"], level=1,
+                            comment="amount,grade")
     Decision.objects.create(application=application, action="approve", actor=users["approver1"], level=1,
                             comment="同意增加额度")
     zh = pdf_text(api_for(users["auditor"]).get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=zh-hans")
@@ -79,8 +81,11 @@ def test_approval_memo_has_the_whole_picture(make_customer, users, api_for, tmp_
     for expected in ("统一社会信用代码", "91310000MA1FL8TQ3X", "人民币伍佰万元整", "3,000,000.00", "2,000,000.00",
                      "财务摘要", "2023-12-31", "2025-12-31", "已审计", "敞口", "签字", "第 1 级审批人"):
         assert expected in zh, expected
+    # the routing reasons in words, amounts in the reporting currency with their code
+    assert "依据" in zh and "amount" not in zh and "CNY 5,000,000.00" in zh
     en = pdf_text(api_for(users["auditor"]).get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=en")
                   .content, tmp_path)
     for expected in ("Unified social credit code", "Current limit", "Financial summary", "Sign-off", "Risk picture"):
         assert expected in en, expected
     assert "人民币" not in en
+    assert "Because of the amount with the group's exposure, the rating grade." in " ".join(en.split())

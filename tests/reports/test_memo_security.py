@@ -25,5 +25,5 @@ def test_memo_shows_face_factor_and_counted_value(make_customer, users, api_for,
     application.save()
     text = pdf_text(api_for(users["auditor"]).get(f"/api/v1/applications/{application.pk}/memo.pdf?lang=en")
                     .content, tmp_path)
-    for expected in ("Guarantee Co", "400,000.00", "Fitch BBB+", "0.80", "320,000.00"):
+    for expected in ("Guarantee Co", "400,000.00", "Fitch BBB+", "80.0%", "320,000.00"):
         assert expected in text, expected
