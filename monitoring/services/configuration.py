@@ -14,6 +14,7 @@ from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import to_decimal
 from proposals import registry as proposals_registry
 from proposals import services as proposals
+from proposals import tables
 
 from .. import rules
 from ..models import (
@@ -197,23 +198,17 @@ def provision_rates_propose(*, actor, rates: dict) -> ProvisionRateChange:
     """Propose new provision rates (four-eyes: they apply when another risk administrator approves them)."""
     access.require(actor, "monitoring.change_provisionrate")
     clean = _clean_rates(rates)
-    current = current_rates()
-    changed = {tier: rate for tier, rate in clean.items() if rate != current.get(tier)}
-    if not changed:
-        raise ValidationFailed(_("These are the rates in force; nothing to change."))
-    return proposals.change_propose(actor=actor, model=ProvisionRateChange, key="provision-rates",
-                                    values={tier: str(rate) for tier, rate in changed.items()},
-                                    previous={tier: str(current.get(tier)) for tier in changed})
+    return tables.table_propose(actor=actor, model=ProvisionRateChange, key="provision-rates", proposed=clean,
+                                current=current_rates(), as_json=str,
+                                unchanged=_("These are the rates in force; nothing to change."))
 
 
 def _apply_rate_change(actor, change) -> dict[str, Decimal]:
     """Put approved provision rates in force (called by ``proposals.services.change_approve``)."""
-    before = {k: str(v) for k, v in current_rates().items()}
-    for tier, rate in change.values.items():
-        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": to_decimal(rate), "updated_by": actor})
-    after = {k: str(v) for k, v in current_rates().items()}
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="monitoring.provisionrate",
-                 object_repr="provision rates", before=before, after=after)
+    tables.table_apply(actor=actor, change=change, read=lambda: {k: str(v) for k, v in current_rates().items()},
+                       write=lambda tier, rate: ProvisionRate.objects.update_or_create(
+                           tier=tier, defaults={"rate": to_decimal(rate), "updated_by": actor}),
+                       object_type="monitoring.provisionrate", object_repr="provision rates")
     return current_rates()
 
 
