@@ -180,20 +180,29 @@ def _invoice(user, number, field="invoice_number"):
     return invoice
 
 
-class NotificationCreateView(ServiceFormView):
+class _InvoiceFormView(ServiceFormView):
+    """A form about an invoice typed by its number (``?invoice=`` fills it in), dated today unless changed."""
+
+    cancel_url = "insurance:claim_list"
+    date_field = ""
+
+    def get_initial(self):
+        return {"invoice_number": self.request.GET.get("invoice", ""), self.date_field: clock.today()}
+
+    def invoice(self, d):
+        return _invoice(self.request.user, d["invoice_number"])
+
+
+class NotificationCreateView(_InvoiceFormView):
     permission_required = "insurance.add_insurernotification"
     form_class = forms.NotificationForm
     title = gettext_lazy("Record a notification to the insurer")
-    cancel_url = "insurance:claim_list"
     success_message = gettext_lazy("Notification recorded.")
-
-    def get_initial(self):
-        return {"invoice_number": self.request.GET.get("invoice", ""), "notified_on": clock.today()}
+    date_field = "notified_on"
 
     def perform(self, d):
-        return services.notification_record(actor=self.request.user, invoice=_invoice(self.request.user,
-                                            d["invoice_number"]), notified_on=d["notified_on"],
-                                            reference=d["reference"], note=d["note"])
+        return services.notification_record(actor=self.request.user, invoice=self.invoice(d),
+                                            notified_on=d["notified_on"], reference=d["reference"], note=d["note"])
 
     def success_url_for(self, item):
         return reverse("customers:customer_detail", args=[item.customer_id]) + "?tab=insurance"
@@ -219,20 +228,16 @@ class ClaimListView(PortalListView):
         return InsuranceClaim.objects.visible_to(self.request.user).select_related("customer", "invoice", "policy")
 
 
-class ClaimCreateView(ServiceFormView):
+class ClaimCreateView(_InvoiceFormView):
     permission_required = "insurance.add_insuranceclaim"
     form_class = forms.ClaimForm
     title = gettext_lazy("File a claim with the insurer")
-    cancel_url = "insurance:claim_list"
     success_message = gettext_lazy("Claim recorded.")
-
-    def get_initial(self):
-        return {"invoice_number": self.request.GET.get("invoice", ""), "filed_on": clock.today()}
+    date_field = "filed_on"
 
     def perform(self, d):
-        return services.claim_file(actor=self.request.user, invoice=_invoice(self.request.user, d["invoice_number"]),
-                                   amount=d["amount"], filed_on=d["filed_on"], reference=d["reference"],
-                                   note=d["note"])
+        return services.claim_file(actor=self.request.user, invoice=self.invoice(d), amount=d["amount"],
+                                   filed_on=d["filed_on"], reference=d["reference"], note=d["note"])
 
     def success_url_for(self, claim):
         return reverse("insurance:claim_list")

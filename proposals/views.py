@@ -134,11 +134,12 @@ def change_pages(route: str, prefix: str, *, namespace: str, model, back, rows_i
 class TableChangePage(PortalPermissionMixin, TemplateView):
     """A table in force with its open proposal (approve / reject inline for another person, posting to the
     kind's ``change_pages``) and, for whoever may change it, the form that proposes a change (POST). The page's
-    template includes ``proposals/_table_change.html``; a subclass gives ``pending``, ``form`` and ``propose``."""
+    template includes ``proposals/_table_change.html``; a subclass gives ``form`` and ``propose``."""
 
     #: the permission to propose (POST); reading takes ``permission_required``
     change_permission = ""
-    #: ``<namespace>:<prefix>`` of the kind's ``change_pages`` (``credit:haircut_change``)
+    #: the table's change model and the ``<namespace>:<prefix>`` of its ``change_pages`` (``credit:haircut_change``)
+    change_model = None
     change_pages = ""
     proposed_message = gettext_lazy("Proposed; it applies once another risk administrator approves it.")
 
@@ -147,7 +148,7 @@ class TableChangePage(PortalPermissionMixin, TemplateView):
 
     def pending(self):
         """The open proposal of the table, or ``None``."""
-        raise NotImplementedError
+        return services.pending(self.change_model).first()
 
     def form(self, data=None):
         raise NotImplementedError

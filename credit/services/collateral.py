@@ -9,10 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.models import AuditEvent
-from audit.services import audit_record
 from creditportal.core import access
-from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.core.errors import ValidationFailed
 from creditportal.core.money import to_decimal
 from proposals import registry as proposals_registry
 from proposals import services as proposals

@@ -5,7 +5,7 @@ from proposals.views import TableChangePage
 
 from .. import security, services
 from ..forms import HaircutTableForm, RecoveryFactorsForm
-from ..models import Collateral
+from ..models import Collateral, CollateralHaircutChange, RecoveryFactorChange
 from ..services.collateral import HAIRCUT_PERMISSION, RECOVERY_PERMISSION, grade_label
 
 
@@ -15,10 +15,7 @@ class HaircutTableView(TableChangePage):
     permission_required = "credit.view_collateralhaircut"
     change_permission = HAIRCUT_PERMISSION
     template_name = "credit/haircut_table.html"
-    change_pages = "credit:haircut_change"
-
-    def pending(self):
-        return services.pending_haircut_change()
+    change_model, change_pages = CollateralHaircutChange, "credit:haircut_change"
 
     def form(self, data=None):
         return HaircutTableForm(data, table=security.current_haircuts())
@@ -39,10 +36,7 @@ class RecoveryTableView(TableChangePage):
     permission_required = "credit.view_recoveryfactor"
     change_permission = RECOVERY_PERMISSION
     template_name = "credit/recovery_table.html"
-    change_pages = "credit:recovery_change"
-
-    def pending(self):
-        return services.pending_recovery_change()
+    change_model, change_pages = RecoveryFactorChange, "credit:recovery_change"
 
     def form(self, data=None):
         grades = security.recovery_grades()

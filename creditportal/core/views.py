@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import get_object_or_404, resolve_url
 from django.views.generic import FormView
 
 from .errors import ServiceError
@@ -54,6 +54,12 @@ class PortalPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
         guarded.view_class = view.view_class
         guarded.view_initkwargs = view.view_initkwargs
         return guarded
+
+
+def visible_or_404(model, user, pk, *related):
+    """The object a page's URL names, among the rows ``user`` may see (``visible_to``), ``related`` joined;
+    404 for another portfolio's object as for a missing one."""
+    return get_object_or_404(model.objects.visible_to(user).select_related(*related), pk=pk)
 
 
 def report_service_error(request, form, error: ServiceError):

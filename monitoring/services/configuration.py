@@ -17,6 +17,7 @@ from proposals import services as proposals
 from proposals import tables
 
 from .. import rules
+from ..selectors import rule_change_rows
 from ..models import (
     Comparison, Metric, ProvisionRate, ProvisionRateChange, RecommendedAction, RuleChangeKind, RULE_CHANGE_FIELDS,
     Severity, Tier, WarningRule, WarningRuleChange,
@@ -141,27 +142,11 @@ def _rule_change_title(change) -> str:
     return f"{change.get_kind_display()}: {change.code}"
 
 
-def _rule_change_rows(change):
-    from ..selectors import rule_change_rows
-
-    return rule_change_rows(change)
-
-
 proposals_registry.register(proposals_registry.ChangeKind(
     slug=WarningRuleChange.change_slug, model=WarningRuleChange, apply=_apply_rule_change,
-    permission=_rule_change_permission, title=_rule_change_title, rows=_rule_change_rows,
+    permission=_rule_change_permission, title=_rule_change_title, rows=rule_change_rows,
     audit_extra=lambda change: {"code": change.code, "rule_id": change.rule_id},
     messages={"open": gettext_lazy("A change of this rule is already waiting for approval.")}))
-
-
-def warning_rule_change_approve(*, actor, change, note="") -> WarningRule:
-    """A second risk administrator puts the proposed rule (or change) in force."""
-    return proposals.change_approve(actor=actor, change=change, note=note)
-
-
-def warning_rule_change_reject(*, actor, change, note="") -> WarningRuleChange:
-    """A second risk administrator turns the proposal down, with the reason; the rules stay as they are."""
-    return proposals.change_reject(actor=actor, change=change, note=note)
 
 
 def current_rates() -> dict[str, Decimal]:
@@ -223,12 +208,3 @@ proposals_registry.register(proposals_registry.ChangeKind(
     permission="monitoring.change_provisionrate", title=lambda change: _("Provision rates"), rows=_rate_change_rows,
     list_url="monitoring:provision_run_list",
     messages={"open": gettext_lazy("A change of the provision rates is already waiting for approval.")}))
-
-
-def provision_rates_approve(*, actor, change, note="") -> dict[str, Decimal]:
-    """A second risk administrator puts the proposed rates in force; they apply from the next run."""
-    return proposals.change_approve(actor=actor, change=change, note=note)
-
-
-def provision_rates_reject(*, actor, change, note="") -> ProvisionRateChange:
-    return proposals.change_reject(actor=actor, change=change, note=note)
