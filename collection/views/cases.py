@@ -56,9 +56,7 @@ class CaseDetailView(PortalPermissionMixin, DetailView):
         context = super().get_context_data(**kwargs)
         case = self.object
         invoices = list(case.invoices.all())
-        policy = services.active_policy()
-        fees = selectors.late_fees([i for i in invoices if i.status == "open"], as_of=clock.today(),
-                                   daily_rate=policy.late_fee_daily_rate) if policy else {}
+        fees = selectors.open_late_fees(invoices, as_of=clock.today())
         pending_writeoff = case.write_offs.filter(state=WriteOffState.PROPOSED).first()
         context.update({
             "invoices": [(i, fees.get(i.pk)) for i in invoices],

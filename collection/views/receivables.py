@@ -68,10 +68,9 @@ class InvoiceDetailView(PortalPermissionMixin, DetailView):
         context["allocations"] = invoice.allocations.select_related("payment")
         context["days_past_due"] = rules.days_past_due(invoice.due_date, clock.today())
         context["term"] = selectors.invoice_terms([invoice])[invoice.pk]
-        policy = services.active_policy()
-        if policy and invoice.status == "open":
-            context["late_fee"] = selectors.late_fees([invoice], as_of=clock.today(),
-                                                      daily_rate=policy.late_fee_daily_rate)[invoice.pk]
+        fees = selectors.open_late_fees([invoice], as_of=clock.today())
+        if invoice.pk in fees:
+            context["late_fee"] = fees[invoice.pk]
         return context
 
 
