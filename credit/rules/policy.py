@@ -106,18 +106,14 @@ def policy_check(
         violations.append(Violation("max_limit", HARD if rule.max_limit_hard else SOFT,
                                     str(rule.max_limit), str(total)))
     share_severity = HARD if rule.share_hard else SOFT
-    if caps_apply and rule.max_equity_share is not None:
-        cap = None if equity is None else q2(max(equity, ZERO) * rule.max_equity_share)
-        if cap is None:
-            violations.append(Violation("equity_unknown", share_severity, str(rule.max_equity_share), ""))
+    for basis, share, name in ((equity, rule.max_equity_share, "equity"), (revenue, rule.max_revenue_share, "revenue")):
+        if not caps_apply or share is None:
+            continue
+        cap = None if basis is None else q2(max(basis, ZERO) * share)
+        if cap is None:  # the share of an unknown figure: the cap cannot be checked
+            violations.append(Violation(f"{name}_unknown", share_severity, str(share), ""))
         elif total > cap:
-            violations.append(Violation("max_equity_share", share_severity, str(cap), str(total)))
-    if caps_apply and rule.max_revenue_share is not None:
-        cap = None if revenue is None else q2(max(revenue, ZERO) * rule.max_revenue_share)
-        if cap is None:
-            violations.append(Violation("revenue_unknown", share_severity, str(rule.max_revenue_share), ""))
-        elif total > cap:
-            violations.append(Violation("max_revenue_share", share_severity, str(cap), str(total)))
+            violations.append(Violation(f"max_{name}_share", share_severity, str(cap), str(total)))
     if rule.max_term_months is not None and term_months > rule.max_term_months:
         violations.append(Violation("max_term", HARD if rule.term_hard else SOFT,
                                     str(rule.max_term_months), str(term_months)))
