@@ -46,6 +46,7 @@ class PolicyProposeView(ServiceFormView):
     title = gettext_lazy("Propose an insurance policy")
     cancel_url = "insurance:policy_list"
     success_message = gettext_lazy("Proposed: it applies when another risk administrator approves it.")
+    success_url_name = "proposals:detail"
 
     def get_initial(self):
         policy = InsurancePolicy.objects.filter(policy_number=self.request.GET.get("number", "")).first()
@@ -56,9 +57,6 @@ class PolicyProposeView(ServiceFormView):
     def perform(self, d):
         return services.policy_propose(actor=self.request.user, **d)
 
-    def success_url_for(self, change):
-        return reverse("proposals:detail", args=[change.pk])
-
 
 class CapsProposeView(ServiceFormView):
     permission_required = "insurance.change_uninsuredcap"
@@ -66,6 +64,7 @@ class CapsProposeView(ServiceFormView):
     title = gettext_lazy("Propose the uninsured exposure caps by grade")
     cancel_url = "insurance:policy_list"
     success_message = gettext_lazy("Proposed: it applies when another risk administrator approves it.")
+    success_url_name = "proposals:detail"
 
     def get_initial(self):
         return {f"cap_{grade}": amount for grade, amount in selectors.uninsured_caps().items()}
@@ -73,9 +72,6 @@ class CapsProposeView(ServiceFormView):
     def perform(self, d):
         return services.uninsured_caps_propose(actor=self.request.user,
                                                caps={grade: d.get(f"cap_{grade}") for grade in GRADES})
-
-    def success_url_for(self, change):
-        return reverse("proposals:detail", args=[change.pk])
 
 
 class BuyerLimitListView(PortalListView):

@@ -79,6 +79,7 @@ class CaseOpenView(ServiceFormView):
     pass_user = True
     title = gettext_lazy("Open a collection case")
     success_message = gettext_lazy("Case opened.")
+    success_url_name = "collection:case_detail"
 
     def get_initial(self):
         return {"customer": self.request.GET.get("customer")}
@@ -86,9 +87,6 @@ class CaseOpenView(ServiceFormView):
     def perform(self, d):
         return services.case_open(actor=self.request.user, customer=d["customer"], assigned_to=d["assigned_to"],
                                   note=d["note"])
-
-    def success_url_for(self, case):
-        return reverse("collection:case_detail", args=[case.pk])
 
 
 class CaseActionView(ObjectFormView):

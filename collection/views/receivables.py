@@ -79,6 +79,7 @@ class InvoiceCreateView(ServiceFormView):
     form_class = forms.InvoiceForm
     pass_user = True
     title = gettext_lazy("New invoice")
+    success_url_name = "collection:invoice_detail"
 
     def perform(self, d):
         return services.invoice_create(actor=self.request.user, customer=d["customer"], number=d["number"],
@@ -88,9 +89,6 @@ class InvoiceCreateView(ServiceFormView):
 
     def get_success_message(self, invoice):
         return _("Invoice %(n)s saved.") % {"n": invoice.number}
-
-    def success_url_for(self, invoice):
-        return reverse("collection:invoice_detail", args=[invoice.pk])
 
 
 class ImportView(ServiceFormView):
