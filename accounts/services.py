@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audited_update
 from creditportal.core import access
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from proposals import registry as proposals_registry
@@ -174,24 +174,15 @@ def user_deactivate(*, actor, user) -> User:
         raise ValidationFailed(_("You cannot deactivate yourself."))
     if user.username == "system":
         raise ValidationFailed(_("The system user cannot be deactivated."))
-    before = _user_state(user)
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+    audited_update(actor, user, verb="deactivate", state=_user_state, is_active=False)
     end_sessions_and_tokens(user)
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, verb="deactivate", before=before,
-                 after=_user_state(user))
     return user
 
 
 @transaction.atomic
 def user_activate(*, actor, user) -> User:
     access.require(actor, "auth.change_user")
-    before = _user_state(user)
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, verb="activate", before=before,
-                 after=_user_state(user))
-    return user
+    return audited_update(actor, user, verb="activate", state=_user_state, is_active=True)
 
 
 def saved_language_of(user) -> str | None:

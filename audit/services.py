@@ -1,8 +1,10 @@
 """Writing the audit trail. Services call ``audit_record`` inside their own transaction."""
-from django.db import models
+from django.db import models, transaction
+from django.utils.translation import gettext as _
 
-from creditportal.core import request_context
+from creditportal.core import access, request_context
 from creditportal.core.canonical import jsonable
+from creditportal.core.errors import NotAllowed
 
 from .models import AuditEvent
 
@@ -68,3 +70,39 @@ def audit_changes(*, actor, obj, before: dict, verb="") -> AuditEvent | None:
         actor=actor, action=AuditEvent.Action.UPDATE, obj=obj, verb=verb,
         before={k: before.get(k) for k in sorted(changed)}, after={k: after[k] for k in sorted(changed)},
     )
+
+
+def audited_transition(actor, obj, transition: str, /, *, verb: str = "", **fields):
+    """Run the django-fsm ``transition`` on ``obj`` (locked by the caller), set ``fields``, save it and record the
+    transition with the object before and after (``verb``: default the transition's name)."""
+    before = snapshot(obj)
+    getattr(obj, transition)()
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save()
+    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=obj, verb=verb or transition, before=before,
+                 after=snapshot(obj))
+    return obj
+
+
+def audited_update(actor, obj, /, *, verb: str = "", state=snapshot, **fields):
+    """Set ``fields`` on ``obj``, save just them and record the update with ``state(obj)`` before and after
+    (``state``: default the whole row)."""
+    before = state(obj)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save(update_fields=list(fields))
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=obj, verb=verb, before=before, after=state(obj))
+    return obj
+
+
+def audited_download(*, actor, obj, permission: str, file, name: str, sha256: str, verb: str = ""):
+    """Open ``file`` (a stored file of ``obj``) for download: the actor needs ``permission`` and must see ``obj``
+    (``visible_to``: another portfolio's is refused); the download is audited."""
+    access.require(actor, permission)
+    if not type(obj).objects.visible_to(actor).filter(pk=obj.pk).exists():
+        raise NotAllowed(_("This customer is not in your portfolio."))
+    with transaction.atomic():
+        audit_record(actor=actor, action=AuditEvent.Action.DOWNLOAD, obj=obj, verb=verb,
+                     after={"file": name, "sha256": sha256})
+    return file.open("rb")

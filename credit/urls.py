@@ -1,6 +1,11 @@
 from django.urls import path
+from django.utils.translation import gettext_lazy
+
+from proposals.views import change_pages
 
 from . import views
+from .models import CollateralHaircutChange, RecoveryFactorChange
+from .services.collateral import HAIRCUT_PERMISSION, RECOVERY_PERMISSION
 from .views import holds as hold_views
 
 app_name = "credit"
@@ -47,23 +52,17 @@ urlpatterns = [
     path("holds/<int:pk>/release/", hold_views.HoldReleaseView.as_view(), name="hold_release"),
 ]
 
-# The security tables (issue 23): haircuts by collateral type, recovery factors by grade, their proposals.
+# The security tables (issue 23): haircuts by collateral type, recovery factors by grade, their proposals
+# (decided on the one decision page of ``proposals``).
 urlpatterns += [
     path("haircuts/", views.HaircutTableView.as_view(), name="haircut_table"),
-    path("haircuts/changes/<int:pk>/", views.HaircutChangeDetailView.as_view(), name="haircut_change_detail"),
-    path("haircuts/changes/<int:pk>/approve/", views.HaircutChangeDecideView.as_view(action="approve"),
-         name="haircut_change_approve"),
-    path("haircuts/changes/<int:pk>/reject/", views.HaircutChangeDecideView.as_view(action="reject"),
-         name="haircut_change_reject"),
-    path("haircuts/changes/<int:pk>/withdraw/", views.HaircutChangeDecideView.as_view(action="withdraw"),
-         name="haircut_change_withdraw"),
+    *change_pages("haircuts/changes/", "haircut_change", namespace=app_name, model=CollateralHaircutChange,
+                  back=("credit:haircut_table", gettext_lazy("Collateral haircuts")), rows_id="haircut-change-rows",
+                  decide_permission=HAIRCUT_PERMISSION, withdraw_permission=HAIRCUT_PERMISSION,
+                  after_url_name="credit:haircut_table"),
     path("recovery-factors/", views.RecoveryTableView.as_view(), name="recovery_table"),
-    path("recovery-factors/changes/<int:pk>/", views.RecoveryChangeDetailView.as_view(),
-         name="recovery_change_detail"),
-    path("recovery-factors/changes/<int:pk>/approve/", views.RecoveryChangeDecideView.as_view(action="approve"),
-         name="recovery_change_approve"),
-    path("recovery-factors/changes/<int:pk>/reject/", views.RecoveryChangeDecideView.as_view(action="reject"),
-         name="recovery_change_reject"),
-    path("recovery-factors/changes/<int:pk>/withdraw/", views.RecoveryChangeDecideView.as_view(action="withdraw"),
-         name="recovery_change_withdraw"),
+    *change_pages("recovery-factors/changes/", "recovery_change", namespace=app_name, model=RecoveryFactorChange,
+                  back=("credit:recovery_table", gettext_lazy("Guarantor recovery factors")),
+                  rows_id="recovery-change-rows", decide_permission=RECOVERY_PERMISSION,
+                  withdraw_permission=RECOVERY_PERMISSION, after_url_name="credit:recovery_table"),
 ]

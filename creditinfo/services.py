@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, audited_download
 from creditportal.core import access, clock
 from creditportal.core.canonical import sha256_of
 from creditportal.core.errors import NotAllowed, ValidationFailed
@@ -141,13 +141,9 @@ def outside_import(*, actor, customer: Customer, uploaded_file, adapter: str = "
 
 def outside_import_open(*, actor, outside_import: OutsideImport):
     """The stored file of an import, for download (audited)."""
-    access.require(actor, "creditinfo.view_outsideimport")
-    if not OutsideImport.objects.visible_to(actor).filter(pk=outside_import.pk).exists():
-        raise NotAllowed(_("This customer is not in your portfolio."))
-    with transaction.atomic():
-        audit_record(actor=actor, action=AuditEvent.Action.DOWNLOAD, obj=outside_import,
-                     after={"file": outside_import.original_name, "sha256": outside_import.file_sha256})
-    return outside_import.file.open("rb")
+    return audited_download(actor=actor, obj=outside_import, permission="creditinfo.view_outsideimport",
+                            file=outside_import.file, name=outside_import.original_name,
+                            sha256=outside_import.file_sha256)
 
 
 @transaction.atomic

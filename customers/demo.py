@@ -5,33 +5,27 @@ Adds ``context["customers"]``: {key: Customer} for the apps loaded after this on
 ``huadong_parent``, ``huadong_cement``, ``huadong_logistics`` (one group), ``jinghua_tech``,
 ``lingnan_food``, ``xibei_energy``, ``haixin_trade``, ``pacific_parts`` (foreign, registered in HK).
 """
+import csv
 import datetime as dt
+import pathlib
 from decimal import Decimal
 
 from . import services
 from .models import Customer
 from .validators import complete_credit_code
 
-# key, manager, name, English name, first 17 characters of the code (None: foreign), section, division, size,
-# status, statement unit, scale (total assets of the latest year in that unit), profile
-DEMO_CUSTOMERS = [
-    ("huadong_parent", "rm", "华东建材集团有限公司", "East China Building Materials Group Co., Ltd.",
-     "91310000132201718", "C", "30", "large", "active", 10000, Decimal("580000"), "solid"),
-    ("huadong_cement", "rm", "华东水泥股份有限公司", "East China Cement Co., Ltd.",
-     "91320500138765432", "C", "30", "large", "active", 10000, Decimal("210000"), "solid"),
-    ("huadong_logistics", "rm", "华东建材物流有限公司", "East China Building Materials Logistics Co., Ltd.",
-     "91310115MA1H23456", "G", "54", "medium", "active", 1000, Decimal("96000"), "thin"),
-    ("jinghua_tech", "rm", "北京京华软件科技有限公司", "Beijing Jinghua Software Technology Co., Ltd.",
-     "91110108MA01ABCDE", "I", "65", "small", "active", 1, Decimal("38000000"), "growing"),
-    ("lingnan_food", "rm2", "广州岭南食品有限公司", "Guangzhou Lingnan Foods Co., Ltd.",
-     "91440101190012345", "C", "14", "medium", "active", 1000, Decimal("125000"), "solid"),
-    ("xibei_energy", "rm2", "西北新能源发展有限公司", "Northwest New Energy Development Co., Ltd.",
-     "91620100MA72XYW12", "D", "44", "large", "suspended", 10000, Decimal("330000"), "loss"),
-    ("haixin_trade", "rm2", "深圳海信贸易有限公司", "Shenzhen Haixin Trading Co., Ltd.",
-     "91440300MA5DEF789", "F", "51", "small", "prospect", 1, Decimal("12500000"), "thin"),
-    ("pacific_parts", "rm2", "太平洋汽车零件（香港）有限公司", "Pacific Auto Parts (Hong Kong) Limited",
-     None, "F", "51", "medium", "active", 1000, Decimal("64000"), "solid"),
-]
+
+def _demo_customers() -> list[tuple]:
+    """The rows of ``demo_customers.csv`` (data, not code): key, manager, name, English name, first 17 characters
+    of the code (empty: foreign), section, division, size, status, statement unit, scale (total assets of the
+    latest year in that unit), profile."""
+    with open(pathlib.Path(__file__).with_name("demo_customers.csv"), encoding="utf-8", newline="") as f:
+        return [(r["key"], r["manager"], r["name"], r["name_en"], r["code_first17"] or None, r["section"],
+                 r["division"], r["size"], r["status"], int(r["unit"]), Decimal(r["scale"]), r["profile"])
+                for r in csv.DictReader(f)]
+
+
+DEMO_CUSTOMERS = _demo_customers()
 
 LEGAL_REPRESENTATIVES = ["王建国", "李明", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄海"]
 ADDRESSES = ["上海市浦东新区世纪大道100号", "江苏省苏州市工业园区星湖街88号", "上海市浦东新区外高桥港区路1号",

@@ -72,7 +72,7 @@ def ratios_context(customer, user):
                               "percent": (value * 100).quantize(Decimal("0.01")) if value is not None and kind == "percent" else None})
             rows.append({"key": key, "label": RATIO_LABELS[key], "cells": cells})
         groups.append({"label": RATIO_GROUP_LABELS[group_key], "rows": rows})
-    return {"statements": [s for s, _a in table], "analyses": [a for _s, a in table], "ratio_groups": groups}
+    return {"statements": [s for s, _a in table], "analyses": [a for _s, a in table], "sections": groups}
 
 
 def documents_context(customer, user):

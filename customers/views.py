@@ -82,6 +82,7 @@ class CustomerCreateView(ServiceFormView):
     pass_user = True
     title = gettext_lazy("New customer")
     cancel_url = "customers:customer_list"
+    success_url_name = "customers:customer_detail"
 
     def perform(self, data):
         try:
@@ -91,9 +92,6 @@ class CustomerCreateView(ServiceFormView):
 
     def get_success_message(self, result):
         return _("Customer %(name)s created.") % {"name": result.name}
-
-    def success_url_for(self, result):
-        return reverse("customers:customer_detail", args=[result.pk])
 
 
 class CustomerFormView(ServiceFormView):

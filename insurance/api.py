@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core import clock
 from creditportal.core.api import DecimalField as AsciiDecimalField
 from creditportal.core.api import IntegerField as AsciiIntegerField
-from creditportal.core.api import VisibleRelatedField
+from creditportal.core.api import ServiceWritesMixin, VisibleRelatedField
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer
 from proposals.api import proposed_response
@@ -102,7 +102,7 @@ class BuyerLimitActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class BuyerLimitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BuyerLimitViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Buyer limits: ``POST`` records a request to the insurer; ``grant``, ``reduce``, ``withdraw`` record its
     decisions."""
 
@@ -115,19 +115,12 @@ class BuyerLimitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return BuyerLimit.objects.visible_to(self.request.user).select_related("policy").order_by("-id")
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
-        limit = services.buyer_limit_request(actor=request.user, policy=d["policy"], customer=d["customer"],
-                                             amount=d["amount"], currency=d.get("currency"),
-                                             conditions=d.get("conditions", ""))
-        return Response(BuyerLimitSerializer(limit, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return self.created(request, lambda d: services.buyer_limit_request(
+            actor=request.user, policy=d["policy"], customer=d["customer"], amount=d["amount"],
+            currency=d.get("currency"), conditions=d.get("conditions", "")))
 
     def _act(self, request, call):
-        s = BuyerLimitActionSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        limit = call(self.get_object(), s.validated_data)
-        return Response(BuyerLimitSerializer(limit, context={"request": request}).data)
+        return self.acted(request, BuyerLimitActionSerializer, call)
 
     @extend_schema(request=BuyerLimitActionSerializer)
     @action(detail=True, methods=["post"])
@@ -166,7 +159,7 @@ class InsurerNotificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["policy", "customer"]
 
 
-class InsurerNotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InsurerNotificationViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InsurerNotificationSerializer
     action_permissions = {"list": "insurance.view_insurernotification",
                           "retrieve": "insurance.view_insurernotification",
@@ -176,13 +169,9 @@ class InsurerNotificationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModel
         return InsurerNotification.objects.visible_to(self.request.user).order_by("-notified_on", "-id")
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
-        item = services.notification_record(actor=request.user, invoice=d["invoice"], notified_on=d["notified_on"],
-                                            reference=d["reference"], note=d.get("note", ""))
-        return Response(InsurerNotificationSerializer(item, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return self.created(request, lambda d: services.notification_record(
+            actor=request.user, invoice=d["invoice"], notified_on=d["notified_on"], reference=d["reference"],
+            note=d.get("note", "")))
 
 
 class InsuranceClaimSerializer(serializers.ModelSerializer):
@@ -206,7 +195,7 @@ class InsuranceClaimActionSerializer(serializers.Serializer):
     write_off = AsciiIntegerField(required=False, allow_null=True)
 
 
-class InsuranceClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InsuranceClaimViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Claims filed with the insurer; ``accept``, ``reject``, ``pay`` record its answer; ``link`` ties the claim to
     collection's claim payout and write-off."""
 
@@ -220,18 +209,12 @@ class InsuranceClaimViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         return InsuranceClaim.objects.visible_to(self.request.user).order_by("-filed_on", "-id")
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
-        claim = services.claim_file(actor=request.user, invoice=d["invoice"], amount=d["amount"],
-                                    filed_on=d["filed_on"], reference=d.get("reference", ""), note=d.get("note", ""))
-        return Response(InsuranceClaimSerializer(claim, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return self.created(request, lambda d: services.claim_file(
+            actor=request.user, invoice=d["invoice"], amount=d["amount"], filed_on=d["filed_on"],
+            reference=d.get("reference", ""), note=d.get("note", "")))
 
     def _act(self, request, call):
-        s = InsuranceClaimActionSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        claim = call(self.get_object(), s.validated_data)
-        return Response(InsuranceClaimSerializer(claim, context={"request": request}).data)
+        return self.acted(request, InsuranceClaimActionSerializer, call)
 
     @extend_schema(request=InsuranceClaimActionSerializer)
     @action(detail=True, methods=["post"])

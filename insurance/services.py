@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
-from audit.services import audit_record, snapshot
+from audit.services import audit_record, audited_transition, snapshot
 from creditportal.core import access, clock
 from creditportal.core.dates import require_plausible
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
@@ -266,16 +266,6 @@ def buyer_limit_request(*, actor, policy, customer, amount, currency=None, condi
     return limit
 
 
-def _limit_move(actor, limit, method, before, *, verb, **fields):
-    getattr(limit, method)()
-    for name, value in fields.items():
-        setattr(limit, name, value)
-    limit.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=limit, verb=verb, before=before,
-                 after=snapshot(limit))
-    return limit
-
-
 @transaction.atomic
 def buyer_limit_grant(*, actor, limit, amount, valid_from, valid_to=None, decided_on=None, conditions=None,
                       insurer_reference="") -> BuyerLimit:
@@ -285,8 +275,7 @@ def buyer_limit_grant(*, actor, limit, amount, valid_from, valid_to=None, decide
     if limit.state != BuyerLimitState.REQUESTED:
         raise Conflict(_("Only a requested buyer limit can be granted."))
     start, end = _validity(valid_from, valid_to)
-    before = snapshot(limit)
-    return _limit_move(actor, limit, "grant", before, verb="buyerlimit_grant", amount=_amount(amount, "amount"),
+    return audited_transition(actor, limit, "grant", verb="buyerlimit_grant", amount=_amount(amount, "amount"),
                        valid_from=start, valid_to=end,
                        decided_on=_date(decided_on, "decided_on", required=False) or clock.today(),
                        conditions=limit.conditions if conditions is None else conditions.strip(),
@@ -303,8 +292,7 @@ def buyer_limit_reduce(*, actor, limit, amount, decided_on=None, conditions=None
     new = _amount(amount, "amount")
     if new >= limit.amount:
         _fail("amount", _("A reduction is below the current amount (%(amount)s).") % {"amount": limit.amount})
-    before = snapshot(limit)
-    return _limit_move(actor, limit, "reduce", before, verb="buyerlimit_reduce", amount=new,
+    return audited_transition(actor, limit, "reduce", verb="buyerlimit_reduce", amount=new,
                        decided_on=_date(decided_on, "decided_on", required=False) or clock.today(),
                        conditions=limit.conditions if conditions is None else conditions.strip())
 
@@ -316,9 +304,8 @@ def buyer_limit_withdraw(*, actor, limit, decided_on=None, note="") -> BuyerLimi
     limit = _locked_limit(actor, limit)
     if limit.state not in (BuyerLimitState.REQUESTED, BuyerLimitState.GRANTED, BuyerLimitState.REDUCED):
         raise Conflict(_("This buyer limit is no longer live."))
-    before = snapshot(limit)
     conditions = limit.conditions + (("\n" if limit.conditions else "") + note.strip() if note.strip() else "")
-    return _limit_move(actor, limit, "withdraw", before, verb="buyerlimit_withdraw",
+    return audited_transition(actor, limit, "withdraw", verb="buyerlimit_withdraw",
                        decided_on=_date(decided_on, "decided_on", required=False) or clock.today(),
                        conditions=conditions)
 
@@ -332,7 +319,7 @@ def buyer_limits_expire(*, actor, on_date=None) -> int:
     count = 0
     for limit in BuyerLimit.objects.select_for_update().filter(
             state__in=[BuyerLimitState.GRANTED, BuyerLimitState.REDUCED], valid_to__lt=on_date):
-        _limit_move(actor, limit, "expire", snapshot(limit), verb="buyerlimit_expire")
+        audited_transition(actor, limit, "expire", verb="buyerlimit_expire")
         count += 1
     return count
 
@@ -409,22 +396,12 @@ def _locked_claim(actor, claim) -> InsuranceClaim:
     return InsuranceClaim.objects.select_for_update().get(pk=claim.pk)
 
 
-def _claim_move(actor, claim, method, before, *, verb, **fields):
-    getattr(claim, method)()
-    for name, value in fields.items():
-        setattr(claim, name, value)
-    claim.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=claim, verb=verb, before=before,
-                 after=snapshot(claim))
-    return claim
-
-
 @transaction.atomic
 def claim_accept(*, actor, claim, reference="") -> InsuranceClaim:
     claim = _locked_claim(actor, claim)
     if claim.state != ClaimState.FILED:
         raise Conflict(_("Only a filed claim can be accepted."))
-    return _claim_move(actor, claim, "accept", snapshot(claim), verb="claim_accept",
+    return audited_transition(actor, claim, "accept", verb="claim_accept",
                              reference=(reference or claim.reference).strip()[:100])
 
 
@@ -435,7 +412,7 @@ def claim_reject(*, actor, claim, note) -> InsuranceClaim:
         raise Conflict(_("Only a filed or accepted claim can be rejected."))
     if not (note or "").strip():
         _fail("note", _("Give the insurer's reason."))
-    return _claim_move(actor, claim, "reject", snapshot(claim), verb="claim_reject", note=note.strip())
+    return audited_transition(actor, claim, "reject", verb="claim_reject", note=note.strip())
 
 
 @transaction.atomic
@@ -450,7 +427,7 @@ def claim_pay(*, actor, claim, paid_amount, paid_on) -> InsuranceClaim:
     paid_on = _date(paid_on, "paid_on")
     if paid_on < claim.filed_on or paid_on > clock.today():
         _fail("paid_on", _("The payment date is between the filing and today."))
-    return _claim_move(actor, claim, "pay", snapshot(claim), verb="claim_pay", paid_amount=paid, paid_on=paid_on)
+    return audited_transition(actor, claim, "pay", verb="claim_pay", paid_amount=paid, paid_on=paid_on)
 
 
 @transaction.atomic

@@ -46,6 +46,7 @@ class PolicyProposeView(ServiceFormView):
     title = gettext_lazy("Propose an insurance policy")
     cancel_url = "insurance:policy_list"
     success_message = gettext_lazy("Proposed: it applies when another risk administrator approves it.")
+    success_url_name = "proposals:detail"
 
     def get_initial(self):
         policy = InsurancePolicy.objects.filter(policy_number=self.request.GET.get("number", "")).first()
@@ -56,9 +57,6 @@ class PolicyProposeView(ServiceFormView):
     def perform(self, d):
         return services.policy_propose(actor=self.request.user, **d)
 
-    def success_url_for(self, change):
-        return reverse("proposals:detail", args=[change.pk])
-
 
 class CapsProposeView(ServiceFormView):
     permission_required = "insurance.change_uninsuredcap"
@@ -66,6 +64,7 @@ class CapsProposeView(ServiceFormView):
     title = gettext_lazy("Propose the uninsured exposure caps by grade")
     cancel_url = "insurance:policy_list"
     success_message = gettext_lazy("Proposed: it applies when another risk administrator approves it.")
+    success_url_name = "proposals:detail"
 
     def get_initial(self):
         return {f"cap_{grade}": amount for grade, amount in selectors.uninsured_caps().items()}
@@ -73,9 +72,6 @@ class CapsProposeView(ServiceFormView):
     def perform(self, d):
         return services.uninsured_caps_propose(actor=self.request.user,
                                                caps={grade: d.get(f"cap_{grade}") for grade in GRADES})
-
-    def success_url_for(self, change):
-        return reverse("proposals:detail", args=[change.pk])
 
 
 class BuyerLimitListView(PortalListView):
@@ -180,20 +176,29 @@ def _invoice(user, number, field="invoice_number"):
     return invoice
 
 
-class NotificationCreateView(ServiceFormView):
+class _InvoiceFormView(ServiceFormView):
+    """A form about an invoice typed by its number (``?invoice=`` fills it in), dated today unless changed."""
+
+    cancel_url = "insurance:claim_list"
+    date_field = ""
+
+    def get_initial(self):
+        return {"invoice_number": self.request.GET.get("invoice", ""), self.date_field: clock.today()}
+
+    def invoice(self, d):
+        return _invoice(self.request.user, d["invoice_number"])
+
+
+class NotificationCreateView(_InvoiceFormView):
     permission_required = "insurance.add_insurernotification"
     form_class = forms.NotificationForm
     title = gettext_lazy("Record a notification to the insurer")
-    cancel_url = "insurance:claim_list"
     success_message = gettext_lazy("Notification recorded.")
-
-    def get_initial(self):
-        return {"invoice_number": self.request.GET.get("invoice", ""), "notified_on": clock.today()}
+    date_field = "notified_on"
 
     def perform(self, d):
-        return services.notification_record(actor=self.request.user, invoice=_invoice(self.request.user,
-                                            d["invoice_number"]), notified_on=d["notified_on"],
-                                            reference=d["reference"], note=d["note"])
+        return services.notification_record(actor=self.request.user, invoice=self.invoice(d),
+                                            notified_on=d["notified_on"], reference=d["reference"], note=d["note"])
 
     def success_url_for(self, item):
         return reverse("customers:customer_detail", args=[item.customer_id]) + "?tab=insurance"
@@ -219,20 +224,16 @@ class ClaimListView(PortalListView):
         return InsuranceClaim.objects.visible_to(self.request.user).select_related("customer", "invoice", "policy")
 
 
-class ClaimCreateView(ServiceFormView):
+class ClaimCreateView(_InvoiceFormView):
     permission_required = "insurance.add_insuranceclaim"
     form_class = forms.ClaimForm
     title = gettext_lazy("File a claim with the insurer")
-    cancel_url = "insurance:claim_list"
     success_message = gettext_lazy("Claim recorded.")
-
-    def get_initial(self):
-        return {"invoice_number": self.request.GET.get("invoice", ""), "filed_on": clock.today()}
+    date_field = "filed_on"
 
     def perform(self, d):
-        return services.claim_file(actor=self.request.user, invoice=_invoice(self.request.user, d["invoice_number"]),
-                                   amount=d["amount"], filed_on=d["filed_on"], reference=d["reference"],
-                                   note=d["note"])
+        return services.claim_file(actor=self.request.user, invoice=self.invoice(d), amount=d["amount"],
+                                   filed_on=d["filed_on"], reference=d["reference"], note=d["note"])
 
     def success_url_for(self, claim):
         return reverse("insurance:claim_list")

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
-from creditportal.core.api import VisibleRelatedField
+from creditportal.core.api import ServiceWritesMixin, VisibleRelatedField
 from creditportal.core.canonical import jsonable
 from creditportal.core.filters import require_valid
 from customers.models import Customer
-from proposals.api import ChangeViewSet, proposed_response
+from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, proposed_response
 from proposals.models import ChangeState
 
 from . import selectors, services
@@ -46,16 +46,19 @@ MetricField = inline_choices(Metric.choices)
 ComparisonField = inline_choices(Comparison.choices)
 
 
-class SelectorRowsMixin:
+class SelectorRowsMixin(ServiceWritesMixin):
     """The rows come from a selector that reads the query (``rows(params)``): ``list`` validates the query
     first (``params_filterset``: 400 naming a bad value), the other actions read with ``detail_params`` (every
-    row the caller may see)."""
+    row the caller may see); an action answers with its object re-read through those rows."""
 
     params_filterset = None
     detail_params: dict = {}
 
     def rows(self, params):
         raise NotImplementedError
+
+    def reply(self, result, obj):
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
 
     def get_queryset(self):
         if self.action == "list":
@@ -127,11 +130,8 @@ class AlertViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return selectors.alert_list(self.request.user, params)
 
     def _transition(self, request, service):
-        alert = self.get_object()
-        payload = AlertCommentSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        service(actor=request.user, alert=alert, comment=payload.validated_data["comment"])
-        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+        return self.acted(request, AlertCommentSerializer,
+                          lambda alert, d: service(actor=request.user, alert=alert, comment=d["comment"]))
 
     @extend_schema(request=AlertCommentSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -151,11 +151,8 @@ class AlertViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=AlertStartActionSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"], url_path="start-action")
     def start_action(self, request, pk=None):
-        alert = self.get_object()
-        payload = AlertStartActionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.alert_start_action(actor=request.user, alert=alert, **payload.validated_data)
-        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+        return self.acted(request, AlertStartActionSerializer,
+                          lambda alert, d: services.alert_start_action(actor=request.user, alert=alert, **d))
 
 
 # --- Warning rules -----------------------------------------------------------------------------------
@@ -174,19 +171,16 @@ class WarningRuleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
-class WarningRuleChangeSerializer(serializers.ModelSerializer):
+class WarningRuleChangeSerializer(ChangeSerializer):
     """A proposed new rule or change of a rule: ``values`` (proposed) and ``previous`` (in force) of the
     fields it changes; it takes effect when another risk administrator approves it."""
 
     kind = inline_choices(RuleChangeKind.choices)(read_only=True)
     state = inline_choices(ChangeState.choices)(read_only=True)
-    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
-    class Meta:
+    class Meta(ChangeSerializer.Meta):
         model = WarningRuleChange
-        fields = ["id", "kind", "code", "rule", "state", "values", "previous", "proposed_by", "proposed_at",
-                  "decided_by", "decided_at", "decision_note"]
+        fields = ["id", "kind", "code", "rule", *CHANGE_FIELDS]
         read_only_fields = fields
 
 
@@ -297,17 +291,11 @@ class ClassificationViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.Ret
     def rows(self, params):
         return selectors.classification_list(self.request.user, params)
 
-    def _reply(self, obj):
-        return Response(ClassificationSerializer(self.get_queryset().get(pk=obj.pk)).data)
-
     @extend_schema(request=ReclassifySerializer, responses=ClassificationSerializer)
     @action(detail=True, methods=["post"])
     def reclassify(self, request, pk=None):
-        obj = self.get_object()
-        payload = ReclassifySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.classification_request(actor=request.user, classification=obj, **payload.validated_data)
-        return self._reply(obj)
+        return self.acted(request, ReclassifySerializer, lambda obj, d: services.classification_request(
+            actor=request.user, classification=obj, **d))
 
     @extend_schema(request=AlertCommentSerializer, responses=ClassificationSerializer)
     @action(detail=True, methods=["post"])
@@ -315,7 +303,7 @@ class ClassificationViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.Ret
         obj = self.get_object()
         services.classification_approve(actor=request.user, classification=obj,
                                         comment=str(request.data.get("comment", "")))
-        return self._reply(obj)
+        return self.reply(None, obj)
 
     @extend_schema(request=AlertCommentSerializer, responses=ClassificationSerializer)
     @action(detail=True, methods=["post"])
@@ -323,7 +311,7 @@ class ClassificationViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.Ret
         obj = self.get_object()
         services.classification_reject(actor=request.user, classification=obj,
                                        comment=str(request.data.get("comment", "")))
-        return self._reply(obj)
+        return self.reply(None, obj)
 
     @extend_schema(request=MonthRunSerializer, responses=inline_serializer(
         "ClassificationRunResult", {"period": serializers.DateField(), "created": AsciiIntegerField(),

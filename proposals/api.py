@@ -10,9 +10,15 @@ from . import services
 from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, ChangeState, Proposal
 
 
+#: the fields every kind of change shows (``ChangeSerializer`` and the kinds with a table of their own)
+CHANGE_FIELDS = ["state", "values", "previous", "proposed_by", "proposed_at", "decided_by", "decided_at",
+                 "decision_note"]
+
+
 class ChangeSerializer(serializers.ModelSerializer):
     """A proposed configuration change: ``values`` (proposed) and ``previous`` (in force) of what it changes; it
-    takes effect when a second person approves it."""
+    takes effect when a second person approves it. A kind with its own table subclasses it with its model and
+    ``fields = ["id", …its own…, *CHANGE_FIELDS]``."""
 
     state = serializers.CharField(read_only=True, help_text=", ".join(ChangeState.values))
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -20,8 +26,7 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Proposal
-        fields = ["id", "kind", "subject", "object_id", "summary", "state", "values", "previous", "proposed_by",
-                  "proposed_at", "decided_by", "decided_at", "decision_note"]
+        fields = ["id", "kind", "subject", "object_id", "summary", *CHANGE_FIELDS]
         read_only_fields = fields
 
 

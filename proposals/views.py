@@ -3,12 +3,12 @@ posts. An app mounts them for its kind with ``change_pages(...)`` in its ``urls.
 call), never with subclasses of its own."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
-from django.views.generic import DetailView
+from django.views.generic import DetailView, TemplateView
 
 from creditportal.core import access
 from creditportal.core.errors import NotAllowed, ServiceError
@@ -129,6 +129,56 @@ def change_pages(route: str, prefix: str, *, namespace: str, model, back, rows_i
     return [path(f"{route}<int:pk>/", detail_view, name=detail)] + [
         path(f"{route}<int:pk>/{action}/", ChangeDecideView.as_view(action=action, **decide), name=name)
         for action, name in posts.items()]
+
+
+class TableChangePage(PortalPermissionMixin, TemplateView):
+    """A table in force with its open proposal (approve / reject inline for another person, posting to the
+    kind's ``change_pages``) and, for whoever may change it, the form that proposes a change (POST). The page's
+    template includes ``proposals/_table_change.html``; a subclass gives ``form`` and ``propose``."""
+
+    #: the permission to propose (POST); reading takes ``permission_required``
+    change_permission = ""
+    #: the table's change model and the ``<namespace>:<prefix>`` of its ``change_pages`` (``credit:haircut_change``)
+    change_model = None
+    change_pages = ""
+    proposed_message = gettext_lazy("Proposed; it applies once another risk administrator approves it.")
+
+    def get_permission_required(self):
+        return [self.change_permission if self.request.method == "POST" else self.permission_required]
+
+    def pending(self):
+        """The open proposal of the table, or ``None``."""
+        return services.pending(self.change_model).first()
+
+    def form(self, data=None):
+        raise NotImplementedError
+
+    def propose(self, form):
+        raise NotImplementedError
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        pending = self.pending()
+        may_change = access.has(user, self.change_permission)
+        context.update(
+            pending_change=pending, may_change=may_change,
+            pending_rows=registry.kind_of(pending).rows(pending) if pending else [],
+            can_decide_change=bool(pending and services.may_decide(user, pending)),
+            form=form or (self.form() if may_change and not pending else None),
+            url_names={action: f"{self.change_pages}_{action}" for action in ("detail", "approve", "reject")})
+        return context
+
+    def post(self, request):
+        form = self.form(request.POST)
+        if form.is_valid():
+            try:
+                self.propose(form)
+                messages.success(request, str(self.proposed_message))
+                return redirect(request.path)
+            except ServiceError as error:
+                form.add_error(None, error.message)
+        return render(request, self.template_name, self.get_context_data(form=form), status=400)
 
 
 def _change_title(change) -> str:

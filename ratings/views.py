@@ -237,7 +237,7 @@ class _RatingFormPost(PortalPermissionMixin, View):
 
     def post(self, request, pk):
         rating = visible_rating(request.user, pk)
-        form = self.make_form(rating, request.POST)
+        form = self.form = self.make_form(rating, request.POST)
         if form.is_valid():
             try:
                 self.perform(rating, form.cleaned_data)
@@ -254,34 +254,35 @@ class _RatingFormPost(PortalPermissionMixin, View):
         return render(request, view.template_name, view.get_context_data(**{self.context_name: form}), status=400)
 
 
-class ExpertScoreView(_RatingFormPost):
+class _ExpertScorePost(_RatingFormPost):
+    """A form of the rating's qualitative factors, scored by an expert."""
+
     permission_required = "ratings.add_expertscore"
-    context_name = "score_form"
-    success_message = gettext_lazy("Expert score saved.")
+    form_class = None
 
     def make_form(self, rating, data):
         qualitative = [f for f in rating.model_definition["factors"] if f["kind"] == "qualitative"]
-        return ExpertScoreForm(data, factors=qualitative)
+        return self.form_class(data, factors=qualitative)
+
+
+class ExpertScoreView(_ExpertScorePost):
+    form_class = ExpertScoreForm
+    context_name = "score_form"
+    success_message = gettext_lazy("Expert score saved.")
 
     def perform(self, rating, data):
         services.expert_score_set(actor=self.request.user, rating=rating, **data)
 
 
-class ExpertScoresView(_RatingFormPost):
+class ExpertScoresView(_ExpertScorePost):
     """All the qualitative factors scored by one expert in one form (``ExpertScoresForm``)."""
 
-    permission_required = "ratings.add_expertscore"
+    form_class = ExpertScoresForm
     context_name = "scores_form"
     success_message = gettext_lazy("Expert scores saved.")
 
-    def make_form(self, rating, data):
-        qualitative = [f for f in rating.model_definition["factors"] if f["kind"] == "qualitative"]
-        return ExpertScoresForm(data, factors=qualitative)
-
     def perform(self, rating, data):
-        form = self.make_form(rating, self.request.POST)
-        form.is_valid()
-        services.expert_scores_set(actor=self.request.user, rating=rating, scores=form.scores())
+        services.expert_scores_set(actor=self.request.user, rating=rating, scores=self.form.scores())
 
 
 class OverrideView(_RatingFormPost):

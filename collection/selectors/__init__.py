@@ -26,6 +26,7 @@ from .receivables import (  # noqa: F401
     behaviour_rows,
     days_past_due,
     late_fees,
+    open_late_fees,
     oldest_overdue,
     overdue_amounts,
     open_amounts_at,

@@ -10,7 +10,7 @@ from creditportal.core import clock
 from creditportal.core.money import RateTable
 
 from .. import rules
-from ..models import ClaimPayout, Invoice, InvoiceStatus, PaymentAllocation, outstanding_expression
+from ..models import ClaimPayout, DunningPolicy, Invoice, InvoiceStatus, PaymentAllocation, outstanding_expression
 from ._common import ZERO
 
 
@@ -169,6 +169,15 @@ def open_amounts_at(customer_ids, dates) -> dict[int, dict[str, list[Decimal]]]:
 
 
 # --- late fees ---------------------------------------------------------------------------------
+
+def open_late_fees(invoices, *, as_of) -> dict[int, Decimal]:
+    """The late fees of the open ones among ``invoices`` at the active dunning policy's daily rate (none without
+    an active policy): what an invoice's and a case's page show."""
+    daily_rate = DunningPolicy.objects.filter(is_active=True).values_list("late_fee_daily_rate", flat=True).first()
+    if daily_rate is None:
+        return {}
+    return late_fees([i for i in invoices if i.status == "open"], as_of=as_of, daily_rate=daily_rate)
+
 
 def late_fees(invoices, *, as_of, daily_rate) -> dict[int, Decimal]:
     """Late fee per invoice (``rules.late_fee``), with the payments of all invoices read in one query."""

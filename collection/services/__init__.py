@@ -16,8 +16,6 @@ from .dunning_policy import (  # noqa: F401
     pending_dunning_changes,
     dunning_policy_propose,
     dunning_level_propose,
-    dunning_change_approve,
-    dunning_change_reject,
 )
 from .dunning_grades import (  # noqa: F401
     DUNNING_GRADE_KIND,

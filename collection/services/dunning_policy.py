@@ -25,6 +25,7 @@ from ..models import (
     DunningPolicyChange,
 )
 from ._common import ZERO
+from ..selectors import dunning_change_rows
 
 
 # --- dunning policy (risk admin) --------------------------------------------------------------
@@ -94,7 +95,7 @@ def _create_dunning_change(actor, *, key, **data) -> DunningPolicyChange:
 @transaction.atomic
 def dunning_policy_propose(*, actor, policy=None, **values) -> DunningPolicyChange:
     """Propose a new dunning policy (``policy=None``) or a change of one, activating it included. Four-eyes:
-    nothing takes effect until another risk administrator approves it (``dunning_change_approve``)."""
+    nothing takes effect until another risk administrator approves it (``proposals.services.change_approve``)."""
     values = {k: v for k, v in values.items() if k in POLICY_FIELDS}
     _check_policy_values(values)
     if policy is None:
@@ -232,26 +233,10 @@ def _dunning_change_title(change) -> str:
     return title
 
 
-def _dunning_change_rows(change):
-    from ..selectors import dunning_change_rows
-
-    return dunning_change_rows(change)
-
-
 proposals_registry.register(proposals_registry.ChangeKind(
     slug=DunningPolicyChange.change_slug, model=DunningPolicyChange, apply=_apply_dunning_change,
-    permission=_dunning_change_permission, title=_dunning_change_title, rows=_dunning_change_rows,
+    permission=_dunning_change_permission, title=_dunning_change_title, rows=dunning_change_rows,
     audit_extra=lambda change: {"policy_id": change.policy_id, "level_id": change.level_id},
     messages={"open": gettext_lazy("A change of this dunning policy is already waiting for approval.")}))
-
-
-def dunning_change_approve(*, actor, change, note="") -> DunningPolicy:
-    """A second risk administrator puts the proposed dunning configuration in force; the next run uses it."""
-    return proposals.change_approve(actor=actor, change=change, note=note)
-
-
-def dunning_change_reject(*, actor, change, note="") -> DunningPolicyChange:
-    """A second risk administrator turns the proposal down, with the reason; the configuration stays."""
-    return proposals.change_reject(actor=actor, change=change, note=note)
 
 

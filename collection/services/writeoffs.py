@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from audit.models import AuditEvent
-from audit.services import audit_record, snapshot
+from audit.services import audit_record, audited_transition, snapshot
 from creditportal.core import access, clock, events
 from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import MissingRate, RateTable
@@ -91,12 +91,7 @@ def _writeoff_to_decide(actor, writeoff) -> WriteOff:
 
 def _decide(*, actor, writeoff, transition, note, today):
     """Run the decision's transition (``approve`` or ``reject``), record who decided when and why, audit."""
-    before = snapshot(writeoff)
-    getattr(writeoff, transition)()
-    writeoff.decided_by, writeoff.decided_on, writeoff.decision_note = actor, today, note
-    writeoff.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=writeoff, verb=transition, before=before,
-                 after=snapshot(writeoff))
+    audited_transition(actor, writeoff, transition, decided_by=actor, decided_on=today, decision_note=note)
 
 
 @transaction.atomic

@@ -56,9 +56,7 @@ class CaseDetailView(PortalPermissionMixin, DetailView):
         context = super().get_context_data(**kwargs)
         case = self.object
         invoices = list(case.invoices.all())
-        policy = services.active_policy()
-        fees = selectors.late_fees([i for i in invoices if i.status == "open"], as_of=clock.today(),
-                                   daily_rate=policy.late_fee_daily_rate) if policy else {}
+        fees = selectors.open_late_fees(invoices, as_of=clock.today())
         pending_writeoff = case.write_offs.filter(state=WriteOffState.PROPOSED).first()
         context.update({
             "invoices": [(i, fees.get(i.pk)) for i in invoices],
@@ -81,6 +79,7 @@ class CaseOpenView(ServiceFormView):
     pass_user = True
     title = gettext_lazy("Open a collection case")
     success_message = gettext_lazy("Case opened.")
+    success_url_name = "collection:case_detail"
 
     def get_initial(self):
         return {"customer": self.request.GET.get("customer")}
@@ -88,9 +87,6 @@ class CaseOpenView(ServiceFormView):
     def perform(self, d):
         return services.case_open(actor=self.request.user, customer=d["customer"], assigned_to=d["assigned_to"],
                                   note=d["note"])
-
-    def success_url_for(self, case):
-        return reverse("collection:case_detail", args=[case.pk])
 
 
 class CaseActionView(ObjectFormView):

@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,6 +54,7 @@ class DunningProposalMixin:
 
     success_message = gettext_lazy("Change proposed; it takes effect once another risk administrator approves it.")
     cancel_url = "collection:policy_list"
+    success_url_name = "collection:dunning_change_detail"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,9 +64,6 @@ class DunningProposalMixin:
         context["pending_change"] = (services.pending_dunning_changes().filter(policy=policy).first()
                                      if policy else None)
         return context
-
-    def success_url_for(self, change):
-        return reverse("collection:dunning_change_detail", args=[change.pk])
 
 
 class DunningPolicyCreateView(DunningProposalMixin, ObjectFormView):
@@ -126,10 +123,6 @@ class DunningLevelFormView(DunningProposalMixin, ObjectFormView):
 
     def perform(self, d):
         return services.dunning_level_propose(actor=self.request.user, policy=self.policy, level=self.level, **d)
-
-
-
-
 
 
 class DunningActionListView(SortedFilteredListView):

@@ -2,7 +2,6 @@
 proposal of a change (four-eyes: it takes effect once another risk administrator approves it)."""
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -41,6 +40,7 @@ class DunningGradeProposeView(ServiceFormView):
     title = gettext_lazy("Dunning policy by grade")
     cancel_url = "collection:dunning_grades"
     template_name = "collection/form.html"
+    success_url_name = "proposals:detail"
 
     def get_initial(self):
         letter = self.request.GET.get("letter")
@@ -58,5 +58,3 @@ class DunningGradeProposeView(ServiceFormView):
     def get_success_message(self, result):
         return _("Change proposed; it takes effect once another risk administrator approves it.")
 
-    def success_url_for(self, change):
-        return reverse("proposals:detail", args=[change.pk])

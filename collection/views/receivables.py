@@ -68,10 +68,9 @@ class InvoiceDetailView(PortalPermissionMixin, DetailView):
         context["allocations"] = invoice.allocations.select_related("payment")
         context["days_past_due"] = rules.days_past_due(invoice.due_date, clock.today())
         context["term"] = selectors.invoice_terms([invoice])[invoice.pk]
-        policy = services.active_policy()
-        if policy and invoice.status == "open":
-            context["late_fee"] = selectors.late_fees([invoice], as_of=clock.today(),
-                                                      daily_rate=policy.late_fee_daily_rate)[invoice.pk]
+        fees = selectors.open_late_fees([invoice], as_of=clock.today())
+        if invoice.pk in fees:
+            context["late_fee"] = fees[invoice.pk]
         return context
 
 
@@ -80,6 +79,7 @@ class InvoiceCreateView(ServiceFormView):
     form_class = forms.InvoiceForm
     pass_user = True
     title = gettext_lazy("New invoice")
+    success_url_name = "collection:invoice_detail"
 
     def perform(self, d):
         return services.invoice_create(actor=self.request.user, customer=d["customer"], number=d["number"],
@@ -89,9 +89,6 @@ class InvoiceCreateView(ServiceFormView):
 
     def get_success_message(self, invoice):
         return _("Invoice %(n)s saved.") % {"n": invoice.number}
-
-    def success_url_for(self, invoice):
-        return reverse("collection:invoice_detail", args=[invoice.pk])
 
 
 class ImportView(ServiceFormView):

@@ -6,7 +6,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
-from proposals.api import ChangeSerializer, ChangeViewSet, proposed_response
+from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, proposed_response
 
 from .. import security, services
 from ..models import Collateral, CollateralHaircutChange, RecoveryFactorChange
@@ -35,8 +35,7 @@ class RecoveryTableSerializer(serializers.Serializer):
 class HaircutChangeSerializer(ChangeSerializer):
     class Meta(ChangeSerializer.Meta):
         model = CollateralHaircutChange
-        fields = ["id", "state", "values", "previous", "proposed_by", "proposed_at", "decided_by", "decided_at",
-                  "decision_note"]
+        fields = ["id", *CHANGE_FIELDS]
         read_only_fields = fields
 
 

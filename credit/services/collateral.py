@@ -9,14 +9,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.models import AuditEvent
-from audit.services import audit_record
 from creditportal.core import access
-from creditportal.core.errors import Conflict, ValidationFailed
+from creditportal.core.errors import ValidationFailed
 from creditportal.core.formatting import percent
 from creditportal.core.money import to_decimal
 from proposals import registry as proposals_registry
 from proposals import services as proposals
+from proposals import tables
 
 from .. import rules
 from ..models import Collateral, CollateralHaircut, CollateralHaircutChange, RecoveryFactor, RecoveryFactorChange
@@ -72,26 +71,26 @@ def haircuts_propose(*, actor, table: dict) -> CollateralHaircutChange:
             clean[kind] = _haircut_json(haircut, months)
     if errors:
         raise ValidationFailed(_("Please correct the haircut table."), field_errors=errors)
-    current = {kind: _haircut_json(*value) for kind, value in current_haircuts().items()}
-    changed = {kind: row for kind, row in clean.items() if row != current.get(kind)}
-    if not changed:
-        raise ValidationFailed(_("This is the haircut table in force; nothing to change."))
-    return proposals.change_propose(actor=actor, model=CollateralHaircutChange, key=HAIRCUTS_KEY, values=changed,
-                                    previous={kind: current[kind] for kind in changed})
+    return tables.table_propose(actor=actor, model=CollateralHaircutChange, key=HAIRCUTS_KEY, proposed=clean,
+                                current=_haircuts_json(),
+                                unchanged=_("This is the haircut table in force; nothing to change."))
+
+
+def _haircuts_json() -> dict:
+    return {kind: _haircut_json(*value) for kind, value in current_haircuts().items()}
+
+
+def _write_haircut(actor, kind, row):
+    CollateralHaircut.objects.update_or_create(kind=kind, defaults={
+        "haircut": to_decimal(row["haircut"]), "revaluation_months": int(row["revaluation_months"]),
+        "updated_by": actor})
 
 
 def _apply_haircut_change(actor, change) -> dict:
-    current = {kind: _haircut_json(*value) for kind, value in current_haircuts().items()}
-    if any(current.get(kind) != row for kind, row in change.previous.items()):
-        raise Conflict(_("The haircut table changed since this proposal; propose again."))
-    before = current
-    for kind, row in change.values.items():
-        CollateralHaircut.objects.update_or_create(kind=kind, defaults={
-            "haircut": to_decimal(row["haircut"]), "revaluation_months": int(row["revaluation_months"]),
-            "updated_by": actor})
-    after = {kind: _haircut_json(*value) for kind, value in current_haircuts().items()}
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="credit.collateralhaircut",
-                 object_repr="collateral haircuts", before=before, after=after)
+    tables.table_apply(actor=actor, change=change, read=_haircuts_json,
+                       write=lambda kind, row: _write_haircut(actor, kind, row),
+                       object_type="credit.collateralhaircut", object_repr="collateral haircuts",
+                       conflict=_("The haircut table changed since this proposal; propose again."))
     return current_haircuts()
 
 
@@ -142,24 +141,21 @@ def recovery_factors_propose(*, actor, factors: dict) -> RecoveryFactorChange:
             clean[grade] = str(factor)
     if errors:
         raise ValidationFailed(_("Please correct the recovery factors."), field_errors=errors)
-    current = {g: str(Decimal(f).quantize(Decimal("0.0001"))) for g, f in current_recovery_factors().items()}
-    changed = {grade: value for grade, value in clean.items() if value != current.get(grade)}
-    if not changed:
-        raise ValidationFailed(_("These are the recovery factors in force; nothing to change."))
-    return proposals.change_propose(actor=actor, model=RecoveryFactorChange, key=RECOVERY_KEY, values=changed,
-                                    previous={grade: current.get(grade) for grade in changed})
+    return tables.table_propose(actor=actor, model=RecoveryFactorChange, key=RECOVERY_KEY, proposed=clean,
+                                current=_recovery_json(),
+                                unchanged=_("These are the recovery factors in force; nothing to change."))
+
+
+def _recovery_json() -> dict:
+    return {g: str(Decimal(f).quantize(Decimal("0.0001"))) for g, f in current_recovery_factors().items()}
 
 
 def _apply_recovery_change(actor, change) -> dict:
-    current = {g: str(Decimal(f).quantize(Decimal("0.0001"))) for g, f in current_recovery_factors().items()}
-    if any(current.get(grade) != value for grade, value in change.previous.items()):
-        raise Conflict(_("The recovery factors changed since this proposal; propose again."))
-    for grade, value in change.values.items():
-        RecoveryFactor.objects.update_or_create(grade=grade, defaults={"factor": to_decimal(value),
-                                                                       "updated_by": actor})
-    after = {g: str(f) for g, f in current_recovery_factors().items()}
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="credit.recoveryfactor",
-                 object_repr="guarantor recovery factors", before=current, after=after)
+    tables.table_apply(actor=actor, change=change, read=_recovery_json,
+                       write=lambda grade, value: RecoveryFactor.objects.update_or_create(
+                           grade=grade, defaults={"factor": to_decimal(value), "updated_by": actor}),
+                       object_type="credit.recoveryfactor", object_repr="guarantor recovery factors",
+                       conflict=_("The recovery factors changed since this proposal; propose again."))
     return current_recovery_factors()
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
-from audit.services import audit_record, snapshot
+from audit.services import audit_record, audited_update, snapshot
 from creditportal.core import access, dates
 from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import to_decimal
@@ -322,12 +322,7 @@ def delegation_revoke(*, actor, delegation) -> Delegation:
         access.require(actor, "credit.change_delegation")
     else:
         access.require(actor, "credit.add_delegation")
-    before = snapshot(delegation)
-    delegation.revoked = True
-    delegation.save(update_fields=["revoked"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=delegation, verb="revoke", before=before,
-                 after=snapshot(delegation))
-    return delegation
+    return audited_update(actor, delegation, verb="revoke", revoked=True)
 
 
 def _group_limit_values(row) -> dict:

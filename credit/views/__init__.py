@@ -47,10 +47,6 @@ from .configuration import (  # noqa: F401
 )
 from .customer_tab import customer_credit_tab  # noqa: F401
 from .security import (  # noqa: F401
-    HaircutChangeDecideView,
-    HaircutChangeDetailView,
     HaircutTableView,
-    RecoveryChangeDecideView,
-    RecoveryChangeDetailView,
     RecoveryTableView,
 )

@@ -9,7 +9,7 @@ from django.views.generic import TemplateView, View
 from creditportal.core import access
 from creditportal.core.errors import NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin
+from creditportal.core.views import PortalPermissionMixin, visible_or_404
 
 from .. import rules, security, selectors, services
 from ..filtersets import FacilityFilterSet
@@ -73,10 +73,6 @@ class FacilityListView(PortalListView):
         return context
 
 
-def _visible_facility(user, pk):
-    return get_object_or_404(Facility.objects.visible_to(user).select_related("customer", "application"), pk=pk)
-
-
 from ..history import facility_limit_history  # noqa: E402 - the page's limit history
 
 
@@ -86,7 +82,7 @@ class FacilityDetailView(PortalPermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        facility = _visible_facility(self.request.user, kwargs["pk"])
+        facility = visible_or_404(Facility, self.request.user, kwargs["pk"], "customer", "application")
         used = selectors.utilisation([facility])[facility.pk]
         check = None
         check_reasons = []
@@ -137,7 +133,7 @@ class FacilityActionView(PortalPermissionMixin, View):
     def post(self, request, pk, action):
         if action not in self.actions:
             raise PermissionDenied
-        facility = _visible_facility(request.user, pk)
+        facility = visible_or_404(Facility, request.user, pk, "customer", "application")
         try:
             if action == "order":
                 form = OrderForm(request.POST)

@@ -1,5 +1,4 @@
 """Order holds (暂停交货): the list, one hold with its reasons and history, and its release (approvers)."""
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -8,7 +7,7 @@ from django.views.generic import TemplateView
 from audit.models import AuditEvent
 from creditportal.core import access
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin, ServiceFormView
+from creditportal.core.views import PortalPermissionMixin, ServiceFormView, visible_or_404
 
 from .. import services
 from ..filtersets import HoldFilterSet
@@ -50,17 +49,13 @@ class HoldListView(PortalListView):
         return context
 
 
-def _visible_hold(user, pk):
-    return get_object_or_404(CustomerHold.objects.visible_to(user).select_related("customer", "released_by"), pk=pk)
-
-
 class HoldDetailView(PortalPermissionMixin, TemplateView):
     permission_required = "credit.view_customerhold"
     template_name = "credit/hold_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        hold = _visible_hold(self.request.user, kwargs["pk"])
+        hold = visible_or_404(CustomerHold, self.request.user, kwargs["pk"], "customer", "released_by")
         context.update({
             "hold": hold,
             "reason_texts": services.hold_reason_texts(hold),
@@ -78,7 +73,7 @@ class HoldReleaseView(ServiceFormView):
     title = gettext_lazy("Release the order hold")
 
     def dispatch(self, request, *args, **kwargs):  # the permission is checked before dispatch
-        self.hold = _visible_hold(request.user, kwargs["pk"])
+        self.hold = visible_or_404(CustomerHold, request.user, kwargs["pk"], "customer", "released_by")
         return super().dispatch(request, *args, **kwargs)
 
     def get_title(self):

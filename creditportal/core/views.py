@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import get_object_or_404, resolve_url
+from django.urls import reverse
 from django.views.generic import FormView
 
 from .errors import ServiceError
@@ -56,6 +57,12 @@ class PortalPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return guarded
 
 
+def visible_or_404(model, user, pk, *related):
+    """The object a page's URL names, among the rows ``user`` may see (``visible_to``), ``related`` joined;
+    404 for another portfolio's object as for a missing one."""
+    return get_object_or_404(model.objects.visible_to(user).select_related(*related), pk=pk)
+
+
 def report_service_error(request, form, error: ServiceError):
     """Show a service's refusal next to the fields it names, or at the top of the form."""
     placed = False
@@ -78,13 +85,14 @@ class ServiceFormView(PortalPermissionMixin, FormView):
     service with ``actor=self.request.user``; return what it returns). A ``ServiceError`` is shown next to the
     field it names (or above the form) and the input stays; ``NotAllowed`` answers 403. On success the
     ``success_message`` (formatted with the result as ``{result}``) is shown and the browser goes to
-    ``success_url_for(result)`` (default: ``cancel_url``). The page is ``creditportal/form_page.html`` (apps
+    ``success_url_for(result)`` (``success_url_name`` with the result's pk, else ``cancel_url``). The page is ``creditportal/form_page.html`` (apps
     extend it for an intro). ``get_cancel_url()`` honours a safe ``?next=``.
     """
 
     template_name = "creditportal/form_page.html"
     title = ""
     cancel_url = None  # a URL name or path
+    success_url_name = None  # the URL name of the result's page (its pk the argument); default: ``cancel_url``
     success_message = ""
     pass_user = False  # give the form ``user=request.user``
     multipart = False
@@ -118,6 +126,8 @@ class ServiceFormView(PortalPermissionMixin, FormView):
         raise NotImplementedError
 
     def success_url_for(self, result):
+        if self.success_url_name:
+            return reverse(self.success_url_name, args=[result.pk])
         return self.get_cancel_url()
 
     def get_success_message(self, result):

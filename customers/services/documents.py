@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
-from audit.services import audit_record, snapshot
+from audit.services import audit_record, audited_download, snapshot
 from creditportal.core import access
-from creditportal.core.errors import NotAllowed, ValidationFailed
+from creditportal.core.errors import ValidationFailed
 
 from ..models import Customer, CustomerDocument, DocumentType
 from ._common import require_visible, _refuse
@@ -139,13 +139,8 @@ def _delete_file_unless_committed(storage, name) -> None:
 
 def document_open(*, actor, document: CustomerDocument):
     """Open a document's file for download after checking the actor's access; the download is audited."""
-    access.require(actor, "customers.view_customerdocument")
-    if not CustomerDocument.objects.visible_to(actor).filter(pk=document.pk).exists():
-        raise NotAllowed(_("This customer is not in your portfolio."))
-    with transaction.atomic():
-        audit_record(actor=actor, action=AuditEvent.Action.DOWNLOAD, obj=document,
-                     after={"file": document.original_name, "sha256": document.sha256})
-    return document.file.open("rb")
+    return audited_download(actor=actor, obj=document, permission="customers.view_customerdocument",
+                            file=document.file, name=document.original_name, sha256=document.sha256)
 
 
 @transaction.atomic

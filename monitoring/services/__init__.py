@@ -22,8 +22,7 @@ from .alerts import (
 )
 from .configuration import (
     REQUIRED_RULE_FIELDS, RULE_FIELDS, current_rates, pending_rate_change, pending_rule_changes,
-    provision_rates_approve, provision_rates_propose, provision_rates_reject, warning_rule_change_approve,
-    warning_rule_change_reject, warning_rule_propose,
+    provision_rates_propose, warning_rule_propose,
 )
 from .watchlist import may_watch_from_alert, watchlist_add, watchlist_end, watchlist_update
 from .classification import (

@@ -14,8 +14,10 @@ from creditportal.core.errors import Conflict, ValidationFailed
 from creditportal.core.money import to_decimal
 from proposals import registry as proposals_registry
 from proposals import services as proposals
+from proposals import tables
 
 from .. import rules
+from ..selectors import rule_change_rows
 from ..models import (
     Comparison, Metric, ProvisionRate, ProvisionRateChange, RecommendedAction, RuleChangeKind, RULE_CHANGE_FIELDS,
     Severity, Tier, WarningRule, WarningRuleChange,
@@ -140,27 +142,11 @@ def _rule_change_title(change) -> str:
     return f"{change.get_kind_display()}: {change.code}"
 
 
-def _rule_change_rows(change):
-    from ..selectors import rule_change_rows
-
-    return rule_change_rows(change)
-
-
 proposals_registry.register(proposals_registry.ChangeKind(
     slug=WarningRuleChange.change_slug, model=WarningRuleChange, apply=_apply_rule_change,
-    permission=_rule_change_permission, title=_rule_change_title, rows=_rule_change_rows,
+    permission=_rule_change_permission, title=_rule_change_title, rows=rule_change_rows,
     audit_extra=lambda change: {"code": change.code, "rule_id": change.rule_id},
     messages={"open": gettext_lazy("A change of this rule is already waiting for approval.")}))
-
-
-def warning_rule_change_approve(*, actor, change, note="") -> WarningRule:
-    """A second risk administrator puts the proposed rule (or change) in force."""
-    return proposals.change_approve(actor=actor, change=change, note=note)
-
-
-def warning_rule_change_reject(*, actor, change, note="") -> WarningRuleChange:
-    """A second risk administrator turns the proposal down, with the reason; the rules stay as they are."""
-    return proposals.change_reject(actor=actor, change=change, note=note)
 
 
 def current_rates() -> dict[str, Decimal]:
@@ -197,23 +183,17 @@ def provision_rates_propose(*, actor, rates: dict) -> ProvisionRateChange:
     """Propose new provision rates (four-eyes: they apply when another risk administrator approves them)."""
     access.require(actor, "monitoring.change_provisionrate")
     clean = _clean_rates(rates)
-    current = current_rates()
-    changed = {tier: rate for tier, rate in clean.items() if rate != current.get(tier)}
-    if not changed:
-        raise ValidationFailed(_("These are the rates in force; nothing to change."))
-    return proposals.change_propose(actor=actor, model=ProvisionRateChange, key="provision-rates",
-                                    values={tier: str(rate) for tier, rate in changed.items()},
-                                    previous={tier: str(current.get(tier)) for tier in changed})
+    return tables.table_propose(actor=actor, model=ProvisionRateChange, key="provision-rates", proposed=clean,
+                                current=current_rates(), as_json=str,
+                                unchanged=_("These are the rates in force; nothing to change."))
 
 
 def _apply_rate_change(actor, change) -> dict[str, Decimal]:
     """Put approved provision rates in force (called by ``proposals.services.change_approve``)."""
-    before = {k: str(v) for k, v in current_rates().items()}
-    for tier, rate in change.values.items():
-        ProvisionRate.objects.update_or_create(tier=tier, defaults={"rate": to_decimal(rate), "updated_by": actor})
-    after = {k: str(v) for k, v in current_rates().items()}
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, object_type="monitoring.provisionrate",
-                 object_repr="provision rates", before=before, after=after)
+    tables.table_apply(actor=actor, change=change, read=lambda: {k: str(v) for k, v in current_rates().items()},
+                       write=lambda tier, rate: ProvisionRate.objects.update_or_create(
+                           tier=tier, defaults={"rate": to_decimal(rate), "updated_by": actor}),
+                       object_type="monitoring.provisionrate", object_repr="provision rates")
     return current_rates()
 
 
@@ -228,12 +208,3 @@ proposals_registry.register(proposals_registry.ChangeKind(
     permission="monitoring.change_provisionrate", title=lambda change: _("Provision rates"), rows=_rate_change_rows,
     list_url="monitoring:provision_run_list",
     messages={"open": gettext_lazy("A change of the provision rates is already waiting for approval.")}))
-
-
-def provision_rates_approve(*, actor, change, note="") -> dict[str, Decimal]:
-    """A second risk administrator puts the proposed rates in force; they apply from the next run."""
-    return proposals.change_approve(actor=actor, change=change, note=note)
-
-
-def provision_rates_reject(*, actor, change, note="") -> ProvisionRateChange:
-    return proposals.change_reject(actor=actor, change=change, note=note)

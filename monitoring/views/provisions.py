@@ -8,6 +8,7 @@ from django.views.generic import View
 from creditportal.core import access
 from creditportal.core.errors import ServiceError
 from creditportal.core.filters import clean_params
+from creditportal.core.formatting import percent
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 from proposals import services as proposals
@@ -47,9 +48,13 @@ class ProvisionRunListView(PortalListView):
                        can_rates=can_rates,
                        rates_form=RatesForm(rates=services.current_rates()), rates=services.current_rates(),
                        tiers=Tier.choices, pending_change=pending,
-                       pending_rows=[(label, pending.previous.get(tier), pending.rates.get(tier))
+                       pending_rows=[{"label": label, "before": percent(pending.previous.get(tier)),
+                                      "after": percent(pending.rates.get(tier))}
                                      for tier, label in Tier.choices if tier in pending.rates] if pending else [],
-                       can_decide_change=bool(pending and proposals.may_decide(user, pending)))
+                       can_decide_change=bool(pending and proposals.may_decide(user, pending)),
+                       url_names={"detail": "monitoring:provision_rates_change_detail",
+                                  "approve": "monitoring:provision_rates_approve",
+                                  "reject": "monitoring:provision_rates_reject"})
         return context
 
 

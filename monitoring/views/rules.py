@@ -1,6 +1,5 @@
 """Warning rule pages: the list, the form proposing a rule (four-eyes) and the decision pages."""
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -51,6 +50,7 @@ class RuleFormView(ServiceFormView):
     form_class = WarningRuleForm
     cancel_url = "monitoring:rule_list"
     success_message = gettext_lazy("Rule proposed; it takes effect once another risk administrator approves it.")
+    success_url_name = "monitoring:rule_change_detail"
 
     def get_permission_required(self):
         return ["monitoring.change_warningrule" if "pk" in self.kwargs else "monitoring.add_warningrule"]
@@ -79,9 +79,5 @@ class RuleFormView(ServiceFormView):
         if self.rule:
             return services.warning_rule_propose(actor=self.request.user, rule=self.rule, **fields)
         return services.warning_rule_propose(actor=self.request.user, code=data["code"], **fields)
-
-    def success_url_for(self, change):
-        return reverse("monitoring:rule_change_detail", args=[change.pk])
-
 
 

@@ -7,10 +7,10 @@ import hashlib
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
+from audit.services import audit_record, audited_download
 from creditportal.core import access
 from creditportal.core.canonical import jsonable
-from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from creditportal.core.errors import Conflict, ValidationFailed
 from customers.services import require_visible
 
 from .. import rules, selectors
@@ -106,10 +106,6 @@ def evidence_upload(*, actor, assessment: ImpairedAssessment, uploaded_file, tit
 def evidence_open(*, actor, evidence: AssessmentEvidence):
     """Open an evidence file for download after checking the actor may see impaired assessments and the
     customer; the download is audited."""
-    access.require(actor, "provisions.view_impairedassessment")
-    if not AssessmentEvidence.objects.visible_to(actor).filter(pk=evidence.pk).exists():
-        raise NotAllowed(_("This customer is not in your portfolio."))
-    with transaction.atomic():
-        audit_record(actor=actor, action=Action.DOWNLOAD, obj=evidence, verb="impaired_evidence_download",
-                     after={"file": evidence.original_name, "sha256": evidence.sha256})
-    return evidence.file.open("rb")
+    return audited_download(actor=actor, obj=evidence, permission="provisions.view_impairedassessment",
+                            file=evidence.file, name=evidence.original_name, sha256=evidence.sha256,
+                            verb="impaired_evidence_download")

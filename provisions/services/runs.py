@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.services import audit_record
 from creditportal.core import access
@@ -280,39 +281,50 @@ def _locked_run_row(run) -> EclRun:
     return EclRun.objects.select_for_update().get(pk=run.pk)
 
 
+#: a decision's refusals: the run is no longer proposed; its proposer decides (four-eyes)
+_DECISION_REFUSALS = {
+    "approve": (gettext_lazy("Only a proposed run can be approved."),
+                gettext_lazy("Four-eyes rule: the person who proposed the run cannot approve it.")),
+    "reject": (gettext_lazy("Only a proposed run can be rejected."),
+               gettext_lazy("Four-eyes rule: the person who proposed the run cannot reject it.")),
+}
+
+
+def _run_to_decide(actor, run, verb) -> EclRun:
+    """The proposed run, locked, that ``actor`` (another person than its proposer) approves or rejects."""
+    access.require(actor, "provisions.approve_eclrun")
+    locked = _locked_run_row(run)
+    not_proposed, own = _DECISION_REFUSALS[verb]
+    if locked.state != RunState.PROPOSED:
+        raise Conflict(str(not_proposed))
+    access.require_other_person(actor, locked.proposed_by, str(own))
+    return locked
+
+
+def _decided(actor, locked, verb) -> EclRun:
+    locked.save()
+    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, verb=f"eclrun_{verb}",
+                 after={"state": locked.state, "note": locked.decision_note})
+    return locked
+
+
 @transaction.atomic
 def ecl_run_approve(*, actor, run: EclRun, note: str = "") -> EclRun:
     """A second person approves a proposed run (four-eyes: never its proposer)."""
-    access.require(actor, "provisions.approve_eclrun")
-    locked = _locked_run_row(run)
-    if locked.state != RunState.PROPOSED:
-        raise Conflict(_("Only a proposed run can be approved."))
-    access.require_other_person(actor, locked.proposed_by,
-                                _("Four-eyes rule: the person who proposed the run cannot approve it."))
+    locked = _run_to_decide(actor, run, "approve")
     locked.approve()
     locked.approved_by, locked.approved_at, locked.decision_note = actor, timezone.now(), (note or "").strip()
-    locked.save()
-    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, verb="eclrun_approve",
-                 after={"state": locked.state, "note": locked.decision_note})
-    return locked
+    return _decided(actor, locked, "approve")
 
 
 @transaction.atomic
 def ecl_run_reject(*, actor, run: EclRun, note: str = "") -> EclRun:
-    access.require(actor, "provisions.approve_eclrun")
-    locked = _locked_run_row(run)
-    if locked.state != RunState.PROPOSED:
-        raise Conflict(_("Only a proposed run can be rejected."))
-    access.require_other_person(actor, locked.proposed_by,
-                                _("Four-eyes rule: the person who proposed the run cannot reject it."))
+    locked = _run_to_decide(actor, run, "reject")
     if not (note or "").strip():
         raise ValidationFailed(_("Say why the run is rejected."), field_errors={"note": _("Enter the reason.")})
     locked.reject()
     locked.decision_note = note.strip()
-    locked.save()
-    audit_record(actor=actor, action=Action.TRANSITION, obj=locked, verb="eclrun_reject",
-                 after={"state": locked.state, "note": locked.decision_note})
-    return locked
+    return _decided(actor, locked, "reject")
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from audit.models import AuditEvent
-from audit.services import audit_changes, audit_record, snapshot
+from audit.services import audit_changes, audit_record, audited_transition, snapshot
 from creditportal.core import access
 from creditportal.core.canonical import jsonable
 from creditportal.core.errors import Conflict, ValidationFailed
@@ -238,8 +238,8 @@ def model_activate(*, actor, model: RatingModel) -> RatingModel:
     except (EngineError, ScaleError) as exc:
         raise ValidationFailed(_("The model cannot be activated: %(error)s") % {"error": exc}) from exc
     for old in RatingModel.objects.select_for_update().filter(code=model.code, state=RatingModelState.ACTIVE):
-        _model_transition(actor, old, "retire", retired_at=timezone.now())
-    return _model_transition(actor, model, "activate", activated_by=actor, activated_at=timezone.now())
+        audited_transition(actor, old, "retire", retired_at=timezone.now())
+    return audited_transition(actor, model, "activate", activated_by=actor, activated_at=timezone.now())
 
 
 @transaction.atomic
@@ -247,19 +247,7 @@ def model_retire(*, actor, model: RatingModel) -> RatingModel:
     access.require(actor, "ratings.approve_ratingmodel")
     model = RatingModel.objects.select_for_update().get(pk=model.pk)
     _require_transition_model(model, "retire")
-    return _model_transition(actor, model, "retire", retired_at=timezone.now())
-
-
-def _model_transition(actor, model: RatingModel, name: str, **fields) -> RatingModel:
-    """Run the transition ``name`` on a locked model version, set ``fields``, save and audit it."""
-    before = snapshot(model)
-    getattr(model, name)()
-    for field_name, value in fields.items():
-        setattr(model, field_name, value)
-    model.save()
-    audit_record(actor=actor, action=AuditEvent.Action.TRANSITION, obj=model, verb=name, before=before,
-                 after=snapshot(model))
-    return model
+    return audited_transition(actor, model, "retire", retired_at=timezone.now())
 
 
 def _require_transition_model(model, name):

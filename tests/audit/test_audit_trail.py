@@ -103,7 +103,8 @@ def test_every_verb_the_services_write_has_a_label():
             continue
         text = path.read_text(encoding="utf-8")
         written |= set(re.findall(r'\bverb="([a-z_]+)"', text))
-        written |= set(re.findall(r'_transition\(actor, [a-z_]+, "([a-z_]+)"', text))
+        # a transition audited under its own name (``audited_transition(actor, obj, "retire")``, no ``verb=``)
+        written |= set(re.findall(r'_transition\(actor, [a-z_]+, "([a-z_]+)"(?![^)]*verb=)', text))
     assert len(written) > 40
     assert sorted(written - set(VERB_LABELS)) == []
 

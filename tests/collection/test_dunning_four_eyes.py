@@ -11,6 +11,7 @@ from audit.models import AuditEvent
 from collection import services
 from collection.models import DunningLevel, DunningPolicy, DunningPolicyChange
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
+from proposals import services as proposals
 
 pytestmark = pytest.mark.django_db
 
@@ -28,23 +29,23 @@ def test_a_policy_change_takes_effect_only_when_another_risk_admin_approves_it(u
     assert change.values == {"small_amount_tolerance": "250.00"} and change.previous == {"small_amount_tolerance": "100.00"}
     assert DunningPolicy.objects.get(pk=policy.pk).small_amount_tolerance == D("100.00")  # nothing applies yet
     with pytest.raises(NotAllowed):
-        services.dunning_change_approve(actor=users["riskadmin"], change=change)  # the proposer
+        proposals.change_approve(actor=users["riskadmin"], change=change)  # the proposer
     for role in ("collector", "auditor", "approver1", "rm"):
         with pytest.raises(NotAllowed):
-            services.dunning_change_approve(actor=users[role], change=change)
+            proposals.change_approve(actor=users[role], change=change)
         with pytest.raises(NotAllowed):
-            services.dunning_change_reject(actor=users[role], change=change, note="no")
+            proposals.change_reject(actor=users[role], change=change, note="no")
         with pytest.raises(NotAllowed):
             services.dunning_policy_propose(actor=users[role], policy=policy, small_amount_tolerance="1")
     with pytest.raises(Conflict):  # one open proposal per policy, levels included
         services.dunning_level_propose(actor=users["riskadmin2"], policy=policy, order=5, name="诉讼",
                                        days_past_due=180, action="litigation")
-    applied = services.dunning_change_approve(actor=users["riskadmin2"], change=change, note="agreed")
+    applied = proposals.change_approve(actor=users["riskadmin2"], change=change, note="agreed")
     assert applied.small_amount_tolerance == D("250.00") and applied.updated_by == users["riskadmin2"]
     change.refresh_from_db()
     assert change.state == "approved" and change.decided_by == users["riskadmin2"]
     with pytest.raises(Conflict):
-        services.dunning_change_approve(actor=users["riskadmin2"], change=change)
+        proposals.change_approve(actor=users["riskadmin2"], change=change)
     events = set(AuditEvent.objects.filter(object_type__in=["collection.dunningpolicychange",
                                                             "collection.dunningpolicy"])
                  .values_list("object_type", "action", "verb"))
@@ -60,18 +61,18 @@ def test_levels_are_added_changed_and_removed_on_approval(users, policy):
     change = services.dunning_level_propose(actor=maker, policy=policy, order=5, name="诉讼", days_past_due=180,
                                             action="litigation")
     assert change.kind == "level_create" and not policy.levels.filter(order=5).exists()
-    services.dunning_change_approve(actor=checker, change=change)
+    proposals.change_approve(actor=checker, change=change)
     level = policy.levels.get(order=5)
     assert level.days_past_due == 180 and DunningPolicyChange.objects.get(pk=change.pk).level_id == level.pk
 
     change = services.dunning_level_propose(actor=checker, policy=policy, level=level, days_past_due=150)
     assert change.values == {"days_past_due": 150} and change.previous == {"days_past_due": 180}
-    services.dunning_change_approve(actor=maker, change=change)
+    proposals.change_approve(actor=maker, change=change)
     assert DunningLevel.objects.get(pk=level.pk).days_past_due == 150
 
     change = services.dunning_level_propose(actor=maker, policy=policy, level=level, delete=True)
     assert change.kind == "level_delete" and DunningLevel.objects.filter(pk=level.pk).exists()
-    services.dunning_change_approve(actor=checker, change=change)
+    proposals.change_approve(actor=checker, change=change)
     assert not DunningLevel.objects.filter(pk=level.pk).exists()
     assert AuditEvent.objects.filter(object_type="collection.dunninglevel", action="delete").exists()
 
@@ -88,7 +89,7 @@ def test_a_new_policy_and_its_activation_wait_for_approval(users, policy):
     with pytest.raises(ValidationFailed):
         services.dunning_policy_propose(actor=users["riskadmin"], name="Rate", late_fee_daily_rate="0.5")
     assert DunningPolicy.objects.get(pk=policy.pk).is_active
-    strict = services.dunning_change_approve(actor=users["riskadmin2"], change=change)
+    strict = proposals.change_approve(actor=users["riskadmin2"], change=change)
     assert strict.is_active and strict.late_fee_daily_rate == D("0.001")
     assert not DunningPolicy.objects.get(pk=policy.pk).is_active  # one active policy
     assert services.active_policy().pk == strict.pk
@@ -97,10 +98,10 @@ def test_a_new_policy_and_its_activation_wait_for_approval(users, policy):
 def test_a_rejection_needs_its_reason_and_changes_nothing(users, policy):
     change = services.dunning_policy_propose(actor=users["riskadmin"], policy=policy, letter_language="en")
     with pytest.raises(NotAllowed):
-        services.dunning_change_reject(actor=users["riskadmin"], change=change, note="mine")
+        proposals.change_reject(actor=users["riskadmin"], change=change, note="mine")
     with pytest.raises(ValidationFailed):
-        services.dunning_change_reject(actor=users["riskadmin2"], change=change, note=" ")
-    services.dunning_change_reject(actor=users["riskadmin2"], change=change, note="customers read Chinese")
+        proposals.change_reject(actor=users["riskadmin2"], change=change, note=" ")
+    proposals.change_reject(actor=users["riskadmin2"], change=change, note="customers read Chinese")
     change.refresh_from_db()
     assert change.state == "rejected" and change.decision_note == "customers read Chinese"
     assert DunningPolicy.objects.get(pk=policy.pk).letter_language == "zh-hans"
@@ -199,7 +200,7 @@ def test_two_approvals_at_once_give_exactly_one(users, policy):
 
     change = services.dunning_level_propose(actor=users["riskadmin"], policy=policy, order=5, name="诉讼",
                                             days_past_due=180, action="litigation")
-    results = run_at_once([lambda: services.dunning_change_approve(actor=users["riskadmin2"], change=change)] * 2)
+    results = run_at_once([lambda: proposals.change_approve(actor=users["riskadmin2"], change=change)] * 2)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "DunningPolicy"], results
     assert DunningLevel.objects.filter(policy=policy, order=5).count() == 1
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from credit import rules, security, services
 from credit.models import CollateralHaircut, CreditApplication, RecoveryFactor
-from creditportal.core.errors import NotAllowed, ValidationFailed
+from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from creditportal.core.money import RateTable
 from tests.config import configured
 
@@ -134,6 +134,30 @@ def test_haircut_table_takes_four_eyes(setup, users, new_application):
     c = new_application(collaterals=[{"kind": "real_estate", "market_value": "100", "currency": "CNY",
                                       "valuation_date": "2026-06-15"}]).collaterals.get()
     assert c.haircut == D("0.35") and c.revaluation_due == dt.date(2028, 6, 15)
+
+
+def test_a_table_changed_since_the_proposal_refuses_the_approval_and_a_change_is_audited(setup, users):
+    """``proposals.tables``: only the rows that differ are proposed, with their values in force; an approval
+    after the table moved is refused (propose again); an approval writes the rows and audits the table."""
+    from audit.models import AuditEvent
+    from proposals.services import change_approve
+
+    admin, other = users["riskadmin"], users["riskadmin2"]
+    unchanged = {"haircut": "0.3000", "revaluation_months": 12}
+    change = services.haircuts_propose(actor=admin, table={
+        "real_estate": {"haircut": "0.35", "revaluation_months": 24},
+        "receivables": {"haircut": "0.4", "revaluation_months": 6}})
+    assert change.values == {"real_estate": {"haircut": "0.3500", "revaluation_months": 24}}   # receivables: as is
+    assert change.previous == {"real_estate": unchanged}
+    CollateralHaircut.objects.create(kind="real_estate", haircut=D("0.25"), revaluation_months=12, updated_by=admin)
+    with pytest.raises(Conflict):
+        change_approve(actor=other, change=change)
+    assert security.current_haircuts()["real_estate"] == (D("0.2500"), 12)
+    CollateralHaircut.objects.filter(kind="real_estate").delete()
+    change_approve(actor=other, change=change)
+    event = AuditEvent.objects.filter(object_type="credit.collateralhaircut").latest("id")
+    assert event.before["real_estate"] == unchanged
+    assert event.after["real_estate"] == {"haircut": "0.3500", "revaluation_months": 24}
 
 
 def test_table_proposals_refuse_bad_input_and_other_roles(setup, users):

@@ -25,8 +25,10 @@ def _imports(path: pathlib.Path) -> set[str]:
 @pytest.mark.parametrize("app, module", sorted(RULES_MODULES.items()))
 def test_rules_module_imports_no_django_and_no_other_app(app, module):
     path = ROOT / (module.replace(".", "/") + ".py")
-    assert path.exists(), f"{module} is the home of {app}'s rules"
-    bad = [name for name in _imports(path)
+    package = ROOT / module.replace(".", "/")
+    assert path.exists() or (package / "__init__.py").exists(), f"{module} is the home of {app}'s rules"
+    files = [path] if path.exists() else sorted(package.rglob("*.py"))  # a module, or a package split by section
+    bad = [name for file in files for name in _imports(file)
            if name.split(".")[0] in FORBIDDEN or name.split(".")[0] in set(APPS) - {app}]
     assert bad == []
 

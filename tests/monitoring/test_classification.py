@@ -7,6 +7,7 @@ import pytest
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from monitoring import services
 from monitoring.models import AssetClassification, ProvisionRun
+from proposals import services as proposals
 
 from .conftest import TODAY
 
@@ -100,7 +101,7 @@ def test_provision_totals_on_known_data(build, system):
     assert run.lines.count() == 4
     # configurable rates; a second run of the month replaces its lines
     change = services.provision_rates_propose(actor=build.users["riskadmin"], rates={"normal": "0.02"})
-    services.provision_rates_approve(actor=build.users["riskadmin2"], change=change)
+    proposals.change_approve(actor=build.users["riskadmin2"], change=change)
     run = services.provision_run(actor=build.users["riskadmin"], period=TODAY)
     assert run.total_provision == D("2800.00") and ProvisionRun.objects.count() == 1 and run.lines.count() == 4
 

@@ -9,6 +9,7 @@ from audit.models import AuditEvent
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from monitoring import services
 from monitoring.models import ProvisionRateChange
+from proposals import services as proposals
 
 pytestmark = pytest.mark.django_db
 
@@ -19,18 +20,18 @@ def test_rates_apply_only_after_a_second_risk_admin_approves(users):
     assert change.rates == {"normal": "0.015"} and change.previous == {"normal": str(before["normal"])}
     assert services.current_rates() == before  # nothing applies yet
     with pytest.raises(NotAllowed):
-        services.provision_rates_approve(actor=users["riskadmin"], change=change)  # the proposer
+        proposals.change_approve(actor=users["riskadmin"], change=change)  # the proposer
     for role in ("collector", "auditor", "approver1"):
         with pytest.raises(NotAllowed):
-            services.provision_rates_approve(actor=users[role], change=change)
+            proposals.change_approve(actor=users[role], change=change)
     with pytest.raises(Conflict):  # one proposal at a time
         services.provision_rates_propose(actor=users["riskadmin2"], rates={"loss": "0.9"})
-    rates = services.provision_rates_approve(actor=users["riskadmin2"], change=change, note="per policy")
+    rates = proposals.change_approve(actor=users["riskadmin2"], change=change, note="per policy")
     assert rates["normal"] == D("0.015") and rates["loss"] == before["loss"]
     change.refresh_from_db()
     assert change.state == "approved" and change.decided_by == users["riskadmin2"]
     with pytest.raises(Conflict):
-        services.provision_rates_approve(actor=users["riskadmin2"], change=change)
+        proposals.change_approve(actor=users["riskadmin2"], change=change)
     verbs = set(AuditEvent.objects.filter(object_type__startswith="monitoring.provisionrate")
                 .values_list("object_type", "verb"))
     assert {("monitoring.provisionratechange", ""), ("monitoring.provisionratechange", "approve"),
@@ -47,8 +48,8 @@ def test_refused_and_rejected_proposals_change_nothing(users):
         services.provision_rates_propose(actor=users["collector"], rates={"loss": "0.9"})
     change = services.provision_rates_propose(actor=users["riskadmin"], rates={"loss": "0.9"})
     with pytest.raises(ValidationFailed):
-        services.provision_rates_reject(actor=users["riskadmin2"], change=change, note=" ")
-    services.provision_rates_reject(actor=users["riskadmin2"], change=change, note="no reason to lower it")
+        proposals.change_reject(actor=users["riskadmin2"], change=change, note=" ")
+    proposals.change_reject(actor=users["riskadmin2"], change=change, note="no reason to lower it")
     assert services.current_rates() == before
     assert ProvisionRateChange.objects.get().state == "rejected"
 

@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from creditportal.core.errors import Conflict, NotAllowed, ValidationFailed
 from monitoring import services
 from monitoring.models import WarningRule, WarningRuleChange
+from proposals import services as proposals
 
 pytestmark = pytest.mark.django_db
 
@@ -28,27 +29,27 @@ def test_a_change_takes_effect_only_when_another_risk_admin_approves_it(users):
     rule.refresh_from_db()
     assert rule.threshold == D("30") and rule.severity == "high"  # nothing applies yet
     with pytest.raises(NotAllowed):
-        services.warning_rule_change_approve(actor=users["riskadmin"], change=change)  # the proposer
+        proposals.change_approve(actor=users["riskadmin"], change=change)  # the proposer
     for role in ("collector", "auditor", "approver1", "analyst"):
         with pytest.raises(NotAllowed):
-            services.warning_rule_change_approve(actor=users[role], change=change)
+            proposals.change_approve(actor=users[role], change=change)
         with pytest.raises(NotAllowed):
-            services.warning_rule_change_reject(actor=users[role], change=change, note="no")
+            proposals.change_reject(actor=users[role], change=change, note="no")
     with pytest.raises(Conflict):  # one open proposal per rule
         services.warning_rule_propose(actor=users["riskadmin2"], rule=rule, threshold="90")
     other = services.warning_rule_propose(actor=users["riskadmin2"], rule=WarningRule.objects.get(code="overdue-90"),
                                           enabled=False)  # another rule may have its own
     assert other.values == {"enabled": False} and other.previous == {"enabled": True}
-    applied = services.warning_rule_change_approve(actor=users["riskadmin2"], change=change, note="per policy")
+    applied = proposals.change_approve(actor=users["riskadmin2"], change=change, note="per policy")
     assert applied.pk == rule.pk and applied.threshold == D("60") and applied.severity == "critical"
     assert applied.updated_by == users["riskadmin2"]
     change.refresh_from_db()
     assert change.state == "approved" and change.decided_by == users["riskadmin2"] and change.rule_id == rule.pk
     with pytest.raises(Conflict):
-        services.warning_rule_change_approve(actor=users["riskadmin2"], change=change)
+        proposals.change_approve(actor=users["riskadmin2"], change=change)
     # disabling a rule is a change like any other: it stays enabled until approved
     assert WarningRule.objects.get(code="overdue-90").enabled
-    services.warning_rule_change_approve(actor=users["riskadmin"], change=other)
+    proposals.change_approve(actor=users["riskadmin"], change=other)
     assert not WarningRule.objects.get(code="overdue-90").enabled
     events = set(AuditEvent.objects.filter(object_type__in=["monitoring.warningrulechange", "monitoring.warningrule"])
                  .values_list("object_type", "action", "verb"))
@@ -66,8 +67,8 @@ def test_a_new_rule_exists_only_once_approved(users):
     with pytest.raises(ValidationFailed):  # a code in use
         services.warning_rule_propose(actor=users["riskadmin"], code="overdue-30", **NEW_RULE)
     with pytest.raises(NotAllowed):
-        services.warning_rule_change_approve(actor=users["riskadmin"], change=change)
-    rule = services.warning_rule_change_approve(actor=users["riskadmin2"], change=change)
+        proposals.change_approve(actor=users["riskadmin"], change=change)
+    rule = proposals.change_approve(actor=users["riskadmin2"], change=change)
     assert rule.code == "overdue-45" and rule.threshold == D("45") and rule.severity == "high"
     assert WarningRuleChange.objects.get(pk=change.pk).rule_id == rule.pk
     assert AuditEvent.objects.filter(object_type="monitoring.warningrule", object_id=str(rule.pk),
@@ -89,10 +90,10 @@ def test_refused_and_rejected_proposals_change_nothing(users):
             services.warning_rule_propose(actor=users[role], code="x-rule", **NEW_RULE)
     change = services.warning_rule_propose(actor=users["riskadmin"], rule=rule, enabled=False)
     with pytest.raises(NotAllowed):
-        services.warning_rule_change_reject(actor=users["riskadmin"], change=change, note="changed my mind")
+        proposals.change_reject(actor=users["riskadmin"], change=change, note="changed my mind")
     with pytest.raises(ValidationFailed):
-        services.warning_rule_change_reject(actor=users["riskadmin2"], change=change, note=" ")
-    services.warning_rule_change_reject(actor=users["riskadmin2"], change=change, note="we need this rule")
+        proposals.change_reject(actor=users["riskadmin2"], change=change, note=" ")
+    proposals.change_reject(actor=users["riskadmin2"], change=change, note="we need this rule")
     change.refresh_from_db()
     assert change.state == "rejected" and change.decision_note == "we need this rule"
     assert WarningRule.objects.get(pk=rule.pk).enabled
@@ -248,7 +249,7 @@ def test_two_approvals_or_two_proposals_at_once_give_exactly_one(users):
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "WarningRuleChange"], results
     change = WarningRuleChange.objects.get(state="proposed")
     checker = users["riskadmin2" if change.proposed_by_id == users["riskadmin"].pk else "riskadmin"]
-    results = run_at_once([lambda: services.warning_rule_change_approve(actor=checker, change=change)] * 2)
+    results = run_at_once([lambda: proposals.change_approve(actor=checker, change=change)] * 2)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "WarningRule"], results
     assert AuditEvent.objects.filter(object_type="monitoring.warningrulechange", verb="approve").count() == 1
     assert WarningRule.objects.get(pk=rule.pk).threshold == D(change.values["threshold"])

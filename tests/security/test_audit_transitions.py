@@ -18,7 +18,7 @@ from django_fsm import FSMField
 from tests.credit.conftest import (  # noqa: F401 - fixtures for the flow below
     customer, fx, make_customer, matrix, new_application, policy, ratings_stub, setup, to_pending)
 
-AUDIT_CALLS = {"audit_record", "audit_changes", "AuditEvent"}
+AUDIT_CALLS = {"audit_record", "audit_changes", "AuditEvent", "audited_transition", "audited_update"}  # audit.services
 
 # (model label, transition) → the service that performs it.
 SERVICES = {

@@ -13,7 +13,8 @@ One module per part; this package re-exports their public names, so the dotted p
 * ``serializers`` — lists of model rows with less work per row (``FastListSerializer``);
 * ``rowplan`` — reading a serializer's columns as plain ``values_list`` rows (``RowPlan``);
 * ``rowlists`` — the big lists read from plain rows as prepared statements (``RowListMixin``);
-* ``renderers`` — remembered content negotiation and the orjson renderer of the big lists.
+* ``renderers`` — remembered content negotiation and the orjson renderer of the big lists;
+* ``writes`` — writes that are one service call each (``ServiceWritesMixin``).
 """
 from .prepared import PREPARE_ONLY_WHEN_ASKED, prepared_cursor
 from .auth import ActionPermission, ActiveUserTokenAuthentication, security_log
@@ -27,3 +28,4 @@ from .serializers import CachedFieldsMixin, FastListSerializer, concrete_columns
 from .rowplan import RowPlan, RowPlanUnsupported, _decimal_as_written, _same_scale_decimal, _unchanged_by, row_plan
 from .rowlists import RowListMixin, STATEMENT_LIMIT, STATEMENT_SECONDS, StatementRows, forget_statements
 from .renderers import CachedContentNegotiation, RowJSONRenderer
+from .writes import ServiceWritesMixin
