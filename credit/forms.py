@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from creditportal.core.forms import AmountField, DateInput, DecimalField, IntegerField, PercentField, PortalForm
 from creditportal.core.money import CURRENCIES
+from creditportal.core.pickers import Picker, PickerChoiceField
 
 from . import rules
 from .models import GRADE_CHOICES, SIZING_CHOICES, AuthorityLevel, Collateral, Covenant, CreditApplication, Facility
@@ -14,10 +15,13 @@ DATE = DateInput()
 
 
 class ApplicationForm(PortalForm):
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)
+    # pickers: a department's book is not sent as one <select> (the customers and facilities the user may see
+    # are searched as the user types; the queryset still decides what a POST may name)
+    customer = PickerChoiceField(label=_("Customer"), queryset=None, widget=Picker("customers:pick"))
     application_type = forms.ChoiceField(label=_("Type"), choices=CreditApplication.Type.choices)
-    facility = forms.ModelChoiceField(label=_("Facility to change"), queryset=None, required=False,
-                                      help_text=_("For an increase, renewal or decrease."))
+    facility = PickerChoiceField(label=_("Facility to change"), queryset=None, required=False,
+                                 widget=Picker("credit:pick_facility"),
+                                 help_text=_("For an increase, renewal or decrease."))
     amount = AmountField(label=_("Limit requested"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     term_months = IntegerField(label=_("Term (months)"), min_value=1, max_value=600)
@@ -31,10 +35,15 @@ class ApplicationForm(PortalForm):
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
     conditions = forms.CharField(label=_("Conditions"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, customers=None, facilities=None, **kwargs):
+    def __init__(self, *args, customers=None, facilities=None, facility_list=False, **kwargs):
+        """``facility_list``: the facilities are one customer's few, offered as a plain list (the form opened
+        from a customer's page, or a draft whose customer stays); otherwise the facility is searched."""
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customers
         self.fields["facility"].queryset = facilities
+        if facility_list:
+            self.fields["facility"].widget = forms.Select()
+            self.fields["facility"].widget.choices = self.fields["facility"].choices
         # an increase, renewal or decrease shows the limit it changes: "current → new" as the amount is typed
         self.fields["facility"].label_from_instance = facility_choice_label
         self.fields["amount"].help_text = _("For an increase or decrease: the new limit, not the difference; the "
@@ -76,7 +85,8 @@ class CollateralForm(PortalForm):
 
 
 class GuarantorForm(PortalForm):
-    customer = forms.ModelChoiceField(label=_("Guarantor (customer)"), queryset=None, required=False)
+    customer = PickerChoiceField(label=_("Guarantor (customer)"), queryset=None, required=False,
+                                 widget=Picker("customers:pick"))
     outside_name = forms.CharField(label=_("Guarantor (outside party)"), required=False, max_length=200)
     external_agency = forms.CharField(label=_("Rating agency"), required=False, max_length=100,
                                       help_text=_("An outside party: the agency that rated it."))

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy
 from proposals.views import change_pages
 
 from . import views
+from .pickers import FacilityPickerView
 from .models import CollateralHaircutChange, RecoveryFactorChange
 from .services.collateral import HAIRCUT_PERMISSION, RECOVERY_PERMISSION
 from .views import holds as hold_views
@@ -12,6 +13,7 @@ app_name = "credit"
 urlpatterns = [
     path("", views.QueueView.as_view(), name="queue"),
     path("applications/", views.ApplicationListView.as_view(), name="application_list"),
+    path("facilities/pick/", FacilityPickerView.as_view(), name="pick_facility"),
     path("applications/new/", views.ApplicationCreateView.as_view(), name="application_create"),
     path("applications/<int:pk>/", views.ApplicationDetailView.as_view(), name="application_detail"),
     path("applications/<int:pk>/edit/", views.ApplicationEditView.as_view(), name="application_edit"),

@@ -91,6 +91,7 @@ class ApplicationCreateView(ConfigFormView):
             # opened from a customer's page: offer that customer's facilities (a POST accepts any visible one
             # and the service says which customer a facility belongs to)
             facilities = facilities.filter(customer_id=int(chosen))
+            kwargs["facility_list"] = True
         kwargs["facilities"] = facility_choices(facilities).select_related("customer")
         return kwargs
 
@@ -162,6 +163,7 @@ class ApplicationEditView(ConfigFormView):
         kwargs["facilities"] = facility_choices(
             Facility.objects.visible_to(self.request.user).filter(customer_id=self.application.customer_id)
         ).select_related("customer")
+        kwargs["facility_list"] = True
         return kwargs
 
     def get_initial(self):

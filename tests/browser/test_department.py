@@ -15,8 +15,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
+from demo.pages import pages_of
 from tests.browser.conftest import ARTIFACTS, header_lines, log_in
-from tests.creditportal.test_page_sweep import ROLES, _pages_of
+from tests.creditportal.test_page_sweep import ROLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +57,7 @@ def test_every_role_page_fits_1024_and_1366_and_is_captured(demo, browser, live_
                 problems.append(f"{username}: the top bar takes {header_lines(page)} lines at 1366px ({language})")
             folder = ARTIFACTS / "department" / language / username
             folder.mkdir(parents=True, exist_ok=True)
-            for number, (label, url) in enumerate(_pages_of(user)):
+            for number, (label, url) in enumerate(pages_of(user)):
                 page.set_viewport_size({"width": 1366, "height": 900})
                 response = page.goto(url)
                 if response is None or response.status != 200:

@@ -203,6 +203,17 @@ def test_an_action_the_state_does_not_allow_says_so_and_not_that_it_changed(setu
     assert "changed in the meantime" in raced.value.message
 
 
+def test_the_facility_picker_is_refused_to_strangers_and_scoped_to_the_user(setup, client, client_for, make_customer):
+    search = reverse("credit:pick_facility")
+    assert client.get(search).status_code in (302, 403)  # not signed in: nothing listed
+    elsewhere = make_customer("他人客户有限公司", rm=setup.users["rm2"])
+    hidden = Facility.objects.create(customer=elsewhere, limit=D("3000"), currency="CNY",
+                                     start_date=dt.date(2026, 1, 1), expiry_date=dt.date(2027, 1, 1))
+    assert hidden.pk not in {row["id"] for row in client_for(setup.users["rm"]).get(search).json()["results"]}
+    assert hidden.pk in {row["id"] for row in client_for(setup.users["rm2"]).get(search).json()["results"]}
+    assert client_for(setup.users["rm"]).get(search, {"q": "\x00"}).status_code == 400
+
+
 def test_matrix_and_policy_amounts_are_grouped(setup, client_for):
     client = client_for(setup.users["approver1"])
     matrix = client.get(reverse("credit:matrix")).content.decode()
@@ -224,8 +235,19 @@ def test_new_application_for_a_customer_offers_only_its_facilities(setup, client
 
     page = client.get(reverse("credit:application_create"), {"customer": setup.customer.pk}).content.decode()
     assert facility_options(page) == {mine.pk}
+    # without a customer the facility is searched (a department's book is not one <select>): the picker's
+    # search offers every facility the user may see, by customer name or #id, and narrows to a customer
     everything = client.get(reverse("credit:application_create")).content.decode()
-    assert facility_options(everything) == {mine.pk, theirs.pk}
+    assert facility_options(everything) == set()
+    assert f'data-picker="{reverse("credit:pick_facility")}"' in everything
+    search = reverse("credit:pick_facility")
+    assert {row["id"] for row in client.get(search).json()["results"]} == {mine.pk, theirs.pk}
+    assert [row["id"] for row in client.get(search, {"q": "另一客户"}).json()["results"]] == [theirs.pk]
+    assert [row["id"] for row in client.get(search, {"q": f"#{mine.pk}"}).json()["results"]] == [mine.pk]
+    assert [row["id"] for row in client.get(search, {"customer": other.pk}).json()["results"]] == [theirs.pk]
+    assert "current limit CNY 2,000.00" in client.get(search, {"q": "另一客户"}).json()["results"][0]["text"]
+    # the customer field is a picker too: the page carries the chosen customer only
+    assert 'data-picker="' + reverse("customers:pick") + '"' in page and "另一客户有限公司" not in page
     # picking another customer's facility is still refused with the reason
     response = client.post(reverse("credit:application_create") + f"?customer={setup.customer.pk}", {
         "customer": setup.customer.pk, "application_type": "increase", "facility": theirs.pk, "amount": "5000",

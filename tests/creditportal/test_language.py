@@ -13,7 +13,8 @@ from unittest import mock
 import pytest
 from django.utils import translation
 
-from tests.creditportal.test_page_sweep import ROLES, _pages_of, demo  # noqa: F401 - the fixture
+from demo.pages import pages_of
+from tests.creditportal.test_page_sweep import ROLES, demo  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +163,7 @@ def test_every_page_of_every_role_reads_in_one_language(demo, client):
         for username in ROLES:
             user = get_user_model().objects.get(username=username)
             _sign_in(client, user, language)
-            for label, url in _pages_of(user):
+            for label, url in pages_of(user):
                 response = client.get(url)
                 assert response.status_code == 200, (language, username, url)
                 seen += 1
