@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creditportal.core import clock
+from creditportal.core import access, clock
 from creditportal.core.formatting import person
 
 from . import registry, services
@@ -17,10 +17,11 @@ def pending_for(user, model):
     return [c for c in services.pending(model) if services.may_decide(user, c)]
 
 
-def pending_panel(user, model, *, title, url, label=None, item_url=None):
-    """One panel of ``model``'s proposals ``user`` may decide (none: no panel)."""
+def pending_panel(user, model, *, title, url, label=None, item_url=None, always=False):
+    """One panel of ``model``'s proposals ``user`` may decide (none: no panel, unless ``always``: the empty
+    queue shown as such, for the people whose work it is)."""
     rows = pending_for(user, model)
-    if not rows:
+    if not rows and not always:
         return []
     today = clock.today()
     return [{
@@ -35,5 +36,7 @@ def pending_panel(user, model, *, title, url, label=None, item_url=None):
 def home_panels(user):
     if not user.has_perm("proposals.view_proposal"):
         return []
+    # a risk administrator's first queue: shown even when empty (the home is a work queue, not a site map)
     return pending_panel(user, Proposal, title=_("Configuration changes awaiting my approval"),
-                         url=reverse("proposals:list") + "?state=proposed")
+                         url=reverse("proposals:list") + "?state=proposed",
+                         always=access.has_role(user, access.RISK_ADMIN))

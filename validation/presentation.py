@@ -1,6 +1,8 @@
 """Turns stored results (plain JSON) into rows for the page and the PDF, with labels in the active language."""
 from django.utils.translation import gettext_lazy as _
 
+from creditportal.core.formatting import shipped_text
+
 from .models import Simulation
 
 VERDICTS = {"too_low": _("PD too low"), "differs": _("differs from the PD"), "": _("consistent")}
@@ -47,7 +49,9 @@ def run_context(run) -> dict:
         "score_psi_label": PSI_LABELS.get(score_psi["label"] if score_psi else "", ""),
         "score_psi_bins": [{**b, "expected_pct": _pct(b["expected_share"]), "actual_pct": _pct(b["actual_share"])}
                            for b in (score_psi or {}).get("bins", [])],
-        "factor_psi": [{**f, "label_text": PSI_LABELS.get(f["label"], "")} for f in stability.get("factors", [])],
+        # a shipped factor's name is stored in English (its msgid): shown in the reader's language
+        "factor_psi": [{**f, "name": shipped_text(f["name"]), "label_text": PSI_LABELS.get(f["label"], "")}
+                       for f in stability.get("factors", [])],
         "default_rate_pct": _pct(r.get("default_rate")),
     }
 

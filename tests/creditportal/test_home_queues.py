@@ -48,6 +48,9 @@ def test_risk_admin_sees_batches_delegations_and_stuck_jobs(users, client_for, t
     assert "broker down" in panels["Background jobs not sent"]["items"][0]["label"]
     html = response.content.decode()
     assert '<details class="mt-4 site-map">' in html and "due 2026-07-05" in html
+    # the queue of configuration changes to decide is the risk administrator's first work: shown even when empty
+    assert panels["Configuration changes awaiting my approval"]["count"] == 0
+    assert "Configuration changes awaiting my approval" not in _titles(client_for(users["auditor"]).get(reverse("home")))
 
 
 def test_relationship_manager_sees_their_book_and_expiring_facilities(users, client_for, today):
