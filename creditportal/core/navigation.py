@@ -12,9 +12,10 @@ group, the section is a group of its own, at its own place.
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from .discovery import app_modules
+from .links import url_of
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _links(user, group):
         if needed and not user.has_perms(needed):
             continue
         try:
-            links.append(MenuLink(item.label, reverse(item.url_name)))
+            links.append(MenuLink(item.label, url_of(item.url_name)))
         except NoReverseMatch:
             continue
     return links

@@ -4,9 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Value, When
-from django.urls import reverse
-from django.utils.http import urlencode
 
+from creditportal.core.links import link
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
 
 
@@ -15,10 +14,7 @@ AMOUNT = DecimalField(max_digits=24, decimal_places=2)
 RATE = DecimalField(max_digits=24, decimal_places=10)
 
 
-def _url(name, *args, **query):
-    url = reverse(name, args=args)
-    query = {k: v for k, v in query.items() if v not in (None, "")}
-    return f"{url}?{urlencode(query)}" if query else url
+_url = link  # the monitoring selectors' drill-down links
 
 
 def converted(table: RateTable, amount_expr, currency_field="currency"):

@@ -22,6 +22,8 @@ from tests.creditportal.test_page_sweep import ROLES
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# Charts redraw on a resize (a ResizeObserver, then an animation frame): two frames later the layout is final.
+SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 LANGUAGES = {"zh-hans": "退出登录", "en": "Log out"}
 
 
@@ -65,7 +67,7 @@ def test_every_role_page_fits_1024_and_1366_and_is_captured(demo, browser, live_
                     continue
                 for width in (1366, 1024):
                     page.set_viewport_size({"width": width, "height": 900})
-                    page.wait_for_timeout(150)  # charts redraw on the resize
+                    page.evaluate(SETTLED)
                     overflow = page.evaluate(OVERFLOW)
                     if overflow > 0:
                         problems.append(f"{username} {url} ({label}) at {width}px scrolls sideways by {overflow}px")
