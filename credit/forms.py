@@ -258,7 +258,8 @@ class ApproverAuthorityForm(PortalForm):
 
 
 class GroupLimitForm(PortalForm):
-    group = forms.ModelChoiceField(label=_("Group of related companies"), queryset=None)
+    group = PickerChoiceField(label=_("Group of related companies"), queryset=None,
+                              widget=Picker("customers:pick_group", params={"without_limit": "1"}))
     limit = AmountField(label=_("Group limit"), min_value=0)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
     expiry_date = forms.DateField(label=_("Expiry"), widget=DATE, required=False)

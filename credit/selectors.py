@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, Sum
@@ -183,6 +184,15 @@ PENDING_APPLICATION_STATES = [CreditApplication.Status.SUBMITTED, CreditApplicat
                               CreditApplication.Status.RECOMMENDED, CreditApplication.Status.PENDING_APPROVAL]
 
 
+class _FacilityRow(NamedTuple):
+    """What exposure and usage read of a facility (``utilisation`` takes these or ``Facility`` objects)."""
+
+    pk: int
+    customer_id: int
+    limit: Decimal
+    currency: str
+
+
 def customer_exposures(customer_ids, *, table: RateTable | None = None, exclude_facility_ids=(),
                        exclude_application_ids=()) -> dict[int, Decimal]:
     """``{customer_id: exposure}`` in the reporting currency (``rules.customer_exposure``): each open
@@ -191,9 +201,10 @@ def customer_exposures(customer_ids, *, table: RateTable | None = None, exclude_
     ids = list(customer_ids)
     table = table or RateTable(clock.today())
     # ``__any``: one array parameter however many customers (a relationship manager's book runs to thousands)
-    facilities = list(Facility.objects.filter(customer_id__any=ids, status__in=OPEN_FACILITY_STATES)
-                      .exclude(pk__in=list(exclude_facility_ids))
-                      .only("id", "customer_id", "status", "limit", "currency"))
+    facilities = [_FacilityRow(*row) for row in
+                  Facility.objects.filter(customer_id__any=ids, status__in=OPEN_FACILITY_STATES)
+                  .exclude(pk__in=list(exclude_facility_ids))
+                  .values_list("id", "customer_id", "limit", "currency")]  # rows, not models: a book has thousands
     used = utilisation(facilities, table=table)
     by_customer = defaultdict(list)
     for f in facilities:
@@ -261,8 +272,9 @@ def utilisation(facilities, *, table: RateTable | None = None) -> dict[int, Deci
 def group_utilisation(group_id: int, currency: str, *, table: RateTable | None = None) -> Decimal:
     """What the group's facilities use, in ``currency`` (the group limit's)."""
     table = table or RateTable(clock.today())
-    facilities = list(Facility.objects.filter(customer__group_id=group_id).exclude(status=Facility.Status.CLOSED)
-                      .only("id", "currency"))
+    facilities = [_FacilityRow(*row) for row in
+                  Facility.objects.filter(customer__group_id=group_id).exclude(status=Facility.Status.CLOSED)
+                  .values_list("id", "customer_id", "limit", "currency")]
     used = utilisation(facilities, table=table)
     currency_of = {f.pk: f.currency for f in facilities}
     return sum((table.convert(amount, currency_of[pk], currency) for pk, amount in used.items()), ZERO)

@@ -8,6 +8,8 @@ from creditportal.core import access
 
 from accounts.pickers import UserPickerFilter
 
+from .pickers import GroupPickerFilter
+
 from .models import (
     INDUSTRY_SECTION_CHOICES, Contact, Customer, CustomerDocument, CustomerGroup, CustomerSize, CustomerStatus,
     DocumentType, FinancialStatement, NegativeRecord, NegativeRecordKind, PeriodType,
@@ -21,7 +23,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     size = django_filters.ChoiceFilter(choices=CustomerSize.choices, label=_("Size"))
     status = django_filters.ChoiceFilter(choices=CustomerStatus.choices, label=_("Status"))
     relationship_manager = UserPickerFilter(role=access.RELATIONSHIP_MANAGER, active_only=False, label=_("Manager"))
-    group = django_filters.ModelChoiceFilter(queryset=CustomerGroup.objects.all(), label=_("Group"))
+    group = GroupPickerFilter(label=_("Group"))
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("credit_code", "credit_code"), ("industry_section", "industry"),
                 ("size", "size"), ("status", "status"), ("relationship_manager__username", "manager"),

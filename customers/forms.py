@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.core.forms import DateInput, DecimalField, PortalForm, PortalModelForm
+from creditportal.core.pickers import Picker, PickerChoiceField
 
 from . import chart
 from .labels import SECTION_LABELS, STATEMENT_LABELS, line_name
@@ -34,7 +35,10 @@ class CustomerForm(ServiceModelForm):
         attrs = self.fields["credit_code"].widget.attrs
         attrs.update({"maxlength": 18, "autocomplete": "off",
                       "class": f"{attrs.get('class', '')} text-uppercase".strip()})
-        self.fields["group"].queryset = CustomerGroup.objects.visible_to(user).order_by("name")
+        group = self.fields["group"]  # a department has thousands of groups: searched, never one <select>
+        self.fields["group"] = PickerChoiceField(label=group.label, required=False, help_text=group.help_text,
+                                                 queryset=CustomerGroup.objects.visible_to(user).order_by("name"),
+                                                 widget=Picker("customers:pick_group"))
         # a suspension is imposed and lifted by its own action (customer_suspend / customer_resume)
         status = self.fields["status"]
         if self.instance.pk and self.instance.status == CustomerStatus.SUSPENDED:

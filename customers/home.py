@@ -12,11 +12,11 @@ def home_panels(user):
     if not user.has_perm("customers.add_financialstatement"):
         return []
     today = clock.today()
-    customers = {c.pk: c for c in Customer.objects.filter(relationship_manager=user).exclude(
-        status=CustomerStatus.CLOSED).only("pk", "name")}
-    if not customers:
+    names = dict(Customer.objects.filter(relationship_manager=user).exclude(status=CustomerStatus.CLOSED)
+                 .values_list("pk", "name"))  # a book of thousands: names, not model objects
+    if not names:
         return []
-    flags = selectors.credit_file_flags_for(customers, on_date=today)
+    flags = selectors.credit_file_flags_for(names, on_date=today)
     items = []
     for customer_id, flag in flags.items():
         reasons = []
@@ -27,7 +27,7 @@ def home_panels(user):
         if reasons:
             tab = "financials" if flag["statements_stale"] else "documents"
             items.append({
-                "label": f"{customers[customer_id].name} · {', '.join(reasons)}",
+                "label": f"{names[customer_id]} · {', '.join(reasons)}",
                 "url": reverse("customers:customer_detail", args=[customer_id]) + f"?tab={tab}",
                 "age_days": (today - flag["latest_period_end"]).days if flag["latest_period_end"] else None,
             })

@@ -1,13 +1,14 @@
 from django.urls import path
 
 from . import statement_views, views
-from .pickers import CustomerPickerView
+from .pickers import CustomerPickerView, GroupPickerView
 
 app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="customer_list"),
     path("new/", views.CustomerCreateView.as_view(), name="customer_create"),
     path("pick/", CustomerPickerView.as_view(), name="pick"),
+    path("groups/pick/", GroupPickerView.as_view(), name="pick_group"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
     path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="customer_edit"),
     path("<int:pk>/reassign/", views.CustomerReassignView.as_view(), name="customer_reassign"),

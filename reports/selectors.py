@@ -51,8 +51,11 @@ def search_ratings(user, *, date_from=None, date_to=None, customer="", person=No
     """Approved ratings (current and superseded) matching the filters, newest approval first."""
     from ratings.models import Rating
 
+    from ratings.selectors import SNAPSHOT_FIELDS
+
     qs = (Rating.objects.visible_to(user).filter(state__in=REPORTABLE_RATING_STATES)
-          .select_related("customer", "model", "approved_by", "created_by"))
+          .select_related("customer", "model", "approved_by", "created_by")
+          .defer(*SNAPSHOT_FIELDS))  # the rows show no snapshot (~6 kB of JSON each)
     if date_from:
         qs = qs.filter(approved_on__gte=date_from)
     if date_to:

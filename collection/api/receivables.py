@@ -176,8 +176,10 @@ class AgingViewSet(viewsets.ViewSet):
         qs = AgingFilterSet(request.GET or None, queryset=selectors.aging_queryset(user=request.user, as_of=as_of)).qs
         rows, _missing, finish = selectors.aging_by_customer(qs, as_of=as_of, sort=request.GET.get("sort", "-total"))
         from creditportal.core.api import StandardPagination
+        from creditportal.core.pagination import PageFirstPaginator
 
         paginator = StandardPagination()
+        paginator.django_paginator_class = PageFirstPaginator  # the page and its row count in one statement
         page = paginator.paginate_queryset(rows, request, view=self)
         portfolio = selectors.aging_portfolio(qs, as_of=as_of)
 

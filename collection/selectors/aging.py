@@ -157,6 +157,7 @@ class AgingRows:
         self.order, self.descending = order, descending
         self._count = None
         self._cache = None
+        self._page = None  # (offset, rows) read by ``prefetch_page``
 
     def _query(self, limit=None, offset=0) -> tuple[str, list]:
         with_sql, params, _missing = _open_rows(self.qs, self.table)
@@ -197,6 +198,14 @@ class AgingRows:
             del row["rows_count"]
         return rows
 
+    def prefetch_page(self, offset: int, limit: int) -> None:
+        """Read the rows ``offset … offset + limit`` and the number of rows in one statement (what a paginator
+        asks next: ``count()``, then a slice within them, answered without another query)."""
+        rows = self._fetch(limit, offset)
+        self._page = (offset, limit, rows)
+        if not rows and offset > 0:
+            self._count = None  # past the end: the count is not known from an empty page
+
     def count(self) -> int:
         if self._cache is not None:
             return len(self._cache)
@@ -222,6 +231,10 @@ class AgingRows:
         if self._cache is not None:
             return self._cache[key]
         start = key.start or 0
+        if self._page is not None and key.stop is not None:
+            offset, limit, rows = self._page
+            if offset <= start and key.stop <= offset + limit:
+                return rows[start - offset:key.stop - offset]
         if key.stop is None:
             return self._fetch(None, 0)[start:]
         if key.stop <= start:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
+from creditportal.core.pagination import PageFirstPaginator
 
 from .. import selectors
 from ..filtersets import AgingFilterSet
@@ -25,6 +26,7 @@ class AgingView(SortedFilteredListView):
     export_name = "aging"
     export_title = gettext_lazy("Aging")
     list_url_name = "collection:aging"
+    paginator_class = PageFirstPaginator  # the page and its row count in one statement
 
     def base_queryset(self):
         return selectors.aging_queryset(user=self.request.user, as_of=self.as_of)

@@ -69,3 +69,26 @@ def test_aging_collector_filter(users, make_customer, make_invoice, make_user, t
     services.case_open(actor=users["collector"], customer=a, assigned_to=users["collector"])
     qs = selectors.aging_queryset(user=users["analyst"], as_of=today, collector=users["collector"])
     assert selectors.aging_portfolio(qs, as_of=today)["total"] == D("100.00")
+
+
+def test_the_aging_page_reads_its_rows_and_their_count_in_one_statement(users, make_customer, make_invoice, today,
+                                                                        client_for):
+    """The page's rows come with their number (``COUNT(*) OVER ()``): no separate count of the grouped invoices
+    before the page (``PageFirstPaginator``); a page past the end still counts and shows the last page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    for i in range(30):
+        make_invoice(make_customer(f"客户{i:02d}"), f"{100 + i}.00", days_past_due=i)
+    client = client_for(users["analyst"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("collection:aging"), {"page": 2})
+    assert page.status_code == 200
+    grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY o.customer_id" in q["sql"]]
+    assert len(grouped) == 1 and "COUNT(*) OVER ()" in grouped[0]
+    assert page.context["page_obj"].paginator.count == 30 and len(page.context["rows"]) == 5
+    assert [r["customer_id"] for r in page.context["rows"]] == [
+        r["customer_id"] for r in page.context["page_obj"].object_list]
+    last = client.get(reverse("collection:aging"), {"page": "last"})
+    assert last.status_code == 200 and last.context["page_obj"].number == 2

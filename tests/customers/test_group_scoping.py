@@ -66,7 +66,13 @@ def test_a_shared_group_does_not_name_another_portfolios_parent(users, groups, c
 
 def test_a_manager_picks_only_the_groups_they_can_see(users, groups, make_customer, client_for):
     theirs, shared, _parent = groups
-    form = client_for(users["rm2"]).get(reverse("customers:customer_create")).content.decode()
-    assert "华东集团" not in form and "华南集团" in form
+    client = client_for(users["rm2"])
+    form = client.get(reverse("customers:customer_create")).content.decode()
+    assert f'data-picker="{reverse("customers:pick_group")}"' in form  # searched, never every group in a <select>
+    assert "华东集团" not in form
+    found = [row["text"] for row in client.get(reverse("customers:pick_group"), {"q": "集团"}).json()["results"]]
+    assert "华南集团" in found and "华东集团" not in found
+    listed = client.get(reverse("customers:customer_list"), {"group": theirs.pk})
+    assert listed.status_code == 200 and "is-invalid" in listed.content.decode()  # another portfolio's group
     with pytest.raises(ValidationFailed):
         make_customer(name="华北制造有限公司", manager=users["rm2"], group=theirs, group_relation="subsidiary")
