@@ -228,7 +228,7 @@ def start_worker(concurrency: int, log_path, name: str = "bench"):
     app.control.purge()
     node = f"{name}-{os.getpid()}"
     cmd = [str(VENV_BIN / "celery"), "-A", "config", "worker", "--pool", "prefork", "--concurrency",
-           str(concurrency), "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
+           str(concurrency), "-O", "fair", "--without-gossip", "--without-mingle", "--loglevel", "WARNING",
            "--queues", "celery,batch",  # the batch's tasks are routed to the batch queue (CELERY_TASK_ROUTES)
            "-n", f"{node}@%h"]
     out = open(log_path, "w")

@@ -38,11 +38,20 @@ class QueueView(PortalPermissionMixin, TemplateView):
     permission_required = "credit.view_creditapplication"
     template_name = "credit/queue.html"
 
+    paginate_by = 50  # a department's queue runs to hundreds: a page at a time, oldest first, with its count
+
     def get_context_data(self, **kwargs):
+        from django.core.paginator import Paginator
+
         context = super().get_context_data(**kwargs)
-        rows = list(selectors.work_queue(self.request.user)[:500])
+        try:  # ?page_size= as on every list (the pager offers it), within 1..500
+            size = max(1, min(int(self.request.GET.get("page_size", self.paginate_by)), 500))
+        except ValueError:
+            size = self.paginate_by
+        page = Paginator(selectors.work_queue(self.request.user), size).get_page(self.request.GET.get("page"))
         today = clock.today()
-        context["rows"] = [(app, selectors.age_days(app, today)) for app in rows]
+        context.update({"page_obj": page, "paginator": page.paginator, "is_paginated": page.has_other_pages(),
+                        "rows": [(app, selectors.age_days(app, today)) for app in page.object_list]})
         return context
 
 

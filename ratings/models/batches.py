@@ -72,8 +72,9 @@ class RatingBatchChunk(models.Model):
     batch = models.ForeignKey(RatingBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField(_("chunk"))
     customer_ids = SnapshotJSONField(_("customers"), default=list)
-    # The payment behaviour of the chunk's customers, read for the whole portfolio in one pass when the batch
-    # was split ({customer id: facts}); a re-delivered chunk uses the same facts.
+    # Payment behaviour handed to the chunk ({window key: {customer id: facts}}). Empty: the chunk reads its own
+    # customers' behaviour when it runs (``ratings.services.batch``), so the batch's split is only the ids; a
+    # chunk that carries facts (split by an earlier version) uses them.
     behaviour = SnapshotJSONField(_("payment behaviour"), default=dict, blank=True)
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
 

@@ -105,6 +105,8 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
             models.Index(fields=["-created_at", "-id"], name="rating_newest_first"),
             models.Index(fields=["-approved_on", "-id"], condition=models.Q(state__in=["approved", "superseded"]),
                          name="rating_approved_newest_first"),
+            # the reviews falling due (the analyst's home): the first five and their count from the index
+            models.Index(fields=["review_due", "id"], condition=models.Q(state="approved"), name="rating_reviews_due"),
         ]
 
     def __str__(self):

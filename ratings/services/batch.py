@@ -26,7 +26,6 @@ from creditportal.core.events import publish_on_commit
 from creditportal.core.tasks import enqueue, enqueue_many
 
 from .. import selectors
-from ..providers import behaviour_facts_for
 from ..engine.behaviour import BehaviourFacts
 from ..engine.scale import ScaleError
 from ..engine.evaluation import grade_of
@@ -99,20 +98,13 @@ def batch_run(*, batch_id: int, chunk_size: int | None = None, in_worker: bool =
         if batch.status == BatchStatus.QUEUED:
             customer_ids = selectors.customers_for_batch()
             size = max(1, chunk_size or selectors.BATCH_CHUNK)
-            # Payment behaviour for the whole portfolio in one pass per behaviour window of the active models
-            # (usually one: hash joins over invoices, allocations and payments), handed to each chunk: per chunk
-            # it would cost one index probe per invoice.
-            if connection.vendor == "postgresql" and customer_ids:
-                with connection.cursor() as cursor:  # the portfolio's groupings as in-memory hash aggregates
-                    cursor.execute("SET LOCAL work_mem = '128MB'")
-                    cursor.execute("SET LOCAL jit = off")
-            facts = _portfolio_behaviour(batch.business_date) if customer_ids else {}
-            chunks = []
-            for n, start in enumerate(range(0, len(customer_ids), size)):
-                ids = customer_ids[start:start + size]
-                chunks.append(RatingBatchChunk(batch=batch, index=n, customer_ids=ids, behaviour={
-                    key: {str(i): _facts_json(by_customer[i]) for i in ids if i in by_customer}
-                    for key, by_customer in facts.items()}))
+            # Each chunk reads its own customers' payment behaviour when it runs (``gather_inputs``: one pass per
+            # behaviour window over their invoices, ~0.15 s for 2,000 customers at 100k), so the split is only
+            # the list of ids and the whole batch divides across the workers. A portfolio-wide pass here, handed
+            # to the chunks, was the batch's serial part: 30–45 s of 50 at 100k customers, 1.06× with two
+            # processes.
+            chunks = [RatingBatchChunk(batch=batch, index=n, customer_ids=customer_ids[start:start + size])
+                      for n, start in enumerate(range(0, len(customer_ids), size))]
             RatingBatchChunk.objects.bulk_create(chunks)
             batch.status, batch.started_at, batch.total = BatchStatus.RUNNING, timezone.now(), len(customer_ids)
             batch.heartbeat_at = clock.instant()
@@ -147,20 +139,6 @@ def _carry_experts(proposals, codes_of):
             rows.append(ExpertScore(rating=proposal, factor_code=factor_code, expert_id=expert_id, score=score,
                                     comment=comment))
     ExpertScore.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def _portfolio_behaviour(on_date) -> dict[str, dict]:
-    """``{window key: {customer_id: facts}}`` for every customer, one provider pass per distinct window of the
-    active models' settings (the default window when no model is active)."""
-    windows = {}
-    for model in selectors.active_models() or [None]:
-        window = selectors.behaviour_window(on_date, model.settings() if model is not None else None)
-        windows.setdefault(selectors.window_key(window), window)
-    return {key: behaviour_facts_for(None, window) for key, window in windows.items()}
-
-
-def _facts_json(facts):
-    return facts if isinstance(facts, dict) else facts.as_dict()
 
 
 def _facts_parse(facts):

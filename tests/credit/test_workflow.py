@@ -370,3 +370,21 @@ def test_a_rating_that_expires_during_approval_blocks_the_approval(setup, new_ap
     ratings_stub[setup.customer.pk] = SimpleNamespace(pk=None, grade="A", is_expired=True)
     with pytest.raises(ValidationFailed, match="rating"):
         approve(app, setup.users["approver1"])
+
+
+def test_the_work_queue_page_shows_a_page_at_a_time_with_its_count(setup, new_application, client_for):
+    """A department's queue runs to hundreds: the page lists 50 (or ``?page_size=``), oldest first, and says how
+    many wait in all; a bad page number shows the first page, a bad size the default."""
+    from django.urls import reverse
+
+    maker = setup.users["rm"]
+    apps = [new_application() for _ in range(3)]
+    client = client_for(maker)
+    first = client.get(reverse("credit:queue"), {"page_size": 2})
+    assert first.status_code == 200
+    assert first.context["paginator"].count == 3 and len(first.context["rows"]) == 2
+    assert [a.pk for a, _age in first.context["rows"]] == [apps[0].pk, apps[1].pk]
+    second = client.get(reverse("credit:queue"), {"page_size": 2, "page": 2})
+    assert [a.pk for a, _age in second.context["rows"]] == [apps[2].pk]
+    junk = client.get(reverse("credit:queue"), {"page": "x", "page_size": "y"})
+    assert junk.status_code == 200 and len(junk.context["rows"]) == 3

@@ -86,3 +86,20 @@ def test_the_relay_does_not_lend_its_own_id_to_a_row_no_request_wrote(published,
     with bound_request_id("relay-task-own-id"):  # the relay task runs under its own id
         assert relay_outbox()["sent"] == 1
     assert published.messages and TASK_HEADER not in published.messages[0][2]
+
+
+def test_every_procfile_worker_schedules_fairly_with_one_reserved_task_per_process():
+    """With late acknowledgement and one reserved message per process, Celery's default scheduling still hands a
+    reserved task to a busy child: a two-process worker ran the re-rating's chunks one after the other (bench
+    ``scaleout``). ``-O fair`` gives a task only to an idle child."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from config.celery import app
+
+    workers = [line for line in (Path(settings.BASE_DIR) / "Procfile").read_text().splitlines()
+               if " worker " in line]
+    assert len(workers) == 2
+    assert all(" -O fair " in line for line in workers), workers
+    assert app.conf.worker_prefetch_multiplier == 1 and app.conf.task_acks_late
