@@ -15,7 +15,7 @@ from creditportal.core.idempotency import idempotent
 from .. import selectors, services
 from ..selectors import DaysBetween
 from ..filtersets import InvoiceFilterSet, PaymentFilterSet
-from ..models import ClaimPayout, Invoice, Payment
+from ..models import ClaimPayout, Invoice, Payment, outstanding_expression
 from ._common import VIEW, csv_import_action, body_customer
 
 
@@ -84,7 +84,7 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     ordering_fields = ["due_date", "issue_date", "amount", "number"]
     search_fields = ["number", "customer__name"]
     pagination_class = EstimatedCountPagination  # ~1M rows: no full count per page (see its docstring)
-    row_expressions = {"outstanding": F("amount") - F("paid_amount") - F("written_off_amount"),  # the properties
+    row_expressions = {"outstanding": outstanding_expression(),  # the properties
                        "payment_term_days": DaysBetween(F("due_date"), F("issue_date"))}
     action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
                           "import_csv": "collection.add_invoice"}

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, DecimalField, ExpressionWrapper, OuterRef, Subquery, Value, When
 
+from collection.models import outstanding_expression
 from creditportal.core.links import link
 from creditportal.core.money import CURRENCY_CODES, MissingRate, RateTable
 
@@ -30,9 +31,7 @@ def converted(table: RateTable, amount_expr, currency_field="currency"):
                                                 output_field=RATE), output_field=AMOUNT)
 
 
-def _outstanding(prefix=""):
-    """An invoice's open amount (``prefix`` reaches the invoice through a relation, e.g. ``invoices__``)."""
-    return F(f"{prefix}amount") - F(f"{prefix}paid_amount") - F(f"{prefix}written_off_amount")
+_outstanding = outstanding_expression  # an invoice's open amount: collection's one expression
 
 
 def open_invoices(user):
