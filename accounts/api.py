@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 
+from creditportal.core.api import validated
 from creditportal.core.throttle import AtomicRateThrottle
 
 from proposals.api import ChangeSerializer, proposed_response
@@ -69,10 +70,9 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
         administrator approves it. One's own roles and incompatible roles are refused."""
         from . import services
 
-        payload = RolesSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(RolesSerializer(data=request.data))
         change = services.user_roles_propose(actor=request.user, user=self.get_object(),
-                                             roles=payload.validated_data["roles"])
+                                             roles=data["roles"])
         return proposed_response(change)
 
 

@@ -1,5 +1,7 @@
 from rest_framework import serializers, viewsets
 
+from creditportal.core.api import model_permissions
+
 from .filtersets import AuditEventFilterSet
 from .models import AuditEvent
 
@@ -16,7 +18,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet
     ordering_fields = ["occurred_at"]
-    action_permissions = {"list": "audit.view_auditevent", "retrieve": "audit.view_auditevent"}
+    action_permissions = model_permissions(AuditEvent, "read")
 
 
 def register(router):

@@ -7,8 +7,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from creditportal.core.api import FilterBackend, VisibleRelatedField
+from creditportal.core.api import FilterBackend, VisibleRelatedField, model_permissions
 from creditportal.core.canonical import jsonable
+from creditportal.core.querysets import VisibleRowsMixin
 from customers.models import Customer
 
 from . import selectors, services
@@ -35,7 +36,7 @@ class OutsideImportSerializer(serializers.ModelSerializer):
         self.fields["adapter"].choices = adapter_choices()
 
 
-class OutsideImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class OutsideImportViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                            viewsets.GenericViewSet):
     """Imports of outside information: upload as ``multipart/form-data`` (``customer``, ``file``, ``adapter``); a bad
     file imports nothing (400, the row named)."""
@@ -44,12 +45,8 @@ class OutsideImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     parser_classes = [MultiPartParser, FormParser]
     filter_backends = [FilterBackend]
     filterset_class = OutsideImportFilterSet
-    action_permissions = {"list": "creditinfo.view_outsideimport", "retrieve": "creditinfo.view_outsideimport",
-                          "create": "creditinfo.add_outsideimport"}
-
-    def get_queryset(self):
-        return OutsideImport.objects.visible_to(self.request.user).select_related("imported_by").order_by(
-            "-as_of", "-id")
+    action_permissions = model_permissions(OutsideImport, "read", "create")
+    queryset = OutsideImport.objects.select_related("imported_by").order_by("-as_of", "-id")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -63,14 +60,12 @@ class OutsideChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "outside_import", "kind", "detected_on", "detail"]
 
 
-class OutsideChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OutsideChangeViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = OutsideChangeSerializer
     filter_backends = [FilterBackend]
     filterset_class = OutsideChangeFilterSet
     action_permissions = {"list": "creditinfo.view_outsideimport", "retrieve": "creditinfo.view_outsideimport"}
-
-    def get_queryset(self):
-        return OutsideChange.objects.visible_to(self.request.user).order_by("-detected_on", "-id")
+    queryset = OutsideChange.objects.order_by("-detected_on", "-id")
 
 
 def _record(obj, fields):
@@ -86,14 +81,12 @@ class OutsideInformationSerializer(serializers.ModelSerializer):
         fields = ["id"]
 
 
-class OutsideInformationViewSet(viewsets.GenericViewSet):
+class OutsideInformationViewSet(VisibleRowsMixin, viewsets.GenericViewSet):
     """The records in force for one customer (``/outside-information/<customer id>/``), by kind."""
 
     action_permissions = {"retrieve": "creditinfo.view_outsideimport"}
     serializer_class = OutsideInformationSerializer
-
-    def get_queryset(self):
-        return Customer.objects.visible_to(self.request.user)
+    queryset = Customer.objects.all()
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):

@@ -7,6 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -24,9 +25,7 @@ class OutsideImportView(CustomerFormView):
     form_class = OutsideImportForm
     tab = "outside"
     multipart = True
-
-    def get_title(self):
-        return _("Import outside information") + " · " + self.customer.name
+    title = gettext_lazy("Import outside information")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "customer": self.customer, "user": self.request.user}

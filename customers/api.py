@@ -11,8 +11,9 @@ from creditportal.core import clock
 from creditportal.core.api import DecimalField as AsciiDecimalField
 from creditportal.core.api import (
     CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, FilterBackend, RowListMixin,
-    VisibleRelatedField,
+    VisibleRelatedField, model_permissions, validated,
 )
+from creditportal.core.querysets import VisibleRowsMixin
 
 from . import selectors, services
 from .filtersets import (
@@ -84,12 +85,8 @@ class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     filter_backends = [FilterBackend]
     filterset_class = CustomerFilterSet
     pagination_class = EstimatedCountPagination  # no count of every customer per page
-    action_permissions = {
-        "list": "customers.view_customer", "retrieve": "customers.view_customer",
-        "create": "customers.add_customer", "update": "customers.change_customer",
-        "partial_update": "customers.change_customer", "reassign": "customers.reassign_customer",
-        "suspend": "customers.suspend_customer", "resume": "customers.resume_customer",
-    }
+    action_permissions = model_permissions(Customer, "read", "create", "update", reassign="customers.reassign_customer",
+                                           suspend="customers.suspend_customer", resume="customers.resume_customer")
 
     def get_queryset(self):
         queryset = selectors.customer_list(self.request.user).order_by("name", "id")
@@ -111,17 +108,15 @@ class CustomerViewSet(RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         customer = self.get_object()
-        payload = ReassignSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(ReassignSerializer(data=request.data))
         services.customer_reassign(actor=request.user, customer=customer,
-                                   relationship_manager=payload.validated_data["relationship_manager"])
+                                   relationship_manager=data["relationship_manager"])
         return Response(CustomerSerializer(_reload(self.get_queryset(), customer)).data)
 
     def _status_change(self, request, service):
         customer = self.get_object()
-        payload = CustomerReasonSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        service(actor=request.user, customer=customer, reason=payload.validated_data["reason"])
+        data = validated(CustomerReasonSerializer(data=request.data))
+        service(actor=request.user, customer=customer, reason=data["reason"])
         return Response(CustomerSerializer(_reload(self.get_queryset(), customer)).data)
 
     @extend_schema(request=CustomerReasonSerializer, responses=CustomerSerializer)
@@ -160,11 +155,7 @@ class CustomerGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     serializer_class = CustomerGroupSerializer
     filter_backends = [FilterBackend]
     filterset_class = CustomerGroupFilterSet
-    action_permissions = {
-        "list": "customers.view_customergroup", "retrieve": "customers.view_customergroup",
-        "create": "customers.add_customergroup", "update": "customers.change_customergroup",
-        "partial_update": "customers.change_customergroup",
-    }
+    action_permissions = model_permissions(CustomerGroup, "read", "create", "update")
 
     def get_queryset(self):
         user = self.request.user
@@ -196,20 +187,14 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ContactViewSet(CustomerChildWritesMixin, viewsets.ModelViewSet):
+class ContactViewSet(VisibleRowsMixin, CustomerChildWritesMixin, viewsets.ModelViewSet):
     serializer_class = ContactSerializer
     create_service, update_service, update_arg = "contact_create", "contact_update", "contact"
     filter_backends = [FilterBackend]
     filterset_class = ContactFilterSet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-    action_permissions = {
-        "list": "customers.view_contact", "retrieve": "customers.view_contact",
-        "create": "customers.add_contact", "update": "customers.change_contact",
-        "partial_update": "customers.change_contact", "destroy": "customers.delete_contact",
-    }
-
-    def get_queryset(self):
-        return Contact.objects.visible_to(self.request.user).order_by("customer_id", "-is_primary", "name", "id")
+    action_permissions = model_permissions(Contact, "read", "create", "update", "destroy")
+    queryset = Contact.objects.order_by("customer_id", "-is_primary", "name", "id")
 
     def perform_destroy(self, instance):
         services.contact_delete(actor=self.request.user, contact=instance)
@@ -225,21 +210,15 @@ class NegativeRecordSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class NegativeRecordViewSet(CustomerChildWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class NegativeRecordViewSet(VisibleRowsMixin, CustomerChildWritesMixin, mixins.ListModelMixin,
+                            mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                            viewsets.GenericViewSet):
     serializer_class = NegativeRecordSerializer
     create_service, update_service, update_arg = "negative_record_create", "negative_record_update", "record"
     filter_backends = [FilterBackend]
     filterset_class = NegativeRecordFilterSet
-    action_permissions = {
-        "list": "customers.view_negativerecord", "retrieve": "customers.view_negativerecord",
-        "create": "customers.add_negativerecord", "update": "customers.change_negativerecord",
-        "partial_update": "customers.change_negativerecord",
-    }
-
-    def get_queryset(self):
-        return NegativeRecord.objects.visible_to(self.request.user).select_related("recorded_by").order_by(
-            "-occurred_on", "-id")
+    action_permissions = model_permissions(NegativeRecord, "read", "create", "update")
+    queryset = NegativeRecord.objects.select_related("recorded_by").order_by("-occurred_on", "-id")
 
 
 
@@ -267,23 +246,17 @@ class CustomerDocumentSerializer(serializers.ModelSerializer):
         return reverse("customer-document-download", kwargs={"pk": document.pk})
 
 
-class CustomerDocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                              mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class CustomerDocumentViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                              mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Documents of the credit file: upload as ``multipart/form-data``; the download is audited."""
 
     serializer_class = CustomerDocumentSerializer
     parser_classes = [MultiPartParser, FormParser]
     filter_backends = [FilterBackend]
     filterset_class = CustomerDocumentFilterSet
-    action_permissions = {
-        "list": "customers.view_customerdocument", "retrieve": "customers.view_customerdocument",
-        "create": "customers.add_customerdocument", "destroy": "customers.delete_customerdocument",
-        "download": "customers.view_customerdocument",
-    }
-
-    def get_queryset(self):
-        return CustomerDocument.objects.visible_to(self.request.user).select_related("uploaded_by").order_by(
-            "-uploaded_at", "-id")
+    action_permissions = model_permissions(CustomerDocument, "read", "create", "destroy",
+                                           download="customers.view_customerdocument")
+    queryset = CustomerDocument.objects.select_related("uploaded_by").order_by("-uploaded_at", "-id")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -358,8 +331,9 @@ class StatementImportSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class FinancialStatementViewSet(CustomerChildWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                                mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class FinancialStatementViewSet(VisibleRowsMixin, CustomerChildWritesMixin, mixins.ListModelMixin,
+                                mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                                viewsets.GenericViewSet):
     """Statements with their ratios (read-only, computed); ``import`` takes a CSV/XLSX file."""
 
     create_service, update_service, update_arg = "statement_create", "statement_update", "statement"
@@ -368,16 +342,10 @@ class FinancialStatementViewSet(CustomerChildWritesMixin, mixins.ListModelMixin,
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filter_backends = [FilterBackend]
     filterset_class = FinancialStatementFilterSet
-    action_permissions = {
-        "list": "customers.view_financialstatement", "retrieve": "customers.view_financialstatement",
-        "create": "customers.add_financialstatement", "update": "customers.change_financialstatement",
-        "partial_update": "customers.change_financialstatement",
-        "import_file": "customers.add_financialstatement",
-        "chart": "customers.view_financialstatement",
-    }
-
-    def get_queryset(self):
-        return FinancialStatement.objects.visible_to(self.request.user).order_by("customer_id", "-period_end", "id")
+    action_permissions = model_permissions(FinancialStatement, "read", "create", "update",
+                                           import_file="customers.add_financialstatement",
+                                           chart="customers.view_financialstatement")
+    queryset = FinancialStatement.objects.order_by("customer_id", "-period_end", "id")
 
     def get_serializer(self, *args, **kwargs):
         # Ratios of a whole page in one query (growth needs each customer's other periods).
@@ -402,10 +370,9 @@ class FinancialStatementViewSet(CustomerChildWritesMixin, mixins.ListModelMixin,
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request):
-        payload = StatementImportSerializer(data=request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        created = services.statements_import(actor=request.user, customer=payload.validated_data["customer"],
-                                             uploaded_file=payload.validated_data["file"])
+        data = validated(StatementImportSerializer(data=request.data, context=self.get_serializer_context()))
+        created = services.statements_import(actor=request.user, customer=data["customer"],
+                                             uploaded_file=data["file"])
         serializer = self.get_serializer(created, many=True)
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 

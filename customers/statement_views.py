@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from creditportal.core.errors import NotAllowed, ServiceError
@@ -87,9 +88,7 @@ class StatementSheetView(CustomerFormView):
     template_name = "customers/statement_sheet.html"
     tab = "financials"
     multipart = True
-
-    def get_title(self):
-        return _("Spread statements from a sheet") + " · " + self.customer.name
+    title = gettext_lazy("Spread statements from a sheet")
 
     def form_valid(self, form):
         header = {name: form.cleaned_data.get(name) for name in spreading.SHEET_HEADER_FIELDS}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, View
 
 from creditportal.core import clock
+from creditportal.core.access import model_permission
 from creditportal.core.errors import NotAllowed, ValidationFailed
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin, ServiceFormView
@@ -96,7 +97,7 @@ class CustomerCreateView(ServiceFormView):
 
 class CustomerFormView(ServiceFormView):
     """A form page about one customer (``pk`` in the URL, or a child object's ``child_pk``) returning to its
-    page (``tab``: one of its tabs); Cancel goes there too."""
+    page (``tab``: one of its tabs); Cancel goes there too. Its title is ``title`` and the customer's name."""
 
     tab = None
 
@@ -114,6 +115,9 @@ class CustomerFormView(ServiceFormView):
     def get_cancel_url(self):
         url = reverse("customers:customer_detail", kwargs={"pk": self.customer.pk})
         return f"{url}?tab={self.tab}" if self.tab else url
+
+    def get_title(self):
+        return f"{self.title} · {self.customer.name}"
 
 
 class CustomerEditView(CustomerFormView):
@@ -281,13 +285,24 @@ class GroupFormView(ServiceFormView):
 # --- Children of a customer (contacts, documents, negative records, statements) ---------------
 
 class CustomerChildFormView(CustomerFormView):
-    """A form about one customer (or one of its child objects), returning to a tab of its page."""
+    """A form about one customer (or one of its child objects), returning to a tab of its page. With a ``model``
+    the page adds one (``title``, the model's add permission, ``services.<create_service>(actor, customer,
+    **values)``) or edits the one ``child_pk`` names (``edit_title``, its change permission,
+    ``services.<update_service>(actor, <update_arg>=child, **values)``); ``values`` are the form's ``fields``
+    (as the API's ``CustomerChildWritesMixin`` writes them)."""
 
     model = None  # child model when editing (``child_pk`` in the URL)
     tab = "profile"
-    title = ""
+    edit_title = ""
     child = None
     success_message = gettext_lazy("Saved.")
+    fields: tuple[str, ...] = ()
+    create_service = update_service = update_arg = ""
+
+    def get_permission_required(self):
+        if self.permission_required is None and self.model is not None:
+            return [model_permission(self.model, "change" if "child_pk" in self.kwargs else "add")]
+        return super().get_permission_required()
 
     def load(self, user, kwargs):
         if "child_pk" in kwargs:
@@ -304,55 +319,63 @@ class CustomerChildFormView(CustomerFormView):
         return kwargs
 
     def get_title(self):
-        return f"{self.title} · {self.customer.name}"
+        title = self.edit_title if self.child is not None else self.title
+        return f"{title} · {self.customer.name}"
+
+    def values(self, data) -> dict:
+        return _values(data, self.fields)
+
+    def perform(self, data):
+        values = self.values(data)
+        if self.child is not None:
+            return getattr(services, self.update_service)(actor=self.request.user, **{self.update_arg: self.child},
+                                                          **values)
+        return getattr(services, self.create_service)(actor=self.request.user, customer=self.customer, **values)
 
 
 class ContactFormView(CustomerChildFormView):
     form_class = ContactForm
     model = Contact
     tab = "contacts"
+    title = gettext_lazy("New contact")
+    edit_title = gettext_lazy("Edit contact")
+    fields = services.CONTACT_FIELDS
+    create_service, update_service, update_arg = "contact_create", "contact_update", "contact"
+
+
+class CustomerChildDeleteView(PortalPermissionMixin, View):
+    """POST: delete the ``model`` object ``child_pk`` names (the model's delete permission, among the rows the user
+    may see) with ``services.<delete_service>(actor, <delete_arg>=obj)``, then back to the customer's ``tab``."""
+
+    model = None
+    delete_service = delete_arg = tab = ""
+    deleted_message = ""
 
     def get_permission_required(self):
-        return ["customers.change_contact" if "child_pk" in self.kwargs else "customers.add_contact"]
-
-    def get_title(self):
-        return (_("Edit contact") if self.child else _("New contact")) + " · " + self.customer.name
-
-    def perform(self, data):
-        data = _values(data, services.CONTACT_FIELDS)
-        if self.child:
-            return services.contact_update(actor=self.request.user, contact=self.child, **data)
-        else:
-            return services.contact_create(actor=self.request.user, customer=self.customer, **data)
-
-
-class ContactDeleteView(PortalPermissionMixin, View):
-    permission_required = "customers.delete_contact"
+        return (model_permission(self.model, "delete"),)
 
     def post(self, request, child_pk):
-        contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=child_pk)
-        services.contact_delete(actor=request.user, contact=contact)
-        messages.success(request, _("Contact deleted."))
-        return redirect(reverse("customers:customer_detail", kwargs={"pk": contact.customer_id}) + "?tab=contacts")
+        child = get_object_or_404(self.model.objects.visible_to(request.user), pk=child_pk)
+        getattr(services, self.delete_service)(actor=request.user, **{self.delete_arg: child})
+        messages.success(request, self.deleted_message)
+        url = reverse("customers:customer_detail", kwargs={"pk": child.customer_id})
+        return redirect(f"{url}?tab={self.tab}")
+
+
+class ContactDeleteView(CustomerChildDeleteView):
+    model = Contact
+    delete_service, delete_arg, tab = "contact_delete", "contact", "contacts"
+    deleted_message = gettext_lazy("Contact deleted.")
 
 
 class NegativeRecordFormView(CustomerChildFormView):
     form_class = NegativeRecordForm
     model = NegativeRecord
     tab = "negative"
-
-    def get_permission_required(self):
-        return ["customers.change_negativerecord" if "child_pk" in self.kwargs else "customers.add_negativerecord"]
-
-    def get_title(self):
-        return (_("Edit negative record") if self.child else _("New negative record")) + " · " + self.customer.name
-
-    def perform(self, data):
-        data = _values(data, services.NEGATIVE_RECORD_FIELDS)
-        if self.child:
-            return services.negative_record_update(actor=self.request.user, record=self.child, **data)
-        else:
-            return services.negative_record_create(actor=self.request.user, customer=self.customer, **data)
+    title = gettext_lazy("New negative record")
+    edit_title = gettext_lazy("Edit negative record")
+    fields = services.NEGATIVE_RECORD_FIELDS
+    create_service, update_service, update_arg = "negative_record_create", "negative_record_update", "record"
 
 
 class DocumentUploadView(CustomerChildFormView):
@@ -360,9 +383,7 @@ class DocumentUploadView(CustomerChildFormView):
     form_class = DocumentUploadForm
     tab = "documents"
     multipart = True
-
-    def get_title(self):
-        return _("Upload a document") + " · " + self.customer.name
+    title = gettext_lazy("Upload a document")
 
     def perform(self, data):
         return services.document_upload(actor=self.request.user, customer=self.customer, doc_type=data["doc_type"],
@@ -379,14 +400,10 @@ class DocumentDownloadView(PortalPermissionMixin, View):
                             content_type=document.content_type)
 
 
-class DocumentDeleteView(PortalPermissionMixin, View):
-    permission_required = "customers.delete_customerdocument"
-
-    def post(self, request, child_pk):
-        document = get_object_or_404(CustomerDocument.objects.visible_to(request.user), pk=child_pk)
-        services.document_delete(actor=request.user, document=document)
-        messages.success(request, _("Document deleted."))
-        return redirect(reverse("customers:customer_detail", kwargs={"pk": document.customer_id}) + "?tab=documents")
+class DocumentDeleteView(CustomerChildDeleteView):
+    model = CustomerDocument
+    delete_service, delete_arg, tab = "document_delete", "document", "documents"
+    deleted_message = gettext_lazy("Document deleted.")
 
 
 class StatementFormView(CustomerChildFormView):
@@ -394,21 +411,15 @@ class StatementFormView(CustomerChildFormView):
     model = FinancialStatement
     tab = "financials"
     template_name = "customers/statement_form.html"
+    title = gettext_lazy("New financial statement")
+    edit_title = gettext_lazy("Edit financial statement")
+    fields = services.STATEMENT_HEADER_FIELDS
+    create_service, update_service, update_arg = "statement_create", "statement_update", "statement"
 
-    def get_permission_required(self):
-        return ["customers.change_financialstatement" if "child_pk" in self.kwargs else "customers.add_financialstatement"]
-
-    def get_title(self):
-        return (_("Edit financial statement") if self.child else _("New financial statement")) + " · " + self.customer.name
-
-    def perform(self, data):
+    def values(self, data) -> dict:
         lines = {key.split(".", 1)[1]: value for key, value in data.items()
                  if key.startswith("lines.") and value is not None}
-        data = {**_values(data, services.STATEMENT_HEADER_FIELDS), "lines": lines}
-        if self.child:
-            return services.statement_update(actor=self.request.user, statement=self.child, **data)
-        else:
-            return services.statement_create(actor=self.request.user, customer=self.customer, **data)
+        return {**super().values(data), "lines": lines}
 
 
 class StatementImportView(CustomerChildFormView):
@@ -418,9 +429,7 @@ class StatementImportView(CustomerChildFormView):
     template_name = "customers/statement_import.html"
     multipart = True
     rejected = None
-
-    def get_title(self):
-        return _("Import financial statements") + " · " + self.customer.name
+    title = gettext_lazy("Import financial statements")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

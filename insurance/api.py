@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from creditportal.core import clock
 from creditportal.core.api import DecimalField as AsciiDecimalField
 from creditportal.core.api import IntegerField as AsciiIntegerField
-from creditportal.core.api import ServiceWritesMixin, VisibleRelatedField
+from creditportal.core.api import ServiceWritesMixin, VisibleRelatedField, model_permissions, validated
 from creditportal.core.money import CURRENCIES
+from creditportal.core.querysets import VisibleRowsMixin
 from customers.models import Customer
 from proposals.api import proposed_response
 
@@ -43,23 +44,20 @@ class InsurancePolicyProposeSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class InsurancePolicyViewSet(viewsets.ReadOnlyModelViewSet):
+class InsurancePolicyViewSet(VisibleRowsMixin, viewsets.ReadOnlyModelViewSet):
     """Insurance policies; ``POST propose`` proposes a new one or a change (keyed by the policy number)."""
 
     serializer_class = InsurancePolicySerializer
-    action_permissions = {"list": "insurance.view_insurancepolicy", "retrieve": "insurance.view_insurancepolicy",
-                          "propose": {"insurance.add_insurancepolicy", "insurance.change_insurancepolicy"},
-                          "caps": "insurance.view_uninsuredcap", "propose_caps": "insurance.change_uninsuredcap"}
-
-    def get_queryset(self):
-        return InsurancePolicy.objects.visible_to(self.request.user).order_by("policy_number")
+    action_permissions = model_permissions(
+        InsurancePolicy, "read", propose={"insurance.add_insurancepolicy", "insurance.change_insurancepolicy"},
+        caps="insurance.view_uninsuredcap", propose_caps="insurance.change_uninsuredcap")
+    queryset = InsurancePolicy.objects.order_by("policy_number")
 
     @extend_schema(request=InsurancePolicyProposeSerializer, responses={202: None})
     @action(detail=False, methods=["post"])
     def propose(self, request):
-        s = InsurancePolicyProposeSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        return proposed_response(services.policy_propose(actor=request.user, **s.validated_data))
+        data = validated(InsurancePolicyProposeSerializer(data=request.data))
+        return proposed_response(services.policy_propose(actor=request.user, **data))
 
     @extend_schema(responses=inline_serializer("UninsuredCaps", {"caps": serializers.DictField()}))
     @action(detail=False, methods=["get"])
@@ -102,17 +100,14 @@ class BuyerLimitActionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
-class BuyerLimitViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BuyerLimitViewSet(VisibleRowsMixin, ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Buyer limits: ``POST`` records a request to the insurer; ``grant``, ``reduce``, ``withdraw`` record its
     decisions."""
 
     serializer_class = BuyerLimitSerializer
-    action_permissions = {"list": "insurance.view_buyerlimit", "retrieve": "insurance.view_buyerlimit",
-                          "create": "insurance.add_buyerlimit", "grant": "insurance.change_buyerlimit",
-                          "reduce": "insurance.change_buyerlimit", "withdraw": "insurance.change_buyerlimit"}
-
-    def get_queryset(self):
-        return BuyerLimit.objects.visible_to(self.request.user).select_related("policy").order_by("-id")
+    action_permissions = model_permissions(BuyerLimit, "read", "create", grant="insurance.change_buyerlimit",
+                                           reduce="insurance.change_buyerlimit", withdraw="insurance.change_buyerlimit")
+    queryset = BuyerLimit.objects.select_related("policy").order_by("-id")
 
     def create(self, request, *args, **kwargs):
         return self.created(request, lambda d: services.buyer_limit_request(
@@ -159,14 +154,11 @@ class InsurerNotificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["policy", "customer"]
 
 
-class InsurerNotificationViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InsurerNotificationViewSet(VisibleRowsMixin, ServiceWritesMixin, mixins.CreateModelMixin,
+                                 viewsets.ReadOnlyModelViewSet):
     serializer_class = InsurerNotificationSerializer
-    action_permissions = {"list": "insurance.view_insurernotification",
-                          "retrieve": "insurance.view_insurernotification",
-                          "create": "insurance.add_insurernotification"}
-
-    def get_queryset(self):
-        return InsurerNotification.objects.visible_to(self.request.user).order_by("-notified_on", "-id")
+    action_permissions = model_permissions(InsurerNotification, "read", "create")
+    queryset = InsurerNotification.objects.order_by("-notified_on", "-id")
 
     def create(self, request, *args, **kwargs):
         return self.created(request, lambda d: services.notification_record(
@@ -195,18 +187,17 @@ class InsuranceClaimActionSerializer(serializers.Serializer):
     write_off = AsciiIntegerField(required=False, allow_null=True)
 
 
-class InsuranceClaimViewSet(ServiceWritesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InsuranceClaimViewSet(VisibleRowsMixin, ServiceWritesMixin, mixins.CreateModelMixin,
+                            viewsets.ReadOnlyModelViewSet):
     """Claims filed with the insurer; ``accept``, ``reject``, ``pay`` record its answer; ``link`` ties the claim to
     collection's claim payout and write-off."""
 
     serializer_class = InsuranceClaimSerializer
-    action_permissions = {"list": "insurance.view_insuranceclaim", "retrieve": "insurance.view_insuranceclaim",
-                          "create": "insurance.add_insuranceclaim", "accept": "insurance.change_insuranceclaim",
-                          "reject": "insurance.change_insuranceclaim", "pay": "insurance.change_insuranceclaim",
-                          "link": "insurance.change_insuranceclaim"}
-
-    def get_queryset(self):
-        return InsuranceClaim.objects.visible_to(self.request.user).order_by("-filed_on", "-id")
+    action_permissions = model_permissions(InsuranceClaim, "read", "create", accept="insurance.change_insuranceclaim",
+                                           reject="insurance.change_insuranceclaim",
+                                           pay="insurance.change_insuranceclaim",
+                                           link="insurance.change_insuranceclaim")
+    queryset = InsuranceClaim.objects.order_by("-filed_on", "-id")
 
     def create(self, request, *args, **kwargs):
         return self.created(request, lambda d: services.claim_file(

@@ -90,8 +90,7 @@ class BuyerLimitListView(PortalListView):
         Column("conditions", gettext_lazy("Conditions"), "conditions"),
     ]
 
-    def base_queryset(self):
-        return BuyerLimit.objects.visible_to(self.request.user).select_related("customer", "policy")
+    queryset = BuyerLimit.objects.select_related("customer", "policy")
 
 
 class BuyerLimitRequestView(ServiceFormView):
@@ -220,8 +219,7 @@ class ClaimListView(PortalListView):
         Column("paid_amount", gettext_lazy("Paid by the insurer"), "paid_amount", kind="money", currency="currency"),
     ]
 
-    def base_queryset(self):
-        return InsuranceClaim.objects.visible_to(self.request.user).select_related("customer", "invoice", "policy")
+    queryset = InsuranceClaim.objects.select_related("customer", "invoice", "policy")
 
 
 class ClaimCreateView(_InvoiceFormView):

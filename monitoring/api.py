@@ -9,11 +9,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
-from creditportal.core.api import ServiceWritesMixin, VisibleRelatedField
+from creditportal.core.api import ServiceWritesMixin, VisibleRelatedField, model_permissions, validated
 from creditportal.core.canonical import jsonable
 from creditportal.core.filters import require_valid
+from creditportal.core.querysets import VisibleRowsMixin
 from customers.models import Customer
-from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, proposed_response
+from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, change_permissions, proposed_response
 from proposals.models import ChangeState
 
 from . import selectors, services
@@ -117,11 +118,9 @@ class AlertViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     serializer_class = AlertSerializer
     filter_backends = []
-    action_permissions = {
-        "list": "monitoring.view_alert", "retrieve": "monitoring.view_alert",
-        "acknowledge": "monitoring.handle_alert", "resolve": "monitoring.handle_alert",
-        "dismiss": "monitoring.handle_alert", "start_action": "monitoring.handle_alert",
-    }
+    action_permissions = model_permissions(Alert, "read", acknowledge="monitoring.handle_alert",
+                                           resolve="monitoring.handle_alert", dismiss="monitoring.handle_alert",
+                                           start_action="monitoring.handle_alert")
 
     params_filterset = AlertFilterSet
     detail_params = {"status": "all"}
@@ -191,11 +190,7 @@ class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = WarningRuleSerializer
     filter_backends = []
-    action_permissions = {
-        "list": "monitoring.view_warningrule", "retrieve": "monitoring.view_warningrule",
-        "create": "monitoring.add_warningrule", "update": "monitoring.change_warningrule",
-        "partial_update": "monitoring.change_warningrule",
-    }
+    action_permissions = model_permissions(WarningRule, "read", "create", "update")
 
     def get_queryset(self):
         return selectors.rules_list(self.request.user)
@@ -205,16 +200,13 @@ class WarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(responses={202: WarningRuleChangeSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._proposed(services.warning_rule_propose(actor=request.user, **serializer.validated_data))
+        data = validated(self.get_serializer(data=request.data))
+        return self._proposed(services.warning_rule_propose(actor=request.user, **data))
 
     @extend_schema(responses={202: WarningRuleChangeSerializer})
     def update(self, request, *args, **kwargs):
         rule = self.get_object()
-        serializer = self.get_serializer(rule, data=request.data, partial=kwargs.pop("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(validated(self.get_serializer(rule, data=request.data, partial=kwargs.pop("partial", False))))
         data.pop("code", None)  # the code is the rule's identity
         return self._proposed(services.warning_rule_propose(actor=request.user, rule=rule, **data))
 
@@ -229,11 +221,7 @@ class WarningRuleChangeViewSet(ChangeViewSet):
     (the shared shape of ``proposals.api``)."""
 
     serializer_class = WarningRuleChangeSerializer
-    action_permissions = {
-        "list": "monitoring.view_warningrulechange", "retrieve": "monitoring.view_warningrulechange",
-        "approve": "monitoring.change_warningrule", "reject": "monitoring.change_warningrule",
-        "withdraw": "monitoring.change_warningrule",
-    }
+    action_permissions = change_permissions(WarningRuleChange, decide="monitoring.change_warningrule")
 
     def get_queryset(self):
         return selectors.rule_changes_list(self.request.user)
@@ -279,11 +267,10 @@ class ClassificationViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.Ret
 
     serializer_class = ClassificationSerializer
     filter_backends = []
-    action_permissions = {
-        "list": "monitoring.view_assetclassification", "retrieve": "monitoring.view_assetclassification",
-        "reclassify": "monitoring.classify_exposure", "approve": "monitoring.approve_classification",
-        "reject": "monitoring.approve_classification", "run": "monitoring.classify_exposure",
-    }
+    action_permissions = model_permissions(AssetClassification, "read", reclassify="monitoring.classify_exposure",
+                                           approve="monitoring.approve_classification",
+                                           reject="monitoring.approve_classification",
+                                           run="monitoring.classify_exposure")
 
     params_filterset = ClassificationFilterSet
     detail_params = {"all": "1"}
@@ -318,9 +305,8 @@ class ClassificationViewSet(SelectorRowsMixin, mixins.ListModelMixin, mixins.Ret
                                     "updated": AsciiIntegerField()}))
     @action(detail=False, methods=["post"])
     def run(self, request):
-        payload = MonthRunSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        result = services.classification_run(actor=request.user, period=payload.validated_data["period"])
+        data = validated(MonthRunSerializer(data=request.data))
+        result = services.classification_run(actor=request.user, period=data["period"])
         return Response(jsonable(result))
 
 
@@ -346,26 +332,21 @@ class ProvisionLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProvisionRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProvisionRunViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Month-end provision runs (POST to run a month; running it again replaces its lines); ``comparison``
     gives the movement by tier against the previous month; ``lines`` the customers' lines."""
 
     serializer_class = ProvisionRunSerializer
     filter_backends = []
-    action_permissions = {
-        "list": "monitoring.view_provisionrun", "retrieve": "monitoring.view_provisionrun",
-        "create": "monitoring.run_provisions", "comparison": "monitoring.view_provisionrun",
-        "lines": ("monitoring.view_provisionrun", "monitoring.view_provisionline"),
-    }
-
-    def get_queryset(self):
-        return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by").order_by("-period")
+    action_permissions = model_permissions(ProvisionRun, "read", create="monitoring.run_provisions",
+                                           comparison="monitoring.view_provisionrun",
+                                           lines=("monitoring.view_provisionrun", "monitoring.view_provisionline"))
+    queryset = ProvisionRun.objects.select_related("run_by").order_by("-period")
 
     @extend_schema(request=MonthRunSerializer, responses=ProvisionRunSerializer)
     def create(self, request):
-        payload = MonthRunSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        run = services.provision_run(actor=request.user, period=payload.validated_data["period"])
+        data = validated(MonthRunSerializer(data=request.data))
+        run = services.provision_run(actor=request.user, period=data["period"])
         return Response(ProvisionRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
@@ -405,11 +386,8 @@ class WatchlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
                        mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = WatchlistSerializer
     filter_backends = []
-    action_permissions = {
-        "list": "monitoring.view_watchlistentry", "retrieve": "monitoring.view_watchlistentry",
-        "create": "monitoring.add_watchlistentry", "update": "monitoring.change_watchlistentry",
-        "partial_update": "monitoring.change_watchlistentry", "end": "monitoring.change_watchlistentry",
-    }
+    action_permissions = model_permissions(WatchlistEntry, "read", "create", "update",
+                                           end="monitoring.change_watchlistentry")
 
     def get_queryset(self):
         from creditportal.core import clock

@@ -6,6 +6,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import model_permissions, validated
+
 from . import services
 from .models import DECIDE_PERMISSIONS, PROPOSE_PERMISSIONS, ChangeState, Proposal
 
@@ -40,6 +42,13 @@ def proposed_response(change, serializer_class=ChangeSerializer):
     return Response(serializer_class(change).data, status=status.HTTP_202_ACCEPTED)
 
 
+def change_permissions(model, *, decide, withdraw=None) -> dict:
+    """``action_permissions`` of a ``ChangeViewSet`` over the change table ``model``: its view permission reads,
+    ``decide`` approves and rejects, ``withdraw`` (by default ``decide``) withdraws."""
+    return model_permissions(model, "read", approve=decide, reject=decide,
+                             withdraw=decide if withdraw is None else withdraw)
+
+
 class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Proposed configuration changes (newest first); a second person POSTs ``approve`` (it takes effect) or
     ``reject`` (with the reason in ``note``); the proposer may ``withdraw``. The service checks the kind's
@@ -47,18 +56,15 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = ChangeSerializer
     filter_backends = []
-    action_permissions = {"list": "proposals.view_proposal", "retrieve": "proposals.view_proposal",
-                          "approve": DECIDE_PERMISSIONS, "reject": DECIDE_PERMISSIONS,
-                          "withdraw": PROPOSE_PERMISSIONS}
+    action_permissions = change_permissions(Proposal, decide=DECIDE_PERMISSIONS, withdraw=PROPOSE_PERMISSIONS)
 
     def get_queryset(self):
         model = self.get_serializer_class().Meta.model
         return model.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
 
     def _note(self, request):
-        payload = DecisionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return payload.validated_data["note"]
+        data = validated(DecisionSerializer(data=request.data))
+        return data["note"]
 
     def _decided(self, change):
         return Response(self.get_serializer_class()(self.get_queryset().get(pk=change.pk)).data)

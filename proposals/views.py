@@ -205,8 +205,7 @@ class ProposalListView(PortalListView):
         Column("decided_by", gettext_lazy("Decided by"), "decided_by", kind="person"),
     ]
 
-    def base_queryset(self):
-        return Proposal.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
+    queryset = Proposal.objects.select_related("proposed_by", "decided_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -20,10 +20,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from creditportal.core.api import VisibleRelatedField
+from creditportal.core.api import VisibleRelatedField, model_permissions, validated
 from creditportal.core.canonical import jsonable
 from customers.models import Customer
-from proposals.api import ChangeSerializer, ChangeViewSet, proposed_response
+from proposals.api import ChangeSerializer, ChangeViewSet, change_permissions, proposed_response
 
 from . import selectors, services
 from .models import (AgingSnapshot, AssessmentEvidence, Averaging, EclLine, EclRun, ImpairedAssessment, ScenarioChange,
@@ -48,17 +48,15 @@ class EclPeriodSerializer(serializers.Serializer):
 class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AgingSnapshotSerializer
     filter_backends = []
-    action_permissions = {"list": "provisions.view_agingsnapshot", "retrieve": "provisions.view_agingsnapshot",
-                          "create": "provisions.take_agingsnapshot"}
+    action_permissions = model_permissions(AgingSnapshot, "read", create="provisions.take_agingsnapshot")
 
     def get_queryset(self):
         return selectors.snapshots_for(self.request.user).order_by("-period")
 
     @extend_schema(request=EclPeriodSerializer, responses=AgingSnapshotSerializer)
     def create(self, request):
-        payload = EclPeriodSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        snapshot = services.snapshot_take(actor=request.user, period=payload.validated_data["period"])
+        data = validated(EclPeriodSerializer(data=request.data))
+        snapshot = services.snapshot_take(actor=request.user, period=data["period"])
         return Response(AgingSnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED)
 
 
@@ -106,17 +104,14 @@ class ScenarioSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = ScenarioSetSerializer
     filter_backends = []
-    action_permissions = {"list": "provisions.view_scenarioset", "retrieve": "provisions.view_scenarioset",
-                          "create": "provisions.add_scenarioset"}
+    action_permissions = model_permissions(ScenarioSet, "read", "create")
 
     def get_queryset(self):
         return selectors.scenario_sets_for(self.request.user)
 
     @extend_schema(request=ScenarioProposeSerializer, responses={202: ScenarioChangeSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = ScenarioProposeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(ScenarioProposeSerializer(data=request.data))
         change = services.scenario_set_propose(actor=request.user, name=data["name"], reason=data["reason"],
                                                scenarios=[dict(s) for s in data["scenarios"]])
         return proposed_response(change, ScenarioChangeSerializer)
@@ -127,9 +122,8 @@ class ScenarioChangeViewSet(ChangeViewSet):
     force) or ``reject`` (with the reason in ``note``); the proposer may ``withdraw``."""
 
     serializer_class = ScenarioChangeSerializer
-    action_permissions = {"list": "provisions.view_scenariochange", "retrieve": "provisions.view_scenariochange",
-                          "approve": "provisions.approve_scenarioset", "reject": "provisions.approve_scenarioset",
-                          "withdraw": "provisions.add_scenarioset"}
+    action_permissions = change_permissions(ScenarioChange, decide="provisions.approve_scenarioset",
+                                            withdraw="provisions.add_scenarioset")
 
     def get_queryset(self):
         return selectors.scenario_changes_for(self.request.user)
@@ -167,11 +161,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                         viewsets.GenericViewSet):
     serializer_class = ImpairedAssessmentSerializer
     filter_backends = []
-    action_permissions = {"list": "provisions.view_impairedassessment",
-                          "retrieve": "provisions.view_impairedassessment", "create": "provisions.assess_impaired",
-                          "evidence": "provisions.view_impairedassessment",
-                          "evidence_upload": "provisions.assess_impaired",
-                          "evidence_download": "provisions.view_impairedassessment"}
+    action_permissions = model_permissions(ImpairedAssessment, "read", create="provisions.assess_impaired",
+                                           evidence="provisions.view_impairedassessment",
+                                           evidence_upload="provisions.assess_impaired",
+                                           evidence_download="provisions.view_impairedassessment")
 
     @extend_schema(responses=AssessmentEvidenceSerializer(many=True))
     @action(detail=True, methods=["get"], parser_classes=[MultiPartParser, FormParser])
@@ -187,11 +180,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def evidence_upload(self, request, pk=None):
         """Upload one evidence file (checked like the customer documents; audited)."""
         assessment = self.get_object()
-        payload = EvidenceUploadSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(EvidenceUploadSerializer(data=request.data))
         item = services.evidence_upload(actor=request.user, assessment=assessment,
-                                        uploaded_file=payload.validated_data["file"],
-                                        title=payload.validated_data["title"])
+                                        uploaded_file=data["file"],
+                                        title=data["title"])
         return Response(AssessmentEvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
@@ -207,9 +199,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return selectors.assessments_for(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.get_serializer(data=request.data))
         customer = data["customer"]  # resolved among the caller's visible customers (VisibleRelatedField)
         item = services.impaired_assess(
             actor=request.user, customer=customer, period=data["period"], reason=data["reason"],
@@ -269,12 +259,11 @@ class EclRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     customers' lines; ``disclosure`` the matrix and movement tables finance puts in its notes."""
 
     filter_backends = []
-    action_permissions = {
-        "list": "provisions.view_eclrun", "retrieve": "provisions.view_eclrun", "create": "provisions.propose_eclrun",
-        "approve": "provisions.approve_eclrun", "reject": "provisions.approve_eclrun",
-        "lock": "provisions.approve_eclrun", "lines": ("provisions.view_eclrun", "provisions.view_eclline"),
-        "disclosure": "provisions.view_eclrun",
-    }
+    action_permissions = model_permissions(EclRun, "read", create="provisions.propose_eclrun",
+                                           approve="provisions.approve_eclrun", reject="provisions.approve_eclrun",
+                                           lock="provisions.approve_eclrun",
+                                           lines=("provisions.view_eclrun", "provisions.view_eclline"),
+                                           disclosure="provisions.view_eclrun")
 
     def get_queryset(self):
         qs = selectors.runs_for(self.request.user)
@@ -288,9 +277,7 @@ class EclRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(request=EclProposeSerializer, responses=EclRunDetailSerializer)
     def create(self, request):
-        payload = EclProposeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = validated(EclProposeSerializer(data=request.data))
         corrects = None
         if data.get("corrects"):
             corrects = get_object_or_404(EclRun.objects.visible_to(request.user), pk=data["corrects"])
@@ -302,9 +289,8 @@ class EclRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(EclRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request, service):
-        payload = EclNoteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        kwargs = {"note": payload.validated_data["note"]} if service is not services.ecl_run_lock else {}
+        data = validated(EclNoteSerializer(data=request.data))
+        kwargs = {"note": data["note"]} if service is not services.ecl_run_lock else {}
         run = service(actor=request.user, run=self.get_object(), **kwargs)
         return Response(EclRunDetailSerializer(run).data)
 

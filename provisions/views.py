@@ -10,13 +10,13 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, ListView, View
+from django.views.generic import FormView, ListView, View
 
 from creditportal.core import access
 from creditportal.core.errors import ServiceError
 from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.lists import file_value, xlsx_response
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.views import PortalDetailView, PortalPermissionMixin, report_service_error
 from customers.models import Customer
 
 from . import selectors, services
@@ -63,14 +63,11 @@ class RunProposeView(PortalPermissionMixin, FormView):
         return redirect("provisions:run_detail", pk=run.pk)
 
 
-class RunDetailView(PortalPermissionMixin, DetailView):
+class RunDetailView(PortalDetailView):
     permission_required = "provisions.view_eclrun"
     template_name = "provisions/run_detail.html"
     context_object_name = "run"
-
-    def get_queryset(self):
-        return EclRun.objects.visible_to(self.request.user).select_related("proposed_by", "approved_by", "locked_by",
-                                                                           "corrects", "scenario_set")
+    queryset = EclRun.objects.select_related("proposed_by", "approved_by", "locked_by", "corrects", "scenario_set")
 
     def get_context_data(self, **kwargs):
         user, run = self.request.user, self.object

@@ -9,7 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core.api import IntegerField as AsciiIntegerField
-from creditportal.core.api import referenced_object
+from creditportal.core.api import model_permissions, referenced_object, validated
+from creditportal.core.querysets import VisibleRowsMixin
 from customers.models import Customer
 
 from . import services
@@ -36,20 +37,14 @@ class RatingScaleSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class RatingScaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class RatingScaleViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = RatingScaleSerializer
-    action_permissions = {"list": "ratings.view_ratingscale", "retrieve": "ratings.view_ratingscale",
-                          "create": "ratings.add_ratingscale", "update": "ratings.change_ratingscale",
-                          "partial_update": "ratings.change_ratingscale"}
-
-    def get_queryset(self):
-        return RatingScale.objects.visible_to(self.request.user).prefetch_related("grades")
+    action_permissions = model_permissions(RatingScale, "read", "create", "update")
+    queryset = RatingScale.objects.prefetch_related("grades")
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.get_serializer(data=request.data))
         scale = services.scale_create(actor=request.user, code=data["code"], name=data["name"], grades=data["grades"],
                                       name_en=data.get("name_en", ""),
                                       score_min=data.get("score_min", "0"), score_max=data.get("score_max", "100"),
@@ -58,9 +53,7 @@ class RatingScaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     def update(self, request, *args, **kwargs):
         scale = self.get_object()
-        serializer = self.get_serializer(scale, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.get_serializer(scale, data=request.data, partial=kwargs.get("partial", False)))
         grades = data.get("grades") or [ScaleGradeSerializer(g).data for g in scale.grades.all()]
         services.scale_update(actor=request.user, scale=scale, name=data.get("name", scale.name), grades=grades,
                               name_en=data.get("name_en"))
@@ -90,29 +83,21 @@ class RatingModelSerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "state", "activated_at", "retired_at", "created_at"]
 
 
-class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class RatingModelViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                          mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = RatingModelSerializer
     filterset_fields = ["code", "state"]
-    action_permissions = {
-        "list": "ratings.view_ratingmodel", "retrieve": "ratings.view_ratingmodel",
-        "create": "ratings.add_ratingmodel", "update": "ratings.change_ratingmodel",
-        "partial_update": "ratings.change_ratingmodel", "new_version": "ratings.add_ratingmodel",
-        "activate": "ratings.approve_ratingmodel", "retire": "ratings.approve_ratingmodel",
-        "factors": "ratings.add_ratingfactor",
-    }
-
-    def get_queryset(self):
-        return (RatingModel.objects.visible_to(self.request.user)
-                .select_related("scale", "created_by", "activated_by").prefetch_related("factors"))
+    action_permissions = model_permissions(RatingModel, "read", "create", "update",
+                                           new_version="ratings.add_ratingmodel",
+                                           activate="ratings.approve_ratingmodel", retire="ratings.approve_ratingmodel",
+                                           factors="ratings.add_ratingfactor")
+    queryset = RatingModel.objects.select_related("scale", "created_by", "activated_by").prefetch_related("factors")
 
     def _out(self, model, code=status.HTTP_200_OK):
         return Response(self.get_serializer(self.get_queryset().get(pk=model.pk)).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.get_serializer(data=request.data))
         model = services.model_create(actor=request.user, code=d["code"], name=d["name"], scale=d["scale"],
                                       name_en=d.get("name_en", ""),
                                       description=d.get("description", ""), industries=d.get("industries", []),
@@ -122,9 +107,7 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     def update(self, request, *args, **kwargs):
         model = self.get_object()
-        serializer = self.get_serializer(model, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.get_serializer(model, data=request.data, partial=True))
         services.model_update(actor=request.user, model=model, name=d.get("name", model.name), name_en=d.get("name_en"),
                               description=d.get("description", model.description),
                               industries=d.get("industries", model.industries), sizes=d.get("sizes", model.sizes),
@@ -152,12 +135,11 @@ class RatingModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
     def factors(self, request, pk=None):
         """Add a factor to a draft version (or change it: give the ``id`` of an existing one)."""
         model = self.get_object()
-        serializer = RatingFactorSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(RatingFactorSerializer(data=request.data))
         factor = None
         if request.data.get("id"):
             factor = referenced_object(RatingFactor.objects.filter(model=model), request.data["id"], "id")
-        services.factor_save(actor=request.user, model=model, factor=factor, **serializer.validated_data)
+        services.factor_save(actor=request.user, model=model, factor=factor, **data)
         return self._out(model)
 
 
@@ -212,73 +194,63 @@ class RatingOverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RatingViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = RatingSerializer
     filterset_class = RatingApiFilterSet
-    action_permissions = {
-        "list": "ratings.view_rating", "retrieve": "ratings.view_rating", "create": "ratings.add_rating",
-        "submit": "ratings.submit_rating", "approve": "ratings.approve_rating", "return_": "ratings.approve_rating",
-        # A checker rejects a submitted rating; an analyst dismisses a proposal (the service tells which).
-        "reject": {"ratings.approve_rating", "ratings.change_rating"},
-        "override": "ratings.override_rating", "refresh_inputs": "ratings.change_rating",
-    }
-
-    def get_queryset(self):
-        return (Rating.objects.visible_to(self.request.user)
-                .select_related("customer", "model", "created_by", "submitted_by", "approved_by", "overridden_by")
-                .order_by("-created_at", "-id"))
+    action_permissions = model_permissions(Rating, "read", "create", submit="ratings.submit_rating",
+                                           approve="ratings.approve_rating", return_="ratings.approve_rating",
+                                           # A checker rejects a submitted rating; an analyst dismisses a
+                                           # proposal (the service tells which).
+                                           reject={"ratings.approve_rating", "ratings.change_rating"},
+                                           override="ratings.override_rating", refresh_inputs="ratings.change_rating")
+    queryset = (Rating.objects.select_related("customer", "model", "created_by", "submitted_by", "approved_by",
+                                              "overridden_by").order_by("-created_at", "-id"))
 
     def _out(self, rating, code=status.HTTP_200_OK):
         return Response(RatingSerializer(self.get_queryset().get(pk=rating.pk)).data, status=code)
 
     @extend_schema(request=RatingCreateSerializer, responses=RatingSerializer)
     def create(self, request, *args, **kwargs):
-        data = RatingCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        customer = referenced_object(Customer.objects.visible_to(request.user), data.validated_data["customer"],
+        data = validated(RatingCreateSerializer(data=request.data))
+        customer = referenced_object(Customer.objects.visible_to(request.user), data["customer"],
                                      "customer")
         return self._out(services.rating_start(actor=request.user, customer=customer), status.HTTP_201_CREATED)
 
     @extend_schema(request=RatingSubmitSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        data = RatingSubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RatingSubmitSerializer(data=request.data))
         return self._out(services.rating_submit(actor=request.user, rating=self.get_object(),
-                                                rationale=data.validated_data.get("rationale")))
+                                                rationale=data.get("rationale")))
 
     @extend_schema(request=RatingNoteSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        data = RatingNoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RatingNoteSerializer(data=request.data))
         return self._out(services.rating_approve(actor=request.user, rating=self.get_object(),
-                                                 note=data.validated_data["note"]))
+                                                 note=data["note"]))
 
     @extend_schema(request=RatingReasonSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        data = RatingReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RatingReasonSerializer(data=request.data))
         return self._out(services.rating_return(actor=request.user, rating=self.get_object(),
-                                                reason=data.validated_data["reason"]))
+                                                reason=data["reason"]))
 
     @extend_schema(request=RatingReasonSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        data = RatingReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RatingReasonSerializer(data=request.data))
         return self._out(services.rating_reject(actor=request.user, rating=self.get_object(),
-                                                reason=data.validated_data["reason"]))
+                                                reason=data["reason"]))
 
     @extend_schema(request=RatingOverrideSerializer, responses=RatingSerializer)
     @action(detail=True, methods=["post"])
     def override(self, request, pk=None):
-        data = RatingOverrideSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(RatingOverrideSerializer(data=request.data))
         return self._out(services.rating_override(actor=request.user, rating=self.get_object(),
-                                                  grade=data.validated_data["grade"],
-                                                  reason=data.validated_data["reason"]))
+                                                  grade=data["grade"],
+                                                  reason=data["reason"]))
 
     @extend_schema(request=None, responses=RatingSerializer)
     @action(detail=True, methods=["post"], url_path="refresh-inputs")
@@ -298,22 +270,17 @@ class ExpertScoreSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ExpertScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class ExpertScoreViewSet(VisibleRowsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                          viewsets.GenericViewSet):
     """Scoring a factor again replaces the expert's own score (POST is an upsert)."""
 
     serializer_class = ExpertScoreSerializer
     filterset_fields = ["rating", "factor_code"]
-    action_permissions = {"list": "ratings.view_expertscore", "retrieve": "ratings.view_expertscore",
-                          "create": "ratings.add_expertscore"}
-
-    def get_queryset(self):
-        return ExpertScore.objects.visible_to(self.request.user).select_related("expert").order_by("rating_id", "id")
+    action_permissions = model_permissions(ExpertScore, "read", "create")
+    queryset = ExpertScore.objects.select_related("expert").order_by("rating_id", "id")
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        d = serializer.validated_data
+        d = validated(self.get_serializer(data=request.data))
         rating = referenced_object(Rating.objects.visible_to(request.user), d["rating_id"], "rating")
         score = services.expert_score_set(actor=request.user, rating=rating, factor_code=d["factor_code"],
                                           score=d["score"], comment=d.get("comment", ""))

@@ -12,7 +12,7 @@ from django.views.generic import DetailView, TemplateView, View
 
 from creditportal.core.errors import Conflict, NotAllowed, ServiceError
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin, ServiceFormView, report_service_error
+from creditportal.core.views import PortalDetailView, PortalPermissionMixin, ServiceFormView, report_service_error
 from customers.models import Customer
 from customers.rules import RATIO_KINDS
 
@@ -341,9 +341,7 @@ class ScaleListView(PortalListView):
     permission_required = "ratings.view_ratingscale"
     template_name = "ratings/scale_list.html"
     paginate_by = 100  # the scales in their order (master first), each with its grades
-
-    def base_queryset(self):
-        return RatingScale.objects.visible_to(self.request.user).prefetch_related("grades")
+    queryset = RatingScale.objects.prefetch_related("grades")
 
 
 class ScaleEditView(PortalPermissionMixin, TemplateView):
@@ -395,17 +393,14 @@ class ModelListView(PortalListView):
         Column("activated_by", gettext_lazy("Activated by"), "activated_by", kind="person"),
     ]
 
-    def base_queryset(self):
-        return RatingModel.objects.visible_to(self.request.user).select_related("scale", "created_by", "activated_by")
+    queryset = RatingModel.objects.select_related("scale", "created_by", "activated_by")
 
 
-class ModelDetailView(PortalPermissionMixin, DetailView):
+class ModelDetailView(PortalDetailView):
     permission_required = "ratings.view_ratingmodel"
     template_name = "ratings/model_detail.html"
     context_object_name = "model"
-
-    def get_queryset(self):
-        return RatingModel.objects.visible_to(self.request.user).select_related("scale", "created_by", "changed_by")
+    queryset = RatingModel.objects.select_related("scale", "created_by", "changed_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -554,8 +549,7 @@ class BatchListView(PortalListView):
         # Reading the list needs view; starting a batch (POST) needs run_rating_batch.
         return ["ratings.run_rating_batch" if self.request.method == "POST" else "ratings.view_ratingbatch"]
 
-    def base_queryset(self):
-        return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
+    queryset = RatingBatch.objects.select_related("started_by")
 
     def post(self, request):
         """Run now: resume a stalled batch, or fail it and start a new one, or start a new one; say which."""
@@ -569,7 +563,7 @@ class BatchListView(PortalListView):
         return redirect("ratings:batch_detail", pk=outcome.batch.pk)
 
 
-class BatchDetailView(PortalPermissionMixin, DetailView):
+class BatchDetailView(PortalDetailView):
     permission_required = "ratings.view_ratingbatch"
     context_object_name = "batch"
 
@@ -578,8 +572,7 @@ class BatchDetailView(PortalPermissionMixin, DetailView):
             return ["ratings/_batch_progress.html"]
         return ["ratings/batch_detail.html"]
 
-    def get_queryset(self):
-        return RatingBatch.objects.visible_to(self.request.user).select_related("started_by")
+    queryset = RatingBatch.objects.select_related("started_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -16,6 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from creditportal.core.api import model_permissions, validated
+
 from . import selectors, services
 from .documents.common import normalise_language
 from .models import ReportBatch, ReportLanguage, StoredReport
@@ -134,8 +136,7 @@ class StoredReportViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = StoredReportSerializer
     filterset_fields = ["kind", "object_type", "object_id", "language", "customer"]
     ordering_fields = ["created_at"]
-    action_permissions = {"list": "reports.view_storedreport", "retrieve": "reports.view_storedreport",
-                          "download": "reports.download_report"}
+    action_permissions = model_permissions(StoredReport, "read", download="reports.download_report")
 
     def get_queryset(self):
         return selectors.stored_reports(self.request.user)
@@ -186,9 +187,8 @@ class ReportBatchViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ReportBatchSerializer
     filterset_fields = ["status", "kind"]
-    action_permissions = {"list": "reports.view_reportbatch", "retrieve": "reports.view_reportbatch",
-                          "for_period": "reports.request_report_batch",
-                          "download": "reports.request_report_batch"}
+    action_permissions = model_permissions(ReportBatch, "read", for_period="reports.request_report_batch",
+                                           download="reports.request_report_batch")
 
     def get_queryset(self):
         return selectors.batches_for(self.request.user)
@@ -196,9 +196,7 @@ class ReportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=BatchRequestSerializer, responses={200: ReportBatchSerializer, 202: ReportBatchSerializer})
     @action(detail=False, methods=["post"], url_path="for-period")
     def for_period(self, request):
-        params = BatchRequestSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = validated(BatchRequestSerializer(data=request.data))
         batch = services.report_batch_request(
             actor=request.user, kind=data["kind"], period_start=data["period_start"],
             period_end=data["period_end"], language=data.get("language") or requested_language(request))

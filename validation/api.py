@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from credit.models import CreditPolicy
-from creditportal.core.api import VisibleRelatedField
+from creditportal.core.api import VisibleRelatedField, model_permissions, validated
 from ratings.models import RatingModel
 
 from . import selectors, services
@@ -40,8 +40,8 @@ class ValidationRunListSerializer(ValidationRunSerializer):
 
 class ValidationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                            viewsets.GenericViewSet):
-    action_permissions = {"list": "validation.view_validationrun", "retrieve": "validation.view_validationrun",
-                          "create": "validation.run_validation", "report": "validation.view_validationrun"}
+    action_permissions = model_permissions(ValidationRun, "read", create="validation.run_validation",
+                                           report="validation.view_validationrun")
 
     def get_queryset(self):
         return selectors.runs_for(self.request.user)
@@ -50,9 +50,7 @@ class ValidationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
         return ValidationRunListSerializer if self.action == "list" else ValidationRunSerializer
 
     def create(self, request, *args, **kwargs):
-        serializer = ValidationRunSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(ValidationRunSerializer(data=request.data, context=self.get_serializer_context()))
         run = services.validation_run_start(
             actor=request.user, model=data["model"], period_start=data["period_start"],
             period_end=data["period_end"], source=data.get("source", "portal"),
@@ -90,19 +88,16 @@ class SimulationSerializer(serializers.ModelSerializer):
 class SimulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                         viewsets.GenericViewSet):
     serializer_class = SimulationSerializer
-    action_permissions = {"list": "validation.view_simulation", "retrieve": "validation.view_simulation",
-                          "create": "validation.run_simulation",
-                          # four-eyes is checked by the ratings/credit services themselves
-                          "activate_model": "ratings.approve_ratingmodel",
-                          "activate_policy": "credit.approve_creditpolicy"}
+    action_permissions = model_permissions(Simulation, "read", create="validation.run_simulation",
+                                           # four-eyes is checked by the ratings/credit services themselves
+                                           activate_model="ratings.approve_ratingmodel",
+                                           activate_policy="credit.approve_creditpolicy")
 
     def get_queryset(self):
         return selectors.simulations_for(self.request.user)
 
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.get_serializer(data=request.data))
         sim = services.simulation_start(actor=request.user, rating_model=data.get("rating_model"),
                                         credit_policy=data.get("credit_policy"))
         return Response(self.get_serializer(self.get_queryset().get(pk=sim.pk)).data, status=status.HTTP_201_CREATED)

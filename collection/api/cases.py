@@ -8,8 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
-from creditportal.core.api import VisibleRelatedField
+from creditportal.core.api import VisibleRelatedField, model_permissions, validated
 from creditportal.core.idempotency import idempotent
+from creditportal.core.querysets import VisibleRowsMixin
 
 from .. import services
 from ..filtersets import CaseFilterSet
@@ -80,31 +81,25 @@ class CollectionNoteSerializer(serializers.Serializer):
 CASE_CHANGE = "collection.change_collectioncase"
 
 
-class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+class CaseViewSet(VisibleRowsMixin, viewsets.ReadOnlyModelViewSet):
     """Collection cases; every transition is a POST action named after it (409 from the wrong state)."""
 
     serializer_class = CaseSerializer
     filterset_class = CaseFilterSet
     ordering_fields = ["opened_on", "next_action_on"]
-    action_permissions = {
-        "list": "collection.view_collectioncase", "retrieve": "collection.view_collectioncase",
-        "create": "collection.add_collectioncase", "start": CASE_CHANGE, "escalate": CASE_CHANGE,
-        "close": CASE_CHANGE, "mark_paid": CASE_CHANGE, "assign": CASE_CHANGE,
-        "propose_writeoff": "collection.propose_writeoff", "recovery": "collection.add_payment",
-    }
-
-    def get_queryset(self):
-        return (CollectionCase.objects.visible_to(self.request.user).select_related("assigned_to")
-                .prefetch_related("invoices").order_by("opened_on", "pk"))
+    action_permissions = model_permissions(CollectionCase, "read", "create", start=CASE_CHANGE, escalate=CASE_CHANGE,
+                                           close=CASE_CHANGE, mark_paid=CASE_CHANGE, assign=CASE_CHANGE,
+                                           propose_writeoff="collection.propose_writeoff",
+                                           recovery="collection.add_payment")
+    queryset = (CollectionCase.objects.select_related("assigned_to").prefetch_related("invoices")
+                .order_by("opened_on", "pk"))
 
     def _done(self, case, code=status.HTTP_200_OK):
         return Response(CaseSerializer(self.get_queryset().get(pk=case.pk)).data, status=code)
 
     @extend_schema(request=CaseOpenSerializer, responses=CaseSerializer)
     def create(self, request):
-        s = CaseOpenSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
+        d = validated(CaseOpenSerializer(data=request.data))
         collector = None
         if d.get("assigned_to"):
             collector = User.objects.filter(username=d["assigned_to"]).first()
@@ -159,19 +154,16 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @idempotent
     def recovery(self, request, pk=None):
         case = self.get_object()
-        s = RecoverySerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        payment = services.recovery_record(actor=request.user, case=case, **s.validated_data)
+        data = validated(RecoverySerializer(data=request.data))
+        payment = services.recovery_record(actor=request.user, case=case, **data)
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
 
-class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
+class WriteOffViewSet(VisibleRowsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = WriteOffSerializer
-    action_permissions = {"list": "collection.view_writeoff", "retrieve": "collection.view_writeoff",
-                          "approve": "collection.approve_writeoff", "reject": "collection.approve_writeoff"}
-
-    def get_queryset(self):
-        return WriteOff.objects.visible_to(self.request.user).select_related("proposed_by", "decided_by")
+    action_permissions = model_permissions(WriteOff, "read", approve="collection.approve_writeoff",
+                                           reject="collection.approve_writeoff")
+    queryset = WriteOff.objects.select_related("proposed_by", "decided_by")
 
     @extend_schema(request=CollectionNoteSerializer, responses=WriteOffSerializer)
     @action(detail=True, methods=["post"])
@@ -189,39 +181,28 @@ class WriteOffViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(WriteOffSerializer(w).data)
 
 
-class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ActivityViewSet(VisibleRowsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ActivitySerializer
     filterset_fields = ["case", "kind"]
-    action_permissions = {"list": "collection.view_collectionactivity",
-                          "retrieve": "collection.view_collectionactivity",
-                          "create": "collection.add_collectionactivity"}
-
-    def get_queryset(self):
-        return CollectionActivity.objects.visible_to(self.request.user).select_related("created_by")
+    action_permissions = model_permissions(CollectionActivity, "read", "create")
+    queryset = CollectionActivity.objects.select_related("created_by")
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
+        d = validated(self.get_serializer(data=request.data))
         activity = services.activity_add(actor=request.user, case=d["case"],
                                          kind=d["kind"], outcome=d["outcome"], occurred_on=d.get("occurred_on"),
                                          next_step=d.get("next_step", ""), next_action_on=d.get("next_action_on"))
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 
 
-class PromiseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PromiseViewSet(VisibleRowsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PromiseSerializer
     filterset_fields = ["case", "state"]
-    action_permissions = {"list": "collection.view_promisetopay", "retrieve": "collection.view_promisetopay",
-                          "create": "collection.add_promisetopay"}
-
-    def get_queryset(self):
-        return PromiseToPay.objects.visible_to(self.request.user)
+    action_permissions = model_permissions(PromiseToPay, "read", "create")
+    queryset = PromiseToPay.objects.all()
 
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
+        d = validated(self.get_serializer(data=request.data))
         promise = services.promise_add(actor=request.user, case=d["case"],
                                        promised_date=d["promised_date"], amount=d["amount"],
                                        currency=d.get("currency", "CNY"), note=d.get("note", ""))

@@ -7,8 +7,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 
 from creditportal.core.api import IntegerField as AsciiIntegerField
-from creditportal.core.api import referenced_object
-from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, proposed_response
+from creditportal.core.api import model_permissions, referenced_object, validated
+from creditportal.core.querysets import VisibleRowsMixin
+from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, change_permissions, proposed_response
 
 from .. import selectors, services
 from ..models import DunningAction, DunningActionKind, DunningChangeKind, DunningGradePolicy, DunningLevel, DunningPolicy, DunningPolicyChange
@@ -63,27 +64,23 @@ class DunningPolicyViewSet(viewsets.ReadOnlyModelViewSet):
     another risk administrator approves it (four-eyes)."""
 
     serializer_class = DunningPolicySerializer
-    action_permissions = {"list": "collection.view_dunningpolicy", "retrieve": "collection.view_dunningpolicy",
-                          "create": "collection.add_dunningpolicy", "update": "collection.change_dunningpolicy",
-                          "partial_update": "collection.change_dunningpolicy",
-                          "levels": "collection.change_dunningpolicy"}
+    action_permissions = model_permissions(DunningPolicy, "read", "create", "update",
+                                           levels="collection.change_dunningpolicy")
 
     def get_queryset(self):
         return DunningPolicy.objects.prefetch_related("levels")
 
     @extend_schema(responses={202: DunningPolicyChangeSerializer})
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        return _proposed(services.dunning_policy_propose(actor=request.user, **s.validated_data))
+        data = validated(self.get_serializer(data=request.data))
+        return _proposed(services.dunning_policy_propose(actor=request.user, **data))
 
     @extend_schema(responses={202: DunningPolicyChangeSerializer})
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         policy = self.get_object()
-        s = self.get_serializer(policy, data=request.data, partial=partial)
-        s.is_valid(raise_exception=True)
-        return _proposed(services.dunning_policy_propose(actor=request.user, policy=policy, **s.validated_data))
+        data = validated(self.get_serializer(policy, data=request.data, partial=partial))
+        return _proposed(services.dunning_policy_propose(actor=request.user, policy=policy, **data))
 
     @extend_schema(responses={202: DunningPolicyChangeSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -93,13 +90,12 @@ class DunningPolicyViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def levels(self, request, pk=None):
         policy = self.get_object()
-        s = DunningLevelSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
+        data = validated(DunningLevelSerializer(data=request.data))
         level = None
         if request.data.get("id"):
             level = referenced_object(DunningLevel.objects.filter(policy=policy), request.data["id"], "id")
         return _proposed(services.dunning_level_propose(actor=request.user, policy=policy, level=level,
-                                                        **s.validated_data))
+                                                        **data))
 
 
 class DunningPolicyChangeViewSet(ChangeViewSet):
@@ -108,22 +104,17 @@ class DunningPolicyChangeViewSet(ChangeViewSet):
     ``withdraw`` (the shared shape of ``proposals.api``)."""
 
     serializer_class = DunningPolicyChangeSerializer
-    action_permissions = {"list": "collection.view_dunningpolicychange",
-                          "retrieve": "collection.view_dunningpolicychange",
-                          "approve": "collection.change_dunningpolicy", "reject": "collection.change_dunningpolicy",
-                          "withdraw": "collection.change_dunningpolicy"}
+    action_permissions = change_permissions(DunningPolicyChange, decide="collection.change_dunningpolicy")
 
     def get_queryset(self):
         return selectors.dunning_changes(self.request.user)
 
 
-class DunningActionViewSet(viewsets.ReadOnlyModelViewSet):
+class DunningActionViewSet(VisibleRowsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = DunningActionSerializer
     filterset_fields = ["customer", "action", "outcome"]
-    action_permissions = {"list": "collection.view_dunningaction", "retrieve": "collection.view_dunningaction"}
-
-    def get_queryset(self):
-        return DunningAction.objects.visible_to(self.request.user)
+    action_permissions = model_permissions(DunningAction, "read")
+    queryset = DunningAction.objects.all()
 
 
 # --- dunning by grade (issue 23) -------------------------------------------------------------------------------
@@ -149,18 +140,16 @@ class DunningGradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                           viewsets.GenericViewSet):
     serializer_class = DunningGradeSerializer
     filter_backends = []
-    action_permissions = {"list": "collection.view_dunningpolicy", "retrieve": "collection.view_dunningpolicy",
-                          "create": "collection.change_dunningpolicy"}
+    action_permissions = model_permissions(DunningPolicy, "read", create="collection.change_dunningpolicy")
 
     def get_queryset(self):
         return DunningGradePolicy.objects.select_related("policy").order_by("letter")
 
     @extend_schema(responses={202: OpenApiTypes.OBJECT})
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        return proposed_response(services.dunning_grade_propose(actor=request.user, letter=s.validated_data["letter"],
-                                                                policy=s.validated_data.get("policy_id")))
+        data = validated(self.get_serializer(data=request.data))
+        return proposed_response(services.dunning_grade_propose(actor=request.user, letter=data["letter"],
+                                                                policy=data.get("policy_id")))
 
 
 def register(router):

@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from creditportal.core import clock
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin
+from creditportal.core.api import model_permissions, validated
 from creditportal.core.idempotency import idempotent
+from creditportal.core.querysets import VisibleRowsMixin
 
 from .. import selectors, services
 from ..selectors import DaysBetween
@@ -78,7 +80,7 @@ class ClaimPayoutSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "invoice", "kind", "paid_on", "amount", "currency", "reason"]
 
 
-class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InvoiceViewSet(VisibleRowsMixin, RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilterSet
     ordering_fields = ["due_date", "issue_date", "amount", "number"]
@@ -88,18 +90,14 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
                        "payment_term_days": DaysBetween(F("due_date"), F("issue_date"))}
     action_permissions = {"list": VIEW, "retrieve": VIEW, "create": "collection.add_invoice",
                           "import_csv": "collection.add_invoice"}
-
-    def get_queryset(self):
-        return Invoice.objects.visible_to(self.request.user).order_by("due_date", "pk")
+    queryset = Invoice.objects.order_by("due_date", "pk")
 
     def get_serializer_class(self):
         return InvoiceDetailSerializer if self.action == "retrieve" else self.serializer_class
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
+        d = validated(self.get_serializer(data=request.data))
         invoice = services.invoice_create(
             actor=request.user, customer=body_customer(request.user, d["customer_id"]), number=d["number"],
             issue_date=d["issue_date"], due_date=d["due_date"], amount=d["amount"], currency=d.get("currency", "CNY"),
@@ -109,23 +107,17 @@ class InvoiceViewSet(RowListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     import_csv = csv_import_action("", "invoices_import")
 
 
-class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PaymentViewSet(VisibleRowsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilterSet
     ordering_fields = ["received_on", "amount"]
     pagination_class = EstimatedCountPagination
-    action_permissions = {"list": "collection.view_payment", "retrieve": "collection.view_payment",
-                          "create": "collection.add_payment", "import_csv": "collection.add_payment"}
-
-    def get_queryset(self):
-        return Payment.objects.visible_to(self.request.user).prefetch_related("allocations").order_by("-received_on",
-                                                                                                       "-pk")
+    action_permissions = model_permissions(Payment, "read", "create", import_csv="collection.add_payment")
+    queryset = Payment.objects.prefetch_related("allocations").order_by("-received_on", "-pk")
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
+        d = validated(self.get_serializer(data=request.data))
         allocations = [(line["invoice"], line["amount"]) for line in d.get("allocations", [])] or None
         payment = services.payment_post(actor=request.user, customer=body_customer(request.user, d["customer_id"]),
                                         amount=d["amount"], received_on=d["received_on"],
@@ -137,19 +129,14 @@ class PaymentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     import_csv = csv_import_action("Payment", "payments_import")
 
 
-class ClaimPayoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ClaimPayoutViewSet(VisibleRowsMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ClaimPayoutSerializer
-    action_permissions = {"list": "collection.view_claimpayout", "retrieve": "collection.view_claimpayout",
-                          "create": "collection.add_claimpayout"}
-
-    def get_queryset(self):
-        return ClaimPayout.objects.visible_to(self.request.user).order_by("-paid_on", "-pk")
+    action_permissions = model_permissions(ClaimPayout, "read", "create")
+    queryset = ClaimPayout.objects.order_by("-paid_on", "-pk")
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        s = self.get_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        d = s.validated_data
+        d = validated(self.get_serializer(data=request.data))
         claim = services.claim_payout_create(actor=request.user, customer=body_customer(request.user, d["customer_id"]),
                                              amount=d["amount"], currency=d.get("currency", "CNY"),
                                              paid_on=d["paid_on"], reason=d["reason"], kind=d.get("kind", "claim"),

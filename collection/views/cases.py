@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import TemplateView
 
 from creditportal.core import clock
 from creditportal.core.errors import NotAllowed, ValidationFailed
 from creditportal.core.lists import Column
-from creditportal.core.views import PortalPermissionMixin
+from creditportal.core.views import PortalDetailView, PortalPermissionMixin
 
 from .. import forms, selectors, services
 from ..filtersets import CaseFilterSet, WriteOffFilterSet
@@ -40,17 +40,14 @@ class CaseListView(SortedFilteredListView):
         Column("broken", gettext_lazy("Broken promises"), "broken_promises", sort="broken_promises", kind="number"),
     ]
 
-    def base_queryset(self):
-        return CollectionCase.objects.visible_to(self.request.user).select_related("customer", "assigned_to")
+    queryset = CollectionCase.objects.select_related("customer", "assigned_to")
 
 
-class CaseDetailView(PortalPermissionMixin, DetailView):
+class CaseDetailView(PortalDetailView):
     permission_required = "collection.view_collectioncase"
     template_name = "collection/case_detail.html"
     context_object_name = "case"
-
-    def get_queryset(self):
-        return CollectionCase.objects.visible_to(self.request.user).select_related("customer", "assigned_to")
+    queryset = CollectionCase.objects.select_related("customer", "assigned_to")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -218,9 +215,7 @@ class WriteOffListView(SortedFilteredListView):
         Column("reason", gettext_lazy("Reason"), "reason"),
     ]
 
-    def base_queryset(self):
-        return WriteOff.objects.visible_to(self.request.user).select_related("case__customer", "proposed_by",
-                                                                           "decided_by")
+    queryset = WriteOff.objects.select_related("case__customer", "proposed_by", "decided_by")
 
 
 class WriteOffDecideView(ObjectFormView):

@@ -144,8 +144,7 @@ class DunningActionListView(SortedFilteredListView):
         Column("outcome", gettext_lazy("Outcome"), "get_outcome_display", sort="outcome"),
     ]
 
-    def base_queryset(self):
-        return DunningAction.objects.visible_to(self.request.user).select_related("customer", "assigned_to")
+    queryset = DunningAction.objects.select_related("customer", "assigned_to")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

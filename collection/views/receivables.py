@@ -4,12 +4,11 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView
 
 from creditportal.core import clock
 from creditportal.core.errors import ValidationFailed
 from creditportal.core.lists import Column
-from creditportal.core.views import PortalPermissionMixin
+from creditportal.core.views import PortalDetailView
 
 from .. import forms, rules, selectors, services
 from ..filtersets import InvoiceFilterSet, PaymentFilterSet
@@ -54,13 +53,11 @@ class InvoiceListView(SortedFilteredListView):
         return context
 
 
-class InvoiceDetailView(PortalPermissionMixin, DetailView):
+class InvoiceDetailView(PortalDetailView):
     permission_required = "collection.view_invoice"
     template_name = "collection/invoice_detail.html"
     context_object_name = "invoice"
-
-    def get_queryset(self):
-        return Invoice.objects.visible_to(self.request.user).select_related("customer")
+    queryset = Invoice.objects.select_related("customer")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -151,8 +148,7 @@ class PaymentListView(SortedFilteredListView):
         Column("recovery", gettext_lazy("Recovery"), "is_recovery"),
     ]
 
-    def base_queryset(self):
-        return Payment.objects.visible_to(self.request.user).select_related("customer")
+    queryset = Payment.objects.select_related("customer")
 
 
 class PaymentCreateView(ServiceFormView):
@@ -199,8 +195,7 @@ class ClaimPayoutListView(SortedFilteredListView):
         Column("reason", gettext_lazy("Reason"), "reason"),
     ]
 
-    def base_queryset(self):
-        return ClaimPayout.objects.visible_to(self.request.user).select_related("customer", "invoice")
+    queryset = ClaimPayout.objects.select_related("customer", "invoice")
 
 
 class ClaimPayoutCreateView(ServiceFormView):

@@ -47,7 +47,6 @@ from .configuration import (  # noqa: F401
     ConfigChangeViewSet,
     ProposeOnCreateMixin,
     ProposeOnWriteMixin,
-    config_permissions,
 )
 from .security import (  # noqa: F401
     CollateralHaircutViewSet,

@@ -6,12 +6,8 @@ from rest_framework.response import Response
 
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
 from creditportal.core.api import (
-    CachedFieldsMixin,
-    EstimatedCountPagination,
-    FastListSerializer,
-    RowListMixin,
-    VisibleRelatedField,
-    concrete_columns,
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, RowListMixin, VisibleRelatedField,
+    concrete_columns, model_permissions, validated,
 )
 from creditportal.core.money import CURRENCIES
 from customers.models import Customer
@@ -172,22 +168,17 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
     search_fields = ["customer__name", "purpose"]
     ordering_fields = ["created_at", "amount", "status_changed_at"]
     pagination_class = EstimatedCountPagination  # no count of every application per page
-    action_permissions = {
-        "list": "credit.view_creditapplication",
-        "retrieve": "credit.view_creditapplication",
-        "create": "credit.add_creditapplication",
-        "update": "credit.change_creditapplication",
-        "partial_update": "credit.change_creditapplication",
-        "submit": "credit.submit_creditapplication",
-        "start_review": "credit.review_creditapplication",
-        "recommend": "credit.review_creditapplication",
-        "approve": "credit.approve_creditapplication",
-        # an analyst before approval, an approver during it: the service checks which applies
-        "reject": "credit.decide_creditapplication",
-        "return_application": "credit.decide_creditapplication",
-        "withdraw": "credit.withdraw_creditapplication",
-        "queue": "credit.view_creditapplication",
-    }
+    action_permissions = model_permissions(CreditApplication, "read", "create", "update",
+                                           submit="credit.submit_creditapplication",
+                                           start_review="credit.review_creditapplication",
+                                           recommend="credit.review_creditapplication",
+                                           approve="credit.approve_creditapplication",
+                                           # an analyst before approval, an approver during it: the service
+                                           # checks which applies
+                                           reject="credit.decide_creditapplication",
+                                           return_application="credit.decide_creditapplication",
+                                           withdraw="credit.withdraw_creditapplication",
+                                           queue="credit.view_creditapplication")
 
     def get_queryset(self):
         qs = CreditApplication.objects.visible_to(self.request.user).select_related("customer", "created_by",
@@ -213,19 +204,15 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
 
     @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationDetailSerializer)
     def create(self, request, *args, **kwargs):
-        serializer = ApplicationWriteSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(validated(ApplicationWriteSerializer(data=request.data, context=self.get_serializer_context())))
         app = services.application_create(actor=request.user, **data)
         return self._detail(app, status.HTTP_201_CREATED)
 
     @extend_schema(request=ApplicationWriteSerializer, responses=ApplicationDetailSerializer)
     def update(self, request, *args, **kwargs):
         app = self.get_object()
-        serializer = ApplicationWriteSerializer(data=request.data, partial=kwargs.get("partial", False),
-                                                context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(validated(ApplicationWriteSerializer(data=request.data, partial=kwargs.get("partial", False),
+                                                         context=self.get_serializer_context())))
         data.pop("customer", None)
         app = services.application_update(actor=request.user, application=app, **data)
         return self._detail(app)
@@ -264,12 +251,11 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
     @extend_schema(request=ApproveSerializer, responses=ApplicationDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        body = ApproveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = validated(ApproveSerializer(data=request.data))
         app = services.application_approve(actor=request.user, application=self.get_object(),
-                                           comment=body.validated_data["comment"],
-                                           expected_level=body.validated_data.get("level"),
-                                           acknowledged_warnings=body.validated_data["acknowledged_warnings"])
+                                           comment=data["comment"],
+                                           expected_level=data.get("level"),
+                                           acknowledged_warnings=data["acknowledged_warnings"])
         return self._detail(app)
 
     @extend_schema(request=CommentSerializer, responses=ApplicationDetailSerializer)
@@ -279,10 +265,9 @@ class ApplicationViewSet(RowListMixin, CreditViewSetMixin, mixins.ListModelMixin
 
     def _decide(self, request, service):
         """Approve or reject: the comment, and the level the approver saw (another level now: 409)."""
-        body = CommentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        app = service(actor=request.user, application=self.get_object(), comment=body.validated_data["comment"],
-                      expected_level=body.validated_data.get("level"))
+        data = validated(CommentSerializer(data=request.data))
+        app = service(actor=request.user, application=self.get_object(), comment=data["comment"],
+                      expected_level=data.get("level"))
         return self._detail(app)
 
     @extend_schema(request=_action_body("CreditReturnBody", {"reason": serializers.CharField(), "level": AsciiIntegerField(required=False)}),
@@ -315,7 +300,7 @@ class CovenantBreachSerializer(serializers.ModelSerializer):
 class CovenantBreachViewSet(CreditViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CovenantBreachSerializer
     filterset_fields = ["customer"]
-    action_permissions = {"list": "credit.view_covenantbreach", "retrieve": "credit.view_covenantbreach"}
+    action_permissions = model_permissions(CovenantBreach, "read")
 
     def get_queryset(self):
         return CovenantBreach.objects.visible_to(self.request.user).select_related("covenant")

@@ -5,7 +5,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from creditportal.core.api import VisibleRelatedField
+from creditportal.core.api import VisibleRelatedField, model_permissions, validated
+from creditportal.core.querysets import VisibleRowsMixin
 from customers.models import CustomerGroup
 from proposals.api import ChangeSerializer, proposed_response
 from proposals.models import Proposal
@@ -39,21 +40,12 @@ class PolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "status", "created_by", "created_at", "activated_by", "activated_at"]
 
 
-class PolicyViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class PolicyViewSet(VisibleRowsMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = PolicySerializer
-    action_permissions = {
-        "list": "credit.view_creditpolicy",
-        "retrieve": "credit.view_creditpolicy",
-        "create": "credit.add_creditpolicy",
-        "update": "credit.change_creditpolicy",
-        "partial_update": "credit.change_creditpolicy",
-        "activate": "credit.approve_creditpolicy",
-    }
-
-    def get_queryset(self):
-        return (CreditPolicy.objects.visible_to(self.request.user).select_related("created_by", "activated_by")
-                .prefetch_related("rules"))
+    action_permissions = model_permissions(CreditPolicy, "read", "create", "update",
+                                           activate="credit.approve_creditpolicy")
+    queryset = CreditPolicy.objects.select_related("created_by", "activated_by").prefetch_related("rules")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -85,9 +77,8 @@ class ProposeOnCreateMixin:
 
     @extend_schema(responses={202: ChangeSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._answer(self.propose(serializer.validated_data, None))
+        data = validated(self.get_serializer(data=request.data))
+        return self._answer(self.propose(data, None))
 
     def _answer(self, result):
         if isinstance(result, Proposal):
@@ -102,26 +93,20 @@ class ProposeOnWriteMixin(ProposeOnCreateMixin):
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return self._answer(self.propose(serializer.validated_data, instance))
+        data = validated(self.get_serializer(instance, data=request.data, partial=partial))
+        return self._answer(self.propose(data, instance))
 
     @extend_schema(responses={202: ChangeSerializer})
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
 
-def config_permissions(model_name: str) -> dict:
-    """The permissions of a configuration table's routes: view to read, add to create, change to update."""
-    view, add, change = (f"credit.{verb}_{model_name}" for verb in ("view", "add", "change"))
-    return {"list": view, "retrieve": view, "create": add, "update": change, "partial_update": change}
-
-
-class ConfigChangeViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
-    # A four-eyes configuration table: a change starts from the row's ``current_fields`` (a PATCH names only
-    # what changes) and goes to ``propose_change(data, row)``. (A comment, not a docstring: the routes keep
-    # ProposeOnWriteMixin's text as their description in the schema.)
+class ConfigChangeViewSet(VisibleRowsMixin, ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListModelMixin,
+                          mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                          viewsets.GenericViewSet):
+    # A four-eyes configuration table (the rows of its ``queryset`` the user may see): a change starts from the
+    # row's ``current_fields`` (a PATCH names only what changes) and goes to ``propose_change(data, row)``. (A
+    # comment, not a docstring: the routes keep ProposeOnWriteMixin's text as their description in the schema.)
     current_fields: tuple[str, ...] = ()
 
     def propose(self, data, row):
@@ -136,11 +121,9 @@ class ConfigChangeViewSet(ProposeOnWriteMixin, CreditViewSetMixin, mixins.ListMo
 class AuthorityLevelViewSet(ConfigChangeViewSet):
     serializer_class = AuthorityLevelSerializer
     pagination_class = None
-    action_permissions = config_permissions("authoritylevel")
+    action_permissions = model_permissions(AuthorityLevel, "read", "create", "update")
     current_fields = ("number", "name", "name_en", "max_amount", "weakest_grade")
-
-    def get_queryset(self):
-        return AuthorityLevel.objects.visible_to(self.request.user)
+    queryset = AuthorityLevel.objects.all()
 
     def propose_change(self, data, level):
         return services.authority_level_propose(actor=self.request.user, level=level, **data)
@@ -160,11 +143,9 @@ class ApproverAuthoritySerializer(serializers.ModelSerializer):
 
 class ApproverAuthorityViewSet(ConfigChangeViewSet):
     serializer_class = ApproverAuthoritySerializer
-    action_permissions = config_permissions("approverauthority")
+    action_permissions = model_permissions(ApproverAuthority, "read", "create", "update")
     current_fields = ("user", "level", "active")
-
-    def get_queryset(self):
-        return ApproverAuthority.objects.visible_to(self.request.user).select_related("user", "level")
+    queryset = ApproverAuthority.objects.select_related("user", "level")
 
     def propose_change(self, data, row):
         return services.approver_authority_propose(actor=self.request.user, **data)
@@ -191,17 +172,11 @@ class DelegationSerializer(serializers.ModelSerializer):
         return rules.delegation_active(delegation.start_date, delegation.end_date, clock.today(), delegation.revoked)
 
 
-class DelegationViewSet(ProposeOnCreateMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        mixins.CreateModelMixin, viewsets.GenericViewSet):
+class DelegationViewSet(VisibleRowsMixin, ProposeOnCreateMixin, CreditViewSetMixin, mixins.ListModelMixin,
+                        mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = DelegationSerializer
-    action_permissions = {
-        "list": "credit.view_delegation", "retrieve": "credit.view_delegation",
-        "create": "credit.add_delegation", "revoke": "credit.add_delegation",
-    }
-
-    def get_queryset(self):
-        return Delegation.objects.visible_to(self.request.user).select_related("delegator", "delegate", "level",
-                                                                               "created_by")
+    action_permissions = model_permissions(Delegation, "read", "create", revoke="credit.add_delegation")
+    queryset = Delegation.objects.select_related("delegator", "delegate", "level", "created_by")
 
     @extend_schema(responses={201: DelegationSerializer, 202: ChangeSerializer})
     def create(self, request, *args, **kwargs):
@@ -232,11 +207,9 @@ class GroupLimitSerializer(serializers.ModelSerializer):
 
 class GroupLimitViewSet(ConfigChangeViewSet):
     serializer_class = GroupLimitSerializer
-    action_permissions = config_permissions("grouplimit")
+    action_permissions = model_permissions(GroupLimit, "read", "create", "update")
     current_fields = ("group", "limit", "currency", "expiry_date", "active")
-
-    def get_queryset(self):
-        return GroupLimit.objects.visible_to(self.request.user).select_related("group")
+    queryset = GroupLimit.objects.select_related("group")
 
     def propose_change(self, data, row):
         return services.group_limit_propose(actor=self.request.user, **data)

@@ -7,13 +7,12 @@ from rest_framework.response import Response
 from creditportal.core.api import DecimalField as AsciiDecimalField
 from creditportal.core.api import IntegerField as AsciiIntegerField
 from creditportal.core.api import (
-    CachedFieldsMixin,
-    EstimatedCountPagination,
-    FastListSerializer,
-    VisibleRelatedField,
+    CachedFieldsMixin, EstimatedCountPagination, FastListSerializer, VisibleRelatedField, model_permissions,
+    validated,
 )
 from creditportal.core.idempotency import idempotent
 from creditportal.core.money import CURRENCIES
+from creditportal.core.querysets import VisibleRowsMixin
 
 from .. import rules, selectors, services
 from ..filtersets import FacilityApiFilterSet
@@ -75,25 +74,18 @@ def check_payload(check) -> dict:
     }
 
 
-class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FacilityViewSet(VisibleRowsMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
     serializer_class = FacilitySerializer
     filterset_class = FacilityApiFilterSet
     search_fields = ["customer__name"]
     ordering_fields = ["expiry_date", "limit"]
     pagination_class = EstimatedCountPagination
-    action_permissions = {
-        "list": "credit.view_facility",
-        "retrieve": "credit.view_facility",
-        "check": "credit.check_facility",
-        "order_check": "credit.check_facility",
-        "suspend": "credit.suspend_facility",
-        "resume": "credit.resume_facility",
-        "reduce_limit": "credit.change_facility",
-        "close": "credit.change_facility",
-    }
-
-    def get_queryset(self):
-        return Facility.objects.visible_to(self.request.user).select_related("customer").order_by("customer_id", "-id")
+    action_permissions = model_permissions(Facility, "read", check="credit.check_facility",
+                                           order_check="credit.check_facility", suspend="credit.suspend_facility",
+                                           resume="credit.resume_facility", reduce_limit="credit.change_facility",
+                                           close="credit.change_facility")
+    queryset = Facility.objects.select_related("customer").order_by("customer_id", "-id")
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -111,10 +103,9 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     def check(self, request, pk=None):
         """Would an order or drawdown of ``amount`` be allowed now, and if not, why not."""
         facility = self.get_object()
-        body = CheckSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        result = services.limit_check(actor=request.user, facility=facility, amount=body.validated_data["amount"],
-                                      currency=body.validated_data.get("currency") or facility.currency)
+        data = validated(CheckSerializer(data=request.data))
+        result = services.limit_check(actor=request.user, facility=facility, amount=data["amount"],
+                                      currency=data.get("currency") or facility.currency)
         return Response(check_payload(result))
 
     @extend_schema(request=CheckSerializer, responses=ORDER_CHECK_SCHEMA)
@@ -123,10 +114,9 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         """May a new order of ``amount`` ship now, and if not, why not: a hold on the customer's deliveries (days
         past due beyond the policy's tolerance, a facility over its limit) and the facility's limit check."""
         facility = self.get_object()
-        body = CheckSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        result = services.order_check(actor=request.user, facility=facility, amount=body.validated_data["amount"],
-                                      currency=body.validated_data.get("currency") or facility.currency)
+        data = validated(CheckSerializer(data=request.data))
+        result = services.order_check(actor=request.user, facility=facility, amount=data["amount"],
+                                      currency=data.get("currency") or facility.currency)
         return Response(order_check_payload(result))
 
     def _facility(self, facility):
@@ -148,10 +138,9 @@ class FacilityViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     @extend_schema(request=ReduceSerializer, responses=FacilitySerializer)
     @action(detail=True, methods=["post"], url_path="reduce-limit")
     def reduce_limit(self, request, pk=None):
-        body = ReduceSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = validated(ReduceSerializer(data=request.data))
         return self._facility(services.facility_reduce_limit(actor=request.user, facility=self.get_object(),
-                                                             **body.validated_data))
+                                                             **data))
 
     @extend_schema(request=ReasonSerializer, responses=FacilitySerializer)
     @action(detail=True, methods=["post"])
@@ -177,27 +166,19 @@ class OrderSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         validators = []
 
 
-class OrderViewSet(CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   viewsets.GenericViewSet):
+class OrderViewSet(VisibleRowsMixin, CreditViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_fields = ["facility", "status"]
     pagination_class = EstimatedCountPagination
-    action_permissions = {
-        "list": "credit.view_order",
-        "retrieve": "credit.view_order",
-        "create": "credit.add_order",
-        "release": "credit.change_order",
-        "cancel": "credit.change_order",
-    }
-
-    def get_queryset(self):
-        return Order.objects.visible_to(self.request.user).select_related("created_by").order_by("-created_at", "-id")
+    action_permissions = model_permissions(Order, "read", "create", release="credit.change_order",
+                                           cancel="credit.change_order")
+    queryset = Order.objects.select_related("created_by").order_by("-created_at", "-id")
 
     @idempotent
     def create(self, request, *args, **kwargs):
-        serializer = OrderSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        order = services.order_record(actor=request.user, **serializer.validated_data)
+        data = validated(OrderSerializer(data=request.data, context=self.get_serializer_context()))
+        order = services.order_record(actor=request.user, **data)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=OrderSerializer)

@@ -4,6 +4,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from creditportal.core.api import model_permissions, validated
+from creditportal.core.querysets import VisibleRowsMixin
+
 from .. import services
 from ..filtersets import HoldFilterSet
 from ..models import CustomerHold
@@ -29,28 +32,20 @@ class HoldReleaseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class HoldViewSet(CreditViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class HoldViewSet(VisibleRowsMixin, CreditViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = HoldSerializer
     filterset_class = HoldFilterSet
     ordering_fields = ["since"]
-    action_permissions = {
-        "list": "credit.view_customerhold",
-        "retrieve": "credit.view_customerhold",
-        "release": "credit.release_customerhold",
-    }
-
-    def get_queryset(self):
-        return (CustomerHold.objects.visible_to(self.request.user).select_related("customer", "released_by")
-                .order_by("-since", "-id"))
+    action_permissions = model_permissions(CustomerHold, "read", release="credit.release_customerhold")
+    queryset = CustomerHold.objects.select_related("customer", "released_by").order_by("-since", "-id")
 
     @extend_schema(request=HoldReleaseSerializer, responses=HoldSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         """Let deliveries resume while the causes last (the release stands for them), with a reason."""
         hold = self.get_object()
-        body = HoldReleaseSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        hold = services.hold_release(actor=request.user, hold=hold, reason=body.validated_data["reason"])
+        data = validated(HoldReleaseSerializer(data=request.data))
+        hold = services.hold_release(actor=request.user, hold=hold, reason=data["reason"])
         return Response(HoldSerializer(CustomerHold.objects.select_related("customer", "released_by")
                                        .get(pk=hold.pk)).data)
 

@@ -6,7 +6,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from creditportal.core.api import DecimalField as AsciiDecimalField, IntegerField as AsciiIntegerField
-from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, proposed_response
+from creditportal.core.api import validated
+from proposals.api import CHANGE_FIELDS, ChangeSerializer, ChangeViewSet, change_permissions, proposed_response
 
 from .. import security, services
 from ..models import Collateral, CollateralHaircutChange, RecoveryFactorChange
@@ -57,10 +58,9 @@ class CollateralHaircutViewSet(viewsets.ViewSet):
 
     @extend_schema(request=HaircutTableSerializer, responses={202: HaircutChangeSerializer})
     def create(self, request):
-        payload = HaircutTableSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        data = validated(HaircutTableSerializer(data=request.data))
         table = {row["kind"]: {"haircut": row["haircut"], "revaluation_months": row["revaluation_months"]}
-                 for row in payload.validated_data["rows"]}
+                 for row in data["rows"]}
         return proposed_response(services.haircuts_propose(actor=request.user, table=table), HaircutChangeSerializer)
 
 
@@ -77,9 +77,8 @@ class RecoveryFactorViewSet(viewsets.ViewSet):
 
     @extend_schema(request=RecoveryTableSerializer, responses={202: RecoveryChangeSerializer})
     def create(self, request):
-        payload = RecoveryTableSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        factors = {row["grade"]: row["factor"] for row in payload.validated_data["factors"]}
+        data = validated(RecoveryTableSerializer(data=request.data))
+        factors = {row["grade"]: row["factor"] for row in data["factors"]}
         return proposed_response(services.recovery_factors_propose(actor=request.user, factors=factors),
                                  RecoveryChangeSerializer)
 
@@ -88,15 +87,11 @@ class HaircutChangeViewSet(ChangeViewSet):
     """Proposed haircut tables; another risk administrator than the proposer approves or rejects."""
 
     serializer_class = HaircutChangeSerializer
-    action_permissions = {"list": "credit.view_collateralhaircutchange",
-                          "retrieve": "credit.view_collateralhaircutchange",
-                          "approve": HAIRCUT_PERMISSION, "reject": HAIRCUT_PERMISSION, "withdraw": HAIRCUT_PERMISSION}
+    action_permissions = change_permissions(CollateralHaircutChange, decide=HAIRCUT_PERMISSION)
 
 
 class RecoveryChangeViewSet(ChangeViewSet):
     """Proposed recovery factors; another risk administrator than the proposer approves or rejects."""
 
     serializer_class = RecoveryChangeSerializer
-    action_permissions = {"list": "credit.view_recoveryfactorchange", "retrieve": "credit.view_recoveryfactorchange",
-                          "approve": RECOVERY_PERMISSION, "reject": RECOVERY_PERMISSION,
-                          "withdraw": RECOVERY_PERMISSION}
+    action_permissions = change_permissions(RecoveryFactorChange, decide=RECOVERY_PERMISSION)

@@ -79,8 +79,7 @@ class ApplicationListView(PortalListView):
         Column("created", pgettext_lazy("creation time", "Created"), "created_at", sort="created_at", kind="date"),
     ]
 
-    def base_queryset(self):
-        return CreditApplication.objects.visible_to(self.request.user).select_related("customer", "created_by")
+    queryset = CreditApplication.objects.select_related("customer", "created_by")
 
 
 class ApplicationCreateView(ConfigFormView):

@@ -48,8 +48,7 @@ class PolicyListView(PortalListView):
         Column("activated_by", gettext_lazy("Activated by"), "activated_by", kind="person"),
     ]
 
-    def base_queryset(self):
-        return CreditPolicy.objects.visible_to(self.request.user).select_related("created_by", "activated_by")
+    queryset = CreditPolicy.objects.select_related("created_by", "activated_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -298,8 +297,7 @@ class GroupLimitListView(PortalListView):
         Column("active", pgettext_lazy("in force", "Active"), "active", sort="active"),
     ]
 
-    def base_queryset(self):
-        return GroupLimit.objects.visible_to(self.request.user).select_related("group")
+    queryset = GroupLimit.objects.select_related("group")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -45,8 +45,7 @@ class FacilityListView(PortalListView):
         Column("status", gettext_lazy("Status"), "get_status_display", sort="status"),
     ]
 
-    def base_queryset(self):
-        return Facility.objects.visible_to(self.request.user).select_related("customer")
+    queryset = Facility.objects.select_related("customer")
 
     def export_rows(self):
         """Utilisation is computed set-wise, one chunk of facilities at a time."""

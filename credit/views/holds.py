@@ -31,8 +31,7 @@ class HoldListView(PortalListView):
         Column("released", gettext_lazy("Released at"), "released_at", sort="released_at", kind="datetime"),
     ]
 
-    def base_queryset(self):
-        return CustomerHold.objects.visible_to(self.request.user).select_related("customer", "released_by")
+    queryset = CustomerHold.objects.select_related("customer", "released_by")
 
     def export_rows(self):
         columns = self.export_columns()

@@ -242,6 +242,11 @@ def sync_role_permissions(sender=None, using="default", **kwargs):
         group.permissions.set(wanted)
 
 
+def model_permission(model, verb: str) -> str:
+    """``"app.<verb>_<model>"``: the permission Django gives ``model`` for ``verb`` (view, add, change, delete)."""
+    return f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
+
+
 def has(user, permission: str) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(permission))
 

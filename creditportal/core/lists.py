@@ -3,7 +3,8 @@
 A list page subclasses :class:`PortalListView` and declares
 
 * ``permission_required`` — who may see the list (and export it, unless ``export_permission`` differs);
-* ``base_queryset()`` — the rows the user may see (always ``Model.objects.visible_to(user)``);
+* ``queryset`` (joins and all; ``visible_to(user)`` is applied) or ``base_queryset()`` — the rows the user may see
+  (always ``Model.objects.visible_to(user)``, or a selector built on it);
 * ``filterset_class`` — the app's django-filter FilterSet (the query string filters pages and files alike);
 * ``columns`` — :class:`Column` entries: the header label (translated), how to read the value, the ORM field
   a ``?sort=`` key orders by (whitelist: only columns with ``sort`` can be sorted), and the kind of value;
@@ -382,7 +383,11 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
     saved_filters: bool | None = None  # None: the lists with a column chooser keep saved filters too
 
     def base_queryset(self):
-        raise NotImplementedError
+        """The rows the user may see: by default the declared ``queryset`` (or ``model``'s rows)
+        ``visible_to`` the user; a list read by a selector overrides this."""
+        if self.queryset is None and self.model is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no queryset")
+        return ListView.get_queryset(self).visible_to(self.request.user)
 
     def list_key(self) -> str:
         match = getattr(self.request, "resolver_match", None)

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, resolve_url
 from django.urls import reverse
-from django.views.generic import FormView
+from django.views.generic import DetailView, FormView
 
 from .errors import ServiceError
+from .querysets import VisibleRowsMixin
 
 security_log = logging.getLogger("creditportal.security")
 
@@ -55,6 +56,11 @@ class PortalPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
         guarded.view_class = view.view_class
         guarded.view_initkwargs = view.view_initkwargs
         return guarded
+
+
+class PortalDetailView(PortalPermissionMixin, VisibleRowsMixin, DetailView):
+    """A detail page: the permission first, then the object among the declared ``queryset``'s rows the user may
+    see (another portfolio's object answers 404 as a missing one does)."""
 
 
 def visible_or_404(model, user, pk, *related):

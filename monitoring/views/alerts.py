@@ -5,11 +5,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from django.views.generic import DetailView, View
+from django.views.generic import View
 
 from creditportal.core.errors import ServiceError
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin
+from creditportal.core.views import PortalDetailView, PortalPermissionMixin
 
 from .. import selectors, services
 from ..filtersets import AlertFilterSet
@@ -59,13 +59,11 @@ class AlertListView(PortalListView):
         return context
 
 
-class AlertDetailView(PortalPermissionMixin, DetailView):
+class AlertDetailView(PortalDetailView):
     permission_required = "monitoring.view_alert"
     template_name = "monitoring/alert_detail.html"
     context_object_name = "alert"
-
-    def get_queryset(self):
-        return Alert.objects.visible_to(self.request.user).select_related("rule", "customer", "owner", "handled_by")
+    queryset = Alert.objects.select_related("rule", "customer", "owner", "handled_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

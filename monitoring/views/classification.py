@@ -3,12 +3,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import DetailView
 
 from creditportal.core import access
 from creditportal.core.errors import ServiceError
 from creditportal.core.lists import Column, PortalListView
-from creditportal.core.views import PortalPermissionMixin, report_service_error
+from creditportal.core.views import PortalDetailView, report_service_error
 
 from .. import selectors, services
 from ..filtersets import ClassificationFilterSet
@@ -69,14 +68,11 @@ class ClassificationRunView(MonthRunView):
         return redirect(self.back)
 
 
-class ClassificationDetailView(PortalPermissionMixin, DetailView):
+class ClassificationDetailView(PortalDetailView):
     permission_required = "monitoring.view_assetclassification"
     template_name = "monitoring/classification_detail.html"
     context_object_name = "classification"
-
-    def get_queryset(self):
-        return AssetClassification.objects.visible_to(self.request.user).select_related(
-            "customer", "requested_by", "approved_by")
+    queryset = AssetClassification.objects.select_related("customer", "requested_by", "approved_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

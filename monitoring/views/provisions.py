@@ -36,8 +36,7 @@ class ProvisionRunListView(PortalListView):
         Column("run_at", gettext_lazy("Run at"), "run_at", kind="date"),
     ]
 
-    def base_queryset(self):
-        return ProvisionRun.objects.visible_to(self.request.user).select_related("run_by")
+    queryset = ProvisionRun.objects.select_related("run_by")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,9 +4,10 @@ One module per part; this package re-exports their public names, so the dotted p
 ``REST_FRAMEWORK`` (``creditportal.core.api.ActionPermission``, ``…StandardPagination``, …) and every
 ``from creditportal.core.api import …`` keep working:
 
-* ``auth`` — token authentication (one prepared statement per token model) and ``ActionPermission``;
+* ``auth`` — token authentication (one prepared statement per token model) and ``ActionPermission`` (with
+  ``model_permissions``, the map of a viewset's standard actions to the model's own permissions);
 * ``prepared`` — statements run as server-side prepared statements (the token lookup, the big lists' pages);
-* ``inputs`` — what a request body may carry: visible related objects, ASCII-only numbers;
+* ``inputs`` — what a request body may carry: visible related objects, ASCII-only numbers, ``validated``;
 * ``filtering`` — the filter backends (django-filter's, DRF's search naming its parameter);
 * ``estimates`` — the planner's row estimate of a whole table;
 * ``pagination`` — pages of 20, and the big lists' estimated counts;
@@ -17,8 +18,10 @@ One module per part; this package re-exports their public names, so the dotted p
 * ``writes`` — writes that are one service call each (``ServiceWritesMixin``).
 """
 from .prepared import PREPARE_ONLY_WHEN_ASKED, prepared_cursor
-from .auth import ActionPermission, ActiveUserTokenAuthentication, security_log
-from .inputs import DecimalField, IntegerField, VisibleRelatedField, referenced_object, use_ascii_number_fields
+from .auth import ActionPermission, ActiveUserTokenAuthentication, model_permissions, security_log
+from .inputs import (
+    DecimalField, IntegerField, VisibleRelatedField, referenced_object, use_ascii_number_fields, validated,
+)
 from .filtering import FilterBackend, SearchFilter
 from .estimates import (
     ESTIMATE_SECONDS, forget_table_estimates, table_estimate, unfiltered_table_estimate, whole_table,

@@ -6,6 +6,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import BasePermission
 
+from ..access import model_permission
 from .prepared import _token_statement
 
 
@@ -30,10 +31,34 @@ class ActiveUserTokenAuthentication(TokenAuthentication):
         return (token.user, token)
 
 
+# The actions of DRF's model mixins and the model permission each needs, as Django names them; ``read`` and
+# ``update`` stand for the pairs DRF routes together.
+MODEL_ACTIONS = {
+    "read": (("list", "retrieve"), "view"),
+    "list": (("list",), "view"),
+    "retrieve": (("retrieve",), "view"),
+    "create": (("create",), "add"),
+    "update": (("update", "partial_update"), "change"),
+    "destroy": (("destroy",), "delete"),
+}
+
+
+def model_permissions(model, *standard: str, **actions) -> dict:
+    """``action_permissions`` of a viewset over ``model``: each of the ``standard`` actions (``read``, ``list``,
+    ``retrieve``, ``create``, ``update``, ``destroy``; see ``MODEL_ACTIONS``) needs the model's own permission,
+    ``actions`` maps the viewset's other actions (``approve="app.approve_x"``)."""
+    mapping = {}
+    for name in standard:
+        routed, verb = MODEL_ACTIONS[name]
+        mapping.update(dict.fromkeys(routed, model_permission(model, verb)))
+    return {**mapping, **actions}
+
+
 class ActionPermission(BasePermission):
     """Deny by default: a view must map each of its actions to a Django permission.
 
-    Viewsets set ``action_permissions = {"list": "app.view_x", "create": "app.add_x", "approve": …}``;
+    Viewsets set ``action_permissions = {"list": "app.view_x", "create": "app.add_x", "approve": …}``
+    (``model_permissions(X, "read", "create", approve=…)`` writes the model's own ones);
     plain API views set ``required_permission``. ``None`` as a value means "any signed-in user"; a list
     means all of them, a set any one of them.
     An action that the map does not name is refused.

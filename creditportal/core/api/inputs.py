@@ -1,7 +1,15 @@
-"""What a request body may carry: ids resolved among the caller's visible rows, ASCII-only numbers."""
+"""What a request body may carry: ids resolved among the caller's visible rows, ASCII-only numbers; the body as a
+serializer validated it (``validated``)."""
 from rest_framework import exceptions, fields, relations
 
 from creditportal.core import money
+
+
+def validated(payload) -> dict:
+    """What the request body holds once ``payload`` (a serializer given ``data=request.data``) finds it valid; a
+    400 naming the fields' errors otherwise."""
+    payload.is_valid(raise_exception=True)
+    return payload.validated_data
 
 
 def referenced_object(queryset, pk, field: str):

@@ -2,6 +2,8 @@
 from rest_framework import status
 from rest_framework.response import Response
 
+from .inputs import validated
+
 
 class ServiceWritesMixin:
     """``created(request, call)``: the body validated by the viewset's serializer, ``call(data)`` (a service),
@@ -11,15 +13,12 @@ class ServiceWritesMixin:
     columns re-reads the object through its ``get_queryset`` there."""
 
     def created(self, request, call):
-        payload = self.get_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return Response(self.get_serializer(call(payload.validated_data)).data, status=status.HTTP_201_CREATED)
+        data = validated(self.get_serializer(data=request.data))
+        return Response(self.get_serializer(call(data)).data, status=status.HTTP_201_CREATED)
 
     def acted(self, request, payload_class, call):
         obj = self.get_object()
-        payload = payload_class(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return self.reply(call(obj, payload.validated_data), obj)
+        return self.reply(call(obj, validated(payload_class(data=request.data))), obj)
 
     def reply(self, result, obj):
         return Response(self.get_serializer(result).data)
