@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
 
-from creditportal.core.modelbase import StaffConfiguration, user_field
+from creditportal.core.modelbase import StaffConfiguration, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -127,21 +127,10 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return _("Buyer limit %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=BuyerLimitState.REQUESTED, target=BuyerLimitState.GRANTED)
-    def grant(self):
-        pass
-
-    @transition(field=state, source=[BuyerLimitState.GRANTED, BuyerLimitState.REDUCED], target=BuyerLimitState.REDUCED)
-    def reduce(self):
-        pass
-
-    @transition(field=state, source=LIVE_BUYER_LIMIT_STATES, target=BuyerLimitState.WITHDRAWN)
-    def withdraw(self):
-        pass
-
-    @transition(field=state, source=COVERING_STATES, target=BuyerLimitState.EXPIRED)
-    def expire(self):
-        pass
+    grant = state_change(state, BuyerLimitState.REQUESTED, BuyerLimitState.GRANTED)
+    reduce = state_change(state, [BuyerLimitState.GRANTED, BuyerLimitState.REDUCED], BuyerLimitState.REDUCED)
+    withdraw = state_change(state, LIVE_BUYER_LIMIT_STATES, BuyerLimitState.WITHDRAWN)
+    expire = state_change(state, COVERING_STATES, BuyerLimitState.EXPIRED)
 
 
 class InsurerNotification(models.Model):
@@ -213,14 +202,6 @@ class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return _("Claim %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=ClaimState.FILED, target=ClaimState.ACCEPTED)
-    def accept(self):
-        pass
-
-    @transition(field=state, source=[ClaimState.FILED, ClaimState.ACCEPTED], target=ClaimState.PAID)
-    def pay(self):
-        pass
-
-    @transition(field=state, source=[ClaimState.FILED, ClaimState.ACCEPTED], target=ClaimState.REJECTED)
-    def reject(self):
-        pass
+    accept = state_change(state, ClaimState.FILED, ClaimState.ACCEPTED)
+    pay = state_change(state, [ClaimState.FILED, ClaimState.ACCEPTED], ClaimState.PAID)
+    reject = state_change(state, [ClaimState.FILED, ClaimState.ACCEPTED], ClaimState.REJECTED)

@@ -17,11 +17,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
 
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
-from creditportal.core.modelbase import MonthEndResult, StaffConfiguration, Timestamped, fraction_check, user_field
+from creditportal.core.modelbase import (
+    MonthEndResult,
+    StaffConfiguration,
+    Timestamped,
+    fraction_check,
+    state_change,
+    user_field,
+)
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 from proposals.models import ConfigChange
@@ -225,17 +232,9 @@ class Alert(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     def is_active(self) -> bool:
         return self.status in ACTIVE_ALERT_STATES
 
-    @transition(field=status, source=AlertStatus.OPEN, target=AlertStatus.ACKNOWLEDGED)
-    def acknowledge(self):
-        pass
-
-    @transition(field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.RESOLVED)
-    def resolve(self):
-        pass
-
-    @transition(field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.DISMISSED)
-    def dismiss(self):
-        pass
+    acknowledge = state_change(status, AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+    resolve = state_change(status, [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], AlertStatus.RESOLVED)
+    dismiss = state_change(status, [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], AlertStatus.DISMISSED)
 
 
 class WatchlistQuerySet(CustomerScopedQuerySet):
@@ -346,17 +345,9 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
     def __str__(self):
         return f"{self.customer} {self.period:%Y-%m}: {self.get_tier_display()}"
 
-    @transition(field=status, source=ClassificationStatus.CONFIRMED, target=ClassificationStatus.PENDING)
-    def request_reclassification(self):
-        pass
-
-    @transition(field=status, source=ClassificationStatus.PENDING, target=ClassificationStatus.CONFIRMED)
-    def approve(self):
-        pass
-
-    @transition(field=status, source=ClassificationStatus.PENDING, target=ClassificationStatus.CONFIRMED)
-    def reject(self):
-        pass
+    request_reclassification = state_change(status, ClassificationStatus.CONFIRMED, ClassificationStatus.PENDING)
+    approve = state_change(status, ClassificationStatus.PENDING, ClassificationStatus.CONFIRMED)
+    reject = state_change(status, ClassificationStatus.PENDING, ClassificationStatus.CONFIRMED)
 
 
 class ProvisionRate(StaffConfiguration):

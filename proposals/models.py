@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
 
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.querysets import StaffQuerySet
 
 
@@ -74,17 +74,9 @@ class ConfigChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def is_pending(self) -> bool:
         return self.state == ChangeState.PROPOSED
 
-    @transition(field=state, source=ChangeState.PROPOSED, target=ChangeState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=ChangeState.PROPOSED, target=ChangeState.REJECTED)
-    def reject(self):
-        pass
-
-    @transition(field=state, source=ChangeState.PROPOSED, target=ChangeState.WITHDRAWN)
-    def withdraw(self):
-        pass
+    approve = state_change(state, ChangeState.PROPOSED, ChangeState.APPROVED)
+    reject = state_change(state, ChangeState.PROPOSED, ChangeState.REJECTED)
+    withdraw = state_change(state, ChangeState.PROPOSED, ChangeState.WITHDRAWN)
 
 
 class Proposal(ConfigChange):

@@ -20,9 +20,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
 
-from creditportal.core.modelbase import MonthEndResult, StoredFile, customer_file_name, user_field
+from creditportal.core.modelbase import MonthEndResult, StoredFile, customer_file_name, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from customers.models import Customer
@@ -172,9 +172,7 @@ class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return self.name
 
-    @transition(field=state, source=ScenarioState.ACTIVE, target=ScenarioState.RETIRED)
-    def retire(self):
-        pass
+    retire = state_change(state, ScenarioState.ACTIVE, ScenarioState.RETIRED)
 
 
 class AssessmentQuerySet(CustomerScopedQuerySet):
@@ -312,17 +310,9 @@ class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return _("ECL %(period)s #%(id)s") % {"period": f"{self.period:%Y-%m}", "id": self.pk}
 
-    @transition(field=state, source=RunState.PROPOSED, target=RunState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=RunState.PROPOSED, target=RunState.REJECTED)
-    def reject(self):
-        pass
-
-    @transition(field=state, source=RunState.APPROVED, target=RunState.LOCKED)
-    def lock(self):
-        pass
+    approve = state_change(state, RunState.PROPOSED, RunState.APPROVED)
+    reject = state_change(state, RunState.PROPOSED, RunState.REJECTED)
+    lock = state_change(state, RunState.APPROVED, RunState.LOCKED)
 
 
 class EclLineQuerySet(CustomerScopedQuerySet):

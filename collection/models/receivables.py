@@ -7,10 +7,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -103,13 +103,9 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         """The term the invoice was issued on: days from issue to due date (``rules.payment_term_days``)."""
         return rules.payment_term_days(self.issue_date, self.due_date)
 
-    @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.PAID)
-    def settle(self):
-        """Paid in full (set by allocation)."""
-
-    @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.WRITTEN_OFF)
-    def write_off(self):
-        """The rest was written off by an approved write-off."""
+    settle = state_change(status, InvoiceStatus.OPEN, InvoiceStatus.PAID, doc="Paid in full (set by allocation).")
+    write_off = state_change(status, InvoiceStatus.OPEN, InvoiceStatus.WRITTEN_OFF,
+                             doc="The rest was written off by an approved write-off.")
 
 
 class PaymentQuerySet(CustomerScopedQuerySet):

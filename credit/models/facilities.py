@@ -4,10 +4,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import Timestamped, user_field
+from creditportal.core.modelbase import Timestamped, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -57,21 +57,10 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     def __str__(self):
         return f"#{self.pk} {self.customer} {money(self.limit, self.currency)}"
 
-    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
-    def suspend(self):
-        pass
-
-    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
-    def resume(self):
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.EXPIRED)
-    def expire(self):
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED], target=Status.CLOSED)
-    def close(self):
-        pass
+    suspend = state_change(status, Status.ACTIVE, Status.SUSPENDED)
+    resume = state_change(status, Status.SUSPENDED, Status.ACTIVE)
+    expire = state_change(status, [Status.ACTIVE, Status.SUSPENDED], Status.EXPIRED)
+    close = state_change(status, [Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED], Status.CLOSED)
 
 
 class OrderQuerySet(CustomerScopedQuerySet):

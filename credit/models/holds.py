@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
 
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 
@@ -65,6 +65,4 @@ class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.HELD
 
-    @transition(field=status, source=Status.HELD, target=Status.RELEASED)
-    def release(self):
-        pass
+    release = state_change(status, Status.HELD, Status.RELEASED)
