@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import StaffConfiguration, state_change, user_field
+from creditportal.core.modelbase import Recorded, StaffConfiguration, StateMachine, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 
@@ -88,7 +88,7 @@ LIVE_BUYER_LIMIT_STATES = [BuyerLimitState.REQUESTED, BuyerLimitState.GRANTED, B
 COVERING_STATES = [BuyerLimitState.GRANTED, BuyerLimitState.REDUCED]
 
 
-class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class BuyerLimit(StateMachine, Recorded):
     """The credit limit an insurer grants on one customer (the buyer) under a policy: invoices issued while it
     is valid, up to its amount, are insured for the policy's share. Requested by us, then granted, reduced,
     withdrawn by the insurer, or expired."""
@@ -106,8 +106,6 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     state = FSMField(_("state"), default=BuyerLimitState.REQUESTED, choices=BuyerLimitState.choices,
                      protected=True, db_index=True)
     decided_on = models.DateField(_("insurer's decision date"), null=True, blank=True)
-    created_by = user_field(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerScopedQuerySet.as_manager()
@@ -133,7 +131,7 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     expire = state_change(state, COVERING_STATES, BuyerLimitState.EXPIRED)
 
 
-class InsurerNotification(models.Model):
+class InsurerNotification(Recorded):
     """An overdue invoice notified to the insurer (报损): it clears the "notify the insurer" alert."""
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
@@ -145,8 +143,6 @@ class InsurerNotification(models.Model):
     notified_on = models.DateField(_("notified on"))
     reference = models.CharField(_("reference"), max_length=100)
     note = models.TextField(_("note"), blank=True)
-    created_by = user_field(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()
 
@@ -166,7 +162,7 @@ class ClaimState(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("insurance claim", "Rejected")
 
 
-class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class InsuranceClaim(StateMachine):
     """A claim filed with the insurer for an insured loss (索赔), before the policy's claim deadline. It links to
     the claim payout recorded in collection and to the write-off of what stays uncollected."""
 

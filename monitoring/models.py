@@ -1,7 +1,7 @@
 """Monitoring: warning rules and their alerts, the watchlist, asset classification and provisions.
 
-State machines use django-fsm-2 (``FSMField(protected=True)`` + ``FSMModelMixin`` +
-``ConcurrentTransitionMixin``); transitions only change the state: permission checks, row locks and the
+State machines use django-fsm-2 (``FSMField(protected=True)`` on a ``modelbase.StateMachine``); transitions
+(``modelbase.state_change``) only change the state: permission checks, row locks and the
 audit record live in ``monitoring.services``. Object scoping (``visible_to(user)``) follows the customer's
 own rule; configuration (rules, rates) is readable by every staff member holding the view permission.
 
@@ -17,13 +17,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.modelbase import (
     MonthEndResult,
     StaffConfiguration,
+    StateMachine,
     Timestamped,
     fraction_check,
     state_change,
@@ -188,7 +189,7 @@ class AlertQuerySet(CustomerScopedQuerySet):
         return self.filter(status__in=ACTIVE_ALERT_STATES)
 
 
-class Alert(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class Alert(StateMachine, Timestamped):
     """One alert per rule and customer while it is open or acknowledged; re-evaluation updates it."""
 
     rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts")
@@ -288,7 +289,7 @@ class ClassificationQuerySet(CustomerScopedQuerySet):
     pass
 
 
-class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class AssetClassification(StateMachine):
     """A customer's tier for one month (by debtor: it applies to all the customer's exposures).
 
     ``floor_tier`` is the worse of the floor by days past due and the floor by the rating's ``letter``

@@ -20,9 +20,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import MonthEndResult, StoredFile, customer_file_name, state_change, user_field
+from creditportal.core.modelbase import (
+    MonthEndResult,
+    StateMachine,
+    StoredFile,
+    customer_file_name,
+    state_change,
+    user_field,
+)
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
 from customers.models import Customer
@@ -142,7 +149,7 @@ class ScenarioChange(ConfigChange):
         return self.values.get("reason", "")
 
 
-class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class ScenarioSet(StateMachine):
     """Forward-looking scenarios put in force: ``scenarios`` = [{name, weight (percent), factor, bucket_factors}].
     Created only by the approval of a ``ScenarioChange`` (``change``; empty for sets approved before the
     proposals app decided them); replaced (``retired``) by the next approved change. Runs keep the set they used."""
@@ -253,7 +260,7 @@ class Averaging(models.TextChoices):
     WEIGHTED = "weighted", _("Amount-weighted")
 
 
-class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class EclRun(StateMachine):
     period = models.DateField(_("month end"), db_index=True)
     snapshot = models.ForeignKey(AgingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT,
                                  related_name="runs")

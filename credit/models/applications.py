@@ -6,10 +6,10 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import Timestamped, state_change, user_field
+from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -24,7 +24,7 @@ class ApplicationQuerySet(CustomerScopedQuerySet):
     pass
 
 
-class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class CreditApplication(StateMachine, Timestamped):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")

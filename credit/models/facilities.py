@@ -4,10 +4,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import Timestamped, state_change, user_field
+from creditportal.core.modelbase import Recorded, StateMachine, Timestamped, state_change
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -17,7 +17,7 @@ from .applications import CreditApplication
 
 # --- Facilities and orders --------------------------------------------------------------------
 
-class Facility(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class Facility(StateMachine, Timestamped):
     """授信额度: an approved limit the customer's orders and invoices draw on."""
 
     class Status(models.TextChoices):
@@ -67,7 +67,7 @@ class OrderQuerySet(CustomerScopedQuerySet):
     customer_path = "facility__customer"
 
 
-class Order(models.Model):
+class Order(Recorded):
     """An order (or drawdown) recorded against a facility: it reserves the limit until released."""
 
     class Status(models.TextChoices):
@@ -84,8 +84,6 @@ class Order(models.Model):
                               db_index=True)
     payment_term_days = models.PositiveIntegerField(_("payment term (days)"), null=True, blank=True)
     term_exception_reason = models.TextField(_("reason for the longer payment term"), blank=True)
-    created_by = user_field(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()

@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import state_change, user_field
+from creditportal.core.modelbase import StateMachine, state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 
@@ -17,7 +17,7 @@ class HoldQuerySet(CustomerScopedQuerySet):
         return self.filter(status=CustomerHold.Status.HELD)
 
 
-class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CustomerHold(StateMachine):
     """A hold on a customer's deliveries: placed automatically when its days past due pass the credit policy's
     tolerance or a facility is used beyond its limit (``reasons``, with the figures in ``detail``), released
     automatically when every cause has cleared, or by an authorised person with a reason. A person's release

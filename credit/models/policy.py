@@ -4,9 +4,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import state_change, user_field
+from creditportal.core.modelbase import StateMachine, state_change, user_field
 from creditportal.core.money import AmountField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
@@ -25,7 +25,7 @@ SIZING_CHOICES = [
 
 # --- Credit policy ----------------------------------------------------------------------------
 
-class CreditPolicy(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CreditPolicy(LocalizedNameMixin, StateMachine):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_FORCE = "in_force", pgettext_lazy("state", "In force")

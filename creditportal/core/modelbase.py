@@ -3,6 +3,7 @@
 - ``user_field(label)``: a reference to the user who did something (``PROTECT``, no reverse accessor);
 - ``fraction_check(field, name)``: the database check that a share (a haircut, a rate, a factor) is 0..1;
 - ``Timestamped``: ``created_at`` and ``updated_at``;
+- ``Recorded``: a fact a person entered (an order, a buyer limit, a notification to the insurer): who and when;
 - ``StaffTable``: a configuration or portfolio-level row: when it changed last, and ``visible_to(user)`` for
   staff holding the view permission; ``StaffConfiguration`` adds who changed it (haircuts, recovery factors,
   provision rates, warning rules, caps, dunning and ratings policies);
@@ -10,6 +11,7 @@
   uploaded it when); the concrete model declares ``file`` with its own ``upload_to`` (a module-level function,
   as migrations name it, built on ``customer_file_name``);
 - ``MonthEndResult``: a portfolio result computed once per month end (aging snapshot, provision run);
+- ``StateMachine``: a row with a django-fsm state (``FSMModelMixin`` + ``ConcurrentTransitionMixin``);
 - ``state_change(field, source, target)``: a django-fsm transition that only moves the state (the service does
   the work around it), declared in one line as ``approve = state_change(state, State.PROPOSED, State.APPROVED)``.
 
@@ -26,7 +28,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import transition
+from django_fsm import ConcurrentTransitionMixin, FSMModelMixin, transition
 
 from .money import CurrencyField
 from .querysets import StaffQuerySet
@@ -51,6 +53,16 @@ class Timestamped(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Recorded(models.Model):
+    """A fact a person of the credit department entered: who recorded it and when."""
+
+    created_by = user_field(_("recorded by"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -118,6 +130,15 @@ class MonthEndResult(models.Model):
 
     def __str__(self):
         return f"{self.period:%Y-%m}"
+
+
+class StateMachine(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """A row with a django-fsm state (``FSMField(protected=True)``, moved only by its transitions): ``FSMModelMixin``
+    lets ``refresh_from_db`` reload the protected field, ``ConcurrentTransitionMixin`` refuses to save a state
+    that someone else changed since the row was read (the services also lock the row first)."""
+
+    class Meta:
+        abstract = True
 
 
 class state_change:  # noqa: N801 - used like the ``transition`` decorator it stands for

@@ -8,9 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import Timestamped, state_change, user_field
+from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
@@ -25,7 +25,7 @@ class RatingModelState(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
-class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class RatingModel(LocalizedNameMixin, StateMachine, Timestamped):
     """One version of a scorecard. Active and retired versions are immutable; a new version is a copy."""
 
     code = models.SlugField(_("code"), max_length=40)

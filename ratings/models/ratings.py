@@ -6,11 +6,11 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin
+from django_fsm import FSMField
 
 from creditportal.core import clock
 from creditportal.core.jsonfields import SnapshotJSONField
-from creditportal.core.modelbase import Timestamped, state_change, user_field
+from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
 
@@ -42,7 +42,7 @@ class RatingQuerySet(CustomerScopedQuerySet):
         return self.filter(state__in=OPEN_STATES)
 
 
-class Rating(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class Rating(StateMachine, Timestamped):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="ratings")
     model = models.ForeignKey(RatingModel, verbose_name=_("rating model"), on_delete=models.PROTECT,
                               related_name="ratings")
