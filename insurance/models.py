@@ -16,6 +16,7 @@ from django_fsm import FSMField
 from creditportal.core.modelbase import Recorded, StaffConfiguration, StateMachine, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 
 GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"]
 
@@ -95,8 +96,7 @@ class BuyerLimit(StateMachine, Recorded):
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="buyer_limits")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="buyer_limits")
+    customer = customer_field("buyer_limits")
     amount = AmountField(_("amount"), help_text=_("Requested, then the amount the insurer grants."))
     currency = CurrencyField()
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
@@ -136,8 +136,7 @@ class InsurerNotification(Recorded):
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="notifications")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="insurer_notifications")
+    customer = customer_field("insurer_notifications")
     invoice = models.OneToOneField("collection.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT,
                                    related_name="insurer_notification")
     notified_on = models.DateField(_("notified on"))
@@ -168,8 +167,7 @@ class InsuranceClaim(StateMachine):
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="claims")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="insurance_claims")
+    customer = customer_field("insurance_claims")
     invoice = models.ForeignKey("collection.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT,
                                 null=True, blank=True, related_name="insurance_claims")
     filed_on = models.DateField(_("filed on"))

@@ -31,7 +31,7 @@ from creditportal.core.modelbase import (
     user_field,
 )
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 from proposals.models import ConfigChange
 
 from . import rules
@@ -193,8 +193,7 @@ class Alert(StateMachine, Timestamped):
     """One alert per rule and customer while it is open or acknowledged; re-evaluation updates it."""
 
     rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="alerts")
+    customer = customer_field("alerts")
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, db_index=True)
     status = FSMField(_("status"), default=AlertStatus.OPEN, choices=AlertStatus.choices, protected=True,
                       db_index=True)
@@ -244,8 +243,7 @@ class WatchlistQuerySet(CustomerScopedQuerySet):
 
 
 class WatchlistEntry(Timestamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="watchlist_entries")
+    customer = customer_field("watchlist_entries")
     reason = models.TextField(_("reason"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
                               related_name="watchlist_entries")
@@ -297,8 +295,7 @@ class AssetClassification(StateMachine):
     second person of the approver group approves it.
     """
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="asset_classifications")
+    customer = customer_field("asset_classifications")
     period = models.DateField(_("month end"), db_index=True)
     days_past_due = models.IntegerField(_("days past due"), default=0)
     exposure = AmountField(_("exposure (reporting currency)"), default=Decimal("0"))
@@ -407,7 +404,7 @@ class ProvisionLineQuerySet(CustomerScopedQuerySet):
 
 class ProvisionLine(models.Model):
     run = models.ForeignKey(ProvisionRun, verbose_name=pgettext_lazy("provision run", "run"), on_delete=models.CASCADE, related_name="lines")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     exposure = AmountField(_("exposure"))
     rate = models.DecimalField(pgettext_lazy("provision", "rate"), max_digits=6, decimal_places=4)

@@ -32,7 +32,7 @@ from creditportal.core.modelbase import (
 )
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 from proposals.models import ConfigChange
 
 ZERO = Decimal("0")
@@ -75,7 +75,7 @@ class SnapshotLineQuerySet(CustomerScopedQuerySet):
 class AgingSnapshotLine(models.Model):
     snapshot = models.ForeignKey(AgingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT,
                                  related_name="lines")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     industry_section = models.CharField(_("industry"), max_length=2, blank=True)
     letter = models.CharField(_("letter grade"), max_length=1, blank=True)
     tier = models.CharField(_("tier"), max_length=20, blank=True)
@@ -189,7 +189,7 @@ class AssessmentQuerySet(CustomerScopedQuerySet):
 class ImpairedAssessment(models.Model):
     """One credit-impaired customer at one month end: ECL = exposure − expected recoveries."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     period = models.DateField(_("month end"), db_index=True)
     exposure = AmountField(_("exposure"))
     collateral_value = AmountField(_("collateral value"), default=ZERO)
@@ -232,7 +232,7 @@ class AssessmentEvidence(StoredFile):
 
     assessment = models.ForeignKey(ImpairedAssessment, verbose_name=_("impaired assessment"),
                                    on_delete=models.PROTECT, related_name="evidence_files")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
 
     objects = EvidenceQuerySet.as_manager()
@@ -333,7 +333,7 @@ class EclLine(models.Model):
     # run and customer); each index more is maintained for every one of a full run's ~70k lines
     run = models.ForeignKey(EclRun, verbose_name=pgettext_lazy("ECL run", "run"), on_delete=models.CASCADE,
                             related_name="lines", db_index=False)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     segment = models.CharField(_("segment"), max_length=20, blank=True)
     bucket = models.CharField(_("bucket"), max_length=12)
     gross = AmountField(_("gross"))

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from creditportal.core.modelbase import StaffConfiguration, user_field
 from creditportal.core.querysets import StaffQuerySet
+from customers.models import customer_field
 
 
 class DefaultDefinition(StaffConfiguration):
@@ -68,8 +69,7 @@ class HistoricalOutcome(models.Model):
 
     source = models.ForeignKey(OutcomeImport, verbose_name=_("import"), on_delete=models.CASCADE,
                                related_name="outcomes")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
+    customer = customer_field(optional=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     rating_date = models.DateField(_("rating date"))
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)

@@ -12,6 +12,7 @@ from creditportal.core.formatting import money
 from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 
 from .dunning import DunningAction
 from .receivables import Invoice
@@ -44,8 +45,7 @@ class CaseQuerySet(CustomerScopedQuerySet):
 
 
 class CollectionCase(ConcurrentTransitionMixin, models.Model):
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="collection_cases")
+    customer = customer_field("collection_cases")
     invoices = models.ManyToManyField(Invoice, verbose_name=_("invoices"), related_name="cases", blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="collection_cases")

@@ -13,6 +13,7 @@ from creditportal.core.formatting import money
 from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 
 from .. import rules
 
@@ -44,8 +45,7 @@ class InvoiceQuerySet(CustomerScopedQuerySet):
 
 class Invoice(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("invoice number"), max_length=64, unique=True)
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="invoices")
+    customer = customer_field("invoices")
     facility = models.ForeignKey("credit.Facility", verbose_name=_("facility"), on_delete=models.PROTECT, null=True,
                                  blank=True, related_name="invoices")
     issue_date = models.DateField(_("issue date"))
@@ -113,8 +113,7 @@ class PaymentQuerySet(CustomerScopedQuerySet):
 
 
 class Payment(models.Model):
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="payments")
+    customer = customer_field("payments")
     received_on = models.DateField(_("received on"), db_index=True)
     amount = AmountField(_("amount"))
     currency = CurrencyField()
@@ -184,8 +183,7 @@ class ClaimPayout(models.Model):
     counts in the behaviour window of that invoice's due date; otherwise in that of its own date.
     """
 
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="claim_payouts")
+    customer = customer_field("claim_payouts")
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="claim_payouts")
     kind = models.CharField(_("kind"), max_length=20, choices=ClaimPayoutKind.choices, default=ClaimPayoutKind.CLAIM)

@@ -12,7 +12,7 @@ from creditportal.core.formatting import money
 from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import Customer, customer_field
 
 from .. import rules
 from .policy import CreditPolicy
@@ -52,8 +52,7 @@ class CreditApplication(StateMachine, Timestamped):
     OPEN_STATES = [Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
                    Status.PENDING_APPROVAL, Status.RETURNED]
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="credit_applications")
+    customer = customer_field("credit_applications")
     application_type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.NEW)
     facility = models.ForeignKey("Facility", verbose_name=_("facility to change"), on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="change_applications",
@@ -241,7 +240,7 @@ class Covenant(models.Model):
 class CovenantBreach(models.Model):
     covenant = models.ForeignKey(Covenant, verbose_name=_("covenant"), on_delete=models.PROTECT,
                                  related_name="breaches")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     statement_id = models.BigIntegerField(_("statement"))
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, null=True, blank=True,
                                 help_text=_("Empty: the ratio has no meaning (equity at or below zero)."))

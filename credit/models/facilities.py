@@ -10,7 +10,7 @@ from creditportal.core.formatting import money
 from creditportal.core.modelbase import Recorded, StateMachine, Timestamped, state_change
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 
 from .applications import CreditApplication
 
@@ -26,8 +26,7 @@ class Facility(StateMachine, Timestamped):
         EXPIRED = "expired", pgettext_lazy("limit", "Expired")
         CLOSED = "closed", _("Closed")
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="facilities")
+    customer = customer_field("facilities")
     application = models.ForeignKey(CreditApplication, verbose_name=_("approved by application"),
                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     product = models.CharField(_("product"), max_length=14, choices=CreditApplication.Product.choices,

@@ -9,7 +9,7 @@ from django_fsm import FSMField
 
 from creditportal.core.modelbase import StateMachine, state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 
 
 class HoldQuerySet(CustomerScopedQuerySet):
@@ -32,8 +32,7 @@ class CustomerHold(StateMachine):
         AUTOMATIC = "automatic", _("Automatically, the cause cleared")
         MANUAL = "manual", _("By an authorised person")
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="holds")
+    customer = customer_field("holds")
     status = FSMField(_("status"), default=Status.HELD, choices=Status.choices, protected=True, db_index=True)
     reasons = models.JSONField(_("reasons"), default=list)
     detail = models.JSONField(_("detail"), default=dict, blank=True)

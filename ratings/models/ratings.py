@@ -12,7 +12,7 @@ from creditportal.core import clock
 from creditportal.core.jsonfields import SnapshotJSONField
 from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 
 from .batches import RatingBatch
 from .definitions import RatingModel
@@ -43,7 +43,7 @@ class RatingQuerySet(CustomerScopedQuerySet):
 
 
 class Rating(StateMachine, Timestamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="ratings")
+    customer = customer_field("ratings")
     model = models.ForeignKey(RatingModel, verbose_name=_("rating model"), on_delete=models.PROTECT,
                               related_name="ratings")
     state = FSMField(_("state"), default=RatingState.DRAFT, choices=RatingState.choices, protected=True,
