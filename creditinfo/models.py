@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from creditportal.core.modelbase import user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer, CustomerDocument
+from customers.models import CustomerDocument, customer_field
 
 from . import rules
 
@@ -51,8 +51,7 @@ class RecordKind(models.TextChoices):
 class OutsideImport(models.Model):
     """One file of outside information for one customer, as the source delivered it (stored and hashed)."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="outside_imports")
+    customer = customer_field("outside_imports")
     source = models.CharField(_("source"), max_length=120, help_text=_("Who reported it, e.g. 企查查 or 人行征信中心."))
     adapter = models.CharField(_("format"), max_length=40)
     as_of = models.DateField(_("as of"), help_text=_("The day the source reported the information."))
@@ -86,7 +85,7 @@ class OutsideImport(models.Model):
 class OutsideRecord(models.Model):
     """What every record shares: the customer, the source, the date and the evidence."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+")
+    customer = customer_field(on_delete=models.CASCADE)
     outside_import = models.ForeignKey(OutsideImport, verbose_name=_("import"), on_delete=models.CASCADE,
                                        related_name="+")
     source = models.CharField(_("source"), max_length=120)
@@ -273,8 +272,7 @@ class ChangeKind(models.TextChoices):
 
 
 class OutsideChange(models.Model):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="outside_changes")
+    customer = customer_field("outside_changes", on_delete=models.CASCADE)
     outside_import = models.ForeignKey(OutsideImport, verbose_name=_("import"), on_delete=models.CASCADE,
                                        related_name="changes")
     kind = models.CharField(_("change"), max_length=30, choices=ChangeKind.choices, db_index=True)

@@ -206,9 +206,15 @@ class Customer(Timestamped):
         return self.registration_number if self.is_foreign else (self.credit_code or "")
 
 
+def customer_field(related_name: str = "+", *, on_delete=models.PROTECT, optional: bool = False) -> models.ForeignKey:
+    """The customer a row is about (what ``CustomerScopedQuerySet`` scopes by): ``PROTECT`` for the credit
+    department's records, ``CASCADE`` for the parts of the customer's own file; ``optional``: may be empty."""
+    extra = {"null": True, "blank": True} if optional else {}
+    return models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=on_delete, related_name=related_name,
+                             **extra)
+
 class Contact(Timestamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="contacts")
+    customer = customer_field("contacts", on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=100)
     position = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -242,8 +248,7 @@ def document_upload_to(instance, filename):
 
 
 class CustomerDocument(StoredFile):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="documents")
+    customer = customer_field("documents", on_delete=models.CASCADE)
     doc_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
     file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
@@ -266,8 +271,7 @@ class NegativeRecordKind(models.TextChoices):
 
 
 class NegativeRecord(models.Model):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="negative_records")
+    customer = customer_field("negative_records", on_delete=models.CASCADE)
     kind = models.CharField(_("kind"), max_length=32, choices=NegativeRecordKind.choices)
     occurred_on = models.DateField(_("date"))
     source = models.CharField(_("source"), max_length=200)
@@ -331,8 +335,7 @@ def _line(label, **kwargs):
 
 
 class FinancialStatement(Timestamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="statements")
+    customer = customer_field("statements", on_delete=models.CASCADE)
     period_end = models.DateField(_("period end"))
     period_type = models.CharField(_("period type"), max_length=10, choices=PeriodType.choices,
                                    default=PeriodType.ANNUAL)

@@ -11,11 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import StaffConfiguration, user_field
+from creditportal.core.modelbase import Recorded, StaffConfiguration, StateMachine, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 
 GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D"]
 
@@ -88,15 +89,14 @@ LIVE_BUYER_LIMIT_STATES = [BuyerLimitState.REQUESTED, BuyerLimitState.GRANTED, B
 COVERING_STATES = [BuyerLimitState.GRANTED, BuyerLimitState.REDUCED]
 
 
-class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class BuyerLimit(StateMachine, Recorded):
     """The credit limit an insurer grants on one customer (the buyer) under a policy: invoices issued while it
     is valid, up to its amount, are insured for the policy's share. Requested by us, then granted, reduced,
     withdrawn by the insurer, or expired."""
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="buyer_limits")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="buyer_limits")
+    customer = customer_field("buyer_limits")
     amount = AmountField(_("amount"), help_text=_("Requested, then the amount the insurer grants."))
     currency = CurrencyField()
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
@@ -106,8 +106,6 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     state = FSMField(_("state"), default=BuyerLimitState.REQUESTED, choices=BuyerLimitState.choices,
                      protected=True, db_index=True)
     decided_on = models.DateField(_("insurer's decision date"), null=True, blank=True)
-    created_by = user_field(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CustomerScopedQuerySet.as_manager()
@@ -127,37 +125,23 @@ class BuyerLimit(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return _("Buyer limit %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=BuyerLimitState.REQUESTED, target=BuyerLimitState.GRANTED)
-    def grant(self):
-        pass
-
-    @transition(field=state, source=[BuyerLimitState.GRANTED, BuyerLimitState.REDUCED], target=BuyerLimitState.REDUCED)
-    def reduce(self):
-        pass
-
-    @transition(field=state, source=LIVE_BUYER_LIMIT_STATES, target=BuyerLimitState.WITHDRAWN)
-    def withdraw(self):
-        pass
-
-    @transition(field=state, source=COVERING_STATES, target=BuyerLimitState.EXPIRED)
-    def expire(self):
-        pass
+    grant = state_change(state, BuyerLimitState.REQUESTED, BuyerLimitState.GRANTED)
+    reduce = state_change(state, [BuyerLimitState.GRANTED, BuyerLimitState.REDUCED], BuyerLimitState.REDUCED)
+    withdraw = state_change(state, LIVE_BUYER_LIMIT_STATES, BuyerLimitState.WITHDRAWN)
+    expire = state_change(state, COVERING_STATES, BuyerLimitState.EXPIRED)
 
 
-class InsurerNotification(models.Model):
+class InsurerNotification(Recorded):
     """An overdue invoice notified to the insurer (报损): it clears the "notify the insurer" alert."""
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="notifications")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="insurer_notifications")
+    customer = customer_field("insurer_notifications")
     invoice = models.OneToOneField("collection.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT,
                                    related_name="insurer_notification")
     notified_on = models.DateField(_("notified on"))
     reference = models.CharField(_("reference"), max_length=100)
     note = models.TextField(_("note"), blank=True)
-    created_by = user_field(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     objects = CustomerScopedQuerySet.as_manager()
 
@@ -177,14 +161,13 @@ class ClaimState(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("insurance claim", "Rejected")
 
 
-class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class InsuranceClaim(StateMachine):
     """A claim filed with the insurer for an insured loss (索赔), before the policy's claim deadline. It links to
     the claim payout recorded in collection and to the write-off of what stays uncollected."""
 
     policy = models.ForeignKey(InsurancePolicy, verbose_name=pgettext_lazy("insurance", "policy"), on_delete=models.PROTECT,
                                related_name="claims")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="insurance_claims")
+    customer = customer_field("insurance_claims")
     invoice = models.ForeignKey("collection.Invoice", verbose_name=_("invoice"), on_delete=models.PROTECT,
                                 null=True, blank=True, related_name="insurance_claims")
     filed_on = models.DateField(_("filed on"))
@@ -213,14 +196,6 @@ class InsuranceClaim(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return _("Claim %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=ClaimState.FILED, target=ClaimState.ACCEPTED)
-    def accept(self):
-        pass
-
-    @transition(field=state, source=[ClaimState.FILED, ClaimState.ACCEPTED], target=ClaimState.PAID)
-    def pay(self):
-        pass
-
-    @transition(field=state, source=[ClaimState.FILED, ClaimState.ACCEPTED], target=ClaimState.REJECTED)
-    def reject(self):
-        pass
+    accept = state_change(state, ClaimState.FILED, ClaimState.ACCEPTED)
+    pay = state_change(state, [ClaimState.FILED, ClaimState.ACCEPTED], ClaimState.PAID)
+    reject = state_change(state, [ClaimState.FILED, ClaimState.ACCEPTED], ClaimState.REJECTED)

@@ -1,7 +1,7 @@
 """Monitoring: warning rules and their alerts, the watchlist, asset classification and provisions.
 
-State machines use django-fsm-2 (``FSMField(protected=True)`` + ``FSMModelMixin`` +
-``ConcurrentTransitionMixin``); transitions only change the state: permission checks, row locks and the
+State machines use django-fsm-2 (``FSMField(protected=True)`` on a ``modelbase.StateMachine``); transitions
+(``modelbase.state_change``) only change the state: permission checks, row locks and the
 audit record live in ``monitoring.services``. Object scoping (``visible_to(user)``) follows the customer's
 own rule; configuration (rules, rates) is readable by every staff member holding the view permission.
 
@@ -17,13 +17,21 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
-from creditportal.core.modelbase import MonthEndResult, StaffConfiguration, Timestamped, fraction_check, user_field
+from creditportal.core.modelbase import (
+    MonthEndResult,
+    StaffConfiguration,
+    StateMachine,
+    Timestamped,
+    fraction_check,
+    state_change,
+    user_field,
+)
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 from proposals.models import ConfigChange
 
 from . import rules
@@ -181,12 +189,11 @@ class AlertQuerySet(CustomerScopedQuerySet):
         return self.filter(status__in=ACTIVE_ALERT_STATES)
 
 
-class Alert(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class Alert(StateMachine, Timestamped):
     """One alert per rule and customer while it is open or acknowledged; re-evaluation updates it."""
 
     rule = models.ForeignKey(WarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="alerts")
+    customer = customer_field("alerts")
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, db_index=True)
     status = FSMField(_("status"), default=AlertStatus.OPEN, choices=AlertStatus.choices, protected=True,
                       db_index=True)
@@ -225,17 +232,9 @@ class Alert(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     def is_active(self) -> bool:
         return self.status in ACTIVE_ALERT_STATES
 
-    @transition(field=status, source=AlertStatus.OPEN, target=AlertStatus.ACKNOWLEDGED)
-    def acknowledge(self):
-        pass
-
-    @transition(field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.RESOLVED)
-    def resolve(self):
-        pass
-
-    @transition(field=status, source=[AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], target=AlertStatus.DISMISSED)
-    def dismiss(self):
-        pass
+    acknowledge = state_change(status, AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+    resolve = state_change(status, [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], AlertStatus.RESOLVED)
+    dismiss = state_change(status, [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED], AlertStatus.DISMISSED)
 
 
 class WatchlistQuerySet(CustomerScopedQuerySet):
@@ -244,8 +243,7 @@ class WatchlistQuerySet(CustomerScopedQuerySet):
 
 
 class WatchlistEntry(Timestamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="watchlist_entries")
+    customer = customer_field("watchlist_entries")
     reason = models.TextField(_("reason"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
                               related_name="watchlist_entries")
@@ -289,7 +287,7 @@ class ClassificationQuerySet(CustomerScopedQuerySet):
     pass
 
 
-class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class AssetClassification(StateMachine):
     """A customer's tier for one month (by debtor: it applies to all the customer's exposures).
 
     ``floor_tier`` is the worse of the floor by days past due and the floor by the rating's ``letter``
@@ -297,8 +295,7 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
     second person of the approver group approves it.
     """
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="asset_classifications")
+    customer = customer_field("asset_classifications")
     period = models.DateField(_("month end"), db_index=True)
     days_past_due = models.IntegerField(_("days past due"), default=0)
     exposure = AmountField(_("exposure (reporting currency)"), default=Decimal("0"))
@@ -346,17 +343,9 @@ class AssetClassification(ConcurrentTransitionMixin, FSMModelMixin, models.Model
     def __str__(self):
         return f"{self.customer} {self.period:%Y-%m}: {self.get_tier_display()}"
 
-    @transition(field=status, source=ClassificationStatus.CONFIRMED, target=ClassificationStatus.PENDING)
-    def request_reclassification(self):
-        pass
-
-    @transition(field=status, source=ClassificationStatus.PENDING, target=ClassificationStatus.CONFIRMED)
-    def approve(self):
-        pass
-
-    @transition(field=status, source=ClassificationStatus.PENDING, target=ClassificationStatus.CONFIRMED)
-    def reject(self):
-        pass
+    request_reclassification = state_change(status, ClassificationStatus.CONFIRMED, ClassificationStatus.PENDING)
+    approve = state_change(status, ClassificationStatus.PENDING, ClassificationStatus.CONFIRMED)
+    reject = state_change(status, ClassificationStatus.PENDING, ClassificationStatus.CONFIRMED)
 
 
 class ProvisionRate(StaffConfiguration):
@@ -415,7 +404,7 @@ class ProvisionLineQuerySet(CustomerScopedQuerySet):
 
 class ProvisionLine(models.Model):
     run = models.ForeignKey(ProvisionRun, verbose_name=pgettext_lazy("provision run", "run"), on_delete=models.CASCADE, related_name="lines")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
     exposure = AmountField(_("exposure"))
     rate = models.DecimalField(pgettext_lazy("provision", "rate"), max_digits=6, decimal_places=4)

@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import StateMachine, state_change, user_field
 from creditportal.core.querysets import StaffQuerySet
 
 
@@ -35,7 +35,7 @@ class ChangeState(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("configuration change", "Withdrawn")
 
 
-class ConfigChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class ConfigChange(StateMachine):
     """A proposed change of configuration that decides credit. ``key`` names its target (one open proposal per
     target: a database constraint); ``values``/``previous``: {field: JSON value} of what changes (``previous``
     empty for something new). Subclasses name their kind in the registry (``proposals.registry.register``)."""
@@ -74,17 +74,9 @@ class ConfigChange(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def is_pending(self) -> bool:
         return self.state == ChangeState.PROPOSED
 
-    @transition(field=state, source=ChangeState.PROPOSED, target=ChangeState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=ChangeState.PROPOSED, target=ChangeState.REJECTED)
-    def reject(self):
-        pass
-
-    @transition(field=state, source=ChangeState.PROPOSED, target=ChangeState.WITHDRAWN)
-    def withdraw(self):
-        pass
+    approve = state_change(state, ChangeState.PROPOSED, ChangeState.APPROVED)
+    reject = state_change(state, ChangeState.PROPOSED, ChangeState.REJECTED)
+    withdraw = state_change(state, ChangeState.PROPOSED, ChangeState.WITHDRAWN)
 
 
 class Proposal(ConfigChange):

@@ -20,12 +20,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import MonthEndResult, StoredFile, customer_file_name, user_field
+from creditportal.core.modelbase import (
+    MonthEndResult,
+    StateMachine,
+    StoredFile,
+    customer_file_name,
+    state_change,
+    user_field,
+)
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet, StaffQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 from proposals.models import ConfigChange
 
 ZERO = Decimal("0")
@@ -68,7 +75,7 @@ class SnapshotLineQuerySet(CustomerScopedQuerySet):
 class AgingSnapshotLine(models.Model):
     snapshot = models.ForeignKey(AgingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT,
                                  related_name="lines")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     industry_section = models.CharField(_("industry"), max_length=2, blank=True)
     letter = models.CharField(_("letter grade"), max_length=1, blank=True)
     tier = models.CharField(_("tier"), max_length=20, blank=True)
@@ -142,7 +149,7 @@ class ScenarioChange(ConfigChange):
         return self.values.get("reason", "")
 
 
-class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class ScenarioSet(StateMachine):
     """Forward-looking scenarios put in force: ``scenarios`` = [{name, weight (percent), factor, bucket_factors}].
     Created only by the approval of a ``ScenarioChange`` (``change``; empty for sets approved before the
     proposals app decided them); replaced (``retired``) by the next approved change. Runs keep the set they used."""
@@ -172,9 +179,7 @@ class ScenarioSet(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return self.name
 
-    @transition(field=state, source=ScenarioState.ACTIVE, target=ScenarioState.RETIRED)
-    def retire(self):
-        pass
+    retire = state_change(state, ScenarioState.ACTIVE, ScenarioState.RETIRED)
 
 
 class AssessmentQuerySet(CustomerScopedQuerySet):
@@ -184,7 +189,7 @@ class AssessmentQuerySet(CustomerScopedQuerySet):
 class ImpairedAssessment(models.Model):
     """One credit-impaired customer at one month end: ECL = exposure − expected recoveries."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     period = models.DateField(_("month end"), db_index=True)
     exposure = AmountField(_("exposure"))
     collateral_value = AmountField(_("collateral value"), default=ZERO)
@@ -227,7 +232,7 @@ class AssessmentEvidence(StoredFile):
 
     assessment = models.ForeignKey(ImpairedAssessment, verbose_name=_("impaired assessment"),
                                    on_delete=models.PROTECT, related_name="evidence_files")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=255)
 
     objects = EvidenceQuerySet.as_manager()
@@ -255,7 +260,7 @@ class Averaging(models.TextChoices):
     WEIGHTED = "weighted", _("Amount-weighted")
 
 
-class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class EclRun(StateMachine):
     period = models.DateField(_("month end"), db_index=True)
     snapshot = models.ForeignKey(AgingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT,
                                  related_name="runs")
@@ -312,17 +317,9 @@ class EclRun(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def __str__(self):
         return _("ECL %(period)s #%(id)s") % {"period": f"{self.period:%Y-%m}", "id": self.pk}
 
-    @transition(field=state, source=RunState.PROPOSED, target=RunState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=RunState.PROPOSED, target=RunState.REJECTED)
-    def reject(self):
-        pass
-
-    @transition(field=state, source=RunState.APPROVED, target=RunState.LOCKED)
-    def lock(self):
-        pass
+    approve = state_change(state, RunState.PROPOSED, RunState.APPROVED)
+    reject = state_change(state, RunState.PROPOSED, RunState.REJECTED)
+    lock = state_change(state, RunState.APPROVED, RunState.LOCKED)
 
 
 class EclLineQuerySet(CustomerScopedQuerySet):
@@ -336,7 +333,7 @@ class EclLine(models.Model):
     # run and customer); each index more is maintained for every one of a full run's ~70k lines
     run = models.ForeignKey(EclRun, verbose_name=pgettext_lazy("ECL run", "run"), on_delete=models.CASCADE,
                             related_name="lines", db_index=False)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     segment = models.CharField(_("segment"), max_length=20, blank=True)
     bucket = models.CharField(_("bucket"), max_length=12)
     gross = AmountField(_("gross"))

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from creditportal.core.modelbase import user_field
 from creditportal.core.querysets import CustomerScopedQuerySet, active_user, sees_all_customers
+from customers.models import customer_field
 
 
 class ReportKind(models.TextChoices):
@@ -45,8 +46,7 @@ class StoredReport(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ReportKind.choices, db_index=True)
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=64)
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
+    customer = customer_field(optional=True)
     language = models.CharField(_("language"), max_length=10, choices=ReportLanguage.choices)
     report_number = models.CharField(_("report number"), max_length=40, db_index=True)
     title = models.CharField(_("title"), max_length=255, blank=True)

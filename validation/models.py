@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from creditportal.core.modelbase import StaffConfiguration, user_field
 from creditportal.core.querysets import StaffQuerySet
+from customers.models import customer_field
 
 
 class DefaultDefinition(StaffConfiguration):
@@ -68,8 +69,7 @@ class HistoricalOutcome(models.Model):
 
     source = models.ForeignKey(OutcomeImport, verbose_name=_("import"), on_delete=models.CASCADE,
                                related_name="outcomes")
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="+")
+    customer = customer_field(optional=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     rating_date = models.DateField(_("rating date"))
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
@@ -97,7 +97,30 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ValidationRun(models.Model):
+class BackgroundRun(models.Model):
+    """Work a person starts and a worker does (a backtest, a simulation): queued, running, then finished with its
+    results or failed with the error; staff holding the view permission read the runs, newest first."""
+
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED,
+                              db_index=True)
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = user_field(_("started by"))
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (RunStatus.FINISHED, RunStatus.FAILED)
+
+
+class ValidationRun(BackgroundRun):
     """A backtest of one rating model version over a period, with its stored results."""
 
     class Source(models.TextChoices):
@@ -114,26 +137,16 @@ class ValidationRun(models.Model):
     psi_base_date = models.DateField(_("stability: base date"), null=True, blank=True)
     psi_compare_date = models.DateField(_("stability: compared date"), null=True, blank=True)
     definition = models.JSONField(_("default definition used"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED,
-                              db_index=True)
-    results = models.JSONField(_("results"), default=dict, blank=True)
     sample_size = models.PositiveIntegerField(_("ratings"), default=0)
     default_count = models.PositiveIntegerField(_("defaults"), default=0)
     auc = models.FloatField(_("AUC"), null=True, blank=True)
     gini = models.FloatField(_("Gini"), null=True, blank=True)
     ks = models.FloatField(_("KS"), null=True, blank=True)
     psi = models.FloatField(_("PSI"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_by = user_field(_("started by"))
-    created_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(BackgroundRun.Meta):
         verbose_name = _("validation run")
         verbose_name_plural = _("validation runs")
-        ordering = ["-created_at", "-id"]
         permissions = [("run_validation", "Can run a model validation (backtest)")]
         constraints = [models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
                                               name="validation_run_period_order")]
@@ -141,12 +154,8 @@ class ValidationRun(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.model_id} {self.period_start}–{self.period_end}"
 
-    @property
-    def is_done(self) -> bool:
-        return self.status in (RunStatus.FINISHED, RunStatus.FAILED)
 
-
-class Simulation(models.Model):
+class Simulation(BackgroundRun):
     """A dry run of a draft rating model version or a draft credit policy over the whole portfolio."""
 
     class Kind(models.TextChoices):
@@ -159,23 +168,13 @@ class Simulation(models.Model):
     credit_policy = models.ForeignKey("credit.CreditPolicy", verbose_name=_("credit policy"),
                                       on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     business_date = models.DateField(_("business date"))
-    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED,
-                              db_index=True)
     total = models.PositiveIntegerField(_("to process"), default=0)
     processed = models.PositiveIntegerField(_("processed"), default=0)
-    results = models.JSONField(_("results"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_by = user_field(_("started by"))
-    created_at = models.DateTimeField(_("started"), auto_now_add=True)
     started_at = models.DateTimeField(_("running since"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    objects = StaffQuerySet.as_manager()
-
-    class Meta:
+    class Meta(BackgroundRun.Meta):
         verbose_name = _("simulation")
         verbose_name_plural = _("simulations")
-        ordering = ["-created_at", "-id"]
         permissions = [("run_simulation", "Can run a dry-run simulation of a draft model or policy")]
         constraints = [
             models.CheckConstraint(
@@ -196,7 +195,3 @@ class Simulation(models.Model):
         if not self.total:
             return 100 if self.status == RunStatus.FINISHED else 0
         return min(100, int(self.processed * 100 / self.total))
-
-    @property
-    def is_done(self) -> bool:
-        return self.status in (RunStatus.FINISHED, RunStatus.FAILED)

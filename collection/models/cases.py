@@ -6,12 +6,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 
 from .dunning import DunningAction
 from .receivables import Invoice
@@ -44,8 +45,7 @@ class CaseQuerySet(CustomerScopedQuerySet):
 
 
 class CollectionCase(ConcurrentTransitionMixin, models.Model):
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="collection_cases")
+    customer = customer_field("collection_cases")
     invoices = models.ManyToManyField(Invoice, verbose_name=_("invoices"), related_name="cases", blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("collector"), on_delete=models.PROTECT,
                                     null=True, blank=True, related_name="collection_cases")
@@ -77,38 +77,18 @@ class CollectionCase(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return _("Case %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=CaseState.OPEN, target=CaseState.IN_PROGRESS)
-    def start(self):
-        pass
-
-    @transition(field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY],
-                target=CaseState.PROMISE_TO_PAY)
-    def promise(self):
-        pass
-
-    @transition(field=state, source=CaseState.PROMISE_TO_PAY, target=CaseState.IN_PROGRESS)
-    def promise_broken(self):
-        pass
-
-    @transition(field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY,
-                                     CaseState.ESCALATED], target=CaseState.ESCALATED)
-    def escalate(self):
-        pass
-
-    @transition(field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY,
-                                     CaseState.ESCALATED], target=CaseState.PAID)
-    def mark_paid(self):
-        pass
-
-    @transition(field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY,
-                                     CaseState.ESCALATED, CaseState.PAID], target=CaseState.CLOSED)
-    def close(self):
-        pass
-
-    @transition(field=state, source=[CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY, CaseState.ESCALATED],
-                target=CaseState.WRITTEN_OFF)
-    def write_off(self):
-        pass
+    start = state_change(state, CaseState.OPEN, CaseState.IN_PROGRESS)
+    promise = state_change(state, [CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY],
+                           CaseState.PROMISE_TO_PAY)
+    promise_broken = state_change(state, CaseState.PROMISE_TO_PAY, CaseState.IN_PROGRESS)
+    escalate = state_change(state, [CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY,
+                                    CaseState.ESCALATED], CaseState.ESCALATED)
+    mark_paid = state_change(state, [CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY,
+                                     CaseState.ESCALATED], CaseState.PAID)
+    close = state_change(state, [CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY, CaseState.ESCALATED,
+                                 CaseState.PAID], CaseState.CLOSED)
+    write_off = state_change(state, [CaseState.IN_PROGRESS, CaseState.PROMISE_TO_PAY, CaseState.ESCALATED],
+                             CaseState.WRITTEN_OFF)
 
 
 class ActivityKind(models.TextChoices):
@@ -179,14 +159,6 @@ class PromiseToPay(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.promised_date} {money(self.amount, self.currency)}"
 
-    @transition(field=state, source=PromiseState.PENDING, target=PromiseState.KEPT)
-    def keep(self):
-        pass
-
-    @transition(field=state, source=PromiseState.PENDING, target=PromiseState.BROKEN)
-    def break_(self):
-        pass
-
-    @transition(field=state, source=PromiseState.PENDING, target=PromiseState.CANCELLED)
-    def cancel(self):
-        pass
+    keep = state_change(state, PromiseState.PENDING, PromiseState.KEPT)
+    break_ = state_change(state, PromiseState.PENDING, PromiseState.BROKEN)
+    cancel = state_change(state, PromiseState.PENDING, PromiseState.CANCELLED)

@@ -13,6 +13,7 @@ from creditportal.core.modelbase import StaffConfiguration
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 from proposals.models import ConfigChange
 
 
@@ -147,8 +148,7 @@ class DunningAction(models.Model):
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Failed")
 
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="dunning_actions")
+    customer = customer_field("dunning_actions")
     level = models.ForeignKey(DunningLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="actions")
     level_order = models.PositiveSmallIntegerField(_("level order"))
     action = models.CharField(_("action"), max_length=30, choices=DunningActionKind.choices)

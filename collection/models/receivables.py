@@ -7,12 +7,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
+from customers.models import customer_field
 
 from .. import rules
 
@@ -44,8 +45,7 @@ class InvoiceQuerySet(CustomerScopedQuerySet):
 
 class Invoice(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("invoice number"), max_length=64, unique=True)
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="invoices")
+    customer = customer_field("invoices")
     facility = models.ForeignKey("credit.Facility", verbose_name=_("facility"), on_delete=models.PROTECT, null=True,
                                  blank=True, related_name="invoices")
     issue_date = models.DateField(_("issue date"))
@@ -103,13 +103,9 @@ class Invoice(ConcurrentTransitionMixin, models.Model):
         """The term the invoice was issued on: days from issue to due date (``rules.payment_term_days``)."""
         return rules.payment_term_days(self.issue_date, self.due_date)
 
-    @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.PAID)
-    def settle(self):
-        """Paid in full (set by allocation)."""
-
-    @transition(field=status, source=InvoiceStatus.OPEN, target=InvoiceStatus.WRITTEN_OFF)
-    def write_off(self):
-        """The rest was written off by an approved write-off."""
+    settle = state_change(status, InvoiceStatus.OPEN, InvoiceStatus.PAID, doc="Paid in full (set by allocation).")
+    write_off = state_change(status, InvoiceStatus.OPEN, InvoiceStatus.WRITTEN_OFF,
+                             doc="The rest was written off by an approved write-off.")
 
 
 class PaymentQuerySet(CustomerScopedQuerySet):
@@ -117,8 +113,7 @@ class PaymentQuerySet(CustomerScopedQuerySet):
 
 
 class Payment(models.Model):
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="payments")
+    customer = customer_field("payments")
     received_on = models.DateField(_("received on"), db_index=True)
     amount = AmountField(_("amount"))
     currency = CurrencyField()
@@ -188,8 +183,7 @@ class ClaimPayout(models.Model):
     counts in the behaviour window of that invoice's due date; otherwise in that of its own date.
     """
 
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="claim_payouts")
+    customer = customer_field("claim_payouts")
     invoice = models.ForeignKey(Invoice, verbose_name=_("invoice"), on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="claim_payouts")
     kind = models.CharField(_("kind"), max_length=20, choices=ClaimPayoutKind.choices, default=ClaimPayoutKind.CLAIM)

@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 
 from .cases import CaseChildQuerySet, CollectionCase
@@ -53,13 +53,8 @@ class WriteOff(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return _("Write-off %(id)s") % {"id": self.pk}
 
-    @transition(field=state, source=WriteOffState.PROPOSED, target=WriteOffState.APPROVED)
-    def approve(self):
-        pass
-
-    @transition(field=state, source=WriteOffState.PROPOSED, target=WriteOffState.REJECTED)
-    def reject(self):
-        pass
+    approve = state_change(state, WriteOffState.PROPOSED, WriteOffState.APPROVED)
+    reject = state_change(state, WriteOffState.PROPOSED, WriteOffState.REJECTED)
 
 
 class WriteOffItem(models.Model):

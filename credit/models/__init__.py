@@ -1,7 +1,7 @@
 """Credit: policies, the authority matrix, applications and their approval workflow, facilities, orders.
 
-State machines use django-fsm-2 (``FSMField(protected=True)`` + ``ConcurrentTransitionMixin``); the
-transitions only change the state: every rule, permission check, row lock and audit record lives in
+State machines use django-fsm-2 (``FSMField(protected=True)`` on a ``modelbase.StateMachine``); the
+transitions (``modelbase.state_change``) only change the state: every rule, permission check, row lock and audit record lives in
 ``credit.services``. Object scoping: ``visible_to(user)`` follows ``customers.Customer.visible_to``.
 
 The models live in one module per section; every name is re-exported here, so

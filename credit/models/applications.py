@@ -6,13 +6,13 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import Timestamped, user_field
+from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import Customer, customer_field
 
 from .. import rules
 from .policy import CreditPolicy
@@ -24,7 +24,7 @@ class ApplicationQuerySet(CustomerScopedQuerySet):
     pass
 
 
-class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class CreditApplication(StateMachine, Timestamped):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
@@ -52,8 +52,7 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     OPEN_STATES = [Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
                    Status.PENDING_APPROVAL, Status.RETURNED]
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="credit_applications")
+    customer = customer_field("credit_applications")
     application_type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.NEW)
     facility = models.ForeignKey("Facility", verbose_name=_("facility to change"), on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="change_applications",
@@ -115,48 +114,18 @@ class CreditApplication(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
         return f"#{self.pk} {self.customer} {money(self.amount, self.currency)}"
 
     # transitions (only the state changes here; see credit.services)
-    @transition(field=status, source=[Status.DRAFT, Status.RETURNED], target=Status.SUBMITTED)
-    def submit(self):
-        pass
-
-    @transition(field=status, source=Status.SUBMITTED, target=Status.UNDER_REVIEW)
-    def start_review(self):
-        pass
-
-    @transition(field=status, source=Status.UNDER_REVIEW, target=Status.RECOMMENDED)
-    def recommend(self):
-        pass
-
-    @transition(field=status, source=Status.RECOMMENDED, target=Status.PENDING_APPROVAL)
-    def route_to_approval(self):
-        pass
-
-    @transition(field=status, source=Status.PENDING_APPROVAL, target=Status.PENDING_APPROVAL)
-    def approve_level(self):
-        pass
-
-    @transition(field=status, source=Status.PENDING_APPROVAL, target=Status.APPROVED)
-    def approve_final(self):
-        pass
-
-    @transition(field=status, source=Status.APPROVED, target=Status.FACILITY_OPENED)
-    def open_facility(self):
-        pass
-
-    @transition(field=status, source=[Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
-                                      Status.PENDING_APPROVAL], target=Status.RETURNED)
-    def return_to_manager(self):
-        pass
-
-    @transition(field=status, source=[Status.UNDER_REVIEW, Status.RECOMMENDED, Status.PENDING_APPROVAL],
-                target=Status.REJECTED)
-    def reject(self):
-        pass
-
-    @transition(field=status, source=[Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
-                                      Status.PENDING_APPROVAL, Status.RETURNED], target=Status.WITHDRAWN)
-    def withdraw(self):
-        pass
+    submit = state_change(status, [Status.DRAFT, Status.RETURNED], Status.SUBMITTED)
+    start_review = state_change(status, Status.SUBMITTED, Status.UNDER_REVIEW)
+    recommend = state_change(status, Status.UNDER_REVIEW, Status.RECOMMENDED)
+    route_to_approval = state_change(status, Status.RECOMMENDED, Status.PENDING_APPROVAL)
+    approve_level = state_change(status, Status.PENDING_APPROVAL, Status.PENDING_APPROVAL)
+    approve_final = state_change(status, Status.PENDING_APPROVAL, Status.APPROVED)
+    open_facility = state_change(status, Status.APPROVED, Status.FACILITY_OPENED)
+    return_to_manager = state_change(status, [Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
+                                              Status.PENDING_APPROVAL], Status.RETURNED)
+    reject = state_change(status, [Status.UNDER_REVIEW, Status.RECOMMENDED, Status.PENDING_APPROVAL], Status.REJECTED)
+    withdraw = state_change(status, [Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RECOMMENDED,
+                                     Status.PENDING_APPROVAL, Status.RETURNED], Status.WITHDRAWN)
 
 
 class Collateral(models.Model):
@@ -271,7 +240,7 @@ class Covenant(models.Model):
 class CovenantBreach(models.Model):
     covenant = models.ForeignKey(Covenant, verbose_name=_("covenant"), on_delete=models.PROTECT,
                                  related_name="breaches")
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+")
+    customer = customer_field()
     statement_id = models.BigIntegerField(_("statement"))
     value = models.DecimalField(_("value"), max_digits=24, decimal_places=4, null=True, blank=True,
                                 help_text=_("Empty: the ratio has no meaning (equity at or below zero)."))

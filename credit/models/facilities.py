@@ -4,20 +4,20 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
 from creditportal.core.formatting import money
-from creditportal.core.modelbase import Timestamped, user_field
+from creditportal.core.modelbase import Recorded, StateMachine, Timestamped, state_change
 from creditportal.core.money import AmountField, CurrencyField
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 
 from .applications import CreditApplication
 
 
 # --- Facilities and orders --------------------------------------------------------------------
 
-class Facility(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class Facility(StateMachine, Timestamped):
     """授信额度: an approved limit the customer's orders and invoices draw on."""
 
     class Status(models.TextChoices):
@@ -26,8 +26,7 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
         EXPIRED = "expired", pgettext_lazy("limit", "Expired")
         CLOSED = "closed", _("Closed")
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="facilities")
+    customer = customer_field("facilities")
     application = models.ForeignKey(CreditApplication, verbose_name=_("approved by application"),
                                     on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     product = models.CharField(_("product"), max_length=14, choices=CreditApplication.Product.choices,
@@ -57,28 +56,17 @@ class Facility(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
     def __str__(self):
         return f"#{self.pk} {self.customer} {money(self.limit, self.currency)}"
 
-    @transition(field=status, source=Status.ACTIVE, target=Status.SUSPENDED)
-    def suspend(self):
-        pass
-
-    @transition(field=status, source=Status.SUSPENDED, target=Status.ACTIVE)
-    def resume(self):
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED], target=Status.EXPIRED)
-    def expire(self):
-        pass
-
-    @transition(field=status, source=[Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED], target=Status.CLOSED)
-    def close(self):
-        pass
+    suspend = state_change(status, Status.ACTIVE, Status.SUSPENDED)
+    resume = state_change(status, Status.SUSPENDED, Status.ACTIVE)
+    expire = state_change(status, [Status.ACTIVE, Status.SUSPENDED], Status.EXPIRED)
+    close = state_change(status, [Status.ACTIVE, Status.SUSPENDED, Status.EXPIRED], Status.CLOSED)
 
 
 class OrderQuerySet(CustomerScopedQuerySet):
     customer_path = "facility__customer"
 
 
-class Order(models.Model):
+class Order(Recorded):
     """An order (or drawdown) recorded against a facility: it reserves the limit until released."""
 
     class Status(models.TextChoices):
@@ -95,8 +83,6 @@ class Order(models.Model):
                               db_index=True)
     payment_term_days = models.PositiveIntegerField(_("payment term (days)"), null=True, blank=True)
     term_exception_reason = models.TextField(_("reason for the longer payment term"), blank=True)
-    created_by = user_field(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
 
     objects = OrderQuerySet.as_manager()

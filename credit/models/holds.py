@@ -5,11 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import StateMachine, state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 
 
 class HoldQuerySet(CustomerScopedQuerySet):
@@ -17,7 +17,7 @@ class HoldQuerySet(CustomerScopedQuerySet):
         return self.filter(status=CustomerHold.Status.HELD)
 
 
-class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CustomerHold(StateMachine):
     """A hold on a customer's deliveries: placed automatically when its days past due pass the credit policy's
     tolerance or a facility is used beyond its limit (``reasons``, with the figures in ``detail``), released
     automatically when every cause has cleared, or by an authorised person with a reason. A person's release
@@ -32,8 +32,7 @@ class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         AUTOMATIC = "automatic", _("Automatically, the cause cleared")
         MANUAL = "manual", _("By an authorised person")
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="holds")
+    customer = customer_field("holds")
     status = FSMField(_("status"), default=Status.HELD, choices=Status.choices, protected=True, db_index=True)
     reasons = models.JSONField(_("reasons"), default=list)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
@@ -65,6 +64,4 @@ class CustomerHold(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.HELD
 
-    @transition(field=status, source=Status.HELD, target=Status.RELEASED)
-    def release(self):
-        pass
+    release = state_change(status, Status.HELD, Status.RELEASED)

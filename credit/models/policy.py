@@ -4,9 +4,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import user_field
+from creditportal.core.modelbase import StateMachine, state_change, user_field
 from creditportal.core.money import AmountField
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
@@ -25,7 +25,7 @@ SIZING_CHOICES = [
 
 # --- Credit policy ----------------------------------------------------------------------------
 
-class CreditPolicy(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class CreditPolicy(LocalizedNameMixin, StateMachine):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_FORCE = "in_force", pgettext_lazy("state", "In force")
@@ -57,13 +57,8 @@ class CreditPolicy(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin,
     def __str__(self):
         return f"{self.localized_name} v{self.version}"
 
-    @transition(field=status, source=Status.DRAFT, target=Status.IN_FORCE)
-    def activate(self):
-        pass
-
-    @transition(field=status, source=Status.IN_FORCE, target=Status.SUPERSEDED)
-    def supersede(self):
-        pass
+    activate = state_change(status, Status.DRAFT, Status.IN_FORCE)
+    supersede = state_change(status, Status.IN_FORCE, Status.SUPERSEDED)
 
 
 class PolicyGradeRule(models.Model):

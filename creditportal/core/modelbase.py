@@ -3,13 +3,17 @@
 - ``user_field(label)``: a reference to the user who did something (``PROTECT``, no reverse accessor);
 - ``fraction_check(field, name)``: the database check that a share (a haircut, a rate, a factor) is 0..1;
 - ``Timestamped``: ``created_at`` and ``updated_at``;
+- ``Recorded``: a fact a person entered (an order, a buyer limit, a notification to the insurer): who and when;
 - ``StaffTable``: a configuration or portfolio-level row: when it changed last, and ``visible_to(user)`` for
   staff holding the view permission; ``StaffConfiguration`` adds who changed it (haircuts, recovery factors,
   provision rates, warning rules, caps, dunning and ratings policies);
 - ``StoredFile``: an uploaded file kept with the portal's checks (name as sent, type, size, SHA-256, who
   uploaded it when); the concrete model declares ``file`` with its own ``upload_to`` (a module-level function,
   as migrations name it, built on ``customer_file_name``);
-- ``MonthEndResult``: a portfolio result computed once per month end (aging snapshot, provision run).
+- ``MonthEndResult``: a portfolio result computed once per month end (aging snapshot, provision run);
+- ``StateMachine``: a row with a django-fsm state (``FSMModelMixin`` + ``ConcurrentTransitionMixin``);
+- ``state_change(field, source, target)``: a django-fsm transition that only moves the state (the service does
+  the work around it), declared in one line as ``approve = state_change(state, State.PROPOSED, State.APPROVED)``.
 
 A concrete model keeps its own ``Meta`` (names, ordering, constraints); ``StoredFile`` subclasses that want the
 newest-first order extend ``StoredFile.Meta``. A label that reads differently on one table (``approved by``)
@@ -24,6 +28,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMModelMixin, transition
 
 from .money import CurrencyField
 from .querysets import StaffQuerySet
@@ -48,6 +53,16 @@ class Timestamped(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Recorded(models.Model):
+    """A fact a person of the credit department entered: who recorded it and when."""
+
+    created_by = user_field(_("recorded by"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -115,3 +130,39 @@ class MonthEndResult(models.Model):
 
     def __str__(self):
         return f"{self.period:%Y-%m}"
+
+
+class StateMachine(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """A row with a django-fsm state (``FSMField(protected=True)``, moved only by its transitions): ``FSMModelMixin``
+    lets ``refresh_from_db`` reload the protected field, ``ConcurrentTransitionMixin`` refuses to save a state
+    that someone else changed since the row was read (the services also lock the row first)."""
+
+    class Meta:
+        abstract = True
+
+
+class state_change:  # noqa: N801 - used like the ``transition`` decorator it stands for
+    """A django-fsm transition whose method only moves the state: every write, check and audit record around it
+    is the service's. ``name = state_change(field, source, target, **options)`` in the model's body is
+
+        @transition(field=field, source=source, target=target, **options)
+        def name(self):
+            pass
+
+    (``options``: ``permission``, ``conditions``, ... of ``transition``; ``doc``: the method's docstring). The
+    method gets the attribute's name, so django-fsm's transition lists, ``can_proceed`` and the available
+    actions read it as before."""
+
+    def __init__(self, field, source, target, *, doc: str | None = None, **options):
+        self.field, self.source, self.target, self.doc, self.options = field, source, target, doc, options
+
+    def __set_name__(self, owner, name):
+        def method(instance):
+            return None
+
+        method.__name__ = name
+        method.__qualname__ = f"{owner.__qualname__}.{name}"
+        method.__module__ = owner.__module__
+        method.__doc__ = self.doc
+        setattr(owner, name, transition(field=self.field, source=self.source, target=self.target,
+                                        **self.options)(method))

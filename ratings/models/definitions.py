@@ -8,9 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
-from creditportal.core.modelbase import Timestamped, user_field
+from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.naming import LocalizedNameMixin, english_field
 from creditportal.core.querysets import StaffQuerySet
 
@@ -25,7 +25,7 @@ class RatingModelState(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
-class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
+class RatingModel(LocalizedNameMixin, StateMachine, Timestamped):
     """One version of a scorecard. Active and retired versions are immutable; a new version is a copy."""
 
     code = models.SlugField(_("code"), max_length=40)
@@ -103,14 +103,9 @@ class RatingModel(LocalizedNameMixin, ConcurrentTransitionMixin, FSMModelMixin, 
                 "behaviour_grace_days": int(self.behaviour_grace_days),
                 "min_completeness": str(self.min_completeness), "min_experts": int(self.min_experts)}
 
-    @transition(field=state, source=RatingModelState.DRAFT, target=RatingModelState.ACTIVE,
-                permission="ratings.approve_ratingmodel")
-    def activate(self):
-        pass
-
-    @transition(field=state, source=RatingModelState.ACTIVE, target=RatingModelState.RETIRED)
-    def retire(self):
-        pass
+    activate = state_change(state, RatingModelState.DRAFT, RatingModelState.ACTIVE,
+                            permission="ratings.approve_ratingmodel")
+    retire = state_change(state, RatingModelState.ACTIVE, RatingModelState.RETIRED)
 
 
 class FactorKind(models.TextChoices):

@@ -6,13 +6,13 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField
 
 from creditportal.core import clock
 from creditportal.core.jsonfields import SnapshotJSONField
-from creditportal.core.modelbase import Timestamped, user_field
+from creditportal.core.modelbase import StateMachine, Timestamped, state_change, user_field
 from creditportal.core.querysets import CustomerScopedQuerySet
-from customers.models import Customer
+from customers.models import customer_field
 
 from .batches import RatingBatch
 from .definitions import RatingModel
@@ -42,8 +42,8 @@ class RatingQuerySet(CustomerScopedQuerySet):
         return self.filter(state__in=OPEN_STATES)
 
 
-class Rating(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="ratings")
+class Rating(StateMachine, Timestamped):
+    customer = customer_field("ratings")
     model = models.ForeignKey(RatingModel, verbose_name=_("rating model"), on_delete=models.PROTECT,
                               related_name="ratings")
     state = FSMField(_("state"), default=RatingState.DRAFT, choices=RatingState.choices, protected=True,
@@ -162,28 +162,12 @@ class Rating(ConcurrentTransitionMixin, FSMModelMixin, Timestamped):
         return {pk for pk in (self.created_by_id, self.submitted_by_id, self.overridden_by_id) if pk} | experts
 
     # Transitions (called only by ratings.services) ---------------------------------------------
-    @transition(field=state, source=[RatingState.DRAFT, RatingState.PROPOSED], target=RatingState.SUBMITTED,
-                permission="ratings.submit_rating")
-    def submit(self):
-        pass
-
-    @transition(field=state, source=RatingState.SUBMITTED, target=RatingState.APPROVED,
-                permission="ratings.approve_rating")
-    def approve(self):
-        pass
-
-    @transition(field=state, source=RatingState.SUBMITTED, target=RatingState.DRAFT,
-                permission="ratings.approve_rating")
-    def return_to_maker(self):
-        pass
-
-    @transition(field=state, source=[RatingState.SUBMITTED, RatingState.PROPOSED], target=RatingState.REJECTED)
-    def reject(self):
-        pass
-
-    @transition(field=state, source=RatingState.APPROVED, target=RatingState.SUPERSEDED)
-    def supersede(self):
-        pass
+    submit = state_change(state, [RatingState.DRAFT, RatingState.PROPOSED], RatingState.SUBMITTED,
+                          permission="ratings.submit_rating")
+    approve = state_change(state, RatingState.SUBMITTED, RatingState.APPROVED, permission="ratings.approve_rating")
+    return_to_maker = state_change(state, RatingState.SUBMITTED, RatingState.DRAFT, permission="ratings.approve_rating")
+    reject = state_change(state, [RatingState.SUBMITTED, RatingState.PROPOSED], RatingState.REJECTED)
+    supersede = state_change(state, RatingState.APPROVED, RatingState.SUPERSEDED)
 
 
 class ExpertScoreQuerySet(CustomerScopedQuerySet):
