@@ -168,7 +168,7 @@ class AgingViewSet(viewsets.ViewSet):
         paginator = StandardPagination()
         paginator.django_paginator_class = PageFirstPaginator  # the page and its row count in one statement
         page = paginator.paginate_queryset(rows, request, view=self)
-        portfolio = selectors.aging_portfolio(qs, as_of=as_of)
+        portfolio = selectors.aging_portfolio(qs, as_of=as_of, rows=rows)  # read with the page
 
         def plain(row):
             return {k: (str(v) if v is not None and not isinstance(v, (int, str)) else v) for k, v in row.items()}

@@ -157,9 +157,13 @@ class AgingRows:
         self.order, self.descending = order, descending
         self._count = None
         self._cache = None
-        self._page = None  # (offset, rows) read by ``prefetch_page``
+        self._page = None  # (offset, limit, rows) read by ``prefetch_page``
+        self.totals_row = None  # the portfolio's totals read with the page (``prefetch_page``)
 
-    def _query(self, limit=None, offset=0) -> tuple[str, list]:
+    def _query(self, limit=None, offset=0, totals=False) -> tuple[str, list]:
+        """The rows (``limit``/``offset``: one page) with their number; ``totals``: the portfolio's totals too, from
+        the same grouping of the open invoices (one scan for the page and the totals), on every row — and on one
+        row of NULL page columns when the page is empty."""
         with_sql, params, _missing = _open_rows(self.qs, self.table)
         buckets, bucket_params = _bucket_columns(self.as_of)
         column = _SORT_COLUMNS.get(self.order, f"a.{self.order}")
@@ -174,16 +178,27 @@ class AgingRows:
             cut_params = [limit, offset]
         sales_sql, sales_params = _sales_join(self.as_of, per_row=limit is not None)
         user_table = Customer._meta.get_field("relationship_manager").related_model._meta.db_table
-        sql = (with_sql + f", a AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id "
-               f"HAVING SUM(o.amount) > 0), "
-               f"p AS (SELECT a.*, COUNT(*) OVER () AS rows_count FROM a {name_join} ORDER BY {order_by} {cut}) "
-               f"SELECT a.customer_id, {', '.join('a.' + k for k in rules.BUCKET_KEYS)}, a.total, a.overdue, "
-               f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, sales.amount "
-               f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
-               f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id "
-               f"{sales_sql}"
-               f"ORDER BY {order_by}")
-        return sql, [*params, *bucket_params, *cut_params, *sales_params]
+        page_columns = (f"a.customer_id, {', '.join('a.' + k for k in rules.BUCKET_KEYS)}, a.total, a.overdue, "
+                        f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, "
+                        f"sales.amount")
+        page_from = (f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
+                     f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id {sales_sql}")
+        ranked = f"p AS (SELECT a.*, COUNT(*) OVER () AS rows_count FROM a {name_join} ORDER BY {order_by} {cut}) "
+        if not totals:
+            sql = (with_sql + f", a AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id "
+                   f"HAVING SUM(o.amount) > 0), {ranked}"
+                   f"SELECT {page_columns} {page_from}ORDER BY {order_by}")
+            return sql, [*params, *bucket_params, *cut_params, *sales_params]
+        window_sql, window_params = _sales_window(self.qs, self.as_of)
+        sums = ", ".join(f"SUM(g.{k}) AS t_{k}" for k in [*rules.BUCKET_KEYS, "total", "overdue", "open_count"])
+        sql = (with_sql + f", g AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id), "
+               f"t AS (SELECT {sums}, MIN(g.oldest_due) AS t_oldest_due, COUNT(*) AS t_customers, "
+               f"(SELECT SUM(w.amount * r.rate) FROM ({window_sql}) w LEFT JOIN r ON r.currency = w.currency) "
+               f"AS t_sales FROM g), "
+               f"a AS (SELECT * FROM g WHERE g.total > 0), {ranked}"
+               f"SELECT pg.*, t.* FROM t LEFT JOIN (SELECT {page_columns} {page_from}) pg ON TRUE "
+               f"ORDER BY {order_by.replace('a.', 'pg.').replace('c.name', 'pg.name')}")
+        return sql, [*params, *bucket_params, *window_params, *cut_params, *sales_params]
 
     def _fetch(self, limit=None, offset=0) -> list[dict]:
         sql, params = self._query(limit, offset)
@@ -199,12 +214,27 @@ class AgingRows:
         return rows
 
     def prefetch_page(self, offset: int, limit: int) -> None:
-        """Read the rows ``offset … offset + limit`` and the number of rows in one statement (what a paginator
-        asks next: ``count()``, then a slice within them, answered without another query)."""
-        rows = self._fetch(limit, offset)
-        self._page = (offset, limit, rows)
-        if not rows and offset > 0:
+        """Read the rows ``offset … offset + limit``, the number of rows and the portfolio's totals in one
+        statement (what a page asks next: ``count()``, a slice within them and ``portfolio_totals()``, answered
+        without another query)."""
+        sql, params = self._query(limit, offset, totals=True)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [c.name for c in cursor.description]
+            raw = cursor.fetchall()
+        width = len(self.COLUMNS)
+        totals = dict(zip(names[width:], raw[0][width:])) if raw else {}
+        self.totals_row = {key[2:]: value for key, value in totals.items()}
+        rows = [dict(zip(self.COLUMNS, values[:width])) for values in raw if values[0] is not None]
+        if rows:
+            self._count = rows[0]["rows_count"]
+        elif offset == 0:
+            self._count = 0
+        else:
             self._count = None  # past the end: the count is not known from an empty page
+        for row in rows:
+            del row["rows_count"]
+        self._page = (offset, limit, rows)
 
     def count(self) -> int:
         if self._cache is not None:
@@ -305,23 +335,35 @@ def aging_by_customer(qs, *, as_of=None, sort="-total"):
     return rows, missing, lambda row: _finish(dict(row), as_of)
 
 
-def aging_portfolio(qs, *, as_of=None) -> dict:
+def _sales_window(qs, as_of) -> tuple[str, list]:
+    """SQL of the full amounts and currencies of ``qs``'s invoices issued in the DSO window (the issue-date index)."""
+    window = (qs.order_by().filter(issue_date__gt=as_of - dt.timedelta(days=DSO_DAYS), issue_date__lte=as_of)
+              .values("amount", "currency"))
+    return _compiled(window, "NULL::numeric AS amount, NULL::varchar AS currency")
+
+
+def _portfolio_result(row, as_of, missing) -> dict:
+    result = _finish(row, as_of)
+    result["missing_rates"] = missing
+    result["currency"] = settings.REPORTING_CURRENCY
+    return result
+
+
+def aging_portfolio(qs, *, as_of=None, rows=None) -> dict:
     """Totals of the aging: one pass over the open invoices (converted once per row) and one over the sales
-    of the DSO window (by the issue-date index)."""
+    of the DSO window (by the issue-date index). ``rows``: the page's ``AgingRows`` — when its page was read
+    with the totals (``prefetch_page``), they are taken from it, no statement here."""
     as_of = as_of or clock.today()
     table = RateTable(as_of)
     if connection.vendor != "postgresql":
         row = qs.aggregate(**_orm_aggregates(as_of, table), customers=Count("customer_id", distinct=True,
                                                                            filter=Q(status=InvoiceStatus.OPEN)))
-        result = _finish(row, as_of)
-        result["missing_rates"] = rates_to_reporting(table)[1]
-        result["currency"] = settings.REPORTING_CURRENCY
-        return result
+        return _portfolio_result(row, as_of, rates_to_reporting(table)[1])
+    if rows is not None and getattr(rows, "totals_row", None) is not None:
+        return _portfolio_result(dict(rows.totals_row), as_of, rates_to_reporting(table)[1])
     with_sql, params, missing = _open_rows(qs, table)
     buckets, bucket_params = _bucket_columns(as_of)
-    window = (qs.order_by().filter(issue_date__gt=as_of - dt.timedelta(days=DSO_DAYS), issue_date__lte=as_of)
-              .values("amount", "currency"))
-    window_sql, window_params = _compiled(window, "NULL::numeric AS amount, NULL::varchar AS currency")
+    window_sql, window_params = _sales_window(qs, as_of)
     with connection.cursor() as cursor:
         cursor.execute(with_sql + f"SELECT {buckets}, COUNT(DISTINCT o.customer_id) AS customers, "
                                   f"(SELECT SUM(w.amount * r.rate) FROM ({window_sql}) w "
@@ -329,10 +371,7 @@ def aging_portfolio(qs, *, as_of=None) -> dict:
                        [*params, *bucket_params, *window_params])
         names = [c.name for c in cursor.description]
         row = dict(zip(names, cursor.fetchone()))
-    result = _finish(row, as_of)
-    result["missing_rates"] = missing
-    result["currency"] = settings.REPORTING_CURRENCY
-    return result
+    return _portfolio_result(row, as_of, missing)
 
 
 # What people see for each aging bucket key (the aging page, its exports and the dashboard share them).

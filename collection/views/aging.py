@@ -43,7 +43,8 @@ class AgingView(SortedFilteredListView):
         context = super().get_context_data(**kwargs)
         context.update({
             "form": self.filterset.form, "rows": [self.finish(r) for r in context["page_obj"].object_list],
-            "portfolio": selectors.aging_portfolio(self.invoices, as_of=self.as_of), "missing": self.missing,
+            "portfolio": selectors.aging_portfolio(self.invoices, as_of=self.as_of, rows=self.object_list),
+            "missing": self.missing,
             "as_of": self.as_of, "buckets": list(BUCKET_LABELS.items()),
         })
         return context

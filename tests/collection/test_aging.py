@@ -71,10 +71,11 @@ def test_aging_collector_filter(users, make_customer, make_invoice, make_user, t
     assert selectors.aging_portfolio(qs, as_of=today)["total"] == D("100.00")
 
 
-def test_the_aging_page_reads_its_rows_and_their_count_in_one_statement(users, make_customer, make_invoice, today,
+def test_the_aging_page_reads_its_rows_count_and_totals_in_one_statement(users, make_customer, make_invoice, today,
                                                                         client_for):
-    """The page's rows come with their number (``COUNT(*) OVER ()``): no separate count of the grouped invoices
-    before the page (``PageFirstPaginator``); a page past the end still counts and shows the last page."""
+    """The page's rows come with their number (``COUNT(*) OVER ()``) and the portfolio's totals, from one grouping
+    of the open invoices: no count before the page (``PageFirstPaginator``), no second scan for the totals; a page
+    past the end still counts and shows the last page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -85,10 +86,34 @@ def test_the_aging_page_reads_its_rows_and_their_count_in_one_statement(users, m
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("collection:aging"), {"page": 2})
     assert page.status_code == 200
-    grouped = [q["sql"] for q in queries.captured_queries if "GROUP BY o.customer_id" in q["sql"]]
-    assert len(grouped) == 1 and "COUNT(*) OVER ()" in grouped[0]
+    scans = [q["sql"] for q in queries.captured_queries if " o AS (" in q["sql"]]  # reads of the open invoices
+    assert len(scans) == 1 and "COUNT(*) OVER ()" in scans[0]  # the page, its count and the portfolio's totals
     assert page.context["page_obj"].paginator.count == 30 and len(page.context["rows"]) == 5
+    portfolio = page.context["portfolio"]
+    assert portfolio["total"] == sum(D(f"{100 + i}.00") for i in range(30)) and portfolio["customers"] == 30
+    assert portfolio == selectors.aging_portfolio(selectors.aging_queryset(user=users["analyst"], as_of=today),
+                                                  as_of=today)  # the same totals as their own statement
     assert [r["customer_id"] for r in page.context["rows"]] == [
         r["customer_id"] for r in page.context["page_obj"].object_list]
     last = client.get(reverse("collection:aging"), {"page": "last"})
     assert last.status_code == 200 and last.context["page_obj"].number == 2
+
+
+@pytest.mark.parametrize("sort", ["-total", "name", "oldest", "-d1_30", "overdue"])
+def test_a_page_read_with_the_totals_is_the_page_read_alone(users, make_customer, make_invoice, today, sort):
+    """``prefetch_page`` (page, count and totals in one statement) gives the rows, count and totals of the separate
+    reads, in every sort; past the end the page is empty and the totals still there."""
+    for i in range(12):
+        c = make_customer(f"客户{i:02d}")
+        for days in (0, 20 + i, 70, 200 + 10 * i):
+            make_invoice(c, f"{10 * (i + 1)}.00", days_past_due=days)
+    qs = selectors.aging_queryset(user=users["analyst"], as_of=today)
+    alone, _m, _f = selectors.aging_by_customer(qs, as_of=today, sort=sort)
+    together, _m, _f = selectors.aging_by_customer(qs, as_of=today, sort=sort)
+    together.prefetch_page(5, 5)
+    assert together[5:10] == alone[5:10] and together.count() == alone.count() == 12
+    assert selectors.aging_portfolio(qs, as_of=today, rows=together) == selectors.aging_portfolio(qs, as_of=today)
+    beyond, _m, _f = selectors.aging_by_customer(qs, as_of=today, sort=sort)
+    beyond.prefetch_page(100, 5)
+    assert beyond[100:105] == [] and beyond.totals_row is not None
+    assert selectors.aging_portfolio(qs, as_of=today, rows=beyond) == selectors.aging_portfolio(qs, as_of=today)
