@@ -11,6 +11,9 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 
 
+MAX_OFFSET = 10**12  # far beyond any list, far within a bigint
+
+
 class PageFirstPaginator(Paginator):
     def page(self, number):
         prefetch = getattr(self.object_list, "prefetch_page", None)
@@ -19,6 +22,8 @@ class PageFirstPaginator(Paginator):
                 wanted = int(number)
             except (TypeError, ValueError):
                 wanted = None  # "last" or junk: Django's own validation (count first)
-            if wanted is not None and wanted >= 1:
+            # a page number no list reaches (?page=99999999999999999999999) is left to Django's validation
+            # (counted first, then the last page): its offset would not fit the database's bigint
+            if wanted is not None and 1 <= wanted and (wanted - 1) * self.per_page < MAX_OFFSET:
                 prefetch((wanted - 1) * self.per_page, self.per_page + self.orphans)
         return super().page(number)
