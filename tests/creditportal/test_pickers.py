@@ -55,3 +55,28 @@ def test_a_bad_search_text_is_refused(users, client_for):
     response = client_for(users["analyst"]).get(reverse("customers:pick"), {"q": "a\x00b"})
     assert response.status_code == 400 and "q" in response.json()["errors"]
     assert client_for(users["analyst"]).get(reverse("customers:pick"), {"q": "x" * 101}).status_code == 400
+
+
+def test_group_search_is_scoped_refused_anonymous_and_narrows_to_groups_without_a_limit(users, client_for, client):
+    """``customers:pick_group``: the groups the user may see, by name; ``?without_limit=1`` leaves out groups that
+    already carry a group credit limit; no answer without a login or without the right to see groups."""
+    from django.contrib.auth import get_user_model
+
+    from credit.models import GroupLimit
+    from customers.models import CustomerGroup
+
+    mine, other = CustomerGroup.objects.create(name="华东集团"), CustomerGroup.objects.create(name="华南集团")
+    limited = CustomerGroup.objects.create(name="华北集团")
+    for group, rm in ((mine, "rm"), (other, "rm2"), (limited, "rm")):
+        customer = _customer(users, f"{group.name}成员", rm=rm)
+        customer.group = group
+        customer.save()
+    GroupLimit.objects.create(group=limited, limit="1000000", currency="CNY", active=True)
+    url = reverse("customers:pick_group")
+    names = lambda user, **q: [r["text"] for r in client_for(user).get(url, {"q": "集团", **q}).json()["results"]]  # noqa: E731
+    assert sorted(names(users["rm"])) == sorted(["华东集团", "华北集团"])  # not another portfolio's group
+    assert sorted(names(users["analyst"])) == sorted(["华东集团", "华南集团", "华北集团"])
+    assert sorted(names(users["analyst"], without_limit="1")) == sorted(["华东集团", "华南集团"])
+    assert client.logout() is None and client.get(url).status_code == 302  # to the login page
+    nobody = get_user_model().objects.create_user("no_rights", password="x")
+    assert client_for(nobody).get(url, {"q": "集团"}).status_code == 403
