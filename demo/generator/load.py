@@ -62,6 +62,11 @@ def generate(plan: Plan) -> dict:
         templates = step("rating templates (engine)", _model_and_templates, rng)
         with connection.cursor() as wrapper, foreign_keys_dropped(wrapper.cursor, LOADED_TABLES) as keys:
             cursor = wrapper.cursor  # psycopg 3 cursor: .copy()
+            if connection.vendor == "postgresql":
+                # The load's own transaction only: the foreign keys' set-wise checks at its end hash and sort
+                # whole tables (10M invoices at the huge size), far past the server's default 4 MB / 64 MB.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
             customers = step("customers and groups", _customers, plan, rng, cursor, users, counts)
             step("statements", _statements, plan, rng, cursor, users, customers, counts)
             step("behaviour inputs, negative records", _behaviour_and_negative, plan, rng, cursor, users,
