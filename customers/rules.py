@@ -65,6 +65,7 @@ RATIO_GROUPS = [
 YEAR_DAYS = Decimal(365)
 _RATIO_EXP = Decimal("0.0001")
 _DAYS_EXP = Decimal("0.1")
+_EXPONENTS = {key: _DAYS_EXP if kind == "days" else _RATIO_EXP for key, kind in RATIO_KINDS.items()}
 
 
 def _num(value) -> Decimal | None:
@@ -129,8 +130,18 @@ def figures(values: dict | None) -> dict[str, Decimal | None]:
 
 def compute_ratios(current: dict, previous: dict | None = None, *, days: int = 365) -> dict[str, Decimal | None]:
     """The ratios of one period (see the module docstring); ``previous`` is the same period a year before."""
-    v = figures(current)
-    p = figures(previous)
+    return _ratios(figures(current), figures(previous) if previous else None, days)
+
+
+def analyse(current: dict, previous: dict | None = None, *, days: int = 365) -> dict:
+    """Everything read from one period at once, each statement's figures read once (the nightly batch analyses
+    every customer's latest statement): ``{"ratios": compute_ratios(…), **flags(…), "zero_denominators": […]}``."""
+    now = figures(current)
+    then = figures(previous) if previous else None
+    return {"ratios": _ratios(now, then, days), **_flags(now, then or {}), "zero_denominators": _zero(now)}
+
+
+def _ratios(v: dict, p: dict | None, days: int) -> dict[str, Decimal | None]:
     g = v.get
     period_days = Decimal(days) if days and days > 0 else YEAR_DAYS
     annualise = YEAR_DAYS / period_days
@@ -158,18 +169,18 @@ def compute_ratios(current: dict, previous: dict | None = None, *, days: int = 3
         "inventory_days": _mul(_div(g("inventory"), g("cost_of_sales")), period_days),
         "asset_turnover": _mul(_div(revenue, g("total_assets")), annualise),
         "ocf_to_current_liabilities": _div(g("operating_cash_flow"), g("current_liabilities")),
-        "revenue_growth": _growth(revenue, p.get("revenue")) if previous else None,
-        "profit_growth": _growth(g("net_profit"), p.get("net_profit")) if previous else None,
+        "revenue_growth": _growth(revenue, p.get("revenue")) if p is not None else None,
+        "profit_growth": _growth(g("net_profit"), p.get("net_profit")) if p is not None else None,
     }
-    return {
-        key: _round(raw[key], _DAYS_EXP if RATIO_KINDS[key] == "days" else _RATIO_EXP)
-        for key in RATIO_KEYS
-    }
+    return {key: _round(raw[key], _EXPONENTS[key]) for key in RATIO_KEYS}
 
 
 def flags(current: dict, previous: dict | None = None) -> dict[str, bool]:
     """Warning signs of one period: negative equity; a loss after a profitable previous period."""
-    now, then = figures(current), figures(previous)
+    return _flags(figures(current), figures(previous))
+
+
+def _flags(now: dict, then: dict) -> dict[str, bool]:
     equity = now.get("equity")
     profit = now.get("net_profit")
     before = then.get("net_profit")
@@ -187,7 +198,11 @@ def is_previous_period(current_end, candidate_end) -> bool:
 
 def equity_depleted(current: dict) -> bool:
     """Equity at or below zero: the ratios over equity (debt-to-equity, ROE) have no meaning."""
-    equity = figures(current).get("equity")
+    return _depleted(figures(current))
+
+
+def _depleted(v: dict) -> bool:
+    equity = v.get("equity")
     return equity is not None and equity <= 0
 
 
@@ -203,21 +218,28 @@ def covenant_figures(current: dict, ratios: dict) -> dict:
     }
 
 
+# A ratio left "not available" by a zero denominator (for equity: zero or negative), by the item it divides by.
+_ZERO_DENOMINATOR_RATIOS = {
+    "current_liabilities": ["current_ratio", "quick_ratio", "cash_ratio", "ocf_to_current_liabilities"],
+    "interest_expense": ["interest_coverage"],
+    "total_assets": ["debt_to_assets", "roa", "asset_turnover"],
+    "revenue": ["gross_margin", "net_margin", "receivable_days"],
+    "cost_of_sales": ["inventory_days"],
+}
+
+
 def zero_denominators(current: dict) -> list[str]:
     """The ratios that :func:`compute_ratios` leaves "not available" because their denominator is zero (for
     equity: zero or negative) rather than missing, so that a reader can give the ratio its meaning (the
     rating engine: ``ratings.engine.scorecard.ZERO_DENOMINATOR``). Items absent from ``current`` are missing,
     not zero."""
-    v = figures(current)
-    zero = {
-        "current_liabilities": ["current_ratio", "quick_ratio", "cash_ratio", "ocf_to_current_liabilities"],
-        "interest_expense": ["interest_coverage"],
-        "total_assets": ["debt_to_assets", "roa", "asset_turnover"],
-        "revenue": ["gross_margin", "net_margin", "receivable_days"],
-        "cost_of_sales": ["inventory_days"],
-    }
-    result = [ratio for item, ratios in zero.items() if v.get(item) is not None and v[item] == 0 for ratio in ratios]
-    if equity_depleted(current):
+    return _zero(figures(current))
+
+
+def _zero(v: dict) -> list[str]:
+    result = [ratio for item, ratios in _ZERO_DENOMINATOR_RATIOS.items()
+              if v.get(item) is not None and v[item] == 0 for ratio in ratios]
+    if _depleted(v):
         result += ["debt_to_equity", "roe"]
     return sorted(result)
 

@@ -45,7 +45,8 @@ def period_days(period_end: dt.date, period_type: str) -> int:
 def _in_yuan(row: dict) -> dict:
     """The statement's lines ``{code: Decimal}`` in yuan: what ``compute_ratios`` reads."""
     unit = int(row["unit"])
-    return {code: value * unit for code, value in lines_as_decimals(row.get("lines"), row).items()}
+    values = lines_as_decimals(row.get("lines"), row)
+    return values if unit == 1 else {code: value * unit for code, value in values.items()}
 
 
 def _previous(row, candidates):
@@ -72,16 +73,15 @@ def analyse_rows(rows: list[dict]) -> dict[int, dict]:
         customer_rows.sort(key=_primary_order)
         for row in customer_rows:
             previous = _previous(row, customer_rows)
-            current_values = _in_yuan(row)
-            previous_values = _in_yuan(previous) if previous else None
-            result[row["id"]] = {
-                "ratios": ratio_math.compute_ratios(current_values, previous_values,
-                                                    days=period_days(row["period_end"], row["period_type"])),
-                "previous_statement_id": previous["id"] if previous else None,
-                **ratio_math.flags(current_values, previous_values),
-                "zero_denominators": ratio_math.zero_denominators(current_values),
-            }
+            result[row["id"]] = {**_analysed(row, previous),
+                                 "previous_statement_id": previous["id"] if previous else None}
     return result
+
+
+def _analysed(row: dict, previous: dict | None) -> dict:
+    """``ratios``, the flags and ``zero_denominators`` of one statement row (``customers.rules.analyse``)."""
+    return ratio_math.analyse(_in_yuan(row), _in_yuan(previous) if previous else None,
+                              days=period_days(row["period_end"], row["period_type"]))
 
 
 def ratios_for_statements(statements) -> dict[int, dict]:
@@ -113,19 +113,13 @@ def latest_ratios_for(customer_ids) -> dict[int, dict]:
         for customer_id, customer_rows in by_customer.items():
             customer_rows.sort(key=_primary_order)
             latest = customer_rows[0]
-            previous = _previous(latest, customer_rows)
-            current_values = _in_yuan(latest)
-            previous_values = _in_yuan(previous) if previous else None
             result[customer_id] = {
                 "period_end": latest["period_end"],
                 "period_type": latest["period_type"],
                 "consolidated": latest["consolidated"],
                 "statement_id": latest["id"],
                 "currency": latest["currency"],
-                "ratios": ratio_math.compute_ratios(
-                    current_values, previous_values, days=period_days(latest["period_end"], latest["period_type"])),
-                **ratio_math.flags(current_values, previous_values),
-                "zero_denominators": ratio_math.zero_denominators(current_values),
+                **_analysed(latest, _previous(latest, customer_rows)),
             }
     return result
 
