@@ -89,6 +89,8 @@ class ChainReport:
     checked: int = 0
     breaks: list = field(default_factory=list)  # [(event id, previous event id or None)]
     more_breaks: bool = False
+    last_id: int | None = None  # the last event read and its stored hash: where a later check may start
+    last_hash: str = GENESIS
 
     @property
     def intact(self) -> bool:
@@ -99,13 +101,14 @@ class ChainReport:
         return self.breaks[0][0] if self.breaks else None
 
 
-def verify(rows, *, max_breaks: int = 100) -> ChainReport:
+def verify(rows, *, max_breaks: int = 100, previous: str = GENESIS, previous_id: int | None = None) -> ChainReport:
     """Check ``rows`` (dicts with ``id``, ``chain_hash`` and the chained fields, in id order).
 
     Each link is recomputed from the event's stored content and the previous event's stored hash, so one
-    changed event is reported once, at itself, and a deleted one at the event after it."""
-    report = ChainReport()
-    previous, previous_id = GENESIS, None
+    changed event is reported once, at itself, and a deleted one at the event after it. ``previous`` and
+    ``previous_id``: where the rows continue the chain (the genesis; or the last event an earlier check read,
+    with its hash then)."""
+    report = ChainReport(last_id=previous_id, last_hash=previous)
     for row in rows:
         report.checked += 1
         if row["chain_hash"] != link(previous, row):
@@ -114,4 +117,5 @@ def verify(rows, *, max_breaks: int = 100) -> ChainReport:
             else:
                 report.more_breaks = True
         previous, previous_id = row["chain_hash"], row["id"]
+    report.last_id, report.last_hash = previous_id, previous
     return report

@@ -109,3 +109,32 @@ def _link(events, using) -> None:
             event.occurred_at = timezone.now()
         event.chain_hash = chain.link(previous, chain.values_of(event))
         previous = event.chain_hash
+
+
+class ChainCheck(models.Model):
+    """One check of the whole hash chain, from the first event (nightly, or asked for by an auditor): the
+    auditor's page then verifies, on each visit, only the events appended after it (``selectors.chain_status``)
+    instead of the whole trail, which grows without end."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    checked = models.PositiveBigIntegerField(_("events checked"))
+    last_event_id = models.BigIntegerField(_("last event"), null=True, blank=True)
+    last_hash = models.CharField(_("last event's chain hash"), max_length=64)
+    breaks = models.JSONField(_("breaks"), default=list, blank=True,
+                              help_text=_("[event id, previous event id] where the chain breaks, the first 100."))
+    more_breaks = models.BooleanField(_("more breaks"), default=False)
+    requested_by = models.CharField(_("requested by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain check")
+        verbose_name_plural = _("audit chain checks")
+        ordering = ["-id"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.finished_at:%Y-%m-%d %H:%M} {self.checked}"
+
+    @property
+    def intact(self) -> bool:
+        return not self.breaks

@@ -1,5 +1,6 @@
 """Writing the audit trail. Services call ``audit_record`` inside their own transaction."""
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditportal.core import access, request_context
@@ -106,3 +107,38 @@ def audited_download(*, actor, obj, permission: str, file, name: str, sha256: st
         audit_record(actor=actor, action=AuditEvent.Action.DOWNLOAD, obj=obj, verb=verb,
                      after={"file": name, "sha256": sha256})
     return file.open("rb")
+
+
+# --- The hash chain's whole check -------------------------------------------------------------
+
+def chain_check_run(*, actor=None) -> "ChainCheck":
+    """Check the whole chain from its first event and keep the result (``ChainCheck``): the nightly job (no
+    ``actor``: the portal itself) or an auditor's request. The auditor's page then verifies only the events
+    appended after it. The events are read in one statement (one snapshot) before the result is written."""
+    from . import selectors
+    from .models import ChainCheck
+
+    if actor is not None:
+        access.require(actor, "audit.view_auditevent")
+    started = timezone.now()
+    report = selectors.verify_chain()
+    with transaction.atomic():
+        check = ChainCheck.objects.create(
+            started_at=started, finished_at=timezone.now(), checked=report.checked, last_event_id=report.last_id,
+            last_hash=report.last_hash, breaks=[list(b) for b in report.breaks], more_breaks=report.more_breaks,
+            requested_by=getattr(actor, "username", "") or "")
+        audit_record(actor=actor, action=AuditEvent.Action.RUN, obj=check, verb="chain_check",
+                     after={"checked": report.checked, "intact": report.intact, "first_break": report.first_break,
+                            "last_event_id": report.last_id})
+    return check
+
+
+def chain_check_request(*, actor) -> None:
+    """An auditor asks for a whole check now: it runs on the batch queue (``audit.check_chain``) after commit."""
+    from creditportal.core.tasks import enqueue
+
+    from . import tasks
+
+    access.require(actor, "audit.view_auditevent")
+    with transaction.atomic():
+        enqueue(tasks.check_chain, actor.pk)

@@ -46,6 +46,7 @@ VERB_LABELS = {
     "provision_run": pgettext_lazy("audit verb", "provision run"),
     "batch_start": pgettext_lazy("audit verb", "batch started"),
     "batch_finished": pgettext_lazy("audit verb", "batch finished"),
+    "chain_check": pgettext_lazy("audit verb", "audit chain checked"),
     "batch_resumed": pgettext_lazy("audit verb", "stalled batch resumed"),
     "batch_stalled_failed": pgettext_lazy("audit verb", "stalled batch failed"),
     "retry_batch": pgettext_lazy("audit verb", "batch retried"),

@@ -1,12 +1,16 @@
 import json
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
+
+from creditportal.core.errors import ServiceError
 
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
 
-from . import selectors
+from . import selectors, services
 from .filtersets import AuditEventFilterSet, hide_noise
 from .models import AuditEvent
 
@@ -89,14 +93,31 @@ class AuditEventExportView(AuditEventListView):
 
 
 class AuditChainView(PortalPermissionMixin, TemplateView):
-    """The auditor's check of the trail's hash chain: intact, or the events where it breaks."""
+    """The auditor's check of the trail's hash chain: intact, or the events where it breaks. The latest whole
+    check (nightly, or asked for here) plus the events appended since, checked on each visit."""
 
     permission_required = "audit.view_auditevent"
     template_name = "audit/chain.html"
 
     def get_context_data(self, **kwargs):
-        report = selectors.verify_chain()
+        report = selectors.chain_status()
         events = AuditEvent.objects.in_bulk([event_id for event_id, _previous in report.breaks])
         breaks = [{"event": events.get(event_id), "id": event_id, "previous_id": previous_id}
                   for event_id, previous_id in report.breaks]
         return {**super().get_context_data(**kwargs), "report": report, "breaks": breaks}
+
+
+class AuditChainCheckView(PortalPermissionMixin, View):
+    """POST: check the whole chain now (on the batch queue); the page shows the result when it is done."""
+
+    permission_required = "audit.view_auditevent"
+
+    def post(self, request):
+        try:
+            services.chain_check_request(actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("A check of the whole audit trail has started. Its result shows here "
+                                        "when it is done."))
+        return redirect("audit:chain")

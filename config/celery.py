@@ -68,6 +68,8 @@ def beat_schedule(relay_interval: float) -> dict:
         # The first day of each month, after the night's runs: the snapshot of the month that just ended.
         "provisions-month-end-snapshot": {"task": "provisions.take_month_end_snapshot",
                                           "schedule": crontab(day_of_month=1, hour=4, minute=30)},
+        # The whole audit trail's hash chain, so that the auditor's page checks only the day's new events.
+        "audit-check-chain": {"task": "audit.check_chain", "schedule": crontab(hour=5, minute=0)},
         "clear-expired-sessions": {"task": "creditportal.clear_expired_sessions", "schedule": 24 * 60 * 60},
         "purge-outbox-and-keys": {"task": "creditportal.purge_outbox_and_keys", "schedule": 24 * 60 * 60},
     }

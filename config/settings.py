@@ -355,6 +355,7 @@ BATCH_TASKS = (
     "validation.run_validation",
     "validation.run_simulation",
     "customers.refresh_peer_statistics",
+    "audit.check_chain",
 )
 INTERACTIVE_TASKS = (
     "creditportal.relay_outbox",

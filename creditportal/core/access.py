@@ -204,6 +204,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "insurance.change_buyerlimit",
         # the nightly peers' quartiles (issue 24)
         "customers.add_peerstatistic",
+        # the nightly whole check of the audit trail's hash chain (it reads every event)
+        "audit.view_auditevent",
     ],
 }
 
