@@ -32,3 +32,10 @@ def run_dunning_now(as_of: str):
     import datetime as dt
 
     services.dunning_run_now_execute(as_of=dt.date.fromisoformat(as_of))
+
+
+@shared_task(name="collection.refresh_aging_summary", autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=5)
+def refresh_aging_summary():
+    """Nightly, just after midnight: the whole aging summary for the new business date (idempotent)."""
+    services.aging_summary_refresh(as_of=clock.today())
