@@ -99,6 +99,7 @@ def summary_rows(summary, *, as_of, table, order, descending):
 
 def summary_totals(summary) -> dict:
     """The portfolio's totals over the summary's rows (what ``aging_portfolio`` computes live)."""
-    return summary.aggregate(**{k: Sum(k) for k in [*rules.BUCKET_KEYS, "total", "overdue", "sales"]},
-                             open_count=Sum("open_count"), oldest_due=Min("oldest_due"),
-                             customers=Count("pk", filter=Q(open_count__gt=0)))
+    sums = summary.order_by().aggregate(
+        **{f"t_{k}": Sum(k) for k in [*rules.BUCKET_KEYS, "total", "overdue", "sales", "open_count"]},
+        t_oldest_due=Min("oldest_due"), t_customers=Count("pk", filter=Q(open_count__gt=0)))
+    return {key[2:]: value for key, value in sums.items()}

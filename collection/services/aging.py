@@ -56,7 +56,7 @@ def _insert_sql(invoices, as_of, table) -> int:
            f"SELECT x.*, %s::date, now() FROM ({select_sql}) x "
            f'ON CONFLICT ("customer_id") DO UPDATE SET {updates}')
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, as_of])
+        cursor.execute(sql, [as_of, *params])
         return cursor.rowcount
 
 
