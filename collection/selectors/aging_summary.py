@@ -71,12 +71,13 @@ class SummaryAgingRows(AgingRows):
         with_sql = f"WITH g AS ({g_sql}), a AS (SELECT * FROM g WHERE g.total > 0), {ranked}"
         if not totals:
             return with_sql + f"SELECT {page_columns} {page_from}ORDER BY {order_by}", [*params, *cut_params]
-        sums = ", ".join(f"SUM(g.{k}) AS t_{k}" for k in [*rules.BUCKET_KEYS, "total", "overdue", "open_count"])
-        sql = (with_sql + f", t AS (SELECT {sums}, MIN(g.oldest_due) AS t_oldest_due, "
+        sums = ", ".join(f"SUM(g.{k}) AS t_{k}" for k in [*rules.BUCKET_KEYS, "total", "overdue"])
+        # SUM of bigint, numeric as the live totals' SUM of COUNT(*)
+        sql = (with_sql + f", t AS (SELECT {sums}, SUM(g.open_count::bigint) AS t_open_count, "
+               f"MIN(g.oldest_due) AS t_oldest_due, "
                f"COUNT(*) FILTER (WHERE g.open_count > 0) AS t_customers, SUM(g.sales) AS t_sales FROM g) "
                f"SELECT pg.*, t.* FROM t LEFT JOIN (SELECT {page_columns} {page_from}) pg ON TRUE "
                f"ORDER BY {self._totals_order(order_by)}")
-        # the CTEs are written in the order a, p, t: the params follow the text
         return sql, [*params, *cut_params]
 
     def _count_sql(self) -> tuple[str, list]:
