@@ -29,6 +29,7 @@ def test_dashboard_from_the_summary_equals_live(users, portfolio, role):  # noqa
     assert any(row["amount"] for row in stored["aging"])
 
 
+@pytest.mark.postgres  # the ORM path (other databases) is several statements
 def test_query_count_from_the_summary_is_constant(users, build, portfolio, django_assert_max_num_queries):  # noqa: F811
     services.aging_summary_refresh()
     with django_assert_max_num_queries(14) as small:
