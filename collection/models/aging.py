@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from creditportal.core.querysets import CustomerScopedQuerySet
 from customers.models import Customer
@@ -27,8 +28,8 @@ class CustomerAging(models.Model):
 
     customer = models.OneToOneField(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                     primary_key=True, related_name="aging_summary")
-    as_of = models.DateField(_("as of"))
-    current = _amount(_("current"))
+    as_of = models.DateField(_("aging date"))
+    current = _amount(pgettext_lazy("aging bucket", "current"))
     d1_30 = _amount("1–30")
     d31_60 = _amount("31–60")
     d61_90 = _amount("61–90")
@@ -57,7 +58,7 @@ class AgingSummaryState(models.Model):
     """The summary is complete for ``as_of`` under the FX rates whose digest is ``rates_digest`` (one row)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(_("aging date"))
     rates_digest = models.CharField(_("FX rates digest"), max_length=64)
     missing_rates = models.JSONField(_("currencies without a rate"), default=list)
     refreshed_at = models.DateTimeField(_("refreshed"), auto_now=True)
