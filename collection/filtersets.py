@@ -75,10 +75,34 @@ class AgingFilterSet(django_filters.FilterSet):
         fields = ["manager", "collector", "industry"]
         form = PortalForm
 
+    # Every filter here is a property of the customer, so it applies alike to the summary's rows (one per
+    # customer: ``selectors.aging_summary``). A filter on the invoices themselves reads live: list it nowhere here.
+    SUMMARY_FILTERS = frozenset({"manager", "collector", "industry"})
+
     def filter_collector(self, queryset, name, value):
         from .selectors import with_active_case_of
 
         return with_active_case_of(queryset, value)
+
+    def summary_of(self, summary):
+        """``summary`` (the summary's rows the user may see, or ``None``) filtered as ``qs`` filters the invoices,
+        with the form already validated; ``None`` (read live) when a filter cannot be applied to it."""
+        if summary is None or set(self.filters) - self.SUMMARY_FILTERS:
+            return None
+        if not self.is_bound:
+            return summary.all()
+        self.errors  # noqa: B018 - validated as ``qs`` does
+        return self.filter_queryset(summary.all())
+
+
+def aging_filtered(data, *, user, as_of, table=None):
+    """The aging page's and API's reads: (filterset, the invoices it selects, the same customers' summary rows —
+    ``None`` when the summary is not valid for ``as_of``: read live)."""
+    from . import selectors
+
+    filterset = AgingFilterSet(data or None, queryset=selectors.aging_queryset(user=user, as_of=as_of))
+    summary = filterset.summary_of(selectors.aging_summary(user=user, as_of=as_of, table=table))
+    return filterset, filterset.qs, summary
 
 
 class DunningActionFilterSet(django_filters.FilterSet):

@@ -32,3 +32,15 @@ def run_dunning_now(as_of: str):
     import datetime as dt
 
     services.dunning_run_now_execute(as_of=dt.date.fromisoformat(as_of))
+
+
+@shared_task(name="collection.refresh_aging_summary", autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=5)
+def refresh_aging_summary():
+    """Nightly, just after midnight: the whole aging summary for the new business date, once per date (a second
+    beat's copy does nothing; ``services.aging_summary_refresh()`` refreshes again by hand)."""
+    today = clock.today()
+    with run_once(f"collection.refresh_aging_summary:{today.isoformat()}") as first:
+        if not first:
+            return None
+        return services.aging_summary_refresh(as_of=today)

@@ -54,6 +54,10 @@ def beat_schedule(relay_interval: float) -> dict:
         # Every few seconds: send what a broker outage left in the outbox (creditportal.core.tasks).
         "relay-outbox": {"task": "creditportal.relay_outbox", "schedule": relay_interval},
         "ratings-check-stalled-batches": {"task": "ratings.check_stalled_batches", "schedule": 60},
+        # The aging summary for the new day (collection.services.aging): the aging page and the dashboard read it
+        # (live until it is done). Before the night's jobs that change invoices' days past due.
+        "collection-aging-summary": {"task": "collection.refresh_aging_summary",
+                                     "schedule": crontab(hour=0, minute=5)},
         "credit-expire-facilities": {"task": "credit.tasks.expire_facilities",
                                      "schedule": crontab(hour=0, minute=20)},
         "insurance-expire-buyer-limits": {"task": "insurance.expire_buyer_limits",

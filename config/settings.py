@@ -346,6 +346,7 @@ BATCH_TASKS = (
     "ratings.run_rating_chunk",
     "reports.build_report_batch",
     "collection.daily",
+    "collection.refresh_aging_summary",
     "collection.run_dunning_now",
     "monitoring.evaluate_daily",
     "monitoring.month_end_run",

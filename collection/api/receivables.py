@@ -157,18 +157,22 @@ class AgingViewSet(viewsets.ViewSet):
     @extend_schema(responses=OpenApiTypes.OBJECT, description="Paginated ``results`` (one row per customer) with "
                    "``count``, ``next``, ``previous``, the ``portfolio`` totals and ``as_of``.")
     def list(self, request):
-        from ..filtersets import AgingFilterSet
+        from creditportal.core.money import RateTable
+
+        from ..filtersets import aging_filtered
 
         as_of = clock.today()
-        qs = AgingFilterSet(request.GET or None, queryset=selectors.aging_queryset(user=request.user, as_of=as_of)).qs
-        rows, _missing, finish = selectors.aging_by_customer(qs, as_of=as_of, sort=request.GET.get("sort", "-total"))
+        table = RateTable(as_of)
+        _filterset, qs, summary = aging_filtered(request.GET, user=request.user, as_of=as_of, table=table)
+        rows, _missing, finish = selectors.aging_by_customer(qs, as_of=as_of, sort=request.GET.get("sort", "-total"),
+                                                             summary=summary, table=table)
         from creditportal.core.api import StandardPagination
         from creditportal.core.pagination import PageFirstPaginator
 
         paginator = StandardPagination()
         paginator.django_paginator_class = PageFirstPaginator  # the page and its row count in one statement
         page = paginator.paginate_queryset(rows, request, view=self)
-        portfolio = selectors.aging_portfolio(qs, as_of=as_of, rows=rows)  # read with the page
+        portfolio = selectors.aging_portfolio(qs, as_of=as_of, rows=rows, summary=summary, table=table)
 
         def plain(row):
             return {k: (str(v) if v is not None and not isinstance(v, (int, str)) else v) for k, v in row.items()}

@@ -25,3 +25,4 @@ from .writeoffs import (  # noqa: F401
     WriteOffState, WriteOff, WriteOffItem,
 )
 from .dunning_grades import DUNNING_LETTERS, DunningGradePolicy  # noqa: F401
+from .aging import CustomerAging, AgingSummaryState  # noqa: F401

@@ -5,7 +5,8 @@ Amounts of several currencies are converted in the database with the FX rates va
 On PostgreSQL the aging is hand-shaped SQL (``AgingRows``, ``aging_portfolio``): the rates joined as a
 VALUES list so that each open invoice is converted once, GROUP BY ``customer_id`` alone over the partial
 index of open invoices, the names and the DSO sales read for the rows of the page only. Elsewhere
-``reporting_amount`` builds a ``CASE currency WHEN 'USD' THEN amount × rate …`` for the ORM.
+``reporting_amount`` builds a ``CASE currency WHEN 'USD' THEN amount × rate …`` for the ORM. While the
+per-customer summary is complete for today (``aging_summary``), the aging page, API and files read it instead.
 
 A package of sections (``aging``, ``receivables``, ``cases``, ``dunning``; the reporting-currency amounts in
 ``_common``); callers keep ``from collection import selectors; selectors.x(...)``.
@@ -18,10 +19,15 @@ from .aging import (  # noqa: F401
     SORTS,
     aging_by_customer,
     aging_portfolio,
+    aging_invoices,
     aging_queryset,
+    aging_summary_select,
+    aging_summary_values,
+    customer_filters,
     customer_tab,
     with_active_case_of,
 )
+from .aging_summary import SummaryAgingRows, aging_summary, rates_digest, summary_complete  # noqa: F401
 from .receivables import (  # noqa: F401
     behaviour_rows,
     days_past_due,

@@ -23,8 +23,19 @@ from ._common import ZERO, DSO_DAYS, rates_to_reporting, reporting_amount
 def aging_queryset(*, user, as_of=None, manager=None, collector=None, industry=None, customer=None):
     """Invoices the user may see that matter for aging or DSO on ``as_of`` (open, or issued in the DSO window)."""
     as_of = as_of or clock.today()
-    qs = Invoice.objects.visible_to(user).filter(
+    return customer_filters(aging_invoices(Invoice.objects.visible_to(user), as_of=as_of), manager=manager,
+                            collector=collector, industry=industry, customer=customer)
+
+
+def aging_invoices(invoices, *, as_of):
+    """The invoices of ``invoices`` that matter for aging or DSO on ``as_of`` (open, or issued in the DSO window)."""
+    return invoices.filter(
         Q(status=InvoiceStatus.OPEN) | Q(issue_date__gt=as_of - dt.timedelta(days=DSO_DAYS), issue_date__lte=as_of))
+
+
+def customer_filters(qs, *, manager=None, collector=None, industry=None, customer=None):
+    """The aging's filters, all properties of the customer: the same on invoices (``aging_queryset``) and on the
+    summary's rows (``aging_summary``), both reaching the customer as ``customer``."""
     if manager:
         qs = qs.filter(customer__relationship_manager=manager)
     if industry:
@@ -160,30 +171,44 @@ class AgingRows:
         self._page = None  # (offset, limit, rows) read by ``prefetch_page``
         self.totals_row = None  # the portfolio's totals read with the page (``prefetch_page``)
 
+    def _ranked(self, limit, offset) -> tuple[str, str, list]:
+        """(ORDER BY, the CTE ``p`` of the sorted rows of ``a`` cut to the page with their number, its params)."""
+        column = _SORT_COLUMNS.get(self.order, f"a.{self.order}")
+        direction = "DESC NULLS LAST" if self.descending else "ASC NULLS LAST"
+        order_by = f"{column} {direction}, a.customer_id"
+        name_join = f"JOIN {Customer._meta.db_table} c ON c.id = a.customer_id" if column.startswith("c.") else ""
+        cut, cut_params = "", []
+        if limit is not None:
+            cut = "LIMIT %s OFFSET %s"
+            cut_params = [limit, offset]
+        ranked = f"p AS (SELECT a.*, COUNT(*) OVER () AS rows_count FROM a {name_join} ORDER BY {order_by} {cut}) "
+        return order_by, ranked, cut_params
+
+    @staticmethod
+    def _page_sql(sales_column: str, sales_sql: str = "") -> tuple[str, str]:
+        """(the page's columns, its FROM: the rows ``p`` joined to their customer, manager and ``sales_sql``)."""
+        customers = Customer._meta.db_table
+        user_table = Customer._meta.get_field("relationship_manager").related_model._meta.db_table
+        page_columns = (f"a.customer_id, {', '.join('a.' + k for k in rules.BUCKET_KEYS)}, a.total, a.overdue, "
+                        f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, "
+                        f"{sales_column}")
+        page_from = (f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
+                     f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id {sales_sql}")
+        return page_columns, page_from
+
+    @staticmethod
+    def _totals_order(order_by: str) -> str:
+        return order_by.replace('a.', 'pg.').replace('c.name', 'pg.name')
+
     def _query(self, limit=None, offset=0, totals=False) -> tuple[str, list]:
         """The rows (``limit``/``offset``: one page) with their number; ``totals``: the portfolio's totals too, from
         the same grouping of the open invoices (one scan for the page and the totals), on every row — and on one
         row of NULL page columns when the page is empty."""
         with_sql, params, _missing = _open_rows(self.qs, self.table)
         buckets, bucket_params = _bucket_columns(self.as_of)
-        column = _SORT_COLUMNS.get(self.order, f"a.{self.order}")
-        direction = "DESC NULLS LAST" if self.descending else "ASC NULLS LAST"
-        order_by = f"{column} {direction}, a.customer_id"
-        customers = Customer._meta.db_table
-        name_join = f"JOIN {customers} c ON c.id = a.customer_id" if column.startswith("c.") else ""
-        cut = ""
-        cut_params = []
-        if limit is not None:
-            cut = "LIMIT %s OFFSET %s"
-            cut_params = [limit, offset]
+        order_by, ranked, cut_params = self._ranked(limit, offset)
         sales_sql, sales_params = _sales_join(self.as_of, per_row=limit is not None)
-        user_table = Customer._meta.get_field("relationship_manager").related_model._meta.db_table
-        page_columns = (f"a.customer_id, {', '.join('a.' + k for k in rules.BUCKET_KEYS)}, a.total, a.overdue, "
-                        f"a.open_count, a.oldest_due, a.rows_count, c.name, u.username, c.industry_section, "
-                        f"sales.amount")
-        page_from = (f"FROM p a JOIN {customers} c ON c.id = a.customer_id "
-                     f"LEFT JOIN {user_table} u ON u.id = c.relationship_manager_id {sales_sql}")
-        ranked = f"p AS (SELECT a.*, COUNT(*) OVER () AS rows_count FROM a {name_join} ORDER BY {order_by} {cut}) "
+        page_columns, page_from = self._page_sql("sales.amount", sales_sql)
         if not totals:
             sql = (with_sql + f", a AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id "
                    f"HAVING SUM(o.amount) > 0), {ranked}"
@@ -197,8 +222,13 @@ class AgingRows:
                f"AS t_sales FROM g), "
                f"a AS (SELECT * FROM g WHERE g.total > 0), {ranked}"
                f"SELECT pg.*, t.* FROM t LEFT JOIN (SELECT {page_columns} {page_from}) pg ON TRUE "
-               f"ORDER BY {order_by.replace('a.', 'pg.').replace('c.name', 'pg.name')}")
+               f"ORDER BY {self._totals_order(order_by)}")
         return sql, [*params, *bucket_params, *window_params, *cut_params, *sales_params]
+
+    def _count_sql(self) -> tuple[str, list]:
+        with_sql, params, _missing = _open_rows(self.qs, self.table)
+        return (with_sql + "SELECT COUNT(*) FROM (SELECT o.customer_id FROM o GROUP BY o.customer_id "
+                           "HAVING SUM(o.amount) > 0) a", params)
 
     def _fetch(self, limit=None, offset=0) -> list[dict]:
         sql, params = self._query(limit, offset)
@@ -240,10 +270,8 @@ class AgingRows:
         if self._cache is not None:
             return len(self._cache)
         if self._count is None:
-            with_sql, params, _missing = _open_rows(self.qs, self.table)
             with connection.cursor() as cursor:
-                cursor.execute(with_sql + "SELECT COUNT(*) FROM (SELECT o.customer_id FROM o GROUP BY o.customer_id "
-                                          "HAVING SUM(o.amount) > 0) a", params)
+                cursor.execute(*self._count_sql())
                 self._count = cursor.fetchone()[0]
         return self._count
 
@@ -320,26 +348,65 @@ def _orm_aging_rows(qs, as_of, table, order, descending):
             .order_by(F(order).desc(nulls_last=True) if descending else F(order).asc(nulls_last=True), "customer_id"))
 
 
-def aging_by_customer(qs, *, as_of=None, sort="-total"):
-    """Aging per customer: returns (``AgingRows``, missing currencies, finisher); ``AgingRows`` reads by page."""
+def aging_by_customer(qs, *, as_of=None, sort="-total", summary=None, table=None):
+    """Aging per customer: returns (``AgingRows``, missing currencies, finisher); ``AgingRows`` reads by page.
+
+    ``summary``: the same customers' rows of the summary (``aging_summary``, ``None`` when it is not valid):
+    read instead of grouping the open invoices ``qs``."""
     as_of = as_of or clock.today()
-    table = RateTable(as_of)
+    table = table or RateTable(as_of)
     _rates, missing = rates_to_reporting(table)
     key = sort.lstrip("-")
     order = SORTS.get(key, "total")
     descending = sort.startswith("-")
-    if connection.vendor == "postgresql":
+    if summary is not None:
+        from .aging_summary import summary_rows
+
+        rows = summary_rows(summary, as_of=as_of, table=table, order=order, descending=descending)
+    elif connection.vendor == "postgresql":
         rows = AgingRows(qs, as_of=as_of, table=table, order=order, descending=descending)
     else:
         rows = _orm_aging_rows(qs, as_of, table, order, descending)
     return rows, missing, lambda row: _finish(dict(row), as_of)
 
 
-def _sales_window(qs, as_of) -> tuple[str, list]:
-    """SQL of the full amounts and currencies of ``qs``'s invoices issued in the DSO window (the issue-date index)."""
-    window = (qs.order_by().filter(issue_date__gt=as_of - dt.timedelta(days=DSO_DAYS), issue_date__lte=as_of)
-              .values("amount", "currency"))
-    return _compiled(window, "NULL::numeric AS amount, NULL::varchar AS currency")
+def _sales_window(qs, as_of, *, by_customer=False) -> tuple[str, list]:
+    """SQL of the full amounts and currencies (``by_customer``: and customers) of ``qs``'s invoices issued in the
+    DSO window (the issue-date index)."""
+    window = qs.order_by().filter(issue_date__gt=as_of - dt.timedelta(days=DSO_DAYS), issue_date__lte=as_of)
+    if by_customer:
+        return _compiled(window.values("customer_id", "amount", "currency"),
+                         "NULL::bigint AS customer_id, NULL::numeric AS amount, NULL::varchar AS currency")
+    return _compiled(window.values("amount", "currency"), "NULL::numeric AS amount, NULL::varchar AS currency")
+
+
+# --- the per-customer statement of the summary (``models.CustomerAging``) -------------------------
+# The refresh (``services.aging_summary_refresh``) stores what these yield; they are built from the same
+# pieces as the live page (``_open_rows``, ``_bucket_columns``, ``_sales_window``, ``_orm_aggregates``).
+
+SUMMARY_COLUMNS = ["customer_id", *rules.BUCKET_KEYS, "total", "overdue", "open_count", "oldest_due", "sales"]
+
+
+def aging_summary_select(qs, *, as_of, table) -> tuple[str, list]:
+    """PostgreSQL: one row per customer of ``qs`` (an ``aging_invoices`` queryset) with ``SUMMARY_COLUMNS``:
+    the open amounts grouped as ``AgingRows`` groups them (every customer with an open invoice, whatever its
+    total) joined in full to the sales of the DSO window (customers with sales and nothing open too)."""
+    with_sql, params, _missing = _open_rows(qs, table)
+    buckets, bucket_params = _bucket_columns(as_of)
+    window_sql, window_params = _sales_window(qs, as_of, by_customer=True)
+    keys = [*rules.BUCKET_KEYS, "total", "overdue"]
+    sql = (with_sql + f", g AS (SELECT o.customer_id, {buckets} FROM o GROUP BY o.customer_id), "
+           f"s AS (SELECT w.customer_id, SUM(w.amount * r.rate) AS amount FROM ({window_sql}) w "
+           f"LEFT JOIN r ON r.currency = w.currency GROUP BY w.customer_id) "
+           f"SELECT COALESCE(g.customer_id, s.customer_id) AS customer_id, {', '.join('g.' + k for k in keys)}, "
+           f"COALESCE(g.open_count, 0) AS open_count, g.oldest_due, s.amount AS sales "
+           f"FROM g FULL JOIN s ON s.customer_id = g.customer_id")
+    return sql, [*params, *bucket_params, *window_params]
+
+
+def aging_summary_values(qs, *, as_of, table):
+    """Other databases: the same rows through the ORM (``_orm_aggregates``), as dicts of ``SUMMARY_COLUMNS``."""
+    return qs.order_by().values("customer_id").annotate(**_orm_aggregates(as_of, table))
 
 
 def _portfolio_result(row, as_of, missing) -> dict:
@@ -349,18 +416,23 @@ def _portfolio_result(row, as_of, missing) -> dict:
     return result
 
 
-def aging_portfolio(qs, *, as_of=None, rows=None) -> dict:
+def aging_portfolio(qs, *, as_of=None, rows=None, summary=None, table=None) -> dict:
     """Totals of the aging: one pass over the open invoices (converted once per row) and one over the sales
     of the DSO window (by the issue-date index). ``rows``: the page's ``AgingRows`` — when its page was read
-    with the totals (``prefetch_page``), they are taken from it, no statement here."""
+    with the totals (``prefetch_page``), they are taken from it, no statement here. ``summary``: as for
+    ``aging_by_customer``, the sums of the summary's rows instead of the open invoices."""
     as_of = as_of or clock.today()
-    table = RateTable(as_of)
+    table = table or RateTable(as_of)
+    if rows is not None and getattr(rows, "totals_row", None) is not None:
+        return _portfolio_result(dict(rows.totals_row), as_of, rates_to_reporting(table)[1])
+    if summary is not None:
+        from .aging_summary import summary_totals
+
+        return _portfolio_result(summary_totals(summary), as_of, rates_to_reporting(table)[1])
     if connection.vendor != "postgresql":
         row = qs.aggregate(**_orm_aggregates(as_of, table), customers=Count("customer_id", distinct=True,
                                                                            filter=Q(status=InvoiceStatus.OPEN)))
         return _portfolio_result(row, as_of, rates_to_reporting(table)[1])
-    if rows is not None and getattr(rows, "totals_row", None) is not None:
-        return _portfolio_result(dict(rows.totals_row), as_of, rates_to_reporting(table)[1])
     with_sql, params, missing = _open_rows(qs, table)
     buckets, bucket_params = _bucket_columns(as_of)
     window_sql, window_params = _sales_window(qs, as_of)

@@ -4,10 +4,11 @@ Services take keyword-only arguments with an explicit ``actor``, run in one tran
 permission with ``access.require``, write the audit trail in the same transaction and send side effects
 (mail, PDFs, other apps' reactions) only after commit.
 
-A package of sections (``receivables``, ``imports``, ``dunning_policy``, ``dunning``, ``cases``, ``writeoffs``,
+A package of sections (``aging``, ``receivables``, ``imports``, ``dunning_policy``, ``dunning``, ``cases``, ``writeoffs``,
 ``daily``; shared helpers in ``_common``); callers keep ``from collection import services; services.x(...)``.
 """
 from ._common import User, ZERO, COLLECTOR_GROUP
+from .aging import aging_summary_refresh, aging_summary_invalidate  # noqa: F401
 from .receivables import INVOICE_FIELDS, invoice_create, ALLOCATION_MESSAGES, payment_post, claim_payout_create
 from .imports import INVOICE_COLUMNS, PAYMENT_COLUMNS, ImportResult, ImportRefused, invoices_import, payments_import
 from .dunning_policy import (  # noqa: F401

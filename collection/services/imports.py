@@ -20,6 +20,7 @@ from customers.models import Customer
 
 from ..models import Invoice, InvoiceStatus
 from ._common import ZERO
+from .aging import aging_summary_refresh
 from .receivables import payment_post
 
 
@@ -159,6 +160,7 @@ def invoices_import(*, actor, content) -> ImportResult:
     if errors:
         raise ImportRefused(errors)
     Invoice.objects.bulk_create(objects, batch_size=1000)
+    aging_summary_refresh(customer_ids={o.customer_id for o in objects})
     audit_record(actor=actor, action=AuditEvent.Action.UPLOAD, verb="invoices_import",
                  object_type="collection.invoice", object_repr=_("invoice import"),
                  after={"count": len(objects), "numbers": [o.number for o in objects][:1000]})

@@ -19,6 +19,7 @@ from ..models import (
     Payment,
     PaymentAllocation,
 )
+from .aging import aging_summary_refresh
 from ._common import ZERO, _amount, _check_received_on, _currency, _visible_customer
 from .cases import cases_settle_paid, promises_evaluate
 from .dunning import dunning_close_settled
@@ -74,6 +75,7 @@ def invoice_create(*, actor, customer, number, issue_date, due_date, amount, cur
         invoice.facility = _facility_for(customer, facility)
     invoice.save()
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=invoice, after=snapshot(invoice))
+    aging_summary_refresh(customer_ids=[customer.pk])
     return invoice
 
 
@@ -160,6 +162,7 @@ def payment_post(*, actor, customer, amount, received_on, currency="CNY", refere
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=payment,
                  after={**snapshot(payment), "allocations": [[i, s] for i, s in lines]})
     _after_payment(customer_ids=[customer.pk], as_of=clock.today())
+    aging_summary_refresh(customer_ids=[customer.pk])
     events.publish_on_commit("collection.payment_posted", payment_id=payment.pk, customer_id=customer.pk)
     return payment
 
@@ -191,6 +194,7 @@ def claim_payout_create(*, actor, customer, amount, paid_on, reason, currency="C
     claim = ClaimPayout.objects.create(customer=customer, amount=amount, currency=currency, paid_on=paid_on,
                                        reason=reason.strip(), kind=kind, invoice=invoice, created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=claim, after=snapshot(claim))
+    aging_summary_refresh(customer_ids=[customer.pk])  # no invoice moves today; kept in step all the same
     return claim
 
 

@@ -22,6 +22,7 @@ from ..models import (
     WriteOffItem,
     WriteOffState,
 )
+from .aging import aging_summary_refresh
 from ._common import (
     ZERO,
     _amount,
@@ -120,6 +121,7 @@ def writeoff_approve(*, actor, writeoff, note="") -> WriteOff:
     _promises_resolve(actor=actor, promises=PromiseToPay.objects.filter(case=locked.case), name="cancel",
                       resolved_on=today, verb="promise_cancelled_by_write_off")
     dunning_close_settled(customer_ids=[locked.case.customer_id], as_of=today)
+    aging_summary_refresh(customer_ids=[locked.case.customer_id])
     # the exposure is gone: the warning rules (overdue days, utilisation) are evaluated again
     events.publish_on_commit("collection.writeoff_approved", writeoff_id=locked.pk,
                              customer_id=locked.case.customer_id)
@@ -147,6 +149,7 @@ def recovery_record(*, actor, case, amount, received_on, currency="CNY", referen
                                      currency=currency, reference=reference, case=case, is_recovery=True,
                                      created_by=actor)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=payment, verb="recovery", after=snapshot(payment))
+    aging_summary_refresh(customer_ids=[case.customer_id])  # not on invoices: kept in step all the same
     events.publish_on_commit("collection.payment_posted", payment_id=payment.pk, customer_id=case.customer_id)
     return payment
 

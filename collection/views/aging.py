@@ -6,10 +6,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from creditportal.core import clock
+from creditportal.core.money import RateTable
 from creditportal.core.pagination import PageFirstPaginator
 
 from .. import selectors
-from ..filtersets import AgingFilterSet
+from ..filtersets import AgingFilterSet, aging_filtered
 from ._common import BUCKET_LABELS, SortedFilteredListView
 
 
@@ -33,17 +34,21 @@ class AgingView(SortedFilteredListView):
 
     def get_queryset(self):
         self.as_of = clock.today()
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset())
-        self.invoices = self.filterset.qs
+        self.table = RateTable(self.as_of)
+        # the per-customer summary while it is valid for today, else the open invoices (``self.summary`` None)
+        self.filterset, self.invoices, self.summary = aging_filtered(self.request.GET, user=self.request.user,
+                                                                     as_of=self.as_of, table=self.table)
         self.sort = self.request.GET.get("sort", self.default_sort)
-        rows, self.missing, self.finish = selectors.aging_by_customer(self.invoices, as_of=self.as_of, sort=self.sort)
+        rows, self.missing, self.finish = selectors.aging_by_customer(self.invoices, as_of=self.as_of, sort=self.sort,
+                                                                      summary=self.summary, table=self.table)
         return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update({
             "form": self.filterset.form, "rows": [self.finish(r) for r in context["page_obj"].object_list],
-            "portfolio": selectors.aging_portfolio(self.invoices, as_of=self.as_of, rows=self.object_list),
+            "portfolio": selectors.aging_portfolio(self.invoices, as_of=self.as_of, rows=self.object_list,
+                                                   summary=self.summary, table=self.table),
             "missing": self.missing,
             "as_of": self.as_of, "buckets": list(BUCKET_LABELS.items()),
         })
@@ -63,7 +68,8 @@ class AgingView(SortedFilteredListView):
             r = self.finish(raw)
             yield [r["customer__name"], r["customer__relationship_manager__username"],
                    r["customer__industry_section"], *self._figures(r)]
-        yield [_("Portfolio"), "", "", *self._figures(selectors.aging_portfolio(self.invoices, as_of=self.as_of))]
+        yield [_("Portfolio"), "", "", *self._figures(selectors.aging_portfolio(
+            self.invoices, as_of=self.as_of, summary=self.summary, table=self.table))]
 
     @staticmethod
     def _figures(r):

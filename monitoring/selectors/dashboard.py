@@ -66,8 +66,28 @@ def _compiled(queryset, empty_columns):
     return sql, list(params)
 
 
-def _exposure_figures_sql(user, table: RateTable, today) -> dict:
-    """Every exposure figure of the dashboard in one statement (PostgreSQL); see the note above."""
+def _summary_sources(summary) -> tuple[str, str, list]:
+    """From collection's aging summary (one row per customer, valid for today): (the CTEs ``g`` of its rows and
+    ``e`` of each customer's exposure — its total with a currency without a rate counting 0, as below —, the
+    aging totals by bucket, params). The same figures as the open invoices give, from one row per customer."""
+    from collection.rules import BUCKET_KEYS
+    from collection.selectors.aging import SUMMARY_COLUMNS
+
+    summary_sql, params = _compiled(summary.order_by().values(*SUMMARY_COLUMNS),
+                                    "NULL::bigint AS customer_id, NULL::numeric AS total, NULL::integer AS open_count, "
+                                    + ", ".join(f"NULL::numeric AS {k}" for k in BUCKET_KEYS))
+    sources = (f"g AS NOT MATERIALIZED ({summary_sql}), "
+               f"e AS NOT MATERIALIZED (SELECT g.customer_id, COALESCE(g.total, 0) AS exposure FROM g "
+               f"WHERE g.open_count > 0)")
+    pairs = ", ".join(f"('{key}'::varchar, g.{key})" for key in BUCKET_KEYS)  # the bucket keys: identifiers
+    buckets = (f"SELECT 'bucket', v.bucket, NULL, NULL, SUM(v.amount), NULL, NULL "
+               f"FROM g CROSS JOIN LATERAL (VALUES {pairs}) v(bucket, amount) GROUP BY v.bucket")
+    return sources, buckets, params
+
+
+def _exposure_figures_sql(user, table: RateTable, today, summary=None) -> dict:
+    """Every exposure figure of the dashboard in one statement (PostgreSQL); see the note above. ``summary``:
+    collection's aging summary rows the user may see (valid for today), read instead of the open invoices."""
     from collection.models import Invoice
     from customers.models import CustomerGroup
     from ratings.models import Rating, RatingState
@@ -97,14 +117,22 @@ def _exposure_figures_sql(user, table: RateTable, today) -> dict:
     # a currency without a rate counts 0, as in ``converted``
     rate_case = ("CASE s.currency " + " ".join("WHEN %s THEN %s::numeric" for _ in rates) + " ELSE 0 END"
                  if rates else "0")
+    # exposure per customer: the open invoices in index order (customer), each converted once by a CASE
+    # on its currency (no sort, no hash: a streaming GROUP BY)
+    sources = (f"r(currency, rate) AS ({rates_sql}), s AS NOT MATERIALIZED ({inner_sql}), "
+               f"e AS NOT MATERIALIZED (SELECT s.customer_id, SUM(s.outstanding * {rate_case}) AS exposure FROM s "
+               f"GROUP BY s.customer_id)")
+    bucket_sql = (f"SELECT 'bucket', b.bucket, NULL, NULL, SUM(b.total * COALESCE(r.rate, 0)), NULL, NULL "
+                  f"FROM (SELECT s.currency, CASE {' '.join(bucket_cases)} END AS bucket, SUM(s.outstanding) AS total "
+                  f"FROM s GROUP BY 1, 2) b LEFT JOIN r ON r.currency = b.currency GROUP BY b.bucket")
+    params += [*inner_params, *[v for pair in rates for v in pair]]
+    if summary is not None:
+        sources, bucket_sql, params = _summary_sources(summary)
+        bucket_params = []
     sql = (
-        f"WITH r(currency, rate) AS ({rates_sql}), "
-        f"s AS NOT MATERIALIZED ({inner_sql}), "
-        # exposure per customer: the open invoices in index order (customer), each converted once by a CASE
-        # on its currency (no sort, no hash: a streaming GROUP BY)
+        f"WITH {sources}, "
         f"x AS MATERIALIZED (SELECT e.customer_id, e.exposure, c.industry_section AS industry, c.group_id, rt.grade "
-        f"      FROM (SELECT s.customer_id, SUM(s.outstanding * {rate_case}) AS exposure FROM s "
-        f"            GROUP BY s.customer_id) e "
+        f"      FROM e "
         f"      JOIN {customers} c ON c.id = e.customer_id "
         f"      LEFT JOIN {ratings} rt ON rt.customer_id = e.customer_id AND rt.state = %s), "
         f"gt AS MATERIALIZED (SELECT x.group_id, COUNT(*) AS members, SUM(x.exposure) AS total FROM x "
@@ -126,12 +154,10 @@ def _exposure_figures_sql(user, table: RateTable, today) -> dict:
         f"UNION ALL SELECT 'group', g.name, t.group_id, t.members, t.total, NULL, NULL "
         f"      FROM (SELECT gt.group_id, gt.members, gt.total FROM gt ORDER BY gt.total DESC, gt.group_id LIMIT 10) t "
         f"      JOIN {groups} g ON g.id = t.group_id "
-        # aging totals: open amounts by (currency, bucket), converted once per pair
-        f"UNION ALL SELECT 'bucket', b.bucket, NULL, NULL, SUM(b.total * COALESCE(r.rate, 0)), NULL, NULL "
-        f"      FROM (SELECT s.currency, CASE {' '.join(bucket_cases)} END AS bucket, SUM(s.outstanding) AS total "
-        f"            FROM s GROUP BY 1, 2) b LEFT JOIN r ON r.currency = b.currency GROUP BY b.bucket"
+        # aging totals: open amounts by (currency, bucket), converted once per pair (or the summary's sums)
+        f"UNION ALL {bucket_sql}"
     )
-    params += [*inner_params, *[v for pair in rates for v in pair], RatingState.APPROVED, *bucket_params]
+    params += [RatingState.APPROVED, *bucket_params]
     figures = {"by_grade": {}, "by_industry": [], "customers": (ZERO, ZERO), "obligors": (ZERO, ZERO),
                "top_customers": [], "top_groups": [], "aging": {}}
     with transaction.atomic(), connection.cursor() as cursor:
@@ -165,8 +191,9 @@ def _exposure_figures_sql(user, table: RateTable, today) -> dict:
     return figures
 
 
-def _exposure_figures_orm(user, table: RateTable, today) -> dict:
-    """The same figures as ``_exposure_figures_sql`` through the ORM (databases other than PostgreSQL)."""
+def _exposure_figures_orm(user, table: RateTable, today, summary=None) -> dict:
+    """The same figures as ``_exposure_figures_sql`` through the ORM (databases other than PostgreSQL);
+    ``summary``: the aging totals from collection's aging summary (the other figures from the invoices)."""
     from ratings.models import Rating, RatingState
 
     invoices = open_invoices(user)
@@ -206,7 +233,12 @@ def _exposure_figures_orm(user, table: RateTable, today) -> dict:
         if latest:
             cond &= Q(due_date__lte=latest)
         aging_sums[key] = Sum(value, filter=cond)
-    figures["aging"] = invoices.aggregate(**aging_sums)
+    if summary is not None:
+        from collection.rules import BUCKET_KEYS
+
+        figures["aging"] = summary.aggregate(**{key: Sum(key) for key in BUCKET_KEYS})
+    else:
+        figures["aging"] = invoices.aggregate(**aging_sums)
     return figures
 
 
@@ -265,10 +297,14 @@ def dashboard(user, *, start=None, end=None) -> dict:
     table = RateTable(today)
     grades = metrics.grade_order()
     currency = table.reporting_currency
+    # collection's per-customer aging summary while it is valid for today (else None: from the open invoices)
+    from collection.selectors import aging_summary
+
+    summary = aging_summary(user=user, as_of=today, table=table)
     if connection.vendor == "postgresql":
-        figures = _exposure_figures_sql(user, table, today)
+        figures = _exposure_figures_sql(user, table, today, summary)
     else:
-        figures = _exposure_figures_orm(user, table, today)
+        figures = _exposure_figures_orm(user, table, today, summary)
 
     # Exposure and customer counts by current grade.
     by_grade = figures["by_grade"]

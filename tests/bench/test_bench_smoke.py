@@ -38,6 +38,10 @@ def portfolio(db):
     assert counts["invoices"] > 0 and counts["ratings"] > 0 and counts["financial statements"] == 90
     codes = list(Customer.objects.values_list("credit_code", flat=True))
     assert all(is_valid_credit_code(code) for code in codes) and len(set(codes)) == 30
+    from collection.models import AgingSummaryState, CustomerAging
+
+    # the fresh portfolio is served from the aging summary at once
+    assert AgingSummaryState.objects.get().as_of == plan.today and CustomerAging.objects.exists()
     return counts
 
 

@@ -59,6 +59,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 module.load(context)
             self.stdout.write(f"  demo data: {app}")
+        from collection.services import aging_summary_refresh
+
+        aging_summary_refresh()  # the aging page and the dashboard read the summary at once
         self.stdout.write(self.style.SUCCESS(
             f"Demo loaded. Logins: {', '.join(u for u, *_ in DEMO_USERS)}; password: the DEMO_PASSWORD setting."
         ))
