@@ -48,12 +48,16 @@ app.autodiscover_tasks(["creditportal"])
 
 
 
-def beat_schedule(relay_interval: float) -> dict:
+def beat_schedule(relay_interval: float, dashboard_interval: float = 10 * 60) -> dict:
     """Every periodic job of the portal, in one place (the order is the night's order)."""
     return {
         # Every few seconds: send what a broker outage left in the outbox (creditportal.core.tasks).
         "relay-outbox": {"task": "creditportal.relay_outbox", "schedule": relay_interval},
         "ratings-check-stalled-batches": {"task": "ratings.check_stalled_batches", "schedule": 60},
+        # Every few minutes (settings.DASHBOARD_SNAPSHOT_REFRESH_SECONDS): the portfolio dashboard's snapshot
+        # (monitoring/selectors/dashboard_snapshot.py), read by the page and the API instead of computing.
+        "monitoring-dashboard-snapshot": {"task": "monitoring.refresh_dashboard_snapshot",
+                                          "schedule": dashboard_interval},
         "credit-expire-facilities": {"task": "credit.tasks.expire_facilities",
                                      "schedule": crontab(hour=0, minute=20)},
         "insurance-expire-buyer-limits": {"task": "insurance.expire_buyer_limits",
@@ -77,7 +81,8 @@ def beat_schedule(relay_interval: float) -> dict:
 def _install_beat_schedule(sender, **kwargs):
     from django.conf import settings
 
-    sender.conf.beat_schedule = beat_schedule(settings.OUTBOX_RELAY_INTERVAL)
+    sender.conf.beat_schedule = beat_schedule(settings.OUTBOX_RELAY_INTERVAL,
+                                              settings.DASHBOARD_SNAPSHOT_REFRESH_SECONDS)
 
 
 @worker_ready.connect
