@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView, View
 
-from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.errors import ServiceError
+from creditportal.core.filters import clean_params, report_invalid
 from creditportal.core.links import url_of
 from creditportal.core.lists import Column, PortalListView
 from creditportal.core.views import PortalPermissionMixin
