@@ -48,7 +48,7 @@ app.autodiscover_tasks(["creditportal"])
 
 
 
-def beat_schedule(relay_interval: float) -> dict:
+def beat_schedule(relay_interval: float, dashboard_interval: float = 10 * 60) -> dict:
     """Every periodic job of the portal, in one place (the order is the night's order)."""
     return {
         # Every few seconds: send what a broker outage left in the outbox (creditportal.core.tasks).
@@ -58,6 +58,10 @@ def beat_schedule(relay_interval: float) -> dict:
         # (live until it is done). Before the night's jobs that change invoices' days past due.
         "collection-aging-summary": {"task": "collection.refresh_aging_summary",
                                      "schedule": crontab(hour=0, minute=5)},
+        # Every few minutes (settings.DASHBOARD_SNAPSHOT_REFRESH_SECONDS): the portfolio dashboard's snapshot
+        # (monitoring/selectors/dashboard_snapshot.py), read by the page and the API instead of computing.
+        "monitoring-dashboard-snapshot": {"task": "monitoring.refresh_dashboard_snapshot",
+                                          "schedule": dashboard_interval},
         "credit-expire-facilities": {"task": "credit.tasks.expire_facilities",
                                      "schedule": crontab(hour=0, minute=20)},
         "insurance-expire-buyer-limits": {"task": "insurance.expire_buyer_limits",
@@ -83,7 +87,8 @@ def beat_schedule(relay_interval: float) -> dict:
 def _install_beat_schedule(sender, **kwargs):
     from django.conf import settings
 
-    sender.conf.beat_schedule = beat_schedule(settings.OUTBOX_RELAY_INTERVAL)
+    sender.conf.beat_schedule = beat_schedule(settings.OUTBOX_RELAY_INTERVAL,
+                                              settings.DASHBOARD_SNAPSHOT_REFRESH_SECONDS)
 
 
 @worker_ready.connect

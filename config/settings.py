@@ -357,6 +357,7 @@ BATCH_TASKS = (
     "validation.run_simulation",
     "customers.refresh_peer_statistics",
     "audit.check_chain",
+    "monitoring.refresh_dashboard_snapshot",
 )
 INTERACTIVE_TASKS = (
     "creditportal.relay_outbox",
@@ -371,6 +372,12 @@ INTERACTIVE_TASKS = (
     "credit.tasks.test_covenants",
 )
 CELERY_TASK_ROUTES = {name: {"queue": BATCH_QUEUE} for name in BATCH_TASKS}
+# The portfolio dashboard's snapshot (monitoring/selectors/dashboard_snapshot.py): recomputed in the background
+# every DASHBOARD_SNAPSHOT_REFRESH_SECONDS (beat, the batch queue); every stored copy (the refresh's, and a
+# request's after a miss) lives DASHBOARD_SNAPSHOT_TTL seconds, longer than the interval so the page's default
+# period stays warm; the page shows when its figures were computed.
+DASHBOARD_SNAPSHOT_REFRESH_SECONDS = env.int("DASHBOARD_SNAPSHOT_REFRESH_SECONDS", default=10 * 60)
+DASHBOARD_SNAPSHOT_TTL = env.int("DASHBOARD_SNAPSHOT_TTL", default=15 * 60)
 
 # --- Operations: metrics ----------------------------------------------------------------------
 # /metrics (Prometheus text format) answers only a request with "Authorization: Bearer <METRICS_TOKEN>";

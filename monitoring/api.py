@@ -418,7 +418,8 @@ class WatchlistViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 # --- Dashboard ----------------------------------------------------------------------------------------------
 
 class DashboardView(APIView):
-    """The portfolio dashboard's figures (reporting currency), each with the URL of the list behind it."""
+    """The portfolio dashboard's figures (reporting currency), each with the URL of the list behind it; for a
+    reader of every customer from the snapshot the page reads (``computed_at``: when they were computed)."""
 
     required_permission = ("monitoring.view_alert", "customers.view_all_customers")
 
@@ -426,8 +427,9 @@ class DashboardView(APIView):
                    responses=OpenApiTypes.OBJECT)
     def get(self, request):
         dates = require_valid(DashboardFilterSet, request.query_params)
-        data = selectors.dashboard(request.user, start=dates.get("start"), end=dates.get("end"))
+        data = selectors.dashboard_for(request.user, start=dates.get("start"), end=dates.get("end"))
         data["provision_run"] = data["provision_run"].pk if data["provision_run"] else None
+        data.pop("snapshot", None)
         return Response(jsonable(data))
 
 

@@ -67,3 +67,20 @@ def month_end_run(period_iso=None):
 
     period = dt.date.fromisoformat(period_iso) if period_iso else None
     return services.provision_run(actor=_system(), period=period).pk
+
+
+@shared_task(name="monitoring.refresh_dashboard_snapshot", **RETRY)
+def refresh_dashboard_snapshot(start_iso=None, end_iso=None):
+    """The portfolio dashboard's snapshot for a period (the page's default without dates), recomputed and
+    stored; beat every few minutes and "Refresh now". Runs at most once a minute per period (two beats, a
+    button pressed twice): a second run in that minute does nothing."""
+    import datetime as dt
+
+    from .selectors.dashboard_snapshot import dashboard_snapshot_refresh
+
+    with run_once(f"monitoring.refresh_dashboard_snapshot:{start_iso}:{end_iso}", ttl_seconds=60) as first:
+        if not first:
+            return False
+        dashboard_snapshot_refresh(start=dt.date.fromisoformat(start_iso) if start_iso else None,
+                                   end=dt.date.fromisoformat(end_iso) if end_iso else None)
+        return True

@@ -9,6 +9,7 @@ from .models import ProvisionRateChange, WarningRuleChange
 app_name = "monitoring"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("dashboard/refresh/", views.DashboardRefreshView.as_view(), name="dashboard_refresh"),
     path("exposure/", views.ExposureListView.as_view(), name="exposure_list"),
     path("trends/", views.TrendView.as_view(), name="trends"),
     path("alerts/", views.AlertListView.as_view(), name="alert_list"),

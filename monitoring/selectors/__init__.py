@@ -13,6 +13,7 @@ One module per section; this package re-exports their public names (``from monit
 * ``exposure`` — the exposure list by customer, currencies without a rate and the filters for people;
 * ``classification`` — the classification list and the provision run's lines and comparison;
 * ``dashboard`` — every figure of the portfolio dashboard;
+* ``dashboard_snapshot`` — the dashboard's figures kept in the cache, refreshed in the background;
 * ``warning_rules`` — the warning rules and their proposed changes;
 * ``watchlist`` — the watchlist's entries.
 """
@@ -23,6 +24,7 @@ from .alerts import (
 )
 from .exposure import currencies_without_rate, exposure_filter_labels, exposure_list
 from .classification import classification_list, provision_comparison, provision_lines
-from .dashboard import dashboard
+from .dashboard import dashboard, dashboard_figures, dashboard_range, with_labels
+from .dashboard_snapshot import dashboard_for, dashboard_snapshot_refresh, snapshot_scope
 from .warning_rules import rule_change_rows, rule_changes_list, rules_list
 from .watchlist import watchlist_entries

@@ -282,19 +282,30 @@ def _share(amount, total):
     return (amount / total).quantize(rules.RATIO_EXP) if total else ZERO
 
 
+def dashboard_range(start=None, end=None, today=None) -> tuple[dt.date, dt.date]:
+    """The period of the migration matrix: ``end`` (today by default) and ``start`` (a year before ``end``)."""
+    end = end or today or clock.today()
+    return start or (end - dt.timedelta(days=365)), end
+
+
 def dashboard(user, *, start=None, end=None) -> dict:
-    """Every figure of the portfolio dashboard, each with the URL of the list behind it.
+    """Every figure of the portfolio dashboard, each with the URL of the list behind it, labelled for people
+    in the active language (``dashboard_figures`` + ``with_labels``)."""
+    return with_labels(dashboard_figures(user, start=start, end=end))
+
+
+def dashboard_figures(user, *, start=None, end=None, table: RateTable | None = None) -> dict:
+    """Every figure of the portfolio dashboard, each with the URL of the list behind it, without the labels
+    for people: language-neutral (codes and URLs only; the site has no ``i18n_patterns``), so one copy serves
+    every language (the snapshot, ``dashboard_snapshot``); ``with_labels`` adds the labels.
 
     A constant number of queries whatever the number of customers, invoices or alerts: on PostgreSQL one
     statement for every exposure figure, one for the migration matrix, and a few small ones (grades, rated
     counts, alerts, provisions, FX rates).
     """
-    from ratings.models import Rating, RatingState
-
     today = clock.today()
-    end = end or today
-    start = start or (end - dt.timedelta(days=365))
-    table = RateTable(today)
+    start, end = dashboard_range(start, end, today)
+    table = table or RateTable(today)
     grades = metrics.grade_order()
     currency = table.reporting_currency
     # collection's per-customer aging summary while it is valid for today (else None: from the open invoices)
@@ -326,9 +337,8 @@ def dashboard(user, *, start=None, end=None) -> dict:
                                grade_to=cell["to"], all="1")
 
     # Exposure by industry.
-    labels = dict(INDUSTRY_SECTION_CHOICES)
     industry_rows = [
-        {"code": row["code"], "label": str(labels.get(row["code"], "")), "exposure": row["exposure"] or ZERO,
+        {"code": row["code"], "exposure": row["exposure"] or ZERO,
          "customers": row["customers"], "share": _share(row["exposure"] or ZERO, total_exposure),
          "url": _url("monitoring:exposure_list", industry=row["code"])}
         for row in figures["by_industry"]
@@ -362,9 +372,9 @@ def dashboard(user, *, start=None, end=None) -> dict:
     alert_rows = {row["severity"]: row for row in Alert.objects.visible_to(user).filter(
         status__in=ACTIVE_ALERT_STATES).values("severity").annotate(total=Count("id"), **age_filters)}
     alerts = []
-    for severity, label in Severity.choices[::-1]:
+    for severity in Severity.values[::-1]:
         row = alert_rows.get(severity, {})
-        alerts.append({"severity": severity, "label": str(label), "total": row.get("total", 0),
+        alerts.append({"severity": severity, "total": row.get("total", 0),
                        "url": _url("monitoring:alert_list", severity=severity),
                        "ages": [{"key": key, "count": row.get(key, 0),
                                  "url": _url("monitoring:alert_list", severity=severity, age=key)}
@@ -373,17 +383,15 @@ def dashboard(user, *, start=None, end=None) -> dict:
     # Provisions by tier: the latest run (one query).
     run = ProvisionRun.objects.visible_to(user).order_by("-period").first()
     provisions = []
-    for tier, label in Tier.choices:
+    for tier in Tier.values:
         totals = (run.totals or {}).get(tier, {}) if run else {}
-        provisions.append({"tier": tier, "label": str(label), "count": totals.get("count", 0),
+        provisions.append({"tier": tier, "count": totals.get("count", 0),
                            "exposure": Decimal(totals.get("exposure") or 0),
                            "provision": Decimal(totals.get("provision") or 0),
                            "url": (_url("monitoring:provision_run_detail", run.pk, tier=tier) if run else "")})
 
     # Aging totals (a conditional sum per bucket).
-    from collection.selectors import AGING_BUCKET_LABELS
-
-    aging = [{"bucket": key, "label": str(AGING_BUCKET_LABELS[key]), "amount": figures["aging"].get(key) or ZERO,
+    aging = [{"bucket": key, "amount": figures["aging"].get(key) or ZERO,
               "url": _url("monitoring:exposure_list", bucket=key)} for key, _e, _l in _bucket_bounds(today)]
 
     return {
@@ -399,3 +407,19 @@ def dashboard(user, *, start=None, end=None) -> dict:
         "provision_total": run.total_provision if run else ZERO,
         "aging": aging,
     }
+
+
+def with_labels(data: dict) -> dict:
+    """``data`` (``dashboard_figures``) with the labels for people, in the active language (changed in place)."""
+    from collection.selectors import AGING_BUCKET_LABELS
+
+    industries, severities, tiers = dict(INDUSTRY_SECTION_CHOICES), dict(Severity.choices), dict(Tier.choices)
+    for row in data["by_industry"]:
+        row["label"] = str(industries.get(row["code"], ""))
+    for row in data["alerts"]:
+        row["label"] = str(severities[row["severity"]])
+    for row in data["provisions"]:
+        row["label"] = str(tiers[row["tier"]])
+    for row in data["aging"]:
+        row["label"] = str(AGING_BUCKET_LABELS[row["bucket"]])
+    return data

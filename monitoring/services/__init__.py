@@ -12,7 +12,8 @@ One module per section; this package re-exports their public names (``from monit
 * ``configuration`` — warning rules and provision rates, proposed and approved four-eyes;
 * ``watchlist`` — the watchlist;
 * ``classification`` — the monthly asset classification and manual reclassification;
-* ``provisions`` — the month-end provision run.
+* ``provisions`` — the month-end provision run;
+* ``dashboard`` — the portfolio dashboard's snapshot recomputed on request.
 """
 from ._common import CHUNK, ZERO, default_period, log, month_end
 from .evaluation import alerts_evaluate, evaluation_customer_ids
@@ -30,3 +31,4 @@ from .classification import (
     classification_request, classification_run, grade_floors, rating_letters, reclassification_tiers,
 )
 from .provisions import provision_run
+from .dashboard import DASHBOARD_PERMISSIONS, dashboard_refresh_request

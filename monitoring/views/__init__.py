@@ -19,5 +19,5 @@ from .provisions import (
     ProvisionRatesView, ProvisionRunDetailView,
     ProvisionRunListView, ProvisionRunView,
 )
-from .dashboard import DashboardAccessMixin, DashboardView, ExposureListView
+from .dashboard import DashboardAccessMixin, DashboardRefreshView, DashboardView, ExposureListView
 from .trends import TrendView
