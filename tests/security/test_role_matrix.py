@@ -29,8 +29,9 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 # POSTs an auditor may make although they change no business data: asking for a batch of reports.
 AUDITOR_REQUESTS = {"reports.request_report_batch"}
 # Pages a reader (the auditor too) may post to although they change no business data: the dashboard's figures
-# recomputed into the cache ("Refresh now": derived data, no row but the outbox's task).
-AUDITOR_REQUEST_PAGES = {"monitoring:dashboard_refresh"}
+# recomputed into the cache ("Refresh now": derived data, no row but the outbox's task); the whole audit trail's
+# hash chain checked now (the auditor's own verification: its result kept, no business data).
+AUDITOR_REQUEST_PAGES = {"monitoring:dashboard_refresh", "audit:chain_check"}
 
 
 def _walk(patterns, prefix="", namespace=""):
