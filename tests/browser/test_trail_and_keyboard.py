@@ -78,8 +78,11 @@ def test_an_auditor_reads_a_change_in_the_trail(changed, page, login, shoot):
     assert page.locator("#id_user option:checked").inner_text().strip() == "李明"
     # a mouse click on "Filter" right after the pick (it was lost: the focused picker grew a line, moving the button);
     # the picker's list is closed first, as a person's Escape or click elsewhere does (it may reopen on the reload
-    # of its options and lie over the button)
+    # of its options and lie over the button: under load that reload came after the Escape). The reload is waited
+    # for, then the picker loses the focus as after a click elsewhere, so nothing reopens it.
     page.keyboard.press("Escape")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.locator(".ts-dropdown").first.wait_for(state="hidden")
     with page.expect_navigation():
         page.locator("form.portal-filter button[type=submit]").click()
