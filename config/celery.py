@@ -66,6 +66,10 @@ def beat_schedule(relay_interval: float, dashboard_interval: float = 10 * 60) ->
                                      "schedule": crontab(hour=0, minute=20)},
         "insurance-expire-buyer-limits": {"task": "insurance.expire_buyer_limits",
                                           "schedule": crontab(hour=0, minute=25)},
+        # The kept analyses of the customers' latest statements (customers.services.analysis) that are missing or
+        # stale (other ratio rules, after a deployment): the peers and the re-rating read them.
+        "customers-latest-analyses": {"task": "customers.refresh_latest_analyses",
+                                      "schedule": crontab(hour=0, minute=40)},
         # The peers' quartiles of the ratios (customers.services.peers), read by the three-year view.
         "customers-peer-statistics": {"task": "customers.refresh_peer_statistics",
                                       "schedule": crontab(hour=0, minute=50)},

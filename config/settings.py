@@ -356,6 +356,7 @@ BATCH_TASKS = (
     "validation.run_validation",
     "validation.run_simulation",
     "customers.refresh_peer_statistics",
+    "customers.refresh_latest_analyses",
     "audit.check_chain",
     "monitoring.refresh_dashboard_snapshot",
 )

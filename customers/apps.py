@@ -10,3 +10,10 @@ class CustomersConfig(AppConfig):
         from .detail_tabs import register_builtin_tabs
 
         register_builtin_tabs()
+
+        from django.db.models.signals import post_migrate
+
+        from .triggers import install
+
+        # the database forgets a customer's latest analysis when its statements change (customers/triggers.py)
+        post_migrate.connect(install, sender=self, dispatch_uid="customers.latest_analysis_triggers")

@@ -446,3 +446,34 @@ class PeerStatistic(models.Model):
 
     def __str__(self):
         return f"{self.industry_section}/{self.size} {self.ratio}"
+
+
+class LatestAnalysis(models.Model):
+    """The ratios and warning flags of each customer's latest statement, as ``selectors.latest_ratios_for`` returns
+    them: kept so that the nightly re-rating and the peers read one row per customer instead of analysing every
+    statement every night. A derived copy, not a record (no audit trail):
+
+    * written by ``services.analysis.latest_analysis_refresh``: the statement services for their customer, in
+      their transaction; nightly for the rows that are missing or stale; at the end of the demo load and the
+      generator;
+    * forgotten by the database itself when any statement of the customer is inserted, changed or deleted by any
+      path (triggers installed after every ``migrate``: ``customers.triggers``);
+    * ignored by the readers when it was computed under other ratio rules (``rules_version``), who then compute.
+    """
+
+    customer = models.OneToOneField(Customer, verbose_name=_("customer"), primary_key=True,
+                                    on_delete=models.CASCADE, related_name="+")
+    statement = models.ForeignKey(FinancialStatement, verbose_name=_("statement"), on_delete=models.CASCADE,
+                                  related_name="+")
+    rules_version = models.CharField(_("rules version"), max_length=16)
+    # {"period_end": ISO date, "period_type", "consolidated", "currency", "ratios": {key: decimal text | null},
+    #  "negative_equity", "loss_after_profit", "zero_denominators": [key, …]}
+    analysis = models.JSONField(_("analysis"))
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("latest statement analysis")
+        verbose_name_plural = _("latest statement analyses")
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.statement_id}"

@@ -3,6 +3,7 @@
 For other apps:
     latest_ratios_for(customer_ids)          → {customer_id: {"period_end", "ratios", "statement_id",
                                                 "negative_equity", "loss_after_profit", ...}}
+                                               (from the kept ``LatestAnalysis`` where it is current)
     credit_file_flags_for(customer_ids, on_date=None)
                                              → {customer_id: {"latest_period_end", "statements_stale",
                                                 "expired_document_ids"}}
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Max, OuterRef, Subquery
 
@@ -19,8 +21,8 @@ from creditportal.core import clock
 
 from . import rules as ratio_math
 from .models import (
-    LINE_ITEMS, Customer, CustomerDocument, CustomerGroup, FinancialStatement, NegativeRecord, PeriodType,
-    lines_as_decimals,
+    LINE_ITEMS, Customer, CustomerDocument, CustomerGroup, FinancialStatement, LatestAnalysis, NegativeRecord,
+    PeriodType, lines_as_decimals,
 )
 
 CHUNK = 2000
@@ -96,14 +98,32 @@ def ratios_for_statements(statements) -> dict[int, dict]:
 
 
 def latest_ratios_for(customer_ids) -> dict[int, dict]:
-    """The latest statement's ratios of each customer (set-wise: one query per 2,000 customers).
+    """The latest statement's ratios of each customer (set-wise: one or two queries per 2,000 customers).
 
     The latest statement is the newest period end; for one period the annual one before the interim one
     and the consolidated one before the parent-only one. Customers without statements are absent.
     Returns ``{customer_id: {"period_end": date, "period_type": str, "consolidated": bool,
     "statement_id": int, "currency": str, "ratios": {key: Decimal | None}, "negative_equity": bool,
     "loss_after_profit": bool, "zero_denominators": [ratio key, ...]}}``.
+
+    Read from the kept analyses (``LatestAnalysis``, one row per customer) where they are current under these
+    rules (``ANALYSIS_VERSION``); the other customers' statements are read and analysed here.
     """
+    result = {}
+    for chunk in _chunks(customer_ids):
+        for customer_id, statement_id, stored in (
+                LatestAnalysis.objects.filter(customer_id__any=chunk, rules_version=ANALYSIS_VERSION)
+                .values_list("customer_id", "statement_id", "analysis")):
+            result[customer_id] = _from_stored(statement_id, stored)
+        missing = [customer_id for customer_id in chunk if customer_id not in result]
+        if missing:
+            result.update(latest_analysed(missing))
+    return result
+
+
+def latest_analysed(customer_ids) -> dict[int, dict]:
+    """``latest_ratios_for`` computed from the statements (one query per 2,000 customers): what
+    ``LatestAnalysis`` keeps."""
     result = {}
     for chunk in _chunks(customer_ids):
         rows = list(FinancialStatement.objects.filter(customer_id__any=chunk).values(*_STATEMENT_VALUE_FIELDS))
@@ -122,6 +142,38 @@ def latest_ratios_for(customer_ids) -> dict[int, dict]:
                 **_analysed(latest, _previous(latest, customer_rows)),
             }
     return result
+
+
+def stored_analysis(latest: dict) -> dict:
+    """One ``latest_analysed`` value as ``LatestAnalysis.analysis`` keeps it (JSON: dates ISO, ratios as text
+    that reads back to the same ``Decimal``, exponent included)."""
+    return {"period_end": latest["period_end"].isoformat(), "period_type": latest["period_type"],
+            "consolidated": latest["consolidated"], "currency": latest["currency"],
+            "ratios": {key: None if value is None else str(value) for key, value in latest["ratios"].items()},
+            "negative_equity": latest["negative_equity"], "loss_after_profit": latest["loss_after_profit"],
+            "zero_denominators": list(latest["zero_denominators"])}
+
+
+def _from_stored(statement_id: int, stored: dict) -> dict:
+    return {**stored, "statement_id": statement_id, "period_end": dt.date.fromisoformat(stored["period_end"]),
+            "ratios": {key: None if text is None else Decimal(text) for key, text in stored["ratios"].items()}}
+
+
+def _analysis_version() -> str:
+    """A digest of the code that analyses a statement: a kept ``LatestAnalysis`` computed under other rules is not
+    read (the nightly refresh recomputes it)."""
+    import hashlib
+    import inspect
+
+    from . import chart
+
+    parts = [inspect.getsource(ratio_math), inspect.getsource(chart), *(inspect.getsource(f) for f in (
+        _in_yuan, _previous, _primary_order, period_days, _analysed, lines_as_decimals, latest_analysed,
+        stored_analysis, _from_stored))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+ANALYSIS_VERSION = _analysis_version()
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -212,7 +264,8 @@ def groups_with_counts(user):
 
 
 __all__ = [
-    "latest_ratios_for", "credit_file_flags_for", "negative_records_for", "ratios_for_statements",
+    "latest_ratios_for", "latest_analysed", "stored_analysis", "ANALYSIS_VERSION", "credit_file_flags_for",
+    "negative_records_for", "ratios_for_statements",
     "customer_list", "statements_table", "documents_of", "groups_with_counts",
 ]
 

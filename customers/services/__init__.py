@@ -12,6 +12,7 @@ from .documents import (DEFAULT_DOCUMENT_TYPES, GENERIC_CONTENT_TYPES, document_
                         document_delete)
 from .negative_records import (EVENT_NEGATIVE_RECORD_ADDED, NEGATIVE_RECORD_FIELDS, negative_record_create,
                                negative_record_update)
+from .analysis import latest_analysis_refresh
 from .statements import (EVENT_STATEMENT_SAVED, STATEMENT_HEADER_FIELDS, STATEMENT_FIELDS, NON_NEGATIVE_ITEMS,
                          BALANCE_TOLERANCE_SHARE, BALANCE_TOLERANCE_MIN, validate_statement, statement_create,
                          statement_update, ImportRejected, statements_import)
@@ -23,4 +24,5 @@ __all__ = ["User", "require_visible", "relationship_managers", "CUSTOMER_FIELDS"
            "document_open", "document_delete", "EVENT_NEGATIVE_RECORD_ADDED", "NEGATIVE_RECORD_FIELDS",
            "negative_record_create", "negative_record_update", "EVENT_STATEMENT_SAVED", "STATEMENT_HEADER_FIELDS",
            "STATEMENT_FIELDS", "NON_NEGATIVE_ITEMS", "BALANCE_TOLERANCE_SHARE", "BALANCE_TOLERANCE_MIN",
-           "validate_statement", "statement_create", "statement_update", "ImportRejected", "statements_import"]
+           "validate_statement", "statement_create", "statement_update", "ImportRejected", "statements_import",
+           "latest_analysis_refresh"]

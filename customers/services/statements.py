@@ -22,6 +22,7 @@ from ..models import (
     StatementUnit,
 )
 from ._common import require_visible, _decimal_or_none
+from .analysis import latest_analysis_refresh
 from .statement_lines import validate_lines
 
 EVENT_STATEMENT_SAVED = events.STATEMENT_SAVED
@@ -203,6 +204,7 @@ def _save_statement(statement, actor, before=None):
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=statement, after=snapshot(statement))
     else:
         audit_changes(actor=actor, obj=statement, before=before)
+    latest_analysis_refresh(customer_ids=[statement.customer_id])  # the triggers forgot it with the save
     publish_on_commit(EVENT_STATEMENT_SAVED, statement_id=statement.pk, customer_id=statement.customer_id)
 
 

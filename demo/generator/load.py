@@ -96,6 +96,7 @@ def generate(plan: Plan) -> dict:
         step("vacuum and analyze", lambda: cursor.execute(f"{command} {tables}"))
         # after the statistics: the refresh reads every open invoice in one statement
         step("aging summary", _aging_summary, cursor, command)
+        step("latest statement analyses", _latest_analyses, cursor, command)
     plan.timings["total"] = time.perf_counter() - started
     return counts
 
@@ -108,6 +109,16 @@ def _aging_summary(cursor, command):
     aging_summary_refresh()
     if connection.vendor == "postgresql":
         cursor.execute(f'{command} "{CustomerAging._meta.db_table}"')
+
+
+def _latest_analyses(cursor, command):
+    """The re-rating and the peers read the kept analyses of the latest statements at once."""
+    from customers.models import LatestAnalysis
+    from customers.services import latest_analysis_refresh
+
+    latest_analysis_refresh()
+    if connection.vendor == "postgresql":
+        cursor.execute(f'{command} "{LatestAnalysis._meta.db_table}"')
 
 
 def _analyze(cursor):

@@ -62,6 +62,9 @@ class Command(BaseCommand):
         from collection.services import aging_summary_refresh
 
         aging_summary_refresh()  # the aging page and the dashboard read the summary at once
+        from customers.services import latest_analysis_refresh
+
+        latest_analysis_refresh()  # the re-rating and the peers read the latest statements' kept analyses
         self.stdout.write(self.style.SUCCESS(
             f"Demo loaded. Logins: {', '.join(u for u, *_ in DEMO_USERS)}; password: the DEMO_PASSWORD setting."
         ))
