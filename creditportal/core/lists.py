@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
 from . import clock, registry
+from .pagination import EstimatingPaginator
 from .views import PortalPermissionMixin
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -369,6 +370,7 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
 
     paginate_by = 25
     max_page_size = 200
+    paginator_class = EstimatingPaginator  # a whole big table: the planner's estimate, not a count per request
     filterset_class = None
     # A list whose selector reads the query itself declares the FilterSet that validates it (bad values named)
     params_filterset = None
@@ -474,6 +476,12 @@ class PortalListView(ExportMixin, PortalPermissionMixin, ListView):
         except ValueError:
             size = self.paginate_by
         return max(1, min(size, self.max_page_size))
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if self.request.GET.get(self.page_kwarg) == "last" and hasattr(paginator, "exact_count"):
+            paginator.exact_count()  # the true last page, not the estimate's
+        return paginator
 
     def filterset_kwargs(self):
         return {}

@@ -46,7 +46,7 @@ def analyse():
 @pytest.fixture
 def big_table(monkeypatch, book):
     """The invoice table counts as big, and its statistics are current."""
-    monkeypatch.setattr("creditportal.core.api.pagination.ESTIMATE_COUNT_ABOVE", 3)
+    monkeypatch.setattr("creditportal.core.pagination.ESTIMATE_COUNT_ABOVE", 3)
     analyse()
     return book
 
@@ -111,7 +111,7 @@ def test_the_role_without_the_permission_is_refused(users, big_table, make_user)
 def test_query_count_is_the_same_for_both_page_sizes(users, book, monkeypatch, estimated,
                                                      django_assert_max_num_queries):
     if estimated:
-        monkeypatch.setattr("creditportal.core.api.pagination.ESTIMATE_COUNT_ABOVE", 3)
+        monkeypatch.setattr("creditportal.core.pagination.ESTIMATE_COUNT_ABOVE", 3)
         analyse()
     client = token_client(users["analyst"])
     client.get(LIST)  # warm the permission cache and the table estimate
@@ -140,7 +140,7 @@ def test_the_estimate_is_remembered_for_a_while(users, big_table, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(LIST).json()["count"] == 7
     assert not any("pg_class" in q["sql"] for q in queries.captured_queries)
-    monkeypatch.setattr("creditportal.core.api.estimates.ESTIMATE_SECONDS", 0)
+    monkeypatch.setattr("creditportal.core.estimates.ESTIMATE_SECONDS", 0)
     core_api.forget_table_estimates()
     with CaptureQueriesContext(connection) as queries:
         client.get(LIST)

@@ -61,7 +61,7 @@ def test_ordering_by_latest_statement_still_works(users, portfolio):
 
 @pytest.mark.postgres
 def test_whole_big_table_estimated_portfolio_exact(users, portfolio, monkeypatch):
-    monkeypatch.setattr("creditportal.core.api.pagination.ESTIMATE_COUNT_ABOVE", 2)
+    monkeypatch.setattr("creditportal.core.pagination.ESTIMATE_COUNT_ABOVE", 2)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
     analyst = token_client(users["analyst"]).get(LIST).json()

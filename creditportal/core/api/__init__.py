@@ -9,8 +9,8 @@ One module per part; this package re-exports their public names, so the dotted p
 * ``prepared`` — statements run as server-side prepared statements (the token lookup, the big lists' pages);
 * ``inputs`` — what a request body may carry: visible related objects, ASCII-only numbers, ``validated``;
 * ``filtering`` — the filter backends (django-filter's, DRF's search naming its parameter);
-* ``estimates`` — the planner's row estimate of a whole table;
-* ``pagination`` — pages of 20, and the big lists' estimated counts;
+* ``pagination`` — pages of 20, and the big lists' estimated counts (``creditportal.core.pagination``'s
+  ``EstimatingPaginator`` and ``creditportal.core.estimates``, shared with the list pages);
 * ``serializers`` — lists of model rows with less work per row (``FastListSerializer``);
 * ``rowplan`` — reading a serializer's columns as plain ``values_list`` rows (``RowPlan``);
 * ``rowlists`` — the big lists read from plain rows as prepared statements (``RowListMixin``);
@@ -23,10 +23,11 @@ from .inputs import (
     DecimalField, IntegerField, VisibleRelatedField, referenced_object, use_ascii_number_fields, validated,
 )
 from .filtering import FilterBackend, SearchFilter
-from .estimates import (
+from ..estimates import (
     ESTIMATE_SECONDS, forget_table_estimates, table_estimate, unfiltered_table_estimate, whole_table,
 )
-from .pagination import ESTIMATE_COUNT_ABOVE, EstimatedCountPagination, EstimatingPaginator, StandardPagination
+from ..pagination import ESTIMATE_COUNT_ABOVE, EstimatingPaginator
+from .pagination import EstimatedCountPagination, StandardPagination
 from .serializers import CachedFieldsMixin, FastListSerializer, concrete_columns
 from .rowplan import RowPlan, RowPlanUnsupported, _decimal_as_written, _same_scale_decimal, _unchanged_by, row_plan
 from .rowlists import RowListMixin, STATEMENT_LIMIT, STATEMENT_SECONDS, StatementRows, forget_statements

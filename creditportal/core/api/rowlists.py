@@ -6,7 +6,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from rest_framework.renderers import JSONRenderer
 
-from .estimates import whole_table
+from ..estimates import whole_table
 from .prepared import prepared_cursor
 from .renderers import RowJSONRenderer
 from .rowplan import row_plan
