@@ -382,12 +382,15 @@ def run(ctx) -> dict:
         "speedup_vs_orm_loop": round(speedup, 1) if speedup else None,
         "batch_projected_1m_seconds": round(batch_per * 1_000_000, 1),
         "targets": {
-            "≤ 60 s in all (100k customers)": (projected if n < 100_000 else batch_s) <= 60,
+            # per customer projected to 100k (at the huge size the time of 850k customers is not the 100k target)
+            "≤ 60 s in all (100k customers)": projected <= 60,
             **({"≤ 180 s in all (1M customers, 2 worker processes)": batch_s <= 180} if n >= 500_000 else {}),
             "≤ 3× the floor": ratio_floor is not None and ratio_floor <= 3,
             "≥ 20× faster per customer than the ORM loop": speedup is not None and speedup >= 20,
             **({} if steady_s is None else {
-                "steady night ≤ 60 s in all (100k customers)": steady_s * max(1, 100_000 / max(1, n)) <= 60,
+                "steady night ≤ 60 s in all (100k customers)": steady_s * 100_000 / max(1, n) <= 60,
+                **({"steady night ≤ 180 s in all (1M customers, 2 worker processes)": steady_s <= 180}
+                   if n >= 500_000 else {}),
                 "steady night ≤ 3× the floor": bool(floor_s) and steady_s / floor_s <= 3,
                 "steady night ≥ 20× faster per customer than the ORM loop":
                     loop_per / (steady_s / max(1, n)) >= 20,
