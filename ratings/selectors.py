@@ -31,9 +31,9 @@ from .models import (EDITABLE_STATES, BehaviourInput, FactorKind, Rating, Rating
                      RatingScale, RatingsPolicy, RatingState)
 from .providers import behaviour_facts_for, extra_inputs_for
 
-# customers per pass of ``gather_inputs``: one batch task's worth (each pass costs ~15 round trips, and the batch
-# keeps every input of its task in memory anyway)
-CHUNK = 2000
+# customers per pass of ``gather_inputs`` (a batch task of 2,000 in one pass instead of four was measured at 1M
+# customers: 205 s instead of 201 s, no gain; bench/FINDINGS.md, session 12)
+CHUNK = 500
 SNAPSHOT_FIELDS = ("model_definition", "inputs", "result")  # a rating's JSON snapshots, not shown in its rows
 BATCH_CHUNK = 2000  # customers per task of the re-rating batch
 _DEFAULT_ORDER = {code: i for i, (code, *_rest) in enumerate(DEFAULT_GRADES)}
