@@ -22,6 +22,15 @@ def portfolio(users, make_customer):
         make_customer(manager=users["rm2"], name="乙公司")]
 
 
+@pytest.fixture
+def estimated(monkeypatch, portfolio):
+    """The customers' table counts as big (the estimate from 2 rows up), its statistics fresh."""
+    monkeypatch.setattr("creditportal.core.pagination.ESTIMATE_COUNT_ABOVE", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    return portfolio
+
+
 def _counts(queries):
     return [q["sql"] for q in queries.captured_queries
             if "COUNT(" in q["sql"].upper() and "customers_customer" in q["sql"]]
@@ -34,10 +43,7 @@ def test_small_lists_count_exactly(client, users, portfolio):
 
 
 @pytest.mark.postgres
-def test_a_whole_big_table_shows_the_estimate_and_the_last_page_counts(client, users, portfolio, monkeypatch):
-    monkeypatch.setattr("creditportal.core.pagination.ESTIMATE_COUNT_ABOVE", 2)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customer")
+def test_a_whole_big_table_shows_the_estimate_and_the_last_page_counts(client, users, estimated):
     client.force_login(users["analyst"])
     client.get(LIST)  # the estimate is remembered for a minute per process
     with CaptureQueriesContext(connection) as queries:
@@ -61,12 +67,9 @@ def test_a_whole_big_table_shows_the_estimate_and_the_last_page_counts(client, u
 
 
 @pytest.mark.postgres
-def test_the_estimate_in_chinese(client, users, portfolio, monkeypatch):
+def test_the_estimate_in_chinese(client, users, estimated):
     from django.utils import translation
 
-    monkeypatch.setattr("creditportal.core.pagination.ESTIMATE_COUNT_ABOVE", 2)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_customer")
     client.force_login(users["analyst"])
     with translation.override("zh-hans"):
         page = client.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
